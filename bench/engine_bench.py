@@ -1,0 +1,89 @@
+"""Engine throughput against the raw anyio + graphlib limit, with durable state on.
+
+    python bench/engine_bench.py [--backend asyncio|trio] [--big 100000] [--repeat 3]
+
+Prints, for a 1,000-task chain and a 10,000-task random DAG (each task depends on up to 3 of the
+previous 50), the best time of the raw limit and of the engine, and their ratio; then runs a
+100,000-task DAG and prints peak RSS and µs per task next to the 10,000-task figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import anyio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _dags import chain, echo_workflow, random_dag
+from raw_limit import run_raw
+
+from harmonia.engine import open_engine
+from harmonia.events import TERMINAL_WORKFLOW_EVENTS
+from harmonia.loader import load_workflow_dict
+
+
+async def run_engine(graph: dict[str, list[str]], name: str) -> tuple[float, int]:
+    """Seconds from `start()` until `workflow_completed` is durable and published (as a
+    subscriber such as the CLI sees it), and the number of group commits it took. The final
+    snapshot, written after that, is timed by `wait()` separately."""
+    workflow = load_workflow_dict(echo_workflow(name, graph))
+    with tempfile.TemporaryDirectory() as data_dir:
+        async with open_engine(data_dir, checkpoint_interval=None) as engine:
+            events = engine.subscribe()
+            started = time.perf_counter()
+            state = await engine.start(workflow)
+            async for event in events:
+                if event.type in TERMINAL_WORKFLOW_EVENTS:
+                    break
+            elapsed = time.perf_counter() - started
+            final = await engine.wait(state.id)
+            assert final.status == "completed", final.status
+            return elapsed, engine.writer.batches
+
+
+def best(values: list[float]) -> float:
+    return min(values)
+
+
+async def compare(label: str, graph: dict[str, list[str]], repeat: int) -> tuple[float, float]:
+    raw = best([await run_raw(graph) for _ in range(repeat)])
+    runs = [await run_engine(graph, label) for _ in range(repeat)]
+    eng = best([r[0] for r in runs])
+    n = len(graph)
+    print(
+        f"{label:<22} tasks={n:>7}  raw={raw * 1e3:8.1f} ms ({raw / n * 1e6:5.1f} µs/task)"
+        f"  engine={eng * 1e3:8.1f} ms ({eng / n * 1e6:6.1f} µs/task)"
+        f"  ratio={eng / raw:4.2f}x  commits={runs[0][1]}"
+    )
+    return raw, eng
+
+
+async def main(args: argparse.Namespace) -> None:
+    print(f"backend={args.backend} python={sys.version.split()[0]}")
+    await compare("chain-1000", chain(1000), args.repeat)
+    _, eng10k = await compare("random-dag-10000", random_dag(10_000), args.repeat)
+    if args.big:
+        graph = random_dag(args.big)
+        elapsed, _ = await run_engine(graph, f"random-dag-{args.big}")
+        per_task = elapsed / args.big * 1e6
+        per_task_10k = eng10k / 10_000 * 1e6
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"random-dag-{args.big}: {elapsed:.2f} s, {per_task:.1f} µs/task "
+            f"({per_task / per_task_10k:.2f}x the 10,000-task figure), peak RSS {rss_mb:.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", default="asyncio", choices=["asyncio", "trio"])
+    parser.add_argument("--big", type=int, default=100_000, help="size of the large DAG (0: skip)")
+    parser.add_argument("--repeat", type=int, default=3)
+    ns = parser.parse_args()
+    anyio.run(main, ns, backend=ns.backend)

@@ -1,0 +1,1 @@
+"""harmoniad: the Harmonia daemon (REST, SSE and WebSocket API over one engine)."""

@@ -1,0 +1,186 @@
+"""Live fan-out of durable events to any number of subscribers.
+
+Each subscriber has a bounded buffer, so a slow consumer never slows the engine or grows
+memory without bound. When a buffer overflows it is dropped and the subscriber is marked as
+lagging; its iterator then re-reads what it missed from the journal (which holds every event
+that was ever published, since publishing happens only after the journal write is durable)
+and continues live, skipping what it has already seen. The consumer sees every event exactly
+once, in `seq` order per execution.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+
+import anyio
+
+from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
+
+Replay = Callable[[str, int], Awaitable[list[Event]]]
+"""Read an execution's journal after a seq (runs the file read in a worker thread)."""
+
+DEFAULT_BUFFER = 10_000
+
+
+class Subscription:
+    """An async iterator of events for one execution (or all of them, `execution_id=None`)."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        execution_id: str | None,
+        after: dict[str, int],
+        *,
+        maxsize: int,
+        until_finished: bool,
+        replay_from_start: bool,
+    ) -> None:
+        self._bus = bus
+        self.execution_id = execution_id
+        self._seen: dict[str, int] = dict(after)
+        self._buffer: deque[Event] = deque()
+        self._maxsize = maxsize
+        self._wakeup = anyio.Event()
+        self._needs_replay = replay_from_start
+        self._until_finished = until_finished
+        self._closed = False
+        self._pending: deque[Event] = deque()
+        self.lag_count = 0
+        """How many times this subscriber fell behind and caught up from the journal."""
+
+    # called by the bus, on the event loop
+    def _offer(self, event: Event) -> None:
+        if self._closed:
+            return
+        if len(self._buffer) >= self._maxsize:
+            self._buffer.clear()
+            self._needs_replay = True
+            self.lag_count += 1
+        self._buffer.append(event)
+        self._wakeup.set()
+
+    def close(self) -> None:
+        """Stop the iteration (the consumer's `async for` ends after what it already has)."""
+        self._closed = True
+        self._bus._unsubscribe(self)
+        self._wakeup.set()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self
+
+    async def __anext__(self) -> Event:
+        while True:
+            if self._needs_replay:
+                self._needs_replay = False
+                await self._catch_up()
+            while self._pending:
+                event = self._pending.popleft()
+                if self._accept(event):
+                    return self._deliver(event)
+            while self._buffer and not self._needs_replay:
+                event = self._buffer.popleft()
+                if self._accept(event):
+                    return self._deliver(event)
+            if self._needs_replay:
+                continue
+            if self._closed:
+                raise StopAsyncIteration
+            self._wakeup = anyio.Event()
+            if not self._buffer and not self._closed and not self._needs_replay:
+                await self._wakeup.wait()
+
+    def _accept(self, event: Event) -> bool:
+        return event.seq > self._seen.get(event.execution_id, 0)
+
+    def _deliver(self, event: Event) -> Event:
+        self._seen[event.execution_id] = event.seq
+        if (
+            self._until_finished
+            and self.execution_id is not None
+            and event.type in TERMINAL_WORKFLOW_EVENTS
+        ):
+            self.close()
+        return event
+
+    async def _catch_up(self) -> None:
+        ids: Iterable[str]
+        if self.execution_id is not None:
+            ids = [self.execution_id]
+        else:
+            ids = set(self._seen) | set(self._bus.active_ids())
+        replayed: list[Event] = []
+        for execution_id in ids:
+            replayed.extend(await self._bus.replay(execution_id, self._seen.get(execution_id, 0)))
+        self._pending.extend(replayed)
+
+
+class EventBus:
+    """Publishes durable events to subscribers; knows nothing of files beyond `replay`."""
+
+    def __init__(self, replay: Replay, active_ids: Callable[[], Iterable[str]] = tuple) -> None:
+        self.replay = replay
+        self.active_ids = active_ids
+        self._by_execution: dict[str, set[Subscription]] = {}
+        self._global: set[Subscription] = set()
+        self._published: dict[str, int] = {}
+
+    def subscribe(
+        self,
+        execution_id: str | None = None,
+        *,
+        after_seq: int | None = None,
+        maxsize: int = DEFAULT_BUFFER,
+        until_finished: bool = False,
+    ) -> Subscription:
+        """Subscribe now. With `after_seq`, first replay the journal after that seq (e.g. an SSE
+        client's Last-Event-ID, or 0 for the whole history), then go on live without a gap."""
+        after = {execution_id: after_seq} if execution_id is not None and after_seq else {}
+        sub = Subscription(
+            self,
+            execution_id,
+            after,
+            maxsize=maxsize,
+            until_finished=until_finished,
+            replay_from_start=after_seq is not None and execution_id is not None,
+        )
+        if execution_id is None:
+            self._global.add(sub)
+        else:
+            self._by_execution.setdefault(execution_id, set()).add(sub)
+        return sub
+
+    def _unsubscribe(self, sub: Subscription) -> None:
+        if sub.execution_id is None:
+            self._global.discard(sub)
+        else:
+            subs = self._by_execution.get(sub.execution_id)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._by_execution[sub.execution_id]
+
+    def publish(self, event: Event) -> None:
+        """Hand a durable event to every interested subscriber (never blocks)."""
+        self._published[event.execution_id] = event.seq
+        subs = self._by_execution.get(event.execution_id)
+        if subs:
+            for sub in tuple(subs):
+                sub._offer(event)
+        for sub in tuple(self._global):
+            sub._offer(event)
+
+    def published_seq(self, execution_id: str) -> int | None:
+        """The last seq published for an execution in this process, if any."""
+        return self._published.get(execution_id)
+
+    def subscriber_count(self) -> int:
+        return len(self._global) + sum(len(s) for s in self._by_execution.values())
+
+    def close_all(self) -> None:
+        """End every subscription (shutdown): consumers' loops finish cleanly."""
+        for sub in list(self._global):
+            sub.close()
+        for subs in list(self._by_execution.values()):
+            for sub in list(subs):
+                sub.close()

@@ -1,0 +1,445 @@
+"""The component layer's contract: what an action is, how its input is checked, how it is found.
+
+A task names a component and one of its actions; the loader checks the task's un-rendered input
+with `Action.check_static_input` (so a typo fails the load, not the run), and the engine calls
+`Action.invoke` with the rendered input for every attempt. Both checks derive from one pydantic
+model per action, so the load-time check, the run-time check and the JSON Schema shown to users
+can never disagree.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar, cast
+
+import pydantic
+from pydantic_core import ErrorDetails
+
+from harmonia.errors import ErrorKind, TaskError
+
+__all__ = [
+    "Action",
+    "ActionContext",
+    "Component",
+    "ComponentRegistry",
+    "FieldProblem",
+    "ModelAction",
+    "UnknownAction",
+    "UnknownComponent",
+    "format_problems",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionContext:
+    """What an action may know about the attempt it serves.
+
+    Slotted because the engine builds one per attempt on its hot path.
+    """
+
+    execution_id: str
+    task_id: str
+    attempt: int  # 1-based
+    workdir: Path | None = None  # default cwd for shell; None = the process's cwd
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One thing wrong with a task's input.
+
+    `field` is a path inside the task's `input` ("command", "headers.Accept", "args[0]"); the
+    empty string means the input as a whole.
+    """
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+def format_problems(problems: Iterable[FieldProblem]) -> str:
+    """One line naming every bad field, for error messages."""
+    return "; ".join(str(p) for p in problems)
+
+
+def _never_dynamic(value: Any) -> bool:
+    """At run time every reference has been rendered, so nothing is dynamic."""
+    return False
+
+
+class _Dropped:
+    """Marker for a dynamic scalar removed from a value before load-time validation."""
+
+
+_DROPPED = _Dropped()
+
+# Error types that only say "there are too few/many items": after dynamic parts are removed from
+# a container they are artefacts of the removal, not real problems.
+_COUNT_ERRORS = frozenset({"missing", "too_short", "too_long"})
+
+
+def _prune(value: Any, is_dynamic: Callable[[Any], bool]) -> Any:
+    """Remove the dynamic parts of a value so its literal rest can still be type-checked.
+
+    A dynamic scalar (a string with a `${...}` reference) becomes `_DROPPED`; containers keep
+    their literal items. Removing (rather than replacing) dynamic parts never invents a value
+    that could be wrongly accepted or rejected.
+    """
+    if not is_dynamic(value):
+        return value
+    if isinstance(value, Mapping):
+        pruned: dict[Any, Any] = {}
+        for key, item in value.items():
+            if is_dynamic(key):
+                continue
+            kept = _prune(item, is_dynamic)
+            if kept is not _DROPPED:
+                pruned[key] = kept
+        return pruned
+    if isinstance(value, list):
+        return [kept for item in value if (kept := _prune(item, is_dynamic)) is not _DROPPED]
+    return _DROPPED
+
+
+def _is_dropped(value: Any, is_dynamic: Callable[[Any], bool]) -> bool:
+    return is_dynamic(value) and not isinstance(value, Mapping | list)
+
+
+def _field_path(raw: Any, loc: tuple[int | str, ...], is_dynamic: Callable[[Any], bool]) -> str:
+    """Turn a pydantic error location into a path inside the user's (un-pruned) input.
+
+    pydantic locations also contain union member tags ("str", "list[str]") and "[key]" markers;
+    walking the raw value keeps only the parts the user wrote. List indices are mapped back
+    through the pruning, so an error on the 2nd literal item names its real position.
+    """
+    node: Any = raw
+    path = ""
+    for part in loc:
+        if isinstance(node, Mapping) and part in node:
+            path = f"{path}.{part}" if path else str(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int):
+            kept = [
+                i
+                for i, item in enumerate(node)
+                if not (is_dynamic(node) and _is_dropped(item, is_dynamic))
+            ]
+            if not 0 <= part < len(kept):
+                break
+            path = f"{path}[{kept[part]}]"
+            node = node[kept[part]]
+        # anything else is pydantic bookkeeping (a union tag, "[key]"): not part of the path
+    return path
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+_VALID_PREFIX = "Input should be a valid "
+
+
+def _message(item: ErrorDetails, known: Iterable[str]) -> str:
+    kind = item["type"]
+    if kind == "extra_forbidden" and len(item["loc"]) == 1:
+        return f"unknown field; known fields: {', '.join(sorted(known)) or '(none)'}"
+    if kind == "missing" and len(item["loc"]) == 1:
+        return "required field missing"
+    message = item["msg"]
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+    return message
+
+
+def _problems_from_errors(
+    errors: Iterable[ErrorDetails],
+    raw: Mapping[str, Any],
+    is_dynamic: Callable[[Any], bool],
+    known: Iterable[str],
+) -> list[FieldProblem]:
+    """Rewrite pydantic's errors as one readable problem per field path.
+
+    A union reports one error per member. When one member got further (an error deeper inside
+    the value, e.g. at an item of a list), the other members' type errors are noise and dropped;
+    type errors left at one path are merged: "Input should be a valid string or integer (got
+    list)".
+    """
+    by_path: dict[str, list[ErrorDetails]] = {}
+    for item in errors:
+        by_path.setdefault(_field_path(raw, tuple(item["loc"]), is_dynamic), []).append(item)
+    paths = list(by_path)
+
+    problems: list[FieldProblem] = []
+    for path, items in by_path.items():
+        deeper = any(
+            other != path and other.startswith(path) and other[len(path)] in ".["
+            for other in paths
+            if path
+        )
+        if deeper:
+            items = [i for i in items if not i["type"].endswith("_type")]
+            if not items:
+                continue
+        expected: list[str] = []
+        messages: list[str] = []
+        got: str | None = None
+        for item in items:
+            message = _message(item, known)
+            if item["type"].endswith("_type") and message.startswith(_VALID_PREFIX):
+                noun = message.removeprefix(_VALID_PREFIX)
+                if noun not in expected:
+                    expected.append(noun)
+                got = _type_name(item.get("input"))
+            elif message not in messages:
+                messages.append(message)
+        if expected:
+            nouns = (
+                ", ".join(expected[:-1]) + " or " + expected[-1]
+                if len(expected) > 1
+                else expected[0]
+            )
+            messages.insert(0, f"{_VALID_PREFIX}{nouns} (got {got})")
+        problems.append(FieldProblem(path, "; ".join(messages)))
+    return problems
+
+
+class Action(abc.ABC):
+    """One operation of a component, e.g. `shell.run`.
+
+    Subclasses set `name`, `description` and `input_model` (a pydantic model, normally with
+    `extra="forbid"` so that a misspelt field is an error, not silently ignored).
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    input_model: ClassVar[type[pydantic.BaseModel]]
+
+    _schema: dict[str, Any] | None = None
+
+    def _known_fields(self) -> list[str]:
+        return [info.alias or name for name, info in self.input_model.model_fields.items()]
+
+    def _forbids_extra(self) -> bool:
+        return self.input_model.model_config.get("extra") == "forbid"
+
+    def extra_problems(
+        self, raw: Mapping[str, Any], is_dynamic: Callable[[Any], bool]
+    ) -> list[FieldProblem]:
+        """Cross-field rules the model cannot express per field (e.g. `json` and `body`).
+
+        They see the raw keys, so they work at load time even when the values are dynamic; they
+        run at load time and at run time, so both report the same thing.
+        """
+        return []
+
+    def check_static_input(
+        self, raw: Mapping[str, Any], is_dynamic: Callable[[Any], bool]
+    ) -> list[FieldProblem]:
+        """Load-time check of a task's un-rendered input.
+
+        Unknown and missing fields are always reported; values are type-checked as far as they
+        are literal: a value that is dynamic as a whole is skipped, a container with dynamic
+        parts is checked without those parts.
+        """
+        if not isinstance(raw, Mapping):
+            return [FieldProblem("", f"input must be a mapping (got {_type_name(raw)})")]
+        problems: list[FieldProblem] = []
+        known = self._known_fields()
+        if self._forbids_extra():
+            for key in raw:
+                if key not in known:
+                    problems.append(
+                        FieldProblem(
+                            str(key),
+                            f"unknown field; known fields: {', '.join(sorted(known)) or '(none)'}",
+                        )
+                    )
+        for name, info in self.input_model.model_fields.items():
+            key = info.alias or name
+            if info.is_required() and key not in raw:
+                problems.append(FieldProblem(key, "required field missing"))
+
+        pruned: dict[str, Any] = {}
+        dynamic_keys: set[str] = set()
+        for key, value in raw.items():
+            if key not in known and self._forbids_extra():
+                continue
+            if is_dynamic(value):
+                dynamic_keys.add(key)
+            kept = _prune(value, is_dynamic)
+            if kept is not _DROPPED:
+                pruned[key] = kept
+        try:
+            self.input_model.model_validate(pruned)
+        except pydantic.ValidationError as exc:
+            relevant: list[ErrorDetails] = []
+            for item in exc.errors(include_url=False):
+                loc = tuple(item["loc"])
+                if item["type"] == "missing":
+                    continue  # reported above from the raw keys; the rest are pruning artefacts
+                if loc and loc[0] in dynamic_keys and item["type"] in _COUNT_ERRORS:
+                    continue
+                if not loc and dynamic_keys:
+                    continue  # a whole-model rule cannot be judged on a partial input
+                relevant.append(item)
+            problems.extend(_problems_from_errors(relevant, raw, is_dynamic, known))
+        problems.extend(self.extra_problems(raw, is_dynamic))
+        return _dedupe(problems)
+
+    def validate_input(self, raw: Mapping[str, Any]) -> pydantic.BaseModel:
+        """Run-time check of the rendered input; every bad field is named in one TaskError."""
+        if not isinstance(raw, Mapping):
+            raise TaskError(
+                f"invalid input for action '{self.name}': input must be a mapping "
+                f"(got {_type_name(raw)})",
+                ErrorKind.INVALID_INPUT,
+            )
+        problems: list[FieldProblem] = []
+        model: pydantic.BaseModel | None = None
+        try:
+            model = self.input_model.model_validate(raw)
+        except pydantic.ValidationError as exc:
+            problems = _problems_from_errors(
+                exc.errors(include_url=False), raw, _never_dynamic, self._known_fields()
+            )
+        problems = _dedupe(problems + self.extra_problems(raw, _never_dynamic))
+        if problems or model is None:
+            raise TaskError(
+                f"invalid input for action '{self.name}': {format_problems(problems)}",
+                ErrorKind.INVALID_INPUT,
+                details={"problems": [{"field": p.field, "message": p.message} for p in problems]},
+            )
+        return model
+
+    @abc.abstractmethod
+    async def invoke(self, ctx: ActionContext, raw_input: Mapping[str, Any]) -> Any:
+        """Validate the rendered input, run, return a JSON-serialisable value; raise TaskError."""
+
+    def describe(self) -> dict[str, Any]:
+        """Name, description and input JSON Schema; the schema is built once per action."""
+        if self._schema is None:
+            self._schema = self.input_model.model_json_schema()
+        return {"name": self.name, "description": self.description, "input_schema": self._schema}
+
+
+def _dedupe(problems: list[FieldProblem]) -> list[FieldProblem]:
+    seen: set[FieldProblem] = set()
+    unique: list[FieldProblem] = []
+    for problem in problems:
+        if problem not in seen:
+            seen.add(problem)
+            unique.append(problem)
+    return unique
+
+
+InputT = TypeVar("InputT", bound=pydantic.BaseModel)
+
+
+class ModelAction(Action, Generic[InputT]):
+    """An action whose `run` receives its validated, typed input model.
+
+    Kept separate from `Action` so that code holding "some action" (engine, loader, registry)
+    uses the plain, non-generic `Action` type.
+    """
+
+    async def invoke(self, ctx: ActionContext, raw_input: Mapping[str, Any]) -> Any:
+        # validate_input returns an instance of input_model, which subclasses bind to InputT.
+        params = cast(InputT, self.validate_input(raw_input))
+        return await self.run(ctx, params)
+
+    @abc.abstractmethod
+    async def run(self, ctx: ActionContext, params: InputT) -> Any:
+        """Do the work with an already validated input."""
+
+
+class UnknownComponent(LookupError):
+    """A task names a component that is not registered."""
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.name = name
+        self.known = sorted(known)
+        super().__init__(f"unknown component '{name}'; known: {', '.join(self.known) or '(none)'}")
+
+    def __str__(self) -> str:
+        # LookupError's default str() would quote the message like a KeyError key.
+        return str(self.args[0])
+
+
+class UnknownAction(LookupError):
+    """A task names an action its component does not have."""
+
+    def __init__(self, component: str, name: str, known: Iterable[str]) -> None:
+        self.component = component
+        self.name = name
+        self.known = sorted(known)
+        super().__init__(
+            f"unknown action '{name}' of component '{component}'; "
+            f"known: {', '.join(self.known) or '(none)'}"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class Component:
+    """A named group of actions (`shell`, `http`, ...)."""
+
+    def __init__(self, name: str, description: str, actions: Iterable[Action]) -> None:
+        self.name = name
+        self.description = description
+        table: dict[str, Action] = {}
+        for action in actions:
+            if action.name in table:
+                raise ValueError(f"component '{name}' has two actions named '{action.name}'")
+            table[action.name] = action
+        self.actions: Mapping[str, Action] = table
+
+    def action(self, name: str) -> Action:
+        try:
+            return self.actions[name]
+        except KeyError:
+            raise UnknownAction(self.name, name, self.actions) from None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "actions": [action.describe() for action in self.actions.values()],
+        }
+
+
+class ComponentRegistry:
+    """The components a loader may refer to and an engine may call, by name."""
+
+    def __init__(self, components: Iterable[Component] = ()) -> None:
+        self._components: dict[str, Component] = {}
+        for component in components:
+            self.register(component)
+
+    def register(self, component: Component) -> None:
+        """Add a component; a second one with the same name is a mistake, not an override."""
+        if component.name in self._components:
+            raise ValueError(f"component '{component.name}' is already registered")
+        self._components[component.name] = component
+
+    def get(self, name: str) -> Component:
+        try:
+            return self._components[name]
+        except KeyError:
+            raise UnknownComponent(name, self._components) from None
+
+    def action(self, component: str, action: str) -> Action:
+        return self.get(component).action(action)
+
+    def names(self) -> list[str]:
+        return sorted(self._components)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._components
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [self._components[name].describe() for name in self.names()]

@@ -1,0 +1,460 @@
+"""The engine: starts executions, applies operator actions, and recovers after crashes.
+
+One `Engine` owns one data folder's store, one durable writer and one event bus. It runs inside
+an anyio task group (see `open_engine`); each execution gets an `ExecutionRunner` in that group.
+Operator actions (pause, resume, cancel, retry a task, checkpoint, restore) are methods here;
+each records an event first, so a crash at any moment leaves a journal that says what happened.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from harmonia.bus import EventBus, Subscription
+from harmonia.components import ComponentRegistry, default_registry
+from harmonia.engine.plan import ExecutionPlan
+from harmonia.engine.runner import ExecutionRunner
+from harmonia.engine.writer import DurableWriter
+from harmonia.errors import InvalidOperation, NotFound
+from harmonia.events import Event, EventType
+from harmonia.loader import load_workflow_dict
+from harmonia.model import Workflow
+from harmonia.state import (
+    EXECUTION_FINISHED,
+    TASK_ACTIVE,
+    ExecutionState,
+    ExecutionStatus,
+    TaskState,
+    TaskStatus,
+    apply,
+)
+from harmonia.store import Store
+from harmonia.store.store import snapshot_of
+
+DEFAULT_CHECKPOINT_INTERVAL = 60.0
+
+
+def new_execution_id(now: float) -> str:
+    """Sortable by creation time and readable: `20261126-133005-3fa9c1`."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + "-" + secrets.token_hex(3)
+
+
+class Engine:
+    """Runs workflow executions durably. Use `open_engine(data_dir)` to get a running one."""
+
+    def __init__(
+        self,
+        store: Store,
+        registry: ComponentRegistry | None = None,
+        *,
+        checkpoint_interval: float | None = DEFAULT_CHECKPOINT_INTERVAL,
+        rng: random.Random | None = None,
+        env: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.registry = registry or default_registry()
+        self.checkpoint_interval = checkpoint_interval
+        self.rng = rng or random.Random()
+        self.env: Mapping[str, str] = env if env is not None else os.environ
+        self.clock = clock
+        self.bus = EventBus(self._replay, self._active_ids)
+        self.writer = DurableWriter(store, self.bus)
+        self._runners: dict[str, ExecutionRunner] = {}
+        self._tg: anyio.abc.TaskGroup | None = None
+
+    # ---- events ----------------------------------------------------------------------------
+    def emit(
+        self, state: ExecutionState, type: str, task_id: str | None, data: dict[str, Any]
+    ) -> Event:
+        """Record a state change: applied in memory now, published once durable."""
+        event = Event(state.last_seq + 1, type, state.id, task_id, self.clock(), data)
+        apply(state, event)
+        self.writer.submit(event)
+        return event
+
+    def subscribe(
+        self,
+        execution_id: str | None = None,
+        *,
+        after_seq: int | None = None,
+        until_finished: bool = False,
+        maxsize: int = 10_000,
+    ) -> Subscription:
+        """Live events (see `EventBus.subscribe`)."""
+        return self.bus.subscribe(
+            execution_id, after_seq=after_seq, until_finished=until_finished, maxsize=maxsize
+        )
+
+    async def _replay(self, execution_id: str, after_seq: int) -> list[Event]:
+        events = await anyio.to_thread.run_sync(self.store.read_events, execution_id, after_seq)
+        published = self.bus.published_seq(execution_id)
+        if published is not None:
+            # lines may be on disk but not yet fsynced: never hand those out early
+            events = [e for e in events if e.seq <= published]
+        return events
+
+    def _active_ids(self) -> Iterable[str]:
+        return tuple(self._runners)
+
+    # ---- starting executions -------------------------------------------------------------
+    async def start(
+        self, workflow: Workflow, input: Mapping[str, Any] | None = None
+    ) -> ExecutionState:
+        """Validate the input, record the execution and start it; returns its live state."""
+        given = workflow.validate_input(input or {})
+        plan = ExecutionPlan.compile(workflow, self.registry)
+        now = self.clock()
+        state = ExecutionState.new(new_execution_id(now), workflow.to_document(), given, now)
+        await self._create(state, plan, {"workflow": workflow.name, "version": workflow.version})
+        return state
+
+    async def restore(self, checkpoint_id: str) -> ExecutionState:
+        """A new execution from a checkpoint: completed and skipped results are kept, every
+        other task runs."""
+        record = await anyio.to_thread.run_sync(self.store.load_checkpoint, checkpoint_id)
+        meta = record["meta"]
+        workflow = load_workflow_dict(meta["workflow"], registry=self.registry)
+        plan = ExecutionPlan.compile(workflow, self.registry)
+        tasks: dict[str, TaskState] = {}
+        for tid in workflow.tasks:
+            saved = TaskState.from_record(record["tasks"].get(tid, {}))
+            if saved.status in (TaskStatus.COMPLETED, TaskStatus.SKIPPED):
+                tasks[tid] = saved
+            else:
+                tasks[tid] = TaskState()
+        now = self.clock()
+        state = ExecutionState.new(
+            new_execution_id(now),
+            meta["workflow"],
+            meta["input"],
+            now,
+            restored_from=checkpoint_id,
+            tasks=tasks,
+        )
+        await self._create(
+            state,
+            plan,
+            {
+                "workflow": workflow.name,
+                "version": workflow.version,
+                "restored_from": checkpoint_id,
+                "source_execution": record["execution_id"],
+            },
+        )
+        return state
+
+    async def _create(
+        self, state: ExecutionState, plan: ExecutionPlan, started: dict[str, Any]
+    ) -> None:
+        store = self.store
+        if state.restored_from is None:
+            # all pending: recovery rebuilds the task rows from the workflow document
+            meta, tasks = state.meta_record(), dict[str, dict[str, Any]]()
+        else:
+            meta, tasks = snapshot_of(state)
+        summary = state.summary()
+        self.writer.submit_op(lambda: store.create_execution(meta, tasks, summary))
+        await self.writer.flush()
+        lock = await anyio.to_thread.run_sync(store.lock_execution, state.id)
+        runner = ExecutionRunner(self, state, plan, lock, self.env)
+        self._runners[state.id] = runner
+        self.emit(
+            state,
+            EventType.WORKFLOW_STARTED,
+            None,
+            {**started, "input": state.input, "task_count": len(state.tasks)},
+        )
+        self._spawn(runner)
+
+    def _spawn(self, runner: ExecutionRunner) -> None:
+        if self._tg is None:
+            raise RuntimeError("the engine is not running; use `async with open_engine(...)`")
+        runner.active = True
+        runner.finished = anyio.Event()
+        self._tg.start_soon(self._drive, runner, name=f"execution {runner.state.id}")
+
+    async def _drive(self, runner: ExecutionRunner) -> None:
+        async with anyio.create_task_group() as tg:
+            if self.checkpoint_interval:
+                tg.start_soon(self._periodic_checkpoints, runner, self.checkpoint_interval)
+            await runner.run()
+            tg.cancel_scope.cancel()
+        runner.active = False
+        if runner.state.status in EXECUTION_FINISHED or runner._interrupt:
+            self._forget(runner)
+
+    def _forget(self, runner: ExecutionRunner) -> None:
+        self._runners.pop(runner.state.id, None)
+        runner.lock.release()
+
+    async def _periodic_checkpoints(self, runner: ExecutionRunner, interval: float) -> None:
+        """Snapshot a long execution now and then, so recovery replays a short journal."""
+        written = runner.state.last_seq
+        while True:
+            await anyio.sleep(interval)
+            if runner.state.last_seq != written:
+                written = runner.state.last_seq
+                await self._checkpoint(runner.state, name=None, kind="periodic")
+
+    async def persist(self, runner: ExecutionRunner, *, final: bool) -> None:
+        """Write the snapshot and the catalog row; wait until they and all events are on disk."""
+        with anyio.CancelScope(shield=True):
+            store = self.store
+            state = runner.state
+            meta, tasks = snapshot_of(state)
+            summary = state.summary()
+            self.writer.submit_op(lambda: store.write_snapshot(meta, tasks))
+            self.writer.submit_op(lambda: store.put_summary(summary))
+            if final:
+                self.writer.submit_op(lambda: store.close_journal(state.id))
+            await self.writer.flush()
+
+    # ---- reading ---------------------------------------------------------------------------
+    async def get(self, execution_id: str) -> ExecutionState:
+        """The live state if this process runs it, else the recovered state from disk."""
+        runner = self._runners.get(execution_id)
+        if runner is not None:
+            return runner.state
+        return await anyio.to_thread.run_sync(self.store.load_execution, execution_id)
+
+    async def wait(self, execution_id: str) -> ExecutionState:
+        """Wait until the execution stops running here (finished, paused or interrupted) and
+        everything about it is durable."""
+        runner = self._runners.get(execution_id)
+        if runner is None:
+            return await self.get(execution_id)
+        while runner.active and not runner.finished.is_set():
+            await runner.finished.wait()
+        return runner.state
+
+    def is_live(self, execution_id: str) -> bool:
+        return execution_id in self._runners
+
+    # ---- operator actions ------------------------------------------------------------------
+    async def _attach(self, execution_id: str) -> ExecutionRunner:
+        """The runner of an execution, loading it from disk (and locking it) if needed."""
+        runner = self._runners.get(execution_id)
+        if runner is not None:
+            return runner
+        store = self.store
+        lock = await anyio.to_thread.run_sync(store.lock_execution, execution_id)
+        try:
+            state = await anyio.to_thread.run_sync(
+                lambda: store.load_execution(execution_id, repair=True)
+            )
+            workflow = load_workflow_dict(state.workflow, registry=self.registry)
+            plan = ExecutionPlan.compile(workflow, self.registry)
+        except BaseException:
+            lock.release()
+            raise
+        runner = ExecutionRunner(self, state, plan, lock, self.env)
+        self._runners[execution_id] = runner
+        return runner
+
+    async def _release_if_idle(self, runner: ExecutionRunner) -> None:
+        if not runner.active and runner.state.id in self._runners:
+            await self.persist(runner, final=runner.state.status in EXECUTION_FINISHED)
+            self._forget(runner)
+
+    async def resume(self, execution_id: str, *, reason: str = "resume") -> ExecutionState:
+        """Go on with a paused, failed, canceled or interrupted execution.
+
+        Tasks that were running when their process died run again (attempt numbers carried
+        on); failed and canceled tasks get fresh attempts; completed tasks never run again.
+        """
+        runner = await self._attach(execution_id)
+        state = runner.state
+        if state.status == ExecutionStatus.COMPLETED:
+            await self._release_if_idle(runner)
+            raise InvalidOperation(f"execution {execution_id} already completed; nothing to resume")
+        interrupted = (
+            [] if runner.active else [t for t, s in state.tasks.items() if s.status in TASK_ACTIVE]
+        )
+        reset = [
+            t
+            for t, s in state.tasks.items()
+            if s.status in (TaskStatus.FAILED, TaskStatus.CANCELED)
+        ]
+        live_running = runner.active and state.status == ExecutionStatus.RUNNING
+        if live_running and not reset:
+            raise InvalidOperation(f"execution {execution_id} is running; nothing to resume")
+        if reason == "recovered":
+            reset = []
+        self.emit(
+            state,
+            EventType.WORKFLOW_RESUMED,
+            None,
+            {"reason": reason, "reset": reset, "interrupted": interrupted},
+        )
+        self._continue(runner)
+        return state
+
+    def _continue(self, runner: ExecutionRunner) -> None:
+        if runner.is_running:
+            runner.request_resume()
+        else:
+            runner._paused = False
+            if runner.active:
+                runner.request_resume()
+            else:
+                self._spawn(runner)
+
+    async def retry_task(self, execution_id: str, task_id: str) -> list[str]:
+        """Run `task_id` and everything downstream of it again; keep every other result.
+        Returns the tasks that will run again."""
+        runner = await self._attach(execution_id)
+        state = runner.state
+        if task_id not in state.tasks:
+            await self._release_if_idle(runner)
+            raise NotFound(f"execution {execution_id} has no task {task_id!r}")
+        reset = [task_id, *runner.plan.downstream(task_id)]
+        busy = [t for t in reset if state.tasks[t].status in TASK_ACTIVE and runner.active]
+        if busy:
+            await self._release_if_idle(runner)
+            raise InvalidOperation(
+                f"cannot retry {task_id!r}: task(s) {', '.join(busy)} are running right now"
+            )
+        if state.tasks[task_id].status == TaskStatus.PENDING and runner.active:
+            raise InvalidOperation(f"task {task_id!r} has not run yet; nothing to retry")
+        interrupted = (
+            []
+            if runner.active
+            else [t for t, s in state.tasks.items() if s.status in TASK_ACTIVE and t not in reset]
+        )
+        self.emit(
+            state,
+            EventType.WORKFLOW_RESUMED,
+            task_id,
+            {"reason": "retry", "task_id": task_id, "reset": reset, "interrupted": interrupted},
+        )
+        self._continue(runner)
+        return reset
+
+    async def pause(self, execution_id: str) -> ExecutionState:
+        """Start nothing new; running tasks finish. `resume` goes on."""
+        runner = self._runners.get(execution_id)
+        if runner is None or not runner.active or runner.state.status != ExecutionStatus.RUNNING:
+            status = runner.state.status if runner else await self._status(execution_id)
+            raise InvalidOperation(
+                f"execution {execution_id} is {status}; only a running one can pause"
+            )
+        self.emit(runner.state, EventType.WORKFLOW_PAUSED, None, {"reason": "operator"})
+        runner.request_pause()
+        return runner.state
+
+    async def cancel(
+        self, execution_id: str, *, reason: str = "canceled by operator"
+    ) -> ExecutionState:
+        """Cancel running tasks and record the execution as canceled."""
+        runner = await self._attach(execution_id)
+        state = runner.state
+        if state.status in EXECUTION_FINISHED:
+            await self._release_if_idle(runner)
+            raise InvalidOperation(f"execution {execution_id} already {state.status}")
+        if runner.is_running:
+            runner.request_cancel(reason)
+            await self.wait(execution_id)
+        else:
+            self.emit(state, EventType.WORKFLOW_CANCELED, None, {"reason": reason})
+            runner.active = False
+            await self._release_if_idle(runner)
+        return state
+
+    async def checkpoint(self, execution_id: str, name: str | None = None) -> dict[str, Any]:
+        """A named snapshot of the execution as it is now; `restore` starts from it."""
+        runner = await self._attach(execution_id)
+        try:
+            return await self._checkpoint(runner.state, name=name, kind="manual")
+        finally:
+            await self._release_if_idle(runner)
+
+    async def _checkpoint(
+        self, state: ExecutionState, *, name: str | None, kind: str
+    ) -> dict[str, Any]:
+        meta, tasks = snapshot_of(state)
+        checkpoint_id = f"ckpt-{secrets.token_hex(6)}"
+        record = {
+            "id": checkpoint_id,
+            "execution_id": state.id,
+            "name": name or f"{kind} at seq {state.last_seq}",
+            "kind": kind,
+            "created_at": self.clock(),
+            "seq": state.last_seq,
+            "meta": meta,
+            "tasks": tasks,
+        }
+        store = self.store
+        self.writer.submit_op(lambda: store.write_snapshot(meta, tasks))
+        self.writer.submit_op(lambda: store.add_checkpoint(record))
+        self.emit(
+            state,
+            EventType.CHECKPOINT_CREATED,
+            None,
+            {"checkpoint_id": checkpoint_id, "name": record["name"], "kind": kind},
+        )
+        await self.writer.flush()
+        return {k: v for k, v in record.items() if k not in ("meta", "tasks")}
+
+    async def _status(self, execution_id: str) -> str:
+        summary = await anyio.to_thread.run_sync(self.store.get_summary, execution_id)
+        return str(summary["status"])
+
+    async def recover(self) -> list[str]:
+        """Resume every execution that was running when its process died (daemon start)."""
+        summaries = await anyio.to_thread.run_sync(self.store.list_summaries)
+        resumed = []
+        for row in summaries:
+            if row["interrupted"] and row["id"] not in self._runners:
+                try:
+                    await self.resume(row["id"], reason="recovered")
+                except (InvalidOperation, NotFound):
+                    continue
+                resumed.append(row["id"])
+        return resumed
+
+    async def shutdown(self) -> None:
+        """Stop every runner without recording an end (they resume on the next start)."""
+        with anyio.CancelScope(shield=True):
+            for runner in list(self._runners.values()):
+                if runner.active:
+                    runner.request_interrupt()
+            for runner in list(self._runners.values()):
+                while runner.active:
+                    await runner.finished.wait()
+                await self._release_if_idle(runner)
+                self._forget(runner)
+            await self.writer.flush()
+            self.bus.close_all()
+            self.writer.close()
+
+
+@asynccontextmanager
+async def open_engine(
+    data_dir: str | Path,
+    registry: ComponentRegistry | None = None,
+    **options: Any,
+) -> AsyncIterator[Engine]:
+    """Run an engine for the body of the `async with`; on exit, running executions are
+    interrupted (not canceled) and everything is flushed to disk."""
+    store = Store(data_dir)
+    engine = Engine(store, registry, **options)
+    try:
+        async with anyio.create_task_group() as tg:
+            engine._tg = tg
+            tg.start_soon(engine.writer.run, name="harmonia writer")
+            try:
+                yield engine
+            finally:
+                await engine.shutdown()
+    finally:
+        store.close()

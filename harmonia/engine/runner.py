@@ -1,0 +1,361 @@
+"""Drives one execution: schedules ready tasks, runs attempts, retries, and decides the end.
+
+One runner per execution, one anyio task group per run. Ordering comes from
+`graphlib.TopologicalSorter`; the runner starts at most `max_concurrency` tasks at once and keeps
+the rest in a ready queue. Every state change goes through `Engine.emit`, which applies it to the
+in-memory state at once and hands it to the durable writer.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import time
+from collections import deque
+from collections.abc import Mapping
+from contextlib import nullcontext
+from graphlib import TopologicalSorter
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import orjson
+
+from harmonia.components.base import ActionContext
+from harmonia.errors import ErrorKind, TaskError
+from harmonia.events import EventType
+from harmonia.expressions import ExpressionError, ExpressionTypeError, ReferenceMissing
+from harmonia.state import (
+    EXECUTION_FINISHED,
+    TASK_DONE,
+    ExecutionState,
+    ExecutionStatus,
+    TaskStatus,
+)
+
+if TYPE_CHECKING:
+    from harmonia.engine.engine import Engine
+    from harmonia.engine.plan import ExecutionPlan, TaskPlan
+    from harmonia.store.store import ExecutionLock
+
+
+class ExecutionRunner:
+    """The live side of one execution in this process."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        state: ExecutionState,
+        plan: ExecutionPlan,
+        lock: ExecutionLock,
+        env: Mapping[str, str],
+    ) -> None:
+        self.engine = engine
+        self.state = state
+        self.plan = plan
+        self.lock = lock
+        self.finished = anyio.Event()
+        self.active = False
+        self._paused = state.status == ExecutionStatus.PAUSED
+        self._cancel_reason: str | None = None
+        self._interrupt = False
+        self._scope: anyio.CancelScope | None = None
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._sorter: TopologicalSorter[str] = TopologicalSorter()
+        self._ready: deque[str] = deque()
+        self._inflight: set[str] = set()
+        self._running = 0
+        self._max = plan.workflow.max_concurrency
+        self._rebuild = True
+        self.outcome_position = 0
+        """Writer position of the last outcome event: waiting for it means the end is durable."""
+        self._context: dict[str, Any] = {
+            "input": state.input,
+            "tasks": None,  # set in run()
+            "workflow": {"name": plan.workflow.name, "version": plan.workflow.version},
+            "execution": {"id": state.id},
+            "env": env,
+        }
+
+    # ---- operator requests ---------------------------------------------------------------
+    def request_pause(self) -> None:
+        self._paused = True
+
+    def request_resume(self) -> None:
+        """Tasks were reset or the execution unpaused: rebuild the schedule and go on."""
+        self._paused = False
+        self._rebuild = True
+        if self._tg is not None:
+            self._pump()
+
+    def request_cancel(self, reason: str) -> None:
+        self._cancel_reason = reason
+        if self._scope is not None:
+            self._scope.cancel()
+
+    def request_interrupt(self) -> None:
+        """Stop without recording an end (shutdown): the execution resumes on the next start."""
+        self._interrupt = True
+        if self._scope is not None:
+            self._scope.cancel()
+
+    @property
+    def is_running(self) -> bool:
+        return self._tg is not None
+
+    # ---- the run ---------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Run until nothing more can start; then record the outcome (unless paused)."""
+        from harmonia.engine.plan import TaskResults
+
+        self._context["tasks"] = TaskResults(self.state.tasks)
+        self.finished = anyio.Event() if self.finished.is_set() else self.finished
+        self._rebuild = True
+        try:
+            with anyio.CancelScope() as scope:
+                self._scope = scope
+                if self._cancel_reason is not None or self._interrupt:
+                    scope.cancel()
+                async with anyio.create_task_group() as tg:
+                    self._tg = tg
+                    self._pump()
+        finally:
+            self._tg = None
+            self._scope = None
+            self._inflight.clear()
+            self._running = 0
+            self._ready.clear()
+        await self._conclude()
+
+    async def _conclude(self) -> None:
+        with anyio.CancelScope(shield=True):
+            self._record_outcome()
+            self.outcome_position = self.engine.writer.submitted
+            await self.engine.persist(self, final=self.state.status in EXECUTION_FINISHED)
+        self.finished.set()
+
+    def _record_outcome(self) -> None:
+        """Emit the execution's end, unless it is only paused or interrupted."""
+        engine = self.engine
+        state = self.state
+        if self._interrupt or (self._paused and self._cancel_reason is None):
+            return
+        if self._cancel_reason is not None:
+            engine.emit(state, EventType.WORKFLOW_CANCELED, None, {"reason": self._cancel_reason})
+            return
+        failed = [t for t, s in state.tasks.items() if s.status == TaskStatus.FAILED]
+        if not failed and all(s.status in TASK_DONE for s in state.tasks.values()):
+            duration = engine.clock() - (state.started_at or engine.clock())
+            engine.emit(state, EventType.WORKFLOW_COMPLETED, None, {"duration": round(duration, 6)})
+            return
+        blocked = [t for t, s in state.tasks.items() if s.status == TaskStatus.PENDING]
+        message = (
+            f"{len(failed)} task(s) failed: {', '.join(failed[:10])}"
+            + ("..." if len(failed) > 10 else "")
+            if failed
+            else "no task can run"
+        )
+        engine.emit(
+            state,
+            EventType.WORKFLOW_FAILED,
+            None,
+            {"error": message, "failed": failed, "blocked": blocked[:100]},
+        )
+
+    # ---- scheduling ------------------------------------------------------------------------
+    def _rebuild_sorter(self) -> None:
+        """A fresh sorter from the current task states (start, resume, retry of a task)."""
+        sorter: TopologicalSorter[str] = TopologicalSorter(self.plan.graph())
+        sorter.prepare()
+        self._sorter = sorter
+        self._ready.clear()
+        self._rebuild = False
+
+    def _pump(self) -> None:
+        """Move ready tasks into the ready queue and start as many as capacity allows."""
+        if self._tg is None:
+            return
+        if self._rebuild:
+            self._rebuild_sorter()
+        tasks = self.state.tasks
+        sorter = self._sorter
+        while True:
+            progressed = False
+            for tid in sorter.get_ready():
+                progressed = True
+                status = tasks[tid].status
+                if status in TASK_DONE:
+                    sorter.done(tid)
+                elif tid in self._inflight:
+                    continue  # running since before a rebuild; it calls done() itself
+                elif status == TaskStatus.PENDING:
+                    verdict = self._decide(tid)
+                    if verdict is _Verdict.RUN:
+                        self._ready.append(tid)
+                    elif verdict is _Verdict.SKIPPED:
+                        sorter.done(tid)
+                # failed or canceled: stays blocked, its downstream waits for an operator
+            if not progressed:
+                break
+        if self._paused or self._cancel_reason is not None:
+            return
+        while self._ready and self._running < self._max:
+            tid = self._ready.popleft()
+            if tasks[tid].status != TaskStatus.PENDING:
+                continue
+            self._running += 1
+            self._inflight.add(tid)
+            self._tg.start_soon(self._run_task, tid, self._sorter, name=tid)
+
+    def _decide(self, tid: str) -> _Verdict:
+        """Evaluate `when`; without one, a task below a skipped task is skipped too.
+
+        A condition that cannot be evaluated fails the task, without retries: retrying cannot
+        change the values it reads.
+        """
+        plan = self.plan.tasks[tid]
+        tasks = self.state.tasks
+        if plan.condition is None:
+            skipped = [d for d in plan.depends_on if tasks[d].status == TaskStatus.SKIPPED]
+            if skipped:
+                self.engine.emit(
+                    self.state,
+                    EventType.TASK_SKIPPED,
+                    tid,
+                    {"reason": f"upstream task '{skipped[0]}' was skipped"},
+                )
+                return _Verdict.SKIPPED
+            return _Verdict.RUN
+        try:
+            go = plan.condition.evaluate(self._context)
+        except (ReferenceMissing, ExpressionTypeError, ExpressionError) as exc:
+            kind = (
+                ErrorKind.REFERENCE if isinstance(exc, ReferenceMissing) else ErrorKind.EXPRESSION
+            )
+            self.engine.emit(
+                self.state,
+                EventType.TASK_FAILED,
+                tid,
+                {
+                    "attempt": tasks[tid].attempts,
+                    "error": {"message": f"when: {exc}", "kind": str(kind)},
+                    "duration": 0.0,
+                },
+            )
+            return _Verdict.FAILED  # downstream stays blocked
+        if go:
+            return _Verdict.RUN
+        self.engine.emit(
+            self.state,
+            EventType.TASK_SKIPPED,
+            tid,
+            {"reason": f"condition is false: {plan.condition.text}"},
+        )
+        return _Verdict.SKIPPED
+
+    async def _run_task(self, tid: str, sorter: TopologicalSorter[str]) -> None:
+        completed = await self._attempts(tid)
+        self._running -= 1
+        self._inflight.discard(tid)
+        if completed and sorter is self._sorter:
+            sorter.done(tid)
+        elif completed:
+            self._rebuild = True  # the schedule was rebuilt while we ran; let it re-read states
+        self._pump()
+
+    async def _attempts(self, tid: str) -> bool:
+        """Run attempts until success, a final failure or the end of the retry budget."""
+        engine = self.engine
+        state = self.state
+        task = state.tasks[tid]
+        plan: TaskPlan = self.plan.tasks[tid]
+        while True:
+            attempt = task.attempts + 1
+            engine.emit(state, EventType.TASK_STARTED, tid, {"attempt": attempt})
+            started = time.monotonic()
+            error = await self._one_attempt(plan, attempt)
+            duration = round(time.monotonic() - started, 6)
+            if isinstance(error, _Output):
+                engine.emit(
+                    state,
+                    EventType.TASK_COMPLETED,
+                    tid,
+                    {"attempt": attempt, "output": error.value, "duration": duration},
+                )
+                return True
+            used = attempt - task.budget_base
+            error_doc = _error_doc(error)
+            if used < plan.policy.max_attempts and plan.policy.should_retry(
+                error.kind, error.retryable
+            ):
+                delay = plan.policy.delay(used, engine.rng)
+                engine.emit(
+                    state,
+                    EventType.RETRY_ATTEMPTED,
+                    tid,
+                    {
+                        "attempt": attempt,
+                        "next_attempt": attempt + 1,
+                        "delay": round(delay, 6),
+                        "error": error_doc,
+                        "duration": duration,
+                    },
+                )
+                await anyio.sleep(delay)
+                continue
+            engine.emit(
+                state,
+                EventType.TASK_FAILED,
+                tid,
+                {"attempt": attempt, "error": error_doc, "duration": duration},
+            )
+            return False
+
+    async def _one_attempt(self, plan: TaskPlan, attempt: int) -> _Output | TaskError:
+        try:
+            payload = plan.template.render(self._context)
+        except ReferenceMissing as exc:
+            return TaskError(str(exc), ErrorKind.REFERENCE)
+        ctx = ActionContext(self.state.id, plan.task_id, attempt)
+        timeout = plan.timeout
+        try:
+            with anyio.fail_after(timeout) if timeout is not None else nullcontext():
+                value = await plan.action.invoke(ctx, payload)
+        except TaskError as exc:
+            return exc
+        except TimeoutError:
+            return TaskError(
+                f"attempt {attempt} timed out after {_seconds(timeout)}", ErrorKind.TIMEOUT
+            )
+        except Exception as exc:  # a component bug must fail the task, not the engine
+            return TaskError(f"{type(exc).__name__}: {exc}", ErrorKind.EXCEPTION)
+        try:
+            orjson.dumps(value)
+        except TypeError as exc:
+            return TaskError(f"output is not JSON-serialisable: {exc}", ErrorKind.OUTPUT)
+        return _Output(value)
+
+
+class _Verdict(enum.Enum):
+    RUN = "run"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class _Output:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _error_doc(error: TaskError) -> dict[str, Any]:
+    doc: dict[str, Any] = {"message": error.message, "kind": error.kind}
+    if error.details:
+        doc["details"] = error.details
+    return doc
+
+
+def _seconds(value: float | None) -> str:
+    if value is None or math.isinf(value):
+        return "no limit"
+    return f"{value:g}s"

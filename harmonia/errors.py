@@ -1,0 +1,101 @@
+"""Error types shared by the loader, the engine and the components.
+
+Task failures carry a *kind* so that `retry_policy.retry_on` can say which failures are worth
+another attempt, and so that operators can tell a timeout from a bad input at a glance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """Why a task attempt failed. Values are stable: they appear in events and `retry_on`."""
+
+    TIMEOUT = "timeout"  # the attempt exceeded its `timeout`; retryable
+    ERROR = "error"  # a generic failure reported by an action; retryable
+    EXIT_CODE = "exit_code"  # a shell command exited non-zero; retryable
+    CONNECTION = "connection"  # a network connection failed; retryable
+    HTTP_SERVER_ERROR = "http_server_error"  # an HTTP 5xx answer; retryable
+    HTTP_CLIENT_ERROR = "http_client_error"  # an HTTP 4xx answer; not retryable
+    EXCEPTION = "exception"  # user Python code raised; retryable
+    INVALID_INPUT = "invalid_input"  # the resolved input does not fit the action; not retryable
+    REFERENCE = "reference"  # a `${...}` reference had no value at run time; not retryable
+    EXPRESSION = "expression"  # a `when:` condition could not be evaluated; not retryable
+    OUTPUT = "output"  # the action returned something that is not JSON; not retryable
+    INTERRUPTED = "interrupted"  # the process running the attempt died; retryable
+
+
+NOT_RETRYABLE: frozenset[ErrorKind] = frozenset(
+    {
+        ErrorKind.HTTP_CLIENT_ERROR,
+        ErrorKind.INVALID_INPUT,
+        ErrorKind.REFERENCE,
+        ErrorKind.EXPRESSION,
+        ErrorKind.OUTPUT,
+    }
+)
+
+
+class TaskError(Exception):
+    """A task attempt failed in a way the engine understands.
+
+    Components raise this (never a bare exception) so the engine can record the kind and decide
+    whether the failure is worth a retry. `details` is JSON-serialisable extra context, e.g. the
+    stderr of a shell command or the status code of an HTTP answer.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        kind: ErrorKind | str = ErrorKind.ERROR,
+        *,
+        retryable: bool | None = None,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = str(kind)
+        self.retryable = self.kind not in NOT_RETRYABLE if retryable is None else retryable
+        self.details = details or {}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a workflow file or an input, located as precisely as we can."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    task: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<workflow>"
+        if self.line is not None:
+            where += f":{self.line}"
+        parts = [where]
+        if self.task is not None:
+            parts.append(f"task '{self.task}'")
+        if self.field is not None:
+            parts.append(f"field '{self.field}'")
+        return ": ".join([", ".join(parts), self.message])
+
+
+@dataclass
+class ValidationFailed(Exception):
+    """A workflow file or an execution input is invalid; `problems` lists every reason at once."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class NotFound(LookupError):
+    """An execution, task, checkpoint or workflow id that does not exist."""
+
+
+class InvalidOperation(Exception):
+    """An operator action that does not apply to the current state (e.g. retry a running task)."""

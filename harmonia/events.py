@@ -1,0 +1,100 @@
+"""Events: every state change of an execution, as recorded in its journal and streamed live.
+
+An execution's state is nothing but the fold of its events (see `harmonia.state`), so the
+journal is the source of truth and every consumer - the CLI, SSE, WebSocket, the TUI - sees
+the same sequence. `seq` numbers the events of one execution from 1 without gaps, so a client
+can tell that it missed nothing and resume from the last `seq` it saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+
+class EventType(StrEnum):
+    """The event names of the original Harmonia, kept so existing consumers keep working."""
+
+    WORKFLOW_STARTED = "workflow_started"
+    TASK_STARTED = "task_started"
+    RETRY_ATTEMPTED = "retry_attempted"
+    TASK_COMPLETED = "task_completed"
+    TASK_FAILED = "task_failed"
+    TASK_SKIPPED = "task_skipped"
+    WORKFLOW_COMPLETED = "workflow_completed"
+    WORKFLOW_FAILED = "workflow_failed"
+    WORKFLOW_CANCELED = "workflow_canceled"
+    WORKFLOW_PAUSED = "workflow_paused"
+    WORKFLOW_RESUMED = "workflow_resumed"
+    CHECKPOINT_CREATED = "checkpoint_created"
+    ERROR_OCCURRED = "error_occurred"
+
+
+TERMINAL_WORKFLOW_EVENTS = frozenset(
+    {EventType.WORKFLOW_COMPLETED, EventType.WORKFLOW_FAILED, EventType.WORKFLOW_CANCELED}
+)
+
+
+@dataclass(slots=True)
+class Event:
+    """One recorded state change. `timestamp` is Unix time in seconds (UTC).
+
+    Treat it as immutable; it is not frozen only because frozen dataclasses are slower to
+    build, and the engine builds two per task."""
+
+    seq: int
+    type: str
+    execution_id: str
+    task_id: str | None
+    timestamp: float
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as a JSON-able mapping, with the timestamp as ISO 8601 for readers."""
+        return {
+            "seq": self.seq,
+            "type": self.type,
+            "execution_id": self.execution_id,
+            "task_id": self.task_id,
+            "timestamp": iso_time(self.timestamp),
+            "data": self.data,
+        }
+
+    def to_journal_line(self) -> bytes:
+        """The compact journal form: one JSON object and a newline, timestamp kept numeric."""
+        return (
+            orjson.dumps(
+                {
+                    "seq": self.seq,
+                    "type": self.type,
+                    "execution_id": self.execution_id,
+                    "task_id": self.task_id,
+                    "ts": self.timestamp,
+                    "data": self.data,
+                }
+            )
+            + b"\n"
+        )
+
+    @classmethod
+    def from_journal(cls, raw: dict[str, Any]) -> Event:
+        """Rebuild an event from a parsed journal line."""
+        return cls(
+            seq=raw["seq"],
+            type=raw["type"],
+            execution_id=raw["execution_id"],
+            task_id=raw.get("task_id"),
+            timestamp=raw["ts"],
+            data=raw.get("data") or {},
+        )
+
+
+def iso_time(ts: float | None) -> str | None:
+    """Unix seconds to an ISO 8601 UTC string with milliseconds, or None."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

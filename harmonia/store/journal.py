@@ -1,0 +1,131 @@
+"""The append-only event journal of one execution: JSON lines, one event each.
+
+Appends happen in batches (group commit: many events, one fsync). A process killed in the
+middle of an append leaves at most a torn tail - a last line without its newline or a line that
+does not parse; readers stop before it and `repair` cuts it off before anyone appends again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from harmonia.events import Event
+from harmonia.store.storage import fsync_directory
+
+
+class CorruptJournal(Exception):
+    """A line in the middle of a journal does not parse: something other than a crash wrote it."""
+
+
+def _scan(data: bytes, path: Path) -> tuple[list[Event], int]:
+    """Parse whole lines; return the events and the byte length of the good prefix."""
+    events: list[Event] = []
+    good_end = 0
+    pos = 0
+    size = len(data)
+    while pos < size:
+        nl = data.find(b"\n", pos)
+        if nl == -1:
+            break  # torn tail: no newline yet
+        line = data[pos:nl]
+        try:
+            raw = orjson.loads(line)
+            event = Event.from_journal(raw)
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            if data[nl + 1 :].strip(b"\n\x00 "):
+                # a bad line followed by more lines is damage, not a torn append
+                rest = data[nl + 1 :]
+                if _has_valid_line(rest):
+                    raise CorruptJournal(f"{path}: unreadable line at byte {pos}") from None
+            break
+        events.append(event)
+        pos = nl + 1
+        good_end = pos
+    return events, good_end
+
+
+def _has_valid_line(rest: bytes) -> bool:
+    for line in rest.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        return True
+    return False
+
+
+def read_events(path: Path, after_seq: int = 0) -> list[Event]:
+    """Every complete event with `seq > after_seq`, in order; a torn tail is ignored."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    events, _ = _scan(data, path)
+    if after_seq:
+        return [e for e in events if e.seq > after_seq]
+    return events
+
+
+def repair(path: Path) -> int:
+    """Cut a torn tail off the journal; return how many bytes were removed."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return 0
+    _, good_end = _scan(data, path)
+    cut = len(data) - good_end
+    if cut:
+        with open(path, "r+b") as handle:
+            handle.truncate(good_end)
+            handle.flush()
+            os.fsync(handle.fileno())
+    return cut
+
+
+def last_seq(path: Path) -> int:
+    """The seq of the last complete event, 0 for an empty or missing journal."""
+    events = read_events(path)
+    return events[-1].seq if events else 0
+
+
+class JournalAppender:
+    """Open append handles of the journals being written, used by the single writer thread."""
+
+    def __init__(self) -> None:
+        self._handles: dict[Path, BinaryIO] = {}
+
+    def append(self, batches: Iterable[tuple[Path, list[bytes]]]) -> None:
+        """Write each journal's lines, then fsync each touched file once (group commit)."""
+        touched: list[BinaryIO] = []
+        created: list[Path] = []
+        for path, lines in batches:
+            handle = self._handles.get(path)
+            if handle is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if not path.exists():
+                    created.append(path)
+                handle = open(path, "ab")  # noqa: SIM115 - kept open across batches on purpose
+                self._handles[path] = handle
+            handle.write(b"".join(lines))
+            touched.append(handle)
+        for handle in touched:
+            handle.flush()
+            os.fdatasync(handle.fileno())
+        for path in created:
+            fsync_directory(path.parent)
+
+    def close(self, path: Path) -> None:
+        handle = self._handles.pop(path, None)
+        if handle is not None:
+            handle.close()
+
+    def close_all(self) -> None:
+        for path in list(self._handles):
+            self.close(path)

@@ -1,0 +1,305 @@
+"""The data folder: a small catalog database plus one folder per execution.
+
+    DATA_DIR/catalog.json                 workflows, one summary row per execution, checkpoint index
+    DATA_DIR/executions/ID/state.json     snapshot: execution row, task rows, checkpoints
+    DATA_DIR/executions/ID/journal.jsonl  every event since the execution began
+    DATA_DIR/executions/ID/lock           held (flock) by the process running the execution
+
+Every method here does blocking file I/O: the engine calls them from its writer thread, never
+from the event loop's hot path. Several processes may share a data folder (two `harmonia run`
+at once): catalog updates take an exclusive file lock and re-read the catalog, and an execution
+is only ever driven by the process that holds its lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB
+from tinydb.middlewares import CachingMiddleware
+
+from harmonia.errors import NotFound
+from harmonia.events import Event
+from harmonia.state import ExecutionState, TaskState, apply
+from harmonia.store import journal
+from harmonia.store.storage import CrashSafeStorage
+
+CATALOG = "catalog.json"
+
+JournalLines = dict[Path, list[bytes]]
+
+
+class ExecutionLocked(Exception):
+    """Another live process is driving this execution."""
+
+
+class ExecutionLock:
+    """An exclusive lock on one execution, released when the holder exits or dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise ExecutionLocked(
+                f"execution {self.path.parent.name} is being run by another process (pid {holder})"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+class Store:
+    """Blocking access to one data folder. Create directories lazily: an invalid workflow run
+    must leave no trace in the data folder."""
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.data_dir = Path(data_dir)
+        self._appender = journal.JournalAppender()
+
+    # ---- paths -------------------------------------------------------------------------
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / CATALOG
+
+    def execution_dir(self, execution_id: str) -> Path:
+        if not execution_id or "/" in execution_id or execution_id.startswith("."):
+            raise NotFound(f"no execution {execution_id!r}")
+        return self.data_dir / "executions" / execution_id
+
+    def journal_path(self, execution_id: str) -> Path:
+        return self.execution_dir(execution_id) / "journal.jsonl"
+
+    def state_path(self, execution_id: str) -> Path:
+        return self.execution_dir(execution_id) / "state.json"
+
+    # ---- catalog -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _catalog_for_update(self) -> Iterator[TinyDB]:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(self.data_dir / "catalog.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            db = TinyDB(self.catalog_path, storage=_cached(CrashSafeStorage))
+            try:
+                yield db
+            finally:
+                db.close()
+        finally:
+            fcntl.flock(lock_fd, fcntl.LOCK_UN)
+            os.close(lock_fd)
+
+    def _catalog_read(self) -> TinyDB | None:
+        if not self.catalog_path.exists():
+            return None
+        return TinyDB(self.catalog_path, storage=CrashSafeStorage, create=False)
+
+    def put_summary(self, summary: dict[str, Any]) -> None:
+        with self._catalog_for_update() as db:
+            db.table("executions").upsert(summary, Query().id == summary["id"])
+
+    def list_summaries(self) -> list[dict[str, Any]]:
+        """Every execution's catalog row, newest first, with `interrupted` marked."""
+        db = self._catalog_read()
+        if db is None:
+            return []
+        rows = [dict(r) for r in db.table("executions").all()]
+        for row in rows:
+            row["interrupted"] = row["status"] in ("running", "pending") and not self.is_locked(
+                row["id"]
+            )
+        rows.sort(key=lambda r: r.get("created_at") or 0, reverse=True)
+        return rows
+
+    def get_summary(self, execution_id: str) -> dict[str, Any]:
+        db = self._catalog_read()
+        row = None if db is None else db.table("executions").get(Query().id == execution_id)
+        if row is None:
+            raise NotFound(f"no execution {execution_id!r} in {self.data_dir}")
+        return dict(row)
+
+    def resolve_execution_id(self, given: str) -> str:
+        """Accept a full id or a unique prefix of one, as git does for commits."""
+        ids = [r["id"] for r in self.list_summaries()]
+        if given in ids:
+            return given
+        matches = [i for i in ids if i.startswith(given)]
+        if len(matches) == 1:
+            return str(matches[0])
+        if not matches:
+            raise NotFound(f"no execution {given!r} in {self.data_dir}")
+        raise NotFound(f"execution id {given!r} is ambiguous: {', '.join(sorted(matches)[:5])}")
+
+    # ---- execution snapshots -----------------------------------------------------------
+    def create_execution(
+        self, meta: dict[str, Any], tasks: dict[str, dict[str, Any]], summary: dict[str, Any]
+    ) -> None:
+        """Write the first snapshot and the catalog row, before any event is journaled."""
+        self.execution_dir(meta["id"]).mkdir(parents=True, exist_ok=True)
+        self.write_snapshot(meta, tasks)
+        self.put_summary(summary)
+
+    def write_snapshot(self, meta: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> None:
+        """Replace the execution's snapshot (one atomic file write; checkpoints are kept)."""
+        db = TinyDB(self.state_path(meta["id"]), storage=_cached(CrashSafeStorage))
+        try:
+            db.table("execution").truncate()
+            db.table("execution").insert(meta)
+            table = db.table("tasks")
+            table.truncate()
+            table.insert_multiple({"task_id": tid, **rec} for tid, rec in tasks.items())
+        finally:
+            db.close()
+
+    def _read_snapshot(self, execution_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        path = self.state_path(execution_id)
+        if not path.exists():
+            raise NotFound(f"no execution {execution_id!r} in {self.data_dir}")
+        db = TinyDB(path, storage=CrashSafeStorage, create=False)
+        metas = db.table("execution").all()
+        if not metas:
+            raise NotFound(f"execution {execution_id!r} has no snapshot")
+        tasks = {row["task_id"]: dict(row) for row in db.table("tasks").all()}
+        return dict(metas[0]), tasks
+
+    def load_execution(self, execution_id: str, *, repair: bool = False) -> ExecutionState:
+        """Recover an execution: its last snapshot plus every journaled event after it.
+
+        `repair` cuts a torn journal tail; only the process holding the execution's lock may
+        ask for it, since it is about to append."""
+        meta, tasks = self._read_snapshot(execution_id)
+        state = ExecutionState.from_records(meta, tasks)
+        for tid in state.workflow.get("tasks", {}):
+            # the first snapshot holds no task rows: every task starts out pending
+            state.tasks.setdefault(tid, TaskState())
+        path = self.journal_path(execution_id)
+        if repair:
+            journal.repair(path)
+        for event in journal.read_events(path, after_seq=state.last_seq):
+            apply(state, event)
+        return state
+
+    def read_events(self, execution_id: str, after_seq: int = 0) -> list[Event]:
+        self.execution_dir(execution_id)
+        return journal.read_events(self.journal_path(execution_id), after_seq)
+
+    # ---- checkpoints -------------------------------------------------------------------
+    def add_checkpoint(self, record: dict[str, Any]) -> None:
+        """Store a named snapshot in the execution's database and index it in the catalog."""
+        execution_id = record["execution_id"]
+        db = TinyDB(self.state_path(execution_id), storage=_cached(CrashSafeStorage))
+        try:
+            table = db.table("checkpoints")
+            if record.get("kind") == "periodic":
+                table.remove(Query().kind == "periodic")
+            table.insert(record)
+        finally:
+            db.close()
+        with self._catalog_for_update() as cat:
+            index = cat.table("checkpoints")
+            if record.get("kind") == "periodic":
+                index.remove((Query().execution_id == execution_id) & (Query().kind == "periodic"))
+            index.insert(
+                {k: record[k] for k in ("id", "execution_id", "name", "kind", "created_at", "seq")}
+            )
+
+    def list_checkpoints(self, execution_id: str | None = None) -> list[dict[str, Any]]:
+        db = self._catalog_read()
+        if db is None:
+            return []
+        rows = [dict(r) for r in db.table("checkpoints").all()]
+        if execution_id is not None:
+            rows = [r for r in rows if r["execution_id"] == execution_id]
+        return sorted(rows, key=lambda r: r["created_at"])
+
+    def load_checkpoint(self, checkpoint_id: str) -> dict[str, Any]:
+        db = self._catalog_read()
+        row = None if db is None else db.table("checkpoints").get(Query().id == checkpoint_id)
+        if row is None:
+            raise NotFound(f"no checkpoint {checkpoint_id!r} in {self.data_dir}")
+        state_db = TinyDB(
+            self.state_path(row["execution_id"]), storage=CrashSafeStorage, create=False
+        )
+        record = state_db.table("checkpoints").get(Query().id == checkpoint_id)
+        if record is None:
+            raise NotFound(
+                f"checkpoint {checkpoint_id!r} is indexed but missing from its execution"
+            )
+        return dict(record)
+
+    # ---- journal appends (writer thread only) ------------------------------------------
+    def journal_lines(self, events: list[Event]) -> JournalLines:
+        """Serialise a batch, grouped by journal file (cheap, no I/O: call it anywhere)."""
+        by_path: JournalLines = {}
+        for event in events:
+            by_path.setdefault(self.journal_path(event.execution_id), []).append(
+                event.to_journal_line()
+            )
+        return by_path
+
+    def append_lines(self, lines: JournalLines) -> None:
+        """Group commit: write each journal's lines, fsync each file once."""
+        self._appender.append(lines.items())
+
+    def append_events(self, events: list[Event]) -> None:
+        self.append_lines(self.journal_lines(events))
+
+    def close_journal(self, execution_id: str) -> None:
+        self._appender.close(self.journal_path(execution_id))
+
+    def close(self) -> None:
+        self._appender.close_all()
+
+    # ---- locks -------------------------------------------------------------------------
+    def lock_execution(self, execution_id: str) -> ExecutionLock:
+        lock = ExecutionLock(self.execution_dir(execution_id) / "lock")
+        lock.acquire()
+        return lock
+
+    def is_locked(self, execution_id: str) -> bool:
+        path = self.execution_dir(execution_id) / "lock"
+        if not path.exists():
+            return False
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops our probe lock too
+        return False
+
+
+def _cached(storage: type[CrashSafeStorage]) -> Any:
+    """TinyDB's write cache: a snapshot's many table operations become one file write."""
+    return CachingMiddleware(storage)  # type: ignore[no-untyped-call]
+
+
+def _task_records(state: ExecutionState) -> dict[str, dict[str, Any]]:
+    return {tid: task.to_record() for tid, task in state.tasks.items()}
+
+
+def snapshot_of(state: ExecutionState) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A deep-enough copy of the state to write from another thread while the loop goes on."""
+    return state.meta_record(), _task_records(state)
+
+
+__all__ = ["ExecutionLock", "ExecutionLocked", "Store", "TaskState", "snapshot_of"]

@@ -1,0 +1,137 @@
+"""`python.call`: sync and anyio coroutine functions, and every way a call can go wrong."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import pytest
+
+from harmonia.components import ActionContext, PythonComponent
+from harmonia.components.base import Action
+from harmonia.errors import ErrorKind, TaskError
+
+# The helper functions are called by import path, so their folder must be importable whatever
+# pytest's import mode is.
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+pytestmark = pytest.mark.anyio
+
+F = "fixtures_pyfuncs"
+CTX = ActionContext(execution_id="e1", task_id="t1", attempt=1)
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    yield request.param
+
+
+@pytest.fixture
+def call() -> Action:
+    return PythonComponent().action("call")
+
+
+async def test_sync_function_with_args_and_kwargs(call: Action) -> None:
+    assert await call.invoke(CTX, {"function": f"{F}:add", "args": [2], "kwargs": {"b": 3}}) == 5
+
+
+async def test_stdlib_function(call: Action) -> None:
+    assert await call.invoke(CTX, {"function": "os.path:join", "args": ["a", "b"]}) == "a/b"
+
+
+async def test_anyio_coroutine_function_is_awaited(call: Action) -> None:
+    assert await call.invoke(CTX, {"function": f"{F}:async_double", "args": [21]}) == 42
+
+
+async def test_qualified_name_walks_attributes(call: Action) -> None:
+    assert await call.invoke(CTX, {"function": f"{F}:Calculator.triple", "args": [3]}) == 9
+
+
+async def test_result_is_normalised_to_json(call: Action) -> None:
+    assert await call.invoke(CTX, {"function": f"{F}:pair", "args": [1]}) == [1, 1]
+
+
+async def test_exception_becomes_exception_kind(call: Action) -> None:
+    with pytest.raises(TaskError) as info:
+        await call.invoke(CTX, {"function": f"{F}:raises"})
+    error = info.value
+    assert error.kind == ErrorKind.EXCEPTION
+    assert error.retryable
+    assert error.message == "ValueError: bad value from user code"
+    assert error.details["exception_type"] == "builtins.ValueError"
+    assert "in raises" in str(error.details["traceback"])
+
+
+async def test_task_error_from_the_function_is_kept(call: Action) -> None:
+    with pytest.raises(TaskError) as info:
+        await call.invoke(CTX, {"function": f"{F}:raises_task_error"})
+    assert info.value.kind == ErrorKind.INVALID_INPUT
+    assert not info.value.retryable
+
+
+async def test_sys_exit_does_not_stop_the_engine(call: Action) -> None:
+    with pytest.raises(TaskError) as info:
+        await call.invoke(CTX, {"function": f"{F}:exits"})
+    assert info.value.kind == ErrorKind.EXCEPTION
+    assert info.value.message.startswith("SystemExit")
+
+
+async def test_non_json_result(call: Action) -> None:
+    with pytest.raises(TaskError) as info:
+        await call.invoke(CTX, {"function": f"{F}:returns_set"})
+    assert info.value.kind == ErrorKind.OUTPUT
+    assert not info.value.retryable
+    assert "set" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("function", "expected"),
+    [
+        ("harmonia_no_such_module:f", "cannot import module 'harmonia_no_such_module'"),
+        (f"{F}:nope", f"module '{F}' has no attribute 'nope'"),
+        (f"{F}:Calculator.nope", f"'{F}:Calculator' has no attribute 'nope'"),
+        (f"{F}:NOT_CALLABLE", "is not callable"),
+        ("no-colon", "must look like"),
+    ],
+)
+async def test_bad_function_path(call: Action, function: str, expected: str) -> None:
+    with pytest.raises(TaskError) as info:
+        await call.invoke(CTX, {"function": function})
+    assert info.value.kind == ErrorKind.INVALID_INPUT
+    assert expected in info.value.message
+
+
+async def test_bad_arguments_are_the_functions_exception(call: Action) -> None:
+    with pytest.raises(TaskError) as info:
+        await call.invoke(CTX, {"function": f"{F}:add", "kwargs": {"c": 1}})
+    assert info.value.kind == ErrorKind.EXCEPTION
+    assert "TypeError" in info.value.message
+
+
+async def test_a_blocking_function_does_not_block_cancellation(call: Action) -> None:
+    start = time.monotonic()
+    with anyio.move_on_after(0.2) as scope:
+        await call.invoke(CTX, {"function": f"{F}:blocks", "args": [1.5]})
+    assert scope.cancelled_caught
+    assert time.monotonic() - start < 1.0
+
+
+async def test_a_blocking_function_does_not_block_the_loop(call: Action) -> None:
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await anyio.sleep(0.01)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(tick)
+        assert await call.invoke(CTX, {"function": f"{F}:blocks", "args": [0.2]}) == "done"
+        tg.cancel_scope.cancel()
+    assert ticks >= 5

@@ -1,0 +1,1 @@
+"""harmonia tui: the Textual dashboard for Harmonia."""
