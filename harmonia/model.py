@@ -40,14 +40,20 @@ from harmonia.errors import ErrorKind, NotFound, Problem, ValidationFailed
 
 __all__ = [
     "IDENTIFIER_PATTERN",
+    "LOADER_CONTEXT_KEY",
     "InputSpec",
     "InputType",
     "RetryPolicy",
     "TaskDefaults",
     "TaskSpec",
     "Workflow",
+    "cycle_message",
     "describe_value",
+    "find_cycles",
+    "graph_problems",
+    "merge_retry_policies",
     "suggest",
+    "unknown_input_message",
 ]
 
 #: Task ids and input names: they appear inside `${tasks.ID...}` / `${input.NAME}` references, so
@@ -393,8 +399,8 @@ def merge_retry_policies(default: RetryPolicy | None, own: RetryPolicy | None) -
 def graph_problems(tasks: Mapping[str, TaskSpec]) -> list[tuple[str, str]]:
     """Unknown dependencies, self-dependencies and cycles as (task id, message) pairs.
 
-    Shared by the model (programmatic construction) and, in spirit, the loader, which reports the
-    same problems with lines attached.
+    Used when a `Workflow` is built directly; the loader reports the same problems itself, from
+    the raw document, so that it can attach lines and keep going when tasks are malformed.
     """
     problems: list[tuple[str, str]] = []
     graph: dict[str, list[str]] = {}
@@ -408,8 +414,13 @@ def graph_problems(tasks: Mapping[str, TaskSpec]) -> list[tuple[str, str]]:
             else:
                 graph[task_id].append(dep)
     for cycle in find_cycles(graph):
-        problems.append((cycle[0], "dependency cycle: " + " -> ".join(cycle)))
+        problems.append((cycle[0], cycle_message(cycle)))
     return problems
+
+
+def cycle_message(cycle: list[str]) -> str:
+    """Shared wording; the arrow direction is spelt out because either reading is plausible."""
+    return "dependency cycle: " + " -> ".join(cycle) + " (each task depends on the next)"
 
 
 def find_cycles(graph: Mapping[str, list[str]]) -> list[list[str]]:

@@ -1,0 +1,231 @@
+"""One function per subcommand: parsed arguments in, exit code out.
+
+User errors are raised as `CliError` (or as the engine's own `NotFound`, `InvalidOperation`,
+`ExecutionLocked`, which `main` turns into exit code 2); everything else is a bug and keeps its
+traceback. The engine is imported inside the commands that run it, so listing executions or
+printing the schema stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from harmonia.cli.datadir import data_dir_for_reading, data_dir_for_writing
+from harmonia.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
+from harmonia.cli.output import print_json
+from harmonia.cli.style import is_terminal, style_for
+from harmonia.errors import Problem, ValidationFailed
+
+if TYPE_CHECKING:
+    from harmonia.cli.follow import Watch
+    from harmonia.model import Workflow
+    from harmonia.state import ExecutionState
+    from harmonia.store import Store
+
+__all__ = [
+    "cmd_executions",
+    "cmd_resume",
+    "cmd_retry",
+    "cmd_run",
+    "cmd_schema",
+    "cmd_show",
+    "cmd_validate",
+]
+
+
+# ---- run, resume, retry ----------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Everything that can be wrong with the call is checked before the data folder is touched
+    (and before the engine is imported, so a typo is reported at once)."""
+    from harmonia.cli.inputs import load_input_file, merge_inputs, parse_input_pairs
+
+    workflow = _load_workflow(args.file)
+    from_file = load_input_file(args.input_file) if args.input_file else {}
+    given = merge_inputs(from_file, parse_input_pairs(args.input or []))
+    try:
+        workflow.validate_input(given)
+    except ValidationFailed as exc:
+        raise CliError(*(_input_problem(p) for p in exc.problems)) from None
+    data_dir = data_dir_for_writing(args.data_dir)
+    from harmonia.cli.follow import run_sync, start_execution
+
+    final = run_sync(start_execution, data_dir, workflow, given, _watch(args))
+    return _finish(final, args)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from harmonia.cli.follow import resume_execution, run_sync
+
+    data_dir = data_dir_for_reading(args.data_dir)
+    execution_id = _store(data_dir).resolve_execution_id(args.execution_id)
+    final = run_sync(resume_execution, data_dir, execution_id, _watch(args))
+    return _finish(final, args)
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    from harmonia.cli.follow import retry_task, run_sync
+
+    data_dir = data_dir_for_reading(args.data_dir)
+    store = _store(data_dir)
+    execution_id = store.resolve_execution_id(args.execution_id)
+    known = list(store.load_execution(execution_id).tasks)
+    if args.task_id not in known:
+        raise CliError(
+            f"execution {execution_id} has no task {args.task_id!r}; its tasks: {', '.join(known)}"
+        )
+
+    def announce(reset: Sequence[str]) -> str:
+        return f"harmonia: retrying {args.task_id} of {execution_id}; will run again: " + ", ".join(
+            reset
+        )
+
+    watch = _watch(args)
+    final = run_sync(retry_task, data_dir, execution_id, args.task_id, watch, announce)
+    return _finish(final, args)
+
+
+def _watch(args: argparse.Namespace) -> Watch:
+    from harmonia.cli.follow import Watch
+
+    quiet = bool(getattr(args, "quiet", False))
+    return Watch(
+        stream=sys.stderr,
+        style=style_for(sys.stderr),
+        events=not quiet,
+        live=not quiet and is_terminal(sys.stderr),
+    )
+
+
+def _finish(final: ExecutionState, args: argparse.Namespace) -> int:
+    """Print the outcome: the JSON document on stdout with --json (the summary then goes to
+    stderr, to keep stdout parseable); with --quiet, the summary only when something is wrong."""
+    from harmonia.cli.report import summary_lines
+
+    completed = final.status == "completed"
+    quiet = bool(getattr(args, "quiet", False))
+    if args.json:
+        print_json(final.to_public())
+        stream: TextIO | None = None if quiet and completed else sys.stderr
+    elif quiet:
+        stream = None if completed else sys.stderr
+    else:
+        stream = sys.stdout
+    if stream is not None:
+        lines = summary_lines(final, style_for(stream), data_dir_option=args.data_dir)
+        stream.write("\n".join(lines) + "\n")
+        stream.flush()
+    return EXIT_OK if completed else EXIT_FAILED
+
+
+def _load_workflow(path: str) -> Workflow:
+    from harmonia.loader import load_workflow_file
+
+    try:
+        return load_workflow_file(path)
+    except ValidationFailed as exc:
+        raise CliError(*(str(p) for p in exc.problems)) from None
+
+
+def _input_problem(problem: Problem) -> str:
+    """`input 'limit': must be at least 1`: input problems have no file, only a field."""
+    field = problem.field or ""
+    name = field.removeprefix("input.")
+    return f"input '{name}': {problem.message}" if name else f"input: {problem.message}"
+
+
+def _store(data_dir: Path) -> Store:
+    from harmonia.store import Store
+
+    return Store(data_dir)
+
+
+# ---- validate, schema ------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """A linter's report is its output: ok lines and problems both go to stdout."""
+    from harmonia.loader import load_workflow_file
+
+    ok = True
+    for path in args.files:
+        try:
+            workflow = load_workflow_file(path)
+        except ValidationFailed as exc:
+            ok = False
+            for problem in exc.problems:
+                print(problem)
+            continue
+        count = len(workflow.tasks)
+        print(f"{path}: ok ({count} task{'' if count == 1 else 's'})")
+    return EXIT_OK if ok else EXIT_USAGE
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from harmonia.schema import workflow_json_schema
+
+    print_json(workflow_json_schema())
+    return EXIT_OK
+
+
+# ---- executions, show ------------------------------------------------------------------------
+
+
+def cmd_executions(args: argparse.Namespace) -> int:
+    from harmonia.cli.report import display_status, execution_row_json, executions_table
+
+    data_dir = data_dir_for_reading(args.data_dir)
+    store = _store(data_dir)
+    rows: list[dict[str, Any]] = store.list_summaries() if data_dir.exists() else []
+    rows = [_fresh(store, r) if _maybe_live(store, r) else r for r in rows]
+    if args.status:
+        rows = [
+            r for r in rows if display_status(r["status"], bool(r["interrupted"])) == args.status
+        ]
+    if args.limit is not None:
+        rows = rows[: args.limit]
+    if args.json:
+        print_json([execution_row_json(r) for r in rows])
+    elif not rows:
+        what = f"{args.status} executions" if args.status else "executions"
+        print(f"no {what} in {data_dir}")
+    else:
+        print("\n".join(executions_table(rows, style_for(sys.stdout))))
+    return EXIT_OK
+
+
+def _maybe_live(store: Store, row: dict[str, Any]) -> bool:
+    """Unfinished, or being resumed or retried by some process right now."""
+    return row["status"] in ("pending", "running") or store.is_locked(row["id"])
+
+
+def _fresh(store: Store, row: dict[str, Any]) -> dict[str, Any]:
+    """The catalog row of a live execution is only rewritten at checkpoints and at the end, so
+    it can say `pending`, or `failed` while a resume runs; the journal knows better."""
+    from harmonia.errors import NotFound
+
+    try:
+        state = store.load_execution(row["id"])
+    except (NotFound, OSError, ValueError):
+        return row  # being created right now, or unreadable: the catalog row is all we have
+    return {**row, **state.summary()}
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from harmonia.cli.report import show_lines
+
+    data_dir = data_dir_for_reading(args.data_dir)
+    store = _store(data_dir)
+    execution_id = store.resolve_execution_id(args.execution_id)
+    state = store.load_execution(execution_id)
+    if args.json:
+        print_json(state.to_public())
+        return EXIT_OK
+    interrupted = state.status in ("running", "pending") and not store.is_locked(execution_id)
+    print("\n".join(show_lines(state, style_for(sys.stdout), interrupted=interrupted)))
+    return EXIT_OK

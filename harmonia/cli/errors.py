@@ -1,0 +1,26 @@
+"""Exit codes and the one exception that turns into a clean `harmonia: error: ...` line."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+"""The execution completed (or the command did what it was asked)."""
+EXIT_FAILED = 1
+"""The execution failed or was canceled: the workflow ran, its outcome is bad."""
+EXIT_USAGE = 2
+"""The command could not start: bad file, bad input, unknown id, bad data folder. Same code as
+argparse's usage errors, so scripts can tell "fix the call" from "the workflow failed"."""
+EXIT_INTERRUPTED = 130
+"""A second Ctrl+C: the shell convention for death by SIGINT (128 + 2)."""
+
+
+class CliError(Exception):
+    """A user error: printed as one line per message, never as a traceback.
+
+    `lines` lets one error carry every problem of a workflow file, so the author fixes them all
+    in one pass instead of one per run.
+    """
+
+    def __init__(self, *lines: str, code: int = EXIT_USAGE) -> None:
+        super().__init__("\n".join(lines))
+        self.lines: tuple[str, ...] = lines or ("unknown error",)
+        self.code = code

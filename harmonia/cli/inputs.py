@@ -1,0 +1,87 @@
+"""`--input key=value` and `--input-file F`: the execution input from the command line.
+
+Values are JSON where they parse as JSON and strings otherwise, so that `--input n=3` gives the
+integer a workflow declares and `--input name=alice` needs no quoting gymnastics. Type checks
+against the declared inputs are `Workflow.validate_input`'s job, not this module's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from harmonia.cli.errors import CliError
+
+__all__ = ["load_input_file", "merge_inputs", "parse_input_pairs", "parse_input_value"]
+
+
+def parse_input_value(text: str) -> Any:
+    """JSON if `text` is valid JSON (`3`, `true`, `null`, `[1]`, `{"a": 1}`, `"x"`), else the
+    text itself. orjson rejects `NaN` and `Infinity`, which therefore stay strings."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+
+
+def parse_input_pairs(pairs: Iterable[str]) -> dict[str, Any]:
+    """`["n=3", "s=abc"]` -> `{"n": 3, "s": "abc"}`; a repeated key keeps its last value.
+
+    Only the first `=` splits, so values may contain `=` (`--input q=a=b` -> `"a=b"`).
+    """
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise CliError(f"--input {pair!r}: expected KEY=VALUE, e.g. --input limit=10")
+        result[key] = parse_input_value(value)
+    return result
+
+
+def load_input_file(path: str | Path) -> dict[str, Any]:
+    """A YAML or JSON file holding one mapping of input names to values.
+
+    JSON is read strictly when the file ends in `.json`; anything else is read as YAML, which
+    also accepts JSON text.
+    """
+    import yaml  # only paid for when the option is used
+
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"--input-file {path}: cannot read the file: {_reason(exc)}") from None
+    strict_json = source.suffix.lower() == ".json"
+    try:
+        data: Any = orjson.loads(text) if strict_json else yaml.safe_load(text)
+    except orjson.JSONDecodeError as exc:
+        raise CliError(f"--input-file {path}: invalid JSON: {exc}") from None
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split())
+        raise CliError(f"--input-file {path}: invalid YAML: {detail}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise CliError(
+            f"--input-file {path}: expected a mapping of input names to values, "
+            f"not {type(data).__name__}"
+        )
+    bad = [key for key in data if not isinstance(key, str)]
+    if bad:
+        raise CliError(f"--input-file {path}: input names must be strings, not {bad[0]!r}")
+    return dict(data)
+
+
+def merge_inputs(from_file: Mapping[str, Any], from_flags: Mapping[str, Any]) -> dict[str, Any]:
+    """The flags win: a file holds the usual values, a flag is the override for this run."""
+    return {**from_file, **from_flags}
+
+
+def _reason(exc: OSError | UnicodeDecodeError) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)

@@ -1,0 +1,174 @@
+"""`harmonia`: the argument parser, and the one place where errors become exit codes.
+
+Exit codes: 0 the execution completed (or the command succeeded), 1 it failed or was canceled,
+2 the command could not start (bad file, bad input, unknown id or task, bad data folder, or a
+usage error), 130 a second Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from harmonia import __version__
+from harmonia.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
+
+__all__ = ["build_parser", "main"]
+
+Handler = Callable[[argparse.Namespace], int]
+
+EXECUTION_STATUSES = ("pending", "running", "paused", "completed", "failed", "canceled")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data folder (default: $HARMONIA_HOME, else the user data folder)",
+    )
+
+
+def _follow_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that runs an execution shares."""
+    _data_dir_option(parser)
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print only the final execution as JSON on stdout (progress stays on stderr)",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress; a summary only on failure"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harmonia",
+        description="Run workflows durably and inspect what ran.",
+    )
+    parser.add_argument("--version", action="version", version=f"harmonia {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser(
+        "run",
+        help="run a workflow file and follow it to the end",
+        description="Run a workflow in this process and show its progress on stderr. "
+        "Ctrl+C cancels it (it can be resumed); a second Ctrl+C exits at once.",
+    )
+    run.add_argument("file", metavar="FILE", help="workflow file (YAML or JSON)")
+    run.add_argument(
+        "-i",
+        "--input",
+        action="append",
+        metavar="KEY=VALUE",
+        help="an input value, read as JSON when it is valid JSON, else as a string "
+        "(repeatable; wins over --input-file)",
+    )
+    run.add_argument("--input-file", metavar="F", help="YAML or JSON mapping of input values")
+    _follow_options(run)
+    run.set_defaults(handler="cmd_run")
+
+    resume = sub.add_parser(
+        "resume",
+        help="continue an interrupted, failed, paused or canceled execution",
+        description="Continue an execution; completed tasks never run again, failed and "
+        "canceled tasks get fresh attempts.",
+    )
+    resume.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
+    _follow_options(resume)
+    resume.set_defaults(handler="cmd_resume")
+
+    retry = sub.add_parser(
+        "retry",
+        help="run one task and everything downstream of it again",
+        description="Run TASK_ID and every task that depends on it again; other results are kept.",
+    )
+    retry.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
+    retry.add_argument("task_id", metavar="TASK_ID")
+    _follow_options(retry)
+    retry.set_defaults(handler="cmd_retry")
+
+    validate = sub.add_parser(
+        "validate",
+        help="check workflow files without running them",
+        description="Check workflow files; every problem is listed with file, line, task "
+        "and field. Exit code 2 when any file has a problem.",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(handler="cmd_validate")
+
+    executions = sub.add_parser("executions", help="list executions, newest first")
+    _data_dir_option(executions)
+    executions.add_argument("--json", action="store_true", help="print a JSON list")
+    executions.add_argument(
+        "--status",
+        choices=[*EXECUTION_STATUSES, "interrupted"],
+        help="only executions with this status",
+    )
+    executions.add_argument("--limit", type=_positive_int, metavar="N", help="at most N executions")
+    executions.set_defaults(handler="cmd_executions")
+
+    show = sub.add_parser("show", help="one execution with its tasks and errors")
+    show.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
+    _data_dir_option(show)
+    show.add_argument(
+        "--json", action="store_true", help="the same document as `harmonia run --json`"
+    )
+    show.set_defaults(handler="cmd_show")
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of workflow files")
+    schema.set_defaults(handler="cmd_schema")
+    return parser
+
+
+def _error(lines: Sequence[str]) -> None:
+    for line in lines:
+        sys.stderr.write(f"harmonia: error: {line}\n")
+    sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `harmonia` script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from harmonia.cli import commands
+    from harmonia.errors import InvalidOperation, NotFound
+    from harmonia.store import ExecutionLocked
+
+    handler: Handler = getattr(commands, args.handler)
+    try:
+        return handler(args)
+    except CliError as exc:
+        _error(exc.lines)
+        return exc.code
+    except (NotFound, InvalidOperation, ExecutionLocked) as exc:
+        _error([str(exc)])
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        # before the engine listens for signals (loading, importing): nothing to cancel yet
+        _error(["interrupted"])
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `harmonia executions | head`: the reader left; that is not an error worth a word
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+    except OSError as exc:
+        _error([f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")])
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,265 @@
+"""Live progress on stderr: one line per task event, plus a self-rewriting status line.
+
+The event lines are a log (they scroll, and they stay readable when stderr is a file); the
+status line is for a person watching a terminal and is only drawn there. It is rewritten with a
+carriage return rather than curses, so scrollback keeps every event line and nothing needs to
+restore the screen when the process dies.
+
+Formatting is kept apart from writing (`format_event`, `format_status`, `ProgressTracker` are
+pure) so it can be tested without a terminal.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from harmonia.cli.style import Style
+from harmonia.events import Event, EventType
+
+__all__ = [
+    "ProgressTracker",
+    "ProgressView",
+    "error_text",
+    "format_clock",
+    "format_duration",
+    "format_event",
+    "format_status",
+    "one_line",
+    "task_column_width",
+]
+
+STATUS_WIDTH = len("completed")
+MAX_TASK_WIDTH = 24
+EVENT_ERROR_LIMIT = 240
+"""Characters of an error kept on an event line; the summary prints the whole message."""
+
+_DONE = frozenset({"completed", "skipped"})
+_STATUS_AFTER: dict[str, str] = {
+    EventType.TASK_STARTED: "running",
+    EventType.TASK_COMPLETED: "completed",
+    EventType.TASK_FAILED: "failed",
+    EventType.RETRY_ATTEMPTED: "retrying",
+    EventType.TASK_SKIPPED: "skipped",
+}
+_RUNNING = frozenset({"running", "retrying"})
+
+
+def format_clock(timestamp: float) -> str:
+    """Local wall-clock time with milliseconds: `13:05:01.234`."""
+    whole = int(timestamp)
+    millis = round((timestamp - whole) * 1000)
+    if millis == 1000:
+        whole, millis = whole + 1, 0
+    return time.strftime("%H:%M:%S", time.localtime(whole)) + f".{millis:03d}"
+
+
+def format_duration(seconds: float | None) -> str:
+    """Short and about three significant figures: `0.41s`, `12.3s`, `2m05s`, `1h02m`."""
+    if seconds is None:
+        return "-"
+    seconds = max(seconds, 0.0)
+    if seconds < 9.995:  # rounds to 10.00 beyond this: switch format first
+        return f"{seconds:.2f}s"
+    if seconds < 59.95:
+        return f"{seconds:.1f}s"
+    whole = round(seconds)
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}h{rest // 60:02d}m"
+
+
+def one_line(text: str, limit: int = EVENT_ERROR_LIMIT) -> str:
+    """Collapse whitespace (messages may carry a command's stderr) and cut to `limit`."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        return flat[: max(limit - 3, 0)] + "..."
+    return flat
+
+
+def error_text(error: Mapping[str, Any] | None) -> str:
+    """`kind: message` of an error document, as the engine records it."""
+    if not error:
+        return ""
+    message = str(error.get("message", ""))
+    kind = error.get("kind")
+    return f"{kind}: {message}" if kind else message
+
+
+def task_column_width(task_ids: Mapping[str, Any] | list[str]) -> int:
+    """Wide enough for the task ids, so columns line up, but capped for very long ids."""
+    longest = max((len(t) for t in task_ids), default=4)
+    return max(4, min(longest, MAX_TASK_WIDTH))
+
+
+def format_event(event: Event, *, task_width: int, style: Style | None = None) -> str | None:
+    """One log line for an event, or None for events the log leaves out (the execution's end
+    is the summary's job; periodic checkpoints are noise while watching)."""
+    style = style or Style(False)
+    clock = style.paint(format_clock(event.timestamp), "dim")
+    data = event.data
+    if event.task_id is not None and event.type != EventType.WORKFLOW_RESUMED:
+        task = event.task_id.ljust(task_width)
+        attempt = f"attempt {data['attempt']}" if "attempt" in data else ""
+        duration = format_duration(data["duration"]) if "duration" in data else ""
+        if event.type == EventType.TASK_STARTED:
+            parts = [_status(style, "started", "running"), attempt]
+        elif event.type == EventType.TASK_COMPLETED:
+            parts = [_status(style, "completed"), attempt, duration]
+        elif event.type == EventType.TASK_FAILED:
+            parts = [_status(style, "failed"), attempt, duration, _error(data)]
+        elif event.type == EventType.RETRY_ATTEMPTED:
+            retry = f"(retrying in {format_duration(data.get('delay', 0.0))})"
+            parts = [
+                _status(style, "failed"),
+                attempt,
+                duration,
+                _error(data),
+                style.paint(retry, "yellow"),
+            ]
+        elif event.type == EventType.TASK_SKIPPED:
+            parts = [_status(style, "skipped"), str(data.get("reason", ""))]
+        else:
+            return None
+        return "  ".join([clock, task, *(p for p in parts if p)])
+    if event.type == EventType.WORKFLOW_STARTED:
+        count = data.get("task_count")
+        tasks = f", {count} task{'' if count == 1 else 's'}" if count is not None else ""
+        what = f"execution {event.execution_id} started: workflow {data.get('workflow', '?')}"
+        return f"{clock}  {style.paint(what + tasks, 'bold')}"
+    if event.type == EventType.WORKFLOW_RESUMED:
+        reason = str(data.get("reason", "resume"))
+        again = [*data.get("reset", ()), *data.get("interrupted", ())]
+        tail = f"; running again: {', '.join(again)}" if again else ""
+        return f"{clock}  {style.paint(f'execution resumed ({reason}){tail}', 'bold')}"
+    if event.type == EventType.WORKFLOW_PAUSED:
+        return f"{clock}  {style.status('execution paused', 'paused')}"
+    return None
+
+
+def _status(style: Style, word: str, colour_as: str | None = None) -> str:
+    return style.status(word.ljust(STATUS_WIDTH), colour_as or word)
+
+
+def _error(data: Mapping[str, Any]) -> str:
+    error = data.get("error")
+    return one_line(error_text(error)) if isinstance(error, Mapping) else ""
+
+
+class ProgressTracker:
+    """Task statuses folded from the events seen, for the status line.
+
+    Built from events rather than read from the engine's live state, so the status line never
+    runs ahead of the lines printed above it.
+    """
+
+    def __init__(self, statuses: Mapping[str, str]) -> None:
+        self.statuses: dict[str, str] = {tid: str(s) for tid, s in statuses.items()}
+
+    def apply(self, event: Event) -> None:
+        task_id = event.task_id
+        if event.type == EventType.WORKFLOW_RESUMED:
+            for tid in (*event.data.get("reset", ()), *event.data.get("interrupted", ())):
+                if tid in self.statuses:
+                    self.statuses[tid] = "pending"
+            return
+        if event.type == EventType.WORKFLOW_CANCELED:
+            for tid, status in self.statuses.items():
+                if status in _RUNNING or status == "pending":
+                    self.statuses[tid] = "canceled"
+            return
+        if task_id is None or task_id not in self.statuses:
+            return
+        new = _STATUS_AFTER.get(event.type)
+        if new is not None:
+            self.statuses[task_id] = new
+
+    @property
+    def total(self) -> int:
+        return len(self.statuses)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for s in self.statuses.values() if s in _DONE)
+
+    @property
+    def running(self) -> int:
+        return sum(1 for s in self.statuses.values() if s in _RUNNING)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for s in self.statuses.values() if s == "failed")
+
+
+def format_status(tracker: ProgressTracker, elapsed: float, style: Style | None = None) -> str:
+    """`[3/10 done, 2 running, 1 failed] 12.3s`."""
+    style = style or Style(False)
+    parts = [f"{tracker.done}/{tracker.total} done", f"{tracker.running} running"]
+    if tracker.failed:
+        parts.append(style.paint(f"{tracker.failed} failed", "red"))
+    return f"[{', '.join(parts)}] {format_duration(elapsed)}"
+
+
+class ProgressView:
+    """Writes event lines and, on a terminal, keeps the status line under them up to date."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        tracker: ProgressTracker,
+        *,
+        style: Style,
+        live: bool,
+        show_events: bool = True,
+    ) -> None:
+        self.stream = stream
+        self.tracker = tracker
+        self.style = style
+        self.live = live
+        self.show_events = show_events
+        self.task_width = task_column_width(list(tracker.statuses))
+        self._started = time.monotonic()
+        self._drawn = False
+
+    def event(self, event: Event) -> None:
+        self.tracker.apply(event)
+        if self.show_events:
+            line = format_event(event, task_width=self.task_width, style=self.style)
+            if line is not None:
+                self.message(line)
+                return
+        self.redraw()
+
+    def message(self, line: str) -> None:
+        """A log line above the status line."""
+        self._erase()
+        self.stream.write(line + "\n")
+        self.redraw()
+
+    def redraw(self) -> None:
+        if not self.live:
+            self.stream.flush()
+            return
+        elapsed = time.monotonic() - self._started
+        plain = format_status(self.tracker, elapsed)
+        width = shutil.get_terminal_size((80, 24)).columns - 1
+        if len(plain) > width:  # a wrapped line cannot be rewritten with \r
+            text = plain[: max(width, 0)]
+        else:
+            text = format_status(self.tracker, elapsed, self.style)
+        self.stream.write("\r\x1b[K" + text)
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        """Remove the status line, so what follows starts on a clean line."""
+        self._erase()
+        self.stream.flush()
+
+    def _erase(self) -> None:
+        if self._drawn:
+            self.stream.write("\r\x1b[K")
+            self._drawn = False

@@ -1,0 +1,226 @@
+"""Text views of executions: the end-of-run summary, `show`, and the `executions` table.
+
+Plain functions from state to lines, so every view is testable without running a command and
+the colour decision stays with the caller (see `harmonia.cli.style`).
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from harmonia.cli.progress import error_text, format_duration, one_line
+from harmonia.cli.style import Style
+from harmonia.events import iso_time
+from harmonia.state import ExecutionState, TaskStatus
+
+__all__ = [
+    "display_status",
+    "execution_row_json",
+    "executions_table",
+    "format_local_time",
+    "render_table",
+    "show_lines",
+    "summary_lines",
+]
+
+ERROR_COLUMN_LIMIT = 80
+_COUNT_ORDER = ("completed", "skipped", "failed", "canceled", "running", "retrying", "pending")
+
+
+def format_local_time(timestamp: float | None) -> str:
+    """`2026-11-26 13:05:01` in the viewer's time zone, or `-`."""
+    if timestamp is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+
+
+def display_status(status: str, interrupted: bool) -> str:
+    """A `running` row whose process is gone is not running: call it what it is."""
+    return "interrupted" if interrupted else status
+
+
+def render_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    paint: Callable[[int, str], str] | None = None,
+) -> list[str]:
+    """Left-aligned columns two spaces apart; `paint(column, text)` may colour a cell (widths
+    are measured on the plain text, so escape codes do not break the alignment)."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+    last = len(headers) - 1
+
+    def line(cells: Sequence[str], colour: bool) -> str:
+        out = []
+        for index, cell in enumerate(cells):
+            text = paint(index, cell) if colour and paint is not None else cell
+            pad = "" if index == last else " " * (widths[index] - len(cell))
+            out.append(text + pad)
+        return "  ".join(out).rstrip()
+
+    return [line(headers, False), *(line(row, True) for row in rows)]
+
+
+def _counts_text(state: ExecutionState) -> str:
+    counts = state.counts()
+    blocked = state.status == "failed"
+    parts = []
+    for status in _COUNT_ORDER:
+        if counts.get(status):
+            word = "blocked" if blocked and status == TaskStatus.PENDING else status
+            parts.append(f"{counts[status]} {word}")
+    return ", ".join(parts) or "no tasks"
+
+
+def _indented_message(message: str, indent: str) -> list[str]:
+    lines = message.rstrip().splitlines() or [""]
+    return [lines[0], *(indent + line for line in lines[1:])]
+
+
+def summary_lines(
+    state: ExecutionState, style: Style, *, data_dir_option: str | None = None
+) -> list[str]:
+    """What a person wants to know when a run ends: how it ended, what failed and why, and
+    the command that continues it."""
+    duration = _duration(state)
+    status = style.status(str(state.status))
+    head = f"execution {state.id} ({state.workflow_name}) {status}"
+    if duration is not None:
+        head += f" in {format_duration(duration)}"
+    lines = [head, f"  tasks: {_counts_text(state)}"]
+    failed = {tid: t for tid, t in state.tasks.items() if t.status == TaskStatus.FAILED}
+    if failed:
+        lines.append("  failed tasks:")
+        for tid, task in failed.items():
+            prefix = f"    {tid}  attempt {task.attempts}  "
+            text = error_text(task.error) or "failed"
+            first, *rest = _indented_message(text, " " * 6)
+            lines.append(prefix + style.paint(first, "red"))
+            lines.extend(rest)
+    if state.error and not failed:
+        lines.append(f"  error: {state.error}")
+    if state.status in ("failed", "canceled", "paused"):
+        option = f" --data-dir {shlex.quote(data_dir_option)}" if data_dir_option else ""
+        advice = "after fixing the cause, continue with" if failed else "continue with"
+        lines.append(f"  {advice}: harmonia resume {state.id}{option}")
+    return lines
+
+
+def _duration(state: ExecutionState) -> float | None:
+    if state.started_at is None:
+        return None
+    end = state.finished_at if state.finished_at is not None else time.time()
+    return end - state.started_at
+
+
+def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False) -> list[str]:
+    """`harmonia show`: the execution's facts, a task table, then every error in full."""
+    import orjson
+
+    status = display_status(str(state.status), interrupted)
+    fields: list[tuple[str, str]] = [
+        ("execution", state.id),
+        ("workflow", f"{state.workflow_name} {state.workflow.get('version') or ''}".rstrip()),
+        ("status", style.status(status)),
+        ("started", format_local_time(state.started_at)),
+        ("finished", format_local_time(state.finished_at)),
+        ("duration", format_duration(_duration(state))),
+        ("input", orjson.dumps(state.input).decode()),
+        ("tasks", _counts_text(state)),
+    ]
+    if state.restored_from:
+        fields.append(("restored from", state.restored_from))
+    if state.error:
+        fields.append(("error", state.error))
+    width = max(len(name) for name, _ in fields)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
+
+    rows = []
+    for tid, task in state.tasks.items():
+        duration = (
+            task.finished_at - task.started_at
+            if task.started_at is not None and task.finished_at is not None
+            else None
+        )
+        rows.append(
+            [
+                tid,
+                str(task.status),
+                str(task.attempts),
+                format_duration(duration) if duration is not None else "-",
+                one_line(error_text(task.error), ERROR_COLUMN_LIMIT),
+            ]
+        )
+    lines.append("")
+    lines.extend(
+        render_table(
+            ["TASK", "STATUS", "ATTEMPTS", "DURATION", "ERROR"],
+            rows,
+            lambda column, text: style.status(text) if column == 1 else text,
+        )
+    )
+    errors = [(tid, t) for tid, t in state.tasks.items() if t.error]
+    if errors:
+        lines.extend(["", "errors:"])
+        for tid, task in errors:
+            first, *rest = _indented_message(error_text(task.error), "    ")
+            lines.append(f"  {tid} (attempt {task.attempts}): {style.paint(first, 'red')}")
+            lines.extend(rest)
+    return lines
+
+
+def execution_row_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A catalog row as `harmonia executions --json` prints it: times as ISO 8601."""
+    return {
+        "id": row["id"],
+        "workflow": row.get("workflow"),
+        "status": row.get("status"),
+        "interrupted": bool(row.get("interrupted")),
+        "created_at": iso_time(row.get("created_at")),
+        "started_at": iso_time(row.get("started_at")),
+        "finished_at": iso_time(row.get("finished_at")),
+        "task_count": row.get("task_count", 0),
+        "done_count": row.get("done_count", 0),
+        "failed_count": row.get("failed_count", 0),
+        "restored_from": row.get("restored_from"),
+    }
+
+
+def executions_table(
+    rows: Sequence[Mapping[str, Any]], style: Style, *, now: float | None = None
+) -> list[str]:
+    """`harmonia executions`: one line per execution, newest first (the caller's order)."""
+    now = time.time() if now is None else now
+    cells = []
+    for row in rows:
+        started = row.get("started_at")
+        finished = row.get("finished_at")
+        status = display_status(str(row.get("status")), bool(row.get("interrupted")))
+        if started is None:
+            duration = "-"
+        elif finished is not None:
+            duration = format_duration(finished - started)
+        elif status == "running":  # still going in another process: show how long so far
+            duration = format_duration(now - started)
+        else:
+            duration = "-"
+        cells.append(
+            [
+                str(row["id"]),
+                str(row.get("workflow", "")),
+                status,
+                format_local_time(started if started is not None else row.get("created_at")),
+                duration,
+                f"{row.get('done_count', 0)}/{row.get('task_count', 0)}",
+            ]
+        )
+    return render_table(
+        ["ID", "WORKFLOW", "STATUS", "STARTED", "DURATION", "TASKS"],
+        cells,
+        lambda column, text: style.status(text) if column == 2 else text,
+    )

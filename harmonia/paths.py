@@ -1,0 +1,31 @@
+"""Where Harmonia keeps its data when nobody says otherwise.
+
+The CLI, the daemon and the TUI must agree on this, or `harmonia executions` would not list what
+`harmoniad` ran; hence one function that all of them call.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["HOME_ENV", "default_data_dir"]
+
+HOME_ENV = "HARMONIA_HOME"
+"""Environment variable naming the data folder; handy for tests, containers and CI."""
+
+
+def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder: `explicit` if given, else `$HARMONIA_HOME`, else the platform's user
+    data folder (e.g. `~/.local/share/harmonia` on Linux).
+
+    Nothing is created here: a command that fails validation must leave no trace on disk.
+    """
+    if explicit is not None and str(explicit) != "":
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(HOME_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    import platformdirs  # imported late: tests and scripts usually name the folder
+
+    return Path(platformdirs.user_data_dir("harmonia", appauthor=False))
