@@ -11,7 +11,7 @@ once, in `seq` order per execution.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import anyio
 
@@ -53,6 +53,9 @@ class Subscription:
     def _offer(self, event: Event) -> None:
         if self._closed:
             return
+        # The first event of an execution offered live marks where this subscription starts
+        # for it: a catch-up after an overflow replays from there, never from before.
+        self._seen.setdefault(event.execution_id, event.seq - 1)
         if len(self._buffer) >= self._maxsize:
             self._buffer.clear()
             self._needs_replay = True
@@ -104,11 +107,8 @@ class Subscription:
         return event
 
     async def _catch_up(self) -> None:
-        ids: Iterable[str]
-        if self.execution_id is not None:
-            ids = [self.execution_id]
-        else:
-            ids = set(self._seen) | set(self._bus.active_ids())
+        # every execution this subscription was offered an event of is in `_seen` (see `_offer`)
+        ids = [self.execution_id] if self.execution_id is not None else list(self._seen)
         replayed: list[Event] = []
         for execution_id in ids:
             replayed.extend(await self._bus.replay(execution_id, self._seen.get(execution_id, 0)))
@@ -118,9 +118,8 @@ class Subscription:
 class EventBus:
     """Publishes durable events to subscribers; knows nothing of files beyond `replay`."""
 
-    def __init__(self, replay: Replay, active_ids: Callable[[], Iterable[str]] = tuple) -> None:
+    def __init__(self, replay: Replay) -> None:
         self.replay = replay
-        self.active_ids = active_ids
         self._by_execution: dict[str, set[Subscription]] = {}
         self._global: set[Subscription] = set()
         self._published: dict[str, int] = {}
@@ -135,7 +134,9 @@ class EventBus:
     ) -> Subscription:
         """Subscribe now. With `after_seq`, first replay the journal after that seq (e.g. an SSE
         client's Last-Event-ID, or 0 for the whole history), then go on live without a gap."""
-        after = {execution_id: after_seq} if execution_id is not None and after_seq else {}
+        after = (
+            {execution_id: after_seq} if execution_id is not None and after_seq is not None else {}
+        )
         sub = Subscription(
             self,
             execution_id,

@@ -330,16 +330,18 @@ def _on_workflow_paused(state: ExecutionState, event: Event) -> None:
 
 def _on_workflow_resumed(state: ExecutionState, event: Event) -> None:
     """`reset` tasks start over with a fresh retry budget (operator resume or retry);
-    `interrupted` tasks were running when a process died: they run again, attempt numbers
-    carried on, and the lost attempt does not count against their budget."""
+    `interrupted` tasks were running (or waiting out a backoff) when a process died: they run
+    again, attempt numbers carried on. An attempt that was in flight is lost and does not count
+    against the budget; one that had already failed before the backoff does."""
     state.status = ExecutionStatus.RUNNING
     state.finished_at = None
     state.error = None
     for tid in event.data.get("interrupted", ()):
         task = state.tasks[tid]
-        _close_attempt(task, event, "interrupted")
+        if task.status == TaskStatus.RUNNING:
+            _close_attempt(task, event, "interrupted")
+            task.budget_base += 1
         task.status = TaskStatus.PENDING
-        task.budget_base += 1
     for tid in event.data.get("reset", ()):
         task = state.tasks[tid]
         task.status = TaskStatus.PENDING

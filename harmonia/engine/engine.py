@@ -12,7 +12,7 @@ import os
 import random
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,7 @@ class Engine:
         self.rng = rng or random.Random()
         self.env: Mapping[str, str] = env if env is not None else os.environ
         self.clock = clock
-        self.bus = EventBus(self._replay, self._active_ids)
+        self.bus = EventBus(self._replay)
         self.writer = DurableWriter(store, self.bus)
         self._runners: dict[str, ExecutionRunner] = {}
         self._tg: anyio.abc.TaskGroup | None = None
@@ -102,9 +102,6 @@ class Engine:
             # lines may be on disk but not yet fsynced: never hand those out early
             events = [e for e in events if e.seq <= published]
         return events
-
-    def _active_ids(self) -> Iterable[str]:
-        return tuple(self._runners)
 
     # ---- starting executions -------------------------------------------------------------
     async def start(
@@ -184,14 +181,22 @@ class Engine:
         self._tg.start_soon(self._drive, runner, name=f"execution {runner.state.id}")
 
     async def _drive(self, runner: ExecutionRunner) -> None:
-        async with anyio.create_task_group() as tg:
-            if self.checkpoint_interval:
-                tg.start_soon(self._periodic_checkpoints, runner, self.checkpoint_interval)
-            await runner.run()
-            tg.cancel_scope.cancel()
+        while True:
+            async with anyio.create_task_group() as tg:
+                if self.checkpoint_interval:
+                    tg.start_soon(self._periodic_checkpoints, runner, self.checkpoint_interval)
+                await runner.run()
+                tg.cancel_scope.cancel()
+            # A resume or a task retry that arrived while the run was concluding (its outcome
+            # already recorded, no task group left to pump) set the execution running again:
+            # run again rather than leave it "running" with nothing driving it.
+            if runner.state.status != ExecutionStatus.RUNNING or runner._interrupt:
+                break
         runner.active = False
         if runner.state.status in EXECUTION_FINISHED or runner._interrupt:
             self._forget(runner)
+        # Only now: a waiter that acts next (resume, retry, cancel) must find the runner at rest.
+        runner.finished.set()
 
     def _forget(self, runner: ExecutionRunner) -> None:
         self._runners.pop(runner.state.id, None)
@@ -202,9 +207,12 @@ class Engine:
         written = runner.state.last_seq
         while True:
             await anyio.sleep(interval)
-            if runner.state.last_seq != written:
-                written = runner.state.last_seq
-                await self._checkpoint(runner.state, name=None, kind="periodic")
+            # once the run's task group is gone the outcome is being recorded: a checkpoint
+            # now would land after the execution's terminal event
+            if runner.is_running and runner.state.last_seq != written:
+                record = await self._checkpoint(runner.state, name=None, kind="periodic")
+                # its own checkpoint_created event (the next seq) is no news
+                written = record["seq"] + 1
 
     async def persist(self, runner: ExecutionRunner, *, final: bool) -> None:
         """Write the snapshot and the catalog row; wait until they and all events are on disk."""
@@ -361,12 +369,13 @@ class Engine:
         if state.status in EXECUTION_FINISHED:
             await self._release_if_idle(runner)
             raise InvalidOperation(f"execution {execution_id} already {state.status}")
-        if runner.is_running:
+        if runner.active:
+            # running, or spawned and about to run: the runner records the end itself
             runner.request_cancel(reason)
             await self.wait(execution_id)
-        else:
+        if state.status not in EXECUTION_FINISHED:
+            # at rest (paused, or loaded from disk): nothing runs, record the end here
             self.emit(state, EventType.WORKFLOW_CANCELED, None, {"reason": reason})
-            runner.active = False
             await self._release_if_idle(runner)
         return state
 

@@ -54,6 +54,7 @@ class ExecutionRunner:
         self.plan = plan
         self.lock = lock
         self.finished = anyio.Event()
+        """Set by the engine once the run has come to rest (see `Engine._drive`)."""
         self.active = False
         self._paused = state.status == ExecutionStatus.PAUSED
         self._cancel_reason: str | None = None
@@ -131,7 +132,6 @@ class ExecutionRunner:
             self._record_outcome()
             self.outcome_position = self.engine.writer.submitted
             await self.engine.persist(self, final=self.state.status in EXECUTION_FINISHED)
-        self.finished.set()
 
     def _record_outcome(self) -> None:
         """Emit the execution's end, unless it is only paused or interrupted."""

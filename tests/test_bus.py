@@ -1,0 +1,303 @@
+"""Events and the bus: what each event carries, durability before publication, and slow
+subscribers that catch up from the journal without missing or repeating anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import pytest
+from helpers.engine_probe import (
+    Probe,
+    engine_options,
+    journal_path,
+    registry_with,
+    workflow,
+)
+
+from harmonia.bus import EventBus
+from harmonia.engine import open_engine
+from harmonia.events import Event, EventType
+from harmonia.loader import load_workflow_dict
+from harmonia.model import Workflow
+from harmonia.store import journal
+
+pytestmark = pytest.mark.anyio
+
+
+def big_dag(n: int = 200) -> Workflow:
+    """Task i depends on i-1 and i//2: deep and wide enough to batch many events at once."""
+    tasks: dict[str, Any] = {}
+    for i in range(n):
+        deps = sorted({f"t{i - 1}", f"t{i // 2}"} - {f"t{i}"}) if i else []
+        tasks[f"t{i}"] = {"component": "core", "action": "echo", "depends_on": deps}
+    return load_workflow_dict({"name": "big", "max_concurrency": 16, "tasks": tasks})
+
+
+def assert_complete_sequence(events: list[Event], execution_id: str, last_seq: int) -> None:
+    assert [e.execution_id for e in events] == [execution_id] * len(events)
+    assert [e.seq for e in events] == list(range(1, last_seq + 1))
+
+
+# ---- what events carry ------------------------------------------------------------------------
+
+
+async def test_every_event_carries_its_fields(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow(
+        {
+            "ok": {"input": {"value": {"n": 1}}},
+            "flaky": {
+                "input": {"fail_times": 1},
+                "retry_policy": {"max_retries": 1, "initial_delay": 0.01, "jitter": 0},
+            },
+            "bad": {"input": {"fail_times": 9, "kind": "exit_code"}},
+            "skip": {"when": False},
+        },
+        registry,
+        version="4.2.0",
+    )
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        started = await engine.start(wf, {})
+        events = [e async for e in engine.subscribe(started.id, after_seq=0, until_finished=True)]
+    for e in events:
+        assert isinstance(e.seq, int)
+        assert e.type in set(EventType)
+        assert e.execution_id == started.id
+        assert isinstance(e.timestamp, float)
+        assert isinstance(e.data, dict)
+        assert (e.task_id is None) == e.type.startswith(("workflow_", "checkpoint_"))
+        public = e.to_dict()
+        assert set(public) == {"seq", "type", "execution_id", "task_id", "timestamp", "data"}
+        assert public["timestamp"].endswith("Z")
+    by_type: dict[str, list[Event]] = {}
+    for e in events:
+        by_type.setdefault(e.type, []).append(e)
+
+    (begin,) = by_type[EventType.WORKFLOW_STARTED]
+    assert begin.data["workflow"] == "test-flow"
+    assert begin.data["version"] == "4.2.0"
+    assert begin.data["task_count"] == 4
+    assert begin.data["input"] == {}
+
+    completed = {e.task_id: e for e in by_type[EventType.TASK_COMPLETED]}
+    assert completed["ok"].data["output"] == {"task": "ok", "attempt": 1, "value": {"n": 1}}
+    assert completed["ok"].data["attempt"] == 1
+    assert all(e.data["duration"] >= 0 for e in completed.values())
+
+    (retry,) = by_type[EventType.RETRY_ATTEMPTED]
+    assert retry.task_id == "flaky"
+    assert retry.data["delay"] == pytest.approx(0.01)
+    assert retry.data["error"] == {"message": "flaky failed on call 1", "kind": "error"}
+
+    (failed,) = by_type[EventType.TASK_FAILED]
+    assert failed.task_id == "bad"
+    assert failed.data["error"] == {"message": "bad failed on call 1", "kind": "exit_code"}
+    assert failed.data["attempt"] == 1
+    assert failed.data["duration"] >= 0
+
+    (skipped,) = by_type[EventType.TASK_SKIPPED]
+    assert skipped.task_id == "skip" and "condition is false" in skipped.data["reason"]
+
+    assert events[-1].type == EventType.WORKFLOW_FAILED
+    assert events[-1].data["failed"] == ["bad"]
+
+
+async def test_subscribers_only_ever_see_durable_events(data_dir: Path) -> None:
+    """When an event reaches a subscriber, the journal on disk already holds it."""
+    wf = big_dag(60)
+    async with open_engine(data_dir, **engine_options()) as engine:
+        started = await engine.start(wf)
+        path = journal_path(data_dir, started.id)
+        checked = 0
+        async for event in engine.subscribe(started.id, until_finished=True):
+            on_disk = journal.read_events(path, after_seq=event.seq - 1)
+            assert on_disk and on_disk[0] == event
+            checked += 1
+        state = await engine.wait(started.id)
+    assert checked == state.last_seq
+
+
+async def test_until_finished_ends_after_the_terminal_event(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow({"a": {}, "b": {"depends_on": ["a"]}}, registry)
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        started = await engine.start(wf)
+        subscription = engine.subscribe(started.id, until_finished=True)
+        with anyio.fail_after(10):
+            events = [e async for e in subscription]
+        assert events[-1].type == EventType.WORKFLOW_COMPLETED
+        assert [e.type for e in events].count(EventType.WORKFLOW_COMPLETED) == 1
+        assert engine.bus.subscriber_count() == 0
+
+
+# ---- slow subscribers -------------------------------------------------------------------------
+
+
+async def test_a_tiny_buffer_catches_up_from_the_journal(data_dir: Path) -> None:
+    async with open_engine(data_dir, **engine_options()) as engine:
+        started = await engine.start(big_dag())
+        subscription = engine.subscribe(started.id, maxsize=2, until_finished=True)
+        state = await engine.wait(started.id)  # read nothing until the end: the buffer overflows
+        with anyio.fail_after(10):
+            events = [e async for e in subscription]
+    assert state.status == "completed"
+    assert subscription.lag_count > 0
+    assert_complete_sequence(events, started.id, state.last_seq)
+
+
+async def test_a_tiny_buffer_read_concurrently_sees_every_event_once(data_dir: Path) -> None:
+    async with open_engine(data_dir, **engine_options()) as engine:
+        started = await engine.start(big_dag())
+        subscription = engine.subscribe(started.id, maxsize=2, until_finished=True)
+        events: list[Event] = []
+        with anyio.fail_after(20):
+            async for event in subscription:
+                events.append(event)
+                if event.seq % 7 == 0:
+                    await anyio.lowlevel.checkpoint()  # a consumer that yields now and then
+        state = await engine.wait(started.id)
+    assert_complete_sequence(events, started.id, state.last_seq)
+
+
+async def test_a_tiny_buffer_on_a_subscription_to_every_execution(data_dir: Path) -> None:
+    async with open_engine(data_dir, **engine_options()) as engine:
+        subscription = engine.subscribe(None, maxsize=2)
+        first = await engine.start(big_dag(50))
+        second = await engine.start(big_dag(30))
+        one = await engine.wait(first.id)
+        two = await engine.wait(second.id)
+        got: dict[str, list[Event]] = {first.id: [], second.id: []}
+        with anyio.fail_after(10):
+            async for event in subscription:
+                got[event.execution_id].append(event)
+                if len(got[first.id]) + len(got[second.id]) == one.last_seq + two.last_seq:
+                    break
+        subscription.close()
+    assert subscription.lag_count > 0
+    assert_complete_sequence(got[first.id], first.id, one.last_seq)
+    assert_complete_sequence(got[second.id], second.id, two.last_seq)
+
+
+async def test_subscribe_after_seq_replays_history_then_goes_on_live(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow(
+        {
+            "a": {},
+            "b": {"depends_on": ["a"]},
+            "held": {"depends_on": ["b"], "input": {"gate": "g"}},
+        },
+        registry,
+    )
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        started = await engine.start(wf)
+        await probe.started("held")
+        await engine.writer.flush()  # the history so far is durable and published
+        k = 3
+        subscription = engine.subscribe(started.id, after_seq=k, until_finished=True)
+        probe.open("g")
+        with anyio.fail_after(10):
+            events = [e async for e in subscription]
+        state = await engine.wait(started.id)
+    assert [e.seq for e in events] == list(range(k + 1, state.last_seq + 1))
+    assert events[-1].type == EventType.WORKFLOW_COMPLETED
+
+    # after the end, a new subscriber still gets the whole history from the journal
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        with anyio.fail_after(10):
+            replayed = [
+                e async for e in engine.subscribe(started.id, after_seq=0, until_finished=True)
+            ]
+    assert [e.seq for e in replayed] == list(range(1, state.last_seq + 1))
+
+
+async def test_shutdown_ends_every_subscription(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow({"held": {"input": {"hang_times": 1}}}, registry)
+    seen: list[Event] = []
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        started = await engine.start(wf)
+        subscription = engine.subscribe(started.id, after_seq=0)
+        await probe.started("held")
+    with anyio.fail_after(10):
+        seen = [e async for e in subscription]  # ends: the engine closed it
+    assert [e.type for e in seen][:2] == [EventType.WORKFLOW_STARTED, EventType.TASK_STARTED]
+
+
+# ---- the bus on its own -----------------------------------------------------------------------
+
+
+def make_events(execution_id: str, n: int) -> list[Event]:
+    return [Event(i, "task_started", execution_id, "t", float(i), {}) for i in range(1, n + 1)]
+
+
+async def test_bus_overflow_replays_only_what_was_missed() -> None:
+    history = make_events("x", 20)
+    published: list[Event] = []
+
+    async def replay(execution_id: str, after_seq: int) -> list[Event]:
+        return [e for e in published if e.execution_id == execution_id and e.seq > after_seq]
+
+    bus = EventBus(replay)
+    subscription = bus.subscribe("x", maxsize=3)
+    for e in history[:2]:
+        published.append(e)
+        bus.publish(e)
+    first = [await subscription.__anext__(), await subscription.__anext__()]
+    for e in history[2:]:
+        published.append(e)
+        bus.publish(e)
+    subscription.close()
+    rest = [e async for e in subscription]
+    assert [e.seq for e in first + rest] == list(range(1, 21))
+    assert subscription.lag_count >= 1
+    assert bus.subscriber_count() == 0
+
+
+async def test_bus_live_subscription_does_not_replay_what_came_before_it() -> None:
+    published: list[Event] = []
+
+    async def replay(execution_id: str, after_seq: int) -> list[Event]:
+        return [e for e in published if e.seq > after_seq]
+
+    bus = EventBus(replay)
+    events = make_events("x", 12)
+    for e in events[:5]:
+        published.append(e)
+        bus.publish(e)
+    subscription = bus.subscribe("x", maxsize=2)  # live from here: 6 onwards
+    for e in events[5:]:
+        published.append(e)
+        bus.publish(e)
+    subscription.close()
+    got = [e.seq async for e in subscription]
+    assert got == list(range(6, 13))
+    assert subscription.lag_count >= 1
+
+
+async def test_bus_filters_by_execution() -> None:
+    async def replay(execution_id: str, after_seq: int) -> list[Event]:
+        return []
+
+    bus = EventBus(replay)
+    only_x = bus.subscribe("x")
+    every = bus.subscribe(None)
+    for e in make_events("x", 2) + make_events("y", 2):
+        bus.publish(e)
+    only_x.close()
+    every.close()
+    assert [(e.execution_id, e.seq) async for e in only_x] == [("x", 1), ("x", 2)]
+    assert [(e.execution_id, e.seq) async for e in every] == [
+        ("x", 1),
+        ("x", 2),
+        ("y", 1),
+        ("y", 2),
+    ]
+    assert bus.published_seq("y") == 2
+    assert bus.published_seq("z") is None

@@ -1,0 +1,413 @@
+"""Durability and recovery: what is on disk equals what ran, and an interrupted execution goes on
+where it stopped (completed tasks never run again, interrupted ones run again)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import orjson
+import pytest
+from helpers.engine_probe import (
+    Probe,
+    engine_options,
+    journal_path,
+    registry_with,
+    run_to_end,
+    wait_for,
+    workflow,
+)
+
+from harmonia.engine import open_engine
+from harmonia.events import Event, EventType
+from harmonia.loader import load_workflow_dict
+from harmonia.state import ExecutionState, apply
+from harmonia.store import Store
+
+pytestmark = pytest.mark.anyio
+
+
+def full_replay(store: Store, execution_id: str) -> ExecutionState:
+    """The state rebuilt from nothing but the journal and the execution's definition."""
+    meta = store.get_summary(execution_id)
+    loaded = store.load_execution(execution_id)
+    state = ExecutionState.new(
+        execution_id,
+        loaded.workflow,
+        loaded.input,
+        meta["created_at"],
+        restored_from=loaded.restored_from,
+    )
+    for event in store.read_events(execution_id):
+        apply(state, event)
+    return state
+
+
+def records(state: ExecutionState) -> dict[str, Any]:
+    return {tid: t.to_record() for tid, t in state.tasks.items()}
+
+
+# ---- what is on disk ------------------------------------------------------------------------
+
+
+async def test_stored_execution_equals_the_live_state_and_journal_is_contiguous(
+    data_dir: Path,
+) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow(
+        {
+            "a": {"input": {"value": 1}},
+            "flaky": {
+                "depends_on": ["a"],
+                "input": {"fail_times": 1},
+                "retry_policy": {"max_retries": 2, "initial_delay": 0.01, "jitter": 0},
+            },
+            "skipped": {"depends_on": ["a"], "when": "tasks.a.output.value > 5"},
+            "bad": {"input": {"fail_times": 9, "kind": "invalid_input"}},
+            "end": {"depends_on": ["flaky"]},
+        },
+        registry,
+    )
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        live = await run_to_end(engine, wf)
+    assert live.status == "failed"
+    store = Store(data_dir)
+    loaded = store.load_execution(live.id)
+    assert loaded.to_public() == live.to_public()
+    assert records(loaded) == records(live)
+    assert loaded.last_seq == live.last_seq
+
+    events = store.read_events(live.id)
+    assert [e.seq for e in events] == list(range(1, live.last_seq + 1))
+    assert {e.execution_id for e in events} == {live.id}
+    raw_lines = journal_path(data_dir, live.id).read_bytes().splitlines()
+    assert len(raw_lines) == len(events)
+    assert [orjson.loads(line)["seq"] for line in raw_lines] == [e.seq for e in events]
+
+    summary = store.get_summary(live.id)
+    assert summary["status"] == "failed"
+    assert summary["last_seq"] == live.last_seq
+    assert summary["task_count"] == 5
+    assert summary["failed_count"] == 1
+    assert summary["done_count"] == 4
+
+
+async def test_snapshot_plus_replay_equals_full_replay(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow(
+        {
+            "a": {"input": {"value": 1}},
+            "b": {"depends_on": ["a"], "input": {"gate": "b"}},
+            "flaky": {
+                "depends_on": ["b"],
+                "input": {"fail_times": 1},
+                "retry_policy": {"max_retries": 1, "initial_delay": 0.01, "jitter": 0},
+            },
+            "skipped": {"depends_on": ["b"], "when": False},
+        },
+        registry,
+    )
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        started = await engine.start(wf)
+        await probe.started("b")
+        checkpoint = await engine.checkpoint(started.id, name="middle")
+        probe.open("b")
+        live = await engine.wait(started.id)
+    store = Store(data_dir)
+    whole = full_replay(store, live.id)
+    assert whole.to_public() == live.to_public()
+    assert records(whole) == records(live)
+
+    # the checkpoint's snapshot plus the journal after it gives the same state
+    record = store.load_checkpoint(checkpoint["id"])
+    assert 0 < record["seq"] < live.last_seq
+    partial = ExecutionState.from_records(record["meta"], record["tasks"])
+    assert partial.last_seq == record["seq"]
+    for event in store.read_events(live.id, after_seq=record["seq"]):
+        apply(partial, event)
+    assert partial.to_public() == live.to_public()
+    assert records(partial) == records(live)
+
+    # and so does load_execution when the stored snapshot is that older one
+    store.write_snapshot(record["meta"], record["tasks"])
+    assert store.load_execution(live.id).to_public() == live.to_public()
+
+
+async def test_replaying_events_twice_changes_nothing(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow({"a": {}, "b": {"depends_on": ["a"]}}, registry)
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        live = await run_to_end(engine, wf)
+    store = Store(data_dir)
+    state = store.load_execution(live.id)
+    for event in store.read_events(live.id):
+        apply(state, event)  # all at or below last_seq: ignored
+    assert state.to_public() == live.to_public()
+
+
+# ---- recovery after an interruption ---------------------------------------------------------
+
+
+async def test_shutdown_interrupts_and_recover_resumes_where_it_stopped(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow(
+        {
+            "done": {"input": {"value": "d"}},
+            "long": {"input": {"hang_times": 1}},  # the first call hangs until cancelled
+            "after": {"depends_on": ["long", "done"], "input": {"value": "${tasks.done.output}"}},
+        },
+        registry,
+    )
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        started = await engine.start(wf)
+        await probe.until(lambda: ("end", "done") in probe.log and probe.counts.get("long") == 1)
+    # leaving the engine interrupted the execution without recording an end
+    assert ("cancel", "long") in probe.log
+    store = Store(data_dir)
+    (row,) = store.list_summaries()
+    assert row["id"] == started.id
+    assert row["status"] == "running"
+    assert row["interrupted"] is True
+    on_disk = store.load_execution(started.id)
+    assert on_disk.status == "running"
+    assert on_disk.tasks["long"].status == "running"
+    assert on_disk.tasks["done"].status == "completed"
+    types = [e.type for e in store.read_events(started.id)]
+    assert not any(t.startswith("workflow_") and t != "workflow_started" for t in types)
+
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        assert await engine.recover() == [started.id]
+        assert await engine.recover() == []  # already live here
+        state = await engine.wait(started.id)
+    assert state.status == "completed"
+    assert probe.counts == {"done": 1, "long": 2, "after": 1}
+    assert [c.attempt for c in probe.calls_of("long")] == [1, 2]
+    long = state.tasks["long"]
+    assert long.attempts == 2
+    assert [h["status"] for h in long.history] == ["interrupted", "completed"]
+    assert state.tasks["after"].output["value"] == {"task": "done", "attempt": 1, "value": "d"}
+    resumed = [e for e in Store(data_dir).read_events(started.id) if e.type == "workflow_resumed"]
+    assert resumed[-1].data == {"reason": "recovered", "reset": [], "interrupted": ["long"]}
+    assert Store(data_dir).list_summaries()[0]["interrupted"] is False
+
+
+def write_crashed_execution(
+    data_dir: Path, wf_doc: dict[str, Any], events: list[tuple[str, str | None, dict[str, Any]]]
+) -> str:
+    """What a process killed with -9 leaves: the first snapshot, a `pending` catalog row and a
+    journal, with no end recorded and no lock held."""
+    wf = load_workflow_dict(wf_doc)
+    store = Store(data_dir)
+    now = time.time()
+    execution_id = "20260101-000000-c0ffee"
+    state = ExecutionState.new(execution_id, wf.to_document(), {}, now)
+    store.create_execution(state.meta_record(), {}, state.summary())
+    journal = [
+        Event(seq, type, execution_id, task_id, now + seq / 1000, data)
+        for seq, (type, task_id, data) in enumerate(events, start=1)
+    ]
+    store.append_events(journal)
+    store.close()
+    return execution_id
+
+
+CRASHED_FLOW = {
+    "name": "crashed",
+    "tasks": {
+        "a": {"component": "core", "action": "echo", "input": {"x": 1}},
+        "b": {"component": "core", "action": "echo", "depends_on": ["a"], "input": {"y": 2}},
+        "c": {
+            "component": "core",
+            "action": "echo",
+            "depends_on": ["b"],
+            "input": {"a": "${tasks.a.output.x}", "b": "${tasks.b.output.y}"},
+        },
+    },
+}
+
+CRASHED_EVENTS: list[tuple[str, str | None, dict[str, Any]]] = [
+    ("workflow_started", None, {"workflow": "crashed", "input": {}, "task_count": 3}),
+    ("task_started", "a", {"attempt": 1}),
+    ("task_completed", "a", {"attempt": 1, "output": {"x": 1}, "duration": 0.001}),
+    ("task_started", "b", {"attempt": 1}),
+]
+
+
+async def test_recover_a_killed_execution_from_its_journal(data_dir: Path) -> None:
+    execution_id = write_crashed_execution(data_dir, CRASHED_FLOW, CRASHED_EVENTS)
+    store = Store(data_dir)
+    (row,) = store.list_summaries()
+    assert row["status"] == "pending" and row["interrupted"] is True
+    async with open_engine(data_dir, **engine_options()) as engine:
+        assert await engine.recover() == [execution_id]
+        state = await engine.wait(execution_id)
+    assert state.status == "completed"
+    assert state.tasks["a"].attempts == 1  # completed before the crash: not run again
+    assert state.tasks["b"].attempts == 2  # running at the crash: runs again, number carried on
+    assert state.tasks["c"].output == {"a": 1, "b": 2}
+    events = Store(data_dir).read_events(execution_id)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    started = [(e.task_id, e.data["attempt"]) for e in events if e.type == "task_started"]
+    assert started == [("a", 1), ("b", 1), ("b", 2), ("c", 1)]
+
+
+async def test_recover_cuts_a_torn_journal_tail(data_dir: Path) -> None:
+    execution_id = write_crashed_execution(data_dir, CRASHED_FLOW, CRASHED_EVENTS)
+    path = journal_path(data_dir, execution_id)
+    whole = path.read_bytes()
+    path.write_bytes(whole + b'{"seq": 5, "type": "task_comp')  # killed mid-append
+    async with open_engine(data_dir, **engine_options()) as engine:
+        assert await engine.recover() == [execution_id]
+        state = await engine.wait(execution_id)
+    assert state.status == "completed"
+    data = path.read_bytes()
+    assert data.startswith(whole)
+    assert b'task_comp"' not in data and b'"task_comp{' not in data
+    events = Store(data_dir).read_events(execution_id)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert events[4].type == EventType.WORKFLOW_RESUMED
+
+
+async def test_recover_ignores_executions_another_process_holds(data_dir: Path) -> None:
+    execution_id = write_crashed_execution(data_dir, CRASHED_FLOW, CRASHED_EVENTS)
+    other_process = Store(data_dir).lock_execution(execution_id)
+    try:
+        assert Store(data_dir).list_summaries()[0]["interrupted"] is False
+        async with open_engine(data_dir, **engine_options()) as engine:
+            assert await engine.recover() == []
+            assert not engine.is_live(execution_id)
+    finally:
+        other_process.release()
+
+
+async def test_interrupted_attempt_does_not_use_up_the_retry_budget(data_dir: Path) -> None:
+    """A task with no retries that was running at a crash still gets its attempt."""
+    events = [
+        *CRASHED_EVENTS[:3],
+        ("task_started", "b", {"attempt": 1}),
+    ]
+    flow = {
+        **CRASHED_FLOW,
+        "defaults": {"retry_policy": {"max_retries": 0}},
+    }
+    execution_id = write_crashed_execution(data_dir, flow, events)
+    async with open_engine(data_dir, **engine_options()) as engine:
+        await engine.recover()
+        state = await engine.wait(execution_id)
+    assert state.status == "completed"
+    assert state.tasks["b"].attempts == 2
+    assert state.tasks["b"].budget_base == 1
+
+
+async def test_get_reads_a_finished_execution_back_from_disk(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow({"a": {"input": {"value": [1, 2]}}}, registry)
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        live = await run_to_end(engine, wf)
+        assert not engine.is_live(live.id)
+        again = await engine.get(live.id)
+        assert again is not live
+        assert again.to_public() == live.to_public()
+
+
+# ---- periodic checkpoints -------------------------------------------------------------------
+
+
+async def test_periodic_checkpoints_are_written_during_a_long_execution(data_dir: Path) -> None:
+    wf = load_workflow_dict(
+        {
+            "name": "slow",
+            "tasks": {
+                "one": {"component": "core", "action": "sleep", "input": {"seconds": 0.2}},
+                "two": {
+                    "component": "core",
+                    "action": "sleep",
+                    "depends_on": ["one"],
+                    "input": {"seconds": 0.2},
+                },
+            },
+        }
+    )
+    async with open_engine(data_dir, **engine_options(checkpoint_interval=0.05)) as engine:
+        started = await engine.start(wf)
+        store = engine.store
+        await wait_for(lambda: bool(store.list_checkpoints(started.id)))
+        live = await engine.wait(started.id)
+    assert live.status == "completed"
+    checkpoints = Store(data_dir).list_checkpoints(started.id)
+    assert checkpoints, "no periodic checkpoint was written"
+    assert all(c["kind"] == "periodic" for c in checkpoints)
+    assert len(checkpoints) == 1  # a newer periodic checkpoint replaces the older one
+    record = Store(data_dir).load_checkpoint(checkpoints[0]["id"])
+    assert 0 < record["seq"] <= live.last_seq
+    assert Store(data_dir).load_execution(started.id).to_public() == live.to_public()
+    assert Store(data_dir).read_events(started.id)[-1].type == EventType.WORKFLOW_COMPLETED
+
+
+async def test_periodic_checkpoints_skip_an_execution_where_nothing_happened(
+    data_dir: Path,
+) -> None:
+    """The checkpoint's own event is not news: an idle execution is not snapshotted again and
+    again (each one would add an event to its journal)."""
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow({"idle": {"input": {"gate": "idle"}}}, registry)
+    async with open_engine(
+        data_dir, registry, **engine_options(checkpoint_interval=0.02)
+    ) as engine:
+        started = await engine.start(wf)
+        await probe.started("idle")
+        await anyio.sleep(0.3)  # a quiet period of many intervals (the point of this test)
+        probe.open("idle")
+        state = await engine.wait(started.id)
+    events = Store(data_dir).read_events(state.id)
+    checkpoints = [e for e in events if e.type == EventType.CHECKPOINT_CREATED]
+    assert len(checkpoints) <= 1  # at most one for the start, none while idle
+    assert events[-1].type == EventType.WORKFLOW_COMPLETED  # no checkpoint after the end
+
+
+async def test_a_crash_during_a_backoff_grants_no_extra_attempt(data_dir: Path) -> None:
+    """The attempt before the backoff finished and failed: it counts. Only an attempt that was
+    in flight at the crash is not held against the task's retry budget."""
+    flow = {
+        "name": "backoff-crash",
+        "tasks": {
+            "b": {
+                "component": "core",
+                "action": "fail",
+                "retry_policy": {"max_retries": 1, "initial_delay": 0.01, "jitter": 0},
+            }
+        },
+    }
+    error = {"message": "failed on purpose", "kind": "error"}
+    events: list[tuple[str, str | None, dict[str, Any]]] = [
+        ("workflow_started", None, {"workflow": "backoff-crash", "input": {}, "task_count": 1}),
+        ("task_started", "b", {"attempt": 1}),
+        ("retry_attempted", "b", {"attempt": 1, "next_attempt": 2, "delay": 30, "error": error}),
+    ]
+    execution_id = write_crashed_execution(data_dir, flow, events)
+    async with open_engine(data_dir, **engine_options()) as engine:
+        assert await engine.recover() == [execution_id]
+        state = await engine.wait(execution_id)
+    assert state.status == "failed"
+    assert state.tasks["b"].attempts == 2  # max_retries 1: two attempts in all
+    assert [h["status"] for h in state.tasks["b"].history] == ["failed", "failed"]
+
+
+async def test_journal_appends_are_group_committed(data_dir: Path) -> None:
+    tasks = {f"t{i}": {"component": "core", "action": "echo"} for i in range(100)}
+    wf = load_workflow_dict({"name": "wide", "max_concurrency": 100, "tasks": tasks})
+    async with open_engine(data_dir, **engine_options()) as engine:
+        before = engine.writer.batches
+        state = await run_to_end(engine, wf)
+        batches = engine.writer.batches - before
+    assert state.status == "completed"
+    assert state.last_seq == 202
+    assert batches < state.last_seq / 4  # many events per fsync, not one each
