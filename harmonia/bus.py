@@ -45,6 +45,7 @@ class Subscription:
         self._needs_replay = replay_from_start
         self._until_finished = until_finished
         self._closed = False
+        self._close_after_replay = False
         self._pending: deque[Event] = deque()
         self.lag_count = 0
         """How many times this subscriber fell behind and caught up from the journal."""
@@ -63,6 +64,13 @@ class Subscription:
         self._buffer.append(event)
         self._wakeup.set()
 
+    def end_after_replay(self) -> None:
+        """End the iteration once the journal history is delivered (nothing live will come)."""
+        if self._needs_replay:
+            self._close_after_replay = True
+        else:
+            self.close()
+
     def close(self) -> None:
         """Stop the iteration (the consumer's `async for` ends after what it already has)."""
         self._closed = True
@@ -77,6 +85,8 @@ class Subscription:
             if self._needs_replay:
                 self._needs_replay = False
                 await self._catch_up()
+                if self._close_after_replay:
+                    self.close()
             while self._pending:
                 event = self._pending.popleft()
                 if self._accept(event):

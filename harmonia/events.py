@@ -8,7 +8,7 @@ can tell that it missed nothing and resume from the last `seq` it saw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -52,6 +52,8 @@ class Event:
     task_id: str | None
     timestamp: float
     data: dict[str, Any]
+    line: bytes | None = field(default=None, compare=False, repr=False)
+    """The journal line, once serialised (the engine does it as it emits)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The event as a JSON-able mapping, with the timestamp as ISO 8601 for readers."""
@@ -65,8 +67,12 @@ class Event:
         }
 
     def to_journal_line(self) -> bytes:
-        """The compact journal form: one JSON object and a newline, timestamp kept numeric."""
-        return (
+        """The compact journal form: one JSON object and a newline, timestamp kept numeric.
+
+        Raises TypeError for data that is not JSON-serialisable."""
+        if self.line is not None:
+            return self.line
+        self.line = (
             orjson.dumps(
                 {
                     "seq": self.seq,
@@ -79,6 +85,7 @@ class Event:
             )
             + b"\n"
         )
+        return self.line
 
     @classmethod
     def from_journal(cls, raw: dict[str, Any]) -> Event:

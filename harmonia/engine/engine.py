@@ -76,8 +76,12 @@ class Engine:
     def emit(
         self, state: ExecutionState, type: str, task_id: str | None, data: dict[str, Any]
     ) -> Event:
-        """Record a state change: applied in memory now, published once durable."""
+        """Record a state change: applied in memory now, published once durable.
+
+        The event is serialised first, so data that is not JSON raises TypeError here and
+        leaves the state untouched."""
         event = Event(state.last_seq + 1, type, state.id, task_id, self.clock(), data)
+        event.to_journal_line()
         apply(state, event)
         self.writer.submit(event)
         return event
@@ -90,10 +94,15 @@ class Engine:
         until_finished: bool = False,
         maxsize: int = 10_000,
     ) -> Subscription:
-        """Live events (see `EventBus.subscribe`)."""
-        return self.bus.subscribe(
+        """Live events (see `EventBus.subscribe`). With `until_finished`, a subscription to an
+        execution that nothing drives in this process ends once its history after `after_seq`
+        is delivered: no terminal event would ever come to end it."""
+        subscription = self.bus.subscribe(
             execution_id, after_seq=after_seq, until_finished=until_finished, maxsize=maxsize
         )
+        if until_finished and execution_id is not None and execution_id not in self._runners:
+            subscription.end_after_replay()
+        return subscription
 
     async def _replay(self, execution_id: str, after_seq: int) -> list[Event]:
         events = await anyio.to_thread.run_sync(self.store.read_events, execution_id, after_seq)
@@ -171,7 +180,15 @@ class Engine:
             None,
             {**started, "input": state.input, "task_count": len(state.tasks)},
         )
+        self._save_summary(state)
         self._spawn(runner)
+
+    def _save_summary(self, state: ExecutionState) -> None:
+        """Refresh the execution's catalog row (status, counts) so listings are not stale.
+        Queued behind the events it reflects; nobody waits for it."""
+        store = self.store
+        summary = state.summary()
+        self.writer.submit_op(lambda: store.put_summary(summary))
 
     def _spawn(self, runner: ExecutionRunner) -> None:
         if self._tg is None:
@@ -308,6 +325,7 @@ class Engine:
         return state
 
     def _continue(self, runner: ExecutionRunner) -> None:
+        self._save_summary(runner.state)
         if runner.is_running:
             runner.request_resume()
         else:
@@ -405,6 +423,7 @@ class Engine:
         store = self.store
         self.writer.submit_op(lambda: store.write_snapshot(meta, tasks))
         self.writer.submit_op(lambda: store.add_checkpoint(record))
+        self._save_summary(state)
         self.emit(
             state,
             EventType.CHECKPOINT_CREATED,

@@ -13,12 +13,10 @@ import math
 import time
 from collections import deque
 from collections.abc import Mapping
-from contextlib import nullcontext
 from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import orjson
 
 from harmonia.components.base import ActionContext
 from harmonia.errors import ErrorKind, TaskError
@@ -263,25 +261,50 @@ class ExecutionRunner:
         self._pump()
 
     async def _attempts(self, tid: str) -> bool:
-        """Run attempts until success, a final failure or the end of the retry budget."""
+        """Run attempts until success, a final failure or the end of the retry budget.
+
+        One coroutine for the whole loop, attempts inlined: this is the per-task hot path."""
         engine = self.engine
         state = self.state
         task = state.tasks[tid]
         plan: TaskPlan = self.plan.tasks[tid]
+        action = plan.action
+        timeout = plan.timeout
         while True:
             attempt = task.attempts + 1
             engine.emit(state, EventType.TASK_STARTED, tid, {"attempt": attempt})
             started = time.monotonic()
-            error = await self._one_attempt(plan, attempt)
-            duration = round(time.monotonic() - started, 6)
-            if isinstance(error, _Output):
-                engine.emit(
-                    state,
-                    EventType.TASK_COMPLETED,
-                    tid,
-                    {"attempt": attempt, "output": error.value, "duration": duration},
+            error: TaskError | None = None
+            try:
+                payload = plan.template.render(self._context)
+                ctx = ActionContext(state.id, tid, attempt)
+                if timeout is None:
+                    value = await action.invoke(ctx, payload)
+                else:
+                    with anyio.fail_after(timeout):
+                        value = await action.invoke(ctx, payload)
+            except ReferenceMissing as exc:
+                error = TaskError(str(exc), ErrorKind.REFERENCE)
+            except TaskError as exc:
+                error = exc
+            except TimeoutError:
+                error = TaskError(
+                    f"attempt {attempt} timed out after {_seconds(timeout)}", ErrorKind.TIMEOUT
                 )
-                return True
+            except Exception as exc:  # a component bug must fail the task, not the engine
+                error = TaskError(f"{type(exc).__name__}: {exc}", ErrorKind.EXCEPTION)
+            duration = round(time.monotonic() - started, 6)
+            if error is None:
+                try:
+                    engine.emit(
+                        state,
+                        EventType.TASK_COMPLETED,
+                        tid,
+                        {"attempt": attempt, "output": value, "duration": duration},
+                    )
+                    return True
+                except TypeError as exc:
+                    error = TaskError(f"output is not JSON-serialisable: {exc}", ErrorKind.OUTPUT)
             used = attempt - task.budget_base
             error_doc = _error_doc(error)
             if used < plan.policy.max_attempts and plan.policy.should_retry(
@@ -310,42 +333,11 @@ class ExecutionRunner:
             )
             return False
 
-    async def _one_attempt(self, plan: TaskPlan, attempt: int) -> _Output | TaskError:
-        try:
-            payload = plan.template.render(self._context)
-        except ReferenceMissing as exc:
-            return TaskError(str(exc), ErrorKind.REFERENCE)
-        ctx = ActionContext(self.state.id, plan.task_id, attempt)
-        timeout = plan.timeout
-        try:
-            with anyio.fail_after(timeout) if timeout is not None else nullcontext():
-                value = await plan.action.invoke(ctx, payload)
-        except TaskError as exc:
-            return exc
-        except TimeoutError:
-            return TaskError(
-                f"attempt {attempt} timed out after {_seconds(timeout)}", ErrorKind.TIMEOUT
-            )
-        except Exception as exc:  # a component bug must fail the task, not the engine
-            return TaskError(f"{type(exc).__name__}: {exc}", ErrorKind.EXCEPTION)
-        try:
-            orjson.dumps(value)
-        except TypeError as exc:
-            return TaskError(f"output is not JSON-serialisable: {exc}", ErrorKind.OUTPUT)
-        return _Output(value)
-
 
 class _Verdict(enum.Enum):
     RUN = "run"
     SKIPPED = "skipped"
     FAILED = "failed"
-
-
-class _Output:
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
 
 
 def _error_doc(error: TaskError) -> dict[str, Any]:

@@ -23,7 +23,7 @@ FileOp = Callable[[], None]
 class DurableWriter:
     """Batches events and file operations; run it with `run()` inside the engine's task group."""
 
-    def __init__(self, store: Store, bus: EventBus) -> None:
+    def __init__(self, store: Store, bus: EventBus, *, commit_window: float = 0.0) -> None:
         self._store = store
         self._bus = bus
         self._events: list[Event] = []
@@ -33,6 +33,8 @@ class DurableWriter:
         self._done = 0
         self._waiters: list[tuple[int, anyio.Event]] = []
         self._closing = False
+        self.commit_window = commit_window
+        """Seconds to wait for more events before a commit (latency traded for throughput)."""
         self.batches = 0
         """How many group commits ran (for benchmarks and tests)."""
 
@@ -71,6 +73,10 @@ class DurableWriter:
                 self._wakeup = anyio.Event()
                 await self._wakeup.wait()
                 continue
+            if self.commit_window:
+                # Let a group gather: each commit is a round trip to the worker thread, and
+                # every one of those makes the loop hand over the GIL.
+                await anyio.sleep(self.commit_window)
             events, self._events = self._events, []
             ops, self._ops = self._ops, []
             # Serialise here, on the loop: the worker thread then only calls write() and

@@ -248,12 +248,13 @@ class Store:
     # ---- journal appends (writer thread only) ------------------------------------------
     def journal_lines(self, events: list[Event]) -> JournalLines:
         """Serialise a batch, grouped by journal file (cheap, no I/O: call it anywhere)."""
-        by_path: JournalLines = {}
+        by_id: dict[str, list[bytes]] = {}
         for event in events:
-            by_path.setdefault(self.journal_path(event.execution_id), []).append(
-                event.to_journal_line()
-            )
-        return by_path
+            lines = by_id.get(event.execution_id)
+            if lines is None:
+                lines = by_id[event.execution_id] = []
+            lines.append(event.to_journal_line())
+        return {self.journal_path(eid): lines for eid, lines in by_id.items()}
 
     def append_lines(self, lines: JournalLines) -> None:
         """Group commit: write each journal's lines, fsync each file once."""

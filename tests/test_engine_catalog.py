@@ -1,0 +1,59 @@
+"""The catalog row stays current while an execution runs, and finished streams end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+import pytest
+from helpers.engine_probe import Probe, engine_options, registry_with, workflow
+
+from harmonia.engine import open_engine
+from harmonia.store import Store
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_catalog_row_is_current_while_running_and_after_resume(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow({"a": {"input": {"gate": "a"}}, "b": {"depends_on": ["a"]}}, registry)
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        state = await engine.start(wf)
+        await probe.started("a")
+        await engine.writer.flush()
+        row = Store(data_dir).get_summary(state.id)
+        assert row["status"] == "running"
+        assert row["started_at"] is not None
+        await engine.pause(state.id)
+        probe.open("a")
+        await engine.wait(state.id)
+        assert Store(data_dir).get_summary(state.id)["status"] == "paused"
+        await engine.resume(state.id)
+        await engine.writer.flush()
+        row = Store(data_dir).get_summary(state.id)
+        assert row["status"] in ("running", "completed")
+        final = await engine.wait(state.id)
+        assert final.status == "completed"
+        assert Store(data_dir).get_summary(state.id)["done_count"] == 2
+
+
+async def test_until_finished_stream_of_a_finished_execution_ends(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow({"a": {}, "b": {"depends_on": ["a"]}}, registry)
+    async with open_engine(data_dir, registry, **engine_options()) as first:
+        state = await first.start(wf)
+        await first.wait(state.id)
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        with anyio.fail_after(10):
+            history = [
+                e.seq async for e in engine.subscribe(state.id, after_seq=0, until_finished=True)
+            ]
+            assert history == list(range(1, state.last_seq + 1))
+            tail = [
+                e.seq async for e in engine.subscribe(state.id, after_seq=3, until_finished=True)
+            ]
+            assert tail == list(range(4, state.last_seq + 1))
+            nothing = [e async for e in engine.subscribe(state.id, until_finished=True)]
+            assert nothing == []
