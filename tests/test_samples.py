@@ -1,0 +1,237 @@
+"""The sample workflows run green through the real CLI, with the outputs and skips they promise.
+
+Each test runs `harmonia run FILE --json --data-dir TMP` in a subprocess, exactly as the README
+tells a user to, and checks the final execution document, not just the exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_workflows"
+HARMONIA = Path(sys.executable).parent / "harmonia"
+
+
+def harmonia(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(HARMONIA), *args], capture_output=True, text=True, timeout=60, cwd=cwd
+    )
+
+
+def run_sample(name: str, data_dir: Path, *inputs: str, cwd: Path | None = None) -> dict[str, Any]:
+    """Run a sample to its end; it must complete, and the JSON must say so."""
+    args = ["run", str(SAMPLES / name), "--json", "--data-dir", str(data_dir)]
+    for item in inputs:
+        args += ["--input", item]
+    proc = harmonia(*args, cwd=cwd)
+    assert proc.returncode == 0, f"{name} exited {proc.returncode}:\n{proc.stderr}"
+    doc: dict[str, Any] = json.loads(proc.stdout)
+    assert doc["status"] == "completed", doc
+    return doc
+
+
+def outputs(doc: dict[str, Any]) -> dict[str, Any]:
+    return {tid: task["output"] for tid, task in doc["tasks"].items()}
+
+
+def statuses(doc: dict[str, Any]) -> dict[str, str]:
+    return {tid: task["status"] for tid, task in doc["tasks"].items()}
+
+
+def sample_files() -> list[Path]:
+    return sorted(SAMPLES.glob("*.yaml"))
+
+
+def test_there_are_samples() -> None:
+    names = {p.name for p in sample_files()}
+    assert {"diamond.yaml", "flaky_retry.yaml", "etl_pipeline.yaml", "when_branch.yaml"} <= names
+
+
+def test_samples_validate_and_are_described() -> None:
+    paths = sample_files()
+    proc = harmonia("validate", *map(str, paths))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for path in paths:
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("# ") and len(first) > 20, f"{path.name}: say what it shows"
+
+
+def test_diamond_defaults(tmp_path: Path) -> None:
+    doc = run_sample("diamond.yaml", tmp_path / "data")
+    assert doc["input"] == {"base": 3, "label": "diamond"}
+    out = outputs(doc)
+    assert out["prepare"] == {"label": "diamond", "base": 3}
+    assert out["double"] == 6  # a whole-string reference keeps the integer type
+    assert out["shift_cmd"]["stdout"] == "103\n"
+    assert out["shift"] == 103
+    assert out["join"] == 109
+    assert out["summary"] == {
+        "label": "diamond",
+        "total": 109,
+        "message": "diamond: 6 + 103 = 109",
+    }
+    tasks = doc["tasks"]
+    # the branches overlap: the quick one finished while the slow shell command still ran
+    assert tasks["double"]["finished_at"] <= tasks["shift_cmd"]["finished_at"]
+    assert tasks["double"]["started_at"] < tasks["shift_cmd"]["finished_at"]
+    assert all(t["attempts"] == 1 for t in tasks.values())
+
+
+def test_diamond_with_inputs(tmp_path: Path) -> None:
+    doc = run_sample("diamond.yaml", tmp_path / "data", "base=10", "label=demo")
+    out = outputs(doc)
+    assert (out["double"], out["shift"], out["join"]) == (20, 110, 130)
+    assert out["summary"]["message"] == "demo: 20 + 110 = 130"
+
+
+def test_flaky_retry_succeeds_after_failures(tmp_path: Path) -> None:
+    state_dir = tmp_path / "counters"
+    doc = run_sample("flaky_retry.yaml", tmp_path / "data", f"state_dir={state_dir}")
+    flaky = doc["tasks"]["flaky"]
+    assert flaky["attempts"] == 3
+    history = flaky["history"]
+    assert [h["status"] for h in history] == ["failed", "failed", "completed"]
+    assert [h["error"]["kind"] for h in history[:2]] == ["exit_code", "exit_code"]
+    assert "service not ready yet" in history[0]["error"]["message"]
+    # exponential backoff: 0.1 s before the first retry, twice that before the second (+-10%)
+    gaps = [
+        _seconds_between(history[i]["finished_at"], history[i + 1]["started_at"]) for i in (0, 1)
+    ]
+    assert 0.08 <= gaps[0] < 0.5
+    assert gaps[1] > gaps[0]
+    slow = doc["tasks"]["slow_start"]
+    assert slow["attempts"] == 2
+    assert slow["history"][0]["error"]["kind"] == "timeout"
+    assert outputs(doc)["report"] == {"flaky_attempts": "3", "slow_start_attempts": "2"}
+    assert list(state_dir.iterdir()) == []  # cleanup removed this execution's counters
+
+    # a second run in the same places starts from zero: counters are per execution
+    again = run_sample(
+        "flaky_retry.yaml", tmp_path / "data", "failures=0", f"state_dir={state_dir}"
+    )
+    assert again["id"] != doc["id"]
+    assert again["tasks"]["flaky"]["attempts"] == 1
+    assert outputs(again)["report"] == {"flaky_attempts": "1", "slow_start_attempts": "2"}
+    assert list(state_dir.iterdir()) == []
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    def parse(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    return (parse(later) - parse(earlier)).total_seconds()
+
+
+def test_etl_pipeline(tmp_path: Path) -> None:
+    out_dir = tmp_path / "reports"
+    doc = run_sample("etl_pipeline.yaml", tmp_path / "data", f"out_dir={out_dir}")
+    out = outputs(doc)
+    assert out["extract"]["stdout"].splitlines()[:3] == [
+        "id,region,amount",
+        "1,east,47",
+        "2,south,84",
+    ]
+    parsed = out["parse"]
+    assert parsed["rows"] == 12
+    assert parsed["amounts"] == [47, 84, 30, 67, 13, 50, 87, 33, 70, 16, 53, 90]
+    assert out["total"] == 640
+    assert out["mean"] == pytest.approx(640 / 12)
+    assert out["median"] == 51.5
+    assert out["top"] == [90, 87, 84]
+    assert out["per_region"] == {"east": 4, "south": 2, "north": 4, "west": 2}
+    report_file = out_dir / f"{doc['id']}.txt"
+    assert out["summary"] == {
+        "rows": 12,
+        "total": 640,
+        "median": 51.5,
+        "top": [90, 87, 84],
+        "per_region": {"east": 4, "south": 2, "north": 4, "west": 2},
+        "report_file": str(report_file),
+    }
+    text = report_file.read_text()
+    assert "total:      640" in text
+    assert "mean:       53.33" in text
+    assert 'per region: {"east": 4, "south": 2, "north": 4, "west": 2}' in text
+    assert out["report"]["stdout"] == text
+
+
+def test_etl_pipeline_more_rows(tmp_path: Path) -> None:
+    doc = run_sample(
+        "etl_pipeline.yaml", tmp_path / "data", "rows=1000", "top=5", f"out_dir={tmp_path}"
+    )
+    out = outputs(doc)
+    amounts = [(i * 37) % 91 + 10 for i in range(1, 1001)]
+    assert out["parse"]["rows"] == 1000
+    assert out["total"] == sum(amounts)
+    assert out["top"] == sorted(amounts, reverse=True)[:5]
+    assert sum(out["per_region"].values()) == 1000
+
+
+def test_when_branch_fast(tmp_path: Path) -> None:
+    doc = run_sample("when_branch.yaml", tmp_path / "data")
+    assert statuses(doc) == {
+        "measure": "completed",
+        "fast_path": "completed",
+        "thorough_path": "skipped",
+        "thorough_followup": "skipped",
+        "join": "completed",
+        "report": "completed",
+        "alert": "skipped",
+        "notify": "skipped",
+    }
+    out = outputs(doc)
+    assert out["measure"] is False
+    assert out["fast_path"] == {"path": "fast", "size": 42}
+    assert out["join"] == {"mode": "fast", "fast_path": "completed", "thorough_followup": "skipped"}
+    assert out["report"]["stdout"] == "mode fast: fast=completed thorough=skipped\n"
+    assert out["thorough_path"] is None and out["alert"] is None
+
+
+def test_when_branch_thorough(tmp_path: Path) -> None:
+    doc = run_sample("when_branch.yaml", tmp_path / "data", "mode=thorough", "size=500")
+    assert statuses(doc) == {
+        "measure": "completed",
+        "fast_path": "skipped",
+        "thorough_path": "completed",
+        "thorough_followup": "completed",
+        "join": "completed",
+        "report": "completed",
+        "alert": "completed",
+        "notify": "completed",
+    }
+    out = outputs(doc)
+    assert out["thorough_followup"]["log"] == "checking 500 items thoroughly\n"
+    assert out["notify"] == {"notified": "size 500 is above 100"}
+    assert out["report"]["stdout"] == "mode thorough: fast=skipped thorough=completed\n"
+
+
+def test_when_branch_rejects_an_unknown_mode(tmp_path: Path) -> None:
+    proc = harmonia(
+        "run",
+        str(SAMPLES / "when_branch.yaml"),
+        "--input",
+        "mode=sloppy",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--json",
+    )
+    assert proc.returncode == 2
+    assert not (tmp_path / "data" / "executions").exists()
+
+
+def test_long_dag(tmp_path: Path) -> None:
+    doc = run_sample("long_dag.yaml", tmp_path / "data", cwd=tmp_path)
+    assert len(doc["tasks"]) == 28
+    assert set(statuses(doc).values()) == {"completed"}
+    out = outputs(doc)
+    assert out["merge"] == {"shards": [1, 2, 3, 4, 5, 6]}
+    assert out["publish"] == {"published": [1, 2, 3, 4, 5, 6], "workflow": "long-dag"}
+    assert out["fetch_1"] == {"slept": 0.4}
