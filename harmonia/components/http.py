@@ -17,15 +17,17 @@ from __future__ import annotations
 import re
 import ssl
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
-import httpx
 import orjson
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from harmonia.components.base import ActionContext, Component, FieldProblem, ModelAction
 from harmonia.errors import ErrorKind, TaskError
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "HttpComponent", "HttpRequestAction"]
 
@@ -43,6 +45,8 @@ def _check_method(value: str) -> str:
 
 
 def _check_url(value: str) -> str:
+    import httpx  # imported on use: it costs a third of the CLI's start-up otherwise
+
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError) as exc:
@@ -114,6 +118,8 @@ class HttpRequestAction(ModelAction[HttpRequestInput]):
         return []
 
     def _client(self) -> httpx.AsyncClient:
+        import httpx
+
         if self.transport is not None:
             return httpx.AsyncClient(transport=self.transport)
         if self._ssl_context is None:
@@ -138,6 +144,8 @@ class HttpRequestAction(ModelAction[HttpRequestInput]):
                     await client.aclose()
 
     async def _send(self, client: httpx.AsyncClient, params: HttpRequestInput) -> Any:
+        import httpx
+
         what = f"{params.method} {params.url}"
         headers = dict(params.headers)
         content: str | bytes | None = params.body

@@ -69,7 +69,10 @@ async def resolve_function(path: str) -> Callable[..., Any]:
     module_name, _, qualname = path.partition(":")
     try:
         module = sys.modules.get(module_name)
-        if module is None:
+        spec = getattr(module, "__spec__", None)
+        if module is None or getattr(spec, "_initializing", False):
+            # absent, or still being imported by another worker thread: a half-initialised
+            # module would be missing the function; import_module waits for the import lock
             module = await anyio.to_thread.run_sync(_import, module_name)
     except ImportError as exc:
         raise TaskError(

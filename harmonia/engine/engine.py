@@ -26,7 +26,7 @@ from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.writer import DurableWriter
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import Event, EventType
-from harmonia.loader import load_workflow_dict
+from harmonia.loader import load_stored_workflow
 from harmonia.model import Workflow
 from harmonia.state import (
     EXECUTION_FINISHED,
@@ -129,7 +129,7 @@ class Engine:
         other task runs."""
         record = await anyio.to_thread.run_sync(self.store.load_checkpoint, checkpoint_id)
         meta = record["meta"]
-        workflow = load_workflow_dict(meta["workflow"], registry=self.registry)
+        workflow = load_stored_workflow(meta["workflow"])
         plan = ExecutionPlan.compile(workflow, self.registry)
         tasks: dict[str, TaskState] = {}
         for tid in workflow.tasks:
@@ -277,7 +277,7 @@ class Engine:
             state = await anyio.to_thread.run_sync(
                 lambda: store.load_execution(execution_id, repair=True)
             )
-            workflow = load_workflow_dict(state.workflow, registry=self.registry)
+            workflow = load_stored_workflow(state.workflow)
             plan = ExecutionPlan.compile(workflow, self.registry)
         except BaseException:
             lock.release()
