@@ -1,6 +1,8 @@
-"""A workflow compiled for execution: every task's templates, condition, action and policy.
+"""A workflow prepared for execution: every task's action, policy, templates and condition.
 
-Compiling once per execution keeps the scheduler's hot path free of parsing and lookups.
+Actions and policies are resolved up front; templates and conditions are compiled when a task
+first needs them, so that resuming a large execution starts running tasks at once instead of
+compiling thousands of templates of tasks that already completed.
 """
 
 from __future__ import annotations
@@ -12,19 +14,54 @@ from typing import Any
 from harmonia.components import ComponentRegistry
 from harmonia.components.base import Action
 from harmonia.expressions import Condition, Template, compile_condition, compile_template
-from harmonia.model import RetryPolicy, Workflow, merge_retry_policies
+from harmonia.model import RetryPolicy, TaskSpec, Workflow, merge_retry_policies
 from harmonia.state import TaskState
 
 
-@dataclass(frozen=True, slots=True)
 class TaskPlan:
-    task_id: str
-    action: Action
-    template: Template
-    condition: Condition | None
-    depends_on: tuple[str, ...]
-    timeout: float | None
-    policy: RetryPolicy
+    """One task, ready to run: compiled parts are built on first use and kept."""
+
+    __slots__ = (
+        "_condition",
+        "_template",
+        "action",
+        "depends_on",
+        "policy",
+        "spec",
+        "task_id",
+        "timeout",
+    )
+
+    def __init__(
+        self,
+        task_id: str,
+        spec: TaskSpec,
+        action: Action,
+        timeout: float | None,
+        policy: RetryPolicy,
+    ) -> None:
+        self.task_id = task_id
+        self.spec = spec
+        self.action = action
+        self.depends_on = tuple(spec.depends_on)
+        self.timeout = timeout
+        self.policy = policy
+        self._template: Template | None = None
+        self._condition: Condition | None = None
+
+    @property
+    def template(self) -> Template:
+        if self._template is None:
+            self._template = compile_template(self.spec.input)
+        return self._template
+
+    @property
+    def condition(self) -> Condition | None:
+        if self.spec.when is None:
+            return None
+        if self._condition is None:
+            self._condition = compile_condition(self.spec.when)
+        return self._condition
 
 
 @dataclass(frozen=True)
@@ -48,13 +85,11 @@ class ExecutionPlan:
                 else merge_retry_policies(defaults.retry_policy, spec.retry_policy)
             )
             tasks[tid] = TaskPlan(
-                task_id=tid,
-                action=registry.action(spec.component, spec.action),
-                template=compile_template(spec.input),
-                condition=compile_condition(spec.when) if spec.when else None,
-                depends_on=tuple(spec.depends_on),
-                timeout=spec.timeout if spec.timeout is not None else defaults.timeout,
-                policy=policy,
+                tid,
+                spec,
+                registry.action(spec.component, spec.action),
+                spec.timeout if spec.timeout is not None else defaults.timeout,
+                policy,
             )
             for dep in spec.depends_on:
                 dependents[dep].append(tid)

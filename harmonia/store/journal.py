@@ -73,6 +73,25 @@ def read_events(path: Path, after_seq: int = 0) -> list[Event]:
     return events
 
 
+def read_and_repair(path: Path, after_seq: int = 0) -> list[Event]:
+    """`read_events` and `repair` in one read of the file (the resume path)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    events, good_end = _scan(data, path)
+    if good_end < len(data):
+        _truncate(path, good_end)
+    return [e for e in events if e.seq > after_seq] if after_seq else events
+
+
+def _truncate(path: Path, size: int) -> None:
+    with open(path, "r+b") as handle:
+        handle.truncate(size)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def repair(path: Path) -> int:
     """Cut a torn tail off the journal; return how many bytes were removed."""
     try:
@@ -82,10 +101,7 @@ def repair(path: Path) -> int:
     _, good_end = _scan(data, path)
     cut = len(data) - good_end
     if cut:
-        with open(path, "r+b") as handle:
-            handle.truncate(good_end)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _truncate(path, good_end)
     return cut
 
 

@@ -191,9 +191,8 @@ class Store:
             # the first snapshot holds no task rows: every task starts out pending
             state.tasks.setdefault(tid, TaskState())
         path = self.journal_path(execution_id)
-        if repair:
-            journal.repair(path)
-        for event in journal.read_events(path, after_seq=state.last_seq):
+        read = journal.read_and_repair if repair else journal.read_events
+        for event in read(path, state.last_seq):
             apply(state, event)
         return state
 
