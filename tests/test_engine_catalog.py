@@ -8,7 +8,8 @@ import anyio
 import pytest
 from helpers.engine_probe import Probe, engine_options, registry_with, workflow
 
-from harmonia.engine import open_engine
+from harmonia.bus import Subscription
+from harmonia.engine import Engine, open_engine
 from harmonia.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -38,7 +39,13 @@ async def test_catalog_row_is_current_while_running_and_after_resume(data_dir: P
         assert Store(data_dir).get_summary(state.id)["done_count"] == 2
 
 
-async def test_until_finished_stream_of_a_finished_execution_ends(data_dir: Path) -> None:
+def replay_only(engine: Engine, execution_id: str, after_seq: int | None) -> Subscription:
+    subscription = engine.subscribe(execution_id, after_seq=after_seq, until_finished=True)
+    subscription.end_after_replay()
+    return subscription
+
+
+async def test_a_replay_only_stream_of_a_finished_execution_ends(data_dir: Path) -> None:
     probe = Probe()
     registry = registry_with(probe)
     wf = workflow({"a": {}, "b": {"depends_on": ["a"]}}, registry)
@@ -47,13 +54,9 @@ async def test_until_finished_stream_of_a_finished_execution_ends(data_dir: Path
         await first.wait(state.id)
     async with open_engine(data_dir, registry, **engine_options()) as engine:
         with anyio.fail_after(10):
-            history = [
-                e.seq async for e in engine.subscribe(state.id, after_seq=0, until_finished=True)
-            ]
+            history = [e.seq async for e in replay_only(engine, state.id, 0)]
             assert history == list(range(1, state.last_seq + 1))
-            tail = [
-                e.seq async for e in engine.subscribe(state.id, after_seq=3, until_finished=True)
-            ]
+            tail = [e.seq async for e in replay_only(engine, state.id, 3)]
             assert tail == list(range(4, state.last_seq + 1))
-            nothing = [e async for e in engine.subscribe(state.id, until_finished=True)]
+            nothing = [e async for e in replay_only(engine, state.id, None)]
             assert nothing == []

@@ -205,15 +205,19 @@ def _maybe_live(store: Store, row: dict[str, Any]) -> bool:
 
 
 def _fresh(store: Store, row: dict[str, Any]) -> dict[str, Any]:
-    """The catalog row of a live execution is only rewritten at checkpoints and at the end, so
-    it can say `pending`, or `failed` while a resume runs; the journal knows better."""
+    """A catalog row can lag its journal (a process killed between its last event and the row
+    update); the journal knows better, and `interrupted` must follow the fresh status."""
     from harmonia.errors import NotFound
 
     try:
         state = store.load_execution(row["id"])
     except (NotFound, OSError, ValueError):
         return row  # being created right now, or unreadable: the catalog row is all we have
-    return {**row, **state.summary()}
+    fresh = {**row, **state.summary()}
+    fresh["interrupted"] = fresh["status"] in ("running", "pending") and not store.is_locked(
+        row["id"]
+    )
+    return fresh
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -94,15 +94,12 @@ class Engine:
         until_finished: bool = False,
         maxsize: int = 10_000,
     ) -> Subscription:
-        """Live events (see `EventBus.subscribe`). With `until_finished`, a subscription to an
-        execution that nothing drives in this process ends once its history after `after_seq`
-        is delivered: no terminal event would ever come to end it."""
-        subscription = self.bus.subscribe(
+        """Live events (see `EventBus.subscribe`). A caller following an execution that has
+        already finished should call `end_after_replay()` on the subscription: no terminal
+        event will come to end it."""
+        return self.bus.subscribe(
             execution_id, after_seq=after_seq, until_finished=until_finished, maxsize=maxsize
         )
-        if until_finished and execution_id is not None and execution_id not in self._runners:
-            subscription.end_after_replay()
-        return subscription
 
     async def _replay(self, execution_id: str, after_seq: int) -> list[Event]:
         events = await anyio.to_thread.run_sync(self.store.read_events, execution_id, after_seq)
