@@ -2,7 +2,12 @@
 
 Exit codes: 0 the execution completed (or the command succeeded), 1 it failed or was canceled,
 2 the command could not start (bad file, bad input, unknown id or task, bad data folder, or a
-usage error), 130 a second Ctrl+C.
+usage error), 3 the daemon could not be reached, 130 a second Ctrl+C.
+
+`run`, `validate`, `schema` run in this process; `submit`, `watch`, `cancel`, `pause`,
+`checkpoint`, `restore`, `workflows` talk to a daemon; `executions`, `show`, `resume`, `retry`
+talk to a daemon when `--url` is given or `$HARMONIA_URL` is set, and run in this process
+otherwise (see `harmonia.cli.remote_parser`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 from harmonia import __version__
 from harmonia.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
+from harmonia.cli.remote_parser import add_remote_commands, add_url_option, remote_handler
 
 __all__ = ["build_parser", "main"]
 
@@ -57,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harmonia",
         description="Run workflows durably and inspect what ran.",
+        epilog="run, validate and schema work in this process; submit, watch, cancel, pause, "
+        "checkpoint, restore and workflows talk to a daemon (harmoniad); executions, show, "
+        "resume and retry talk to a daemon when --url is given or $HARMONIA_URL is set, and "
+        "work in this process otherwise. Exit codes: 0 ok, 1 the execution failed or was "
+        "canceled, 2 the command could not start, 3 the daemon could not be reached, "
+        "130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"harmonia {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -88,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resume.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
     _follow_options(resume)
+    add_url_option(resume, "cmd_resume")
     resume.set_defaults(handler="cmd_resume")
 
     retry = sub.add_parser(
@@ -98,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
     retry.add_argument("task_id", metavar="TASK_ID")
     _follow_options(retry)
+    add_url_option(retry, "cmd_retry")
     retry.set_defaults(handler="cmd_retry")
 
     validate = sub.add_parser(
@@ -118,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="only executions with this status",
     )
     executions.add_argument("--limit", type=_positive_int, metavar="N", help="at most N executions")
+    add_url_option(executions, "cmd_executions")
     executions.set_defaults(handler="cmd_executions")
 
     show = sub.add_parser("show", help="one execution with its tasks and errors")
@@ -126,7 +141,23 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument(
         "--json", action="store_true", help="the same document as `harmonia run --json`"
     )
+    add_url_option(show, "cmd_show")
     show.set_defaults(handler="cmd_show")
+
+    add_remote_commands(sub)
+
+    tui = sub.add_parser(
+        "tui",
+        help="the terminal dashboard (starts a daemon in this process if none is running)",
+        description="Watch and operate executions live. Connects to the running daemon; when "
+        "none answers (and no --url was given) it starts one inside this process, on the same "
+        "data folder, reachable by other clients until the dashboard quits.",
+    )
+    tui.add_argument("--url", metavar="URL", help="daemon URL (default: as other commands find it)")
+    _data_dir_option(tui)
+    tui.add_argument("--run", metavar="FILE", help="store and start this workflow, then open it")
+    tui.add_argument("--ascii", action="store_true", help="ASCII only: no box drawing or symbols")
+    tui.set_defaults(handler="tui")
 
     schema = sub.add_parser("schema", help="print the JSON Schema of workflow files")
     schema.set_defaults(handler="cmd_schema")
@@ -143,11 +174,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `harmonia` script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.handler == "tui":
+        from harmonia_tui.cli import run as run_tui  # imported late: Textual is only for the TUI
+
+        return run_tui(args)
     from harmonia.cli import commands
     from harmonia.errors import InvalidOperation, NotFound
     from harmonia.store import ExecutionLocked
 
-    handler: Handler = getattr(commands, args.handler)
+    handler: Handler = remote_handler(args) or getattr(commands, args.handler)
     try:
         return handler(args)
     except CliError as exc:

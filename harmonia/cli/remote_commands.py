@@ -1,0 +1,326 @@
+"""The commands that talk to a daemon: one function per subcommand, as in `commands`.
+
+`submit`, `watch`, `cancel`, `pause`, `checkpoint`, `restore`, `workflows` exist only here;
+`executions`, `show`, `resume` and `retry` come here instead of to the embedded engine when
+`--url` is given or `$HARMONIA_URL` is set (see `harmonia.cli.remote_parser`).
+
+What scripts read goes to stdout (an id, or JSON with --json); what people read about the
+command's own doings goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from harmonia.cli.errors import EXIT_OK, CliError
+from harmonia.cli.output import print_json
+from harmonia.cli.remote import (
+    api_error_code,
+    api_error_lines,
+    execution_json,
+    finish,
+    follow,
+    info,
+    remote_command,
+    resolve_execution_id,
+    session,
+    summary_row,
+)
+from harmonia.cli.style import style_for
+from harmonia.client import Client, ExecutionSummary, ValidationError, WorkflowInfo
+
+__all__ = [
+    "cmd_cancel",
+    "cmd_checkpoint",
+    "cmd_executions",
+    "cmd_pause",
+    "cmd_restore",
+    "cmd_resume",
+    "cmd_retry",
+    "cmd_show",
+    "cmd_submit",
+    "cmd_watch",
+    "cmd_workflows",
+]
+
+PAGE = 200
+"""Items asked per request when a command lists everything."""
+
+
+# ---- submit, watch, restore ------------------------------------------------------------------
+
+
+@remote_command
+def cmd_submit(args: argparse.Namespace) -> int:
+    """Read everything local first (the file, the inputs), so a typo fails before the daemon is
+    asked anything; the daemon validates the workflow and the input itself."""
+    from harmonia.cli.inputs import load_input_file, merge_inputs, parse_input_pairs
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CliError(f"{args.file}: cannot read the file: {reason}") from None
+    from_file = load_input_file(args.input_file) if args.input_file else {}
+    given = merge_inputs(from_file, parse_input_pairs(args.input or []))
+    fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
+    with session(args) as client:
+        try:
+            stored = client.create_workflow(text, fmt=fmt)
+        except ValidationError as exc:
+            lines = api_error_lines(exc, args, default_file=args.file)
+            raise CliError(*lines, code=api_error_code(exc)) from None
+        execution = client.start_execution(stored.id, input=given)
+        if not args.quiet:
+            info(f"workflow {stored.name} stored as {stored.id}; execution {execution.id} started")
+        if not args.watch:
+            _print_started(execution.id, execution_json(execution) if args.json else None)
+            return EXIT_OK
+        final = follow(client, execution, args, after=None)
+        return finish(client, final, args)
+
+
+@remote_command
+def cmd_watch(args: argparse.Namespace) -> int:
+    with session(args) as client:
+        execution_id = resolve_execution_id(client, args.execution_id)
+        execution = client.get_execution(execution_id)
+        final = follow(client, execution, args, after=None)
+        return finish(client, final, args)
+
+
+@remote_command
+def cmd_restore(args: argparse.Namespace) -> int:
+    with session(args) as client:
+        execution = client.restore(args.checkpoint_id)
+        if not args.quiet:
+            info(f"execution {execution.id} started from checkpoint {args.checkpoint_id}")
+        if not args.watch:
+            _print_started(execution.id, execution_json(execution) if args.json else None)
+            return EXIT_OK
+        final = follow(client, execution, args, after=None)
+        return finish(client, final, args)
+
+
+def _print_started(execution_id: str, document: dict[str, Any] | None) -> None:
+    if document is not None:
+        print_json(document)
+    else:
+        print(execution_id, flush=True)
+
+
+# ---- cancel, pause, checkpoint ---------------------------------------------------------------
+
+
+_DONE = {"cancel": "canceled", "pause": "paused"}
+
+
+def _operate(args: argparse.Namespace, verb: str) -> int:
+    with session(args) as client:
+        execution_id = resolve_execution_id(client, args.execution_id)
+        summary: ExecutionSummary = getattr(client, verb)(execution_id)
+        if args.json:
+            print_json(summary.model_dump(mode="json"))
+        elif summary.status == _DONE[verb]:
+            print(f"execution {summary.id} {summary.status}")
+        else:
+            print(f"execution {summary.id}: {verb} requested (status {summary.status})")
+        return EXIT_OK
+
+
+@remote_command
+def cmd_cancel(args: argparse.Namespace) -> int:
+    return _operate(args, "cancel")
+
+
+@remote_command
+def cmd_pause(args: argparse.Namespace) -> int:
+    return _operate(args, "pause")
+
+
+@remote_command
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    with session(args) as client:
+        execution_id = resolve_execution_id(client, args.execution_id)
+        checkpoint = client.checkpoint(execution_id, args.name)
+        if args.json:
+            print_json(checkpoint.model_dump(mode="json"))
+        else:
+            named = f" {checkpoint.name!r}" if checkpoint.name else ""
+            at = f" at event {checkpoint.seq}" if checkpoint.seq is not None else ""
+            info(f"checkpoint{named} of execution {checkpoint.execution_id}{at}")
+            print(checkpoint.id, flush=True)
+        return EXIT_OK
+
+
+# ---- resume, retry (the daemon's side of the embedded commands) ------------------------------
+
+
+@remote_command
+def cmd_resume(args: argparse.Namespace) -> int:
+    with session(args) as client:
+        execution_id = resolve_execution_id(client, args.execution_id)
+        before = client.get_execution(execution_id)
+        client.resume(execution_id)
+        # from the last event before the resume: what came earlier is history
+        final = follow(client, before, args, after=before.last_seq or 0)
+        return finish(client, final, args)
+
+
+@remote_command
+def cmd_retry(args: argparse.Namespace) -> int:
+    with session(args) as client:
+        execution_id = resolve_execution_id(client, args.execution_id)
+        before = client.get_execution(execution_id)
+        if args.task_id not in before.tasks:
+            known = ", ".join(before.tasks)
+            raise CliError(
+                f"execution {execution_id} has no task {args.task_id!r}; its tasks: {known}"
+            )
+        result = client.retry_task(execution_id, args.task_id)
+        notice = (
+            f"harmonia: retrying {args.task_id} of {execution_id}; will run again: "
+            + ", ".join(result.reset)
+        )
+        final = follow(client, before, args, after=before.last_seq or 0, notice=notice)
+        return finish(client, final, args)
+
+
+# ---- executions, show ------------------------------------------------------------------------
+
+
+@remote_command
+def cmd_executions(args: argparse.Namespace) -> int:
+    from harmonia.cli.report import display_status, executions_table
+
+    with session(args) as client:
+        status = args.status if args.status != "interrupted" else None
+        wanted = args.limit if args.status != "interrupted" else None
+        summaries: list[ExecutionSummary] = []
+        offset = 0
+        while wanted is None or len(summaries) < wanted:
+            size = PAGE if wanted is None else min(PAGE, wanted - len(summaries))
+            page = client.list_executions(status=status, limit=size, offset=offset)
+            summaries.extend(page.items)
+            offset += len(page.items)
+            if not page.items or not page.has_more:
+                break
+        if args.status:
+            summaries = [
+                s for s in summaries if display_status(s.status, s.interrupted) == args.status
+            ]
+        if args.limit is not None:
+            summaries = summaries[: args.limit]
+        if args.json:
+            print_json([s.model_dump(mode="json") for s in summaries])
+        elif not summaries:
+            what = f"{args.status} executions" if args.status else "executions"
+            print(f"no {what} in the daemon at {client.url}")
+        else:
+            rows = [summary_row(s) for s in summaries]
+            print("\n".join(executions_table(rows, style_for(sys.stdout))))
+        return EXIT_OK
+
+
+@remote_command
+def cmd_show(args: argparse.Namespace) -> int:
+    from harmonia.cli.remote import execution_state
+    from harmonia.cli.report import show_lines
+
+    with session(args) as client:
+        execution_id = resolve_execution_id(client, args.execution_id)
+        execution = client.get_execution(execution_id)
+        if args.json:
+            print_json(execution_json(execution))
+            return EXIT_OK
+        lines = show_lines(
+            execution_state(execution), style_for(sys.stdout), interrupted=execution.interrupted
+        )
+        print("\n".join(lines))
+        return EXIT_OK
+
+
+# ---- workflows -------------------------------------------------------------------------------
+
+
+@remote_command
+def cmd_workflows(args: argparse.Namespace) -> int:
+    if args.action in ("show", "delete") and not args.workflow_id:
+        raise CliError(f"workflows {args.action}: which workflow? give its ID")
+    if args.action == "list" and args.workflow_id:
+        raise CliError("workflows list takes no ID (did you mean `workflows show ID`?)")
+    with session(args) as client:
+        if args.action == "show":
+            return _show_workflow(client, args.workflow_id, as_json=args.json)
+        if args.action == "delete":
+            client.delete_workflow(args.workflow_id)
+            if args.json:
+                print_json({"id": args.workflow_id, "deleted": True})
+            else:
+                print(f"deleted workflow {args.workflow_id}")
+            return EXIT_OK
+        return _list_workflows(client, as_json=args.json)
+
+
+def _list_workflows(client: Client, *, as_json: bool) -> int:
+    from harmonia.cli.report import format_local_time, render_table
+
+    found: list[WorkflowInfo] = []
+    offset = 0
+    while True:
+        page = client.list_workflows(limit=PAGE, offset=offset)
+        found.extend(page.items)
+        offset += len(page.items)
+        if not page.items or not page.has_more:
+            break
+    if as_json:
+        print_json([w.model_dump(mode="json") for w in found])
+        return EXIT_OK
+    if not found:
+        print(f"no workflows in the daemon at {client.url}")
+        return EXIT_OK
+    rows = [
+        [
+            w.id,
+            w.name,
+            w.version or "-",
+            str(w.task_count),
+            format_local_time(_epoch(w.updated_at or w.created_at)),
+        ]
+        for w in found
+    ]
+    print("\n".join(render_table(["ID", "NAME", "VERSION", "TASKS", "UPDATED"], rows)))
+    return EXIT_OK
+
+
+def _show_workflow(client: Client, workflow_id: str, *, as_json: bool) -> int:
+    import yaml
+
+    from harmonia.cli.report import format_local_time
+
+    workflow = client.get_workflow(workflow_id)
+    if as_json:
+        print_json(workflow.model_dump(mode="json"))
+        return EXIT_OK
+    fields = [
+        ("workflow", workflow.id),
+        ("name", f"{workflow.name} {workflow.version or ''}".rstrip()),
+        ("description", workflow.description or "-"),
+        ("tasks", str(workflow.task_count)),
+        ("created", format_local_time(_epoch(workflow.created_at))),
+        ("updated", format_local_time(_epoch(workflow.updated_at))),
+    ]
+    width = max(len(name) for name, _ in fields)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
+    definition = yaml.safe_dump(workflow.document, sort_keys=False, allow_unicode=True)
+    lines.extend(["", "definition:", *("  " + line for line in definition.splitlines())])
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _epoch(value: Any) -> float | None:
+    return value.timestamp() if value is not None else None

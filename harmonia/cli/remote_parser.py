@@ -1,0 +1,206 @@
+"""The command line of the commands that talk to a daemon, and the rule that picks one.
+
+Kept free of heavy imports (httpx, pydantic): building the parser must stay fast for every
+command, including those that never reach a daemon.
+
+Which commands use a daemon:
+
+- `submit`, `watch`, `cancel`, `pause`, `checkpoint`, `restore` and `workflows` always do. The
+  daemon's URL is `--url`, else `$HARMONIA_URL`, else the URL the running daemon wrote into the
+  data folder (`daemon.json`), else `http://127.0.0.1:8007`.
+- `executions`, `show`, `resume` and `retry` use a daemon only when `--url` is given or
+  `$HARMONIA_URL` is set; otherwise they work on the data folder in this process, as before.
+- `run`, `validate` and `schema` never do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from typing import Any
+
+__all__ = [
+    "EXIT_UNREACHABLE",
+    "URL_ENV",
+    "add_remote_commands",
+    "add_url_option",
+    "remote_handler",
+    "uses_daemon",
+]
+
+URL_ENV = "HARMONIA_URL"
+
+EXIT_UNREACHABLE = 3
+"""The daemon could not be reached (not running, wrong URL): neither the call's fault (2) nor
+the workflow's (1), so scripts can wait for the daemon and try again."""
+
+_URL_HELP = (
+    "URL of the Harmonia daemon (default: $HARMONIA_URL, else the URL the running daemon wrote "
+    "into the data folder, else http://127.0.0.1:8007); the token is $HARMONIA_TOKEN, else "
+    "the file DATA_DIR/token"
+)
+
+_EITHER_HELP = (
+    "use the daemon at URL (also when $HARMONIA_URL is set); without either, this command "
+    "works on the data folder in this process; the token is $HARMONIA_TOKEN, else "
+    "DATA_DIR/token"
+)
+
+REMOTE_EPILOG = (
+    "Exit codes: 0 ok (the execution completed), 1 it failed or was canceled (or the daemon "
+    "failed), 2 the daemon refused the request (bad file or input, unknown id, an operation "
+    "that does not apply), 3 the daemon could not be reached, 130 interrupted."
+)
+
+
+def uses_daemon(args: argparse.Namespace) -> bool:
+    """For `executions`, `show`, `resume`, `retry`: the daemon when asked for, else embedded."""
+    return bool(getattr(args, "url", None) or os.environ.get(URL_ENV))
+
+
+def remote_handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int] | None:
+    """The daemon-side handler of the parsed command, or None to stay embedded."""
+    name: str | None = None
+    handler = str(getattr(args, "handler", ""))
+    if handler.startswith("remote:"):
+        name = handler.removeprefix("remote:")
+    elif getattr(args, "remote_handler", None) and uses_daemon(args):
+        name = str(args.remote_handler)
+    if name is None:
+        return None
+    from harmonia.cli import remote_commands
+
+    found: Callable[[argparse.Namespace], int] = getattr(remote_commands, name)
+    return found
+
+
+def add_url_option(parser: argparse.ArgumentParser, remote_handler: str) -> None:
+    """For a command that works embedded or against a daemon (see the module's rule)."""
+    parser.add_argument("--url", metavar="URL", help=_EITHER_HELP)
+    parser.set_defaults(remote_handler=remote_handler)
+    if parser.epilog is None:
+        parser.epilog = (
+            "With --url or $HARMONIA_URL the command asks the daemon; exit code 3 when it "
+            "cannot be reached."
+        )
+
+
+def _common(parser: argparse.ArgumentParser, *, json_help: str | None = None) -> None:
+    parser.add_argument("--url", metavar="URL", help=_URL_HELP)
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data folder holding the daemon's token and address "
+        "(default: $HARMONIA_HOME, else the user data folder)",
+    )
+    if json_help is not None:
+        parser.add_argument("--json", action="store_true", help=json_help)
+
+
+def _follow(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress; a summary only on failure"
+    )
+
+
+def _inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-i",
+        "--input",
+        action="append",
+        metavar="KEY=VALUE",
+        help="an input value, read as JSON when it is valid JSON, else as a string "
+        "(repeatable; wins over --input-file)",
+    )
+    parser.add_argument("--input-file", metavar="F", help="YAML or JSON mapping of input values")
+
+
+def add_remote_commands(sub: Any) -> None:
+    """Register the daemon-only commands on the `harmonia` subparsers."""
+
+    def command(name: str, handler: str, **kwargs: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = sub.add_parser(name, epilog=REMOTE_EPILOG, **kwargs)
+        parser.set_defaults(handler=f"remote:{handler}")
+        return parser
+
+    submit = command(
+        "submit",
+        "cmd_submit",
+        help="store a workflow in the daemon and start it",
+        description="Send a workflow file to the daemon, start an execution of it and print "
+        "the execution's id. With --watch, follow it like `run` does and exit by its outcome. "
+        "The execution runs in the daemon: Ctrl+C only stops watching.",
+    )
+    submit.add_argument("file", metavar="FILE", help="workflow file (YAML or JSON)")
+    _inputs(submit)
+    submit.add_argument("-w", "--watch", action="store_true", help="follow it to the end")
+    _common(
+        submit,
+        json_help="print the execution as JSON (with --watch: the final one; progress stays "
+        "on stderr)",
+    )
+    _follow(submit)
+
+    watch = command(
+        "watch",
+        "cmd_watch",
+        help="follow an execution in the daemon until it ends",
+        description="Show an execution's events from its start, then live until it ends, "
+        "as `run` does. A dropped connection is resumed without missing or repeating an "
+        "event. A paused execution is watched until it is resumed and ends. Ctrl+C stops "
+        "watching; the execution goes on.",
+    )
+    watch.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
+    _common(watch, json_help="print the final execution as JSON on stdout")
+    _follow(watch)
+
+    for name, verb in (("cancel", "cancel"), ("pause", "pause")):
+        what = (
+            "cancel an execution in the daemon (running tasks are cancelled)"
+            if name == "cancel"
+            else "pause an execution in the daemon (nothing new starts; running tasks finish)"
+        )
+        parser = command(name, f"cmd_{verb}", help=what, description=what[0].upper() + what[1:])
+        parser.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
+        _common(parser, json_help="print the execution's summary as JSON")
+
+    checkpoint = command(
+        "checkpoint",
+        "cmd_checkpoint",
+        help="take a named snapshot of an execution in the daemon",
+        description="Record a checkpoint of the execution and print its id "
+        "(`harmonia restore` starts a new execution from it).",
+    )
+    checkpoint.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
+    checkpoint.add_argument("--name", metavar="N", help="a name for the checkpoint")
+    _common(checkpoint, json_help="print the checkpoint as JSON")
+
+    restore = command(
+        "restore",
+        "cmd_restore",
+        help="start a new execution from a checkpoint",
+        description="Start a new execution in the daemon from a checkpoint (finished results "
+        "are kept, everything else runs) and print its id; with --watch, follow it.",
+    )
+    restore.add_argument("checkpoint_id", metavar="CHECKPOINT_ID")
+    restore.add_argument("-w", "--watch", action="store_true", help="follow it to the end")
+    _common(restore, json_help="print the new execution as JSON (with --watch: the final one)")
+    _follow(restore)
+
+    workflows = command(
+        "workflows",
+        "cmd_workflows",
+        help="list, show or delete the workflows stored in the daemon",
+        description="`harmonia workflows` or `workflows list`: the stored workflows; "
+        "`workflows show ID`: one with its definition; `workflows delete ID`: remove one.",
+    )
+    workflows.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "show", "delete"),
+        default="list",
+        help="list (default), show ID, delete ID",
+    )
+    workflows.add_argument("workflow_id", nargs="?", metavar="ID", help="for show and delete")
+    _common(workflows, json_help="print JSON")

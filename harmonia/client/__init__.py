@@ -1,0 +1,90 @@
+"""A Python client of the Harmonia daemon (`harmoniad`), sync and async, over httpx.
+
+    from harmonia.client import Client
+
+    with Client() as client:                      # URL and token found as the CLI finds them
+        info = client.create_workflow(open("etl.yaml").read())
+        execution = client.start_execution(info.id, input={"limit": 10})
+        for event in client.events(execution.id):  # history, then live, until it ends
+            print(event.seq, event.type, event.task_id)
+        print(client.get_execution(execution.id).status)
+
+The contract is `daemon/harmoniad/API.md`. Errors: `ApiError` (and one subclass per error
+code) for answers, `DaemonUnreachable` when there is no answer.
+"""
+
+from harmonia.client._async import AsyncClient
+from harmonia.client._stream import Reconnect
+from harmonia.client._sync import Client
+from harmonia.client.config import DEFAULT_URL, resolve_token, resolve_url
+from harmonia.client.errors import (
+    ApiError,
+    BadRequestError,
+    ClientError,
+    ConflictError,
+    DaemonUnreachable,
+    ForbiddenError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ProtocolError,
+    ServerError,
+    UnauthorizedError,
+    UnsupportedMediaTypeError,
+    ValidationError,
+)
+from harmonia.client.models import (
+    ActionInfo,
+    Checkpoint,
+    ComponentInfo,
+    Discovery,
+    Event,
+    EventPage,
+    Execution,
+    ExecutionSummary,
+    Health,
+    Page,
+    Ready,
+    RetryResult,
+    TaskInfo,
+    Workflow,
+    WorkflowInfo,
+)
+
+__all__ = [
+    "DEFAULT_URL",
+    "ActionInfo",
+    "ApiError",
+    "AsyncClient",
+    "BadRequestError",
+    "Checkpoint",
+    "Client",
+    "ClientError",
+    "ComponentInfo",
+    "ConflictError",
+    "DaemonUnreachable",
+    "Discovery",
+    "Event",
+    "EventPage",
+    "Execution",
+    "ExecutionSummary",
+    "ForbiddenError",
+    "Health",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "Page",
+    "PayloadTooLargeError",
+    "ProtocolError",
+    "Ready",
+    "Reconnect",
+    "RetryResult",
+    "ServerError",
+    "TaskInfo",
+    "UnauthorizedError",
+    "UnsupportedMediaTypeError",
+    "ValidationError",
+    "Workflow",
+    "WorkflowInfo",
+    "resolve_token",
+    "resolve_url",
+]

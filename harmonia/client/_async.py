@@ -1,0 +1,382 @@
+"""`AsyncClient`: the daemon's API for anyio code (asyncio or trio)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncGenerator, Mapping
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+import anyio
+import httpx
+from httpx_sse import SSEError, aconnect_sse
+
+from harmonia.client import _calls as calls
+from harmonia.client._base import RETRY_STATUSES, ClientConfig
+from harmonia.client._stream import Reconnect, StreamCursor
+from harmonia.client._ws import close_outcome, handshake_error, require_websockets, ws_url
+from harmonia.client.errors import (
+    DaemonUnreachable,
+    ProtocolError,
+    ServerError,
+    error_from_response,
+)
+from harmonia.client.models import (
+    ActionInfo,
+    Checkpoint,
+    ComponentInfo,
+    Discovery,
+    Event,
+    EventPage,
+    Execution,
+    ExecutionSummary,
+    Health,
+    Page,
+    Ready,
+    RetryResult,
+    Workflow,
+    WorkflowInfo,
+)
+
+__all__ = ["AsyncClient"]
+
+T = TypeVar("T")
+
+
+class AsyncClient:
+    """Talks to one daemon. Use it as `async with AsyncClient() as client:` (or call
+    `aclose()`), so the connection pool is closed.
+
+    `url` and `token` default as `harmonia.client.config` says: argument, environment, the
+    daemon's files in `data_dir`, then `http://127.0.0.1:8007`. `transport` is handed to httpx
+    (tests pass a mock or an in-process app). `reconnect` paces the event streams' retries.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        data_dir: str | os.PathLike[str] | None = None,
+        timeout: float = 30,
+        transport: httpx.AsyncBaseTransport | None = None,
+        reconnect: Reconnect | None = None,
+    ) -> None:
+        self._config = ClientConfig.resolve(url, token, data_dir=data_dir, timeout=timeout)
+        self.url = self._config.url
+        self.token = self._config.token
+        self.reconnect = reconnect or Reconnect()
+        self._http = httpx.AsyncClient(
+            base_url=self.url,
+            headers=self._config.headers(),
+            timeout=self._config.timeout,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"AsyncClient(url={self.url!r})"
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(self, call: calls.Call[T]) -> T:
+        try:
+            response = await self._http.request(
+                call.method,
+                call.path,
+                params=call.params,
+                content=call.content,
+                headers=call.headers,
+            )
+        except httpx.TransportError as exc:
+            raise calls.unreachable(self.url, exc) from None
+        return calls.read_answer(call, response)
+
+    # ---- service -----------------------------------------------------------------------
+
+    async def health(self) -> Health:
+        """Needs no token: a cheap "is it up" check."""
+        return await self._send(calls.health())
+
+    async def ready(self) -> Ready:
+        return await self._send(calls.ready())
+
+    async def discovery(self) -> Discovery:
+        return await self._send(calls.discovery())
+
+    async def openapi(self) -> dict[str, Any]:
+        return await self._send(calls.openapi())
+
+    # ---- workflows ---------------------------------------------------------------------
+
+    async def create_workflow(
+        self,
+        document: str | bytes | Mapping[str, Any],
+        *,
+        fmt: Literal["yaml", "json"] = "yaml",
+        template: bool | None = None,
+    ) -> WorkflowInfo:
+        """Store a workflow. Text is sent as it is (`fmt` says which); a mapping as JSON.
+        An invalid workflow raises `ValidationError` whose `problems` list every reason.
+        `template=True` stores it as a template (the daemon's `?template=true`)."""
+        return await self._send(calls.create_workflow(document, fmt, template))
+
+    async def list_workflows(self, limit: int = 50, offset: int = 0) -> Page[WorkflowInfo]:
+        return await self._send(calls.list_workflows(limit, offset))
+
+    async def get_workflow(self, workflow_id: str) -> Workflow:
+        return await self._send(calls.get_workflow(workflow_id))
+
+    async def update_workflow(
+        self,
+        workflow_id: str,
+        document: str | bytes | Mapping[str, Any],
+        *,
+        fmt: Literal["yaml", "json"] = "yaml",
+        template: bool | None = None,
+    ) -> WorkflowInfo:
+        """Replace the definition; `template` None keeps the template flag as it is."""
+        return await self._send(calls.update_workflow(workflow_id, document, fmt, template))
+
+    async def delete_workflow(self, workflow_id: str) -> None:
+        await self._send(calls.delete_workflow(workflow_id))
+
+    # ---- templates ---------------------------------------------------------------------
+
+    async def list_templates(self) -> Page[WorkflowInfo]:
+        return await self._send(calls.list_templates())
+
+    async def get_template(self, template_id: str) -> Workflow:
+        return await self._send(calls.get_template(template_id))
+
+    async def instantiate_template(
+        self,
+        template_id: str,
+        name: str | None = None,
+        input: Mapping[str, Any] | None = None,
+    ) -> WorkflowInfo:
+        """A new stored workflow whose declared inputs default to `input`."""
+        return await self._send(calls.instantiate_template(template_id, name, input))
+
+    # ---- executions --------------------------------------------------------------------
+
+    async def start_execution(
+        self,
+        workflow_id: str | None = None,
+        *,
+        workflow: Mapping[str, Any] | None = None,
+        input: Mapping[str, Any] | None = None,
+    ) -> Execution:
+        """Start a stored workflow (`workflow_id`) or an unstored one (`workflow`, a document)."""
+        return await self._send(calls.start_execution(workflow_id, workflow, input))
+
+    async def list_executions(
+        self, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> Page[ExecutionSummary]:
+        """Newest first."""
+        return await self._send(calls.list_executions(status, limit, offset))
+
+    async def get_execution(self, execution_id: str) -> Execution:
+        return await self._send(calls.get_execution(execution_id))
+
+    async def cancel(self, execution_id: str) -> ExecutionSummary:
+        """Running tasks are cancelled. `ConflictError` when the execution has ended."""
+        return await self._send(calls.operate(execution_id, "cancel"))
+
+    async def pause(self, execution_id: str) -> ExecutionSummary:
+        """Start nothing new; running tasks finish."""
+        return await self._send(calls.operate(execution_id, "pause"))
+
+    async def resume(self, execution_id: str) -> ExecutionSummary:
+        """A paused, failed or canceled execution goes on; failed tasks get fresh attempts."""
+        return await self._send(calls.operate(execution_id, "resume"))
+
+    async def checkpoint(self, execution_id: str, name: str | None = None) -> Checkpoint:
+        return await self._send(calls.checkpoint(execution_id, name))
+
+    async def retry_task(self, execution_id: str, task_id: str) -> RetryResult:
+        """Run the task and everything downstream of it again."""
+        return await self._send(calls.retry_task(execution_id, task_id))
+
+    async def events_page(self, execution_id: str, after: int = 0, limit: int = 1000) -> EventPage:
+        """Recorded events after `after`, oldest first (no waiting for new ones)."""
+        return await self._send(calls.events_page(execution_id, after, limit))
+
+    async def list_checkpoints(self, execution_id: str | None = None) -> list[Checkpoint]:
+        return await self._send(calls.list_checkpoints(execution_id))
+
+    async def restore(self, checkpoint_id: str) -> Execution:
+        """A new execution that starts from the checkpoint."""
+        return await self._send(calls.restore(checkpoint_id))
+
+    # ---- components --------------------------------------------------------------------
+
+    async def list_components(self) -> list[ComponentInfo]:
+        return await self._send(calls.list_components())
+
+    async def component_actions(self, name: str) -> list[ActionInfo]:
+        return await self._send(calls.component_actions(name))
+
+    # ---- streams -----------------------------------------------------------------------
+
+    async def events(
+        self,
+        execution_id: str | None = None,
+        *,
+        after: int | str | None = None,
+        follow: bool = False,
+    ) -> AsyncGenerator[Event, None]:
+        """Events over SSE, each exactly once and in order, across dropped connections.
+
+        For one execution: its history after `after` (all of it by default), then live
+        events; the iteration ends once the execution has ended (after its terminal event,
+        or at once if it had ended before `after`) unless `follow`. A terminal event in the
+        history of an execution that was resumed later does not end it.
+        Without `execution_id`: live events of every execution, never ending by itself
+        (`after` is then `"<execution_id>:<seq>"`).
+
+        A dropped connection is reopened with `Last-Event-ID`; when `reconnect.attempts`
+        consecutive attempts fail, `DaemonUnreachable` is raised. Close the iterator when
+        leaving early (`contextlib.aclosing`), or the connection stays open until the
+        iterator is collected.
+        """
+        cursor = StreamCursor(
+            self.url, execution_id, after=after, follow=follow, reconnect=self.reconnect
+        )
+        while True:
+            reason = "the stream closed before the execution ended"
+            closed_cleanly = False
+            try:
+                async with aconnect_sse(
+                    self._http,
+                    "GET",
+                    cursor.path,
+                    params=cursor.params(),
+                    headers=cursor.headers(),
+                    timeout=self._config.stream_timeout,
+                ) as source:
+                    response = source.response
+                    if response.status_code != 200:
+                        await response.aread()
+                        error = error_from_response(
+                            response.status_code, response.content, response.reason_phrase
+                        )
+                        if response.status_code not in RETRY_STATUSES:
+                            raise error
+                        reason = f"HTTP {response.status_code}: {error.message}"
+                    else:
+                        cursor.connected()
+                        async for message in source.aiter_sse():
+                            event = cursor.accept(message.data, message.id)
+                            if event is not None:
+                                yield event
+                        closed_cleanly = True
+            except httpx.TransportError as exc:
+                reason = calls.transport_reason(exc)
+            except SSEError as exc:
+                raise ProtocolError(f"GET {cursor.path}: not an event stream: {exc}") from None
+            if closed_cleanly and await self._stream_complete(cursor):
+                return
+            await anyio.sleep(cursor.dropped(reason))
+
+    async def ws_events(
+        self, execution_id: str, *, after: int | None = None, follow: bool = False
+    ) -> AsyncGenerator[Event, None]:
+        """`events` of one execution over the WebSocket (`/ws/executions/{id}`) instead of
+        SSE, with the same guarantees. Needs the `websockets` package, whose client runs on
+        asyncio only: under trio, use `events`."""
+        require_websockets()
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+        cursor = StreamCursor(
+            self.url, execution_id, after=after, follow=follow, reconnect=self.reconnect
+        )
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        open_timeout = self._config.timeout.connect
+        while True:
+            reason = "the WebSocket closed before the execution ended"
+            try:
+                async with connect(
+                    ws_url(self.url, cursor),
+                    additional_headers=headers,
+                    open_timeout=open_timeout,
+                    proxy=None,
+                ) as socket:
+                    cursor.connected()
+                    try:
+                        while True:
+                            message = await socket.recv()
+                            text = message if isinstance(message, str) else message.decode()
+                            event = cursor.accept(text, "")
+                            if event is not None:
+                                yield event
+                    except ConnectionClosed as closed:
+                        code = closed.rcvd.code if closed.rcvd is not None else None
+                        text_reason = closed.rcvd.reason if closed.rcvd is not None else ""
+                        if close_outcome(code, text_reason) == "end":
+                            return
+                        reason = f"the WebSocket closed ({code})"
+            except InvalidStatus as refused:
+                raise handshake_error(
+                    refused.response.status_code, bytes(refused.response.body or b"")
+                ) from None
+            except (OSError, TimeoutError, InvalidHandshake) as exc:
+                reason = str(exc) or type(exc).__name__
+            await anyio.sleep(cursor.dropped(reason))
+
+    async def _stream_complete(self, cursor: StreamCursor) -> bool:
+        """A stream closed without a terminal event last: the daemon stopping, or an
+        execution that had ended before the stream's start. Ask the daemon which."""
+        if not cursor.may_end:
+            return False
+        if cursor.last_terminal:
+            return True
+        assert cursor.execution_id is not None
+        try:
+            execution = await self.get_execution(cursor.execution_id)
+        except (DaemonUnreachable, ServerError):
+            return False
+        return cursor.complete(execution.last_seq, execution.finished)
+
+    async def wait(
+        self,
+        execution_id: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (mirrors Client.wait)
+    ) -> Execution:
+        """The execution once it has ended (completed, failed or canceled), by following its
+        events; `TimeoutError` after `timeout` seconds. A paused execution has not ended."""
+        with anyio.fail_after(timeout):
+            execution = await self.get_execution(execution_id)
+            if execution.finished:
+                return execution
+            stream = self.events(execution_id, after=execution.last_seq)
+            try:
+                async for _event in stream:
+                    pass
+            finally:
+                await stream.aclose()
+            return await self._get_after_stream(execution_id)
+
+    async def _get_after_stream(self, execution_id: str) -> Execution:
+        """`get_execution` right after a stream ended, as patient as the stream was: the
+        daemon may be restarting at that very moment."""
+        backoff = StreamCursor(
+            self.url, execution_id, after=None, follow=False, reconnect=self.reconnect
+        )
+        while True:
+            try:
+                return await self.get_execution(execution_id)
+            except DaemonUnreachable as exc:
+                await anyio.sleep(backoff.dropped(exc.reason))

@@ -1,0 +1,350 @@
+"""Every endpoint of the API as data: what to send and how to read the answer.
+
+The sync and the async client differ only in how they do I/O, so the requests and the parsing
+of answers live here once (a "sans-I/O" core). Each function returns a `Call`; a client sends
+it and hands the answer to `Call.parse`, or turns an error answer into an `ApiError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+import orjson
+import pydantic
+
+from harmonia.client.errors import DaemonUnreachable, ProtocolError, error_from_response
+from harmonia.client.models import (
+    ActionInfo,
+    Checkpoint,
+    ComponentInfo,
+    Discovery,
+    EventPage,
+    Execution,
+    ExecutionSummary,
+    Health,
+    Page,
+    Ready,
+    RetryResult,
+    Workflow,
+    WorkflowInfo,
+)
+
+T = TypeVar("T")
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+DocumentFormat = Literal["yaml", "json"]
+
+API = "/api/v1"
+
+_MEDIA_TYPES: dict[str, str] = {"yaml": "application/yaml", "json": "application/json"}
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One request and the reader of its successful answer (the parsed JSON, or None)."""
+
+    method: str
+    path: str
+    parse: Callable[[Any], T]
+    params: dict[str, str] | None = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def segment(value: str) -> str:
+    """An id as one path segment: `a/b` must not become two."""
+    return quote(str(value), safe="")
+
+
+def _model(cls: type[M]) -> Callable[[Any], M]:
+    def parse(document: Any) -> M:
+        return cls.model_validate(document)
+
+    return parse
+
+
+def _items(cls: type[M]) -> Callable[[Any], list[M]]:
+    def parse(document: Any) -> list[M]:
+        items = document.get("items") if isinstance(document, Mapping) else document
+        if not isinstance(items, list):
+            raise ValueError("expected a list of items")
+        return [cls.model_validate(item) for item in items]
+
+    return parse
+
+
+def _page(cls: type[M]) -> Callable[[Any], Page[M]]:
+    def parse(document: Any) -> Page[M]:
+        return Page[cls].model_validate(document)  # type: ignore[valid-type]
+
+    return parse
+
+
+def _nothing(document: Any) -> None:
+    return None
+
+
+def _json(document: Any) -> bytes:
+    return orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _json_call(method: str, path: str, parse: Callable[[Any], T], body: Any = None) -> Call[T]:
+    if body is None:
+        return Call(method, path, parse)
+    return Call(
+        method, path, parse, content=_json(body), headers={"Content-Type": "application/json"}
+    )
+
+
+def _document_body(
+    document: str | bytes | Mapping[str, Any], fmt: DocumentFormat
+) -> tuple[bytes, str]:
+    """A workflow as the daemon takes it: text as given (YAML keeps its line numbers for error
+    messages), a mapping as JSON."""
+    if isinstance(document, Mapping):
+        return _json(dict(document)), _MEDIA_TYPES["json"]
+    if fmt not in _MEDIA_TYPES:
+        raise ValueError(f"fmt must be 'yaml' or 'json', not {fmt!r}")
+    content = document.encode("utf-8") if isinstance(document, str) else bytes(document)
+    return content, _MEDIA_TYPES[fmt]
+
+
+def _params(**values: Any) -> dict[str, str]:
+    return {
+        k: str(v).lower() if isinstance(v, bool) else str(v)
+        for k, v in values.items()
+        if v is not None
+    }
+
+
+# ---- service -------------------------------------------------------------------------------
+
+
+def health() -> Call[Health]:
+    return Call("GET", "/health", _model(Health))
+
+
+def ready() -> Call[Ready]:
+    return Call("GET", "/ready", _model(Ready))
+
+
+def discovery() -> Call[Discovery]:
+    return Call("GET", "/discovery", _model(Discovery))
+
+
+def openapi() -> Call[dict[str, Any]]:
+    return Call("GET", "/openapi.json", dict)
+
+
+# ---- workflows and templates ---------------------------------------------------------------
+
+
+def create_workflow(
+    document: str | bytes | Mapping[str, Any], fmt: DocumentFormat, template: bool | None
+) -> Call[WorkflowInfo]:
+    content, media_type = _document_body(document, fmt)
+    return Call(
+        "POST",
+        f"{API}/workflows",
+        _model(WorkflowInfo),
+        params=_params(template=template),
+        content=content,
+        headers={"Content-Type": media_type},
+    )
+
+
+def list_workflows(limit: int, offset: int) -> Call[Page[WorkflowInfo]]:
+    return Call(
+        "GET", f"{API}/workflows", _page(WorkflowInfo), params=_params(limit=limit, offset=offset)
+    )
+
+
+def get_workflow(workflow_id: str) -> Call[Workflow]:
+    return Call("GET", f"{API}/workflows/{segment(workflow_id)}", _model(Workflow))
+
+
+def update_workflow(
+    workflow_id: str,
+    document: str | bytes | Mapping[str, Any],
+    fmt: DocumentFormat,
+    template: bool | None,
+) -> Call[WorkflowInfo]:
+    content, media_type = _document_body(document, fmt)
+    return Call(
+        "PUT",
+        f"{API}/workflows/{segment(workflow_id)}",
+        _model(WorkflowInfo),
+        params=_params(template=template),
+        content=content,
+        headers={"Content-Type": media_type},
+    )
+
+
+def delete_workflow(workflow_id: str) -> Call[None]:
+    return Call("DELETE", f"{API}/workflows/{segment(workflow_id)}", _nothing)
+
+
+def list_templates() -> Call[Page[WorkflowInfo]]:
+    return Call("GET", f"{API}/templates", _page(WorkflowInfo))
+
+
+def get_template(template_id: str) -> Call[Workflow]:
+    return Call("GET", f"{API}/templates/{segment(template_id)}", _model(Workflow))
+
+
+def instantiate_template(
+    template_id: str, name: str | None, input: Mapping[str, Any] | None
+) -> Call[WorkflowInfo]:
+    body: dict[str, Any] = {}
+    if name is not None:
+        body["name"] = name
+    if input is not None:
+        body["input"] = dict(input)
+    return _json_call(
+        "POST", f"{API}/templates/{segment(template_id)}/instantiate", _model(WorkflowInfo), body
+    )
+
+
+# ---- executions ----------------------------------------------------------------------------
+
+
+def start_execution(
+    workflow_id: str | None, workflow: Mapping[str, Any] | None, input: Mapping[str, Any] | None
+) -> Call[Execution]:
+    if (workflow_id is None) == (workflow is None):
+        raise ValueError("give exactly one of workflow_id and workflow")
+    body: dict[str, Any] = {"input": dict(input or {})}
+    if workflow_id is not None:
+        body["workflow_id"] = workflow_id
+    else:
+        if not isinstance(workflow, Mapping):
+            raise TypeError("workflow must be a mapping (the workflow document)")
+        body["workflow"] = dict(workflow)
+    return _json_call("POST", f"{API}/executions", _model(Execution), body)
+
+
+def list_executions(status: str | None, limit: int, offset: int) -> Call[Page[ExecutionSummary]]:
+    return Call(
+        "GET",
+        f"{API}/executions",
+        _page(ExecutionSummary),
+        params=_params(status=status, limit=limit, offset=offset),
+    )
+
+
+def get_execution(execution_id: str) -> Call[Execution]:
+    return Call("GET", f"{API}/executions/{segment(execution_id)}", _model(Execution))
+
+
+def operate(
+    execution_id: str, operation: Literal["cancel", "pause", "resume"]
+) -> Call[ExecutionSummary]:
+    return _json_call(
+        "POST",
+        f"{API}/executions/{segment(execution_id)}/{operation}",
+        _model(ExecutionSummary),
+        {},
+    )
+
+
+def checkpoint(execution_id: str, name: str | None) -> Call[Checkpoint]:
+    body = {"name": name} if name is not None else {}
+    return _json_call(
+        "POST", f"{API}/executions/{segment(execution_id)}/checkpoint", _model(Checkpoint), body
+    )
+
+
+def retry_task(execution_id: str, task_id: str) -> Call[RetryResult]:
+    path = f"{API}/executions/{segment(execution_id)}/tasks/{segment(task_id)}/retry"
+    return Call("POST", path, _model(RetryResult))
+
+
+def events_page(execution_id: str, after: int, limit: int) -> Call[EventPage]:
+    return Call(
+        "GET",
+        f"{API}/executions/{segment(execution_id)}/events",
+        _model(EventPage),
+        params=_params(after=after, limit=limit),
+    )
+
+
+def list_checkpoints(execution_id: str | None) -> Call[list[Checkpoint]]:
+    return Call(
+        "GET", f"{API}/checkpoints", _items(Checkpoint), params=_params(execution_id=execution_id)
+    )
+
+
+def restore(checkpoint_id: str) -> Call[Execution]:
+    return Call("POST", f"{API}/checkpoints/{segment(checkpoint_id)}/restore", _model(Execution))
+
+
+# ---- components ----------------------------------------------------------------------------
+
+
+def list_components() -> Call[list[ComponentInfo]]:
+    return Call("GET", f"{API}/components", _items(ComponentInfo))
+
+
+def component_actions(name: str) -> Call[list[ActionInfo]]:
+    return Call("GET", f"{API}/components/{segment(name)}/actions", _items(ActionInfo))
+
+
+# ---- answers -------------------------------------------------------------------------------
+
+
+def read_answer(call: Call[T], response: httpx.Response) -> T:
+    """The parsed answer of a successful call; the error of an unsuccessful one.
+
+    Call it on a response whose body was read."""
+    if response.status_code >= 400:
+        raise error_from_response(response.status_code, response.content, response.reason_phrase)
+    if response.status_code == 204 or not response.content:
+        document: Any = None
+    else:
+        try:
+            document = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise ProtocolError(
+                f"{call.method} {call.path}: the answer is not JSON "
+                f"(HTTP {response.status_code}, {response.headers.get('content-type', 'no type')})"
+            ) from None
+    try:
+        return call.parse(document)
+    except (pydantic.ValidationError, ValueError, TypeError, AttributeError) as exc:
+        raise ProtocolError(
+            f"{call.method} {call.path}: unexpected answer: {_first_line(exc)}"
+        ) from None
+
+
+def unreachable(url: str, exc: httpx.TransportError) -> DaemonUnreachable:
+    """`DaemonUnreachable` with a short reason a person can act on."""
+    return DaemonUnreachable(url, transport_reason(exc))
+
+
+def transport_reason(exc: httpx.TransportError) -> str:
+    text = _first_line(exc)
+    lowered = text.lower()
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out waiting for an answer"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return f"unsupported URL: {text}" if text else "unsupported URL"
+    if isinstance(exc, httpx.ConnectError):
+        if "refused" in lowered:
+            return "connection refused; is harmoniad running?"
+        if "name or service not known" in lowered or "nodename nor servname" in lowered:
+            return "unknown host"
+        return text or "cannot connect"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return "the connection was closed before the answer was complete"
+    return text or type(exc).__name__
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return " ".join(text.splitlines()[0].split()) if text else ""

@@ -1,0 +1,389 @@
+"""`Client`: the daemon's API for ordinary (blocking) code, such as the CLI.
+
+It mirrors `AsyncClient` method for method over `httpx.Client`; no event loop is involved.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Generator, Mapping
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+import httpx
+from httpx_sse import SSEError, connect_sse
+
+from harmonia.client import _calls as calls
+from harmonia.client._base import RETRY_STATUSES, ClientConfig
+from harmonia.client._stream import Reconnect, StreamCursor
+from harmonia.client._ws import close_outcome, handshake_error, require_websockets, ws_url
+from harmonia.client.errors import (
+    DaemonUnreachable,
+    ProtocolError,
+    ServerError,
+    error_from_response,
+)
+from harmonia.client.models import (
+    ActionInfo,
+    Checkpoint,
+    ComponentInfo,
+    Discovery,
+    Event,
+    EventPage,
+    Execution,
+    ExecutionSummary,
+    Health,
+    Page,
+    Ready,
+    RetryResult,
+    Workflow,
+    WorkflowInfo,
+)
+
+__all__ = ["Client"]
+
+T = TypeVar("T")
+
+
+class Client:
+    """Talks to one daemon; see `AsyncClient` for the defaults. Use it as a context manager
+    (`with Client() as client:`) or call `close()`."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        data_dir: str | os.PathLike[str] | None = None,
+        timeout: float = 30,
+        transport: httpx.BaseTransport | None = None,
+        reconnect: Reconnect | None = None,
+    ) -> None:
+        self._config = ClientConfig.resolve(url, token, data_dir=data_dir, timeout=timeout)
+        self.url = self._config.url
+        self.token = self._config.token
+        self.reconnect = reconnect or Reconnect()
+        self._http = httpx.Client(
+            base_url=self.url,
+            headers=self._config.headers(),
+            timeout=self._config.timeout,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"Client(url={self.url!r})"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _send(self, call: calls.Call[T]) -> T:
+        try:
+            response = self._http.request(
+                call.method,
+                call.path,
+                params=call.params,
+                content=call.content,
+                headers=call.headers,
+            )
+        except httpx.TransportError as exc:
+            raise calls.unreachable(self.url, exc) from None
+        return calls.read_answer(call, response)
+
+    # ---- service -----------------------------------------------------------------------
+
+    def health(self) -> Health:
+        """Needs no token: a cheap "is it up" check."""
+        return self._send(calls.health())
+
+    def ready(self) -> Ready:
+        return self._send(calls.ready())
+
+    def discovery(self) -> Discovery:
+        return self._send(calls.discovery())
+
+    def openapi(self) -> dict[str, Any]:
+        return self._send(calls.openapi())
+
+    # ---- workflows ---------------------------------------------------------------------
+
+    def create_workflow(
+        self,
+        document: str | bytes | Mapping[str, Any],
+        *,
+        fmt: Literal["yaml", "json"] = "yaml",
+        template: bool | None = None,
+    ) -> WorkflowInfo:
+        """Store a workflow. Text is sent as it is (`fmt` says which); a mapping as JSON.
+        An invalid workflow raises `ValidationError` whose `problems` list every reason.
+        `template=True` stores it as a template (the daemon's `?template=true`)."""
+        return self._send(calls.create_workflow(document, fmt, template))
+
+    def list_workflows(self, limit: int = 50, offset: int = 0) -> Page[WorkflowInfo]:
+        return self._send(calls.list_workflows(limit, offset))
+
+    def get_workflow(self, workflow_id: str) -> Workflow:
+        return self._send(calls.get_workflow(workflow_id))
+
+    def update_workflow(
+        self,
+        workflow_id: str,
+        document: str | bytes | Mapping[str, Any],
+        *,
+        fmt: Literal["yaml", "json"] = "yaml",
+        template: bool | None = None,
+    ) -> WorkflowInfo:
+        """Replace the definition; `template` None keeps the template flag as it is."""
+        return self._send(calls.update_workflow(workflow_id, document, fmt, template))
+
+    def delete_workflow(self, workflow_id: str) -> None:
+        self._send(calls.delete_workflow(workflow_id))
+
+    # ---- templates ---------------------------------------------------------------------
+
+    def list_templates(self) -> Page[WorkflowInfo]:
+        return self._send(calls.list_templates())
+
+    def get_template(self, template_id: str) -> Workflow:
+        return self._send(calls.get_template(template_id))
+
+    def instantiate_template(
+        self,
+        template_id: str,
+        name: str | None = None,
+        input: Mapping[str, Any] | None = None,
+    ) -> WorkflowInfo:
+        """A new stored workflow whose declared inputs default to `input`."""
+        return self._send(calls.instantiate_template(template_id, name, input))
+
+    # ---- executions --------------------------------------------------------------------
+
+    def start_execution(
+        self,
+        workflow_id: str | None = None,
+        *,
+        workflow: Mapping[str, Any] | None = None,
+        input: Mapping[str, Any] | None = None,
+    ) -> Execution:
+        """Start a stored workflow (`workflow_id`) or an unstored one (`workflow`, a document)."""
+        return self._send(calls.start_execution(workflow_id, workflow, input))
+
+    def list_executions(
+        self, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> Page[ExecutionSummary]:
+        """Newest first."""
+        return self._send(calls.list_executions(status, limit, offset))
+
+    def get_execution(self, execution_id: str) -> Execution:
+        return self._send(calls.get_execution(execution_id))
+
+    def cancel(self, execution_id: str) -> ExecutionSummary:
+        """Running tasks are cancelled. `ConflictError` when the execution has ended."""
+        return self._send(calls.operate(execution_id, "cancel"))
+
+    def pause(self, execution_id: str) -> ExecutionSummary:
+        """Start nothing new; running tasks finish."""
+        return self._send(calls.operate(execution_id, "pause"))
+
+    def resume(self, execution_id: str) -> ExecutionSummary:
+        """A paused, failed or canceled execution goes on; failed tasks get fresh attempts."""
+        return self._send(calls.operate(execution_id, "resume"))
+
+    def checkpoint(self, execution_id: str, name: str | None = None) -> Checkpoint:
+        return self._send(calls.checkpoint(execution_id, name))
+
+    def retry_task(self, execution_id: str, task_id: str) -> RetryResult:
+        """Run the task and everything downstream of it again."""
+        return self._send(calls.retry_task(execution_id, task_id))
+
+    def events_page(self, execution_id: str, after: int = 0, limit: int = 1000) -> EventPage:
+        """Recorded events after `after`, oldest first (no waiting for new ones)."""
+        return self._send(calls.events_page(execution_id, after, limit))
+
+    def list_checkpoints(self, execution_id: str | None = None) -> list[Checkpoint]:
+        return self._send(calls.list_checkpoints(execution_id))
+
+    def restore(self, checkpoint_id: str) -> Execution:
+        """A new execution that starts from the checkpoint."""
+        return self._send(calls.restore(checkpoint_id))
+
+    # ---- components --------------------------------------------------------------------
+
+    def list_components(self) -> list[ComponentInfo]:
+        return self._send(calls.list_components())
+
+    def component_actions(self, name: str) -> list[ActionInfo]:
+        return self._send(calls.component_actions(name))
+
+    # ---- streams -----------------------------------------------------------------------
+
+    def events(
+        self,
+        execution_id: str | None = None,
+        *,
+        after: int | str | None = None,
+        follow: bool = False,
+    ) -> Generator[Event, None, None]:
+        """Events over SSE, each exactly once and in order, across dropped connections; see
+        `AsyncClient.events`. Close the generator when leaving early (`contextlib.closing`)."""
+        return self._events(execution_id, after=after, follow=follow, deadline=None)
+
+    def _events(
+        self,
+        execution_id: str | None,
+        *,
+        after: int | str | None,
+        follow: bool,
+        deadline: float | None,
+    ) -> Generator[Event, None, None]:
+        cursor = StreamCursor(
+            self.url, execution_id, after=after, follow=follow, reconnect=self.reconnect
+        )
+        while True:
+            reason = "the stream closed before the execution ended"
+            closed_cleanly = False
+            try:
+                with connect_sse(
+                    self._http,
+                    "GET",
+                    cursor.path,
+                    params=cursor.params(),
+                    headers=cursor.headers(),
+                    timeout=self._stream_timeout(deadline),
+                ) as source:
+                    response = source.response
+                    if response.status_code != 200:
+                        response.read()
+                        error = error_from_response(
+                            response.status_code, response.content, response.reason_phrase
+                        )
+                        if response.status_code not in RETRY_STATUSES:
+                            raise error
+                        reason = f"HTTP {response.status_code}: {error.message}"
+                    else:
+                        cursor.connected()
+                        for message in source.iter_sse():
+                            event = cursor.accept(message.data, message.id)
+                            if event is not None:
+                                yield event
+                        closed_cleanly = True
+            except httpx.TransportError as exc:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise TimeoutError("the execution did not end in time") from None
+                reason = calls.transport_reason(exc)
+            except SSEError as exc:
+                raise ProtocolError(f"GET {cursor.path}: not an event stream: {exc}") from None
+            if closed_cleanly and self._stream_complete(cursor):
+                return
+            delay = cursor.dropped(reason)
+            if deadline is not None and time.monotonic() + delay >= deadline:
+                raise TimeoutError("the execution did not end in time")
+            time.sleep(delay)
+
+    def ws_events(
+        self, execution_id: str, *, after: int | None = None, follow: bool = False
+    ) -> Generator[Event, None, None]:
+        """`events` of one execution over the WebSocket (`/ws/executions/{id}`) instead of
+        SSE, with the same guarantees; needs the `websockets` package."""
+        require_websockets()
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+        from websockets.sync.client import connect
+
+        cursor = StreamCursor(
+            self.url, execution_id, after=after, follow=follow, reconnect=self.reconnect
+        )
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        open_timeout = self._config.timeout.connect
+        while True:
+            reason = "the WebSocket closed before the execution ended"
+            try:
+                with connect(
+                    ws_url(self.url, cursor),
+                    additional_headers=headers,
+                    open_timeout=open_timeout,
+                    proxy=None,
+                ) as socket:
+                    cursor.connected()
+                    try:
+                        while True:
+                            message = socket.recv()
+                            text = message if isinstance(message, str) else message.decode()
+                            event = cursor.accept(text, "")
+                            if event is not None:
+                                yield event
+                    except ConnectionClosed as closed:
+                        code = closed.rcvd.code if closed.rcvd is not None else None
+                        text_reason = closed.rcvd.reason if closed.rcvd is not None else ""
+                        if close_outcome(code, text_reason) == "end":
+                            return
+                        reason = f"the WebSocket closed ({code})"
+            except InvalidStatus as refused:
+                raise handshake_error(
+                    refused.response.status_code, bytes(refused.response.body or b"")
+                ) from None
+            except (OSError, TimeoutError, InvalidHandshake) as exc:
+                reason = str(exc) or type(exc).__name__
+            time.sleep(cursor.dropped(reason))
+
+    def _stream_complete(self, cursor: StreamCursor) -> bool:
+        """See `AsyncClient._stream_complete`."""
+        if not cursor.may_end:
+            return False
+        if cursor.last_terminal:
+            return True
+        assert cursor.execution_id is not None
+        try:
+            execution = self.get_execution(cursor.execution_id)
+        except (DaemonUnreachable, ServerError):
+            return False
+        return cursor.complete(execution.last_seq, execution.finished)
+
+    def _stream_timeout(self, deadline: float | None) -> httpx.Timeout:
+        timeout = self._config.stream_timeout
+        if deadline is None:
+            return timeout
+        left = max(deadline - time.monotonic(), 0.001)
+        read = timeout.read if timeout.read is not None else left
+        return httpx.Timeout(
+            timeout.connect, read=min(read, left), write=timeout.write, pool=timeout.pool
+        )
+
+    def wait(self, execution_id: str, timeout: float | None = None) -> Execution:
+        """The execution once it has ended, by following its events; `TimeoutError` after
+        `timeout` seconds. A paused execution has not ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        execution = self.get_execution(execution_id)
+        if execution.finished:
+            return execution
+        stream = self._events(
+            execution_id, after=execution.last_seq, follow=False, deadline=deadline
+        )
+        try:
+            for _event in stream:
+                pass
+        finally:
+            stream.close()
+        return self._get_after_stream(execution_id)
+
+    def _get_after_stream(self, execution_id: str) -> Execution:
+        """`get_execution` right after a stream ended, as patient as the stream was: the
+        daemon may be restarting at that very moment."""
+        backoff = StreamCursor(
+            self.url, execution_id, after=None, follow=False, reconnect=self.reconnect
+        )
+        while True:
+            try:
+                return self.get_execution(execution_id)
+            except DaemonUnreachable as exc:
+                time.sleep(backoff.dropped(exc.reason))

@@ -1,0 +1,218 @@
+"""Typed answers of the daemon's API (see `daemon/harmoniad/API.md`).
+
+Every model ignores fields it does not know, so that an older client keeps working against a
+newer daemon that says more. Fields a daemon might leave out have defaults for the same reason.
+Times are timezone-aware `datetime`s; dumped as JSON they keep the daemon's own form
+(`2026-01-02T03:04:05.678Z`), so `model_dump(mode="json")` of an `Execution` is the document
+`harmonia run --json` prints.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+__all__ = [
+    "ActionInfo",
+    "Checkpoint",
+    "ComponentInfo",
+    "Discovery",
+    "Endpoint",
+    "Event",
+    "EventPage",
+    "Execution",
+    "ExecutionSummary",
+    "Health",
+    "Page",
+    "Ready",
+    "RetryResult",
+    "TaskInfo",
+    "Timestamp",
+    "Workflow",
+    "WorkflowInfo",
+]
+
+EXECUTION_FINISHED = frozenset({"completed", "failed", "canceled"})
+TERMINAL_EVENT_TYPES = frozenset({"workflow_completed", "workflow_failed", "workflow_canceled"})
+
+
+def _iso(value: datetime) -> str:
+    """The daemon's time format: UTC, milliseconds, `Z`."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    text = value.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+Timestamp = Annotated[datetime, PlainSerializer(_iso, return_type=str, when_used="json")]
+"""An ISO 8601 time from the daemon, parsed; serialised back in the daemon's form."""
+
+T = TypeVar("T")
+
+
+class ApiModel(BaseModel):
+    """Base of every answer: unknown fields are dropped, not errors."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+
+class Health(ApiModel):
+    status: str
+    version: str | None = None
+
+
+class Ready(ApiModel):
+    ready: bool
+    running_executions: int = 0
+
+
+class Endpoint(ApiModel):
+    method: str
+    path: str
+
+
+class Discovery(ApiModel):
+    name: str
+    version: str | None = None
+    port: int | None = None
+    endpoints: list[Endpoint] = Field(default_factory=list)
+    capabilities: list[str] = Field(default_factory=list)
+    event_types: list[str] = Field(default_factory=list)
+
+
+class WorkflowInfo(ApiModel):
+    id: str
+    name: str
+    version: str | None = None
+    description: str | None = None
+    task_count: int = 0
+    template: bool = False
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
+
+
+class Workflow(WorkflowInfo):
+    """A stored workflow with its definition, as a JSON document."""
+
+    document: dict[str, Any] = Field(default_factory=dict)
+
+
+class Page(ApiModel, Generic[T]):
+    """One page of a listing. `total` counts every item the listing has, not just this page."""
+
+    items: list[T] = Field(default_factory=list)
+    total: int | None = None
+    limit: int | None = None
+    offset: int = 0
+
+    @property
+    def has_more(self) -> bool:
+        if self.total is None:
+            return False
+        return self.offset + len(self.items) < self.total
+
+
+class ExecutionSummary(ApiModel):
+    id: str
+    workflow: str = ""
+    status: str
+    created_at: Timestamp | None = None
+    started_at: Timestamp | None = None
+    finished_at: Timestamp | None = None
+    task_count: int = 0
+    done_count: int = 0
+    failed_count: int = 0
+    interrupted: bool = False
+    restored_from: str | None = None
+    last_seq: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in EXECUTION_FINISHED
+
+
+class TaskInfo(ApiModel):
+    status: str
+    attempts: int = 0
+    output: Any = None
+    error: dict[str, Any] | None = None
+    started_at: Timestamp | None = None
+    finished_at: Timestamp | None = None
+    duration: float | None = None
+    history: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Execution(ApiModel):
+    """One execution with its tasks: the document of `harmonia run --json`."""
+
+    id: str
+    workflow: str = ""
+    workflow_version: str | None = None
+    status: str
+    input: dict[str, Any] = Field(default_factory=dict)
+    created_at: Timestamp | None = None
+    started_at: Timestamp | None = None
+    finished_at: Timestamp | None = None
+    duration: float | None = None
+    error: str | None = None
+    restored_from: str | None = None
+    last_seq: int | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    tasks: dict[str, TaskInfo] = Field(default_factory=dict)
+    interrupted: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.status in EXECUTION_FINISHED
+
+
+class Event(ApiModel):
+    """One recorded state change; `seq` numbers one execution's events from 1 without gaps."""
+
+    seq: int
+    type: str
+    execution_id: str
+    task_id: str | None = None
+    timestamp: Timestamp
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def terminal(self) -> bool:
+        """The execution ended with this event (completed, failed or canceled)."""
+        return self.type in TERMINAL_EVENT_TYPES
+
+
+class EventPage(ApiModel):
+    """Events of one execution after a seq; ask again with `after=next_after` for more."""
+
+    items: list[Event] = Field(default_factory=list)
+    next_after: int = 0
+
+
+class Checkpoint(ApiModel):
+    id: str
+    execution_id: str
+    name: str | None = None
+    kind: str | None = None
+    created_at: Timestamp | None = None
+    seq: int | None = None
+
+
+class RetryResult(ApiModel):
+    execution_id: str
+    task_id: str
+    reset: list[str] = Field(default_factory=list)
+
+
+class ActionInfo(ApiModel):
+    name: str
+    description: str | None = None
+    input_schema: dict[str, Any] | None = None
+
+
+class ComponentInfo(ApiModel):
+    name: str
+    description: str | None = None
+    actions: list[ActionInfo] = Field(default_factory=list)
