@@ -467,3 +467,28 @@ def test_ctrl_c_cancels_cleanly(home: Path, data: Path, tmp_path: Path) -> None:
     (row,) = store.list_summaries()
     assert row["status"] == "canceled" and row["interrupted"] is False
     assert store.load_execution(doc["id"]).to_public() == doc
+
+
+def test_checkpoint_interval_option(cli: Cli, data: Path, tmp_path: Path) -> None:
+    """Periodic checkpoints follow --checkpoint-interval; 0 turns them off."""
+    wf = write(
+        tmp_path / "slow.yaml",
+        flow(
+            "slow",
+            {
+                "a": {"component": "core", "action": "sleep", "input": {"seconds": 0.4}},
+                "b": {"component": "core", "action": "sleep", "input": {"seconds": 0.4}},
+            },
+            max_concurrency=1,
+        ),
+    )
+    often = cli("run", wf, "--data-dir", data, "--json", "-q", "--checkpoint-interval", "0.05")
+    assert often.returncode == 0, often.stderr
+    often_id = json.loads(often.stdout)["id"]
+    never = cli("run", wf, "--data-dir", data, "--json", "-q", "--checkpoint-interval", "0")
+    assert never.returncode == 0, never.stderr
+    never_id = json.loads(never.stdout)["id"]
+    store = Store(data)
+    periodic = [c for c in store.list_checkpoints(often_id) if c["kind"] == "periodic"]
+    assert len(periodic) == 1  # the latest periodic checkpoint replaces the previous one
+    assert store.list_checkpoints(never_id) == []

@@ -21,7 +21,7 @@ from harmonia.cli.style import is_terminal, style_for
 from harmonia.errors import Problem, ValidationFailed
 
 if TYPE_CHECKING:
-    from harmonia.cli.follow import Watch
+    from harmonia.cli.follow import EngineSettings, Watch
     from harmonia.model import Workflow
     from harmonia.state import ExecutionState
     from harmonia.store import Store
@@ -40,6 +40,13 @@ __all__ = [
 # ---- run, resume, retry ----------------------------------------------------------------------
 
 
+def _settings(args: argparse.Namespace, data_dir: Path) -> EngineSettings:
+    from harmonia.cli.follow import EngineSettings
+
+    interval = args.checkpoint_interval
+    return EngineSettings(data_dir, checkpoint_interval=interval if interval > 0 else None)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Everything that can be wrong with the call is checked before the data folder is touched
     (and before the engine is imported, so a typo is reported at once)."""
@@ -55,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     data_dir = data_dir_for_writing(args.data_dir)
     from harmonia.cli.follow import run_sync, start_execution
 
-    final = run_sync(start_execution, data_dir, workflow, given, _watch(args))
+    final = run_sync(start_execution, _settings(args, data_dir), workflow, given, _watch(args))
     return _finish(final, args)
 
 
@@ -64,7 +71,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     data_dir = data_dir_for_reading(args.data_dir)
     execution_id = _store(data_dir).resolve_execution_id(args.execution_id)
-    final = run_sync(resume_execution, data_dir, execution_id, _watch(args))
+    final = run_sync(resume_execution, _settings(args, data_dir), execution_id, _watch(args))
     return _finish(final, args)
 
 
@@ -86,7 +93,9 @@ def cmd_retry(args: argparse.Namespace) -> int:
         )
 
     watch = _watch(args)
-    final = run_sync(retry_task, data_dir, execution_id, args.task_id, watch, announce)
+    final = run_sync(
+        retry_task, _settings(args, data_dir), execution_id, args.task_id, watch, announce
+    )
     return _finish(final, args)
 
 

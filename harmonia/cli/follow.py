@@ -28,6 +28,7 @@ from harmonia.cli.errors import EXIT_INTERRUPTED
 from harmonia.cli.progress import ProgressTracker, ProgressView
 from harmonia.cli.style import Style
 from harmonia.engine import Engine, open_engine
+from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.model import Workflow
 from harmonia.state import ExecutionState
@@ -103,9 +104,18 @@ class Interrupts:
 Begin = Callable[[Engine], Awaitable[tuple[ExecutionState, Subscription]]]
 
 
-async def _drive(data_dir: Path, watch: Watch, begin: Begin) -> ExecutionState:
+@dataclass(frozen=True)
+class EngineSettings:
+    """Where and how the embedded engine runs for one command."""
+
+    data_dir: Path
+    checkpoint_interval: float | None = DEFAULT_CHECKPOINT_INTERVAL
+
+
+async def _drive(settings: EngineSettings, watch: Watch, begin: Begin) -> ExecutionState:
     interrupts = Interrupts(watch)
-    async with open_engine(data_dir) as engine, anyio.create_task_group() as tg:
+    engine_cm = open_engine(settings.data_dir, checkpoint_interval=settings.checkpoint_interval)
+    async with engine_cm as engine, anyio.create_task_group() as tg:
         # Listen before the execution exists: a Ctrl+C during start-up must cancel it too,
         # not kill the process half-way through creating it.
         await tg.start(interrupts.listen)
@@ -162,7 +172,7 @@ async def _follow(
 
 
 async def start_execution(
-    data_dir: Path, workflow: Workflow, given: dict[str, Any], watch: Watch
+    settings: EngineSettings, workflow: Workflow, given: dict[str, Any], watch: Watch
 ) -> ExecutionState:
     """Run a new execution of `workflow` to its end."""
 
@@ -171,10 +181,12 @@ async def start_execution(
         # From seq 0: the journal is replayed first, so no early event can slip by.
         return state, engine.subscribe(state.id, after_seq=0, until_finished=True)
 
-    return await _drive(data_dir, watch, begin)
+    return await _drive(settings, watch, begin)
 
 
-async def resume_execution(data_dir: Path, execution_id: str, watch: Watch) -> ExecutionState:
+async def resume_execution(
+    settings: EngineSettings, execution_id: str, watch: Watch
+) -> ExecutionState:
     """Continue an interrupted, failed, paused or canceled execution to its end."""
 
     async def begin(engine: Engine) -> tuple[ExecutionState, Subscription]:
@@ -183,11 +195,11 @@ async def resume_execution(data_dir: Path, execution_id: str, watch: Watch) -> E
         state = await engine.resume(execution_id)
         return state, subscription
 
-    return await _drive(data_dir, watch, begin)
+    return await _drive(settings, watch, begin)
 
 
 async def retry_task(
-    data_dir: Path,
+    settings: EngineSettings,
     execution_id: str,
     task_id: str,
     watch: Watch,
@@ -203,7 +215,7 @@ async def retry_task(
         watch.notice(announce(reset))
         return state, subscription
 
-    return await _drive(data_dir, watch, begin)
+    return await _drive(settings, watch, begin)
 
 
 def run_sync(func: Callable[..., Awaitable[T]], *args: Any) -> T:

@@ -57,6 +57,14 @@ def _follow_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress; a summary only on failure"
     )
+    parser.add_argument(
+        "--checkpoint-interval",
+        metavar="SECONDS",
+        type=float,
+        default=60.0,
+        help="snapshot a running execution this often, so recovery replays a short journal "
+        "(default 60; 0 turns periodic checkpoints off)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
