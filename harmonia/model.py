@@ -30,6 +30,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -462,6 +463,9 @@ class Workflow(_Strict):
     names or `${...}` references: `harmonia.loader` does that, with file and line numbers.
     """
 
+    _document: dict[str, Any] | None = PrivateAttr(default=None)
+    _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)
+
     name: str = Field(min_length=1, description="Name of the workflow.")
     version: str = Field(default="1.0.0", description="Version of this definition.")
     description: str | None = None
@@ -579,6 +583,19 @@ class Workflow(_Strict):
             raise ValidationFailed(problems=problems)
         return result
 
+    def __eq__(self, other: object) -> bool:
+        """Equal definitions are equal workflows: the caches below do not take part."""
+        if not isinstance(other, Workflow):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable model, as pydantic's default
+
+    def memo(self) -> dict[Any, Any]:
+        """Derived data other layers compute once per loaded workflow (the engine's execution
+        plan), so that starting the same workflow again costs nothing to prepare."""
+        return self._memo
+
     def to_document(self) -> dict[str, Any]:
         """A JSON-able dict of the definition as written, which the loader accepts back as is.
 
@@ -586,7 +603,11 @@ class Workflow(_Strict):
         matters for the field-wise retry policy merge, where an explicit value and a default one
         mean different things.
         """
-        return self.model_dump(mode="json", exclude_unset=True)
+        if self._document is None:
+            # Cached: dumping a 10,000-task workflow costs more than starting it. Workflows are
+            # treated as immutable once loaded; nothing in Harmonia changes one in place.
+            self._document = self.model_dump(mode="json", exclude_unset=True)
+        return self._document
 
 
 def unknown_input_message(name: str, declared: list[str]) -> str:

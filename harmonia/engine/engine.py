@@ -115,7 +115,7 @@ class Engine:
     ) -> ExecutionState:
         """Validate the input, record the execution and start it; returns its live state."""
         given = workflow.validate_input(input or {})
-        plan = ExecutionPlan.compile(workflow, self.registry)
+        plan = ExecutionPlan.for_workflow(workflow, self.registry)
         now = self.clock()
         state = ExecutionState.new(new_execution_id(now), workflow.to_document(), given, now)
         await self._create(state, plan, {"workflow": workflow.name, "version": workflow.version})
@@ -127,7 +127,7 @@ class Engine:
         record = await anyio.to_thread.run_sync(self.store.load_checkpoint, checkpoint_id)
         meta = record["meta"]
         workflow = load_stored_workflow(meta["workflow"])
-        plan = ExecutionPlan.compile(workflow, self.registry)
+        plan = ExecutionPlan.for_workflow(workflow, self.registry)
         tasks: dict[str, TaskState] = {}
         for tid in workflow.tasks:
             saved = TaskState.from_record(record["tasks"].get(tid, {}))
@@ -275,7 +275,7 @@ class Engine:
                 lambda: store.load_execution(execution_id, repair=True)
             )
             workflow = load_stored_workflow(state.workflow)
-            plan = ExecutionPlan.compile(workflow, self.registry)
+            plan = ExecutionPlan.for_workflow(workflow, self.registry)
         except BaseException:
             lock.release()
             raise

@@ -71,6 +71,21 @@ class ExecutionPlan:
     dependents: dict[str, tuple[str, ...]]
 
     @classmethod
+    def for_workflow(cls, workflow: Workflow, registry: ComponentRegistry) -> ExecutionPlan:
+        """The plan of `workflow` with `registry`, compiled once per loaded workflow.
+
+        A plan holds nothing per execution (compiled templates are pure), so executions of
+        the same workflow share it."""
+        memo = workflow.memo()
+        cached = memo.get("execution-plan")
+        if cached is not None and cached[0] is registry:
+            plan: ExecutionPlan = cached[1]
+            return plan
+        plan = cls.compile(workflow, registry)
+        memo["execution-plan"] = (registry, plan)
+        return plan
+
+    @classmethod
     def compile(cls, workflow: Workflow, registry: ComponentRegistry) -> ExecutionPlan:
         tasks: dict[str, TaskPlan] = {}
         dependents: dict[str, list[str]] = {tid: [] for tid in workflow.tasks}

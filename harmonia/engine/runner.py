@@ -17,6 +17,7 @@ from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
 import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from harmonia.components.base import ActionContext
 from harmonia.errors import ErrorKind, TaskError
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
     from harmonia.engine.engine import Engine
     from harmonia.engine.plan import ExecutionPlan, TaskPlan
     from harmonia.store.store import ExecutionLock
+
+
+Dispatch = tuple[str, "TopologicalSorter[str]"]
+"""A task id handed to a worker, with the schedule it was taken from."""
 
 
 class ExecutionRunner:
@@ -65,6 +70,7 @@ class ExecutionRunner:
         self._running = 0
         self._max = plan.workflow.max_concurrency
         self._rebuild = True
+        self._dispatch: MemoryObjectSendStream[Dispatch] | None = None
         self.outcome_position = 0
         """Writer position of the last outcome event: waiting for it means the end is durable."""
         self._context: dict[str, Any] = {
@@ -116,8 +122,14 @@ class ExecutionRunner:
                     scope.cancel()
                 async with anyio.create_task_group() as tg:
                     self._tg = tg
+                    send, receive = anyio.create_memory_object_stream[Dispatch](math.inf)
+                    self._dispatch = send
+                    for _ in range(min(self._max, len(self.state.tasks))):
+                        tg.start_soon(self._worker, receive.clone())
+                    receive.close()
                     self._pump()
         finally:
+            self._dispatch = None
             self._tg = None
             self._scope = None
             self._inflight.clear()
@@ -169,8 +181,12 @@ class ExecutionRunner:
         self._rebuild = False
 
     def _pump(self) -> None:
-        """Move ready tasks into the ready queue and start as many as capacity allows."""
-        if self._tg is None:
+        """Move ready tasks into the ready queue and dispatch as many as capacity allows.
+
+        When nothing is in flight and nothing more can be dispatched, close the dispatch
+        stream: the workers finish and the run concludes (completed, failed or paused)."""
+        dispatch = self._dispatch
+        if dispatch is None:
             return
         if self._rebuild:
             self._rebuild_sorter()
@@ -194,15 +210,17 @@ class ExecutionRunner:
                 # failed or canceled: stays blocked, its downstream waits for an operator
             if not progressed:
                 break
-        if self._paused or self._cancel_reason is not None:
-            return
-        while self._ready and self._running < self._max:
-            tid = self._ready.popleft()
-            if tasks[tid].status != TaskStatus.PENDING:
-                continue
-            self._running += 1
-            self._inflight.add(tid)
-            self._tg.start_soon(self._run_task, tid, self._sorter, name=tid)
+        if not (self._paused or self._cancel_reason is not None):
+            while self._ready and self._running < self._max:
+                tid = self._ready.popleft()
+                if tasks[tid].status != TaskStatus.PENDING:
+                    continue
+                self._running += 1
+                self._inflight.add(tid)
+                dispatch.send_nowait((tid, sorter))
+        if self._running == 0:
+            self._dispatch = None
+            dispatch.close()
 
     def _decide(self, tid: str) -> _Verdict:
         """Evaluate `when`; without one, a task below a skipped task is skipped too.
@@ -250,15 +268,22 @@ class ExecutionRunner:
         )
         return _Verdict.SKIPPED
 
-    async def _run_task(self, tid: str, sorter: TopologicalSorter[str]) -> None:
-        completed = await self._attempts(tid)
-        self._running -= 1
-        self._inflight.discard(tid)
-        if completed and sorter is self._sorter:
-            sorter.done(tid)
-        elif completed:
-            self._rebuild = True  # the schedule was rebuilt while we ran; let it re-read states
-        self._pump()
+    async def _worker(self, receive: MemoryObjectReceiveStream[Dispatch]) -> None:
+        """Run dispatched tasks one at a time until the dispatch stream closes.
+
+        A fixed pool of `max_concurrency` workers, rather than a new anyio task per workflow
+        task: handing a task id to a waiting worker costs a fraction of spawning a task, and
+        the pool size is the concurrency limit."""
+        async with receive:
+            async for tid, sorter in receive:
+                completed = await self._attempts(tid)
+                self._running -= 1
+                self._inflight.discard(tid)
+                if completed and sorter is self._sorter:
+                    sorter.done(tid)
+                elif completed:
+                    self._rebuild = True  # rebuilt while it ran; let the schedule re-read states
+                self._pump()
 
     async def _attempts(self, tid: str) -> bool:
         """Run attempts until success, a final failure or the end of the retry budget.
