@@ -1,0 +1,88 @@
+"""A real `harmoniad` subprocess for the API benchmarks, and small measuring helpers."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+LISTENING = re.compile(r"harmoniad listening on (http://\S+)")
+
+
+class Daemon:
+    def __init__(self, process: subprocess.Popen[str], url: str, data_dir: Path) -> None:
+        self.process = process
+        self.url = url
+        self.data_dir = data_dir
+        self.token = (data_dir / "token").read_text().strip()
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.url.removeprefix("http")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the daemon has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the daemon process now (Linux /proc)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+
+@contextmanager
+def running_daemon(data_dir: Path, *args: str) -> Iterator[Daemon]:
+    """`harmoniad --port 0` on `data_dir` (access log off: the benchmark measures the API)."""
+    script = Path(sys.executable).with_name("harmoniad")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "harmoniad"]
+    env = {k: v for k, v in os.environ.items() if k != "HARMONIA_TOKEN"}
+    process = subprocess.Popen(
+        [*command, "--port", "0", "--data-dir", str(data_dir), "--no-access-log", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    url = None
+    for line in process.stdout:
+        found = LISTENING.search(line)
+        if found:
+            url = found.group(1)
+            break
+    if url is None:
+        raise RuntimeError(f"harmoniad did not start (exit code {process.wait()})")
+    # keep draining stdout so the daemon never blocks on a full pipe
+    threading.Thread(target=lambda: [None for _ in process.stdout or ()], daemon=True).start()
+    try:
+        yield Daemon(process, url, data_dir)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def parse_time(text: str) -> float:
+    """An event's ISO 8601 `timestamp` as Unix seconds."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]

@@ -1,0 +1,55 @@
+"""`create_app(engine, config)`: the Starlette application over one running engine.
+
+Layers, outermost first: the access log (which also answers an escaped exception with the JSON
+500), the security middleware (Host, token, body size), Starlette's exception handling (every
+error becomes the one JSON shape), then the route table.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from harmonia.engine.engine import Engine
+from harmonia.store.definitions import WorkflowDefinitions
+from harmoniad import streams
+from harmoniad.config import DaemonConfig
+from harmoniad.context import DaemonState
+from harmoniad.errors import exception_handlers
+from harmoniad.logs import AccessLogMiddleware
+from harmoniad.openapi import build_openapi
+from harmoniad.routes import ENDPOINTS
+from harmoniad.routing import routes_for
+from harmoniad.security import SecurityMiddleware, load_or_create_token
+
+__all__ = ["ALL_ENDPOINTS", "create_app"]
+
+ALL_ENDPOINTS = [*ENDPOINTS, *streams.ENDPOINTS]
+
+
+def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None) -> Starlette:
+    """The daemon's ASGI app over a running `engine` (the caller owns its lifetime). The API
+    token is `token`, else resolved from `config` (`$HARMONIA_TOKEN` or the token file)."""
+    if token is None:
+        token = load_or_create_token(config)
+    state = DaemonState(engine=engine, config=config, definitions=WorkflowDefinitions(engine.store))
+    app = Starlette(
+        routes=routes_for(ALL_ENDPOINTS, streams.SOCKETS),
+        middleware=[
+            Middleware(AccessLogMiddleware, enabled=config.access_log),
+            Middleware(
+                SecurityMiddleware,
+                token=token,
+                allow_hosts=config.allow_hosts,
+                max_body=config.max_body,
+                open_paths=frozenset(e.path for e in ALL_ENDPOINTS if e.public),
+            ),
+        ],
+        exception_handlers=exception_handlers,
+    )
+    app.router.redirect_slashes = False
+    app.state.daemon = state
+    app.state.endpoints = ALL_ENDPOINTS
+    app.state.sockets = streams.SOCKETS
+    app.state.openapi = build_openapi(ALL_ENDPOINTS, streams.SOCKETS, version=state.version)
+    return app

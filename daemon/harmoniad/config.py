@@ -1,0 +1,219 @@
+"""The daemon's settings: command-line options, with the environment for what tests and
+containers like to set there (`HARMONIA_HOME`, `HARMONIA_TOKEN`).
+
+Everything that can make the daemon refuse to start is decided here, before any file is
+touched or any socket bound, so that a bad setting is one clear line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harmonia import __version__
+from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
+from harmonia.paths import default_data_dir
+
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "DEFAULT_PORT",
+    "TOKEN_ENV",
+    "ConfigError",
+    "DaemonConfig",
+    "build_parser",
+    "config_from_args",
+    "is_loopback_host",
+]
+
+DEFAULT_PORT = 8007
+DEFAULT_MAX_BODY = 1024 * 1024
+TOKEN_ENV = "HARMONIA_TOKEN"
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+BUILTIN_COMPONENTS = ("core", "http", "python", "shell")
+
+
+class ConfigError(Exception):
+    """A setting the daemon cannot start with (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path = field(default_factory=default_data_dir)
+    allow_hosts: tuple[str, ...] = ()
+    """Host header values accepted besides the loopback names (DNS rebinding defence)."""
+    token: str | None = None
+    """Set explicitly (`HARMONIA_TOKEN`); otherwise read from `token_file`."""
+    token_file: Path | None = None
+    """An explicitly named token file; None means `DATA_DIR/token`, created on first start."""
+    log_json: bool = False
+    log_level: str = "info"
+    access_log: bool = True
+    max_body: int = DEFAULT_MAX_BODY
+    checkpoint_interval: float | None = DEFAULT_CHECKPOINT_INTERVAL
+    components: tuple[str, ...] = BUILTIN_COMPONENTS
+    """Built-in components this daemon lets workflows use (e.g. leave out `shell`)."""
+    shutdown_timeout: float = 8.0
+    """How long connections get to finish after a stop signal before they are cut."""
+
+    @property
+    def token_explicit(self) -> bool:
+        return self.token is not None or self.token_file is not None
+
+    @property
+    def effective_token_file(self) -> Path:
+        return self.token_file or self.data_dir / "token"
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for names and addresses that only this machine can reach."""
+    bare = host.strip("[]").lower()
+    if bare in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(bare).is_loopback
+    except ValueError:
+        return False
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harmoniad",
+        description="The Harmonia daemon: REST, SSE and WebSocket API over one engine.",
+    )
+    parser.add_argument("--version", action="version", version=f"harmoniad {__version__}")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port to bind (default {DEFAULT_PORT}; 0 picks a free one and prints it)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data folder (default: $HARMONIA_HOME, else the user data folder)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="accept this Host header besides loopback names (repeatable)",
+    )
+    parser.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help=f"read the API token from FILE (created if missing); ${TOKEN_ENV} wins over it",
+    )
+    parser.add_argument("--log-json", action="store_true", help="one JSON object per log line")
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="log level (default info)",
+    )
+    parser.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    parser.add_argument(
+        "--max-body",
+        type=_positive_int,
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help=f"largest request body accepted (default {DEFAULT_MAX_BODY})",
+    )
+    parser.add_argument(
+        "--checkpoint-interval",
+        type=_seconds,
+        default=DEFAULT_CHECKPOINT_INTERVAL,
+        metavar="S",
+        help=f"snapshot running executions every S seconds, 0 never "
+        f"(default {DEFAULT_CHECKPOINT_INTERVAL:g})",
+    )
+    parser.add_argument(
+        "--components",
+        default=",".join(BUILTIN_COMPONENTS),
+        metavar="NAMES",
+        help="comma-separated built-in components workflows may use "
+        f"(default {','.join(BUILTIN_COMPONENTS)})",
+    )
+    return parser
+
+
+def config_from_args(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> DaemonConfig:
+    """Parse options (argparse exits 2 on a usage error) and check they make a safe daemon."""
+    env = os.environ if environ is None else environ
+    args = build_parser().parse_args(argv)
+    components = tuple(c.strip() for c in args.components.split(",") if c.strip())
+    unknown = [c for c in components if c not in BUILTIN_COMPONENTS]
+    if unknown:
+        raise ConfigError(
+            f"unknown component(s) {', '.join(unknown)}; built in: {', '.join(BUILTIN_COMPONENTS)}"
+        )
+    token = env.get(TOKEN_ENV) or None
+    config = DaemonConfig(
+        host=args.host,
+        port=args.port,
+        data_dir=default_data_dir(args.data_dir),
+        allow_hosts=tuple(h.lower() for h in args.allow_host),
+        token=token.strip() if token else None,
+        token_file=Path(args.token_file).expanduser() if args.token_file else None,
+        log_json=args.log_json,
+        log_level=args.log_level,
+        access_log=not args.no_access_log,
+        max_body=args.max_body,
+        checkpoint_interval=args.checkpoint_interval or None,
+        components=components,
+    )
+    check(config)
+    return config
+
+
+def check(config: DaemonConfig) -> None:
+    """Refuse settings that would expose an unprotected daemon."""
+    if config.token is not None and not config.token:
+        raise ConfigError(f"${TOKEN_ENV} is set but blank")
+    if not is_loopback_host(config.host) and not config.token_explicit:
+        raise ConfigError(
+            f"refusing to listen on {config.host}, which other machines can reach, with the "
+            f"token generated into the data folder: set ${TOKEN_ENV} or pass --token-file "
+            "(and share that token with clients deliberately), or bind 127.0.0.1"
+        )
+    if config.data_dir.exists() and not config.data_dir.is_dir():
+        raise ConfigError(f"data folder {config.data_dir} is not a directory")

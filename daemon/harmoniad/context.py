@@ -1,0 +1,43 @@
+"""What handlers share: the engine, the settings and the stored definitions of one daemon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import cast
+
+import anyio
+from starlette.requests import HTTPConnection
+
+from harmonia import __version__
+from harmonia.engine.engine import Engine
+from harmonia.store.definitions import WorkflowDefinitions
+from harmoniad.config import DaemonConfig
+
+__all__ = ["DaemonState", "daemon_state", "live_execution_ids"]
+
+
+@dataclass
+class DaemonState:
+    engine: Engine
+    config: DaemonConfig
+    definitions: WorkflowDefinitions
+    version: str = __version__
+    port: int | None = None
+    """The port actually bound (known once the server listens; `--port 0` picks one)."""
+    ready: bool = False
+    """True once interrupted executions were recovered and the server accepts requests."""
+    stopping: anyio.Event = field(default_factory=anyio.Event)
+    """Set when a stop signal arrives: streams end and no new stream starts."""
+
+
+def daemon_state(connection: HTTPConnection) -> DaemonState:
+    return cast(DaemonState, connection.app.state.daemon)
+
+
+def live_execution_ids(engine: Engine) -> list[str]:
+    """Executions this process is driving right now.
+
+    The engine has no public listing of its runners yet; this is the one place that looks
+    inside, so a future `Engine.live_ids()` replaces one line.
+    """
+    return [i for i in list(getattr(engine, "_runners", {})) if engine.is_live(i)]

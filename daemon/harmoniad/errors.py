@@ -1,0 +1,145 @@
+"""The one error shape, and the handlers that turn every failure into it.
+
+`{"status": 404, "code": "not_found", "message": "...", "details": null}`, always JSON, never a
+traceback. Handlers map the engine's exceptions (NotFound, InvalidOperation, ExecutionLocked,
+ValidationFailed) and the web layer's (HTTPException, pydantic's ValidationError) to codes that
+clients branch on; the message is for people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pydantic
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from harmonia.errors import InvalidOperation, NotFound, Problem, ValidationFailed
+from harmonia.store.store import ExecutionLocked
+from harmoniad.responses import JSONResponse
+
+__all__ = ["ApiError", "error_response", "exception_handlers", "problem_details"]
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden_host",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error answer raised from a handler: status, stable code, message, details."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        details: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or CODES.get(status, "bad_request")
+        self.message = message
+        self.details = details
+        self.headers = dict(headers or {})
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body = {"status": status, "code": code, "message": message, "details": details}
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def problem_details(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [
+        {"message": p.message, "field": p.field, "line": p.line, "task": p.task, "file": p.file}
+        for p in problems
+    ]
+
+
+def pydantic_details(exc: pydantic.ValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors without the echoed input (it can be large, or hold secrets)."""
+    return [
+        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+        for e in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status == 404:
+        message = f"no such path: {request.url.path}"
+    elif status == 405:
+        message = f"{request.method} is not allowed here; allowed: {headers.get('Allow', '')}"
+    else:
+        message = str(exc.detail)
+    if status == 413:
+        headers["Connection"] = "close"
+    return error_response(status, CODES.get(status, "bad_request"), message, None, headers)
+
+
+async def _validation_failed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ValidationFailed)
+    problems = exc.problems
+    count = len(problems)
+    first = str(problems[0]) if problems else "invalid"
+    message = first if count == 1 else f"{count} problems; the first: {first}"
+    return error_response(422, "validation_error", message, problem_details(problems))
+
+
+async def _pydantic_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, pydantic.ValidationError)
+    details = pydantic_details(exc)
+    first = details[0] if details else None
+    where = ".".join(str(p) for p in first["loc"]) if first else ""
+    message = f"{where}: {first['msg']}" if first and where else "the request is not valid"
+    return error_response(422, "validation_error", message, details)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return error_response(404, "not_found", _text(exc), None)
+
+
+async def _conflict(request: Request, exc: Exception) -> Response:
+    return error_response(409, "conflict", _text(exc), None)
+
+
+def _text(exc: Exception) -> str:
+    # LookupError's str() of a single argument is its repr-quoted form; take the argument
+    return str(exc.args[0]) if exc.args else type(exc).__name__
+
+
+exception_handlers: dict[Any, Any] = {
+    ApiError: _api_error,
+    HTTPException: _http_exception,
+    ValidationFailed: _validation_failed,
+    pydantic.ValidationError: _pydantic_error,
+    NotFound: _not_found,
+    InvalidOperation: _conflict,
+    ExecutionLocked: _conflict,
+}

@@ -1,0 +1,15 @@
+"""The REST endpoints, grouped by what they serve; `ENDPOINTS` is the whole table."""
+
+from __future__ import annotations
+
+from harmoniad.routes import components, executions, system, workflows
+from harmoniad.routing import Endpoint
+
+__all__ = ["ENDPOINTS"]
+
+ENDPOINTS: list[Endpoint] = [
+    *system.ENDPOINTS,
+    *workflows.ENDPOINTS,
+    *executions.ENDPOINTS,
+    *components.ENDPOINTS,
+]

@@ -1,0 +1,300 @@
+"""Executions, their events and checkpoints: `/api/v1/executions`, `/api/v1/checkpoints`.
+
+Each operator action maps to one engine method; the engine decides whether it applies (an
+`InvalidOperation` becomes 409) and records it as an event before anything else happens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import Response
+
+from harmonia.errors import NotFound
+from harmonia.loader import load_workflow_dict
+from harmonia.model import Workflow
+from harmoniad.bodies import SOURCE, json_body, query_params
+from harmoniad.context import DaemonState, daemon_state, live_execution_ids
+from harmoniad.responses import JSONResponse
+from harmoniad.routing import Endpoint
+from harmoniad.schemas import (
+    Checkpoint,
+    CheckpointCreate,
+    CheckpointList,
+    CheckpointQuery,
+    EventPage,
+    EventsQuery,
+    Execution,
+    ExecutionCreate,
+    ExecutionList,
+    ExecutionListQuery,
+    ExecutionSummary,
+    OperatorAction,
+    RetryResult,
+)
+from harmoniad.views import checkpoint_view, live_summary, summary_view
+
+__all__ = ["ENDPOINTS", "require_execution"]
+
+
+async def create_execution(request: Request) -> Response:
+    state = daemon_state(request)
+    body = await json_body(request, ExecutionCreate)
+    workflow = await _workflow_of(state, body)
+    execution = await state.engine.start(workflow, body.input)
+    return JSONResponse(execution.to_public(), status_code=201)
+
+
+async def _workflow_of(state: DaemonState, body: ExecutionCreate) -> Workflow:
+    registry = state.engine.registry
+    if body.workflow_id is not None:
+        workflow_id = body.workflow_id
+        row = await anyio.to_thread.run_sync(state.definitions.get, workflow_id)
+        document, source = row["document"], f"workflow {workflow_id}"
+    else:
+        assert body.workflow is not None
+        document, source = body.workflow, SOURCE
+    return await anyio.to_thread.run_sync(
+        lambda: load_workflow_dict(document, source=source, registry=registry)
+    )
+
+
+async def list_executions(request: Request) -> Response:
+    state = daemon_state(request)
+    query = query_params(request, ExecutionListQuery)
+    rows = await anyio.to_thread.run_sync(state.engine.store.list_summaries)
+    live = set(live_execution_ids(state.engine))
+    items: list[dict[str, Any]] = []
+    for row in rows:
+        if row["id"] in live and state.engine.is_live(row["id"]):
+            # the catalog row is only rewritten now and then; the live state is current
+            item = live_summary(await state.engine.get(row["id"]))
+        else:
+            item = summary_view(row)
+        if query.status is None or item["status"] == query.status:
+            items.append(item)
+    page = items[query.offset : query.offset + query.limit]
+    return JSONResponse(
+        {"items": page, "total": len(items), "limit": query.limit, "offset": query.offset}
+    )
+
+
+async def get_execution(request: Request) -> Response:
+    state = daemon_state(request)
+    execution = await state.engine.get(request.path_params["id"])
+    return JSONResponse(execution.to_public())
+
+
+async def cancel_execution(request: Request) -> Response:
+    state = daemon_state(request)
+    await json_body(request, OperatorAction, required=False)
+    execution = await state.engine.cancel(request.path_params["id"])
+    return JSONResponse(_summary(state, execution.id, execution.summary()))
+
+
+async def pause_execution(request: Request) -> Response:
+    state = daemon_state(request)
+    await json_body(request, OperatorAction, required=False)
+    execution_id = request.path_params["id"]
+    await require_execution(state, execution_id)
+    execution = await state.engine.pause(execution_id)
+    return JSONResponse(_summary(state, execution.id, execution.summary()))
+
+
+async def resume_execution(request: Request) -> Response:
+    state = daemon_state(request)
+    await json_body(request, OperatorAction, required=False)
+    execution = await state.engine.resume(request.path_params["id"])
+    return JSONResponse(_summary(state, execution.id, execution.summary()))
+
+
+def _summary(state: DaemonState, execution_id: str, row: dict[str, Any]) -> dict[str, Any]:
+    interrupted = row["status"] in ("running", "pending") and not state.engine.is_live(execution_id)
+    return summary_view(row, interrupted=interrupted)
+
+
+async def checkpoint_execution(request: Request) -> Response:
+    state = daemon_state(request)
+    body = await json_body(request, CheckpointCreate, required=False)
+    record = await state.engine.checkpoint(request.path_params["id"], body.name)
+    return JSONResponse(checkpoint_view(record), status_code=201)
+
+
+async def retry_task(request: Request) -> Response:
+    state = daemon_state(request)
+    await json_body(request, OperatorAction, required=False)
+    execution_id = request.path_params["id"]
+    task_id = request.path_params["task_id"]
+    reset = await state.engine.retry_task(execution_id, task_id)
+    return JSONResponse({"execution_id": execution_id, "task_id": task_id, "reset": reset})
+
+
+async def list_events(request: Request) -> Response:
+    state = daemon_state(request)
+    execution_id = request.path_params["id"]
+    query = query_params(request, EventsQuery)
+    await require_execution(state, execution_id)
+    # the bus's replay hands out only what is durable (and published, for a live execution)
+    events = await state.engine.bus.replay(execution_id, query.after)
+    page = events[: query.limit]
+    return JSONResponse(
+        {
+            "items": [e.to_dict() for e in page],
+            "next_after": page[-1].seq if page else query.after,
+        }
+    )
+
+
+async def list_checkpoints(request: Request) -> Response:
+    state = daemon_state(request)
+    query = query_params(request, CheckpointQuery)
+    rows = await anyio.to_thread.run_sync(state.engine.store.list_checkpoints, query.execution_id)
+    return JSONResponse({"items": [checkpoint_view(r) for r in rows]})
+
+
+async def restore_checkpoint(request: Request) -> Response:
+    state = daemon_state(request)
+    await json_body(request, OperatorAction, required=False)
+    execution = await state.engine.restore(request.path_params["id"])
+    return JSONResponse(execution.to_public(), status_code=201)
+
+
+async def require_execution(state: DaemonState, execution_id: str) -> None:
+    """404 (NotFound) unless the execution exists, without loading its whole state."""
+    if state.engine.is_live(execution_id):
+        return
+    store = state.engine.store
+    # its snapshot file exists from the moment it is created: a stat, not a catalog read
+    if not await anyio.to_thread.run_sync(lambda: store.state_path(execution_id).is_file()):
+        raise NotFound(f"no execution {execution_id!r}")
+
+
+_ACTION_ERRORS = (401, 403, 404, 409, 413, 415, 422)
+_EXECUTION = "executions"
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/api/v1/executions",
+        create_execution,
+        "Start an execution of a stored workflow or of an inline document",
+        _EXECUTION,
+        {201: Execution},
+        (401, 403, 404, 413, 415, 422),
+        body="json",
+        body_model=ExecutionCreate,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/executions",
+        list_executions,
+        "List executions, newest first",
+        _EXECUTION,
+        {200: ExecutionList},
+        (401, 403, 422),
+        query=ExecutionListQuery,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/executions/{id}",
+        get_execution,
+        "An execution with every task's state",
+        _EXECUTION,
+        {200: Execution},
+        (401, 403, 404),
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/executions/{id}/cancel",
+        cancel_execution,
+        "Cancel an execution (running tasks are cancelled)",
+        _EXECUTION,
+        {200: ExecutionSummary},
+        _ACTION_ERRORS,
+        body="json",
+        body_model=OperatorAction,
+        body_required=False,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/executions/{id}/pause",
+        pause_execution,
+        "Pause a running execution (start nothing new; running tasks finish)",
+        _EXECUTION,
+        {200: ExecutionSummary},
+        _ACTION_ERRORS,
+        body="json",
+        body_model=OperatorAction,
+        body_required=False,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/executions/{id}/resume",
+        resume_execution,
+        "Resume a paused, failed, canceled or interrupted execution",
+        _EXECUTION,
+        {200: ExecutionSummary},
+        _ACTION_ERRORS,
+        body="json",
+        body_model=OperatorAction,
+        body_required=False,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/executions/{id}/checkpoint",
+        checkpoint_execution,
+        "Take a named snapshot of an execution",
+        _EXECUTION,
+        {201: Checkpoint},
+        _ACTION_ERRORS,
+        body="json",
+        body_model=CheckpointCreate,
+        body_required=False,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/executions/{id}/tasks/{task_id}/retry",
+        retry_task,
+        "Run a task and everything downstream of it again",
+        _EXECUTION,
+        {200: RetryResult},
+        _ACTION_ERRORS,
+        body="json",
+        body_model=OperatorAction,
+        body_required=False,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/executions/{id}/events",
+        list_events,
+        "A page of an execution's recorded events, oldest first",
+        _EXECUTION,
+        {200: EventPage},
+        (401, 403, 404, 422),
+        query=EventsQuery,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/checkpoints",
+        list_checkpoints,
+        "List checkpoints, oldest first",
+        "checkpoints",
+        {200: CheckpointList},
+        (401, 403, 422),
+        query=CheckpointQuery,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/checkpoints/{id}/restore",
+        restore_checkpoint,
+        "Start a new execution from a checkpoint",
+        "checkpoints",
+        {201: Execution},
+        (401, 403, 404, 409, 413, 415, 422),
+        body="json",
+        body_model=OperatorAction,
+        body_required=False,
+    ),
+]

@@ -1,0 +1,364 @@
+"""The shapes of request bodies, query strings and answers, as pydantic models.
+
+Request models validate what clients send (a failure is a 422 with pydantic-style details).
+Answer models describe what handlers return: handlers build plain dicts (an execution document
+can hold thousands of tasks, and validating it again on the way out would cost more than
+producing it), and the OpenAPI document generated from these models is checked against the real
+answers by the schemathesis test, which keeps the two honest.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+
+from harmonia.state import ExecutionStatus, TaskStatus
+
+__all__ = [
+    "ActionInfo",
+    "Checkpoint",
+    "CheckpointCreate",
+    "CheckpointList",
+    "ComponentInfo",
+    "ComponentList",
+    "Discovery",
+    "ErrorBody",
+    "EventPage",
+    "EventsQuery",
+    "Execution",
+    "ExecutionCreate",
+    "ExecutionList",
+    "ExecutionListQuery",
+    "ExecutionSummary",
+    "Health",
+    "PageQuery",
+    "Ready",
+    "RetryResult",
+    "TemplateInstantiate",
+    "WorkflowDetail",
+    "WorkflowInfo",
+    "WorkflowList",
+    "WorkflowWriteQuery",
+]
+
+ExecutionStatusName = Literal["pending", "running", "paused", "completed", "failed", "canceled"]
+TaskStatusName = Literal[
+    "pending", "running", "retrying", "completed", "failed", "skipped", "canceled"
+]
+assert set(get_args(ExecutionStatusName)) == {str(s) for s in ExecutionStatus}
+assert set(get_args(TaskStatusName)) == {str(s) for s in TaskStatus}
+
+WORKFLOW_DOCUMENT_MARK = "x-workflow-document"
+"""Stands for the workflow file's schema, which `openapi.py` puts in its place."""
+
+MAX_INT = 2**53 - 1
+"""Largest number a query accepts: exact in every JSON reader (JavaScript's safe integers)."""
+
+Time = str | None
+"""ISO 8601 UTC with milliseconds, e.g. `2026-11-26T13:05:01.123Z`."""
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# ---- errors and service ------------------------------------------------------------------
+
+
+class ProblemDetail(BaseModel):
+    """One problem of an invalid workflow or input, located as precisely as known."""
+
+    message: str
+    field: str | None = None
+    line: int | None = None
+    task: str | None = None
+    file: str | None = None
+
+
+class PydanticDetail(BaseModel):
+    """One problem of a malformed request body or query string."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer, whatever its status."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: int
+    code: Literal[
+        "bad_request",
+        "invalid_json",
+        "validation_error",
+        "unauthorized",
+        "forbidden_host",
+        "not_found",
+        "method_not_allowed",
+        "conflict",
+        "payload_too_large",
+        "unsupported_media_type",
+        "internal_error",
+        "unavailable",
+    ]
+    message: str
+    details: list[ProblemDetail | PydanticDetail] | None = None
+
+
+class Health(_Answer):
+    status: Literal["ok"]
+    version: str
+
+
+class Ready(_Answer):
+    ready: bool
+    running_executions: int = Field(ge=0)
+
+
+class EndpointInfo(BaseModel):
+    method: str
+    path: str
+
+
+class Discovery(_Answer):
+    name: Literal["harmonia"]
+    version: str
+    port: int
+    endpoints: list[EndpointInfo]
+    capabilities: list[str]
+    event_types: list[str]
+
+
+# ---- paging ------------------------------------------------------------------------------
+
+
+class PageQuery(_Request):
+    limit: int = Field(default=50, ge=1, le=1000, description="Items per page.")
+    offset: int = Field(default=0, ge=0, le=MAX_INT, description="Items to skip.")
+
+
+# ---- workflows and templates -------------------------------------------------------------
+
+
+class WorkflowWriteQuery(_Request):
+    template: bool | None = Field(
+        default=None,
+        description="Store the workflow as a template (POST default false; PUT keeps the flag).",
+    )
+
+
+class WorkflowInfo(_Answer):
+    id: str
+    name: str
+    version: str
+    description: str | None
+    task_count: int = Field(ge=0)
+    template: bool
+    created_at: Time
+    updated_at: Time
+
+
+class WorkflowDetail(WorkflowInfo):
+    document: dict[str, Any] = Field(description="The workflow document as stored.")
+
+
+class WorkflowList(_Answer):
+    items: list[WorkflowInfo]
+    total: int = Field(ge=0)
+    limit: int
+    offset: int
+
+
+class TemplateInstantiate(_Request):
+    name: str | None = Field(
+        default=None, min_length=1, description="Name of the new workflow (default: the same)."
+    )
+    input: dict[str, Any] = Field(
+        default_factory=dict,
+        description="New defaults of the template's declared inputs, by name.",
+    )
+
+
+# ---- executions --------------------------------------------------------------------------
+
+
+class ExecutionCreate(_Request):
+    """Start an execution of a stored workflow (`workflow_id`) or of an inline document."""
+
+    workflow_id: str | None = Field(default=None, min_length=1)
+    workflow: Annotated[
+        dict[str, Any] | None,
+        WithJsonSchema(
+            {
+                "anyOf": [{WORKFLOW_DOCUMENT_MARK: True}, {"type": "null"}],
+                "description": "A workflow document, as in a workflow file.",
+            }
+        ),
+    ] = None
+    input: dict[str, Any] = Field(default_factory=dict, description="The execution's input.")
+
+    @model_validator(mode="after")
+    def _exactly_one_workflow(self) -> ExecutionCreate:
+        if (self.workflow_id is None) == (self.workflow is None):
+            raise ValueError("give exactly one of 'workflow_id' and 'workflow'")
+        return self
+
+
+class ExecutionListQuery(PageQuery):
+    status: ExecutionStatusName | None = Field(default=None, description="Only this status.")
+
+
+class ExecutionSummary(_Answer):
+    id: str
+    workflow: str
+    status: ExecutionStatusName
+    created_at: Time
+    started_at: Time
+    finished_at: Time
+    task_count: int = Field(ge=0)
+    done_count: int = Field(ge=0)
+    failed_count: int = Field(ge=0)
+    interrupted: bool = Field(
+        description="Was running when its process died and nobody resumed it yet."
+    )
+    restored_from: str | None
+    last_seq: int = Field(ge=0, description="Seq of the last event recorded.")
+
+
+class ExecutionList(_Answer):
+    items: list[ExecutionSummary]
+    total: int = Field(ge=0)
+    limit: int
+    offset: int
+
+
+class TaskAttempt(_Answer):
+    attempt: int | None = None
+    status: str | None = None
+    started_at: Time = None
+    finished_at: Time = None
+
+
+class TaskInfo(_Answer):
+    status: TaskStatusName
+    attempts: int = Field(ge=0)
+    output: Any = None
+    error: dict[str, Any] | None
+    started_at: Time
+    finished_at: Time
+    duration: float | None
+    history: list[TaskAttempt]
+
+
+class Execution(_Answer):
+    """An execution as `harmonia run --json` prints it."""
+
+    id: str
+    workflow: str
+    workflow_version: str | None
+    status: ExecutionStatusName
+    input: dict[str, Any]
+    created_at: Time
+    started_at: Time
+    finished_at: Time
+    duration: float | None
+    error: str | None
+    restored_from: str | None
+    last_seq: int = Field(ge=0)
+    counts: dict[str, int]
+    tasks: dict[str, TaskInfo]
+
+
+class OperatorAction(_Request):
+    """Cancel, pause and resume take no parameters: no body, or `{}`."""
+
+
+class RetryResult(_Answer):
+    execution_id: str
+    task_id: str
+    reset: list[str] = Field(description="The tasks that run again.")
+
+
+# ---- events ------------------------------------------------------------------------------
+
+
+class EventsQuery(_Request):
+    after: int = Field(default=0, ge=0, le=MAX_INT, description="Only events with a greater seq.")
+    limit: int = Field(default=1000, ge=1, le=10000, description="Events per page.")
+
+
+class Event(_Answer):
+    seq: int = Field(ge=1)
+    type: str
+    execution_id: str
+    task_id: str | None
+    timestamp: str
+    data: dict[str, Any]
+
+
+class EventPage(_Answer):
+    items: list[Event]
+    next_after: int = Field(ge=0, description="Pass as `after` for the next page.")
+
+
+class StreamQuery(_Request):
+    after: int | None = Field(
+        default=None, ge=0, le=MAX_INT, description="Replay events after this seq."
+    )
+    follow: bool = Field(default=False, description="Keep streaming after the terminal event.")
+
+
+# ---- checkpoints -------------------------------------------------------------------------
+
+
+class CheckpointCreate(_Request):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class CheckpointQuery(_Request):
+    execution_id: str | None = Field(
+        default=None, min_length=1, description="Only this execution's."
+    )
+
+
+class Checkpoint(_Answer):
+    id: str
+    execution_id: str
+    name: str
+    kind: str
+    created_at: Time
+    seq: int = Field(ge=0)
+
+
+class CheckpointList(_Answer):
+    items: list[Checkpoint]
+
+
+# ---- components --------------------------------------------------------------------------
+
+
+class ActionInfo(_Answer):
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+
+
+class ActionList(_Answer):
+    items: list[ActionInfo]
+
+
+class ComponentInfo(_Answer):
+    name: str
+    description: str
+    actions: list[ActionInfo]
+
+
+class ComponentList(_Answer):
+    items: list[ComponentInfo]

@@ -1,0 +1,257 @@
+"""Tools for the daemon tests: a real `harmoniad` subprocess, its clients, and workflows.
+
+`Harmoniad(data_dir).start()` runs `harmoniad --port 0 --data-dir DIR`, waits for the
+`harmoniad listening on URL` line on its stdout (a blocking read, no polling sleeps) and knows
+the URL and the token. `kill()` is `kill -9`, `terminate()` a SIGTERM that returns the exit
+code. Everything the daemon logs is kept (a reader thread drains the pipes, so a chatty daemon
+never blocks) and shown when it fails to start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from httpx_sse import ServerSentEvent, connect_sse
+
+__all__ = [
+    "Harmoniad",
+    "chain_workflow",
+    "echo_workflow",
+    "read_sse",
+    "sleep_workflow",
+]
+
+LISTENING = re.compile(r"harmoniad listening on (http://\S+)")
+START_TIMEOUT = 30.0
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("harmoniad")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "harmoniad"]
+
+
+class Harmoniad:
+    """One daemon subprocess on a data folder; `start()` again restarts it on the same folder."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        token: str | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.args = args
+        self.env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
+        self.env.pop("HARMONIA_TOKEN", None)
+        if token is not None:
+            self.env["HARMONIA_TOKEN"] = token
+        self._token = token
+        self.url = ""
+        self.process: subprocess.Popen[str] | None = None
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._output = threading.Condition()
+
+    # ---- lifecycle -----------------------------------------------------------------------
+    def start(self, timeout: float = START_TIMEOUT) -> Harmoniad:
+        lines: queue.Queue[str | None] = queue.Queue()
+        self.process = subprocess.Popen(
+            [*_command(), "--port", "0", "--data-dir", str(self.data_dir), *self.args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env,
+        )
+        threading.Thread(
+            target=self._drain, args=(self.process.stdout, self.stdout, lines), daemon=True
+        ).start()
+        threading.Thread(
+            target=self._drain, args=(self.process.stderr, self.stderr, None), daemon=True
+        ).start()
+        while True:
+            try:
+                line = lines.get(timeout=timeout)
+            except queue.Empty:
+                self.kill()
+                raise RuntimeError("harmoniad did not start in time:\n" + self.log) from None
+            if line is None:
+                self.process.wait(timeout=10)
+                raise RuntimeError(
+                    f"harmoniad exited with {self.process.returncode} before listening:\n"
+                    + self.log
+                )
+            found = LISTENING.search(line)
+            if found:
+                self.url = found.group(1)
+                return self
+
+    def _drain(self, stream: Any, into: list[str], lines: queue.Queue[str | None] | None) -> None:
+        for line in stream:
+            with self._output:
+                into.append(line)
+                self._output.notify_all()
+            if lines is not None:
+                lines.put(line)
+        if lines is not None:
+            lines.put(None)
+
+    def wait_for_log(self, text: str, timeout: float = 10) -> str:
+        """Block until the daemon has written a line containing `text`; return that line."""
+
+        def found() -> str | None:
+            return next((line for line in self.stdout + self.stderr if text in line), None)
+
+        with self._output:
+            if not self._output.wait_for(lambda: found() is not None, timeout=timeout):
+                raise AssertionError(f"the daemon never logged {text!r}:\n{self.log}")
+            line = found()
+            assert line is not None
+            return line
+
+    @property
+    def log(self) -> str:
+        return "".join(self.stdout) + "".join(self.stderr)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def kill(self) -> None:
+        """kill -9: the daemon finishes nothing."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def terminate(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Send a stop signal and wait for the exit code."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def __enter__(self) -> Harmoniad:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.terminate()
+
+    # ---- clients -------------------------------------------------------------------------
+    @property
+    def token(self) -> str:
+        if self._token is not None:
+            return self._token
+        return (self.data_dir / "token").read_text(encoding="utf-8").strip()
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def client(self, *, token: bool = True, timeout: float = 30) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers=self.auth if token else {}, timeout=timeout)
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.url.removeprefix("http")
+
+    def wait_finished(self, execution_id: str) -> dict[str, Any]:
+        """Follow the execution's SSE stream to its end (no polling), then fetch it."""
+        with self.client() as client:
+            read_sse(client, f"/events/executions/{execution_id}")
+            return dict(client.get(f"/api/v1/executions/{execution_id}").json())
+
+
+def read_sse(
+    client: httpx.Client,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    stop_after: int | None = None,
+) -> list[ServerSentEvent]:
+    """Read an SSE stream until the server ends it (or `stop_after` events)."""
+    events: list[ServerSentEvent] = []
+    with connect_sse(client, "GET", path, headers=headers or {}) as source:
+        source.response.raise_for_status()
+        for sse in source.iter_sse():
+            events.append(sse)
+            if stop_after is not None and len(events) >= stop_after:
+                break
+    return events
+
+
+@contextmanager
+def sse_stream(
+    client: httpx.Client, path: str, headers: dict[str, str] | None = None
+) -> Iterator[Iterator[ServerSentEvent]]:
+    with connect_sse(client, "GET", path, headers=headers or {}) as source:
+        source.response.raise_for_status()
+        yield source.iter_sse()
+
+
+# ---- workflows ----------------------------------------------------------------------------
+
+
+def echo_workflow(name: str = "echo-pair") -> dict[str, Any]:
+    return {
+        "name": name,
+        "input": {"who": {"type": "string", "default": "world"}},
+        "tasks": {
+            "hello": {"component": "core", "action": "echo", "input": {"msg": "hi ${input.who}"}},
+            "bye": {
+                "component": "core",
+                "action": "echo",
+                "depends_on": ["hello"],
+                "input": {"prev": "${tasks.hello.output.msg}"},
+            },
+        },
+    }
+
+
+def sleep_workflow(seconds: float, name: str = "sleeper") -> dict[str, Any]:
+    return {
+        "name": name,
+        "tasks": {"nap": {"component": "core", "action": "sleep", "input": {"seconds": seconds}}},
+    }
+
+
+def chain_workflow(n: int, seconds: float, name: str = "chain") -> dict[str, Any]:
+    return {
+        "name": name,
+        "max_concurrency": 1,
+        "tasks": {
+            f"s{i}": {
+                "component": "core",
+                "action": "sleep",
+                "depends_on": [f"s{i - 1}"] if i else [],
+                "input": {"seconds": seconds},
+            }
+            for i in range(n)
+        },
+    }
+
+
+def event_seqs(events: list[ServerSentEvent]) -> list[int]:
+    return [json.loads(e.data)["seq"] for e in events]
