@@ -11,14 +11,22 @@ once, in `seq` order per execution.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
+from typing import Protocol
 
 import anyio
 
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
 
-Replay = Callable[[str, int], Awaitable[list[Event]]]
-"""Read an execution's journal after a seq (runs the file read in a worker thread)."""
+
+class Replay(Protocol):
+    """Read an execution's journal after a seq, at most `limit` events (all with None); runs
+    the file read in a worker thread."""
+
+    async def __call__(
+        self, execution_id: str, after_seq: int, limit: int | None = None
+    ) -> list[Event]: ...
+
 
 DEFAULT_BUFFER = 10_000
 
@@ -47,6 +55,7 @@ class Subscription:
         self._closed = False
         self._close_after_replay = False
         self._pending: deque[Event] = deque()
+        self._ready: deque[Event] = deque()
         self.lag_count = 0
         """How many times this subscriber fell behind and caught up from the journal."""
 
@@ -81,24 +90,43 @@ class Subscription:
         return self
 
     async def __anext__(self) -> Event:
+        if not self._ready:
+            self._ready.extend(await self.next_batch())
+            if not self._ready:
+                raise StopAsyncIteration
+        return self._ready.popleft()
+
+    async def next_batch(self, limit: int = 1000) -> list[Event]:
+        """Wait for at least one event, then take everything ready (at most `limit`), in seq
+        order; `[]` means the subscription has ended. Same guarantees as iterating one by one:
+        every event exactly once, catching up from the journal after an overflow."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        batch: list[Event] = []
+        while self._ready and len(batch) < limit:
+            batch.append(self._ready.popleft())  # left over by `__anext__`: already delivered
         while True:
-            if self._needs_replay:
-                self._needs_replay = False
-                await self._catch_up()
-                if self._close_after_replay:
-                    self.close()
-            while self._pending:
+            while self._pending and len(batch) < limit:
                 event = self._pending.popleft()
                 if self._accept(event):
-                    return self._deliver(event)
-            while self._buffer and not self._needs_replay:
+                    batch.append(self._deliver(event))
+            if self._pending or len(batch) >= limit:
+                return batch
+            if self._needs_replay:
+                # the journal first (a page at a time): the buffer holds only later events
+                if batch:
+                    return batch
+                self._needs_replay = False
+                await self._catch_up()
+                if self._close_after_replay and not self._needs_replay:
+                    self.close()
+                continue
+            while self._buffer and len(batch) < limit:
                 event = self._buffer.popleft()
                 if self._accept(event):
-                    return self._deliver(event)
-            if self._needs_replay:
-                continue
-            if self._closed:
-                raise StopAsyncIteration
+                    batch.append(self._deliver(event))
+            if batch or self._closed:
+                return batch
             self._wakeup = anyio.Event()
             if not self._buffer and not self._closed and not self._needs_replay:
                 await self._wakeup.wait()
@@ -117,12 +145,19 @@ class Subscription:
         return event
 
     async def _catch_up(self) -> None:
+        """Queue the next page of missed events (at most `maxsize`); with more in the journal,
+        catch up again once they are delivered."""
         # every execution this subscription was offered an event of is in `_seen` (see `_offer`)
         ids = [self.execution_id] if self.execution_id is not None else list(self._seen)
-        replayed: list[Event] = []
+        room = self._maxsize
         for execution_id in ids:
-            replayed.extend(await self._bus.replay(execution_id, self._seen.get(execution_id, 0)))
-        self._pending.extend(replayed)
+            page = await self._bus.replay(execution_id, self._seen.get(execution_id, 0), room)
+            page = page[:room]
+            self._pending.extend(page)
+            room -= len(page)
+            if room <= 0:
+                self._needs_replay = True  # perhaps more after this page
+                return
 
 
 class EventBus:

@@ -241,7 +241,7 @@ async def test_bus_overflow_replays_only_what_was_missed() -> None:
     history = make_events("x", 20)
     published: list[Event] = []
 
-    async def replay(execution_id: str, after_seq: int) -> list[Event]:
+    async def replay(execution_id: str, after_seq: int, limit: int | None = None) -> list[Event]:
         return [e for e in published if e.execution_id == execution_id and e.seq > after_seq]
 
     bus = EventBus(replay)
@@ -263,7 +263,7 @@ async def test_bus_overflow_replays_only_what_was_missed() -> None:
 async def test_bus_live_subscription_does_not_replay_what_came_before_it() -> None:
     published: list[Event] = []
 
-    async def replay(execution_id: str, after_seq: int) -> list[Event]:
+    async def replay(execution_id: str, after_seq: int, limit: int | None = None) -> list[Event]:
         return [e for e in published if e.seq > after_seq]
 
     bus = EventBus(replay)
@@ -282,7 +282,7 @@ async def test_bus_live_subscription_does_not_replay_what_came_before_it() -> No
 
 
 async def test_bus_filters_by_execution() -> None:
-    async def replay(execution_id: str, after_seq: int) -> list[Event]:
+    async def replay(execution_id: str, after_seq: int, limit: int | None = None) -> list[Event]:
         return []
 
     bus = EventBus(replay)
@@ -301,3 +301,118 @@ async def test_bus_filters_by_execution() -> None:
     ]
     assert bus.published_seq("y") == 2
     assert bus.published_seq("z") is None
+
+
+# ---- next_batch ------------------------------------------------------------------------
+
+
+def recording_replay(published: list[Event], calls: list[tuple[int, int | None]]) -> Any:
+    async def replay(execution_id: str, after_seq: int, limit: int | None = None) -> list[Event]:
+        calls.append((after_seq, limit))
+        found = [e for e in published if e.execution_id == execution_id and e.seq > after_seq]
+        return found if limit is None else found[:limit]
+
+    return replay
+
+
+async def drain(subscription: Any, limit: int = 1000) -> list[list[Event]]:
+    batches = []
+    while batch := await subscription.next_batch(limit):
+        batches.append(batch)
+    return batches
+
+
+async def test_next_batch_takes_everything_buffered_up_to_the_limit() -> None:
+    bus = EventBus(recording_replay([], []))
+    subscription = bus.subscribe("x")
+    for e in make_events("x", 5):
+        bus.publish(e)
+    assert [e.seq for e in await subscription.next_batch()] == [1, 2, 3, 4, 5]
+    for e in make_events("x", 10)[5:]:
+        bus.publish(e)
+    assert [e.seq for e in await subscription.next_batch(2)] == [6, 7]
+    # one by one and in batches mix, each event once
+    assert (await subscription.__anext__()).seq == 8
+    subscription.close()
+    assert [[e.seq for e in b] for b in await drain(subscription, 1)] == [[9], [10]]
+
+
+async def test_next_batch_waits_for_an_event_and_ends_on_close() -> None:
+    bus = EventBus(recording_replay([], []))
+    subscription = bus.subscribe("x")
+    got: list[list[Event]] = []
+
+    async def consume() -> None:
+        got.append(await subscription.next_batch())
+        got.append(await subscription.next_batch())
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(consume)
+        await anyio.wait_all_tasks_blocked()
+        assert got == []
+        bus.publish(make_events("x", 1)[0])
+        await anyio.wait_all_tasks_blocked()
+        assert [e.seq for e in got[0]] == [1]
+        subscription.close()
+    assert got[1] == []
+    assert await subscription.next_batch() == []
+    assert bus.subscriber_count() == 0
+
+
+async def test_next_batch_exactly_once_across_an_overflow_and_catch_up() -> None:
+    published: list[Event] = []
+    bus = EventBus(recording_replay(published, []))
+    subscription = bus.subscribe("x", maxsize=3)
+    events = make_events("x", 50)
+    for e in events[:2]:
+        published.append(e)
+        bus.publish(e)
+    first = await subscription.next_batch()
+    for e in events[2:30]:
+        published.append(e)
+        bus.publish(e)
+    middle = await subscription.next_batch()
+    for e in events[30:]:
+        published.append(e)
+        bus.publish(e)
+    subscription.close()
+    batches = [first, middle, *await drain(subscription)]
+    assert [e.seq for b in batches for e in b] == list(range(1, 51))
+    assert all(len(b) <= 1000 for b in batches)
+    assert subscription.lag_count >= 2
+
+
+async def test_catch_up_reads_the_journal_a_page_at_a_time() -> None:
+    published = make_events("x", 20)
+    calls: list[tuple[int, int | None]] = []
+    bus = EventBus(recording_replay(published, calls))
+    subscription = bus.subscribe("x", after_seq=3, maxsize=4)
+    batches = [await subscription.next_batch() for _ in range(5)]
+    assert [e.seq for b in batches for e in b] == list(range(4, 21))
+    assert all(len(b) <= 4 for b in batches)
+    assert calls[:5] == [(3, 4), (7, 4), (11, 4), (15, 4), (19, 4)]
+    # then live, with no gap and no repeat
+    live = Event(21, "task_started", "x", "t", 21.0, {})
+    published.append(live)
+    bus.publish(live)
+    assert [e.seq for e in await subscription.next_batch()] == [21]
+    subscription.close()
+    assert await subscription.next_batch() == []
+
+
+async def test_paged_catch_up_then_end_after_replay() -> None:
+    published = make_events("x", 10)
+    bus = EventBus(recording_replay(published, []))
+    subscription = bus.subscribe("x", after_seq=0, maxsize=3)
+    subscription.end_after_replay()
+    batches = await drain(subscription)
+    assert [e.seq for b in batches for e in b] == list(range(1, 11))
+    assert bus.subscriber_count() == 0
+
+
+def test_read_events_stops_after_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"".join(e.to_journal_line() for e in make_events("x", 10)))
+    assert [e.seq for e in journal.read_events(path, 2, limit=3)] == [3, 4, 5]
+    assert [e.seq for e in journal.read_events(path, 8, limit=5)] == [9, 10]
+    assert len(journal.read_events(path)) == 10

@@ -186,6 +186,9 @@ class Daemon:
                     lifespan="off",
                     timeout_graceful_shutdown=max(1, int(config.shutdown_timeout)),
                     server_header=False,
+                    # events are small JSON frames: compressing each one costs the daemon more
+                    # CPU than it saves on the wire, times every WebSocket client
+                    ws_per_message_deflate=False,
                 )
             )
             self._server = server

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 
@@ -42,8 +41,10 @@ PING_SECONDS = 15
 SUBSCRIBER_BUFFER = 10_000
 """Events a subscriber may be behind before it is dropped to a catch-up from the journal: what
 a stalled client can keep alive in the daemon (the events are shared with other subscribers)."""
-RELAY_BUFFER = 1_000
-"""Events an SSE response holds between its subscription and its socket (and sends at once)."""
+BATCH = 1_000
+"""The most events a stream takes from its subscription (and an SSE response writes) at once."""
+CHUNK_CACHE = 32
+"""Recent SSE chunks (batches of one execution) kept to be shared by the clients streaming it."""
 
 WS_NORMAL = 1000
 WS_GOING_AWAY = 1001
@@ -56,8 +57,9 @@ WS_NOT_FOUND = 4404
 
 async def execution_events(
     state: DaemonState, execution_id: str, after: int, *, follow: bool
-) -> AsyncGenerator[Event, None]:
-    """One execution's events after `after`: history first, then live; see the module doc."""
+) -> AsyncGenerator[list[Event], None]:
+    """One execution's events after `after`, in batches (whatever is ready at once): history
+    first, then live; see the module doc."""
     engine = state.engine
     if not follow and not engine.is_live(execution_id):
         history = await engine.bus.replay(execution_id, after)
@@ -68,8 +70,8 @@ async def execution_events(
             finished = row["status"] in EXECUTION_FINISHED
         if finished and not engine.is_live(execution_id):
             # at rest and finished: the journal holds all there will be
-            for event in history:
-                yield event
+            for start in range(0, len(history), BATCH):
+                yield history[start : start + BATCH]
             return
     if not follow and engine.is_live(execution_id):
         live = await engine.get(execution_id)
@@ -79,14 +81,15 @@ async def execution_events(
         return
     subscription = engine.subscribe(execution_id, after_seq=after, maxsize=SUBSCRIBER_BUFFER)
     try:
-        async for event in subscription:
-            yield event
-            if (
-                not follow
-                and event.type in TERMINAL_WORKFLOW_EVENTS
-                and not await _has_more(state, execution_id, event.seq)
-            ):
-                return
+        while batch := await subscription.next_batch(BATCH):
+            if not follow:
+                for i, event in enumerate(batch):
+                    if event.type in TERMINAL_WORKFLOW_EVENTS and not await _has_more(
+                        state, execution_id, event.seq
+                    ):
+                        yield batch[: i + 1]
+                        return
+            yield batch
     finally:
         subscription.close()
         _log_lag(subscription, execution_id)
@@ -115,8 +118,9 @@ async def _has_more(state: DaemonState, execution_id: str, seq: int) -> bool:
 
 async def all_events(
     state: DaemonState, resume_from: tuple[str, int] | None
-) -> AsyncGenerator[Event, None]:
-    """Every execution's events, live; first the rest of one execution if resuming."""
+) -> AsyncGenerator[list[Event], None]:
+    """Every execution's events, live, in batches; first the rest of one execution if
+    resuming."""
     if state.stopping.is_set():
         return
     engine = state.engine
@@ -126,13 +130,17 @@ async def all_events(
         replayed_id, replayed_to = None, 0
         if resume_from is not None:
             replayed_id, replayed_to = resume_from
-            for event in await engine.bus.replay(replayed_id, replayed_to):
-                replayed_to = event.seq
-                yield event
-        async for event in subscription:
-            if event.execution_id == replayed_id and event.seq <= replayed_to:
-                continue
-            yield event
+            history = await engine.bus.replay(replayed_id, replayed_to)
+            if history:
+                replayed_to = history[-1].seq
+            for start in range(0, len(history), BATCH):
+                yield history[start : start + BATCH]
+        while batch := await subscription.next_batch(BATCH):
+            if replayed_id is not None:
+                batch = [e for e in batch if e.execution_id != replayed_id or e.seq > replayed_to]
+                if not batch:
+                    continue
+            yield batch
     finally:
         subscription.close()
         _log_lag(subscription, "all executions")
@@ -141,69 +149,101 @@ async def all_events(
 # ---- SSE -----------------------------------------------------------------------------------
 
 
+class _Forms:
+    """One event's wire forms, each made when first asked for."""
+
+    __slots__ = ("json", "sse", "sse_global", "text")
+
+    def __init__(self, json: bytes) -> None:
+        self.json = json
+        self.text: str | None = None
+        self.sse: bytes | None = None
+        self.sse_global: bytes | None = None
+
+
 class _EncodedEvents:
-    """Each event's JSON, encoded once however many clients stream it (events never change
-    once recorded, so `(execution_id, seq)` names one text for good)."""
+    """Each event's wire forms, encoded once however many clients stream it (events never
+    change once recorded, so `(execution_id, seq)` names one text for good): the JSON, as
+    bytes and as text (a WebSocket frame), and the SSE message with either form of `id:`."""
 
     def __init__(self, size: int = 20_000) -> None:
         self._size = size
-        self._texts: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._forms: dict[tuple[str, int], _Forms] = {}
+        self._chunks: dict[tuple[str, int, int], bytes] = {}
+
+    def _get(self, event: Event) -> _Forms:
+        key = (event.execution_id, event.seq)
+        forms = self._forms.get(key)
+        if forms is None:
+            forms = _Forms(orjson.dumps(event.to_dict()))
+            self._forms[key] = forms
+            if len(self._forms) > self._size:
+                del self._forms[next(iter(self._forms))]  # the oldest (dicts keep order)
+        return forms
 
     def json(self, event: Event) -> bytes:
-        key = (event.execution_id, event.seq)
-        text = self._texts.get(key)
-        if text is None:
-            text = orjson.dumps(event.to_dict())
-            self._texts[key] = text
-            if len(self._texts) > self._size:
-                self._texts.popitem(last=False)
-        return text
+        return self._get(event).json
+
+    def text(self, event: Event) -> str:
+        forms = self._get(event)
+        if forms.text is None:
+            forms.text = forms.json.decode()
+        return forms.text
+
+    def sse(self, event: Event, *, global_ids: bool) -> bytes:
+        """One SSE message: `id:`, `event:`, `data:` and the blank line that ends it."""
+        forms = self._get(event)
+        message = forms.sse_global if global_ids else forms.sse
+        if message is None:
+            event_id = f"{event.execution_id}:{event.seq}" if global_ids else str(event.seq)
+            head = f"id: {event_id}\nevent: {event.type}\ndata: ".encode()
+            message = head + forms.json + b"\n\n"
+            if global_ids:
+                forms.sse_global = message
+            else:
+                forms.sse = message
+        return message
+
+    def sse_batch(self, batch: list[Event], *, global_ids: bool) -> bytes:
+        """A batch's SSE messages in one chunk. The clients of one execution are usually woken
+        by the same publication and so take the same batches: a run of consecutive seqs of one
+        execution names one chunk, made once for all of them."""
+        first, last = batch[0], batch[-1]
+        if global_ids or last.seq - first.seq != len(batch) - 1:
+            return b"".join([self.sse(event, global_ids=global_ids) for event in batch])
+        key = (first.execution_id, first.seq, last.seq)
+        chunk = self._chunks.get(key)
+        if chunk is None:
+            chunk = b"".join([self.sse(event, global_ids=False) for event in batch])
+            self._chunks[key] = chunk
+            if len(self._chunks) > CHUNK_CACHE:
+                del self._chunks[next(iter(self._chunks))]
+        return chunk
 
 
 encoded = _EncodedEvents()
 
 
-def _event_source(events: AsyncGenerator[Event, None], *, global_ids: bool) -> Response:
-    """An SSE response that sends whatever events are ready in one write.
+def _event_source(batches: AsyncGenerator[list[Event], None], *, global_ids: bool) -> Response:
+    """An SSE response that sends each batch of ready events in one write.
 
-    A producer task (sse-starlette's `data_sender_callable`) moves events from the source into
-    a small bounded buffer; the body iterator takes everything buffered at once. With many
-    clients and a fast engine this turns thousands of tiny writes into a few large ones. A
-    client that does not read fills the buffer, the producer then stops taking from its
-    subscription, and the bus drops that subscriber to a catch-up from the journal: memory
-    stays bounded and the engine never waits.
+    The source yields whatever its subscription holds at once, so with many clients and a fast
+    engine each client wakes once per batch and thousands of tiny writes become a few large
+    ones, made of messages encoded once for every client. A client that does not read stops
+    its response, and with it the reading of its subscription; the bus then drops that
+    subscriber to a catch-up from the journal: memory stays bounded and the engine never waits.
     """
-    send, receive = anyio.create_memory_object_stream[Event](max_buffer_size=RELAY_BUFFER)
-
-    async def produce() -> None:
-        async with send, aclosing(events):
-            async for event in events:
-                try:
-                    send.send_nowait(event)
-                except anyio.WouldBlock:
-                    await send.send(event)
-
-    def message(event: Event) -> bytes:
-        event_id = f"{event.execution_id}:{event.seq}" if global_ids else str(event.seq)
-        return f"id: {event_id}\nevent: {event.type}\ndata: ".encode() + encoded.json(event)
 
     async def body() -> AsyncIterator[bytes]:
-        async with receive:
-            async for first in receive:
-                chunk = [message(first)]
-                while len(chunk) < RELAY_BUFFER:
-                    try:
-                        chunk.append(message(receive.receive_nowait()))
-                    except (anyio.WouldBlock, anyio.EndOfStream):
-                        break
-                yield b"\n\n".join(chunk) + b"\n\n"
+        async with aclosing(batches):
+            async for batch in batches:
+                yield encoded.sse_batch(batch, global_ids=global_ids)
 
     return EventSourceResponse(
         body(),
         ping=PING_SECONDS,
         ping_message_factory=_Ping,
         sep="\n",
-        data_sender_callable=produce,
         cleanup_timeout=5,
     )
 
@@ -295,9 +335,12 @@ async def execution_socket(websocket: WebSocket) -> None:
             await websocket.send_text(payload.decode())
 
     async def pump(cancel: anyio.CancelScope) -> None:
-        async with aclosing(execution_events(state, execution_id, after, follow=follow)) as events:
-            async for event in events:
-                await send(encoded.json(event))
+        batches = execution_events(state, execution_id, after, follow=follow)
+        async with aclosing(batches):
+            async for batch in batches:
+                async with send_lock:  # one frame per event, the batch sent as a whole
+                    for event in batch:
+                        await websocket.send_text(encoded.text(event))
         outcome["code"] = WS_GOING_AWAY if state.stopping.is_set() else WS_NORMAL
         cancel.cancel()
 

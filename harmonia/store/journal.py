@@ -22,8 +22,11 @@ class CorruptJournal(Exception):
     """A line in the middle of a journal does not parse: something other than a crash wrote it."""
 
 
-def _scan(data: bytes, path: Path) -> tuple[list[Event], int]:
-    """Parse whole lines; return the events and the byte length of the good prefix."""
+def _scan(
+    data: bytes, path: Path, after_seq: int = 0, limit: int | None = None
+) -> tuple[list[Event], int]:
+    """Parse whole lines; return the events with `seq > after_seq` (stopping after `limit` of
+    them, if given) and the byte length of the good prefix read."""
     events: list[Event] = []
     good_end = 0
     pos = 0
@@ -43,9 +46,12 @@ def _scan(data: bytes, path: Path) -> tuple[list[Event], int]:
                 if _has_valid_line(rest):
                     raise CorruptJournal(f"{path}: unreadable line at byte {pos}") from None
             break
-        events.append(event)
         pos = nl + 1
         good_end = pos
+        if event.seq > after_seq:
+            events.append(event)
+            if limit is not None and len(events) >= limit:
+                break
     return events, good_end
 
 
@@ -61,15 +67,14 @@ def _has_valid_line(rest: bytes) -> bool:
     return False
 
 
-def read_events(path: Path, after_seq: int = 0) -> list[Event]:
-    """Every complete event with `seq > after_seq`, in order; a torn tail is ignored."""
+def read_events(path: Path, after_seq: int = 0, limit: int | None = None) -> list[Event]:
+    """Every complete event with `seq > after_seq`, in order (the first `limit` of them if
+    given); a torn tail is ignored."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return []
-    events, _ = _scan(data, path)
-    if after_seq:
-        return [e for e in events if e.seq > after_seq]
+    events, _ = _scan(data, path, after_seq, limit)
     return events
 
 

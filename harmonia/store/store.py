@@ -196,9 +196,11 @@ class Store:
             apply(state, event)
         return state
 
-    def read_events(self, execution_id: str, after_seq: int = 0) -> list[Event]:
+    def read_events(
+        self, execution_id: str, after_seq: int = 0, limit: int | None = None
+    ) -> list[Event]:
         self.execution_dir(execution_id)
-        return journal.read_events(self.journal_path(execution_id), after_seq)
+        return journal.read_events(self.journal_path(execution_id), after_seq, limit)
 
     # ---- checkpoints -------------------------------------------------------------------
     def add_checkpoint(self, record: dict[str, Any]) -> None:
