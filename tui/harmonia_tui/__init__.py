@@ -1,1 +1,12 @@
-"""harmonia tui: the Textual dashboard for Harmonia."""
+"""`harmonia tui`: the terminal dashboard for Harmonia.
+
+It talks to a daemon only through `harmonia.client`; when no daemon answers it runs one in
+its own process (`embedded`). The modules, from the bottom up:
+
+- `viewstate`: events and documents -> what the screens show (pure; no Textual).
+- `layout`: the layered layout of a task graph (pure; graphlib).
+- `inputs`: the start form's reading and checking of declared inputs (pure).
+- `connection`: the client, event streams that never give up, the link state for the banner.
+- `embedded`: find a running daemon, or start `harmoniad` in a background thread.
+- `widgets/`, `screens/`, `app`: the Textual side. `cli` and `__main__`: the command line.
+"""

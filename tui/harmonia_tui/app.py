@@ -1,0 +1,236 @@
+"""The Textual app: screens, the connection they share, and how actions report back.
+
+Every call to the daemon goes through `HarmoniaApp.api`, which turns an error answer into a
+toast that names the code and every problem, and a missing answer into the connection banner:
+nothing the daemon says is swallowed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Iterable
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import anyio
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.notifications import SeverityLevel
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from harmonia.client import ApiError, ClientError, DaemonUnreachable, ValidationError
+from harmonia_tui.connection import Connection, LinkState
+from harmonia_tui.screens.base import HarmoniaScreen
+from harmonia_tui.screens.execution import ExecutionScreen
+from harmonia_tui.screens.executions import ExecutionsScreen
+from harmonia_tui.screens.help import HelpScreen
+from harmonia_tui.screens.workflows import WorkflowsScreen
+from harmonia_tui.viewstate import Clock, Glyphs, system_clock
+
+__all__ = ["HarmoniaApp"]
+
+T = TypeVar("T")
+
+
+class HarmoniaApp(App[None]):
+    """The dashboard. `connection` is the daemon; `clock` renders every relative time."""
+
+    TITLE = "Harmonia"
+    CSS = """
+    Screen {
+        layout: vertical;
+    }
+    DataTable {
+        height: 1fr;
+    }
+    .-ascii ExecutionScreen #right {
+        border-left: ascii $primary 50%;
+    }
+    """
+
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("e", "executions", "Executions", show=False),
+        Binding("w", "workflows", "Workflows", show=False),
+    ]
+
+    link_state: reactive[LinkState] = reactive(LinkState, init=False)
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        clock: Clock = system_clock,
+        ascii: bool = False,
+        description: str | None = None,
+        run_file: str | Path | None = None,
+        open_execution: str | None = None,
+        coalesce_interval: float = 0.05,
+        watch_health: bool = True,
+        close_client: bool = False,
+    ) -> None:
+        super().__init__()
+        self.connection = connection
+        self.clock = clock
+        self.glyphs = Glyphs(ascii=ascii)
+        self.description = description or f"daemon {connection.url}"
+        self.run_file = Path(run_file) if run_file is not None else None
+        self.open_at_start = open_execution
+        self.coalesce_interval = coalesce_interval
+        self.watch_health = watch_health
+        self.close_client = close_client
+        self.messages: deque[tuple[str, str, str]] = deque(maxlen=200)
+        self._unsubscribe = connection.subscribe(self._on_link)
+        self.set_reactive(HarmoniaApp.link_state, connection.state)
+
+    def get_key_display(self, binding: Binding) -> str:
+        if self.glyphs.ascii:
+            return binding.key_display or binding.key.replace("question_mark", "?").replace(
+                "slash", "/"
+            ).replace("escape", "esc")
+        return super().get_key_display(binding)
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.sub_title = self.description
+        if self.glyphs.ascii:
+            self.add_class("-ascii")
+        if self.watch_health:
+            self.run_worker(self.connection.watch(), name="health", group="health")
+        if self.open_at_start is not None and self.run_file is None:
+            # straight to it: the executions screen is made when first needed (esc)
+            self.open_execution(self.open_at_start)
+            return
+        self.push_screen(ExecutionsScreen())
+        if self.run_file is not None:
+            self.run_worker(self._run_file(self.run_file), name="run-file")
+
+    async def on_unmount(self) -> None:
+        self._unsubscribe()
+        if self.close_client:
+            await self.connection.client.aclose()
+
+    def _on_link(self, state: LinkState) -> None:
+        was_connected = self.link_state.connected
+        self.link_state = state
+        if state.connected and not was_connected:
+            self.notify("Reconnected to the daemon; catching up.", title="Connection", timeout=3)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast; the last ones are also kept in `messages` (for tests and the palette)."""
+        self.messages.append((severity, title, message))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # ---- talking to the daemon --------------------------------------------------------------
+    async def api(self, call: Awaitable[T], *, what: str, file: str | None = None) -> T | None:
+        """Await one API call; on failure say so (toast) and return None."""
+        try:
+            result = await call
+        except ApiError as exc:
+            self.show_api_error(exc, what, file=file)
+            return None
+        except DaemonUnreachable as exc:
+            self.connection.lost(exc.reason or str(exc))
+            self.notify(str(exc), title=f"{what} failed", severity="error", markup=False)
+            return None
+        self.connection.alive()
+        return result
+
+    def show_client_error(self, exc: ClientError, what: str) -> None:
+        """Any client error, from work in the background (`what` names it)."""
+        if isinstance(exc, ApiError):
+            self.show_api_error(exc, what)
+            return
+        if isinstance(exc, DaemonUnreachable):
+            self.connection.lost(exc.reason or str(exc))
+        self.notify(str(exc), title=f"{what} failed", severity="error", timeout=12, markup=False)
+
+    def show_api_error(self, exc: ApiError, what: str, *, file: str | None = None) -> None:
+        problems = exc.problem_lines(file) if isinstance(exc, ValidationError) else exc.problems
+        lines = [exc.message, *problems[:12]]
+        if len(problems) > 12:
+            lines.append(f"... and {len(problems) - 12} more")
+        self.notify(
+            "\n".join(lines),
+            title=f"{what} failed: {exc.status} {exc.code}",
+            severity="error",
+            timeout=12,
+            markup=False,
+        )
+
+    async def _run_file(self, path: Path) -> None:
+        """`--run FILE`: store the workflow, start it and open its execution."""
+        try:
+            text = await anyio.Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            self.notify(
+                f"cannot read {path}: {exc.strerror or exc}",
+                title="--run failed",
+                severity="error",
+                timeout=12,
+                markup=False,
+            )
+            return
+        fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
+        client = self.connection.client
+        info = await self.api(
+            client.create_workflow(text, fmt=fmt), what=f"storing {path}", file=str(path)
+        )
+        if info is None:
+            return
+        execution = await self.api(client.start_execution(info.id), what=f"starting {info.name}")
+        if execution is None:
+            return
+        self.notify(f"{info.name}: execution {execution.id} started", title="Started", markup=False)
+        self.open_execution(execution.id)
+
+    # ---- navigation -------------------------------------------------------------------------
+    def open_execution(self, execution_id: str) -> None:
+        self.push_screen(ExecutionScreen(execution_id))
+
+    def action_executions(self) -> None:
+        """Back to the executions screen, making it if the app opened on an execution."""
+        if not any(isinstance(s, ExecutionsScreen) for s in self.screen_stack):
+            while len(self.screen_stack) > 2:
+                self.pop_screen()
+            self.switch_screen(ExecutionsScreen())
+            return
+        while not isinstance(self.screen, ExecutionsScreen):
+            self.pop_screen()
+
+    def back(self) -> None:
+        """Leave the current screen for the one below it (the executions, at the bottom)."""
+        below = self.screen_stack[-2] if len(self.screen_stack) > 1 else None
+        if below is None or type(below) is Screen:
+            self.switch_screen(ExecutionsScreen())
+        else:
+            self.pop_screen()
+
+    def action_workflows(self, select: str | None = None) -> None:
+        if isinstance(self.screen, WorkflowsScreen):
+            return
+        self.push_screen(WorkflowsScreen(select=select))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    # ---- the command palette (ctrl+p) ----------------------------------------------------------
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        if isinstance(screen, HarmoniaScreen):
+            yield from screen.palette_commands()
+        yield SystemCommand("Executions", "List executions (e)", self.action_executions)
+        yield SystemCommand("Workflows", "Stored workflows; start one (w)", self.action_workflows)
+        yield SystemCommand("Help", "Every key binding (?)", self.action_help)
+        yield from super().get_system_commands(screen)

@@ -1,0 +1,212 @@
+"""The TUI's link to a daemon: the API client, event streams that never give up, and whether
+the daemon answers right now (which the screens show as a banner).
+
+The client's `events()` already reopens a dropped stream with `Last-Event-ID`, so nothing is
+missed; it does not say when it is between connections, so a cheap `/health` probe tells the
+banner. `follow` wraps `events()` so that even a stream that gives up is started again from the
+last event seen: a screen that follows an execution is never left stale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncGenerator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+from harmonia.client import (
+    ApiError,
+    AsyncClient,
+    ClientError,
+    DaemonUnreachable,
+    Event,
+    ProtocolError,
+    Reconnect,
+    WorkflowInfo,
+)
+from harmonia_tui.layout import Dag
+
+__all__ = ["STREAM_RECONNECT", "Connection", "LinkState", "WorkflowShape"]
+
+STREAM_RECONNECT = Reconnect(attempts=1_000_000, initial_delay=0.1, max_delay=1.0, stable_after=5)
+"""A dashboard waits for its daemon as long as it is open, and catches up quickly."""
+
+
+@dataclass(frozen=True)
+class LinkState:
+    connected: bool = True
+    reason: str = ""
+    """Why the daemon is not reachable (empty while it is)."""
+    outages: int = 0
+    """How many times the link was lost so far (a reconnection starts a catch-up)."""
+
+
+@dataclass(frozen=True)
+class WorkflowShape:
+    """An execution's tasks as its workflow declares them: the graph and each task's spec."""
+
+    dag: Dag
+    specs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    source: str = ""
+    """Where the shape came from, or why it is unknown."""
+
+    @property
+    def known(self) -> bool:
+        return self.dag.known
+
+
+class Connection:
+    """One daemon, shared by every screen of the app."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        *,
+        embedded: bool = False,
+        data_dir: str | None = None,
+        health_interval: float = 1.0,
+        retry_interval: float = 0.3,
+        health_timeout: float = 2.0,
+    ) -> None:
+        self.client = client
+        self.url = client.url
+        self.embedded = embedded
+        self.data_dir = data_dir
+        self.health_interval = health_interval
+        self.retry_interval = retry_interval
+        self.health_timeout = health_timeout
+        self.state = LinkState()
+        self._listeners: list[Callable[[LinkState], None]] = []
+        self._shapes: dict[tuple[str, str | None, frozenset[str]], WorkflowShape] = {}
+
+    # ---- link state -----------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[LinkState], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _set(self, state: LinkState) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        for listener in list(self._listeners):
+            listener(state)
+
+    def lost(self, reason: str) -> None:
+        outages = self.state.outages + (1 if self.state.connected else 0)
+        self._set(LinkState(False, reason, outages))
+
+    def alive(self) -> None:
+        if not self.state.connected:
+            self._set(LinkState(True, "", self.state.outages))
+
+    async def watch(self) -> None:
+        """Probe `/health` for as long as the app runs (run it as a worker)."""
+        while True:
+            try:
+                with anyio.fail_after(self.health_timeout):
+                    await self.client.health()
+            except DaemonUnreachable as exc:
+                self.lost(exc.reason or str(exc))
+            except TimeoutError:
+                self.lost(f"no answer within {self.health_timeout:g}s")
+            except ClientError as exc:
+                self.lost(str(exc))
+            else:
+                self.alive()
+            await anyio.sleep(self.health_interval if self.state.connected else self.retry_interval)
+
+    # ---- events -----------------------------------------------------------------------------
+    async def follow(
+        self, execution_id: str | None, *, after: int | str | None = None
+    ) -> AsyncGenerator[Event, None]:
+        """An execution's events after `after` (or every execution's, live), for as long as
+        the caller reads: across dropped connections and daemon restarts, each event once."""
+        cursor: int | str | None = after
+        while True:
+            stream = self.client.events(execution_id, after=cursor, follow=True)
+            try:
+                async for event in stream:
+                    if execution_id is None:
+                        cursor = f"{event.execution_id}:{event.seq}"
+                    else:
+                        cursor = event.seq
+                    yield event
+            except DaemonUnreachable as exc:
+                self.lost(exc.reason or str(exc))
+            except ProtocolError:
+                # not an event stream (a proxy's error page?): try again, but not in a hot loop
+                await anyio.sleep(max(1.0, self.retry_interval))
+            finally:
+                await stream.aclose()
+            await anyio.sleep(self.retry_interval)
+
+    # ---- the graph of an execution ---------------------------------------------------------
+    async def shape_of(
+        self, workflow: str, version: str | None, task_ids: list[str]
+    ) -> WorkflowShape:
+        """The dependencies of an execution's tasks.
+
+        The execution document does not carry its workflow's definition, so this looks for
+        the stored workflow of the same name and version with exactly these tasks. When there
+        is none (an inline or since-changed workflow), the tasks are shown without edges.
+        """
+        key = (workflow, version, frozenset(task_ids))
+        cached = self._shapes.get(key)
+        if cached is not None:
+            return cached
+        shape = await self._find_shape(workflow, version, task_ids)
+        if shape.known:
+            self._shapes[key] = shape
+        return shape
+
+    async def _find_shape(
+        self, workflow: str, version: str | None, task_ids: list[str]
+    ) -> WorkflowShape:
+        wanted = set(task_ids)
+        candidates: list[WorkflowInfo] = []
+        offset = 0
+        while True:
+            page = await self.client.list_workflows(limit=200, offset=offset)
+            candidates.extend(
+                info
+                for info in page.items
+                if info.name == workflow and info.task_count == len(wanted)
+            )
+            if not page.has_more or not page.items:
+                break
+            offset += len(page.items)
+        candidates.sort(key=lambda info: _preference(info, version), reverse=True)
+        for info in candidates:
+            try:
+                stored = await self.client.get_workflow(info.id)
+            except ApiError:
+                continue
+            tasks = stored.document.get("tasks")
+            if not isinstance(tasks, Mapping) or set(tasks) != wanted:
+                continue
+            depends_on = {
+                str(tid): [str(d) for d in (spec or {}).get("depends_on") or []]
+                for tid, spec in tasks.items()
+            }
+            specs = {str(tid): dict(spec or {}) for tid, spec in tasks.items()}
+            return WorkflowShape(
+                Dag.from_depends_on(depends_on, list(tasks)), specs, f"stored workflow {info.id}"
+            )
+        return WorkflowShape(
+            Dag.unknown(task_ids),
+            {},
+            "dependencies unknown: no stored workflow matches this execution",
+        )
+
+
+def _preference(info: WorkflowInfo, version: str | None) -> tuple[bool, float]:
+    """The same version first, then the most recently stored."""
+    when = info.updated_at or info.created_at
+    return (info.version == version, when.timestamp() if when else 0.0)

@@ -1,0 +1,214 @@
+"""The start-workflow form's logic: read typed text fields and check them as the daemon does.
+
+Each declared input (`{type, default, minimum, maximum, min_length, max_length, pattern, enum}`)
+gets a text field. A string input takes the text as it is; every other type is read as JSON.
+The checks and their wording follow the daemon's (`harmonia.model.InputSpec.check`) so the
+form says what the API would say before the request is sent; the daemon still has the last
+word, and its 422 problems are shown on the fields they name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "FormResult",
+    "InputField",
+    "check_value",
+    "declared_inputs",
+    "problems_by_field",
+    "read_form",
+]
+
+_TYPES = ("string", "integer", "number", "boolean", "object", "array")
+
+
+@dataclass(frozen=True)
+class InputField:
+    name: str
+    spec: Mapping[str, Any]
+
+    @property
+    def type(self) -> str:
+        return str(self.spec.get("type", "string"))
+
+    @property
+    def required(self) -> bool:
+        """Required exactly when the spec has no `default` (not even null), as in the daemon."""
+        return "default" not in self.spec
+
+    @property
+    def description(self) -> str:
+        return str(self.spec.get("description") or "")
+
+    def initial_text(self) -> str:
+        """The default, written as the user would type it."""
+        if self.required:
+            return ""
+        return to_text(self.type, self.spec.get("default"))
+
+    def hint(self) -> str:
+        parts = [self.type, "required" if self.required else "optional"]
+        minimum, maximum = self.spec.get("minimum"), self.spec.get("maximum")
+        if minimum is not None:
+            parts.append(f">= {_num(minimum)}")
+        if maximum is not None:
+            parts.append(f"<= {_num(maximum)}")
+        enum = self.spec.get("enum")
+        if enum:
+            parts.append("one of " + ", ".join(to_text("", v) for v in enum))
+        return ", ".join(parts)
+
+
+def declared_inputs(document: Mapping[str, Any]) -> list[InputField]:
+    raw = document.get("input") or {}
+    if not isinstance(raw, Mapping):
+        return []
+    return [
+        InputField(str(name), spec if isinstance(spec, Mapping) else {})
+        for name, spec in raw.items()
+    ]
+
+
+def to_text(type_: str, value: Any) -> str:
+    if type_ == "string" and isinstance(value, str):
+        return value
+    if isinstance(value, str) and type_ == "":
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass
+class FormResult:
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def read_form(fields: list[InputField], texts: Mapping[str, str]) -> FormResult:
+    """The input to send, or the problems of each field. An empty optional field is left
+    out, so the declared default applies."""
+    result = FormResult()
+    for item in fields:
+        text = texts.get(item.name, "")
+        blank = text == "" if item.type == "string" else text.strip() == ""
+        if blank:
+            if item.required:
+                result.problems[item.name] = ["missing required input"]
+            continue
+        try:
+            value = parse_text(item.type, text)
+        except ValueError as exc:
+            result.problems[item.name] = [str(exc)]
+            continue
+        problems = check_value(item.spec, value)
+        if problems:
+            result.problems[item.name] = problems
+        else:
+            result.values[item.name] = value
+    return result
+
+
+def parse_text(type_: str, text: str) -> Any:
+    if type_ == "string":
+        return text
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"expected {type_}, got text {json.dumps(text.strip())}") from None
+
+
+def _type_matches(type_: str, value: Any) -> bool:
+    if type_ == "string":
+        return isinstance(value, str)
+    if type_ == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_ == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if type_ == "boolean":
+        return isinstance(value, bool)
+    if type_ == "object":
+        return isinstance(value, Mapping)
+    if type_ == "array":
+        return isinstance(value, list)
+    return type_ not in _TYPES
+
+
+def describe_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, bool):
+        return "boolean " + ("true" if value else "false")
+    if isinstance(value, int | float):
+        return ("integer " if isinstance(value, int) else "number ") + repr(value)
+    if isinstance(value, str):
+        return "string " + json.dumps(value, ensure_ascii=False)
+    return type(value).__name__
+
+
+def check_value(spec: Mapping[str, Any], value: Any) -> list[str]:
+    """Every reason `value` does not fit the declared input (empty when it fits)."""
+    if value is None and "default" in spec and spec.get("default") is None:
+        return []
+    type_ = str(spec.get("type", "string"))
+    if not _type_matches(type_, value):
+        return [f"expected {type_}, got {describe_value(value)}"]
+    problems: list[str] = []
+    minimum, maximum = spec.get("minimum"), spec.get("maximum")
+    if type_ in ("integer", "number"):
+        if minimum is not None and value < minimum:
+            problems.append(f"{value!r} is less than the minimum {_num(minimum)}")
+        if maximum is not None and value > maximum:
+            problems.append(f"{value!r} is greater than the maximum {_num(maximum)}")
+    min_length, max_length = spec.get("min_length"), spec.get("max_length")
+    if type_ in ("string", "array"):
+        unit = "characters" if type_ == "string" else "items"
+        if min_length is not None and len(value) < min_length:
+            problems.append(f"has {len(value)} {unit}, fewer than min_length {min_length}")
+        if max_length is not None and len(value) > max_length:
+            problems.append(f"has {len(value)} {unit}, more than max_length {max_length}")
+    pattern = spec.get("pattern")
+    if type_ == "string" and pattern is not None and re.search(str(pattern), value) is None:
+        problems.append(f"{value!r} does not match the pattern {pattern!r}")
+    enum = spec.get("enum")
+    if enum is not None and not any(_same(value, allowed) for allowed in enum):
+        problems.append(f"{value!r} is not one of: {', '.join(repr(v) for v in enum)}")
+    return problems
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _num(value: Any) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def problems_by_field(details: Any) -> tuple[dict[str, list[str]], list[str]]:
+    """A 422's `details` split into problems on `input.NAME` fields and the rest."""
+    per_field: dict[str, list[str]] = {}
+    other: list[str] = []
+    for item in details if isinstance(details, list) else []:
+        if not isinstance(item, Mapping):
+            other.append(str(item))
+            continue
+        message = str(item.get("message") or item.get("msg") or item)
+        where = item.get("field")
+        if where is None and isinstance(item.get("loc"), list):
+            where = ".".join(str(p) for p in item["loc"])
+        if isinstance(where, str) and where.startswith("input."):
+            per_field.setdefault(where.removeprefix("input.").split(".")[0], []).append(message)
+        else:
+            other.append(message if not where else f"{where}: {message}")
+    return per_field, other

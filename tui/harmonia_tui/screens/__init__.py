@@ -1,0 +1,1 @@
+"""The screens: executions, one execution, workflows, help, confirmations, the start form."""

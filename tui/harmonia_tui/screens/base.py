@@ -1,0 +1,147 @@
+"""What every full screen shares: the header, the connection banner, the footer, and keys that
+may not apply right now.
+
+A screen says why an action does not apply (`unavailable`); the footer then shows its key
+dimmed (`check_action` answers None), and pressing it anyway shows the reason as a toast
+instead of doing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual import events
+from textual.app import ComposeResult, SystemCommand
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+
+from harmonia.client import ClientError
+from harmonia_tui.connection import LinkState
+from harmonia_tui.widgets.banner import ConnectionBanner
+
+if TYPE_CHECKING:
+    from harmonia_tui.app import HarmoniaApp
+
+__all__ = ["NOT_HERE_EXECUTION", "HarmoniaScreen"]
+
+NOT_HERE_EXECUTION = "applies to an execution: open one first (e lists them, enter opens one)"
+
+
+class HarmoniaScreen(Screen[None]):
+    """Header, banner, body (`compose_body`), footer."""
+
+    DEFAULT_CSS = """
+    HarmoniaScreen #filter {
+        display: none;
+        dock: top;
+        height: 3;
+    }
+    HarmoniaScreen #filter.-active {
+        display: block;
+    }
+    """
+
+    _key_signature: tuple[bool, ...] = ()
+
+    @property
+    def harmonia(self) -> HarmoniaApp:
+        return cast("HarmoniaApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="H")
+        yield ConnectionBanner(self.harmonia.connection.url, self.harmonia.glyphs.ascii)
+        yield from self.compose_body()
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        banner = self.query_one(ConnectionBanner)
+        banner.show_state(self.harmonia.link_state)
+        self.watch(self.harmonia, "link_state", self._link_changed, init=False)
+
+    def _link_changed(self, state: LinkState) -> None:
+        self.query_one(ConnectionBanner).show_state(state)
+        self.link_changed(state)
+
+    def link_changed(self, state: LinkState) -> None:
+        """The daemon went away or came back (subclasses catch up here)."""
+
+    # ---- keys that may not apply --------------------------------------------------------------
+    def unavailable(self, action: str) -> str | None:
+        """Why `action` does not apply now, or None when it does."""
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if self.unavailable(action) is not None else True
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action does not apply: say why, rather than nothing."""
+        if isinstance(self.focused, Input):
+            return
+        for key in event.aliases:
+            for binding in self._bindings.key_to_bindings.get(key, ()):
+                reason = self.unavailable(binding.action)
+                if reason is not None:
+                    event.stop()
+                    event.prevent_default()
+                    label = binding.description or binding.action
+                    display = self.app.get_key_display(binding)
+                    self.notify(reason, title=f"{display} {label}: not now", severity="warning")
+                    return
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """This screen's actions that apply now, for the command palette."""
+        seen: set[str] = set()
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.action in seen or not binding.show or binding.action == "back":
+                    continue
+                seen.add(binding.action)
+                if self.unavailable(binding.action) is None:
+                    key = self.app.get_key_display(binding)
+                    yield SystemCommand(
+                        binding.description,
+                        f"{binding.tooltip or binding.description} ({key})",
+                        partial(self.run_action, binding.action),
+                    )
+
+    # ---- background work ----------------------------------------------------------------------
+    @property
+    def gone(self) -> bool:
+        """Closed, popped, or the app is quitting: results have nowhere to go."""
+        return self._closing or not self.is_attached or self not in self.app.screen_stack
+
+    def start_task(
+        self, work: Callable[[], Awaitable[None]], *, group: str, exclusive: bool = False
+    ) -> None:
+        """Run `work` as a worker of this screen. A screen that goes away while it awaits the
+        daemon loses its widgets; what the work then finds missing is no error."""
+
+        async def guarded() -> None:
+            try:
+                await work()
+            except NoMatches:
+                if not self.gone:
+                    raise
+            except ClientError as exc:  # shown, never swallowed; the app goes on
+                if not self.gone:
+                    self.harmonia.show_client_error(exc, group)
+
+        # a callable, not a coroutine: a worker cancelled before it starts leaves none unawaited
+        self.run_worker(guarded, group=group, exclusive=exclusive)  # type: ignore[arg-type]
+
+    def refresh_keys(self) -> None:
+        """Re-evaluate which keys apply, after a change that may alter that. The footer is
+        redrawn only when some key's availability actually changed: redrawing it is costly."""
+        actions = sorted(
+            {b.action for bindings in self._bindings.key_to_bindings.values() for b in bindings}
+        )
+        signature = tuple(self.unavailable(action) is None for action in actions)
+        if signature != self._key_signature:
+            self._key_signature = signature
+            self.refresh_bindings()

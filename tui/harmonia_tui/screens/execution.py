@@ -1,0 +1,488 @@
+"""One execution: its task graph, the selected task in detail, and its event log, all live.
+
+Events are queued as they arrive and applied in batches at most `1/coalesce_interval` times a
+second: one batch restyles the graph rows of the tasks it touched, appends to the log, and
+redraws the detail pane only when the selected task changed.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+
+import anyio
+import anyio.lowlevel
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from harmonia.client import Event
+from harmonia_tui.connection import LinkState, WorkflowShape
+from harmonia_tui.layout import Dag, GraphLayout, layered
+from harmonia_tui.screens.base import HarmoniaScreen
+from harmonia_tui.screens.confirm import ConfirmScreen
+from harmonia_tui.screens.executions import RESUMABLE
+from harmonia_tui.viewstate import (
+    Change,
+    Coalescer,
+    ExecutionView,
+    describe_event,
+    format_ago,
+    format_duration,
+    progress_bar,
+)
+from harmonia_tui.widgets.event_log import EventLog
+from harmonia_tui.widgets.graph import (
+    ATTEMPTS_WIDTH,
+    DURATION_WIDTH,
+    STATUS_WIDTH,
+    TaskGraph,
+    graph_columns,
+)
+from harmonia_tui.widgets.task_detail import TaskDetail
+
+__all__ = ["ExecutionScreen"]
+
+DETAIL_INTERVAL = 0.25
+"""Seconds between redraws of the detail pane caused by events (a selection is immediate)."""
+LOG_BACKLOG = 500
+YIELD_EVERY = 64
+"""Events of the history shown in the log when the screen opens."""
+
+
+class ExecutionScreen(HarmoniaScreen):
+    TITLE = "Execution"
+
+    DEFAULT_CSS = """
+    ExecutionScreen #summary {
+        height: 3;
+        padding: 0 1;
+        background: $boost;
+    }
+    ExecutionScreen #panes {
+        height: 1fr;
+    }
+    ExecutionScreen #left {
+        width: 3fr;
+        min-width: 40;
+    }
+    ExecutionScreen #right {
+        width: 2fr;
+        border-left: vkey $primary 50%;
+    }
+    ExecutionScreen #graph-columns {
+        height: 1;
+        color: $text-muted;
+        background: $surface;
+    }
+    ExecutionScreen TaskGraph {
+        height: 1fr;
+    }
+    ExecutionScreen TaskDetail {
+        height: 3fr;
+    }
+    ExecutionScreen #log-title {
+        height: 1;
+        color: $text-muted;
+        background: $boost;
+        padding: 0 1;
+    }
+    ExecutionScreen EventLog {
+        height: 2fr;
+    }
+    """
+
+    BINDINGS = [
+        Binding("r", "retry", "Retry", tooltip="Run the selected failed task and its downstream"),
+        Binding("R", "resume", "Resume", tooltip="Resume a failed, paused or canceled execution"),
+        Binding("p", "pause", "Pause", tooltip="Start nothing new; running tasks finish"),
+        Binding("c", "cancel", "Cancel", tooltip="Cancel the execution"),
+        Binding("s", "start", "Start", tooltip="Start a stored workflow"),
+        Binding("enter", "open", "Open", tooltip="The selected task's detail, full screen"),
+        Binding("slash", "filter", "Filter", tooltip="Filter the event log; jump to a task"),
+        Binding("escape", "back", "Back", tooltip="Back to the executions"),
+    ]
+
+    def __init__(self, execution_id: str) -> None:
+        super().__init__()
+        self.execution_id = execution_id
+        self.view: ExecutionView | None = None
+        self.shape: WorkflowShape | None = None
+        self.layout_: GraphLayout | None = None
+        self.load_error: str | None = None
+        self.coalescer = Coalescer()
+        self.updates = 0
+        self.opened_at = time.perf_counter()
+        self.loaded_at: float | None = None
+        self.filter_text = ""
+        self._detail_at = 0.0
+        self._detail_timer: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        g = self.harmonia.glyphs
+        yield Static(Text(f"opening execution {self.execution_id}", style="dim"), id="summary")
+        yield Input(placeholder="filter the log; a task id selects that task", id="filter")
+        self.graph = TaskGraph(g, self.harmonia.clock, id="graph")
+        self.detail = TaskDetail(g, id="detail")
+        self.log_view = EventLog(g, id="log")
+        with Horizontal(id="panes"):
+            with Vertical(id="left"):
+                yield Static("", id="graph-columns")
+                yield self.graph
+            with Vertical(id="right"):
+                yield self.detail
+                yield Static("events", id="log-title")
+                yield self.log_view
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.coalescer.interval = self.harmonia.coalesce_interval
+        self.graph.focus()
+        self.set_interval(1.0, self._tick)
+        self.start_task(self._load, group="loading", exclusive=True)
+
+    def link_changed(self, state: LinkState) -> None:
+        if state.connected and self.view is None:
+            self.start_task(self._load, group="loading", exclusive=True)
+
+    # ---- loading ------------------------------------------------------------------------------
+    async def _load(self) -> None:
+        app = self.harmonia
+        client = app.connection.client
+        doc = await app.api(
+            client.get_execution(self.execution_id), what=f"opening execution {self.execution_id}"
+        )
+        if doc is None:
+            self.load_error = f"cannot open execution {self.execution_id}"
+            self.query_one("#summary", Static).update(Text(self.load_error, style="red"))
+            return
+        view = ExecutionView.from_execution(doc)
+        try:
+            shape = await app.connection.shape_of(
+                doc.workflow, doc.workflow_version, list(doc.tasks)
+            )
+        except Exception as exc:  # a listing error must not keep the execution from showing
+            shape = WorkflowShape(Dag.unknown(list(doc.tasks)), {}, f"dependencies unknown: {exc}")
+        self.view, self.shape = view, shape
+        self._lay_out()
+        self.title = f"Execution · {view.workflow}"
+        self._show_summary()
+        self._show_detail()
+        self.loaded_at = time.perf_counter()
+        self.call_after_refresh(self.refresh_keys)  # the footer after the graph: first paint
+        after = view.last_seq
+        page = await app.api(
+            client.events_page(
+                self.execution_id, after=max(0, after - LOG_BACKLOG), limit=LOG_BACKLOG
+            ),
+            what="reading the event log",
+        )
+        if page is not None:
+            for event in page.items:
+                self._receive(event)
+            after = max(after, page.next_after)
+        self.start_task(partial(self._follow, after), group="following events", exclusive=True)
+
+    def _lay_out(self) -> None:
+        """Lay the graph out again: only when the structure changed."""
+        view, shape = self.view, self.shape
+        assert view is not None and shape is not None
+        dag = shape.dag
+        missing = [tid for tid in view.tasks if tid not in dag.parents]
+        if missing:
+            dag = Dag.from_depends_on(dict(dag.parents), [*dag.order, *missing], known=dag.known)
+            self.shape = WorkflowShape(dag, shape.specs, shape.source)
+        self.layout_ = layered(dag)
+        self.graph.show(view, self.layout_)
+        self._show_columns()
+
+    async def _follow(self, after: int) -> None:
+        received = 0
+        async for event in self.harmonia.connection.follow(self.execution_id, after=after):
+            self._receive(event)
+            received += 1
+            if received % YIELD_EVERY == 0:
+                # a stream with a backlog is read without ever waiting: let the screen draw
+                await anyio.lowlevel.checkpoint()
+
+    def _receive(self, event: Event) -> None:
+        if self.coalescer.push(event):
+            delay = self.coalescer.delay(time.monotonic())
+            if delay > 0:
+                self.set_timer(delay, self.flush)
+            else:
+                self.call_later(self.flush)
+
+    def flush(self) -> None:
+        """Apply the queued events: restyle what they touched, append them to the log."""
+        events = self.coalescer.take(time.monotonic())
+        view = self.view
+        if not events or view is None or self.gone:
+            return
+        self.updates += 1
+        change: Change = view.apply_all(events)
+        if change.structure:
+            self._lay_out()
+        else:
+            self.graph.restyle(change.tasks)
+        keep = self.log_view.keep
+        origin = view.origin
+        self.log_view.add([describe_event(e, origin) for e in events[-keep:]])
+        if change.execution:
+            self._show_summary()
+        if self.graph.selected in change.tasks:
+            self._request_detail()
+        if change.execution or self.graph.selected in change.tasks:
+            self.refresh_keys()
+
+    def _tick(self) -> None:
+        """Once a second: the clocks of what is running move on."""
+        view = self.view
+        if view is None or self.gone:
+            return
+        active = view.active_tasks()
+        if active:
+            self.graph.restyle(active)
+            if self.graph.selected in active:
+                self._request_detail()
+        if not view.finished:
+            self._show_summary()
+
+    # ---- drawing ------------------------------------------------------------------------------
+    def _show_columns(self) -> None:
+        id_width, _ = graph_columns(self.layout_)
+        text = (
+            "    "
+            + "task".ljust(id_width)
+            + "  "
+            + "status".ljust(STATUS_WIDTH)
+            + " "
+            + "try".rjust(ATTEMPTS_WIDTH)
+            + " "
+            + "time".rjust(DURATION_WIDTH)
+            + "  "
+            + ("parents" if self.shape and self.shape.known else "")
+        )
+        self.query_one("#graph-columns", Static).update(Text(text, no_wrap=True))
+
+    def _show_summary(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        g = self.harmonia.glyphs
+        now = self.harmonia.clock()
+        total = len(view.tasks)
+        text = Text(no_wrap=False)
+        text.append(f"{g.status(view.status)} {view.status}", style=g.style(view.status))
+        text.append("  ")
+        text.append(view.workflow, style="bold")
+        if view.workflow_version:
+            text.append(f" {view.workflow_version}", style="dim")
+        text.append(f"  {view.id}", style="dim")
+        text.append("\n")
+        text.append(progress_bar(view.done, total, 16, g) + " ")
+        text.append(f"{view.done}/{total} done")
+        if view.failed:
+            text.append(f"  {view.failed} failed", style="red")
+        active = len(view.active_tasks())
+        if active:
+            text.append(f"  {active} running", style="yellow")
+        started = format_ago(view.started_at or view.created_at, now)
+        if started:
+            text.append(f"  {g.bullet} started {started}")
+        duration = format_duration(view.duration(now))
+        if duration:
+            text.append(f"  {g.bullet} {duration}")
+        if view.error:
+            text.append(f"\n{view.error}", style="red")
+        if self.shape is not None and not self.shape.known:
+            text.append(f"\n{self.shape.source}", style="dim italic")
+        self.query_one("#summary", Static).update(text, layout=False)
+
+    def _request_detail(self) -> None:
+        """Redraw the detail pane for a change of its task, at most a few times a second (a
+        person reads it; the graph and the log show every change at once)."""
+        if self._detail_timer is not None:
+            return
+        wait = self._detail_at + DETAIL_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self._show_detail()
+        else:
+            self._detail_timer = self.set_timer(wait, self._detail_due)
+
+    def _detail_due(self) -> None:
+        self._detail_timer = None
+        if not self.gone:
+            self._show_detail()
+
+    def _show_detail(self) -> None:
+        self._detail_at = time.monotonic()
+        view = self.view
+        task = view.tasks.get(self.graph.selected or "") if view else None
+        self.detail.show(task, view, self.shape, self.harmonia.clock())
+
+    @on(TaskGraph.Selected)
+    def _selected(self, event: TaskGraph.Selected) -> None:
+        self._show_detail()
+        self.refresh_keys()
+
+    # ---- filter -------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-active")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.log_view.set_filter(self.filter_text)
+        if self.filter_text and self.layout_ is not None:
+            needle = self.filter_text.lower()
+            exact = [t for t in self.layout_.tasks if t.lower() == needle]
+            match = exact or [t for t in self.layout_.tasks if needle in t.lower()]
+            if match:
+                self.graph.select(match[0])
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        if not self.filter_text:
+            self.query_one("#filter").remove_class("-active")
+        self.graph.focus()
+
+    # ---- actions ------------------------------------------------------------------------------
+    def unavailable(self, action: str) -> str | None:
+        if action in ("back", "filter", "start"):
+            return None
+        view = self.view
+        if view is None:
+            return self.load_error or "the execution is still loading"
+        selected = self.graph.selected
+        if action == "open":
+            return None if selected else "select a task first (arrows or hjkl)"
+        if action == "retry":
+            if selected is None or selected not in view.tasks:
+                return "select a failed task first (arrows or hjkl)"
+            task = view.tasks[selected]
+            if task.status != "failed":
+                return f"{selected} is {task.status}; only a failed task can be retried"
+            return None
+        if action == "resume" and view.status not in RESUMABLE:
+            return (
+                f"the execution is {view.status}; "
+                "only a failed, paused or canceled one can be resumed"
+            )
+        if action == "pause" and view.status != "running":
+            return f"the execution is {view.status}; only a running one can be paused"
+        if action == "cancel" and view.finished:
+            return f"the execution has already ended ({view.status})"
+        return None
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-active"):
+            box.value = ""
+            box.remove_class("-active")
+            self.filter_text = ""
+            self.log_view.set_filter("")
+            self.graph.focus()
+            return
+        self.harmonia.back()
+
+    def action_open(self) -> None:
+        self.maximize(self.detail)
+        self.notify("esc returns to the graph", timeout=2)
+
+    def action_start(self) -> None:
+        self.harmonia.action_workflows(select=self.view.workflow if self.view else None)
+
+    def action_retry(self) -> None:
+        view, task_id = self.view, self.graph.selected
+        if view is None or task_id is None:
+            return
+        if self.shape is not None and self.shape.known:
+            again = [task_id, *self.shape.dag.downstream(task_id)]
+            lines = [f"These {len(again)} task(s) will run again:"]
+            lines += [
+                f"  {self.harmonia.glyphs.bullet} {tid} ({view.tasks[tid].status})"
+                for tid in again
+                if tid in view.tasks
+            ]
+        else:
+            lines = [
+                f"{task_id} will run again, with every task downstream of it",
+                "(the dependency graph is not known to the TUI, so they cannot be listed).",
+            ]
+        lines.append("Results of finished tasks upstream are kept.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_task(partial(self._retry, task_id), group="the action")
+
+        self.app.push_screen(
+            ConfirmScreen(f"Retry {task_id}?", lines, yes="Retry", no="Don't"), answered
+        )
+
+    async def _retry(self, task_id: str) -> None:
+        client = self.harmonia.connection.client
+        result = await self.harmonia.api(
+            client.retry_task(self.execution_id, task_id), what=f"retrying {task_id}"
+        )
+        if result is not None:
+            names = ", ".join(result.reset)
+            self.notify(
+                f"Retrying {task_id}: {len(result.reset)} task(s) run again ({names})",
+                title="Retry",
+                markup=False,
+            )
+
+    def action_resume(self) -> None:
+        self.start_task(partial(self._operate, "resume"), group="the action")
+
+    def action_pause(self) -> None:
+        self.start_task(partial(self._operate, "pause"), group="the action")
+
+    def action_cancel(self) -> None:
+        view = self.view
+        if view is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_task(partial(self._operate, "cancel"), group="the action")
+
+        active = view.active_tasks()
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Cancel execution {view.id}?",
+                [
+                    f"workflow {view.workflow}: {view.done}/{len(view.tasks)} tasks done",
+                    f"{len(active)} running task(s) will be cancelled"
+                    + (f": {', '.join(active[:10])}" if active else ""),
+                    "R resumes it later; completed tasks are kept.",
+                ],
+                yes="Cancel execution",
+                no="Keep it",
+            ),
+            answered,
+        )
+
+    async def _operate(self, action: str) -> None:
+        client = self.harmonia.connection.client
+        calls = {"pause": client.pause, "resume": client.resume, "cancel": client.cancel}
+        summary = await self.harmonia.api(
+            calls[action](self.execution_id), what=f"{action} {self.execution_id}"
+        )
+        if summary is None:
+            return
+        messages = {
+            "pause": "Paused: nothing new starts; running tasks finish",
+            "resume": "Resumed: failed and canceled tasks get fresh attempts",
+            "cancel": "Canceled: running tasks were cancelled",
+        }
+        self.notify(
+            f"{messages[action]} (now {summary.status})", title=summary.workflow, markup=False
+        )

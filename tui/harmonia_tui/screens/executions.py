@@ -1,0 +1,349 @@
+"""The executions screen: every execution, newest first, live.
+
+Statuses follow the all-executions event stream as events arrive; counts and new executions
+come from the daemon's summaries, fetched again at most twice a second while events flow.
+While another screen is on top, the stream is closed; coming back fetches the list afresh.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Input, Static
+
+from harmonia.client import Event
+from harmonia_tui.connection import LinkState
+from harmonia_tui.screens.base import HarmoniaScreen
+from harmonia_tui.screens.confirm import ConfirmScreen
+from harmonia_tui.viewstate import (
+    ExecutionRow,
+    format_ago,
+    format_duration,
+    progress_bar,
+)
+
+__all__ = ["RESUMABLE", "ExecutionsScreen"]
+
+LIST_LIMIT = 500
+RESUMABLE = frozenset({"failed", "paused", "canceled"})
+COLUMNS = (
+    ("status", "status"),
+    ("workflow", "workflow"),
+    ("progress", "progress"),
+    ("started", "started"),
+    ("duration", "duration"),
+    ("id", "id"),
+)
+
+
+class ExecutionsScreen(HarmoniaScreen):
+    TITLE = "Executions"
+
+    DEFAULT_CSS = """
+    ExecutionsScreen #empty {
+        padding: 1 2;
+        color: $text-muted;
+        display: none;
+    }
+    ExecutionsScreen #empty.-shown {
+        display: block;
+    }
+    """
+
+    BINDINGS = [
+        # priority: the table's own enter (hidden) would otherwise hide this one in the footer
+        Binding("enter", "open", "Open", tooltip="Open the highlighted execution", priority=True),
+        Binding("slash", "filter", "Filter", tooltip="Filter by workflow, status or id"),
+        Binding("r", "retry", "Retry"),
+        Binding("R", "resume", "Resume", tooltip="Resume a failed, paused or canceled execution"),
+        Binding("p", "pause", "Pause", tooltip="Pause the highlighted execution"),
+        Binding("c", "cancel", "Cancel", tooltip="Cancel the highlighted execution"),
+        Binding("s", "start", "Start", tooltip="Start a stored workflow"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, ExecutionRow] = {}
+        self.order: list[str] = []
+        self.shown: list[str] = []
+        self.total = 0
+        self.filter_text = ""
+        self.loaded = False
+        self._signatures: dict[str, tuple[str, ...]] = {}
+        self._dirty = False
+        self._ticks = 0
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(
+            placeholder="filter by workflow, status or id; enter keeps it, esc clears it",
+            id="filter",
+        )
+        yield Static(
+            "No executions yet. Press s to start a stored workflow, or run "
+            "`harmonia submit FILE` / `harmonia tui --run FILE`.",
+            id="empty",
+        )
+        table: DataTable[Text | str] = DataTable(id="executions", cursor_type="row")
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(DataTable).focus()
+        self.set_interval(0.5, self._tick)
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+        self._start_following()
+
+    def on_screen_suspend(self) -> None:
+        self.workers.cancel_group(self, "following events")
+
+    def link_changed(self, state: LinkState) -> None:
+        if state.connected:
+            self.reload()
+
+    # ---- data -------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.start_task(self._load, group="loading", exclusive=True)
+
+    async def _load(self) -> None:
+        client = self.harmonia.connection.client
+        page = await self.harmonia.api(
+            client.list_executions(limit=LIST_LIMIT), what="listing executions"
+        )
+        if page is None:
+            return
+        self.rows = {s.id: ExecutionRow.from_summary(s) for s in page.items}
+        self.order = [s.id for s in page.items]
+        self.total = page.total or len(page.items)
+        self.loaded = True
+        self.render_rows()
+
+    def _start_following(self) -> None:
+        self.start_task(self._follow, group="following events", exclusive=True)
+
+    async def _follow(self) -> None:
+        async for event in self.harmonia.connection.follow(None):
+            self._receive(event)
+
+    def _receive(self, event: Event) -> None:
+        row = self.rows.get(event.execution_id)
+        if row is not None and row.apply(event):
+            self._update_row(row.id)
+            self.refresh_keys()
+        self._dirty = True
+
+    def _tick(self) -> None:
+        """Twice a second: fetch again if events came; once a second: move the clocks."""
+        if not self.is_current:
+            return
+        self._ticks += 1
+        if self._dirty and self.loaded:
+            self._dirty = False
+            self.reload()
+        elif self._ticks % 2 == 0:
+            self.render_rows()
+
+    # ---- the table ----------------------------------------------------------------------------
+    def _cells(self, row: ExecutionRow) -> list[Text | str]:
+        g = self.harmonia.glyphs
+        now = self.harmonia.clock()
+        status = Text(f"{g.status(row.status)} {row.status}", style=g.style(row.status))
+        if row.interrupted:
+            status.append(" (interrupted)", style="dim")
+        progress = Text(progress_bar(row.done_count, row.task_count, 8, g) + " ")
+        progress.append(f"{row.done_count}/{row.task_count}")
+        if row.failed_count:
+            progress.append(f" {row.failed_count} failed", style="red")
+        started = format_ago(row.started_at or row.created_at, now)
+        return [status, row.workflow, progress, started, format_duration(row.duration(now)), row.id]
+
+    @staticmethod
+    def _signature(cells: list[Text | str]) -> tuple[str, ...]:
+        return tuple(c.plain if isinstance(c, Text) else c for c in cells)
+
+    def render_rows(self) -> None:
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        query = self.filter_text
+        wanted = [i for i in self.order if not query or self.rows[i].matches(query)]
+        self.query_one("#empty").set_class(self.loaded and not self.order, "-shown")
+        if wanted != self.shown:
+            selected = self.highlighted_id()
+            table.clear()
+            self._signatures.clear()
+            for execution_id in wanted:
+                cells = self._cells(self.rows[execution_id])
+                self._signatures[execution_id] = self._signature(cells)
+                table.add_row(*cells, key=execution_id)
+            self.shown = wanted
+            if selected in wanted:
+                table.move_cursor(row=wanted.index(selected), animate=False)
+        else:
+            for execution_id in wanted:
+                self._update_row(execution_id)
+        self.sub_title = self._counts()
+        self.refresh_keys()
+
+    def _counts(self) -> str:
+        shown, total = len(self.shown), self.total
+        text = f"{total} execution" + ("s" if total != 1 else "")
+        if self.filter_text:
+            text = f"{shown} of {text} match “{self.filter_text}”"
+        elif total > len(self.order):
+            text += f" (newest {len(self.order)} shown)"
+        return f"{self.harmonia.description} · {text}"
+
+    def _update_row(self, execution_id: str) -> None:
+        if execution_id not in self._signatures:
+            return
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        cells = self._cells(self.rows[execution_id])
+        signature = self._signature(cells)
+        old = self._signatures[execution_id]
+        if signature == old:
+            return
+        for (_, key), cell, before, after in zip(COLUMNS, cells, old, signature, strict=True):
+            if before != after:
+                table.update_cell(execution_id, key, cell, update_width=True)
+        self._signatures[execution_id] = signature
+
+    def highlighted_id(self) -> str | None:
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
+        except Exception:
+            return None
+        return str(key.value) if key.value is not None else None
+
+    def highlighted(self) -> ExecutionRow | None:
+        execution_id = self.highlighted_id()
+        return self.rows.get(execution_id) if execution_id else None
+
+    @on(DataTable.RowHighlighted)
+    def _highlight_moved(self) -> None:
+        self.refresh_keys()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    # ---- filter -------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-active")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.render_rows()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        if not self.filter_text:
+            self.query_one("#filter").remove_class("-active")
+        self.query_one(DataTable).focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-active"):
+            box.value = ""
+            box.remove_class("-active")
+            self.filter_text = ""
+            self.render_rows()
+            self.query_one(DataTable).focus()
+
+    # ---- actions ------------------------------------------------------------------------------
+    def unavailable(self, action: str) -> str | None:
+        if action == "back":
+            if self.filter_text or self.query_one("#filter").has_class("-active"):
+                return None
+            return "this is the first screen (q quits)"
+        if action == "retry":
+            return "retry runs a failed task again: open its execution (enter) and select the task"
+        if action not in ("open", "pause", "resume", "cancel"):
+            return None
+        row = self.highlighted()
+        if row is None:
+            return (
+                "no execution here yet: s starts a workflow"
+                if not self.rows
+                else "no execution is highlighted"
+            )
+        name = f"{row.workflow} ({row.status})"
+        if action == "pause" and row.status != "running":
+            return f"{name}: only a running execution can be paused"
+        if action == "resume" and row.status not in RESUMABLE:
+            return f"{name}: only a failed, paused or canceled execution can be resumed"
+        if action == "cancel" and row.finished:
+            return f"{name}: it has already ended"
+        return None
+
+    def action_open(self) -> None:
+        if isinstance(self.focused, Input):  # enter in the filter: done filtering
+            self._filter_done()
+            return
+        row = self.highlighted()
+        if row is not None:
+            self.harmonia.open_execution(row.id)
+
+    def action_start(self) -> None:
+        self.harmonia.action_workflows()
+
+    def action_retry(self) -> None:  # always unavailable here; the reason is the toast
+        return None
+
+    def action_pause(self) -> None:
+        row = self.highlighted()
+        if row is not None:
+            self.start_task(partial(self._operate, "pause", row), group="the action")
+
+    def action_resume(self) -> None:
+        row = self.highlighted()
+        if row is not None:
+            self.start_task(partial(self._operate, "resume", row), group="the action")
+
+    def action_cancel(self) -> None:
+        row = self.highlighted()
+        if row is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_task(partial(self._operate, "cancel", row), group="the action")
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Cancel execution {row.id}?",
+                [
+                    f"workflow {row.workflow}, {row.status}, {row.progress()} tasks done",
+                    "Running tasks are cancelled; R resumes the execution later.",
+                ],
+                yes="Cancel execution",
+                no="Keep it",
+            ),
+            answered,
+        )
+
+    async def _operate(self, action: str, row: ExecutionRow) -> None:
+        client = self.harmonia.connection.client
+        calls = {"pause": client.pause, "resume": client.resume, "cancel": client.cancel}
+        summary = await self.harmonia.api(calls[action](row.id), what=f"{action} {row.id}")
+        if summary is None:
+            return
+        done = {"pause": "Paused", "resume": "Resumed", "cancel": "Canceled"}[action]
+        self.notify(f"{done} {summary.workflow} ({summary.id}): now {summary.status}", markup=False)
+        self.rows[row.id] = ExecutionRow.from_summary(summary)
+        self._update_row(row.id)
+        self.reload()

@@ -1,0 +1,182 @@
+"""The start-workflow form: one field per declared input, checked as the API checks them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from harmonia.client import ApiError, DaemonUnreachable, ValidationError, Workflow
+from harmonia_tui.inputs import InputField, declared_inputs, problems_by_field, read_form
+
+if TYPE_CHECKING:
+    from harmonia_tui.app import HarmoniaApp
+
+__all__ = ["StartWorkflowScreen"]
+
+
+class StartWorkflowScreen(ModalScreen[str | None]):
+    """Dismissed with the new execution's id, or None."""
+
+    DEFAULT_CSS = """
+    StartWorkflowScreen {
+        align: center middle;
+    }
+    StartWorkflowScreen > #form {
+        width: 84;
+        max-width: 95%;
+        height: auto;
+        max-height: 95%;
+        border: thick $primary;
+        background: $surface;
+        padding: 1 2;
+    }
+    StartWorkflowScreen #form-title {
+        text-style: bold;
+    }
+    StartWorkflowScreen #fields {
+        height: auto;
+        max-height: 30;
+    }
+    StartWorkflowScreen .hint {
+        color: $text-muted;
+        margin-top: 1;
+    }
+    StartWorkflowScreen .field-error, StartWorkflowScreen #form-error {
+        color: $error;
+        height: auto;
+    }
+    StartWorkflowScreen #buttons {
+        height: auto;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    StartWorkflowScreen Button {
+        margin-left: 2;
+    }
+    """
+
+    BINDINGS = [Binding("escape", "close", "Cancel")]
+
+    def __init__(self, workflow: Workflow) -> None:
+        super().__init__()
+        self.workflow = workflow
+        self.fields: list[InputField] = declared_inputs(workflow.document)
+
+    @property
+    def harmonia(self) -> HarmoniaApp:
+        return cast("HarmoniaApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        wf = self.workflow
+        with Vertical(id="form"):
+            yield Static(
+                f"Start {wf.name}" + (f" {wf.version}" if wf.version else ""),
+                id="form-title",
+                markup=False,
+            )
+            if wf.description:
+                yield Static(wf.description, classes="hint", markup=False)
+            with VerticalScroll(id="fields"):
+                if not self.fields:
+                    yield Static("This workflow declares no inputs.", classes="hint")
+                for index, item in enumerate(self.fields):
+                    hint = f"{item.name}  ({item.hint()})"
+                    if item.description:
+                        hint += f"  {item.description}"
+                    yield Label(hint, classes="hint", markup=False)
+                    yield Input(
+                        value=item.initial_text(),
+                        placeholder="required" if item.required else "empty: the default",
+                        id=f"field-{index}",
+                    )
+                    yield Static("", id=f"error-{index}", classes="field-error", markup=False)
+            yield Static("", id="form-error", markup=False)
+            with Horizontal(id="buttons"):
+                yield Button("Start", id="start", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one("#field-0", Input).focus()
+        else:
+            self.query_one("#start", Button).focus()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; on the last one it starts."""
+        event.stop()
+        index = int((event.input.id or "field-0").removeprefix("field-"))
+        if index + 1 < len(self.fields):
+            self.query_one(f"#field-{index + 1}", Input).focus()
+        else:
+            self.submit()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "start":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def texts(self) -> dict[str, str]:
+        return {
+            item.name: self.query_one(f"#field-{i}", Input).value
+            for i, item in enumerate(self.fields)
+        }
+
+    def show_problems(self, per_field: dict[str, list[str]], other: list[str]) -> None:
+        for index, item in enumerate(self.fields):
+            self.query_one(f"#error-{index}", Static).update(
+                "; ".join(per_field.get(item.name, []))
+            )
+        self.query_one("#form-error", Static).update("\n".join(other))
+
+    def submit(self) -> None:
+        result = read_form(self.fields, self.texts())
+        self.show_problems(result.problems, [])
+        if not result.ok:
+            first = next(i for i, f in enumerate(self.fields) if f.name in result.problems)
+            self.query_one(f"#field-{first}", Input).focus()
+            return
+        self.run_worker(self._start(result.values), group="start", exclusive=True)
+
+    async def _start(self, values: dict[str, object]) -> None:
+        try:
+            await self._send(values)
+        except NoMatches:
+            if self.is_attached and self.app.screen is self:
+                raise  # the form is still there: a real bug
+
+    async def _send(self, values: dict[str, object]) -> None:
+        app = self.harmonia
+        try:
+            execution = await app.connection.client.start_execution(self.workflow.id, input=values)
+        except ValidationError as exc:
+            per_field, other = problems_by_field(exc.details)
+            self.show_problems(per_field, [exc.message, *other] if not per_field else other)
+            app.show_api_error(exc, f"starting {self.workflow.name}")
+            return
+        except ApiError as exc:
+            self.show_problems({}, [f"{exc.status} {exc.code}: {exc.message}"])
+            app.show_api_error(exc, f"starting {self.workflow.name}")
+            return
+        except DaemonUnreachable as exc:
+            app.connection.lost(exc.reason or str(exc))
+            self.show_problems({}, [str(exc)])
+            return
+        app.notify(
+            f"{self.workflow.name}: execution {execution.id} started", title="Started", markup=False
+        )
+        if self.app.screen is self:
+            self.dismiss(execution.id)

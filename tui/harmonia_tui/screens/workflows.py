@@ -1,0 +1,214 @@
+"""The workflows screen: stored definitions; enter or s starts one (asking for its inputs)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Input, Static
+
+from harmonia.client import WorkflowInfo
+from harmonia_tui.screens.base import NOT_HERE_EXECUTION, HarmoniaScreen
+from harmonia_tui.screens.start_form import StartWorkflowScreen
+from harmonia_tui.viewstate import format_ago
+
+__all__ = ["WorkflowsScreen"]
+
+COLUMNS = (
+    ("name", "name"),
+    ("version", "version"),
+    ("tasks", "tasks"),
+    ("description", "description"),
+    ("stored", "stored"),
+    ("id", "id"),
+)
+
+
+class WorkflowsScreen(HarmoniaScreen):
+    TITLE = "Workflows"
+
+    DEFAULT_CSS = """
+    WorkflowsScreen #empty {
+        padding: 1 2;
+        color: $text-muted;
+        display: none;
+    }
+    WorkflowsScreen #empty.-shown {
+        display: block;
+    }
+    """
+
+    BINDINGS = [
+        Binding("enter", "start", "Open", tooltip="Start the highlighted workflow", priority=True),
+        Binding("s", "start", "Start", tooltip="Start the highlighted workflow"),
+        Binding("slash", "filter", "Filter", tooltip="Filter by name or description"),
+        Binding("r", "retry", "Retry"),
+        Binding("R", "resume", "Resume"),
+        Binding("p", "pause", "Pause"),
+        Binding("c", "cancel", "Cancel"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, select: str | None = None) -> None:
+        super().__init__()
+        self.select = select
+        self.items: list[WorkflowInfo] = []
+        self.filter_text = ""
+        self.loaded = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="filter by name or description; esc clears it", id="filter")
+        yield Static(
+            "No stored workflows. Store one with `harmonia submit FILE` or the API "
+            "(POST /api/v1/workflows); `harmonia tui --run FILE` stores and starts one.",
+            id="empty",
+        )
+        table: DataTable[Text | str] = DataTable(id="workflows", cursor_type="row")
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.start_task(self._load, group="loading", exclusive=True)
+
+    async def _load(self) -> None:
+        client = self.harmonia.connection.client
+        items: list[WorkflowInfo] = []
+        offset = 0
+        while True:
+            page = await self.harmonia.api(
+                client.list_workflows(limit=200, offset=offset), what="listing workflows"
+            )
+            if page is None:
+                return
+            items.extend(page.items)
+            if not page.has_more or not page.items:
+                break
+            offset += len(page.items)
+        items.sort(key=lambda w: (w.name.lower(), w.version or ""))
+        self.items = items
+        self.loaded = True
+        self.render_rows()
+
+    def render_rows(self) -> None:
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        now = self.harmonia.clock()
+        keep = self.highlighted_id()
+        table.clear()
+        query = self.filter_text.lower()
+        shown = [
+            w
+            for w in self.items
+            if not query or query in f"{w.name} {w.description or ''} {w.id}".lower()
+        ]
+        for info in shown:
+            table.add_row(
+                Text(info.name, style="bold"),
+                info.version or "",
+                str(info.task_count),
+                info.description or "",
+                format_ago(info.updated_at or info.created_at, now),
+                info.id,
+                key=info.id,
+            )
+        self.query_one("#empty").set_class(self.loaded and not self.items, "-shown")
+        target = keep
+        if self.select is not None:
+            target = next((w.id for w in shown if w.name == self.select), keep)
+            self.select = None
+        ids = [w.id for w in shown]
+        if target in ids:
+            table.move_cursor(row=ids.index(target), animate=False)
+        self.refresh_keys()
+
+    def highlighted_id(self) -> str | None:
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
+        except Exception:
+            return None
+        return str(key.value) if key.value is not None else None
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self) -> None:
+        self.refresh_keys()
+
+    @on(DataTable.RowSelected)
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_start()
+
+    # ---- filter ---------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-active")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.render_rows()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        if not self.filter_text:
+            self.query_one("#filter").remove_class("-active")
+        self.query_one(DataTable).focus()
+
+    # ---- actions --------------------------------------------------------------------------
+    def unavailable(self, action: str) -> str | None:
+        if action in ("retry", "resume", "pause", "cancel"):
+            return NOT_HERE_EXECUTION
+        if action == "start" and self.highlighted_id() is None:
+            return "no stored workflow to start" if not self.items else "no workflow is highlighted"
+        return None
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-active"):
+            box.value = ""
+            box.remove_class("-active")
+            self.filter_text = ""
+            self.render_rows()
+            self.query_one(DataTable).focus()
+            return
+        self.harmonia.back()
+
+    def action_start(self) -> None:
+        if isinstance(self.focused, Input):  # enter in the filter: done filtering
+            self._filter_done()
+            return
+        workflow_id = self.highlighted_id()
+        if workflow_id is not None:
+            self.start_task(
+                partial(self._open_form, workflow_id), group="opening the workflow", exclusive=True
+            )
+
+    async def _open_form(self, workflow_id: str) -> None:
+        workflow = await self.harmonia.api(
+            self.harmonia.connection.client.get_workflow(workflow_id), what="reading the workflow"
+        )
+        if workflow is None:
+            return
+
+        def started(execution_id: str | None) -> None:
+            if execution_id:
+                self.harmonia.open_execution(execution_id)
+
+        self.app.push_screen(StartWorkflowScreen(workflow), started)
+
+    # r, R, p, c are always unavailable here: the reason is the toast
+    def action_retry(self) -> None:
+        return None
+
+    action_resume = action_pause = action_cancel = action_retry

@@ -1,0 +1,217 @@
+"""The selected task in full: status, edges, input as resolved, output, error and its kind,
+and every attempt with its timing and error."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.highlighter import JSONHighlighter
+from rich.text import Text
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from harmonia_tui.connection import WorkflowShape
+from harmonia_tui.viewstate import (
+    ExecutionView,
+    Glyphs,
+    TaskView,
+    format_duration,
+    format_offset,
+    reference_context,
+    resolve_references,
+)
+from harmonia_tui.widgets._lines import set_virtual_height
+
+__all__ = ["TaskDetail", "render_task"]
+
+MAX_JSON_LINES = 40
+_json_highlighter = JSONHighlighter()
+
+
+def _json_block(value: Any) -> Text:
+    try:
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    lines = text.splitlines()
+    if len(lines) > MAX_JSON_LINES:
+        hidden = len(lines) - MAX_JSON_LINES
+        lines = [*lines[:MAX_JSON_LINES], f"... {hidden} more lines"]
+    return _json_highlighter(Text("\n".join(lines)))
+
+
+def _error_line(error: Mapping[str, Any] | None, glyphs: Glyphs) -> Text:
+    text = Text()
+    if not error:
+        return text
+    kind = error.get("kind")
+    if kind:
+        text.append(f"[{kind}] ", style="bold red")
+    text.append(str(error.get("message", "")).strip(), style="red")
+    return text
+
+
+def _section(title: str) -> Text:
+    return Text(title, style="bold underline")
+
+
+def render_task(
+    task: TaskView | None,
+    view: ExecutionView | None,
+    shape: WorkflowShape | None,
+    glyphs: Glyphs,
+    now: datetime,
+) -> RenderableType:
+    if view is None:
+        return Text("loading…" if not glyphs.ascii else "loading...", style="dim")
+    if task is None:
+        return Text("No task selected.", style="dim")
+    g = glyphs
+    parts: list[RenderableType] = []
+    head = Text()
+    head.append(f"{g.status(task.status)} {task.status}", style=g.style(task.status))
+    head.append("  ")
+    head.append(task.id, style="bold")
+    attempts = f"{task.attempts} attempt" + ("s" if task.attempts != 1 else "")
+    duration = format_duration(task.duration(now))
+    head.append(f"  {g.bullet} {attempts}" + (f" {g.bullet} {duration}" if duration else ""))
+    parts.append(head)
+    if task.note:
+        parts.append(Text(task.note, style="italic"))
+    spec: Mapping[str, Any] = (shape.specs.get(task.id) if shape else None) or {}
+    if spec.get("component"):
+        line = Text(f"{spec.get('component')}.{spec.get('action')}", style="cyan")
+        if spec.get("description"):
+            line.append(f"  {spec['description']}", style="dim")
+        parts.append(line)
+    if spec.get("when"):
+        parts.append(Text(f"when: {spec['when']}", style="dim"))
+    if shape is not None and shape.known:
+        parents = shape.dag.parents.get(task.id, ())
+        children = shape.dag.children.get(task.id, ())
+        edges = Text()
+        edges.append(f"{g.parents_arrow} parents: ", style="dim")
+        edges.append(", ".join(parents) or "none")
+        edges.append(f"   {g.children_arrow} children: ", style="dim")
+        edges.append(", ".join(children) or "none")
+        parts.append(edges)
+    if task.error:
+        parts.append(_section("error"))
+        parts.append(_error_line(task.error, g))
+        details = task.error.get("details")
+        if details:
+            parts.append(_json_block(details))
+    parts.append(_section("input"))
+    reported = next((a.input for a in reversed(task.history) if a.input is not None), None)
+    if reported is not None:
+        parts.append(_json_block(reported))
+    elif shape is not None and shape.known:
+        resolved = resolve_references(spec.get("input") or {}, reference_context(view))
+        parts.append(Text("as declared, references resolved from recorded results", style="dim"))
+        parts.append(_json_block(resolved))
+    else:
+        parts.append(Text("unknown: the workflow definition was not found", style="dim"))
+    parts.append(_section("output"))
+    if task.status == "completed" or task.output is not None:
+        parts.append(_json_block(task.output))
+    else:
+        parts.append(Text("none yet" if task.status != "skipped" else "none", style="dim"))
+    parts.append(_section("attempts"))
+    if not task.history:
+        parts.append(Text("none", style="dim"))
+    origin = view.origin
+    for attempt in task.history:
+        status = attempt.status or ("running" if task.active else "pending")
+        look = "failed" if status == "interrupted" else status
+        line = Text()
+        line.append(f"#{attempt.attempt}", style="bold")
+        line.append(f"  started {format_offset(attempt.started_at, origin)}", style="dim")
+        took = format_duration(attempt.duration)
+        if took:
+            line.append(f"  took {took}")
+        line.append("  ")
+        line.append(f"{g.status(look)} {status}", style=g.style(look))
+        parts.append(line)
+        if attempt.error:
+            error = Text("   ")
+            error.append_text(_error_line(attempt.error, g))
+            parts.append(error)
+    return Group(*parts)
+
+
+class TaskDetail(ScrollView, can_focus=True):
+    """Drawn with the line API, like the graph: a new selection or a new attempt redraws this
+    pane alone, without laying the screen out again."""
+
+    DEFAULT_CSS = """
+    TaskDetail {
+        background: $surface;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+        overflow-x: hidden;
+    }
+    """
+
+    def __init__(self, glyphs: Glyphs, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.glyphs = glyphs
+        self.task_id: str | None = None
+        self.renderable: RenderableType = Text("loading…" if not glyphs.ascii else "loading...")
+        self._strips: list[Strip] = []
+        self._blank = Strip.blank(0)
+        self._width = -1
+
+    def show(
+        self,
+        task: TaskView | None,
+        view: ExecutionView | None,
+        shape: WorkflowShape | None,
+        now: datetime,
+    ) -> None:
+        if task is None or task.id != self.task_id:
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self.task_id = task.id if task else None
+        self.renderable = render_task(task, view, shape, self.glyphs, now)
+        self._width = -1  # render again, at the next paint or now if the size is known
+        self._render_strips()
+        self.refresh()
+
+    def _render_strips(self) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0 or width == self._width:
+            return
+        self._width = width
+        console = self.app.console
+        options = console.options.update_width(width)
+        lines = console.render_lines(self.renderable, options, style=self.rich_style, pad=True)
+        self._strips = [Strip(line, width) for line in lines]
+        self._blank = Strip.blank(width, self.rich_style)
+        set_virtual_height(self, len(self._strips))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._width = -1
+
+    def on_resize(self) -> None:
+        self._width = -1
+        self._render_strips()
+
+    def render_line(self, y: int) -> Strip:
+        if self._width < 0:
+            self._render_strips()
+        index = y + self.scroll_offset.y
+        if 0 <= index < len(self._strips):
+            return self._strips[index]
+        return self._blank
+
+    @property
+    def shown_text(self) -> str:
+        """What the pane shows, as plain text (tests)."""
+        console = Console(width=100, record=True, file=io.StringIO(), color_system=None)
+        console.print(self.renderable)
+        return console.export_text()
