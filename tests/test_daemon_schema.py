@@ -86,6 +86,10 @@ schema = schemathesis.pytest.from_fixture("api_schema").exclude(path="/events")
 @settings(
     max_examples=20,
     deadline=None,
+    # The same examples every run: a suite that fails on one run in five because the fuzzer
+    # drew a new input tells nobody anything. Explore with a random seed by hand, and add
+    # what it finds as a fixed example.
+    derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
 def test_api_matches_its_openapi_document(case: Any, schema_daemon: Harmoniad) -> None:
