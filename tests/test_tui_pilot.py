@@ -153,7 +153,11 @@ async def test_retry_a_failed_task_from_the_keyboard_and_watch_it_complete(
         assert "✓ flaky" in graph.row_text("flaky")
         assert any("Retrying flaky" in t and "after" in t for t in toasts(app))
         assert "flaky completed" in screen.log_view.shown_text
-        # the detail pane shows both attempts, the first with its error and kind
+        # the detail pane shows both attempts, the first with its error and kind (it repaints
+        # on the next coalesced refresh, so wait for it rather than read it at once)
+        await until(
+            pilot, lambda: "#2" in screen.detail.shown_text, "the detail pane shows attempt 2"
+        )
         detail = screen.detail.shown_text
         assert "#1" in detail and "#2" in detail and "[exit_code]" in detail
 
