@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import TypeVar
 
 import anyio
 import httpx
 from httpx_sse import SSEError, aconnect_sse
 
 from harmonia.client import _calls as calls
+from harmonia.client._api import AsyncApi
 from harmonia.client._base import RETRY_STATUSES, ClientConfig
 from harmonia.client._stream import Reconnect, StreamCursor
 from harmonia.client._ws import close_outcome, handshake_error, require_websockets, ws_url
@@ -22,20 +23,8 @@ from harmonia.client.errors import (
     error_from_response,
 )
 from harmonia.client.models import (
-    ActionInfo,
-    Checkpoint,
-    ComponentInfo,
-    Discovery,
     Event,
-    EventPage,
     Execution,
-    ExecutionSummary,
-    Health,
-    Page,
-    Ready,
-    RetryResult,
-    Workflow,
-    WorkflowInfo,
 )
 
 __all__ = ["AsyncClient"]
@@ -43,7 +32,7 @@ __all__ = ["AsyncClient"]
 T = TypeVar("T")
 
 
-class AsyncClient:
+class AsyncClient(AsyncApi):
     """Talks to one daemon. Use it as `async with AsyncClient() as client:` (or call
     `aclose()`), so the connection pool is closed.
 
@@ -102,131 +91,6 @@ class AsyncClient:
         except httpx.TransportError as exc:
             raise calls.unreachable(self.url, exc) from None
         return calls.read_answer(call, response)
-
-    # ---- service -----------------------------------------------------------------------
-
-    async def health(self) -> Health:
-        """Needs no token: a cheap "is it up" check."""
-        return await self._send(calls.health())
-
-    async def ready(self) -> Ready:
-        return await self._send(calls.ready())
-
-    async def discovery(self) -> Discovery:
-        return await self._send(calls.discovery())
-
-    async def openapi(self) -> dict[str, Any]:
-        return await self._send(calls.openapi())
-
-    # ---- workflows ---------------------------------------------------------------------
-
-    async def create_workflow(
-        self,
-        document: str | bytes | Mapping[str, Any],
-        *,
-        fmt: Literal["yaml", "json"] = "yaml",
-        template: bool | None = None,
-    ) -> WorkflowInfo:
-        """Store a workflow. Text is sent as it is (`fmt` says which); a mapping as JSON.
-        An invalid workflow raises `ValidationError` whose `problems` list every reason.
-        `template=True` stores it as a template (the daemon's `?template=true`)."""
-        return await self._send(calls.create_workflow(document, fmt, template))
-
-    async def list_workflows(self, limit: int = 50, offset: int = 0) -> Page[WorkflowInfo]:
-        return await self._send(calls.list_workflows(limit, offset))
-
-    async def get_workflow(self, workflow_id: str) -> Workflow:
-        return await self._send(calls.get_workflow(workflow_id))
-
-    async def update_workflow(
-        self,
-        workflow_id: str,
-        document: str | bytes | Mapping[str, Any],
-        *,
-        fmt: Literal["yaml", "json"] = "yaml",
-        template: bool | None = None,
-    ) -> WorkflowInfo:
-        """Replace the definition; `template` None keeps the template flag as it is."""
-        return await self._send(calls.update_workflow(workflow_id, document, fmt, template))
-
-    async def delete_workflow(self, workflow_id: str) -> None:
-        await self._send(calls.delete_workflow(workflow_id))
-
-    # ---- templates ---------------------------------------------------------------------
-
-    async def list_templates(self) -> Page[WorkflowInfo]:
-        return await self._send(calls.list_templates())
-
-    async def get_template(self, template_id: str) -> Workflow:
-        return await self._send(calls.get_template(template_id))
-
-    async def instantiate_template(
-        self,
-        template_id: str,
-        name: str | None = None,
-        input: Mapping[str, Any] | None = None,
-    ) -> WorkflowInfo:
-        """A new stored workflow whose declared inputs default to `input`."""
-        return await self._send(calls.instantiate_template(template_id, name, input))
-
-    # ---- executions --------------------------------------------------------------------
-
-    async def start_execution(
-        self,
-        workflow_id: str | None = None,
-        *,
-        workflow: Mapping[str, Any] | None = None,
-        input: Mapping[str, Any] | None = None,
-    ) -> Execution:
-        """Start a stored workflow (`workflow_id`) or an unstored one (`workflow`, a document)."""
-        return await self._send(calls.start_execution(workflow_id, workflow, input))
-
-    async def list_executions(
-        self, status: str | None = None, limit: int = 50, offset: int = 0
-    ) -> Page[ExecutionSummary]:
-        """Newest first."""
-        return await self._send(calls.list_executions(status, limit, offset))
-
-    async def get_execution(self, execution_id: str) -> Execution:
-        return await self._send(calls.get_execution(execution_id))
-
-    async def cancel(self, execution_id: str) -> ExecutionSummary:
-        """Running tasks are cancelled. `ConflictError` when the execution has ended."""
-        return await self._send(calls.operate(execution_id, "cancel"))
-
-    async def pause(self, execution_id: str) -> ExecutionSummary:
-        """Start nothing new; running tasks finish."""
-        return await self._send(calls.operate(execution_id, "pause"))
-
-    async def resume(self, execution_id: str) -> ExecutionSummary:
-        """A paused, failed or canceled execution goes on; failed tasks get fresh attempts."""
-        return await self._send(calls.operate(execution_id, "resume"))
-
-    async def checkpoint(self, execution_id: str, name: str | None = None) -> Checkpoint:
-        return await self._send(calls.checkpoint(execution_id, name))
-
-    async def retry_task(self, execution_id: str, task_id: str) -> RetryResult:
-        """Run the task and everything downstream of it again."""
-        return await self._send(calls.retry_task(execution_id, task_id))
-
-    async def events_page(self, execution_id: str, after: int = 0, limit: int = 1000) -> EventPage:
-        """Recorded events after `after`, oldest first (no waiting for new ones)."""
-        return await self._send(calls.events_page(execution_id, after, limit))
-
-    async def list_checkpoints(self, execution_id: str | None = None) -> list[Checkpoint]:
-        return await self._send(calls.list_checkpoints(execution_id))
-
-    async def restore(self, checkpoint_id: str) -> Execution:
-        """A new execution that starts from the checkpoint."""
-        return await self._send(calls.restore(checkpoint_id))
-
-    # ---- components --------------------------------------------------------------------
-
-    async def list_components(self) -> list[ComponentInfo]:
-        return await self._send(calls.list_components())
-
-    async def component_actions(self, name: str) -> list[ActionInfo]:
-        return await self._send(calls.component_actions(name))
 
     # ---- streams -----------------------------------------------------------------------
 

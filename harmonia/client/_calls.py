@@ -100,17 +100,30 @@ def _json_call(method: str, path: str, parse: Callable[[Any], T], body: Any = No
     )
 
 
-def _document_body(
-    document: str | bytes | Mapping[str, Any], fmt: DocumentFormat
-) -> tuple[bytes, str]:
+def _document_call(
+    method: str,
+    path: str,
+    document: str | bytes | Mapping[str, Any],
+    fmt: DocumentFormat,
+    template: bool | None,
+) -> Call[WorkflowInfo]:
     """A workflow as the daemon takes it: text as given (YAML keeps its line numbers for error
     messages), a mapping as JSON."""
     if isinstance(document, Mapping):
-        return _json(dict(document)), _MEDIA_TYPES["json"]
-    if fmt not in _MEDIA_TYPES:
+        content, media_type = _json(dict(document)), _MEDIA_TYPES["json"]
+    elif fmt not in _MEDIA_TYPES:
         raise ValueError(f"fmt must be 'yaml' or 'json', not {fmt!r}")
-    content = document.encode("utf-8") if isinstance(document, str) else bytes(document)
-    return content, _MEDIA_TYPES[fmt]
+    else:
+        content = document.encode("utf-8") if isinstance(document, str) else bytes(document)
+        media_type = _MEDIA_TYPES[fmt]
+    return Call(
+        method,
+        path,
+        _model(WorkflowInfo),
+        params=_params(template=template),
+        content=content,
+        headers={"Content-Type": media_type},
+    )
 
 
 def _params(**values: Any) -> dict[str, str]:
@@ -122,9 +135,12 @@ def _params(**values: Any) -> dict[str, str]:
 
 
 # ---- service -------------------------------------------------------------------------------
+# Each function below has the signature and docstring of the client method of the same name
+# (`harmonia.client._api.Api` makes them methods of both clients).
 
 
 def health() -> Call[Health]:
+    """Needs no token: a cheap "is it up" check."""
     return Call("GET", "/health", _model(Health))
 
 
@@ -140,24 +156,22 @@ def openapi() -> Call[dict[str, Any]]:
     return Call("GET", "/openapi.json", dict)
 
 
-# ---- workflows and templates ---------------------------------------------------------------
+# ---- workflows -----------------------------------------------------------------------------
 
 
 def create_workflow(
-    document: str | bytes | Mapping[str, Any], fmt: DocumentFormat, template: bool | None
+    document: str | bytes | Mapping[str, Any],
+    *,
+    fmt: DocumentFormat = "yaml",
+    template: bool | None = None,
 ) -> Call[WorkflowInfo]:
-    content, media_type = _document_body(document, fmt)
-    return Call(
-        "POST",
-        f"{API}/workflows",
-        _model(WorkflowInfo),
-        params=_params(template=template),
-        content=content,
-        headers={"Content-Type": media_type},
-    )
+    """Store a workflow. Text is sent as it is (`fmt` says which); a mapping as JSON.
+    An invalid workflow raises `ValidationError` whose `problems` list every reason.
+    `template=True` stores it as a template (the daemon's `?template=true`)."""
+    return _document_call("POST", f"{API}/workflows", document, fmt, template)
 
 
-def list_workflows(limit: int, offset: int) -> Call[Page[WorkflowInfo]]:
+def list_workflows(limit: int = 50, offset: int = 0) -> Call[Page[WorkflowInfo]]:
     return Call(
         "GET", f"{API}/workflows", _page(WorkflowInfo), params=_params(limit=limit, offset=offset)
     )
@@ -170,22 +184,20 @@ def get_workflow(workflow_id: str) -> Call[Workflow]:
 def update_workflow(
     workflow_id: str,
     document: str | bytes | Mapping[str, Any],
-    fmt: DocumentFormat,
-    template: bool | None,
+    *,
+    fmt: DocumentFormat = "yaml",
+    template: bool | None = None,
 ) -> Call[WorkflowInfo]:
-    content, media_type = _document_body(document, fmt)
-    return Call(
-        "PUT",
-        f"{API}/workflows/{segment(workflow_id)}",
-        _model(WorkflowInfo),
-        params=_params(template=template),
-        content=content,
-        headers={"Content-Type": media_type},
-    )
+    """Replace the definition; `template` None keeps the template flag as it is."""
+    path = f"{API}/workflows/{segment(workflow_id)}"
+    return _document_call("PUT", path, document, fmt, template)
 
 
 def delete_workflow(workflow_id: str) -> Call[None]:
     return Call("DELETE", f"{API}/workflows/{segment(workflow_id)}", _nothing)
+
+
+# ---- templates -----------------------------------------------------------------------------
 
 
 def list_templates() -> Call[Page[WorkflowInfo]]:
@@ -197,8 +209,11 @@ def get_template(template_id: str) -> Call[Workflow]:
 
 
 def instantiate_template(
-    template_id: str, name: str | None, input: Mapping[str, Any] | None
+    template_id: str,
+    name: str | None = None,
+    input: Mapping[str, Any] | None = None,
 ) -> Call[WorkflowInfo]:
+    """A new stored workflow whose declared inputs default to `input`."""
     body: dict[str, Any] = {}
     if name is not None:
         body["name"] = name
@@ -213,8 +228,12 @@ def instantiate_template(
 
 
 def start_execution(
-    workflow_id: str | None, workflow: Mapping[str, Any] | None, input: Mapping[str, Any] | None
+    workflow_id: str | None = None,
+    *,
+    workflow: Mapping[str, Any] | None = None,
+    input: Mapping[str, Any] | None = None,
 ) -> Call[Execution]:
+    """Start a stored workflow (`workflow_id`) or an unstored one (`workflow`, a document)."""
     if (workflow_id is None) == (workflow is None):
         raise ValueError("give exactly one of workflow_id and workflow")
     body: dict[str, Any] = {"input": dict(input or {})}
@@ -227,7 +246,10 @@ def start_execution(
     return _json_call("POST", f"{API}/executions", _model(Execution), body)
 
 
-def list_executions(status: str | None, limit: int, offset: int) -> Call[Page[ExecutionSummary]]:
+def list_executions(
+    status: str | None = None, limit: int = 50, offset: int = 0
+) -> Call[Page[ExecutionSummary]]:
+    """Newest first."""
     return Call(
         "GET",
         f"{API}/executions",
@@ -240,7 +262,22 @@ def get_execution(execution_id: str) -> Call[Execution]:
     return Call("GET", f"{API}/executions/{segment(execution_id)}", _model(Execution))
 
 
-def operate(
+def cancel(execution_id: str) -> Call[ExecutionSummary]:
+    """Running tasks are cancelled. `ConflictError` when the execution has ended."""
+    return _operate(execution_id, "cancel")
+
+
+def pause(execution_id: str) -> Call[ExecutionSummary]:
+    """Start nothing new; running tasks finish."""
+    return _operate(execution_id, "pause")
+
+
+def resume(execution_id: str) -> Call[ExecutionSummary]:
+    """A paused, failed or canceled execution goes on; failed tasks get fresh attempts."""
+    return _operate(execution_id, "resume")
+
+
+def _operate(
     execution_id: str, operation: Literal["cancel", "pause", "resume"]
 ) -> Call[ExecutionSummary]:
     return _json_call(
@@ -251,7 +288,7 @@ def operate(
     )
 
 
-def checkpoint(execution_id: str, name: str | None) -> Call[Checkpoint]:
+def checkpoint(execution_id: str, name: str | None = None) -> Call[Checkpoint]:
     body = {"name": name} if name is not None else {}
     return _json_call(
         "POST", f"{API}/executions/{segment(execution_id)}/checkpoint", _model(Checkpoint), body
@@ -259,11 +296,13 @@ def checkpoint(execution_id: str, name: str | None) -> Call[Checkpoint]:
 
 
 def retry_task(execution_id: str, task_id: str) -> Call[RetryResult]:
+    """Run the task and everything downstream of it again."""
     path = f"{API}/executions/{segment(execution_id)}/tasks/{segment(task_id)}/retry"
     return Call("POST", path, _model(RetryResult))
 
 
-def events_page(execution_id: str, after: int, limit: int) -> Call[EventPage]:
+def events_page(execution_id: str, after: int = 0, limit: int = 1000) -> Call[EventPage]:
+    """Recorded events after `after`, oldest first (no waiting for new ones)."""
     return Call(
         "GET",
         f"{API}/executions/{segment(execution_id)}/events",
@@ -272,13 +311,14 @@ def events_page(execution_id: str, after: int, limit: int) -> Call[EventPage]:
     )
 
 
-def list_checkpoints(execution_id: str | None) -> Call[list[Checkpoint]]:
+def list_checkpoints(execution_id: str | None = None) -> Call[list[Checkpoint]]:
     return Call(
         "GET", f"{API}/checkpoints", _items(Checkpoint), params=_params(execution_id=execution_id)
     )
 
 
 def restore(checkpoint_id: str) -> Call[Execution]:
+    """A new execution that starts from the checkpoint."""
     return Call("POST", f"{API}/checkpoints/{segment(checkpoint_id)}/restore", _model(Execution))
 
 

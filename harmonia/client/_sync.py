@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Generator
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import TypeVar
 
 import httpx
 from httpx_sse import SSEError, connect_sse
 
 from harmonia.client import _calls as calls
+from harmonia.client._api import BlockingApi
 from harmonia.client._base import RETRY_STATUSES, ClientConfig
 from harmonia.client._stream import Reconnect, StreamCursor
 from harmonia.client._ws import close_outcome, handshake_error, require_websockets, ws_url
@@ -25,20 +26,8 @@ from harmonia.client.errors import (
     error_from_response,
 )
 from harmonia.client.models import (
-    ActionInfo,
-    Checkpoint,
-    ComponentInfo,
-    Discovery,
     Event,
-    EventPage,
     Execution,
-    ExecutionSummary,
-    Health,
-    Page,
-    Ready,
-    RetryResult,
-    Workflow,
-    WorkflowInfo,
 )
 
 __all__ = ["Client"]
@@ -46,7 +35,7 @@ __all__ = ["Client"]
 T = TypeVar("T")
 
 
-class Client:
+class Client(BlockingApi):
     """Talks to one daemon; see `AsyncClient` for the defaults. Use it as a context manager
     (`with Client() as client:`) or call `close()`."""
 
@@ -100,131 +89,6 @@ class Client:
         except httpx.TransportError as exc:
             raise calls.unreachable(self.url, exc) from None
         return calls.read_answer(call, response)
-
-    # ---- service -----------------------------------------------------------------------
-
-    def health(self) -> Health:
-        """Needs no token: a cheap "is it up" check."""
-        return self._send(calls.health())
-
-    def ready(self) -> Ready:
-        return self._send(calls.ready())
-
-    def discovery(self) -> Discovery:
-        return self._send(calls.discovery())
-
-    def openapi(self) -> dict[str, Any]:
-        return self._send(calls.openapi())
-
-    # ---- workflows ---------------------------------------------------------------------
-
-    def create_workflow(
-        self,
-        document: str | bytes | Mapping[str, Any],
-        *,
-        fmt: Literal["yaml", "json"] = "yaml",
-        template: bool | None = None,
-    ) -> WorkflowInfo:
-        """Store a workflow. Text is sent as it is (`fmt` says which); a mapping as JSON.
-        An invalid workflow raises `ValidationError` whose `problems` list every reason.
-        `template=True` stores it as a template (the daemon's `?template=true`)."""
-        return self._send(calls.create_workflow(document, fmt, template))
-
-    def list_workflows(self, limit: int = 50, offset: int = 0) -> Page[WorkflowInfo]:
-        return self._send(calls.list_workflows(limit, offset))
-
-    def get_workflow(self, workflow_id: str) -> Workflow:
-        return self._send(calls.get_workflow(workflow_id))
-
-    def update_workflow(
-        self,
-        workflow_id: str,
-        document: str | bytes | Mapping[str, Any],
-        *,
-        fmt: Literal["yaml", "json"] = "yaml",
-        template: bool | None = None,
-    ) -> WorkflowInfo:
-        """Replace the definition; `template` None keeps the template flag as it is."""
-        return self._send(calls.update_workflow(workflow_id, document, fmt, template))
-
-    def delete_workflow(self, workflow_id: str) -> None:
-        self._send(calls.delete_workflow(workflow_id))
-
-    # ---- templates ---------------------------------------------------------------------
-
-    def list_templates(self) -> Page[WorkflowInfo]:
-        return self._send(calls.list_templates())
-
-    def get_template(self, template_id: str) -> Workflow:
-        return self._send(calls.get_template(template_id))
-
-    def instantiate_template(
-        self,
-        template_id: str,
-        name: str | None = None,
-        input: Mapping[str, Any] | None = None,
-    ) -> WorkflowInfo:
-        """A new stored workflow whose declared inputs default to `input`."""
-        return self._send(calls.instantiate_template(template_id, name, input))
-
-    # ---- executions --------------------------------------------------------------------
-
-    def start_execution(
-        self,
-        workflow_id: str | None = None,
-        *,
-        workflow: Mapping[str, Any] | None = None,
-        input: Mapping[str, Any] | None = None,
-    ) -> Execution:
-        """Start a stored workflow (`workflow_id`) or an unstored one (`workflow`, a document)."""
-        return self._send(calls.start_execution(workflow_id, workflow, input))
-
-    def list_executions(
-        self, status: str | None = None, limit: int = 50, offset: int = 0
-    ) -> Page[ExecutionSummary]:
-        """Newest first."""
-        return self._send(calls.list_executions(status, limit, offset))
-
-    def get_execution(self, execution_id: str) -> Execution:
-        return self._send(calls.get_execution(execution_id))
-
-    def cancel(self, execution_id: str) -> ExecutionSummary:
-        """Running tasks are cancelled. `ConflictError` when the execution has ended."""
-        return self._send(calls.operate(execution_id, "cancel"))
-
-    def pause(self, execution_id: str) -> ExecutionSummary:
-        """Start nothing new; running tasks finish."""
-        return self._send(calls.operate(execution_id, "pause"))
-
-    def resume(self, execution_id: str) -> ExecutionSummary:
-        """A paused, failed or canceled execution goes on; failed tasks get fresh attempts."""
-        return self._send(calls.operate(execution_id, "resume"))
-
-    def checkpoint(self, execution_id: str, name: str | None = None) -> Checkpoint:
-        return self._send(calls.checkpoint(execution_id, name))
-
-    def retry_task(self, execution_id: str, task_id: str) -> RetryResult:
-        """Run the task and everything downstream of it again."""
-        return self._send(calls.retry_task(execution_id, task_id))
-
-    def events_page(self, execution_id: str, after: int = 0, limit: int = 1000) -> EventPage:
-        """Recorded events after `after`, oldest first (no waiting for new ones)."""
-        return self._send(calls.events_page(execution_id, after, limit))
-
-    def list_checkpoints(self, execution_id: str | None = None) -> list[Checkpoint]:
-        return self._send(calls.list_checkpoints(execution_id))
-
-    def restore(self, checkpoint_id: str) -> Execution:
-        """A new execution that starts from the checkpoint."""
-        return self._send(calls.restore(checkpoint_id))
-
-    # ---- components --------------------------------------------------------------------
-
-    def list_components(self) -> list[ComponentInfo]:
-        return self._send(calls.list_components())
-
-    def component_actions(self, name: str) -> list[ActionInfo]:
-        return self._send(calls.component_actions(name))
 
     # ---- streams -----------------------------------------------------------------------
 
