@@ -1,17 +1,20 @@
-"""What the sync and async clients share besides the calls: resolved settings."""
+"""What the sync and async clients share besides the calls: resolved settings, and the
+decisions of their stream loops that need no I/O."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from harmonia import __version__
-from harmonia.client._stream import STREAM_READ_TIMEOUT
+from harmonia.client._stream import STREAM_READ_TIMEOUT, Reconnect, StreamCursor
 from harmonia.client.config import resolve_token, resolve_url
+from harmonia.client.errors import error_from_response
 
-__all__ = ["RETRY_STATUSES", "ClientConfig"]
+__all__ = ["RETRY_STATUSES", "ClientBase", "ClientConfig", "stream_refused"]
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 """Answers to an event stream request that mean "not now" (a proxy in front of a daemon that
@@ -51,3 +54,53 @@ class ClientConfig:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         return headers
+
+    def http_options(self) -> dict[str, Any]:
+        """What `httpx.Client` and `httpx.AsyncClient` are both built with."""
+        return {"base_url": self.url, "headers": self.headers(), "timeout": self.timeout}
+
+    def ws_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+
+class ClientBase:
+    """The settings both clients resolve the same way, and their stream cursors."""
+
+    url: str
+    token: str | None
+    reconnect: Reconnect
+    _config: ClientConfig
+
+    def _configure(
+        self,
+        url: str | None,
+        token: str | None,
+        *,
+        data_dir: str | os.PathLike[str] | None,
+        timeout: float,
+        reconnect: Reconnect | None,
+    ) -> ClientConfig:
+        self._config = ClientConfig.resolve(url, token, data_dir=data_dir, timeout=timeout)
+        self.url = self._config.url
+        self.token = self._config.token
+        self.reconnect = reconnect or Reconnect()
+        return self._config
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(url={self.url!r})"
+
+    def _cursor(
+        self, execution_id: str | None, *, after: int | str | None = None, follow: bool = False
+    ) -> StreamCursor:
+        return StreamCursor(
+            self.url, execution_id, after=after, follow=follow, reconnect=self.reconnect
+        )
+
+
+def stream_refused(response: httpx.Response) -> str:
+    """An event stream request answered with an error (whose body was read): the error,
+    raised, unless the status means "not now"; then the reason to try again."""
+    error = error_from_response(response.status_code, response.content, response.reason_phrase)
+    if response.status_code not in RETRY_STATUSES:
+        raise error
+    return f"HTTP {response.status_code}: {error.message}"

@@ -54,6 +54,12 @@ class Call(Generic[T]):
     content: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
+    def request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        """The request, with the client's base URL, headers and timeout."""
+        return http.build_request(
+            self.method, self.path, params=self.params, content=self.content, headers=self.headers
+        )
+
 
 def segment(value: str) -> str:
     """An id as one path segment: `a/b` must not become two."""

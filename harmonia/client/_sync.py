@@ -16,26 +16,24 @@ from httpx_sse import SSEError, connect_sse
 
 from harmonia.client import _calls as calls
 from harmonia.client._api import BlockingApi
-from harmonia.client._base import RETRY_STATUSES, ClientConfig
+from harmonia.client._base import ClientBase, stream_refused
 from harmonia.client._stream import Reconnect, StreamCursor
-from harmonia.client._ws import close_outcome, handshake_error, require_websockets, ws_url
-from harmonia.client.errors import (
-    DaemonUnreachable,
-    ProtocolError,
-    ServerError,
-    error_from_response,
+from harmonia.client._ws import (
+    closed_reason,
+    frame_event,
+    handshake_error,
+    require_websockets,
+    ws_url,
 )
-from harmonia.client.models import (
-    Event,
-    Execution,
-)
+from harmonia.client.errors import DaemonUnreachable, ProtocolError, ServerError
+from harmonia.client.models import Event, Execution
 
 __all__ = ["Client"]
 
 T = TypeVar("T")
 
 
-class Client(BlockingApi):
+class Client(ClientBase, BlockingApi):
     """Talks to one daemon; see `AsyncClient` for the defaults. Use it as a context manager
     (`with Client() as client:`) or call `close()`."""
 
@@ -49,19 +47,10 @@ class Client(BlockingApi):
         transport: httpx.BaseTransport | None = None,
         reconnect: Reconnect | None = None,
     ) -> None:
-        self._config = ClientConfig.resolve(url, token, data_dir=data_dir, timeout=timeout)
-        self.url = self._config.url
-        self.token = self._config.token
-        self.reconnect = reconnect or Reconnect()
-        self._http = httpx.Client(
-            base_url=self.url,
-            headers=self._config.headers(),
-            timeout=self._config.timeout,
-            transport=transport,
+        config = self._configure(
+            url, token, data_dir=data_dir, timeout=timeout, reconnect=reconnect
         )
-
-    def __repr__(self) -> str:
-        return f"Client(url={self.url!r})"
+        self._http = httpx.Client(transport=transport, **config.http_options())
 
     def __enter__(self) -> Client:
         return self
@@ -79,13 +68,7 @@ class Client(BlockingApi):
 
     def _send(self, call: calls.Call[T]) -> T:
         try:
-            response = self._http.request(
-                call.method,
-                call.path,
-                params=call.params,
-                content=call.content,
-                headers=call.headers,
-            )
+            response = self._http.send(call.request(self._http))
         except httpx.TransportError as exc:
             raise calls.unreachable(self.url, exc) from None
         return calls.read_answer(call, response)
@@ -111,9 +94,7 @@ class Client(BlockingApi):
         follow: bool,
         deadline: float | None,
     ) -> Generator[Event, None, None]:
-        cursor = StreamCursor(
-            self.url, execution_id, after=after, follow=follow, reconnect=self.reconnect
-        )
+        cursor = self._cursor(execution_id, after=after, follow=follow)
         while True:
             reason = "the stream closed before the execution ended"
             closed_cleanly = False
@@ -129,12 +110,7 @@ class Client(BlockingApi):
                     response = source.response
                     if response.status_code != 200:
                         response.read()
-                        error = error_from_response(
-                            response.status_code, response.content, response.reason_phrase
-                        )
-                        if response.status_code not in RETRY_STATUSES:
-                            raise error
-                        reason = f"HTTP {response.status_code}: {error.message}"
+                        reason = stream_refused(response)
                     else:
                         cursor.connected()
                         for message in source.iter_sse():
@@ -164,10 +140,8 @@ class Client(BlockingApi):
         from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
         from websockets.sync.client import connect
 
-        cursor = StreamCursor(
-            self.url, execution_id, after=after, follow=follow, reconnect=self.reconnect
-        )
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        cursor = self._cursor(execution_id, after=after, follow=follow)
+        headers = self._config.ws_headers()
         open_timeout = self._config.timeout.connect
         while True:
             reason = "the WebSocket closed before the execution ended"
@@ -182,20 +156,15 @@ class Client(BlockingApi):
                     try:
                         while True:
                             message = socket.recv()
-                            text = message if isinstance(message, str) else message.decode()
-                            event = cursor.accept(text, "")
+                            event = frame_event(cursor, message)
                             if event is not None:
                                 yield event
                     except ConnectionClosed as closed:
-                        code = closed.rcvd.code if closed.rcvd is not None else None
-                        text_reason = closed.rcvd.reason if closed.rcvd is not None else ""
-                        if close_outcome(code, text_reason) == "end":
-                            return
-                        reason = f"the WebSocket closed ({code})"
+                        if (why := closed_reason(closed)) is None:
+                            return  # the stream's end
+                        reason = why
             except InvalidStatus as refused:
-                raise handshake_error(
-                    refused.response.status_code, bytes(refused.response.body or b"")
-                ) from None
+                raise handshake_error(refused) from None
             except (OSError, TimeoutError, InvalidHandshake) as exc:
                 reason = str(exc) or type(exc).__name__
             time.sleep(cursor.dropped(reason))
@@ -243,9 +212,7 @@ class Client(BlockingApi):
     def _get_after_stream(self, execution_id: str) -> Execution:
         """`get_execution` right after a stream ended, as patient as the stream was: the
         daemon may be restarting at that very moment."""
-        backoff = StreamCursor(
-            self.url, execution_id, after=None, follow=False, reconnect=self.reconnect
-        )
+        backoff = self._cursor(execution_id)
         while True:
             try:
                 return self.get_execution(execution_id)

@@ -8,7 +8,7 @@ execution's events after a seq, then live, each exactly once across reconnection
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from harmonia.client._stream import StreamCursor
 from harmonia.client.errors import (
@@ -19,8 +19,20 @@ from harmonia.client.errors import (
     UnauthorizedError,
     error_from_response,
 )
+from harmonia.client.models import Event
 
-__all__ = ["WS_CODES", "close_outcome", "handshake_error", "require_websockets", "ws_url"]
+if TYPE_CHECKING:
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+__all__ = [
+    "WS_CODES",
+    "close_outcome",
+    "closed_reason",
+    "frame_event",
+    "handshake_error",
+    "require_websockets",
+    "ws_url",
+]
 
 WS_NORMAL = 1000
 WS_GOING_AWAY = 1001
@@ -67,6 +79,20 @@ def close_outcome(code: int | None, reason: str) -> Literal["end", "reconnect"]:
     return "reconnect"
 
 
-def handshake_error(status: int, body: bytes) -> ApiError:
+def frame_event(cursor: StreamCursor, message: str | bytes) -> Event | None:
+    """The event in a text frame, as `StreamCursor.accept` reads it (None for a repeat)."""
+    return cursor.accept(message if isinstance(message, str) else message.decode(), "")
+
+
+def closed_reason(closed: ConnectionClosed) -> str | None:
+    """None when the close ends the stream; else why to reconnect (a refusal is raised)."""
+    code = closed.rcvd.code if closed.rcvd is not None else None
+    reason = closed.rcvd.reason if closed.rcvd is not None else ""
+    if close_outcome(code, reason) == "end":
+        return None
+    return f"the WebSocket closed ({code})"
+
+
+def handshake_error(refused: InvalidStatus) -> ApiError:
     """The daemon refused the upgrade with an HTTP answer (a bad Host header, say)."""
-    return error_from_response(status, body)
+    return error_from_response(refused.response.status_code, bytes(refused.response.body or b""))
