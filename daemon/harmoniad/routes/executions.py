@@ -9,16 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
 from harmonia.errors import NotFound
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
+from harmonia.state import ExecutionState
 from harmoniad.bodies import SOURCE, json_body, query_params
 from harmoniad.context import DaemonState, daemon_state, live_execution_ids
 from harmoniad.responses import JSONResponse
-from harmoniad.routing import Endpoint
+from harmoniad.routing import Answer, Endpoint, Handler
 from harmoniad.schemas import (
     Checkpoint,
     CheckpointCreate,
@@ -88,31 +90,34 @@ async def get_execution(request: Request) -> Response:
 
 
 async def cancel_execution(request: Request) -> Response:
-    state = daemon_state(request)
-    await json_body(request, OperatorAction, required=False)
-    execution = await state.engine.cancel(request.path_params["id"])
-    return JSONResponse(_summary(state, execution.id, execution.summary()))
+    state, execution_id = await _operator_request(request)
+    execution = await state.engine.cancel(execution_id)
+    return _summary_response(state, execution)
 
 
 async def pause_execution(request: Request) -> Response:
-    state = daemon_state(request)
-    await json_body(request, OperatorAction, required=False)
-    execution_id = request.path_params["id"]
+    state, execution_id = await _operator_request(request)
     await require_execution(state, execution_id)
     execution = await state.engine.pause(execution_id)
-    return JSONResponse(_summary(state, execution.id, execution.summary()))
+    return _summary_response(state, execution)
 
 
 async def resume_execution(request: Request) -> Response:
-    state = daemon_state(request)
+    state, execution_id = await _operator_request(request)
+    execution = await state.engine.resume(execution_id)
+    return _summary_response(state, execution)
+
+
+async def _operator_request(request: Request) -> tuple[DaemonState, str]:
+    """An operator action's request: its (optional, empty) body checked, and the execution id."""
     await json_body(request, OperatorAction, required=False)
-    execution = await state.engine.resume(request.path_params["id"])
-    return JSONResponse(_summary(state, execution.id, execution.summary()))
+    return daemon_state(request), request.path_params["id"]
 
 
-def _summary(state: DaemonState, execution_id: str, row: dict[str, Any]) -> dict[str, Any]:
-    interrupted = row["status"] in ("running", "pending") and not state.engine.is_live(execution_id)
-    return summary_view(row, interrupted=interrupted)
+def _summary_response(state: DaemonState, execution: ExecutionState) -> Response:
+    row = execution.summary()
+    interrupted = row["status"] in ("running", "pending") and not state.engine.is_live(execution.id)
+    return JSONResponse(summary_view(row, interrupted=interrupted))
 
 
 async def checkpoint_execution(request: Request) -> Response:
@@ -123,9 +128,7 @@ async def checkpoint_execution(request: Request) -> Response:
 
 
 async def retry_task(request: Request) -> Response:
-    state = daemon_state(request)
-    await json_body(request, OperatorAction, required=False)
-    execution_id = request.path_params["id"]
+    state, execution_id = await _operator_request(request)
     task_id = request.path_params["task_id"]
     reset = await state.engine.retry_task(execution_id, task_id)
     return JSONResponse({"execution_id": execution_id, "task_id": task_id, "reset": reset})
@@ -174,6 +177,30 @@ async def require_execution(state: DaemonState, execution_id: str) -> None:
 _ACTION_ERRORS = (401, 403, 404, 409, 413, 415, 422)
 _EXECUTION = "executions"
 
+
+def _operator_endpoint(
+    path: str,
+    handler: Handler,
+    summary: str,
+    responses: dict[int, Answer],
+    body_model: type[BaseModel] = OperatorAction,
+) -> Endpoint:
+    """An operator action on an execution: a POST whose JSON body may be left out, refused
+    (409) when it does not apply to the execution's state."""
+    return Endpoint(
+        "POST",
+        path,
+        handler,
+        summary,
+        _EXECUTION,
+        responses,
+        _ACTION_ERRORS,
+        body="json",
+        body_model=body_model,
+        body_required=False,
+    )
+
+
 ENDPOINTS = [
     Endpoint(
         "POST",
@@ -205,65 +232,36 @@ ENDPOINTS = [
         {200: Execution},
         (401, 403, 404),
     ),
-    Endpoint(
-        "POST",
+    _operator_endpoint(
         "/api/v1/executions/{id}/cancel",
         cancel_execution,
         "Cancel an execution (running tasks are cancelled)",
-        _EXECUTION,
         {200: ExecutionSummary},
-        _ACTION_ERRORS,
-        body="json",
-        body_model=OperatorAction,
-        body_required=False,
     ),
-    Endpoint(
-        "POST",
+    _operator_endpoint(
         "/api/v1/executions/{id}/pause",
         pause_execution,
         "Pause a running execution (start nothing new; running tasks finish)",
-        _EXECUTION,
         {200: ExecutionSummary},
-        _ACTION_ERRORS,
-        body="json",
-        body_model=OperatorAction,
-        body_required=False,
     ),
-    Endpoint(
-        "POST",
+    _operator_endpoint(
         "/api/v1/executions/{id}/resume",
         resume_execution,
         "Resume a paused, failed, canceled or interrupted execution",
-        _EXECUTION,
         {200: ExecutionSummary},
-        _ACTION_ERRORS,
-        body="json",
-        body_model=OperatorAction,
-        body_required=False,
     ),
-    Endpoint(
-        "POST",
+    _operator_endpoint(
         "/api/v1/executions/{id}/checkpoint",
         checkpoint_execution,
         "Take a named snapshot of an execution",
-        _EXECUTION,
         {201: Checkpoint},
-        _ACTION_ERRORS,
-        body="json",
         body_model=CheckpointCreate,
-        body_required=False,
     ),
-    Endpoint(
-        "POST",
+    _operator_endpoint(
         "/api/v1/executions/{id}/tasks/{task_id}/retry",
         retry_task,
         "Run a task and everything downstream of it again",
-        _EXECUTION,
         {200: RetryResult},
-        _ACTION_ERRORS,
-        body="json",
-        body_model=OperatorAction,
-        body_required=False,
     ),
     Endpoint(
         "GET",
