@@ -5,43 +5,61 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.engine_probe import (
-    Probe,
-    engine_options,
-    registry_with,
-    run_to_end,
-    wait_for,
-    workflow,
-)
+from helpers.engine_probe import Probe, ProbeBench, run_to_end, wait_for
 
-from harmonia.engine import open_engine
+from harmonia.engine import Engine
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import EventType
-from harmonia.store import Store
+from harmonia.state import ExecutionState
 
 pytestmark = pytest.mark.anyio
+
+
+B_FAILS_WHILE_BROKEN = {"a": {}, "b": {"depends_on": ["a"], "input": {"fail_while": "broken"}}}
+"""`a`, then `b`, which fails while the probe's "broken" flag is set: a cause an operator fixes."""
+
+
+@pytest.fixture
+def bench(data_dir: Path) -> ProbeBench:
+    return ProbeBench(data_dir)
+
+
+@pytest.fixture
+def probe(bench: ProbeBench) -> Probe:
+    return bench.probe
 
 
 def call_counts(probe: Probe) -> dict[str, int]:
     return dict(probe.counts)
 
 
+async def paused_after_a(bench: ProbeBench, engine: Engine) -> ExecutionState:
+    """An execution of `a` then `b`, paused while `a` ran, come to rest: `a` completed, `b`
+    pending."""
+    wf = bench.workflow({"a": {"input": {"gate": "a"}}, "b": {"depends_on": ["a"]}})
+    started = await engine.start(wf)
+    await bench.probe.started("a")
+    await engine.pause(started.id)
+    bench.probe.open("a")
+    await engine.wait(started.id)
+    return started
+
+
 # ---- pause and resume -----------------------------------------------------------------------
 
 
-async def test_pause_starts_nothing_new_and_resume_finishes(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_pause_starts_nothing_new_and_resume_finishes(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(
         {
             "r": {"input": {"gate": "r"}},
             "x": {},
             "y": {"depends_on": ["r"]},
         },
-        registry,
         max_concurrency=1,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("r")
         paused = await engine.pause(started.id)
@@ -53,25 +71,23 @@ async def test_pause_starts_nothing_new_and_resume_finishes(data_dir: Path) -> N
         assert state.tasks["x"].status == "pending"
         assert state.tasks["y"].status == "pending"
         assert call_counts(probe) == {"r": 1}
-        assert Store(data_dir).get_summary(started.id)["status"] == "paused"
+        assert bench.store().get_summary(started.id)["status"] == "paused"
 
         resumed = await engine.resume(started.id)
         assert resumed.status == "running"
         state = await engine.wait(started.id)
     assert state.status == "completed"
     assert call_counts(probe) == {"r": 1, "x": 1, "y": 1}
-    types = [e.type for e in Store(data_dir).read_events(started.id)]
+    types = [e.type for e in bench.store().read_events(started.id)]
     assert types.count(EventType.WORKFLOW_PAUSED) == 1
     assert types.count(EventType.WORKFLOW_RESUMED) == 1
     assert types.index(EventType.WORKFLOW_PAUSED) < types.index(EventType.WORKFLOW_RESUMED)
     assert types[-1] == EventType.WORKFLOW_COMPLETED
 
 
-async def test_resume_while_paused_tasks_still_run(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"r": {"input": {"gate": "r"}}, "after": {"depends_on": ["r"]}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_resume_while_paused_tasks_still_run(bench: ProbeBench, probe: Probe) -> None:
+    wf = bench.workflow({"r": {"input": {"gate": "r"}}, "after": {"depends_on": ["r"]}})
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("r")
         await engine.pause(started.id)
@@ -82,11 +98,9 @@ async def test_resume_while_paused_tasks_still_run(data_dir: Path) -> None:
     assert call_counts(probe) == {"r": 1, "after": 1}
 
 
-async def test_pause_of_a_finished_execution_is_invalid(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_pause_of_a_finished_execution_is_invalid(bench: ProbeBench) -> None:
+    wf = bench.workflow({"a": {}})
+    async with bench.engine() as engine:
         state = await run_to_end(engine, wf)
         with pytest.raises(InvalidOperation, match="completed"):
             await engine.pause(state.id)
@@ -102,11 +116,11 @@ async def test_pause_of_a_finished_execution_is_invalid(data_dir: Path) -> None:
         assert (await engine.get(state.id)).status == "completed"
 
 
-async def test_resume_of_a_running_execution_without_failures_is_invalid(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"gate": "a"}}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_resume_of_a_running_execution_without_failures_is_invalid(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow({"a": {"input": {"gate": "a"}}})
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("a")
         with pytest.raises(InvalidOperation, match="running"):
@@ -121,18 +135,17 @@ async def test_resume_of_a_running_execution_without_failures_is_invalid(data_di
 # ---- cancel ---------------------------------------------------------------------------------
 
 
-async def test_cancel_stops_running_tasks_and_cancels_pending_ones(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_cancel_stops_running_tasks_and_cancels_pending_ones(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(
         {
             "quick": {},
             "long": {"input": {"hang_times": 99}},
             "down": {"depends_on": ["long"]},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.until(lambda: ("end", "quick") in probe.log and probe.counts.get("long") == 1)
         state = await engine.cancel(started.id, reason="enough")
@@ -144,7 +157,7 @@ async def test_cancel_stops_running_tasks_and_cancels_pending_ones(data_dir: Pat
         assert state.tasks["long"].history[-1]["status"] == "canceled"
         assert state.tasks["down"].status == "canceled"
         assert not engine.is_live(started.id)
-    stored = Store(data_dir)
+    stored = bench.store()
     assert stored.get_summary(started.id)["status"] == "canceled"
     assert stored.load_execution(started.id).to_public() == state.to_public()
     last = stored.read_events(started.id)[-1]
@@ -153,51 +166,41 @@ async def test_cancel_stops_running_tasks_and_cancels_pending_ones(data_dir: Pat
     assert "down" not in probe.counts
 
 
-async def test_cancel_right_after_start_runs_nothing(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {}, "b": {"depends_on": ["a"]}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_cancel_right_after_start_runs_nothing(bench: ProbeBench, probe: Probe) -> None:
+    wf = bench.workflow({"a": {}, "b": {"depends_on": ["a"]}})
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         state = await engine.cancel(started.id)
         assert state.status == "canceled"
         final = await engine.wait(started.id)
     assert final.status == "canceled"
     assert probe.calls == []
-    events = Store(data_dir).read_events(started.id)
+    events = bench.store().read_events(started.id)
     assert [e.type for e in events] == [EventType.WORKFLOW_STARTED, EventType.WORKFLOW_CANCELED]
-    assert Store(data_dir).get_summary(started.id)["status"] == "canceled"
+    assert bench.store().get_summary(started.id)["status"] == "canceled"
 
 
-async def test_cancel_of_a_paused_execution(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"gate": "a"}}, "b": {"depends_on": ["a"]}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        started = await engine.start(wf)
-        await probe.started("a")
-        await engine.pause(started.id)
-        probe.open("a")
-        await engine.wait(started.id)
+async def test_cancel_of_a_paused_execution(bench: ProbeBench) -> None:
+    async with bench.engine() as engine:
+        started = await paused_after_a(bench, engine)
         state = await engine.cancel(started.id)
         assert state.status == "canceled"
         assert state.tasks["a"].status == "completed"
         assert state.tasks["b"].status == "canceled"
         assert not engine.is_live(started.id)
         assert not engine.store.is_locked(started.id)
-    assert Store(data_dir).get_summary(started.id)["status"] == "canceled"
+    assert bench.store().get_summary(started.id)["status"] == "canceled"
 
 
 # ---- resume after a failure -----------------------------------------------------------------
 
 
 async def test_resume_of_a_failed_execution_reruns_only_what_did_not_complete(
-    data_dir: Path,
+    bench: ProbeBench,
+    probe: Probe,
 ) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
     probe.flags.add("broken")
-    wf = workflow(
+    wf = bench.workflow(
         {
             "a": {"input": {"value": "A"}},
             "b": {
@@ -208,9 +211,8 @@ async def test_resume_of_a_failed_execution_reruns_only_what_did_not_complete(
             "c": {"depends_on": ["b"]},
             "side": {"depends_on": ["a"]},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         failed = await run_to_end(engine, wf)
         assert failed.status == "failed"
         assert failed.tasks["b"].attempts == 2
@@ -229,19 +231,16 @@ async def test_resume_of_a_failed_execution_reruns_only_what_did_not_complete(
     assert state.error is None and state.finished_at is not None
 
 
-async def test_resume_gives_a_fresh_retry_budget(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_resume_gives_a_fresh_retry_budget(bench: ProbeBench) -> None:
+    wf = bench.workflow(
         {
             "b": {
                 "input": {"fail_times": 4},
                 "retry_policy": {"max_retries": 1, "initial_delay": 0.01, "jitter": 0},
             }
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         first = await run_to_end(engine, wf)
         assert first.tasks["b"].attempts == 2
         await engine.resume(first.id)
@@ -254,32 +253,30 @@ async def test_resume_gives_a_fresh_retry_budget(data_dir: Path) -> None:
     assert third.tasks["b"].attempts == 5
 
 
-async def test_resume_from_another_engine_after_the_first_is_gone(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
+async def test_resume_from_another_engine_after_the_first_is_gone(
+    bench: ProbeBench, probe: Probe
+) -> None:
     probe.flags.add("broken")
-    wf = workflow(
-        {"a": {}, "b": {"depends_on": ["a"], "input": {"fail_while": "broken"}}}, registry
-    )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    wf = bench.workflow(B_FAILS_WHILE_BROKEN)
+    async with bench.engine() as engine:
         failed = await run_to_end(engine, wf)
     assert failed.status == "failed"
     probe.flags.clear()
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         await engine.resume(failed.id)
         state = await engine.wait(failed.id)
     assert state.status == "completed"
     assert call_counts(probe) == {"a": 1, "b": 2}
-    assert Store(data_dir).load_execution(failed.id).to_public() == state.to_public()
+    assert bench.store().load_execution(failed.id).to_public() == state.to_public()
 
 
 # ---- retry of a task ------------------------------------------------------------------------
 
 
-async def test_retry_task_reruns_it_and_its_downstream_only(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_retry_task_reruns_it_and_its_downstream_only(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(
         {
             "a": {"input": {"value": 1}},
             "b": {"depends_on": ["a"], "input": {"value": "${tasks.a.output.value}"}},
@@ -287,9 +284,8 @@ async def test_retry_task_reruns_it_and_its_downstream_only(data_dir: Path) -> N
             "d": {"depends_on": ["a"]},
             "e": {"depends_on": ["c", "d"]},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         first = await run_to_end(engine, wf)
         assert first.status == "completed"
         kept = {tid: first.tasks[tid].output for tid in ("a", "d")}
@@ -303,20 +299,17 @@ async def test_retry_task_reruns_it_and_its_downstream_only(data_dir: Path) -> N
     assert state.tasks["b"].output == {"task": "b", "attempt": 2, "value": 1}
 
 
-async def test_retry_task_of_a_failed_task_after_fixing_it(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
+async def test_retry_task_of_a_failed_task_after_fixing_it(bench: ProbeBench, probe: Probe) -> None:
     probe.flags.add("broken")
-    wf = workflow(
+    wf = bench.workflow(
         {
             "a": {},
             "bad": {"depends_on": ["a"], "input": {"fail_while": "broken"}},
             "after": {"depends_on": ["bad"]},
             "other_bad": {"input": {"fail_times": 99}},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         failed = await run_to_end(engine, wf)
         assert failed.status == "failed"
         probe.flags.clear()
@@ -330,11 +323,9 @@ async def test_retry_task_of_a_failed_task_after_fixing_it(data_dir: Path) -> No
     assert call_counts(probe) == {"a": 1, "bad": 2, "after": 1, "other_bad": 1}
 
 
-async def test_retry_of_an_unknown_task_is_not_found(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_retry_of_an_unknown_task_is_not_found(bench: ProbeBench) -> None:
+    wf = bench.workflow({"a": {}})
+    async with bench.engine() as engine:
         state = await run_to_end(engine, wf)
         with pytest.raises(NotFound, match="nope"):
             await engine.retry_task(state.id, "nope")
@@ -344,19 +335,16 @@ async def test_retry_of_an_unknown_task_is_not_found(data_dir: Path) -> None:
         assert not engine.store.is_locked(state.id)
 
 
-async def test_retry_task_while_other_branches_still_run(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
+async def test_retry_task_while_other_branches_still_run(bench: ProbeBench, probe: Probe) -> None:
     probe.flags.add("broken")
-    wf = workflow(
+    wf = bench.workflow(
         {
             "bad": {"input": {"fail_while": "broken"}},
             "below": {"depends_on": ["bad"]},
             "slow": {"input": {"gate": "slow"}},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.until(lambda: ("fail", "bad") in probe.log and probe.counts.get("slow") == 1)
         live = await engine.get(started.id)
@@ -373,19 +361,18 @@ async def test_retry_task_while_other_branches_still_run(data_dir: Path) -> None
 # ---- checkpoint and restore -----------------------------------------------------------------
 
 
-async def test_checkpoint_then_restore_keeps_completed_tasks(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_checkpoint_then_restore_keeps_completed_tasks(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(
         {
             "a": {"input": {"value": "kept"}},
             "b": {"depends_on": ["a"], "input": {"gate": "b"}},
             "c": {"depends_on": ["b"], "input": {"value": "${tasks.a.output.value}"}},
             "skipped": {"when": False},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("b")
         record = await engine.checkpoint(started.id, name="mid-way")
@@ -405,7 +392,7 @@ async def test_checkpoint_then_restore_keeps_completed_tasks(data_dir: Path) -> 
     assert state.tasks["a"].output == original.tasks["a"].output
     assert state.tasks["skipped"].status == "skipped"
     assert state.tasks["c"].output["value"] == "kept"
-    store = Store(data_dir)
+    store = bench.store()
     assert [c["id"] for c in store.list_checkpoints(started.id)] == [record["id"]]
     summary = store.get_summary(restored.id)
     assert summary["restored_from"] == record["id"]
@@ -416,22 +403,19 @@ async def test_checkpoint_then_restore_keeps_completed_tasks(data_dir: Path) -> 
 
 
 async def test_checkpoint_of_a_finished_execution_and_restore_from_another_engine(
-    data_dir: Path,
+    bench: ProbeBench,
+    probe: Probe,
 ) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
     probe.flags.add("broken")
-    wf = workflow(
-        {"a": {}, "b": {"depends_on": ["a"], "input": {"fail_while": "broken"}}}, registry
-    )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    wf = bench.workflow(B_FAILS_WHILE_BROKEN)
+    async with bench.engine() as engine:
         failed = await run_to_end(engine, wf)
         record = await engine.checkpoint(failed.id)
         assert not engine.is_live(failed.id)
         assert not engine.store.is_locked(failed.id)
     assert record["kind"] == "manual"
     probe.flags.clear()
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         restored = await engine.restore(record["id"])
         state = await engine.wait(restored.id)
         with pytest.raises(NotFound):
@@ -439,23 +423,21 @@ async def test_checkpoint_of_a_finished_execution_and_restore_from_another_engin
     assert state.status == "completed"
     assert call_counts(probe) == {"a": 1, "b": 2}
     # the source execution is untouched
-    assert Store(data_dir).load_execution(failed.id).status == "failed"
+    assert bench.store().load_execution(failed.id).status == "failed"
 
 
 # ---- actions that arrive while an execution is coming to rest -------------------------------
 
 
 @pytest.mark.parametrize("action", ["resume", "retry_task"])
-async def test_action_on_the_terminal_event_is_not_lost(data_dir: Path, action: str) -> None:
+async def test_action_on_the_terminal_event_is_not_lost(
+    bench: ProbeBench, probe: Probe, action: str
+) -> None:
     """A subscriber that reacts to `workflow_failed` at once reaches the runner while it is
     still writing its end; the execution must go on, not stay "running" with nothing running."""
-    probe = Probe()
-    registry = registry_with(probe)
     probe.flags.add("broken")
-    wf = workflow(
-        {"a": {}, "b": {"depends_on": ["a"], "input": {"fail_while": "broken"}}}, registry
-    )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    wf = bench.workflow(B_FAILS_WHILE_BROKEN)
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         async for event in engine.subscribe(started.id, until_finished=True):
             last = event
@@ -468,21 +450,16 @@ async def test_action_on_the_terminal_event_is_not_lost(data_dir: Path, action: 
         state = await engine.wait(started.id)
     assert state.status == "completed"
     assert call_counts(probe) == {"a": 1, "b": 2}
-    assert Store(data_dir).get_summary(started.id)["status"] == "completed"
+    assert bench.store().get_summary(started.id)["status"] == "completed"
 
 
-async def test_a_paused_execution_stays_paused_across_a_restart(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"gate": "a"}}, "b": {"depends_on": ["a"]}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        started = await engine.start(wf)
-        await probe.started("a")
-        await engine.pause(started.id)
-        probe.open("a")
-        await engine.wait(started.id)
-    assert Store(data_dir).list_summaries()[0]["interrupted"] is False
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_a_paused_execution_stays_paused_across_a_restart(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    async with bench.engine() as engine:
+        started = await paused_after_a(bench, engine)
+    assert bench.store().list_summaries()[0]["interrupted"] is False
+    async with bench.engine() as engine:
         assert await engine.recover() == []
         with pytest.raises(InvalidOperation, match="paused"):
             await engine.pause(started.id)
@@ -492,29 +469,27 @@ async def test_a_paused_execution_stays_paused_across_a_restart(data_dir: Path) 
     assert call_counts(probe) == {"a": 1, "b": 1}
 
 
-async def test_cancel_an_interrupted_execution_from_a_new_engine(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"hang_times": 1}}, "b": {"depends_on": ["a"]}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_cancel_an_interrupted_execution_from_a_new_engine(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow({"a": {"input": {"hang_times": 1}}, "b": {"depends_on": ["a"]}})
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("a")
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         state = await engine.cancel(started.id)
         assert state.status == "canceled"
         assert {t: s.status for t, s in state.tasks.items()} == {"a": "canceled", "b": "canceled"}
         assert await engine.recover() == []
-    stored = Store(data_dir)
+    stored = bench.store()
     assert stored.get_summary(started.id)["status"] == "canceled"
     assert not stored.is_locked(started.id)
     assert call_counts(probe) == {"a": 1}
 
 
-async def test_a_canceled_execution_can_be_resumed(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"hang_times": 1}}, "b": {"depends_on": ["a"]}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_a_canceled_execution_can_be_resumed(bench: ProbeBench, probe: Probe) -> None:
+    wf = bench.workflow({"a": {"input": {"hang_times": 1}}, "b": {"depends_on": ["a"]}})
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("a")
         await engine.cancel(started.id)

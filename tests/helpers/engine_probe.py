@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,13 @@ from pydantic import BaseModel, ConfigDict
 
 from harmonia.components import ActionContext, Component, ComponentRegistry, default_registry
 from harmonia.components.base import ModelAction
-from harmonia.engine import Engine
+from harmonia.engine import Engine, open_engine
 from harmonia.errors import TaskError
 from harmonia.events import Event
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
 from harmonia.state import ExecutionState
+from harmonia.store import Store
 
 FAST_RETRY = {"initial_delay": 0.01, "backoff_multiplier": 2.0, "jitter": 0.0}
 
@@ -141,6 +143,32 @@ def registry_with(probe: Probe) -> ComponentRegistry:
     registry = default_registry()
     registry.register(probe)
     return registry
+
+
+@dataclass
+class ProbeBench:
+    """What an engine test sets up before anything runs: its data folder, a fresh probe, and a
+    registry with the probe next to the built-in components, shared by every engine the test
+    opens (one after the other, as a restarted daemon would)."""
+
+    data_dir: Path
+    probe: Probe = field(default_factory=Probe)
+    registry: ComponentRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.registry = registry_with(self.probe)
+
+    def workflow(self, tasks: Mapping[str, Mapping[str, Any]], **fields: Any) -> Workflow:
+        """`workflow(tasks, registry, **fields)` with this bench's registry."""
+        return workflow(tasks, self.registry, **fields)
+
+    def engine(self, **overrides: Any) -> AbstractAsyncContextManager[Engine]:
+        """`open_engine` over this bench's folder and registry, with `engine_options`."""
+        return open_engine(self.data_dir, self.registry, **engine_options(**overrides))
+
+    def store(self) -> Store:
+        """A fresh view of what is on disk (no engine's memory)."""
+        return Store(self.data_dir)
 
 
 def workflow(
