@@ -50,11 +50,10 @@ def _settings(args: argparse.Namespace, data_dir: Path) -> EngineSettings:
 def cmd_run(args: argparse.Namespace) -> int:
     """Everything that can be wrong with the call is checked before the data folder is touched
     (and before the engine is imported, so a typo is reported at once)."""
-    from harmonia.cli.inputs import load_input_file, merge_inputs, parse_input_pairs
+    from harmonia.cli.inputs import input_from_args
 
     workflow = _load_workflow(args.file)
-    from_file = load_input_file(args.input_file) if args.input_file else {}
-    given = merge_inputs(from_file, parse_input_pairs(args.input or []))
+    given = input_from_args(args)
     try:
         workflow.validate_input(given)
     except ValidationFailed as exc:

@@ -7,6 +7,7 @@ against the declared inputs are `Workflow.validate_input`'s job, not this module
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,33 @@ import orjson
 
 from harmonia.cli.errors import CliError
 
-__all__ = ["load_input_file", "merge_inputs", "parse_input_pairs", "parse_input_value"]
+__all__ = [
+    "add_input_options",
+    "input_from_args",
+    "load_input_file",
+    "merge_inputs",
+    "parse_input_pairs",
+    "parse_input_value",
+]
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """`-i/--input KEY=VALUE` (repeatable) and `--input-file F`, for `run` and `submit`."""
+    parser.add_argument(
+        "-i",
+        "--input",
+        action="append",
+        metavar="KEY=VALUE",
+        help="an input value, read as JSON when it is valid JSON, else as a string "
+        "(repeatable; wins over --input-file)",
+    )
+    parser.add_argument("--input-file", metavar="F", help="YAML or JSON mapping of input values")
+
+
+def input_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The input that `add_input_options` gave: the file's values, overridden by each flag."""
+    from_file = load_input_file(args.input_file) if args.input_file else {}
+    return merge_inputs(from_file, parse_input_pairs(args.input or []))
 
 
 def parse_input_value(text: str) -> Any:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 from harmonia import __version__
 from harmonia.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
+from harmonia.cli.inputs import add_input_options
 from harmonia.cli.remote_parser import add_remote_commands, add_url_option, remote_handler
 
 __all__ = ["build_parser", "main"]
@@ -88,15 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Ctrl+C cancels it (it can be resumed); a second Ctrl+C exits at once.",
     )
     run.add_argument("file", metavar="FILE", help="workflow file (YAML or JSON)")
-    run.add_argument(
-        "-i",
-        "--input",
-        action="append",
-        metavar="KEY=VALUE",
-        help="an input value, read as JSON when it is valid JSON, else as a string "
-        "(repeatable; wins over --input-file)",
-    )
-    run.add_argument("--input-file", metavar="F", help="YAML or JSON mapping of input values")
+    add_input_options(run)
     _follow_options(run)
     run.set_defaults(handler="cmd_run")
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from harmonia.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError
 from harmonia.cli.output import print_json
@@ -32,6 +32,7 @@ from harmonia.client import (
     Execution,
     ExecutionSummary,
     NotFoundError,
+    Page,
     UnauthorizedError,
 )
 from harmonia.client.config import TOKEN_ENV, TOKEN_FILE
@@ -46,12 +47,14 @@ __all__ = [
     "execution_state",
     "finish",
     "follow",
+    "pages",
     "remote_command",
     "resolve_execution_id",
     "summary_row",
 ]
 
 Command = Callable[[argparse.Namespace], int]
+T = TypeVar("T")
 
 
 # ---- connecting and errors -------------------------------------------------------------------
@@ -104,19 +107,29 @@ def api_error_lines(
     return lines
 
 
+def pages(fetch: Callable[[int], Page[T]]) -> Iterator[Page[T]]:
+    """Every page of a listing, from the start: `fetch(offset)` asks the daemon for one. Stops
+    after the last page (or an empty one, whatever the daemon says is left)."""
+    offset = 0
+    while True:
+        page = fetch(offset)
+        yield page
+        offset += len(page.items)
+        if not page.items or not page.has_more:
+            return
+
+
 def resolve_execution_id(client: Client, given: str) -> str:
     """An execution id from an id or a unique prefix of one, as the embedded commands take."""
     try:
         return client.get_execution(given).id
     except NotFoundError as missing:
-        matches: list[str] = []
-        offset = 0
-        while True:
-            page = client.list_executions(limit=500, offset=offset)
-            matches.extend(s.id for s in page.items if s.id.startswith(given))
-            offset += len(page.items)
-            if not page.items or not page.has_more:
-                break
+        matches = [
+            s.id
+            for page in pages(lambda offset: client.list_executions(limit=500, offset=offset))
+            for s in page.items
+            if s.id.startswith(given)
+        ]
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:

@@ -24,13 +24,14 @@ from harmonia.cli.remote import (
     finish,
     follow,
     info,
+    pages,
     remote_command,
     resolve_execution_id,
     session,
     summary_row,
 )
 from harmonia.cli.style import style_for
-from harmonia.client import Client, ExecutionSummary, ValidationError, WorkflowInfo
+from harmonia.client import Client, ExecutionSummary, Page, ValidationError, WorkflowInfo
 
 __all__ = [
     "cmd_cancel",
@@ -57,7 +58,7 @@ PAGE = 200
 def cmd_submit(args: argparse.Namespace) -> int:
     """Read everything local first (the file, the inputs), so a typo fails before the daemon is
     asked anything; the daemon validates the workflow and the input itself."""
-    from harmonia.cli.inputs import load_input_file, merge_inputs, parse_input_pairs
+    from harmonia.cli.inputs import input_from_args
 
     path = Path(args.file)
     try:
@@ -65,8 +66,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise CliError(f"{args.file}: cannot read the file: {reason}") from None
-    from_file = load_input_file(args.input_file) if args.input_file else {}
-    given = merge_inputs(from_file, parse_input_pairs(args.input or []))
+    given = input_from_args(args)
     fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
     with session(args) as client:
         try:
@@ -201,13 +201,14 @@ def cmd_executions(args: argparse.Namespace) -> int:
         status = args.status if args.status != "interrupted" else None
         wanted = args.limit if args.status != "interrupted" else None
         summaries: list[ExecutionSummary] = []
-        offset = 0
-        while wanted is None or len(summaries) < wanted:
+
+        def fetch(offset: int) -> Page[ExecutionSummary]:
             size = PAGE if wanted is None else min(PAGE, wanted - len(summaries))
-            page = client.list_executions(status=status, limit=size, offset=offset)
+            return client.list_executions(status=status, limit=size, offset=offset)
+
+        for page in pages(fetch):
             summaries.extend(page.items)
-            offset += len(page.items)
-            if not page.items or not page.has_more:
+            if wanted is not None and len(summaries) >= wanted:
                 break
         if args.status:
             summaries = [
@@ -269,14 +270,11 @@ def cmd_workflows(args: argparse.Namespace) -> int:
 def _list_workflows(client: Client, *, as_json: bool) -> int:
     from harmonia.cli.report import format_local_time, render_table
 
-    found: list[WorkflowInfo] = []
-    offset = 0
-    while True:
-        page = client.list_workflows(limit=PAGE, offset=offset)
-        found.extend(page.items)
-        offset += len(page.items)
-        if not page.items or not page.has_more:
-            break
+    found: list[WorkflowInfo] = [
+        w
+        for page in pages(lambda offset: client.list_workflows(limit=PAGE, offset=offset))
+        for w in page.items
+    ]
     if as_json:
         print_json([w.model_dump(mode="json") for w in found])
         return EXIT_OK

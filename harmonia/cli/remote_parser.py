@@ -20,6 +20,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from harmonia.cli.inputs import add_input_options
+
 __all__ = [
     "EXIT_UNREACHABLE",
     "URL_ENV",
@@ -104,18 +106,6 @@ def _follow(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _inputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-i",
-        "--input",
-        action="append",
-        metavar="KEY=VALUE",
-        help="an input value, read as JSON when it is valid JSON, else as a string "
-        "(repeatable; wins over --input-file)",
-    )
-    parser.add_argument("--input-file", metavar="F", help="YAML or JSON mapping of input values")
-
-
 def add_remote_commands(sub: Any) -> None:
     """Register the daemon-only commands on the `harmonia` subparsers."""
 
@@ -133,7 +123,7 @@ def add_remote_commands(sub: Any) -> None:
         "The execution runs in the daemon: Ctrl+C only stops watching.",
     )
     submit.add_argument("file", metavar="FILE", help="workflow file (YAML or JSON)")
-    _inputs(submit)
+    add_input_options(submit)
     submit.add_argument("-w", "--watch", action="store_true", help="follow it to the end")
     _common(
         submit,
