@@ -1,8 +1,10 @@
 """Every endpoint of the API as data: what to send and how to read the answer.
 
 The sync and the async client differ only in how they do I/O, so the requests and the parsing
-of answers live here once (a "sans-I/O" core). Each function returns a `Call`; a client sends
-it and hands the answer to `Call.parse`, or turns an error answer into an `ApiError`.
+of answers live here once (a "sans-I/O" core). Each endpoint function returns a `Call`; a
+client sends it and hands the answer to `Call.parse`, or turns an error answer into an
+`ApiError`. The endpoint functions have the signature and docstring of the client methods of
+the same name, which `_api.Api` makes of them.
 """
 
 from __future__ import annotations
@@ -141,8 +143,6 @@ def _params(**values: Any) -> dict[str, str]:
 
 
 # ---- service -------------------------------------------------------------------------------
-# Each function below has the signature and docstring of the client method of the same name
-# (`harmonia.client._api.Api` makes them methods of both clients).
 
 
 def health() -> Call[Health]:

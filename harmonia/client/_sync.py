@@ -1,6 +1,7 @@
 """`Client`: the daemon's API for ordinary (blocking) code, such as the CLI.
 
-It mirrors `AsyncClient` method for method over `httpx.Client`; no event loop is involved.
+It has `AsyncClient`'s methods over `httpx.Client`; no event loop is involved. The REST
+endpoints come from `_api.Api`; what is left here is the blocking I/O.
 """
 
 from __future__ import annotations
