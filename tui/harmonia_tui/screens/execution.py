@@ -21,7 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from harmonia.client import Event
-from harmonia_tui.connection import LinkState, WorkflowShape
+from harmonia_tui.connection import LinkState, WorkflowShape, document_shape
 from harmonia_tui.layout import Dag, GraphLayout, layered
 from harmonia_tui.screens.base import HarmoniaScreen
 from harmonia_tui.screens.confirm import ConfirmScreen
@@ -50,8 +50,10 @@ __all__ = ["ExecutionScreen"]
 DETAIL_INTERVAL = 0.25
 """Seconds between redraws of the detail pane caused by events (a selection is immediate)."""
 LOG_BACKLOG = 500
-YIELD_EVERY = 64
 """Events of the history shown in the log when the screen opens."""
+YIELD_EVERY = 64
+INPUT_PAGE = 2000
+"""Events per request while reading the inputs of attempts from the journal."""
 
 
 class ExecutionScreen(HarmoniaScreen):
@@ -161,12 +163,14 @@ class ExecutionScreen(HarmoniaScreen):
             self.query_one("#summary", Static).update(Text(self.load_error, style="red"))
             return
         view = ExecutionView.from_execution(doc)
-        try:
-            shape = await app.connection.shape_of(
-                doc.workflow, doc.workflow_version, list(doc.tasks)
+        shape = document_shape(doc)
+        if shape is None:  # a daemon from before `depends_on`: find the stored workflow
+            shape = await self._stored_shape(doc.workflow, doc.workflow_version, list(doc.tasks))
+        else:  # the edges are in hand; the specs (component, `when`) only add detail
+            self.start_task(
+                partial(self._add_specs, doc.workflow, doc.workflow_version, list(doc.tasks)),
+                group="reading the workflow",
             )
-        except Exception as exc:  # a listing error must not keep the execution from showing
-            shape = WorkflowShape(Dag.unknown(list(doc.tasks)), {}, f"dependencies unknown: {exc}")
         self.view, self.shape = view, shape
         self._lay_out()
         self.title = f"Execution · {view.workflow}"
@@ -186,6 +190,52 @@ class ExecutionScreen(HarmoniaScreen):
                 self._receive(event)
             after = max(after, page.next_after)
         self.start_task(partial(self._follow, after), group="following events", exclusive=True)
+        if view.needs_inputs():
+            self.start_task(
+                partial(self._read_inputs, view.last_seq), group="reading inputs", exclusive=True
+            )
+
+    async def _stored_shape(
+        self, workflow: str, version: str | None, task_ids: list[str]
+    ) -> WorkflowShape:
+        try:
+            return await self.harmonia.connection.shape_of(workflow, version, task_ids)
+        except Exception as exc:  # a listing error must not keep the execution from showing
+            return WorkflowShape(Dag.unknown(task_ids), {}, f"dependencies unknown: {exc}")
+
+    async def _add_specs(self, workflow: str, version: str | None, task_ids: list[str]) -> None:
+        """Each task's spec from the stored workflow, for the detail pane; the graph keeps the
+        execution's own edges whatever is found."""
+        found = await self._stored_shape(workflow, version, task_ids)
+        if not found.specs or self.shape is None or self.gone:
+            return
+        self.shape = WorkflowShape(self.shape.dag, found.specs, self.shape.source)
+        self._show_detail()
+
+    async def _read_inputs(self, until: int) -> None:
+        """The input each attempt of the document was started with: the document leaves it
+        out, its `task_started` event in the journal has it. One pass up to where the
+        document ends (later events come with the live stream), a page at a time."""
+        view, client = self.view, self.harmonia.connection.client
+        if view is None:
+            return
+        after = 0
+        while after < until and view.needs_inputs():
+            page = await self.harmonia.api(
+                client.events_page(self.execution_id, after=after, limit=INPUT_PAGE),
+                what="reading the recorded inputs",
+            )
+            if page is None:
+                return  # shown as an error; the pane keeps saying it is reading
+            if not page.items:
+                break
+            self._inputs_found(view.apply_all(e for e in page.items if e.seq <= until))
+            after = page.next_after
+        self._inputs_found(view.inputs_read())
+
+    def _inputs_found(self, change: Change) -> None:
+        if not self.gone and self.graph.selected in change.tasks:
+            self._request_detail()
 
     def _lay_out(self) -> None:
         """Lay the graph out again: only when the structure changed."""

@@ -17,6 +17,7 @@ from textual.strip import Strip
 
 from harmonia_tui.connection import WorkflowShape
 from harmonia_tui.viewstate import (
+    AttemptView,
     ExecutionView,
     Glyphs,
     TaskView,
@@ -107,15 +108,12 @@ def render_task(
         if details:
             parts.append(_json_block(details))
     parts.append(_section("input"))
-    reported = next((a.input for a in reversed(task.history) if a.input is not None), None)
-    if reported is not None:
-        parts.append(_json_block(reported))
-    elif shape is not None and shape.known:
-        resolved = resolve_references(spec.get("input") or {}, reference_context(view))
-        parts.append(Text("as declared, references resolved from recorded results", style="dim"))
-        parts.append(_json_block(resolved))
+    latest = task.history[-1] if task.history else None
+    if latest is not None and latest.input_recorded:
+        parts.append(Text(f"as rendered for attempt #{latest.attempt}", style="dim"))
+        parts.append(_json_block(latest.input))
     else:
-        parts.append(Text("unknown: the workflow definition was not found", style="dim"))
+        parts.extend(_declared_input(latest, spec, view, g))
     parts.append(_section("output"))
     if task.status == "completed" or task.output is not None:
         parts.append(_json_block(task.output))
@@ -141,7 +139,47 @@ def render_task(
             error = Text("   ")
             error.append_text(_error_line(attempt.error, g))
             parts.append(error)
+        if attempt.input_recorded and attempt is not latest:
+            parts.append(_attempt_input(attempt, latest))
     return Group(*parts)
+
+
+def _declared_input(
+    latest: AttemptView | None, spec: Mapping[str, Any], view: ExecutionView, glyphs: Glyphs
+) -> list[RenderableType]:
+    """What the input section says when the engine's own rendering is not at hand: for an
+    attempt recorded before events carried inputs, the old approximation, labelled so."""
+    if latest is not None and latest.input_recorded is None:
+        return [Text("reading the recorded input" + glyphs.ellipsis, style="dim")]
+    if not spec:
+        if latest is None:
+            return [Text("not started yet", style="dim")]
+        return [
+            Text(
+                "not recorded (the execution predates recorded inputs), and the workflow "
+                "definition was not found",
+                style="dim",
+            )
+        ]
+    resolved = resolve_references(spec.get("input") or {}, reference_context(view))
+    if latest is None:
+        label = "not started yet: as declared, references resolved from recorded results"
+    else:
+        label = (
+            "recorded before inputs were kept: an approximation, "
+            "as declared with references resolved from recorded results"
+        )
+    return [Text(label, style="dim italic"), _json_block(resolved)]
+
+
+def _attempt_input(attempt: AttemptView, latest: AttemptView | None) -> Text:
+    """An earlier attempt's input, on one line (the latest one's is the input section)."""
+    line = Text("   input: ", style="dim", no_wrap=True, overflow="ellipsis")
+    if latest is not None and latest.input_recorded and attempt.input == latest.input:
+        line.append(f"as for #{latest.attempt}", style="dim")
+    else:
+        line.append(json.dumps(attempt.input, ensure_ascii=False, default=str))
+    return line
 
 
 class TaskDetail(ScrollView, can_focus=True):
