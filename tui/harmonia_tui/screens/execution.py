@@ -30,7 +30,6 @@ from harmonia_tui.viewstate import (
     Change,
     Coalescer,
     ExecutionView,
-    describe_event,
     format_ago,
     format_duration,
     progress_bar,
@@ -44,6 +43,7 @@ from harmonia_tui.widgets.graph import (
     graph_columns,
 )
 from harmonia_tui.widgets.task_detail import TaskDetail
+from harmonia_tui.widgets.text_lines import TextLines
 
 __all__ = ["ExecutionScreen"]
 
@@ -126,7 +126,10 @@ class ExecutionScreen(HarmoniaScreen):
 
     def compose_body(self) -> ComposeResult:
         g = self.harmonia.glyphs
-        yield Static(Text(f"opening execution {self.execution_id}", style="dim"), id="summary")
+        self.summary = TextLines(
+            Text(f"opening execution {self.execution_id}", style="dim"), id="summary"
+        )
+        yield self.summary
         yield Input(placeholder="filter the log; a task id selects that task", id="filter")
         self.graph = TaskGraph(g, self.harmonia.clock, id="graph")
         self.detail = TaskDetail(g, id="detail")
@@ -160,7 +163,7 @@ class ExecutionScreen(HarmoniaScreen):
         )
         if doc is None:
             self.load_error = f"cannot open execution {self.execution_id}"
-            self.query_one("#summary", Static).update(Text(self.load_error, style="red"))
+            self.summary.update(Text(self.load_error, style="red"))
             return
         view = ExecutionView.from_execution(doc)
         shape = document_shape(doc)
@@ -279,9 +282,7 @@ class ExecutionScreen(HarmoniaScreen):
             self._lay_out()
         else:
             self.graph.restyle(change.tasks)
-        keep = self.log_view.keep
-        origin = view.origin
-        self.log_view.add([describe_event(e, origin) for e in events[-keep:]])
+        self.log_view.add(events, view.origin)
         if change.execution:
             self._show_summary()
         if self.graph.selected in change.tasks:
@@ -351,7 +352,7 @@ class ExecutionScreen(HarmoniaScreen):
             text.append(f"\n{view.error}", style="red")
         if self.shape is not None and not self.shape.known:
             text.append(f"\n{self.shape.source}", style="dim italic")
-        self.query_one("#summary", Static).update(text, layout=False)
+        self.summary.update(text)
 
     def _request_detail(self) -> None:
         """Redraw the detail pane for a change of its task, at most a few times a second (a

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import datetime
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.highlighter import JSONHighlighter
+from rich.style import Style
 from rich.text import Text
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -26,11 +27,14 @@ from harmonia_tui.viewstate import (
     reference_context,
     resolve_references,
 )
-from harmonia_tui.widgets._lines import set_virtual_height
+from harmonia_tui.widgets._lines import refresh_rows, set_virtual_height
+from harmonia_tui.widgets.text_lines import changed_rows
 
 __all__ = ["TaskDetail", "render_task"]
 
 MAX_JSON_LINES = 40
+PART_CACHE = 500
+"""Texts whose lines the pane keeps (a few tasks' worth)."""
 _json_highlighter = JSONHighlighter()
 
 
@@ -182,6 +186,21 @@ def _attempt_input(attempt: AttemptView, latest: AttemptView | None) -> Text:
     return line
 
 
+def _text_key(part: RenderableType) -> Hashable | None:
+    """What a Text looks like, as a dictionary key (None for anything else)."""
+    if not isinstance(part, Text):
+        return None
+    return (
+        part.plain,
+        tuple(part.spans),
+        str(part.style),
+        part.justify,
+        part.overflow,
+        part.no_wrap,
+        part.end,
+    )
+
+
 class TaskDetail(ScrollView, can_focus=True):
     """Drawn with the line API, like the graph: a new selection or a new attempt redraws this
     pane alone, without laying the screen out again."""
@@ -203,6 +222,9 @@ class TaskDetail(ScrollView, can_focus=True):
         self._strips: list[Strip] = []
         self._blank = Strip.blank(0)
         self._width = -1
+        self._parts: dict[Hashable, list[Strip]] = {}
+        self._parts_width = -1
+        self._rich_style: Style | None = None
 
     def show(
         self,
@@ -211,29 +233,67 @@ class TaskDetail(ScrollView, can_focus=True):
         shape: WorkflowShape | None,
         now: datetime,
     ) -> None:
-        if task is None or task.id != self.task_id:
+        same_task = task is not None and task.id == self.task_id
+        if not same_task:
             self.scroll_to(y=0, animate=False, immediate=True)
         self.task_id = task.id if task else None
         self.renderable = render_task(task, view, shape, self.glyphs, now)
+        old, width = self._strips, self._width
         self._width = -1  # render again, at the next paint or now if the size is known
         self._render_strips()
-        self.refresh()
+        if same_task and width > 0 and width == self._width:
+            # the same task, one more attempt or a new status: repaint what changed only
+            top = self.scroll_offset.y
+            bottom = top + self.scrollable_content_region.height
+            rows = [r for r in changed_rows(old, self._strips) if top <= r < bottom]
+            refresh_rows(self, rows)
+        else:
+            self.refresh()
 
     def _render_strips(self) -> None:
         width = self.scrollable_content_region.width
         if width <= 0 or width == self._width:
             return
+        if width != self._parts_width:
+            self._parts.clear()
+            self._parts_width = width
         self._width = width
-        console = self.app.console
-        options = console.options.update_width(width)
-        lines = console.render_lines(self.renderable, options, style=self.rich_style, pad=True)
-        self._strips = [Strip(line, width) for line in lines]
-        self._blank = Strip.blank(width, self.rich_style)
+        parts = self.renderable.renderables if isinstance(self.renderable, Group) else None
+        strips: list[Strip] = []
+        for part in parts if parts is not None else [self.renderable]:
+            strips.extend(self._part_strips(part, width))
+        self._strips = strips
+        self._blank = Strip.blank(width, self._style)
         set_virtual_height(self, len(self._strips))
+
+    def _part_strips(self, part: RenderableType, width: int) -> list[Strip]:
+        """The lines of one part of the pane. Most parts are the same from one redraw to
+        the next (the attempts so far, the input), and Rich takes long to lay text out, so
+        the lines of each text are kept by its content."""
+        key = _text_key(part)
+        strips = self._parts.get(key) if key is not None else None
+        if strips is None:
+            console = self.app.console
+            options = console.options.update_width(width)
+            lines = console.render_lines(part, options, style=self._style, pad=True)
+            strips = [Strip(line, width) for line in lines]
+            if key is not None:
+                if len(self._parts) > PART_CACHE:
+                    self._parts.clear()
+                self._parts[key] = strips
+        return strips
+
+    @property
+    def _style(self) -> Style:
+        if self._rich_style is None:
+            self._rich_style = self.rich_style  # walks the DOM: once per style change
+        return self._rich_style
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._width = -1
+        self._rich_style = None
+        self._parts.clear()
 
     def on_resize(self) -> None:
         self._width = -1
