@@ -18,14 +18,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from harmonia.client import Event
 from harmonia_tui.connection import LinkState, WorkflowShape, document_shape
 from harmonia_tui.layout import Dag, GraphLayout, layered
-from harmonia_tui.screens.base import HarmoniaScreen
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.executions import RESUMABLE
+from harmonia_tui.screens.filtering import FilteredScreen
 from harmonia_tui.viewstate import (
     Change,
     Coalescer,
@@ -56,7 +57,7 @@ INPUT_PAGE = 2000
 """Events per request while reading the inputs of attempts from the journal."""
 
 
-class ExecutionScreen(HarmoniaScreen):
+class ExecutionScreen(FilteredScreen):
     TITLE = "Execution"
 
     DEFAULT_CSS = """
@@ -382,14 +383,8 @@ class ExecutionScreen(HarmoniaScreen):
         self.refresh_keys()
 
     # ---- filter -------------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("-active")
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
+    def filter_applied(self) -> None:
+        """The log shows matching lines; a task whose id matches is selected."""
         self.log_view.set_filter(self.filter_text)
         if self.filter_text and self.layout_ is not None:
             needle = self.filter_text.lower()
@@ -398,11 +393,8 @@ class ExecutionScreen(HarmoniaScreen):
             if match:
                 self.graph.select(match[0])
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        if not self.filter_text:
-            self.query_one("#filter").remove_class("-active")
-        self.graph.focus()
+    def filter_target(self) -> Widget:
+        return self.graph
 
     # ---- actions ------------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:
@@ -431,17 +423,6 @@ class ExecutionScreen(HarmoniaScreen):
         if action == "cancel" and view.finished:
             return f"the execution has already ended ({view.status})"
         return None
-
-    def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("-active"):
-            box.value = ""
-            box.remove_class("-active")
-            self.filter_text = ""
-            self.log_view.set_filter("")
-            self.graph.focus()
-            return
-        self.harmonia.back()
 
     def action_open(self) -> None:
         self.maximize(self.detail)
