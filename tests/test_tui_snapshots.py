@@ -123,39 +123,47 @@ def test_start_workflow_form_with_problems(snap_compare: SnapCompare) -> None:
     assert snap_compare(fake_app(), terminal_size=SIZE, run_before=ready)
 
 
-def test_an_execution_from_an_older_daemon_falls_back_to_the_stored_workflow() -> None:
-    """No `depends_on` in the document, no `input` in the events: the edges come from the
-    stored workflow, and the input is the labelled approximation. (Not a snapshot.)"""
+def on_execution_screen(
+    execution_id: str, check: Callable[[Pilot[Any], ExecutionScreen], Any]
+) -> None:
+    """Open the fake daemon's execution and run `check` on the loaded screen (not a snapshot)."""
 
     async def run() -> None:
-        app = fake_app(open_execution=LEGACY_EXECUTION["id"])
+        app = fake_app(open_execution=execution_id)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, lambda: execution_loaded(pilot))
             screen = pilot.app.screen
             assert isinstance(screen, ExecutionScreen) and screen.shape is not None
-            assert screen.shape.known and screen.shape.source == "stored workflow wf-0c1d2e3f4a5b"
-            screen.graph.select("enrich")
-            await settle(pilot, lambda: "approximation" in screen.detail.shown_text)
-            assert "https://example.test/geo?rows=12" in screen.detail.shown_text
+            await check(pilot, screen)
 
     anyio.run(run, backend="asyncio")
+
+
+def test_an_execution_from_an_older_daemon_falls_back_to_the_stored_workflow() -> None:
+    """No `depends_on` in the document, no `input` in the events: the edges come from the
+    stored workflow, and the input is the labelled approximation."""
+
+    async def check(pilot: Pilot[Any], screen: ExecutionScreen) -> None:
+        assert screen.shape is not None and screen.shape.known
+        assert screen.shape.source == "stored workflow wf-0c1d2e3f4a5b"
+        screen.graph.select("enrich")
+        await settle(pilot, lambda: "approximation" in screen.detail.shown_text)
+        assert "https://example.test/geo?rows=12" in screen.detail.shown_text
+
+    on_execution_screen(LEGACY_EXECUTION["id"], check)
 
 
 def test_the_execution_screen_takes_edges_and_inputs_from_the_daemon() -> None:
-    async def run() -> None:
-        app = fake_app(open_execution=ETL_EXECUTION["id"])
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot, lambda: execution_loaded(pilot))
-            screen = pilot.app.screen
-            assert isinstance(screen, ExecutionScreen) and screen.shape is not None
-            assert screen.shape.known and screen.shape.source == "the execution"
-            assert "◂ validate, clean" in screen.graph.row_text("aggregate")
-            screen.graph.select("enrich")
-            await settle(pilot, lambda: "as rendered for attempt #2" in screen.detail.shown_text)
-            detail = screen.detail.shown_text
-            assert "approximation" not in detail
-            assert "input: as for #2" in detail  # attempt 1 had the same input
-            # the stored workflow still adds each task's component and action
-            await settle(pilot, lambda: "http.request" in screen.detail.shown_text)
+    async def check(pilot: Pilot[Any], screen: ExecutionScreen) -> None:
+        assert screen.shape is not None and screen.shape.known
+        assert screen.shape.source == "the execution"
+        assert "◂ validate, clean" in screen.graph.row_text("aggregate")
+        screen.graph.select("enrich")
+        await settle(pilot, lambda: "as rendered for attempt #2" in screen.detail.shown_text)
+        detail = screen.detail.shown_text
+        assert "approximation" not in detail
+        assert "input: as for #2" in detail  # attempt 1 had the same input
+        # the stored workflow still adds each task's component and action
+        await settle(pilot, lambda: "http.request" in screen.detail.shown_text)
 
-    anyio.run(run, backend="asyncio")
+    on_execution_screen(ETL_EXECUTION["id"], check)
