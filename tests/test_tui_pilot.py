@@ -198,7 +198,7 @@ async def test_the_engines_rendered_inputs_and_edges_show_for_an_unstored_workfl
         screen.graph.select("after")
         await until(
             pilot,
-            lambda: '"got": "ok\\n"' in screen.detail.shown_text,
+            lambda: '"got": "ok' in screen.detail.shown_text,
             "after's input, rendered from flaky's output",
         )
         assert "as rendered for attempt #1" in screen.detail.shown_text

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -51,6 +53,7 @@ class EventLog(ScrollView, can_focus=True):
         self._strips: dict[int, Strip] = {}
         self._styles: dict[str, Style] = {}
         self._width = 0
+        self._pass_width = 0
 
     @property
     def shown(self) -> list[LogLine]:
@@ -152,8 +155,12 @@ class EventLog(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._resize()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass_width = self.scrollable_content_region.width  # once per paint, not per line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self._pass_width
         if width != self._width:
             self._strips.clear()
             self._styles.clear()
@@ -185,10 +192,14 @@ class EventLog(ScrollView, can_focus=True):
         """Segments built directly: a flood of events must not cost a Rich render each."""
         g = self.glyphs
         dim = self._style("dim")
+        head = f"{line.offset.rjust(8)} {line.seq:>5} "
+        glyph = g.status(line.status)
+        # cut the text to the room left here: cropping a strip afterwards costs far more
+        text = set_cell_size(" " + line.text, max(0, width - cell_len(head) - cell_len(glyph)))
         segments = [
-            Segment(f"{line.offset.rjust(8)} {line.seq:>5} ", dim),
-            Segment(g.status(line.status), self._style(g.style(line.status) or "none")),
-            Segment(" " + line.text, self._style("red" if line.status == "failed" else "none")),
+            Segment(head, dim),
+            Segment(glyph, self._style(g.style(line.status) or "none")),
+            Segment(text, self._style("red" if line.status == "failed" else "none")),
         ]
         return fitted_strip(segments, width, self._style(""))
 

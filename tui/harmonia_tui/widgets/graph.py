@@ -111,6 +111,7 @@ class TaskGraph(ScrollView, can_focus=True):
         self.selected: str | None = None
         self._cache: dict[int, Strip] = {}
         self._cache_width = 0
+        self._pass_width = 0
         self._styles: dict[str, Style] = {}
         self._jump_from: tuple[str, str] | None = None
         """(task we jumped from, task we landed on): pressing again cycles siblings."""
@@ -268,8 +269,12 @@ class TaskGraph(ScrollView, can_focus=True):
             self.select(layout.rows[row].task_id)
 
     # ---- drawing ----------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass_width = self.scrollable_content_region.width  # once per paint, not per line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self._pass_width
         if width != self._cache_width:
             self._cache.clear()
             self._cache_width = width
