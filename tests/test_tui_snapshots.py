@@ -167,3 +167,17 @@ def test_the_execution_screen_takes_edges_and_inputs_from_the_daemon() -> None:
         await settle(pilot, lambda: "http.request" in screen.detail.shown_text)
 
     on_execution_screen(ETL_EXECUTION["id"], check)
+
+
+def test_the_execution_screens_filter_narrows_the_log_and_selects_a_task() -> None:
+    async def check(pilot: Pilot[Any], screen: ExecutionScreen) -> None:
+        await pilot.press("slash", *"load", "enter")
+        await settle(pilot, lambda: screen.graph.selected == "load_db" and screen.graph.has_focus)
+        assert "load_db failed" in screen.log_view.shown_text
+        assert "extract" not in screen.log_view.shown_text
+        await pilot.press("escape")  # clears the filter; a second one would leave the screen
+        await settle(pilot, lambda: "extract" in screen.log_view.shown_text)
+        assert not screen.query_one("#filter").has_class("-active")
+        assert pilot.app.screen is screen
+
+    on_execution_screen(ETL_EXECUTION["id"], check)
