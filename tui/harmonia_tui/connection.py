@@ -162,11 +162,13 @@ class Connection:
     async def shape_of(
         self, workflow: str, version: str | None, task_ids: list[str]
     ) -> WorkflowShape:
-        """The dependencies of an execution's tasks.
+        """The dependencies and specs of an execution's tasks, from a stored workflow.
 
         The execution document does not carry its workflow's definition, so this looks for
-        the stored workflow of the same name and version with exactly these tasks. When there
-        is none (an inline or since-changed workflow), the tasks are shown without edges.
+        the stored workflow of the same name and version with exactly these tasks. The edges
+        come from the document itself (`document_shape`) on daemons that send `depends_on`;
+        this serves older ones, where a workflow with none (inline, or since changed) leaves
+        the tasks shown without edges, and it adds the specs the detail pane shows.
         """
         key = (workflow, version, frozenset(task_ids))
         cached = self._shapes.get(key)

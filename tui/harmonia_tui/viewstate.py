@@ -812,7 +812,9 @@ class Coalescer:
         return len(self._pending)
 
 
-# ---- the resolved input of a task ------------------------------------------------------------
+# ---- a task's input as declared, references filled in -----------------------------------------
+# Only for attempts recorded before `task_started` carried the rendered input (and as a
+# preview of a task not started yet): the engine's own rendering is shown whenever it exists.
 
 _REFERENCE = re.compile(r"\$\{\s*([^}]*?)\s*\}")
 _PATH_PART = re.compile(r"\.([A-Za-z_][\w-]*)|\[(-?\d+)\]|\[['\"]([^'\"]*)['\"]\]")

@@ -1,5 +1,5 @@
-"""The selected task in full: status, edges, input as resolved, output, error and its kind,
-and every attempt with its timing and error."""
+"""The selected task in full: status, edges, the input as the engine rendered it, output,
+error and its kind, and every attempt with its timing, error and input."""
 
 from __future__ import annotations
 
