@@ -188,7 +188,8 @@ async def flood(daemon: Daemon, tasks: int, attempts: int) -> None:
     )
     print(
         f"  TUI CPU time {cpu:.2f}s over {wall:.2f}s wall "
-        f"({cpu / wall * 100:.0f}% of one core; headless, daemon excluded)"
+        f"({cpu / wall * 100:.0f}% of one core; headless, daemon excluded); "
+        f"{cpu / max(updates, 1) * 1e3:.0f} ms of CPU per screen update, events included"
     )
 
 

@@ -163,6 +163,48 @@ async def test_retry_a_failed_task_from_the_keyboard_and_watch_it_complete(
 
 
 @pytest.mark.anyio
+async def test_the_engines_rendered_inputs_and_edges_show_for_an_unstored_workflow(
+    daemon: Harmoniad, tmp_path: Path
+) -> None:
+    """Needs the engine's side of the contract: `task_started` carries the attempt's rendered
+    `input`, and the execution document carries each task's `depends_on`. The workflow is
+    never stored, so there is no stored workflow to take the edges from."""
+    document = flaky_workflow(unique("rendered"), tmp_path / "marker")
+    async with api_client(daemon) as client:
+        execution = await client.start_execution(workflow=document)
+        assert (await client.wait(execution.id, timeout=30)).status == "failed"
+    app = make_app(daemon, open_execution=execution.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
+        screen = execution_screen(app)
+        assert screen.shape is not None and screen.shape.known
+        assert screen.shape.source == "the execution"
+        assert screen.layout_ is not None and screen.layout_.layers[0] == ("setup",)
+        assert "◂ flaky" in screen.graph.row_text("after")
+        # flaky failed and is selected: its input as the engine rendered it, from the journal
+        assert screen.graph.selected == "flaky"
+        await until(
+            pilot,
+            lambda: "as rendered for attempt #1" in screen.detail.shown_text,
+            "the recorded input of flaky",
+        )
+        assert '"command":' in screen.detail.shown_text
+        assert "approximation" not in screen.detail.shown_text
+        # retried live: `after` gets flaky's output rendered into its input
+        await press(pilot, "r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await press(pilot, "y")
+        await until(pilot, lambda: loaded(app, "completed"), "completed after the retry")
+        screen.graph.select("after")
+        await until(
+            pilot,
+            lambda: '"got": "ok' in screen.detail.shown_text,
+            "after's input, rendered from flaky's output",
+        )
+        assert "as rendered for attempt #1" in screen.detail.shown_text
+
+
+@pytest.mark.anyio
 async def test_resume_a_failed_execution(daemon: Harmoniad, tmp_path: Path) -> None:
     execution_id = await start(daemon, flaky_workflow(unique("resume"), tmp_path / "marker"))
     app = make_app(daemon, open_execution=execution_id)

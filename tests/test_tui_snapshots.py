@@ -18,7 +18,7 @@ from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.screens.workflows import WorkflowsScreen
-from helpers.tui_fake import ETL_EXECUTION, fake_app
+from helpers.tui_fake import ETL_EXECUTION, LEGACY_EXECUTION, fake_app
 from textual.pilot import Pilot
 
 SIZE = (120, 34)
@@ -121,3 +121,63 @@ def test_start_workflow_form_with_problems(snap_compare: SnapCompare) -> None:
         await pilot.pause()
 
     assert snap_compare(fake_app(), terminal_size=SIZE, run_before=ready)
+
+
+def on_execution_screen(
+    execution_id: str, check: Callable[[Pilot[Any], ExecutionScreen], Any]
+) -> None:
+    """Open the fake daemon's execution and run `check` on the loaded screen (not a snapshot)."""
+
+    async def run() -> None:
+        app = fake_app(open_execution=execution_id)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, lambda: execution_loaded(pilot))
+            screen = pilot.app.screen
+            assert isinstance(screen, ExecutionScreen) and screen.shape is not None
+            await check(pilot, screen)
+
+    anyio.run(run, backend="asyncio")
+
+
+def test_an_execution_from_an_older_daemon_falls_back_to_the_stored_workflow() -> None:
+    """No `depends_on` in the document, no `input` in the events: the edges come from the
+    stored workflow, and the input is the labelled approximation."""
+
+    async def check(pilot: Pilot[Any], screen: ExecutionScreen) -> None:
+        assert screen.shape is not None and screen.shape.known
+        assert screen.shape.source == "stored workflow wf-0c1d2e3f4a5b"
+        screen.graph.select("enrich")
+        await settle(pilot, lambda: "approximation" in screen.detail.shown_text)
+        assert "https://example.test/geo?rows=12" in screen.detail.shown_text
+
+    on_execution_screen(LEGACY_EXECUTION["id"], check)
+
+
+def test_the_execution_screen_takes_edges_and_inputs_from_the_daemon() -> None:
+    async def check(pilot: Pilot[Any], screen: ExecutionScreen) -> None:
+        assert screen.shape is not None and screen.shape.known
+        assert screen.shape.source == "the execution"
+        assert "◂ validate, clean" in screen.graph.row_text("aggregate")
+        screen.graph.select("enrich")
+        await settle(pilot, lambda: "as rendered for attempt #2" in screen.detail.shown_text)
+        detail = screen.detail.shown_text
+        assert "approximation" not in detail
+        assert "input: as for #2" in detail  # attempt 1 had the same input
+        # the stored workflow still adds each task's component and action
+        await settle(pilot, lambda: "http.request" in screen.detail.shown_text)
+
+    on_execution_screen(ETL_EXECUTION["id"], check)
+
+
+def test_the_execution_screens_filter_narrows_the_log_and_selects_a_task() -> None:
+    async def check(pilot: Pilot[Any], screen: ExecutionScreen) -> None:
+        await pilot.press("slash", *"load", "enter")
+        await settle(pilot, lambda: screen.graph.selected == "load_db" and screen.graph.has_focus)
+        assert "load_db failed" in screen.log_view.shown_text
+        assert "extract" not in screen.log_view.shown_text
+        await pilot.press("escape")  # clears the filter; a second one would leave the screen
+        await settle(pilot, lambda: "extract" in screen.log_view.shown_text)
+        assert not screen.query_one("#filter").has_class("-active")
+        assert pilot.app.screen is screen
+
+    on_execution_screen(ETL_EXECUTION["id"], check)

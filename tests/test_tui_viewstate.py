@@ -175,15 +175,18 @@ def test_the_document_and_the_event_fold_agree() -> None:
         }
     )
     from_doc = ExecutionView.from_execution(doc)
+    history = [
+        ev(1, "workflow_started", None, 0),
+        ev(2, "task_started", "a", 0, attempt=1, input={"n": 3}),
+        ev(3, "task_completed", "a", 1, attempt=1, output=3),
+        ev(4, "workflow_completed", None, 2),
+    ]
     folded = fresh("a")
-    folded.apply_all(
-        [
-            ev(1, "workflow_started", None, 0),
-            ev(2, "task_started", "a", 0, attempt=1),
-            ev(3, "task_completed", "a", 1, attempt=1, output=3),
-            ev(4, "workflow_completed", None, 2),
-        ]
-    )
+    folded.apply_all(history)
+    # the document leaves out each attempt's input; the journal's events bring it in
+    assert from_doc.needs_inputs() and from_doc.tasks["a"].history[0].input_recorded is None
+    assert from_doc.apply_all(history).tasks == {"a"}
+    assert not from_doc.needs_inputs() and from_doc.events_applied == 0
     assert folded.tasks == from_doc.tasks
     assert (folded.status, folded.started_at, folded.finished_at, folded.last_seq) == (
         from_doc.status,
@@ -191,6 +194,114 @@ def test_the_document_and_the_event_fold_agree() -> None:
         from_doc.finished_at,
         from_doc.last_seq,
     )
+
+
+def test_each_attempt_keeps_the_input_its_task_started_event_carries() -> None:
+    view = fresh("a")
+    view.apply_all(
+        [
+            ev(1, "task_started", "a", 0, attempt=1, input={"url": "https://x/1", "key": "***"}),
+            ev(2, "retry_attempted", "a", 1, attempt=1, delay=0.1, error={"message": "503"}),
+            ev(3, "task_started", "a", 2, attempt=2, input={"url": "https://x/2", "key": "***"}),
+        ]
+    )
+    first, second = view.tasks["a"].history
+    assert (first.input, first.input_recorded) == ({"url": "https://x/1", "key": "***"}, True)
+    assert second.input == {"url": "https://x/2", "key": "***"} and second.input_recorded
+    # an event from before inputs were recorded: known to have none (the pane approximates)
+    view.apply(ev(4, "task_started", "b", 3, attempt=1))
+    assert view.tasks["b"].history[0].input_recorded is False
+    # a replayed event never overwrites what is known
+    assert not view.apply(ev(1, "task_started", "a", 0, attempt=1, input="other"))
+    assert first.input == {"url": "https://x/1", "key": "***"}
+
+
+def test_inputs_missing_from_the_journal_end_up_not_recorded() -> None:
+    doc = Execution.model_validate(
+        {
+            "id": "x1",
+            "workflow": "wf",
+            "status": "failed",
+            "last_seq": 9,
+            "tasks": {"a": {"status": "failed", "attempts": 1, "history": [{"attempt": 1}]}},
+        }
+    )
+    view = ExecutionView.from_execution(doc)
+    assert view.needs_inputs()
+    assert view.inputs_read().tasks == {"a"}
+    assert view.tasks["a"].history[0].input_recorded is False and not view.needs_inputs()
+
+
+def test_the_graph_comes_from_the_documents_depends_on_when_it_has_them() -> None:
+    from harmonia_tui.connection import document_shape
+
+    def doc(tasks: dict[str, Any]) -> Execution:
+        return Execution.model_validate({"id": "x1", "status": "running", "tasks": tasks})
+
+    shape = document_shape(
+        doc(
+            {
+                "a": {"status": "completed", "depends_on": []},
+                "b": {"status": "running", "depends_on": ["a"]},
+                "c": {"status": "pending", "depends_on": ["a", "b"]},
+            }
+        )
+    )
+    assert shape is not None and shape.known and shape.source == "the execution"
+    assert shape.dag.parents == {"a": (), "b": ("a",), "c": ("a", "b")}
+    assert layered(shape.dag).layers == (("a",), ("b",), ("c",))
+    # every task a root: still edges known (none), not "dependencies unknown"
+    roots = document_shape(doc({"a": {"status": "pending", "depends_on": []}}))
+    assert roots is not None and roots.known and roots.dag.parents == {"a": ()}
+    # a daemon from before the field: fall back to the stored workflow
+    assert document_shape(doc({"a": {"status": "pending"}})) is None
+
+
+def _pane(view: ExecutionView, task: str, specs: dict[str, Any] | None = None) -> str:
+    import io
+
+    from harmonia_tui.connection import WorkflowShape
+    from harmonia_tui.widgets.task_detail import render_task
+    from rich.console import Console
+
+    shape = WorkflowShape(Dag.from_depends_on({t: [] for t in view.tasks}), specs or {})
+    console = Console(width=100, record=True, file=io.StringIO(), color_system=None)
+    console.print(render_task(view.tasks[task], view, shape, Glyphs(), T0))
+    return console.export_text()
+
+
+def test_the_detail_pane_shows_the_input_each_attempt_was_rendered_with() -> None:
+    view = fresh("a", "old", "later")
+    view.input = {"n": 3}
+    view.apply_all(
+        [
+            ev(1, "task_started", "a", 0, attempt=1, input={"n": 3, "token": "${env.TOKEN}"}),
+            ev(2, "retry_attempted", "a", 1, attempt=1, delay=0.1, error={"message": "503"}),
+            ev(3, "task_started", "a", 2, attempt=2, input={"n": 3, "token": "***"}),
+            ev(4, "task_started", "old", 2, attempt=1),  # recorded before inputs were
+        ]
+    )
+    specs = {t: {"component": "core", "action": "echo", "input": {"n": "${input.n}"}} for t in "a"}
+    specs["old"] = specs["later"] = specs["a"]
+    text = _pane(view, "a", specs)
+    assert "as rendered for attempt #2" in text and '"token": "***"' in text
+    assert "approximation" not in text and "resolved from recorded results" not in text
+    assert 'input: {"n": 3, "token": "${env.TOKEN}"}' in text  # attempt 1, as it was
+    old = _pane(view, "old", specs)
+    assert "recorded before inputs were kept: an approximation" in old and '"n": 3' in old
+    assert "not started yet" in _pane(view, "later", specs)
+    assert "not started yet" in _pane(view, "later")
+    reading = ExecutionView.from_execution(
+        Execution.model_validate(
+            {
+                "id": "x1",
+                "status": "failed",
+                "last_seq": 5,
+                "tasks": {"a": {"status": "failed", "attempts": 1, "history": [{"attempt": 1}]}},
+            }
+        )
+    )
+    assert "reading the recorded input" in _pane(reading, "a", specs)
 
 
 # ---- coalescing ------------------------------------------------------------------------------

@@ -255,6 +255,10 @@ class TaskInfo(_Answer):
     finished_at: Time
     duration: float | None
     history: list[TaskAttempt]
+    depends_on: list[str] = Field(
+        default_factory=list,
+        description="The tasks this one waits for, as its workflow declares them.",
+    )
 
 
 class Execution(_Answer):

@@ -142,6 +142,8 @@ class TaskInfo(ApiModel):
     finished_at: Timestamp | None = None
     duration: float | None = None
     history: list[dict[str, Any]] = Field(default_factory=list)
+    depends_on: list[str] = Field(default_factory=list)
+    """The tasks this one waits for (empty from a daemon that predates the field)."""
 
 
 class Execution(ApiModel):

@@ -19,7 +19,7 @@ from harmonia_tui.connection import STREAM_RECONNECT, Connection
 
 from harmonia.client import AsyncClient
 
-__all__ = ["NOW", "FakeDaemon", "fake_app"]
+__all__ = ["ETL_EXECUTION", "LEGACY_EXECUTION", "NOW", "FakeDaemon", "fake_app"]
 
 NOW = datetime(2026, 1, 2, 3, 5, 0, tzinfo=UTC)
 """The fixed clock of every snapshot."""
@@ -55,7 +55,12 @@ ETL_TASKS: dict[str, dict[str, Any]] = {
         "retry_policy": {"max_retries": 3, "initial_delay": 1},
     },
     "aggregate": {"component": "core", "action": "echo", "depends_on": ["validate", "clean"]},
-    "load_db": {"component": "shell", "action": "run", "depends_on": ["aggregate"]},
+    "load_db": {
+        "component": "shell",
+        "action": "run",
+        "depends_on": ["aggregate"],
+        "input": {"command": "psql ${env.DATABASE_URL} -f load.sql"},
+    },
     "report": {
         "component": "core",
         "action": "echo",
@@ -188,30 +193,61 @@ def _event(seq: int, kind: str, t: float, task: str | None = None, **data: Any) 
 
 
 def _etl_events() -> list[dict[str, Any]]:
+    enrich = {"method": "GET", "url": "https://example.test/geo?rows=12"}
     raw: list[tuple[str, float, str | None, dict[str, Any]]] = [
         ("workflow_started", 0.0, None, {"task_count": 9, "workflow": "nightly-etl"}),
-        ("task_started", 0.0, "extract", {"attempt": 1}),
+        ("task_started", 0.0, "extract", {"attempt": 1, "input": {"command": "seq 1 12"}}),
         ("task_completed", 1.25, "extract", {"attempt": 1, "duration": 1.25}),
-        ("task_started", 1.3, "validate", {"attempt": 1}),
-        ("task_started", 1.3, "clean", {"attempt": 1}),
+        (
+            "task_started",
+            1.3,
+            "validate",
+            {"attempt": 1, "input": {"function": "json:loads", "args": ["1\n2\n3\n"]}},
+        ),
+        ("task_started", 1.3, "clean", {"attempt": 1, "input": {}}),
         ("task_completed", 1.9, "validate", {"attempt": 1, "duration": 0.6}),
         ("task_completed", 2.0, "clean", {"attempt": 1, "duration": 0.7}),
-        ("task_started", 2.1, "enrich", {"attempt": 1}),
-        ("task_started", 2.1, "aggregate", {"attempt": 1}),
+        ("task_started", 2.1, "enrich", {"attempt": 1, "input": enrich}),
+        ("task_started", 2.1, "aggregate", {"attempt": 1, "input": {}}),
         ("task_completed", 2.4, "aggregate", {"attempt": 1, "duration": 0.3}),
-        ("task_started", 2.5, "load_db", {"attempt": 1}),
+        (
+            "task_started",
+            2.5,
+            "load_db",
+            {"attempt": 1, "input": {"command": "psql *** -f load.sql"}},
+        ),
         ("task_failed", 3.0, "load_db", {"attempt": 1, "duration": 0.5, "error": LOAD_ERROR}),
         ("retry_attempted", 3.1, "enrich", {"attempt": 1, "delay": 1.0, "error": ENRICH_ERROR}),
-        ("task_started", 4.2, "enrich", {"attempt": 2}),
+        ("task_started", 4.2, "enrich", {"attempt": 2, "input": enrich}),
         ("retry_attempted", 5.2, "enrich", {"attempt": 2, "delay": 2.0, "error": ENRICH_ERROR}),
         ("checkpoint_created", 20.0, None, {"name": "periodic at seq 15"}),
-        ("task_started", 30.0, "archive", {"attempt": 1}),
+        ("task_started", 30.0, "archive", {"attempt": 1, "input": {}}),
     ]
     return [_event(i + 1, kind, t, task, **data) for i, (kind, t, task, data) in enumerate(raw)]
 
 
 ETL_EVENTS = _etl_events()
 ETL_EXECUTION["last_seq"] = len(ETL_EVENTS)
+for _tid, _info in ETL_EXECUTION["tasks"].items():
+    _info["depends_on"] = list(ETL_TASKS[_tid].get("depends_on", []))
+
+LEGACY_EXECUTION: dict[str, Any] = {
+    **ETL_EXECUTION,
+    "id": "20260102-030001-d4e5f6",
+    "tasks": {
+        tid: {k: v for k, v in info.items() if k != "depends_on"}
+        for tid, info in ETL_EXECUTION["tasks"].items()
+    },
+}
+"""The same execution as a daemon from before `depends_on` and recorded inputs sends it."""
+LEGACY_EVENTS = [
+    {
+        **event,
+        "execution_id": LEGACY_EXECUTION["id"],
+        "data": {k: v for k, v in event["data"].items() if k != "input"},
+    }
+    for event in ETL_EVENTS
+]
 
 
 def _summary(doc: dict[str, Any]) -> dict[str, Any]:
@@ -330,8 +366,11 @@ class FakeDaemon:
     """Routes the API's paths to the canned documents."""
 
     def __init__(self) -> None:
-        self.executions = {ETL_EXECUTION["id"]: ETL_EXECUTION}
-        self.events = {ETL_EXECUTION["id"]: ETL_EVENTS}
+        self.executions = {
+            ETL_EXECUTION["id"]: ETL_EXECUTION,
+            LEGACY_EXECUTION["id"]: LEGACY_EXECUTION,
+        }
+        self.events = {ETL_EXECUTION["id"]: ETL_EVENTS, LEGACY_EXECUTION["id"]: LEGACY_EVENTS}
         self.summaries = [_summary(ETL_EXECUTION), *[_summary(o) for o in OTHER_EXECUTIONS]]
         self.workflows = {w["id"]: w for w in WORKFLOWS}
         self.requests: list[str] = []

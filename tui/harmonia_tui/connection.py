@@ -22,13 +22,14 @@ from harmonia.client import (
     ClientError,
     DaemonUnreachable,
     Event,
+    Execution,
     ProtocolError,
     Reconnect,
     WorkflowInfo,
 )
 from harmonia_tui.layout import Dag
 
-__all__ = ["STREAM_RECONNECT", "Connection", "LinkState", "WorkflowShape"]
+__all__ = ["STREAM_RECONNECT", "Connection", "LinkState", "WorkflowShape", "document_shape"]
 
 STREAM_RECONNECT = Reconnect(attempts=1_000_000, initial_delay=0.1, max_delay=1.0, stable_after=5)
 """A dashboard waits for its daemon as long as it is open, and catches up quickly."""
@@ -55,6 +56,16 @@ class WorkflowShape:
     @property
     def known(self) -> bool:
         return self.dag.known
+
+
+def document_shape(doc: Execution) -> WorkflowShape | None:
+    """The graph as the execution document states it (each task's `depends_on`), or None
+    when the daemon predates that field: then no task of the document carries it, which is
+    told apart from "every task is a root" by the fields the daemon actually sent."""
+    if not any("depends_on" in info.model_fields_set for info in doc.tasks.values()):
+        return None
+    depends_on = {tid: info.depends_on for tid, info in doc.tasks.items()}
+    return WorkflowShape(Dag.from_depends_on(depends_on, list(doc.tasks)), {}, "the execution")
 
 
 class Connection:
@@ -151,11 +162,13 @@ class Connection:
     async def shape_of(
         self, workflow: str, version: str | None, task_ids: list[str]
     ) -> WorkflowShape:
-        """The dependencies of an execution's tasks.
+        """The dependencies and specs of an execution's tasks, from a stored workflow.
 
         The execution document does not carry its workflow's definition, so this looks for
-        the stored workflow of the same name and version with exactly these tasks. When there
-        is none (an inline or since-changed workflow), the tasks are shown without edges.
+        the stored workflow of the same name and version with exactly these tasks. The edges
+        come from the document itself (`document_shape`) on daemons that send `depends_on`;
+        this serves older ones, where a workflow with none (inline, or since changed) leaves
+        the tasks shown without edges, and it adds the specs the detail pane shows.
         """
         key = (workflow, version, frozenset(task_ids))
         cached = self._shapes.get(key)

@@ -2,18 +2,21 @@
 
 Each declared input (`{type, default, minimum, maximum, min_length, max_length, pattern, enum}`)
 gets a text field. A string input takes the text as it is; every other type is read as JSON.
-The checks and their wording follow the daemon's (`harmonia.model.InputSpec.check`) so the
-form says what the API would say before the request is sent; the daemon still has the last
-word, and its 422 problems are shown on the fields they name.
+The checks are the daemon's own (`harmonia.model.InputSpec.check`), so the form says what the
+API would say before the request is sent; the daemon still has the last word, and its 422
+problems are shown on the fields they name.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+
+from harmonia.model import InputSpec
 
 __all__ = [
     "FormResult",
@@ -23,8 +26,6 @@ __all__ = [
     "problems_by_field",
     "read_form",
 ]
-
-_TYPES = ("string", "integer", "number", "boolean", "object", "array")
 
 
 @dataclass(frozen=True)
@@ -125,70 +126,14 @@ def parse_text(type_: str, text: str) -> Any:
         raise ValueError(f"expected {type_}, got text {json.dumps(text.strip())}") from None
 
 
-def _type_matches(type_: str, value: Any) -> bool:
-    if type_ == "string":
-        return isinstance(value, str)
-    if type_ == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if type_ == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if type_ == "boolean":
-        return isinstance(value, bool)
-    if type_ == "object":
-        return isinstance(value, Mapping)
-    if type_ == "array":
-        return isinstance(value, list)
-    return type_ not in _TYPES
-
-
-def describe_value(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, Mapping):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, bool):
-        return "boolean " + ("true" if value else "false")
-    if isinstance(value, int | float):
-        return ("integer " if isinstance(value, int) else "number ") + repr(value)
-    if isinstance(value, str):
-        return "string " + json.dumps(value, ensure_ascii=False)
-    return type(value).__name__
-
-
 def check_value(spec: Mapping[str, Any], value: Any) -> list[str]:
-    """Every reason `value` does not fit the declared input (empty when it fits)."""
-    if value is None and "default" in spec and spec.get("default") is None:
-        return []
-    type_ = str(spec.get("type", "string"))
-    if not _type_matches(type_, value):
-        return [f"expected {type_}, got {describe_value(value)}"]
-    problems: list[str] = []
-    minimum, maximum = spec.get("minimum"), spec.get("maximum")
-    if type_ in ("integer", "number"):
-        if minimum is not None and value < minimum:
-            problems.append(f"{value!r} is less than the minimum {_num(minimum)}")
-        if maximum is not None and value > maximum:
-            problems.append(f"{value!r} is greater than the maximum {_num(maximum)}")
-    min_length, max_length = spec.get("min_length"), spec.get("max_length")
-    if type_ in ("string", "array"):
-        unit = "characters" if type_ == "string" else "items"
-        if min_length is not None and len(value) < min_length:
-            problems.append(f"has {len(value)} {unit}, fewer than min_length {min_length}")
-        if max_length is not None and len(value) > max_length:
-            problems.append(f"has {len(value)} {unit}, more than max_length {max_length}")
-    pattern = spec.get("pattern")
-    if type_ == "string" and pattern is not None and re.search(str(pattern), value) is None:
-        problems.append(f"{value!r} does not match the pattern {pattern!r}")
-    enum = spec.get("enum")
-    if enum is not None and not any(_same(value, allowed) for allowed in enum):
-        problems.append(f"{value!r} is not one of: {', '.join(repr(v) for v in enum)}")
-    return problems
-
-
-def _same(a: Any, b: Any) -> bool:
-    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
+    """Every reason `value` does not fit the declared input (empty when it fits), in the
+    daemon's own words: the check is `harmonia.model.InputSpec.check` itself."""
+    try:
+        declared = InputSpec.model_validate(dict(spec))
+    except PydanticValidationError:
+        return []  # a spec the daemon would not have stored: leave the verdict to it
+    return declared.check(value)
 
 
 def _num(value: Any) -> str:

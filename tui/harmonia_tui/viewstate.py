@@ -214,7 +214,11 @@ class AttemptView:
     """None while the attempt runs; then completed, failed, canceled or interrupted."""
     error: dict[str, Any] | None = None
     input: Any = None
-    """The resolved input, when the daemon reports it with the attempt."""
+    """The input as the engine rendered it for this attempt (`task_started`'s `input`)."""
+    input_recorded: bool | None = None
+    """True: `input` is what the engine recorded. False: the attempt's `task_started` event
+    carries no input (it was recorded before events did). None: not known yet (an attempt
+    from the execution document, whose event has not been read)."""
 
     @property
     def duration(self) -> float | None:
@@ -231,6 +235,7 @@ class AttemptView:
             status=raw.get("status"),
             error=raw.get("error"),
             input=raw.get("input"),
+            input_recorded=True if "input" in raw else None,
         )
 
 
@@ -271,6 +276,13 @@ class TaskView:
     @property
     def active(self) -> bool:
         return self.status in TASK_ACTIVE
+
+    def attempt(self, number: int) -> AttemptView | None:
+        """The attempt with this number (the latest, should a number repeat)."""
+        for attempt in reversed(self.history):
+            if attempt.attempt == number:
+                return attempt
+        return None
 
     def _close_attempt(self, when: datetime, status: str, error: Any = None) -> None:
         if self.history and self.history[-1].finished_at is None:
@@ -384,15 +396,45 @@ class ExecutionView:
         return Change(frozenset(tasks), execution, structure)
 
     def apply(self, event: Event) -> Change:
-        """Fold one event in; events at or below `last_seq` are already in (replay-safe)."""
-        if event.execution_id != self.id or event.seq <= self.last_seq:
+        """Fold one event in; events at or below `last_seq` are already in (replay-safe),
+        except for what the execution document leaves out: the input of each attempt."""
+        if event.execution_id != self.id:
             return NO_CHANGE
+        if event.seq <= self.last_seq:
+            return self._recorded_input(event)
         self.last_seq = event.seq
         self.events_applied += 1
         handler = _HANDLERS.get(event.type)
         if handler is None:
             return NO_CHANGE
         return handler(self, event)
+
+    def needs_inputs(self) -> bool:
+        """Whether some attempt's input is still to be read from the event journal."""
+        return any(a.input_recorded is None for task in self.tasks.values() for a in task.history)
+
+    def inputs_read(self) -> Change:
+        """The journal was read to the end of the document and some attempt's event was not
+        in it (an execution restored from another's checkpoint): its input is not recorded."""
+        touched = set()
+        for task in self.tasks.values():
+            for attempt in task.history:
+                if attempt.input_recorded is None:
+                    attempt.input_recorded = False
+                    touched.add(task.id)
+        return Change(frozenset(touched))
+
+    def _recorded_input(self, event: Event) -> Change:
+        """An already folded `task_started`: give its attempt the input it was started with."""
+        if event.type != "task_started":
+            return NO_CHANGE
+        task = self.tasks.get(event.task_id or "")
+        attempt = task.attempt(int(event.data.get("attempt") or 0)) if task else None
+        if task is None or attempt is None or attempt.input_recorded is not None:
+            return NO_CHANGE
+        attempt.input_recorded = "input" in event.data
+        attempt.input = event.data.get("input")
+        return Change(frozenset({task.id}))
 
     def _task(self, event: Event) -> tuple[TaskView, bool]:
         """The event's task, and whether it is one the view did not know (a new structure)."""
@@ -424,7 +466,12 @@ def _on_task_started(view: ExecutionView, event: Event) -> Change:
     task.started_at = event.timestamp
     task.finished_at = None
     task.history.append(
-        AttemptView(task.attempts, started_at=event.timestamp, input=event.data.get("input"))
+        AttemptView(
+            task.attempts,
+            started_at=event.timestamp,
+            input=event.data.get("input"),
+            input_recorded="input" in event.data,
+        )
     )
     return _changed(task, new)
 
@@ -765,7 +812,9 @@ class Coalescer:
         return len(self._pending)
 
 
-# ---- the resolved input of a task ------------------------------------------------------------
+# ---- a task's input as declared, references filled in -----------------------------------------
+# Only for attempts recorded before `task_started` carried the rendered input (and as a
+# preview of a task not started yet): the engine's own rendering is shown whenever it exists.
 
 _REFERENCE = re.compile(r"\$\{\s*([^}]*?)\s*\}")
 _PATH_PART = re.compile(r"\.([A-Za-z_][\w-]*)|\[(-?\d+)\]|\[['\"]([^'\"]*)['\"]\]")

@@ -18,19 +18,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from harmonia.client import Event
-from harmonia_tui.connection import LinkState, WorkflowShape
+from harmonia_tui.connection import LinkState, WorkflowShape, document_shape
 from harmonia_tui.layout import Dag, GraphLayout, layered
-from harmonia_tui.screens.base import HarmoniaScreen
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.executions import RESUMABLE
+from harmonia_tui.screens.filtering import FilteredScreen
 from harmonia_tui.viewstate import (
     Change,
     Coalescer,
     ExecutionView,
-    describe_event,
     format_ago,
     format_duration,
     progress_bar,
@@ -44,17 +44,20 @@ from harmonia_tui.widgets.graph import (
     graph_columns,
 )
 from harmonia_tui.widgets.task_detail import TaskDetail
+from harmonia_tui.widgets.text_lines import TextLines
 
 __all__ = ["ExecutionScreen"]
 
 DETAIL_INTERVAL = 0.25
 """Seconds between redraws of the detail pane caused by events (a selection is immediate)."""
 LOG_BACKLOG = 500
-YIELD_EVERY = 64
 """Events of the history shown in the log when the screen opens."""
+YIELD_EVERY = 64
+INPUT_PAGE = 2000
+"""Events per request while reading the inputs of attempts from the journal."""
 
 
-class ExecutionScreen(HarmoniaScreen):
+class ExecutionScreen(FilteredScreen):
     TITLE = "Execution"
 
     DEFAULT_CSS = """
@@ -124,7 +127,10 @@ class ExecutionScreen(HarmoniaScreen):
 
     def compose_body(self) -> ComposeResult:
         g = self.harmonia.glyphs
-        yield Static(Text(f"opening execution {self.execution_id}", style="dim"), id="summary")
+        self.summary = TextLines(
+            Text(f"opening execution {self.execution_id}", style="dim"), id="summary"
+        )
+        yield self.summary
         yield Input(placeholder="filter the log; a task id selects that task", id="filter")
         self.graph = TaskGraph(g, self.harmonia.clock, id="graph")
         self.detail = TaskDetail(g, id="detail")
@@ -158,15 +164,17 @@ class ExecutionScreen(HarmoniaScreen):
         )
         if doc is None:
             self.load_error = f"cannot open execution {self.execution_id}"
-            self.query_one("#summary", Static).update(Text(self.load_error, style="red"))
+            self.summary.update(Text(self.load_error, style="red"))
             return
         view = ExecutionView.from_execution(doc)
-        try:
-            shape = await app.connection.shape_of(
-                doc.workflow, doc.workflow_version, list(doc.tasks)
+        shape = document_shape(doc)
+        if shape is None:  # a daemon from before `depends_on`: find the stored workflow
+            shape = await self._stored_shape(doc.workflow, doc.workflow_version, list(doc.tasks))
+        else:  # the edges are in hand; the specs (component, `when`) only add detail
+            self.start_task(
+                partial(self._add_specs, doc.workflow, doc.workflow_version, list(doc.tasks)),
+                group="reading the workflow",
             )
-        except Exception as exc:  # a listing error must not keep the execution from showing
-            shape = WorkflowShape(Dag.unknown(list(doc.tasks)), {}, f"dependencies unknown: {exc}")
         self.view, self.shape = view, shape
         self._lay_out()
         self.title = f"Execution · {view.workflow}"
@@ -186,6 +194,52 @@ class ExecutionScreen(HarmoniaScreen):
                 self._receive(event)
             after = max(after, page.next_after)
         self.start_task(partial(self._follow, after), group="following events", exclusive=True)
+        if view.needs_inputs():
+            self.start_task(
+                partial(self._read_inputs, view.last_seq), group="reading inputs", exclusive=True
+            )
+
+    async def _stored_shape(
+        self, workflow: str, version: str | None, task_ids: list[str]
+    ) -> WorkflowShape:
+        try:
+            return await self.harmonia.connection.shape_of(workflow, version, task_ids)
+        except Exception as exc:  # a listing error must not keep the execution from showing
+            return WorkflowShape(Dag.unknown(task_ids), {}, f"dependencies unknown: {exc}")
+
+    async def _add_specs(self, workflow: str, version: str | None, task_ids: list[str]) -> None:
+        """Each task's spec from the stored workflow, for the detail pane; the graph keeps the
+        execution's own edges whatever is found."""
+        found = await self._stored_shape(workflow, version, task_ids)
+        if not found.specs or self.shape is None or self.gone:
+            return
+        self.shape = WorkflowShape(self.shape.dag, found.specs, self.shape.source)
+        self._show_detail()
+
+    async def _read_inputs(self, until: int) -> None:
+        """The input each attempt of the document was started with: the document leaves it
+        out, its `task_started` event in the journal has it. One pass up to where the
+        document ends (later events come with the live stream), a page at a time."""
+        view, client = self.view, self.harmonia.connection.client
+        if view is None:
+            return
+        after = 0
+        while after < until and view.needs_inputs():
+            page = await self.harmonia.api(
+                client.events_page(self.execution_id, after=after, limit=INPUT_PAGE),
+                what="reading the recorded inputs",
+            )
+            if page is None:
+                return  # shown as an error; the pane keeps saying it is reading
+            if not page.items:
+                break
+            self._inputs_found(view.apply_all(e for e in page.items if e.seq <= until))
+            after = page.next_after
+        self._inputs_found(view.inputs_read())
+
+    def _inputs_found(self, change: Change) -> None:
+        if not self.gone and self.graph.selected in change.tasks:
+            self._request_detail()
 
     def _lay_out(self) -> None:
         """Lay the graph out again: only when the structure changed."""
@@ -229,9 +283,7 @@ class ExecutionScreen(HarmoniaScreen):
             self._lay_out()
         else:
             self.graph.restyle(change.tasks)
-        keep = self.log_view.keep
-        origin = view.origin
-        self.log_view.add([describe_event(e, origin) for e in events[-keep:]])
+        self.log_view.add(events, view.origin)
         if change.execution:
             self._show_summary()
         if self.graph.selected in change.tasks:
@@ -301,7 +353,7 @@ class ExecutionScreen(HarmoniaScreen):
             text.append(f"\n{view.error}", style="red")
         if self.shape is not None and not self.shape.known:
             text.append(f"\n{self.shape.source}", style="dim italic")
-        self.query_one("#summary", Static).update(text, layout=False)
+        self.summary.update(text)
 
     def _request_detail(self) -> None:
         """Redraw the detail pane for a change of its task, at most a few times a second (a
@@ -331,14 +383,8 @@ class ExecutionScreen(HarmoniaScreen):
         self.refresh_keys()
 
     # ---- filter -------------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("-active")
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
+    def filter_applied(self) -> None:
+        """The log shows matching lines; a task whose id matches is selected."""
         self.log_view.set_filter(self.filter_text)
         if self.filter_text and self.layout_ is not None:
             needle = self.filter_text.lower()
@@ -347,11 +393,8 @@ class ExecutionScreen(HarmoniaScreen):
             if match:
                 self.graph.select(match[0])
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        if not self.filter_text:
-            self.query_one("#filter").remove_class("-active")
-        self.graph.focus()
+    def filter_target(self) -> Widget:
+        return self.graph
 
     # ---- actions ------------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:
@@ -380,17 +423,6 @@ class ExecutionScreen(HarmoniaScreen):
         if action == "cancel" and view.finished:
             return f"the execution has already ended ({view.status})"
         return None
-
-    def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("-active"):
-            box.value = ""
-            box.remove_class("-active")
-            self.filter_text = ""
-            self.log_view.set_filter("")
-            self.graph.focus()
-            return
-        self.harmonia.back()
 
     def action_open(self) -> None:
         self.maximize(self.detail)

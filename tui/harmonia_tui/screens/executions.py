@@ -13,13 +13,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import Event
 from harmonia_tui.connection import LinkState
-from harmonia_tui.screens.base import HarmoniaScreen
 from harmonia_tui.screens.confirm import ConfirmScreen
+from harmonia_tui.screens.filtering import TableScreen
 from harmonia_tui.viewstate import (
     ExecutionRow,
     format_ago,
@@ -41,19 +40,8 @@ COLUMNS = (
 )
 
 
-class ExecutionsScreen(HarmoniaScreen):
+class ExecutionsScreen(TableScreen):
     TITLE = "Executions"
-
-    DEFAULT_CSS = """
-    ExecutionsScreen #empty {
-        padding: 1 2;
-        color: $text-muted;
-        display: none;
-    }
-    ExecutionsScreen #empty.-shown {
-        display: block;
-    }
-    """
 
     BINDINGS = [
         # priority: the table's own enter (hidden) would otherwise hide this one in the footer
@@ -215,16 +203,6 @@ class ExecutionsScreen(HarmoniaScreen):
                 table.update_cell(execution_id, key, cell, update_width=True)
         self._signatures[execution_id] = signature
 
-    def highlighted_id(self) -> str | None:
-        table: DataTable[Text | str] = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
-        except Exception:
-            return None
-        return str(key.value) if key.value is not None else None
-
     def highlighted(self) -> ExecutionRow | None:
         execution_id = self.highlighted_id()
         return self.rows.get(execution_id) if execution_id else None
@@ -239,30 +217,8 @@ class ExecutionsScreen(HarmoniaScreen):
         self.action_open()
 
     # ---- filter -------------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("-active")
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self.render_rows()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        if not self.filter_text:
-            self.query_one("#filter").remove_class("-active")
-        self.query_one(DataTable).focus()
-
     def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("-active"):
-            box.value = ""
-            box.remove_class("-active")
-            self.filter_text = ""
-            self.render_rows()
-            self.query_one(DataTable).focus()
+        self.clear_filter()  # the first screen: nothing to go back to
 
     # ---- actions ------------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:

@@ -8,11 +8,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import WorkflowInfo
-from harmonia_tui.screens.base import NOT_HERE_EXECUTION, HarmoniaScreen
+from harmonia_tui.screens.base import NOT_HERE_EXECUTION
+from harmonia_tui.screens.filtering import TableScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.viewstate import format_ago
 
@@ -28,19 +28,8 @@ COLUMNS = (
 )
 
 
-class WorkflowsScreen(HarmoniaScreen):
+class WorkflowsScreen(TableScreen):
     TITLE = "Workflows"
-
-    DEFAULT_CSS = """
-    WorkflowsScreen #empty {
-        padding: 1 2;
-        color: $text-muted;
-        display: none;
-    }
-    WorkflowsScreen #empty.-shown {
-        display: block;
-    }
-    """
 
     BINDINGS = [
         Binding("enter", "start", "Open", tooltip="Start the highlighted workflow", priority=True),
@@ -129,16 +118,6 @@ class WorkflowsScreen(HarmoniaScreen):
             table.move_cursor(row=ids.index(target), animate=False)
         self.refresh_keys()
 
-    def highlighted_id(self) -> str | None:
-        table: DataTable[Text | str] = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
-        except Exception:
-            return None
-        return str(key.value) if key.value is not None else None
-
     @on(DataTable.RowHighlighted)
     def _moved(self) -> None:
         self.refresh_keys()
@@ -149,22 +128,6 @@ class WorkflowsScreen(HarmoniaScreen):
         self.action_start()
 
     # ---- filter ---------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("-active")
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self.render_rows()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        if not self.filter_text:
-            self.query_one("#filter").remove_class("-active")
-        self.query_one(DataTable).focus()
-
     # ---- actions --------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:
         if action in ("retry", "resume", "pause", "cancel"):
@@ -172,17 +135,6 @@ class WorkflowsScreen(HarmoniaScreen):
         if action == "start" and self.highlighted_id() is None:
             return "no stored workflow to start" if not self.items else "no workflow is highlighted"
         return None
-
-    def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("-active"):
-            box.value = ""
-            box.remove_class("-active")
-            self.filter_text = ""
-            self.render_rows()
-            self.query_one(DataTable).focus()
-            return
-        self.harmonia.back()
 
     def action_start(self) -> None:
         if isinstance(self.focused, Input):  # enter in the filter: done filtering

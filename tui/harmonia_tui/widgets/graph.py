@@ -20,7 +20,7 @@ from textual.strip import Strip
 
 from harmonia_tui.layout import GraphLayout, Row
 from harmonia_tui.viewstate import Clock, ExecutionView, Glyphs, TaskView, format_duration
-from harmonia_tui.widgets._lines import set_virtual_height
+from harmonia_tui.widgets._lines import fitted_strip, refresh_rows, set_virtual_height
 
 __all__ = ["TaskGraph", "graph_columns"]
 
@@ -111,6 +111,7 @@ class TaskGraph(ScrollView, can_focus=True):
         self.selected: str | None = None
         self._cache: dict[int, Strip] = {}
         self._cache_width = 0
+        self._pass_width = 0
         self._styles: dict[str, Style] = {}
         self._jump_from: tuple[str, str] | None = None
         """(task we jumped from, task we landed on): pressing again cycles siblings."""
@@ -143,25 +144,42 @@ class TaskGraph(ScrollView, can_focus=True):
                     return tid
         return layout.first_task()
 
-    def restyle(self, task_ids: frozenset[str] | set[str] | list[str]) -> None:
-        """Repaint the rows of these tasks only (those off screen are drawn when scrolled to)."""
+    def restyle(
+        self, task_ids: frozenset[str] | set[str] | list[str], *, compare: bool = True
+    ) -> None:
+        """Repaint the rows of these tasks whose line actually changed (every one of them
+        without `compare`: a change of selection or focus, whose look may not be final yet).
+
+        Rows off screen just drop their cached line (drawn when scrolled to). A visible row
+        is drawn again at once and compared with what is on screen: under a flood most
+        touched rows look the same as before (a task still running, its attempt shown), and
+        repainting a line costs Textual far more than drawing it here.
+        """
         layout = self.layout_
         if layout is None:
             return
+        width = self.scrollable_content_region.width
+        if width != self._cache_width:
+            self._cache.clear()  # a new width: every line is drawn again anyway
+            self.refresh()
+            return
         top = self.scroll_offset.y
         bottom = top + self.scrollable_content_region.height
-        visible: list[int] = []
+        changed: list[int] = []
         for tid in task_ids:
             row = layout.row_of.get(tid)
-            if row is not None:
-                self._cache.pop(row, None)
-                if top <= row < bottom:
-                    visible.append(row)
-        if len(visible) > 8:
-            self.refresh_lines(min(visible), max(visible) - min(visible) + 1)
-        else:
-            for row in visible:
-                self.refresh_line(row)
+            if row is None:
+                continue
+            old = self._cache.pop(row, None)
+            if not top <= row < bottom:
+                continue
+            if compare and old is not None:
+                new = self._cache[row] = self._render_row(layout.rows[row], width)
+                self.lines_rendered += 1
+                if new == old:
+                    continue
+            changed.append(row)
+        refresh_rows(self, changed)
 
     def _update_virtual_size(self) -> None:
         set_virtual_height(self, len(self.layout_.rows) if self.layout_ else 0)
@@ -179,7 +197,7 @@ class TaskGraph(ScrollView, can_focus=True):
 
     def _refresh_selected(self) -> None:
         if self.selected is not None:
-            self.restyle([self.selected])
+            self.restyle([self.selected], compare=False)
 
     # ---- selection --------------------------------------------------------------------------
     def select(self, task_id: str | None, *, keep_jump: bool = False) -> None:
@@ -190,7 +208,7 @@ class TaskGraph(ScrollView, can_focus=True):
         ):
             return
         previous, self.selected = self.selected, task_id
-        self.restyle([t for t in (previous, task_id) if t is not None])
+        self.restyle([t for t in (previous, task_id) if t is not None], compare=False)
         self._scroll_to_selected()
         self.post_message(self.Selected(self, task_id))
 
@@ -251,8 +269,12 @@ class TaskGraph(ScrollView, can_focus=True):
             self.select(layout.rows[row].task_id)
 
     # ---- drawing ----------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass_width = self.scrollable_content_region.width  # once per paint, not per line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self._pass_width
         if width != self._cache_width:
             self._cache.clear()
             self._cache_width = width
@@ -304,7 +326,7 @@ class TaskGraph(ScrollView, can_focus=True):
                 cursor = self.get_component_rich_style("task-graph--cursor")
                 segments = [Segment(s.text, (s.style or pad_style) + cursor) for s in segments]
                 pad_style = self._style("task-graph--cursor")
-        return Strip(segments).crop_extend(0, width, pad_style)
+        return fitted_strip(segments, width, pad_style)
 
     def _header_label(self, layer: int, layout: GraphLayout, width: int) -> str:
         g = self.glyphs

@@ -1,22 +1,24 @@
-"""The selected task in full: status, edges, input as resolved, output, error and its kind,
-and every attempt with its timing and error."""
+"""The selected task in full: status, edges, the input as the engine rendered it, output,
+error and its kind, and every attempt with its timing, error and input."""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import datetime
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.highlighter import JSONHighlighter
+from rich.style import Style
 from rich.text import Text
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from harmonia_tui.connection import WorkflowShape
 from harmonia_tui.viewstate import (
+    AttemptView,
     ExecutionView,
     Glyphs,
     TaskView,
@@ -25,11 +27,14 @@ from harmonia_tui.viewstate import (
     reference_context,
     resolve_references,
 )
-from harmonia_tui.widgets._lines import set_virtual_height
+from harmonia_tui.widgets._lines import refresh_rows, set_virtual_height
+from harmonia_tui.widgets.text_lines import changed_rows
 
 __all__ = ["TaskDetail", "render_task"]
 
 MAX_JSON_LINES = 40
+PART_CACHE = 500
+"""Texts whose lines the pane keeps (a few tasks' worth)."""
 _json_highlighter = JSONHighlighter()
 
 
@@ -107,15 +112,12 @@ def render_task(
         if details:
             parts.append(_json_block(details))
     parts.append(_section("input"))
-    reported = next((a.input for a in reversed(task.history) if a.input is not None), None)
-    if reported is not None:
-        parts.append(_json_block(reported))
-    elif shape is not None and shape.known:
-        resolved = resolve_references(spec.get("input") or {}, reference_context(view))
-        parts.append(Text("as declared, references resolved from recorded results", style="dim"))
-        parts.append(_json_block(resolved))
+    latest = task.history[-1] if task.history else None
+    if latest is not None and latest.input_recorded:
+        parts.append(Text(f"as rendered for attempt #{latest.attempt}", style="dim"))
+        parts.append(_json_block(latest.input))
     else:
-        parts.append(Text("unknown: the workflow definition was not found", style="dim"))
+        parts.extend(_declared_input(latest, spec, view, g))
     parts.append(_section("output"))
     if task.status == "completed" or task.output is not None:
         parts.append(_json_block(task.output))
@@ -141,7 +143,62 @@ def render_task(
             error = Text("   ")
             error.append_text(_error_line(attempt.error, g))
             parts.append(error)
+        if attempt.input_recorded and attempt is not latest:
+            parts.append(_attempt_input(attempt, latest))
     return Group(*parts)
+
+
+def _declared_input(
+    latest: AttemptView | None, spec: Mapping[str, Any], view: ExecutionView, glyphs: Glyphs
+) -> list[RenderableType]:
+    """What the input section says when the engine's own rendering is not at hand: for an
+    attempt recorded before events carried inputs, the old approximation, labelled so."""
+    if latest is not None and latest.input_recorded is None:
+        return [Text("reading the recorded input" + glyphs.ellipsis, style="dim")]
+    if not spec:
+        if latest is None:
+            return [Text("not started yet", style="dim")]
+        return [
+            Text(
+                "not recorded (the execution predates recorded inputs), and the workflow "
+                "definition was not found",
+                style="dim",
+            )
+        ]
+    resolved = resolve_references(spec.get("input") or {}, reference_context(view))
+    if latest is None:
+        label = "not started yet: as declared, references resolved from recorded results"
+    else:
+        label = (
+            "recorded before inputs were kept: an approximation, "
+            "as declared with references resolved from recorded results"
+        )
+    return [Text(label, style="dim italic"), _json_block(resolved)]
+
+
+def _attempt_input(attempt: AttemptView, latest: AttemptView | None) -> Text:
+    """An earlier attempt's input, on one line (the latest one's is the input section)."""
+    line = Text("   input: ", style="dim", no_wrap=True, overflow="ellipsis")
+    if latest is not None and latest.input_recorded and attempt.input == latest.input:
+        line.append(f"as for #{latest.attempt}", style="dim")
+    else:
+        line.append(json.dumps(attempt.input, ensure_ascii=False, default=str))
+    return line
+
+
+def _text_key(part: RenderableType) -> Hashable | None:
+    """What a Text looks like, as a dictionary key (None for anything else)."""
+    if not isinstance(part, Text):
+        return None
+    return (
+        part.plain,
+        tuple(part.spans),
+        str(part.style),
+        part.justify,
+        part.overflow,
+        part.no_wrap,
+        part.end,
+    )
 
 
 class TaskDetail(ScrollView, can_focus=True):
@@ -165,6 +222,9 @@ class TaskDetail(ScrollView, can_focus=True):
         self._strips: list[Strip] = []
         self._blank = Strip.blank(0)
         self._width = -1
+        self._parts: dict[Hashable, list[Strip]] = {}
+        self._parts_width = -1
+        self._rich_style: Style | None = None
 
     def show(
         self,
@@ -173,29 +233,67 @@ class TaskDetail(ScrollView, can_focus=True):
         shape: WorkflowShape | None,
         now: datetime,
     ) -> None:
-        if task is None or task.id != self.task_id:
+        same_task = task is not None and task.id == self.task_id
+        if not same_task:
             self.scroll_to(y=0, animate=False, immediate=True)
         self.task_id = task.id if task else None
         self.renderable = render_task(task, view, shape, self.glyphs, now)
+        old, width = self._strips, self._width
         self._width = -1  # render again, at the next paint or now if the size is known
         self._render_strips()
-        self.refresh()
+        if same_task and width > 0 and width == self._width:
+            # the same task, one more attempt or a new status: repaint what changed only
+            top = self.scroll_offset.y
+            bottom = top + self.scrollable_content_region.height
+            rows = [r for r in changed_rows(old, self._strips) if top <= r < bottom]
+            refresh_rows(self, rows)
+        else:
+            self.refresh()
 
     def _render_strips(self) -> None:
         width = self.scrollable_content_region.width
         if width <= 0 or width == self._width:
             return
+        if width != self._parts_width:
+            self._parts.clear()
+            self._parts_width = width
         self._width = width
-        console = self.app.console
-        options = console.options.update_width(width)
-        lines = console.render_lines(self.renderable, options, style=self.rich_style, pad=True)
-        self._strips = [Strip(line, width) for line in lines]
-        self._blank = Strip.blank(width, self.rich_style)
+        parts = self.renderable.renderables if isinstance(self.renderable, Group) else None
+        strips: list[Strip] = []
+        for part in parts if parts is not None else [self.renderable]:
+            strips.extend(self._part_strips(part, width))
+        self._strips = strips
+        self._blank = Strip.blank(width, self._style)
         set_virtual_height(self, len(self._strips))
+
+    def _part_strips(self, part: RenderableType, width: int) -> list[Strip]:
+        """The lines of one part of the pane. Most parts are the same from one redraw to
+        the next (the attempts so far, the input), and Rich takes long to lay text out, so
+        the lines of each text are kept by its content."""
+        key = _text_key(part)
+        strips = self._parts.get(key) if key is not None else None
+        if strips is None:
+            console = self.app.console
+            options = console.options.update_width(width)
+            lines = console.render_lines(part, options, style=self._style, pad=True)
+            strips = [Strip(line, width) for line in lines]
+            if key is not None:
+                if len(self._parts) > PART_CACHE:
+                    self._parts.clear()
+                self._parts[key] = strips
+        return strips
+
+    @property
+    def _style(self) -> Style:
+        if self._rich_style is None:
+            self._rich_style = self.rich_style  # walks the DOM: once per style change
+        return self._rich_style
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._width = -1
+        self._rich_style = None
+        self._parts.clear()
 
     def on_resize(self) -> None:
         self._width = -1

@@ -1,0 +1,100 @@
+"""The `/` filter box that list-like screens share.
+
+`/` opens the box; typing filters at once; enter keeps the filter and goes back to the list;
+esc clears it (and, with no filter open, goes back a screen). A screen says what filtering
+means for it (`filter_applied`) and which widget has the keys when the box is done
+(`filter_target`).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.coordinate import Coordinate
+from textual.widget import Widget
+from textual.widgets import DataTable, Input
+
+from harmonia_tui.screens.base import HarmoniaScreen
+
+__all__ = ["FilteredScreen", "TableScreen"]
+
+
+class FilteredScreen(HarmoniaScreen):
+    """A screen whose body includes an `Input` with id `filter`."""
+
+    filter_text = ""
+
+    def filter_applied(self) -> None:
+        """Show what `filter_text` leaves (empty: everything)."""
+
+    def filter_target(self) -> Widget:
+        """The widget that gets the keys back when the filter box is done."""
+        raise NotImplementedError
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-active")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.filter_applied()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        if not self.filter_text:
+            self.query_one("#filter").remove_class("-active")
+        self.filter_target().focus()
+
+    def clear_filter(self) -> bool:
+        """Close the filter box and show everything again; False when it was not open."""
+        box = self.query_one("#filter", Input)
+        if not box.has_class("-active"):
+            return False
+        box.value = ""
+        box.remove_class("-active")
+        self.filter_text = ""
+        self.filter_applied()
+        self.filter_target().focus()
+        return True
+
+    def action_back(self) -> None:
+        if not self.clear_filter():
+            self.harmonia.back()
+
+
+class TableScreen(FilteredScreen):
+    """A filtered list in a `DataTable`, with a note (id `empty`) for when there is none."""
+
+    DEFAULT_CSS = """
+    TableScreen #empty {
+        padding: 1 2;
+        color: $text-muted;
+        display: none;
+    }
+    TableScreen #empty.-shown {
+        display: block;
+    }
+    """
+
+    def render_rows(self) -> None:
+        """Fill the table with the rows `filter_text` leaves."""
+        raise NotImplementedError
+
+    def filter_applied(self) -> None:
+        self.render_rows()
+
+    def filter_target(self) -> Widget:
+        return self.query_one(DataTable)
+
+    def highlighted_id(self) -> str | None:
+        """The key of the row under the cursor."""
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
+        except Exception:
+            return None
+        return str(key.value) if key.value is not None else None
