@@ -743,3 +743,53 @@ def test_every_client_gets_the_same_bytes_for_an_event(
     assert frames == [data for _, _, data in first]
     page = api.get(f"/api/v1/executions/{execution['id']}/events", params={"limit": 10000})
     assert page.json()["items"] == [json.loads(data) for _, _, data in first]
+
+
+LISTINGS = [
+    "/api/v1/workflows",
+    "/api/v1/templates",
+    "/api/v1/executions",
+    "/api/v1/checkpoints",
+    "/api/v1/executions/x/events",
+]
+
+
+@pytest.mark.parametrize("path", LISTINGS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "-1"},
+        {"limit": "0"},
+        {"offset": "-1"},
+        {"limit": "1.0"},
+        {"limit": "+5"},
+        {"limit": " 5"},
+        {"limit": "5_0"},
+        {"offset": "1e3"},
+        {"after": "-3"},
+        {"after": "2.5"},
+        [("limit", "5"), ("limit", "-5")],
+        {"execution_id": "../x"},
+        {"execution_id": "a/b"},
+        {"execution_id": ""},
+        {"status": "bored"},
+    ],
+    ids=repr,
+)
+def test_every_listing_refuses_an_invalid_query_naming_the_parameter(
+    api: httpx.Client, path: str, params: Any
+) -> None:
+    """Negative, zero or non-decimal numbers, repeated parameters, filters that cannot name
+    anything and parameters a listing does not take: all 422, naming the parameter (before
+    anything is looked up, so `x` need not exist)."""
+    name = params[0][0] if isinstance(params, list) else next(iter(params))
+    body = assert_error(api.get(path, params=params), 422, "validation_error")
+    if body["details"] is not None:
+        assert [name] in [d["loc"] for d in body["details"]], body
+    assert name in body["message"]
+
+
+def test_checkpoints_filter_by_a_well_formed_execution_id(api: httpx.Client) -> None:
+    assert api.get("/api/v1/checkpoints", params={"execution_id": "exec-none"}).json() == {
+        "items": []
+    }
