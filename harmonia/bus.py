@@ -52,6 +52,11 @@ class _Log:
         """Each execution's first seq published into this log."""
 
     @property
+    def slack(self) -> int:
+        """Events kept beyond `keep` between two trims (a quarter: at most 4 moves per event)."""
+        return max(self.keep // 4, 64)
+
+    @property
     def end(self) -> int:
         return self.base + len(self.events)
 
@@ -60,7 +65,7 @@ class _Log:
             self.first_seq[event.execution_id] = event.seq
         events = self.events
         events.append(event)
-        if len(events) > 2 * self.keep:  # trim in large steps: amortised O(1) per event
+        if len(events) > self.keep + self.slack:  # trim in steps: amortised O(1) per event
             drop = len(events) - self.keep
             del events[:drop]
             self.base += drop
