@@ -12,10 +12,16 @@ that it got every event exactly once, in seq order.
 Latency is from an event's timestamp (taken when the engine records it, before the group
 commit) to its receipt by a client, p50/p99 over all clients and events.
 
-The clients run in this one Python process, at a lower priority than the daemon (`--client-nice`)
-so that on a small machine their parsing does not take the daemon's CPU; with 25 clients they
-receive half a million messages, and while the daemon produces them faster than one Python
-process can parse them, the latency figure measures the clients' backlog as much as the daemon.
+The clients are real HTTP and WebSocket clients (httpx, websockets), all 25 as coroutines in
+this one Python process, separate from the daemon's and at a lower priority (`--client-nice`)
+so that on a small machine they take as little of the daemon's CPU as they can: an SSE client
+scans each chunk for its `data:` lines with one regex and leaves turning seqs and timestamps
+into numbers until the run is over; WebSocket clients ask for batch frames (`?batch=true`;
+`--ws-frames event` for one frame per event). The clients' CPU time is printed next to the
+daemon's. On a loaded machine a low-priority client may still fall behind, and then the latency
+figure measures its backlog as much as the daemon; the printed time from the DAG's end to the
+last client's last event says how far behind the clients were. `--profile DIR` runs each
+daemon under cProfile (exact call counts per event).
 Prints the figures and the with/without ratio (target: 1.3x or less); asserts nothing about time.
 """
 

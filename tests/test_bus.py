@@ -3,6 +3,7 @@ subscribers that catch up from the journal without missing or repeating anything
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,12 @@ from helpers.engine_probe import (
     registry_with,
     workflow,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harmonia.bus import EventBus
 from harmonia.engine import open_engine
-from harmonia.events import Event, EventType
+from harmonia.events import Event, EventType, iso_time
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
 from harmonia.store import journal
@@ -466,3 +469,17 @@ async def test_a_global_subscription_catches_up_only_what_it_missed() -> None:
             got.setdefault(e.execution_id, []).append(e.seq)
     assert got == {"x": list(range(1, 31)), "y": list(range(1, 31)), "old": list(range(6, 36))}
     assert every.lag_count >= 1
+
+
+@given(st.floats(min_value=0, max_value=4e9, allow_nan=False))
+def test_iso_time_is_the_datetime_text(ts: float) -> None:
+    """The cheap `iso_time` gives exactly what datetime gives, rounding included."""
+    expected = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+    assert iso_time(ts) == expected.replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize("ts", [0.0, 1.9999995, 1764170000.0005, 1764170000.9999996, 86399.9999999])
+def test_iso_time_at_the_edges_of_a_second(ts: float) -> None:
+    expected = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+    assert iso_time(ts) == expected.replace("+00:00", "Z")
+    assert iso_time(None) is None
