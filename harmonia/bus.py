@@ -39,22 +39,25 @@ class _Log:
     subscribers. Positions count publications since the log was made: `events[0]` is at
     `base`, the next publication will be at `end`."""
 
-    __slots__ = ("base", "events", "first_seq", "keep", "subscribers", "wakeup")
+    __slots__ = ("base", "events", "first_seq", "keep", "limit", "subscribers", "wakeup")
 
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.base = 0
         self.keep = 0
         """How many recent events to keep: the largest `maxsize` of the subscribers."""
+        self.limit = 0
+        """The length at which the log is trimmed back to `keep`: a quarter more (at least
+        64), so that trimming moves at most 4 events per event published."""
         self.subscribers: set[Subscription] = set()
         self.wakeup: anyio.Event | None = None
         self.first_seq: dict[str, int] = {}
         """Each execution's first seq published into this log."""
 
-    @property
-    def slack(self) -> int:
-        """Events kept beyond `keep` between two trims (a quarter: at most 4 moves per event)."""
-        return max(self.keep // 4, 64)
+    def keep_at_least(self, maxsize: int) -> None:
+        if maxsize > self.keep:
+            self.keep = maxsize
+            self.limit = maxsize + max(maxsize // 4, 64)
 
     @property
     def end(self) -> int:
@@ -65,7 +68,7 @@ class _Log:
             self.first_seq[event.execution_id] = event.seq
         events = self.events
         events.append(event)
-        if len(events) > self.keep + self.slack:  # trim in steps: amortised O(1) per event
+        if len(events) > self.limit:  # trim in steps: amortised O(1) per event
             drop = len(events) - self.keep
             del events[:drop]
             self.base += drop
@@ -315,7 +318,7 @@ class EventBus:
             replay_from_start=after_seq is not None and execution_id is not None,
         )
         log.subscribers.add(sub)
-        log.keep = max(log.keep, maxsize)
+        log.keep_at_least(maxsize)
         return sub
 
     def _unsubscribe(self, sub: Subscription) -> None:
