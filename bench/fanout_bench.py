@@ -14,9 +14,9 @@ commit) to its receipt by a client, p50/p99 over all clients and events.
 
 The clients are real HTTP and WebSocket clients (httpx, websockets), all 25 as coroutines in
 this one Python process, separate from the daemon's and at a lower priority (`--client-nice`)
-so that on a small machine they take as little of the daemon's CPU as they can: an SSE client
-scans each chunk for its `data:` lines with one regex and leaves turning seqs and timestamps
-into numbers until the run is over; WebSocket clients ask for batch frames (`?batch=true`;
+so that on a small machine they take as little of the daemon's CPU as they can: a client only
+reads and keeps what arrives (raw SSE chunks, WebSocket text frames) and leaves splitting it
+into events until the run is over; WebSocket clients ask for batch frames (`?batch=true`;
 `--ws-frames event` for one frame per event). The clients' CPU time is printed next to the
 daemon's. On a loaded machine a low-priority client may still fall behind, and then the latency
 figure measures its backlog as much as the daemon; the printed time from the DAG's end to the
@@ -48,52 +48,76 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _daemon import Daemon, parse_time, percentile, running_daemon
 from _dags import echo_workflow, random_dag
 
-TERMINAL = ("workflow_completed", "workflow_failed", "workflow_canceled")
-
-
 _SSE_EVENT = re.compile(
-    rb'^data: \{"seq":(\d+),"type":"(\w+)","execution_id":"[^"]*",'
+    rb'^data: \{"seq":(\d+),"type":"\w+","execution_id":"[^"]*",'
     rb'"task_id":(?:null|"[^"]*"),"timestamp":"([^"]+)"',
     re.MULTILINE,
 )
-"""An SSE message's seq, type and timestamp, read from its `data:` line (the daemon writes an
-Event's keys in this order): one C-level scan per chunk instead of a JSON parse per event."""
+"""An SSE message's seq and timestamp, read from its `data:` line (the daemon writes an Event's
+keys in this order): one C-level scan per chunk instead of a JSON parse per event."""
 
 
 class Watcher:
-    """What one client saw: each arrival's time and the (seq, type, timestamp) it brought.
+    """What one client received: each read's arrival time and its raw bytes (SSE) or text
+    frame (WebSocket).
 
-    During the run a client only splits what arrives; turning seqs and timestamps into numbers
+    While the DAG runs a client only reads and keeps what arrives; splitting it into events
     waits until the run is over, so that the clients, which share this one process and the
-    machine's CPUs with the daemon, take as little CPU as a client can while it matters."""
+    machine's CPUs with the daemon, take as little CPU as a client can while it matters. Each
+    event's latency is from its timestamp to the arrival of the read that completed it."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, batch: bool = False) -> None:
         self.kind = kind
-        self.arrivals: list[tuple[float, list[tuple[bytes | int, bytes | str, bytes | str]]]] = []
-        self.first_at = 0.0
-        self.done_at = 0.0
+        self.batch = batch
+        self.arrivals: list[tuple[float, bytes | str]] = []
+        self._events: list[tuple[float, int, str]] | None = None
 
-    def saw(self, events: list[tuple[bytes | int, bytes | str, bytes | str]]) -> bool:
-        """Record what one read brought; True once the terminal event is in."""
-        now = time.time()
-        self.first_at = self.first_at or now
-        self.arrivals.append((now, events))
-        if events and _text(events[-1][1]) in TERMINAL:
-            self.done_at = now
-            return True
-        return False
+    def saw(self, data: bytes | str) -> None:
+        self.arrivals.append((time.time(), data))
+
+    @property
+    def first_at(self) -> float:
+        return self.arrivals[0][0] if self.arrivals else 0.0
+
+    @property
+    def done_at(self) -> float:
+        return self.arrivals[-1][0] if self.arrivals else 0.0
+
+    def events(self) -> list[tuple[float, int, str]]:
+        """(arrival, seq, timestamp) of every event received, in arrival order."""
+        if self._events is None:
+            self._events = self._sse() if self.kind == "sse" else self._ws()
+        return self._events
+
+    def _sse(self) -> list[tuple[float, int, str]]:
+        out: list[tuple[float, int, str]] = []
+        pending = b""
+        for at, chunk in self.arrivals:
+            assert isinstance(chunk, bytes)
+            pending += chunk
+            cut = pending.rfind(b"\n\n") + 2
+            if cut < 2:
+                continue
+            complete, pending = pending[:cut], pending[cut:]
+            found = _SSE_EVENT.findall(complete)
+            out.extend((at, int(seq), stamp.decode()) for seq, stamp in found)
+        return out
+
+    def _ws(self) -> list[tuple[float, int, str]]:
+        out: list[tuple[float, int, str]] = []
+        for at, frame in self.arrivals:
+            message = orjson.loads(frame)
+            for event in message["events"] if self.batch else (message,):
+                out.append((at, event["seq"], event["timestamp"]))
+        return out
 
     @property
     def seqs(self) -> list[int]:
-        return [int(seq) for _, events in self.arrivals for seq, _, _ in events]
+        return [seq for _, seq, _ in self.events()]
 
     def latencies(self) -> list[float]:
         stamps = _Stamps()
-        return [
-            at - stamps.parse(_text(stamp))
-            for at, events in self.arrivals
-            for _, _, stamp in events
-        ]
+        return [at - stamps.parse(stamp) for at, _, stamp in self.events()]
 
     def check(self, last_seq: int) -> None:
         seqs = self.seqs
@@ -103,10 +127,6 @@ class Watcher:
                 f"{self.kind} client: {len(seqs)} events for {last_seq}, "
                 f"missing {missing[:5]}, in order: {seqs == sorted(seqs)}"
             )
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class _Stamps:
@@ -124,34 +144,23 @@ class _Stamps:
 
 
 async def sse_client(client: httpx.AsyncClient, execution_id: str, watcher: Watcher) -> None:
-    """A lean SSE reader: it cuts what arrives after the last blank line and scans the complete
-    messages for their `data:` lines (pings are comment lines, which the scan skips);
-    httpx-sse would decode line by line in Python."""
+    """Read the stream to its end (the daemon ends it after the terminal event), keeping each
+    read as it comes."""
     async with client.stream("GET", f"/events/executions/{execution_id}") as response:
         response.raise_for_status()
-        pending = b""
         async for chunk in response.aiter_raw():
-            pending += chunk
-            cut = pending.rfind(b"\n\n") + 2
-            if cut < 2:
-                continue
-            complete, pending = pending[:cut], pending[cut:]
-            found: list[Any] = _SSE_EVENT.findall(complete)
-            if found and watcher.saw(found):
-                return
+            watcher.saw(chunk)
 
 
-async def ws_client(daemon: Daemon, execution_id: str, watcher: Watcher, batch: bool) -> None:
-    """One event per frame, or with `batch`, `{"type": "batch", "events": [...]}` frames."""
+async def ws_client(daemon: Daemon, execution_id: str, watcher: Watcher) -> None:
+    """Read frames until the daemon closes after the terminal event: one event per frame, or
+    `{"type": "batch", "events": [...]}` frames with `watcher.batch`."""
     url = f"{daemon.ws_url}/ws/executions/{execution_id}?after=0"
-    if batch:
+    if watcher.batch:
         url += "&batch=true"
     async with connect(url, additional_headers=daemon.auth, max_size=None) as ws:
         async for frame in ws:
-            message = orjson.loads(frame)
-            events = message["events"] if batch else (message,)
-            if watcher.saw([(e["seq"], e["type"], e["timestamp"]) for e in events]):
-                return
+            watcher.saw(frame)
 
 
 def set_priority(nice: int) -> None:
@@ -207,7 +216,8 @@ async def run_dag(
                 base_url=daemon.url, headers=daemon.auth, timeout=None, limits=limits
             ) as streams,
         ):
-            watchers = [Watcher("sse") for _ in range(sse)] + [Watcher("ws") for _ in range(ws)]
+            watchers = [Watcher("sse") for _ in range(sse)]
+            watchers += [Watcher("ws", batch=args.ws_batch) for _ in range(ws)]
             peak_rss = daemon.rss_mb()
             cpu_before = daemon.cpu_seconds()
             client_cpu_before = time.process_time()
@@ -219,7 +229,7 @@ async def run_dag(
                     if watcher.kind == "sse":
                         tg.start_soon(sse_client, streams, execution_id, watcher)
                     else:
-                        tg.start_soon(ws_client, daemon, execution_id, watcher, args.ws_batch)
+                        tg.start_soon(ws_client, daemon, execution_id, watcher)
                 # wait for the end by polling the listing (a stream would be one more client)
                 while True:
                     peak_rss = max(peak_rss, daemon.rss_mb())
@@ -231,6 +241,8 @@ async def run_dag(
                     await anyio.sleep(0.1)
                 cpu = daemon.cpu_seconds() - cpu_before
                 client_cpu = time.process_time() - client_cpu_before
+                # the streams end after the terminal event; one that does not fails the check
+                tg.cancel_scope.deadline = anyio.current_time() + 120
             shown = (await api.get(f"/api/v1/executions/{execution_id}")).json()
             assert shown["status"] == "completed", shown["status"]
             gate_done = parse_time(shown["tasks"]["gate"]["finished_at"])
