@@ -45,10 +45,15 @@ class Daemon:
 
 
 @contextmanager
-def running_daemon(data_dir: Path, *args: str) -> Iterator[Daemon]:
-    """`harmoniad --port 0` on `data_dir` (access log off: the benchmark measures the API)."""
+def running_daemon(data_dir: Path, *args: str, profile: Path | None = None) -> Iterator[Daemon]:
+    """`harmoniad --port 0` on `data_dir` (access log off: the benchmark measures the API).
+
+    With `profile`, the daemon runs under cProfile and writes its statistics there when it
+    stops (exact call counts: how many encodings, writes and sends each event costs)."""
     script = Path(sys.executable).with_name("harmoniad")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "harmoniad"]
+    if profile is not None:
+        command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "harmoniad"]
     env = {k: v for k, v in os.environ.items() if k != "HARMONIA_TOKEN"}
     process = subprocess.Popen(
         [*command, "--port", "0", "--data-dir", str(data_dir), "--no-access-log", *args],

@@ -56,6 +56,7 @@ async def run(graph: dict[str, list[str]], stall: float | None) -> None:
             response.raise_for_status()
             execution_id = response.json()["id"]
             seqs: list[int] = []
+            stalled_peak = 0.0
             if stall is None:
                 await wait_completed(api, daemon, peak)
                 cpu = daemon.cpu_seconds() - cpu_before
@@ -68,6 +69,7 @@ async def run(graph: dict[str, list[str]], stall: float | None) -> None:
                     while time.monotonic() < stalled_until:  # keep sampling while stalled
                         peak[0] = max(peak[0], daemon.rss_mb())
                         await anyio.sleep(0.1)
+                    stalled_peak, peak[0] = peak[0], daemon.rss_mb()
                     caught_up_from = time.monotonic()
                     pending = b""
                     async for chunk in stream.aiter_raw():
@@ -83,9 +85,14 @@ async def run(graph: dict[str, list[str]], stall: float | None) -> None:
             duration = parse_time(shown["finished_at"]) - parse_time(shown["started_at"])
             print(
                 f"{label:<28} DAG {duration:6.2f} s (daemon CPU {cpu:.2f} s)  daemon RSS idle "
-                f"{idle_rss:.0f} MB, peak {peak[0]:.0f} MB  ({shown['last_seq']} events)"
+                f"{idle_rss:.0f} MB, peak {max(peak[0], stalled_peak):.0f} MB  "
+                f"({shown['last_seq']} events)"
             )
             if stall is not None:
+                print(
+                    f"{'':<28} peak while stalled {stalled_peak:.0f} MB, "
+                    f"while the client caught up {peak[0]:.0f} MB"
+                )
                 expected = list(range(1, int(shown["last_seq"]) + 1))
                 assert seqs == expected, "the slow client missed or repeated events"
                 print(

@@ -8,6 +8,7 @@ can tell that it missed nothing and resume from the last `seq` it saw.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -54,6 +55,9 @@ class Event:
     data: dict[str, Any]
     line: bytes | None = field(default=None, compare=False, repr=False)
     """The journal line, once serialised (the engine does it as it emits)."""
+    wire: Any = field(default=None, init=False, compare=False, repr=False)
+    """Wire forms a reader made of this event (the daemon's SSE message, WebSocket frame),
+    kept with it so that they are made once however many clients receive it."""
 
     def to_dict(self) -> dict[str, Any]:
         """The event as a JSON-able mapping, with the timestamp as ISO 8601 for readers."""
@@ -100,8 +104,27 @@ class Event:
         )
 
 
+_second: list[Any] = [None, ""]
+"""The last whole second formatted by `iso_time`, and its text: events come many a second."""
+
+
 def iso_time(ts: float | None) -> str | None:
-    """Unix seconds to an ISO 8601 UTC string with milliseconds, or None."""
+    """Unix seconds to an ISO 8601 UTC string with milliseconds, or None.
+
+    The same text as `datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")`
+    with `Z`, at a third of the cost: the date and time of day are formatted once a second,
+    and the fraction is rounded as `fromtimestamp` does (to the microsecond, half to even)
+    before the milliseconds are cut."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    fraction, whole = math.modf(ts)
+    micros = round(fraction * 1e6)
+    second = int(whole)
+    if micros >= 1_000_000:
+        second, micros = second + 1, micros - 1_000_000
+    elif micros < 0:
+        second, micros = second - 1, micros + 1_000_000
+    if _second[0] != second:
+        text = datetime.fromtimestamp(second, UTC).isoformat()
+        _second[0], _second[1] = second, text[:19]
+    return f"{_second[1]}.{micros // 1000:03d}Z"

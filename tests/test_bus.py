@@ -3,6 +3,7 @@ subscribers that catch up from the journal without missing or repeating anything
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,12 @@ from helpers.engine_probe import (
     registry_with,
     workflow,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harmonia.bus import EventBus
 from harmonia.engine import open_engine
-from harmonia.events import Event, EventType
+from harmonia.events import Event, EventType, iso_time
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
 from harmonia.store import journal
@@ -416,3 +419,67 @@ def test_read_events_stops_after_the_limit(tmp_path: Path) -> None:
     assert [e.seq for e in journal.read_events(path, 2, limit=3)] == [3, 4, 5]
     assert [e.seq for e in journal.read_events(path, 8, limit=5)] == [9, 10]
     assert len(journal.read_events(path)) == 10
+
+
+async def test_subscribers_share_one_bounded_log() -> None:
+    """Publishing costs the same however many subscribers there are: each event is kept once,
+    in a log bounded by the largest maxsize, and every subscriber gets the same objects; one
+    that stalls falls off the log's end and catches up from the journal instead."""
+    published: list[Event] = []
+    bus = EventBus(recording_replay(published, []))
+    readers = [bus.subscribe("x", maxsize=50) for _ in range(20)]
+    stalled = bus.subscribe("x", maxsize=50)
+    got: list[list[Event]] = [[] for _ in readers]
+    for e in make_events("x", 1000):
+        published.append(e)
+        bus.publish(e)
+        if e.seq % 10 == 0:
+            for reader, into in zip(readers, got, strict=True):
+                into.extend(await reader.next_batch())
+        assert len(bus._by_execution["x"].events) <= 50 + 64
+    for reader, into in zip(readers, got, strict=True):
+        assert [e.seq for e in into] == list(range(1, 1001))
+        assert all(a is b for a, b in zip(into, got[0], strict=True))
+        assert reader.lag_count == 0
+    stalled.close()
+    assert [e.seq for b in await drain(stalled) for e in b] == list(range(1, 1001))
+    assert stalled.lag_count == 1
+
+
+async def test_a_global_subscription_catches_up_only_what_it_missed() -> None:
+    published: list[Event] = []
+    bus = EventBus(recording_replay(published, []))
+
+    def publish(event: Event) -> None:
+        published.append(event)
+        bus.publish(event)
+
+    for e in make_events("old", 5):
+        publish(e)  # before the subscription: not delivered
+    every = bus.subscribe(None, maxsize=4)
+    later = zip(make_events("x", 30), make_events("y", 30), make_events("old", 35)[5:], strict=True)
+    for x, y, old in later:
+        publish(x)
+        publish(y)
+        publish(old)
+    every.close()
+    got: dict[str, list[int]] = {}
+    for batch in await drain(every):
+        for e in batch:
+            got.setdefault(e.execution_id, []).append(e.seq)
+    assert got == {"x": list(range(1, 31)), "y": list(range(1, 31)), "old": list(range(6, 36))}
+    assert every.lag_count >= 1
+
+
+@given(st.floats(min_value=0, max_value=4e9, allow_nan=False))
+def test_iso_time_is_the_datetime_text(ts: float) -> None:
+    """The cheap `iso_time` gives exactly what datetime gives, rounding included."""
+    expected = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+    assert iso_time(ts) == expected.replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize("ts", [0.0, 1.9999995, 1764170000.0005, 1764170000.9999996, 86399.9999999])
+def test_iso_time_at_the_edges_of_a_second(ts: float) -> None:
+    expected = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+    assert iso_time(ts) == expected.replace("+00:00", "Z")
+    assert iso_time(None) is None

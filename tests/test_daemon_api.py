@@ -642,3 +642,154 @@ def test_websocket_resume_token_query_and_refusals(api: httpx.Client, daemon: Ha
         )
     assert refused.value.response.status_code == 403
     assert json.loads(bytes(refused.value.response.body))["code"] == "forbidden_host"
+
+
+def _fan_workflow(n: int) -> dict[str, Any]:
+    """`n` echo tasks, each after up to two earlier ones: many events, several at once."""
+    return {
+        "name": "fan",
+        "max_concurrency": 8,
+        "tasks": {
+            f"t{i}": {
+                "component": "core",
+                "action": "echo",
+                "depends_on": sorted({f"t{i // 2}", f"t{i - 1}"} - {f"t{i}"}) if i else [],
+                "input": {"i": i},
+            }
+            for i in range(n)
+        },
+    }
+
+
+def _ws_events(daemon: Harmoniad, execution_id: str, query: str) -> tuple[list[str], int]:
+    """Every event's JSON text from a WebSocket (batch frames split), and the frame count."""
+    from websockets.exceptions import ConnectionClosedOK
+    from websockets.sync.client import connect
+
+    texts: list[str] = []
+    frames = 0
+    url = f"{daemon.ws_url}/ws/executions/{execution_id}?{query}"
+    with connect(url, additional_headers=daemon.auth, max_size=None) as ws:
+        with pytest.raises(ConnectionClosedOK):
+            while True:
+                frame = ws.recv(timeout=30)
+                assert isinstance(frame, str)
+                frames += 1
+                if "batch=true" in query:
+                    message = json.loads(frame)
+                    assert message["type"] == "batch" and message["events"]
+                    texts.extend(json.dumps(e, separators=(",", ":")) for e in message["events"])
+                else:
+                    texts.append(frame)
+        assert ws.close_code == 1000
+    return texts, frames
+
+
+def test_websocket_batch_frames_carry_every_event_once(
+    api: httpx.Client, daemon: Harmoniad
+) -> None:
+    """`?batch=true`: `{"type": "batch", "events": [...]}` frames, the same events, in order,
+    live and from the history; a live run packs several events into a frame."""
+    import threading
+
+    execution = start(api, _fan_workflow(120))
+    live: list[tuple[list[str], int]] = []
+    reader = threading.Thread(
+        target=lambda: live.append(_ws_events(daemon, execution["id"], "after=0&batch=true"))
+    )
+    reader.start()
+    done = daemon.wait_finished(execution["id"])
+    reader.join(timeout=60)
+    assert live, "the batch WebSocket never finished"
+    last = done["last_seq"]
+    history, history_frames = _ws_events(daemon, execution["id"], "after=0&batch=true")
+    one_by_one, single_frames = _ws_events(daemon, execution["id"], "after=0")
+    for texts, _ in (live[0], (history, history_frames)):
+        assert [json.loads(t)["seq"] for t in texts] == list(range(1, last + 1))
+    assert single_frames == last
+    assert history_frames < last and live[0][1] <= last
+    assert [json.loads(t) for t in history] == [json.loads(t) for t in one_by_one]
+    tail, _ = _ws_events(daemon, execution["id"], f"after={last - 3}&batch=true")
+    assert [json.loads(t)["seq"] for t in tail] == [last - 2, last - 1, last]
+
+
+def test_every_client_gets_the_same_bytes_for_an_event(
+    api: httpx.Client, daemon: Harmoniad
+) -> None:
+    """Events are encoded once and shared: several SSE streams of one run, a WebSocket and
+    the REST page all carry the same text for each event."""
+    import threading
+
+    execution = start(api, _fan_workflow(80))
+    path = f"/events/executions/{execution['id']}?after=0"
+    streams: list[list[Any]] = []
+
+    def read() -> None:
+        with httpx.Client(base_url=daemon.url, headers=daemon.auth, timeout=30) as client:
+            streams.append(read_sse(client, path))
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(timeout=60)
+    assert len(streams) == 4
+    last = daemon.wait_finished(execution["id"])["last_seq"]
+    first = [(e.id, e.event, e.data) for e in streams[0]]
+    assert [int(i) for i, _, _ in first] == list(range(1, last + 1))
+    for other in streams[1:]:
+        assert [(e.id, e.event, e.data) for e in other] == first
+    frames, _ = _ws_events(daemon, execution["id"], "after=0")
+    assert frames == [data for _, _, data in first]
+    page = api.get(f"/api/v1/executions/{execution['id']}/events", params={"limit": 10000})
+    assert page.json()["items"] == [json.loads(data) for _, _, data in first]
+
+
+LISTINGS = [
+    "/api/v1/workflows",
+    "/api/v1/templates",
+    "/api/v1/executions",
+    "/api/v1/checkpoints",
+    "/api/v1/executions/x/events",
+]
+
+
+@pytest.mark.parametrize("path", LISTINGS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "-1"},
+        {"limit": "0"},
+        {"offset": "-1"},
+        {"limit": "1.0"},
+        {"limit": "+5"},
+        {"limit": " 5"},
+        {"limit": "5_0"},
+        {"offset": "1e3"},
+        {"after": "-3"},
+        {"after": "2.5"},
+        [("limit", "5"), ("limit", "-5")],
+        {"execution_id": "../x"},
+        {"execution_id": "a/b"},
+        {"execution_id": ""},
+        {"status": "bored"},
+    ],
+    ids=repr,
+)
+def test_every_listing_refuses_an_invalid_query_naming_the_parameter(
+    api: httpx.Client, path: str, params: Any
+) -> None:
+    """Negative, zero or non-decimal numbers, repeated parameters, filters that cannot name
+    anything and parameters a listing does not take: all 422, naming the parameter (before
+    anything is looked up, so `x` need not exist)."""
+    name = params[0][0] if isinstance(params, list) else next(iter(params))
+    body = assert_error(api.get(path, params=params), 422, "validation_error")
+    if body["details"] is not None:
+        assert [name] in [d["loc"] for d in body["details"]], body
+    assert name in body["message"]
+
+
+def test_checkpoints_filter_by_a_well_formed_execution_id(api: httpx.Client) -> None:
+    assert api.get("/api/v1/checkpoints", params={"execution_id": "exec-none"}).json() == {
+        "items": []
+    }

@@ -8,11 +8,13 @@ with their line, task and field.
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+import re
+from typing import Literal, TypeVar, get_args
 
 import anyio
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from starlette.requests import Request
 
 from harmonia.components import ComponentRegistry
@@ -62,8 +64,42 @@ async def json_body(request: Request, model: type[M], *, required: bool = True) 
     return model.model_validate(data)
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
 def query_params(request: Request, model: type[M]) -> M:
-    return model.model_validate(dict(request.query_params))
+    """The query string as `model`: unknown names, a name given twice, and a number that is
+    not written as a whole number in decimal digits are 422s naming the parameter.
+
+    pydantic alone would take the last of repeated values and parse `1.0`, `+5`, ` 5` or
+    `5_0` as integers, none of which the OpenAPI document's `integer` allows."""
+    items = request.query_params.multi_items()
+    values = dict(items)
+    problems: list[InitErrorDetails] = []
+    if len(values) < len(items):
+        repeated = sorted({name for name, _ in items if request.query_params.getlist(name)[1:]})
+        for name in repeated:
+            problems.append(_problem(name, "given more than once", request.query_params[name]))
+    for name, value in values.items():
+        field = model.model_fields.get(name)
+        is_int = field is not None and _is_int(field.annotation)
+        if is_int and not _WHOLE_NUMBER.fullmatch(value):
+            problems.append(InitErrorDetails(type="int_parsing", loc=(name,), input=value))
+    if problems:
+        raise ValidationError.from_exception_data(model.__name__, problems)
+    return model.model_validate(values)
+
+
+def _is_int(annotation: object) -> bool:
+    return annotation is int or int in get_args(annotation)
+
+
+def _problem(name: str, message: str, value: str) -> InitErrorDetails:
+    return InitErrorDetails(
+        type=PydanticCustomError("query_parameter", "{message}", {"message": message}),
+        loc=(name,),
+        input=value,
+    )
 
 
 async def workflow_body(request: Request, registry: ComponentRegistry) -> Workflow:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from harmonia.state import ExecutionStatus, TaskStatus
+from harmoniad.routing import PATH_PARAM_PATTERN
 
 __all__ = [
     "ActionInfo",
@@ -328,7 +329,9 @@ class CheckpointCreate(_Request):
 
 class CheckpointQuery(_Request):
     execution_id: str | None = Field(
-        default=None, min_length=1, description="Only this execution's."
+        default=None,
+        pattern=PATH_PARAM_PATTERN,
+        description="Only this execution's (an id, as in paths).",
     )
 
 

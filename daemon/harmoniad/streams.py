@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
+from operator import attrgetter
 
 import anyio
 import orjson
@@ -43,8 +44,9 @@ SUBSCRIBER_BUFFER = 10_000
 a stalled client can keep alive in the daemon (the events are shared with other subscribers)."""
 BATCH = 1_000
 """The most events a stream takes from its subscription (and an SSE response writes) at once."""
-CHUNK_CACHE = 32
-"""Recent SSE chunks (batches of one execution) kept to be shared by the clients streaming it."""
+CHUNK_CACHE = 64
+"""Recent SSE chunks and WebSocket batch frames (runs of one execution's events) kept to be
+shared by the clients streaming it."""
 
 WS_NORMAL = 1000
 WS_GOING_AWAY = 1001
@@ -82,7 +84,7 @@ async def execution_events(
     subscription = engine.subscribe(execution_id, after_seq=after, maxsize=SUBSCRIBER_BUFFER)
     try:
         while batch := await subscription.next_batch(BATCH):
-            if not follow:
+            if not follow and not TERMINAL_WORKFLOW_EVENTS.isdisjoint(map(_type_of, batch)):
                 for i, event in enumerate(batch):
                     if event.type in TERMINAL_WORKFLOW_EVENTS and not await _has_more(
                         state, execution_id, event.seq
@@ -93,6 +95,9 @@ async def execution_events(
     finally:
         subscription.close()
         _log_lag(subscription, execution_id)
+
+
+_type_of = attrgetter("type")
 
 
 def _log_lag(subscription: Subscription, what: str) -> None:
@@ -150,7 +155,7 @@ async def all_events(
 
 
 class _Forms:
-    """One event's wire forms, each made when first asked for."""
+    """One event's wire forms, each made when first asked for (kept on the event itself)."""
 
     __slots__ = ("json", "sse", "sse_global", "text")
 
@@ -162,23 +167,23 @@ class _Forms:
 
 
 class _EncodedEvents:
-    """Each event's wire forms, encoded once however many clients stream it (events never
-    change once recorded, so `(execution_id, seq)` names one text for good): the JSON, as
-    bytes and as text (a WebSocket frame), and the SSE message with either form of `id:`."""
+    """Each event's wire forms, encoded once however many clients stream it: the JSON, as
+    bytes and as text (a WebSocket frame), and the SSE message with either form of `id:`.
 
-    def __init__(self, size: int = 20_000) -> None:
-        self._size = size
-        self._forms: dict[tuple[str, int], _Forms] = {}
-        self._chunks: dict[tuple[str, int, int], bytes] = {}
+    The forms are kept on the event (`Event.wire`), which every live subscriber of an
+    execution shares (the bus hands out the same objects), so finding them costs an attribute
+    read; events never change once recorded. Whole batches are cached too: the subscribers of
+    one execution are woken by the same publication and take the same slices of the bus's log,
+    so a run of consecutive seqs names one SSE chunk or WebSocket batch frame for all of them.
+    """
+
+    def __init__(self) -> None:
+        self._chunks: dict[tuple[str, str, int, int], bytes | str] = {}
 
     def _get(self, event: Event) -> _Forms:
-        key = (event.execution_id, event.seq)
-        forms = self._forms.get(key)
+        forms: _Forms | None = event.wire
         if forms is None:
-            forms = _Forms(orjson.dumps(event.to_dict()))
-            self._forms[key] = forms
-            if len(self._forms) > self._size:
-                del self._forms[next(iter(self._forms))]  # the oldest (dicts keep order)
+            forms = event.wire = _Forms(orjson.dumps(event.to_dict()))
         return forms
 
     def json(self, event: Event) -> bytes:
@@ -204,21 +209,53 @@ class _EncodedEvents:
                 forms.sse = message
         return message
 
-    def sse_batch(self, batch: list[Event], *, global_ids: bool) -> bytes:
-        """A batch's SSE messages in one chunk. The clients of one execution are usually woken
-        by the same publication and so take the same batches: a run of consecutive seqs of one
-        execution names one chunk, made once for all of them."""
+    def _sse_join(self, batch: list[Event], global_ids: bool) -> bytes:
+        messages = []
+        for event in batch:
+            forms: _Forms | None = event.wire
+            message = None if forms is None else forms.sse_global if global_ids else forms.sse
+            if message is None:
+                message = self.sse(event, global_ids=global_ids)
+            messages.append(message)
+        return b"".join(messages)
+
+    def _cached(self, kind: str, batch: list[Event]) -> bytes | str | None:
         first, last = batch[0], batch[-1]
-        if global_ids or last.seq - first.seq != len(batch) - 1:
-            return b"".join([self.sse(event, global_ids=global_ids) for event in batch])
-        key = (first.execution_id, first.seq, last.seq)
-        chunk = self._chunks.get(key)
+        if last.seq - first.seq != len(batch) - 1 or first.execution_id != last.execution_id:
+            return None  # not one run of one execution's seqs: no name to share it by
+        return self._chunks.get((kind, first.execution_id, first.seq, last.seq))
+
+    def _keep(self, kind: str, batch: list[Event], chunk: bytes | str) -> None:
+        first, last = batch[0], batch[-1]
+        if last.seq - first.seq != len(batch) - 1 or first.execution_id != last.execution_id:
+            return
+        self._chunks[(kind, first.execution_id, first.seq, last.seq)] = chunk
+        if len(self._chunks) > CHUNK_CACHE:
+            del self._chunks[next(iter(self._chunks))]  # the oldest (dicts keep order)
+
+    def sse_batch(self, batch: list[Event], *, global_ids: bool) -> bytes:
+        """A batch's SSE messages in one chunk."""
+        if global_ids:
+            return self._sse_join(batch, True)
+        chunk = self._cached("sse", batch)
         if chunk is None:
-            chunk = b"".join([self.sse(event, global_ids=False) for event in batch])
-            self._chunks[key] = chunk
-            if len(self._chunks) > CHUNK_CACHE:
-                del self._chunks[next(iter(self._chunks))]
+            chunk = self._sse_join(batch, False)
+            self._keep("sse", batch, chunk)
+        assert isinstance(chunk, bytes)
         return chunk
+
+    def ws_batch(self, batch: list[Event]) -> str:
+        """A WebSocket batch frame: `{"type": "batch", "events": [Event, ...]}`."""
+        frame = self._cached("ws", batch)
+        if frame is None:
+            jsons = []
+            for event in batch:
+                forms: _Forms | None = event.wire
+                jsons.append(forms.json if forms is not None else self._get(event).json)
+            frame = (b'{"type":"batch","events":[' + b",".join(jsons) + b"]}").decode()
+            self._keep("ws", batch, frame)
+        assert isinstance(frame, str)
+        return frame
 
 
 encoded = _EncodedEvents()
@@ -304,7 +341,8 @@ def _global_header(value: str | None) -> tuple[str, int] | None:
 
 
 async def execution_socket(websocket: WebSocket) -> None:
-    """One JSON text frame per event; answers `{"type": "ping"}` with `{"type": "pong"}`."""
+    """One JSON text frame per event (with `?batch=true`, one frame per batch of ready events);
+    answers `{"type": "ping"}` with `{"type": "pong"}`."""
     state = daemon_state(websocket)
     execution_id = websocket.path_params["id"]
     await websocket.accept()
@@ -315,7 +353,8 @@ async def execution_socket(websocket: WebSocket) -> None:
     except ValueError:
         await websocket.close(WS_POLICY, "'after' must be a seq (a whole number >= 0)")
         return
-    follow = websocket.query_params.get("follow", "").lower() in ("1", "true", "yes")
+    follow = _flag(websocket.query_params.get("follow"))
+    batched = _flag(websocket.query_params.get("batch"))
     try:
         if not valid_path_param(execution_id):
             raise NotFound(execution_id)
@@ -338,9 +377,12 @@ async def execution_socket(websocket: WebSocket) -> None:
         batches = execution_events(state, execution_id, after, follow=follow)
         async with aclosing(batches):
             async for batch in batches:
-                async with send_lock:  # one frame per event, the batch sent as a whole
-                    for event in batch:
-                        await websocket.send_text(encoded.text(event))
+                async with send_lock:  # the batch sent as a whole
+                    if batched:  # one frame, made once for every client taking this batch
+                        await websocket.send_text(encoded.ws_batch(batch))
+                    else:
+                        for event in batch:
+                            await websocket.send_text(encoded.text(event))
         outcome["code"] = WS_GOING_AWAY if state.stopping.is_set() else WS_NORMAL
         cancel.cancel()
 
@@ -372,6 +414,10 @@ async def execution_socket(websocket: WebSocket) -> None:
     if outcome["code"] is not None and not gone:
         with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):
             await websocket.close(outcome["code"])
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
 
 
 _STREAM_ERRORS = (401, 403, 404, 422, 503)
@@ -418,7 +464,8 @@ SOCKETS = [
     SocketEndpoint(
         "/ws/executions/{id}",
         execution_socket,
-        "One JSON frame per event; ping/pong; closes 1000 after the terminal event",
-        query=("after", "follow", "token"),
+        "One JSON frame per event (`?batch=true`: one `{type: batch, events}` frame per batch); "
+        "ping/pong; closes 1000 after the terminal event",
+        query=("after", "follow", "batch", "token"),
     )
 ]
