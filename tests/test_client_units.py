@@ -530,14 +530,33 @@ def test_the_websocket_url_follows_the_cursor() -> None:
     from harmonia.client._ws import ws_url
 
     cursor = _cursor(after=4)
-    assert ws_url("http://127.0.0.1:8007", cursor) == "ws://127.0.0.1:8007/ws/executions/e1?after=4"
+    assert (
+        ws_url("http://127.0.0.1:8007", cursor)
+        == "ws://127.0.0.1:8007/ws/executions/e1?after=4&batch=true"
+    )
     cursor.accept(_event(5), "")
     followed = _cursor(follow=True)
     assert (
         ws_url("https://h/prefix", followed)
-        == "wss://h/prefix/ws/executions/e1?after=0&follow=true"
+        == "wss://h/prefix/ws/executions/e1?after=0&batch=true&follow=true"
     )
-    assert ws_url("http://h", cursor).endswith("?after=5")
+    assert ws_url("http://h", cursor).endswith("?after=5&batch=true")
+
+
+def test_websocket_frames_yield_new_events_whether_batched_or_single() -> None:
+    from harmonia.client._ws import frame_events
+
+    cursor = _cursor(after=1)
+    batch = (
+        b'{"type": "batch", "events": ['
+        + b", ".join([_event(1).encode(), _event(2).encode(), _event(3).encode()])
+        + b"]}"
+    )
+    assert [e.seq for e in frame_events(cursor, batch)] == [2, 3]  # seq 1 was seen already
+    assert [e.seq for e in frame_events(cursor, _event(3))] == []  # a repeat
+    assert [e.seq for e in frame_events(cursor, _event(4))] == [4]
+    assert frame_events(cursor, "not json") == []
+    assert frame_events(cursor, '{"type": "batch", "events": 7}') == []
 
 
 def test_websocket_close_codes() -> None:

@@ -17,7 +17,7 @@ from harmonia.client._base import ClientBase, stream_refused
 from harmonia.client._stream import Reconnect, StreamCursor
 from harmonia.client._ws import (
     closed_reason,
-    frame_event,
+    frame_events,
     handshake_error,
     require_websockets,
     ws_url,
@@ -156,8 +156,7 @@ class AsyncClient(ClientBase, AsyncApi):
                     try:
                         while True:
                             message = await socket.recv()
-                            event = frame_event(cursor, message)
-                            if event is not None:
+                            for event in frame_events(cursor, message):
                                 yield event
                     except ConnectionClosed as closed:
                         if (why := closed_reason(closed)) is None:

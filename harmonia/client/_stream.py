@@ -103,6 +103,10 @@ class StreamCursor:
             document: Any = orjson.loads(data)
         except orjson.JSONDecodeError:
             return None
+        return self.accept_document(document, sse_id)
+
+    def accept_document(self, document: Any, sse_id: str = "") -> Event | None:
+        """`accept` for an event already parsed from JSON (one item of a WebSocket batch)."""
         if not isinstance(document, Mapping) or "seq" not in document or "type" not in document:
             return None
         try:

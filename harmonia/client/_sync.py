@@ -21,7 +21,7 @@ from harmonia.client._base import ClientBase, stream_refused
 from harmonia.client._stream import Reconnect, StreamCursor
 from harmonia.client._ws import (
     closed_reason,
-    frame_event,
+    frame_events,
     handshake_error,
     require_websockets,
     ws_url,
@@ -157,9 +157,7 @@ class Client(ClientBase, BlockingApi):
                     try:
                         while True:
                             message = socket.recv()
-                            event = frame_event(cursor, message)
-                            if event is not None:
-                                yield event
+                            yield from frame_events(cursor, message)
                     except ConnectionClosed as closed:
                         if (why := closed_reason(closed)) is None:
                             return  # the stream's end
