@@ -22,6 +22,7 @@ import anyio
 
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
+from harmonia.engine.gcpolicy import DEFAULT_FREEZE_MIN_TASKS, heap_freezer
 from harmonia.engine.plan import ExecutionPlan
 from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.writer import DurableWriter
@@ -79,8 +80,12 @@ class Engine:
         rng: random.Random | None = None,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
+        freeze_gc_min_tasks: int | None = DEFAULT_FREEZE_MIN_TASKS,
     ) -> None:
         self.store = store
+        self.freeze_gc_min_tasks = freeze_gc_min_tasks
+        """Executions of at least this many tasks freeze the heap while they are live (see
+        `harmonia.engine.gcpolicy`); None never freezes."""
         self.registry = registry or default_registry()
         self.checkpoint_interval = checkpoint_interval
         self.rng = rng or random.Random()
@@ -194,6 +199,7 @@ class Engine:
         lock = await anyio.to_thread.run_sync(store.lock_execution, state.id)
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[state.id] = runner
+        self._freeze_if_large(runner)
         self.emit(
             state,
             EventType.WORKFLOW_STARTED,
@@ -237,7 +243,15 @@ class Engine:
 
     def _forget(self, runner: ExecutionRunner) -> None:
         self._runners.pop(runner.state.id, None)
+        heap_freezer.release(runner)
         runner.lock.release()
+
+    def _freeze_if_large(self, runner: ExecutionRunner) -> None:
+        """Keep the collector off a large execution's long-lived objects while it is here:
+        its workflow, plan and task states are built by now (see `harmonia.engine.gcpolicy`)."""
+        limit = self.freeze_gc_min_tasks
+        if limit is not None and len(runner.state.tasks) >= limit:
+            heap_freezer.hold(runner)
 
     async def _periodic_checkpoints(self, runner: ExecutionRunner, interval: float) -> None:
         """Snapshot a long execution now and then, so recovery replays a short journal."""
@@ -305,6 +319,7 @@ class Engine:
             raise
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[execution_id] = runner
+        self._freeze_if_large(runner)
         return runner
 
     async def _release_if_idle(self, runner: ExecutionRunner) -> None:
