@@ -297,27 +297,37 @@ class ExecutionRunner:
         timeout = plan.timeout
         while True:
             attempt = task.attempts + 1
-            engine.emit(state, EventType.TASK_STARTED, tid, {"attempt": attempt})
-            started = time.monotonic()
+            # Rendered before the attempt starts so that task_started records what the task
+            # really runs with. A reference without a value still starts (and fails) the
+            # attempt, as before; its task_started then carries `"input": null`.
             error: TaskError | None = None
             try:
-                payload = plan.template.render(self._context)
-                ctx = ActionContext(state.id, tid, attempt)
-                if timeout is None:
-                    value = await action.invoke(ctx, payload)
-                else:
-                    with anyio.fail_after(timeout):
-                        value = await action.invoke(ctx, payload)
+                payload = plan.render(self._context)
+                shown = plan.shown(self._context, payload)
             except ReferenceMissing as exc:
                 error = TaskError(str(exc), ErrorKind.REFERENCE)
-            except TaskError as exc:
-                error = exc
-            except TimeoutError:
-                error = TaskError(
-                    f"attempt {attempt} timed out after {_seconds(timeout)}", ErrorKind.TIMEOUT
-                )
-            except Exception as exc:  # a component bug must fail the task, not the engine
+                payload = shown = None
+            except Exception as exc:  # a broken value in the context fails the task only
                 error = TaskError(f"{type(exc).__name__}: {exc}", ErrorKind.EXCEPTION)
+                payload = shown = None
+            engine.emit(state, EventType.TASK_STARTED, tid, {"attempt": attempt, "input": shown})
+            started = time.monotonic()
+            if error is None:
+                try:
+                    ctx = ActionContext(state.id, tid, attempt)
+                    if timeout is None:
+                        value = await action.invoke(ctx, payload)
+                    else:
+                        with anyio.fail_after(timeout):
+                            value = await action.invoke(ctx, payload)
+                except TaskError as exc:
+                    error = exc
+                except TimeoutError:
+                    error = TaskError(
+                        f"attempt {attempt} timed out after {_seconds(timeout)}", ErrorKind.TIMEOUT
+                    )
+                except Exception as exc:  # a component bug must fail the task, not the engine
+                    error = TaskError(f"{type(exc).__name__}: {exc}", ErrorKind.EXCEPTION)
             duration = round(time.monotonic() - started, 6)
             if error is None:
                 try:
