@@ -28,8 +28,7 @@ from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.writer import DurableWriter
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import Event, EventType
-from harmonia.loader import load_stored_workflow
-from harmonia.model import Workflow
+from harmonia.model import LOADER_CONTEXT_KEY, Workflow
 from harmonia.state import (
     EXECUTION_FINISHED,
     TASK_ACTIVE,
@@ -61,6 +60,13 @@ def cycle_collection_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def load_stored_workflow(doc: Mapping[str, Any]) -> Workflow:
+    """The workflow document an execution keeps, as a model again: the same as
+    `harmonia.loader.load_stored_workflow`, without importing the loader (and its YAML parser),
+    which resuming an execution does not need."""
+    return Workflow.model_validate(doc, context={LOADER_CONTEXT_KEY: True})
 
 
 def new_execution_id(now: float) -> str:
@@ -143,45 +149,60 @@ class Engine:
     ) -> ExecutionState:
         """Validate the input, record the execution and start it; returns its live state."""
         given = workflow.validate_input(input or {})
-        plan = ExecutionPlan.for_workflow(workflow, self.registry)
-        now = self.clock()
-        state = ExecutionState.new(new_execution_id(now), workflow.to_document(), given, now)
-        await self._create(state, plan, {"workflow": workflow.name, "version": workflow.version})
+        with cycle_collection_paused():
+            plan = ExecutionPlan.for_workflow(workflow, self.registry)
+            now = self.clock()
+            state = ExecutionState.new(new_execution_id(now), workflow.to_document(), given, now)
+            self._freeze_if_large(state)
+        try:
+            await self._create(
+                state, plan, {"workflow": workflow.name, "version": workflow.version}
+            )
+        except BaseException:
+            heap_freezer.release(self._freeze_key(state))
+            raise
         return state
 
     async def restore(self, checkpoint_id: str) -> ExecutionState:
         """A new execution from a checkpoint: completed and skipped results are kept, every
         other task runs."""
         record = await anyio.to_thread.run_sync(self.store.load_checkpoint, checkpoint_id)
-        meta = record["meta"]
-        workflow = load_stored_workflow(meta["workflow"])
-        plan = ExecutionPlan.for_workflow(workflow, self.registry)
-        tasks: dict[str, TaskState] = {}
-        for tid in workflow.tasks:
-            saved = TaskState.from_record(record["tasks"].get(tid, {}))
-            if saved.status in (TaskStatus.COMPLETED, TaskStatus.SKIPPED):
-                tasks[tid] = saved
-            else:
-                tasks[tid] = TaskState()
-        now = self.clock()
-        state = ExecutionState.new(
-            new_execution_id(now),
-            meta["workflow"],
-            meta["input"],
-            now,
-            restored_from=checkpoint_id,
-            tasks=tasks,
-        )
-        await self._create(
-            state,
-            plan,
-            {
-                "workflow": workflow.name,
-                "version": workflow.version,
-                "restored_from": checkpoint_id,
-                "source_execution": record["execution_id"],
-            },
-        )
+        meta, source_execution = record["meta"], record["execution_id"]
+        with cycle_collection_paused():
+            workflow = load_stored_workflow(meta["workflow"])
+            plan = ExecutionPlan.for_workflow(workflow, self.registry)
+            tasks: dict[str, TaskState] = {}
+            for tid in workflow.tasks:
+                saved = TaskState.from_record(record["tasks"].get(tid, {}))
+                if saved.status in (TaskStatus.COMPLETED, TaskStatus.SKIPPED):
+                    tasks[tid] = saved
+                else:
+                    tasks[tid] = TaskState()
+            now = self.clock()
+            state = ExecutionState.new(
+                new_execution_id(now),
+                meta["workflow"],
+                meta["input"],
+                now,
+                restored_from=checkpoint_id,
+                tasks=tasks,
+            )
+            del record, tasks  # the checkpoint's copy: only what the state took is kept
+            self._freeze_if_large(state)
+        try:
+            await self._create(
+                state,
+                plan,
+                {
+                    "workflow": workflow.name,
+                    "version": workflow.version,
+                    "restored_from": checkpoint_id,
+                    "source_execution": source_execution,
+                },
+            )
+        except BaseException:
+            heap_freezer.release(self._freeze_key(state))
+            raise
         return state
 
     async def _create(
@@ -199,7 +220,6 @@ class Engine:
         lock = await anyio.to_thread.run_sync(store.lock_execution, state.id)
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[state.id] = runner
-        self._freeze_if_large(runner)
         self.emit(
             state,
             EventType.WORKFLOW_STARTED,
@@ -243,15 +263,20 @@ class Engine:
 
     def _forget(self, runner: ExecutionRunner) -> None:
         self._runners.pop(runner.state.id, None)
-        heap_freezer.release(runner)
+        heap_freezer.release(self._freeze_key(runner.state))
         runner.lock.release()
 
-    def _freeze_if_large(self, runner: ExecutionRunner) -> None:
-        """Keep the collector off a large execution's long-lived objects while it is here:
-        its workflow, plan and task states are built by now (see `harmonia.engine.gcpolicy`)."""
+    def _freeze_if_large(self, state: ExecutionState) -> None:
+        """Keep the collector off a large execution's long-lived objects while it is here
+        (see `harmonia.engine.gcpolicy`). Called once its workflow, plan and task states are
+        built, and by its runner once a run's schedule is built; released by `_forget`."""
         limit = self.freeze_gc_min_tasks
-        if limit is not None and len(runner.state.tasks) >= limit:
-            heap_freezer.hold(runner)
+        if limit is not None and len(state.tasks) >= limit:
+            heap_freezer.hold(self._freeze_key(state))
+
+    def _freeze_key(self, state: ExecutionState) -> tuple[int, str]:
+        """Who holds the freeze: this engine's execution (engines share the one collector)."""
+        return (id(self), state.id)
 
     async def _periodic_checkpoints(self, runner: ExecutionRunner, interval: float) -> None:
         """Snapshot a long execution now and then, so recovery replays a short journal."""
@@ -314,12 +339,13 @@ class Engine:
                 )
                 workflow = load_stored_workflow(state.workflow)
                 plan = ExecutionPlan.for_workflow(workflow, self.registry)
+                # while the collector is still off: what was just built is never scanned
+                self._freeze_if_large(state)
         except BaseException:
             lock.release()
             raise
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[execution_id] = runner
-        self._freeze_if_large(runner)
         return runner
 
     async def _release_if_idle(self, runner: ExecutionRunner) -> None:

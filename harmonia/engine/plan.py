@@ -157,7 +157,13 @@ class ExecutionPlan:
         # Same merge as Workflow.effective(), done once for the common case of a task without
         # its own policy: per-task pydantic copies cost more than running an echo task.
         default_policy = merge_retry_policies(defaults.retry_policy, None)
+        # a workflow of thousands of tasks calls a handful of actions: look each up once
+        actions: dict[tuple[str, str], Action] = {}
         for tid, spec in workflow.tasks.items():
+            key = (spec.component, spec.action)
+            action = actions.get(key)
+            if action is None:
+                action = actions[key] = registry.action(*key)
             policy = (
                 default_policy
                 if spec.retry_policy is None
@@ -166,7 +172,7 @@ class ExecutionPlan:
             tasks[tid] = TaskPlan(
                 tid,
                 spec,
-                registry.action(spec.component, spec.action),
+                action,
                 spec.timeout if spec.timeout is not None else defaults.timeout,
                 policy,
             )

@@ -173,12 +173,28 @@ class ExecutionRunner:
 
     # ---- scheduling ------------------------------------------------------------------------
     def _rebuild_sorter(self) -> None:
-        """A fresh sorter from the current task states (start, resume, retry of a task)."""
-        sorter: TopologicalSorter[str] = TopologicalSorter(self.plan.graph())
+        """A fresh sorter from the current task states (start, resume, retry of a task).
+
+        Tasks that are done (completed or skipped) are left out, and so are the edges to them:
+        a resumed execution schedules only what is left, which halves the work before its first
+        task starts when it was killed half-way. Anything that makes a done task pending again
+        (a reset by resume or retry) asks for a rebuild."""
+        tasks = self.state.tasks
+        done = {tid for tid, task in tasks.items() if task.status in TASK_DONE}
+        graph = self.plan.graph()
+        if done:
+            graph = {
+                tid: tuple(d for d in deps if d not in done)
+                for tid, deps in graph.items()
+                if tid not in done
+            }
+        sorter: TopologicalSorter[str] = TopologicalSorter(graph)
         sorter.prepare()
         self._sorter = sorter
         self._ready.clear()
         self._rebuild = False
+        # the schedule lives as long as the run: keep the collector off it too
+        self.engine._freeze_if_large(self.state)
 
     def _pump(self) -> None:
         """Move ready tasks into the ready queue and dispatch as many as capacity allows.
