@@ -63,8 +63,9 @@ class TaskState:
     finished_at: float | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
 
-    def to_record(self) -> dict[str, Any]:
-        """Snapshot form (numeric timestamps), read back by `from_record`."""
+    def to_record(self, *, copy: bool = True) -> dict[str, Any]:
+        """Snapshot form (numeric timestamps), read back by `from_record`. `copy=False`
+        shares the history entries: only for a record serialised at once, on the loop."""
         return {
             "status": str(self.status),
             "attempts": self.attempts,
@@ -73,7 +74,7 @@ class TaskState:
             "error": self.error,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
-            "history": [dict(h) for h in self.history],
+            "history": [dict(h) for h in self.history] if copy else self.history,
         }
 
     @classmethod

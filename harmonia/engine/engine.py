@@ -8,13 +8,12 @@ each records an event first, so a crash at any moment leaves a journal that says
 
 from __future__ import annotations
 
-import gc
 import os
 import random
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,11 @@ import anyio
 
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
-from harmonia.engine.gcpolicy import DEFAULT_FREEZE_MIN_TASKS, heap_freezer
+from harmonia.engine.gcpolicy import (
+    DEFAULT_FREEZE_MIN_TASKS,
+    cycle_collection_paused,
+    heap_freezer,
+)
 from harmonia.engine.plan import ExecutionPlan
 from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.writer import DurableWriter
@@ -39,27 +42,9 @@ from harmonia.state import (
     apply,
 )
 from harmonia.store import Store
-from harmonia.store.store import snapshot_of
+from harmonia.store.store import snapshot_of, snapshot_rows
 
 DEFAULT_CHECKPOINT_INTERVAL = 60.0
-
-
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a large, acyclic state is rebuilt.
-
-    Recovering a 10,000-task execution allocates a few hundred thousand objects, and the
-    collector's passes over them, which can free nothing, took half of the time between
-    `harmonia resume` and the first task running again. Reference counting still frees
-    everything as usual; the previous setting is restored afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load_stored_workflow(doc: Mapping[str, Any]) -> Workflow:
@@ -295,9 +280,9 @@ class Engine:
         with anyio.CancelScope(shield=True):
             store = self.store
             state = runner.state
-            meta, tasks = snapshot_of(state)
+            meta, rows = snapshot_rows(state)
             summary = state.summary()
-            self.writer.submit_op(lambda: store.write_snapshot(meta, tasks))
+            self.writer.submit_op(lambda: store.write_snapshot_rows(meta, rows))
             self.writer.submit_op(lambda: store.put_summary(summary))
             if final:
                 self.writer.submit_op(lambda: store.close_journal(state.id))

@@ -20,6 +20,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from harmonia.components.base import ActionContext
+from harmonia.engine.gcpolicy import cycle_collection_paused
 from harmonia.errors import ErrorKind, TaskError
 from harmonia.events import EventType
 from harmonia.expressions import ExpressionError, ExpressionTypeError, ReferenceMissing
@@ -188,13 +189,14 @@ class ExecutionRunner:
                 for tid, deps in graph.items()
                 if tid not in done
             }
-        sorter: TopologicalSorter[str] = TopologicalSorter(graph)
-        sorter.prepare()
+        with cycle_collection_paused():
+            sorter: TopologicalSorter[str] = TopologicalSorter(graph)
+            sorter.prepare()
+            # the schedule lives as long as the run: keep the collector off it too
+            self.engine._freeze_if_large(self.state)
         self._sorter = sorter
         self._ready.clear()
         self._rebuild = False
-        # the schedule lives as long as the run: keep the collector off it too
-        self.engine._freeze_if_large(self.state)
 
     def _pump(self) -> None:
         """Move ready tasks into the ready queue and dispatch as many as capacity allows.

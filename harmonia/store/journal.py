@@ -27,6 +27,35 @@ def _scan(
 ) -> tuple[list[Event], int]:
     """Parse whole lines; return the events with `seq > after_seq` (stopping after `limit` of
     them, if given) and the byte length of the good prefix read."""
+    if limit is None:
+        whole = _scan_whole(data, after_seq)
+        if whole is not None:
+            return whole
+    return _scan_lines(data, path, after_seq, limit)
+
+
+def _scan_whole(data: bytes, after_seq: int) -> tuple[list[Event], int] | None:
+    """Every complete line at once, as one JSON array: one parser call instead of one per line
+    (resuming a 10,000-task execution reads ~10,000 lines before its first task can start).
+    The journal's lines are orjson output, which never holds a raw newline, so the lines
+    joined with commas are the array of the events. None if any complete line is damaged:
+    the line-by-line scan then finds where, and tells a torn tail from corruption."""
+    end = data.rfind(b"\n") + 1
+    if end == 0:
+        return [], 0
+    try:
+        raws = orjson.loads(b"[" + data[: end - 1].replace(b"\n", b",") + b"]")
+        events = [Event.from_journal(raw) for raw in raws]
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return None
+    if after_seq:
+        events = [e for e in events if e.seq > after_seq]
+    return events, end
+
+
+def _scan_lines(
+    data: bytes, path: Path, after_seq: int = 0, limit: int | None = None
+) -> tuple[list[Event], int]:
     events: list[Event] = []
     good_end = 0
     pos = 0
