@@ -18,7 +18,7 @@ import orjson
 from tinydb.storages import Storage
 
 
-def write_atomically(path: Path, payload: bytes | Iterable[bytes]) -> None:
+def write_atomically(path: Path, payload: bytes | Iterable[bytes | memoryview]) -> None:
     """Replace `path` with `payload` (bytes, or pieces of it written in order, so that a large
     file need not be joined in memory first) so that no reader or crash ever sees a partial
     file."""

@@ -181,7 +181,8 @@ class Store:
         self._remember_tables(path, _other_tables(data))
 
     def write_snapshot_rows(self, meta: dict[str, Any], rows: list[bytes]) -> None:
-        """Replace the snapshot with `meta` and task rows already serialised (`snapshot_rows`).
+        """Replace the snapshot with `meta` and task rows already serialised in chunks
+        (`snapshot_rows`).
 
         The same file as `write_snapshot` writes, built piece by piece: no TinyDB copy of every
         row, no parse of the old rows, no second copy of the whole file in memory. At 100,000
@@ -189,10 +190,15 @@ class Store:
         full garbage collections at the end of the run."""
         path = self.state_path(meta["id"])
         kept = self._tables_to_keep(path)
-        pieces: list[bytes] = [b'{"execution":{"1":', orjson.dumps(meta), b'},"tasks":{']
-        for number, row in enumerate(rows, start=1):
-            pieces.append(b'"%d":' % number if number == 1 else b',"%d":' % number)
-            pieces.append(row)
+        pieces: list[bytes | memoryview] = [
+            b'{"execution":{"1":',
+            orjson.dumps(meta),
+            b'},"tasks":{',
+        ]
+        for index, chunk in enumerate(rows):
+            if index:
+                pieces.append(b",")
+            pieces.append(memoryview(chunk)[1:-1])  # the rows, without the chunk's braces
         pieces.append(b"}")
         pieces.append(kept)
         pieces.append(b"}")
@@ -359,15 +365,30 @@ def _other_tables(data: Mapping[str, Any]) -> bytes:
     )
 
 
+SNAPSHOT_CHUNK = 1_000
+"""Task rows serialised per bytes object by `snapshot_rows`."""
+
+
 def snapshot_rows(state: ExecutionState) -> tuple[dict[str, Any], list[bytes]]:
     """The snapshot as `write_snapshot_rows` wants it: serialised here, on the event loop, so
-    the writer thread can write it while the loop goes on. Each task becomes one bytes object,
-    which the garbage collector does not track, rather than a copied record per task."""
+    the writer thread can write it while the loop goes on, without a copy of every record.
+
+    Each chunk is the JSON object of up to `SNAPSHOT_CHUNK` rows of the TinyDB tasks table
+    (`{"1": {...}, "2": {...}}`). Chunks rather than one bytes object per row: each bytes object
+    orjson returns holds about 4 KiB of memory whatever its length (measured with orjson 3.13:
+    100,000 small rows took 390 MB), and bytes are not tracked by the garbage collector, which
+    the records copied before were."""
     dumps = orjson.dumps
-    rows = [
-        dumps({"task_id": tid, **task.to_record(copy=False)}) for tid, task in state.tasks.items()
-    ]
-    return state.meta_record(), rows
+    chunks: list[bytes] = []
+    chunk: dict[str, Any] = {}
+    for number, (tid, task) in enumerate(state.tasks.items(), start=1):
+        chunk[str(number)] = {"task_id": tid, **task.to_record(copy=False)}
+        if len(chunk) >= SNAPSHOT_CHUNK:
+            chunks.append(dumps(chunk))
+            chunk = {}
+    if chunk:
+        chunks.append(dumps(chunk))
+    return state.meta_record(), chunks
 
 
 def snapshot_of(state: ExecutionState) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
