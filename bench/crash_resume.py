@@ -103,6 +103,10 @@ def main() -> int:
         run_seconds = time.perf_counter() - started
         execution_id = journal.parent.name
         before, offset = complete_events(journal)
+        if any(e["type"] == "workflow_completed" for e in before):
+            # on a loaded machine this poll loop can miss the half-way mark entirely
+            print("the run completed before the kill (machine too busy?); run the bench again")
+            return 1
         done_before = {e["task_id"] for e in before if e["type"] == "task_completed"}
         torn = journal.stat().st_size - offset
 
@@ -115,16 +119,17 @@ def main() -> int:
         )
         first_task: float | None = None
         position = offset  # a torn tail is cut by resume; complete lines stay where they are
-        pending = b""
         with open(journal, "rb") as handle:
             while first_task is None and resume.poll() is None:
                 handle.seek(position)
                 chunk = handle.read()
-                if chunk:
-                    position += len(chunk)
-                    pending += chunk
-                    *lines, pending = pending.split(b"\n")
-                    for line in lines:
+                # Only whole lines move the position on: the torn tail left by the kill has no
+                # newline, and resume cuts it before appending, so reading past it would glue
+                # its bytes to the first new line.
+                whole = chunk[: chunk.rfind(b"\n") + 1]
+                if whole:
+                    position += len(whole)
+                    for line in whole.splitlines():
                         if b'"task_started"' in line and json.loads(line)["type"] == "task_started":
                             first_task = time.perf_counter() - launched
                             break
