@@ -357,6 +357,25 @@ def test_journal_read_in_one_pass_or_line_by_line_gives_the_same_events(
     assert [e.seq for e in journal.read_events(path)] == [1, 2, 3, 4]
 
 
+def test_reading_after_a_seq_jumps_to_it_and_pages_like_a_full_scan(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    data = write_journal(path, [event(n) for n in range(1, 41)])
+    for after in range(0, 42):
+        for limit in (None, 1, 7):
+            got = [e.seq for e in journal.read_events(path, after, limit)]
+            want = list(range(after + 1, 41))[:limit]
+            assert got == want, (after, limit)
+    # a torn tail after the jump target is still left out
+    path.write_bytes(data + b'{"seq": 41, "ty')
+    assert [e.seq for e in journal.read_events(path, 38, 10)] == [39, 40]
+    # a line whose seq cannot be read on the way: the reader falls back to a full scan
+    lines = data.splitlines(keepends=True)
+    lines[20] = b'{"seq": oops}\n'
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(CorruptJournal):
+        journal.read_events(path, 30, 5)
+
+
 # ---- locks and the catalog --------------------------------------------------------------------
 
 

@@ -57,8 +57,11 @@ def _scan_lines(
     data: bytes, path: Path, after_seq: int = 0, limit: int | None = None
 ) -> tuple[list[Event], int]:
     events: list[Event] = []
-    good_end = 0
-    pos = 0
+    # A reader catching up (a lagging subscriber, an SSE client's Last-Event-ID) pages through
+    # the journal after a seq: jump to it rather than parse every line before it, or paging
+    # through a long journal costs quadratic time. Those lines are not checked on the way.
+    pos = _first_line_after(data, after_seq) if after_seq else 0
+    good_end = pos
     size = len(data)
     while pos < size:
         nl = data.find(b"\n", pos)
@@ -82,6 +85,49 @@ def _scan_lines(
             if limit is not None and len(events) >= limit:
                 break
     return events, good_end
+
+
+_SEQ_PREFIX = b'{"seq":'
+"""How every journal line starts (`Event.to_journal_line` writes `seq` first)."""
+
+
+def _line_start(data: bytes, at: int) -> int:
+    """Where the first line that starts at or after byte `at` starts (`len(data)`: none)."""
+    if at == 0:
+        return 0
+    nl = data.find(b"\n", at - 1)
+    return len(data) if nl == -1 else nl + 1
+
+
+def _seq_at(data: bytes, start: int) -> int | None:
+    """The seq of the line starting at `start`, read from its first bytes; None if unreadable."""
+    if not data.startswith(_SEQ_PREFIX, start):
+        return None
+    begin = start + len(_SEQ_PREFIX)
+    comma = data.find(b",", begin, begin + 24)
+    digits = data[begin:comma] if comma != -1 else b""
+    return int(digits) if digits.isdigit() else None
+
+
+def _first_line_after(data: bytes, after_seq: int) -> int:
+    """The start of the first line whose seq is above `after_seq`, by binary search: a journal's
+    seqs only grow. 0 (read everything) if a line on the way cannot be read."""
+    size = len(data)
+    lo, hi = 0, size
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = _line_start(data, mid)
+        if start >= size:
+            hi = mid
+            continue
+        seq = _seq_at(data, start)
+        if seq is None:
+            return 0
+        if seq > after_seq:
+            hi = mid
+        else:
+            lo = mid + 1
+    return _line_start(data, lo)
 
 
 def _has_valid_line(rest: bytes) -> bool:
