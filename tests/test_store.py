@@ -368,6 +368,9 @@ def test_reading_after_a_seq_jumps_to_it_and_pages_like_a_full_scan(tmp_path: Pa
     # a torn tail after the jump target is still left out
     path.write_bytes(data + b'{"seq": 41, "ty')
     assert [e.seq for e in journal.read_events(path, 38, 10)] == [39, 40]
+    # a first line without a readable seq: the one-pass read starts at the top, filtered
+    path.write_bytes(b'{"type": "x", "seq": 0, "execution_id": "e", "ts": 0}\n' + data)
+    assert [e.seq for e in journal.read_events(path, 38)] == [39, 40]
     # a line whose seq cannot be read on the way: the reader falls back to a full scan
     lines = data.splitlines(keepends=True)
     lines[20] = b'{"seq": oops}\n'

@@ -28,28 +28,32 @@ def _scan(
     """Parse whole lines; return the events with `seq > after_seq` (stopping after `limit` of
     them, if given) and the byte length of the good prefix read."""
     if limit is None:
-        whole = _scan_whole(data, after_seq)
+        start = _first_line_after(data, after_seq) if after_seq else 0
+        whole = _scan_whole(data, start)
         if whole is not None:
-            return whole
+            events, end = whole
+            if after_seq and not start:  # the jump found no line to start from
+                events = [e for e in events if e.seq > after_seq]
+            return events, end
     return _scan_lines(data, path, after_seq, limit)
 
 
-def _scan_whole(data: bytes, after_seq: int) -> tuple[list[Event], int] | None:
-    """Every complete line at once, as one JSON array: one parser call instead of one per line
+def _scan_whole(data: bytes, start: int) -> tuple[list[Event], int] | None:
+    """Every complete line from byte `start` (the first line after the seq asked for; a reader
+    that loads a snapshot then the journal after it must not build every earlier event) at
+    once, as one JSON array: one parser call instead of one per line
     (resuming a 10,000-task execution reads ~10,000 lines before its first task can start).
     The journal's lines are orjson output, which never holds a raw newline, so the lines
     joined with commas are the array of the events. None if any complete line is damaged:
     the line-by-line scan then finds where, and tells a torn tail from corruption."""
     end = data.rfind(b"\n") + 1
-    if end == 0:
-        return [], 0
+    if end <= start:
+        return [], max(end, start)
     try:
-        raws = orjson.loads(b"[" + data[: end - 1].replace(b"\n", b",") + b"]")
+        raws = orjson.loads(b"[" + data[start : end - 1].replace(b"\n", b",") + b"]")
         events = [Event.from_journal(raw) for raw in raws]
     except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
         return None
-    if after_seq:
-        events = [e for e in events if e.seq > after_seq]
     return events, end
 
 

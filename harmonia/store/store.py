@@ -220,12 +220,15 @@ class Store:
         path = self.state_path(execution_id)
         if not path.exists():
             raise NotFound(f"no execution {execution_id!r} in {self.data_dir}")
-        db = TinyDB(path, storage=CrashSafeStorage, create=False)
-        metas = db.table("execution").all()
+        # The file straight from the storage rather than through TinyDB tables: those copy
+        # every row into a Document, and this copied each again - three copies of a
+        # 100,000-task snapshot in memory at once for one read.
+        data = CrashSafeStorage(path, create=False).read() or {}
+        metas = list((data.get("execution") or {}).values())
         if not metas:
             raise NotFound(f"execution {execution_id!r} has no snapshot")
-        tasks = {row["task_id"]: dict(row) for row in db.table("tasks").all()}
-        return dict(metas[0]), tasks
+        tasks = {row["task_id"]: row for row in (data.get("tasks") or {}).values()}
+        return metas[0], tasks
 
     def load_execution(self, execution_id: str, *, repair: bool = False) -> ExecutionState:
         """Recover an execution: its last snapshot plus every journaled event after it.
