@@ -40,6 +40,9 @@ TASK_DONE = frozenset({TaskStatus.COMPLETED, TaskStatus.SKIPPED})
 TASK_ACTIVE = frozenset({TaskStatus.RUNNING, TaskStatus.RETRYING})
 """Statuses of a task that a live process is working on (or was, before a crash)."""
 
+_PLAIN: dict[str, str] = {str(s): str(s) for s in TaskStatus}
+"""Each status as a plain `str` (see `_close_attempt`)."""
+
 EXECUTION_FINISHED = frozenset(
     {ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.CANCELED}
 )
@@ -60,8 +63,9 @@ class TaskState:
     finished_at: float | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
 
-    def to_record(self) -> dict[str, Any]:
-        """Snapshot form (numeric timestamps), read back by `from_record`."""
+    def to_record(self, *, copy: bool = True) -> dict[str, Any]:
+        """Snapshot form (numeric timestamps), read back by `from_record`. `copy=False`
+        shares the history entries: only for a record serialised at once, on the loop."""
         return {
             "status": str(self.status),
             "attempts": self.attempts,
@@ -70,7 +74,7 @@ class TaskState:
             "error": self.error,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
-            "history": [dict(h) for h in self.history],
+            "history": [dict(h) for h in self.history] if copy else self.history,
         }
 
     @classmethod
@@ -86,10 +90,12 @@ class TaskState:
             history=list(raw.get("history") or []),
         )
 
-    def to_public(self) -> dict[str, Any]:
-        """The shape users see in `--json` output and the API."""
+    def to_public(self, depends_on: list[str] | None = None) -> dict[str, Any]:
+        """The shape users see in `--json` output and the API; `depends_on` comes from the
+        workflow document (a task's state does not repeat its definition)."""
         return {
             "status": str(self.status),
+            "depends_on": [] if depends_on is None else list(depends_on),
             "attempts": self.attempts,
             "output": self.output,
             "error": self.error,
@@ -204,7 +210,13 @@ class ExecutionState:
         }
 
     def to_public(self) -> dict[str, Any]:
-        """The document of `harmonia run --json`, `harmonia show --json` and the API."""
+        """The document of `harmonia run --json`, `harmonia show --json` and the API.
+
+        Each task carries its `depends_on`, read from the workflow document the execution
+        keeps (snapshot and recovery included), so a client can draw the graph of an
+        execution whose workflow was never stored as a definition (inline documents,
+        `harmonia run FILE`)."""
+        definitions = self.workflow.get("tasks") or {}
         return {
             "id": self.id,
             "workflow": self.workflow_name,
@@ -219,8 +231,17 @@ class ExecutionState:
             "restored_from": self.restored_from,
             "last_seq": self.last_seq,
             "counts": self.counts(),
-            "tasks": {tid: t.to_public() for tid, t in self.tasks.items()},
+            "tasks": {
+                tid: t.to_public(_depends_on(definitions.get(tid))) for tid, t in self.tasks.items()
+            },
         }
+
+
+def _depends_on(definition: Any) -> list[str] | None:
+    if not isinstance(definition, dict):
+        return None
+    deps = definition.get("depends_on")
+    return [str(d) for d in deps] if isinstance(deps, list | tuple) else None
 
 
 def _duration(start: float | None, end: float | None) -> float | None:
@@ -263,7 +284,9 @@ def _on_task_started(state: ExecutionState, event: Event) -> None:
 def _close_attempt(task: TaskState, event: Event, status: str) -> None:
     if task.history and "finished_at" not in task.history[-1]:
         task.history[-1]["finished_at"] = event.timestamp
-        task.history[-1]["status"] = status
+        # a plain str, not the enum member: a dict of plain numbers and strings is not tracked
+        # by the cyclic garbage collector, and an execution keeps one per attempt
+        task.history[-1]["status"] = _PLAIN.get(status, status)
         if "error" in event.data:
             task.history[-1]["error"] = event.data["error"]
 

@@ -211,6 +211,7 @@ def test_public_document_shape() -> None:
     assert set(doc["tasks"]) == {"a", "b", "c"}
     assert set(doc["tasks"]["a"]) == {
         "status",
+        "depends_on",
         "attempts",
         "output",
         "error",
@@ -230,3 +231,31 @@ def test_an_interrupted_backoff_is_not_a_lost_attempt() -> None:
     a = fold.state.tasks["a"]
     assert (a.status, a.attempts, a.budget_base) == ("pending", 1, 0)
     assert [h["status"] for h in a.history] == ["failed"]
+
+
+def test_public_tasks_carry_their_dependencies_from_the_workflow_document() -> None:
+    fold = Fold()
+    fold("workflow_started")
+    fold("task_started", "a", attempt=1)
+    doc = fold.state.to_public()
+    assert {tid: t["depends_on"] for tid, t in doc["tasks"].items()} == {
+        "a": [],
+        "b": ["a"],
+        "c": ["b"],
+    }
+    # snapshot records and back (the recovery path) keep them: they live in the document
+    tasks = {tid: t.to_record() for tid, t in fold.state.tasks.items()}
+    again = ExecutionState.from_records(fold.state.meta_record(), tasks)
+    assert again.to_public()["tasks"]["c"]["depends_on"] == ["b"]
+
+
+def test_closed_attempts_hold_plain_strings_the_collector_need_not_track() -> None:
+    import gc
+
+    fold = Fold()
+    fold("workflow_started")
+    fold("task_started", "a", attempt=1)
+    fold("task_completed", "a", attempt=1, output=None)
+    entry = fold.state.tasks["a"].history[0]
+    assert type(entry["status"]) is str
+    assert not gc.is_tracked(entry)

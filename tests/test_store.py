@@ -300,6 +300,85 @@ def test_a_periodic_checkpoint_replaces_the_previous_one_and_manual_ones_stay(
     assert store.load_checkpoint("ckpt-p3")["seq"] == 4
 
 
+@pytest.mark.parametrize("chunk", [1, 1000])
+def test_snapshot_rows_write_the_same_database_and_keep_checkpoints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    from harmonia.state import apply
+    from harmonia.store import store as store_module
+    from harmonia.store.store import snapshot_of, snapshot_rows
+
+    monkeypatch.setattr(store_module, "SNAPSHOT_CHUNK", chunk)
+    store = Store(tmp_path)
+    state = new_execution(store)
+    store.add_checkpoint(checkpoint_record(state, "ckpt-m1", "manual", 1))
+    for e in [
+        event(1, "workflow_started", None),
+        event(2),
+        event(3, "task_completed", attempt=1, output={"x": [1, 2]}),
+        event(4, "task_started", "b"),
+    ]:
+        apply(state, e)
+    meta, rows = snapshot_rows(state)
+    store.write_snapshot_rows(meta, rows)
+    loaded = store.load_execution(state.id)
+    assert loaded == state
+    # byte for byte what the TinyDB path reads back, and the checkpoint is still there
+    as_rows = TinyDB(store.state_path(state.id), storage=CrashSafeStorage).tables()
+    assert as_rows == {"execution", "tasks", "checkpoints"}
+    assert store.load_checkpoint("ckpt-m1")["seq"] == 1
+    # another process (store) adds a checkpoint: the next snapshot keeps it too
+    Store(tmp_path).add_checkpoint(checkpoint_record(state, "ckpt-m2", "manual", 2))
+    store.write_snapshot_rows(*snapshot_rows(state))
+    assert store.load_checkpoint("ckpt-m2")["seq"] == 2
+    assert store.load_checkpoint("ckpt-m1")["seq"] == 1
+    # and the dict-based snapshot agrees with the rows
+    store.write_snapshot(*snapshot_of(state))
+    assert store.load_execution(state.id) == loaded
+    store.write_snapshot_rows(*snapshot_rows(state))
+    assert store.load_execution(state.id) == loaded
+    assert [c["id"] for c in store.list_checkpoints(state.id)] == ["ckpt-m1", "ckpt-m2"]
+
+
+def test_journal_read_in_one_pass_or_line_by_line_gives_the_same_events(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.jsonl"
+    events = [event(n) for n in range(1, 6)]
+    data = write_journal(path, events)
+    whole = journal.read_events(path)
+    assert [e.seq for e in whole] == [1, 2, 3, 4, 5]
+    assert whole == journal._scan_lines(data, path)[0]
+    assert [e.seq for e in journal.read_events(path, after_seq=3)] == [4, 5]
+    # a damaged complete line makes the one-pass read fall back to the careful one
+    path.write_bytes(data + b'{"seq": 6, "type"\n')
+    assert [e.seq for e in journal.read_events(path)] == [1, 2, 3, 4, 5]
+    path.write_bytes(data[:-10])
+    assert [e.seq for e in journal.read_events(path)] == [1, 2, 3, 4]
+
+
+def test_reading_after_a_seq_jumps_to_it_and_pages_like_a_full_scan(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    data = write_journal(path, [event(n) for n in range(1, 41)])
+    for after in range(0, 42):
+        for limit in (None, 1, 7):
+            got = [e.seq for e in journal.read_events(path, after, limit)]
+            want = list(range(after + 1, 41))[:limit]
+            assert got == want, (after, limit)
+    # a torn tail after the jump target is still left out
+    path.write_bytes(data + b'{"seq": 41, "ty')
+    assert [e.seq for e in journal.read_events(path, 38, 10)] == [39, 40]
+    # a first line without a readable seq: the one-pass read starts at the top, filtered
+    path.write_bytes(b'{"type": "x", "seq": 0, "execution_id": "e", "ts": 0}\n' + data)
+    assert [e.seq for e in journal.read_events(path, 38)] == [39, 40]
+    # a line whose seq cannot be read on the way: the reader falls back to a full scan
+    lines = data.splitlines(keepends=True)
+    lines[20] = b'{"seq": oops}\n'
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(CorruptJournal):
+        journal.read_events(path, 30, 5)
+
+
 # ---- locks and the catalog --------------------------------------------------------------------
 
 

@@ -8,13 +8,12 @@ each records an event first, so a crash at any moment leaves a journal that says
 
 from __future__ import annotations
 
-import gc
 import os
 import random
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,17 @@ import anyio
 
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
+from harmonia.engine.gcpolicy import (
+    DEFAULT_FREEZE_MIN_TASKS,
+    cycle_collection_paused,
+    heap_freezer,
+)
 from harmonia.engine.plan import ExecutionPlan
 from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.writer import DurableWriter
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import Event, EventType
-from harmonia.loader import load_stored_workflow
-from harmonia.model import Workflow
+from harmonia.model import LOADER_CONTEXT_KEY, Workflow
 from harmonia.state import (
     EXECUTION_FINISHED,
     TASK_ACTIVE,
@@ -39,27 +42,16 @@ from harmonia.state import (
     apply,
 )
 from harmonia.store import Store
-from harmonia.store.store import snapshot_of
+from harmonia.store.store import snapshot_of, snapshot_rows
 
 DEFAULT_CHECKPOINT_INTERVAL = 60.0
 
 
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a large, acyclic state is rebuilt.
-
-    Recovering a 10,000-task execution allocates a few hundred thousand objects, and the
-    collector's passes over them, which can free nothing, took half of the time between
-    `harmonia resume` and the first task running again. Reference counting still frees
-    everything as usual; the previous setting is restored afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+def load_stored_workflow(doc: Mapping[str, Any]) -> Workflow:
+    """The workflow document an execution keeps, as a model again: the same as
+    `harmonia.loader.load_stored_workflow`, without importing the loader (and its YAML parser),
+    which resuming an execution does not need."""
+    return Workflow.model_validate(doc, context={LOADER_CONTEXT_KEY: True})
 
 
 def new_execution_id(now: float) -> str:
@@ -79,8 +71,12 @@ class Engine:
         rng: random.Random | None = None,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
+        freeze_gc_min_tasks: int | None = DEFAULT_FREEZE_MIN_TASKS,
     ) -> None:
         self.store = store
+        self.freeze_gc_min_tasks = freeze_gc_min_tasks
+        """Executions of at least this many tasks freeze the heap while they are live (see
+        `harmonia.engine.gcpolicy`); None never freezes."""
         self.registry = registry or default_registry()
         self.checkpoint_interval = checkpoint_interval
         self.rng = rng or random.Random()
@@ -138,45 +134,60 @@ class Engine:
     ) -> ExecutionState:
         """Validate the input, record the execution and start it; returns its live state."""
         given = workflow.validate_input(input or {})
-        plan = ExecutionPlan.for_workflow(workflow, self.registry)
-        now = self.clock()
-        state = ExecutionState.new(new_execution_id(now), workflow.to_document(), given, now)
-        await self._create(state, plan, {"workflow": workflow.name, "version": workflow.version})
+        with cycle_collection_paused():
+            plan = ExecutionPlan.for_workflow(workflow, self.registry)
+            now = self.clock()
+            state = ExecutionState.new(new_execution_id(now), workflow.to_document(), given, now)
+            self._freeze_if_large(state)
+        try:
+            await self._create(
+                state, plan, {"workflow": workflow.name, "version": workflow.version}
+            )
+        except BaseException:
+            heap_freezer.release(self._freeze_key(state))
+            raise
         return state
 
     async def restore(self, checkpoint_id: str) -> ExecutionState:
         """A new execution from a checkpoint: completed and skipped results are kept, every
         other task runs."""
         record = await anyio.to_thread.run_sync(self.store.load_checkpoint, checkpoint_id)
-        meta = record["meta"]
-        workflow = load_stored_workflow(meta["workflow"])
-        plan = ExecutionPlan.for_workflow(workflow, self.registry)
-        tasks: dict[str, TaskState] = {}
-        for tid in workflow.tasks:
-            saved = TaskState.from_record(record["tasks"].get(tid, {}))
-            if saved.status in (TaskStatus.COMPLETED, TaskStatus.SKIPPED):
-                tasks[tid] = saved
-            else:
-                tasks[tid] = TaskState()
-        now = self.clock()
-        state = ExecutionState.new(
-            new_execution_id(now),
-            meta["workflow"],
-            meta["input"],
-            now,
-            restored_from=checkpoint_id,
-            tasks=tasks,
-        )
-        await self._create(
-            state,
-            plan,
-            {
-                "workflow": workflow.name,
-                "version": workflow.version,
-                "restored_from": checkpoint_id,
-                "source_execution": record["execution_id"],
-            },
-        )
+        meta, source_execution = record["meta"], record["execution_id"]
+        with cycle_collection_paused():
+            workflow = load_stored_workflow(meta["workflow"])
+            plan = ExecutionPlan.for_workflow(workflow, self.registry)
+            tasks: dict[str, TaskState] = {}
+            for tid in workflow.tasks:
+                saved = TaskState.from_record(record["tasks"].get(tid, {}))
+                if saved.status in (TaskStatus.COMPLETED, TaskStatus.SKIPPED):
+                    tasks[tid] = saved
+                else:
+                    tasks[tid] = TaskState()
+            now = self.clock()
+            state = ExecutionState.new(
+                new_execution_id(now),
+                meta["workflow"],
+                meta["input"],
+                now,
+                restored_from=checkpoint_id,
+                tasks=tasks,
+            )
+            del record, tasks  # the checkpoint's copy: only what the state took is kept
+            self._freeze_if_large(state)
+        try:
+            await self._create(
+                state,
+                plan,
+                {
+                    "workflow": workflow.name,
+                    "version": workflow.version,
+                    "restored_from": checkpoint_id,
+                    "source_execution": source_execution,
+                },
+            )
+        except BaseException:
+            heap_freezer.release(self._freeze_key(state))
+            raise
         return state
 
     async def _create(
@@ -237,7 +248,20 @@ class Engine:
 
     def _forget(self, runner: ExecutionRunner) -> None:
         self._runners.pop(runner.state.id, None)
+        heap_freezer.release(self._freeze_key(runner.state))
         runner.lock.release()
+
+    def _freeze_if_large(self, state: ExecutionState) -> None:
+        """Keep the collector off a large execution's long-lived objects while it is here
+        (see `harmonia.engine.gcpolicy`). Called once its workflow, plan and task states are
+        built, and by its runner once a run's schedule is built; released by `_forget`."""
+        limit = self.freeze_gc_min_tasks
+        if limit is not None and len(state.tasks) >= limit:
+            heap_freezer.hold(self._freeze_key(state))
+
+    def _freeze_key(self, state: ExecutionState) -> tuple[int, str]:
+        """Who holds the freeze: this engine's execution (engines share the one collector)."""
+        return (id(self), state.id)
 
     async def _periodic_checkpoints(self, runner: ExecutionRunner, interval: float) -> None:
         """Snapshot a long execution now and then, so recovery replays a short journal."""
@@ -256,9 +280,9 @@ class Engine:
         with anyio.CancelScope(shield=True):
             store = self.store
             state = runner.state
-            meta, tasks = snapshot_of(state)
+            meta, rows = snapshot_rows(state)
             summary = state.summary()
-            self.writer.submit_op(lambda: store.write_snapshot(meta, tasks))
+            self.writer.submit_op(lambda: store.write_snapshot_rows(meta, rows))
             self.writer.submit_op(lambda: store.put_summary(summary))
             if final:
                 self.writer.submit_op(lambda: store.close_journal(state.id))
@@ -300,6 +324,8 @@ class Engine:
                 )
                 workflow = load_stored_workflow(state.workflow)
                 plan = ExecutionPlan.for_workflow(workflow, self.registry)
+                # while the collector is still off: what was just built is never scanned
+                self._freeze_if_large(state)
         except BaseException:
             lock.release()
             raise

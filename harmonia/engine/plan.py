@@ -19,11 +19,20 @@ from harmonia.state import TaskState
 
 
 class TaskPlan:
-    """One task, ready to run: compiled parts are built on first use and kept."""
+    """One task, ready to run: compiled parts are built on first use and kept.
+
+    A task whose input has no `${...}` reference (the common case in large generated
+    workflows) keeps only that input, not a compiled `Template`: the template and the closure
+    it renders with would be three more garbage-collector-tracked objects per task, alive for
+    as long as the plan, for a render that returns a constant.
+    """
 
     __slots__ = (
+        "_compiled",
         "_condition",
-        "_template",
+        "_input",
+        "_render",
+        "_uses_env",
         "action",
         "depends_on",
         "policy",
@@ -46,14 +55,44 @@ class TaskPlan:
         self.depends_on = tuple(spec.depends_on)
         self.timeout = timeout
         self.policy = policy
-        self._template: Template | None = None
+        self._compiled = False
+        self._input: Any = None
+        self._render: Template | None = None
+        self._uses_env = False
         self._condition: Condition | None = None
 
-    @property
-    def template(self) -> Template:
-        if self._template is None:
-            self._template = compile_template(self.spec.input)
-        return self._template
+    def _compile(self) -> None:
+        template = compile_template(self.spec.input)
+        if template.is_static:
+            self._input = template.render(_NO_CONTEXT)
+        else:
+            self._render = template
+            self._uses_env = any(ref.root == "env" for ref in template.references)
+        self._compiled = True
+
+    def render(self, context: Mapping[str, Any]) -> Any:
+        """The task's input with its references resolved (raises ReferenceMissing).
+
+        Without references the same object comes back every time: do not mutate it."""
+        if not self._compiled:
+            self._compile()
+        if self._render is None:
+            return self._input
+        return self._render.render(context)
+
+    def shown(self, context: Mapping[str, Any], rendered: Any) -> Any:
+        """`rendered` as it may be recorded in the journal and shown to users: where an
+        environment variable's value went, its reference text (`${env.NAME}`) stands instead.
+
+        The journal is readable by anyone who can follow an execution (CLI, API, TUI), while
+        `${env.NAME}` is how workflows pass secrets; the reference says where the value came
+        from without disclosing it. Only inputs that reference `env` are rendered a second
+        time, so the common case costs nothing."""
+        if not self._uses_env or self._render is None:
+            return rendered
+        masked = dict(context)
+        masked["env"] = _EnvPlaceholders(context["env"])
+        return self._render.render(masked)
 
     @property
     def condition(self) -> Condition | None:
@@ -62,6 +101,31 @@ class TaskPlan:
         if self._condition is None:
             self._condition = compile_condition(self.spec.when)
         return self._condition
+
+
+_NO_CONTEXT: Mapping[str, Any] = {}
+"""What a template without references is rendered with: it reads nothing."""
+
+
+class _EnvPlaceholders(Mapping[str, str]):
+    """`env` for rendering what is shown: each variable that exists reads as its own reference
+    text, so a missing one still fails exactly as in the real render."""
+
+    __slots__ = ("_env",)
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._env:
+            raise KeyError(name)
+        return "${env." + name + "}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._env)
+
+    def __len__(self) -> int:
+        return len(self._env)
 
 
 @dataclass(frozen=True)
@@ -93,7 +157,13 @@ class ExecutionPlan:
         # Same merge as Workflow.effective(), done once for the common case of a task without
         # its own policy: per-task pydantic copies cost more than running an echo task.
         default_policy = merge_retry_policies(defaults.retry_policy, None)
+        # a workflow of thousands of tasks calls a handful of actions: look each up once
+        actions: dict[tuple[str, str], Action] = {}
         for tid, spec in workflow.tasks.items():
+            key = (spec.component, spec.action)
+            action = actions.get(key)
+            if action is None:
+                action = actions[key] = registry.action(*key)
             policy = (
                 default_policy
                 if spec.retry_policy is None
@@ -102,7 +172,7 @@ class ExecutionPlan:
             tasks[tid] = TaskPlan(
                 tid,
                 spec,
-                registry.action(spec.component, spec.action),
+                action,
                 spec.timeout if spec.timeout is not None else defaults.timeout,
                 policy,
             )

@@ -20,6 +20,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from harmonia.components.base import ActionContext
+from harmonia.engine.gcpolicy import cycle_collection_paused
 from harmonia.errors import ErrorKind, TaskError
 from harmonia.events import EventType
 from harmonia.expressions import ExpressionError, ExpressionTypeError, ReferenceMissing
@@ -173,9 +174,26 @@ class ExecutionRunner:
 
     # ---- scheduling ------------------------------------------------------------------------
     def _rebuild_sorter(self) -> None:
-        """A fresh sorter from the current task states (start, resume, retry of a task)."""
-        sorter: TopologicalSorter[str] = TopologicalSorter(self.plan.graph())
-        sorter.prepare()
+        """A fresh sorter from the current task states (start, resume, retry of a task).
+
+        Tasks that are done (completed or skipped) are left out, and so are the edges to them:
+        a resumed execution schedules only what is left, which halves the work before its first
+        task starts when it was killed half-way. Anything that makes a done task pending again
+        (a reset by resume or retry) asks for a rebuild."""
+        tasks = self.state.tasks
+        done = {tid for tid, task in tasks.items() if task.status in TASK_DONE}
+        graph = self.plan.graph()
+        if done:
+            graph = {
+                tid: tuple(d for d in deps if d not in done)
+                for tid, deps in graph.items()
+                if tid not in done
+            }
+        with cycle_collection_paused():
+            sorter: TopologicalSorter[str] = TopologicalSorter(graph)
+            sorter.prepare()
+            # the schedule lives as long as the run: keep the collector off it too
+            self.engine._freeze_if_large(self.state)
         self._sorter = sorter
         self._ready.clear()
         self._rebuild = False
@@ -297,27 +315,37 @@ class ExecutionRunner:
         timeout = plan.timeout
         while True:
             attempt = task.attempts + 1
-            engine.emit(state, EventType.TASK_STARTED, tid, {"attempt": attempt})
-            started = time.monotonic()
+            # Rendered before the attempt starts so that task_started records what the task
+            # really runs with. A reference without a value still starts (and fails) the
+            # attempt, as before; its task_started then carries `"input": null`.
             error: TaskError | None = None
             try:
-                payload = plan.template.render(self._context)
-                ctx = ActionContext(state.id, tid, attempt)
-                if timeout is None:
-                    value = await action.invoke(ctx, payload)
-                else:
-                    with anyio.fail_after(timeout):
-                        value = await action.invoke(ctx, payload)
+                payload = plan.render(self._context)
+                shown = plan.shown(self._context, payload)
             except ReferenceMissing as exc:
                 error = TaskError(str(exc), ErrorKind.REFERENCE)
-            except TaskError as exc:
-                error = exc
-            except TimeoutError:
-                error = TaskError(
-                    f"attempt {attempt} timed out after {_seconds(timeout)}", ErrorKind.TIMEOUT
-                )
-            except Exception as exc:  # a component bug must fail the task, not the engine
+                payload = shown = None
+            except Exception as exc:  # a broken value in the context fails the task only
                 error = TaskError(f"{type(exc).__name__}: {exc}", ErrorKind.EXCEPTION)
+                payload = shown = None
+            engine.emit(state, EventType.TASK_STARTED, tid, {"attempt": attempt, "input": shown})
+            started = time.monotonic()
+            if error is None:
+                try:
+                    ctx = ActionContext(state.id, tid, attempt)
+                    if timeout is None:
+                        value = await action.invoke(ctx, payload)
+                    else:
+                        with anyio.fail_after(timeout):
+                            value = await action.invoke(ctx, payload)
+                except TaskError as exc:
+                    error = exc
+                except TimeoutError:
+                    error = TaskError(
+                        f"attempt {attempt} timed out after {_seconds(timeout)}", ErrorKind.TIMEOUT
+                    )
+                except Exception as exc:  # a component bug must fail the task, not the engine
+                    error = TaskError(f"{type(exc).__name__}: {exc}", ErrorKind.EXCEPTION)
             duration = round(time.monotonic() - started, 6)
             if error is None:
                 try:

@@ -88,6 +88,10 @@ class DurableWriter:
             for event in events:
                 self._bus.publish(event)
             self._done += len(events) + len(ops)
+            # Drop the batch before waiting for the next one: these locals would otherwise keep
+            # the last batch alive while the writer idles - after an execution's end, that is
+            # its final snapshot (every task's record) and its last few thousand events.
+            del events, ops, lines
             if self._waiters:
                 still = []
                 for target, waiter in self._waiters:

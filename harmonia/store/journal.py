@@ -27,9 +27,45 @@ def _scan(
 ) -> tuple[list[Event], int]:
     """Parse whole lines; return the events with `seq > after_seq` (stopping after `limit` of
     them, if given) and the byte length of the good prefix read."""
+    if limit is None:
+        start = _first_line_after(data, after_seq) if after_seq else 0
+        whole = _scan_whole(data, start)
+        if whole is not None:
+            events, end = whole
+            if after_seq and not start:  # the jump found no line to start from
+                events = [e for e in events if e.seq > after_seq]
+            return events, end
+    return _scan_lines(data, path, after_seq, limit)
+
+
+def _scan_whole(data: bytes, start: int) -> tuple[list[Event], int] | None:
+    """Every complete line from byte `start` (the first line after the seq asked for; a reader
+    that loads a snapshot then the journal after it must not build every earlier event) at
+    once, as one JSON array: one parser call instead of one per line
+    (resuming a 10,000-task execution reads ~10,000 lines before its first task can start).
+    The journal's lines are orjson output, which never holds a raw newline, so the lines
+    joined with commas are the array of the events. None if any complete line is damaged:
+    the line-by-line scan then finds where, and tells a torn tail from corruption."""
+    end = data.rfind(b"\n") + 1
+    if end <= start:
+        return [], max(end, start)
+    try:
+        raws = orjson.loads(b"[" + data[start : end - 1].replace(b"\n", b",") + b"]")
+        events = [Event.from_journal(raw) for raw in raws]
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return None
+    return events, end
+
+
+def _scan_lines(
+    data: bytes, path: Path, after_seq: int = 0, limit: int | None = None
+) -> tuple[list[Event], int]:
     events: list[Event] = []
-    good_end = 0
-    pos = 0
+    # A reader catching up (a lagging subscriber, an SSE client's Last-Event-ID) pages through
+    # the journal after a seq: jump to it rather than parse every line before it, or paging
+    # through a long journal costs quadratic time. Those lines are not checked on the way.
+    pos = _first_line_after(data, after_seq) if after_seq else 0
+    good_end = pos
     size = len(data)
     while pos < size:
         nl = data.find(b"\n", pos)
@@ -53,6 +89,49 @@ def _scan(
             if limit is not None and len(events) >= limit:
                 break
     return events, good_end
+
+
+_SEQ_PREFIX = b'{"seq":'
+"""How every journal line starts (`Event.to_journal_line` writes `seq` first)."""
+
+
+def _line_start(data: bytes, at: int) -> int:
+    """Where the first line that starts at or after byte `at` starts (`len(data)`: none)."""
+    if at == 0:
+        return 0
+    nl = data.find(b"\n", at - 1)
+    return len(data) if nl == -1 else nl + 1
+
+
+def _seq_at(data: bytes, start: int) -> int | None:
+    """The seq of the line starting at `start`, read from its first bytes; None if unreadable."""
+    if not data.startswith(_SEQ_PREFIX, start):
+        return None
+    begin = start + len(_SEQ_PREFIX)
+    comma = data.find(b",", begin, begin + 24)
+    digits = data[begin:comma] if comma != -1 else b""
+    return int(digits) if digits.isdigit() else None
+
+
+def _first_line_after(data: bytes, after_seq: int) -> int:
+    """The start of the first line whose seq is above `after_seq`, by binary search: a journal's
+    seqs only grow. 0 (read everything) if a line on the way cannot be read."""
+    size = len(data)
+    lo, hi = 0, size
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = _line_start(data, mid)
+        if start >= size:
+            hi = mid
+            continue
+        seq = _seq_at(data, start)
+        if seq is None:
+            return 0
+        if seq > after_seq:
+            hi = mid
+        else:
+            lo = mid + 1
+    return _line_start(data, lo)
 
 
 def _has_valid_line(rest: bytes) -> bool:

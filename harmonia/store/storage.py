@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,18 @@ import orjson
 from tinydb.storages import Storage
 
 
-def write_atomically(path: Path, payload: bytes) -> None:
-    """Replace `path` with `payload` so that no reader or crash ever sees a partial file."""
+def write_atomically(path: Path, payload: bytes | Iterable[bytes | memoryview]) -> None:
+    """Replace `path` with `payload` (bytes, or pieces of it written in order, so that a large
+    file need not be joined in memory first) so that no reader or crash ever sees a partial
+    file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as tmp:
-            tmp.write(payload)
+            if isinstance(payload, bytes):
+                tmp.write(payload)
+            else:
+                tmp.writelines(payload)
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
