@@ -451,3 +451,40 @@ async def test_invalid_input_is_rejected_before_anything_runs(data_dir: Path) ->
         with pytest.raises(ValidationFailed):
             await engine.start(wf, {})
     assert engine.store.list_summaries() == []
+
+
+async def test_the_journal_never_trails_the_engine_by_more_than_its_bound(data_dir: Path) -> None:
+    """Fast tasks must not outrun the journal: workers wait for the commit once the backlog
+    passes `max_backlog`, so a crash can only lose that much progress. Each of the 8 workers
+    may emit a task's two events after its check, hence the slack."""
+    wf = load_workflow_dict(
+        {
+            "name": "fast",
+            "max_concurrency": 8,
+            "tasks": {
+                f"t{i}": {
+                    "component": "core",
+                    "action": "echo",
+                    "input": {"i": i},
+                    "depends_on": [f"t{i - 1}"] if i % 10 else [],
+                }
+                for i in range(600)
+            },
+        }
+    )
+    async with open_engine(data_dir, **engine_options()) as engine:
+        writer = engine.writer
+        writer.max_backlog = 40
+        backlogs: list[int] = []
+        submit = writer.submit
+
+        def submit_and_measure(event: Any) -> None:
+            submit(event)
+            backlogs.append(writer.backlog)
+
+        writer.submit = submit_and_measure  # type: ignore[method-assign]
+        state = await run_to_end(engine, wf)
+    assert state.status == "completed"
+    assert len(backlogs) >= 1200
+    assert max(backlogs) <= 40 + 8 * 2 + 2, max(backlogs)
+    assert writer.batches >= 1200 // (40 + 8 * 2 + 2)

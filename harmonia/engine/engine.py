@@ -368,11 +368,17 @@ class Engine:
             None,
             {"reason": reason, "reset": reset, "interrupted": interrupted},
         )
-        self._continue(runner)
+        self._save_summary(state)
+        # Commit now, while the loop is idle: once the workers run, the writer's thread gets
+        # the GIL only when they pause (see `DurableWriter.make_room`), and the first new
+        # task_started would queue behind this commit.
+        await self.writer.flush()
+        self._continue(runner, summary_saved=True)
         return state
 
-    def _continue(self, runner: ExecutionRunner) -> None:
-        self._save_summary(runner.state)
+    def _continue(self, runner: ExecutionRunner, *, summary_saved: bool = False) -> None:
+        if not summary_saved:
+            self._save_summary(runner.state)
         if runner.is_running:
             runner.request_resume()
         else:

@@ -292,8 +292,11 @@ class ExecutionRunner:
         A fixed pool of `max_concurrency` workers, rather than a new anyio task per workflow
         task: handing a task id to a waiting worker costs a fraction of spawning a task, and
         the pool size is the concurrency limit."""
+        writer = self.engine.writer
         async with receive:
             async for tid, sorter in receive:
+                if writer.needs_room():
+                    await writer.make_room()
                 completed = await self._attempts(tid)
                 self._running -= 1
                 self._inflight.discard(tid)

@@ -8,6 +8,7 @@ published before it is durable.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import anyio
@@ -19,11 +20,29 @@ from harmonia.store.store import JournalLines
 
 FileOp = Callable[[], None]
 
+DEFAULT_MAX_BACKLOG = 2_000
+"""About a thousand tasks' worth of events: large enough that a commit (one fsync and a trip to
+the worker thread) is shared by many events, small enough that the journal never trails the
+engine by more than a fraction of a second."""
+
+DEFAULT_MAX_LAG = 0.05
+"""Seconds a commit may wait for its thread before the workers pause to let it run: short, so
+that an event is durable (and published) within a few milliseconds, yet long enough for the
+loop to do a useful amount of work between commits."""
+
 
 class DurableWriter:
     """Batches events and file operations; run it with `run()` inside the engine's task group."""
 
-    def __init__(self, store: Store, bus: EventBus, *, commit_window: float = 0.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        *,
+        commit_window: float = 0.0,
+        max_backlog: int = DEFAULT_MAX_BACKLOG,
+        max_lag: float = DEFAULT_MAX_LAG,
+    ) -> None:
         self._store = store
         self._bus = bus
         self._events: list[Event] = []
@@ -35,6 +54,14 @@ class DurableWriter:
         self._closing = False
         self.commit_window = commit_window
         """Seconds to wait for more events before a commit (latency traded for throughput)."""
+        self.max_backlog = max_backlog
+        """Events and operations that may wait for their commit before `make_room` holds
+        the engine's workers back."""
+        self.max_lag = max_lag
+        """Seconds a commit may wait for its thread before `make_room` holds the workers back."""
+        self._commit_started: float | None = None
+        """When the commit now in its thread was handed over (monotonic), else None."""
+        self._committing_upto = 0
         self.batches = 0
         """How many group commits ran (for benchmarks and tests)."""
 
@@ -48,6 +75,37 @@ class DurableWriter:
         self._ops.append(op)
         self._submitted += 1
         self._wakeup.set()
+
+    @property
+    def backlog(self) -> int:
+        """Submitted but not yet durable."""
+        return self._submitted - self._done
+
+    def needs_room(self) -> bool:
+        """Whether the engine's workers should wait for the journal (`make_room`) before they
+        start another task: the backlog is over `max_backlog`, or a commit has been waiting
+        for its thread longer than `max_lag` seconds."""
+        if self._submitted - self._done > self.max_backlog:
+            return True
+        since = self._commit_started
+        return since is not None and time.monotonic() - since > self.max_lag
+
+    async def make_room(self) -> None:
+        """Wait until the commit in flight is durable, or, with no commit in flight, until
+        half of an over-long backlog is.
+
+        Without this the engine outruns its journal. The commit's thread needs the GIL to
+        start and again after each write and fsync, and CPython hands the GIL over only when
+        its holder waits: a busy event loop, which lets go of the GIL for an instant at every
+        poll, keeps the thread waiting until the loop runs out of work. Fast tasks then pile a
+        whole run's events (tens of thousands) behind one commit: a crash loses all that
+        progress, and on resume the first new task reaches the journal only after thousands
+        more have started. Pausing the workers lets the loop idle for the millisecond the
+        commit needs; the price while the disk keeps up is one check per task."""
+        if self._commit_started is not None:
+            await self.flush(upto=self._committing_upto)
+        elif self._submitted - self._done > self.max_backlog:
+            await self.flush(upto=self._submitted - self.max_backlog // 2)
 
     @property
     def submitted(self) -> int:
@@ -83,7 +141,12 @@ class DurableWriter:
             # fsync(), which release the GIL. Python work in the thread would make the loop
             # wait for the GIL (up to the 5 ms switch interval) every time it polls.
             lines = self._store.journal_lines(events)
-            await anyio.to_thread.run_sync(self._write, lines, ops)
+            self._committing_upto = self._done + len(events) + len(ops)
+            self._commit_started = time.monotonic()
+            try:
+                await anyio.to_thread.run_sync(self._write, lines, ops)
+            finally:
+                self._commit_started = None
             self.batches += 1
             for event in events:
                 self._bus.publish(event)
