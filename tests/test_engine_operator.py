@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
 import pytest
 from helpers.engine_probe import Probe, ProbeBench, run_to_end, wait_for
 
@@ -96,6 +97,55 @@ async def test_resume_while_paused_tasks_still_run(bench: ProbeBench, probe: Pro
         state = await engine.wait(started.id)
     assert state.status == "completed"
     assert call_counts(probe) == {"r": 1, "after": 1}
+
+
+SLOW_RETRY = {"max_retries": 3, "initial_delay": 600.0, "jitter": 0.0}
+"""A backoff no test waits out: only a pause can end it early."""
+
+
+async def test_a_pause_during_a_retry_backoff_holds_the_next_attempt_until_resume(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow({"t": {"input": {"fail_times": 1}, "retry_policy": SLOW_RETRY}})
+    async with bench.engine() as engine:
+        started = await engine.start(wf)
+        await wait_for(lambda: started.tasks["t"].status == "retrying")
+        await engine.pause(started.id)
+        with anyio.fail_after(30):  # comes to rest at once, not after the 600 s backoff
+            state = await engine.wait(started.id)
+        assert state.status == "paused"
+        assert state.tasks["t"].status == "retrying"
+        assert call_counts(probe) == {"t": 1}
+
+        await engine.resume(started.id)
+        state = await engine.wait(started.id)
+    assert state.status == "completed"
+    assert call_counts(probe) == {"t": 2}
+    assert state.tasks["t"].attempts == 2
+
+
+async def test_resume_before_rest_starts_a_parked_retry_again(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(
+        {
+            "slow": {"input": {"gate": "slow"}},
+            "t": {"input": {"fail_times": 1}, "retry_policy": SLOW_RETRY},
+        }
+    )
+    async with bench.engine() as engine:
+        started = await engine.start(wf)
+        await probe.started("slow")
+        await wait_for(lambda: started.tasks["t"].status == "retrying")
+        await engine.pause(started.id)
+        await wait_for(lambda: started.tasks["t"].status == "retrying" and probe.running == 1)
+        assert call_counts(probe) == {"slow": 1, "t": 1}
+        await engine.resume(started.id)  # `slow` still runs: the run never came to rest
+        await wait_for(lambda: started.tasks["t"].status == "completed")
+        probe.open("slow")
+        state = await engine.wait(started.id)
+    assert state.status == "completed"
+    assert call_counts(probe) == {"slow": 1, "t": 2}
 
 
 async def test_pause_of_a_finished_execution_is_invalid(bench: ProbeBench) -> None:

@@ -67,6 +67,9 @@ class ExecutionRunner:
         self._tg: anyio.abc.TaskGroup | None = None
         self._sorter: TopologicalSorter[str] = TopologicalSorter()
         self._ready: deque[str] = deque()
+        self._parked: deque[str] = deque()
+        """Tasks whose retry backoff a pause cut short: the next attempt waits for resume."""
+        self._pause_signal: anyio.Event | None = None
         self._inflight: set[str] = set()
         self._running = 0
         self._max = plan.workflow.max_concurrency
@@ -85,6 +88,9 @@ class ExecutionRunner:
     # ---- operator requests ---------------------------------------------------------------
     def request_pause(self) -> None:
         self._paused = True
+        if self._pause_signal is not None:
+            self._pause_signal.set()  # tasks waiting out a retry backoff park now
+            self._pause_signal = None
 
     def request_resume(self) -> None:
         """Tasks were reset or the execution unpaused: rebuild the schedule and go on."""
@@ -136,6 +142,8 @@ class ExecutionRunner:
             self._inflight.clear()
             self._running = 0
             self._ready.clear()
+            # at rest, a parked task is "retrying": resume runs it again as interrupted
+            self._parked.clear()
         await self._conclude()
 
     async def _conclude(self) -> None:
@@ -229,6 +237,11 @@ class ExecutionRunner:
             if not progressed:
                 break
         if not (self._paused or self._cancel_reason is not None):
+            while self._parked and self._running < self._max:
+                tid = self._parked.popleft()
+                self._running += 1
+                self._inflight.add(tid)
+                dispatch.send_nowait((tid, sorter))
             while self._ready and self._running < self._max:
                 tid = self._ready.popleft()
                 if tasks[tid].status != TaskStatus.PENDING:
@@ -300,14 +313,17 @@ class ExecutionRunner:
                 completed = await self._attempts(tid)
                 self._running -= 1
                 self._inflight.discard(tid)
-                if completed and sorter is self._sorter:
+                if completed is None:
+                    self._parked.append(tid)  # paused during its backoff
+                elif completed and sorter is self._sorter:
                     sorter.done(tid)
                 elif completed:
                     self._rebuild = True  # rebuilt while it ran; let the schedule re-read states
                 self._pump()
 
-    async def _attempts(self, tid: str) -> bool:
-        """Run attempts until success, a final failure or the end of the retry budget.
+    async def _attempts(self, tid: str) -> bool | None:
+        """Run attempts until success, a final failure or the end of the retry budget; None
+        when a pause came during a retry's backoff (the next attempt waits for resume).
 
         One coroutine for the whole loop, attempts inlined: this is the per-task hot path."""
         engine = self.engine
@@ -379,8 +395,9 @@ class ExecutionRunner:
                         "duration": duration,
                     },
                 )
-                await anyio.sleep(delay)
-                continue
+                if await self._backoff(delay):
+                    continue
+                return None
             engine.emit(
                 state,
                 EventType.TASK_FAILED,
@@ -388,6 +405,18 @@ class ExecutionRunner:
                 {"attempt": attempt, "error": error_doc, "duration": duration},
             )
             return False
+
+    async def _backoff(self, delay: float) -> bool:
+        """Wait out a retry's backoff. False if the execution is paused first: a pause starts
+        nothing new, and the next attempt is something new."""
+        if self._paused:
+            return False
+        if self._pause_signal is None:
+            self._pause_signal = anyio.Event()
+        paused = self._pause_signal
+        with anyio.move_on_after(delay):
+            await paused.wait()
+        return not self._paused
 
 
 class _Verdict(enum.Enum):
