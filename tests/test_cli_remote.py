@@ -507,6 +507,9 @@ def test_ctrl_c_stops_watching_but_not_the_execution(daemon: Harmoniad, client: 
         stderr=subprocess.PIPE,
         text=True,
         env=_env(daemon.data_dir),
+        # As from a terminal: a test run started in the background by a non-interactive shell
+        # inherits SIGINT ignored, and Python then never turns Ctrl+C into KeyboardInterrupt.
+        preexec_fn=_sigint_as_from_a_terminal,
     )
     try:
         assert watcher.stderr is not None
@@ -531,6 +534,10 @@ def test_ctrl_c_stops_watching_but_not_the_execution(daemon: Harmoniad, client: 
 
 
 # ---- helpers ---------------------------------------------------------------------------------
+
+
+def _sigint_as_from_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for(client: Client, execution_id: str, predicate: Callable[[Any], bool]) -> None:
