@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harmonia import __version__
+from harmonia.argtypes import port_number, positive_int, seconds
 from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.paths import default_data_dir
 
@@ -81,36 +82,6 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harmoniad",
@@ -120,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
         "--port",
-        type=_port,
+        type=port_number,
         default=DEFAULT_PORT,
         help=f"port to bind (default {DEFAULT_PORT}; 0 picks a free one and prints it)",
     )
@@ -151,14 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-access-log", action="store_true", help="do not log each request")
     parser.add_argument(
         "--max-body",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_MAX_BODY,
         metavar="BYTES",
         help=f"largest request body accepted (default {DEFAULT_MAX_BODY})",
     )
     parser.add_argument(
         "--checkpoint-interval",
-        type=_seconds,
+        type=seconds,
         default=DEFAULT_CHECKPOINT_INTERVAL,
         metavar="S",
         help=f"snapshot running executions every S seconds, 0 never "

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from harmonia import __version__
+from harmonia.argtypes import positive_int
 from harmonia.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from harmonia.cli.inputs import add_input_options
 from harmonia.cli.remote_parser import add_remote_commands, add_url_option, remote_handler
@@ -27,16 +28,6 @@ __all__ = ["build_parser", "main"]
 Handler = Callable[[argparse.Namespace], int]
 
 EXECUTION_STATUSES = ("pending", "running", "paused", "completed", "failed", "canceled")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -132,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[*EXECUTION_STATUSES, "interrupted"],
         help="only executions with this status",
     )
-    executions.add_argument("--limit", type=_positive_int, metavar="N", help="at most N executions")
+    executions.add_argument("--limit", type=positive_int, metavar="N", help="at most N executions")
     add_url_option(executions, "cmd_executions")
     executions.set_defaults(handler="cmd_executions")
 

@@ -1,0 +1,44 @@
+"""Command-line value types shared by `harmonia` and `harmoniad`.
+
+Each turns an option's text into a value or raises `argparse.ArgumentTypeError` with a message
+that names what was expected, so both programs word a bad option the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["port_number", "positive_int", "seconds"]
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0 (pick a free one) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {value}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1 (a count or a limit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A duration in seconds, not negative."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
