@@ -36,6 +36,13 @@ class Daemon:
         ticks = int(fields[11]) + int(fields[12])  # utime, stime
         return ticks / os.sysconf("SC_CLK_TCK")
 
+    def main_thread_sched(self) -> tuple[float, float]:
+        """The daemon's main thread (engine and API share it): seconds on a CPU so far, and
+        seconds it was ready to run but waited for one (Linux /proc schedstat)."""
+        fields = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/schedstat").read_text()
+        on_cpu, waiting, _ = fields.split()
+        return int(on_cpu) / 1e9, int(waiting) / 1e9
+
     def rss_mb(self) -> float:
         """Resident memory of the daemon process now (Linux /proc)."""
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():

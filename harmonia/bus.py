@@ -32,6 +32,8 @@ class Replay(Protocol):
 
 
 DEFAULT_BUFFER = 10_000
+TRIM_STEP = 256
+"""How many publications a log takes between two looks at what its subscribers have read."""
 
 
 class _Log:
@@ -39,7 +41,16 @@ class _Log:
     subscribers. Positions count publications since the log was made: `events[0]` is at
     `base`, the next publication will be at `end`."""
 
-    __slots__ = ("base", "events", "first_seq", "keep", "limit", "subscribers", "wakeup")
+    __slots__ = (
+        "base",
+        "events",
+        "first_seq",
+        "keep",
+        "limit",
+        "subscribers",
+        "trim_at",
+        "wakeup",
+    )
 
     def __init__(self) -> None:
         self.events: list[Event] = []
@@ -49,6 +60,8 @@ class _Log:
         self.limit = 0
         """The length at which the log is trimmed back to `keep`: a quarter more (at least
         64), so that trimming moves at most 4 events per event published."""
+        self.trim_at = TRIM_STEP
+        """The length at which the log next drops what every subscriber has read."""
         self.subscribers: set[Subscription] = set()
         self.wakeup: anyio.Event | None = None
         self.first_seq: dict[str, int] = {}
@@ -58,6 +71,7 @@ class _Log:
         if maxsize > self.keep:
             self.keep = maxsize
             self.limit = maxsize + max(maxsize // 4, 64)
+            self.trim_at = min(self.trim_at, self.limit + 1)
 
     @property
     def end(self) -> int:
@@ -68,11 +82,29 @@ class _Log:
             self.first_seq[event.execution_id] = event.seq
         events = self.events
         events.append(event)
-        if len(events) > self.limit:  # trim in steps: amortised O(1) per event
-            drop = len(events) - self.keep
+        if len(events) >= self.trim_at:
+            self.trim()
+        self.wake()
+
+    def trim(self) -> None:
+        """Drop the events every subscriber has read, and any beyond the `keep` most recent.
+
+        A new subscriber starts at the log's end, so what all the present ones have read is
+        of use to nobody: dropped, those events (and the wire forms a daemon keeps on them)
+        are freed right away instead of living on until `keep` later ones push them out -
+        which, for a fast run watched by clients that keep up, made most events live long
+        enough for the garbage collector to move them to its oldest generation and then walk
+        them again in full collections. Checked every `TRIM_STEP` events: amortised O(1)
+        per event plus O(subscribers / TRIM_STEP)."""
+        events = self.events
+        read_by_all = min((sub._pos for sub in self.subscribers), default=self.end) - self.base
+        drop = max(read_by_all, len(events) - self.keep)
+        if drop > 0:
             del events[:drop]
             self.base += drop
-        self.wake()
+        self.trim_at = len(events) + TRIM_STEP
+        if self.keep:
+            self.trim_at = min(self.trim_at, self.limit + 1)
 
     def wake(self) -> None:
         wakeup = self.wakeup

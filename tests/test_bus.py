@@ -483,3 +483,34 @@ def test_iso_time_at_the_edges_of_a_second(ts: float) -> None:
     expected = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
     assert iso_time(ts) == expected.replace("+00:00", "Z")
     assert iso_time(None) is None
+
+
+async def test_the_log_drops_what_every_subscriber_has_read() -> None:
+    """Events all present subscribers have taken are of use to nobody (a new subscriber starts
+    at the log's end): the log lets them go within `TRIM_STEP` publications instead of
+    keeping `maxsize` of them alive. A subscriber that has not read holds them back, up to
+    its maxsize."""
+    from harmonia.bus import TRIM_STEP
+
+    published: list[Event] = []
+    bus = EventBus(recording_replay(published, []))
+    readers = [bus.subscribe("x", maxsize=5_000) for _ in range(3)]
+    log = bus._by_execution["x"]
+    for e in make_events("x", 2_000):
+        published.append(e)
+        bus.publish(e)
+        if e.seq % 100 == 0:
+            for reader in readers:
+                assert [x.seq for x in await reader.next_batch()] == list(
+                    range(e.seq - 99, e.seq + 1)
+                )
+        assert len(log.events) <= TRIM_STEP + 100
+    slow = bus.subscribe("x", maxsize=5_000)
+    for e in make_events("x", 3_000)[2_000:]:
+        published.append(e)
+        bus.publish(e)
+        for reader in readers:
+            await reader.next_batch()
+    assert len(log.events) == 1_000  # all of them: `slow` has read none
+    assert [e.seq for e in await slow.next_batch(2_000)] == list(range(2_001, 3_001))
+    assert slow.lag_count == 0

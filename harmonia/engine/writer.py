@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 import anyio
 
 from harmonia.bus import EventBus
+from harmonia.engine.committhread import CommitThread
+from harmonia.engine.switchpolicy import switch_interval
 from harmonia.events import Event
 from harmonia.store import Store
 from harmonia.store.store import JournalLines
@@ -123,7 +126,15 @@ class DurableWriter:
         await done.wait()
 
     async def run(self) -> None:
-        """Write batches until `close()` is called and the queue is empty."""
+        """Write batches until `close()` is called and the queue is empty.
+
+        While it runs, threads ask the loop for the GIL sooner (`harmonia.engine.switchpolicy`),
+        so that each commit's thread starts and returns without the workers having to pause."""
+        with switch_interval.shortened():
+            async with CommitThread("harmonia journal") as thread:
+                await self._commit_until_closed(thread)
+
+    async def _commit_until_closed(self, thread: CommitThread) -> None:
         while True:
             if not self._events and not self._ops:
                 if self._closing:
@@ -137,14 +148,14 @@ class DurableWriter:
                 await anyio.sleep(self.commit_window)
             events, self._events = self._events, []
             ops, self._ops = self._ops, []
-            # Serialise here, on the loop: the worker thread then only calls write() and
+            # Serialise here, on the loop: the commit thread then only calls write() and
             # fsync(), which release the GIL. Python work in the thread would make the loop
             # wait for the GIL (up to the 5 ms switch interval) every time it polls.
             lines = self._store.journal_lines(events)
             self._committing_upto = self._done + len(events) + len(ops)
             self._commit_started = time.monotonic()
             try:
-                await anyio.to_thread.run_sync(self._write, lines, ops)
+                await thread.run(partial(self._write, lines, ops))
             finally:
                 self._commit_started = None
             self.batches += 1
