@@ -128,6 +128,9 @@ class ExecutionState:
     error: str | None = None
     restored_from: str | None = None
     tasks: dict[str, TaskState] = field(default_factory=dict)
+    counted: dict[str, int] | None = field(default=None, repr=False, compare=False)
+    """How many tasks are in each status, kept up to date by `apply` once `counts()` has
+    been asked for (None: not counted yet, or a bulk change to recount)."""
 
     @property
     def workflow_name(self) -> str:
@@ -186,11 +189,18 @@ class ExecutionState:
         )
 
     def counts(self) -> dict[str, int]:
-        """How many tasks are in each status (every status present, zero or not)."""
-        out = {str(s): 0 for s in TaskStatus}
-        for t in self.tasks.values():
-            out[str(t.status)] += 1
-        return out
+        """How many tasks are in each status (every status present, zero or not).
+
+        Counted once, then kept by `apply` as events change statuses: listing executions
+        asks this of every live one, and a 10,000-task execution took ~5 ms to count on the
+        engine's own thread each time."""
+        counted = self.counted
+        if counted is None:
+            counted = {str(s): 0 for s in TaskStatus}
+            for t in self.tasks.values():
+                counted[str(t.status)] += 1
+            self.counted = counted
+        return dict(counted)
 
     def summary(self) -> dict[str, Any]:
         """The catalog row: enough to list executions without opening their databases."""
@@ -256,8 +266,22 @@ def apply(state: ExecutionState, event: Event) -> None:
         return
     state.last_seq = event.seq
     handler = _HANDLERS.get(event.type)
-    if handler is not None:
+    if handler is None:
+        return
+    counted = state.counted
+    if counted is None:
         handler(state, event)
+    elif event.task_id is not None:  # one task's event changes that task's status only
+        task = state.tasks[event.task_id]
+        before = str(task.status)
+        handler(state, event)
+        after = str(task.status)
+        if after != before:
+            counted[before] -= 1
+            counted[after] += 1
+    else:  # cancel and resume change many tasks at once (rare): recount when next asked
+        handler(state, event)
+        state.counted = None
 
 
 def _task(state: ExecutionState, event: Event) -> TaskState:

@@ -259,3 +259,38 @@ def test_closed_attempts_hold_plain_strings_the_collector_need_not_track() -> No
     entry = fold.state.tasks["a"].history[0]
     assert type(entry["status"]) is str
     assert not gc.is_tracked(entry)
+
+
+def test_counts_kept_by_apply_match_a_recount_after_every_event() -> None:
+    """`counts()` is counted once, then kept up to date event by event (listing executions
+    asks it of every live one); after each event of a run with retries, a failure, a skip, a
+    cancel and a resume it must equal a count made from scratch."""
+
+    def recount(state: ExecutionState) -> dict[str, int]:
+        return ExecutionState(state.id, state.workflow, state.input, tasks=state.tasks).counts()
+
+    fold = Fold()
+    fold.state.counts()  # from here on `apply` keeps the counts
+    error = {"message": "boom", "kind": "error"}
+    steps: list[tuple[str, str | None, dict[str, Any]]] = [
+        ("workflow_started", None, {}),
+        ("task_started", "a", {"attempt": 1}),
+        ("retry_attempted", "a", {"attempt": 1, "error": error, "delay": 0.1}),
+        ("task_started", "a", {"attempt": 2}),
+        ("task_completed", "a", {"attempt": 2, "output": 1, "duration": 0.1}),
+        ("task_started", "b", {"attempt": 1}),
+        ("task_failed", "b", {"attempt": 1, "error": error, "duration": 0.1}),
+        ("workflow_failed", None, {"error": "b failed"}),
+        ("workflow_resumed", None, {"reset": ["b"], "interrupted": []}),
+        ("task_started", "b", {"attempt": 2}),
+        ("task_skipped", "c", {"reason": "test"}),
+        ("workflow_canceled", None, {"reason": "operator"}),
+        ("workflow_resumed", None, {"reset": ["b"], "interrupted": []}),
+        ("task_started", "b", {"attempt": 3}),
+        ("task_completed", "b", {"attempt": 3, "output": 2, "duration": 0.1}),
+        ("workflow_completed", None, {}),
+    ]
+    for type, task_id, data in steps:
+        fold(type, task_id, **data)
+        assert fold.state.counts() == recount(fold.state), type
+    assert fold.state.counts()["completed"] == 2 and fold.state.counts()["skipped"] == 1
