@@ -79,5 +79,5 @@ class CommitThread:
                 commit.error = exc
             try:
                 run_sync_on_loop(commit.finished.set, token=self._token)
-            except anyio.RunFinishedError:
+            except (anyio.RunFinishedError, RuntimeError):  # RuntimeError: loop closed
                 return  # the loop is gone: nobody is waiting any more
