@@ -104,7 +104,10 @@ class DurableWriter:
         whole run's events (tens of thousands) behind one commit: a crash loses all that
         progress, and on resume the first new task reaches the journal only after thousands
         more have started. Pausing the workers lets the loop idle for the millisecond the
-        commit needs; the price while the disk keeps up is one check per task."""
+        commit needs; the price while the disk keeps up is one check per task. Since commits
+        go to their own thread without a trip round the loop and the switch interval is
+        shortened while the writer runs (see `run`), this holds the workers back about once
+        a run; it stays as the bound for a slow disk."""
         if self._commit_started is not None:
             await self.flush(upto=self._committing_upto)
         elif self._submitted - self._done > self.max_backlog:
@@ -150,7 +153,7 @@ class DurableWriter:
             ops, self._ops = self._ops, []
             # Serialise here, on the loop: the commit thread then only calls write() and
             # fsync(), which release the GIL. Python work in the thread would make the loop
-            # wait for the GIL (up to the 5 ms switch interval) every time it polls.
+            # wait for the GIL (up to the switch interval) every time it polls.
             lines = self._store.journal_lines(events)
             self._committing_upto = self._done + len(events) + len(ops)
             self._commit_started = time.monotonic()
