@@ -151,7 +151,12 @@ async def test_retry_a_failed_task_from_the_keyboard_and_watch_it_complete(
         assert task_status(app, "flaky") == "completed" and task_status(app, "after") == "completed"
         assert screen.view is not None and screen.view.tasks["flaky"].attempts == 2
         assert "✓ flaky" in graph.row_text("flaky")
-        assert any("Retrying flaky" in t and "after" in t for t in toasts(app))
+        # the toast follows the HTTP answer, which can arrive after the events it caused
+        await until(
+            pilot,
+            lambda: any("Retrying flaky" in t and "after" in t for t in toasts(app)),
+            "the retry's toast",
+        )
         assert "flaky completed" in screen.log_view.shown_text
         # the detail pane shows both attempts, the first with its error and kind (it repaints
         # on the next coalesced refresh, so wait for it rather than read it at once)
@@ -214,7 +219,7 @@ async def test_resume_a_failed_execution(daemon: Harmoniad, tmp_path: Path) -> N
         await press(pilot, "R")
         await until(pilot, lambda: loaded(app, "completed"), "resumed to completion", deadline=20)
         assert task_status(app, "after") == "completed"
-        assert any("Resumed" in t for t in toasts(app))
+        await until(pilot, lambda: any("Resumed" in t for t in toasts(app)), "the toast")
         await press(pilot, "R")  # completed now: nothing to resume, and it says so
         await until(
             pilot,
@@ -253,7 +258,8 @@ async def test_pause_resume_and_cancel_with_confirmation(daemon: Harmoniad) -> N
         assert screen.view is not None
         statuses = {t.status for t in screen.view.tasks.values()}
         assert statuses <= {"completed", "canceled"} and "canceled" in statuses
-        assert any("Canceled" in t for t in toasts(app))
+        # the stream can report the cancel before the POST's answer brings the toast
+        await until(pilot, lambda: any("Canceled" in t for t in toasts(app)), "the toast")
         await press(pilot, "c")  # ended: cancel is dimmed and says why
         await until(pilot, lambda: any("already ended" in t for t in toasts(app)), "why not")
 
