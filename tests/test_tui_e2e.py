@@ -114,9 +114,11 @@ def test_tui_in_tmux_against_a_running_daemon(
             environment,
         )
         terminals.append(terminal)
+        # the row's status follows the event stream, its counts ("1/1") the summaries fetched
+        # again on the next tick: wait for both
         screen = terminal.wait_for(
-            lambda s: name in s and "completed" in s and "q Quit" in s,
-            "the execution listed as completed, and the footer",
+            lambda s: name in s and "completed" in s and "1/1" in s and "q Quit" in s,
+            "the execution listed as completed, its counts, and the footer",
         )
         assert f"daemon {daemon.url}" in screen  # the header names the daemon
         assert "✓ completed" in screen and "1/1" in screen

@@ -32,7 +32,7 @@ from helpers.tui_testing import (
     unique,
     until,
 )
-from textual.command import CommandPalette
+from textual.command import Command, CommandList, CommandPalette
 from textual.widgets import DataTable, Input
 
 SIZE = (110, 32)
@@ -60,6 +60,17 @@ def loaded(app: HarmoniaApp, status: str | None = None) -> bool:
     if not isinstance(screen, ExecutionScreen) or screen.view is None:
         return False
     return status is None or screen.view.status == status
+
+
+def palette_offers(app: HarmoniaApp, prompt: str) -> bool:
+    """The command palette is done searching and highlights the command `prompt`."""
+    palette = app.screen
+    if not isinstance(palette, CommandPalette):
+        return False
+    if any(worker.node is palette and not worker.is_finished for worker in app.workers):
+        return False  # still searching: the list may change yet
+    option = palette.query_one(CommandList).highlighted_option
+    return isinstance(option, Command) and option.hit.text == prompt
 
 
 def task_status(app: HarmoniaApp, task_id: str) -> str | None:
@@ -95,8 +106,13 @@ async def test_executions_list_is_live_filters_and_opens(daemon: Harmoniad) -> N
             "both executions listed as completed",
         )
         assert screen.shown.index(second) < screen.shown.index(first)  # newest first
-        row = screen.rows[first]
-        assert (row.done_count, row.task_count) == (2, 2)
+        # a row's status follows the event stream, its counts the summaries fetched again on
+        # the next tick: the status can say completed while the counts are still older
+        await until(
+            pilot,
+            lambda: (screen.rows[first].done_count, screen.rows[first].task_count) == (2, 2),
+            "the counts of the first execution",
+        )
 
         await press(pilot, "slash")
         await until(pilot, lambda: isinstance(app.focused, Input), "the filter focused")
@@ -336,7 +352,9 @@ async def test_command_palette_reaches_screens_and_actions(daemon: Harmoniad) ->
         await press(pilot, "ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await pilot.press(*"workfl")
-        await pilot.pause(0.3)  # the palette searches in the background
+        # the palette searches in the background, and enter before it has found anything does
+        # nothing: wait, as a person would, until the search is over with Workflows on top
+        await until(pilot, lambda: palette_offers(app, "Workflows"), "the palette's search")
         await press(pilot, "enter")
         await until(pilot, lambda: isinstance(app.screen, WorkflowsScreen), "the workflows screen")
 
@@ -439,7 +457,8 @@ async def test_start_a_workflow_asking_for_its_inputs(daemon: Harmoniad) -> None
         screen = execution_screen(app)
         assert screen.view is not None and screen.view.input == {"count": 3, "who": "ann"}
         assert screen.view.tasks["greet"].output == {"text": "hello ann", "n": 3}
-        assert "hello ann" in screen.detail.shown_text
+        # the detail pane repaints on the next coalesced refresh, not with the status
+        await until(pilot, lambda: "hello ann" in screen.detail.shown_text, "greet's detail")
 
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_workflows"
