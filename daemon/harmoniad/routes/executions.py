@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
+from harmonia.engine import Engine
 from harmonia.errors import NotFound
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
@@ -66,11 +67,10 @@ async def _workflow_of(state: DaemonState, body: ExecutionCreate) -> Workflow:
 async def list_executions(request: Request) -> Response:
     state = daemon_state(request)
     query = query_params(request, ExecutionListQuery)
-    rows = await anyio.to_thread.run_sync(state.engine.store.list_summaries)
-    live = set(live_execution_ids(state.engine))
+    rows = await current_rows(state.engine)
     items: list[dict[str, Any]] = []
     for row in rows:
-        if row["id"] in live and state.engine.is_live(row["id"]):
+        if state.engine.is_live(row["id"]):
             # the catalog row is only rewritten now and then; the live state is current
             item = live_summary(await state.engine.get(row["id"]))
         else:
@@ -81,6 +81,29 @@ async def list_executions(request: Request) -> Response:
     return JSONResponse(
         {"items": page, "total": len(items), "limit": query.limit, "offset": query.offset}
     )
+
+
+LIST_READS = 5
+"""How many times a listing reads the catalog again while executions end under it."""
+
+
+async def current_rows(engine: Engine) -> list[dict[str, Any]]:
+    """The catalog rows, none older than the end of an execution that ended while they were
+    read.
+
+    A live execution's row is rewritten only now and then (its live state is what a listing
+    shows), and its final row is written just before it stops being live. An execution that
+    ends while the catalog is read (in a worker thread) can therefore come back with a row
+    still saying "running" and no live state to replace it: then read again. Executions
+    rarely end in the same few milliseconds, so this is almost always one read.
+    """
+    rows: list[dict[str, Any]] = []
+    for _ in range(LIST_READS):
+        live_before = live_execution_ids(engine)
+        rows = await anyio.to_thread.run_sync(engine.store.list_summaries)
+        if all(engine.is_live(execution_id) for execution_id in live_before):
+            break
+    return rows
 
 
 async def get_execution(request: Request) -> Response:
