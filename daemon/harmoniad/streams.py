@@ -15,11 +15,12 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from operator import attrgetter
+from typing import cast
 
 import anyio
 import orjson
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -28,11 +29,11 @@ from harmonia.errors import NotFound
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
 from harmonia.state import EXECUTION_FINISHED
 from harmoniad.bodies import query_params
-from harmoniad.context import DaemonState, daemon_state
 from harmoniad.errors import ApiError
 from harmoniad.routes.executions import require_execution
 from harmoniad.routing import Endpoint, HeaderParam, SocketEndpoint, valid_path_param
 from harmoniad.schemas import StreamQuery
+from harmoniad.streamsource import StreamState
 
 __all__ = ["ENDPOINTS", "SOCKETS", "all_events", "execution_events"]
 
@@ -57,8 +58,13 @@ WS_NOT_FOUND = 4404
 # ---- the event sources ---------------------------------------------------------------------
 
 
+def stream_state(connection: HTTPConnection) -> StreamState:
+    """The daemon's state, or the stream relay's (both feed the same streams)."""
+    return cast(StreamState, connection.app.state.daemon)
+
+
 async def execution_events(
-    state: DaemonState, execution_id: str, after: int, *, follow: bool
+    state: StreamState, execution_id: str, after: int, *, follow: bool
 ) -> AsyncGenerator[list[Event], None]:
     """One execution's events after `after`, in batches (whatever is ready at once): history
     first, then live; see the module doc."""
@@ -109,7 +115,7 @@ def _log_lag(subscription: Subscription, what: str) -> None:
         )
 
 
-async def _has_more(state: DaemonState, execution_id: str, seq: int) -> bool:
+async def _has_more(state: StreamState, execution_id: str, seq: int) -> bool:
     """Whether events after `seq` exist already (a resume right after a failure)."""
     engine = state.engine
     if engine.is_live(execution_id):
@@ -122,7 +128,7 @@ async def _has_more(state: DaemonState, execution_id: str, seq: int) -> bool:
 
 
 async def all_events(
-    state: DaemonState, resume_from: tuple[str, int] | None
+    state: StreamState, resume_from: tuple[str, int] | None
 ) -> AsyncGenerator[list[Event], None]:
     """Every execution's events, live, in batches; first the rest of one execution if
     resuming."""
@@ -292,13 +298,13 @@ class _Ping(ServerSentEvent):
         return b": ping\n"
 
 
-def _refuse_when_stopping(state: DaemonState) -> None:
+def _refuse_when_stopping(state: StreamState) -> None:
     if state.stopping.is_set():
         raise ApiError(503, "the daemon is stopping; reconnect later", code="unavailable")
 
 
 async def stream_execution(request: Request) -> Response:
-    state = daemon_state(request)
+    state = stream_state(request)
     execution_id = request.path_params["id"]
     query = query_params(request, StreamQuery)
     after = _seq_header(request.headers.get("last-event-id"))
@@ -311,7 +317,7 @@ async def stream_execution(request: Request) -> Response:
 
 
 async def stream_all(request: Request) -> Response:
-    state = daemon_state(request)
+    state = stream_state(request)
     resume_from = _global_header(request.headers.get("last-event-id"))
     _refuse_when_stopping(state)
     if resume_from is not None:
@@ -343,7 +349,7 @@ def _global_header(value: str | None) -> tuple[str, int] | None:
 async def execution_socket(websocket: WebSocket) -> None:
     """One JSON text frame per event (with `?batch=true`, one frame per batch of ready events);
     answers `{"type": "ping"}` with `{"type": "pong"}`."""
-    state = daemon_state(websocket)
+    state = stream_state(websocket)
     execution_id = websocket.path_params["id"]
     await websocket.accept()
     try:

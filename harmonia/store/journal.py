@@ -229,3 +229,47 @@ class JournalAppender:
     def close_all(self) -> None:
         for path in list(self._handles):
             self.close(path)
+
+
+class JournalTail:
+    """Follows one journal as it grows, for a reader in another process (the daemon's stream
+    relay): each `read_through(seq)` returns the events after the last one returned, up to
+    `seq`, reading only the bytes appended since. Lines past `seq` (written, perhaps not yet
+    durable) are left for a later call, so nothing is handed out before its writer says it is
+    durable."""
+
+    def __init__(self, path: Path, after_seq: int = 0) -> None:
+        self.path = path
+        self.last_seq = after_seq
+        self._offset: int | None = None
+        """Where the first line after `last_seq` starts; None until the file is first read."""
+
+    def read_through(self, seq: int) -> list[Event]:
+        if seq <= self.last_seq:
+            return []
+        try:
+            with open(self.path, "rb") as handle:
+                if self._offset is not None:
+                    handle.seek(self._offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return []
+        start = 0
+        if self._offset is None:
+            start = _first_line_after(data, self.last_seq) if self.last_seq else 0
+            self._offset = 0
+        events: list[Event] = []
+        pos = start
+        end = data.rfind(b"\n") + 1
+        while pos < end:
+            nl = data.index(b"\n", pos)
+            event = Event.from_journal(orjson.loads(data[pos:nl]))
+            if event.seq > seq:
+                break
+            pos = nl + 1
+            if event.seq > self.last_seq:
+                events.append(event)
+        self._offset += pos
+        if events:
+            self.last_seq = events[-1].seq
+        return events

@@ -1,0 +1,294 @@
+"""The stream relay: a helper process that serves the daemon's live event streams of one
+execution (SSE `/events/executions/{id}`, WebSocket `/ws/executions/{id}`).
+
+Why a process: writing every event to every client is Python work (the SSE and WebSocket
+layers, the socket writes) that grows with the number of clients, and in the daemon it runs on
+the engine's thread, under the engine's GIL. 25 clients watching a 10,000-task run made that run
+~1.5x slower. The relay does that work on another core, from the journals: the engine's thread
+only hands over each stream's connection once and tells the relay, once per group commit, how far
+each execution is durable.
+
+How: the daemon accepts every connection and reads its request head. A stream of a running
+execution is handed over here with its socket (SCM_RIGHTS), before anything was answered; this
+process feeds the head to its own uvicorn protocol, as if it had accepted the connection
+itself, and serves it with the daemon's own stream code (`harmoniad.streams`) and security
+layers over `RelayedExecutions`: the journals, read only as far as the daemon said is durable,
+so nothing reaches a client before it is on disk, and every client still gets every event
+once, in order (the same `EventBus` as in the daemon, fed from the journal instead of the
+engine). Every other request, and every stream the relay is not ready for, stays in the
+daemon, which serves the same streams itself.
+
+Lifetime: started by the daemon (`harmoniad.handoff.StreamRelay`), with the control socket's
+descriptor in `$HARMONIA_RELAY_FD`. It ignores SIGINT (the daemon decides when streams end),
+ends every stream cleanly on `stop`, and exits at once when the daemon is gone (end of file):
+its clients then see the connection drop and reconnect with Last-Event-ID, as they would if
+the daemon alone had died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import anyio
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.server import ServerState
+
+from harmonia.bus import EventBus, Subscription
+from harmonia.events import Event
+from harmonia.store import Store
+from harmonia.store.journal import JournalTail
+from harmoniad import streams
+from harmoniad.errors import exception_handlers
+from harmoniad.logs import AccessLogMiddleware, setup_logging
+from harmoniad.relaywire import ExecutionNews, pack, receive
+from harmoniad.routing import routes_for
+from harmoniad.security import SecurityMiddleware
+from harmoniad.streamsource import Progress
+
+__all__ = ["CONTROL_FD_ENV", "RelayedExecutions", "main"]
+
+logger = logging.getLogger("harmoniad.relay")
+
+CONTROL_FD_ENV = "HARMONIA_RELAY_FD"
+STOP_WITHIN = 5.0
+"""How long open streams get to end after `stop` before the relay exits anyway."""
+NICENESS = 10
+"""The relay yields the CPU to the daemon: on a busy machine its clients' events come a little
+later rather than the engine running slower (they catch up from the journal if need be)."""
+
+
+@dataclass
+class _Progress:
+    status: str
+    last_seq: int
+
+
+class RelayedExecutions:
+    """The executions as the daemon last described them, with their events read from the
+    journals: what `harmoniad.streams` needs of an engine (`StreamEngine`).
+
+    Each execution someone streams has a `JournalTail` that publishes its events on this
+    process's bus as far as the daemon's news says they are durable, in seq order. Journal reads
+    for a replay stop at the same point, so a line written but not yet fsynced is never sent."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.bus = EventBus(self._replay)
+        self._news: dict[str, ExecutionNews] = {}
+        self._tails: dict[str, JournalTail] = {}
+
+    # ---- what the daemon says --------------------------------------------------------------
+    def learn(self, news: ExecutionNews) -> None:
+        known = self._news.get(news.execution_id)
+        if known is not None and news.durable_seq < known.durable_seq:
+            # news coalesced before a handover can arrive after it: never go back
+            news = news._replace(
+                durable_seq=known.durable_seq, last_seq=max(news.last_seq, known.last_seq)
+            )
+        self._news[news.execution_id] = news
+        self._publish_durable(news.execution_id)
+
+    def _publish_durable(self, execution_id: str) -> None:
+        tail = self._tails.get(execution_id)
+        if tail is None:
+            return
+        if not self.bus.has_subscribers(execution_id):
+            del self._tails[execution_id]  # nobody left to read it; a new stream starts anew
+            return
+        for event in tail.read_through(self._news[execution_id].durable_seq):
+            self.bus.publish(event)
+
+    # ---- StreamEngine ----------------------------------------------------------------------
+    def is_live(self, execution_id: str) -> bool:
+        news = self._news.get(execution_id)
+        return news is not None and news.live
+
+    async def get(self, execution_id: str) -> Progress:
+        news = self._news.get(execution_id)
+        if news is not None:
+            return _Progress(news.status, news.last_seq)
+        row = await anyio.to_thread.run_sync(self.store.get_summary, execution_id)
+        return _Progress(str(row["status"]), int(row.get("last_seq") or 0))
+
+    def subscribe(
+        self,
+        execution_id: str | None = None,
+        *,
+        after_seq: int | None = None,
+        until_finished: bool = False,
+        maxsize: int = 10_000,
+    ) -> Subscription:
+        subscription = self.bus.subscribe(
+            execution_id, after_seq=after_seq, until_finished=until_finished, maxsize=maxsize
+        )
+        if execution_id is not None and execution_id not in self._tails:
+            news = self._news.get(execution_id)
+            start = news.durable_seq if news is not None else 0
+            self._tails[execution_id] = JournalTail(self.store.journal_path(execution_id), start)
+        return subscription
+
+    async def _replay(
+        self, execution_id: str, after_seq: int, limit: int | None = None
+    ) -> list[Event]:
+        events = await anyio.to_thread.run_sync(
+            self.store.read_events, execution_id, after_seq, limit
+        )
+        news = self._news.get(execution_id)
+        if news is not None:
+            events = [e for e in events if e.seq <= news.durable_seq]
+        return events
+
+
+@dataclass
+class RelayState:
+    """What the stream handlers read from `app.state.daemon` (a `StreamState`)."""
+
+    engine: RelayedExecutions
+    stopping: anyio.Event = field(default_factory=anyio.Event)
+
+
+class _CloseAfterResponse:
+    """Adds `Connection: close` to every HTTP response: a client must not send its next request
+    on a connection the relay holds, since only the daemon answers anything but streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def closing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message["headers"], (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, receive, closing)
+
+
+def relay_app(state: RelayState, settings: dict[str, Any]) -> Starlette:
+    """The daemon's stream endpoints and security layers, and nothing else (the daemon only
+    hands over what these serve)."""
+    endpoints = [e for e in streams.ENDPOINTS if e.path.startswith("/events/executions/")]
+    app = Starlette(
+        routes=routes_for(endpoints, streams.SOCKETS),
+        middleware=[
+            Middleware(_CloseAfterResponse),
+            Middleware(AccessLogMiddleware, enabled=bool(settings["access_log"])),
+            Middleware(
+                SecurityMiddleware,
+                token=str(settings["token"]),
+                allow_hosts=tuple(settings["allow_hosts"]),
+                max_body=int(settings["max_body"]),
+                open_paths=frozenset(),
+            ),
+        ],
+        exception_handlers=exception_handlers,
+    )
+    app.router.redirect_slashes = False
+    app.state.daemon = state
+    return app
+
+
+class Relay:
+    """Serves the connections the daemon hands over until told to stop or left alone."""
+
+    def __init__(self, control: socket.socket, settings: dict[str, Any]) -> None:
+        self.control = control
+        self.executions = RelayedExecutions(Store(settings["data_dir"]))
+        self.state = RelayState(self.executions)
+        config = uvicorn.Config(
+            relay_app(self.state, settings),
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+            ws_per_message_deflate=False,
+        )
+        config.load()
+        self.server_state = ServerState()
+        protocol_class: Any = config.http_protocol_class
+        self._protocol = partial(
+            protocol_class,
+            config=config,
+            server_state=self.server_state,
+            app_state={},
+        )
+
+    async def run(self) -> None:
+        self.control.setblocking(False)
+        self.control.send(pack({"op": "ready", "pid": os.getpid()}))
+        while True:
+            await anyio.wait_readable(self.control)
+            try:
+                message = receive(self.control)
+            except BlockingIOError:
+                continue
+            if message is None:
+                logger.info("the daemon is gone; the relay stops")
+                return
+            header, payload, fds = message
+            op = header.get("op")
+            if op == "conn":
+                await self._serve(fds[0], payload, header["execution"])
+            elif op == "news":
+                for item in header["executions"]:
+                    self.executions.learn(ExecutionNews(*item))
+            elif op == "stop":
+                await self._stop()
+                return
+
+    async def _serve(self, fd: int, head: bytes, execution: list[Any]) -> None:
+        self.executions.learn(ExecutionNews(*execution))
+        sock = socket.socket(fileno=fd)
+        sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        try:
+            _, protocol = await loop.connect_accepted_socket(self._protocol, sock)
+        except OSError:
+            sock.close()  # the client left during the handover
+            return
+        protocol.data_received(head)
+
+    async def _stop(self) -> None:
+        """End every stream as the daemon ends its own (SSE completes, WebSockets close with
+        1001), then let the connections close."""
+        self.state.stopping.set()
+        self.executions.bus.close_all()
+        with anyio.move_on_after(STOP_WITHIN):
+            while self.server_state.connections:
+                for connection in list(self.server_state.connections):
+                    connection.shutdown()
+                await anyio.sleep(0.05)
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(NICENESS)
+    control = socket.socket(fileno=int(os.environ[CONTROL_FD_ENV]))
+    message = receive(control)
+    if message is None:
+        return
+    settings, _, _ = message
+    setup_logging(json_lines=bool(settings["log_json"]), level=str(settings["log_level"]))
+    try:
+        anyio.run(Relay(control, settings).run, backend="asyncio")
+    except Exception:
+        logger.exception("the stream relay failed; the daemon serves streams itself")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
