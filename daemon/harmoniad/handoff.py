@@ -1,14 +1,20 @@
 """The daemon's side of the stream relay (see `harmoniad.relay` for why it exists).
 
 `StreamRelay` starts the relay process, keeps it told how far each execution is durable (one
-message per batch of publications, not per event), hands it connections, and stops it with
-the daemon. `relaying_protocol(relay)` is the HTTP protocol uvicorn runs for each connection
-the daemon accepts: it reads the request head, hands a stream of a running execution to the
-relay, and gives every other connection to uvicorn's own protocol, unchanged.
+message per batch of publications, not per event), takes over the connections of streams it
+can serve, and stops with the daemon.
+
+A stream request is routed, authenticated and validated by the daemon as any other; then, for
+a running execution, `StreamRelay.take` hands its connection to the relay: the socket (as
+SCM_RIGHTS) and the request head rebuilt from the ASGI scope, before any byte of an answer.
+The daemon's copy of the socket is closed and its request ends quietly, as if the client had
+left; the relay answers the request as the daemon would have. This works per request, so a
+client that first submits an execution and then streams it on the same kept-alive connection
+is handed over too.
 
 The relay is an optimisation, never a dependency: until it reports ready, after it dies, where
-sockets cannot carry descriptors, or when the handover fails, the daemon serves the stream
-itself with the same code and the same guarantees.
+sockets cannot carry descriptors, or when a handover fails, the daemon serves the stream itself
+with the same code and the same guarantees.
 """
 
 from __future__ import annotations
@@ -17,45 +23,29 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import socket
 import subprocess
 import sys
 from typing import Any
-from urllib.parse import unquote
 
 import anyio
 import anyio.abc
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from starlette.types import Scope
+from uvicorn.server import ServerState
 
 from harmonia.engine.engine import Engine
 from harmonia.events import Event
 from harmoniad.config import DaemonConfig
+from harmoniad.logs import HANDED_OVER
 from harmoniad.relay import CONTROL_FD_ENV
 from harmoniad.relaywire import ExecutionNews, pack, receive
-from harmoniad.routing import valid_path_param
 
-__all__ = ["StreamRelay", "relaying_protocol", "stream_target"]
+__all__ = ["StreamRelay", "request_head"]
 
 logger = logging.getLogger("harmoniad.relay")
 
-HEAD_LIMIT = 64 * 1024
-"""Bytes of a request head read before deciding who serves it (uvicorn refuses larger ones)."""
 START_WITHIN = 20.0
 STOP_WITHIN = 6.0
-
-_STREAM_REQUEST = re.compile(
-    rb"GET /(?:events|ws)/executions/([^/?# ]+)(?:[?#][^ ]*)? HTTP/1\.1\r\n"
-)
-
-
-def stream_target(head: bytes) -> str | None:
-    """The execution id of a request head for one execution's SSE or WebSocket stream."""
-    match = _STREAM_REQUEST.match(head)
-    if match is None:
-        return None
-    execution_id = unquote(match.group(1).decode("latin-1"))
-    return execution_id if valid_path_param(execution_id) else None
 
 
 class StreamRelay:
@@ -64,18 +54,22 @@ class StreamRelay:
         self.config = config
         self.token = token
         self.ready = False
+        self.status = "starting"
+        """For `/ready`: starting, ready, gone (failed or died: streams served here), stopped."""
         self.pid: int | None = None
         self._control: socket.socket | None = None
         self._process: anyio.abc.Process | None = None
         self._pending: dict[str, int] = {}
         self._wake = anyio.Event()
         self._stopping = False
+        self._server_state: ServerState | None = None
 
     # ---- lifetime ---------------------------------------------------------------------------
     async def run(self) -> None:
         """Start the relay, then keep it informed until it exits or the daemon stops. Never
         raises: without a relay the daemon serves every stream itself."""
         if not hasattr(socket, "send_fds"):
+            self.status = "gone"
             return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._control = ours
@@ -84,12 +78,13 @@ class StreamRelay:
                 [sys.executable, "-m", "harmoniad.relay"],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                stderr=None,
+                stderr=subprocess.DEVNULL,  # it logs through the daemon (see `_receive`)
                 pass_fds=(theirs.fileno(),),
                 env={**os.environ, CONTROL_FD_ENV: str(theirs.fileno())},
             )
         except OSError as exc:
             logger.warning("cannot start the stream relay (%s); serving streams here", exc)
+            self.status = "gone"
             return
         finally:
             theirs.close()
@@ -100,9 +95,11 @@ class StreamRelay:
             with anyio.fail_after(START_WITHIN):
                 answer = await self._receive()
             if answer is None or answer.get("op") != "ready":
-                raise OSError("it exited before it was ready")
+                code = await self._exit_code()
+                raise OSError(f"it exited with {code} before it was ready")
             self.pid = int(answer["pid"])
             self.ready = not self._stopping
+            self.status = "ready" if self.ready else "stopped"
             logger.info("stream relay ready (pid %d)", self.pid)
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._tell_news)
@@ -117,6 +114,7 @@ class StreamRelay:
             logger.exception("the stream relay failed; serving streams here")
         finally:
             self.ready = False
+            self.status = "stopped" if self._stopping else "gone"
             self.engine.bus.remove_listener(self._published)
 
     def _settings(self) -> dict[str, Any]:
@@ -128,7 +126,6 @@ class StreamRelay:
             "allow_hosts": list(config.allow_hosts),
             "max_body": config.max_body,
             "access_log": config.access_log,
-            "log_json": config.log_json,
             "log_level": config.log_level,
         }
 
@@ -136,6 +133,7 @@ class StreamRelay:
         """Tell the relay to end its streams (the daemon is stopping); `close` waits for it."""
         self._stopping = True
         self.ready = False
+        self.status = "stopped"
         self._send_nowait(pack({"op": "stop"}))
 
     async def close(self) -> None:
@@ -179,26 +177,46 @@ class StreamRelay:
         )
 
     # ---- handing over -----------------------------------------------------------------------
-    def hand_off(self, transport: asyncio.Transport, head: bytes, execution_id: str) -> bool:
-        """Give this connection to the relay if it can serve it; False leaves it here."""
+    def attach(self, server_state: ServerState) -> None:
+        """The uvicorn server whose connections `take` looks up."""
+        self._server_state = server_state
+
+    def take(self, scope: Scope, execution_id: str) -> bool:
+        """Hand this request's connection to the relay if it serves this stream; True means the
+        connection is the relay's now (the caller then only waits for its disconnect)."""
         control = self._control
         if not self.ready or control is None:
             return False
         state = self.engine.live_state(execution_id)
         if state is None:
-            return False  # at rest: its history is all on disk, no live fan-out to spare
+            return False  # at rest: all its history is on disk and nothing live will come
+        transport = self._transport_of(scope)
+        sock = None if transport is None else transport.get_extra_info("socket")
+        if transport is None or sock is None:
+            return False
         durable = self.engine.bus.published_seq(execution_id) or 0
         news = ExecutionNews(execution_id, durable, str(state.status), state.last_seq, True)
-        sock = transport.get_extra_info("socket")
-        if sock is None:
-            return False
+        message = pack({"op": "conn", "execution": list(news)}, request_head(scope))
         try:
-            socket.send_fds(
-                control, [pack({"op": "conn", "execution": list(news)}, head)], [sock.fileno()]
-            )
+            socket.send_fds(control, [message], [sock.fileno()])
         except OSError:
             return False  # its queue is full, or it is gone: serve it here
+        # only our descriptor closes (the relay has its own): the connection lives on there
+        transport.abort()
+        scope[HANDED_OVER] = True
         return True
+
+    def _transport_of(self, scope: Scope) -> asyncio.Transport | None:
+        client = scope.get("client")
+        if self._server_state is None or client is None:
+            return None
+        peer = tuple(client)
+        for connection in self._server_state.connections:
+            if getattr(connection, "client", None) == peer:
+                transport = getattr(connection, "transport", None)
+                if isinstance(transport, asyncio.Transport) and not transport.is_closing():
+                    return transport
+        return None
 
     async def _send(self, message: bytes) -> None:
         control = self._control
@@ -219,6 +237,8 @@ class StreamRelay:
                 self._control.send(message)
 
     async def _receive(self) -> dict[str, Any] | None:
+        """The relay's next message (None: it is gone). Its log records are logged here as
+        they come, in the daemon's format and place (stderr, JSON, or the TUI's log file)."""
         control = self._control
         assert control is not None
         while True:
@@ -234,62 +254,36 @@ class StreamRelay:
             header, _, fds = message
             for fd in fds:
                 os.close(fd)
+            if header.get("op") == "log":
+                _log_record(header)
+                continue
             return header
 
+    async def _exit_code(self) -> int | None:
+        process = self._process
+        if process is None:
+            return None
+        with anyio.move_on_after(2):
+            await process.wait()
+        return process.returncode
 
-def relaying_protocol(relay: StreamRelay) -> type[asyncio.Protocol]:
-    """The class uvicorn instantiates per connection (its `http` setting)."""
 
-    class RelayingProtocol(asyncio.Protocol):
-        """Reads the request head, then hands the connection to the relay or to uvicorn."""
+def _log_record(header: dict[str, Any]) -> None:
+    extra = header.get("extra")
+    logging.getLogger(str(header.get("name") or "harmoniad.relay")).log(
+        int(header.get("level") or logging.INFO),
+        "%s",
+        str(header.get("message")),
+        extra=extra if isinstance(extra, dict) else None,
+    )
 
-        def __init__(self, **uvicorn_args: Any) -> None:
-            self._args = uvicorn_args
-            self._transport: asyncio.Transport | None = None
-            self._head = b""
-            self._timer: asyncio.TimerHandle | None = None
 
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            assert isinstance(transport, asyncio.Transport)
-            self._transport = transport
-            if not relay.ready:
-                self._to_uvicorn()  # nothing to decide: the common path, unchanged
-                return
-            keep_alive = self._args["config"].timeout_keep_alive
-            self._timer = asyncio.get_running_loop().call_later(keep_alive, self._to_uvicorn)
-
-        def data_received(self, data: bytes) -> None:
-            self._head += data
-            if b"\r\n\r\n" not in self._head and len(self._head) < HEAD_LIMIT:
-                return
-            if self._timer is not None:
-                self._timer.cancel()
-            transport = self._transport
-            assert transport is not None
-            execution_id = stream_target(self._head)
-            if execution_id is not None and relay.hand_off(transport, self._head, execution_id):
-                transport.abort()  # our descriptor only: the relay holds the connection now
-                return
-            self._to_uvicorn()
-
-        def _to_uvicorn(self) -> None:
-            transport = self._transport
-            if transport is None or transport.is_closing():
-                return
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            protocol = AutoHTTPProtocol(**self._args)
-            transport.set_protocol(protocol)
-            protocol.connection_made(transport)
-            if self._head:
-                protocol.data_received(self._head)
-
-        def eof_received(self) -> bool | None:
-            return None  # closed before a whole head: nothing to serve
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            if self._timer is not None:
-                self._timer.cancel()
-
-    return RelayingProtocol
+def request_head(scope: Scope) -> bytes:
+    """The request as its client sent it (line and headers), rebuilt from an ASGI scope: what
+    the relay's HTTP protocol reads first on the connection it is handed."""
+    target = scope.get("raw_path") or scope["path"].encode()
+    if scope.get("query_string"):
+        target += b"?" + scope["query_string"]
+    lines = [b"GET " + target + b" HTTP/1.1"]
+    lines.extend(name + b": " + value for name, value in scope["headers"])
+    return b"\r\n".join(lines) + b"\r\n\r\n"

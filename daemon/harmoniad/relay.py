@@ -8,26 +8,28 @@ the engine's thread, under the engine's GIL. 25 clients watching a 10,000-task r
 only hands over each stream's connection once and tells the relay, once per group commit, how far
 each execution is durable.
 
-How: the daemon accepts every connection and reads its request head. A stream of a running
-execution is handed over here with its socket (SCM_RIGHTS), before anything was answered; this
-process feeds the head to its own uvicorn protocol, as if it had accepted the connection
-itself, and serves it with the daemon's own stream code (`harmoniad.streams`) and security
-layers over `RelayedExecutions`: the journals, read only as far as the daemon said is durable,
-so nothing reaches a client before it is on disk, and every client still gets every event
-once, in order (the same `EventBus` as in the daemon, fed from the journal instead of the
-engine). Every other request, and every stream the relay is not ready for, stays in the
-daemon, which serves the same streams itself.
+How: the daemon routes, authenticates and validates every request. A stream of a running
+execution is then handed over here with its socket (SCM_RIGHTS) and its request head, before
+anything was answered (`harmoniad.handoff`); this process feeds the head to its own uvicorn
+protocol, as if it had accepted the connection itself, and serves it with the daemon's own
+stream code (`harmoniad.streams`) and security layers over `RelayedExecutions`: the journals,
+read only as far as the daemon said is durable, so nothing reaches a client before it is on
+disk, and every client still gets every event once, in order (the same `EventBus` as in the
+daemon, fed from the journal instead of the engine). Every other request, and every stream the
+relay is not ready for, stays in the daemon, which serves the same streams itself.
 
 Lifetime: started by the daemon (`harmoniad.handoff.StreamRelay`), with the control socket's
 descriptor in `$HARMONIA_RELAY_FD`. It ignores SIGINT (the daemon decides when streams end),
-ends every stream cleanly on `stop`, and exits at once when the daemon is gone (end of file):
-its clients then see the connection drop and reconnect with Last-Event-ID, as they would if
-the daemon alone had died.
+runs at a lower priority than the daemon once started, logs through the daemon, ends every
+stream cleanly on `stop`, and exits at once when the daemon is gone (end of file): its clients
+then see the connection drop and reconnect with Last-Event-ID, as they would if the daemon
+alone had died.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -50,7 +52,7 @@ from harmonia.store import Store
 from harmonia.store.journal import JournalTail
 from harmoniad import streams
 from harmoniad.errors import exception_handlers
-from harmoniad.logs import AccessLogMiddleware, setup_logging
+from harmoniad.logs import AccessLogMiddleware
 from harmoniad.relaywire import ExecutionNews, pack, receive
 from harmoniad.routing import routes_for
 from harmoniad.security import SecurityMiddleware
@@ -63,6 +65,9 @@ logger = logging.getLogger("harmoniad.relay")
 CONTROL_FD_ENV = "HARMONIA_RELAY_FD"
 STOP_WITHIN = 5.0
 """How long open streams get to end after `stop` before the relay exits anyway."""
+LINGER = 1.0
+"""How long after `stop` a connection may take to close by itself before it is shut down."""
+POLL = 0.02
 NICENESS = 10
 """The relay yields the CPU to the daemon: on a busy machine its clients' events come a little
 later rather than the engine running slower (they catch up from the journal if need be)."""
@@ -156,6 +161,8 @@ class RelayState:
 
     engine: RelayedExecutions
     stopping: anyio.Event = field(default_factory=anyio.Event)
+    relay: None = None
+    """The relay hands nothing further on."""
 
 
 class _CloseAfterResponse:
@@ -186,7 +193,11 @@ def relay_app(state: RelayState, settings: dict[str, Any]) -> Starlette:
         routes=routes_for(endpoints, streams.SOCKETS),
         middleware=[
             Middleware(_CloseAfterResponse),
-            Middleware(AccessLogMiddleware, enabled=bool(settings["access_log"])),
+            Middleware(
+                AccessLogMiddleware,
+                enabled=bool(settings["access_log"]),
+                logger=logging.getLogger("harmoniad.relay.access"),  # who served the stream
+            ),
             Middleware(
                 SecurityMiddleware,
                 token=str(settings["token"]),
@@ -230,6 +241,7 @@ class Relay:
     async def run(self) -> None:
         self.control.setblocking(False)
         self.control.send(pack({"op": "ready", "pid": os.getpid()}))
+        os.nice(NICENESS)  # only now: starting up is not the moment to wait for a CPU
         while True:
             await anyio.wait_readable(self.control)
             try:
@@ -264,25 +276,64 @@ class Relay:
 
     async def _stop(self) -> None:
         """End every stream as the daemon ends its own (SSE completes, WebSockets close with
-        1001), then let the connections close."""
+        1001), give the connections a moment to close after that, then close what is left."""
         self.state.stopping.set()
         self.executions.bus.close_all()
         with anyio.move_on_after(STOP_WITHIN):
+            waited = 0.0
             while self.server_state.connections:
-                for connection in list(self.server_state.connections):
-                    connection.shutdown()
-                await anyio.sleep(0.05)
+                if waited >= LINGER:
+                    for connection in list(self.server_state.connections):
+                        connection.shutdown()
+                await anyio.sleep(POLL)
+                waited += POLL
+
+
+class _LogToDaemon(logging.Handler):
+    """Sends each log record to the daemon, which logs it where and how it logs its own: on
+    stderr, as JSON lines, or into the TUI's log file when embedded. Dropped, rather than
+    waited for, if the daemon is not reading."""
+
+    EXTRA = ("method", "path", "status", "ms")
+
+    def __init__(self, control: socket.socket) -> None:
+        super().__init__()
+        self.control = control
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+        extra = {key: record.__dict__[key] for key in self.EXTRA if key in record.__dict__}
+        header = {
+            "op": "log",
+            "name": record.name,
+            "level": record.levelno,
+            "message": message,
+            "extra": extra,
+        }
+        with contextlib.suppress(OSError):
+            self.control.send(pack(header))
+
+
+def _log_to_daemon(control: socket.socket, level: str) -> None:
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(_LogToDaemon(control))
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(NICENESS)
     control = socket.socket(fileno=int(os.environ[CONTROL_FD_ENV]))
     message = receive(control)
     if message is None:
         return
     settings, _, _ = message
-    setup_logging(json_lines=bool(settings["log_json"]), level=str(settings["log_level"]))
+    _log_to_daemon(control, str(settings["log_level"]))
     try:
         anyio.run(Relay(control, settings).run, backend="asyncio")
     except Exception:

@@ -4,13 +4,16 @@ A message is one datagram (SOCK_SEQPACKET keeps their boundaries): a JSON header
 then an optional payload of raw bytes (the request head of a connection handed over, whose
 socket travels with the message as SCM_RIGHTS). Messages, daemon to relay:
 
-- `hello`: the settings the relay serves with (token, allowed hosts, body limit, logging).
-- `conn` + a socket: serve this connection; its request head is the payload, and `execution`
-  says how far that execution is durable right now (see `ExecutionNews`).
+- `hello`: the settings the relay serves with (token, allowed hosts, body limit, log level).
+- `conn` + a socket: serve this connection (a stream request the daemon has already checked);
+  the payload is its request head, and `execution` says how far that execution is durable
+  right now (see `ExecutionNews`).
 - `news`: how far executions are durable now, after the daemon published more of their events.
 - `stop`: end every stream cleanly and exit (the daemon is stopping).
 
-Relay to daemon: `ready` once it serves. End of file on either side means the other is gone.
+Relay to daemon: `ready` once it serves, and `log`: a log record, which the daemon logs as its
+own (so the relay writes nothing to a terminal that may belong to the TUI). End of file on
+either side means the other is gone.
 """
 
 from __future__ import annotations

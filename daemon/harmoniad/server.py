@@ -43,7 +43,7 @@ from harmonia.store.storage import write_atomically
 from harmoniad.app import create_app
 from harmoniad.config import ConfigError, DaemonConfig
 from harmoniad.context import DaemonState
-from harmoniad.handoff import StreamRelay, relaying_protocol
+from harmoniad.handoff import StreamRelay
 from harmoniad.security import load_or_create_token, token_file_is_private
 
 __all__ = ["Daemon", "DaemonError", "registry_for"]
@@ -185,10 +185,10 @@ class Daemon:
             relay = None
             if config.stream_relay:
                 relay = self._relay = StreamRelay(engine, config, self.token)
+                self._state.relay = relay
             server = _Server(
                 uvicorn.Config(
                     app,
-                    http=relaying_protocol(relay) if relay is not None else "auto",
                     log_config=None,
                     access_log=False,
                     lifespan="off",
@@ -200,6 +200,8 @@ class Daemon:
                 )
             )
             self._server = server
+            if relay is not None:
+                relay.attach(server.server_state)
             if self._stop_requested:  # a signal during recovery: do not start serving
                 return
             try:

@@ -22,6 +22,7 @@ import orjson
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from harmonia.bus import Subscription
@@ -312,8 +313,23 @@ async def stream_execution(request: Request) -> Response:
         after = query.after or 0
     _refuse_when_stopping(state)
     await require_execution(state, execution_id)
+    if state.relay is not None and state.relay.take(request.scope, execution_id):
+        return _HandedOver()
     events = execution_events(state, execution_id, after, follow=query.follow)
     return _event_source(events, global_ids=False)
+
+
+class _HandedOver(Response):
+    """The answer to a request whose connection the stream relay took: nothing, from here. The
+    request ends once the server sees its (closed) connection gone, so it neither answers
+    nor logs an error for a response never started."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
 
 
 async def stream_all(request: Request) -> Response:
@@ -351,26 +367,20 @@ async def execution_socket(websocket: WebSocket) -> None:
     answers `{"type": "ping"}` with `{"type": "pong"}`."""
     state = stream_state(websocket)
     execution_id = websocket.path_params["id"]
-    await websocket.accept()
-    try:
-        after = int(websocket.query_params.get("after") or 0)
-        if after < 0:
-            raise ValueError
-    except ValueError:
-        await websocket.close(WS_POLICY, "'after' must be a seq (a whole number >= 0)")
+    refusal = await _socket_refusal(state, websocket, execution_id)
+    relay = state.relay
+    if refusal is None and relay is not None and relay.take(websocket.scope, execution_id):
+        # the relay answers the handshake now; this side only sees the connection go
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
         return
+    await websocket.accept()
+    if refusal is not None:
+        await websocket.close(*refusal)
+        return
+    after = int(websocket.query_params.get("after") or 0)
     follow = _flag(websocket.query_params.get("follow"))
     batched = _flag(websocket.query_params.get("batch"))
-    try:
-        if not valid_path_param(execution_id):
-            raise NotFound(execution_id)
-        await require_execution(state, execution_id)
-    except NotFound:
-        await websocket.close(WS_NOT_FOUND, f"no execution {execution_id!r}")
-        return
-    if state.stopping.is_set():
-        await websocket.close(WS_GOING_AWAY, "the daemon is stopping")
-        return
 
     send_lock = anyio.Lock()
     outcome: dict[str, int | None] = {"code": None}
@@ -420,6 +430,24 @@ async def execution_socket(websocket: WebSocket) -> None:
     if outcome["code"] is not None and not gone:
         with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):
             await websocket.close(outcome["code"])
+
+
+async def _socket_refusal(
+    state: StreamState, websocket: WebSocket, execution_id: str
+) -> tuple[int, str] | None:
+    """Why this socket cannot stream (close code and reason), or None."""
+    after = websocket.query_params.get("after") or "0"
+    if not after.isdigit():
+        return WS_POLICY, "'after' must be a seq (a whole number >= 0)"
+    try:
+        if not valid_path_param(execution_id):
+            raise NotFound(execution_id)
+        await require_execution(state, execution_id)
+    except NotFound:
+        return WS_NOT_FOUND, f"no execution {execution_id!r}"
+    if state.stopping.is_set():
+        return WS_GOING_AWAY, "the daemon is stopping"
+    return None
 
 
 def _flag(value: str | None) -> bool:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Protocol
 
 import anyio
+from starlette.types import Scope
 
 from harmonia.bus import EventBus, Subscription
 from harmonia.store import Store
 
-__all__ = ["Progress", "StreamEngine", "StreamState"]
+__all__ = ["Progress", "StreamEngine", "StreamRelayView", "StreamState"]
 
 
 class Progress(Protocol):
@@ -48,9 +49,25 @@ class StreamEngine(Protocol):
     ) -> Subscription: ...
 
 
+class StreamRelayView(Protocol):
+    """The daemon's handle on its stream relay (`harmoniad.handoff.StreamRelay`)."""
+
+    @property
+    def status(self) -> str: ...
+
+    def take(self, scope: Scope, execution_id: str) -> bool:
+        """Hand this request's connection over; True if the relay serves it from now on."""
+        ...
+
+
 class StreamState(Protocol):
     @property
     def engine(self) -> StreamEngine: ...
 
     @property
     def stopping(self) -> anyio.Event: ...
+
+    @property
+    def relay(self) -> StreamRelayView | None:
+        """Where streams of running executions may be handed over; None serves them here."""
+        ...
