@@ -71,7 +71,9 @@ async def test_the_relay_view_publishes_and_replays_only_what_the_daemon_said_is
         relayed = RelayedExecutions(Store(data_dir))
         # the daemon says less is durable than is on disk: the relay must not go further
         told = durable - 2
-        relayed.learn(ExecutionNews(state.id, told, "running", state.last_seq, True))
+        relayed.learn(ExecutionNews("other", 7, "running", 7, True))  # nobody streams it
+        assert not relayed.is_live("other")
+        relayed.learn(ExecutionNews(state.id, told, "running", state.last_seq, True), streamed=True)
         assert relayed.is_live(state.id)
         assert (await relayed.get(state.id)).status == "running"
         subscription = relayed.subscribe(state.id, after_seq=0)

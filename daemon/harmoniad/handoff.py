@@ -187,6 +187,8 @@ class StreamRelay:
         control = self._control
         if not self.ready or control is None:
             return False
+        if scope["type"] == "http" and scope.get("method") != "GET":
+            return False  # HEAD: the daemon answers the headers itself
         state = self.engine.live_state(execution_id)
         if state is None:
             return False  # at rest: all its history is on disk and nothing live will come
@@ -284,6 +286,7 @@ def request_head(scope: Scope) -> bytes:
     target = scope.get("raw_path") or scope["path"].encode()
     if scope.get("query_string"):
         target += b"?" + scope["query_string"]
-    lines = [b"GET " + target + b" HTTP/1.1"]
+    version = str(scope.get("http_version") or "1.1").encode()
+    lines = [b"GET " + target + b" HTTP/" + version]
     lines.extend(name + b": " + value for name, value in scope["headers"])
     return b"\r\n".join(lines) + b"\r\n\r\n"

@@ -65,6 +65,8 @@ logger = logging.getLogger("harmoniad.relay")
 CONTROL_FD_ENV = "HARMONIA_RELAY_FD"
 STOP_WITHIN = 5.0
 """How long open streams get to end after `stop` before the relay exits anyway."""
+KEEP_NEWS = 1_000
+"""How many executions' news the relay keeps before it drops those nobody streams."""
 LINGER = 1.0
 """How long after `stop` a connection may take to close by itself before it is shut down."""
 POLL = 0.02
@@ -94,22 +96,37 @@ class RelayedExecutions:
         self._tails: dict[str, JournalTail] = {}
 
     # ---- what the daemon says --------------------------------------------------------------
-    def learn(self, news: ExecutionNews) -> None:
+    def learn(self, news: ExecutionNews, *, streamed: bool = False) -> None:
+        """Take the daemon's news of an execution. Kept only for executions streamed here
+        (`streamed`: with a connection handed over), which is what a stream needs: the
+        daemon's news covers every execution that publishes anything."""
         known = self._news.get(news.execution_id)
+        if known is None and not streamed:
+            return
         if known is not None and news.durable_seq < known.durable_seq:
             # news coalesced before a handover can arrive after it: never go back
             news = news._replace(
                 durable_seq=known.durable_seq, last_seq=max(news.last_seq, known.last_seq)
             )
         self._news[news.execution_id] = news
+        if len(self._news) > KEEP_NEWS:
+            self._forget_unstreamed()
         self._publish_durable(news.execution_id)
+
+    def _forget_unstreamed(self) -> None:
+        """Drop the news of executions handed over but never subscribed to (a stream that
+        had everything already and ended at once): nothing reads them any more."""
+        for execution_id in [e for e in self._news if e not in self._tails]:
+            del self._news[execution_id]
 
     def _publish_durable(self, execution_id: str) -> None:
         tail = self._tails.get(execution_id)
         if tail is None:
             return
         if not self.bus.has_subscribers(execution_id):
-            del self._tails[execution_id]  # nobody left to read it; a new stream starts anew
+            # nobody left to read it; a new stream starts anew, with the news it comes with
+            del self._tails[execution_id]
+            del self._news[execution_id]
             return
         for event in tail.read_through(self._news[execution_id].durable_seq):
             self.bus.publish(event)
@@ -263,7 +280,7 @@ class Relay:
                 return
 
     async def _serve(self, fd: int, head: bytes, execution: list[Any]) -> None:
-        self.executions.learn(ExecutionNews(*execution))
+        self.executions.learn(ExecutionNews(*execution), streamed=True)
         sock = socket.socket(fileno=fd)
         sock.setblocking(False)
         loop = asyncio.get_running_loop()
