@@ -24,17 +24,18 @@ from httpx_sse import aconnect_sse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 
-from daemon_testing import Harmoniad, chain_workflow, event_seqs, read_sse, sse_stream
+from daemon_testing import (
+    Harmoniad,
+    chain_workflow,
+    event_seqs,
+    read_sse,
+    sse_stream,
+    start_execution,
+)
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 STOP_WITHIN = 10.0
-
-
-def start_execution(client: httpx.Client, workflow: dict[str, object]) -> str:
-    response = client.post("/api/v1/executions", json={"workflow": workflow})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 def test_kill_9_mid_execution_then_restart_continues_and_sse_resumes(tmp_path: Path) -> None:

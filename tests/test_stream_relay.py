@@ -22,17 +22,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 
-from daemon_testing import Harmoniad, chain_workflow, event_seqs, read_sse, sse_stream
+from daemon_testing import (
+    Harmoniad,
+    chain_workflow,
+    event_seqs,
+    read_sse,
+    sse_stream,
+    start_execution,
+)
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 DEADLINE = 20.0
-
-
-def start_execution(client: httpx.Client, workflow: dict[str, object]) -> str:
-    response = client.post("/api/v1/executions", json={"workflow": workflow})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 def served_by_relay(daemon: Harmoniad, path: str) -> bool:

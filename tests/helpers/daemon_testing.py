@@ -31,6 +31,7 @@ __all__ = [
     "echo_workflow",
     "read_sse",
     "sleep_workflow",
+    "start_execution",
 ]
 
 LISTENING = re.compile(r"harmoniad listening on (http://\S+)")
@@ -202,6 +203,13 @@ class Harmoniad:
         with self.client() as client:
             read_sse(client, f"/events/executions/{execution_id}")
             return dict(client.get(f"/api/v1/executions/{execution_id}").json())
+
+
+def start_execution(client: httpx.Client, workflow: dict[str, object]) -> str:
+    """Start an execution of an inline workflow document; its id."""
+    response = client.post("/api/v1/executions", json={"workflow": workflow})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 def read_sse(
