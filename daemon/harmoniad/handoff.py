@@ -45,7 +45,8 @@ __all__ = ["StreamRelay", "request_head"]
 logger = logging.getLogger("harmoniad.relay")
 
 START_WITHIN = 20.0
-STOP_WITHIN = 6.0
+STOP_WITHIN = 4.0
+"""How long the daemon waits for the relay to exit after `stop` (it gives its streams 3 s)."""
 
 
 class StreamRelay:
@@ -88,10 +89,10 @@ class StreamRelay:
             return
         finally:
             theirs.close()
-        ours.send(pack(self._settings()))
-        ours.setblocking(False)
         self.engine.bus.add_listener(self._published)
         try:
+            ours.send(pack(self._settings()))
+            ours.setblocking(False)
             with anyio.fail_after(START_WITHIN):
                 answer = await self._receive()
             if answer is None or answer.get("op") != "ready":

@@ -63,7 +63,7 @@ __all__ = ["CONTROL_FD_ENV", "RelayedExecutions", "main"]
 logger = logging.getLogger("harmoniad.relay")
 
 CONTROL_FD_ENV = "HARMONIA_RELAY_FD"
-STOP_WITHIN = 5.0
+STOP_WITHIN = 3.0
 """How long open streams get to end after `stop` before the relay exits anyway."""
 KEEP_NEWS = 1_000
 """How many executions' news the relay keeps before it drops those nobody streams."""
@@ -114,9 +114,11 @@ class RelayedExecutions:
         self._publish_durable(news.execution_id)
 
     def _forget_unstreamed(self) -> None:
-        """Drop the news of executions handed over but never subscribed to (a stream that
-        had everything already and ended at once): nothing reads them any more."""
-        for execution_id in [e for e in self._news if e not in self._tails]:
+        """Drop the oldest news of executions handed over but not subscribed to (a stream that
+        had everything already and ended at once): nothing reads them any more. The newest
+        are kept: their streams may be about to subscribe."""
+        unstreamed = [e for e in self._news if e not in self._tails]
+        for execution_id in unstreamed[: len(unstreamed) - KEEP_NEWS // 2]:
             del self._news[execution_id]
 
     def _publish_durable(self, execution_id: str) -> None:

@@ -6,6 +6,11 @@ a client too slow to keep up, which catches up from the journal instead of holdi
 slowing the engine. A stream ends after the execution's terminal event (unless `follow`), and
 every stream ends cleanly when the daemon stops: the server closes the bus's subscriptions,
 each iterator below then finishes, and SSE responses complete / WebSockets close with 1001.
+
+The same code serves streams in two processes: in the daemon, fed by its engine, and in the
+stream relay (`harmoniad.relay`), fed from the journals. The daemon hands a stream of a running
+execution to the relay once the request is checked (`StreamState.relay`), so that writing
+events to many clients does not take the engine's thread; it serves the others itself.
 """
 
 from __future__ import annotations
