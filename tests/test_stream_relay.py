@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shlex
 import signal
 import sys
 import threading
@@ -45,15 +46,21 @@ def served_by_daemon(daemon: Harmoniad, request: str) -> bool:
     return any(f"harmoniad.access: {request}" in line for line in daemon.stderr)
 
 
-def ws_frames(url: str, auth: dict[str, str]) -> list[dict[str, Any]]:
-    """Every frame until the daemon closes the socket normally."""
-    frames: list[dict[str, Any]] = []
-    with connect(url, additional_headers=auth) as ws:
-        with pytest.raises(ConnectionClosed):
-            while True:
-                frames.append(json.loads(ws.recv(timeout=DEADLINE)))
-        assert ws.close_code == 1000
-    return frames
+def gated_chain(gate: Path, n: int = 8) -> dict[str, object]:
+    """`gate` runs until the file `gate` exists, then a chain of `n` echo tasks: the execution
+    is surely running while a test attaches its clients, whatever the machine's speed."""
+    wait = f"while [ ! -e {shlex.quote(str(gate))} ]; do sleep 0.02; done"
+    tasks: dict[str, object] = {
+        "gate": {"component": "shell", "action": "run", "input": {"command": wait}}
+    }
+    for i in range(n):
+        tasks[f"e{i}"] = {
+            "component": "core",
+            "action": "echo",
+            "depends_on": [f"e{i - 1}" if i else "gate"],
+            "input": {"i": i},
+        }
+    return {"name": "gated", "tasks": tasks}
 
 
 @pytest.fixture
@@ -62,14 +69,23 @@ def daemon(tmp_path: Path) -> Any:
         yield running
 
 
-def test_streams_of_a_running_execution_are_served_by_the_relay(daemon: Harmoniad) -> None:
+def test_streams_of_a_running_execution_are_served_by_the_relay(
+    daemon: Harmoniad, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
     with daemon.client() as client:
         assert client.get("/ready").json()["stream_relay"] == "ready"
-        execution_id = start_execution(client, chain_workflow(12, 0.05))
-        results: dict[str, Any] = {}
+        execution_id = start_execution(client, gated_chain(gate))
+        frames: dict[str, list[dict[str, Any]]] = {"frames": [], "batches": []}
+        attached = {kind: threading.Event() for kind in frames}
 
         def watch(kind: str, url: str) -> None:
-            results[kind] = ws_frames(url, daemon.auth)
+            with connect(url, additional_headers=daemon.auth) as ws:
+                with pytest.raises(ConnectionClosed):
+                    while True:
+                        frames[kind].append(json.loads(ws.recv(timeout=DEADLINE)))
+                        attached[kind].set()
+                assert ws.close_code == 1000
 
         base = f"{daemon.ws_url}/ws/executions/{execution_id}"
         threads = [
@@ -78,7 +94,15 @@ def test_streams_of_a_running_execution_are_served_by_the_relay(daemon: Harmonia
         ]
         for thread in threads:
             thread.start()
-        sse = read_sse(client, f"/events/executions/{execution_id}")
+        path = f"/events/executions/{execution_id}"
+        sse = []
+        # the same client: this stream goes on the kept-alive connection of the POST above
+        with sse_stream(client, path) as stream:
+            for event in stream:
+                sse.append(event)
+                if len(sse) == 1:  # attached while the gate holds the execution
+                    assert all(flag.wait(DEADLINE) for flag in attached.values())
+                    gate.touch()
         for thread in threads:
             thread.join(DEADLINE)
         history = client.get(f"/api/v1/executions/{execution_id}/events").json()["items"]
@@ -86,12 +110,11 @@ def test_streams_of_a_running_execution_are_served_by_the_relay(daemon: Harmonia
     everything = [event["seq"] for event in history]
     assert everything == list(range(1, len(everything) + 1))
     assert event_seqs(sse) == everything, "the SSE client missed or repeated an event"
-    assert [frame["seq"] for frame in results["frames"]] == everything
-    batched = [event["seq"] for frame in results["batches"] for event in frame["events"]]
+    assert [frame["seq"] for frame in frames["frames"]] == everything
+    batched = [event["seq"] for frame in frames["batches"] for event in frame["events"]]
     assert batched == everything
     assert sse[-1].event == "workflow_completed"
-    assert [json.loads(s.data) for s in sse] == history  # the same events, byte for byte in JSON
-    path = f"/events/executions/{execution_id}"
+    assert [json.loads(s.data) for s in sse] == history  # the same events, the same JSON
     daemon.wait_for_log(f"harmoniad.relay.access: GET {path} 200")
     assert served_by_relay(daemon, f"WS /ws/executions/{execution_id} 101")
     assert served_by_daemon(daemon, f"GET {path} relayed")  # handed over, not answered
@@ -119,11 +142,12 @@ def test_a_stream_the_daemon_refuses_never_reaches_the_relay(daemon: Harmoniad) 
 
 
 def test_when_the_relay_dies_clients_reconnect_to_the_daemon_without_a_gap(
-    daemon: Harmoniad,
+    daemon: Harmoniad, tmp_path: Path
 ) -> None:
     relay_pid = daemon.relay_pids[-1]
+    gate = tmp_path / "gate"
     with daemon.client() as client:
-        execution_id = start_execution(client, chain_workflow(10, 0.1))
+        execution_id = start_execution(client, gated_chain(gate))
         path = f"/events/executions/{execution_id}"
         before: list[int] = []
         with (  # the relay's death ends the read
@@ -132,16 +156,18 @@ def test_when_the_relay_dies_clients_reconnect_to_the_daemon_without_a_gap(
         ):
             for sse in stream:
                 before.append(int(sse.id or 0))
-                if sse.event == "task_completed" and json.loads(sse.data)["task_id"] == "s2":
+                if sse.event == "task_started":  # the gate runs: the relay serves this
                     os.kill(relay_pid, signal.SIGKILL)
         daemon.wait_for_log("the stream relay exited; serving streams here")
         assert client.get("/ready").json()["stream_relay"] == "gone"
+        gate.touch()
         after = read_sse(client, path, headers={"Last-Event-ID": str(before[-1])})
         assert client.get(f"/api/v1/executions/{execution_id}").json()["status"] == "completed"
     seqs = before + event_seqs(after)
     assert seqs == list(range(1, len(seqs) + 1)), "a gap or a repeat across the relay's death"
     assert after[-1].event == "workflow_completed"
-    assert served_by_daemon(daemon, f"GET {path} 200")  # the second stream: the daemon's own
+    assert served_by_daemon(daemon, f"GET {path} relayed")  # the first, cut by the kill
+    assert served_by_daemon(daemon, f"GET {path} 200")  # the second: the daemon's own
 
 
 def test_the_relay_exits_with_a_killed_daemon_and_a_restart_starts_a_new_one(
