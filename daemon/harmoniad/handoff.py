@@ -45,6 +45,8 @@ __all__ = ["StreamRelay", "request_head"]
 logger = logging.getLogger("harmoniad.relay")
 
 START_WITHIN = 20.0
+RESTART_PAUSE = 1.0
+RESTART_PAUSE_MAX = 60.0
 STOP_WITHIN = 4.0
 """How long the daemon waits for the relay to exit after `stop` (it gives its streams 3 s)."""
 
@@ -67,11 +69,25 @@ class StreamRelay:
 
     # ---- lifetime ---------------------------------------------------------------------------
     async def run(self) -> None:
-        """Start the relay, then keep it informed until it exits or the daemon stops. Never
-        raises: without a relay the daemon serves every stream itself."""
+        """Keep a relay running until the daemon stops: start it, keep it informed, and start
+        a new one after a pause if it dies (the pause doubles while starts keep failing).
+        Never raises: without a relay the daemon serves every stream itself."""
         if not hasattr(socket, "send_fds"):
             self.status = "gone"
             return
+        pause = RESTART_PAUSE
+        while not self._stopping:
+            started = await self._run_once()
+            if self._stopping:
+                return
+            pause = RESTART_PAUSE if started else min(pause * 2, RESTART_PAUSE_MAX)
+            logger.info("starting a new stream relay in %.0f s", pause)
+            await anyio.sleep(pause)
+
+    async def _run_once(self) -> bool:
+        """One relay's life; whether it got as far as ready."""
+        self.status = "starting"
+        self._pending.clear()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._control = ours
         try:
@@ -86,9 +102,11 @@ class StreamRelay:
         except OSError as exc:
             logger.warning("cannot start the stream relay (%s); serving streams here", exc)
             self.status = "gone"
-            return
+            ours.close()
+            return False
         finally:
             theirs.close()
+        started = False
         self.engine.bus.add_listener(self._published)
         try:
             ours.send(pack(self._settings()))
@@ -99,6 +117,7 @@ class StreamRelay:
                 code = await self._exit_code()
                 raise OSError(f"it exited with {code} before it was ready")
             self.pid = int(answer["pid"])
+            started = True
             self.ready = not self._stopping
             self.status = "ready" if self.ready else "stopped"
             logger.info("stream relay ready (pid %d)", self.pid)
@@ -117,6 +136,20 @@ class StreamRelay:
             self.ready = False
             self.status = "stopped" if self._stopping else "gone"
             self.engine.bus.remove_listener(self._published)
+            if not self._stopping:
+                await self._reap()
+        return started
+
+    async def _reap(self) -> None:
+        """Make sure a relay that stopped talking has exited, and forget it."""
+        process, control = self._process, self._control
+        self._process = self._control = None
+        if process is not None and process.returncode is None:
+            process.kill()
+            with anyio.CancelScope(shield=True):
+                await process.wait()
+        if control is not None:
+            control.close()
 
     def _settings(self) -> dict[str, Any]:
         config = self.config

@@ -75,12 +75,14 @@ class Harmoniad:
         relays_before = len(self.relay_pids)
         self._start(timeout)
         if relay and "--no-stream-relay" not in self.args:
-            with self._output:
-                if not self._output.wait_for(
-                    lambda: len(self.relay_pids) > relays_before, timeout=timeout
-                ):
-                    raise AssertionError(f"the stream relay never got ready:\n{self.log}")
+            self.wait_for_relays(relays_before + 1, timeout)
         return self
+
+    def wait_for_relays(self, count: int, timeout: float = 20) -> None:
+        """Block until `count` stream relays (over this daemon's restarts) reported ready."""
+        with self._output:
+            if not self._output.wait_for(lambda: len(self.relay_pids) >= count, timeout=timeout):
+                raise AssertionError(f"stream relay #{count} never got ready:\n{self.log}")
 
     @property
     def relay_pids(self) -> list[int]:
