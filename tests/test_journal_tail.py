@@ -95,3 +95,60 @@ async def test_the_relay_view_publishes_and_replays_only_what_the_daemon_said_is
     assert [e.seq for e in rest] == list(range(told + 1, final.last_seq + 1))
     assert rest[-1].type == "workflow_completed"
     assert (await relayed.get(state.id)).status == "completed"
+
+
+@pytest.mark.anyio
+async def test_a_second_stream_after_the_first_ended_gets_every_later_event(
+    data_dir: Path,
+) -> None:
+    """The `harmonia retry` case: a stream of an execution ends (it failed), the execution
+    goes on (a retry), and a new stream is handed over: it must not wait forever for events
+    the relay has stopped following."""
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow(
+        {
+            "a": {},
+            "b": {"depends_on": ["a"], "input": {"gate": "b"}},
+            "c": {"depends_on": ["b"], "input": {"gate": "c"}},
+        },
+        registry,
+    )
+
+    def news(seq: int, last: int) -> ExecutionNews:
+        return ExecutionNews(state.id, seq, "running", last, True)
+
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        state = await engine.start(wf)
+        relayed = RelayedExecutions(Store(data_dir))
+
+        async def durable_now() -> int:
+            await engine.writer.flush()
+            seq = engine.bus.published_seq(state.id)
+            assert seq is not None
+            return seq
+
+        await probe.started("b")
+        first_end = await durable_now()
+        relayed.learn(news(first_end, state.last_seq), streamed=True)
+        first = relayed.subscribe(state.id, after_seq=0)
+        with anyio.fail_after(10):
+            assert (await first.next_batch())[-1].seq == first_end
+        first.close()  # that stream ended
+
+        probe.open("b")
+        await probe.started("c")
+        second_start = await durable_now()
+        relayed.learn(news(second_start, state.last_seq), streamed=True)  # a new handover
+        second = relayed.subscribe(state.id, after_seq=first_end)
+        with anyio.fail_after(10):
+            got = await second.next_batch()  # what the journal held when it started
+        assert got[-1].seq == second_start
+        probe.open("c")
+        final = await engine.wait(state.id)
+        relayed.learn(news(final.last_seq, final.last_seq))  # the daemon's next news
+        with anyio.fail_after(10):
+            while got[-1].seq < final.last_seq:
+                got.extend(await second.next_batch())
+        second.close()
+    assert [e.seq for e in got] == list(range(first_end + 1, final.last_seq + 1))

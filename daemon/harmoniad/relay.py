@@ -101,8 +101,8 @@ class RelayedExecutions:
         (`streamed`: with a connection handed over), which is what a stream needs: the
         daemon's news covers every execution that publishes anything."""
         known = self._news.get(news.execution_id)
-        if known is None and not streamed:
-            return
+        if known is None and not streamed and news.execution_id not in self._tails:
+            return  # nobody streams it here
         if known is not None and news.durable_seq < known.durable_seq:
             # news coalesced before a handover can arrive after it: never go back
             news = news._replace(
@@ -114,9 +114,9 @@ class RelayedExecutions:
         self._publish_durable(news.execution_id)
 
     def _forget_unstreamed(self) -> None:
-        """Drop the oldest news of executions handed over but not subscribed to (a stream that
-        had everything already and ended at once): nothing reads them any more. The newest
-        are kept: their streams may be about to subscribe."""
+        """Drop the oldest news of executions nobody subscribes to any more (or never did: a
+        stream that had everything already ended at once). The newest are kept: their streams
+        may be about to subscribe."""
         unstreamed = [e for e in self._news if e not in self._tails]
         for execution_id in unstreamed[: len(unstreamed) - KEEP_NEWS // 2]:
             del self._news[execution_id]
@@ -126,9 +126,9 @@ class RelayedExecutions:
         if tail is None:
             return
         if not self.bus.has_subscribers(execution_id):
-            # nobody left to read it; a new stream starts anew, with the news it comes with
+            # nobody left to read it: a new stream starts its own. The news stays, for a
+            # stream handed over but not subscribed yet (dropped by `_forget_unstreamed`).
             del self._tails[execution_id]
-            del self._news[execution_id]
             return
         for event in tail.read_through(self._news[execution_id].durable_seq):
             self.bus.publish(event)
@@ -157,8 +157,10 @@ class RelayedExecutions:
             execution_id, after_seq=after_seq, until_finished=until_finished, maxsize=maxsize
         )
         if execution_id is not None and execution_id not in self._tails:
+            # the tail publishes what follows; it may overlap what the subscription replays
+            # from the journal (skipped there), never leave a gap after it
             news = self._news.get(execution_id)
-            start = news.durable_seq if news is not None else 0
+            start = news.durable_seq if news is not None else (after_seq or 0)
             self._tails[execution_id] = JournalTail(self.store.journal_path(execution_id), start)
         return subscription
 
