@@ -91,7 +91,8 @@ def test_service_endpoints(client: Client, daemon: Harmoniad) -> None:
     health = client.health()
     assert health.status == "ok"
     assert health.version
-    assert client.ready().ready is True
+    ready = client.ready()
+    assert ready.ready is True and ready.stream_relay == "ready"
     discovery = client.discovery()
     assert discovery.name == "harmonia"
     assert discovery.port == daemon.port
