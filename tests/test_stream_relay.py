@@ -31,6 +31,7 @@ from daemon_testing import (
     sse_stream,
     start_execution,
 )
+from httpx_sse import connect_sse
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -97,7 +98,10 @@ def test_streams_of_a_running_execution_are_served_by_the_relay(
         path = f"/events/executions/{execution_id}"
         sse = []
         # the same client: this stream goes on the kept-alive connection of the POST above
-        with sse_stream(client, path) as stream:
+        with connect_sse(client, "GET", path) as source:
+            # the relay's connection is not for another request: one `Connection: close`
+            assert source.response.headers.get_list("connection") == ["close"]
+            stream = source.iter_sse()
             for event in stream:
                 sse.append(event)
                 if len(sse) == 1:  # attached while the gate holds the execution

@@ -200,7 +200,8 @@ class _CloseAfterResponse:
 
         async def closing(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message["headers"], (b"connection", b"close")]}
+                headers = [(k, v) for k, v in message["headers"] if k.lower() != b"connection"]
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
             await send(message)
 
         await self.app(scope, receive, closing)
