@@ -23,10 +23,11 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import anyio.abc
@@ -51,8 +52,56 @@ STOP_WITHIN = 4.0
 """How long the daemon waits for the relay to exit after `stop` (it gives its streams 3 s)."""
 
 
+class _RelayProcess(Protocol):
+    """What the daemon needs of its relay's process: an anyio `Process`, or `_ForkedRelay`."""
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    async def wait(self) -> int: ...
+
+    def kill(self) -> None: ...
+
+
+class _ForkedRelay:
+    """A relay forked by `harmoniad.relay.prefork` (a child, but not a `subprocess`)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._code: int | None = None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._code
+
+    async def wait(self) -> int:
+        while self._code is None:
+            try:
+                _, status = await anyio.to_thread.run_sync(
+                    os.waitpid, self.pid, 0, abandon_on_cancel=True
+                )
+            except ChildProcessError:  # reaped by an earlier, abandoned wait
+                self._code = -signal.SIGKILL
+            else:
+                self._code = os.waitstatus_to_exitcode(status)
+        return self._code
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+
 class StreamRelay:
-    def __init__(self, engine: Engine, config: DaemonConfig, token: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: DaemonConfig,
+        token: str,
+        *,
+        preforked: tuple[int, socket.socket] | None = None,
+    ) -> None:
+        """`preforked`: a relay already forked (`harmoniad.relay.prefork`), used first."""
+        self._preforked = preforked
         self.engine = engine
         self.config = config
         self.token = token
@@ -61,7 +110,7 @@ class StreamRelay:
         """For `/ready`: starting, ready, gone (failed or died: streams served here), stopped."""
         self.pid: int | None = None
         self._control: socket.socket | None = None
-        self._process: anyio.abc.Process | None = None
+        self._process: _RelayProcess | None = None
         self._pending: dict[str, int] = {}
         self._wake = anyio.Event()
         self._stopping = False
@@ -88,6 +137,11 @@ class StreamRelay:
         """One relay's life; whether it got as far as ready."""
         self.status = "starting"
         self._pending.clear()
+        if self._preforked is not None:
+            pid, ours = self._preforked
+            self._preforked = None
+            self._process, self._control = _ForkedRelay(pid), ours
+            return await self._serve_relay(ours)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._control = ours
         try:
@@ -106,6 +160,11 @@ class StreamRelay:
             return False
         finally:
             theirs.close()
+        return await self._serve_relay(ours)
+
+    async def _serve_relay(self, ours: socket.socket) -> bool:
+        """Configure a started relay, wait until it is ready, then keep it told the news until
+        it is gone; whether it got as far as ready."""
         started = False
         self.engine.bus.add_listener(self._published)
         try:

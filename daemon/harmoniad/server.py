@@ -94,8 +94,16 @@ class Daemon:
     the asyncio backend (uvicorn).
     """
 
-    def __init__(self, config: DaemonConfig, *, announce: bool = False) -> None:
+    def __init__(
+        self,
+        config: DaemonConfig,
+        *,
+        announce: bool = False,
+        preforked_relay: tuple[int, socket.socket] | None = None,
+    ) -> None:
         self.config = config
+        self._preforked_relay = preforked_relay
+        """A stream relay forked before the event loop started (the command does that)."""
         self.announce = announce
         """Print `harmoniad listening on URL` on stdout (the command does; an embedder, whose
         terminal may belong to a UI, reads `url` instead)."""
@@ -184,7 +192,9 @@ class Daemon:
             self._state.port = self.port
             relay = None
             if config.stream_relay:
-                relay = self._relay = StreamRelay(engine, config, self.token)
+                relay = self._relay = StreamRelay(
+                    engine, config, self.token, preforked=self._preforked_relay
+                )
                 self._state.relay = relay
             server = _Server(
                 uvicorn.Config(
