@@ -39,7 +39,7 @@ from harmonia.events import Event
 from harmoniad.config import DaemonConfig
 from harmoniad.logs import HANDED_OVER
 from harmoniad.relay import CONTROL_FD_ENV
-from harmoniad.relaywire import ExecutionNews, pack, receive
+from harmoniad.relaywire import ExecutionNews, next_message, pack
 
 __all__ = ["StreamRelay", "request_head"]
 
@@ -282,15 +282,13 @@ class StreamRelay:
             return False
         if scope["type"] == "http" and scope.get("method") != "GET":
             return False  # HEAD: the daemon answers the headers itself
-        state = self.engine.live_state(execution_id)
-        if state is None:
+        if not self.engine.is_live(execution_id):
             return False  # at rest: all its history is on disk and nothing live will come
         transport = self._transport_of(scope)
         sock = None if transport is None else transport.get_extra_info("socket")
         if transport is None or sock is None:
             return False
-        durable = self.engine.bus.published_seq(execution_id) or 0
-        news = ExecutionNews(execution_id, durable, str(state.status), state.last_seq, True)
+        news = self._news(execution_id, self.engine.bus.published_seq(execution_id) or 0)
         message = pack({"op": "conn", "execution": list(news)}, request_head(scope))
         try:
             socket.send_fds(control, [message], [sock.fileno()])
@@ -337,13 +335,7 @@ class StreamRelay:
         control = self._control
         assert control is not None
         while True:
-            await anyio.wait_readable(control)
-            try:
-                message = receive(control)
-            except BlockingIOError:
-                continue
-            except OSError:
-                return None
+            message = await next_message(control)
             if message is None:
                 return None
             header, _, fds = message

@@ -53,7 +53,7 @@ from harmonia.store.journal import JournalTail
 from harmoniad import streams
 from harmoniad.errors import exception_handlers
 from harmoniad.logs import AccessLogMiddleware
-from harmoniad.relaywire import ExecutionNews, pack, receive
+from harmoniad.relaywire import ExecutionNews, next_message, pack, receive
 from harmoniad.routing import routes_for
 from harmoniad.security import SecurityMiddleware
 from harmoniad.streamsource import Progress
@@ -265,11 +265,7 @@ class Relay:
         self.control.send(pack({"op": "ready", "pid": os.getpid()}))
         os.nice(NICENESS)  # only now: starting up is not the moment to wait for a CPU
         while True:
-            await anyio.wait_readable(self.control)
-            try:
-                message = receive(self.control)
-            except BlockingIOError:
-                continue
+            message = await next_message(self.control)
             if message is None:
                 logger.info("the daemon is gone; the relay stops")
                 return

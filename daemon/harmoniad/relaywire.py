@@ -21,11 +21,13 @@ from __future__ import annotations
 import socket
 from typing import Any, NamedTuple
 
+import anyio
 import orjson
 
 __all__ = [
     "MAX_MESSAGE",
     "ExecutionNews",
+    "next_message",
     "pack",
     "receive",
     "unpack",
@@ -68,3 +70,16 @@ def receive(control: socket.socket) -> tuple[dict[str, Any], bytes, list[int]] |
         return None
     header, payload = unpack(message)
     return header, payload, fds
+
+
+async def next_message(control: socket.socket) -> tuple[dict[str, Any], bytes, list[int]] | None:
+    """`receive` on a non-blocking socket, waiting until a message comes; None once the other
+    side is gone (end of file, or the socket broke)."""
+    while True:
+        await anyio.wait_readable(control)
+        try:
+            return receive(control)
+        except BlockingIOError:
+            continue
+        except OSError:
+            return None
