@@ -31,6 +31,7 @@ from harmonia.expressions import (
     ExpressionError,
     Reference,
     compile_condition,
+    compile_shell_template,
     compile_template,
 )
 from harmonia.model import (
@@ -607,9 +608,13 @@ class _Checker:
         raw_input = task.get("input")
         if isinstance(raw_input, Mapping):
             string_errors = False
+            shell_fields = self._shell_fields(task)
             for path, text in _strings(raw_input, (*base, "input")):
                 try:
-                    template = compile_template(text)
+                    if len(path) == len(base) + 2 and path[-1] in shell_fields:
+                        template = compile_shell_template(text)
+                    else:
+                        template = compile_template(text)
                 except ExpressionError as exc:
                     self._add(f"invalid reference: {exc}", path)
                     string_errors = True
@@ -620,7 +625,7 @@ class _Checker:
                 # Limits on the input as a whole (size, depth) only show when it is compiled as
                 # the engine will compile it.
                 try:
-                    compile_template(raw_input)
+                    compile_template(raw_input, shell_fields)
                 except ExpressionError as exc:
                     self._add(f"invalid input: {exc}", (*base, "input"))
         when = task.get("when")
@@ -634,6 +639,16 @@ class _Checker:
                 return
             for ref in condition.references:
                 self._check_reference(ref, task_id, upstream, path)
+
+    def _shell_fields(self, task: Mapping[str, Any]) -> frozenset[str]:
+        """The input fields of the task's action that `/bin/sh` runs (quoted references)."""
+        component, action = task.get("component"), task.get("action")
+        if not isinstance(component, str) or not isinstance(action, str):
+            return frozenset()
+        try:
+            return self.registry.action(component, action).shell_fields
+        except Exception:  # an unknown component or action: reported by _check_component
+            return frozenset()
 
     def _check_reference(
         self, ref: Reference, task_id: str, upstream: _Upstream, path: Path_
