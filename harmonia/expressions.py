@@ -460,7 +460,9 @@ def _reason(ref: Reference, n: int, container: Any, key: str | int) -> str:
     suffix = "" if n == len(ref.path) else f" in {where}"
     if isinstance(container, Mapping):
         if n == 1 and ref.root == "env":
-            return f"environment variable {key!r} is not set"
+            explain = getattr(container, "explain_missing", None)  # harmonia.taskenv
+            why = explain(key) if explain is not None else None
+            return why or f"environment variable {key!r} is not set"
         if n == 1 and ref.root == "input":
             return f"the execution input has no {key!r}"
         if n == 1 and ref.root == "tasks":

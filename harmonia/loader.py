@@ -44,6 +44,7 @@ from harmonia.model import (
     suggest,
     unknown_input_message,
 )
+from harmonia.taskenv import ALWAYS_WITHHELD
 
 __all__ = ["load_workflow_dict", "load_workflow_file", "load_workflow_text"]
 
@@ -667,6 +668,13 @@ class _Checker:
                 self._add(f"{ref} must name an input, e.g. input.NAME", path)
             elif name not in self.inputs:
                 self._add(unknown_input_message(name, self.inputs), path)
+        elif ref.root == "env":
+            if ref.path and ref.path[0] in ALWAYS_WITHHELD:
+                self._add(
+                    f"{ref} can never have a value: tasks never see Harmonia's own secrets "
+                    "(pass what the task needs in a variable of its own)",
+                    path,
+                )
         elif ref.root == "tasks":
             target = ref.task_id
             if target is None:

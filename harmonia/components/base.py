@@ -44,6 +44,9 @@ class ActionContext:
     task_id: str
     attempt: int  # 1-based
     workdir: Path | None = None  # default cwd for shell; None = the process's cwd
+    environ: Mapping[str, str] | None = None
+    """The environment for processes the action starts: the engine's, without Harmonia's
+    secrets (`harmonia.taskenv`); None = this process's, without them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from harmonia.components.base import ActionContext, Component, ModelAction
 from harmonia.errors import ErrorKind, TaskError
+from harmonia.taskenv import task_environment
 
 __all__ = ["DEFAULT_KILL_GRACE", "MAX_CAPTURE_BYTES", "ShellComponent", "ShellRunAction"]
 
@@ -196,7 +197,8 @@ class ShellRunAction(ModelAction[ShellRunInput]):
         command = params.command
         argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         cwd = self._cwd(ctx, params)
-        env = {**os.environ, **params.env} if params.env is not None else None
+        base = ctx.environ if ctx.environ is not None else task_environment()
+        env = {**base, **params.env} if params.env is not None else dict(base)
         process = await self._start(argv, cwd, env, params)
 
         stdout = _Capture(self.max_capture, keep_tail=False)
@@ -259,7 +261,7 @@ class ShellRunAction(ModelAction[ShellRunInput]):
 
     @staticmethod
     async def _start(
-        argv: list[str], cwd: Path | None, env: dict[str, str] | None, params: ShellRunInput
+        argv: list[str], cwd: Path | None, env: dict[str, str], params: ShellRunInput
     ) -> Process:
         """Spawn in a new session; turn spawn failures into errors a user can act on."""
         try:
