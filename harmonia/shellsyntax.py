@@ -6,10 +6,10 @@ data, exactly one word equal to the value, never as code. How to quote a value d
 the author put the reference: bare (`ls ${input.x}`), inside single quotes (`'${input.x}'`) or
 inside double quotes (`"${input.x}"`); each needs a different escaping. `analyse` reads the
 author's text with a small lexer that follows quotes, `$(...)`, `${...}`, backquotes, comments
-and here-documents, and says which of the three each reference is in. Where it cannot be sure
-(a reference in a comment, in backquotes, after a here-document...) it refuses the reference
-with a message saying why and what to write instead: a refusal is a clear load-time error, a
-wrong guess would be an injection.
+and here-documents, and says which of the three each reference is in (or arithmetic, where
+only an integer may go). Where it cannot be sure (a reference in a comment, in backquotes,
+after a here-document...) it refuses the reference with a message saying why and what to write
+instead: a refusal is a clear load-time error, a wrong guess would be an injection.
 
 `${raw:...}` holes are the author's explicit request for raw shell text: never quoted here.
 """
@@ -107,7 +107,7 @@ class _Lexer:
 
     The stack holds what the shell is inside at each point. Anything that could make this
     lexer disagree with the shell about that (a here-document, whose body is not shell syntax;
-    `case` patterns' unbalanced `)` inside a quoted `$(...)`; quotes in backquotes) ends the
+    `case` patterns' unbalanced `)` inside `(...)` or `$(...)`; quotes in backquotes) ends the
     analysis: every quoted hole after it is refused.
     """
 

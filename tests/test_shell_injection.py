@@ -187,3 +187,16 @@ def test_daemon_stored_workflow_with_hostile_input(tmp_path: Path) -> None:
         )
         assert refused.status_code == 422, refused.text
         assert "backquotes" in refused.text
+
+
+@pytest.mark.anyio
+async def test_a_value_no_process_can_be_given_fails_the_task_clearly(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    wf = load_workflow_dict(injection_workflow(tmp_path))
+    async with open_engine(data_dir, **engine_options()) as engine:
+        state = await run_to_end(engine, wf, {"x": "a\0b"})
+    for tid in QUOTED:
+        error = state.tasks[tid].error
+        assert error is not None and error["kind"] == "invalid_input", (tid, error)
+        assert "no process can be given" in error["message"]
