@@ -31,6 +31,7 @@ class ShellContext(enum.Enum):
     SINGLE = "single"  # inside '...': each ' becomes '\''
     DOUBLE = "double"  # inside "...": \ $ ` " get a backslash
     ARITH = "arith"  # inside $((...)) or ((...)): only an integer may go there
+    INTEGER = "integer"  # a word bash evaluates as arithmetic (`[[ x -eq y ]]`, `let`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +63,12 @@ def quote(value: str, context: ShellContext) -> str:
         return "'" + value.replace("'", "'\\''") + "'"
     if context is ShellContext.SINGLE:
         return value.replace("'", "'\\''")
-    if context is ShellContext.ARITH:
+    if context is ShellContext.ARITH or context is ShellContext.INTEGER:
         if not _INTEGER.fullmatch(value):
             shown = value if len(value) <= 40 else value[:40] + "..."
             raise ValueError(f"only an integer can go into shell arithmetic, not {shown!r}")
         number = int(value)
-        return str(number) if number >= 0 else f"({number})"
+        return f"({number})" if number < 0 and context is ShellContext.ARITH else str(number)
     out = value.replace("\\", "\\\\").replace('"', '\\"')
     return out.replace("$", "\\$").replace("`", "\\`")
 
@@ -77,6 +78,7 @@ _ROOT, _CMD, _SUB, _SQ, _DQ, _BQ, _PARAM, _ARITH, _ANSI = range(9)
 _CODE = frozenset({_ROOT, _CMD, _SUB})  # shell code: a hole there is a bare word
 _BOUNDARY = frozenset(" \t\n;&|<>()")
 _INTEGER = re.compile(r"-?[0-9]{1,100}")
+_ARITH_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
 _REFUSED = {
     _BQ: "inside backquotes `...` (write $(...) instead)",
     _PARAM: "inside a shell parameter expansion ${...}",
@@ -102,6 +104,22 @@ class _Frame:
         self.after_word_start = after_word_start
 
 
+class _Numeric:
+    """An open `[[ ... ]]` (`kind` "test") or `let` command at stack depth `depth`; the holes
+    from `start` on become integer-only if it is `arithmetic`."""
+
+    __slots__ = ("arithmetic", "depth", "kind", "start")
+
+    def __init__(self, kind: str, depth: int, start: int, arithmetic: bool = False) -> None:
+        self.kind = kind
+        self.depth = depth
+        self.start = start
+        self.arithmetic = arithmetic
+
+    def matches(self, kind: str, depth: int) -> bool:
+        return self.kind == kind and self.depth == depth
+
+
 class _Lexer:
     """One pass over the command: characters of the author's text and holes, in order.
 
@@ -118,6 +136,7 @@ class _Lexer:
         self.comment = False
         self.gave_up: str | None = None
         self.contexts: list[ShellContext | None] = []
+        self.numeric: list[_Numeric] = []  # open `[[ ... ]]` and `let` commands
 
     # ---- driving ---------------------------------------------------------------------
     def run(self) -> list[ShellContext | None]:
@@ -132,6 +151,8 @@ class _Lexer:
                 i += 1
             else:
                 i = self._char(i)
+        while self.numeric:
+            self._close_numeric()
         return self.contexts
 
     def _next(self, i: int) -> Item | None:
@@ -240,6 +261,8 @@ class _Lexer:
         an arithmetic command; after `$(...)`, quotes... the word goes on (`$(date)#x` is one
         word, `(date)#x` a command and a comment)."""
         self.word_start = self.stack.pop().after_word_start
+        while self.numeric and self.numeric[-1].depth > len(self.stack):
+            self._close_numeric()
 
     def _param(self, i: int, char: Item) -> int:
         if char == "}":
@@ -326,7 +349,11 @@ class _Lexer:
             return i + 1
         if char in _BOUNDARY:
             self.word_start = True
+            if char in ";&|\n" and self._numeric_here("let"):
+                self._close_numeric()
             return i + 1
+        if self.word_start and char in ("[", "]", "-", "l"):
+            self._bash_arithmetic(self._word_at(i))
         if char == "'":
             self._push(_SQ)
         elif char == '"':
@@ -348,6 +375,30 @@ class _Lexer:
                 break
             letters.append(item)
         return "".join(letters)
+
+    # ---- bash's arithmetic on plain words -------------------------------------------
+    # bash evaluates the operands of `[[ a -eq b ]]` and the arguments of `let` as arithmetic,
+    # where `a[$(cmd)]` runs cmd even when quoted: values there must be integers.
+
+    def _numeric_here(self, kind: str) -> bool:
+        return bool(self.numeric) and self.numeric[-1].matches(kind, len(self.stack))
+
+    def _bash_arithmetic(self, word: str) -> None:
+        if word == "[[":
+            self.numeric.append(_Numeric("test", len(self.stack), len(self.contexts)))
+        elif word == "let":
+            self.numeric.append(_Numeric("let", len(self.stack), len(self.contexts), True))
+        elif word in _ARITH_TESTS and self._numeric_here("test"):
+            self.numeric[-1].arithmetic = True
+        elif word == "]]" and self._numeric_here("test"):
+            self._close_numeric()
+
+    def _close_numeric(self) -> None:
+        numeric = self.numeric.pop()
+        if numeric.arithmetic:
+            for index in range(numeric.start, len(self.contexts)):
+                if self.contexts[index] is not None:
+                    self.contexts[index] = ShellContext.INTEGER
 
     def _case(self) -> None:
         """`case` patterns end with an unbalanced `)`: harmless at the top of the command,

@@ -213,12 +213,29 @@ def test_only_integers_go_into_arithmetic() -> None:
             render("echo $(( ${input.n} ))", n=bad)
 
 
+@pytest.mark.skipif(bash is None, reason="bash's arithmetic on words")
+def test_bash_arithmetic_on_words_takes_only_integers(tmp_path: Path) -> None:
+    # bash evaluates these operands as arithmetic, where a[$(cmd)] runs cmd even when quoted
+    assert bash is not None
+    for template in ("[[ ${input.n} -eq 1 ]]", '[[ 1 -lt "${input.n}" ]]', "let x=${input.n}"):
+        with pytest.raises(ReferenceMissing, match="only an integer"):
+            render(template, n="a[$(touch FILE)]")
+        sh(render(template + "; echo ok", n="012"), bash, tmp_path)
+    assert render("[[ ${input.n} -ge 1 ]] && echo ${input.s}", n="7", s="a b") == (
+        "[[ 7 -ge 1 ]] && echo 'a b'"
+    )
+    # a string comparison takes any value, quoted
+    assert render("[[ ${input.s} == x* ]]", s="a[$(id)]") == "[[ 'a[$(id)]' == x* ]]"
+    assert not (tmp_path / "FILE").exists()
+
+
 # ---- the fuzz: no template the analysis accepts lets a value run code ---------------------------
 
 FRAGMENTS = [
     *("echo", " ", "\n", ";", "'", '"', "$(", "(", ")", "((", "))", "$((", "`", "$${", "}"),
     *("#", "\\", "case a in a", "esac", ";;", "<<", "<<<", "x", "$", "&&", "|", ":-", "="),
     *("$'", '$"', "@(", "<(", "[[", "]]", "{", "$$", "f() {", "1", "+", "EOF", "<<'E'\n"),
+    *("[[ ", " ]]", " -eq ", " == ", "let ", "x="),
     *("${input.v}", "${input.w}", "${input.n}", "${raw:input.r}"),
 ]
 RAW_VALUES = ["", "x", "echo", "'a'", "'", '"', "#", "\\", "$(", "`", "<<E\n", ")"]
