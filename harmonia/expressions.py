@@ -11,9 +11,11 @@ Two things are compiled here, once, when a workflow is loaded:
 * a *template*: any JSON-like task input in which strings may contain `${reference}`. A string that
   is exactly one reference renders to the referenced value with its type kept; a reference inside
   a longer string is formatted into it (strings and numbers as `str()`, everything else as JSON).
-  `$${` is a literal `${`. Compilation yields a tree of small closures, so rendering (which runs
-  for every task of every execution) does no parsing, and a template without references renders
-  to the very object it was compiled from.
+  `$${` is a literal `${`. In a command string run by `/bin/sh` (an action's `shell_fields`)
+  every value is quoted for the shell instead, so that it is one word of data, never code;
+  `${raw:REF}` is the author's explicit way to insert shell code. Compilation yields a tree of
+  small closures, so rendering (which runs for every task of every execution) does no parsing,
+  and a template without references renders to the very object it was compiled from.
 * a *condition*: `or`, `and`, `not`, comparisons `== != < <= > >=` (chained like Python:
   `0 < x <= 9` means `0 < x and x <= 9`), `in` / `not in`, literals, list literals and
   parentheses, over the same references (written bare or inside `${}`). It is parsed by a small
@@ -27,11 +29,14 @@ from __future__ import annotations
 import json
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple, NoReturn
 
+from harmonia.shellsyntax import Hole, ShellContext, ShellSyntaxError, analyse, quote
+
 __all__ = [
+    "MARKERS",
     "MAX_DEPTH",
     "MAX_EXPRESSION_LENGTH",
     "MAX_TEMPLATE_NODES",
@@ -42,14 +47,19 @@ __all__ = [
     "ExpressionTypeError",
     "Reference",
     "ReferenceMissing",
+    "ReferenceUnusable",
     "Template",
     "compile_condition",
+    "compile_shell_template",
     "compile_template",
     "find_references",
     "parse_reference",
+    "preview_shell_command",
 ]
 
 ROOTS: Final = frozenset({"input", "tasks", "workflow", "execution", "env"})
+MARKERS: Final = frozenset({"raw"})
+"""`${raw:input.x}`: the value goes into a shell command string as shell code, unquoted."""
 MAX_EXPRESSION_LENGTH: Final = 2_000  # characters in one condition or one `${...}`
 MAX_DEPTH: Final = (
     64  # nesting of parentheses/lists/`not` in a condition, of dicts/lists in a template
@@ -114,6 +124,16 @@ class ReferenceMissing(LookupError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.reference, self.reason))
+
+
+class ReferenceUnusable(ReferenceMissing):
+    """A reference has a value, but not one that can be used where it stands: a quoted value
+    in a shell command whose `${raw:...}` values make its place uncertain."""
+
+    def __init__(self, reference: str, reason: str) -> None:
+        self.reference = reference
+        self.reason = reason
+        LookupError.__init__(self, reason)
 
 
 class ExpressionTypeError(TypeError):
@@ -326,8 +346,9 @@ def _scan_reference(text: str, pos: int, end: int) -> tuple[Reference, int]:
     return Reference(_normalise(root, path), root, tuple(path)), pos
 
 
-def _scan_braced(text: str, pos: int) -> tuple[Reference, int]:
-    """Read `${ reference }` starting at the `$` at `pos`; return it and the offset after `}`."""
+def _scan_marked(text: str, pos: int) -> tuple[Reference, str | None, int]:
+    """Read `${ reference }` or `${ marker: reference }` starting at the `$` at `pos`; return
+    the reference, the marker (None without one) and the offset after `}`."""
     close = text.find("}", pos + 2)
     if close < 0:
         raise ExpressionError("unterminated '${': missing '}'", text, pos)
@@ -339,6 +360,21 @@ def _scan_braced(text: str, pos: int) -> tuple[Reference, int]:
     p = _skip_ws(text, pos + 2, limit)
     if p < limit and text[p] == "}":
         raise ExpressionError("empty reference '${}'", text, pos)
+    marker: str | None = None
+    m = _ROOT_RE.match(text, p, limit)
+    if m is not None:
+        after = _skip_ws(text, m.end(), limit)
+        if after < limit and text[after] == ":":
+            marker = m.group()
+            if marker not in MARKERS:
+                hint = f" (a reference is written {marker}.NAME)" if marker in ROOTS else ""
+                raise ExpressionError(
+                    f"unknown marker '{marker}:'{hint}; the only marker is 'raw:', which "
+                    "inserts a value into a shell command string without quoting it",
+                    text,
+                    p,
+                )
+            p = _skip_ws(text, after + 1, limit)
     ref, p = _scan_reference(text, p, limit)
     p = _skip_ws(text, p, limit)
     if p >= limit:
@@ -349,7 +385,22 @@ def _scan_braced(text: str, pos: int) -> tuple[Reference, int]:
             text,
             p,
         )
-    return ref, p + 1
+    return ref, marker, p + 1
+
+
+def _scan_braced(text: str, pos: int) -> tuple[Reference, int]:
+    """Read `${ reference }` where no marker has a meaning (conditions, bare references)."""
+    ref, marker, end = _scan_marked(text, pos)
+    if marker is not None:
+        raise ExpressionError(_marker_misplaced(marker), text, pos)
+    return ref, end
+
+
+def _marker_misplaced(marker: str) -> str:
+    return (
+        f"'{marker}:' only has a meaning in a shell command string (shell.run's `command`), "
+        "where values are otherwise quoted; elsewhere no shell reads the value"
+    )
 
 
 def parse_reference(text: str) -> Reference:
@@ -409,7 +460,9 @@ def _reason(ref: Reference, n: int, container: Any, key: str | int) -> str:
     suffix = "" if n == len(ref.path) else f" in {where}"
     if isinstance(container, Mapping):
         if n == 1 and ref.root == "env":
-            return f"environment variable {key!r} is not set"
+            explain = getattr(container, "explain_missing", None)  # harmonia.taskenv
+            why = explain(key) if explain is not None else None
+            return why or f"environment variable {key!r} is not set"
         if n == 1 and ref.root == "input":
             return f"the execution input has no {key!r}"
         if n == 1 and ref.root == "tasks":
@@ -486,11 +539,21 @@ class _Budget:
         self.references: list[Reference] = []
 
 
-def _compile_string(text: str, budget: _Budget) -> tuple[bool, Any]:
-    """Compile one string; returns (dynamic, render function or constant value)."""
-    if "$" not in text:
-        return False, text
-    pieces: list[str | Reference] = []
+class _Slot(NamedTuple):
+    """A `${...}` in a template string: its reference, whether it is `raw:`, its offset."""
+
+    ref: Reference
+    raw: bool
+    position: int
+
+    @property
+    def label(self) -> str:
+        return "${raw:" + self.ref.text + "}" if self.raw else str(self.ref)
+
+
+def _split(text: str, budget: _Budget, *, shell: bool) -> list[str | _Slot]:
+    """`text` as literal pieces (with `$${` turned into `${`) and slots, in order."""
+    pieces: list[str | _Slot] = []
     literal: list[str] = []
     i = 0
     while True:
@@ -506,8 +569,10 @@ def _compile_string(text: str, budget: _Budget) -> tuple[bool, Any]:
             if any(literal):
                 pieces.append("".join(literal))
             literal = []
-            ref, i = _scan_braced(text, j)
-            pieces.append(ref)
+            ref, marker, i = _scan_marked(text, j)
+            if marker is not None and not shell:
+                raise ExpressionError(_marker_misplaced(marker), text, j)
+            pieces.append(_Slot(ref, marker is not None, j))
             budget.references.append(ref)
             if len(budget.references) > MAX_TEMPLATE_REFERENCES:
                 raise ExpressionError(
@@ -518,14 +583,22 @@ def _compile_string(text: str, budget: _Budget) -> tuple[bool, Any]:
             i = j + 1
     if any(literal):
         pieces.append("".join(literal))
-    refs = [p for p in pieces if isinstance(p, Reference)]
-    if not refs:
+    return pieces
+
+
+def _compile_string(text: str, budget: _Budget) -> tuple[bool, Any]:
+    """Compile one string; returns (dynamic, render function or constant value)."""
+    if "$" not in text:
+        return False, text
+    pieces = _split(text, budget, shell=False)
+    slots = [p for p in pieces if isinstance(p, _Slot)]
+    if not slots:
         value = "".join(p for p in pieces if isinstance(p, str))
         return False, (text if value == text else value)
     if len(pieces) == 1:
-        return True, _make_getter(refs[0])
+        return True, _make_getter(slots[0].ref)
     base = [p if isinstance(p, str) else "" for p in pieces]
-    dynamic = tuple((i, _make_getter(p)) for i, p in enumerate(pieces) if isinstance(p, Reference))
+    dynamic = tuple((i, _make_getter(p.ref)) for i, p in enumerate(pieces) if isinstance(p, _Slot))
 
     def render_string(context: Mapping[str, Any]) -> str:
         out = base.copy()
@@ -536,12 +609,103 @@ def _compile_string(text: str, budget: _Budget) -> tuple[bool, Any]:
     return True, render_string
 
 
-def _compile_mapping(value: Mapping[Any, Any], depth: int, budget: _Budget) -> tuple[bool, Any]:
+def _shell_items(pieces: list[str | _Slot], raw_values: Mapping[int, str]) -> list[str | Hole]:
+    """The command as `shellsyntax.analyse` reads it: characters and holes; the raw slots
+    whose values are given (by index in `pieces`) are characters too."""
+    items: list[str | Hole] = []
+    for index, piece in enumerate(pieces):
+        if isinstance(piece, str):
+            items.extend(piece)
+        elif index in raw_values:
+            items.extend(raw_values[index])
+        else:
+            items.append(Hole(piece.label, piece.position, piece.raw))
+    return items
+
+
+def _compile_shell_string(text: str, budget: _Budget) -> tuple[bool, Any]:
+    """Compile a command string run by `/bin/sh -c`: each value is quoted for the place it
+    lands in (see `harmonia.shellsyntax`), so that it reaches the shell as one word of data;
+    `${raw:...}` values go in as shell code. A string that is only a reference to a list
+    stays that list: an argv, which no shell parses."""
+    if "$" not in text:
+        return False, text
+    pieces = _split(text, budget, shell=True)
+    slots = [(i, p) for i, p in enumerate(pieces) if isinstance(p, _Slot)]
+    if not slots:
+        return _compile_string(text, budget)
+    try:
+        contexts = analyse(_shell_items(pieces, {}))
+    except ShellSyntaxError as exc:
+        raise ExpressionError(exc.message, text, exc.position) from None
+    if len(pieces) == 1:
+        slot = slots[0][1]
+        get = _make_getter(slot.ref)
+        if slot.raw:
+            return True, get
+
+        def render_word(context: Mapping[str, Any]) -> Any:
+            value = get(context)
+            if isinstance(value, list | tuple):
+                return value
+            return quote(_format(value), ShellContext.WORD)
+
+        return True, render_word
+    base = [p if isinstance(p, str) else "" for p in pieces]
+    dynamic = tuple(
+        (index, _make_getter(slot.ref), context)
+        for (index, slot), context in zip(slots, contexts, strict=True)
+    )
+    # A raw value is shell code: it can open a quote or a comment. Quoted values after one
+    # are placed again, with the raw values in, whenever the command is rendered.
+    first_raw = next((n for n, (_, slot) in enumerate(slots) if slot.raw), len(slots))
+    recheck = any(not slot.raw for _, slot in slots[first_raw:])
+
+    def render_command(context: Mapping[str, Any]) -> str:
+        out = base.copy()
+        values = [_format(get(context)) for _, get, _ in dynamic]
+        placed: list[ShellContext | None] = [c for _, _, c in dynamic]
+        if recheck:
+            raw = {index: values[n] for n, (index, slot) in enumerate(slots) if slot.raw}
+            try:
+                again = iter(analyse(_shell_items(pieces, raw)))
+            except ShellSyntaxError as exc:
+                reason = f"{exc.message} (once the raw values are in the command)"
+                raise ReferenceUnusable(_slot_at(slots, exc.position), reason) from None
+            placed = [None if slot.raw else next(again) for _, slot in slots]
+        for (index, _, _), value, where, (_, slot) in zip(
+            dynamic, values, placed, slots, strict=True
+        ):
+            out[index] = value if where is None else _quoted(value, where, slot)
+        return "".join(out)
+
+    return True, render_command
+
+
+def _quoted(value: str, where: ShellContext, slot: _Slot) -> str:
+    try:
+        return quote(value, where)
+    except ValueError as exc:  # not an integer in shell arithmetic
+        raise ReferenceUnusable(slot.ref.text, f"reference {slot.label}: {exc}") from None
+
+
+def _slot_at(slots: list[tuple[int, _Slot]], position: int) -> str:
+    """The reference text of the slot at `position`, for a run-time message."""
+    return next((slot.ref.text for _, slot in slots if slot.position == position), "?")
+
+
+def _compile_mapping(
+    value: Mapping[Any, Any], depth: int, budget: _Budget, shell_fields: Collection[str] = ()
+) -> tuple[bool, Any]:
     base: dict[Any, Any] = {}
     dynamic: list[tuple[Any, _Fn]] = []
     changed = False
     for key, item in value.items():
-        is_dynamic, payload = _compile_value(item, depth, budget)
+        if key in shell_fields and isinstance(item, str):
+            budget.nodes += 1
+            is_dynamic, payload = _compile_shell_string(item, budget)
+        else:
+            is_dynamic, payload = _compile_value(item, depth, budget)
         if is_dynamic:
             dynamic.append((key, payload))
             base[key] = None  # placeholder: keeps the key's position when it is assigned
@@ -631,10 +795,18 @@ class Template:
         return f"Template({self.source!r})"
 
 
-def compile_template(value: Any) -> Template:
-    """Compile a JSON-like task input; dict keys are not templated, values are walked."""
+def compile_template(value: Any, shell_fields: Collection[str] = ()) -> Template:
+    """Compile a JSON-like task input; dict keys are not templated, values are walked.
+
+    `shell_fields` are the top-level keys whose string value is a command run by `/bin/sh`
+    (`Action.shell_fields`): the values of their references are quoted for the shell.
+    """
     budget = _Budget()
-    is_dynamic, payload = _compile_value(value, 0, budget)
+    if shell_fields and isinstance(value, Mapping):
+        budget.nodes += 1
+        is_dynamic, payload = _compile_mapping(value, 1, budget, shell_fields)
+    else:
+        is_dynamic, payload = _compile_value(value, 0, budget)
     references = tuple(dict.fromkeys(budget.references))
     if is_dynamic:
         return Template(value, payload, False, references)
@@ -643,6 +815,42 @@ def compile_template(value: Any) -> Template:
         return payload
 
     return Template(value, constant, True, references)
+
+
+def compile_shell_template(text: str) -> Template:
+    """Compile one command string run by `/bin/sh` (see `compile_template`'s shell_fields)."""
+    budget = _Budget()
+    is_dynamic, payload = _compile_shell_string(text, budget)
+    references = tuple(dict.fromkeys(budget.references))
+    if is_dynamic:
+        return Template(text, payload, False, references)
+    return Template(text, lambda context: payload, True, references)
+
+
+def preview_shell_command(text: str, context: Mapping[str, Any]) -> Any:
+    """`text` as `/bin/sh` will get it, for a preview before the task runs: the references
+    `context` can answer are filled in and quoted as they will be, the others are left as
+    written. Never raises: a command that does not compile is shown as written."""
+    try:
+        pieces = _split(text, _Budget(), shell=True)
+        contexts = iter(analyse(_shell_items(pieces, {})))
+    except (ExpressionError, ShellSyntaxError):
+        return text
+    out: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+            continue
+        where = next(contexts)
+        try:
+            value = _make_getter(piece.ref)(context)
+            if len(pieces) == 1 and (piece.raw or isinstance(value, list | tuple)):
+                return value
+            shown = _format(value)
+            out.append(shown if where is None else quote(shown, where))
+        except (ReferenceMissing, ValueError):
+            out.append(piece.label)
+    return "".join(out)
 
 
 def find_references(value: Any) -> tuple[Reference, ...]:

@@ -31,6 +31,7 @@ from harmonia.expressions import (
     ExpressionError,
     Reference,
     compile_condition,
+    compile_shell_template,
     compile_template,
 )
 from harmonia.model import (
@@ -43,6 +44,7 @@ from harmonia.model import (
     suggest,
     unknown_input_message,
 )
+from harmonia.taskenv import ALWAYS_WITHHELD
 
 __all__ = ["load_workflow_dict", "load_workflow_file", "load_workflow_text"]
 
@@ -607,9 +609,13 @@ class _Checker:
         raw_input = task.get("input")
         if isinstance(raw_input, Mapping):
             string_errors = False
+            shell_fields = self._shell_fields(task)
             for path, text in _strings(raw_input, (*base, "input")):
                 try:
-                    template = compile_template(text)
+                    if len(path) == len(base) + 2 and path[-1] in shell_fields:
+                        template = compile_shell_template(text)
+                    else:
+                        template = compile_template(text)
                 except ExpressionError as exc:
                     self._add(f"invalid reference: {exc}", path)
                     string_errors = True
@@ -620,7 +626,7 @@ class _Checker:
                 # Limits on the input as a whole (size, depth) only show when it is compiled as
                 # the engine will compile it.
                 try:
-                    compile_template(raw_input)
+                    compile_template(raw_input, shell_fields)
                 except ExpressionError as exc:
                     self._add(f"invalid input: {exc}", (*base, "input"))
         when = task.get("when")
@@ -634,6 +640,16 @@ class _Checker:
                 return
             for ref in condition.references:
                 self._check_reference(ref, task_id, upstream, path)
+
+    def _shell_fields(self, task: Mapping[str, Any]) -> frozenset[str]:
+        """The input fields of the task's action that `/bin/sh` runs (quoted references)."""
+        component, action = task.get("component"), task.get("action")
+        if not isinstance(component, str) or not isinstance(action, str):
+            return frozenset()
+        try:
+            return self.registry.action(component, action).shell_fields
+        except Exception:  # an unknown component or action: reported by _check_component
+            return frozenset()
 
     def _check_reference(
         self, ref: Reference, task_id: str, upstream: _Upstream, path: Path_
@@ -652,6 +668,13 @@ class _Checker:
                 self._add(f"{ref} must name an input, e.g. input.NAME", path)
             elif name not in self.inputs:
                 self._add(unknown_input_message(name, self.inputs), path)
+        elif ref.root == "env":
+            if ref.path and ref.path[0] in ALWAYS_WITHHELD:
+                self._add(
+                    f"{ref} can never have a value: tasks never see Harmonia's own secrets "
+                    "(pass what the task needs in a variable of its own)",
+                    path,
+                )
         elif ref.root == "tasks":
             target = ref.task_id
             if target is None:

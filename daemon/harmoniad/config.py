@@ -18,6 +18,7 @@ from harmonia import __version__
 from harmonia.argtypes import port_number, positive_int, seconds
 from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.paths import default_data_dir
+from harmonia.taskenv import SECRET_ENV_VAR
 
 __all__ = [
     "DEFAULT_MAX_BODY",
@@ -61,6 +62,9 @@ class DaemonConfig:
     """Built-in components this daemon lets workflows use (e.g. leave out `shell`)."""
     shutdown_timeout: float = 8.0
     """How long connections get to finish after a stop signal before they are cut."""
+    secret_env: tuple[str, ...] = ()
+    """Environment variables tasks never see (besides HARMONIA_TOKEN and those named in
+    HARMONIA_SECRET_ENV): `--secret-env NAME`."""
     stream_relay: bool = True
     """Serve running executions' event streams from a helper process (`harmoniad.relay`), so
     that clients watching do not take the engine's CPU; off, the daemon serves them itself."""
@@ -72,6 +76,14 @@ class DaemonConfig:
     @property
     def effective_token_file(self) -> Path:
         return self.token_file or self.data_dir / "token"
+
+
+def env_name(text: str) -> str:
+    """An environment variable's name, for `--secret-env`."""
+    name = text.strip()
+    if not name or "=" in name or "," in name or "\0" in name:
+        raise argparse.ArgumentTypeError(f"not an environment variable name: {text!r}")
+    return name
 
 
 def is_loopback_host(host: str) -> bool:
@@ -146,6 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {','.join(BUILTIN_COMPONENTS)})",
     )
     parser.add_argument(
+        "--secret-env",
+        action="append",
+        default=[],
+        type=env_name,
+        metavar="NAME",
+        help="an environment variable tasks must never see, like HARMONIA_TOKEN (repeatable; "
+        f"also ${SECRET_ENV_VAR}=A,B)",
+    )
+    parser.add_argument(
         "--no-stream-relay",
         action="store_true",
         help="serve event streams in the daemon's own process, not in its stream relay",
@@ -180,6 +201,7 @@ def config_from_args(
         checkpoint_interval=args.checkpoint_interval or None,
         components=components,
         stream_relay=not args.no_stream_relay,
+        secret_env=tuple(args.secret_env),
     )
     check(config)
     return config

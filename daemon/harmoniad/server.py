@@ -174,7 +174,10 @@ class Daemon:
         registry = registry_for(config.components)
         started = time.perf_counter()
         async with open_engine(
-            config.data_dir, registry, checkpoint_interval=config.checkpoint_interval
+            config.data_dir,
+            registry,
+            checkpoint_interval=config.checkpoint_interval,
+            secret_env=config.secret_env,
         ) as engine:
             self._engine = engine
             self.recovered = await engine.recover()

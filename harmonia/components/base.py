@@ -44,6 +44,9 @@ class ActionContext:
     task_id: str
     attempt: int  # 1-based
     workdir: Path | None = None  # default cwd for shell; None = the process's cwd
+    environ: Mapping[str, str] | None = None
+    """The environment for processes the action starts: the engine's, without Harmonia's
+    secrets (`harmonia.taskenv`); None = this process's, without them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +220,9 @@ class Action(abc.ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     input_model: ClassVar[type[pydantic.BaseModel]]
+    shell_fields: ClassVar[frozenset[str]] = frozenset()
+    """Input fields whose string value is run by `/bin/sh`: the values of references in them
+    are quoted for the shell when the task's input is rendered (`harmonia.shellsyntax`)."""
 
     _schema: dict[str, Any] | None = None
 

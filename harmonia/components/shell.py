@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from harmonia.components.base import ActionContext, Component, ModelAction
 from harmonia.errors import ErrorKind, TaskError
+from harmonia.taskenv import task_environment
 
 __all__ = ["DEFAULT_KILL_GRACE", "MAX_CAPTURE_BYTES", "ShellComponent", "ShellRunAction"]
 
@@ -76,13 +77,17 @@ class ShellRunInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     command: Annotated[str | list[str], WrapValidator(_check_command)] = Field(
-        description="A string run by `/bin/sh -c`, or an argv list run directly (no shell)."
+        description="A string run by `/bin/sh -c` (the values of its `${...}` references are "
+        "quoted for the shell; `${raw:...}` inserts shell code), or an argv list run directly "
+        "(no shell)."
     )
     cwd: str | None = Field(
         default=None, description="Working directory; relative paths are under the workdir."
     )
     env: dict[str, EnvValue] | None = Field(
-        default=None, description="Variables set over the daemon's environment."
+        default=None,
+        description="Variables set over the daemon's environment (which never holds "
+        "Harmonia's secrets).",
     )
     timeout: float | None = Field(
         default=None, gt=0, allow_inf_nan=False, description="Kill the command after seconds."
@@ -180,6 +185,7 @@ class ShellRunAction(ModelAction[ShellRunInput]):
         "stderr. A non-zero exit fails the task unless `check` is false."
     )
     input_model = ShellRunInput
+    shell_fields = frozenset({"command"})
 
     def __init__(
         self, kill_grace: float = DEFAULT_KILL_GRACE, max_capture: int = MAX_CAPTURE_BYTES
@@ -191,7 +197,8 @@ class ShellRunAction(ModelAction[ShellRunInput]):
         command = params.command
         argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         cwd = self._cwd(ctx, params)
-        env = {**os.environ, **params.env} if params.env is not None else None
+        base = ctx.environ if ctx.environ is not None else task_environment()
+        env = {**base, **params.env} if params.env is not None else dict(base)
         process = await self._start(argv, cwd, env, params)
 
         stdout = _Capture(self.max_capture, keep_tail=False)
@@ -254,7 +261,7 @@ class ShellRunAction(ModelAction[ShellRunInput]):
 
     @staticmethod
     async def _start(
-        argv: list[str], cwd: Path | None, env: dict[str, str] | None, params: ShellRunInput
+        argv: list[str], cwd: Path | None, env: dict[str, str], params: ShellRunInput
     ) -> Process:
         """Spawn in a new session; turn spawn failures into errors a user can act on."""
         try:
@@ -275,6 +282,12 @@ class ShellRunAction(ModelAction[ShellRunInput]):
             ) from None
         except OSError as exc:
             raise TaskError(f"cannot run {argv[0]!r}: {exc}", ErrorKind.ERROR) from None
+        except ValueError as exc:  # a NUL character or an unencodable one in argv or env
+            raise TaskError(
+                f"cannot run {argv[0]!r}: the command or its environment holds a character "
+                f"no process can be given ({exc})",
+                ErrorKind.INVALID_INPUT,
+            ) from None
 
     async def _terminate(self, process: Process) -> None:
         """SIGTERM the process group, wait up to the grace period, then SIGKILL what is left."""

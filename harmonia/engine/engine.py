@@ -12,7 +12,7 @@ import os
 import random
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from harmonia.state import (
 )
 from harmonia.store import Store
 from harmonia.store.store import snapshot_of, snapshot_rows
+from harmonia.taskenv import TaskEnvironment, secret_names
 
 DEFAULT_CHECKPOINT_INTERVAL = 60.0
 
@@ -70,6 +71,7 @@ class Engine:
         checkpoint_interval: float | None = DEFAULT_CHECKPOINT_INTERVAL,
         rng: random.Random | None = None,
         env: Mapping[str, str] | None = None,
+        secret_env: Iterable[str] = (),
         clock: Callable[[], float] = time.time,
         freeze_gc_min_tasks: int | None = DEFAULT_FREEZE_MIN_TASKS,
     ) -> None:
@@ -80,7 +82,13 @@ class Engine:
         self.registry = registry or default_registry()
         self.checkpoint_interval = checkpoint_interval
         self.rng = rng or random.Random()
-        self.env: Mapping[str, str] = env if env is not None else os.environ
+        withheld = secret_names(secret_env)
+        self.env: Mapping[str, str] = TaskEnvironment(
+            env if env is not None else os.environ, withheld
+        )
+        """What `${env.NAME}` reads: never one of Harmonia's secrets (`harmonia.taskenv`)."""
+        self.task_environ: Mapping[str, str] = TaskEnvironment(os.environ, withheld)
+        """The environment of the processes tasks start: this one's, without the secrets."""
         self.clock = clock
         self.bus = EventBus(self._replay)
         self.writer = DurableWriter(store, self.bus)

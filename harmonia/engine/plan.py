@@ -62,7 +62,7 @@ class TaskPlan:
         self._condition: Condition | None = None
 
     def _compile(self) -> None:
-        template = compile_template(self.spec.input)
+        template = compile_template(self.spec.input, self.action.shell_fields)
         if template.is_static:
             self._input = template.render(_NO_CONTEXT)
         else:

@@ -351,7 +351,7 @@ class ExecutionRunner:
             started = time.monotonic()
             if error is None:
                 try:
-                    ctx = ActionContext(state.id, tid, attempt)
+                    ctx = ActionContext(state.id, tid, attempt, environ=engine.task_environ)
                     if timeout is None:
                         value = await action.invoke(ctx, payload)
                     else:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from harmonia.client import Event, Execution, ExecutionSummary, TaskInfo
+from harmonia.expressions import preview_shell_command
 
 __all__ = [
     "EXECUTION_FINISHED",
@@ -842,13 +843,23 @@ def _lookup(path: str, context: Mapping[str, Any]) -> Any:
     return value
 
 
-def resolve_references(template: Any, context: Mapping[str, Any]) -> Any:
+def resolve_references(
+    template: Any, context: Mapping[str, Any], shell_fields: Collection[str] = ()
+) -> Any:
     """A task's declared input with `${...}` references filled in from what is known.
 
     A string that is exactly one reference takes the referenced value (keeping its type); a
     reference inside longer text is formatted in; a reference that cannot be resolved here
-    (`${env.X}`, an output not produced yet) is left as written.
+    (`${env.X}`, an output not produced yet) is left as written. In `shell_fields` (a shell
+    command string) values are quoted exactly as the engine will quote them.
     """
+    if shell_fields and isinstance(template, Mapping):
+        return {
+            k: preview_shell_command(v, context)
+            if k in shell_fields and isinstance(v, str)
+            else resolve_references(v, context)
+            for k, v in template.items()
+        }
     if isinstance(template, str):
         whole = _REFERENCE.fullmatch(template.strip())
         if whole is not None:

@@ -165,7 +165,8 @@ def _declared_input(
                 style="dim",
             )
         ]
-    resolved = resolve_references(spec.get("input") or {}, reference_context(view))
+    shell = ("command",) if (spec.get("component"), spec.get("action")) == ("shell", "run") else ()
+    resolved = resolve_references(spec.get("input") or {}, reference_context(view), shell)
     if latest is None:
         label = "not started yet: as declared, references resolved from recorded results"
     else:
