@@ -176,7 +176,6 @@ class Run:
     duration: float
     last_seq: int
     cpu: float
-    relay_cpu: float
     client_cpu: float
     main_cpu: float
     main_waited: float
@@ -209,7 +208,7 @@ async def run_dag(
     set_priority(0)
     with (
         tempfile.TemporaryDirectory() as tmp,
-        running_daemon(Path(tmp) / "data", *args.daemon_args, profile=profile) as daemon,
+        running_daemon(Path(tmp) / "data", profile=profile) as daemon,
     ):
         set_priority(args.client_nice)
         limits = httpx.Limits(max_connections=sse + 1)
@@ -223,7 +222,6 @@ async def run_dag(
             watchers += [Watcher("ws", batch=args.ws_batch) for _ in range(ws)]
             peak_rss = daemon.rss_mb()
             cpu_before = daemon.cpu_seconds()
-            relay_cpu_before = daemon.relay_cpu_seconds()
             client_cpu_before = time.process_time()
             async with anyio.create_task_group() as tg:
                 response = await api.post("/api/v1/executions", json={"workflow": document})
@@ -245,7 +243,6 @@ async def run_dag(
                         break
                     await anyio.sleep(0.1)
                 cpu = daemon.cpu_seconds() - cpu_before
-                relay_cpu = daemon.relay_cpu_seconds() - relay_cpu_before
                 main_after = daemon.main_thread_sched()
                 client_cpu = time.process_time() - client_cpu_before
                 # the streams end after the terminal event; one that does not fails the check
@@ -263,7 +260,6 @@ async def run_dag(
                 duration=finished - gate_done,
                 last_seq=int(shown["last_seq"]),
                 cpu=cpu,
-                relay_cpu=relay_cpu,
                 client_cpu=client_cpu,
                 main_cpu=main_after[0] - main_before[0],
                 main_waited=main_after[1] - main_before[1],
@@ -278,8 +274,7 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"python={sys.version.split()[0]} tasks={args.tasks} sse={args.sse} ws={args.ws} "
         f"repeat={args.repeat} client-nice={args.client_nice} "
-        f"ws-frames={'batch' if args.ws_batch else 'one per event'} "
-        f"stream-relay={'off' if args.daemon_args else 'on'}"
+        f"ws-frames={'batch' if args.ws_batch else 'one per event'}"
     )
     alone: list[Run] = []
     watched: list[Run] = []
@@ -298,8 +293,7 @@ async def main(args: argparse.Namespace) -> None:
             f"best {min(r.duration for r in runs):5.2f} s (runs {durations})  "
             f"daemon main thread on CPU {statistics.median(r.main_cpu for r in runs):.2f} s, "
             f"waiting for a CPU {statistics.median(r.main_waited for r in runs):.3f} s  "
-            f"daemon CPU {statistics.median(r.cpu for r in runs):.2f} s "
-            f"(stream relay {statistics.median(r.relay_cpu for r in runs):.2f} s)  "
+            f"daemon CPU {statistics.median(r.cpu for r in runs):.2f} s  "
             f"RSS {max(r.rss_mb for r in runs):.0f} MB"
         )
     print(
@@ -350,12 +344,6 @@ if __name__ == "__main__":
     parser.add_argument(
         "--profile", type=Path, help="run each daemon under cProfile, writing FOLDER/daemon-*.prof"
     )
-    parser.add_argument(
-        "--no-stream-relay",
-        action="store_true",
-        help="run the daemons with --no-stream-relay: every stream served on the engine's thread",
-    )
     parsed = parser.parse_args()
     parsed.ws_batch = parsed.ws_frames == "batch"
-    parsed.daemon_args = ("--no-stream-relay",) if parsed.no_stream_relay else ()
     anyio.run(main, parsed, backend="asyncio")

@@ -14,7 +14,7 @@ already seen. The consumer sees every event exactly once, in `seq` order per exe
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 import anyio
@@ -312,17 +312,6 @@ class EventBus:
         self._by_execution: dict[str, _Log] = {}
         self._global: _Log | None = None
         self._published: dict[str, int] = {}
-        self._listeners: list[Callable[[Event], None]] = []
-
-    def add_listener(self, listener: Callable[[Event], None]) -> None:
-        """Call `listener(event)` on every publication, synchronously: for a watcher that only
-        needs to know how far each execution is durable (the stream relay's notifier), which
-        a subscription would make pay for a log of every event."""
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: Callable[[Event], None]) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
 
     def subscribe(
         self,
@@ -384,13 +373,6 @@ class EventBus:
             log.append(event)
         if self._global is not None:
             self._global.append(event)
-        for listener in self._listeners:
-            listener(event)
-
-    def has_subscribers(self, execution_id: str) -> bool:
-        """Whether anyone subscribes to this execution's events (not counting subscribers to
-        every execution)."""
-        return execution_id in self._by_execution
 
     def published_seq(self, execution_id: str) -> int | None:
         """The last seq published for an execution in this process, if any."""

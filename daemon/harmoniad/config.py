@@ -61,9 +61,6 @@ class DaemonConfig:
     """Built-in components this daemon lets workflows use (e.g. leave out `shell`)."""
     shutdown_timeout: float = 8.0
     """How long connections get to finish after a stop signal before they are cut."""
-    stream_relay: bool = True
-    """Serve running executions' event streams from a helper process (`harmoniad.relay`), so
-    that clients watching do not take the engine's CPU; off, the daemon serves them itself."""
 
     @property
     def token_explicit(self) -> bool:
@@ -145,11 +142,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated built-in components workflows may use "
         f"(default {','.join(BUILTIN_COMPONENTS)})",
     )
-    parser.add_argument(
-        "--no-stream-relay",
-        action="store_true",
-        help="serve event streams in the daemon's own process, not in its stream relay",
-    )
     return parser
 
 
@@ -179,7 +171,6 @@ def config_from_args(
         max_body=args.max_body,
         checkpoint_interval=args.checkpoint_interval or None,
         components=components,
-        stream_relay=not args.no_stream_relay,
     )
     check(config)
     return config

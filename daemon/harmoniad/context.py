@@ -12,7 +12,6 @@ from harmonia import __version__
 from harmonia.engine.engine import Engine
 from harmonia.store.definitions import WorkflowDefinitions
 from harmoniad.config import DaemonConfig
-from harmoniad.streamsource import StreamRelayView
 
 __all__ = ["DaemonState", "daemon_state", "live_execution_ids"]
 
@@ -29,8 +28,6 @@ class DaemonState:
     """True once interrupted executions were recovered and the server accepts requests."""
     stopping: anyio.Event = field(default_factory=anyio.Event)
     """Set when a stop signal arrives: streams end and no new stream starts."""
-    relay: StreamRelayView | None = None
-    """The stream relay (`harmoniad.handoff.StreamRelay`), None when it is off."""
 
 
 def daemon_state(connection: HTTPConnection) -> DaemonState:

@@ -121,10 +121,6 @@ class Health(_Answer):
 class Ready(_Answer):
     ready: bool
     running_executions: int = Field(ge=0)
-    stream_relay: Literal["off", "starting", "ready", "gone", "stopped"] = Field(
-        description="The helper process that serves running executions' event streams: "
-        "`gone` if it failed or died (the daemon then serves them itself), `off` if disabled."
-    )
 
 
 class EndpointInfo(BaseModel):

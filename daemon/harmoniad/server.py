@@ -43,7 +43,6 @@ from harmonia.store.storage import write_atomically
 from harmoniad.app import create_app
 from harmoniad.config import ConfigError, DaemonConfig
 from harmoniad.context import DaemonState
-from harmoniad.handoff import StreamRelay
 from harmoniad.security import load_or_create_token, token_file_is_private
 
 __all__ = ["Daemon", "DaemonError", "registry_for"]
@@ -94,16 +93,8 @@ class Daemon:
     the asyncio backend (uvicorn).
     """
 
-    def __init__(
-        self,
-        config: DaemonConfig,
-        *,
-        announce: bool = False,
-        preforked_relay: tuple[int, socket.socket] | None = None,
-    ) -> None:
+    def __init__(self, config: DaemonConfig, *, announce: bool = False) -> None:
         self.config = config
-        self._preforked_relay = preforked_relay
-        """A stream relay forked before the event loop started (the command does that)."""
         self.announce = announce
         """Print `harmoniad listening on URL` on stdout (the command does; an embedder, whose
         terminal may belong to a UI, reads `url` instead)."""
@@ -114,7 +105,6 @@ class Daemon:
         self._server: _Server | None = None
         self._state: DaemonState | None = None
         self._engine: Engine | None = None
-        self._relay: StreamRelay | None = None
         self._stop_requested = False
 
     # ---- stopping ------------------------------------------------------------------------
@@ -131,8 +121,6 @@ class Daemon:
             self._state.ready = False
         if self._engine is not None:
             self._engine.bus.close_all()
-        if self._relay is not None:
-            self._relay.stop()
         if self._server is not None:
             self._server.should_exit = True
 
@@ -190,12 +178,6 @@ class Daemon:
             app = create_app(engine, config, token=self.token)
             self._state = app.state.daemon
             self._state.port = self.port
-            relay = None
-            if config.stream_relay:
-                relay = self._relay = StreamRelay(
-                    engine, config, self.token, preforked=self._preforked_relay
-                )
-                self._state.relay = relay
             server = _Server(
                 uvicorn.Config(
                     app,
@@ -210,55 +192,33 @@ class Daemon:
                 )
             )
             self._server = server
-            if relay is not None:
-                relay.attach(server.server_state)
             if self._stop_requested:  # a signal during recovery: do not start serving
                 return
-            try:
-                await self._serve_with(server, sock, relay, registry, started, task_status)
-            finally:
-                if relay is not None:
-                    await relay.close()
+            async with anyio.create_task_group() as tg:
+
+                async def serve() -> None:
+                    try:
+                        await server.serve(sockets=[sock])
+                    finally:
+                        tg.cancel_scope.cancel()
+
+                tg.start_soon(serve)
+                await server.listening.wait()
+                self._state.ready = True
+                _write_run_file(config.data_dir, self.url or "")
+                logger.info(
+                    "harmoniad %s serving %s (data folder %s, components %s, ready in %.2fs)",
+                    self._state.version,
+                    self.url,
+                    config.data_dir,
+                    ", ".join(registry.names()),
+                    time.perf_counter() - started,
+                )
+                if self.announce:
+                    print(f"harmoniad listening on {self.url}", flush=True)
+                task_status.started(self)
             logger.info("server stopped; checkpointing running executions")
         logger.info("stopped")
-
-    async def _serve_with(
-        self,
-        server: _Server,
-        sock: socket.socket,
-        relay: StreamRelay | None,
-        registry: ComponentRegistry,
-        started: float,
-        task_status: anyio.abc.TaskStatus[Daemon],
-    ) -> None:
-        """Serve until uvicorn stops, the relay (if any) alongside."""
-        config = self.config
-        assert self._state is not None
-        async with anyio.create_task_group() as tg:
-            if relay is not None:
-                tg.start_soon(relay.run)
-
-            async def serve() -> None:
-                try:
-                    await server.serve(sockets=[sock])
-                finally:
-                    tg.cancel_scope.cancel()
-
-            tg.start_soon(serve)
-            await server.listening.wait()
-            self._state.ready = True
-            _write_run_file(config.data_dir, self.url or "")
-            logger.info(
-                "harmoniad %s serving %s (data folder %s, components %s, ready in %.2fs)",
-                self._state.version,
-                self.url,
-                config.data_dir,
-                ", ".join(registry.names()),
-                time.perf_counter() - started,
-            )
-            if self.announce:
-                print(f"harmoniad listening on {self.url}", flush=True)
-            task_status.started(self)
 
 
 def _url_host(host: str) -> str:

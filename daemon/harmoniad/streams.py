@@ -6,11 +6,6 @@ a client too slow to keep up, which catches up from the journal instead of holdi
 slowing the engine. A stream ends after the execution's terminal event (unless `follow`), and
 every stream ends cleanly when the daemon stops: the server closes the bus's subscriptions,
 each iterator below then finishes, and SSE responses complete / WebSockets close with 1001.
-
-The same code serves streams in two processes: in the daemon, fed by its engine, and in the
-stream relay (`harmoniad.relay`), fed from the journals. The daemon hands a stream of a running
-execution to the relay once the request is checked (`StreamState.relay`), so that writing
-events to many clients does not take the engine's thread; it serves the others itself.
 """
 
 from __future__ import annotations
@@ -20,14 +15,12 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from operator import attrgetter
-from typing import cast
 
 import anyio
 import orjson
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from harmonia.bus import Subscription
@@ -35,11 +28,11 @@ from harmonia.errors import NotFound
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
 from harmonia.state import EXECUTION_FINISHED
 from harmoniad.bodies import query_params
+from harmoniad.context import DaemonState, daemon_state
 from harmoniad.errors import ApiError
 from harmoniad.routes.executions import require_execution
 from harmoniad.routing import Endpoint, HeaderParam, SocketEndpoint, valid_path_param
 from harmoniad.schemas import StreamQuery
-from harmoniad.streamsource import StreamState
 
 __all__ = ["ENDPOINTS", "SOCKETS", "all_events", "execution_events"]
 
@@ -64,13 +57,8 @@ WS_NOT_FOUND = 4404
 # ---- the event sources ---------------------------------------------------------------------
 
 
-def stream_state(connection: HTTPConnection) -> StreamState:
-    """The daemon's state, or the stream relay's (both feed the same streams)."""
-    return cast(StreamState, connection.app.state.daemon)
-
-
 async def execution_events(
-    state: StreamState, execution_id: str, after: int, *, follow: bool
+    state: DaemonState, execution_id: str, after: int, *, follow: bool
 ) -> AsyncGenerator[list[Event], None]:
     """One execution's events after `after`, in batches (whatever is ready at once): history
     first, then live; see the module doc."""
@@ -121,7 +109,7 @@ def _log_lag(subscription: Subscription, what: str) -> None:
         )
 
 
-async def _has_more(state: StreamState, execution_id: str, seq: int) -> bool:
+async def _has_more(state: DaemonState, execution_id: str, seq: int) -> bool:
     """Whether events after `seq` exist already (a resume right after a failure)."""
     engine = state.engine
     if engine.is_live(execution_id):
@@ -134,7 +122,7 @@ async def _has_more(state: StreamState, execution_id: str, seq: int) -> bool:
 
 
 async def all_events(
-    state: StreamState, resume_from: tuple[str, int] | None
+    state: DaemonState, resume_from: tuple[str, int] | None
 ) -> AsyncGenerator[list[Event], None]:
     """Every execution's events, live, in batches; first the rest of one execution if
     resuming."""
@@ -304,13 +292,13 @@ class _Ping(ServerSentEvent):
         return b": ping\n"
 
 
-def _refuse_when_stopping(state: StreamState) -> None:
+def _refuse_when_stopping(state: DaemonState) -> None:
     if state.stopping.is_set():
         raise ApiError(503, "the daemon is stopping; reconnect later", code="unavailable")
 
 
 async def stream_execution(request: Request) -> Response:
-    state = stream_state(request)
+    state = daemon_state(request)
     execution_id = request.path_params["id"]
     query = query_params(request, StreamQuery)
     after = _seq_header(request.headers.get("last-event-id"))
@@ -318,27 +306,12 @@ async def stream_execution(request: Request) -> Response:
         after = query.after or 0
     _refuse_when_stopping(state)
     await require_execution(state, execution_id)
-    if state.relay is not None and state.relay.take(request.scope, execution_id):
-        return _HandedOver()
     events = execution_events(state, execution_id, after, follow=query.follow)
     return _event_source(events, global_ids=False)
 
 
-class _HandedOver(Response):
-    """The answer to a request whose connection the stream relay took: nothing, from here. The
-    request ends once the server sees its (closed) connection gone, so it neither answers
-    nor logs an error for a response never started."""
-
-    def __init__(self) -> None:
-        super().__init__(status_code=200)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-
-
 async def stream_all(request: Request) -> Response:
-    state = stream_state(request)
+    state = daemon_state(request)
     resume_from = _global_header(request.headers.get("last-event-id"))
     _refuse_when_stopping(state)
     if resume_from is not None:
@@ -370,22 +343,28 @@ def _global_header(value: str | None) -> tuple[str, int] | None:
 async def execution_socket(websocket: WebSocket) -> None:
     """One JSON text frame per event (with `?batch=true`, one frame per batch of ready events);
     answers `{"type": "ping"}` with `{"type": "pong"}`."""
-    state = stream_state(websocket)
+    state = daemon_state(websocket)
     execution_id = websocket.path_params["id"]
-    refusal = await _socket_refusal(state, websocket, execution_id)
-    relay = state.relay
-    if refusal is None and relay is not None and relay.take(websocket.scope, execution_id):
-        # the relay answers the handshake now; this side only sees the connection go
-        while (await websocket.receive())["type"] != "websocket.disconnect":
-            pass
-        return
     await websocket.accept()
-    if refusal is not None:
-        await websocket.close(*refusal)
+    try:
+        after = int(websocket.query_params.get("after") or 0)
+        if after < 0:
+            raise ValueError
+    except ValueError:
+        await websocket.close(WS_POLICY, "'after' must be a seq (a whole number >= 0)")
         return
-    after = int(websocket.query_params.get("after") or 0)
     follow = _flag(websocket.query_params.get("follow"))
     batched = _flag(websocket.query_params.get("batch"))
+    try:
+        if not valid_path_param(execution_id):
+            raise NotFound(execution_id)
+        await require_execution(state, execution_id)
+    except NotFound:
+        await websocket.close(WS_NOT_FOUND, f"no execution {execution_id!r}")
+        return
+    if state.stopping.is_set():
+        await websocket.close(WS_GOING_AWAY, "the daemon is stopping")
+        return
 
     send_lock = anyio.Lock()
     outcome: dict[str, int | None] = {"code": None}
@@ -435,24 +414,6 @@ async def execution_socket(websocket: WebSocket) -> None:
     if outcome["code"] is not None and not gone:
         with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):
             await websocket.close(outcome["code"])
-
-
-async def _socket_refusal(
-    state: StreamState, websocket: WebSocket, execution_id: str
-) -> tuple[int, str] | None:
-    """Why this socket cannot stream (close code and reason), or None."""
-    after = websocket.query_params.get("after") or "0"
-    if not after.isdigit():
-        return WS_POLICY, "'after' must be a seq (a whole number >= 0)"
-    try:
-        if not valid_path_param(execution_id):
-            raise NotFound(execution_id)
-        await require_execution(state, execution_id)
-    except NotFound:
-        return WS_NOT_FOUND, f"no execution {execution_id!r}"
-    if state.stopping.is_set():
-        return WS_GOING_AWAY, "the daemon is stopping"
-    return None
 
 
 def _flag(value: str | None) -> bool:
