@@ -90,12 +90,11 @@ class _Log:
         """Drop the events every subscriber has read, and any beyond the `keep` most recent.
 
         A new subscriber starts at the log's end, so what all the present ones have read is
-        of use to nobody: dropped, those events (and the wire forms a daemon keeps on them)
-        are freed right away instead of living on until `keep` later ones push them out. With
-        25 clients keeping up with a 10,000-task run that kept the daemon at 90 MB instead of
-        147 MB. (A subscriber closed with events still unread finds them in the journal, as
-        one that fell behind does.) Checked every `TRIM_STEP` events: amortised O(1) per
-        event plus O(subscribers / TRIM_STEP)."""
+        of use to nobody: dropped, those events are freed right away instead of living on
+        until `keep` later ones push them out. With 25 clients keeping up with a 10,000-task
+        run that kept the daemon at 90 MB instead of 147 MB. (A subscriber closed with events
+        still unread finds them in the journal, as one that fell behind does.) Checked every
+        `TRIM_STEP` events: amortised O(1) per event plus O(subscribers / TRIM_STEP)."""
         events = self.events
         read_by_all = min((sub._pos for sub in self.subscribers), default=self.end) - self.base
         drop = max(read_by_all, len(events) - self.keep)

@@ -203,6 +203,7 @@ class Daemon:
                         tg.cancel_scope.cancel()
 
                 tg.start_soon(serve)
+                tg.start_soon(self._state.memory.run)
                 await server.listening.wait()
                 self._state.ready = True
                 _write_run_file(config.data_dir, self.url or "")
