@@ -22,6 +22,7 @@ from harmonia.paths import default_data_dir
 __all__ = [
     "DEFAULT_MAX_BODY",
     "DEFAULT_PORT",
+    "MIN_TOKEN_LENGTH",
     "TOKEN_ENV",
     "ConfigError",
     "DaemonConfig",
@@ -33,6 +34,9 @@ __all__ = [
 DEFAULT_PORT = 8007
 DEFAULT_MAX_BODY = 1024 * 1024
 TOKEN_ENV = "HARMONIA_TOKEN"
+MIN_TOKEN_LENGTH = 32
+"""The shortest token a daemon that other machines can reach accepts: 32 characters of
+url-safe base64 are 192 bits, beyond guessing. (The generated token has 43.)"""
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 BUILTIN_COMPONENTS = ("core", "http", "python", "shell")
 
@@ -186,5 +190,25 @@ def check(config: DaemonConfig) -> None:
             f"token generated into the data folder: set ${TOKEN_ENV} or pass --token-file "
             "(and share that token with clients deliberately), or bind 127.0.0.1"
         )
+    if config.token is not None:
+        check_token_strength(config, config.token, f"${TOKEN_ENV}")
     if config.data_dir.exists() and not config.data_dir.is_dir():
         raise ConfigError(f"data folder {config.data_dir} is not a directory")
+
+
+def check_token_strength(config: DaemonConfig, token: str, source: str) -> str | None:
+    """Refuse a short token on a bind other machines can reach (ConfigError, exit 2); on
+    loopback, return a warning instead: only this machine's users can try to guess it there
+    (browser pages are stopped by the Host and Origin checks), and test rigs and local setups
+    set short tokens on purpose."""
+    if len(token) >= MIN_TOKEN_LENGTH:
+        return None
+    what = (
+        f"the token from {source} is {len(token)} character(s) long; use at least "
+        f"{MIN_TOKEN_LENGTH} (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+    )
+    if not is_loopback_host(config.host):
+        raise ConfigError(
+            f"refusing to listen on {config.host}, which other machines can reach: {what}"
+        )
+    return f"{what}: accepted only because {config.host} is loopback"

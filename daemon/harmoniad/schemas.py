@@ -101,6 +101,7 @@ class ErrorBody(BaseModel):
         "validation_error",
         "unauthorized",
         "forbidden_host",
+        "forbidden_origin",
         "not_found",
         "method_not_allowed",
         "conflict",

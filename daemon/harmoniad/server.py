@@ -41,8 +41,9 @@ from harmonia.components import (
 from harmonia.engine.engine import Engine, open_engine
 from harmonia.store.storage import write_atomically
 from harmoniad.app import create_app
-from harmoniad.config import ConfigError, DaemonConfig
+from harmoniad.config import TOKEN_ENV, ConfigError, DaemonConfig, check_token_strength
 from harmoniad.context import DaemonState
+from harmoniad.httpprotocol import JsonErrorsH11Protocol
 from harmoniad.security import load_or_create_token, token_file_is_private
 
 __all__ = ["Daemon", "DaemonError", "registry_for"]
@@ -140,6 +141,14 @@ class Daemon:
         config = self.config
         with _daemon_lock(config.data_dir):
             self.token = load_or_create_token(config)
+            source = (
+                f"${TOKEN_ENV}"
+                if config.token is not None
+                else f"the token file {config.effective_token_file}"
+            )
+            weak = check_token_strength(config, self.token, source)
+            if weak is not None:
+                logger.warning("%s", weak)
             if not config.token_explicit and not token_file_is_private(config.effective_token_file):
                 logger.warning(
                     "the token file %s is readable by other users; chmod 600 it",
@@ -189,6 +198,7 @@ class Daemon:
                     # events are small JSON frames: compressing each one costs the daemon more
                     # CPU than it saves on the wire, times every WebSocket client
                     ws_per_message_deflate=False,
+                    http=JsonErrorsH11Protocol,  # its own 400s in the API's JSON shape
                 )
             )
             self._server = server
