@@ -7,13 +7,10 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-
-import httpx
 
 LISTENING = re.compile(r"harmoniad listening on (http://\S+)")
 
@@ -33,19 +30,11 @@ class Daemon:
     def ws_url(self) -> str:
         return "ws" + self.url.removeprefix("http")
 
-    def relay_pid(self) -> int | None:
-        """The daemon's stream relay process, if it runs one (its only child process)."""
-        pid = self.process.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        return int(children[0]) if children else None
-
     def cpu_seconds(self) -> float:
-        """User + system CPU time the daemon and its stream relay have used so far."""
-        return _cpu_seconds(self.process.pid) + self.relay_cpu_seconds()
-
-    def relay_cpu_seconds(self) -> float:
-        pid = self.relay_pid()
-        return _cpu_seconds(pid) if pid is not None else 0.0
+        """User + system CPU time the daemon has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def main_thread_sched(self) -> tuple[float, float]:
         """The daemon's main thread (engine and API share it): seconds on a CPU so far, and
@@ -55,33 +44,11 @@ class Daemon:
         return int(on_cpu) / 1e9, int(waiting) / 1e9
 
     def rss_mb(self) -> float:
-        """Resident memory of the daemon and its stream relay now (Linux /proc)."""
-        relay = self.relay_pid()
-        return _rss_mb(self.process.pid) + (_rss_mb(relay) if relay is not None else 0.0)
-
-    def wait_for_relay(self, within: float = 30.0) -> str:
-        """Wait until the stream relay is up (or known not to be): its state from /ready."""
-        deadline = time.monotonic() + within
-        with httpx.Client(base_url=self.url, headers=self.auth) as client:
-            while True:
-                state = str(client.get("/ready").json().get("stream_relay"))
-                if state != "starting" or time.monotonic() > deadline:
-                    return state
-                time.sleep(0.05)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+        """Resident memory of the daemon process now (Linux /proc)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
 
 
 @contextmanager
@@ -114,9 +81,7 @@ def running_daemon(data_dir: Path, *args: str, profile: Path | None = None) -> I
     # keep draining stdout so the daemon never blocks on a full pipe
     threading.Thread(target=lambda: [None for _ in process.stdout or ()], daemon=True).start()
     try:
-        daemon = Daemon(process, url, data_dir)
-        daemon.wait_for_relay()
-        yield daemon
+        yield Daemon(process, url, data_dir)
     finally:
         process.terminate()
         process.wait(timeout=30)

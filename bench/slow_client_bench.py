@@ -38,14 +38,12 @@ async def wait_completed(api: httpx.AsyncClient, daemon: Daemon, peak: list[floa
         await anyio.sleep(0.1)
 
 
-async def run(graph: dict[str, list[str]], stall: float | None, daemon_args: list[str]) -> None:
+async def run(graph: dict[str, list[str]], stall: float | None) -> None:
     document = echo_workflow("slow-client", graph)
     label = "alone" if stall is None else f"with a client stalled {stall:g} s"
     with (
         tempfile.TemporaryDirectory() as tmp,
-        running_daemon(
-            Path(tmp) / "data", "--max-body", str(64 * 1024 * 1024), *daemon_args
-        ) as daemon,
+        running_daemon(Path(tmp) / "data", "--max-body", str(64 * 1024 * 1024)) as daemon,
     ):
         async with (
             httpx.AsyncClient(base_url=daemon.url, headers=daemon.auth, timeout=120) as api,
@@ -105,20 +103,13 @@ async def run(graph: dict[str, list[str]], stall: float | None, daemon_args: lis
 
 async def main(args: argparse.Namespace) -> None:
     graph = random_dag(args.tasks)
-    print(
-        f"python={sys.version.split()[0]} tasks={args.tasks} stall={args.stall:g} s "
-        f"stream-relay={'off' if args.no_stream_relay else 'on'} (RSS: daemon and relay together)"
-    )
-    daemon_args = ["--no-stream-relay"] if args.no_stream_relay else []
-    await run(graph, None, daemon_args)
-    await run(graph, args.stall, daemon_args)
+    print(f"python={sys.version.split()[0]} tasks={args.tasks} stall={args.stall:g} s")
+    await run(graph, None)
+    await run(graph, args.stall)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=30_000)
     parser.add_argument("--stall", type=float, default=10.0)
-    parser.add_argument(
-        "--no-stream-relay", action="store_true", help="the daemon serves the stream itself"
-    )
     anyio.run(main, parser.parse_args(), backend="asyncio")

@@ -14,7 +14,7 @@ already seen. The consumer sees every event exactly once, in `seq` order per exe
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 import anyio
@@ -90,12 +90,11 @@ class _Log:
         """Drop the events every subscriber has read, and any beyond the `keep` most recent.
 
         A new subscriber starts at the log's end, so what all the present ones have read is
-        of use to nobody: dropped, those events (and the wire forms a daemon keeps on them)
-        are freed right away instead of living on until `keep` later ones push them out. With
-        25 clients keeping up with a 10,000-task run that kept the daemon at 90 MB instead of
-        147 MB. (A subscriber closed with events still unread finds them in the journal, as
-        one that fell behind does.) Checked every `TRIM_STEP` events: amortised O(1) per
-        event plus O(subscribers / TRIM_STEP)."""
+        of use to nobody: dropped, those events are freed right away instead of living on
+        until `keep` later ones push them out. With 25 clients keeping up with a 10,000-task
+        run that kept the daemon at 90 MB instead of 147 MB. (A subscriber closed with events
+        still unread finds them in the journal, as one that fell behind does.) Checked every
+        `TRIM_STEP` events: amortised O(1) per event plus O(subscribers / TRIM_STEP)."""
         events = self.events
         read_by_all = min((sub._pos for sub in self.subscribers), default=self.end) - self.base
         drop = max(read_by_all, len(events) - self.keep)
@@ -312,17 +311,6 @@ class EventBus:
         self._by_execution: dict[str, _Log] = {}
         self._global: _Log | None = None
         self._published: dict[str, int] = {}
-        self._listeners: list[Callable[[Event], None]] = []
-
-    def add_listener(self, listener: Callable[[Event], None]) -> None:
-        """Call `listener(event)` on every publication, synchronously: for a watcher that only
-        needs to know how far each execution is durable (the stream relay's notifier), which
-        a subscription would make pay for a log of every event."""
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: Callable[[Event], None]) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
 
     def subscribe(
         self,
@@ -384,13 +372,6 @@ class EventBus:
             log.append(event)
         if self._global is not None:
             self._global.append(event)
-        for listener in self._listeners:
-            listener(event)
-
-    def has_subscribers(self, execution_id: str) -> bool:
-        """Whether anyone subscribes to this execution's events (not counting subscribers to
-        every execution)."""
-        return execution_id in self._by_execution
 
     def published_seq(self, execution_id: str) -> int | None:
         """The last seq published for an execution in this process, if any."""

@@ -55,9 +55,6 @@ class Event:
     data: dict[str, Any]
     line: bytes | None = field(default=None, compare=False, repr=False)
     """The journal line, once serialised (the engine does it as it emits)."""
-    wire: Any = field(default=None, init=False, compare=False, repr=False)
-    """Wire forms a reader made of this event (the daemon's SSE message, WebSocket frame),
-    kept with it so that they are made once however many clients receive it."""
 
     def to_dict(self) -> dict[str, Any]:
         """The event as a JSON-able mapping, with the timestamp as ISO 8601 for readers."""

@@ -14,7 +14,6 @@ import anyio
 
 from harmoniad.config import ConfigError, config_from_args
 from harmoniad.logs import setup_logging
-from harmoniad.relay import prefork
 from harmoniad.server import Daemon, DaemonError
 
 EXIT_OK = 0
@@ -29,9 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"harmoniad: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
     setup_logging(json_lines=config.log_json, level=config.log_level)
-    # first, while this process has no threads or event loop: a fork is then safe
-    relay = prefork() if config.stream_relay else None
-    daemon = Daemon(config, announce=True, preforked_relay=relay)
+    daemon = Daemon(config, announce=True)
     try:
         anyio.run(daemon.run, backend="asyncio")  # uvicorn runs on asyncio only
     except (ConfigError, DaemonError) as exc:

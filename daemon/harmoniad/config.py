@@ -23,6 +23,7 @@ from harmonia.taskenv import SECRET_ENV_VAR
 __all__ = [
     "DEFAULT_MAX_BODY",
     "DEFAULT_PORT",
+    "MIN_TOKEN_LENGTH",
     "TOKEN_ENV",
     "ConfigError",
     "DaemonConfig",
@@ -34,6 +35,9 @@ __all__ = [
 DEFAULT_PORT = 8007
 DEFAULT_MAX_BODY = 1024 * 1024
 TOKEN_ENV = "HARMONIA_TOKEN"
+MIN_TOKEN_LENGTH = 32
+"""The shortest token a daemon that other machines can reach accepts: 32 characters of
+url-safe base64 are 192 bits, beyond guessing. (The generated token has 43.)"""
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 BUILTIN_COMPONENTS = ("core", "http", "python", "shell")
 
@@ -65,9 +69,6 @@ class DaemonConfig:
     secret_env: tuple[str, ...] = ()
     """Environment variables tasks never see (besides HARMONIA_TOKEN and those named in
     HARMONIA_SECRET_ENV): `--secret-env NAME`."""
-    stream_relay: bool = True
-    """Serve running executions' event streams from a helper process (`harmoniad.relay`), so
-    that clients watching do not take the engine's CPU; off, the daemon serves them itself."""
 
     @property
     def token_explicit(self) -> bool:
@@ -166,11 +167,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="an environment variable tasks must never see, like HARMONIA_TOKEN (repeatable; "
         f"also ${SECRET_ENV_VAR}=A,B)",
     )
-    parser.add_argument(
-        "--no-stream-relay",
-        action="store_true",
-        help="serve event streams in the daemon's own process, not in its stream relay",
-    )
     return parser
 
 
@@ -200,7 +196,6 @@ def config_from_args(
         max_body=args.max_body,
         checkpoint_interval=args.checkpoint_interval or None,
         components=components,
-        stream_relay=not args.no_stream_relay,
         secret_env=tuple(args.secret_env),
     )
     check(config)
@@ -217,5 +212,25 @@ def check(config: DaemonConfig) -> None:
             f"token generated into the data folder: set ${TOKEN_ENV} or pass --token-file "
             "(and share that token with clients deliberately), or bind 127.0.0.1"
         )
+    if config.token is not None:
+        check_token_strength(config, config.token, f"${TOKEN_ENV}")
     if config.data_dir.exists() and not config.data_dir.is_dir():
         raise ConfigError(f"data folder {config.data_dir} is not a directory")
+
+
+def check_token_strength(config: DaemonConfig, token: str, source: str) -> str | None:
+    """Refuse a short token on a bind other machines can reach (ConfigError, exit 2); on
+    loopback, return a warning instead: only this machine's users can try to guess it there
+    (browser pages are stopped by the Host and Origin checks), and test rigs and local setups
+    set short tokens on purpose."""
+    if len(token) >= MIN_TOKEN_LENGTH:
+        return None
+    what = (
+        f"the token from {source} is {len(token)} character(s) long; use at least "
+        f"{MIN_TOKEN_LENGTH} (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+    )
+    if not is_loopback_host(config.host):
+        raise ConfigError(
+            f"refusing to listen on {config.host}, which other machines can reach: {what}"
+        )
+    return f"{what}: accepted only because {config.host} is loopback"

@@ -12,7 +12,9 @@ from harmonia import __version__
 from harmonia.engine.engine import Engine
 from harmonia.store.definitions import WorkflowDefinitions
 from harmoniad.config import DaemonConfig
-from harmoniad.streamsource import StreamRelayView
+from harmoniad.encoding import EventEncoder
+from harmoniad.histories import SharedHistories
+from harmoniad.memory import MemoryTrimmer
 
 __all__ = ["DaemonState", "daemon_state", "live_execution_ids"]
 
@@ -29,8 +31,17 @@ class DaemonState:
     """True once interrupted executions were recovered and the server accepts requests."""
     stopping: anyio.Event = field(default_factory=anyio.Event)
     """Set when a stop signal arrives: streams end and no new stream starts."""
-    relay: StreamRelayView | None = None
-    """The stream relay (`harmoniad.handoff.StreamRelay`), None when it is off."""
+    encoder: EventEncoder = field(default_factory=EventEncoder)
+    """The events' wire forms, encoded once for all the streams."""
+    histories: SharedHistories = field(init=False)
+    """Histories of executions at rest, read once for all the streams replaying them."""
+
+    memory: MemoryTrimmer = field(default_factory=MemoryTrimmer)
+    """Gives freed memory back to the system once the streams have ended."""
+
+    def __post_init__(self) -> None:
+        self.encoder.on_idle = self.memory.request
+        self.histories = SharedHistories(self.engine.bus.replay, self.engine.store.journal_path)
 
 
 def daemon_state(connection: HTTPConnection) -> DaemonState:

@@ -23,8 +23,6 @@ __all__ = ["AccessLogMiddleware", "JsonFormatter", "setup_logging"]
 
 logger = logging.getLogger("harmoniad")
 access_logger = logging.getLogger("harmoniad.access")
-HANDED_OVER = "harmonia.handed_over"
-"""Scope key set on a request whose connection the stream relay took over."""
 
 READABLE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -82,12 +80,9 @@ def setup_logging(*, json_lines: bool, level: str = "info") -> None:
 class AccessLogMiddleware:
     """Logs `GET /api/v1/executions 200 3.1ms`, and turns an escaped exception into a 500."""
 
-    def __init__(
-        self, app: ASGIApp, *, enabled: bool = True, logger: logging.Logger = access_logger
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, enabled: bool = True) -> None:
         self.app = app
         self.enabled = enabled
-        self.logger = logger
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -137,14 +132,11 @@ class AccessLogMiddleware:
         finally:
             if self.enabled:
                 ms = (time.perf_counter() - start) * 1000
-                shown = status if status is not None else "-"
-                if scope.get(HANDED_OVER):
-                    shown = "relayed"  # the stream relay answers it (and logs it) from here
-                self.logger.info(
+                access_logger.info(
                     "%s %s %s %.1fms",
                     method,
                     path,
-                    shown,
+                    status if status is not None else "-",
                     ms,
                     extra={"method": method, "path": path, "status": status, "ms": round(ms, 2)},
                 )

@@ -101,6 +101,7 @@ class ErrorBody(BaseModel):
         "validation_error",
         "unauthorized",
         "forbidden_host",
+        "forbidden_origin",
         "not_found",
         "method_not_allowed",
         "conflict",
@@ -121,10 +122,6 @@ class Health(_Answer):
 class Ready(_Answer):
     ready: bool
     running_executions: int = Field(ge=0)
-    stream_relay: Literal["off", "starting", "ready", "gone", "stopped"] = Field(
-        description="The helper process that serves running executions' event streams: "
-        "`gone` if it failed or died (the daemon then serves them itself), `off` if disabled."
-    )
 
 
 class EndpointInfo(BaseModel):

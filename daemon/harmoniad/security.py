@@ -2,8 +2,9 @@
 
 A workflow can run shell commands, and any web page open in a browser can reach loopback, so
 the daemon trusts nobody by default: a bearer token on every request but `/health`, a Host
-header check against DNS rebinding, and a cap on request bodies. It is one pure ASGI middleware
-so that it guards WebSocket and SSE exactly like plain requests.
+header check against DNS rebinding, an Origin check on WebSocket handshakes (browsers apply no
+same-origin rule to them, so a page from any site may open one), and a cap on request bodies.
+It is one pure ASGI middleware so that it guards WebSocket and SSE exactly like plain requests.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -119,6 +120,13 @@ class SecurityMiddleware:
             else:
                 await _deny_websocket(scope, send, 403, _error_body(403, "forbidden_host", message))
             return
+        if kind == "websocket" and not self._origin_allowed(headers.get(b"origin")):
+            message = (
+                "the Origin header names another site: a web page may open this daemon's "
+                "WebSockets only if it is served from this machine or an --allow-host"
+            )
+            await _deny_websocket(scope, send, 403, _error_body(403, "forbidden_origin", message))
+            return
         if scope["path"] not in self.open_paths and not self._authorized(scope, headers):
             message = "a valid token is required: send 'Authorization: Bearer <token>'"
             if kind == "http":
@@ -152,6 +160,19 @@ class SecurityMiddleware:
         if raw is None:
             return False
         host = host_of(raw.decode("latin-1"))
+        return is_loopback_host(host) or host in self._allow_hosts
+
+    def _origin_allowed(self, raw: bytes | None) -> bool:
+        """No Origin (a program, not a browser) or one whose host passes the Host check;
+        `null` (a sandboxed or file page) and anything unparsable are foreign."""
+        if raw is None:
+            return True
+        try:
+            host = urlsplit(raw.decode("latin-1").strip()).hostname
+        except ValueError:
+            return False
+        if not host:
+            return False
         return is_loopback_host(host) or host in self._allow_hosts
 
     def _authorized(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:

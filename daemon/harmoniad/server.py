@@ -41,9 +41,9 @@ from harmonia.components import (
 from harmonia.engine.engine import Engine, open_engine
 from harmonia.store.storage import write_atomically
 from harmoniad.app import create_app
-from harmoniad.config import ConfigError, DaemonConfig
+from harmoniad.config import TOKEN_ENV, ConfigError, DaemonConfig, check_token_strength
 from harmoniad.context import DaemonState
-from harmoniad.handoff import StreamRelay
+from harmoniad.httpprotocol import JsonErrorsH11Protocol
 from harmoniad.security import load_or_create_token, token_file_is_private
 
 __all__ = ["Daemon", "DaemonError", "registry_for"]
@@ -94,16 +94,8 @@ class Daemon:
     the asyncio backend (uvicorn).
     """
 
-    def __init__(
-        self,
-        config: DaemonConfig,
-        *,
-        announce: bool = False,
-        preforked_relay: tuple[int, socket.socket] | None = None,
-    ) -> None:
+    def __init__(self, config: DaemonConfig, *, announce: bool = False) -> None:
         self.config = config
-        self._preforked_relay = preforked_relay
-        """A stream relay forked before the event loop started (the command does that)."""
         self.announce = announce
         """Print `harmoniad listening on URL` on stdout (the command does; an embedder, whose
         terminal may belong to a UI, reads `url` instead)."""
@@ -114,7 +106,6 @@ class Daemon:
         self._server: _Server | None = None
         self._state: DaemonState | None = None
         self._engine: Engine | None = None
-        self._relay: StreamRelay | None = None
         self._stop_requested = False
 
     # ---- stopping ------------------------------------------------------------------------
@@ -131,8 +122,6 @@ class Daemon:
             self._state.ready = False
         if self._engine is not None:
             self._engine.bus.close_all()
-        if self._relay is not None:
-            self._relay.stop()
         if self._server is not None:
             self._server.should_exit = True
 
@@ -152,6 +141,14 @@ class Daemon:
         config = self.config
         with _daemon_lock(config.data_dir):
             self.token = load_or_create_token(config)
+            source = (
+                f"${TOKEN_ENV}"
+                if config.token is not None
+                else f"the token file {config.effective_token_file}"
+            )
+            weak = check_token_strength(config, self.token, source)
+            if weak is not None:
+                logger.warning("%s", weak)
             if not config.token_explicit and not token_file_is_private(config.effective_token_file):
                 logger.warning(
                     "the token file %s is readable by other users; chmod 600 it",
@@ -193,12 +190,6 @@ class Daemon:
             app = create_app(engine, config, token=self.token)
             self._state = app.state.daemon
             self._state.port = self.port
-            relay = None
-            if config.stream_relay:
-                relay = self._relay = StreamRelay(
-                    engine, config, self.token, preforked=self._preforked_relay
-                )
-                self._state.relay = relay
             server = _Server(
                 uvicorn.Config(
                     app,
@@ -210,58 +201,38 @@ class Daemon:
                     # events are small JSON frames: compressing each one costs the daemon more
                     # CPU than it saves on the wire, times every WebSocket client
                     ws_per_message_deflate=False,
+                    http=JsonErrorsH11Protocol,  # its own 400s in the API's JSON shape
                 )
             )
             self._server = server
-            if relay is not None:
-                relay.attach(server.server_state)
             if self._stop_requested:  # a signal during recovery: do not start serving
                 return
-            try:
-                await self._serve_with(server, sock, relay, registry, started, task_status)
-            finally:
-                if relay is not None:
-                    await relay.close()
+            async with anyio.create_task_group() as tg:
+
+                async def serve() -> None:
+                    try:
+                        await server.serve(sockets=[sock])
+                    finally:
+                        tg.cancel_scope.cancel()
+
+                tg.start_soon(serve)
+                tg.start_soon(self._state.memory.run)
+                await server.listening.wait()
+                self._state.ready = True
+                _write_run_file(config.data_dir, self.url or "")
+                logger.info(
+                    "harmoniad %s serving %s (data folder %s, components %s, ready in %.2fs)",
+                    self._state.version,
+                    self.url,
+                    config.data_dir,
+                    ", ".join(registry.names()),
+                    time.perf_counter() - started,
+                )
+                if self.announce:
+                    print(f"harmoniad listening on {self.url}", flush=True)
+                task_status.started(self)
             logger.info("server stopped; checkpointing running executions")
         logger.info("stopped")
-
-    async def _serve_with(
-        self,
-        server: _Server,
-        sock: socket.socket,
-        relay: StreamRelay | None,
-        registry: ComponentRegistry,
-        started: float,
-        task_status: anyio.abc.TaskStatus[Daemon],
-    ) -> None:
-        """Serve until uvicorn stops, the relay (if any) alongside."""
-        config = self.config
-        assert self._state is not None
-        async with anyio.create_task_group() as tg:
-            if relay is not None:
-                tg.start_soon(relay.run)
-
-            async def serve() -> None:
-                try:
-                    await server.serve(sockets=[sock])
-                finally:
-                    tg.cancel_scope.cancel()
-
-            tg.start_soon(serve)
-            await server.listening.wait()
-            self._state.ready = True
-            _write_run_file(config.data_dir, self.url or "")
-            logger.info(
-                "harmoniad %s serving %s (data folder %s, components %s, ready in %.2fs)",
-                self._state.version,
-                self.url,
-                config.data_dir,
-                ", ".join(registry.names()),
-                time.perf_counter() - started,
-            )
-            if self.announce:
-                print(f"harmoniad listening on {self.url}", flush=True)
-            task_status.started(self)
 
 
 def _url_host(host: str) -> str:

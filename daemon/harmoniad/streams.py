@@ -6,28 +6,22 @@ a client too slow to keep up, which catches up from the journal instead of holdi
 slowing the engine. A stream ends after the execution's terminal event (unless `follow`), and
 every stream ends cleanly when the daemon stops: the server closes the bus's subscriptions,
 each iterator below then finishes, and SSE responses complete / WebSockets close with 1001.
-
-The same code serves streams in two processes: in the daemon, fed by its engine, and in the
-stream relay (`harmoniad.relay`), fed from the journals. The daemon hands a stream of a running
-execution to the relay once the request is checked (`StreamState.relay`), so that writing
-events to many clients does not take the engine's thread; it serves the others itself.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import aclosing
 from operator import attrgetter
-from typing import cast
 
 import anyio
 import orjson
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from harmonia.bus import Subscription
@@ -35,11 +29,11 @@ from harmonia.errors import NotFound
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
 from harmonia.state import EXECUTION_FINISHED
 from harmoniad.bodies import query_params
+from harmoniad.context import DaemonState, daemon_state
 from harmoniad.errors import ApiError
 from harmoniad.routes.executions import require_execution
 from harmoniad.routing import Endpoint, HeaderParam, SocketEndpoint, valid_path_param
 from harmoniad.schemas import StreamQuery
-from harmoniad.streamsource import StreamState
 
 __all__ = ["ENDPOINTS", "SOCKETS", "all_events", "execution_events"]
 
@@ -51,9 +45,6 @@ SUBSCRIBER_BUFFER = 10_000
 a stalled client can keep alive in the daemon (the events are shared with other subscribers)."""
 BATCH = 1_000
 """The most events a stream takes from its subscription (and an SSE response writes) at once."""
-CHUNK_CACHE = 64
-"""Recent SSE chunks and WebSocket batch frames (runs of one execution's events) kept to be
-shared by the clients streaming it."""
 
 WS_NORMAL = 1000
 WS_GOING_AWAY = 1001
@@ -64,29 +55,24 @@ WS_NOT_FOUND = 4404
 # ---- the event sources ---------------------------------------------------------------------
 
 
-def stream_state(connection: HTTPConnection) -> StreamState:
-    """The daemon's state, or the stream relay's (both feed the same streams)."""
-    return cast(StreamState, connection.app.state.daemon)
-
-
 async def execution_events(
-    state: StreamState, execution_id: str, after: int, *, follow: bool
+    state: DaemonState, execution_id: str, after: int, *, follow: bool
 ) -> AsyncGenerator[list[Event], None]:
     """One execution's events after `after`, in batches (whatever is ready at once): history
     first, then live; see the module doc."""
     engine = state.engine
     if not follow and not engine.is_live(execution_id):
-        history = await engine.bus.replay(execution_id, after)
-        if history:
-            finished = history[-1].type in TERMINAL_WORKFLOW_EVENTS
-        else:
-            row = await anyio.to_thread.run_sync(engine.store.get_summary, execution_id)
-            finished = row["status"] in EXECUTION_FINISHED
-        if finished and not engine.is_live(execution_id):
-            # at rest and finished: the journal holds all there will be
-            for start in range(0, len(history), BATCH):
-                yield history[start : start + BATCH]
-            return
+        async with state.histories.hold(execution_id) as history:
+            if history:
+                finished = history[-1].type in TERMINAL_WORKFLOW_EVENTS
+            else:
+                row = await anyio.to_thread.run_sync(engine.store.get_summary, execution_id)
+                finished = row["status"] in EXECUTION_FINISHED
+            if finished and not engine.is_live(execution_id):
+                # at rest and finished: the journal holds all there will be
+                for batch in _aligned_batches(history, after):
+                    yield batch
+                return
     if not follow and engine.is_live(execution_id):
         live = await engine.get(execution_id)
         if live.status in EXECUTION_FINISHED and after >= live.last_seq:
@@ -112,6 +98,20 @@ async def execution_events(
 _type_of = attrgetter("type")
 
 
+def _aligned_batches(history: list[Event], after: int) -> Iterator[list[Event]]:
+    """The events after `after`, in slices that end at multiples of BATCH seqs: clients
+    replaying from different seqs then take the same slices after their first, whose encoded
+    chunks they share."""
+    start = bisect.bisect_right(history, after, key=_seq_of)
+    while start < len(history):
+        end = min(len(history), start + BATCH - history[start].seq % BATCH)
+        yield history[start:end]
+        start = end
+
+
+_seq_of = attrgetter("seq")
+
+
 def _log_lag(subscription: Subscription, what: str) -> None:
     if subscription.lag_count:
         logger.info(
@@ -121,7 +121,7 @@ def _log_lag(subscription: Subscription, what: str) -> None:
         )
 
 
-async def _has_more(state: StreamState, execution_id: str, seq: int) -> bool:
+async def _has_more(state: DaemonState, execution_id: str, seq: int) -> bool:
     """Whether events after `seq` exist already (a resume right after a failure)."""
     engine = state.engine
     if engine.is_live(execution_id):
@@ -134,7 +134,7 @@ async def _has_more(state: StreamState, execution_id: str, seq: int) -> bool:
 
 
 async def all_events(
-    state: StreamState, resume_from: tuple[str, int] | None
+    state: DaemonState, resume_from: tuple[str, int] | None
 ) -> AsyncGenerator[list[Event], None]:
     """Every execution's events, live, in batches; first the rest of one execution if
     resuming."""
@@ -166,114 +166,9 @@ async def all_events(
 # ---- SSE -----------------------------------------------------------------------------------
 
 
-class _Forms:
-    """One event's wire forms, each made when first asked for (kept on the event itself)."""
-
-    __slots__ = ("json", "sse", "sse_global", "text")
-
-    def __init__(self, json: bytes) -> None:
-        self.json = json
-        self.text: str | None = None
-        self.sse: bytes | None = None
-        self.sse_global: bytes | None = None
-
-
-class _EncodedEvents:
-    """Each event's wire forms, encoded once however many clients stream it: the JSON, as
-    bytes and as text (a WebSocket frame), and the SSE message with either form of `id:`.
-
-    The forms are kept on the event (`Event.wire`), which every live subscriber of an
-    execution shares (the bus hands out the same objects), so finding them costs an attribute
-    read; events never change once recorded. Whole batches are cached too: the subscribers of
-    one execution are woken by the same publication and take the same slices of the bus's log,
-    so a run of consecutive seqs names one SSE chunk or WebSocket batch frame for all of them.
-    """
-
-    def __init__(self) -> None:
-        self._chunks: dict[tuple[str, str, int, int], bytes | str] = {}
-
-    def _get(self, event: Event) -> _Forms:
-        forms: _Forms | None = event.wire
-        if forms is None:
-            forms = event.wire = _Forms(orjson.dumps(event.to_dict()))
-        return forms
-
-    def json(self, event: Event) -> bytes:
-        return self._get(event).json
-
-    def text(self, event: Event) -> str:
-        forms = self._get(event)
-        if forms.text is None:
-            forms.text = forms.json.decode()
-        return forms.text
-
-    def sse(self, event: Event, *, global_ids: bool) -> bytes:
-        """One SSE message: `id:`, `event:`, `data:` and the blank line that ends it."""
-        forms = self._get(event)
-        message = forms.sse_global if global_ids else forms.sse
-        if message is None:
-            event_id = f"{event.execution_id}:{event.seq}" if global_ids else str(event.seq)
-            head = f"id: {event_id}\nevent: {event.type}\ndata: ".encode()
-            message = head + forms.json + b"\n\n"
-            if global_ids:
-                forms.sse_global = message
-            else:
-                forms.sse = message
-        return message
-
-    def _sse_join(self, batch: list[Event], global_ids: bool) -> bytes:
-        messages = []
-        for event in batch:
-            forms: _Forms | None = event.wire
-            message = None if forms is None else forms.sse_global if global_ids else forms.sse
-            if message is None:
-                message = self.sse(event, global_ids=global_ids)
-            messages.append(message)
-        return b"".join(messages)
-
-    def _cached(self, kind: str, batch: list[Event]) -> bytes | str | None:
-        first, last = batch[0], batch[-1]
-        if last.seq - first.seq != len(batch) - 1 or first.execution_id != last.execution_id:
-            return None  # not one run of one execution's seqs: no name to share it by
-        return self._chunks.get((kind, first.execution_id, first.seq, last.seq))
-
-    def _keep(self, kind: str, batch: list[Event], chunk: bytes | str) -> None:
-        first, last = batch[0], batch[-1]
-        if last.seq - first.seq != len(batch) - 1 or first.execution_id != last.execution_id:
-            return
-        self._chunks[(kind, first.execution_id, first.seq, last.seq)] = chunk
-        if len(self._chunks) > CHUNK_CACHE:
-            del self._chunks[next(iter(self._chunks))]  # the oldest (dicts keep order)
-
-    def sse_batch(self, batch: list[Event], *, global_ids: bool) -> bytes:
-        """A batch's SSE messages in one chunk."""
-        if global_ids:
-            return self._sse_join(batch, True)
-        chunk = self._cached("sse", batch)
-        if chunk is None:
-            chunk = self._sse_join(batch, False)
-            self._keep("sse", batch, chunk)
-        assert isinstance(chunk, bytes)
-        return chunk
-
-    def ws_batch(self, batch: list[Event]) -> str:
-        """A WebSocket batch frame: `{"type": "batch", "events": [Event, ...]}`."""
-        frame = self._cached("ws", batch)
-        if frame is None:
-            jsons = []
-            for event in batch:
-                forms: _Forms | None = event.wire
-                jsons.append(forms.json if forms is not None else self._get(event).json)
-            frame = (b'{"type":"batch","events":[' + b",".join(jsons) + b"]}").decode()
-            self._keep("ws", batch, frame)
-        assert isinstance(frame, str)
-        return frame
-
-
-encoded = _EncodedEvents()
-
-
-def _event_source(batches: AsyncGenerator[list[Event], None], *, global_ids: bool) -> Response:
+def _event_source(
+    state: DaemonState, batches: AsyncGenerator[list[Event], None], *, global_ids: bool
+) -> Response:
     """An SSE response that sends each batch of ready events in one write.
 
     The source yields whatever its subscription holds at once, so with many clients and a fast
@@ -283,10 +178,13 @@ def _event_source(batches: AsyncGenerator[list[Event], None], *, global_ids: boo
     subscriber to a catch-up from the journal: memory stays bounded and the engine never waits.
     """
 
+    encoder = state.encoder
+
     async def body() -> AsyncIterator[bytes]:
-        async with aclosing(batches):
-            async for batch in batches:
-                yield encoded.sse_batch(batch, global_ids=global_ids)
+        with encoder.streaming():
+            async with aclosing(batches):
+                async for batch in batches:
+                    yield encoder.sse_batch(batch, global_ids=global_ids)
 
     return EventSourceResponse(
         body(),
@@ -304,13 +202,13 @@ class _Ping(ServerSentEvent):
         return b": ping\n"
 
 
-def _refuse_when_stopping(state: StreamState) -> None:
+def _refuse_when_stopping(state: DaemonState) -> None:
     if state.stopping.is_set():
         raise ApiError(503, "the daemon is stopping; reconnect later", code="unavailable")
 
 
 async def stream_execution(request: Request) -> Response:
-    state = stream_state(request)
+    state = daemon_state(request)
     execution_id = request.path_params["id"]
     query = query_params(request, StreamQuery)
     after = _seq_header(request.headers.get("last-event-id"))
@@ -318,32 +216,17 @@ async def stream_execution(request: Request) -> Response:
         after = query.after or 0
     _refuse_when_stopping(state)
     await require_execution(state, execution_id)
-    if state.relay is not None and state.relay.take(request.scope, execution_id):
-        return _HandedOver()
     events = execution_events(state, execution_id, after, follow=query.follow)
-    return _event_source(events, global_ids=False)
-
-
-class _HandedOver(Response):
-    """The answer to a request whose connection the stream relay took: nothing, from here. The
-    request ends once the server sees its (closed) connection gone, so it neither answers
-    nor logs an error for a response never started."""
-
-    def __init__(self) -> None:
-        super().__init__(status_code=200)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
+    return _event_source(state, events, global_ids=False)
 
 
 async def stream_all(request: Request) -> Response:
-    state = stream_state(request)
+    state = daemon_state(request)
     resume_from = _global_header(request.headers.get("last-event-id"))
     _refuse_when_stopping(state)
     if resume_from is not None:
         await require_execution(state, resume_from[0])
-    return _event_source(all_events(state, resume_from), global_ids=True)
+    return _event_source(state, all_events(state, resume_from), global_ids=True)
 
 
 def _seq_header(value: str | None) -> int | None:
@@ -370,22 +253,28 @@ def _global_header(value: str | None) -> tuple[str, int] | None:
 async def execution_socket(websocket: WebSocket) -> None:
     """One JSON text frame per event (with `?batch=true`, one frame per batch of ready events);
     answers `{"type": "ping"}` with `{"type": "pong"}`."""
-    state = stream_state(websocket)
+    state = daemon_state(websocket)
     execution_id = websocket.path_params["id"]
-    refusal = await _socket_refusal(state, websocket, execution_id)
-    relay = state.relay
-    if refusal is None and relay is not None and relay.take(websocket.scope, execution_id):
-        # the relay answers the handshake now; this side only sees the connection go
-        while (await websocket.receive())["type"] != "websocket.disconnect":
-            pass
-        return
     await websocket.accept()
-    if refusal is not None:
-        await websocket.close(*refusal)
+    try:
+        after = int(websocket.query_params.get("after") or 0)
+        if after < 0:
+            raise ValueError
+    except ValueError:
+        await websocket.close(WS_POLICY, "'after' must be a seq (a whole number >= 0)")
         return
-    after = int(websocket.query_params.get("after") or 0)
     follow = _flag(websocket.query_params.get("follow"))
     batched = _flag(websocket.query_params.get("batch"))
+    try:
+        if not valid_path_param(execution_id):
+            raise NotFound(execution_id)
+        await require_execution(state, execution_id)
+    except NotFound:
+        await websocket.close(WS_NOT_FOUND, f"no execution {execution_id!r}")
+        return
+    if state.stopping.is_set():
+        await websocket.close(WS_GOING_AWAY, "the daemon is stopping")
+        return
 
     send_lock = anyio.Lock()
     outcome: dict[str, int | None] = {"code": None}
@@ -400,10 +289,10 @@ async def execution_socket(websocket: WebSocket) -> None:
             async for batch in batches:
                 async with send_lock:  # the batch sent as a whole
                     if batched:  # one frame, made once for every client taking this batch
-                        await websocket.send_text(encoded.ws_batch(batch))
+                        await websocket.send_text(encoder.ws_batch(batch))
                     else:
                         for event in batch:
-                            await websocket.send_text(encoded.text(event))
+                            await websocket.send_text(encoder.text(event))
         outcome["code"] = WS_GOING_AWAY if state.stopping.is_set() else WS_NORMAL
         cancel.cancel()
 
@@ -426,33 +315,17 @@ async def execution_socket(websocket: WebSocket) -> None:
                 await send(b'{"type":"error","message":"send {\\"type\\": \\"ping\\"} or nothing"}')
 
     gone = False
+    encoder = state.encoder
     try:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(pump, tg.cancel_scope)
-            tg.start_soon(listen, tg.cancel_scope)
+        with encoder.streaming():
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(pump, tg.cancel_scope)
+                tg.start_soon(listen, tg.cancel_scope)
     except* (WebSocketDisconnect, OSError):
         gone = True  # the client went away mid-send
     if outcome["code"] is not None and not gone:
         with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):
             await websocket.close(outcome["code"])
-
-
-async def _socket_refusal(
-    state: StreamState, websocket: WebSocket, execution_id: str
-) -> tuple[int, str] | None:
-    """Why this socket cannot stream (close code and reason), or None."""
-    after = websocket.query_params.get("after") or "0"
-    if not after.isdigit():
-        return WS_POLICY, "'after' must be a seq (a whole number >= 0)"
-    try:
-        if not valid_path_param(execution_id):
-            raise NotFound(execution_id)
-        await require_execution(state, execution_id)
-    except NotFound:
-        return WS_NOT_FOUND, f"no execution {execution_id!r}"
-    if state.stopping.is_set():
-        return WS_GOING_AWAY, "the daemon is stopping"
-    return None
 
 
 def _flag(value: str | None) -> bool:

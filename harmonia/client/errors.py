@@ -89,7 +89,8 @@ class UnauthorizedError(ApiError):
 
 
 class ForbiddenError(ApiError):
-    """403 `forbidden_host`: the Host header does not name an allowed host."""
+    """403 `forbidden_host`: the Host header does not name an allowed host (or
+    `forbidden_origin`: a WebSocket handshake's Origin names another site)."""
 
 
 class NotFoundError(ApiError):
@@ -126,6 +127,7 @@ _BY_CODE: dict[str, type[ApiError]] = {
     "invalid_json": BadRequestError,
     "unauthorized": UnauthorizedError,
     "forbidden_host": ForbiddenError,
+    "forbidden_origin": ForbiddenError,
     "not_found": NotFoundError,
     "method_not_allowed": MethodNotAllowedError,
     "conflict": ConflictError,

@@ -66,9 +66,6 @@ class Health(ApiModel):
 class Ready(ApiModel):
     ready: bool
     running_executions: int = 0
-    stream_relay: str = "off"
-    """The daemon's stream relay: starting, ready, gone (the daemon streams itself), stopped,
-    or off."""
 
 
 class Endpoint(ApiModel):

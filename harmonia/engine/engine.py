@@ -317,11 +317,6 @@ class Engine:
     def is_live(self, execution_id: str) -> bool:
         return execution_id in self._runners
 
-    def live_state(self, execution_id: str) -> ExecutionState | None:
-        """The state of an execution this process drives, without waiting; None otherwise."""
-        runner = self._runners.get(execution_id)
-        return None if runner is None else runner.state
-
     # ---- operator actions ------------------------------------------------------------------
     async def _attach(self, execution_id: str) -> ExecutionRunner:
         """The runner of an execution, loading it from disk (and locking it) if needed."""

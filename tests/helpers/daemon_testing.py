@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 LISTENING = re.compile(r"harmoniad listening on (http://\S+)")
-RELAY_READY = re.compile(r"stream relay ready \(pid (\d+)\)")
 START_TIMEOUT = 30.0
 
 
@@ -68,28 +67,7 @@ class Harmoniad:
         self._output = threading.Condition()
 
     # ---- lifecycle -----------------------------------------------------------------------
-    def start(self, timeout: float = START_TIMEOUT, *, relay: bool = True) -> Harmoniad:
-        """Start and wait until it listens and, unless `relay=False` or the daemon runs with
-        `--no-stream-relay`, until its stream relay is ready, so that a test's streams of
-        running executions are the relay's (before, the daemon serves them itself)."""
-        relays_before = len(self.relay_pids)
-        self._start(timeout)
-        if relay and "--no-stream-relay" not in self.args:
-            self.wait_for_relays(relays_before + 1, timeout)
-        return self
-
-    def wait_for_relays(self, count: int, timeout: float = 20) -> None:
-        """Block until `count` stream relays (over this daemon's restarts) reported ready."""
-        with self._output:
-            if not self._output.wait_for(lambda: len(self.relay_pids) >= count, timeout=timeout):
-                raise AssertionError(f"stream relay #{count} never got ready:\n{self.log}")
-
-    @property
-    def relay_pids(self) -> list[int]:
-        """The pid of each stream relay this daemon (and its restarts) reported ready."""
-        return [int(m.group(1)) for line in self.stderr if (m := RELAY_READY.search(line))]
-
-    def _start(self, timeout: float) -> None:
+    def start(self, timeout: float = START_TIMEOUT) -> Harmoniad:
         lines: queue.Queue[str | None] = queue.Queue()
         self.process = subprocess.Popen(
             [*_command(), "--port", "0", "--data-dir", str(self.data_dir), *self.args],
@@ -120,7 +98,7 @@ class Harmoniad:
             found = LISTENING.search(line)
             if found:
                 self.url = found.group(1)
-                return
+                return self
 
     def _drain(self, stream: Any, into: list[str], lines: queue.Queue[str | None] | None) -> None:
         for line in stream:

@@ -37,7 +37,6 @@ from harmoniad.schemas import (
     OperatorAction,
     RetryResult,
 )
-from harmoniad.streamsource import StreamState
 from harmoniad.views import checkpoint_view, live_summary, summary_view
 
 __all__ = ["ENDPOINTS", "require_execution"]
@@ -188,7 +187,7 @@ async def restore_checkpoint(request: Request) -> Response:
     return JSONResponse(execution.to_public(), status_code=201)
 
 
-async def require_execution(state: StreamState, execution_id: str) -> None:
+async def require_execution(state: DaemonState, execution_id: str) -> None:
     """404 (NotFound) unless the execution exists, without loading its whole state."""
     if state.engine.is_live(execution_id):
         return

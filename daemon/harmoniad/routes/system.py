@@ -29,11 +29,7 @@ async def ready(request: Request) -> Response:
     ]
     is_ready = state.ready and not state.stopping.is_set()
     return JSONResponse(
-        {
-            "ready": is_ready,
-            "running_executions": len(running),
-            "stream_relay": state.relay.status if state.relay is not None else "off",
-        },
+        {"ready": is_ready, "running_executions": len(running)},
         status_code=200 if is_ready else 503,
     )
 
