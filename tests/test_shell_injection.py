@@ -149,7 +149,7 @@ def test_cli_validate_refuses_a_reference_in_a_comment(tmp_path: Path) -> None:
 def test_daemon_stored_workflow_with_hostile_input(tmp_path: Path) -> None:
     workdir = tmp_path / "work"
     workdir.mkdir()
-    with Harmoniad(tmp_path / "data", "--no-stream-relay") as daemon, daemon.client() as api:
+    with Harmoniad(tmp_path / "data") as daemon, daemon.client() as api:
         stored = api.post(
             "/api/v1/workflows",
             content=yaml.safe_dump(injection_workflow(workdir)),

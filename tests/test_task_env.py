@@ -151,7 +151,7 @@ def test_cli_run_withholds_secrets(tmp_path: Path) -> None:
 
 
 def test_daemon_tasks_never_see_its_token(tmp_path: Path) -> None:
-    daemon = Harmoniad(tmp_path / "data", "--no-stream-relay", env={"VISIBLE": "x"}, token=TOKEN)
+    daemon = Harmoniad(tmp_path / "data", env={"VISIBLE": "x"}, token=TOKEN)
     with daemon, daemon.client() as api:
         started = api.post("/api/v1/executions", json={"workflow": env_document(), "input": {}})
         assert started.status_code == 201, started.text
@@ -163,9 +163,7 @@ def test_daemon_tasks_never_see_its_token(tmp_path: Path) -> None:
 
 def test_daemon_withholds_named_secrets(tmp_path: Path) -> None:
     env = {"VISIBLE": "seen", "HARMONIA_SECRET_ENV": "OTHER_SECRET", **SECRETS}
-    daemon = Harmoniad(
-        tmp_path / "data", "--no-stream-relay", "--secret-env", "MY_SECRET", env=env, token=TOKEN
-    )
+    daemon = Harmoniad(tmp_path / "data", "--secret-env", "MY_SECRET", env=env, token=TOKEN)
     with daemon, daemon.client() as api:
         started = api.post(
             "/api/v1/executions", json={"workflow": env_document(*SECRETS), "input": {}}
