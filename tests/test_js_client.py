@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,35 +21,39 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "clients" / "js"
 STAMP = PACKAGE / "node_modules" / ".installed-from-lockfile"
 """Written after `npm ci` with the lockfile's hash: the install is redone only when it changed."""
-MINIMUM_NODE = (20, 10)
-"""`node --test --test-concurrency` needs 20.10; the client itself runs on any Node 20."""
+MINIMUM_NODE = (20, 11)
+"""`node --test-concurrency --test-timeout` need 20.11; the client itself runs on any Node 20."""
+NODE_TEST_OPTIONS = ("--test-concurrency=3", "--test-timeout=120000")
+"""Test files mostly wait on daemons, so three at once; a test that hangs fails after 2 min."""
 INSTALL_TIMEOUT = 180
 TEST_TIMEOUT = 240
 REPORT_LINES = 400
 
 
 def _run(command: list[str], timeout: float, env: dict[str, str] | None = None) -> str:
-    """Run `command` in the package folder; its output, or a test failure that shows it."""
-    try:
-        done = subprocess.run(
-            command,
-            cwd=PACKAGE,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as expired:
-        output = expired.output or ""
-        if isinstance(output, bytes):
-            output = output.decode("utf-8", "replace")
-        pytest.fail(f"`{' '.join(command)}` took over {timeout} s:\n{_tail(output)}")
-    if done.returncode != 0:
-        pytest.fail(f"`{' '.join(command)}` failed ({done.returncode}):\n{_tail(done.stdout)}")
-    return done.stdout
+    """Run `command` in the package folder; its output, or a test failure that shows it.
+
+    It runs in a process group of its own, killed whole on a timeout: node's test runner has
+    a process per test file, and those have daemons."""
+    with subprocess.Popen(
+        command,
+        cwd=PACKAGE,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+            pytest.fail(f"`{' '.join(command)}` took over {timeout} s:\n{_tail(output)}")
+    if process.returncode != 0:
+        pytest.fail(f"`{' '.join(command)}` failed ({process.returncode}):\n{_tail(output)}")
+    return output
 
 
 def _tail(text: str) -> str:
@@ -86,7 +91,7 @@ def test_the_javascript_client() -> None:
     files = sorted(str(path.relative_to(PACKAGE)) for path in (PACKAGE / "test").glob("*.test.js"))
     assert files, "clients/js/test has no *.test.js"
     output = _run(
-        [node, "--test", "--test-reporter=spec", "--test-concurrency=3", *files], TEST_TIMEOUT, env
+        [node, "--test", "--test-reporter=spec", *NODE_TEST_OPTIONS, *files], TEST_TIMEOUT, env
     )
     passed = re.search(r"^\S*\s*pass (\d+)", output, re.M)
     assert passed and int(passed[1]) > 0, f"node ran no test:\n{_tail(output)}"

@@ -20,9 +20,17 @@ const LISTENING = /harmoniad listening on (http:\/\/\S+)/
 const START_TIMEOUT = 30_000
 
 const running = new Set()
-process.on('exit', () => {
+function killAll() {
   for (const child of running) child.kill('SIGKILL')
-})
+}
+process.on('exit', killAll)
+// a test runner stopping this process (a timeout, Ctrl+C) must not leave daemons behind
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+  process.once(signal, () => {
+    killAll()
+    process.kill(process.pid, signal)
+  })
+}
 
 export function harmoniadCommand() {
   if (process.env.HARMONIAD) return process.env.HARMONIAD

@@ -155,6 +155,40 @@ test('a call that gets no answer in time fails with a timeout error', async () =
   await assert.rejects(patient.listExecutions({ timeout: 100 }), { code: 'timeout' })
 })
 
+test('a stream that goes quiet longer than the idle timeout is reopened, then given up', async () => {
+  // headers, then silence: a proxy that lost the daemon without closing the connection
+  const requests = []
+  const server = createHttpServer((request, response) => {
+    requests.push(request.headers['last-event-id'] ?? null)
+    response.writeHead(200, { 'Content-Type': 'text/event-stream' })
+    response.flushHeaders()
+    if (requests.length === 1) {
+      const event = { seq: 1, type: 'workflow_started', execution_id: 'e1', task_id: null, timestamp: 'now', data: {} }
+      response.write(`id: 1\nevent: workflow_started\ndata: ${JSON.stringify(event)}\n\n`)
+    }
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  try {
+    const client = new HarmoniaClient({
+      url: `http://127.0.0.1:${server.address().port}`,
+      token: 't',
+      streamIdleTimeout: 150,
+      reconnect: { attempts: 2, initialDelay: 10 },
+    })
+    const seen = []
+    const error = await (async () => {
+      for await (const event of client.events('e1')) seen.push(event.seq)
+    })().catch((caught) => caught)
+    assert.deepEqual(seen, [1])
+    assert.deepEqual([error.status, error.code], [0, 'unreachable'])
+    assert.match(error.message, /nothing received for 0.15 s; gave up after 2 reconnection attempts/)
+    assert.deepEqual(requests, [null, '1', '1'])
+  } finally {
+    server.closeAllConnections()
+    server.close()
+  }
+})
+
 test('an AbortSignal cancels a call: before it starts, and while it waits', async () => {
   const client = new HarmoniaClient({ url: silentUrl(), token: 't' })
   await assert.rejects(client.health({ signal: AbortSignal.abort() }), { name: 'AbortError' })
