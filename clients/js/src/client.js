@@ -106,10 +106,7 @@ function documentBody(document, format) {
 }
 
 export class HarmoniaClient {
-  /**
-   * @param {{url?: string, token?: string, timeout?: number, reconnect?: object,
-   *   fetch?: typeof fetch, WebSocket?: unknown, streamIdleTimeout?: number}} [options]
-   */
+  /** Options: see ClientOptions in types/index.d.ts and the README. */
   constructor(options = {}) {
     const { url, token, timeout = DEFAULT_TIMEOUT, reconnect = {}, streamIdleTimeout } = options
     this.url = connectableUrl(url ?? environment('HARMONIA_URL') ?? DEFAULT_URL)

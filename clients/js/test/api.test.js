@@ -133,7 +133,7 @@ test('cancel, then the operator actions conflict', async () => {
 })
 
 test('pause and resume', async () => {
-  const execution = await client.createExecution({ workflow: chainWorkflow(3, 0.3, 'pausable') })
+  const execution = await client.createExecution({ workflow: chainWorkflow(4, 0.5, 'pausable') })
   const stream = client.events(execution.id)
   await until(stream, (event) => event.type === 'task_started')
   const paused = await client.pauseExecution(execution.id)

@@ -41,9 +41,12 @@ test('every operation of the OpenAPI document has a client method, and no method
 test('types/openapi.d.ts is generated from the OpenAPI document the daemon serves', async () => {
   const expected = await renderTypes(await openapi())
   const committed = readFileSync(path.join(PACKAGE, 'types', 'openapi.d.ts'), 'utf8')
-  assert.ok(
-    committed === expected,
-    'types/openapi.d.ts is stale: run `npm run types` in clients/js (it starts a harmoniad and regenerates it)',
+  if (committed === expected) return
+  const [now, then] = [expected.split('\n'), committed.split('\n')]
+  const line = now.findIndex((text, i) => text !== then[i])
+  assert.fail(
+    'types/openapi.d.ts is stale: run `npm ci && npm run types` in clients/js (it starts a harmoniad ' +
+      `and regenerates it). First difference, line ${line + 1}:\n- ${then[line]}\n+ ${now[line]}`,
   )
 })
 

@@ -65,7 +65,11 @@ export interface ClientOptions {
   /** Milliseconds without a byte before a stream counts as dead (default 60000). */
   streamIdleTimeout?: number
   fetch?: typeof fetch
+  /** The WebSocket class for `wsEvents` (default: the global one); the token goes in its URL. */
   WebSocket?: WebSocketClass
+  /** Open the event WebSocket yourself (extra headers, a proxy): any object with the standard
+   * WebSocket interface. The Node entry point's opener sends the token as a header. */
+  openWebSocket?: (url: string, options: { token: string | null }) => WebSocket
 }
 
 export interface StreamOptions {
