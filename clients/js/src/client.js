@@ -1,0 +1,366 @@
+/**
+ * `HarmoniaClient`: one method per endpoint of daemon/harmoniad/API.md, plus live events.
+ *
+ * Methods are named after the OpenAPI document's operationIds, camelCased
+ * (`list_executions` -> `listExecutions`), so the document says what each one does and a test
+ * checks that none is missing; `OPERATIONS` is that map. Answers are the daemon's JSON as plain
+ * objects. The last argument of every method is an options object: the endpoint's query
+ * parameters, if it has any, plus `signal` (an AbortSignal) and `timeout` (milliseconds).
+ */
+
+import { DEFAULT_RECONNECT, isActive, segment, StreamCursor } from './cursor.js'
+import { HarmoniaError } from './errors.js'
+import { Deadline, send, sleep } from './http.js'
+import { sseEvents } from './sse.js'
+import { standardOpener, wsEvents } from './websocket.js'
+
+export const DEFAULT_URL = 'http://127.0.0.1:8007'
+/** Milliseconds a call may take, answer included, unless told otherwise. */
+export const DEFAULT_TIMEOUT = 30_000
+
+/** operationId in the daemon's OpenAPI document -> method of HarmoniaClient. */
+export const OPERATIONS = Object.freeze({
+  health: 'health',
+  ready: 'ready',
+  discovery: 'discovery',
+  openapi: 'openapi',
+  create_workflow: 'createWorkflow',
+  list_workflows: 'listWorkflows',
+  get_workflow: 'getWorkflow',
+  replace_workflow: 'replaceWorkflow',
+  delete_workflow: 'deleteWorkflow',
+  list_templates: 'listTemplates',
+  get_template: 'getTemplate',
+  instantiate_template: 'instantiateTemplate',
+  create_execution: 'createExecution',
+  list_executions: 'listExecutions',
+  get_execution: 'getExecution',
+  cancel_execution: 'cancelExecution',
+  pause_execution: 'pauseExecution',
+  resume_execution: 'resumeExecution',
+  checkpoint_execution: 'checkpointExecution',
+  retry_task: 'retryTask',
+  list_events: 'listEvents',
+  list_checkpoints: 'listCheckpoints',
+  restore_checkpoint: 'restoreCheckpoint',
+  list_components: 'listComponents',
+  list_actions: 'listActions',
+  stream_execution: 'events',
+  stream_all: 'allEvents',
+})
+
+const API = '/api/v1'
+const MEDIA_TYPES = { yaml: 'application/yaml', json: 'application/json' }
+const CALL_OPTIONS = new Set(['signal', 'timeout'])
+
+/** Environment variables, where there is an environment (Node, Deno, Bun; not a browser). */
+function environment(name) {
+  const value = globalThis.process?.env?.[name]
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined
+}
+
+/** `http://0.0.0.0:8007` (a daemon bound to every interface) is reached on loopback, whose name
+ * the daemon's Host check accepts. */
+export function connectableUrl(url) {
+  const trimmed = String(url).trim().replace(/\/+$/, '')
+  const fixed = trimmed.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1')
+  let parsed
+  try {
+    parsed = new URL(fixed)
+  } catch {
+    throw new TypeError(`invalid daemon URL '${url}': expected http://HOST:PORT`)
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.host) {
+    throw new TypeError(`invalid daemon URL '${url}': expected http://HOST:PORT`)
+  }
+  return fixed
+}
+
+/** Split a method's last argument into query parameters and call options. */
+function split(options = {}) {
+  const query = {}
+  const call = {}
+  for (const [name, value] of Object.entries(options ?? {})) {
+    if (CALL_OPTIONS.has(name)) call[name] = value
+    else query[name] = value
+  }
+  return { query, call }
+}
+
+function jsonBody(body) {
+  return { body: JSON.stringify(body ?? {}), contentType: MEDIA_TYPES.json }
+}
+
+/** A workflow as the daemon takes it: text as given (YAML keeps its line numbers for error
+ * messages), an object as JSON. */
+function documentBody(document, format) {
+  if (typeof document === 'string' || document instanceof Uint8Array) {
+    const contentType = MEDIA_TYPES[format ?? 'yaml']
+    if (!contentType) throw new TypeError(`format must be 'yaml' or 'json', not '${format}'`)
+    return { body: document, contentType }
+  }
+  if (document === null || typeof document !== 'object') {
+    throw new TypeError('a workflow is YAML or JSON text, or an object (the workflow document)')
+  }
+  return jsonBody(document)
+}
+
+export class HarmoniaClient {
+  /** Options: see ClientOptions in types/index.d.ts and the README. */
+  constructor(options = {}) {
+    const { url, token, timeout = DEFAULT_TIMEOUT, reconnect = {}, streamIdleTimeout } = options
+    this.url = connectableUrl(url ?? environment('HARMONIA_URL') ?? DEFAULT_URL)
+    this.token = token?.trim() || environment('HARMONIA_TOKEN') || null
+    this.timeout = timeout
+    this.reconnect = { ...DEFAULT_RECONNECT, ...reconnect }
+    const fetchImpl = options.fetch ?? globalThis.fetch
+    if (typeof fetchImpl !== 'function') throw new TypeError('no fetch here: pass {fetch}')
+    const boundFetch = options.fetch ?? ((...args) => fetchImpl.apply(globalThis, args))
+    const openWebSocket = options.openWebSocket ?? standardOpener(options.WebSocket ?? globalThis.WebSocket)
+    // what the readers need, read afresh per call: `client.token = ...` applies from then on
+    Object.defineProperty(this, '_config', {
+      enumerable: false,
+      get: () => ({
+        url: this.url,
+        token: this.token,
+        timeout: this.timeout,
+        streamIdleTimeout,
+        fetch: boundFetch,
+        openWebSocket,
+      }),
+    })
+  }
+
+  _send(method, path, { query, body, contentType, call = {} } = {}) {
+    return send(this._config, { method, path, query, body, contentType, ...call })
+  }
+
+  // ---- service ----------------------------------------------------------------------------
+
+  /** Needs no token: a cheap "is it up" check. */
+  async health(options) {
+    return this._send('GET', '/health', { call: split(options).call })
+  }
+
+  async ready(options) {
+    return this._send('GET', '/ready', { call: split(options).call })
+  }
+
+  async discovery(options) {
+    return this._send('GET', '/discovery', { call: split(options).call })
+  }
+
+  async openapi(options) {
+    return this._send('GET', '/openapi.json', { call: split(options).call })
+  }
+
+  // ---- workflows --------------------------------------------------------------------------
+
+  /** Store a workflow: YAML or JSON text (`format`, default yaml) or a document object.
+   * `template: true` stores it as a template. */
+  async createWorkflow(document, options = {}) {
+    const { format, ...rest } = options
+    const { query, call } = split(rest)
+    return this._send('POST', `${API}/workflows`, { query, call, ...documentBody(document, format) })
+  }
+
+  async listWorkflows(options) {
+    return this._send('GET', `${API}/workflows`, split(options))
+  }
+
+  async getWorkflow(id, options) {
+    return this._send('GET', `${API}/workflows/${segment(id)}`, { call: split(options).call })
+  }
+
+  /** Replace the definition; `template` left out keeps the template flag as it is. */
+  async replaceWorkflow(id, document, options = {}) {
+    const { format, ...rest } = options
+    const { query, call } = split(rest)
+    return this._send('PUT', `${API}/workflows/${segment(id)}`, { query, call, ...documentBody(document, format) })
+  }
+
+  async deleteWorkflow(id, options) {
+    return this._send('DELETE', `${API}/workflows/${segment(id)}`, { call: split(options).call })
+  }
+
+  // ---- templates --------------------------------------------------------------------------
+
+  async listTemplates(options) {
+    return this._send('GET', `${API}/templates`, split(options))
+  }
+
+  async getTemplate(id, options) {
+    return this._send('GET', `${API}/templates/${segment(id)}`, { call: split(options).call })
+  }
+
+  /** A new stored workflow made from the template: `{name?, input?}` (new input defaults). */
+  async instantiateTemplate(id, body = {}, options) {
+    return this._send('POST', `${API}/templates/${segment(id)}/instantiate`, {
+      call: split(options).call,
+      ...jsonBody(body),
+    })
+  }
+
+  // ---- executions -------------------------------------------------------------------------
+
+  /** Start a stored workflow `{workflow_id, input?}` or an unstored one `{workflow, input?}`. */
+  async createExecution(body, options) {
+    return this._send('POST', `${API}/executions`, { call: split(options).call, ...jsonBody(body) })
+  }
+
+  /** Newest first; options: `status`, `limit`, `offset`. */
+  async listExecutions(options) {
+    return this._send('GET', `${API}/executions`, split(options))
+  }
+
+  async getExecution(id, options) {
+    return this._send('GET', `${API}/executions/${segment(id)}`, { call: split(options).call })
+  }
+
+  /** Running tasks are cancelled; a 409 `conflict` when the execution has ended. */
+  async cancelExecution(id, options) {
+    return this._operate(id, 'cancel', options)
+  }
+
+  /** Start nothing new; running tasks finish. */
+  async pauseExecution(id, options) {
+    return this._operate(id, 'pause', options)
+  }
+
+  /** A paused, failed or canceled execution goes on; failed tasks get fresh attempts. */
+  async resumeExecution(id, options) {
+    return this._operate(id, 'resume', options)
+  }
+
+  async _operate(id, action, options) {
+    return this._send('POST', `${API}/executions/${segment(id)}/${action}`, {
+      call: split(options).call,
+      ...jsonBody({}),
+    })
+  }
+
+  /** A named snapshot: `{name?}`. */
+  async checkpointExecution(id, body = {}, options) {
+    return this._send('POST', `${API}/executions/${segment(id)}/checkpoint`, {
+      call: split(options).call,
+      ...jsonBody(body),
+    })
+  }
+
+  /** Run the task and everything downstream of it again. */
+  async retryTask(id, taskId, options) {
+    return this._send('POST', `${API}/executions/${segment(id)}/tasks/${segment(taskId)}/retry`, {
+      call: split(options).call,
+    })
+  }
+
+  /** Recorded events after `after`, oldest first (no waiting for new ones); `limit`. */
+  async listEvents(id, options) {
+    return this._send('GET', `${API}/executions/${segment(id)}/events`, split(options))
+  }
+
+  /** Options: `execution_id`. */
+  async listCheckpoints(options) {
+    return this._send('GET', `${API}/checkpoints`, split(options))
+  }
+
+  /** A new execution that starts from the checkpoint. */
+  async restoreCheckpoint(id, options) {
+    return this._send('POST', `${API}/checkpoints/${segment(id)}/restore`, { call: split(options).call })
+  }
+
+  // ---- components -------------------------------------------------------------------------
+
+  async listComponents(options) {
+    return this._send('GET', `${API}/components`, { call: split(options).call })
+  }
+
+  async listActions(name, options) {
+    return this._send('GET', `${API}/components/${segment(name)}/actions`, { call: split(options).call })
+  }
+
+  // ---- live events ------------------------------------------------------------------------
+
+  /**
+   * One execution's events over SSE, each exactly once and in order, across dropped
+   * connections and daemon restarts: its history after `after` (all of it by default), then
+   * live ones, until the execution has ended (unless `follow`).
+   */
+  events(executionId, { after = null, follow = false, signal, reconnect } = {}) {
+    const cursor = this._cursor(executionId, after, follow, reconnect)
+    return sseEvents(this._config, cursor, { signal, isOver: (c, s) => this._isOver(c, s) })
+  }
+
+  /** Every execution's events over SSE, live, never ending by itself (abort or `break`).
+   * `after` is `'<execution_id>:<seq>'`: that execution's events after seq come first. */
+  allEvents({ after = null, signal, reconnect } = {}) {
+    const cursor = this._cursor(null, after, false, reconnect)
+    return sseEvents(this._config, cursor, { signal, isOver: async () => false })
+  }
+
+  /** `events` over the WebSocket `/ws/executions/{id}` (batch frames), same guarantees. */
+  wsEvents(executionId, { after = null, follow = false, signal, reconnect } = {}) {
+    return wsEvents(this._config, this._cursor(executionId, after, follow, reconnect), { signal })
+  }
+
+  /** The execution once it has ended (completed, failed, canceled...), by following its events;
+   * `timeout` (ms, default none) rejects with a `timeout` HarmoniaError. Paused has not ended. */
+  async wait(executionId, { timeout = null, signal } = {}) {
+    const deadline = new Deadline(signal, timeout)
+    try {
+      let execution = await this.getExecution(executionId, { signal: deadline.signal })
+      if (!isActive(execution)) return execution
+      for await (const _ of this.events(executionId, { after: execution.last_seq, signal: deadline.signal })) {
+        // the stream ends with the execution
+      }
+      const backoff = this._cursor(executionId, null, false)
+      for (;;) {
+        try {
+          execution = await this.getExecution(executionId, { signal: deadline.signal })
+          return execution
+        } catch (error) {
+          // the daemon may be restarting at this very moment: as patient as the stream was
+          if (!(error instanceof HarmoniaError) || error.status !== 0) throw error
+          await sleep(backoff.dropped(error.message), deadline.signal)
+        }
+      }
+    } catch (error) {
+      if (deadline.expired && !signal?.aborted) {
+        throw new HarmoniaError({
+          status: 0,
+          code: 'timeout',
+          message: `execution ${executionId} did not end within ${timeout / 1000} s`,
+        })
+      }
+      throw error
+    } finally {
+      deadline.dispose()
+    }
+  }
+
+  _cursor(executionId, after, follow, reconnect) {
+    if (executionId !== null && (typeof executionId !== 'string' || !executionId)) {
+      throw new TypeError('an execution id (a non-empty string) is required')
+    }
+    return new StreamCursor({
+      url: this.url,
+      executionId,
+      after,
+      follow,
+      reconnect: { ...this.reconnect, ...reconnect },
+    })
+  }
+
+  /** A stream closed cleanly without a terminal event last: the daemon stopping, or an
+   * execution that had ended before the stream's start. Ask the daemon which. */
+  async _isOver(cursor, signal) {
+    if (!cursor.mayEnd) return false
+    if (cursor.lastTerminal) return true
+    try {
+      return cursor.complete(await this.getExecution(cursor.executionId, { signal }))
+    } catch (error) {
+      if (error instanceof HarmoniaError && (error.status === 0 || error.status >= 500)) return false
+      throw error
+    }
+  }
+}

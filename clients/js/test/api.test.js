@@ -1,0 +1,215 @@
+// Every REST method against a real harmoniad; the last test checks, against the OpenAPI document
+// the daemon serves, that the tests above sent a request to every one of its operations.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+
+import { HarmoniaClient, HarmoniaError } from '../src/node.js'
+import {
+  ECHO_YAML,
+  chainWorkflow,
+  collect,
+  echoWorkflow,
+  range,
+  recordingFetch,
+  seqs,
+  sleepWorkflow,
+  until,
+  useDaemon,
+} from './support.js'
+
+const state = useDaemon()
+const sent = []
+let client
+
+test('service endpoints', async () => {
+  client = new HarmoniaClient({ url: state.daemon.url, token: state.daemon.token, fetch: recordingFetch(sent) })
+  const health = await client.health()
+  assert.equal(health.status, 'ok')
+  assert.equal(typeof health.version, 'string')
+  const ready = await client.ready()
+  assert.equal(ready.ready, true)
+  assert.equal(typeof ready.running_executions, 'number')
+  const discovery = await client.discovery()
+  assert.equal(discovery.name, 'harmonia')
+  assert.equal(discovery.port, state.daemon.port)
+  assert.ok(discovery.event_types.includes('task_completed'))
+  const openapi = await client.openapi()
+  assert.equal(openapi.openapi.slice(0, 2), '3.')
+  assert.ok('/api/v1/executions' in openapi.paths)
+})
+
+test('workflows: create (YAML text, JSON text, object), list, get, replace, delete', async () => {
+  const info = await client.createWorkflow(ECHO_YAML)
+  assert.deepEqual(
+    [info.name, info.version, info.description, info.task_count, info.template],
+    ['greet', '1.0.0', 'say hello, then goodbye', 2, false],
+  )
+  const fromJson = await client.createWorkflow(JSON.stringify(echoWorkflow('as-json')), { format: 'json' })
+  assert.equal(fromJson.name, 'as-json')
+  const fromObject = await client.createWorkflow(echoWorkflow('as-object'))
+  assert.equal(fromObject.name, 'as-object')
+
+  const page = await client.listWorkflows({ limit: 2, offset: 0 })
+  assert.equal(page.limit, 2)
+  assert.equal(page.items.length, 2)
+  assert.ok(page.total >= 3)
+  assert.equal(page.items[0].id, fromObject.id) // newest first
+  const next = await client.listWorkflows({ limit: 2, offset: 2 })
+  assert.ok(next.items.some((item) => item.id === info.id))
+
+  const detail = await client.getWorkflow(info.id)
+  assert.equal(detail.document.name, 'greet')
+  assert.deepEqual(Object.keys(detail.document.tasks), ['hello', 'bye'])
+
+  const replaced = await client.replaceWorkflow(info.id, ECHO_YAML.replace('1.0.0', '2.0.0'), { template: true })
+  assert.equal(replaced.id, info.id)
+  assert.equal(replaced.version, '2.0.0')
+  assert.equal(replaced.template, true)
+  const kept = await client.replaceWorkflow(info.id, ECHO_YAML) // template left out: kept
+  assert.equal(kept.template, true)
+
+  assert.equal(await client.deleteWorkflow(fromJson.id), undefined)
+  await assert.rejects(client.getWorkflow(fromJson.id), { name: 'HarmoniaError', status: 404, code: 'not_found' })
+})
+
+test('templates: list, get, instantiate', async () => {
+  const template = await client.createWorkflow(ECHO_YAML, { template: true })
+  assert.equal(template.template, true)
+  const templates = await client.listTemplates({ limit: 1000 })
+  assert.ok(templates.items.some((item) => item.id === template.id))
+  assert.ok(templates.items.every((item) => item.template))
+  assert.equal((await client.getTemplate(template.id)).document.name, 'greet')
+  const made = await client.instantiateTemplate(template.id, { name: 'greet-you', input: { who: 'you' } })
+  assert.equal(made.name, 'greet-you')
+  assert.equal(made.template, false)
+  assert.equal((await client.getWorkflow(made.id)).document.input.who.default, 'you')
+  const plain = await client.createWorkflow(ECHO_YAML)
+  await assert.rejects(client.getTemplate(plain.id), { status: 404 })
+})
+
+test('an execution from start to end: create, get, list, events paged', async () => {
+  const info = await client.createWorkflow(ECHO_YAML)
+  const started = await client.createExecution({ workflow_id: info.id, input: { who: 'ann' } })
+  assert.deepEqual(Object.keys(started.tasks).sort(), ['bye', 'hello'])
+  const final = await client.wait(started.id, { timeout: 30_000 })
+  assert.equal(final.status, 'completed')
+  assert.deepEqual(final.tasks.bye.output, { prev: 'hi ann' })
+  assert.deepEqual(final.input, { who: 'ann' })
+  assert.equal(final.counts.completed, 2)
+
+  const streamed = await collect(client.events(started.id))
+  assert.deepEqual(seqs(streamed), range(1, final.last_seq))
+  const first = await client.listEvents(started.id, { after: 0, limit: 2 })
+  assert.deepEqual(seqs(first.items), [1, 2])
+  assert.equal(first.next_after, 2)
+  const rest = await client.listEvents(started.id, { after: first.next_after })
+  assert.deepEqual([...first.items, ...rest.items], streamed)
+
+  const listed = await client.listExecutions({ status: 'completed', limit: 1000 })
+  const summary = listed.items.find((item) => item.id === started.id)
+  assert.deepEqual([summary.workflow, summary.task_count, summary.done_count], ['greet', 2, 2])
+  assert.equal(summary.last_seq, final.last_seq)
+  assert.equal((await client.getExecution(started.id)).status, 'completed')
+})
+
+test('an inline workflow runs without being stored', async () => {
+  const execution = await client.createExecution({ workflow: echoWorkflow('inline'), input: { who: 'bo' } })
+  assert.deepEqual((await client.wait(execution.id)).tasks.hello.output, { msg: 'hi bo' })
+})
+
+test('cancel, then the operator actions conflict', async () => {
+  const execution = await client.createExecution({ workflow: sleepWorkflow(30) })
+  const stream = client.events(execution.id)
+  await until(stream, (event) => event.type === 'task_started')
+  const canceled = await client.cancelExecution(execution.id)
+  assert.equal(canceled.id, execution.id)
+  const rest = await collect(stream)
+  assert.equal(rest.at(-1).type, 'workflow_canceled')
+  assert.equal((await client.getExecution(execution.id)).status, 'canceled')
+  const conflict = await client.cancelExecution(execution.id).catch((error) => error)
+  assert.ok(conflict instanceof HarmoniaError)
+  assert.deepEqual([conflict.status, conflict.code], [409, 'conflict'])
+  await assert.rejects(client.pauseExecution(execution.id), { status: 409, code: 'conflict' })
+})
+
+test('pause and resume', async () => {
+  const execution = await client.createExecution({ workflow: chainWorkflow(4, 0.5, 'pausable') })
+  const stream = client.events(execution.id)
+  await until(stream, (event) => event.type === 'task_started')
+  const paused = await client.pauseExecution(execution.id)
+  assert.equal(paused.id, execution.id)
+  await until(stream, (event) => event.type === 'workflow_paused')
+  assert.equal((await client.getExecution(execution.id)).status, 'paused')
+  const resumed = await client.resumeExecution(execution.id)
+  assert.ok(['running', 'pending'].includes(resumed.status), resumed.status)
+  const rest = await collect(stream)
+  assert.equal(rest.at(-1).type, 'workflow_completed')
+  await assert.rejects(client.resumeExecution(execution.id), { status: 409 })
+})
+
+test('checkpoint and restore', async () => {
+  const execution = await client.createExecution({ workflow: echoWorkflow('to-restore') })
+  await client.wait(execution.id)
+  const checkpoint = await client.checkpointExecution(execution.id, { name: 'after the run' })
+  assert.deepEqual([checkpoint.execution_id, checkpoint.name], [execution.id, 'after the run'])
+  const unnamed = await client.checkpointExecution(execution.id)
+  assert.equal(unnamed.execution_id, execution.id)
+  const mine = await client.listCheckpoints({ execution_id: execution.id })
+  assert.deepEqual(mine.items.map((item) => item.id).sort(), [checkpoint.id, unnamed.id].sort())
+  const all = await client.listCheckpoints()
+  assert.ok(all.items.some((item) => item.id === checkpoint.id))
+  const restored = await client.restoreCheckpoint(checkpoint.id)
+  assert.notEqual(restored.id, execution.id)
+  assert.equal(restored.restored_from, checkpoint.id)
+  assert.equal((await client.wait(restored.id)).status, 'completed')
+})
+
+test('retry a task: it and everything downstream run again', async () => {
+  const execution = await client.createExecution({ workflow: echoWorkflow('to-retry') })
+  const first = await client.wait(execution.id)
+  const result = await client.retryTask(execution.id, 'hello')
+  assert.deepEqual(result, { execution_id: execution.id, task_id: 'hello', reset: ['hello', 'bye'] })
+  const final = await client.wait(execution.id)
+  assert.equal(final.status, 'completed')
+  assert.ok(final.last_seq > first.last_seq)
+  // the first terminal event does not end the stream; the last one does
+  const all = await collect(client.events(execution.id))
+  assert.deepEqual(seqs(all), range(1, final.last_seq))
+  assert.equal(all.filter((event) => event.type === 'workflow_completed').length, 2)
+  await assert.rejects(client.retryTask(execution.id, 'no-such-task'), { status: 404 })
+})
+
+test('components and their actions', async () => {
+  const { items } = await client.listComponents()
+  const names = items.map((item) => item.name)
+  for (const name of ['core', 'shell', 'python', 'http']) assert.ok(names.includes(name), name)
+  const core = items.find((item) => item.name === 'core')
+  assert.ok(core.actions.some((action) => action.name === 'echo'))
+  const actions = await client.listActions('shell')
+  assert.ok(actions.items.some((action) => action.name === 'run' && typeof action.input_schema === 'object'))
+  await assert.rejects(client.listActions('no-such-component'), { status: 404, code: 'not_found' })
+})
+
+test('the stream of all executions', async () => {
+  const execution = await client.createExecution({ workflow: echoWorkflow('global') })
+  const mine = []
+  for await (const event of client.allEvents({ after: `${execution.id}:0` })) {
+    if (event.execution_id !== execution.id) continue
+    mine.push(event)
+    if (event.type === 'workflow_completed') break
+  }
+  assert.deepEqual(seqs(mine), range(1, mine.length))
+})
+
+test('every operation of the OpenAPI document was called above', async () => {
+  const document = await client.openapi()
+  const missing = []
+  for (const [template, operations] of Object.entries(document.paths)) {
+    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`)
+    for (const [method, operation] of Object.entries(operations)) {
+      const called = sent.some((request) => request.method === method.toUpperCase() && pattern.test(request.url.pathname))
+      if (!called) missing.push(`${operation.operationId} (${method.toUpperCase()} ${template})`)
+    }
+  }
+  assert.deepEqual(missing, [], `operations no test called: ${missing.join(', ')}`)
+})
