@@ -433,7 +433,7 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "bad_request" | "invalid_json" | "validation_error" | "unauthorized" | "forbidden_host" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "unavailable";
+            code: "bad_request" | "invalid_json" | "validation_error" | "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "unavailable";
             /** Message */
             message: string;
             /**
@@ -488,12 +488,6 @@ export interface components {
             ready: boolean;
             /** Running Executions */
             running_executions: number;
-            /**
-             * Stream Relay
-             * @description The helper process that serves running executions' event streams: `gone` if it failed or died (the daemon then serves them itself), `off` if disabled.
-             * @enum {string}
-             */
-            stream_relay: "off" | "starting" | "ready" | "gone" | "stopped";
         } & {
             [key: string]: unknown;
         };
