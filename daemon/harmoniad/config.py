@@ -61,6 +61,9 @@ class DaemonConfig:
     """Built-in components this daemon lets workflows use (e.g. leave out `shell`)."""
     shutdown_timeout: float = 8.0
     """How long connections get to finish after a stop signal before they are cut."""
+    check: bool = False
+    """Only check the data folder for damaged files, print the report, and exit
+    (`harmonia doctor`)."""
     stream_relay: bool = True
     """Serve running executions' event streams from a helper process (`harmoniad.relay`), so
     that clients watching do not take the engine's CPU; off, the daemon serves them itself."""
@@ -146,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {','.join(BUILTIN_COMPONENTS)})",
     )
     parser.add_argument(
+        "--check",
+        action="store_true",
+        help="report every damaged file of the data folder and exit (0: none, 1: some), "
+        "as `harmonia doctor` does; reads only",
+    )
+    parser.add_argument(
         "--no-stream-relay",
         action="store_true",
         help="serve event streams in the daemon's own process, not in its stream relay",
@@ -180,7 +189,10 @@ def config_from_args(
         checkpoint_interval=args.checkpoint_interval or None,
         components=components,
         stream_relay=not args.no_stream_relay,
+        check=args.check,
     )
+    if config.check:
+        return config  # reads the data folder and exits: nothing is served
     check(config)
     return config
 

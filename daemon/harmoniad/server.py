@@ -2,8 +2,10 @@
 
 Start: take the data folder's daemon lock (one daemon per folder), resolve the token, bind the
 socket (so `--port 0` knows its port and a busy port is one clear error), open the engine,
-resume every interrupted execution, then serve and announce the URL on stdout and in
-`DATA_DIR/daemon.json` for clients and the TUI to find.
+resume every interrupted execution (a damaged one is set aside instead: it never stops the
+start), then serve and announce the URL on stdout and in `DATA_DIR/daemon.json` for clients
+and the TUI to find. Meanwhile every stored execution is checked for damage once, in the
+background, and each damaged one logged.
 
 Stop (SIGINT/SIGTERM, or `Daemon.stop()`): refuse new streams and end the open ones (the bus's
 subscriptions close, SSE responses complete, WebSockets close with 1001), tell uvicorn to stop
@@ -38,8 +40,9 @@ from harmonia.components import (
     PythonComponent,
     ShellComponent,
 )
+from harmonia.engine.damaged import damage_lines
 from harmonia.engine.engine import Engine, open_engine
-from harmonia.store.storage import write_atomically
+from harmonia.store.storage import CorruptDatabase, write_atomically
 from harmoniad.app import create_app
 from harmoniad.config import ConfigError, DaemonConfig
 from harmoniad.context import DaemonState
@@ -237,6 +240,8 @@ class Daemon:
         async with anyio.create_task_group() as tg:
             if relay is not None:
                 tg.start_soon(relay.run)
+            if self._engine is not None:
+                tg.start_soon(_report_damage, self._engine)
 
             async def serve() -> None:
                 try:
@@ -259,6 +264,31 @@ class Daemon:
             if self.announce:
                 print(f"harmoniad listening on {self.url}", flush=True)
             task_status.started(self)
+
+
+async def _report_damage(engine: Engine) -> None:
+    """Check every stored execution once, in the background (recovery has already set aside
+    the interrupted ones it found damaged): log each damaged one, then a summary line."""
+    try:
+        checked, found = await engine.find_damaged()
+    except CorruptDatabase as exc:
+        logger.error("%s: the stored executions were not checked for damage", exc)
+        return
+    except Exception:
+        logger.exception("could not check the stored executions for damage")
+        return
+    for state in found:
+        logger.error(
+            "execution %s is damaged, and is not run: %s",
+            state.id,
+            "; ".join(damage_lines(state)),
+        )
+    logger.info(
+        "damage check: %d stored execution(s) checked, %d damaged%s",
+        checked,
+        len(found),
+        " (harmonia doctor lists every damaged file)" if found else "",
+    )
 
 
 def _url_host(host: str) -> str:

@@ -35,6 +35,7 @@ from harmoniad.schemas import (
     ExecutionListQuery,
     ExecutionSummary,
     OperatorAction,
+    ResumeAction,
     RetryResult,
 )
 from harmoniad.streamsource import StreamState
@@ -127,8 +128,10 @@ async def pause_execution(request: Request) -> Response:
 
 
 async def resume_execution(request: Request) -> Response:
-    state, execution_id = await _operator_request(request)
-    execution = await state.engine.resume(execution_id)
+    state = daemon_state(request)
+    body = await json_body(request, ResumeAction, required=False)
+    execution_id = request.path_params["id"]
+    execution = await state.engine.resume(execution_id, from_damaged=body.from_damaged)
     return _summary_response(state, execution)
 
 
@@ -273,6 +276,7 @@ ENDPOINTS = [
         resume_execution,
         "Resume a paused, failed, canceled or interrupted execution",
         {200: ExecutionSummary},
+        body_model=ResumeAction,
     ),
     _operator_endpoint(
         "/api/v1/executions/{id}/checkpoint",
