@@ -11,6 +11,8 @@ for byte. Before this change the daemon refused to start (exit 1, a traceback).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -171,6 +173,19 @@ def test_damaged_executions_are_set_aside_and_the_rest_goes_on(tmp_path: Path) -
             item = where(execution_id)
             assert (data_dir / item["file"]).read_bytes() == damaged
             assert (data_dir / item["kept_as"]).read_bytes() == damaged
+
+        # the command line shows the same through the daemon
+        shown = subprocess.run(
+            [sys.executable, "-m", "harmonia.cli.main", "show", garbled, "--url", daemon.url],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1", "HARMONIA_HOME": str(data_dir)},
+            timeout=60,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert "status     damaged" in shown.stdout
+        assert f"journal.jsonl: line 3, byte {garbage_at}: not valid JSON" in shown.stdout
+        assert f"kept as {where(garbled)['kept_as']}" in shown.stdout
 
         # nothing runs a damaged execution
         for action in ("resume", "cancel", "checkpoint", "tasks/hello/retry"):

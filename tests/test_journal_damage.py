@@ -171,6 +171,11 @@ def sealed(seq: int, **data: Any) -> bytes:
         ([sealed(2)], 1, "events 1 are missing"),
         ([sealed(1), line(2)], 2, "no checksum, after lines that have one"),
         ([line(1), line(2, execution_id="other")], 2, "an event of another execution (other)"),
+        (
+            [sealed(1), Event(2, "task_started", "other", "a", 1.0, {}).to_journal_line()],
+            2,
+            "an event of another execution (other)",
+        ),
         ([line(1), line(2, ts="x")], 2, "no numeric 'ts'"),
         ([sealed(1), sealed(2).replace(b'"a"', b'"b"')], 2, "checksum mismatch"),
         ([sealed(1), b"\n", sealed(2)], 2, "not valid JSON"),
