@@ -124,11 +124,35 @@ async def test_recovery_sets_a_damaged_execution_aside_and_resumes_the_others(
     assert row["damage"]["files"][0]["line"] == 3
 
 
-async def test_a_damaged_snapshot_does_not_stop_recovery(data_dir: Path) -> None:
+def cut_short(doc: dict[str, Any]) -> bytes:
+    return orjson.dumps(doc)[:25]
+
+
+def without_workflow(doc: dict[str, Any]) -> bytes:
+    del doc["execution"]["1"]["workflow"]
+    return orjson.dumps(doc)
+
+
+def unknown_status(doc: dict[str, Any]) -> bytes:
+    doc["execution"]["1"]["status"] = "sleeping"
+    return orjson.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason", "offset"),
+    [
+        (cut_short, "not valid JSON", 25),  # CorruptDatabase from the start before
+        (without_workflow, "no workflow document with tasks", None),  # KeyError before
+        (unknown_status, "unknown execution status 'sleeping'", None),
+    ],
+)
+async def test_a_damaged_snapshot_does_not_stop_recovery(
+    data_dir: Path, damage: Any, reason: str, offset: int | None
+) -> None:
     crashed(data_dir, GOOD)
     crashed(data_dir, BAD)
     state_file = data_dir / "executions" / BAD / "state.json"
-    state_file.write_bytes(state_file.read_bytes()[:25])
+    state_file.write_bytes(damage(orjson.loads(state_file.read_bytes())))
     async with open_engine(data_dir, **engine_options()) as engine:
         assert await engine.recover() == [GOOD]
         await engine.wait(GOOD)
@@ -136,7 +160,8 @@ async def test_a_damaged_snapshot_does_not_stop_recovery(data_dir: Path) -> None
     assert bad.status == "damaged" and bad.workflow_name == "chain"
     assert bad.damage is not None
     [item] = bad.damage["files"]
-    assert item["file"] == f"executions/{BAD}/state.json" and item["offset"] == 25
+    assert item["file"] == f"executions/{BAD}/state.json" and item["offset"] == offset
+    assert reason in item["reason"]
     # rebuilt from the journal alone: every task it names, as far as it goes
     assert {t: s.status for t, s in bad.tasks.items()} == {
         "a": "completed",

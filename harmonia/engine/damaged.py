@@ -11,7 +11,7 @@ continues one, from the readable part of its journal.
 
 from __future__ import annotations
 
-from functools import partial
+import logging
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -19,12 +19,15 @@ import anyio
 from harmonia.errors import ExecutionDamaged, InvalidOperation, NotFound
 from harmonia.state import ExecutionState, ExecutionStatus
 from harmonia.store.damage import DamagedFile, check_workflow, relative_name
+from harmonia.store.storage import CorruptDatabase
 
 if TYPE_CHECKING:
     from harmonia.engine.engine import Engine
     from harmonia.model import Workflow
 
 __all__ = ["damage_lines", "refuse", "sweep", "usable_workflow"]
+
+logger = logging.getLogger("harmonia.engine")
 
 
 async def usable_workflow(
@@ -52,11 +55,16 @@ async def usable_workflow(
 
 
 async def refuse(engine: Engine, state: ExecutionState) -> ExecutionDamaged:
-    """Set a damaged execution's files aside and record its status, then the error to raise."""
+    """Set a damaged execution's files aside and record its status, then the error to raise.
+
+    Not through the writer: nothing of this execution is queued there, and a failure here (a
+    full disk, an unreadable catalog) must not stop the writer of every other execution. The
+    damaged files are safe anyway: nothing writes them."""
     assert state.damage is not None
-    store = engine.store
-    engine.writer.submit_op(lambda: store.keep_damaged(state))
-    await engine.writer.flush()
+    try:
+        await anyio.to_thread.run_sync(engine.store.keep_damaged, state)
+    except (OSError, CorruptDatabase) as exc:
+        logger.error("execution %s is damaged; setting its files aside failed: %s", state.id, exc)
     return ExecutionDamaged(state.id, state.damage)
 
 
@@ -98,8 +106,7 @@ async def sweep(engine: Engine) -> tuple[int, list[ExecutionState]]:
                 await refuse(engine, state)
         elif row.get("status") == ExecutionStatus.DAMAGED:
             # its files were mended by hand: the row follows them again
-            engine.writer.submit_op(partial(store.put_summary, state.summary()))
-    await engine.writer.flush()
+            await anyio.to_thread.run_sync(store.put_summary, state.summary())
     return checked, damaged
 
 
@@ -110,6 +117,9 @@ def _load_if_idle(engine: Engine, execution_id: str) -> ExecutionState | None:
     try:
         return store.load_execution(execution_id)
     except NotFound:
+        return None
+    except OSError as exc:  # unreadable (permissions, I/O): not damage we can tell; go on
+        logger.error("could not check execution %s: %s", execution_id, exc)
         return None
 
 
