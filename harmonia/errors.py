@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class ErrorKind(StrEnum):
@@ -99,3 +100,32 @@ class NotFound(LookupError):
 
 class InvalidOperation(Exception):
     """An operator action that does not apply to the current state (e.g. retry a running task)."""
+
+
+class ExecutionDamaged(InvalidOperation):
+    """An operator action on an execution whose files are damaged: it is never run again
+    automatically. `damage` is the execution's `damage` document (see `ExecutionState.damage`)."""
+
+    def __init__(self, execution_id: str, damage: dict[str, Any]) -> None:
+        files = damage.get("files") or []
+        first = files[0] if files else {}
+        where = ", ".join(
+            part
+            for part in (
+                f"line {first['line']}" if first.get("line") is not None else "",
+                f"byte {first['offset']}" if first.get("offset") is not None else "",
+            )
+            if part
+        )
+        what = f"{first.get('file', '?')}{': ' + where if where else ''}: {first.get('reason')}"
+        more = f" (and {len(files) - 1} more damaged file(s))" if len(files) > 1 else ""
+        journal_only = all(str(f.get("file", "")).endswith("journal.jsonl") for f in files)
+        then = (
+            "it is not run again unless an operator resumes it from the readable part of its "
+            f"journal (harmonia resume {execution_id} --from-damaged)"
+            if journal_only
+            else "it cannot be run again: its workflow document was in its snapshot"
+        )
+        super().__init__(f"execution {execution_id} is damaged: {what}{more}; {then}")
+        self.execution_id = execution_id
+        self.damage = damage

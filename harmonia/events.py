@@ -9,6 +9,7 @@ can tell that it missed nothing and resume from the last `seq` it saw.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -33,6 +34,9 @@ class EventType(StrEnum):
     WORKFLOW_RESUMED = "workflow_resumed"
     CHECKPOINT_CREATED = "checkpoint_created"
     ERROR_OCCURRED = "error_occurred"
+    JOURNAL_REPAIRED = "journal_repaired"
+    """An operator resumed a damaged execution from the readable part of its journal: the
+    lines after it were set aside (`data`: `after_seq`, the last seq kept; `damage`; `kept_as`)."""
 
 
 TERMINAL_WORKFLOW_EVENTS = frozenset(
@@ -68,12 +72,13 @@ class Event:
         }
 
     def to_journal_line(self) -> bytes:
-        """The compact journal form: one JSON object and a newline, timestamp kept numeric.
+        """The compact journal form: one JSON object and a newline, timestamp kept numeric,
+        sealed with a checksum of the line (see `seal`).
 
         Raises TypeError for data that is not JSON-serialisable."""
         if self.line is not None:
             return self.line
-        self.line = (
+        self.line = seal(
             orjson.dumps(
                 {
                     "seq": self.seq,
@@ -84,7 +89,6 @@ class Event:
                     "data": self.data,
                 }
             )
-            + b"\n"
         )
         return self.line
 
@@ -99,6 +103,21 @@ class Event:
             timestamp=raw["ts"],
             data=raw.get("data") or {},
         )
+
+
+SEAL = b',"crc":'
+"""What comes before a journal line's checksum, at the end of its JSON object."""
+
+
+def seal(document: bytes) -> bytes:
+    """A journal line: the serialised event object with `"crc":N` added as its last member and
+    a newline, N being the CRC-32 of the line's bytes before `SEAL`.
+
+    A changed byte anywhere in a line (a flipped bit that still parses, a digit of a number)
+    then shows, and readers can tell damage from a torn tail precisely. The line stays one
+    JSON object, so anything that reads JSON lines still reads it."""
+    head = document[:-1]
+    return head + b',"crc":%d}\n' % zlib.crc32(head)
 
 
 _second: list[Any] = [None, ""]

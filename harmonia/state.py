@@ -32,6 +32,9 @@ class ExecutionStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELED = "canceled"
+    DAMAGED = "damaged"
+    """Its files could not be read whole (see `ExecutionState.damage`): never run again
+    automatically."""
 
 
 TASK_DONE = frozenset({TaskStatus.COMPLETED, TaskStatus.SKIPPED})
@@ -128,6 +131,10 @@ class ExecutionState:
     error: str | None = None
     restored_from: str | None = None
     tasks: dict[str, TaskState] = field(default_factory=dict)
+    damage: dict[str, Any] | None = None
+    """Set, with status `damaged`, when the execution's files could not be read whole:
+    `{"status": <the status its readable part reaches>, "files": [<DamagedFile.to_dict()>]}`;
+    the rest of the state is as far as the readable part goes."""
     counted: dict[str, int] | None = field(default=None, repr=False, compare=False)
     """How many tasks are in each status, kept up to date by `apply` once `counts()` has
     been asked for (None: not counted yet, or a bulk change to recount)."""
@@ -217,6 +224,7 @@ class ExecutionState:
             "done_count": counts["completed"] + counts["skipped"],
             "failed_count": counts["failed"],
             "restored_from": self.restored_from,
+            "damage": self.damage,
         }
 
     def to_public(self) -> dict[str, Any]:
@@ -240,6 +248,7 @@ class ExecutionState:
             "error": self.error,
             "restored_from": self.restored_from,
             "last_seq": self.last_seq,
+            "damage": self.damage,
             "counts": self.counts(),
             "tasks": {
                 tid: t.to_public(_depends_on(definitions.get(tid))) for tid, t in self.tasks.items()

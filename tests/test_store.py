@@ -75,8 +75,8 @@ def test_journal_round_trip_and_after_seq(tmp_path: Path) -> None:
     [
         b'{"seq": 4, "type": "task_comp',  # killed in the middle of a line
         b'{"seq": 4, "type": "task_completed"}',  # a whole object but no newline yet
-        b'{"seq": 4, "ty\n',  # a line that ends but does not parse, and nothing after it
         b"\x00\x00\x00\x00",  # zeroed blocks after a power loss
+        b"\x00\x00\n\x00\x00\x00\n\x00",  # zeroed blocks that hold newlines
     ],
 )
 def test_torn_tail_is_ignored_by_readers_and_cut_by_repair(tmp_path: Path, tail: bytes) -> None:
@@ -92,28 +92,49 @@ def test_torn_tail_is_ignored_by_readers_and_cut_by_repair(tmp_path: Path, tail:
     assert journal.repair(path) == 0  # idempotent
 
 
-def test_a_bad_line_in_the_middle_is_corruption_not_a_torn_tail(tmp_path: Path) -> None:
+def test_a_bad_line_in_the_middle_is_damage_not_a_torn_tail(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     lines = [event(1).to_journal_line(), b"this is not json\n", event(2).to_journal_line()]
     path.write_bytes(b"".join(lines))
-    with pytest.raises(CorruptJournal, match="unreadable line"):
-        journal.read_events(path)
-    with pytest.raises(CorruptJournal):
+    assert journal.read_events(path) == [event(1)]  # readers stop before the damage
+    with pytest.raises(CorruptJournal, match="line 2") as caught:
         journal.repair(path)
+    assert caught.value.damage.offset == len(lines[0])
     assert path.read_bytes() == b"".join(lines)  # repair refuses to throw data away
 
 
-def test_store_load_execution_refuses_a_corrupt_journal(tmp_path: Path) -> None:
+def test_a_complete_last_line_that_does_not_parse_is_damage_not_a_torn_tail(
+    tmp_path: Path,
+) -> None:
+    """A crash cuts a line short; it cannot end one that does not parse with a newline."""
+    path = tmp_path / "journal.jsonl"
+    good = write_journal(path, [event(1, "workflow_started", None), event(2)])
+    path.write_bytes(good + b'{"seq": 3, "ty\n')
+    assert [e.seq for e in journal.read_events(path)] == [1, 2]
+    with pytest.raises(CorruptJournal, match=f"line 3 \\(byte {len(good)}\\)"):
+        journal.repair(path)
+    assert path.read_bytes() == good + b'{"seq": 3, "ty\n'
+
+
+def test_store_loads_an_execution_with_a_damaged_journal_as_damaged(tmp_path: Path) -> None:
     store = Store(tmp_path)
     state = new_execution(store)
     path = store.journal_path(state.id)
+    first = Event(1, "workflow_started", state.id, None, 1.0, {}).to_journal_line()
     path.write_bytes(
-        Event(1, "workflow_started", state.id, None, 1.0, {}).to_journal_line()
+        first
         + b"{broken\n"
         + Event(2, "task_started", state.id, "a", 2.0, {"attempt": 1}).to_journal_line()
     )
-    with pytest.raises(CorruptJournal):
-        store.load_execution(state.id)
+    loaded = store.load_execution(state.id, repair=True)
+    assert loaded.status == "damaged"
+    assert loaded.last_seq == 1  # as far as the readable part goes
+    assert loaded.damage is not None
+    assert loaded.damage["status"] == "running"
+    [damaged] = loaded.damage["files"]
+    assert damaged["file"] == f"executions/{state.id}/journal.jsonl"
+    assert (damaged["line"], damaged["offset"]) == (2, len(first))
+    assert path.read_bytes().startswith(first + b"{broken\n")  # nothing cut
 
 
 def test_appender_groups_several_journals_and_creates_folders(tmp_path: Path) -> None:
@@ -180,12 +201,20 @@ def test_an_empty_or_missing_database_reads_as_new(tmp_path: Path) -> None:
         CrashSafeStorage(tmp_path / "missing.json", create=False).write({})
 
 
-def test_load_execution_with_a_corrupt_snapshot_raises(tmp_path: Path) -> None:
+def test_load_execution_with_a_corrupt_snapshot_says_where(tmp_path: Path) -> None:
     store = Store(tmp_path)
     state = new_execution(store)
     store.state_path(state.id).write_bytes(b'{"execution": {"1": ')
-    with pytest.raises(CorruptDatabase):
-        store.load_execution(state.id)
+    store.journal_path(state.id).write_bytes(
+        Event(1, "workflow_started", state.id, None, 1.0, {"workflow": "stored"}).to_journal_line()
+    )
+    loaded = store.load_execution(state.id)
+    assert loaded.status == "damaged" and loaded.workflow_name == "stored"
+    assert loaded.damage is not None
+    [damaged] = loaded.damage["files"]
+    assert damaged["file"] == f"executions/{state.id}/state.json"
+    assert damaged["offset"] == 20 and damaged["line"] == 1  # where the document ends
+    assert "not valid JSON" in damaged["reason"]
 
 
 def test_a_corrupt_catalog_raises(tmp_path: Path) -> None:
@@ -348,9 +377,8 @@ def test_journal_read_in_one_pass_or_line_by_line_gives_the_same_events(
     data = write_journal(path, events)
     whole = journal.read_events(path)
     assert [e.seq for e in whole] == [1, 2, 3, 4, 5]
-    assert whole == journal._scan_lines(data, path)[0]
     assert [e.seq for e in journal.read_events(path, after_seq=3)] == [4, 5]
-    # a damaged complete line makes the one-pass read fall back to the careful one
+    # a damaged complete line: the events before it
     path.write_bytes(data + b'{"seq": 6, "type"\n')
     assert [e.seq for e in journal.read_events(path)] == [1, 2, 3, 4, 5]
     path.write_bytes(data[:-10])
@@ -368,15 +396,17 @@ def test_reading_after_a_seq_jumps_to_it_and_pages_like_a_full_scan(tmp_path: Pa
     # a torn tail after the jump target is still left out
     path.write_bytes(data + b'{"seq": 41, "ty')
     assert [e.seq for e in journal.read_events(path, 38, 10)] == [39, 40]
-    # a first line without a readable seq: the one-pass read starts at the top, filtered
-    path.write_bytes(b'{"type": "x", "seq": 0, "execution_id": "e", "ts": 0}\n' + data)
-    assert [e.seq for e in journal.read_events(path, 38)] == [39, 40]
-    # a line whose seq cannot be read on the way: the reader falls back to a full scan
+    # a line whose seq cannot be read on the way: the reader falls back to a full scan,
+    # which stops at that damage
     lines = data.splitlines(keepends=True)
     lines[20] = b'{"seq": oops}\n'
     path.write_bytes(b"".join(lines))
-    with pytest.raises(CorruptJournal):
-        journal.read_events(path, 30, 5)
+    assert journal.read_events(path, 30, 5) == []
+    assert [e.seq for e in journal.read_events(path, 18)] == [19, 20]
+    # a gap after the line jumped to: the events before it
+    del lines[20:22]
+    path.write_bytes(b"".join(lines))
+    assert [e.seq for e in journal.read_events(path, 18, 10)] == [19, 20]
 
 
 # ---- locks and the catalog --------------------------------------------------------------------

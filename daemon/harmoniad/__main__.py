@@ -1,7 +1,8 @@
 """`harmoniad`: parse options, set up logging, run the daemon until a stop signal.
 
 Exit codes: 0 after a clean stop, 2 when the daemon cannot start (bad option, unsafe bind,
-port in use, another daemon on the data folder), 130 when interrupted during startup.
+port in use, another daemon on the data folder), 130 when interrupted during startup. With
+`--check` it only reports damaged files (`harmonia doctor`): 0 none, 1 some.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"harmoniad: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
+    if config.check:
+        from harmonia.store import doctor
+
+        return doctor.run(config.data_dir)
     setup_logging(json_lines=config.log_json, level=config.log_level)
     daemon = Daemon(config, announce=True)
     try:

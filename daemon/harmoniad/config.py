@@ -69,6 +69,9 @@ class DaemonConfig:
     secret_env: tuple[str, ...] = ()
     """Environment variables tasks never see (besides HARMONIA_TOKEN and those named in
     HARMONIA_SECRET_ENV): `--secret-env NAME`."""
+    check: bool = False
+    """Only check the data folder for damaged files, print the report, and exit
+    (`harmonia doctor`)."""
 
     @property
     def token_explicit(self) -> bool:
@@ -167,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="an environment variable tasks must never see, like HARMONIA_TOKEN (repeatable; "
         f"also ${SECRET_ENV_VAR}=A,B)",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="report every damaged file of the data folder and exit (0: none, 1: some), "
+        "as `harmonia doctor` does; reads only",
+    )
     return parser
 
 
@@ -197,7 +206,10 @@ def config_from_args(
         checkpoint_interval=args.checkpoint_interval or None,
         components=components,
         secret_env=tuple(args.secret_env),
+        check=args.check,
     )
+    if config.check:
+        return config  # reads the data folder and exits: nothing is served
     check(config)
     return config
 

@@ -1,9 +1,9 @@
 """The one error shape, and the handlers that turn every failure into it.
 
 `{"status": 404, "code": "not_found", "message": "...", "details": null}`, always JSON, never a
-traceback. Handlers map the engine's exceptions (NotFound, InvalidOperation, ExecutionLocked,
-ValidationFailed) and the web layer's (HTTPException, pydantic's ValidationError) to codes that
-clients branch on; the message is for people.
+traceback. Handlers map the engine's exceptions (NotFound, InvalidOperation, ExecutionDamaged,
+ExecutionLocked, ValidationFailed) and the web layer's (HTTPException, pydantic's
+ValidationError) to codes that clients branch on; the message is for people.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harmonia.errors import InvalidOperation, NotFound, Problem, ValidationFailed
+from harmonia.errors import ExecutionDamaged, InvalidOperation, NotFound, Problem, ValidationFailed
 from harmonia.store.store import ExecutionLocked
 from harmoniad.responses import JSONResponse
 
@@ -129,6 +129,12 @@ async def _conflict(request: Request, exc: Exception) -> Response:
     return error_response(409, "conflict", _text(exc), None)
 
 
+async def _damaged(request: Request, exc: Exception) -> Response:
+    """A 409 of its own code: a client can tell "damaged, see its `damage`" from a plain
+    conflict without reading the message."""
+    return error_response(409, "execution_damaged", _text(exc), None)
+
+
 def _text(exc: Exception) -> str:
     # LookupError's str() of a single argument is its repr-quoted form; take the argument
     return str(exc.args[0]) if exc.args else type(exc).__name__
@@ -140,6 +146,7 @@ exception_handlers: dict[Any, Any] = {
     ValidationFailed: _validation_failed,
     pydantic.ValidationError: _pydantic_error,
     NotFound: _not_found,
+    ExecutionDamaged: _damaged,
     InvalidOperation: _conflict,
     ExecutionLocked: _conflict,
 }

@@ -23,18 +23,21 @@ __all__ = [
     "CheckpointList",
     "ComponentInfo",
     "ComponentList",
+    "DamagedFile",
     "Discovery",
     "ErrorBody",
     "EventPage",
     "EventsQuery",
     "Execution",
     "ExecutionCreate",
+    "ExecutionDamage",
     "ExecutionList",
     "ExecutionListQuery",
     "ExecutionSummary",
     "Health",
     "PageQuery",
     "Ready",
+    "ResumeAction",
     "RetryResult",
     "TemplateInstantiate",
     "WorkflowDetail",
@@ -43,7 +46,9 @@ __all__ = [
     "WorkflowWriteQuery",
 ]
 
-ExecutionStatusName = Literal["pending", "running", "paused", "completed", "failed", "canceled"]
+ExecutionStatusName = Literal[
+    "pending", "running", "paused", "completed", "failed", "canceled", "damaged"
+]
 TaskStatusName = Literal[
     "pending", "running", "retrying", "completed", "failed", "skipped", "canceled"
 ]
@@ -105,6 +110,7 @@ class ErrorBody(BaseModel):
         "not_found",
         "method_not_allowed",
         "conflict",
+        "execution_damaged",
         "payload_too_large",
         "unsupported_media_type",
         "internal_error",
@@ -217,6 +223,28 @@ class ExecutionListQuery(PageQuery):
     status: ExecutionStatusName | None = Field(default=None, description="Only this status.")
 
 
+class DamagedFile(_Answer):
+    """One damaged file of an execution: which, where in it, what is wrong."""
+
+    file: str = Field(description="Path relative to the data folder.")
+    offset: int | None = Field(
+        ge=0, description="Byte offset where the file stops being readable, when known."
+    )
+    line: int | None = Field(ge=1, description="The line holding that byte, when known.")
+    reason: str
+    kept_as: str | None = Field(
+        description="The byte-identical copy set aside as evidence (relative to the data "
+        "folder), once the daemon made one."
+    )
+
+
+class ExecutionDamage(_Answer):
+    """Why an execution is `damaged`: its files could not be read whole."""
+
+    status: str = Field(description="The status its readable part reaches.")
+    files: list[DamagedFile]
+
+
 class ExecutionSummary(_Answer):
     id: str
     workflow: str
@@ -232,6 +260,9 @@ class ExecutionSummary(_Answer):
     )
     restored_from: str | None
     last_seq: int = Field(ge=0, description="Seq of the last event recorded.")
+    damage: ExecutionDamage | None = Field(
+        default=None, description="Set when the status is `damaged`: what is wrong and where."
+    )
 
 
 class ExecutionList(_Answer):
@@ -278,12 +309,29 @@ class Execution(_Answer):
     error: str | None
     restored_from: str | None
     last_seq: int = Field(ge=0)
+    damage: ExecutionDamage | None = Field(
+        default=None,
+        description="Set when the status is `damaged`: what is wrong and where; the rest of the "
+        "document is as far as the readable part of its files goes.",
+    )
     counts: dict[str, int]
     tasks: dict[str, TaskInfo]
 
 
 class OperatorAction(_Request):
     """Cancel, pause and resume take no parameters: no body, or `{}`."""
+
+
+class ResumeAction(OperatorAction):
+    """Resume takes no parameters but one, for a `damaged` execution."""
+
+    from_damaged: bool = Field(
+        default=False,
+        description="Resume a damaged execution from the readable part of its journal: the "
+        "damaged file is kept aside, lines after the damage are not used (tasks whose end they "
+        "recorded run again). Refused (409) for an execution that is not damaged, or whose "
+        "snapshot is.",
+    )
 
 
 class RetryResult(_Answer):

@@ -2,8 +2,10 @@
 
 Start: take the data folder's daemon lock (one daemon per folder), resolve the token, bind the
 socket (so `--port 0` knows its port and a busy port is one clear error), open the engine,
-resume every interrupted execution, then serve and announce the URL on stdout and in
-`DATA_DIR/daemon.json` for clients and the TUI to find.
+resume every interrupted execution (a damaged one is set aside instead: it never stops the
+start), then serve and announce the URL on stdout and in `DATA_DIR/daemon.json` for clients
+and the TUI to find. Meanwhile every stored execution is checked for damage once, in the
+background, and each damaged one logged.
 
 Stop (SIGINT/SIGTERM, or `Daemon.stop()`): refuse new streams and end the open ones (the bus's
 subscriptions close, SSE responses complete, WebSockets close with 1001), tell uvicorn to stop
@@ -38,8 +40,9 @@ from harmonia.components import (
     PythonComponent,
     ShellComponent,
 )
+from harmonia.engine.damaged import damage_lines
 from harmonia.engine.engine import Engine, open_engine
-from harmonia.store.storage import write_atomically
+from harmonia.store.storage import CorruptDatabase, write_atomically
 from harmoniad.app import create_app
 from harmoniad.config import TOKEN_ENV, ConfigError, DaemonConfig, check_token_strength
 from harmoniad.context import DaemonState
@@ -217,6 +220,7 @@ class Daemon:
 
                 tg.start_soon(serve)
                 tg.start_soon(self._state.memory.run)
+                tg.start_soon(_report_damage, engine)
                 await server.listening.wait()
                 self._state.ready = True
                 _write_run_file(config.data_dir, self.url or "")
@@ -233,6 +237,31 @@ class Daemon:
                 task_status.started(self)
             logger.info("server stopped; checkpointing running executions")
         logger.info("stopped")
+
+
+async def _report_damage(engine: Engine) -> None:
+    """Check every stored execution once, in the background (recovery has already set aside
+    the interrupted ones it found damaged): log each damaged one, then a summary line."""
+    try:
+        checked, found = await engine.find_damaged()
+    except CorruptDatabase as exc:
+        logger.error("%s: the stored executions were not checked for damage", exc)
+        return
+    except Exception:
+        logger.exception("could not check the stored executions for damage")
+        return
+    for state in found:
+        logger.error(
+            "execution %s is damaged, and is not run: %s",
+            state.id,
+            "; ".join(damage_lines(state)),
+        )
+    logger.info(
+        "damage check: %d stored execution(s) checked, %d damaged%s",
+        checked,
+        len(found),
+        " (harmonia doctor lists every damaged file)" if found else "",
+    )
 
 
 def _url_host(host: str) -> str:

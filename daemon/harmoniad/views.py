@@ -22,6 +22,7 @@ SUMMARY_FIELDS = (
     "interrupted",
     "restored_from",
     "last_seq",
+    "damage",
 )
 TIME_FIELDS = ("created_at", "started_at", "finished_at", "updated_at")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from harmonia.store import Store
 
 __all__ = [
+    "cmd_doctor",
     "cmd_executions",
     "cmd_resume",
     "cmd_retry",
@@ -70,7 +72,12 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     data_dir = data_dir_for_reading(args.data_dir)
     execution_id = _store(data_dir).resolve_execution_id(args.execution_id)
-    final = run_sync(resume_execution, _settings(args, data_dir), execution_id, _watch(args))
+    final = run_sync(
+        partial(resume_execution, from_damaged=args.from_damaged),
+        _settings(args, data_dir),
+        execution_id,
+        _watch(args),
+    )
     return _finish(final, args)
 
 
@@ -241,3 +248,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     interrupted = state.status in ("running", "pending") and not store.is_locked(execution_id)
     print("\n".join(show_lines(state, style_for(sys.stdout), interrupted=interrupted)))
     return EXIT_OK
+
+
+# ---- doctor ----------------------------------------------------------------------------------
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Exit code 0 when nothing is damaged, 1 when something is (see `harmonia.store.doctor`)."""
+    from harmonia.store import doctor
+
+    return doctor.run(data_dir_for_reading(args.data_dir), as_json=args.json)

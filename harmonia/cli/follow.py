@@ -185,14 +185,15 @@ async def start_execution(
 
 
 async def resume_execution(
-    settings: EngineSettings, execution_id: str, watch: Watch
+    settings: EngineSettings, execution_id: str, watch: Watch, *, from_damaged: bool = False
 ) -> ExecutionState:
-    """Continue an interrupted, failed, paused or canceled execution to its end."""
+    """Continue an interrupted, failed, paused or canceled execution to its end (a damaged
+    one from the readable part of its journal, with `from_damaged`)."""
 
     async def begin(engine: Engine) -> tuple[ExecutionState, Subscription]:
         # Subscribed before resuming and live only: the events of earlier runs are history.
         subscription = engine.subscribe(execution_id, until_finished=True)
-        state = await engine.resume(execution_id)
+        state = await engine.resume(execution_id, from_damaged=from_damaged)
         return state, subscription
 
     return await _drive(settings, watch, begin)

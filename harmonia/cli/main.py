@@ -27,7 +27,15 @@ __all__ = ["build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace], int]
 
-EXECUTION_STATUSES = ("pending", "running", "paused", "completed", "failed", "canceled")
+EXECUTION_STATUSES = (
+    "pending",
+    "running",
+    "paused",
+    "completed",
+    "failed",
+    "canceled",
+    "damaged",
+)
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -91,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
         "canceled tasks get fresh attempts.",
     )
     resume.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
+    resume.add_argument(
+        "--from-damaged",
+        action="store_true",
+        help="resume a damaged execution from the readable part of its journal (the damaged "
+        "file is kept aside; tasks whose end was recorded after the damage run again)",
+    )
     _follow_options(resume)
     add_url_option(resume, "cmd_resume")
     resume.set_defaults(handler="cmd_resume")
@@ -135,6 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_url_option(show, "cmd_show")
     show.set_defaults(handler="cmd_show")
+
+    doctor = sub.add_parser(
+        "doctor",
+        help="report every damaged file of the data folder (reads only)",
+        description="Check the catalog and every execution's snapshot and journal; print each "
+        "damaged file with its path, byte offset and line, and what is wrong. Repairs nothing. "
+        "Exit code 0 when nothing is damaged, 1 when something is.",
+    )
+    _data_dir_option(doctor)
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.set_defaults(handler="cmd_doctor")
 
     add_remote_commands(sub)
 

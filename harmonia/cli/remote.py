@@ -186,6 +186,7 @@ def execution_state(execution: Execution) -> ExecutionState:
         error=execution.error,
         restored_from=execution.restored_from,
         tasks=tasks,
+        damage=execution.damage.model_dump() if execution.damage is not None else None,
     )
 
 
@@ -203,6 +204,7 @@ def summary_row(summary: ExecutionSummary) -> dict[str, Any]:
         "done_count": summary.done_count,
         "failed_count": summary.failed_count,
         "restored_from": summary.restored_from,
+        "damage": summary.damage.model_dump() if summary.damage is not None else None,
     }
 
 

@@ -165,7 +165,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     with session(args) as client:
         execution_id = resolve_execution_id(client, args.execution_id)
         before = client.get_execution(execution_id)
-        client.resume(execution_id)
+        client.resume(execution_id, from_damaged=args.from_damaged)
         # from the last event before the resume: what came earlier is history
         final = follow(client, before, args, after=before.last_seq or 0)
         return finish(client, final, args)

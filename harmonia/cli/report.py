@@ -17,6 +17,7 @@ from harmonia.events import iso_time
 from harmonia.state import ExecutionState, TaskStatus
 
 __all__ = [
+    "damage_lines",
     "display_status",
     "execution_row_json",
     "executions_table",
@@ -164,6 +165,8 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
             lambda column, text: style.status(text) if column == 1 else text,
         )
     )
+    if state.damage:
+        lines.extend(["", *damage_lines(state, style)])
     errors = [(tid, t) for tid, t in state.tasks.items() if t.error]
     if errors:
         lines.extend(["", "errors:"])
@@ -171,6 +174,34 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
             first, *rest = _indented_message(error_text(task.error), "    ")
             lines.append(f"  {tid} (attempt {task.attempts}): {style.paint(first, 'red')}")
             lines.extend(rest)
+    return lines
+
+
+def damage_lines(state: ExecutionState, style: Style) -> list[str]:
+    """What is wrong with a damaged execution, where, and what an operator can do."""
+    damage = state.damage or {}
+    files = damage.get("files") or []
+    lines = [
+        f"damaged files (the state above is as far as their readable part goes; "
+        f"there the execution was {damage.get('status') or 'unknown'}):"
+    ]
+    for item in files:
+        where = ", ".join(
+            f"{name} {item[key]}"
+            for name, key in (("line", "line"), ("byte", "offset"))
+            if item.get(key) is not None
+        )
+        text = f"{item.get('file')}: {where + ': ' if where else ''}{item.get('reason')}"
+        lines.append("  " + style.paint(text, "red"))
+        if item.get("kept_as"):
+            lines.append(f"    kept as {item['kept_as']}")
+    if files and all(str(f.get("file", "")).endswith("journal.jsonl") for f in files):
+        lines.append(
+            "  it is not run again unless resumed from the readable part of its journal: "
+            f"harmonia resume {state.id} --from-damaged"
+        )
+    else:
+        lines.append("  it cannot be run again: its workflow document was in its snapshot")
     return lines
 
 
@@ -188,6 +219,7 @@ def execution_row_json(row: Mapping[str, Any]) -> dict[str, Any]:
         "done_count": row.get("done_count", 0),
         "failed_count": row.get("failed_count", 0),
         "restored_from": row.get("restored_from"),
+        "damage": row.get("damage"),
     }
 
 

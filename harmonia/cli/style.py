@@ -26,6 +26,7 @@ _STATUS_COLOURS = {
     "completed": "green",
     "failed": "red",
     "canceled": "magenta",
+    "damaged": "red",
     "retrying": "yellow",
     "running": "cyan",
     "interrupted": "yellow",

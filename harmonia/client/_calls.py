@@ -278,19 +278,22 @@ def pause(execution_id: str) -> Call[ExecutionSummary]:
     return _operate(execution_id, "pause")
 
 
-def resume(execution_id: str) -> Call[ExecutionSummary]:
-    """A paused, failed or canceled execution goes on; failed tasks get fresh attempts."""
-    return _operate(execution_id, "resume")
+def resume(execution_id: str, *, from_damaged: bool = False) -> Call[ExecutionSummary]:
+    """A paused, failed or canceled execution goes on; failed tasks get fresh attempts.
+    `from_damaged`: a damaged one goes on from the readable part of its journal."""
+    return _operate(execution_id, "resume", {"from_damaged": True} if from_damaged else {})
 
 
 def _operate(
-    execution_id: str, operation: Literal["cancel", "pause", "resume"]
+    execution_id: str,
+    operation: Literal["cancel", "pause", "resume"],
+    body: dict[str, Any] | None = None,
 ) -> Call[ExecutionSummary]:
     return _json_call(
         "POST",
         f"{API}/executions/{segment(execution_id)}/{operation}",
         _model(ExecutionSummary),
-        {},
+        body or {},
     )
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "ClientError",
     "ConflictError",
     "DaemonUnreachable",
+    "ExecutionDamagedError",
     "ForbiddenError",
     "MethodNotAllowedError",
     "NotFoundError",
@@ -106,6 +107,11 @@ class ConflictError(ApiError):
     execution), or the execution is locked by another process."""
 
 
+class ExecutionDamagedError(ConflictError):
+    """409 `execution_damaged`: the execution's files are damaged (its `damage` says where), so
+    it is not run; `resume(..., from_damaged=True)` continues it from its readable part."""
+
+
 class PayloadTooLargeError(ApiError):
     """413: the request body is over the daemon's limit."""
 
@@ -131,6 +137,7 @@ _BY_CODE: dict[str, type[ApiError]] = {
     "not_found": NotFoundError,
     "method_not_allowed": MethodNotAllowedError,
     "conflict": ConflictError,
+    "execution_damaged": ExecutionDamagedError,
     "payload_too_large": PayloadTooLargeError,
     "unsupported_media_type": UnsupportedMediaTypeError,
     "validation_error": ValidationError,

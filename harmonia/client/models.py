@@ -18,11 +18,13 @@ __all__ = [
     "ActionInfo",
     "Checkpoint",
     "ComponentInfo",
+    "DamagedFile",
     "Discovery",
     "Endpoint",
     "Event",
     "EventPage",
     "Execution",
+    "ExecutionDamage",
     "ExecutionSummary",
     "Health",
     "Page",
@@ -114,6 +116,24 @@ class Page(ApiModel, Generic[T]):
         return self.offset + len(self.items) < self.total
 
 
+class DamagedFile(ApiModel):
+    """One damaged file of a `damaged` execution: which (relative to the data folder), where
+    (byte offset, line), what is wrong, and the copy kept aside as evidence."""
+
+    file: str
+    reason: str = ""
+    offset: int | None = None
+    line: int | None = None
+    kept_as: str | None = None
+
+
+class ExecutionDamage(ApiModel):
+    """Why an execution is `damaged`; `status` is what its readable part reaches."""
+
+    status: str = ""
+    files: list[DamagedFile] = Field(default_factory=list)
+
+
 class ExecutionSummary(ApiModel):
     id: str
     workflow: str = ""
@@ -127,6 +147,7 @@ class ExecutionSummary(ApiModel):
     interrupted: bool = False
     restored_from: str | None = None
     last_seq: int | None = None
+    damage: ExecutionDamage | None = None
 
     @property
     def finished(self) -> bool:
@@ -164,6 +185,9 @@ class Execution(ApiModel):
     counts: dict[str, int] = Field(default_factory=dict)
     tasks: dict[str, TaskInfo] = Field(default_factory=dict)
     interrupted: bool = False
+    damage: ExecutionDamage | None = None
+    """Set when the status is `damaged`: what is wrong and where (the rest is as far as the
+    readable part of its files goes)."""
 
     @property
     def finished(self) -> bool:

@@ -8,6 +8,7 @@ each records an event first, so a crash at any moment leaves a journal that says
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import secrets
@@ -21,6 +22,7 @@ import anyio
 
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
+from harmonia.engine import damaged
 from harmonia.engine.gcpolicy import (
     DEFAULT_FREEZE_MIN_TASKS,
     cycle_collection_paused,
@@ -42,10 +44,13 @@ from harmonia.state import (
     apply,
 )
 from harmonia.store import Store
+from harmonia.store.storage import CorruptDatabase
 from harmonia.store.store import snapshot_of, snapshot_rows
 from harmonia.taskenv import TaskEnvironment, secret_names
 
 DEFAULT_CHECKPOINT_INTERVAL = 60.0
+
+logger = logging.getLogger("harmonia.engine")
 
 
 def load_stored_workflow(doc: Mapping[str, Any]) -> Workflow:
@@ -318,10 +323,13 @@ class Engine:
         return execution_id in self._runners
 
     # ---- operator actions ------------------------------------------------------------------
-    async def _attach(self, execution_id: str) -> ExecutionRunner:
-        """The runner of an execution, loading it from disk (and locking it) if needed."""
+    async def _attach(self, execution_id: str, *, from_damaged: bool = False) -> ExecutionRunner:
+        """The runner of an execution, loading it from disk (and locking it) if needed.
+        A damaged one is refused unless `from_damaged` (see `harmonia.engine.damaged`)."""
         runner = self._runners.get(execution_id)
         if runner is not None:
+            if from_damaged:
+                raise InvalidOperation(f"execution {execution_id} is not damaged")
             return runner
         store = self.store
         lock = await anyio.to_thread.run_sync(store.lock_execution, execution_id)
@@ -330,7 +338,7 @@ class Engine:
                 state = await anyio.to_thread.run_sync(
                     lambda: store.load_execution(execution_id, repair=True)
                 )
-                workflow = load_stored_workflow(state.workflow)
+                workflow = await damaged.usable_workflow(self, state, from_damaged=from_damaged)
                 plan = ExecutionPlan.for_workflow(workflow, self.registry)
                 # while the collector is still off: what was just built is never scanned
                 self._freeze_if_large(state)
@@ -346,16 +354,24 @@ class Engine:
             await self.persist(runner, final=runner.state.status in EXECUTION_FINISHED)
             self._forget(runner)
 
-    async def resume(self, execution_id: str, *, reason: str = "resume") -> ExecutionState:
+    async def resume(
+        self, execution_id: str, *, reason: str = "resume", from_damaged: bool = False
+    ) -> ExecutionState:
         """Go on with a paused, failed, canceled or interrupted execution.
 
         Tasks that were running when their process died run again (attempt numbers carried
         on); failed and canceled tasks get fresh attempts; completed tasks never run again.
+        `from_damaged`: the operator resumes a damaged execution from the readable part of its
+        journal (anything after the damage is set aside; see `harmonia.engine.damaged`).
         """
-        runner = await self._attach(execution_id)
+        runner = await self._attach(execution_id, from_damaged=from_damaged)
+        if from_damaged:
+            reason = "from_damaged"
         state = runner.state
         if state.status == ExecutionStatus.COMPLETED:
             await self._release_if_idle(runner)
+            if from_damaged:
+                return state  # its readable part had completed: readable again, nothing to run
             raise InvalidOperation(f"execution {execution_id} already completed; nothing to resume")
         interrupted = (
             [] if runner.active else [t for t, s in state.tasks.items() if s.status in TASK_ACTIVE]
@@ -500,16 +516,28 @@ class Engine:
 
     async def recover(self) -> list[str]:
         """Resume every execution that was running when its process died (daemon start)."""
-        summaries = await anyio.to_thread.run_sync(self.store.list_summaries)
+        try:
+            summaries = await anyio.to_thread.run_sync(self.store.list_summaries)
+        except CorruptDatabase as exc:
+            logger.error("%s: no execution resumed (harmonia doctor reports damaged files)", exc)
+            return []
         resumed = []
         for row in summaries:
             if row["interrupted"] and row["id"] not in self._runners:
                 try:
                     await self.resume(row["id"], reason="recovered")
                 except (InvalidOperation, NotFound):
+                    continue  # damaged ones included: set aside and left for an operator
+                except Exception:
+                    # one execution that cannot be resumed must not stop the others
+                    logger.exception("could not resume execution %s", row["id"])
                     continue
                 resumed.append(row["id"])
         return resumed
+
+    async def find_damaged(self) -> tuple[int, list[ExecutionState]]:
+        """Check every stored execution not running here; see `harmonia.engine.damaged.sweep`."""
+        return await damaged.sweep(self)
 
     async def shutdown(self) -> None:
         """Stop every runner without recording an end (they resume on the next start)."""

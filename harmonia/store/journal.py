@@ -1,8 +1,9 @@
 """The append-only event journal of one execution: JSON lines, one event each.
 
 Appends happen in batches (group commit: many events, one fsync). A process killed in the
-middle of an append leaves at most a torn tail - a last line without its newline or a line that
-does not parse; readers stop before it and `repair` cuts it off before anyone appends again.
+middle of an append leaves at most a torn tail - a last line without its newline; readers stop
+before it and `repair` cuts it off before anyone appends again. Anything else wrong is damage
+(`harmonia.store.journalscan`): readers stop before it too, and nothing cuts or appends to it.
 """
 
 from __future__ import annotations
@@ -12,161 +13,52 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-import orjson
-
 from harmonia.events import Event
+from harmonia.store.journalscan import JournalDamage, JournalScan, first_line_after, scan
 from harmonia.store.storage import fsync_directory
 
 
 class CorruptJournal(Exception):
-    """A line in the middle of a journal does not parse: something other than a crash wrote it."""
+    """A journal is damaged (see `harmonia.store.journalscan`): something other than a crash
+    changed it, so nobody may cut or append to it."""
+
+    def __init__(self, path: Path, damage: JournalDamage) -> None:
+        super().__init__(f"{path}: line {damage.line} (byte {damage.offset}): {damage.reason}")
+        self.path = path
+        self.damage = damage
 
 
-def _scan(
-    data: bytes, path: Path, after_seq: int = 0, limit: int | None = None
-) -> tuple[list[Event], int]:
-    """Parse whole lines; return the events with `seq > after_seq` (stopping after `limit` of
-    them, if given) and the byte length of the good prefix read."""
-    if limit is None:
-        start = _first_line_after(data, after_seq) if after_seq else 0
-        whole = _scan_whole(data, start)
-        if whole is not None:
-            events, end = whole
-            if after_seq and not start:  # the jump found no line to start from
-                events = [e for e in events if e.seq > after_seq]
-            return events, end
-    return _scan_lines(data, path, after_seq, limit)
-
-
-def _scan_whole(data: bytes, start: int) -> tuple[list[Event], int] | None:
-    """Every complete line from byte `start` (the first line after the seq asked for; a reader
-    that loads a snapshot then the journal after it must not build every earlier event) at
-    once, as one JSON array: one parser call instead of one per line
-    (resuming a 10,000-task execution reads ~10,000 lines before its first task can start).
-    The journal's lines are orjson output, which never holds a raw newline, so the lines
-    joined with commas are the array of the events. None if any complete line is damaged:
-    the line-by-line scan then finds where, and tells a torn tail from corruption."""
-    end = data.rfind(b"\n") + 1
-    if end <= start:
-        return [], max(end, start)
+def _read(path: Path) -> bytes:
     try:
-        raws = orjson.loads(b"[" + data[start : end - 1].replace(b"\n", b",") + b"]")
-        events = [Event.from_journal(raw) for raw in raws]
-    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
-        return None
-    return events, end
-
-
-def _scan_lines(
-    data: bytes, path: Path, after_seq: int = 0, limit: int | None = None
-) -> tuple[list[Event], int]:
-    events: list[Event] = []
-    # A reader catching up (a lagging subscriber, an SSE client's Last-Event-ID) pages through
-    # the journal after a seq: jump to it rather than parse every line before it, or paging
-    # through a long journal costs quadratic time. Those lines are not checked on the way.
-    pos = _first_line_after(data, after_seq) if after_seq else 0
-    good_end = pos
-    size = len(data)
-    while pos < size:
-        nl = data.find(b"\n", pos)
-        if nl == -1:
-            break  # torn tail: no newline yet
-        line = data[pos:nl]
-        try:
-            raw = orjson.loads(line)
-            event = Event.from_journal(raw)
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            if data[nl + 1 :].strip(b"\n\x00 "):
-                # a bad line followed by more lines is damage, not a torn append
-                rest = data[nl + 1 :]
-                if _has_valid_line(rest):
-                    raise CorruptJournal(f"{path}: unreadable line at byte {pos}") from None
-            break
-        pos = nl + 1
-        good_end = pos
-        if event.seq > after_seq:
-            events.append(event)
-            if limit is not None and len(events) >= limit:
-                break
-    return events, good_end
-
-
-_SEQ_PREFIX = b'{"seq":'
-"""How every journal line starts (`Event.to_journal_line` writes `seq` first)."""
-
-
-def _line_start(data: bytes, at: int) -> int:
-    """Where the first line that starts at or after byte `at` starts (`len(data)`: none)."""
-    if at == 0:
-        return 0
-    nl = data.find(b"\n", at - 1)
-    return len(data) if nl == -1 else nl + 1
-
-
-def _seq_at(data: bytes, start: int) -> int | None:
-    """The seq of the line starting at `start`, read from its first bytes; None if unreadable."""
-    if not data.startswith(_SEQ_PREFIX, start):
-        return None
-    begin = start + len(_SEQ_PREFIX)
-    comma = data.find(b",", begin, begin + 24)
-    digits = data[begin:comma] if comma != -1 else b""
-    return int(digits) if digits.isdigit() else None
-
-
-def _first_line_after(data: bytes, after_seq: int) -> int:
-    """The start of the first line whose seq is above `after_seq`, by binary search: a journal's
-    seqs only grow. 0 (read everything) if a line on the way cannot be read."""
-    size = len(data)
-    lo, hi = 0, size
-    while lo < hi:
-        mid = (lo + hi) // 2
-        start = _line_start(data, mid)
-        if start >= size:
-            hi = mid
-            continue
-        seq = _seq_at(data, start)
-        if seq is None:
-            return 0
-        if seq > after_seq:
-            hi = mid
-        else:
-            lo = mid + 1
-    return _line_start(data, lo)
-
-
-def _has_valid_line(rest: bytes) -> bool:
-    for line in rest.split(b"\n"):
-        if not line.strip():
-            continue
-        try:
-            orjson.loads(line)
-        except orjson.JSONDecodeError:
-            continue
-        return True
-    return False
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
 
 
 def read_events(path: Path, after_seq: int = 0, limit: int | None = None) -> list[Event]:
-    """Every complete event with `seq > after_seq`, in order (the first `limit` of them if
-    given); a torn tail is ignored."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    events, _ = _scan(data, path, after_seq, limit)
-    return events
+    """Every event with `seq > after_seq`, in order (the first `limit` of them if given), up to
+    a torn tail or damage. The lines before `after_seq` are not checked (see `scan`)."""
+    return scan(_read(path), after_seq=after_seq, limit=limit, thorough=False).events
 
 
-def read_and_repair(path: Path, after_seq: int = 0) -> list[Event]:
-    """`read_events` and `repair` in one read of the file (the resume path)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    events, good_end = _scan(data, path)
-    if good_end < len(data):
-        _truncate(path, good_end)
-    return [e for e in events if e.seq > after_seq] if after_seq else events
+def load(
+    path: Path,
+    *,
+    after_seq: int = 0,
+    execution_id: str | None = None,
+    repair: bool = False,
+) -> JournalScan:
+    """The events after `after_seq` of an execution's journal, every line of it checked, and
+    the damage, if any. Lines at or before `after_seq` (a snapshot has them) are checked by
+    checksum and seq only, not parsed.
+
+    `repair` (for the process about to append, which holds the execution's lock) cuts a torn
+    tail off - never damage: the caller must not append to a damaged journal."""
+    data = _read(path)
+    result = scan(data, after_seq=after_seq, execution_id=execution_id)
+    if repair and result.damage is None and result.end < len(data):
+        _truncate(path, result.end)
+    return result
 
 
 def _truncate(path: Path, size: int) -> None:
@@ -177,22 +69,28 @@ def _truncate(path: Path, size: int) -> None:
 
 
 def repair(path: Path) -> int:
-    """Cut a torn tail off the journal; return how many bytes were removed."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return 0
-    _, good_end = _scan(data, path)
-    cut = len(data) - good_end
+    """Cut a torn tail off the journal; return how many bytes were removed. Raises
+    `CorruptJournal`, cutting nothing, if the journal is damaged."""
+    data = _read(path)
+    result = scan(data)
+    if result.damage is not None:
+        raise CorruptJournal(path, result.damage)
+    cut = len(data) - result.end
     if cut:
-        _truncate(path, good_end)
+        _truncate(path, result.end)
     return cut
 
 
+def locate(path: Path, seq: int) -> tuple[int, int]:
+    """The byte offset and the line number (from 1) of the line holding event `seq`."""
+    data = _read(path)
+    offset = first_line_after(data, seq - 1)
+    return offset, data.count(b"\n", 0, offset) + 1
+
+
 def last_seq(path: Path) -> int:
-    """The seq of the last complete event, 0 for an empty or missing journal."""
-    events = read_events(path)
-    return events[-1].seq if events else 0
+    """The seq of the last good event, 0 for an empty or missing journal."""
+    return scan(_read(path)).last_seq
 
 
 class JournalAppender:

@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,10 @@ from tinydb.middlewares import CachingMiddleware
 
 from harmonia.errors import NotFound
 from harmonia.events import Event
-from harmonia.state import ExecutionState, TaskState, apply
+from harmonia.state import ExecutionState, TaskState
 from harmonia.store import journal
+from harmonia.store.damage import DamagedFile, cut_at_damage, keep_aside, relative_name
+from harmonia.store.loading import load_state
 from harmonia.store.storage import CrashSafeStorage, write_atomically
 
 CATALOG = "catalog.json"
@@ -216,35 +219,38 @@ class Store:
     def _remember_tables(self, path: Path, kept: bytes) -> None:
         self._kept_tables[path] = (_file_version(path), kept)
 
-    def _read_snapshot(self, execution_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        path = self.state_path(execution_id)
-        if not path.exists():
-            raise NotFound(f"no execution {execution_id!r} in {self.data_dir}")
-        # The file straight from the storage rather than through TinyDB tables: those copy
-        # every row into a Document, and this copied each again - three copies of a
-        # 100,000-task snapshot in memory at once for one read.
-        data = CrashSafeStorage(path, create=False).read() or {}
-        metas = list((data.get("execution") or {}).values())
-        if not metas:
-            raise NotFound(f"execution {execution_id!r} has no snapshot")
-        tasks = {row["task_id"]: row for row in (data.get("tasks") or {}).values()}
-        return metas[0], tasks
-
     def load_execution(self, execution_id: str, *, repair: bool = False) -> ExecutionState:
         """Recover an execution: its last snapshot plus every journaled event after it.
 
-        `repair` cuts a torn journal tail; only the process holding the execution's lock may
-        ask for it, since it is about to append."""
-        meta, tasks = self._read_snapshot(execution_id)
-        state = ExecutionState.from_records(meta, tasks)
-        for tid in state.workflow.get("tasks", {}):
-            # the first snapshot holds no task rows: every task starts out pending
-            state.tasks.setdefault(tid, TaskState())
-        path = self.journal_path(execution_id)
-        read = journal.read_and_repair if repair else journal.read_events
-        for event in read(path, state.last_seq):
-            apply(state, event)
-        return state
+        Every journal line is checked, those the snapshot covers too (by checksum: they are not
+        parsed), so a damaged execution shows as such however it is looked at. It still loads,
+        with status `damaged` and `damage` saying what and where, as far as its readable part
+        goes (see `harmonia.store.loading`). `repair` cuts a torn journal tail (never damage);
+        only the process holding the execution's lock may ask for it, since it is about to
+        append."""
+        return load_state(self, execution_id, repair=repair)
+
+    def keep_damaged(self, state: ExecutionState) -> None:
+        """Set a damaged execution's files aside as evidence (byte-identical copies) and record
+        its status and damage in the catalog, so that listings show it and nobody resumes it."""
+        if state.damage is None:
+            return
+        files = []
+        for raw in state.damage["files"]:
+            item = DamagedFile.from_dict(raw)
+            copy = keep_aside(self.data_dir / item.file)
+            files.append(
+                replace(item, kept_as=relative_name(self.data_dir, copy) if copy else None)
+            )
+        state.damage = {**state.damage, "files": [f.to_dict() for f in files]}
+        self.put_summary(state.summary())
+
+    def cut_at_damage(self, state: ExecutionState, now: float) -> Event:
+        """Make a damaged execution's journal its readable part again (the damaged file is
+        kept aside first): only for an operator's explicit resume, under the execution's
+        lock. See `harmonia.store.damage.cut_at_damage`."""
+        self._appender.close(self.journal_path(state.id))
+        return cut_at_damage(state, self.data_dir, now)
 
     def read_events(
         self, execution_id: str, after_seq: int = 0, limit: int | None = None

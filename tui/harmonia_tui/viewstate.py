@@ -73,6 +73,7 @@ _LOOKS: dict[str, StatusLook] = {
     "skipped": StatusLook("⊘", "-", "bright_black italic"),
     "canceled": StatusLook("■", "#", "magenta"),
     "paused": StatusLook("‖", "=", "cyan"),
+    "damaged": StatusLook("⚠", "!", "bold red reverse"),
 }
 _UNKNOWN_LOOK = StatusLook("?", "?", "")
 

@@ -35,6 +35,7 @@ from harmoniad.schemas import (
     ExecutionListQuery,
     ExecutionSummary,
     OperatorAction,
+    ResumeAction,
     RetryResult,
 )
 from harmoniad.views import checkpoint_view, live_summary, summary_view
@@ -126,8 +127,10 @@ async def pause_execution(request: Request) -> Response:
 
 
 async def resume_execution(request: Request) -> Response:
-    state, execution_id = await _operator_request(request)
-    execution = await state.engine.resume(execution_id)
+    state = daemon_state(request)
+    body = await json_body(request, ResumeAction, required=False)
+    execution_id = request.path_params["id"]
+    execution = await state.engine.resume(execution_id, from_damaged=body.from_damaged)
     return _summary_response(state, execution)
 
 
@@ -272,6 +275,7 @@ ENDPOINTS = [
         resume_execution,
         "Resume a paused, failed, canceled or interrupted execution",
         {200: ExecutionSummary},
+        body_model=ResumeAction,
     ),
     _operator_endpoint(
         "/api/v1/executions/{id}/checkpoint",

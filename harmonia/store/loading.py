@@ -1,0 +1,131 @@
+"""Recovering an execution from its files: the last snapshot plus the journal after it.
+
+When a file is damaged the execution still loads, as far as its readable part goes: a damaged
+snapshot leaves the journal alone to rebuild from (without the workflow document, which only
+the snapshot holds), a damaged journal leaves the events before the damage. Such a state has
+status `damaged` and says which file is wrong, where and how (`ExecutionState.damage`); nothing
+is cut, written or repaired on the way, so one bad execution never stops a daemon from starting
+and never hides the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from harmonia.errors import NotFound
+from harmonia.events import Event, EventType
+from harmonia.state import ExecutionState, ExecutionStatus, TaskState, apply
+from harmonia.store import journal
+from harmonia.store.damage import DamagedFile, SnapshotDamaged, read_snapshot, relative_name
+
+if TYPE_CHECKING:
+    from harmonia.store.store import Store
+
+__all__ = ["load_state"]
+
+_APPLY_ERRORS = (KeyError, TypeError, ValueError, AttributeError, AssertionError)
+
+
+def load_state(store: Store, execution_id: str, *, repair: bool = False) -> ExecutionState:
+    """See `Store.load_execution`."""
+    state_path = store.state_path(execution_id)
+    journal_path = store.journal_path(execution_id)
+    problems: list[DamagedFile] = []
+    snapshot: tuple[dict[str, Any], dict[str, Any]] | None = None
+    try:
+        snapshot = read_snapshot(state_path, execution_id)
+    except FileNotFoundError:
+        if not journal_path.exists():
+            raise NotFound(f"no execution {execution_id!r} in {store.data_dir}") from None
+        problems.append(
+            DamagedFile(relative_name(store.data_dir, state_path), "missing beside its journal")
+        )
+    except SnapshotDamaged as exc:
+        problems.append(
+            DamagedFile(relative_name(store.data_dir, state_path), exc.reason, exc.offset, exc.line)
+        )
+    state = _from_snapshot(snapshot) if snapshot is not None else None
+    scan = journal.load(
+        journal_path,
+        after_seq=state.last_seq if state is not None else 0,
+        execution_id=execution_id,
+        repair=repair and snapshot is not None,
+    )
+    events = scan.events
+    if state is None:
+        state = _from_journal(execution_id, events)
+    misfit = _apply_all(state, events)
+    journal_name = relative_name(store.data_dir, journal_path)
+    if misfit is not None:
+        index, reason = misfit
+        # start again without the misfit: a failed `apply` may have changed part of the state
+        fresh = _from_snapshot(snapshot) if snapshot is not None else None
+        state = fresh or _from_journal(execution_id, [])
+        _apply_all(state, events[:index])
+        offset, line = journal.locate(journal_path, events[index].seq)
+        problems.append(DamagedFile(journal_name, reason, offset, line))
+    elif scan.damage is not None:
+        damage = scan.damage
+        problems.append(DamagedFile(journal_name, damage.reason, damage.offset, damage.line))
+    if problems:
+        state.damage = {
+            "status": str(state.status),
+            "files": [p.kept(store.data_dir).to_dict() for p in problems],
+        }
+        state.status = ExecutionStatus.DAMAGED
+        state.counted = None
+    return state
+
+
+def _from_snapshot(snapshot: tuple[dict[str, Any], dict[str, Any]]) -> ExecutionState:
+    meta, tasks = snapshot
+    state = ExecutionState.from_records(meta, tasks)
+    for tid in state.workflow.get("tasks", {}):
+        # the first snapshot holds no task rows: every task starts out pending
+        state.tasks.setdefault(tid, TaskState())
+    return state
+
+
+def _from_journal(execution_id: str, events: Sequence[Event]) -> ExecutionState:
+    """What the journal alone says, when the snapshot is unusable: the workflow's name and the
+    execution's input (from `workflow_started`), and every task an event names. The workflow
+    document itself lived only in the snapshot."""
+    started = next((e for e in events if e.type == EventType.WORKFLOW_STARTED), None)
+    data = started.data if started is not None else {}
+    given = data.get("input")
+    state = ExecutionState(
+        id=execution_id,
+        workflow={"name": str(data.get("workflow") or ""), "tasks": {}},
+        input=given if isinstance(given, dict) else {},
+        created_at=events[0].timestamp if events else 0.0,
+        restored_from=data.get("restored_from"),
+    )
+    if data.get("version"):
+        state.workflow["version"] = data["version"]
+    for event in events:
+        named: list[Any] = [event.task_id]
+        for key in ("interrupted", "reset"):
+            listed = event.data.get(key)
+            if isinstance(listed, list):
+                named.extend(listed)
+        for tid in named:
+            if isinstance(tid, str):
+                state.tasks.setdefault(tid, TaskState())
+    return state
+
+
+def _apply_all(state: ExecutionState, events: Sequence[Event]) -> tuple[int, str] | None:
+    """Fold the events in; the index of the first one that does not fit, and why."""
+    tasks = state.tasks
+    for index, event in enumerate(events):
+        if event.task_id is not None and event.task_id not in tasks:
+            return index, f"event {event.seq} ({event.type}) names task {event.task_id!r}, " + (
+                "which the execution does not have"
+            )
+        try:
+            apply(state, event)
+        except _APPLY_ERRORS as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+            return index, f"event {event.seq} ({event.type}) does not fit the execution ({detail})"
+    return None
