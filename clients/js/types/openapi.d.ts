@@ -433,7 +433,7 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "bad_request" | "invalid_json" | "validation_error" | "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "unavailable";
+            code: "bad_request" | "invalid_json" | "validation_error" | "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "method_not_allowed" | "conflict" | "execution_damaged" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "unavailable";
             /** Message */
             message: string;
             /**
@@ -855,7 +855,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending" | "running" | "paused" | "completed" | "failed" | "canceled";
+            status: "pending" | "running" | "paused" | "completed" | "failed" | "canceled" | "damaged";
             /** Input */
             input: {
                 [key: string]: unknown;
@@ -874,6 +874,11 @@ export interface components {
             restored_from: string | null;
             /** Last Seq */
             last_seq: number;
+            /**
+             * @description Set when the status is `damaged`: what is wrong and where; the rest of the document is as far as the readable part of its files goes.
+             * @default null
+             */
+            damage?: components["schemas"]["ExecutionDamage"] | null;
             /** Counts */
             counts: {
                 [key: string]: number;
@@ -882,6 +887,51 @@ export interface components {
             tasks: {
                 [key: string]: components["schemas"]["TaskInfo"];
             };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DamagedFile
+         * @description One damaged file of an execution: which, where in it, what is wrong.
+         */
+        DamagedFile: {
+            /**
+             * File
+             * @description Path relative to the data folder.
+             */
+            file: string;
+            /**
+             * Offset
+             * @description Byte offset where the file stops being readable, when known.
+             */
+            offset: number | null;
+            /**
+             * Line
+             * @description The line holding that byte, when known.
+             */
+            line: number | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Kept As
+             * @description The byte-identical copy set aside as evidence (relative to the data folder), once the daemon made one.
+             */
+            kept_as: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ExecutionDamage
+         * @description Why an execution is `damaged`: its files could not be read whole.
+         */
+        ExecutionDamage: {
+            /**
+             * Status
+             * @description The status its readable part reaches.
+             */
+            status: string;
+            /** Files */
+            files: components["schemas"]["DamagedFile"][];
         } & {
             [key: string]: unknown;
         };
@@ -967,7 +1017,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending" | "running" | "paused" | "completed" | "failed" | "canceled";
+            status: "pending" | "running" | "paused" | "completed" | "failed" | "canceled" | "damaged";
             /** Created At */
             created_at: string | null;
             /** Started At */
@@ -992,6 +1042,11 @@ export interface components {
              * @description Seq of the last event recorded.
              */
             last_seq: number;
+            /**
+             * @description Set when the status is `damaged`: what is wrong and where.
+             * @default null
+             */
+            damage?: components["schemas"]["ExecutionDamage"] | null;
         } & {
             [key: string]: unknown;
         };
@@ -1000,6 +1055,18 @@ export interface components {
          * @description Cancel, pause and resume take no parameters: no body, or `{}`.
          */
         OperatorAction: Record<string, unknown>;
+        /**
+         * ResumeAction
+         * @description Resume takes no parameters but one, for a `damaged` execution.
+         */
+        ResumeAction: {
+            /**
+             * From Damaged
+             * @description Resume a damaged execution from the readable part of its journal: the damaged file is kept aside, lines after the damage are not used (tasks whose end they recorded run again). Refused (409) for an execution that is not damaged, or whose snapshot is.
+             * @default false
+             */
+            from_damaged?: boolean;
+        };
         /** CheckpointCreate */
         CheckpointCreate: {
             /**
@@ -1140,11 +1207,14 @@ export type WorkflowDetail = components['schemas']['WorkflowDetail'];
 export type TemplateInstantiate = components['schemas']['TemplateInstantiate'];
 export type ExecutionCreate = components['schemas']['ExecutionCreate'];
 export type Execution = components['schemas']['Execution'];
+export type DamagedFile = components['schemas']['DamagedFile'];
+export type ExecutionDamage = components['schemas']['ExecutionDamage'];
 export type TaskAttempt = components['schemas']['TaskAttempt'];
 export type TaskInfo = components['schemas']['TaskInfo'];
 export type ExecutionList = components['schemas']['ExecutionList'];
 export type ExecutionSummary = components['schemas']['ExecutionSummary'];
 export type OperatorAction = components['schemas']['OperatorAction'];
+export type ResumeAction = components['schemas']['ResumeAction'];
 export type CheckpointCreate = components['schemas']['CheckpointCreate'];
 export type Checkpoint = components['schemas']['Checkpoint'];
 export type RetryResult = components['schemas']['RetryResult'];
@@ -1811,7 +1881,7 @@ export interface operations {
                 /** @description Items to skip. */
                 offset?: number;
                 /** @description Only this status. */
-                status?: "pending" | "running" | "paused" | "completed" | "failed" | "canceled";
+                status?: "pending" | "running" | "paused" | "completed" | "failed" | "canceled" | "damaged";
             };
             header?: never;
             path?: never;
@@ -2173,7 +2243,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["OperatorAction"];
+                "application/json": components["schemas"]["ResumeAction"];
             };
         };
         responses: {
