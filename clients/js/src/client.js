@@ -227,15 +227,16 @@ export class HarmoniaClient {
     return this._operate(id, 'pause', options)
   }
 
-  /** A paused, failed or canceled execution goes on; failed tasks get fresh attempts. */
-  async resumeExecution(id, options) {
-    return this._operate(id, 'resume', options)
+  /** A paused, failed or canceled execution goes on; failed tasks get fresh attempts.
+   * `{from_damaged: true}` resumes a `damaged` one from the readable part of its journal. */
+  async resumeExecution(id, body = {}, options) {
+    return this._operate(id, 'resume', options, body)
   }
 
-  async _operate(id, action, options) {
+  async _operate(id, action, options, body = {}) {
     return this._send('POST', `${API}/executions/${segment(id)}/${action}`, {
       call: split(options).call,
-      ...jsonBody({}),
+      ...jsonBody(body),
     })
   }
 

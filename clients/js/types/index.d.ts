@@ -6,8 +6,8 @@
 
 import type {
   ActionList,
-  CheckpointCreate,
   Checkpoint,
+  CheckpointCreate,
   CheckpointList,
   ComponentList,
   Discovery,
@@ -20,6 +20,7 @@ import type {
   ExecutionSummary,
   Health,
   Ready,
+  ResumeAction,
   RetryResult,
   TemplateInstantiate,
   WorkflowDetail,
@@ -173,7 +174,7 @@ export declare class HarmoniaClient {
   getExecution(id: string, options?: CallOptions): Promise<Execution>
   cancelExecution(id: string, options?: CallOptions): Promise<ExecutionSummary>
   pauseExecution(id: string, options?: CallOptions): Promise<ExecutionSummary>
-  resumeExecution(id: string, options?: CallOptions): Promise<ExecutionSummary>
+  resumeExecution(id: string, body?: ResumeAction, options?: CallOptions): Promise<ExecutionSummary>
   checkpointExecution(id: string, body?: CheckpointCreate, options?: CallOptions): Promise<Checkpoint>
   retryTask(id: string, taskId: string, options?: CallOptions): Promise<RetryResult>
   listEvents(id: string, options?: CallOptions & QueryOf<'list_events'>): Promise<EventPage>
