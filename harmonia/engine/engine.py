@@ -520,6 +520,7 @@ class Engine:
                 await self._release_if_idle(runner)
                 self._forget(runner)
             await self.writer.flush()
+            await self.registry.aclose()  # worker processes go with the engine
             self.bus.close_all()
             self.writer.close()
 

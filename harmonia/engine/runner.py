@@ -13,6 +13,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Mapping
+from functools import partial
 from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
@@ -351,7 +352,8 @@ class ExecutionRunner:
             started = time.monotonic()
             if error is None:
                 try:
-                    ctx = ActionContext(state.id, tid, attempt)
+                    recorded = partial(engine.writer.flush, engine.writer.submitted)
+                    ctx = ActionContext(state.id, tid, attempt, None, recorded)
                     if timeout is None:
                         value = await action.invoke(ctx, payload)
                     else:
