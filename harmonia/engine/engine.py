@@ -21,6 +21,7 @@ import anyio
 
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
+from harmonia.engine.crashloop import DEFAULT_CRASH_LOOP_LIMIT, CrashLoopGuard, record_shutdown
 from harmonia.engine.gcpolicy import (
     DEFAULT_FREEZE_MIN_TASKS,
     cycle_collection_paused,
@@ -72,8 +73,12 @@ class Engine:
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
         freeze_gc_min_tasks: int | None = DEFAULT_FREEZE_MIN_TASKS,
+        crash_loop_limit: int | None = DEFAULT_CRASH_LOOP_LIMIT,
     ) -> None:
         self.store = store
+        self.crash_loops = CrashLoopGuard(crash_loop_limit)
+        """A task running at `crash_loop_limit` crashes in a row is failed as `crash_loop`
+        rather than run again (see `harmonia.engine.crashloop`); None never does."""
         self.freeze_gc_min_tasks = freeze_gc_min_tasks
         """Executions of at least this many tasks freeze the heap while they are live (see
         `harmonia.engine.gcpolicy`); None never freezes."""
@@ -367,12 +372,14 @@ class Engine:
             raise InvalidOperation(f"execution {execution_id} is running; nothing to resume")
         if reason == "recovered":
             reset = []
+        loops = self.crash_loops.find(state, interrupted)
         self.emit(
             state,
             EventType.WORKFLOW_RESUMED,
             None,
             {"reason": reason, "reset": reset, "interrupted": interrupted},
         )
+        self.crash_loops.fail(self, state, loops)
         self._save_summary(state)
         # Commit now, while the loop is idle: once the workers run, the writer's thread gets
         # the GIL only when they pause (see `DurableWriter.make_room`), and the first new
@@ -415,12 +422,14 @@ class Engine:
             if runner.active
             else [t for t, s in state.tasks.items() if s.status in TASK_ACTIVE and t not in reset]
         )
+        loops = self.crash_loops.find(state, interrupted)
         self.emit(
             state,
             EventType.WORKFLOW_RESUMED,
             task_id,
             {"reason": "retry", "task_id": task_id, "reset": reset, "interrupted": interrupted},
         )
+        self.crash_loops.fail(self, state, loops)
         self._continue(runner)
         return reset
 
@@ -511,12 +520,14 @@ class Engine:
     async def shutdown(self) -> None:
         """Stop every runner without recording an end (they resume on the next start)."""
         with anyio.CancelScope(shield=True):
-            for runner in list(self._runners.values()):
-                if runner.active:
-                    runner.request_interrupt()
+            stopped = [runner for runner in self._runners.values() if runner.active]
+            for runner in stopped:
+                runner.request_interrupt()
             for runner in list(self._runners.values()):
                 while runner.active:
                     await runner.finished.wait()
+                if runner in stopped:  # (others' running tasks are a past crash's evidence)
+                    record_shutdown(self, runner.state)
                 await self._release_if_idle(runner)
                 self._forget(runner)
             await self.writer.flush()

@@ -307,11 +307,16 @@ class ExecutionRunner:
         task: handing a task id to a waiting worker costs a fraction of spawning a task, and
         the pool size is the concurrency limit."""
         writer = self.engine.writer
+        crash_loops = self.engine.crash_loops
+        tasks = self.state.tasks
         async with receive:
             async for tid, sorter in receive:
                 if writer.needs_room():
                     await writer.make_room()
-                completed = await self._attempts(tid)
+                if crash_loops.suspect(tasks[tid]):
+                    completed = await self._attempts_on_probation(tid)
+                else:
+                    completed = await self._attempts(tid)
                 self._running -= 1
                 self._inflight.discard(tid)
                 if completed is None:
@@ -322,9 +327,18 @@ class ExecutionRunner:
                     self._rebuild = True  # rebuilt while it ran; let the schedule re-read states
                 self._pump()
 
-    async def _attempts(self, tid: str) -> bool | None:
+    async def _attempts_on_probation(self, tid: str) -> bool | None:
+        """A task whose last attempt a crash cut short runs alone among such tasks, its start
+        on disk before its code runs (see `harmonia.engine.crashloop`)."""
+        async with self.engine.crash_loops.probation:
+            if self._paused:
+                return None  # paused while it waited its turn: it starts after resume
+            return await self._attempts(tid, careful=True)
+
+    async def _attempts(self, tid: str, *, careful: bool = False) -> bool | None:
         """Run attempts until success, a final failure or the end of the retry budget; None
         when a pause came during a retry's backoff (the next attempt waits for resume).
+        `careful`: each attempt's start is on disk before the action runs.
 
         One coroutine for the whole loop, attempts inlined: this is the per-task hot path."""
         engine = self.engine
@@ -353,6 +367,8 @@ class ExecutionRunner:
             if error is None:
                 try:
                     recorded = partial(engine.writer.flush, engine.writer.submitted)
+                    if careful:
+                        await recorded()
                     ctx = ActionContext(state.id, tid, attempt, None, recorded)
                     if timeout is None:
                         value = await action.invoke(ctx, payload)
