@@ -18,6 +18,7 @@ suspects, and a bystander is never running at its next crashes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -30,10 +31,28 @@ from harmonia.state import ExecutionState, TaskState, TaskStatus
 if TYPE_CHECKING:
     from harmonia.engine.engine import Engine
 
-__all__ = ["DEFAULT_CRASH_LOOP_LIMIT", "CrashLoopGuard", "crashed_attempts", "record_shutdown"]
+__all__ = [
+    "DEFAULT_CRASH_LOOP_LIMIT",
+    "CrashLoopGuard",
+    "crash_loop_limit",
+    "crashed_attempts",
+    "record_shutdown",
+]
 
 DEFAULT_CRASH_LOOP_LIMIT = 3
 """Crashes in a row with the same task running that make it a crash loop."""
+
+LIMIT_VARIABLE = "HARMONIA_CRASH_LOOP_LIMIT"
+
+
+def crash_loop_limit(given: int | None = None) -> int | None:
+    """The limit to use: `given`, else `HARMONIA_CRASH_LOOP_LIMIT`, else 3; 0 (or less) turns
+    detection off (None)."""
+    if given is None:
+        text = os.environ.get(LIMIT_VARIABLE, "").strip()
+        given = int(text) if text.lstrip("-").isdigit() else DEFAULT_CRASH_LOOP_LIMIT
+    return given if given > 0 else None
+
 
 INTERRUPTED = "interrupted"
 """The status `workflow_resumed` gives an attempt that a crash cut short (see `state`)."""
@@ -66,9 +85,9 @@ def is_suspect(task: TaskState) -> bool:
 class CrashLoopGuard:
     """One engine's crash-loop rules: finding loops at a resume, and the suspects' turn."""
 
-    def __init__(self, limit: int | None = DEFAULT_CRASH_LOOP_LIMIT) -> None:
-        self.limit = limit
-        """None turns crash-loop detection (and probation) off."""
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = crash_loop_limit(limit)
+        """None: crash-loop detection (and probation) is off."""
         self.probation = anyio.Lock()
         """Held by the one suspect task running (see the module's docstring)."""
 

@@ -21,7 +21,7 @@ import anyio
 
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
-from harmonia.engine.crashloop import DEFAULT_CRASH_LOOP_LIMIT, CrashLoopGuard, record_shutdown
+from harmonia.engine.crashloop import CrashLoopGuard
 from harmonia.engine.gcpolicy import (
     DEFAULT_FREEZE_MIN_TASKS,
     cycle_collection_paused,
@@ -73,12 +73,13 @@ class Engine:
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
         freeze_gc_min_tasks: int | None = DEFAULT_FREEZE_MIN_TASKS,
-        crash_loop_limit: int | None = DEFAULT_CRASH_LOOP_LIMIT,
+        crash_loop_limit: int | None = None,
     ) -> None:
         self.store = store
         self.crash_loops = CrashLoopGuard(crash_loop_limit)
-        """A task running at `crash_loop_limit` crashes in a row is failed as `crash_loop`
-        rather than run again (see `harmonia.engine.crashloop`); None never does."""
+        """A task running at `crash_loop_limit` crashes in a row (None: the environment's
+        HARMONIA_CRASH_LOOP_LIMIT, else 3; 0: never) is failed as `crash_loop` rather than run
+        again (see `harmonia.engine.crashloop`)."""
         self.freeze_gc_min_tasks = freeze_gc_min_tasks
         """Executions of at least this many tasks freeze the heap while they are live (see
         `harmonia.engine.gcpolicy`); None never freezes."""
@@ -520,14 +521,12 @@ class Engine:
     async def shutdown(self) -> None:
         """Stop every runner without recording an end (they resume on the next start)."""
         with anyio.CancelScope(shield=True):
-            stopped = [runner for runner in self._runners.values() if runner.active]
-            for runner in stopped:
-                runner.request_interrupt()
+            for runner in list(self._runners.values()):
+                if runner.active:
+                    runner.request_interrupt()
             for runner in list(self._runners.values()):
                 while runner.active:
                     await runner.finished.wait()
-                if runner in stopped:  # (others' running tasks are a past crash's evidence)
-                    record_shutdown(self, runner.state)
                 await self._release_if_idle(runner)
                 self._forget(runner)
             await self.writer.flush()

@@ -21,6 +21,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from harmonia.components.base import ActionContext
+from harmonia.engine.crashloop import record_shutdown
 from harmonia.engine.gcpolicy import cycle_collection_paused
 from harmonia.errors import ErrorKind, TaskError
 from harmonia.events import EventType
@@ -157,7 +158,11 @@ class ExecutionRunner:
         """Emit the execution's end, unless it is only paused or interrupted."""
         engine = self.engine
         state = self.state
-        if self._interrupt or (self._paused and self._cancel_reason is None):
+        if self._interrupt:
+            # a clean stop, on record while the lock is still held: not a crash (crash loops)
+            record_shutdown(engine, state)
+            return
+        if self._paused and self._cancel_reason is None:
             return
         if self._cancel_reason is not None:
             engine.emit(state, EventType.WORKFLOW_CANCELED, None, {"reason": self._cancel_reason})
