@@ -6,6 +6,7 @@ Process liveness is read from /proc with a deadline; a zombie counts as gone.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
@@ -119,6 +120,25 @@ async def test_workers_do_not_see_the_daemon_token(
 async def test_writing_to_stdout_does_not_corrupt_replies(call: Action) -> None:
     assert await call.invoke(CTX, {"function": f"{F}:prints"}) == "replied"
     assert await call.invoke(CTX, {"function": f"{F}:add", "args": [1, 2]}) == 3
+
+
+async def test_prints_stay_off_a_screen_whose_stderr_is_captured(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard's embedded daemon runs under Textual, which captures sys.stderr with no
+    file behind it: what a function prints must not land on the terminal (fd 2)."""
+
+    class Captured(io.StringIO):
+        def fileno(self) -> int:
+            return -1
+
+    monkeypatch.setattr(sys, "stderr", Captured())
+    python = PythonComponent()
+    try:
+        assert await python.action("call").invoke(CTX, {"function": f"{F}:prints"}) == "replied"
+    finally:
+        await python.aclose()
+    assert "print() to stdout" not in capfd.readouterr().err
 
 
 @pytest.mark.parametrize("isolation", ["process", "inline"])

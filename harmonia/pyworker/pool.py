@@ -236,7 +236,7 @@ class WorkerPool:
                 command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=None,
+                stderr=_stderr_target(),
                 env=dict(self._environment()),
                 start_new_session=True,  # no terminal signals; killpg reaches its children
             )
@@ -296,6 +296,19 @@ def _loop_mark() -> object:
         mark = object()
         _LOOP_MARK.set(mark)
         return mark
+
+
+def _stderr_target() -> int | None:
+    """Where a new worker's stderr (and what its functions print) goes: the engine's stderr
+    (inherited), unless the engine runs under something that captures `sys.stderr` without a
+    file behind it (the dashboard's embedded daemon): then nowhere, not onto the screen."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return subprocess.DEVNULL
+    if fd == 2:
+        return None
+    return fd if fd >= 0 else subprocess.DEVNULL
 
 
 def _signal_name(number: int) -> str:
