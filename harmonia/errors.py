@@ -26,6 +26,8 @@ class ErrorKind(StrEnum):
     EXPRESSION = "expression"  # a `when:` condition could not be evaluated; not retryable
     OUTPUT = "output"  # the action returned something that is not JSON; not retryable
     INTERRUPTED = "interrupted"  # the process running the attempt died; retryable
+    WORKER_CRASHED = "worker_crashed"  # a python worker process died mid-call; retryable
+    CRASH_LOOP = "crash_loop"  # running at each of the last crashes: not started again
 
 
 NOT_RETRYABLE: frozenset[ErrorKind] = frozenset(
@@ -35,6 +37,7 @@ NOT_RETRYABLE: frozenset[ErrorKind] = frozenset(
         ErrorKind.REFERENCE,
         ErrorKind.EXPRESSION,
         ErrorKind.OUTPUT,
+        ErrorKind.CRASH_LOOP,
     }
 )
 

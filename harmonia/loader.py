@@ -34,6 +34,13 @@ from harmonia.expressions import (
     compile_shell_template,
     compile_template,
 )
+from harmonia.jsonlimits import (
+    HugeInteger,
+    big_integer_message,
+    find_big_integers,
+    is_big_integer,
+    read_int,
+)
 from harmonia.model import (
     IDENTIFIER_PATTERN,
     LOADER_CONTEXT_KEY,
@@ -52,7 +59,22 @@ Path_ = tuple[Hashable, ...]
 
 # libyaml's safe loader when PyYAML was built with it: the same safe constructors, ten times
 # faster on large files (line numbers for a 10,000-task file cost seconds in pure Python).
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader, except that an integer of more digits than Python converts becomes a
+    `HugeInteger` to report (with its line), not a ValueError out of the parser."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | HugeInteger:
+        try:
+            return super().construct_yaml_int(node)  # type: ignore[no-any-return]
+        except ValueError:
+            return HugeInteger(str(node.value))
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:int", SafeLoader.construct_yaml_int)
+_SafeLoader = SafeLoader
 Format = Literal["yaml", "json"]
 
 #: Roots a `${...}` reference may start with (see DESIGN.md, "References").
@@ -274,7 +296,13 @@ def _parse_json(text: str, source: str) -> _Parsed:
         return result
 
     try:
-        parsed.data = json.loads(text, object_pairs_hook=pairs_hook)
+        try:
+            parsed.data = json.loads(text, object_pairs_hook=pairs_hook)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer of too many digits to convert: read it to report it
+            duplicates.clear()
+            parsed.data = json.loads(text, object_pairs_hook=pairs_hook, parse_int=read_int)
     except json.JSONDecodeError as exc:
         parsed.problems.append(
             Problem(f"JSON syntax error: {exc.msg}", file=source, line=exc.lineno)
@@ -337,9 +365,14 @@ def _load(parsed: _Parsed, registry: ComponentRegistry | None) -> Workflow:
         )
         problems.append(Problem(message, file=parsed.source, line=parsed.line(())))
         _raise(problems)
-    shape = _shape_problem(data)
+    shape, big_integers = _shape_problem(data)
     if shape is not None:
         problems.append(Problem(shape, file=parsed.source, line=1 if parsed.lines else None))
+        _raise(problems)
+    if big_integers:
+        # the models and checks below would choke on them (and the journal could not hold them)
+        for path, value in find_big_integers(data):
+            problems.append(parsed.problem(big_integer_message(value), path))
         _raise(problems)
 
     workflow: Workflow | None = None
@@ -359,16 +392,20 @@ def _raise(problems: list[Problem]) -> NoReturn:
     raise ValidationFailed(problems=unique)
 
 
-def _shape_problem(data: Any) -> str | None:
-    """Reject self-containing or alias-bombed documents before anything walks them."""
+def _shape_problem(data: Any) -> tuple[str | None, bool]:
+    """Reject self-containing or alias-bombed documents before anything walks them; and say
+    whether the document holds an integer beyond 64 bits (found on the same walk)."""
     count = 0
     on_path: set[int] = set()
+    big = False
 
     def walk(value: Any) -> str | None:
-        nonlocal count
+        nonlocal count, big
         count += 1
         if count > MAX_VALUES:
             return f"the document has more than {MAX_VALUES} values (after expanding aliases)"
+        if not big and is_big_integer(value):
+            big = True
         if isinstance(value, Mapping | list | tuple):
             if id(value) in on_path:
                 return "the document contains itself (a recursive YAML alias)"
@@ -382,9 +419,9 @@ def _shape_problem(data: Any) -> str | None:
         return None
 
     try:
-        return walk(data)
+        return walk(data), big
     except RecursionError:
-        return "the document is nested too deeply"
+        return "the document is nested too deeply", big
 
 
 _TYPE_WORDS = {

@@ -38,6 +38,7 @@ from pydantic import (
 )
 
 from harmonia.errors import ErrorKind, NotFound, Problem, ValidationFailed
+from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers
 
 __all__ = [
     "IDENTIFIER_PATTERN",
@@ -572,7 +573,12 @@ class Workflow(_Strict):
         for name, spec in self.input.items():
             if name in given:
                 value = given[name]
-                for message in spec.check(value):
+                big = [
+                    Problem(big_integer_message(number), field=dotted(path))
+                    for path, number in find_big_integers(value, ("input", name))
+                ]
+                problems.extend(big)
+                for message in () if big else spec.check(value):
                     problems.append(Problem(message, field=f"input.{name}"))
                 result[name] = list(value) if isinstance(value, tuple) else value
             elif spec.required:

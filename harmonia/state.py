@@ -337,7 +337,13 @@ def _on_retry_attempted(state: ExecutionState, event: Event) -> None:
     task = _task(state, event)
     task.status = TaskStatus.RETRYING
     task.error = event.data.get("error")
-    _close_attempt(task, event, TaskStatus.FAILED)
+    if event.data.get("shutdown"):
+        # the engine stopped cleanly mid-attempt (`harmonia.engine.crashloop.record_shutdown`):
+        # the attempt is lost, as in a crash, but it is not the task's fault nor a crash
+        task.budget_base += 1
+        _close_attempt(task, event, "stopped")
+    else:
+        _close_attempt(task, event, TaskStatus.FAILED)
 
 
 def _on_task_failed(state: ExecutionState, event: Event) -> None:

@@ -52,3 +52,70 @@ class Calculator:
     @staticmethod
     def triple(x: int) -> int:
         return 3 * x
+
+
+# ---- for the worker pool (tests/test_python_pool.py) ------------------------------------------
+
+
+def pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def exits_hard(code: int) -> None:
+    """Like a C extension calling exit(): no exception, the process just ends."""
+    import os
+
+    os._exit(code)
+
+
+def segfaults() -> None:
+    import ctypes
+
+    ctypes.string_at(0)  # reads address 0: SIGSEGV
+
+
+def killed() -> None:
+    """How the kernel's OOM killer or a cgroup memory limit ends a process: SIGKILL."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def environ(name: str) -> str | None:
+    import os
+
+    return os.environ.get(name)
+
+
+def spawn_and_sleep(path: str, seconds: float) -> str:
+    """Start a child process, write "<own pid> <child pid>" to `path`, then sleep."""
+    import os
+    import subprocess
+
+    child = subprocess.Popen(["sleep", str(seconds)])
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(f"{os.getpid()} {child.pid}")
+    os.replace(tmp, path)
+    time.sleep(seconds)
+    return "slept"
+
+
+def prints() -> str:
+    """stdout is not the worker's reply channel, whichever way one writes to it."""
+    import os
+
+    print("print() to stdout", flush=True)
+    os.write(1, b"os.write to fd 1\n")
+    return "replied"
+
+
+def huge() -> int:
+    return 2**70
+
+
+def not_json_details() -> None:
+    raise TaskError("custom", "error", details={"when": {1, 2}})

@@ -177,10 +177,15 @@ async def test_shutdown_interrupts_and_recover_resumes_where_it_stopped(data_dir
     assert row["interrupted"] is True
     on_disk = store.load_execution(started.id)
     assert on_disk.status == "running"
-    assert on_disk.tasks["long"].status == "running"
+    # a clean stop ends the attempt on record, marked `shutdown`: not a crash (crash loops)
+    assert on_disk.tasks["long"].status == "retrying"
+    assert on_disk.tasks["long"].error is not None
+    assert on_disk.tasks["long"].error["kind"] == "interrupted"
     assert on_disk.tasks["done"].status == "completed"
-    types = [e.type for e in store.read_events(started.id)]
+    events = store.read_events(started.id)
+    types = [e.type for e in events]
     assert not any(t.startswith("workflow_") and t != "workflow_started" for t in types)
+    assert events[-1].type == "retry_attempted" and events[-1].data["shutdown"] is True
 
     async with open_engine(data_dir, registry, **engine_options()) as engine:
         assert await engine.recover() == [started.id]
@@ -191,7 +196,7 @@ async def test_shutdown_interrupts_and_recover_resumes_where_it_stopped(data_dir
     assert [c.attempt for c in probe.calls_of("long")] == [1, 2]
     long = state.tasks["long"]
     assert long.attempts == 2
-    assert [h["status"] for h in long.history] == ["interrupted", "completed"]
+    assert [h["status"] for h in long.history] == ["stopped", "completed"]
     assert state.tasks["after"].output["value"] == {"task": "done", "attempt": 1, "value": "d"}
     resumed = [e for e in Store(data_dir).read_events(started.id) if e.type == "workflow_resumed"]
     assert resumed[-1].data == {"reason": "recovered", "reset": [], "interrupted": ["long"]}

@@ -241,7 +241,12 @@ async def test_python_call_tasks_run_and_count_concurrency(data_dir: Path) -> No
         f"t{i}": {
             "component": "python",
             "action": "call",
-            "input": {"function": "helpers.engine_funcs:tracked", "args": [key, i]},
+            # inline: the counts live in this process's memory
+            "input": {
+                "function": "helpers.engine_funcs:tracked",
+                "args": [key, i],
+                "isolation": "inline",
+            },
         }
         for i in range(8)
     }

@@ -590,7 +590,7 @@ plain_values = st.recursive(
     st.one_of(
         st.none(),
         st.booleans(),
-        st.integers(),
+        st.integers(-(2**63), 2**64 - 1),  # what the journal holds (see test_big_integers)
         st.floats(allow_nan=False, allow_infinity=False),
         st.text(alphabet=st.characters(blacklist_characters="$"), max_size=10),
     ),
@@ -640,7 +640,7 @@ def valid_documents(draw: st.DrawFn) -> dict[str, Any]:
         doc["input"] = {
             "n": {
                 "type": "integer",
-                "default": draw(st.integers(min_value=-1000)),
+                "default": draw(st.integers(min_value=-1000, max_value=2**64 - 1)),
                 "minimum": -1000,
             }
         }

@@ -238,7 +238,7 @@ def test_validate_input_with_no_declared_inputs() -> None:
     ("type_", "good", "bad"),
     [
         ("string", ["", "x"], [1, None, True, ["x"]]),
-        ("integer", [0, -3, 10**20], [True, False, 1.0, "1", None]),
+        ("integer", [0, -3, 2**64 - 1, -(2**63)], [True, False, 1.0, "1", None]),
         ("number", [0, 1.5, -2], [True, "1.5", None]),
         ("boolean", [True, False], [0, 1, "true", None]),
         ("object", [{}, {"a": 1}], [[], "x", None]),
@@ -253,6 +253,13 @@ def test_validate_input_types(type_: str, good: list[Any], bad: list[Any]) -> No
         problems = _problems(workflow, {"v": value})
         assert problems == [("input.v", problems[0][1])]
         assert problems[0][1].startswith(f"expected {type_}, got ")
+
+
+def test_validate_input_refuses_integers_beyond_64_bits() -> None:
+    workflow = _workflow({"v": {"type": "integer"}, "a": {"type": "array"}})
+    problems = _problems(workflow, {"v": 2**64, "a": [1, {"x": -(2**63) - 1}]})
+    assert [field for field, _ in problems] == ["input.v", "input.a[1].x"]
+    assert all("integers must be between -2^63 and 2^64-1" in message for _, message in problems)
 
 
 def test_validate_input_bounds_lengths_enum_and_pattern() -> None:

@@ -164,14 +164,24 @@ def test_daemon_tasks_never_see_its_token(tmp_path: Path) -> None:
 def test_daemon_withholds_named_secrets(tmp_path: Path) -> None:
     env = {"VISIBLE": "seen", "HARMONIA_SECRET_ENV": "OTHER_SECRET", **SECRETS}
     daemon = Harmoniad(tmp_path / "data", "--secret-env", "MY_SECRET", env=env, token=TOKEN)
+    document = env_document(*SECRETS)
+    for name in ("VISIBLE", "MY_SECRET", "OTHER_SECRET", "HARMONIA_TOKEN"):
+        # a python function in a worker process reads the environment it was started with
+        document["tasks"][f"py_{name}"] = {
+            "component": "python",
+            "action": "call",
+            "input": {"function": "os:getenv", "args": [name]},
+        }
     with daemon, daemon.client() as api:
-        started = api.post(
-            "/api/v1/executions", json={"workflow": env_document(*SECRETS), "input": {}}
-        )
+        started = api.post("/api/v1/executions", json={"workflow": document, "input": {}})
         assert started.status_code == 201, started.text
         execution = daemon.wait_finished(started.json()["id"])
         tasks = execution["tasks"]
         assert tasks["visible"]["output"]["stdout"] == "seen\n"
+        assert tasks["py_VISIBLE"]["output"] == "seen"
+        for name in ("MY_SECRET", "OTHER_SECRET", "HARMONIA_TOKEN"):
+            assert tasks[f"py_{name}"]["status"] == "completed"
+            assert tasks[f"py_{name}"]["output"] is None
         assert_withheld(tasks, list(SECRETS), [TOKEN, *SECRETS.values()])
         # nothing the daemon recorded holds a secret
         events = api.get(f"/api/v1/executions/{execution['id']}/events").text

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from starlette.requests import Request
 
+from harmonia import jsonlimits
 from harmonia.components import ComponentRegistry
 from harmonia.errors import Problem, ValidationFailed
 from harmonia.loader import load_workflow_text
@@ -56,11 +57,17 @@ async def json_body(request: Request, model: type[M], *, required: bool = True) 
             f"send the body as application/json (got {kind or 'no content type'})",
         )
     try:
-        data = orjson.loads(raw)
+        data = jsonlimits.loads(raw)  # integers exact: orjson would round a huge one
     except orjson.JSONDecodeError as exc:
         raise ApiError(422, f"the body is not valid JSON: {exc}", code="invalid_json") from None
     if not isinstance(data, dict):
         raise ApiError(422, "the body must be a JSON object", code="invalid_json")
+    big = [
+        Problem(jsonlimits.big_integer_message(value), field=jsonlimits.dotted(path))
+        for path, value in jsonlimits.find_big_integers(data)
+    ]
+    if big:  # the engine could not record them: refused here, by name
+        raise ValidationFailed(problems=big)
     return model.model_validate(data)
 
 

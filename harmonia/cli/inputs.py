@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from harmonia.cli.errors import CliError
+from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers, loads
 
 __all__ = [
     "add_input_options",
@@ -40,16 +41,23 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
 
 
 def input_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The input that `add_input_options` gave: the file's values, overridden by each flag."""
+    """The input that `add_input_options` gave: the file's values, overridden by each flag.
+
+    An integer beyond 64 bits is refused here, naming its input: neither the journal nor a
+    request to a daemon could carry it."""
     from_file = load_input_file(args.input_file) if args.input_file else {}
-    return merge_inputs(from_file, parse_input_pairs(args.input or []))
+    given = merge_inputs(from_file, parse_input_pairs(args.input or []))
+    for path, value in find_big_integers(given):
+        raise CliError(f"input {dotted(path)}: {big_integer_message(value)}")
+    return given
 
 
 def parse_input_value(text: str) -> Any:
     """JSON if `text` is valid JSON (`3`, `true`, `null`, `[1]`, `{"a": 1}`, `"x"`), else the
-    text itself. orjson rejects `NaN` and `Infinity`, which therefore stay strings."""
+    text itself. orjson rejects `NaN` and `Infinity`, which therefore stay strings. Integers
+    are read exactly (orjson would round one beyond 64 bits to a float)."""
     try:
-        return orjson.loads(text)
+        return loads(text)
     except orjson.JSONDecodeError:
         return text
 
@@ -77,6 +85,8 @@ def load_input_file(path: str | Path) -> dict[str, Any]:
     """
     import yaml  # only paid for when the option is used
 
+    from harmonia.loader import SafeLoader  # reads huge integers to report, not to crash on
+
     source = Path(path)
     try:
         text = source.read_text(encoding="utf-8-sig")
@@ -84,7 +94,7 @@ def load_input_file(path: str | Path) -> dict[str, Any]:
         raise CliError(f"--input-file {path}: cannot read the file: {_reason(exc)}") from None
     strict_json = source.suffix.lower() == ".json"
     try:
-        data: Any = orjson.loads(text) if strict_json else yaml.safe_load(text)
+        data: Any = loads(text) if strict_json else yaml.load(text, Loader=SafeLoader)
     except orjson.JSONDecodeError as exc:
         raise CliError(f"--input-file {path}: invalid JSON: {exc}") from None
     except yaml.YAMLError as exc:

@@ -10,7 +10,7 @@ can never disagree.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, cast
@@ -47,6 +47,9 @@ class ActionContext:
     environ: Mapping[str, str] | None = None
     """The environment for processes the action starts: the engine's, without Harmonia's
     secrets (`harmonia.taskenv`); None = this process's, without them."""
+    start_recorded: Callable[[], Awaitable[None]] | None = None
+    """Wait until this attempt's start is on disk. An action about to run code that could
+    kill the engine's process awaits it first, so the crash is on record (`crash_loop`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,6 +420,10 @@ class Component:
             "actions": [action.describe() for action in self.actions.values()],
         }
 
+    async def aclose(self) -> None:
+        """Release what the component started (worker processes); the engine calls it when it
+        stops. A component used again afterwards starts what it needs anew."""
+
 
 class ComponentRegistry:
     """The components a loader may refer to and an engine may call, by name."""
@@ -449,3 +456,7 @@ class ComponentRegistry:
 
     def describe(self) -> list[dict[str, Any]]:
         return [self._components[name].describe() for name in self.names()]
+
+    async def aclose(self) -> None:
+        for component in self._components.values():
+            await component.aclose()

@@ -1,13 +1,17 @@
 """`python.call`: call a Python function by its import path.
 
-Sync functions run in a worker thread so a slow function never stalls the engine's event loop.
-Coroutine functions are awaited on the engine's own loop, so they must be written for anyio (or
-for whichever backend the engine runs on): under the trio backend an asyncio-only coroutine
-(`asyncio.sleep`, aiohttp, ...) cannot run. Portable user code uses `anyio`.
+By default the function runs in a worker process of a pool (`harmonia.pyworker.pool`): a
+function that calls `os._exit`, crashes native code or exhausts memory fails its task (kind
+`worker_crashed`) instead of killing the engine, and a timeout or a cancel kills the worker, so
+the function really stops. Arguments and the result cross as JSON, which they must be anyway.
+Coroutine functions run on a fresh asyncio loop in the worker.
 
-A sync function cannot be interrupted: when its task times out or is cancelled the task ends at
-once, but the worker thread runs the function to its end in the background (its result is
-dropped). Functions with side effects should be idempotent anyway: attempts can be retried.
+`isolation: inline` runs the function in the engine's own process instead, for trusted code
+that needs to share the engine's memory: sync functions in a worker thread (a timeout or cancel
+ends the task at once, but the thread runs the function to its end in the background),
+coroutine functions awaited on the engine's loop (so written for anyio under the trio backend).
+An inline call waits until its task's start is on disk, so that a crash it causes is on record
+and counts towards `crash_loop` (see `harmonia.engine.crashloop`).
 
 A function may raise `harmonia.errors.TaskError` itself to choose the error kind (for instance a
 non-retryable `invalid_input`); any other exception becomes kind `exception`.
@@ -16,28 +20,32 @@ non-retryable `invalid_input`); any other exception becomes kind `exception`.
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import re
-import sys
-import traceback
-from collections.abc import Callable
-from types import ModuleType
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal
 
 import anyio
 import anyio.to_thread
 import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from harmonia.components.base import ActionContext, Component, ModelAction
-from harmonia.errors import ErrorKind, TaskError
+from harmonia.components.base import ActionContext, Component, FieldProblem, ModelAction
+from harmonia.errors import TaskError
+from harmonia.pyworker.functions import (
+    exception_error,
+    find_function,
+    imported,
+    output_json,
+)
+from harmonia.pyworker.pool import WorkerPool
 
 __all__ = ["PythonCallAction", "PythonComponent", "resolve_function"]
 
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _FUNCTION_PATH = re.compile(rf"^({_DOTTED}):({_DOTTED})$")
-_TRACEBACK_FRAMES = 8
+
+Isolation = Literal["process", "inline"]
 
 
 def _check_function_path(value: str) -> str:
@@ -54,75 +62,60 @@ class PythonCallInput(BaseModel):
     )
     args: list[Any] = Field(default_factory=list, description="Positional arguments.")
     kwargs: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments.")
-
-
-def _import(module_name: str) -> ModuleType:
-    return importlib.import_module(module_name)
+    isolation: Isolation = Field(
+        default="process",
+        description="'process' (default): run in a pooled worker process, so a crash fails "
+        "only this task. 'inline': run in the engine's process (trusted code only; a crash "
+        "takes the engine down). Must be written literally, not as a ${...} reference.",
+    )
 
 
 async def resolve_function(path: str) -> Callable[..., Any]:
-    """Import the module and walk the qualified name; failures are the task's input's fault.
-
-    A first import runs in a worker thread: it may execute arbitrary module code and read many
-    files, which must not block the event loop. Modules already imported are taken directly.
-    """
-    module_name, _, qualname = path.partition(":")
-    try:
-        module = sys.modules.get(module_name)
-        spec = getattr(module, "__spec__", None)
-        if module is None or getattr(spec, "_initializing", False):
-            # absent, or still being imported by another worker thread: a half-initialised
-            # module would be missing the function; import_module waits for the import lock
-            module = await anyio.to_thread.run_sync(_import, module_name)
-    except ImportError as exc:
-        raise TaskError(
-            f"cannot import module '{module_name}' for function '{path}': {exc}",
-            ErrorKind.INVALID_INPUT,
-        ) from None
-    except Exception as exc:
-        raise TaskError(
-            f"importing module '{module_name}' for function '{path}' raised "
-            f"{type(exc).__name__}: {exc}",
-            ErrorKind.EXCEPTION,
-            details=_exception_details(exc),
-        ) from None
-    target: Any = module
-    walked: list[str] = []
-    for part in qualname.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            owner = f"'{module_name}:{'.'.join(walked)}'" if walked else f"module '{module_name}'"
-            raise TaskError(
-                f"function '{path}' not found: {owner} has no attribute '{part}'",
-                ErrorKind.INVALID_INPUT,
-            ) from None
-        walked.append(part)
-    if not callable(target):
-        raise TaskError(
-            f"'{path}' is not callable (it is a {type(target).__name__})", ErrorKind.INVALID_INPUT
-        )
-    return target  # type: ignore[no-any-return]
-
-
-def _exception_details(exc: BaseException) -> dict[str, object]:
-    """The exception's type and the last frames of its traceback (the user's code, not ours)."""
-    lines = traceback.format_exception(exc, limit=-_TRACEBACK_FRAMES)
-    return {
-        "exception_type": f"{type(exc).__module__}.{type(exc).__qualname__}",
-        "traceback": "".join(lines),
-    }
+    """`find_function` for the engine's process: a first import runs in a worker thread (it may
+    execute arbitrary module code and read many files, which must not block the event loop);
+    modules already imported are used directly."""
+    module_name = path.partition(":")[0]
+    if imported(module_name):
+        return find_function(path)
+    # absent, or still being imported by another thread: import_module waits for the lock
+    return await anyio.to_thread.run_sync(find_function, path)
 
 
 class PythonCallAction(ModelAction[PythonCallInput]):
     name = "call"
     description = (
-        "Call 'module:function' with args and kwargs; sync functions run in a worker thread, "
-        "coroutine functions are awaited and must be anyio-compatible. Returns the JSON result."
+        "Call 'module:function' with args and kwargs and return its JSON result; in a pooled "
+        "worker process by default (isolation: process), or in the engine's process "
+        "(isolation: inline)."
     )
     input_model = PythonCallInput
 
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+
+    def extra_problems(
+        self, raw: Mapping[str, Any], is_dynamic: Callable[[Any], bool]
+    ) -> list[FieldProblem]:
+        """Who may crash the engine is the workflow author's decision, never a caller's: an
+        execution input must not be able to turn isolation off."""
+        if "isolation" in raw and is_dynamic(raw["isolation"]):
+            return [
+                FieldProblem(
+                    "isolation", "must be written literally ('process' or 'inline'), not a ${...}"
+                )
+            ]
+        return []
+
     async def run(self, ctx: ActionContext, params: PythonCallInput) -> Any:
+        if params.isolation == "process":
+            return await self.pool.call(
+                params.function, params.args, params.kwargs, environ=ctx.environ
+            )
+        return await self._run_inline(ctx, params)
+
+    async def _run_inline(self, ctx: ActionContext, params: PythonCallInput) -> Any:
+        if ctx.start_recorded is not None:
+            await ctx.start_recorded()  # before any user code, its import included
         function = await resolve_function(params.function)
         try:
             if inspect.iscoroutinefunction(function):
@@ -140,37 +133,21 @@ class PythonCallAction(ModelAction[PythonCallInput]):
         except TaskError:
             raise
         except (Exception, SystemExit) as exc:  # SystemExit: sys.exit() must not stop the engine
-            raise TaskError(
-                f"{type(exc).__name__}: {exc}",
-                ErrorKind.EXCEPTION,
-                details=_exception_details(exc),
-            ) from None
-        return _to_json(params.function, result)
-
-
-def _to_json(path: str, result: Any) -> Any:
-    """Return the result as plain JSON data, or fail with kind OUTPUT.
-
-    The round trip through orjson both checks the value and normalises it (tuples to lists,
-    dataclasses and datetimes to what orjson makes of them), so that the output the engine
-    stores is exactly what a later reader gets back after a restart.
-    """
-    try:
-        return orjson.loads(orjson.dumps(result))
-    except TypeError as exc:
-        raise TaskError(
-            f"function '{path}' returned a value that is not JSON-serialisable "
-            f"({type(result).__name__}): {exc}",
-            ErrorKind.OUTPUT,
-        ) from None
+            raise exception_error(exc) from None
+        # the same round trip as a worker's reply: what is stored is what a reader gets back
+        return orjson.loads(output_json(params.function, result))
 
 
 class PythonComponent(Component):
-    """`python.call`."""
+    """`python.call`, with its pool of worker processes (started on first use)."""
 
-    def __init__(self) -> None:
+    def __init__(self, pool: WorkerPool | None = None) -> None:
+        self.pool = pool or WorkerPool()
         super().__init__(
             "python",
             "Call Python functions importable by the daemon.",
-            [PythonCallAction()],
+            [PythonCallAction(self.pool)],
         )
+
+    async def aclose(self) -> None:
+        await self.pool.aclose()

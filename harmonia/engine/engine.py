@@ -23,6 +23,7 @@ import anyio
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
 from harmonia.engine import damaged
+from harmonia.engine.crashloop import CrashLoopGuard
 from harmonia.engine.gcpolicy import (
     DEFAULT_FREEZE_MIN_TASKS,
     cycle_collection_paused,
@@ -79,8 +80,13 @@ class Engine:
         secret_env: Iterable[str] = (),
         clock: Callable[[], float] = time.time,
         freeze_gc_min_tasks: int | None = DEFAULT_FREEZE_MIN_TASKS,
+        crash_loop_limit: int | None = None,
     ) -> None:
         self.store = store
+        self.crash_loops = CrashLoopGuard(crash_loop_limit)
+        """A task running at `crash_loop_limit` crashes in a row (None: the environment's
+        HARMONIA_CRASH_LOOP_LIMIT, else 3; 0: never) is failed as `crash_loop` rather than run
+        again (see `harmonia.engine.crashloop`)."""
         self.freeze_gc_min_tasks = freeze_gc_min_tasks
         """Executions of at least this many tasks freeze the heap while they are live (see
         `harmonia.engine.gcpolicy`); None never freezes."""
@@ -386,12 +392,14 @@ class Engine:
             raise InvalidOperation(f"execution {execution_id} is running; nothing to resume")
         if reason == "recovered":
             reset = []
+        loops = self.crash_loops.find(state, interrupted)
         self.emit(
             state,
             EventType.WORKFLOW_RESUMED,
             None,
             {"reason": reason, "reset": reset, "interrupted": interrupted},
         )
+        self.crash_loops.fail(self, state, loops)
         self._save_summary(state)
         # Commit now, while the loop is idle: once the workers run, the writer's thread gets
         # the GIL only when they pause (see `DurableWriter.make_room`), and the first new
@@ -434,12 +442,14 @@ class Engine:
             if runner.active
             else [t for t, s in state.tasks.items() if s.status in TASK_ACTIVE and t not in reset]
         )
+        loops = self.crash_loops.find(state, interrupted)
         self.emit(
             state,
             EventType.WORKFLOW_RESUMED,
             task_id,
             {"reason": "retry", "task_id": task_id, "reset": reset, "interrupted": interrupted},
         )
+        self.crash_loops.fail(self, state, loops)
         self._continue(runner)
         return reset
 
@@ -551,6 +561,7 @@ class Engine:
                 await self._release_if_idle(runner)
                 self._forget(runner)
             await self.writer.flush()
+            await self.registry.aclose()  # worker processes go with the engine
             self.bus.close_all()
             self.writer.close()
 

@@ -13,6 +13,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Mapping
+from functools import partial
 from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from harmonia.components.base import ActionContext
+from harmonia.engine.crashloop import record_shutdown
 from harmonia.engine.gcpolicy import cycle_collection_paused
 from harmonia.errors import ErrorKind, TaskError
 from harmonia.events import EventType
@@ -156,7 +158,11 @@ class ExecutionRunner:
         """Emit the execution's end, unless it is only paused or interrupted."""
         engine = self.engine
         state = self.state
-        if self._interrupt or (self._paused and self._cancel_reason is None):
+        if self._interrupt:
+            # a clean stop, on record while the lock is still held: not a crash (crash loops)
+            record_shutdown(engine, state)
+            return
+        if self._paused and self._cancel_reason is None:
             return
         if self._cancel_reason is not None:
             engine.emit(state, EventType.WORKFLOW_CANCELED, None, {"reason": self._cancel_reason})
@@ -306,11 +312,16 @@ class ExecutionRunner:
         task: handing a task id to a waiting worker costs a fraction of spawning a task, and
         the pool size is the concurrency limit."""
         writer = self.engine.writer
+        crash_loops = self.engine.crash_loops
+        tasks = self.state.tasks
         async with receive:
             async for tid, sorter in receive:
                 if writer.needs_room():
                     await writer.make_room()
-                completed = await self._attempts(tid)
+                if crash_loops.suspect(tasks[tid]):
+                    completed = await self._attempts_on_probation(tid)
+                else:
+                    completed = await self._attempts(tid)
                 self._running -= 1
                 self._inflight.discard(tid)
                 if completed is None:
@@ -321,9 +332,18 @@ class ExecutionRunner:
                     self._rebuild = True  # rebuilt while it ran; let the schedule re-read states
                 self._pump()
 
-    async def _attempts(self, tid: str) -> bool | None:
+    async def _attempts_on_probation(self, tid: str) -> bool | None:
+        """A task whose last attempt a crash cut short runs alone among such tasks, its start
+        on disk before its code runs (see `harmonia.engine.crashloop`)."""
+        async with self.engine.crash_loops.probation:
+            if self._paused:
+                return None  # paused while it waited its turn: it starts after resume
+            return await self._attempts(tid, careful=True)
+
+    async def _attempts(self, tid: str, *, careful: bool = False) -> bool | None:
         """Run attempts until success, a final failure or the end of the retry budget; None
         when a pause came during a retry's backoff (the next attempt waits for resume).
+        `careful`: each attempt's start is on disk before the action runs.
 
         One coroutine for the whole loop, attempts inlined: this is the per-task hot path."""
         engine = self.engine
@@ -351,7 +371,16 @@ class ExecutionRunner:
             started = time.monotonic()
             if error is None:
                 try:
-                    ctx = ActionContext(state.id, tid, attempt, environ=engine.task_environ)
+                    recorded = partial(engine.writer.flush, engine.writer.submitted)
+                    if careful:
+                        await recorded()
+                    ctx = ActionContext(
+                        state.id,
+                        tid,
+                        attempt,
+                        environ=engine.task_environ,
+                        start_recorded=recorded,
+                    )
                     if timeout is None:
                         value = await action.invoke(ctx, payload)
                     else:

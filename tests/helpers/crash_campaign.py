@@ -281,6 +281,11 @@ class Campaign:
     def env(self, phase: int) -> dict[str, str]:
         env = dict(os.environ)
         env["CRASH_PHASE"] = str(phase)
+        # The campaign kills on purpose, often just after a resume starts, when the same task
+        # (the first one on probation) runs each time: three such kills in a row are a crash
+        # loop by the rule (tested in tests/test_crash_loop.py). A high limit keeps the rule's
+        # probation in play without letting it end the campaign's executions.
+        env["HARMONIA_CRASH_LOOP_LIMIT"] = "1000"
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(HELPERS), env.get("PYTHONPATH", "")) if p
         )
