@@ -26,7 +26,7 @@ from harmonia.expressions import (
     compile_template,
     preview_shell_command,
 )
-from harmonia.shellsyntax import ShellContext, quote
+from harmonia.expressions.shellsyntax import ShellContext, quote
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shells")
 
