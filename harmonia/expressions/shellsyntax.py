@@ -1,17 +1,10 @@
 """Where a value substituted into a `/bin/sh` command string lands, and how to quote it there.
 
-A `shell.run` command string is shell code written by the workflow's author; the values of its
-`${...}` references come from whoever starts the workflow. Each value must reach the shell as
-data, exactly one word equal to the value, never as code. How to quote a value depends on where
-the author put the reference: bare (`ls ${input.x}`), inside single quotes (`'${input.x}'`) or
-inside double quotes (`"${input.x}"`); each needs a different escaping. `analyse` reads the
-author's text with a small lexer that follows quotes, `$(...)`, `${...}`, backquotes, comments
-and here-documents, and says which of the three each reference is in (or arithmetic, where
-only an integer may go). Where it cannot be sure (a reference in a comment, in backquotes,
-after a here-document...) it refuses the reference with a message saying why and what to write
-instead: a refusal is a clear load-time error, a wrong guess would be an injection.
-
-`${raw:...}` holes are the author's explicit request for raw shell text: never quoted here.
+A value must reach the shell as one word of data, and bare, '...' and "..." places each need a
+different escaping. `analyse` follows the author's quotes, `$(...)`, backquotes, comments and
+here-documents to say which place each reference is in; where it cannot be sure it refuses the
+reference with what to write instead: a load-time error, where a wrong guess would be an injection.
+`${raw:...}` holes are the author's explicit request for shell code: never quoted here.
 """
 
 from __future__ import annotations
