@@ -21,7 +21,7 @@ from harmonia.expressions.limits import (
     MAX_TEMPLATE_NODES,
     MAX_TEMPLATE_REFERENCES,
 )
-from harmonia.expressions.preview import preview
+from harmonia.expressions.preview import preview, preview_shell_command
 from harmonia.expressions.references import (
     MARKERS,
     REFERENCE_ROOTS,
@@ -29,7 +29,6 @@ from harmonia.expressions.references import (
     Reference,
     parse_reference,
 )
-from harmonia.expressions.shell import preview_shell_command
 from harmonia.expressions.templates import (
     Template,
     compile_shell_template,

@@ -7,16 +7,17 @@ A dashboard knows only part of the context (no `env`, outputs not produced yet),
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from harmonia.expressions.errors import ExpressionError, ReferenceMissing
 from harmonia.expressions.limits import MAX_DEPTH
 from harmonia.expressions.lookup import make_getter
-from harmonia.expressions.shell import preview_shell_command
-from harmonia.expressions.slots import Budget, format_value, split
+from harmonia.expressions.shell import shell_items
+from harmonia.expressions.shellsyntax import ShellSyntaxError, analyse, quote
+from harmonia.expressions.slots import Budget, Slot, format_value, split
 
-__all__ = ["preview"]
+__all__ = ["preview", "preview_shell_command"]
 
 
 def preview(value: Any, context: Mapping[str, Any], shell_fields: Collection[str] = ()) -> Any:
@@ -36,6 +37,59 @@ def preview(value: Any, context: Mapping[str, Any], shell_fields: Collection[str
             for key, item in value.items()
         }
     return _preview(value, context, 0)
+
+
+def preview_shell_command(text: str, context: Mapping[str, Any]) -> Any:
+    """`text` as `/bin/sh` will get it: the references `context` can answer are filled in and
+    quoted as they will be, the others are left as written, as is a command that does not
+    compile. A command that is only a raw reference, or a reference to a list, is that value."""
+    try:
+        pieces = split(text, Budget(), shell=True)
+        slots = [piece.position for piece in pieces if isinstance(piece, Slot)]
+        places = dict(zip(slots, analyse(shell_items(pieces, {})), strict=True))
+    except (ExpressionError, ShellSyntaxError):
+        return text
+    if len(pieces) == 1 and isinstance(slot := pieces[0], Slot):
+        found = _lookup(slot, context)
+        if found is not _MISSING and (slot.raw or isinstance(found, list | tuple)):
+            return found
+
+    def show(slot: Slot, found: Any) -> str:
+        where = places[slot.position]
+        return format_value(found) if where is None else quote(format_value(found), where)
+
+    return _fill(text, pieces, context, show)
+
+
+_MISSING: Any = object()
+
+
+def _lookup(slot: Slot, context: Mapping[str, Any]) -> Any:
+    try:
+        return make_getter(slot.ref)(context)
+    except ReferenceMissing:
+        return _MISSING
+
+
+def _fill(
+    text: str,
+    pieces: list[str | Slot],
+    context: Mapping[str, Any],
+    show: Callable[[Slot, Any], str],
+) -> str:
+    """The pieces joined, each slot shown by `show` or, when it cannot be, as written."""
+    out: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+            continue
+        try:
+            found = _lookup(piece, context)
+            shown = None if found is _MISSING else show(piece, found)
+        except ValueError:  # a value that cannot go where it stands (shell arithmetic)
+            shown = None
+        out.append(text[piece.position : piece.end] if shown is None else shown)
+    return "".join(out)
 
 
 def _preview(value: Any, context: Mapping[str, Any], depth: int) -> Any:
@@ -59,17 +113,7 @@ def _preview_string(text: str, context: Mapping[str, Any]) -> Any:
         pieces = split(text, Budget(), shell=False)
     except ExpressionError:
         return text
-    out: list[str] = []
-    for piece in pieces:
-        if isinstance(piece, str):
-            out.append(piece)
-            continue
-        try:
-            found = make_getter(piece.ref)(context)
-        except ReferenceMissing:
-            out.append(text[piece.position : piece.end])
-            continue
-        if len(pieces) == 1:
-            return found
-        out.append(format_value(found))
-    return "".join(out)
+    if len(pieces) == 1 and isinstance(slot := pieces[0], Slot):
+        found = _lookup(slot, context)
+        return text if found is _MISSING else found
+    return _fill(text, pieces, context, lambda slot, found: format_value(found))

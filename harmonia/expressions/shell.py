@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harmonia.expressions.errors import ExpressionError, ReferenceMissing, ReferenceUnusable
+from harmonia.expressions.errors import ExpressionError, ReferenceUnusable
 from harmonia.expressions.lookup import make_getter
 from harmonia.expressions.shellsyntax import (
     Hole,
@@ -21,10 +21,10 @@ from harmonia.expressions.shellsyntax import (
 )
 from harmonia.expressions.slots import Budget, Slot, format_value, split
 
-__all__ = ["compile_shell_string", "preview_shell_command"]
+__all__ = ["compile_shell_string", "shell_items"]
 
 
-def _shell_items(pieces: list[str | Slot], raw_values: Mapping[int, str]) -> list[str | Hole]:
+def shell_items(pieces: list[str | Slot], raw_values: Mapping[int, str]) -> list[str | Hole]:
     """The command as `shellsyntax.analyse` reads it: characters and holes; the raw slots
     whose values are given (by index in `pieces`) are characters too."""
     items: list[str | Hole] = []
@@ -51,7 +51,7 @@ def compile_shell_string(text: str, budget: Budget) -> tuple[bool, Any]:
         literal = "".join(p for p in pieces if isinstance(p, str))
         return False, (text if literal == text else literal)
     try:
-        contexts = analyse(_shell_items(pieces, {}))
+        contexts = analyse(shell_items(pieces, {}))
     except ShellSyntaxError as exc:
         raise ExpressionError(exc.message, text, exc.position) from None
     if len(pieces) == 1:
@@ -84,7 +84,7 @@ def compile_shell_string(text: str, budget: Budget) -> tuple[bool, Any]:
         if recheck:
             raw = {index: values[n] for n, (index, slot) in enumerate(slots) if slot.raw}
             try:
-                again = iter(analyse(_shell_items(pieces, raw)))
+                again = iter(analyse(shell_items(pieces, raw)))
             except ShellSyntaxError as exc:
                 reason = f"{exc.message} (once the raw values are in the command)"
                 raise ReferenceUnusable(_slot_at(slots, exc.position), reason) from None
@@ -108,29 +108,3 @@ def _quoted(value: str, where: ShellContext, slot: Slot) -> str:
 def _slot_at(slots: list[tuple[int, Slot]], position: int) -> str:
     """The reference text of the slot at `position`, for a run-time message."""
     return next((slot.ref.text for _, slot in slots if slot.position == position), "?")
-
-
-def preview_shell_command(text: str, context: Mapping[str, Any]) -> Any:
-    """`text` as `/bin/sh` will get it, for a preview before the task runs: the references
-    `context` can answer are filled in and quoted as they will be, the others are left as
-    written. Never raises: a command that does not compile is shown as written."""
-    try:
-        pieces = split(text, Budget(), shell=True)
-        contexts = iter(analyse(_shell_items(pieces, {})))
-    except (ExpressionError, ShellSyntaxError):
-        return text
-    out: list[str] = []
-    for piece in pieces:
-        if isinstance(piece, str):
-            out.append(piece)
-            continue
-        where = next(contexts)
-        try:
-            value = make_getter(piece.ref)(context)
-            if len(pieces) == 1 and (piece.raw or isinstance(value, list | tuple)):
-                return value
-            shown = format_value(value)
-            out.append(shown if where is None else quote(shown, where))
-        except (ReferenceMissing, ValueError):
-            out.append(text[piece.position : piece.end])
-    return "".join(out)

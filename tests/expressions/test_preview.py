@@ -34,6 +34,20 @@ def test_shell_preview_leaves_unknown_references_as_written() -> None:
     assert shown == "echo ${ env.HOME } ${X} '1'"
 
 
+def test_shell_preview_quotes_each_value_for_its_own_place() -> None:
+    # an unanswerable reference before others must not shift where the others are
+    context = {"input": {"x": "$y", "n": "a"}}
+    shown = preview_shell_command('echo ${env.HOME} "${input.x}" ${input.x}', context)
+    assert shown == "echo ${env.HOME} \"\\$y\" '$y'"
+    # a value that cannot go where it stands (shell arithmetic takes integers) stays as written
+    assert preview_shell_command("echo $(( ${input.n} + 1 ))", context) == (
+        "echo $(( ${input.n} + 1 ))"
+    )
+    assert preview_shell_command("${input.x}", context) == "'$y'"
+    assert preview_shell_command("${raw:input.x}", context) == "$y"
+    assert preview_shell_command("${input.l}", {"input": {"l": ["a", "b c"]}}) == ["a", "b c"]
+
+
 PARTIAL = {
     "input": {"n": 3, "who": "ann", "items": [1, 2]},
     "tasks": {"a": {"output": {"rows": [1, 2], "msg": "hi"}, "status": "completed"}},
