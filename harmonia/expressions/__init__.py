@@ -1,9 +1,8 @@
 """`${...}` references, task-input templates and `when:` conditions of workflow files.
 
-Workflow files come from users and are run by a long-lived engine, so the language is tiny and
-closed (no `eval`, no attributes, no calls) and every input is bounded. This package is the one
-place that reads it: the loader, the engine and the dashboard's preview all import from here.
-It imports nothing heavy, so the dashboard can use it without the engine.
+Workflow files come from users and run in a long-lived engine, so the language is tiny and closed
+(no `eval`, attributes or calls) and every input is bounded. The loader, the engine and the
+dashboard's preview all read it through this package, which imports nothing heavy.
 """
 
 from __future__ import annotations

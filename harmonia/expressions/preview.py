@@ -13,8 +13,9 @@ from typing import Any
 from harmonia.expressions.errors import ExpressionError, ReferenceMissing
 from harmonia.expressions.limits import MAX_DEPTH
 from harmonia.expressions.lookup import make_getter
+from harmonia.expressions.quoting import quote
 from harmonia.expressions.shell import shell_items
-from harmonia.expressions.shellsyntax import ShellSyntaxError, analyse, quote
+from harmonia.expressions.shellsyntax import ShellSyntaxError, analyse
 from harmonia.expressions.slots import Budget, Slot, format_value, split
 
 __all__ = ["preview", "preview_shell_command"]

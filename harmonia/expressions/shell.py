@@ -12,13 +12,8 @@ from typing import Any
 
 from harmonia.expressions.errors import ExpressionError, ReferenceUnusable
 from harmonia.expressions.lookup import make_getter
-from harmonia.expressions.shellsyntax import (
-    Hole,
-    ShellContext,
-    ShellSyntaxError,
-    analyse,
-    quote,
-)
+from harmonia.expressions.quoting import ShellContext, quote
+from harmonia.expressions.shellsyntax import Hole, ShellSyntaxError, analyse
 from harmonia.expressions.slots import Budget, Slot, format_value, split
 
 __all__ = ["compile_shell_string", "shell_items"]

@@ -25,7 +25,7 @@ from harmonia.expressions import (
     compile_shell_template,
     compile_template,
 )
-from harmonia.expressions.shellsyntax import ShellContext, quote
+from harmonia.expressions.quoting import ShellContext, quote
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shells")
 
