@@ -28,6 +28,7 @@ from harmonia.components import default_registry
 from harmonia.components.base import ComponentRegistry, UnknownAction, UnknownComponent
 from harmonia.errors import Problem, ValidationFailed
 from harmonia.expressions import (
+    REFERENCE_ROOTS,
     ExpressionError,
     Reference,
     compile_condition,
@@ -76,9 +77,6 @@ class SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
 SafeLoader.add_constructor("tag:yaml.org,2002:int", SafeLoader.construct_yaml_int)
 _SafeLoader = SafeLoader
 Format = Literal["yaml", "json"]
-
-#: Roots a `${...}` reference may start with (see DESIGN.md, "References").
-REFERENCE_ROOTS = ("input", "tasks", "workflow", "execution", "env")
 
 #: Beyond this many values (counting each use of a YAML alias) a document is rejected: a few
 #: lines of nested aliases can otherwise expand into billions of values during the checks.

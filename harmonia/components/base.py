@@ -225,7 +225,7 @@ class Action(abc.ABC):
     input_model: ClassVar[type[pydantic.BaseModel]]
     shell_fields: ClassVar[frozenset[str]] = frozenset()
     """Input fields whose string value is run by `/bin/sh`: the values of references in them
-    are quoted for the shell when the task's input is rendered (`harmonia.shellsyntax`)."""
+    are quoted for the shell when the task's input is rendered (`harmonia.expressions.shell`)."""
 
     _schema: dict[str, Any] | None = None
 

@@ -24,9 +24,8 @@ from harmonia.expressions import (
     compile_condition,
     compile_shell_template,
     compile_template,
-    preview_shell_command,
 )
-from harmonia.shellsyntax import ShellContext, quote
+from harmonia.expressions.quoting import ShellContext, quote
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shells")
 
@@ -279,15 +278,6 @@ def test_property_no_accepted_command_runs_a_value(
 
 
 # ---- the dashboard's preview -------------------------------------------------------------------
-
-
-def test_preview_quotes_known_values_and_keeps_unknown_references() -> None:
-    context = {"input": {"x": "a; b"}, "tasks": {}}
-    shown = preview_shell_command(
-        'echo ${input.x} "${input.x}" ${env.HOME} ${tasks.t.output}', context
-    )
-    assert shown == "echo 'a; b' \"a; b\" ${env.HOME} ${tasks.t.output}"
-    assert preview_shell_command("echo # ${input.x}", context) == "echo # ${input.x}"
 
 
 def test_dashboard_preview_of_a_shell_task_quotes_like_the_engine() -> None:

@@ -1,37 +1,18 @@
-"""Where a value substituted into a `/bin/sh` command string lands, and how to quote it there.
+"""Where a value substituted into a `/bin/sh` command string lands: bare, '...', "..." or math.
 
-A `shell.run` command string is shell code written by the workflow's author; the values of its
-`${...}` references come from whoever starts the workflow. Each value must reach the shell as
-data, exactly one word equal to the value, never as code. How to quote a value depends on where
-the author put the reference: bare (`ls ${input.x}`), inside single quotes (`'${input.x}'`) or
-inside double quotes (`"${input.x}"`); each needs a different escaping. `analyse` reads the
-author's text with a small lexer that follows quotes, `$(...)`, `${...}`, backquotes, comments
-and here-documents, and says which of the three each reference is in (or arithmetic, where
-only an integer may go). Where it cannot be sure (a reference in a comment, in backquotes,
-after a here-document...) it refuses the reference with a message saying why and what to write
-instead: a refusal is a clear load-time error, a wrong guess would be an injection.
-
-`${raw:...}` holes are the author's explicit request for raw shell text: never quoted here.
+Each place needs its own escaping (`quoting`), so the lexer follows the author's quotes, `$(...)`,
+backquotes, comments and here-documents; where it cannot be sure of the place it refuses the
+reference at load time, since a wrong guess would be an injection.
 """
 
 from __future__ import annotations
 
-import enum
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Hole", "ShellContext", "ShellSyntaxError", "analyse", "quote"]
+from harmonia.expressions.quoting import ShellContext
 
-
-class ShellContext(enum.Enum):
-    """Where a quoted hole sits: how its value must be escaped."""
-
-    WORD = "word"  # unquoted: the value becomes one single-quoted word
-    SINGLE = "single"  # inside '...': each ' becomes '\''
-    DOUBLE = "double"  # inside "...": \ $ ` " get a backslash
-    ARITH = "arith"  # inside $((...)) or ((...)): only an integer may go there
-    INTEGER = "integer"  # a word bash evaluates as arithmetic (`[[ x -eq y ]]`, `let`)
+__all__ = ["Hole", "ShellSyntaxError", "analyse"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,31 +34,10 @@ class ShellSyntaxError(ValueError):
         self.position = position
 
 
-def quote(value: str, context: ShellContext) -> str:
-    """`value` escaped so that, at `context`, the shell reads exactly `value` as data.
-
-    Arithmetic has no quoting: there a value must be an integer (ValueError otherwise), given
-    in decimal (`012` would be octal to the shell) and in parentheses when negative.
-    """
-    if context is ShellContext.WORD:
-        return "'" + value.replace("'", "'\\''") + "'"
-    if context is ShellContext.SINGLE:
-        return value.replace("'", "'\\''")
-    if context is ShellContext.ARITH or context is ShellContext.INTEGER:
-        if not _INTEGER.fullmatch(value):
-            shown = value if len(value) <= 40 else value[:40] + "..."
-            raise ValueError(f"only an integer can go into shell arithmetic, not {shown!r}")
-        number = int(value)
-        return f"({number})" if number < 0 and context is ShellContext.ARITH else str(number)
-    out = value.replace("\\", "\\\\").replace('"', '\\"')
-    return out.replace("$", "\\$").replace("`", "\\`")
-
-
 # Frame kinds of the lexer's stack.
 _ROOT, _CMD, _SUB, _SQ, _DQ, _BQ, _PARAM, _ARITH, _ANSI = range(9)
 _CODE = frozenset({_ROOT, _CMD, _SUB})  # shell code: a hole there is a bare word
 _BOUNDARY = frozenset(" \t\n;&|<>()")
-_INTEGER = re.compile(r"-?[0-9]{1,100}")
 _ARITH_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
 _REFUSED = {
     _BQ: "inside backquotes `...` (write $(...) instead)",

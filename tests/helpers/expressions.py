@@ -1,0 +1,38 @@
+"""A run-time context like the engine's, and shortcuts to render and evaluate against it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from harmonia.expressions import compile_condition, compile_template
+
+
+def make_context() -> dict[str, Any]:
+    return {
+        "input": {"source": "https://example.org", "limit": 100, "flag": True, "none": None},
+        "tasks": {
+            "fetch": {
+                "output": {
+                    "json": {"items": [{"id": 1}, {"id": 2}], "count": 2, "name": "data"},
+                    "status_code": 200,
+                    "odd key": "odd",
+                    "tags": ["a", "b"],
+                    "ratio": 0.5,
+                },
+                "status": "completed",
+            },
+            "skipped": {"output": None, "status": "skipped"},
+        },
+        "workflow": {"name": "nightly", "version": "1.0.0"},
+        "execution": {"id": "exec-1"},
+        "env": {"HOME": "/home/u"},
+    }
+
+
+def render(value: Any, context: Mapping[str, Any] | None = None) -> Any:
+    return compile_template(value).render(make_context() if context is None else context)
+
+
+def evaluate(text: str, context: Mapping[str, Any] | None = None) -> bool:
+    return compile_condition(text).evaluate(make_context() if context is None else context)
