@@ -291,7 +291,7 @@ def test_preview_quotes_known_values_and_keeps_unknown_references() -> None:
 
 
 def test_dashboard_preview_of_a_shell_task_quotes_like_the_engine() -> None:
-    from harmonia_tui.viewstate import resolve_references
+    from harmonia_tui.preview import resolve_references
 
     declared = {"command": "echo ${input.x}", "stdin": "${input.x}"}
     shown = resolve_references(declared, {"input": {"x": "$(id)"}}, ("command",))

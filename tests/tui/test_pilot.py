@@ -461,7 +461,7 @@ async def test_start_a_workflow_asking_for_its_inputs(daemon: Harmoniad) -> None
         await until(pilot, lambda: "hello ann" in screen.detail.shown_text, "greet's detail")
 
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_workflows"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_workflows"
 
 
 @pytest.mark.anyio
