@@ -345,6 +345,19 @@ async def test_help_lists_every_binding_and_why_some_do_not_apply(daemon: Harmon
 
 
 @pytest.mark.anyio
+async def test_help_on_the_list_lists_the_tables_own_keys(daemon: Harmoniad) -> None:
+    app = make_app(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
+        await press(pilot, "question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        moving = help_screen.text.split("Moving (DataTable)\n", 1)[-1].split("Everywhere")[0]
+        assert "Cursor up" in moving and "Cursor down" in moving, help_screen.text
+
+
+@pytest.mark.anyio
 async def test_command_palette_reaches_screens_and_actions(daemon: Harmoniad) -> None:
     app = make_app(daemon)
     async with app.run_test(size=SIZE) as pilot:
