@@ -351,7 +351,9 @@ class ExecutionScreen(FilteredScreen):
 
     # ---- actions ------------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:
-        return unavailable(action, self.view, self.graph.selected, self.load_error)
+        # asked for before the body is composed too: no graph yet, and then no view either
+        selected = self.graph.selected if self.view is not None else None
+        return unavailable(action, self.view, selected, self.load_error)
 
     def action_open(self) -> None:
         self.maximize(self.detail)
