@@ -1,4 +1,4 @@
-"""How statuses, times and progress look on screen, as plain strings (no Textual).
+"""Glyphs, times and progress bars as the screens show them, as plain strings (no Textual).
 
 `Glyphs(ascii=True)` swaps every non-ASCII character the TUI draws for an ASCII one, for
 terminals without box drawing or symbols. Times are shown relative to an injected clock, and

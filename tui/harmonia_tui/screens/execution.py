@@ -2,7 +2,8 @@
 
 Events are queued as they arrive and applied in batches at most `1/coalesce_interval` times a
 second: one batch restyles the graph rows of the tasks it touched, appends to the log, and
-redraws the detail pane only when the selected task changed.
+redraws the detail pane only when the selected task changed. What the keys do is in
+`execution_actions`, the summary above the panes in `execution_header`.
 """
 
 from __future__ import annotations

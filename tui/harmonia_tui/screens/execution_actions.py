@@ -1,9 +1,6 @@
 """What an operator may do to the open execution: why a key does not apply now, the question
-asked before a retry or a cancel (listing exactly what it will do), the call, and what is said
-after.
-
-Kept apart from the screen, which loads, follows and draws, so that the rules read in one place
-and stay plain functions of the execution as shown.
+asked before a retry or a cancel (listing exactly what it will do), and the call to the daemon.
+Kept apart from the screen, which loads, follows and draws, so that the rules read in one place.
 """
 
 from __future__ import annotations
