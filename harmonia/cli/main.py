@@ -21,6 +21,7 @@ from harmonia import __version__
 from harmonia.argtypes import positive_int
 from harmonia.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from harmonia.cli.inputs import add_input_options
+from harmonia.cli.plugins import add_plugin_commands
 from harmonia.cli.remote_parser import add_remote_commands, add_url_option, remote_handler
 
 __all__ = ["build_parser", "main"]
@@ -67,7 +68,8 @@ def _follow_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv` (None: for any command line, installed packages' commands too)."""
     parser = argparse.ArgumentParser(
         prog="harmonia",
         description="Run workflows durably and inspect what ran.",
@@ -163,21 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_remote_commands(sub)
 
-    tui = sub.add_parser(
-        "tui",
-        help="the terminal dashboard (starts a daemon in this process if none is running)",
-        description="Watch and operate executions live. Connects to the running daemon; when "
-        "none answers (and no --url was given) it starts one inside this process, on the same "
-        "data folder, reachable by other clients until the dashboard quits.",
-    )
-    tui.add_argument("--url", metavar="URL", help="daemon URL (default: as other commands find it)")
-    _data_dir_option(tui)
-    tui.add_argument("--run", metavar="FILE", help="store and start this workflow, then open it")
-    tui.add_argument("--ascii", action="store_true", help="ASCII only: no box drawing or symbols")
-    tui.set_defaults(handler="tui")
-
     schema = sub.add_parser("schema", help="print the JSON Schema of workflow files")
     schema.set_defaults(handler="cmd_schema")
+    add_plugin_commands(sub, argv)  # `tui` comes from the dashboard's package
     return parser
 
 
@@ -189,12 +179,11 @@ def _error(lines: Sequence[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `harmonia` script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.handler == "tui":
-        from harmonia_tui.cli import run as run_tui  # imported late: Textual is only for the TUI
-
-        return run_tui(args)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
+    if callable(args.handler):  # a command from an installed package (harmonia.cli.plugins)
+        plugin: Handler = args.handler
+        return plugin(args)
     from harmonia.cli import commands
     from harmonia.errors import InvalidOperation, NotFound
     from harmonia.store import ExecutionLocked

@@ -281,8 +281,8 @@ def test_property_no_accepted_command_runs_a_value(
 
 
 def test_dashboard_preview_of_a_shell_task_quotes_like_the_engine() -> None:
-    from harmonia_tui.viewstate import resolve_references
+    from harmonia.expressions import preview
 
     declared = {"command": "echo ${input.x}", "stdin": "${input.x}"}
-    shown = resolve_references(declared, {"input": {"x": "$(id)"}}, ("command",))
+    shown = preview(declared, {"input": {"x": "$(id)"}}, ("command",))
     assert shown == {"command": "echo '$(id)'", "stdin": "$(id)"}

@@ -1,7 +1,7 @@
 """A canned daemon for the TUI's snapshot tests: fixed documents served over httpx's mock
 transport, so the real `AsyncClient` (and every code path of the app) runs against data whose
 ids and times never change. Event streams send their history and then stay open, as a live
-daemon's do. Behaviour is tested against a real daemon elsewhere (tests/test_tui_pilot.py).
+daemon's do. Behaviour is tested against a real daemon elsewhere (tests/tui/test_pilot_*.py).
 """
 
 from __future__ import annotations

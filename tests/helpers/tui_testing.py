@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -12,20 +13,30 @@ import anyio
 import anyio.lowlevel
 from harmonia_tui.app import HarmoniaApp
 from harmonia_tui.connection import Connection
+from harmonia_tui.screens.execution import ExecutionScreen
 from helpers.daemon_testing import Harmoniad
+from textual.command import Command, CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from harmonia.client import AsyncClient, Reconnect
 
 __all__ = [
     "FAST_RECONNECT",
+    "SAMPLES",
+    "SIZE",
+    "execution_screen",
     "flaky_workflow",
+    "free_port",
+    "loaded",
     "make_app",
+    "palette_offers",
     "press",
     "sleepy_chain",
+    "task_status",
     "toasts",
     "unique",
     "until",
+    "wait_finished",
 ]
 
 FAST_RECONNECT = Reconnect(attempts=1_000_000, initial_delay=0.05, max_delay=0.3, stable_after=5)
@@ -138,3 +149,48 @@ async def start(daemon: Harmoniad, document: dict[str, Any], **input: Any) -> st
 async def wait_finished(daemon: Harmoniad, execution_id: str) -> str:
     async with api_client(daemon) as client:
         return (await client.wait(execution_id, timeout=30)).status
+
+
+# ---- reading the app's state -------------------------------------------------------------------
+
+SIZE = (110, 32)
+"""The terminal of the Pilot tests: columns, rows."""
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_workflows"
+
+
+def free_port() -> int:
+    """A port nothing listens on (for a daemon started later, or for none at all)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def execution_screen(app: HarmoniaApp) -> ExecutionScreen:
+    screen = app.screen
+    assert isinstance(screen, ExecutionScreen), type(screen).__name__
+    return screen
+
+
+def loaded(app: HarmoniaApp, status: str | None = None) -> bool:
+    screen = app.screen
+    if not isinstance(screen, ExecutionScreen) or screen.view is None:
+        return False
+    return status is None or screen.view.status == status
+
+
+def palette_offers(app: HarmoniaApp, prompt: str) -> bool:
+    """The command palette is done searching and highlights the command `prompt`."""
+    palette = app.screen
+    if not isinstance(palette, CommandPalette):
+        return False
+    if any(worker.node is palette and not worker.is_finished for worker in app.workers):
+        return False  # still searching: the list may change yet
+    option = palette.query_one(CommandList).highlighted_option
+    return isinstance(option, Command) and option.hit.text == prompt
+
+
+def task_status(app: HarmoniaApp, task_id: str) -> str | None:
+    screen = app.screen
+    if not isinstance(screen, ExecutionScreen) or screen.view is None:
+        return None
+    return screen.view.tasks[task_id].status

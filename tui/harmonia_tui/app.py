@@ -21,12 +21,12 @@ from textual.screen import Screen
 
 from harmonia.client import ApiError, ClientError, DaemonUnreachable, ValidationError
 from harmonia_tui.connection import Connection, LinkState
+from harmonia_tui.format import Clock, Glyphs, system_clock
 from harmonia_tui.screens.base import HarmoniaScreen
 from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
 from harmonia_tui.screens.workflows import WorkflowsScreen
-from harmonia_tui.viewstate import Clock, Glyphs, system_clock
 
 __all__ = ["HarmoniaApp"]
 

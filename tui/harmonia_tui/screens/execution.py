@@ -2,7 +2,8 @@
 
 Events are queued as they arrive and applied in batches at most `1/coalesce_interval` times a
 second: one batch restyles the graph rows of the tasks it touched, appends to the log, and
-redraws the detail pane only when the selected task changed.
+redraws the detail pane only when the selected task changed. What the keys do is in
+`execution_actions`, the summary above the panes in `execution_header`.
 """
 
 from __future__ import annotations
@@ -22,27 +23,21 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from harmonia.client import Event
+from harmonia_tui.coalescer import Coalescer
 from harmonia_tui.connection import LinkState, WorkflowShape, document_shape
+from harmonia_tui.fold import Change, ExecutionView
 from harmonia_tui.layout import Dag, GraphLayout, layered
-from harmonia_tui.screens.confirm import ConfirmScreen
-from harmonia_tui.screens.executions import RESUMABLE
+from harmonia_tui.screens.execution_actions import (
+    cancel_question,
+    operate,
+    retry,
+    retry_question,
+    unavailable,
+)
+from harmonia_tui.screens.execution_header import column_titles, summary_text
 from harmonia_tui.screens.filtering import FilteredScreen
-from harmonia_tui.viewstate import (
-    Change,
-    Coalescer,
-    ExecutionView,
-    format_ago,
-    format_duration,
-    progress_bar,
-)
 from harmonia_tui.widgets.event_log import EventLog
-from harmonia_tui.widgets.graph import (
-    ATTEMPTS_WIDTH,
-    DURATION_WIDTH,
-    STATUS_WIDTH,
-    TaskGraph,
-    graph_columns,
-)
+from harmonia_tui.widgets.graph import TaskGraph
 from harmonia_tui.widgets.task_detail import TaskDetail
 from harmonia_tui.widgets.text_lines import TextLines
 
@@ -306,54 +301,13 @@ class ExecutionScreen(FilteredScreen):
 
     # ---- drawing ------------------------------------------------------------------------------
     def _show_columns(self) -> None:
-        id_width, _ = graph_columns(self.layout_)
-        text = (
-            "    "
-            + "task".ljust(id_width)
-            + "  "
-            + "status".ljust(STATUS_WIDTH)
-            + " "
-            + "try".rjust(ATTEMPTS_WIDTH)
-            + " "
-            + "time".rjust(DURATION_WIDTH)
-            + "  "
-            + ("parents" if self.shape and self.shape.known else "")
-        )
-        self.query_one("#graph-columns", Static).update(Text(text, no_wrap=True))
+        known = self.shape is not None and self.shape.known
+        self.query_one("#graph-columns", Static).update(column_titles(self.layout_, known))
 
     def _show_summary(self) -> None:
-        view = self.view
-        if view is None:
-            return
-        g = self.harmonia.glyphs
-        now = self.harmonia.clock()
-        total = len(view.tasks)
-        text = Text(no_wrap=False)
-        text.append(f"{g.status(view.status)} {view.status}", style=g.style(view.status))
-        text.append("  ")
-        text.append(view.workflow, style="bold")
-        if view.workflow_version:
-            text.append(f" {view.workflow_version}", style="dim")
-        text.append(f"  {view.id}", style="dim")
-        text.append("\n")
-        text.append(progress_bar(view.done, total, 16, g) + " ")
-        text.append(f"{view.done}/{total} done")
-        if view.failed:
-            text.append(f"  {view.failed} failed", style="red")
-        active = len(view.active_tasks())
-        if active:
-            text.append(f"  {active} running", style="yellow")
-        started = format_ago(view.started_at or view.created_at, now)
-        if started:
-            text.append(f"  {g.bullet} started {started}")
-        duration = format_duration(view.duration(now))
-        if duration:
-            text.append(f"  {g.bullet} {duration}")
-        if view.error:
-            text.append(f"\n{view.error}", style="red")
-        if self.shape is not None and not self.shape.known:
-            text.append(f"\n{self.shape.source}", style="dim italic")
-        self.summary.update(text)
+        if self.view is not None:
+            now = self.harmonia.clock()
+            self.summary.update(summary_text(self.view, self.shape, self.harmonia.glyphs, now))
 
     def _request_detail(self) -> None:
         """Redraw the detail pane for a change of its task, at most a few times a second (a
@@ -398,31 +352,9 @@ class ExecutionScreen(FilteredScreen):
 
     # ---- actions ------------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:
-        if action in ("back", "filter", "start"):
-            return None
-        view = self.view
-        if view is None:
-            return self.load_error or "the execution is still loading"
-        selected = self.graph.selected
-        if action == "open":
-            return None if selected else "select a task first (arrows or hjkl)"
-        if action == "retry":
-            if selected is None or selected not in view.tasks:
-                return "select a failed task first (arrows or hjkl)"
-            task = view.tasks[selected]
-            if task.status != "failed":
-                return f"{selected} is {task.status}; only a failed task can be retried"
-            return None
-        if action == "resume" and view.status not in RESUMABLE:
-            return (
-                f"the execution is {view.status}; "
-                "only a failed, paused or canceled one can be resumed"
-            )
-        if action == "pause" and view.status != "running":
-            return f"the execution is {view.status}; only a running one can be paused"
-        if action == "cancel" and view.finished:
-            return f"the execution has already ended ({view.status})"
-        return None
+        # asked for before the body is composed too: no graph yet, and then no view either
+        selected = self.graph.selected if self.view is not None else None
+        return unavailable(action, self.view, selected, self.load_error)
 
     def action_open(self) -> None:
         self.maximize(self.detail)
@@ -435,47 +367,20 @@ class ExecutionScreen(FilteredScreen):
         view, task_id = self.view, self.graph.selected
         if view is None or task_id is None:
             return
-        if self.shape is not None and self.shape.known:
-            again = [task_id, *self.shape.dag.downstream(task_id)]
-            lines = [f"These {len(again)} task(s) will run again:"]
-            lines += [
-                f"  {self.harmonia.glyphs.bullet} {tid} ({view.tasks[tid].status})"
-                for tid in again
-                if tid in view.tasks
-            ]
-        else:
-            lines = [
-                f"{task_id} will run again, with every task downstream of it",
-                "(the dependency graph is not known to the TUI, so they cannot be listed).",
-            ]
-        lines.append("Results of finished tasks upstream are kept.")
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.start_task(partial(self._retry, task_id), group="the action")
+                work = partial(retry, self.harmonia, self.execution_id, task_id)
+                self.start_task(work, group="the action")
 
-        self.app.push_screen(
-            ConfirmScreen(f"Retry {task_id}?", lines, yes="Retry", no="Don't"), answered
-        )
-
-    async def _retry(self, task_id: str) -> None:
-        client = self.harmonia.connection.client
-        result = await self.harmonia.api(
-            client.retry_task(self.execution_id, task_id), what=f"retrying {task_id}"
-        )
-        if result is not None:
-            names = ", ".join(result.reset)
-            self.notify(
-                f"Retrying {task_id}: {len(result.reset)} task(s) run again ({names})",
-                title="Retry",
-                markup=False,
-            )
+        question = retry_question(view, self.shape, task_id, self.harmonia.glyphs)
+        self.app.push_screen(question, answered)
 
     def action_resume(self) -> None:
-        self.start_task(partial(self._operate, "resume"), group="the action")
+        self._operate("resume")
 
     def action_pause(self) -> None:
-        self.start_task(partial(self._operate, "pause"), group="the action")
+        self._operate("pause")
 
     def action_cancel(self) -> None:
         view = self.view
@@ -484,37 +389,11 @@ class ExecutionScreen(FilteredScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.start_task(partial(self._operate, "cancel"), group="the action")
+                self._operate("cancel")
 
-        active = view.active_tasks()
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Cancel execution {view.id}?",
-                [
-                    f"workflow {view.workflow}: {view.done}/{len(view.tasks)} tasks done",
-                    f"{len(active)} running task(s) will be cancelled"
-                    + (f": {', '.join(active[:10])}" if active else ""),
-                    "R resumes it later; completed tasks are kept.",
-                ],
-                yes="Cancel execution",
-                no="Keep it",
-            ),
-            answered,
-        )
+        self.app.push_screen(cancel_question(view), answered)
 
-    async def _operate(self, action: str) -> None:
-        client = self.harmonia.connection.client
-        calls = {"pause": client.pause, "resume": client.resume, "cancel": client.cancel}
-        summary = await self.harmonia.api(
-            calls[action](self.execution_id), what=f"{action} {self.execution_id}"
-        )
-        if summary is None:
-            return
-        messages = {
-            "pause": "Paused: nothing new starts; running tasks finish",
-            "resume": "Resumed: failed and canceled tasks get fresh attempts",
-            "cancel": "Canceled: running tasks were cancelled",
-        }
-        self.notify(
-            f"{messages[action]} (now {summary.status})", title=summary.workflow, markup=False
+    def _operate(self, action: str) -> None:
+        self.start_task(
+            partial(operate, self.harmonia, self.execution_id, action), group="the action"
         )

@@ -17,19 +17,15 @@ from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import Event
 from harmonia_tui.connection import LinkState
+from harmonia_tui.format import format_ago, format_duration, progress_bar
+from harmonia_tui.rows import ExecutionRow
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.filtering import TableScreen
-from harmonia_tui.viewstate import (
-    ExecutionRow,
-    format_ago,
-    format_duration,
-    progress_bar,
-)
+from harmonia_tui.statuses import RESUMABLE
 
-__all__ = ["RESUMABLE", "ExecutionsScreen"]
+__all__ = ["ExecutionsScreen"]
 
 LIST_LIMIT = 500
-RESUMABLE = frozenset({"failed", "paused", "canceled"})
 COLUMNS = (
     ("status", "status"),
     ("workflow", "workflow"),

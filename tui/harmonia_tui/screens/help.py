@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from harmonia_tui.screens.base import HarmoniaScreen
 
@@ -73,9 +73,7 @@ def _class_bindings(node: DOMNode) -> list[Binding]:
     """The bindings a class declares itself, without Textual's inherited defaults."""
     found: list[Binding] = []
     for cls in type(node).__mro__:
-        if cls.__module__.startswith("harmonia_tui") or cls.__module__.startswith(
-            "textual.widgets._data_table"
-        ):
+        if cls.__module__.startswith("harmonia_tui") or cls is DataTable:
             found.extend(Binding.make_bindings(cls.__dict__.get("BINDINGS", [])))
     return found
 

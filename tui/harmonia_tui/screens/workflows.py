@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import WorkflowInfo
+from harmonia_tui.format import format_ago
 from harmonia_tui.screens.base import NOT_HERE_EXECUTION
 from harmonia_tui.screens.filtering import TableScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
-from harmonia_tui.viewstate import format_ago
 
 __all__ = ["WorkflowsScreen"]
 

@@ -21,7 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from harmonia.client import Event
-from harmonia_tui.viewstate import Glyphs, LogLine, describe_event
+from harmonia_tui.describe import LogLine, describe_event
+from harmonia_tui.format import Glyphs
 from harmonia_tui.widgets._lines import fitted_strip, refresh_rows, set_virtual_height
 
 __all__ = ["EventLog"]

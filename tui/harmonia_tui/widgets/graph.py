@@ -18,8 +18,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from harmonia_tui.fold import ExecutionView
+from harmonia_tui.format import Clock, Glyphs, format_duration
 from harmonia_tui.layout import GraphLayout, Row
-from harmonia_tui.viewstate import Clock, ExecutionView, Glyphs, TaskView, format_duration
+from harmonia_tui.taskview import TaskView
 from harmonia_tui.widgets._lines import fitted_strip, refresh_rows, set_virtual_height
 
 __all__ = ["TaskGraph", "graph_columns"]

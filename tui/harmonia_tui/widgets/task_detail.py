@@ -16,17 +16,11 @@ from rich.text import Text
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from harmonia.expressions import preview
 from harmonia_tui.connection import WorkflowShape
-from harmonia_tui.viewstate import (
-    AttemptView,
-    ExecutionView,
-    Glyphs,
-    TaskView,
-    format_duration,
-    format_offset,
-    reference_context,
-    resolve_references,
-)
+from harmonia_tui.fold import ExecutionView
+from harmonia_tui.format import Glyphs, format_duration, format_offset
+from harmonia_tui.taskview import AttemptView, TaskView
 from harmonia_tui.widgets._lines import refresh_rows, set_virtual_height
 from harmonia_tui.widgets.text_lines import changed_rows
 
@@ -166,7 +160,7 @@ def _declared_input(
             )
         ]
     shell = ("command",) if (spec.get("component"), spec.get("action")) == ("shell", "run") else ()
-    resolved = resolve_references(spec.get("input") or {}, reference_context(view), shell)
+    resolved = preview(spec.get("input") or {}, view.reference_context(), shell)
     if latest is None:
         label = "not started yet: as declared, references resolved from recorded results"
     else:

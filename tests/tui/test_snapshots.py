@@ -3,7 +3,7 @@
 The app runs against a canned daemon (tests/helpers/tui_fake.py) whose ids and times never
 change, and every time on screen is rendered relative to the injected clock, so the pictures
 are stable. Update them after a deliberate change with `pytest --snapshot-update`; the SVGs
-live in tests/__snapshots__/test_tui_snapshots/.
+live in tests/tui/__snapshots__/test_snapshots/.
 """
 
 from __future__ import annotations

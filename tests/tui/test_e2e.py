@@ -23,7 +23,7 @@ from helpers.daemon_testing import Harmoniad, sleep_workflow
 TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
 HARMONIA = str(Path(sys.executable).with_name("harmonia"))
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Terminal:

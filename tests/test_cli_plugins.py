@@ -1,0 +1,76 @@
+"""Commands that installed packages add to `harmonia` (entry-point group `harmonia.commands`).
+
+Each test installs a real package the way pip leaves one on disk (a module and its
+`.dist-info` with `entry_points.txt`), puts it on PYTHONPATH, and runs the real `harmonia`
+script, so that the look-up through the packages' metadata is the one users get.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HARMONIA = str(Path(sys.executable).with_name("harmonia"))
+
+GREETER = """
+import argparse
+
+
+def add_command(sub):
+    parser = sub.add_parser("greet", help="say hello from a plugin")
+    parser.add_argument("name")
+    parser.set_defaults(handler=greet)
+
+
+def greet(args: argparse.Namespace) -> int:
+    print(f"hello {args.name}")
+    return 7
+"""
+
+
+def install(site: Path, name: str, module: str, entry_points: str) -> None:
+    """A package as pip installs it: the module, and its metadata with its entry points."""
+    site.mkdir(exist_ok=True)
+    (site / f"{name}.py").write_text(module, encoding="utf-8")
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(entry_points, encoding="utf-8")
+
+
+def harmonia(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(site), COLUMNS="100")
+    return subprocess.run(
+        [HARMONIA, *args], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return tmp_path / "site"
+
+
+def test_an_installed_package_adds_a_command(site: Path) -> None:
+    install(site, "greeter", GREETER, "[harmonia.commands]\ngreet = greeter:add_command\n")
+    done = harmonia(site, "greet", "ann")
+    assert (done.returncode, done.stdout, done.stderr) == (7, "hello ann\n", "")
+    listed = harmonia(site, "--help")
+    assert listed.returncode == 0
+    assert "say hello from a plugin" in listed.stdout and "tui" in listed.stdout
+
+
+def test_a_broken_package_is_named_and_left_out(site: Path) -> None:
+    entry = "[harmonia.commands]\nbad = broken:x\n"
+    install(site, "broken", "raise RuntimeError('no luck')\n", entry)
+    done = harmonia(site, "--help")
+    assert done.returncode == 0 and "tui" in done.stdout  # the rest still works
+    assert "harmonia: warning: command 'bad' (broken:x) left out: RuntimeError: no luck" in (
+        done.stderr
+    )
+    assert harmonia(site, "validate", "--help").stderr == ""  # built in: not looked up at all

@@ -1,0 +1,47 @@
+"""Which keys apply to the open execution, and why not when they do not
+(`harmonia_tui.screens.execution_actions`)."""
+
+from __future__ import annotations
+
+from harmonia_tui.screens.execution import ExecutionScreen
+from harmonia_tui.screens.execution_actions import unavailable
+from helpers.tui_events import ev, fresh
+
+
+def test_keys_are_explained_before_the_screen_is_composed() -> None:
+    """Textual asks which keys apply as soon as the screen is pushed, before its widgets
+    exist: every answer is the loading one, never an error."""
+    screen = ExecutionScreen("x1")
+    for action in ("retry", "resume", "pause", "cancel", "open", "copy_text"):
+        assert screen.unavailable(action) == "the execution is still loading"
+    for action in ("back", "filter", "start"):
+        assert screen.unavailable(action) is None
+
+
+def test_each_action_applies_to_the_execution_as_shown() -> None:
+    view = fresh("a", "b")
+    view.apply_all(
+        [
+            ev(1, "workflow_started"),
+            ev(2, "task_started", "a", attempt=1),
+            ev(3, "task_failed", "a", 1, attempt=1, error={"message": "x"}),
+        ]
+    )
+    assert unavailable("retry", view, "a", None) is None
+    assert unavailable("retry", view, "b", None) == (
+        "b is pending; only a failed task can be retried"
+    )
+    assert unavailable("retry", view, None, None) == "select a failed task first (arrows or hjkl)"
+    assert unavailable("pause", view, "a", None) is None
+    assert unavailable("resume", view, "a", None) == (
+        "the execution is running; only a failed, paused or canceled one can be resumed"
+    )
+    view.apply(ev(4, "workflow_failed", None, 2, error="a failed"))
+    assert unavailable("resume", view, "a", None) is None
+    assert unavailable("cancel", view, "a", None) == "the execution has already ended (failed)"
+    assert unavailable("pause", view, "a", None) == (
+        "the execution is failed; only a running one can be paused"
+    )
+    assert unavailable("open", None, None, "cannot open execution x1") == (
+        "cannot open execution x1"
+    )

@@ -1,0 +1,236 @@
+"""Keys, help and command palette, moving around the graph, and starting workflows, driven from
+the keyboard (Textual's Pilot) against a real daemon.
+
+The module's `daemon` is one `harmoniad --port 0` subprocess (tests/tui/conftest.py); each test
+stores workflows with names of its own. Waiting is always on a condition with a deadline
+(`until`), never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harmonia_tui.screens.execution import ExecutionScreen
+from harmonia_tui.screens.executions import ExecutionsScreen
+from harmonia_tui.screens.help import HelpScreen
+from harmonia_tui.screens.start_form import StartWorkflowScreen
+from harmonia_tui.screens.workflows import WorkflowsScreen
+from helpers.daemon_testing import Harmoniad
+from helpers.tui_testing import (
+    SAMPLES,
+    SIZE,
+    api_client,
+    execution_screen,
+    free_port,
+    loaded,
+    make_app,
+    palette_offers,
+    press,
+    sleepy_chain,
+    start,
+    toasts,
+    unique,
+    until,
+    wait_finished,
+)
+from textual.command import CommandPalette
+from textual.widgets import Input
+
+# ---- help, palette, keys -------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_help_lists_every_binding_and_why_some_do_not_apply(daemon: Harmoniad) -> None:
+    execution_id = await start(daemon, sleepy_chain(unique("help"), n=1, seconds=0))
+    assert await wait_finished(daemon, execution_id) == "completed"
+    app = make_app(daemon, open_execution=execution_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app, "completed"), "loaded")
+        await press(pilot, "question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        text = help_screen.text
+        for key, action in [
+            ("r", "Retry"),
+            ("R", "Resume"),
+            ("p", "Pause"),
+            ("c", "Cancel"),
+            ("s", "Start"),
+            ("⏎", "Open"),
+            ("esc", "Back"),
+            ("?", "Help"),
+            ("/", "Filter"),
+            ("^p", "Command palette"),
+            ("q", "Quit"),
+            ("[", "parent"),
+            ("]", "child"),
+            ("j", "Next task"),
+            ("h", "Previous generation"),
+        ]:
+            assert any(
+                key in line.split("  ")[0] and action in line for line in text.splitlines()
+            ), (key, action, text)
+        assert "only a running one can be paused" in text
+        await press(pilot, "escape")
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen), "help closed")
+
+
+@pytest.mark.anyio
+async def test_help_on_the_list_lists_the_tables_own_keys(daemon: Harmoniad) -> None:
+    app = make_app(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
+        await press(pilot, "question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        moving = help_screen.text.split("Moving (DataTable)\n", 1)[-1].split("Everywhere")[0]
+        assert "Cursor up" in moving and "Cursor down" in moving, help_screen.text
+
+
+@pytest.mark.anyio
+async def test_command_palette_reaches_screens_and_actions(daemon: Harmoniad) -> None:
+    app = make_app(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
+        await press(pilot, "ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"workfl")
+        # the palette searches in the background, and enter before it has found anything does
+        # nothing: wait, as a person would, until the search is over with Workflows on top
+        await until(pilot, lambda: palette_offers(app, "Workflows"), "the palette's search")
+        await press(pilot, "enter")
+        await until(pilot, lambda: isinstance(app.screen, WorkflowsScreen), "the workflows screen")
+
+
+@pytest.mark.anyio
+async def test_moving_around_the_graph_opening_a_task_and_quitting(daemon: Harmoniad) -> None:
+    sample = SAMPLES / "diamond.yaml"  # prepare -> (double | shift_cmd -> shift) -> join
+    app = make_app(daemon, run_file=sample)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app, "completed"), "diamond completed", deadline=20)
+        graph = execution_screen(app).graph
+        steps = [
+            ("g", "prepare"),
+            ("j", "double"),
+            ("down", "shift_cmd"),
+            ("k", "double"),
+            ("l", "shift"),  # the next generation
+            ("h", "double"),
+            ("right_square_bracket", "join"),  # a child
+            ("left_square_bracket", "double"),  # its first parent
+            ("left_square_bracket", "shift"),  # again: the next parent of join
+            ("G", "summary"),
+            ("up", "join"),
+        ]
+        for key, expected in steps:
+            await press(pilot, key)
+            await until(pilot, lambda e=expected: graph.selected == e, f"{key} -> {expected}")
+        await press(pilot, "enter")  # the task's detail, full screen
+        await until(pilot, lambda: app.screen.maximized is not None, "the detail maximized")
+        await press(pilot, "escape")
+        await until(pilot, lambda: app.screen.maximized is None, "back to the graph")
+        await press(pilot, "w")  # workflows, from anywhere
+        await until(pilot, lambda: isinstance(app.screen, WorkflowsScreen), "workflows")
+        await press(pilot, "e")  # and back to the executions
+        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "executions")
+        await press(pilot, "q")
+        await until(pilot, lambda: not app.is_running, "the app quit")
+
+
+def test_an_unreachable_url_is_exit_code_3(capsys: pytest.CaptureFixture[str]) -> None:
+    from harmonia.cli.main import main
+
+    assert main(["tui", "--url", f"http://127.0.0.1:{free_port()}"]) == 3
+    assert "no Harmonia daemon answers" in capsys.readouterr().err
+
+
+# ---- workflows: start one, with inputs checked as the API checks them --------------------------
+
+
+@pytest.mark.anyio
+async def test_start_a_workflow_asking_for_its_inputs(daemon: Harmoniad) -> None:
+    name = unique("inputs")
+    document: dict[str, Any] = {
+        "name": name,
+        "description": "takes two inputs",
+        "input": {
+            "count": {"type": "integer", "default": 2, "minimum": 1},
+            "who": {"type": "string", "description": "who to greet"},
+        },
+        "tasks": {
+            "greet": {
+                "component": "core",
+                "action": "echo",
+                "input": {"text": "hello ${input.who}", "n": "${input.count}"},
+            }
+        },
+    }
+    async with api_client(daemon) as client:
+        await client.create_workflow(document)
+    app = make_app(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
+        await press(pilot, "s")  # start: the workflows screen
+        await until(pilot, lambda: isinstance(app.screen, WorkflowsScreen), "workflows")
+        workflows = app.screen
+        assert isinstance(workflows, WorkflowsScreen)
+        await until(pilot, lambda: any(w.name == name for w in workflows.items), "listed")
+        await pilot.press("slash", *"inputs", "enter")
+        await press(pilot, "s")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, StartWorkflowScreen) and app.screen.query("#field-1"),
+            "the form",
+        )
+        form = app.screen
+        assert isinstance(form, StartWorkflowScreen)
+        count = form.query_one("#field-0", Input)
+        assert count.value == "2"
+        count.value = "0"
+        form.submit()  # who is missing, count too small: nothing is sent
+        await pilot.pause()
+        assert "0 is less than the minimum 1" in str(form.query_one("#error-0").render())
+        assert "missing required input" in str(form.query_one("#error-1").render())
+        assert isinstance(app.screen, StartWorkflowScreen)
+        count.value = "3"
+        form.query_one("#field-1", Input).value = "ann"
+        form.query_one("#field-1", Input).focus()
+        await press(pilot, "enter")  # enter on the last field starts it
+        await until(pilot, lambda: loaded(app, "completed"), "the new execution completed")
+        screen = execution_screen(app)
+        assert screen.view is not None and screen.view.input == {"count": 3, "who": "ann"}
+        assert screen.view.tasks["greet"].output == {"text": "hello ann", "n": 3}
+        # the detail pane repaints on the next coalesced refresh, not with the status
+        await until(pilot, lambda: "hello ann" in screen.detail.shown_text, "greet's detail")
+
+
+@pytest.mark.anyio
+async def test_run_file_submits_it_and_opens_the_execution(daemon: Harmoniad) -> None:
+    sample = SAMPLES / "diamond.yaml"
+    app = make_app(daemon, run_file=sample)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app, "completed"), "diamond completed", deadline=20)
+        screen = execution_screen(app)
+        assert screen.shape is not None and screen.shape.known
+        assert screen.layout_ is not None
+        assert screen.layout_.layers[0] == ("prepare",) and "join" in screen.layout_.layers[3]
+        assert "◂ double, shift" in screen.graph.row_text("join")
+
+
+@pytest.mark.anyio
+async def test_run_file_with_problems_shows_every_one(daemon: Harmoniad, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "name: bad\ntasks:\n  a: {component: core, action: nope}\n"
+        "  b: {component: core, action: echo, depends_on: [zz]}\n"
+    )
+    app = make_app(daemon, run_file=bad)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: any("422" in t for t in toasts(app)), "the validation error")
+        error = next(t for t in toasts(app) if "422" in t)
+        assert "bad.yaml" in error and "nope" in error and "zz" in error
+        assert isinstance(app.screen, ExecutionsScreen)

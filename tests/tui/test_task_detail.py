@@ -1,0 +1,58 @@
+"""The detail pane's text for a task: the input each attempt was rendered with, or an
+approximation labelled as one."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from harmonia_tui.connection import WorkflowShape
+from harmonia_tui.fold import ExecutionView
+from harmonia_tui.format import Glyphs
+from harmonia_tui.layout import Dag
+from harmonia_tui.widgets.task_detail import render_task
+from helpers.tui_events import T0, ev, fresh
+from rich.console import Console
+
+from harmonia.client import Execution
+
+
+def _pane(view: ExecutionView, task: str, specs: dict[str, Any] | None = None) -> str:
+    shape = WorkflowShape(Dag.from_depends_on({t: [] for t in view.tasks}), specs or {})
+    console = Console(width=100, record=True, file=io.StringIO(), color_system=None)
+    console.print(render_task(view.tasks[task], view, shape, Glyphs(), T0))
+    return console.export_text()
+
+
+def test_the_detail_pane_shows_the_input_each_attempt_was_rendered_with() -> None:
+    view = fresh("a", "old", "later")
+    view.input = {"n": 3}
+    view.apply_all(
+        [
+            ev(1, "task_started", "a", 0, attempt=1, input={"n": 3, "token": "${env.TOKEN}"}),
+            ev(2, "retry_attempted", "a", 1, attempt=1, delay=0.1, error={"message": "503"}),
+            ev(3, "task_started", "a", 2, attempt=2, input={"n": 3, "token": "***"}),
+            ev(4, "task_started", "old", 2, attempt=1),  # recorded before inputs were
+        ]
+    )
+    specs = {t: {"component": "core", "action": "echo", "input": {"n": "${input.n}"}} for t in "a"}
+    specs["old"] = specs["later"] = specs["a"]
+    text = _pane(view, "a", specs)
+    assert "as rendered for attempt #2" in text and '"token": "***"' in text
+    assert "approximation" not in text and "resolved from recorded results" not in text
+    assert 'input: {"n": 3, "token": "${env.TOKEN}"}' in text  # attempt 1, as it was
+    old = _pane(view, "old", specs)
+    assert "recorded before inputs were kept: an approximation" in old and '"n": 3' in old
+    assert "not started yet" in _pane(view, "later", specs)
+    assert "not started yet" in _pane(view, "later")
+    reading = ExecutionView.from_execution(
+        Execution.model_validate(
+            {
+                "id": "x1",
+                "status": "failed",
+                "last_seq": 5,
+                "tasks": {"a": {"status": "failed", "attempts": 1, "history": [{"attempt": 1}]}},
+            }
+        )
+    )
+    assert "reading the recorded input" in _pane(reading, "a", specs)

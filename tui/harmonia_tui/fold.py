@@ -1,0 +1,333 @@
+"""An execution on screen, as the fold of its events over the daemon's execution document.
+
+The engine folds its own events the same way (`harmonia.state`), but the TUI may only talk to the
+API, so the fold is written again here over the client's typed models. `ExecutionView.apply`
+returns what an event touched (a `Change`), so the graph restyles those rows and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from harmonia.client import Event, Execution
+from harmonia_tui.format import elapsed, format_duration
+from harmonia_tui.statuses import EXECUTION_FINISHED, TASK_ACTIVE, TASK_DONE
+from harmonia_tui.taskview import AttemptView, TaskView
+
+__all__ = ["NO_CHANGE", "Change", "ExecutionView"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one batch of events touched."""
+
+    tasks: frozenset[str] = frozenset()
+    execution: bool = False
+    """Status, progress or times of the execution itself."""
+    structure: bool = False
+    """A task the view did not know: the graph must be laid out again."""
+
+    def __or__(self, other: Change) -> Change:
+        return Change(
+            self.tasks | other.tasks,
+            self.execution or other.execution,
+            self.structure or other.structure,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.tasks) or self.execution or self.structure
+
+
+NO_CHANGE = Change()
+
+
+@dataclass
+class ExecutionView:
+    """One execution as the execution screen shows it."""
+
+    id: str
+    workflow: str
+    status: str
+    tasks: dict[str, TaskView]
+    input: dict[str, Any] = field(default_factory=dict)
+    workflow_version: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    last_seq: int = 0
+    events_applied: int = 0
+
+    @classmethod
+    def from_execution(cls, doc: Execution) -> ExecutionView:
+        return cls(
+            id=doc.id,
+            workflow=doc.workflow,
+            status=doc.status,
+            tasks={tid: TaskView.from_info(tid, info) for tid, info in doc.tasks.items()},
+            input=dict(doc.input),
+            workflow_version=doc.workflow_version,
+            created_at=doc.created_at,
+            started_at=doc.started_at,
+            finished_at=doc.finished_at,
+            error=doc.error,
+            last_seq=doc.last_seq or 0,
+        )
+
+    # ---- reading --------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self.status in EXECUTION_FINISHED
+
+    @property
+    def origin(self) -> datetime | None:
+        """The zero of the relative times shown for this execution."""
+        return self.started_at or self.created_at
+
+    @property
+    def done(self) -> int:
+        return sum(1 for t in self.tasks.values() if t.status in TASK_DONE)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for t in self.tasks.values() if t.status == "failed")
+
+    def duration(self, now: datetime) -> float | None:
+        if self.started_at is None:
+            return None
+        if self.finished:
+            return elapsed(self.started_at, self.finished_at, now)
+        return elapsed(self.started_at, None, now)
+
+    def active_tasks(self) -> list[str]:
+        return [tid for tid, t in self.tasks.items() if t.active]
+
+    def reference_context(self) -> dict[str, Any]:
+        """What `${...}` may name, as far as the TUI knows it (for the input preview): shaped
+        as the engine's context, where only a completed task has an output, so that a reference
+        to one not produced yet stays visible as written."""
+        return {
+            "input": self.input,
+            "tasks": {
+                tid: {"output": task.output, "status": task.status}
+                if task.status == "completed"
+                else {"status": task.status}
+                for tid, task in self.tasks.items()
+            },
+            "workflow": {"name": self.workflow, "version": self.workflow_version},
+            "execution": {"id": self.id},
+        }
+
+    # ---- folding events -------------------------------------------------------------------
+    def apply_all(self, events: Iterable[Event]) -> Change:
+        tasks: set[str] = set()
+        execution = structure = False
+        for event in events:
+            change = self.apply(event)
+            tasks.update(change.tasks)
+            execution = execution or change.execution
+            structure = structure or change.structure
+        return Change(frozenset(tasks), execution, structure)
+
+    def apply(self, event: Event) -> Change:
+        """Fold one event in; events at or below `last_seq` are already in (replay-safe),
+        except for what the execution document leaves out: the input of each attempt."""
+        if event.execution_id != self.id:
+            return NO_CHANGE
+        if event.seq <= self.last_seq:
+            return self._recorded_input(event)
+        self.last_seq = event.seq
+        self.events_applied += 1
+        handler = _HANDLERS.get(event.type)
+        if handler is None:
+            return NO_CHANGE
+        return handler(self, event)
+
+    def needs_inputs(self) -> bool:
+        """Whether some attempt's input is still to be read from the event journal."""
+        return any(a.input_recorded is None for task in self.tasks.values() for a in task.history)
+
+    def inputs_read(self) -> Change:
+        """The journal was read to the end of the document and some attempt's event was not
+        in it (an execution restored from another's checkpoint): its input is not recorded."""
+        touched = set()
+        for task in self.tasks.values():
+            for attempt in task.history:
+                if attempt.input_recorded is None:
+                    attempt.input_recorded = False
+                    touched.add(task.id)
+        return Change(frozenset(touched))
+
+    def _recorded_input(self, event: Event) -> Change:
+        """An already folded `task_started`: give its attempt the input it was started with."""
+        if event.type != "task_started":
+            return NO_CHANGE
+        task = self.tasks.get(event.task_id or "")
+        attempt = task.attempt(int(event.data.get("attempt") or 0)) if task else None
+        if task is None or attempt is None or attempt.input_recorded is not None:
+            return NO_CHANGE
+        attempt.input_recorded = "input" in event.data
+        attempt.input = event.data.get("input")
+        return Change(frozenset({task.id}))
+
+    def _task(self, event: Event) -> tuple[TaskView, bool]:
+        """The event's task, and whether it is one the view did not know (a new structure)."""
+        task_id = event.task_id or ""
+        task = self.tasks.get(task_id)
+        if task is None:
+            task = self.tasks[task_id] = TaskView(task_id)
+            return task, True
+        return task, False
+
+
+def _changed(task: TaskView, new: bool) -> Change:
+    return Change(frozenset({task.id}), True, new)
+
+
+def _on_workflow_started(view: ExecutionView, event: Event) -> Change:
+    view.status = "running"
+    if view.started_at is None:
+        view.started_at = event.timestamp
+    return Change(execution=True)
+
+
+def _on_task_started(view: ExecutionView, event: Event) -> Change:
+    task, new = view._task(event)
+    task.status = "running"
+    task.attempts = int(event.data.get("attempt") or task.attempts + 1)
+    task.error = None
+    task.note = None
+    task.started_at = event.timestamp
+    task.finished_at = None
+    task.history.append(
+        AttemptView(
+            task.attempts,
+            started_at=event.timestamp,
+            input=event.data.get("input"),
+            input_recorded="input" in event.data,
+        )
+    )
+    return _changed(task, new)
+
+
+def _on_task_completed(view: ExecutionView, event: Event) -> Change:
+    task, new = view._task(event)
+    task.status = "completed"
+    task.output = event.data.get("output")
+    task.error = None
+    task.note = None
+    task.finished_at = event.timestamp
+    task.close_attempt(event.timestamp, "completed")
+    return _changed(task, new)
+
+
+def _on_retry_attempted(view: ExecutionView, event: Event) -> Change:
+    task, new = view._task(event)
+    task.status = "retrying"
+    task.error = event.data.get("error")
+    delay = event.data.get("delay")
+    task.note = f"retrying in {format_duration(float(delay))}" if delay is not None else None
+    task.close_attempt(event.timestamp, "failed", event.data.get("error"))
+    return _changed(task, new)
+
+
+def _on_task_failed(view: ExecutionView, event: Event) -> Change:
+    task, new = view._task(event)
+    task.status = "failed"
+    task.error = event.data.get("error")
+    task.note = None
+    task.finished_at = event.timestamp
+    task.close_attempt(event.timestamp, "failed", event.data.get("error"))
+    return _changed(task, new)
+
+
+def _on_task_skipped(view: ExecutionView, event: Event) -> Change:
+    task, new = view._task(event)
+    task.status = "skipped"
+    task.finished_at = event.timestamp
+    if task.started_at is None:
+        task.started_at = event.timestamp
+    reason = event.data.get("reason")
+    task.note = str(reason) if reason else None
+    return _changed(task, new)
+
+
+def _finish(view: ExecutionView, event: Event, status: str) -> Change:
+    view.status = status
+    view.finished_at = event.timestamp
+    error = event.data.get("error")
+    view.error = str(error) if error is not None else None
+    return Change(execution=True)
+
+
+def _on_workflow_completed(view: ExecutionView, event: Event) -> Change:
+    return _finish(view, event, "completed")
+
+
+def _on_workflow_failed(view: ExecutionView, event: Event) -> Change:
+    return _finish(view, event, "failed")
+
+
+def _on_workflow_canceled(view: ExecutionView, event: Event) -> Change:
+    change = _finish(view, event, "canceled")
+    touched: set[str] = set()
+    for task in view.tasks.values():
+        if task.status in TASK_ACTIVE:
+            task.close_attempt(event.timestamp, "canceled")
+            task.finished_at = event.timestamp
+        if task.status in TASK_ACTIVE or task.status == "pending":
+            task.status = "canceled"
+            task.note = None
+            touched.add(task.id)
+    return change | Change(frozenset(touched))
+
+
+def _on_workflow_paused(view: ExecutionView, event: Event) -> Change:
+    view.status = "paused"
+    return Change(execution=True)
+
+
+def _on_workflow_resumed(view: ExecutionView, event: Event) -> Change:
+    view.status = "running"
+    view.finished_at = None
+    view.error = None
+    touched: set[str] = set()
+    new = False
+    for tid in event.data.get("interrupted") or ():
+        task = view.tasks.get(tid)
+        if task is None:
+            task, new = view.tasks.setdefault(tid, TaskView(tid)), True
+        if task.status == "running":
+            task.close_attempt(event.timestamp, "interrupted")
+        task.status = "pending"
+        task.note = None
+        touched.add(tid)
+    for tid in event.data.get("reset") or ():
+        task = view.tasks.get(tid)
+        if task is None:
+            task, new = view.tasks.setdefault(tid, TaskView(tid)), True
+        task.status = "pending"
+        task.output = None
+        task.error = None
+        task.note = None
+        task.finished_at = None
+        touched.add(tid)
+    return Change(frozenset(touched), True, new)
+
+
+_HANDLERS: dict[str, Callable[[ExecutionView, Event], Change]] = {
+    "workflow_started": _on_workflow_started,
+    "task_started": _on_task_started,
+    "task_completed": _on_task_completed,
+    "retry_attempted": _on_retry_attempted,
+    "task_failed": _on_task_failed,
+    "task_skipped": _on_task_skipped,
+    "workflow_completed": _on_workflow_completed,
+    "workflow_failed": _on_workflow_failed,
+    "workflow_canceled": _on_workflow_canceled,
+    "workflow_paused": _on_workflow_paused,
+    "workflow_resumed": _on_workflow_resumed,
+}

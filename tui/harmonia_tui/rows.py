@@ -1,0 +1,93 @@
+"""One line of the executions list, from the daemon's execution summaries.
+
+The list follows each execution's status from the all-executions event stream at once, while
+the counts (done, failed) come from the summaries it fetches again; a row therefore folds only
+the events that change an execution's own status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from harmonia.client import Event, ExecutionSummary
+from harmonia_tui.format import elapsed
+from harmonia_tui.statuses import EXECUTION_FINISHED
+
+__all__ = ["ExecutionRow"]
+
+
+@dataclass(slots=True)
+class ExecutionRow:
+    """One line of the executions screen."""
+
+    id: str
+    workflow: str
+    status: str
+    created_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    task_count: int
+    done_count: int
+    failed_count: int
+    interrupted: bool = False
+
+    @classmethod
+    def from_summary(cls, summary: ExecutionSummary) -> ExecutionRow:
+        return cls(
+            id=summary.id,
+            workflow=summary.workflow,
+            status=summary.status,
+            created_at=summary.created_at,
+            started_at=summary.started_at,
+            finished_at=summary.finished_at,
+            task_count=summary.task_count,
+            done_count=summary.done_count,
+            failed_count=summary.failed_count,
+            interrupted=summary.interrupted,
+        )
+
+    @property
+    def finished(self) -> bool:
+        return self.status in EXECUTION_FINISHED
+
+    def duration(self, now: datetime) -> float | None:
+        if self.started_at is None:
+            return None
+        return elapsed(self.started_at, self.finished_at if self.finished else None, now)
+
+    def progress(self) -> str:
+        text = f"{self.done_count}/{self.task_count}"
+        if self.failed_count:
+            text += f" ({self.failed_count} failed)"
+        return text
+
+    def matches(self, query: str) -> bool:
+        """The `/` filter: every word must appear in the workflow, the status or the id."""
+        haystack = f"{self.workflow} {self.status} {self.id}".lower()
+        return all(word in haystack for word in query.lower().split())
+
+    def apply(self, event: Event) -> bool:
+        """Follow the execution's own status from a live event (the counts come from the
+        daemon's summaries); whether anything changed."""
+        status = _EXECUTION_STATUS_OF.get(event.type)
+        if status is None or status == self.status:
+            return False
+        self.status = status
+        if status in EXECUTION_FINISHED:
+            self.finished_at = event.timestamp
+        elif status == "running":
+            self.finished_at = None
+            if self.started_at is None:
+                self.started_at = event.timestamp
+        return True
+
+
+_EXECUTION_STATUS_OF = {
+    "workflow_started": "running",
+    "workflow_resumed": "running",
+    "workflow_paused": "paused",
+    "workflow_completed": "completed",
+    "workflow_failed": "failed",
+    "workflow_canceled": "canceled",
+}

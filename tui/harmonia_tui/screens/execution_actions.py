@@ -1,0 +1,115 @@
+"""What an operator may do to the open execution: why a key does not apply now, the question
+asked before a retry or a cancel (listing exactly what it will do), and the call to the daemon.
+Kept apart from the screen, which loads, follows and draws, so that the rules read in one place.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from harmonia_tui.connection import WorkflowShape
+from harmonia_tui.fold import ExecutionView
+from harmonia_tui.format import Glyphs
+from harmonia_tui.screens.confirm import ConfirmScreen
+from harmonia_tui.statuses import RESUMABLE
+
+if TYPE_CHECKING:
+    from harmonia_tui.app import HarmoniaApp
+
+__all__ = ["OPERATED", "cancel_question", "operate", "retry", "retry_question", "unavailable"]
+
+OPERATED = {
+    "pause": "Paused: nothing new starts; running tasks finish",
+    "resume": "Resumed: failed and canceled tasks get fresh attempts",
+    "cancel": "Canceled: running tasks were cancelled",
+}
+"""The toast after an operation succeeded, before the execution's new status."""
+
+
+def unavailable(
+    action: str, view: ExecutionView | None, selected: str | None, load_error: str | None
+) -> str | None:
+    """Why `action` does not apply to the execution as shown, or None when it does."""
+    if action in ("back", "filter", "start"):
+        return None
+    if view is None:
+        return load_error or "the execution is still loading"
+    if action == "open":
+        return None if selected else "select a task first (arrows or hjkl)"
+    if action == "retry":
+        if selected is None or selected not in view.tasks:
+            return "select a failed task first (arrows or hjkl)"
+        task = view.tasks[selected]
+        if task.status != "failed":
+            return f"{selected} is {task.status}; only a failed task can be retried"
+        return None
+    if action == "resume" and view.status not in RESUMABLE:
+        return (
+            f"the execution is {view.status}; only a failed, paused or canceled one can be resumed"
+        )
+    if action == "pause" and view.status != "running":
+        return f"the execution is {view.status}; only a running one can be paused"
+    if action == "cancel" and view.finished:
+        return f"the execution has already ended ({view.status})"
+    return None
+
+
+def retry_question(
+    view: ExecutionView, shape: WorkflowShape | None, task_id: str, glyphs: Glyphs
+) -> ConfirmScreen:
+    """Before a retry: every task that will run again, when the graph is known."""
+    if shape is not None and shape.known:
+        again = [task_id, *shape.dag.downstream(task_id)]
+        lines = [f"These {len(again)} task(s) will run again:"]
+        lines += [
+            f"  {glyphs.bullet} {tid} ({view.tasks[tid].status})"
+            for tid in again
+            if tid in view.tasks
+        ]
+    else:
+        lines = [
+            f"{task_id} will run again, with every task downstream of it",
+            "(the dependency graph is not known to the TUI, so they cannot be listed).",
+        ]
+    lines.append("Results of finished tasks upstream are kept.")
+    return ConfirmScreen(f"Retry {task_id}?", lines, yes="Retry", no="Don't")
+
+
+def cancel_question(view: ExecutionView) -> ConfirmScreen:
+    """Before a cancel: how far the execution got and which running tasks will stop."""
+    active = view.active_tasks()
+    return ConfirmScreen(
+        f"Cancel execution {view.id}?",
+        [
+            f"workflow {view.workflow}: {view.done}/{len(view.tasks)} tasks done",
+            f"{len(active)} running task(s) will be cancelled"
+            + (f": {', '.join(active[:10])}" if active else ""),
+            "R resumes it later; completed tasks are kept.",
+        ],
+        yes="Cancel execution",
+        no="Keep it",
+    )
+
+
+async def retry(app: HarmoniaApp, execution_id: str, task_id: str) -> None:
+    """Ask the daemon to run `task_id` and its downstream again; say what was reset."""
+    client = app.connection.client
+    result = await app.api(client.retry_task(execution_id, task_id), what=f"retrying {task_id}")
+    if result is not None:
+        names = ", ".join(result.reset)
+        app.notify(
+            f"Retrying {task_id}: {len(result.reset)} task(s) run again ({names})",
+            title="Retry",
+            markup=False,
+        )
+
+
+async def operate(app: HarmoniaApp, execution_id: str, action: str) -> None:
+    """Pause, resume or cancel the execution; say so with its new status."""
+    client = app.connection.client
+    calls = {"pause": client.pause, "resume": client.resume, "cancel": client.cancel}
+    summary = await app.api(calls[action](execution_id), what=f"{action} {execution_id}")
+    if summary is not None:
+        app.notify(
+            f"{OPERATED[action]} (now {summary.status})", title=summary.workflow, markup=False
+        )
