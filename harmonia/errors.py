@@ -99,3 +99,17 @@ class NotFound(LookupError):
 
 class InvalidOperation(Exception):
     """An operator action that does not apply to the current state (e.g. retry a running task)."""
+
+
+class StorageUnavailable(Exception):
+    """A durable write failed (disk full, I/O error, read-only file system), so nothing that
+    must be recorded can be done now: the engine refuses it rather than act without a record.
+    It retries the storage by itself and goes on once a write succeeds again."""
+
+    def __init__(self, message: str, *, path: str | None = None, error: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        """The file whose write failed, when known."""
+        self.error = error
+        """The system's reason, e.g. `No space left on device`."""

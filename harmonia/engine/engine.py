@@ -8,9 +8,11 @@ each records an event first, so a crash at any moment leaves a journal that says
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import secrets
+import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -28,8 +30,9 @@ from harmonia.engine.gcpolicy import (
 )
 from harmonia.engine.plan import ExecutionPlan
 from harmonia.engine.runner import ExecutionRunner
-from harmonia.engine.writer import DurableWriter
-from harmonia.errors import InvalidOperation, NotFound
+from harmonia.engine.storagehealth import PROBE_FIRST, PROBE_MAX, StorageHealth
+from harmonia.engine.writer import DurableWriter, unavailable
+from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable
 from harmonia.events import Event, EventType
 from harmonia.model import LOADER_CONTEXT_KEY, Workflow
 from harmonia.state import (
@@ -42,7 +45,7 @@ from harmonia.state import (
     apply,
 )
 from harmonia.store import Store
-from harmonia.store.store import snapshot_of, snapshot_rows
+from harmonia.store.store import ExecutionLocked, snapshot_of, snapshot_rows
 
 DEFAULT_CHECKPOINT_INTERVAL = 60.0
 
@@ -72,6 +75,8 @@ class Engine:
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
         freeze_gc_min_tasks: int | None = DEFAULT_FREEZE_MIN_TASKS,
+        retry_storage: bool = True,
+        storage_probe: tuple[float, float] = (PROBE_FIRST, PROBE_MAX),
     ) -> None:
         self.store = store
         self.freeze_gc_min_tasks = freeze_gc_min_tasks
@@ -84,6 +89,18 @@ class Engine:
         self.clock = clock
         self.bus = EventBus(self._replay)
         self.writer = DurableWriter(store, self.bus)
+        self.storage = StorageHealth(
+            store,
+            self.writer,
+            self._stop_for_storage,
+            self._restart_after_outage,
+            retry=retry_storage,
+            probe_first=storage_probe[0],
+            probe_max=storage_probe[1],
+            clock=clock,
+        )
+        """Whether durable writes work; after a failure, brings stopped executions back
+        (`retry_storage`) or leaves them stopped (see `harmonia.engine.storagehealth`)."""
         self._runners: dict[str, ExecutionRunner] = {}
         self._tg: anyio.abc.TaskGroup | None = None
 
@@ -133,6 +150,7 @@ class Engine:
         self, workflow: Workflow, input: Mapping[str, Any] | None = None
     ) -> ExecutionState:
         """Validate the input, record the execution and start it; returns its live state."""
+        self.storage.check()
         given = workflow.validate_input(input or {})
         with cycle_collection_paused():
             plan = ExecutionPlan.for_workflow(workflow, self.registry)
@@ -151,6 +169,7 @@ class Engine:
     async def restore(self, checkpoint_id: str) -> ExecutionState:
         """A new execution from a checkpoint: completed and skipped results are kept, every
         other task runs."""
+        self.storage.check()
         record = await anyio.to_thread.run_sync(self.store.load_checkpoint, checkpoint_id)
         meta, source_execution = record["meta"], record["execution_id"]
         with cycle_collection_paused():
@@ -200,9 +219,14 @@ class Engine:
         else:
             meta, tasks = snapshot_of(state)
         summary = state.summary()
-        self.writer.submit_op(lambda: store.create_execution(meta, tasks, summary))
+        self.writer.submit_op(lambda: _create_or_undo(store, meta, tasks, summary))
         await self.writer.flush()
-        lock = await anyio.to_thread.run_sync(store.lock_execution, state.id)
+        try:
+            lock = await anyio.to_thread.run_sync(store.lock_execution, state.id)
+        except OSError as exc:  # recorded, but its lock file cannot be written: start it later
+            self.storage.hold(state.id)
+            self.storage.report(exc)
+            raise unavailable(exc) from None
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[state.id] = runner
         self.emit(
@@ -224,6 +248,10 @@ class Engine:
     def _spawn(self, runner: ExecutionRunner) -> None:
         if self._tg is None:
             raise RuntimeError("the engine is not running; use `async with open_engine(...)`")
+        if not self.storage.available:  # failed since it was recorded: it starts on recovery
+            self.storage.hold(runner.state.id)
+            self._forget(runner)
+            return
         runner.active = True
         runner.finished = anyio.Event()
         self._tg.start_soon(self._drive, runner, name=f"execution {runner.state.id}")
@@ -247,9 +275,36 @@ class Engine:
         runner.finished.set()
 
     def _forget(self, runner: ExecutionRunner) -> None:
-        self._runners.pop(runner.state.id, None)
+        if self._runners.get(runner.state.id) is runner:  # not a successor loaded from disk
+            del self._runners[runner.state.id]
         heap_freezer.release(self._freeze_key(runner.state))
         runner.lock.release()
+
+    def _stop_for_storage(self) -> list[ExecutionRunner]:
+        """A durable write failed: stop every runner and forget it now, since its memory may
+        hold events the disk does not. Reads go to disk from here on; `storage` reloads and
+        resumes them once writes work again. Returns the runners stopped."""
+        runners = list(self._runners.values())
+        self._runners.clear()
+        for runner in runners:
+            if runner.active:
+                runner.request_interrupt()  # `_drive` releases its lock once it is at rest
+            else:
+                self._forget(runner)
+        return runners
+
+    async def _restart_after_outage(self, execution_id: str) -> bool:
+        """Load a stopped execution from disk (its journal cut back to what was durable) and
+        resume it if it was running; True if it was resumed."""
+        try:
+            runner = await self._attach(execution_id)
+        except (NotFound, ExecutionLocked):
+            return False
+        if runner.state.status in (ExecutionStatus.RUNNING, ExecutionStatus.PENDING):
+            await self.resume(execution_id, reason="storage_recovered")
+            return True
+        await self._release_if_idle(runner)  # its end was durable; its files may lag behind
+        return False
 
     def _freeze_if_large(self, state: ExecutionState) -> None:
         """Keep the collector off a large execution's long-lived objects while it is here
@@ -271,12 +326,17 @@ class Engine:
             # once the run's task group is gone the outcome is being recorded: a checkpoint
             # now would land after the execution's terminal event
             if runner.is_running and runner.state.last_seq != written:
-                record = await self._checkpoint(runner.state, name=None, kind="periodic")
+                try:
+                    record = await self._checkpoint(runner.state, name=None, kind="periodic")
+                except StorageUnavailable:
+                    return  # the runner is being stopped
+
                 # its own checkpoint_created event (the next seq) is no news
                 written = record["seq"] + 1
 
     async def persist(self, runner: ExecutionRunner, *, final: bool) -> None:
-        """Write the snapshot and the catalog row; wait until they and all events are on disk."""
+        """Write the snapshot and the catalog row; wait until they and all events are on disk
+        (`StorageUnavailable` if a write failed)."""
         with anyio.CancelScope(shield=True):
             store = self.store
             state = runner.state
@@ -339,9 +399,11 @@ class Engine:
         return runner
 
     async def _release_if_idle(self, runner: ExecutionRunner) -> None:
-        if not runner.active and runner.state.id in self._runners:
-            await self.persist(runner, final=runner.state.status in EXECUTION_FINISHED)
-            self._forget(runner)
+        if not runner.active and self._runners.get(runner.state.id) is runner:
+            try:
+                await self.persist(runner, final=runner.state.status in EXECUTION_FINISHED)
+            finally:
+                self._forget(runner)
 
     async def resume(self, execution_id: str, *, reason: str = "resume") -> ExecutionState:
         """Go on with a paused, failed, canceled or interrupted execution.
@@ -349,6 +411,7 @@ class Engine:
         Tasks that were running when their process died run again (attempt numbers carried
         on); failed and canceled tasks get fresh attempts; completed tasks never run again.
         """
+        self.storage.check()
         runner = await self._attach(execution_id)
         state = runner.state
         if state.status == ExecutionStatus.COMPLETED:
@@ -365,7 +428,7 @@ class Engine:
         live_running = runner.active and state.status == ExecutionStatus.RUNNING
         if live_running and not reset:
             raise InvalidOperation(f"execution {execution_id} is running; nothing to resume")
-        if reason == "recovered":
+        if reason in ("recovered", "storage_recovered"):
             reset = []
         self.emit(
             state,
@@ -396,6 +459,7 @@ class Engine:
     async def retry_task(self, execution_id: str, task_id: str) -> list[str]:
         """Run `task_id` and everything downstream of it again; keep every other result.
         Returns the tasks that will run again."""
+        self.storage.check()
         runner = await self._attach(execution_id)
         state = runner.state
         if task_id not in state.tasks:
@@ -421,11 +485,14 @@ class Engine:
             task_id,
             {"reason": "retry", "task_id": task_id, "reset": reset, "interrupted": interrupted},
         )
-        self._continue(runner)
+        self._save_summary(state)
+        await self.writer.flush()  # a retry answered is a retry recorded
+        self._continue(runner, summary_saved=True)
         return reset
 
     async def pause(self, execution_id: str) -> ExecutionState:
         """Start nothing new; running tasks finish. `resume` goes on."""
+        self.storage.check()
         runner = self._runners.get(execution_id)
         if runner is None or not runner.active or runner.state.status != ExecutionStatus.RUNNING:
             status = runner.state.status if runner else await self._status(execution_id)
@@ -434,12 +501,14 @@ class Engine:
             )
         self.emit(runner.state, EventType.WORKFLOW_PAUSED, None, {"reason": "operator"})
         runner.request_pause()
+        await self.writer.flush()  # a pause answered is a pause recorded
         return runner.state
 
     async def cancel(
         self, execution_id: str, *, reason: str = "canceled by operator"
     ) -> ExecutionState:
         """Cancel running tasks and record the execution as canceled."""
+        self.storage.check()
         runner = await self._attach(execution_id)
         state = runner.state
         if state.status in EXECUTION_FINISHED:
@@ -449,6 +518,7 @@ class Engine:
             # running, or spawned and about to run: the runner records the end itself
             runner.request_cancel(reason)
             await self.wait(execution_id)
+            await self.writer.flush(upto=runner.outcome_position)  # raises if it was not recorded
         if state.status not in EXECUTION_FINISHED:
             # at rest (paused, or loaded from disk): nothing runs, record the end here
             self.emit(state, EventType.WORKFLOW_CANCELED, None, {"reason": reason})
@@ -457,6 +527,7 @@ class Engine:
 
     async def checkpoint(self, execution_id: str, name: str | None = None) -> dict[str, Any]:
         """A named snapshot of the execution as it is now; `restore` starts from it."""
+        self.storage.check()
         runner = await self._attach(execution_id)
         try:
             return await self._checkpoint(runner.state, name=name, kind="manual")
@@ -511,15 +582,19 @@ class Engine:
     async def shutdown(self) -> None:
         """Stop every runner without recording an end (they resume on the next start)."""
         with anyio.CancelScope(shield=True):
+            self.storage.stop()
             for runner in list(self._runners.values()):
                 if runner.active:
                     runner.request_interrupt()
             for runner in list(self._runners.values()):
                 while runner.active:
                     await runner.finished.wait()
-                await self._release_if_idle(runner)
+                # a failed storage: what is not durable stays so; they resume from the journal
+                with contextlib.suppress(StorageUnavailable):
+                    await self._release_if_idle(runner)
                 self._forget(runner)
-            await self.writer.flush()
+            with contextlib.suppress(StorageUnavailable):
+                await self.writer.flush()
             self.bus.close_all()
             self.writer.close()
 
@@ -538,9 +613,21 @@ async def open_engine(
         async with anyio.create_task_group() as tg:
             engine._tg = tg
             tg.start_soon(engine.writer.run, name="harmonia writer")
+            tg.start_soon(engine.storage.run, name="harmonia storage health")
             try:
                 yield engine
             finally:
                 await engine.shutdown()
     finally:
         store.close()
+
+
+def _create_or_undo(
+    store: Store, meta: dict[str, Any], tasks: dict[str, dict[str, Any]], summary: dict[str, Any]
+) -> None:
+    """`Store.create_execution`, leaving no half-created execution folder if a write fails."""
+    try:
+        store.create_execution(meta, tasks, summary)
+    except BaseException:
+        shutil.rmtree(store.execution_dir(meta["id"]), ignore_errors=True)
+        raise

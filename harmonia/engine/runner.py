@@ -21,7 +21,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from harmonia.components.base import ActionContext
 from harmonia.engine.gcpolicy import cycle_collection_paused
-from harmonia.errors import ErrorKind, TaskError
+from harmonia.errors import ErrorKind, StorageUnavailable, TaskError
 from harmonia.events import EventType
 from harmonia.expressions import ExpressionError, ExpressionTypeError, ReferenceMissing
 from harmonia.state import (
@@ -150,7 +150,11 @@ class ExecutionRunner:
         with anyio.CancelScope(shield=True):
             self._record_outcome()
             self.outcome_position = self.engine.writer.submitted
-            await self.engine.persist(self, final=self.state.status in EXECUTION_FINISHED)
+            try:
+                await self.engine.persist(self, final=self.state.status in EXECUTION_FINISHED)
+            except StorageUnavailable:
+                # stopped by the failure (`Engine._stop_for_storage`): recovery reloads it
+                self._interrupt = True
 
     def _record_outcome(self) -> None:
         """Emit the execution's end, unless it is only paused or interrupted."""
