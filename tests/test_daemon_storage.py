@@ -10,6 +10,8 @@ flag file exists), which runs everywhere.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +25,8 @@ sys.path.append(str(Path(__file__).resolve().parent / "helpers"))
 
 from daemon_testing import Harmoniad, echo_workflow, start_execution
 from diskfull import FlagDiskControl, TmpfsDisk, mounted_tmpfs
+
+from harmonia.client import Client, StorageUnavailableError
 
 DiskKind = FlagDiskControl | TmpfsDisk
 BIG_OUTPUT = 64 * 1024
@@ -136,6 +140,28 @@ def assert_writes_refused_and_reads_served(client: httpx.Client, execution_id: s
     assert not [e for e in events if e["type"] == "task_completed" and e["task_id"] == "b"]
 
 
+def remote_cli(daemon: Harmoniad, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real `harmonia` command talking to `daemon`."""
+    env = {**os.environ, "HARMONIA_URL": daemon.url, "HARMONIA_TOKEN": daemon.token}
+    env["NO_COLOR"] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "harmonia.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def announced(disk: DiskKind) -> int | None:
+    """The pid in the data folder's daemon.json (how clients find the daemon)."""
+    try:
+        return int(json.loads((disk.data_dir / "daemon.json").read_text())["pid"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def storage_lines(daemon: Harmoniad) -> list[str]:
     return [line for line in daemon.stderr if "harmonia.storage" in line]
 
@@ -168,6 +194,19 @@ def test_a_full_disk_stops_the_run_and_it_completes_once_space_is_back(
         client, execution_id = stop_on_full_disk(daemon, disk, log, gate)
         assert_writes_refused_and_reads_served(client, execution_id)
         durable = completed_tasks(client, execution_id)
+        cancel = remote_cli(daemon, "cancel", execution_id)
+        assert cancel.returncode == 4, cancel.stderr
+        assert cancel.stderr.startswith("harmonia: error: storage unavailable: cannot write")
+        assert "resumes its stopped executions by itself" in cancel.stderr
+        assert "Traceback" not in cancel.stderr
+        with Client(url=daemon.url, token=daemon.token) as api:
+            with pytest.raises(StorageUnavailableError) as refused:
+                api.cancel(execution_id)
+            assert refused.value.status == 503 and refused.value.error == "No space left on device"
+            assert refused.value.path is not None and refused.value.path.endswith(".jsonl")
+            assert api.get_execution(execution_id).status == "running"
+        shown = remote_cli(daemon, "show", execution_id)
+        assert shown.returncode == 0 and "running" in shown.stdout, shown.stderr
         failed = [line for line in storage_lines(daemon) if "storage unavailable" in line]
         assert len(failed) == 1, daemon.log
         assert "journal.jsonl" in failed[0] and execution_id in failed[0]
@@ -228,3 +267,34 @@ def test_the_openapi_document_lists_503_for_every_write(tmp_path: Path) -> None:
                 assert "503" in operation["responses"], (method, path)
     codes = document["components"]["schemas"]["ErrorBody"]["properties"]["code"]
     assert "storage_unavailable" in json.dumps(codes)
+
+
+def test_a_daemon_started_on_a_full_disk_serves_reads_and_resumes_once_space_is_back(
+    disk: DiskKind, tmp_path: Path
+) -> None:
+    """Killed mid-run, restarted on a full disk: it comes up (reads work, /ready says why
+    not ready), resumes the interrupted run once there is space, and writes daemon.json then."""
+    log, gate = tmp_path / "ran.log", tmp_path / "gate"
+    first = Harmoniad(disk.data_dir, command=disk.command("harmoniad")).start()
+    try:
+        with first.client() as client:
+            execution_id = start_execution(client, gated_workflow(log, gate))
+            wait_until(lambda: "b" in runs(log), what="task b to start")
+    finally:
+        first.kill()
+    disk.fill()
+    gate.touch()
+    with Harmoniad(disk.data_dir, command=disk.command("harmoniad")) as daemon:
+        with daemon.client() as client:
+            storage = storage_of(client)
+            assert storage["available"] is False
+            assert storage["stopped_executions"] == [execution_id]
+            assert announced(disk) != daemon.pid  # the run file is still the killed one's
+            listed = client.get("/api/v1/executions").json()["items"]
+            assert [(e["id"], e["status"]) for e in listed] == [(execution_id, "running")]
+            disk.free()
+            final = daemon.wait_finished(execution_id)
+            assert final["status"] == "completed"
+            assert sorted(completed_tasks(client, execution_id)) == ["a", "b", "c"]
+            wait_until(lambda: announced(disk) == daemon.pid, what="daemon.json")
+        assert "Traceback" not in daemon.log

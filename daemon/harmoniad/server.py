@@ -23,6 +23,7 @@ import signal
 import socket
 import time
 from collections.abc import Generator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -247,7 +248,7 @@ class Daemon:
             tg.start_soon(serve)
             await server.listening.wait()
             self._state.ready = True
-            _write_run_file(config.data_dir, self.url or "")
+            self._announce_in_run_file()
             logger.info(
                 "harmoniad %s serving %s (data folder %s, components %s, ready in %.2fs)",
                 self._state.version,
@@ -259,6 +260,18 @@ class Daemon:
             if self.announce:
                 print(f"harmoniad listening on {self.url}", flush=True)
             task_status.started(self)
+
+
+    def _announce_in_run_file(self) -> None:
+        """`daemon.json`, for clients to find this daemon; on a full disk, once there is room
+        (the daemon serves reads meanwhile)."""
+        write = partial(_write_run_file, self.config.data_dir, self.url or "")
+        try:
+            write()
+        except OSError as exc:
+            assert self._engine is not None
+            self._engine.storage.report(exc)
+            self._engine.storage.redo_when_back(write)
 
 
 def _url_host(host: str) -> str:

@@ -576,6 +576,9 @@ class Engine:
                     await self.resume(row["id"], reason="recovered")
                 except (InvalidOperation, NotFound):
                     continue
+                except StorageUnavailable:  # the disk is full: resumed once it is not
+                    self.storage.hold(row["id"])
+                    continue
                 resumed.append(row["id"])
         return resumed
 

@@ -69,6 +69,8 @@ class StorageHealth:
         self.stopped: dict[str, None] = {}
         """Executions stopped by the failure and not resumed yet, in the order they stopped."""
         self._retiring: list[ExecutionRunner] = []
+        self._redo: list[Callable[[], None]] = []
+        """Writes that failed outside the engine, to make again before resuming anything."""
         self._failed = anyio.Event()
         self._scope = anyio.CancelScope()
         """Cancelled by `stop()`, even before `run()` enters it."""
@@ -88,6 +90,11 @@ class StorageHealth:
         """A durable write outside the writer failed (a catalog write for the API): the
         storage is failed for everything, as when a commit fails."""
         self._writer.fail(error)
+
+    def redo_when_back(self, write: Callable[[], None]) -> None:
+        """A write the caller could not make (`report` it first): made again, in a worker
+        thread, as part of the probe that finds the storage back."""
+        self._redo.append(write)
 
     def hold(self, execution_id: str) -> None:
         """An execution that could not start because the storage failed meanwhile: resume it
@@ -159,6 +166,9 @@ class StorageHealth:
     def _probe(self) -> None:
         self._store.probe_writes()
         self._store.cut_back_journals()  # before anything reads those journals again
+        while self._redo:
+            self._redo[0]()
+            del self._redo[0]
 
     async def _come_back(self) -> None:
         since = self.since or self._clock()
