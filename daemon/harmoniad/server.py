@@ -261,7 +261,6 @@ class Daemon:
                 print(f"harmoniad listening on {self.url}", flush=True)
             task_status.started(self)
 
-
     def _announce_in_run_file(self) -> None:
         """`daemon.json`, for clients to find this daemon; on a full disk, once there is room
         (the daemon serves reads meanwhile)."""

@@ -45,7 +45,7 @@ from harmonia.state import (
     apply,
 )
 from harmonia.store import Store
-from harmonia.store.store import ExecutionLocked, snapshot_of, snapshot_rows
+from harmonia.store.store import snapshot_of, snapshot_rows
 
 DEFAULT_CHECKPOINT_INTERVAL = 60.0
 
@@ -90,10 +90,7 @@ class Engine:
         self.bus = EventBus(self._replay)
         self.writer = DurableWriter(store, self.bus)
         self.storage = StorageHealth(
-            store,
-            self.writer,
-            self._stop_for_storage,
-            self._restart_after_outage,
+            self,
             retry=retry_storage,
             probe_first=storage_probe[0],
             probe_max=storage_probe[1],
@@ -280,32 +277,6 @@ class Engine:
         heap_freezer.release(self._freeze_key(runner.state))
         runner.lock.release()
 
-    def _stop_for_storage(self) -> list[ExecutionRunner]:
-        """A durable write failed: stop every runner and forget it now, since its memory may
-        hold events the disk does not. Reads go to disk from here on; `storage` reloads and
-        resumes them once writes work again. Returns the runners stopped."""
-        runners = list(self._runners.values())
-        self._runners.clear()
-        for runner in runners:
-            if runner.active:
-                runner.request_interrupt()  # `_drive` releases its lock once it is at rest
-            else:
-                self._forget(runner)
-        return runners
-
-    async def _restart_after_outage(self, execution_id: str) -> bool:
-        """Load a stopped execution from disk (its journal cut back to what was durable) and
-        resume it if it was running; True if it was resumed."""
-        try:
-            runner = await self._attach(execution_id)
-        except (NotFound, ExecutionLocked):
-            return False
-        if runner.state.status in (ExecutionStatus.RUNNING, ExecutionStatus.PENDING):
-            await self.resume(execution_id, reason="storage_recovered")
-            return True
-        await self._release_if_idle(runner)  # its end was durable; its files may lag behind
-        return False
-
     def _freeze_if_large(self, state: ExecutionState) -> None:
         """Keep the collector off a large execution's long-lived objects while it is here
         (see `harmonia.engine.gcpolicy`). Called once its workflow, plan and task states are
@@ -394,6 +365,10 @@ class Engine:
         except BaseException:
             lock.release()
             raise
+        if not self.storage.available:  # failed while it loaded: it would be stopped at once
+            heap_freezer.release(self._freeze_key(state))
+            lock.release()
+            self.storage.check()
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[execution_id] = runner
         return runner

@@ -153,7 +153,7 @@ class ExecutionRunner:
             try:
                 await self.engine.persist(self, final=self.state.status in EXECUTION_FINISHED)
             except StorageUnavailable:
-                # stopped by the failure (`Engine._stop_for_storage`): recovery reloads it
+                # stopped by the failure (`StorageHealth`): recovery reloads it
                 self._interrupt = True
 
     def _record_outcome(self) -> None:

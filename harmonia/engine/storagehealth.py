@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import anyio
 
-from harmonia.engine.writer import DurableWriter, unavailable
-from harmonia.errors import StorageUnavailable
-from harmonia.store import Store
+from harmonia.engine.writer import unavailable
+from harmonia.errors import NotFound, StorageUnavailable
+from harmonia.state import ExecutionStatus
+from harmonia.store.store import ExecutionLocked
 
 if TYPE_CHECKING:
+    from harmonia.engine.engine import Engine
     from harmonia.engine.runner import ExecutionRunner
 
 logger = logging.getLogger("harmonia.storage")
@@ -34,29 +36,24 @@ PROBE_FIRST = 0.2
 PROBE_MAX = 5.0
 """The longest wait between two probes: space freed is noticed within about this long."""
 
-StopRunners = Callable[[], "list[ExecutionRunner]"]
-Restart = Callable[[str], Awaitable[bool]]
-
 
 class StorageHealth:
-    """The storage's state as the engine sees it, and the loop that brings it back."""
+    """The storage's state as the engine sees it, and the loop that brings it back. It works
+    on the engine's runners directly: stopping and reloading them is the engine's own
+    business, kept here so that the engine's module stays about running executions."""
 
     def __init__(
         self,
-        store: Store,
-        writer: DurableWriter,
-        stop_runners: StopRunners,
-        restart: Restart,
+        engine: Engine,
         *,
         retry: bool = True,
         probe_first: float = PROBE_FIRST,
         probe_max: float = PROBE_MAX,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._store = store
-        self._writer = writer
-        self._stop_runners = stop_runners
-        self._restart = restart
+        self._engine = engine
+        self._store = engine.store
+        self._writer = engine.writer
         self.retry = retry
         """Probe and resume by itself (the daemon); else stay stopped (`harmonia run`)."""
         self.probe_first = probe_first
@@ -74,7 +71,7 @@ class StorageHealth:
         self._failed = anyio.Event()
         self._scope = anyio.CancelScope()
         """Cancelled by `stop()`, even before `run()` enters it."""
-        writer.on_failure = self._writer_failed
+        engine.writer.on_failure = self._writer_failed
 
     @property
     def available(self) -> bool:
@@ -106,7 +103,6 @@ class StorageHealth:
         first = self.failure is None
         self.failure = unavailable(error)
         runners = self._stop_runners()
-        self._retiring.extend(runners)
         for runner in runners:
             self.stopped[runner.state.id] = None
         self._failed.set()
@@ -126,6 +122,20 @@ class StorageHealth:
             self.probe_max,
             exc_info=None if isinstance(error, OSError) else error,
         )
+
+    def _stop_runners(self) -> list[ExecutionRunner]:
+        """Stop every runner and forget it now, since its memory may hold events the disk
+        does not: reads go to disk from here on, and recovery loads them afresh."""
+        engine = self._engine
+        runners = list(engine._runners.values())
+        engine._runners.clear()
+        for runner in runners:
+            if runner.active:
+                runner.request_interrupt()  # its drive releases its lock once it is at rest
+                self._retiring.append(runner)
+            else:
+                engine._forget(runner)
+        return runners
 
     # ---- coming back -------------------------------------------------------------------------
     async def run(self) -> None:
@@ -193,3 +203,18 @@ class StorageHealth:
             except Exception:
                 logger.exception("cannot resume execution %s after the outage", execution_id)
             self.stopped.pop(execution_id, None)
+
+    async def _restart(self, execution_id: str) -> None:
+        """Load a stopped execution from disk (its journal cut back to what was durable) and
+        resume it if it was running; else just write its files (its end was recorded, its
+        snapshot perhaps not)."""
+        engine = self._engine
+        try:
+            runner = await engine._attach(execution_id)
+        except (NotFound, ExecutionLocked) as exc:
+            logger.warning("not resuming execution %s after the outage: %s", execution_id, exc)
+            return
+        if runner.state.status in (ExecutionStatus.RUNNING, ExecutionStatus.PENDING):
+            await engine.resume(execution_id, reason="storage_recovered")
+        else:
+            await engine._release_if_idle(runner)

@@ -133,11 +133,15 @@ class DurableWriter:
         commit needs; the price while the disk keeps up is one check per task. Since commits
         go to their own thread without a trip round the loop and the switch interval is
         shortened while the writer runs (see `run`), this holds the workers back about once
-        a run; it stays as the bound for a slow disk."""
-        if self._commit_started is not None:
-            await self.flush(upto=self._committing_upto)
-        elif self._submitted - self._done > self.max_backlog:
-            await self.flush(upto=self._submitted - self.max_backlog // 2)
+        a run; it stays as the bound for a slow disk. A commit that fails ends the wait: the
+        workers are being stopped (see `on_failure`), not held back."""
+        try:
+            if self._commit_started is not None:
+                await self.flush(upto=self._committing_upto)
+            elif self._submitted - self._done > self.max_backlog:
+                await self.flush(upto=self._submitted - self.max_backlog // 2)
+        except StorageUnavailable:
+            return
 
     @property
     def submitted(self) -> int:

@@ -22,8 +22,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from harmonia.store.storage import set_write_budget
-
 HELPERS = Path(__file__).resolve().parent
 TMPFS_SIZE = "2m"
 FILL_CHUNK = 64 * 1024
@@ -154,6 +152,8 @@ def mounted_tmpfs(where: Path, size: str = TMPFS_SIZE) -> Iterator[TmpfsDisk | N
 @contextlib.contextmanager
 def injected_disk(data_dir: Path) -> Iterator[InjectedDisk]:
     """An `InjectedDisk` installed for this process for the body of the `with`."""
+    from harmonia.store.storage import set_write_budget
+
     disk = InjectedDisk(data_dir)
     previous = set_write_budget(disk)
     try:
