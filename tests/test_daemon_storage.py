@@ -23,7 +23,7 @@ import pytest
 
 sys.path.append(str(Path(__file__).resolve().parent / "helpers"))
 
-from daemon_testing import Harmoniad, echo_workflow, start_execution
+from daemon_testing import Harmoniad, echo_workflow, read_sse, start_execution
 from diskfull import FlagDiskControl, TmpfsDisk, mounted_tmpfs
 
 from harmonia.client import Client, StorageUnavailableError
@@ -138,6 +138,8 @@ def assert_writes_refused_and_reads_served(client: httpx.Client, execution_id: s
     events = client.get(f"/api/v1/executions/{execution_id}/events").json()["items"]
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert not [e for e in events if e["type"] == "task_completed" and e["task_id"] == "b"]
+    streamed = read_sse(client, f"/events/executions/{execution_id}", stop_after=len(events))
+    assert [json.loads(e.data)["seq"] for e in streamed] == [e["seq"] for e in events]
 
 
 def remote_cli(daemon: Harmoniad, *args: str) -> subprocess.CompletedProcess[str]:
@@ -213,12 +215,8 @@ def test_a_full_disk_stops_the_run_and_it_completes_once_space_is_back(
         assert "No space left on device" in failed[0]
 
         disk.free()
-        wait_until(
-            lambda: (
-                client.get(f"/api/v1/executions/{execution_id}").json()["status"] == "completed"
-            ),
-            what="the execution to complete",
-        )
+        # its stream (from seq 1) ends with the recorded end of the run
+        assert daemon.wait_finished(execution_id)["status"] == "completed"
         assert_completed_once(client, execution_id, log, durable)
         assert storage_of(client)["available"] is True
         assert client.get("/ready").status_code == 200
