@@ -301,7 +301,6 @@ class Engine:
                     record = await self._checkpoint(runner.state, name=None, kind="periodic")
                 except StorageUnavailable:
                     return  # the runner is being stopped
-
                 # its own checkpoint_created event (the next seq) is no news
                 written = record["seq"] + 1
 
@@ -460,9 +459,8 @@ class Engine:
             task_id,
             {"reason": "retry", "task_id": task_id, "reset": reset, "interrupted": interrupted},
         )
-        self._save_summary(state)
+        self._continue(runner)
         await self.writer.flush()  # a retry answered is a retry recorded
-        self._continue(runner, summary_saved=True)
         return reset
 
     async def pause(self, execution_id: str) -> ExecutionState:
