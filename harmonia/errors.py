@@ -132,3 +132,17 @@ class ExecutionDamaged(InvalidOperation):
         super().__init__(f"execution {execution_id} is damaged: {what}{more}; {then}")
         self.execution_id = execution_id
         self.damage = damage
+
+
+class StorageUnavailable(Exception):
+    """A durable write failed (disk full, I/O error, read-only file system), so nothing that
+    must be recorded can be done now: the engine refuses it rather than act without a record.
+    It retries the storage by itself and goes on once a write succeeds again."""
+
+    def __init__(self, message: str, *, path: str | None = None, error: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        """The file whose write failed, when known."""
+        self.error = error
+        """The system's reason, e.g. `No space left on device`."""

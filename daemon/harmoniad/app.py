@@ -1,8 +1,9 @@
 """`create_app(engine, config)`: the Starlette application over one running engine.
 
 Layers, outermost first: the access log (which also answers an escaped exception with the JSON
-500), the security middleware (Host, token, body size), Starlette's exception handling (every
-error becomes the one JSON shape), then the route table.
+500), the security middleware (Host, token, body size), the storage guard (no writes while the
+storage is failed), Starlette's exception handling (every error becomes the one JSON shape),
+then the route table.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from harmoniad.openapi import build_openapi
 from harmoniad.routes import ENDPOINTS
 from harmoniad.routing import routes_for
 from harmoniad.security import SecurityMiddleware, load_or_create_token
+from harmoniad.storageguard import StorageGuardMiddleware
 
 __all__ = ["ALL_ENDPOINTS", "create_app"]
 
@@ -44,6 +46,7 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
                 max_body=config.max_body,
                 open_paths=frozenset(e.path for e in ALL_ENDPOINTS if e.public),
             ),
+            Middleware(StorageGuardMiddleware, engine=engine),
         ],
         exception_handlers=exception_handlers,
     )

@@ -2,8 +2,9 @@
 
 `{"status": 404, "code": "not_found", "message": "...", "details": null}`, always JSON, never a
 traceback. Handlers map the engine's exceptions (NotFound, InvalidOperation, ExecutionDamaged,
-ExecutionLocked, ValidationFailed) and the web layer's (HTTPException, pydantic's
-ValidationError) to codes that clients branch on; the message is for people.
+ExecutionLocked, ValidationFailed, StorageUnavailable and an `OSError` that says the data folder
+cannot be written) and the web layer's (HTTPException, pydantic's ValidationError) to codes that
+clients branch on; the message is for people.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harmonia.errors import ExecutionDamaged, InvalidOperation, NotFound, Problem, ValidationFailed
+from harmonia.engine.writer import unavailable
+from harmonia.errors import (
+    ExecutionDamaged,
+    InvalidOperation,
+    NotFound,
+    Problem,
+    StorageUnavailable,
+    ValidationFailed,
+)
+from harmonia.store.storage import STORAGE_ERRNOS
 from harmonia.store.store import ExecutionLocked
 from harmoniad.responses import JSONResponse
 
@@ -35,6 +45,11 @@ CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+STORAGE_UNAVAILABLE = "storage_unavailable"
+"""503 code: a durable write failed (disk full, I/O error, read-only); reads still work."""
+STORAGE_RETRY_AFTER = "5"
+"""Seconds a client should wait before it tries a write again (the engine's longest probe)."""
 
 
 class ApiError(Exception):
@@ -135,6 +150,33 @@ async def _damaged(request: Request, exc: Exception) -> Response:
     return error_response(409, "execution_damaged", _text(exc), None)
 
 
+async def _storage_unavailable(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StorageUnavailable)
+    return storage_unavailable_response(exc)
+
+
+def storage_unavailable_response(exc: StorageUnavailable) -> Response:
+    return error_response(
+        503,
+        STORAGE_UNAVAILABLE,
+        exc.message,
+        {"path": exc.path, "error": exc.error},
+        {"Retry-After": STORAGE_RETRY_AFTER},
+    )
+
+
+async def _os_error(request: Request, exc: Exception) -> Response:
+    """The data folder refused a read or a write the API did itself (a stored workflow, in the
+    catalog). A failed write fails the storage for the engine too, as one of its own writes
+    would. Any other `OSError` is a bug, and stays one (500, logged with its traceback)."""
+    assert isinstance(exc, OSError)
+    if exc.errno not in STORAGE_ERRNOS:
+        raise exc
+    if request.method not in ("GET", "HEAD"):
+        request.app.state.daemon.engine.storage.report(exc)
+    return storage_unavailable_response(unavailable(exc))
+
+
 def _text(exc: Exception) -> str:
     # LookupError's str() of a single argument is its repr-quoted form; take the argument
     return str(exc.args[0]) if exc.args else type(exc).__name__
@@ -149,4 +191,6 @@ exception_handlers: dict[Any, Any] = {
     ExecutionDamaged: _damaged,
     InvalidOperation: _conflict,
     ExecutionLocked: _conflict,
+    StorageUnavailable: _storage_unavailable,
+    OSError: _os_error,
 }

@@ -141,7 +141,9 @@ def _operation(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, answer in endpoint.responses.items():
         responses[str(status)] = _answer(status, answer, schemas)
-    for status in endpoint.errors:
+    # every write may meet a failed storage (`harmoniad.storageguard`)
+    writes = () if endpoint.method in ("GET", "HEAD") else (503,)
+    for status in (*endpoint.errors, *writes):
         responses.setdefault(
             str(status),
             {

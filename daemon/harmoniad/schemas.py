@@ -94,6 +94,13 @@ class PydanticDetail(BaseModel):
     type: str
 
 
+class StorageDetail(BaseModel):
+    """Why the storage refuses writes (`storage_unavailable`)."""
+
+    path: str | None = Field(description="The file whose write failed, when known.")
+    error: str = Field(description="The system's reason, e.g. `No space left on device`.")
+
+
 class ErrorBody(BaseModel):
     """Every error answer, whatever its status."""
 
@@ -115,9 +122,10 @@ class ErrorBody(BaseModel):
         "unsupported_media_type",
         "internal_error",
         "unavailable",
+        "storage_unavailable",
     ]
     message: str
-    details: list[ProblemDetail | PydanticDetail] | None = None
+    details: list[ProblemDetail | PydanticDetail] | StorageDetail | None = None
 
 
 class Health(_Answer):
@@ -125,9 +133,26 @@ class Health(_Answer):
     version: str
 
 
+class StorageState(_Answer):
+    available: bool
+    error: str | None = Field(
+        description="While unavailable: what failed, e.g. `storage unavailable: cannot write "
+        "PATH: No space left on device`."
+    )
+    path: str | None = Field(description="While unavailable: the file whose write failed.")
+    since: Time = Field(description="While unavailable: when the failure began.")
+    stopped_executions: list[str] = Field(
+        description="Executions stopped by the failure; they resume once a write succeeds."
+    )
+
+
 class Ready(_Answer):
     ready: bool
     running_executions: int = Field(ge=0)
+    storage: StorageState = Field(
+        description="Whether the data folder takes writes; while it does not, `ready` is false "
+        "and every write answers 503 `storage_unavailable`."
+    )
 
 
 class EndpointInfo(BaseModel):

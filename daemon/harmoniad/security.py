@@ -49,6 +49,9 @@ def load_or_create_token(config: DaemonConfig) -> str:
     try:
         os.write(fd, token.encode() + b"\n")
         os.fsync(fd)
+    except OSError as exc:  # a full disk: no half-written token left for the next start
+        path.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write the token file {path}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
     return token

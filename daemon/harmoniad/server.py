@@ -25,6 +25,7 @@ import signal
 import socket
 import time
 from collections.abc import Generator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +224,7 @@ class Daemon:
                 tg.start_soon(_report_damage, engine)
                 await server.listening.wait()
                 self._state.ready = True
-                _write_run_file(config.data_dir, self.url or "")
+                self._announce_in_run_file()
                 logger.info(
                     "harmoniad %s serving %s (data folder %s, components %s, ready in %.2fs)",
                     self._state.version,
@@ -237,6 +238,17 @@ class Daemon:
                 task_status.started(self)
             logger.info("server stopped; checkpointing running executions")
         logger.info("stopped")
+
+    def _announce_in_run_file(self) -> None:
+        """`daemon.json`, for clients to find this daemon; on a full disk, once there is room
+        (the daemon serves reads meanwhile)."""
+        write = partial(_write_run_file, self.config.data_dir, self.url or "")
+        try:
+            write()
+        except OSError as exc:
+            assert self._engine is not None
+            self._engine.storage.report(exc)
+            self._engine.storage.redo_when_back(write)
 
 
 async def _report_damage(engine: Engine) -> None:

@@ -9,6 +9,9 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 """The command could not start: bad file, bad input, unknown id, bad data folder. Same code as
 argparse's usage errors, so scripts can tell "fix the call" from "the workflow failed"."""
+EXIT_STORAGE = 4
+"""The data folder refused a write (disk full, I/O error, read-only file system): nothing is
+wrong with the call or the workflow; `harmonia resume` continues once it can be written."""
 EXIT_INTERRUPTED = 130
 """A second Ctrl+C: the shell convention for death by SIGINT (128 + 2)."""
 
@@ -24,3 +27,9 @@ class CliError(Exception):
         super().__init__("\n".join(lines))
         self.lines: tuple[str, ...] = lines or ("unknown error",)
         self.code = code
+
+
+STORAGE_HINT = (
+    "nothing that was recorded is lost; free some space (or fix the disk), then try again"
+)
+"""Said after a storage error: what it means for the user's work, and what to do."""

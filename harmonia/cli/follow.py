@@ -24,14 +24,14 @@ import anyio
 from anyio.abc import TaskStatus
 
 from harmonia.bus import Subscription
-from harmonia.cli.errors import EXIT_INTERRUPTED
+from harmonia.cli.errors import EXIT_INTERRUPTED, EXIT_STORAGE, CliError
 from harmonia.cli.progress import ProgressTracker, ProgressView
 from harmonia.cli.style import Style
 from harmonia.engine import Engine, open_engine
 from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.model import Workflow
-from harmonia.state import ExecutionState
+from harmonia.state import EXECUTION_FINISHED, ExecutionState
 
 __all__ = ["Watch", "resume_execution", "retry_task", "run_sync", "start_execution"]
 
@@ -114,7 +114,10 @@ class EngineSettings:
 
 async def _drive(settings: EngineSettings, watch: Watch, begin: Begin) -> ExecutionState:
     interrupts = Interrupts(watch)
-    engine_cm = open_engine(settings.data_dir, checkpoint_interval=settings.checkpoint_interval)
+    # No waiting for a failed disk to come back: the execution stops, the command says why.
+    engine_cm = open_engine(
+        settings.data_dir, checkpoint_interval=settings.checkpoint_interval, retry_storage=False
+    )
     async with engine_cm as engine, anyio.create_task_group() as tg:
         # Listen before the execution exists: a Ctrl+C during start-up must cancel it too,
         # not kill the process half-way through creating it.
@@ -122,7 +125,23 @@ async def _drive(settings: EngineSettings, watch: Watch, begin: Begin) -> Execut
         state, subscription = await begin(engine)
         final = await _follow(engine, state, subscription, watch, interrupts)
         tg.cancel_scope.cancel()
+        failure = engine.storage.failure
+        if failure is not None:
+            raise CliError(failure.message, _stopped_by_storage(final), code=EXIT_STORAGE)
     return final
+
+
+def _stopped_by_storage(final: ExecutionState) -> str:
+    """What a storage failure left of the execution (`final` is what its journal holds)."""
+    if final.status in EXECUTION_FINISHED:
+        return (
+            f"execution {final.id} {final.status} (that is recorded), but its final snapshot "
+            f"could not be written; `harmonia resume {final.id}` writes it once there is space"
+        )
+    return (
+        f"execution {final.id} stopped; what it recorded is kept, and `harmonia resume "
+        f"{final.id}` continues it once the data folder can be written again"
+    )
 
 
 async def _follow(

@@ -2,7 +2,8 @@
 
 Exit codes: 0 the execution completed (or the command succeeded), 1 it failed or was canceled,
 2 the command could not start (bad file, bad input, unknown id or task, bad data folder, or a
-usage error), 3 the daemon could not be reached, 130 a second Ctrl+C.
+usage error), 3 the daemon could not be reached, 4 the data folder refused a write (disk full),
+130 a second Ctrl+C.
 
 `run`, `validate`, `schema` run in this process; `submit`, `watch`, `cancel`, `pause`,
 `checkpoint`, `restore`, `workflows` talk to a daemon; `executions`, `show`, `resume`, `retry`
@@ -19,7 +20,14 @@ from collections.abc import Callable, Sequence
 
 from harmonia import __version__
 from harmonia.argtypes import positive_int
-from harmonia.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
+from harmonia.cli.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    STORAGE_HINT,
+    CliError,
+)
 from harmonia.cli.inputs import add_input_options
 from harmonia.cli.plugins import add_plugin_commands
 from harmonia.cli.remote_parser import add_remote_commands, add_url_option, remote_handler
@@ -78,7 +86,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "resume and retry talk to a daemon when --url is given or $HARMONIA_URL is set, and "
         "work in this process otherwise. Exit codes: 0 ok, 1 the execution failed or was "
         "canceled, 2 the command could not start, 3 the daemon could not be reached, "
-        "130 interrupted.",
+        "4 the data folder could not be written (disk full?), 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"harmonia {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -185,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         plugin: Handler = args.handler
         return plugin(args)
     from harmonia.cli import commands
-    from harmonia.errors import InvalidOperation, NotFound
+    from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable
     from harmonia.store import ExecutionLocked
 
     handler: Handler = remote_handler(args) or getattr(commands, args.handler)
@@ -197,6 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (NotFound, InvalidOperation, ExecutionLocked) as exc:
         _error([str(exc)])
         return EXIT_USAGE
+    except StorageUnavailable as exc:  # the execution never started (or not on this disk)
+        _error([exc.message, STORAGE_HINT])
+        return EXIT_STORAGE
     except KeyboardInterrupt:
         # before the engine listens for signals (loading, importing): nothing to cancel yet
         _error(["interrupted"])

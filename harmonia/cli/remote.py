@@ -18,7 +18,14 @@ from contextlib import closing, contextmanager
 from datetime import datetime
 from typing import Any, TextIO, TypeVar
 
-from harmonia.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError
+from harmonia.cli.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    CliError,
+)
 from harmonia.cli.output import print_json
 from harmonia.cli.progress import ProgressTracker, ProgressView
 from harmonia.cli.remote_parser import EXIT_UNREACHABLE, URL_ENV
@@ -33,6 +40,7 @@ from harmonia.client import (
     ExecutionSummary,
     NotFoundError,
     Page,
+    StorageUnavailableError,
     UnauthorizedError,
 )
 from harmonia.client.config import TOKEN_ENV, TOKEN_FILE
@@ -86,7 +94,10 @@ def remote_command(func: Command) -> Command:
 
 
 def api_error_code(exc: ApiError) -> int:
-    """2 when the request was refused (fix the call), 1 when the daemon itself failed."""
+    """2 when the request was refused (fix the call), 4 when the daemon's data folder refused
+    a write (try later), 1 when the daemon itself failed."""
+    if isinstance(exc, StorageUnavailableError):
+        return EXIT_STORAGE
     return EXIT_USAGE if 400 <= exc.status < 500 else EXIT_FAILED
 
 
@@ -103,6 +114,11 @@ def api_error_lines(
         lines.append(
             f"the token is taken from ${TOKEN_ENV}, else from {token_file}; "
             "use the daemon's token (its data folder: --data-dir)"
+        )
+    if isinstance(exc, StorageUnavailableError):
+        lines.append(
+            "the daemon changed nothing; it keeps serving reads, resumes its stopped executions "
+            "by itself once a write succeeds again, and then takes this request"
         )
     return lines
 

@@ -25,6 +25,7 @@ __all__ = [
     "PayloadTooLargeError",
     "ProtocolError",
     "ServerError",
+    "StorageUnavailableError",
     "UnauthorizedError",
     "UnsupportedMediaTypeError",
     "ValidationError",
@@ -128,6 +129,24 @@ class ServerError(ApiError):
     """5xx: a bug or a failure in the daemon."""
 
 
+class StorageUnavailableError(ServerError):
+    """503 `storage_unavailable`: the daemon's data folder refuses writes (disk full, I/O
+    error, read-only). Nothing was changed; reads still work, and the daemon resumes by itself
+    once a write succeeds again, so trying later is the fix. `path` and `error` say what
+    failed."""
+
+    @property
+    def path(self) -> str | None:
+        details = self.details if isinstance(self.details, Mapping) else {}
+        path = details.get("path")
+        return None if path is None else str(path)
+
+    @property
+    def error(self) -> str:
+        details = self.details if isinstance(self.details, Mapping) else {}
+        return str(details.get("error") or "")
+
+
 _BY_CODE: dict[str, type[ApiError]] = {
     "bad_request": BadRequestError,
     "invalid_json": BadRequestError,
@@ -142,6 +161,7 @@ _BY_CODE: dict[str, type[ApiError]] = {
     "unsupported_media_type": UnsupportedMediaTypeError,
     "validation_error": ValidationError,
     "internal_error": ServerError,
+    "storage_unavailable": StorageUnavailableError,
 }
 
 _BY_STATUS: dict[int, type[ApiError]] = {

@@ -30,6 +30,7 @@ __all__ = [
     "Page",
     "Ready",
     "RetryResult",
+    "StorageState",
     "TaskInfo",
     "Timestamp",
     "Workflow",
@@ -65,9 +66,22 @@ class Health(ApiModel):
     version: str | None = None
 
 
+class StorageState(ApiModel):
+    """Whether the daemon's data folder takes writes (`Ready.storage`)."""
+
+    available: bool = True
+    error: str | None = None
+    """While unavailable: what failed, naming the file and the system's reason."""
+    path: str | None = None
+    since: Timestamp | None = None
+    stopped_executions: list[str] = Field(default_factory=list)
+    """Executions stopped by the failure; the daemon resumes them once a write succeeds."""
+
+
 class Ready(ApiModel):
     ready: bool
     running_executions: int = 0
+    storage: StorageState = Field(default_factory=StorageState)
 
 
 class Endpoint(ApiModel):

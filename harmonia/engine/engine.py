@@ -8,10 +8,12 @@ each records an event first, so a crash at any moment leaves a journal that says
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
 import secrets
+import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -31,8 +33,9 @@ from harmonia.engine.gcpolicy import (
 )
 from harmonia.engine.plan import ExecutionPlan
 from harmonia.engine.runner import ExecutionRunner
-from harmonia.engine.writer import DurableWriter
-from harmonia.errors import InvalidOperation, NotFound
+from harmonia.engine.storagehealth import PROBE_FIRST, PROBE_MAX, StorageHealth
+from harmonia.engine.writer import DurableWriter, unavailable
+from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable
 from harmonia.events import Event, EventType
 from harmonia.model import LOADER_CONTEXT_KEY, Workflow
 from harmonia.state import (
@@ -81,6 +84,8 @@ class Engine:
         clock: Callable[[], float] = time.time,
         freeze_gc_min_tasks: int | None = DEFAULT_FREEZE_MIN_TASKS,
         crash_loop_limit: int | None = None,
+        retry_storage: bool = True,
+        storage_probe: tuple[float, float] = (PROBE_FIRST, PROBE_MAX),
     ) -> None:
         self.store = store
         self.crash_loops = CrashLoopGuard(crash_loop_limit)
@@ -103,6 +108,15 @@ class Engine:
         self.clock = clock
         self.bus = EventBus(self._replay)
         self.writer = DurableWriter(store, self.bus)
+        self.storage = StorageHealth(
+            self,
+            retry=retry_storage,
+            probe_first=storage_probe[0],
+            probe_max=storage_probe[1],
+            clock=clock,
+        )
+        """Whether durable writes work; after a failure, brings stopped executions back
+        (`retry_storage`) or leaves them stopped (see `harmonia.engine.storagehealth`)."""
         self._runners: dict[str, ExecutionRunner] = {}
         self._tg: anyio.abc.TaskGroup | None = None
 
@@ -152,6 +166,7 @@ class Engine:
         self, workflow: Workflow, input: Mapping[str, Any] | None = None
     ) -> ExecutionState:
         """Validate the input, record the execution and start it; returns its live state."""
+        self.storage.check()
         given = workflow.validate_input(input or {})
         with cycle_collection_paused():
             plan = ExecutionPlan.for_workflow(workflow, self.registry)
@@ -170,6 +185,7 @@ class Engine:
     async def restore(self, checkpoint_id: str) -> ExecutionState:
         """A new execution from a checkpoint: completed and skipped results are kept, every
         other task runs."""
+        self.storage.check()
         record = await anyio.to_thread.run_sync(self.store.load_checkpoint, checkpoint_id)
         meta, source_execution = record["meta"], record["execution_id"]
         with cycle_collection_paused():
@@ -219,9 +235,14 @@ class Engine:
         else:
             meta, tasks = snapshot_of(state)
         summary = state.summary()
-        self.writer.submit_op(lambda: store.create_execution(meta, tasks, summary))
+        self.writer.submit_op(lambda: _create_or_undo(store, meta, tasks, summary))
         await self.writer.flush()
-        lock = await anyio.to_thread.run_sync(store.lock_execution, state.id)
+        try:
+            lock = await anyio.to_thread.run_sync(store.lock_execution, state.id)
+        except OSError as exc:  # recorded, but its lock file cannot be written: start it later
+            self.storage.hold(state.id)
+            self.storage.report(exc)
+            raise unavailable(exc) from None
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[state.id] = runner
         self.emit(
@@ -243,6 +264,10 @@ class Engine:
     def _spawn(self, runner: ExecutionRunner) -> None:
         if self._tg is None:
             raise RuntimeError("the engine is not running; use `async with open_engine(...)`")
+        if not self.storage.available:  # failed since it was recorded: it starts on recovery
+            self.storage.hold(runner.state.id)
+            self._forget(runner)
+            return
         runner.active = True
         runner.finished = anyio.Event()
         self._tg.start_soon(self._drive, runner, name=f"execution {runner.state.id}")
@@ -266,7 +291,8 @@ class Engine:
         runner.finished.set()
 
     def _forget(self, runner: ExecutionRunner) -> None:
-        self._runners.pop(runner.state.id, None)
+        if self._runners.get(runner.state.id) is runner:  # not a successor loaded from disk
+            del self._runners[runner.state.id]
         heap_freezer.release(self._freeze_key(runner.state))
         runner.lock.release()
 
@@ -290,12 +316,16 @@ class Engine:
             # once the run's task group is gone the outcome is being recorded: a checkpoint
             # now would land after the execution's terminal event
             if runner.is_running and runner.state.last_seq != written:
-                record = await self._checkpoint(runner.state, name=None, kind="periodic")
+                try:
+                    record = await self._checkpoint(runner.state, name=None, kind="periodic")
+                except StorageUnavailable:
+                    return  # the runner is being stopped
                 # its own checkpoint_created event (the next seq) is no news
                 written = record["seq"] + 1
 
     async def persist(self, runner: ExecutionRunner, *, final: bool) -> None:
-        """Write the snapshot and the catalog row; wait until they and all events are on disk."""
+        """Write the snapshot and the catalog row; wait until they and all events are on disk
+        (`StorageUnavailable` if a write failed)."""
         with anyio.CancelScope(shield=True):
             store = self.store
             state = runner.state
@@ -351,14 +381,20 @@ class Engine:
         except BaseException:
             lock.release()
             raise
+        if not self.storage.available:  # failed while it loaded: it would be stopped at once
+            heap_freezer.release(self._freeze_key(state))
+            lock.release()
+            self.storage.check()
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[execution_id] = runner
         return runner
 
     async def _release_if_idle(self, runner: ExecutionRunner) -> None:
-        if not runner.active and runner.state.id in self._runners:
-            await self.persist(runner, final=runner.state.status in EXECUTION_FINISHED)
-            self._forget(runner)
+        if not runner.active and self._runners.get(runner.state.id) is runner:
+            try:
+                await self.persist(runner, final=runner.state.status in EXECUTION_FINISHED)
+            finally:
+                self._forget(runner)
 
     async def resume(
         self, execution_id: str, *, reason: str = "resume", from_damaged: bool = False
@@ -370,6 +406,7 @@ class Engine:
         `from_damaged`: the operator resumes a damaged execution from the readable part of its
         journal (anything after the damage is set aside; see `harmonia.engine.damaged`).
         """
+        self.storage.check()
         runner = await self._attach(execution_id, from_damaged=from_damaged)
         if from_damaged:
             reason = "from_damaged"
@@ -390,7 +427,7 @@ class Engine:
         live_running = runner.active and state.status == ExecutionStatus.RUNNING
         if live_running and not reset:
             raise InvalidOperation(f"execution {execution_id} is running; nothing to resume")
-        if reason == "recovered":
+        if reason in ("recovered", "storage_recovered"):
             reset = []
         loops = self.crash_loops.find(state, interrupted)
         self.emit(
@@ -423,6 +460,7 @@ class Engine:
     async def retry_task(self, execution_id: str, task_id: str) -> list[str]:
         """Run `task_id` and everything downstream of it again; keep every other result.
         Returns the tasks that will run again."""
+        self.storage.check()
         runner = await self._attach(execution_id)
         state = runner.state
         if task_id not in state.tasks:
@@ -451,10 +489,12 @@ class Engine:
         )
         self.crash_loops.fail(self, state, loops)
         self._continue(runner)
+        await self.writer.flush()  # a retry answered is a retry recorded
         return reset
 
     async def pause(self, execution_id: str) -> ExecutionState:
         """Start nothing new; running tasks finish. `resume` goes on."""
+        self.storage.check()
         runner = self._runners.get(execution_id)
         if runner is None or not runner.active or runner.state.status != ExecutionStatus.RUNNING:
             status = runner.state.status if runner else await self._status(execution_id)
@@ -463,12 +503,14 @@ class Engine:
             )
         self.emit(runner.state, EventType.WORKFLOW_PAUSED, None, {"reason": "operator"})
         runner.request_pause()
+        await self.writer.flush()  # a pause answered is a pause recorded
         return runner.state
 
     async def cancel(
         self, execution_id: str, *, reason: str = "canceled by operator"
     ) -> ExecutionState:
         """Cancel running tasks and record the execution as canceled."""
+        self.storage.check()
         runner = await self._attach(execution_id)
         state = runner.state
         if state.status in EXECUTION_FINISHED:
@@ -478,6 +520,7 @@ class Engine:
             # running, or spawned and about to run: the runner records the end itself
             runner.request_cancel(reason)
             await self.wait(execution_id)
+            await self.writer.flush(upto=runner.outcome_position)  # raises if it was not recorded
         if state.status not in EXECUTION_FINISHED:
             # at rest (paused, or loaded from disk): nothing runs, record the end here
             self.emit(state, EventType.WORKFLOW_CANCELED, None, {"reason": reason})
@@ -486,6 +529,7 @@ class Engine:
 
     async def checkpoint(self, execution_id: str, name: str | None = None) -> dict[str, Any]:
         """A named snapshot of the execution as it is now; `restore` starts from it."""
+        self.storage.check()
         runner = await self._attach(execution_id)
         try:
             return await self._checkpoint(runner.state, name=name, kind="manual")
@@ -538,6 +582,9 @@ class Engine:
                     await self.resume(row["id"], reason="recovered")
                 except (InvalidOperation, NotFound):
                     continue  # damaged ones included: set aside and left for an operator
+                except StorageUnavailable:  # the disk is full: resumed once it is not
+                    self.storage.hold(row["id"])
+                    continue
                 except Exception:
                     # one execution that cannot be resumed must not stop the others
                     logger.exception("could not resume execution %s", row["id"])
@@ -552,15 +599,19 @@ class Engine:
     async def shutdown(self) -> None:
         """Stop every runner without recording an end (they resume on the next start)."""
         with anyio.CancelScope(shield=True):
+            self.storage.stop()
             for runner in list(self._runners.values()):
                 if runner.active:
                     runner.request_interrupt()
             for runner in list(self._runners.values()):
                 while runner.active:
                     await runner.finished.wait()
-                await self._release_if_idle(runner)
+                # a failed storage: what is not durable stays so; they resume from the journal
+                with contextlib.suppress(StorageUnavailable):
+                    await self._release_if_idle(runner)
                 self._forget(runner)
-            await self.writer.flush()
+            with contextlib.suppress(StorageUnavailable):
+                await self.writer.flush()
             await self.registry.aclose()  # worker processes go with the engine
             self.bus.close_all()
             self.writer.close()
@@ -580,9 +631,21 @@ async def open_engine(
         async with anyio.create_task_group() as tg:
             engine._tg = tg
             tg.start_soon(engine.writer.run, name="harmonia writer")
+            tg.start_soon(engine.storage.run, name="harmonia storage health")
             try:
                 yield engine
             finally:
                 await engine.shutdown()
     finally:
         store.close()
+
+
+def _create_or_undo(
+    store: Store, meta: dict[str, Any], tasks: dict[str, dict[str, Any]], summary: dict[str, Any]
+) -> None:
+    """`Store.create_execution`, leaving no half-created execution folder if a write fails."""
+    try:
+        store.create_execution(meta, tasks, summary)
+    except BaseException:
+        shutil.rmtree(store.execution_dir(meta["id"]), ignore_errors=True)
+        raise

@@ -23,7 +23,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from harmonia.components.base import ActionContext
 from harmonia.engine.crashloop import record_shutdown
 from harmonia.engine.gcpolicy import cycle_collection_paused
-from harmonia.errors import ErrorKind, TaskError
+from harmonia.errors import ErrorKind, StorageUnavailable, TaskError
 from harmonia.events import EventType
 from harmonia.expressions import ExpressionError, ExpressionTypeError, ReferenceMissing
 from harmonia.state import (
@@ -152,7 +152,11 @@ class ExecutionRunner:
         with anyio.CancelScope(shield=True):
             self._record_outcome()
             self.outcome_position = self.engine.writer.submitted
-            await self.engine.persist(self, final=self.state.status in EXECUTION_FINISHED)
+            try:
+                await self.engine.persist(self, final=self.state.status in EXECUTION_FINISHED)
+            except StorageUnavailable:
+                # stopped by the failure (`StorageHealth`): recovery reloads it
+                self._interrupt = True
 
     def _record_outcome(self) -> None:
         """Emit the execution's end, unless it is only paused or interrupted."""

@@ -4,6 +4,12 @@ Everything that touches files goes through here, in submission order, in one wor
 a time, so the event loop never blocks on a disk write and no two writers race on a file. An
 event is handed to subscribers only after the batch that holds it has been fsynced: nothing is
 published before it is durable.
+
+A write that fails (a full disk, an I/O error) stops the writer rather than the engine: the
+batch and everything queued behind it are dropped unpublished, whoever waits for them is told
+(`StorageUnavailable`), `on_failure` reports it, and until `resume_writes()` every submission is
+dropped at once. Dropping is what keeps the invariant: an event whose line may not be on disk is
+never published, and the runners that emitted it are stopped and reloaded from disk later.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ import anyio
 from harmonia.bus import EventBus
 from harmonia.engine.committhread import CommitThread
 from harmonia.engine.switchpolicy import switch_interval
+from harmonia.errors import StorageUnavailable
 from harmonia.events import Event
 from harmonia.store import Store
 from harmonia.store.store import JournalLines
 
 FileOp = Callable[[], None]
+FailureHandler = Callable[[BaseException], None]
 
 DEFAULT_MAX_BACKLOG = 2_000
 """About a thousand tasks' worth of events: large enough that a commit (one fsync and a trip to
@@ -53,8 +61,14 @@ class DurableWriter:
         self._wakeup = anyio.Event()
         self._submitted = 0
         self._done = 0
-        self._waiters: list[tuple[int, anyio.Event]] = []
+        self._waiters: list[_Waiter] = []
         self._closing = False
+        self.failure: BaseException | None = None
+        """The error of the write that failed, until `resume_writes()`; None while healthy."""
+        self._failed_from = 0
+        """The queue position of the first item dropped since the failure."""
+        self.on_failure: FailureHandler | None = None
+        """Called on the event loop when a write fails, with its error."""
         self.commit_window = commit_window
         """Seconds to wait for more events before a commit (latency traded for throughput)."""
         self.max_backlog = max_backlog
@@ -65,19 +79,31 @@ class DurableWriter:
         self._commit_started: float | None = None
         """When the commit now in its thread was handed over (monotonic), else None."""
         self._committing_upto = 0
+        self._in_flight = 0
+        """Items of the commit now in its thread."""
         self.batches = 0
         """How many group commits ran (for benchmarks and tests)."""
 
     def submit(self, event: Event) -> None:
-        self._events.append(event)
         self._submitted += 1
+        if self.failure is not None:
+            self._done += 1  # dropped: see the module docstring
+            return
+        self._events.append(event)
         self._wakeup.set()
 
     def submit_op(self, op: FileOp) -> None:
         """Queue a file operation; it runs after every event submitted before it is durable."""
-        self._ops.append(op)
         self._submitted += 1
+        if self.failure is not None:
+            self._done += 1
+            return
+        self._ops.append(op)
         self._wakeup.set()
+
+    def resume_writes(self) -> None:
+        """Take submissions again after a failure (the storage was found to work again)."""
+        self.failure = None
 
     @property
     def backlog(self) -> int:
@@ -107,11 +133,15 @@ class DurableWriter:
         commit needs; the price while the disk keeps up is one check per task. Since commits
         go to their own thread without a trip round the loop and the switch interval is
         shortened while the writer runs (see `run`), this holds the workers back about once
-        a run; it stays as the bound for a slow disk."""
-        if self._commit_started is not None:
-            await self.flush(upto=self._committing_upto)
-        elif self._submitted - self._done > self.max_backlog:
-            await self.flush(upto=self._submitted - self.max_backlog // 2)
+        a run; it stays as the bound for a slow disk. A commit that fails ends the wait: the
+        workers are being stopped (see `on_failure`), not held back."""
+        try:
+            if self._commit_started is not None:
+                await self.flush(upto=self._committing_upto)
+            elif self._submitted - self._done > self.max_backlog:
+                await self.flush(upto=self._submitted - self.max_backlog // 2)
+        except StorageUnavailable:
+            return
 
     @property
     def submitted(self) -> int:
@@ -120,13 +150,18 @@ class DurableWriter:
 
     async def flush(self, upto: int | None = None) -> None:
         """Return once everything submitted so far (or up to position `upto`) is on disk, and
-        its events published."""
+        its events published; raise `StorageUnavailable` if some of it was dropped because a
+        write failed."""
         target = self._submitted if upto is None else upto
+        if self.failure is not None and target >= self._failed_from:
+            raise unavailable(self.failure)
         if self._done >= target:
             return
-        done = anyio.Event()
-        self._waiters.append((target, done))
-        await done.wait()
+        waiter = _Waiter(target)
+        self._waiters.append(waiter)
+        await waiter.done.wait()
+        if waiter.error is not None:
+            raise unavailable(waiter.error)
 
     async def run(self) -> None:
         """Write batches until `close()` is called and the queue is empty.
@@ -157,26 +192,64 @@ class DurableWriter:
             lines = self._store.journal_lines(events)
             self._committing_upto = self._done + len(events) + len(ops)
             self._commit_started = time.monotonic()
+            self._in_flight = len(events) + len(ops)
+            failed: _WriteFailed | None = None
             try:
                 await thread.run(partial(self._write, lines, ops))
+            except _WriteFailed as exc:
+                failed = exc
             finally:
                 self._commit_started = None
+                self._in_flight = 0
             self.batches += 1
-            for event in events:
-                self._bus.publish(event)
-            self._done += len(events) + len(ops)
+            if failed is None or failed.events_durable:
+                for event in events:
+                    self._bus.publish(event)
+            if failed is None:
+                self._done += len(events) + len(ops)
+            else:
+                self._done += (len(events) if failed.events_durable else 0) + failed.ops_done
             # Drop the batch before waiting for the next one: these locals would otherwise keep
             # the last batch alive while the writer idles - after an execution's end, that is
             # its final snapshot (every task's record) and its last few thousand events.
             del events, ops, lines
-            if self._waiters:
-                still = []
-                for target, waiter in self._waiters:
-                    if target <= self._done:
-                        waiter.set()
-                    else:
-                        still.append((target, waiter))
-                self._waiters = still
+            if failed is not None:
+                self._fail(failed.error)
+            self._wake_waiters()
+
+    def _wake_waiters(self) -> None:
+        if self._waiters:
+            still = []
+            for waiter in self._waiters:
+                if waiter.target <= self._done:
+                    waiter.done.set()
+                else:
+                    still.append(waiter)
+            self._waiters = still
+
+    def fail(self, error: BaseException) -> None:
+        """A durable write elsewhere failed (a catalog write for the API): treat the storage as
+        failed here too, as if a commit had failed with `error`."""
+        if self.failure is None:
+            self._fail(error)
+
+    def _fail(self, error: BaseException) -> None:
+        """Drop everything queued, tell its waiters, refuse submissions, report. A commit in
+        its thread (after `fail`) is left to finish: it is published if it succeeds."""
+        self.failure = error
+        self._failed_from = self._done + self._in_flight + 1
+        self._events, self._ops = [], []
+        self._done = self._submitted - self._in_flight
+        still = []
+        for waiter in self._waiters:
+            if waiter.target >= self._failed_from:
+                waiter.error = error
+                waiter.done.set()
+            else:
+                still.append(waiter)  # waits for the commit in flight
+        self._waiters = still
+        if self.on_failure is not None:
+            self.on_failure(error)
 
     def close(self) -> None:
         """Let `run()` return once the queue is drained."""
@@ -184,7 +257,48 @@ class DurableWriter:
         self._wakeup.set()
 
     def _write(self, lines: JournalLines, ops: list[FileOp]) -> None:
-        if lines:
-            self._store.append_lines(lines)
-        for op in ops:
-            op()
+        """The commit, in the thread: the events' lines (all or nothing), then the operations
+        in order; a failure says how far it got."""
+        try:
+            if lines:
+                self._store.append_lines(lines)
+        except Exception as exc:
+            raise _WriteFailed(exc, events_durable=False, ops_done=0) from exc
+        for done, op in enumerate(ops):
+            try:
+                op()
+            except Exception as exc:
+                raise _WriteFailed(exc, events_durable=True, ops_done=done) from exc
+
+
+class _Waiter:
+    """A `flush` waiting for queue position `target`; `error` if it was dropped instead."""
+
+    __slots__ = ("done", "error", "target")
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.done = anyio.Event()
+        self.error: BaseException | None = None
+
+
+class _WriteFailed(Exception):
+    """A commit that failed part-way: were its events made durable, how many operations ran."""
+
+    def __init__(self, error: Exception, *, events_durable: bool, ops_done: int) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.events_durable = events_durable
+        self.ops_done = ops_done
+
+
+def unavailable(error: BaseException) -> StorageUnavailable:
+    """The exception that tells a caller its write was not made durable because of `error`."""
+    path = getattr(error, "filename", None)
+    reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    where = f"cannot write {path}" if path else "a write to the data folder failed"
+    return StorageUnavailable(
+        f"storage unavailable: {where}: {reason}",
+        path=None if path is None else str(path),
+        error=reason,
+    )

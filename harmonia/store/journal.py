@@ -8,14 +8,14 @@ before it and `repair` cuts it off before anyone appends again. Anything else wr
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
 
 from harmonia.events import Event
 from harmonia.store.journalscan import JournalDamage, JournalScan, first_line_after, scan
-from harmonia.store.storage import fsync_directory
+from harmonia.store.storage import fsync_directory, naming, write_all
 
 
 class CorruptJournal(Exception):
@@ -94,35 +94,95 @@ def last_seq(path: Path) -> int:
 
 
 class JournalAppender:
-    """Open append handles of the journals being written, used by the single writer thread."""
+    """Open append handles of the journals being written, used by the single writer thread.
+
+    It remembers how long each journal was after its last fsync. An append that fails (a full
+    disk, an I/O error) may leave a torn line, or whole lines that were never fsynced and so
+    never published: the journals it touched are cut back to their durable length right away,
+    and if even that fails (the storage is gone), before anything else is appended to them
+    (`cut_back`). A journal therefore only ever holds what its readers were told."""
 
     def __init__(self) -> None:
-        self._handles: dict[Path, BinaryIO] = {}
+        self._handles: dict[Path, int] = {}
+        """File descriptors (unbuffered: nothing of a failed batch stays behind in a buffer)."""
+        self._durable: dict[Path, int] = {}
+        """Each open journal's length after its last fsync."""
+        self._dirty: dict[Path, int] = {}
+        """Journals a failed append may have written past their durable length, to cut back."""
 
     def append(self, batches: Iterable[tuple[Path, list[bytes]]]) -> None:
-        """Write each journal's lines, then fsync each touched file once (group commit)."""
-        touched: list[BinaryIO] = []
+        """Write each journal's lines, then fsync each touched file once (group commit).
+
+        All or nothing: if any write or fsync fails, every journal of the batch is cut back to
+        where it was before it (the error names the file that failed)."""
+        if self._dirty:
+            self.cut_back()
+        touched: list[tuple[Path, int, int]] = []
         created: list[Path] = []
-        for path, lines in batches:
-            handle = self._handles.get(path)
-            if handle is None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                if not path.exists():
-                    created.append(path)
-                handle = open(path, "ab")  # noqa: SIM115 - kept open across batches on purpose
-                self._handles[path] = handle
-            handle.write(b"".join(lines))
-            touched.append(handle)
-        for handle in touched:
-            handle.flush()
-            os.fdatasync(handle.fileno())
-        for path in created:
-            fsync_directory(path.parent)
+        try:
+            for path, lines in batches:
+                fd = self._handles.get(path)
+                if fd is None:
+                    fd = self._open(path, created)
+                data = b"".join(lines)
+                touched.append((path, fd, len(data)))
+                write_all(fd, data, path)
+            for path, fd, _ in touched:
+                with naming(path):
+                    os.fdatasync(fd)
+            for path in created:
+                fsync_directory(path.parent)
+        except BaseException:
+            for path, _fd, _ in touched:
+                self._dirty[path] = self._durable[path]
+                self._forget(path)
+            with contextlib.suppress(OSError):
+                self.cut_back()  # at once if the storage allows (a full disk can shrink a file)
+            raise
+        for path, _, size in touched:
+            self._durable[path] += size
+
+    def _open(self, path: Path, created: list[Path]) -> int:
+        with naming(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                created.append(path)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._handles[path] = fd
+        self._durable[path] = os.fstat(fd).st_size
+        return fd
+
+    def cut_back(self) -> None:
+        """Cut every journal a failed append touched back to its durable length (and fsync
+        it); raise, naming the file, if the storage still refuses."""
+        for path, size in list(self._dirty.items()):
+            with naming(path):
+                try:
+                    fd = os.open(path, os.O_WRONLY)
+                except FileNotFoundError:
+                    del self._dirty[path]
+                    continue
+                try:
+                    if os.fstat(fd).st_size > size:
+                        os.ftruncate(fd, size)
+                        os.fsync(fd)
+                finally:
+                    os.close(fd)
+            del self._dirty[path]
+
+    @property
+    def needs_cut_back(self) -> bool:
+        return bool(self._dirty)
+
+    def _forget(self, path: Path) -> None:
+        fd = self._handles.pop(path, None)
+        self._durable.pop(path, None)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def close(self, path: Path) -> None:
-        handle = self._handles.pop(path, None)
-        if handle is not None:
-            handle.close()
+        self._forget(path)
 
     def close_all(self) -> None:
         for path in list(self._handles):

@@ -1,43 +1,136 @@
-"""A TinyDB storage that a kill -9 cannot corrupt.
+"""A TinyDB storage that a kill -9 cannot corrupt, and the one place durable bytes are written.
 
 TinyDB's JSONStorage truncates and rewrites its file in place, so a process killed mid-write
 leaves half a file. This one writes a temporary file in the same folder, fsyncs it, renames it
 over the old one (atomic on POSIX) and fsyncs the folder, so a reader always sees either the
 previous database or the new one, whole.
+
+Every durable write (these files and the journals' appends) names its file when it fails: an
+`OSError` from `write()` or `fsync()` carries no file name, and "No space left on device" alone
+does not tell an operator where. `set_write_budget` is the seam tests use to make the disk run
+full (or fail) at a chosen byte, without a real full disk.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from tinydb.storages import Storage
+
+STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM}
+)
+"""Errors that mean "this storage cannot take writes now" (full, failing, read-only, or not
+ours to write), as opposed to a bug: the daemon answers them with 503 `storage_unavailable`."""
+
+
+class WriteBudget(Protocol):
+    """How many more bytes the (simulated) disk takes: a test seam, see `set_write_budget`."""
+
+    def allow(self, path: Path, size: int) -> int:
+        """How many of `size` bytes about to be written to `path` fit (fewer: the write stops
+        there with ENOSPC, as a full disk does); may raise an `OSError` of its own (EIO...)."""
+        ...
+
+
+_budget: WriteBudget | None = None
+
+
+def set_write_budget(budget: WriteBudget | None) -> WriteBudget | None:
+    """Install (None: remove) a `WriteBudget` every durable write of this process consults;
+    returns the one it replaces. For tests: a full disk at a chosen moment, a torn append."""
+    global _budget
+    previous, _budget = _budget, budget
+    return previous
+
+
+def write_all(fd: int, data: bytes | memoryview, path: Path) -> None:
+    """Write all of `data` to `fd` (a short write is continued), consulting the write budget."""
+    view = memoryview(data)
+    with naming(path):
+        while view:
+            budget = _budget
+            if budget is not None:
+                allowed = budget.allow(path, len(view))
+                if allowed < len(view):
+                    if allowed > 0:
+                        os.write(fd, view[:allowed])
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            written = os.write(fd, view)
+            view = view[written:]
+
+
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """Re-raise an `OSError` that names no file as the same error naming `path`."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path)) from exc
 
 
 def write_atomically(path: Path, payload: bytes | Iterable[bytes | memoryview]) -> None:
     """Replace `path` with `payload` (bytes, or pieces of it written in order, so that a large
     file need not be joined in memory first) so that no reader or crash ever sees a partial
-    file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            if isinstance(payload, bytes):
-                tmp.write(payload)
-            else:
-                tmp.writelines(payload)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with _suppress_missing():
-            os.unlink(tmp_name)
-        raise
+    file. A failure leaves the old file and no temporary file, and names `path`."""
+    with naming(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as tmp:
+                if isinstance(payload, bytes):
+                    _spend(path, len(payload))
+                    tmp.write(payload)
+                else:
+                    for piece in payload:
+                        _spend(path, len(piece))
+                        tmp.write(piece)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            os.replace(tmp_name, path)
+        except BaseException:
+            with _suppress_missing():
+                os.unlink(tmp_name)
+            raise
     fsync_directory(path.parent)
+
+
+def _spend(path: Path, size: int) -> None:
+    """The write budget's verdict on a buffered write (a temporary file: no partial state)."""
+    budget = _budget
+    if budget is not None and budget.allow(path, size) < size:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+PROBE_BYTES = 64 * 1024
+"""What `probe_writes` writes: more than one journal batch usually needs, so that a disk with
+only a few bytes free is not taken for one that is back."""
+
+
+def probe_writes(folder: Path, size: int = PROBE_BYTES) -> None:
+    """Write, fsync and remove a file of `size` bytes in `folder`; raise what a write would.
+
+    How a writer that failed finds out, without touching any real file, that the storage takes
+    writes again."""
+    path = folder / ".write-probe"
+    with naming(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            write_all(fd, bytes(size), path)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            with _suppress_missing():
+                os.unlink(path)
 
 
 def fsync_directory(folder: Path) -> None:

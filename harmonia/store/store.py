@@ -31,7 +31,7 @@ from harmonia.state import ExecutionState, TaskState
 from harmonia.store import journal
 from harmonia.store.damage import DamagedFile, cut_at_damage, keep_aside, relative_name
 from harmonia.store.loading import load_state
-from harmonia.store.storage import CrashSafeStorage, write_atomically
+from harmonia.store.storage import CrashSafeStorage, probe_writes, write_atomically
 
 CATALOG = "catalog.json"
 
@@ -64,8 +64,12 @@ class ExecutionLock:
             raise ExecutionLocked(
                 f"execution {self.path.parent.name} is being run by another process (pid {holder})"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError:  # a full disk: without this the lock would stay held by a lost fd
+            os.close(fd)
+            raise
         self._fd = fd
 
     def release(self) -> None:
@@ -322,6 +326,16 @@ class Store:
 
     def append_events(self, events: list[Event]) -> None:
         self.append_lines(self.journal_lines(events))
+
+    def cut_back_journals(self) -> None:
+        """Cut the journals a failed append touched back to what was durable (see
+        `JournalAppender`); raises while the storage still refuses."""
+        self._appender.cut_back()
+
+    def probe_writes(self) -> None:
+        """Raise what a durable write in the data folder would raise now; return if it works."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        probe_writes(self.data_dir)
 
     def close_journal(self, execution_id: str) -> None:
         self._appender.close(self.journal_path(execution_id))

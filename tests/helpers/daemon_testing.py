@@ -52,8 +52,11 @@ class Harmoniad:
         *args: str,
         env: dict[str, str] | None = None,
         token: str | None = None,
+        command: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.command = command or _command()
+        """The program (`harmoniad`, or a wrapper that runs it: see `diskfull`)."""
         self.args = args
         self.env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
         self.env.pop("HARMONIA_TOKEN", None)
@@ -70,7 +73,7 @@ class Harmoniad:
     def start(self, timeout: float = START_TIMEOUT) -> Harmoniad:
         lines: queue.Queue[str | None] = queue.Queue()
         self.process = subprocess.Popen(
-            [*_command(), "--port", "0", "--data-dir", str(self.data_dir), *self.args],
+            [*self.command, "--port", "0", "--data-dir", str(self.data_dir), *self.args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

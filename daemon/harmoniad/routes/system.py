@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harmonia.events import EventType
+from harmonia.events import EventType, iso_time
 from harmoniad.context import daemon_state, live_execution_ids
 from harmoniad.responses import JSONResponse
 from harmoniad.routing import Endpoint
@@ -27,9 +27,21 @@ async def ready(request: Request) -> Response:
         for i in live_execution_ids(state.engine)
         if (await state.engine.get(i)).status == "running"
     ]
-    is_ready = state.ready and not state.stopping.is_set()
+    storage = state.engine.storage
+    is_ready = state.ready and not state.stopping.is_set() and storage.available
+    failure = storage.failure
     return JSONResponse(
-        {"ready": is_ready, "running_executions": len(running)},
+        {
+            "ready": is_ready,
+            "running_executions": len(running),
+            "storage": {
+                "available": failure is None,
+                "error": None if failure is None else failure.message,
+                "path": None if failure is None else failure.path,
+                "since": iso_time(storage.since),
+                "stopped_executions": list(storage.stopped),
+            },
+        },
         status_code=200 if is_ready else 503,
     )
 
@@ -69,7 +81,7 @@ ENDPOINTS = [
         "GET",
         "/ready",
         ready,
-        "Readiness: recovery done and accepting work",
+        "Readiness: recovery done, storage writable, accepting work",
         "daemon",
         {200: Ready, 503: Ready},
         (401, 403),
