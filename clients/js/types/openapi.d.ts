@@ -29,7 +29,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: recovery done and accepting work */
+        /** Readiness: recovery done, storage writable, accepting work */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -433,14 +433,14 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "bad_request" | "invalid_json" | "validation_error" | "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "method_not_allowed" | "conflict" | "execution_damaged" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "unavailable";
+            code: "bad_request" | "invalid_json" | "validation_error" | "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "method_not_allowed" | "conflict" | "execution_damaged" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "unavailable" | "storage_unavailable";
             /** Message */
             message: string;
             /**
              * Details
              * @default null
              */
-            details?: (components["schemas"]["ProblemDetail"] | components["schemas"]["PydanticDetail"])[] | null;
+            details?: (components["schemas"]["ProblemDetail"] | components["schemas"]["PydanticDetail"])[] | components["schemas"]["StorageDetail"] | null;
         };
         /**
          * ProblemDetail
@@ -482,12 +482,57 @@ export interface components {
             /** Type */
             type: string;
         };
+        /**
+         * StorageDetail
+         * @description Why the storage refuses writes (`storage_unavailable`).
+         */
+        StorageDetail: {
+            /**
+             * Path
+             * @description The file whose write failed, when known.
+             */
+            path: string | null;
+            /**
+             * Error
+             * @description The system's reason, e.g. `No space left on device`.
+             */
+            error: string;
+        };
         /** Ready */
         Ready: {
             /** Ready */
             ready: boolean;
             /** Running Executions */
             running_executions: number;
+            /** @description Whether the data folder takes writes; while it does not, `ready` is false and every write answers 503 `storage_unavailable`. */
+            storage: components["schemas"]["StorageState"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** StorageState */
+        StorageState: {
+            /** Available */
+            available: boolean;
+            /**
+             * Error
+             * @description While unavailable: what failed, e.g. `storage unavailable: cannot write PATH: No space left on device`.
+             */
+            error: string | null;
+            /**
+             * Path
+             * @description While unavailable: the file whose write failed.
+             */
+            path: string | null;
+            /**
+             * Since
+             * @description While unavailable: when the failure began.
+             */
+            since: string | null;
+            /**
+             * Stopped Executions
+             * @description Executions stopped by the failure; they resume once a write succeeds.
+             */
+            stopped_executions: string[];
         } & {
             [key: string]: unknown;
         };
@@ -1193,7 +1238,9 @@ export type Health = components['schemas']['Health'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type ProblemDetail = components['schemas']['ProblemDetail'];
 export type PydanticDetail = components['schemas']['PydanticDetail'];
+export type StorageDetail = components['schemas']['StorageDetail'];
 export type Ready = components['schemas']['Ready'];
+export type StorageState = components['schemas']['StorageState'];
 export type Discovery = components['schemas']['Discovery'];
 export type EndpointInfo = components['schemas']['EndpointInfo'];
 export type WorkflowDocument = components['schemas']['WorkflowDocument'];
@@ -1506,6 +1553,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_workflow: {
@@ -1643,6 +1699,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_workflow: {
@@ -1683,6 +1748,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1871,6 +1945,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_executions: {
@@ -1996,6 +2079,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2141,6 +2233,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     pause_execution: {
@@ -2223,6 +2324,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2319,6 +2429,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     checkpoint_execution: {
@@ -2401,6 +2520,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2491,6 +2619,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2693,6 +2830,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
