@@ -6,16 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from harmonia_tui.format import Glyphs
 from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
-from harmonia_tui.viewstate import Glyphs
 from helpers.daemon_testing import Harmoniad, echo_workflow
 from helpers.tui_testing import make_app, press, start, toasts, until, wait_finished
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # Textual runs on asyncio
 
 
 def test_damaged_has_a_look_of_its_own() -> None:
