@@ -188,14 +188,16 @@ def test_load_execution_with_a_corrupt_snapshot_raises(tmp_path: Path) -> None:
         store.load_execution(state.id)
 
 
-def test_a_corrupt_catalog_raises(tmp_path: Path) -> None:
+def test_a_corrupt_catalog_raises_on_read_and_is_rebuilt_before_a_write(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    new_execution(store)
+    state = new_execution(store)
     store.catalog_path.write_bytes(b"{not json")
     with pytest.raises(CorruptDatabase):
         store.list_summaries()
-    with pytest.raises(CorruptDatabase):
-        store.put_summary({"id": "x", "status": "running"})
+    store.put_summary({**state.summary(), "status": "paused"})
+    assert [r["status"] for r in store.list_summaries()] == ["paused"]
+    (aside,) = tmp_path.glob("catalog.json.damaged-*")
+    assert aside.read_bytes() == b"{not json"
 
 
 # ---- executions, snapshots and checkpoints ----------------------------------------------------

@@ -31,6 +31,9 @@ class DaemonState:
     """Set when a stop signal arrives: streams end and no new stream starts."""
     relay: StreamRelayView | None = None
     """The stream relay (`harmoniad.handoff.StreamRelay`), None when it is off."""
+    parses: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))
+    """Worker threads parsing or checking request documents at once (`bodies.off_the_loop`):
+    a large one holds its whole document in memory, and there are two cores to share."""
 
 
 def daemon_state(connection: HTTPConnection) -> DaemonState:

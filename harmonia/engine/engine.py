@@ -26,6 +26,7 @@ from harmonia.engine.gcpolicy import (
     cycle_collection_paused,
     heap_freezer,
 )
+from harmonia.engine.index import ExecutionIndex
 from harmonia.engine.plan import ExecutionPlan
 from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.writer import DurableWriter
@@ -42,7 +43,7 @@ from harmonia.state import (
     apply,
 )
 from harmonia.store import Store
-from harmonia.store.store import snapshot_of, snapshot_rows
+from harmonia.store.store import ExecutionLock, snapshot_of, snapshot_rows
 
 DEFAULT_CHECKPOINT_INTERVAL = 60.0
 
@@ -55,8 +56,10 @@ def load_stored_workflow(doc: Mapping[str, Any]) -> Workflow:
 
 
 def new_execution_id(now: float) -> str:
-    """Sortable by creation time and readable: `20261126-133005-3fa9c1`."""
-    return time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + "-" + secrets.token_hex(3)
+    """Sortable by creation time and readable: `20261126-133005-3fa9c1d2e4` (40 random bits).
+    The store creates each execution's folder exclusively and asks again for an id already
+    taken, so a repeat never overwrites anything (`Store.new_execution`)."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + "-" + secrets.token_hex(5)
 
 
 class Engine:
@@ -84,7 +87,11 @@ class Engine:
         self.clock = clock
         self.bus = EventBus(self._replay)
         self.writer = DurableWriter(store, self.bus)
+        self.index = ExecutionIndex(store)
+        """Every execution's summary row, kept current here: listings read it, not the disk."""
         self._runners: dict[str, ExecutionRunner] = {}
+        self._loaded_at: dict[str, int] = {}
+        """The seq at which each execution was loaded from disk for an operator action."""
         self._tg: anyio.abc.TaskGroup | None = None
 
     # ---- events ----------------------------------------------------------------------------
@@ -134,19 +141,32 @@ class Engine:
     ) -> ExecutionState:
         """Validate the input, record the execution and start it; returns its live state."""
         given = workflow.validate_input(input or {})
+
+        def prepare() -> tuple[ExecutionPlan, dict[str, Any]]:
+            return ExecutionPlan.for_workflow(workflow, self.registry), workflow.to_document()
+
         with cycle_collection_paused():
-            plan = ExecutionPlan.for_workflow(workflow, self.registry)
+            # a large workflow takes a while: in a worker thread, the loop goes on serving
+            plan, document = await anyio.to_thread.run_sync(prepare)
+            execution_id, lock = await self._new_execution()
             now = self.clock()
-            state = ExecutionState.new(new_execution_id(now), workflow.to_document(), given, now)
+            state = ExecutionState.new(execution_id, document, given, now)
             self._freeze_if_large(state)
         try:
             await self._create(
-                state, plan, {"workflow": workflow.name, "version": workflow.version}
+                state, plan, {"workflow": workflow.name, "version": workflow.version}, lock
             )
         except BaseException:
             heap_freezer.release(self._freeze_key(state))
             raise
         return state
+
+    async def _new_execution(self) -> tuple[str, ExecutionLock]:
+        """A fresh id, its folder created exclusively and locked (see `Store.new_execution`)."""
+        clock = self.clock
+        return await anyio.to_thread.run_sync(
+            self.store.new_execution, lambda: new_execution_id(clock())
+        )
 
     async def restore(self, checkpoint_id: str) -> ExecutionState:
         """A new execution from a checkpoint: completed and skipped results are kept, every
@@ -163,9 +183,10 @@ class Engine:
                     tasks[tid] = saved
                 else:
                     tasks[tid] = TaskState()
+            execution_id, lock = await self._new_execution()
             now = self.clock()
             state = ExecutionState.new(
-                new_execution_id(now),
+                execution_id,
                 meta["workflow"],
                 meta["input"],
                 now,
@@ -184,6 +205,7 @@ class Engine:
                     "restored_from": checkpoint_id,
                     "source_execution": source_execution,
                 },
+                lock,
             )
         except BaseException:
             heap_freezer.release(self._freeze_key(state))
@@ -191,7 +213,11 @@ class Engine:
         return state
 
     async def _create(
-        self, state: ExecutionState, plan: ExecutionPlan, started: dict[str, Any]
+        self,
+        state: ExecutionState,
+        plan: ExecutionPlan,
+        started: dict[str, Any],
+        lock: ExecutionLock,
     ) -> None:
         store = self.store
         if state.restored_from is None:
@@ -201,8 +227,12 @@ class Engine:
             meta, tasks = snapshot_of(state)
         summary = state.summary()
         self.writer.submit_op(lambda: store.create_execution(meta, tasks, summary))
-        await self.writer.flush()
-        lock = await anyio.to_thread.run_sync(store.lock_execution, state.id)
+        try:
+            await self.writer.flush()
+        except BaseException:
+            await anyio.to_thread.run_sync(store.abandon_execution, state.id, lock)
+            raise
+        self.index.put(summary)
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[state.id] = runner
         self.emit(
@@ -219,6 +249,7 @@ class Engine:
         Queued behind the events it reflects; nobody waits for it."""
         store = self.store
         summary = state.summary()
+        self.index.put(summary)
         self.writer.submit_op(lambda: store.put_summary(summary))
 
     def _spawn(self, runner: ExecutionRunner) -> None:
@@ -248,6 +279,7 @@ class Engine:
 
     def _forget(self, runner: ExecutionRunner) -> None:
         self._runners.pop(runner.state.id, None)
+        self._loaded_at.pop(runner.state.id, None)
         heap_freezer.release(self._freeze_key(runner.state))
         runner.lock.release()
 
@@ -282,6 +314,7 @@ class Engine:
             state = runner.state
             meta, rows = snapshot_rows(state)
             summary = state.summary()
+            self.index.put(summary)
             self.writer.submit_op(lambda: store.write_snapshot_rows(meta, rows))
             self.writer.submit_op(lambda: store.put_summary(summary))
             if final:
@@ -336,11 +369,14 @@ class Engine:
             raise
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[execution_id] = runner
+        self._loaded_at[execution_id] = state.last_seq
         return runner
 
     async def _release_if_idle(self, runner: ExecutionRunner) -> None:
         if not runner.active and runner.state.id in self._runners:
-            await self.persist(runner, final=runner.state.status in EXECUTION_FINISHED)
+            # loaded for an action that was refused: nothing changed, nothing to write
+            if self._loaded_at.get(runner.state.id) != runner.state.last_seq:
+                await self.persist(runner, final=runner.state.status in EXECUTION_FINISHED)
             self._forget(runner)
 
     async def resume(self, execution_id: str, *, reason: str = "resume") -> ExecutionState:
@@ -467,7 +503,9 @@ class Engine:
         self, state: ExecutionState, *, name: str | None, kind: str
     ) -> dict[str, Any]:
         meta, tasks = snapshot_of(state)
-        checkpoint_id = f"ckpt-{secrets.token_hex(6)}"
+        # unique as the execution id is, and no two checkpoints of one execution share a seq
+        # (each records an event); one recorded at this seq before a crash was never announced
+        checkpoint_id = f"ckpt-{state.id}-{state.last_seq}"
         record = {
             "id": checkpoint_id,
             "execution_id": state.id,
@@ -533,6 +571,7 @@ async def open_engine(
     """Run an engine for the body of the `async with`; on exit, running executions are
     interrupted (not canceled) and everything is flushed to disk."""
     store = Store(data_dir)
+    await anyio.to_thread.run_sync(store.open_catalog)
     engine = Engine(store, registry, **options)
     try:
         async with anyio.create_task_group() as tg:
