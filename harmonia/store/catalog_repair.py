@@ -65,7 +65,7 @@ def open_catalog(store: Store) -> CatalogOpened:
         tables = Tables(data)
         report.migrated_workflows = _move_documents_out(data_dir, tables)
         report.problems += reconcile(data_dir, tables)
-        report.added_executions = _add_missing_executions(store, tables, report.problems)
+        report.added_executions += _add_missing_executions(store, tables, report.problems)
         if tables.changed:
             catalog.write(tables.data)
     _log(report)
