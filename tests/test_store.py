@@ -188,16 +188,19 @@ def test_load_execution_with_a_corrupt_snapshot_raises(tmp_path: Path) -> None:
         store.load_execution(state.id)
 
 
-def test_a_corrupt_catalog_raises_on_read_and_is_rebuilt_before_a_write(tmp_path: Path) -> None:
+def test_a_corrupt_catalog_is_kept_aside_and_rebuilt_by_a_read_or_a_write(tmp_path: Path) -> None:
     store = Store(tmp_path)
     state = new_execution(store)
     store.catalog_path.write_bytes(b"{not json")
-    with pytest.raises(CorruptDatabase):
-        store.list_summaries()
-    store.put_summary({**state.summary(), "status": "paused"})
-    assert [r["status"] for r in store.list_summaries()] == ["paused"]
+    assert [r["id"] for r in store.list_summaries()] == [state.id]
     (aside,) = tmp_path.glob("catalog.json.damaged-*")
     assert aside.read_bytes() == b"{not json"
+    aside.unlink()
+    store.catalog_path.write_bytes(b"{not json either")
+    store.put_summary({**state.summary(), "status": "paused"})
+    assert [r["status"] for r in Store(tmp_path).list_summaries()] == ["paused"]
+    (aside,) = tmp_path.glob("catalog.json.damaged-*")
+    assert aside.read_bytes() == b"{not json either"
 
 
 # ---- executions, snapshots and checkpoints ----------------------------------------------------

@@ -132,9 +132,14 @@ def test_check_catalog_says_what_is_wrong_and_where(
     assert problem in damage.problem
     assert (damage.line, damage.offset) == (line, offset)
     assert str(tmp_path / "catalog.json") in str(damage)
+    assert (tmp_path / "catalog.json").read_bytes() == raw  # checking changes nothing
     with pytest.raises(CatalogDamaged):
-        Store(tmp_path).list_summaries()
-    assert (tmp_path / "catalog.json").read_bytes() == raw  # a read changes nothing
+        Store(tmp_path).catalog.read()
+    # the store's own reads rebuild it (nothing to rebuild from here), keeping it aside
+    assert Store(tmp_path).list_summaries() == []
+    (aside,) = tmp_path.glob("catalog.json.damaged-*")
+    assert aside.read_bytes() == raw
+    assert check_catalog(tmp_path) is None
 
 
 def test_a_damaged_catalog_is_kept_aside_and_rebuilt_from_the_files(

@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 
 from harmonia.store import Store
-from harmonia.store.catalog import CatalogDamaged, Data, Seen
+from harmonia.store.catalog import Data, Seen
 
 __all__ = ["ExecutionIndex"]
 
@@ -76,9 +76,9 @@ class ExecutionIndex:
 
     def _read(self) -> tuple[Seen | None, Data]:
         try:
-            return self.store.catalog.read_seen()
-        except CatalogDamaged as exc:
-            # the next catalog write rebuilds it; until then the rows read before stay
+            return self.store.catalog_seen()  # a damaged catalog is rebuilt on the way
+        except OSError as exc:
+            # cannot rebuild it now (a full disk?): list what was read before
             if not self._damage_logged:
                 logger.warning("cannot read the catalog, listing what was read before: %s", exc)
                 self._damage_logged = True

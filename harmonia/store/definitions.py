@@ -101,7 +101,7 @@ class WorkflowDefinitions:
     # ---- reading -----------------------------------------------------------------------
     def list(self, *, template: bool | None = None) -> list[dict[str, Any]]:
         """Every definition's info row (no document), newest first; `template` filters."""
-        rows = self.store.catalog.read().rows(TABLE)
+        rows = self.store.read_catalog().rows(TABLE)
         if template is not None:
             rows = [r for r in rows if bool(r.get("template")) == template]
         rows.sort(key=lambda r: (r.get("created_at") or 0, r["id"]), reverse=True)
@@ -110,7 +110,7 @@ class WorkflowDefinitions:
     def get(self, workflow_id: str) -> dict[str, Any]:
         """One definition: its info fields plus `document`."""
         path = definition_path(self.store.data_dir, workflow_id)
-        row = self.store.catalog.read().get(TABLE, workflow_id)
+        row = self.store.read_catalog().get(TABLE, workflow_id)
         if row is None:
             raise NotFound(f"no workflow {workflow_id!r}")
         if "document" in row:  # a row written before documents had files of their own
@@ -128,7 +128,7 @@ class WorkflowDefinitions:
         fields = {**_facts(document), "template": template, "created_at": now, "updated_at": now}
         payload = orjson.dumps({**fields, "document": document})
         folder = self.store.data_dir / WORKFLOWS
-        with self.store.catalog.update() as tables:
+        with self.store.update_catalog() as tables:
             workflow_id, path = self._publish_new(tables, folder, payload)
             row = {"id": workflow_id, **fields, "file": _file_version(path)}
             tables.upsert(TABLE, row)
@@ -164,9 +164,9 @@ class WorkflowDefinitions:
     ) -> dict[str, Any]:
         """Replace a definition's document (and its template flag, when given)."""
         path = definition_path(self.store.data_dir, workflow_id)
-        if self.store.catalog.read().get(TABLE, workflow_id) is None:
+        if self.store.read_catalog().get(TABLE, workflow_id) is None:
             raise NotFound(f"no workflow {workflow_id!r}")  # before taking (creating) the lock
-        with self.store.catalog.update() as tables:
+        with self.store.update_catalog() as tables:
             row = tables.get(TABLE, workflow_id)
             if row is None:
                 raise NotFound(f"no workflow {workflow_id!r}")
@@ -186,9 +186,9 @@ class WorkflowDefinitions:
         """Remove the file, then the row: a crash in between leaves a row without a file,
         which `reconcile` drops (the other order would bring the definition back)."""
         path = definition_path(self.store.data_dir, workflow_id)
-        if self.store.catalog.read().get(TABLE, workflow_id) is None:
+        if self.store.read_catalog().get(TABLE, workflow_id) is None:
             raise NotFound(f"no workflow {workflow_id!r}")
-        with self.store.catalog.update() as tables:
+        with self.store.update_catalog() as tables:
             if tables.get(TABLE, workflow_id) is None:
                 raise NotFound(f"no workflow {workflow_id!r}")
             try:

@@ -32,7 +32,7 @@ from harmonia.errors import NotFound
 from harmonia.events import Event
 from harmonia.state import ExecutionState, TaskState, apply
 from harmonia.store import journal
-from harmonia.store.catalog import Catalog, Tables
+from harmonia.store.catalog import Catalog, CatalogDamaged, Data, Seen, Tables
 from harmonia.store.storage import CrashSafeStorage, fsync_directory, write_atomically
 
 if TYPE_CHECKING:
@@ -127,13 +127,28 @@ class Store:
         with self.catalog.update(repair=lambda: rebuild_catalog(self)) as tables:
             yield tables
 
+    def read_catalog(self) -> Tables:
+        """The catalog's tables, as `catalog_seen`."""
+        return Tables(self.catalog_seen()[1])
+
+    def catalog_seen(self) -> tuple[Seen, Data]:
+        """The catalog's tables (shared: do not change them) and the version they are of.
+        A damaged catalog is kept aside and rebuilt first: it only summarises the execution
+        folders and workflow files, which this reads instead."""
+        try:
+            return self.catalog.read_seen()
+        except CatalogDamaged:
+            with self.update_catalog():
+                pass
+            return self.catalog.read_seen()
+
     def put_summary(self, summary: dict[str, Any]) -> None:
         with self.update_catalog() as tables:
             tables.upsert("executions", summary)
 
     def list_summaries(self) -> list[dict[str, Any]]:
         """Every execution's catalog row, newest first, with `interrupted` marked."""
-        rows = [dict(r) for r in self.catalog.read().rows("executions")]
+        rows = [dict(r) for r in self.read_catalog().rows("executions")]
         for row in rows:
             row["interrupted"] = row["status"] in ("running", "pending") and not self.is_locked(
                 row["id"]
@@ -142,7 +157,7 @@ class Store:
         return rows
 
     def get_summary(self, execution_id: str) -> dict[str, Any]:
-        row = self.catalog.read().get("executions", execution_id)
+        row = self.read_catalog().get("executions", execution_id)
         if row is None:
             raise NotFound(f"no execution {execution_id!r} in {self.data_dir}")
         return dict(row)
@@ -314,13 +329,13 @@ class Store:
             tables.upsert("checkpoints", {k: record[k] for k in index_fields})
 
     def list_checkpoints(self, execution_id: str | None = None) -> list[dict[str, Any]]:
-        rows = [dict(r) for r in self.catalog.read().rows("checkpoints")]
+        rows = [dict(r) for r in self.read_catalog().rows("checkpoints")]
         if execution_id is not None:
             rows = [r for r in rows if r["execution_id"] == execution_id]
         return sorted(rows, key=lambda r: r["created_at"])
 
     def load_checkpoint(self, checkpoint_id: str) -> dict[str, Any]:
-        row = self.catalog.read().get("checkpoints", checkpoint_id)
+        row = self.read_catalog().get("checkpoints", checkpoint_id)
         if row is None:
             raise NotFound(f"no checkpoint {checkpoint_id!r} in {self.data_dir}")
         state_db = TinyDB(
