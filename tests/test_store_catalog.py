@@ -125,10 +125,9 @@ def test_a_read_within_the_file_clock_tick_is_confirmed_once_later(
 def test_check_catalog_says_what_is_wrong_and_where(
     tmp_path: Path, raw: bytes, problem: str, line: int | None, offset: int | None
 ) -> None:
-    assert check_catalog(tmp_path) is None  # no catalog yet: nothing recorded, nothing wrong
+    assert check_catalog(tmp_path) == []  # no catalog yet: nothing recorded, nothing wrong
     (tmp_path / "catalog.json").write_bytes(raw)
-    damage = check_catalog(tmp_path)
-    assert damage is not None
+    (damage,) = check_catalog(tmp_path)
     assert problem in damage.problem
     assert (damage.line, damage.offset) == (line, offset)
     assert str(tmp_path / "catalog.json") in str(damage)
@@ -139,7 +138,27 @@ def test_check_catalog_says_what_is_wrong_and_where(
     assert Store(tmp_path).list_summaries() == []
     (aside,) = tmp_path.glob("catalog.json.damaged-*")
     assert aside.read_bytes() == raw
-    assert check_catalog(tmp_path) is None
+    assert check_catalog(tmp_path) == []
+
+
+def test_check_catalog_reports_damaged_workflow_files_and_opening_leaves_them_alone(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path)
+    definitions = WorkflowDefinitions(store)
+    sound = definitions.add(DOC)
+    broken = definitions.add(DOC)
+    path = tmp_path / "workflows" / f"{broken['id']}.json"
+    raw = path.read_bytes()
+    path.write_bytes(raw[:40] + b"\n\x00" + raw[40:])
+    (damage,) = check_catalog(tmp_path)
+    assert damage.path == path and "not valid JSON" in damage.problem
+    assert damage.offset is not None and damage.offset >= 40
+    (tmp_path / "catalog.json").unlink()  # rebuilt from the files: the damaged one is left out
+    opened = Store(tmp_path).open_catalog()
+    assert [p for p in opened.problems if str(path) in p]
+    assert [w["id"] for w in WorkflowDefinitions(Store(tmp_path)).list()] == [sound["id"]]
+    assert path.read_bytes() == raw[:40] + b"\n\x00" + raw[40:]  # kept as it is
 
 
 def test_a_damaged_catalog_is_kept_aside_and_rebuilt_from_the_files(

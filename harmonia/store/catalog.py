@@ -37,6 +37,7 @@ __all__ = [
     "Seen",
     "Tables",
     "check_catalog",
+    "load_json",
     "parse_catalog",
 ]
 
@@ -103,17 +104,22 @@ def _version(st: os.stat_result) -> FileVersion:
     return FileVersion(st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def parse_catalog(raw: bytes, path: Path) -> Data:
-    """The tables of a catalog file's bytes, or `CatalogDamaged` saying what and where."""
+def load_json(raw: bytes, path: Path) -> Any:
+    """A JSON file's bytes parsed, or `CatalogDamaged` saying what is wrong and where."""
     if not raw.strip():
         raise CatalogDamaged(CatalogDamage(path, "the file is empty", offset=0, line=1))
     try:
-        data = orjson.loads(raw)
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         # orjson counts characters of the decoded text; a byte offset is what `dd` and editors use
         offset = len(exc.doc[: exc.pos].encode())
         problem = f"not valid JSON: {exc.msg}"
         raise CatalogDamaged(CatalogDamage(path, problem, offset=offset, line=exc.lineno)) from None
+
+
+def parse_catalog(raw: bytes, path: Path) -> Data:
+    """The tables of a catalog file's bytes, or `CatalogDamaged` saying what and where."""
+    data = load_json(raw, path)
     shape = _shape_problem(data)
     if shape is not None:
         raise CatalogDamaged(CatalogDamage(path, shape))
@@ -135,21 +141,30 @@ def _shape_problem(data: Any) -> str | None:
     return None
 
 
-def check_catalog(data_dir: str | Path) -> CatalogDamage | None:
-    """Read `catalog.json` whole and check its shape, changing nothing (for `harmonia doctor`
-    and `harmoniad --check`). A missing file is not damage: nothing was ever recorded."""
-    path = Path(data_dir) / CATALOG
+def check_catalog(data_dir: str | Path) -> list[CatalogDamage]:
+    """Every damaged file of the catalog's: `catalog.json` and the stored workflow files
+    (`workflows/*.json`), each read whole and checked, changing nothing (for `harmonia doctor`
+    and `harmoniad --check`). Empty when all is well; a missing catalog is not damage."""
+    from harmonia.store.definitions import WORKFLOWS, read_definition_file
+
+    folder = Path(data_dir)
+    found = []
     try:
-        raw = path.read_bytes()
+        parse_catalog((folder / CATALOG).read_bytes(), folder / CATALOG)
     except FileNotFoundError:
-        return None
+        pass
     except OSError as exc:
-        return CatalogDamage(path, f"cannot be read: {exc.strerror or exc}")
-    try:
-        parse_catalog(raw, path)
+        found.append(CatalogDamage(folder / CATALOG, f"cannot be read: {exc.strerror or exc}"))
     except CatalogDamaged as exc:
-        return exc.damage
-    return None
+        found.append(exc.damage)
+    for path in sorted((folder / WORKFLOWS).glob("*.json")):
+        try:
+            read_definition_file(path)
+        except OSError as exc:
+            found.append(CatalogDamage(path, f"cannot be read: {exc.strerror or exc}"))
+        except CatalogDamaged as exc:
+            found.append(exc.damage)
+    return found
 
 
 class Tables:

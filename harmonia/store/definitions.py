@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from harmonia.errors import NotFound
-from harmonia.store.catalog import Tables
+from harmonia.store.catalog import CatalogDamage, CatalogDamaged, Tables, load_json
 from harmonia.store.storage import CorruptDatabase, fsync_directory, write_atomically
 from harmonia.store.store import Store
 
@@ -73,13 +73,12 @@ def definition_path(data_dir: Path, workflow_id: str) -> Path:
 
 
 def read_definition_file(path: Path) -> dict[str, Any]:
-    """A definition file as a row (`id` from its name), or `CorruptDatabase`."""
-    try:
-        data = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as exc:
-        raise CorruptDatabase(f"{path}: not valid JSON ({exc})") from None
+    """A definition file as a row (`id` from its name), or `CatalogDamaged` (a
+    `CorruptDatabase`) saying what is wrong and where."""
+    data = load_json(path.read_bytes(), path)
     if not isinstance(data, dict) or not isinstance(data.get("document"), dict):
-        raise CorruptDatabase(f"{path}: not a stored workflow (no 'document' object)")
+        problem = "not a stored workflow (no 'document' object)"
+        raise CatalogDamaged(CatalogDamage(path, problem))
     return {**data, "id": path.stem}
 
 

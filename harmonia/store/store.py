@@ -33,6 +33,7 @@ from harmonia.events import Event
 from harmonia.state import ExecutionState, TaskState, apply
 from harmonia.store import journal
 from harmonia.store.catalog import Catalog, CatalogDamaged, Data, Seen, Tables
+from harmonia.store.locks import ExecutionLock, ExecutionLocked
 from harmonia.store.storage import CrashSafeStorage, fsync_directory, write_atomically
 
 if TYPE_CHECKING:
@@ -49,39 +50,6 @@ JournalLines = dict[Path, list[bytes]]
 SNAPSHOT_TABLES = ("execution", "tasks")
 """The tables a snapshot replaces; any other table of an execution's database (checkpoints)
 is carried over as it is."""
-
-
-class ExecutionLocked(Exception):
-    """Another live process is driving this execution."""
-
-
-class ExecutionLock:
-    """An exclusive lock on one execution, released when the holder exits or dies."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        """Take the lock; its file is created in the execution's folder, which must exist."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise ExecutionLocked(
-                f"execution {self.path.parent.name} is being run by another process (pid {holder})"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
 
 
 class Store:
