@@ -293,7 +293,8 @@ async def main(args: argparse.Namespace) -> None:
             filled = await fill_catalog(api, args.stored, args.tasks)
             workflow_id = await store_file(api, run_file)
         catalog = (folder / "data" / "catalog.json").stat().st_size
-        definitions = sum(p.stat().st_size for p in (folder / "data" / "workflows").iterdir())
+        files = folder / "data" / "workflows"
+        definitions = sum(p.stat().st_size for p in files.iterdir()) if files.exists() else 0
         print(
             f"stored {args.stored} workflows of {args.tasks:,} tasks in {filled:.1f} s: "
             f"catalog.json {catalog / 1e3:.1f} kB, definition files {definitions / 1e6:.1f} MB"
@@ -333,6 +334,18 @@ async def main(args: argparse.Namespace) -> None:
             f"(the pollers' own event loop woke late by p50 {ms(lags, 50)}, p99 {ms(lags, 99)}: "
             f"that much of each latency may be the clients' and not the daemon's)"
         )
+        if args.samples is not None:
+            dump = [
+                {
+                    "created": r.window[0],
+                    "gate_done": r.window[1] - r.duration,
+                    "finished": r.window[1],
+                    "polls": r.polls.times,
+                    "health": r.health.times,
+                }
+                for r in loaded
+            ]
+            args.samples.write_bytes(orjson.dumps(dump))
         if args.heavy_tasks:
             await heavy_load(daemon, args.heavy_tasks, folder)
 
@@ -352,4 +365,5 @@ if __name__ == "__main__":
     parser.add_argument("--gate", type=float, default=2.0, help="seconds the streams get to attach")
     parser.add_argument("--client-nice", type=int, default=0)
     parser.add_argument("--heavy-tasks", type=int, default=200_000)
+    parser.add_argument("--samples", type=Path, help="write every loaded run's timings here (JSON)")
     anyio.run(main, parser.parse_args(), backend="asyncio")

@@ -106,3 +106,22 @@ async def test_operator_actions_on_unknown_executions_write_nothing(bench: Probe
             await engine.pause(done.id)
         await engine.writer.flush()
         assert tree(bench.data_dir) == before
+
+
+async def test_a_refused_action_still_fixes_a_catalog_row_that_lags_its_journal(
+    bench: ProbeBench,
+) -> None:
+    async with bench.engine() as engine:
+        done = await engine.wait((await engine.start(bench.workflow({"a": {}}))).id)
+    # its process died after the last event, before the catalog row caught up
+    store = bench.store()
+    row = store.get_summary(done.id)
+    store.put_summary({**row, "status": "running", "last_seq": 2, "done_count": 0})
+    assert store.list_summaries()[0]["interrupted"] is True
+    async with bench.engine() as engine:
+        assert await engine.recover() == []  # nothing to resume: it completed
+        await engine.writer.flush()
+        (listed,) = await engine.index.rows()
+        assert listed["status"] == "completed"
+    row = bench.store().get_summary(done.id)
+    assert (row["status"], row["last_seq"], row["done_count"]) == ("completed", done.last_seq, 1)

@@ -374,10 +374,22 @@ class Engine:
 
     async def _release_if_idle(self, runner: ExecutionRunner) -> None:
         if not runner.active and runner.state.id in self._runners:
-            # loaded for an action that was refused: nothing changed, nothing to write
-            if self._loaded_at.get(runner.state.id) != runner.state.last_seq:
-                await self.persist(runner, final=runner.state.status in EXECUTION_FINISHED)
+            state = runner.state
+            if self._loaded_at.get(state.id) != state.last_seq:
+                await self.persist(runner, final=state.status in EXECUTION_FINISHED)
+            elif await self._row_lags(state):
+                # its process died before recording its last row: the journal knows better
+                self._save_summary(state)
+                await self.writer.flush()
+            # else: loaded for an action that was refused; nothing changed, nothing to write
             self._forget(runner)
+
+    async def _row_lags(self, state: ExecutionState) -> bool:
+        try:
+            row = await anyio.to_thread.run_sync(self.store.get_summary, state.id)
+        except NotFound:
+            return True
+        return (row.get("last_seq"), row.get("status")) != (state.last_seq, str(state.status))
 
     async def resume(self, execution_id: str, *, reason: str = "resume") -> ExecutionState:
         """Go on with a paused, failed, canceled or interrupted execution.
