@@ -16,7 +16,7 @@ import pytest
 
 import harmonia.store.catalog as catalog_module
 import harmonia.store.catalog_repair as repair_module
-from harmonia.errors import NotFound
+from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import Event
 from harmonia.state import ExecutionState
 from harmonia.store import Store
@@ -154,6 +154,8 @@ def test_check_catalog_reports_damaged_workflow_files_and_opening_leaves_them_al
     (damage,) = check_catalog(tmp_path)
     assert damage.path == path and "not valid JSON" in damage.problem
     assert damage.offset is not None and damage.offset >= 40
+    with pytest.raises(InvalidOperation, match=f"stored workflow {broken['id']} is damaged"):
+        definitions.get(broken["id"])
     (tmp_path / "catalog.json").unlink()  # rebuilt from the files: the damaged one is left out
     opened = Store(tmp_path).open_catalog()
     assert [p for p in opened.problems if str(path) in p]

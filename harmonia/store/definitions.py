@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from harmonia.errors import NotFound
+from harmonia.errors import InvalidOperation, NotFound
 from harmonia.store.catalog import CatalogDamage, CatalogDamaged, Tables, load_json
 from harmonia.store.storage import CorruptDatabase, fsync_directory, write_atomically
 from harmonia.store.store import Store
@@ -118,6 +118,9 @@ class WorkflowDefinitions:
             stored = read_definition_file(path)
         except FileNotFoundError:
             raise NotFound(f"no workflow {workflow_id!r}") from None  # deleted meanwhile
+        except CatalogDamaged as exc:
+            # kept as it is (evidence); replacing or deleting the definition still works
+            raise InvalidOperation(f"stored workflow {workflow_id} is damaged: {exc}") from None
         return {**_info(row), "document": stored["document"]}
 
     # ---- writing -----------------------------------------------------------------------
