@@ -68,10 +68,13 @@ def test_add_get_list_replace_delete(definitions: WorkflowDefinitions, data_dir:
         definitions.replace(second["id"], document("x"))
     assert [r["id"] for r in definitions.list()] == [first["id"]]
 
-    # one table of the crash-safe catalog, next to the execution summaries
+    # the catalog lists it without its document, which is a file of its own
     catalog = orjson.loads((data_dir / "catalog.json").read_bytes())
     (row,) = catalog[TABLE].values()
-    assert row["document"]["name"] == "one-b"
+    assert row["name"] == "one-b" and "document" not in row
+    (stored,) = (data_dir / "workflows").iterdir()
+    assert stored.name == f"{first['id']}.json"
+    assert orjson.loads(stored.read_bytes())["document"]["name"] == "one-b"
 
 
 def test_two_stores_on_one_folder_keep_both_writes(data_dir: Path) -> None:

@@ -217,14 +217,19 @@ def test_load_execution_with_a_corrupt_snapshot_says_where(tmp_path: Path) -> No
     assert "not valid JSON" in damaged["reason"]
 
 
-def test_a_corrupt_catalog_raises(tmp_path: Path) -> None:
+def test_a_corrupt_catalog_is_kept_aside_and_rebuilt_by_a_read_or_a_write(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    new_execution(store)
+    state = new_execution(store)
     store.catalog_path.write_bytes(b"{not json")
-    with pytest.raises(CorruptDatabase):
-        store.list_summaries()
-    with pytest.raises(CorruptDatabase):
-        store.put_summary({"id": "x", "status": "running"})
+    assert [r["id"] for r in store.list_summaries()] == [state.id]
+    (aside,) = tmp_path.glob("catalog.json.damaged-*")
+    assert aside.read_bytes() == b"{not json"
+    aside.unlink()
+    store.catalog_path.write_bytes(b"{not json either")
+    store.put_summary({**state.summary(), "status": "paused"})
+    assert [r["status"] for r in Store(tmp_path).list_summaries()] == ["paused"]
+    (aside,) = tmp_path.glob("catalog.json.damaged-*")
+    assert aside.read_bytes() == b"{not json either"
 
 
 # ---- executions, snapshots and checkpoints ----------------------------------------------------

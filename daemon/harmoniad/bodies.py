@@ -4,11 +4,18 @@ Content types are checked before anything is parsed (415), malformed JSON is a 4
 `invalid_json`, and a body that parses but does not fit its model is a 422 `validation_error`
 with pydantic-style details. A workflow file is parsed by the loader, which reports problems
 with their line, task and field.
+
+A large document is never parsed or checked on the event loop: a 200,000-task workflow takes
+seconds, and every other request (`/health` included) would wait. `off_the_loop` runs such work
+in a worker thread, a few at a time (each holds the whole document in memory), with the cyclic
+garbage collector paused: its passes over the millions of new objects find nothing to free and
+hold the interpreter, so the loop could not run during them either.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal, TypeVar, get_args
 
 import anyio
@@ -19,14 +26,21 @@ from starlette.requests import Request
 
 from harmonia import jsonlimits
 from harmonia.components import ComponentRegistry
+from harmonia.engine.gcpolicy import cycle_collection_paused
 from harmonia.errors import Problem, ValidationFailed
 from harmonia.loader import load_workflow_text
 from harmonia.model import Workflow
+from harmoniad.context import DaemonState, daemon_state
 from harmoniad.errors import ApiError
 
-__all__ = ["WORKFLOW_MEDIA_TYPES", "json_body", "query_params", "workflow_body"]
+__all__ = ["WORKFLOW_MEDIA_TYPES", "json_body", "off_the_loop", "query_params", "workflow_body"]
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+LARGE_BODY = 64 * 1024
+"""JSON bodies beyond this many bytes are parsed in a worker thread (smaller ones take less
+time to parse than the trip to the thread)."""
 
 JSON_MEDIA_TYPES = ("application/json",)
 YAML_MEDIA_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
@@ -56,6 +70,12 @@ async def json_body(request: Request, model: type[M], *, required: bool = True) 
             415,
             f"send the body as application/json (got {kind or 'no content type'})",
         )
+    if len(raw) > LARGE_BODY:
+        return await off_the_loop(daemon_state(request), lambda: _parsed(raw, model))
+    return _parsed(raw, model)
+
+
+def _parsed(raw: bytes, model: type[M]) -> M:
     try:
         data = jsonlimits.loads(raw)  # integers exact: orjson would round a huge one
     except orjson.JSONDecodeError as exc:
@@ -69,6 +89,18 @@ async def json_body(request: Request, model: type[M], *, required: bool = True) 
     if big:  # the engine could not record them: refused here, by name
         raise ValidationFailed(problems=big)
     return model.model_validate(data)
+
+
+async def off_the_loop(state: DaemonState, work: Callable[[], T]) -> T:
+    """Run `work` (parsing or checking a document) in a worker thread, at most
+    `DaemonState.parses` at once, with the cyclic garbage collector paused (see the module
+    docstring)."""
+
+    def run() -> T:
+        with cycle_collection_paused():
+            return work()
+
+    return await anyio.to_thread.run_sync(run, limiter=state.parses)
 
 
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
@@ -125,7 +157,7 @@ async def workflow_body(request: Request, registry: ComponentRegistry) -> Workfl
         problem = Problem(f"the body is not UTF-8 text: {exc}", file=SOURCE)
         raise ValidationFailed(problems=[problem]) from None
     fmt: Literal["yaml", "json"] = "yaml" if kind in YAML_MEDIA_TYPES else "json"
-    # the loader is pure computation, but a big workflow takes a while: off the event loop
-    return await anyio.to_thread.run_sync(
-        lambda: load_workflow_text(text, source=SOURCE, fmt=fmt, registry=registry)
+    return await off_the_loop(
+        daemon_state(request),
+        lambda: load_workflow_text(text, source=SOURCE, fmt=fmt, registry=registry),
     )

@@ -38,6 +38,9 @@ class DaemonState:
 
     memory: MemoryTrimmer = field(default_factory=MemoryTrimmer)
     """Gives freed memory back to the system once the streams have ended."""
+    parses: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))
+    """Worker threads parsing or checking request documents at once (`bodies.off_the_loop`):
+    a large one holds its whole document in memory, and there are two cores to share."""
 
     def __post_init__(self) -> None:
         self.encoder.on_idle = self.memory.request

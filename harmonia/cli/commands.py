@@ -71,7 +71,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from harmonia.cli.follow import resume_execution, run_sync
 
     data_dir = data_dir_for_reading(args.data_dir)
-    execution_id = _store(data_dir).resolve_execution_id(args.execution_id)
+    store = _store(data_dir)
+    execution_id = store.resolve_execution_id(args.execution_id)
+    if store.get_summary(execution_id)["status"] == "completed":  # refused without a write
+        raise CliError(f"execution {execution_id} already completed; nothing to resume")
     final = run_sync(
         partial(resume_execution, from_damaged=args.from_damaged),
         _settings(args, data_dir),

@@ -13,7 +13,6 @@ import logging
 import os
 import random
 import secrets
-import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -31,6 +30,7 @@ from harmonia.engine.gcpolicy import (
     cycle_collection_paused,
     heap_freezer,
 )
+from harmonia.engine.index import ExecutionIndex
 from harmonia.engine.plan import ExecutionPlan
 from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.storagehealth import PROBE_FIRST, PROBE_MAX, StorageHealth
@@ -48,8 +48,8 @@ from harmonia.state import (
     apply,
 )
 from harmonia.store import Store
-from harmonia.store.storage import CorruptDatabase
-from harmonia.store.store import snapshot_of, snapshot_rows
+from harmonia.store.storage import STORAGE_ERRNOS, CorruptDatabase
+from harmonia.store.store import ExecutionLock, snapshot_of, snapshot_rows
 from harmonia.taskenv import TaskEnvironment, secret_names
 
 DEFAULT_CHECKPOINT_INTERVAL = 60.0
@@ -65,8 +65,10 @@ def load_stored_workflow(doc: Mapping[str, Any]) -> Workflow:
 
 
 def new_execution_id(now: float) -> str:
-    """Sortable by creation time and readable: `20261126-133005-3fa9c1`."""
-    return time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + "-" + secrets.token_hex(3)
+    """Sortable by creation time and readable: `20261126-133005-3fa9c1d2e4` (40 random bits).
+    The store creates each execution's folder exclusively and asks again for an id already
+    taken, so a repeat never overwrites anything (`Store.new_execution`)."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + "-" + secrets.token_hex(5)
 
 
 class Engine:
@@ -117,7 +119,11 @@ class Engine:
         )
         """Whether durable writes work; after a failure, brings stopped executions back
         (`retry_storage`) or leaves them stopped (see `harmonia.engine.storagehealth`)."""
+        self.index = ExecutionIndex(store)
+        """Every execution's summary row, kept current here: listings read it, not the disk."""
         self._runners: dict[str, ExecutionRunner] = {}
+        self._loaded_at: dict[str, int] = {}
+        """The seq at which each execution was loaded from disk for an operator action."""
         self._tg: anyio.abc.TaskGroup | None = None
 
     # ---- events ----------------------------------------------------------------------------
@@ -168,19 +174,38 @@ class Engine:
         """Validate the input, record the execution and start it; returns its live state."""
         self.storage.check()
         given = workflow.validate_input(input or {})
+
+        def prepare() -> tuple[ExecutionPlan, dict[str, Any]]:
+            return ExecutionPlan.for_workflow(workflow, self.registry), workflow.to_document()
+
         with cycle_collection_paused():
-            plan = ExecutionPlan.for_workflow(workflow, self.registry)
+            # a large workflow takes a while: in a worker thread, the loop goes on serving
+            plan, document = await anyio.to_thread.run_sync(prepare)
+            execution_id, lock = await self._new_execution()
             now = self.clock()
-            state = ExecutionState.new(new_execution_id(now), workflow.to_document(), given, now)
+            state = ExecutionState.new(execution_id, document, given, now)
             self._freeze_if_large(state)
         try:
             await self._create(
-                state, plan, {"workflow": workflow.name, "version": workflow.version}
+                state, plan, {"workflow": workflow.name, "version": workflow.version}, lock
             )
         except BaseException:
             heap_freezer.release(self._freeze_key(state))
             raise
         return state
+
+    async def _new_execution(self) -> tuple[str, ExecutionLock]:
+        """A fresh id, its folder created exclusively and locked (see `Store.new_execution`)."""
+        clock = self.clock
+        try:
+            return await anyio.to_thread.run_sync(
+                self.store.new_execution, lambda: new_execution_id(clock())
+            )
+        except OSError as exc:
+            if exc.errno not in STORAGE_ERRNOS:
+                raise
+            self.storage.report(exc)
+            raise unavailable(exc) from None
 
     async def restore(self, checkpoint_id: str) -> ExecutionState:
         """A new execution from a checkpoint: completed and skipped results are kept, every
@@ -198,9 +223,10 @@ class Engine:
                     tasks[tid] = saved
                 else:
                     tasks[tid] = TaskState()
+            execution_id, lock = await self._new_execution()
             now = self.clock()
             state = ExecutionState.new(
-                new_execution_id(now),
+                execution_id,
                 meta["workflow"],
                 meta["input"],
                 now,
@@ -219,6 +245,7 @@ class Engine:
                     "restored_from": checkpoint_id,
                     "source_execution": source_execution,
                 },
+                lock,
             )
         except BaseException:
             heap_freezer.release(self._freeze_key(state))
@@ -226,7 +253,11 @@ class Engine:
         return state
 
     async def _create(
-        self, state: ExecutionState, plan: ExecutionPlan, started: dict[str, Any]
+        self,
+        state: ExecutionState,
+        plan: ExecutionPlan,
+        started: dict[str, Any],
+        lock: ExecutionLock,
     ) -> None:
         store = self.store
         if state.restored_from is None:
@@ -236,13 +267,12 @@ class Engine:
             meta, tasks = snapshot_of(state)
         summary = state.summary()
         self.writer.submit_op(lambda: _create_or_undo(store, meta, tasks, summary))
-        await self.writer.flush()
         try:
-            lock = await anyio.to_thread.run_sync(store.lock_execution, state.id)
-        except OSError as exc:  # recorded, but its lock file cannot be written: start it later
-            self.storage.hold(state.id)
-            self.storage.report(exc)
-            raise unavailable(exc) from None
+            await self.writer.flush()
+        except BaseException:
+            await anyio.to_thread.run_sync(store.abandon_execution, state.id, lock)
+            raise
+        self.index.put(summary)
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[state.id] = runner
         self.emit(
@@ -259,6 +289,7 @@ class Engine:
         Queued behind the events it reflects; nobody waits for it."""
         store = self.store
         summary = state.summary()
+        self.index.put(summary)
         self.writer.submit_op(lambda: store.put_summary(summary))
 
     def _spawn(self, runner: ExecutionRunner) -> None:
@@ -293,6 +324,7 @@ class Engine:
     def _forget(self, runner: ExecutionRunner) -> None:
         if self._runners.get(runner.state.id) is runner:  # not a successor loaded from disk
             del self._runners[runner.state.id]
+            self._loaded_at.pop(runner.state.id, None)
         heap_freezer.release(self._freeze_key(runner.state))
         runner.lock.release()
 
@@ -331,6 +363,7 @@ class Engine:
             state = runner.state
             meta, rows = snapshot_rows(state)
             summary = state.summary()
+            self.index.put(summary)
             self.writer.submit_op(lambda: store.write_snapshot_rows(meta, rows))
             self.writer.submit_op(lambda: store.put_summary(summary))
             if final:
@@ -357,6 +390,11 @@ class Engine:
 
     def is_live(self, execution_id: str) -> bool:
         return execution_id in self._runners
+
+    def live_state(self, execution_id: str) -> ExecutionState | None:
+        """The state of an execution this process drives, without waiting; None otherwise."""
+        runner = self._runners.get(execution_id)
+        return None if runner is None else runner.state
 
     # ---- operator actions ------------------------------------------------------------------
     async def _attach(self, execution_id: str, *, from_damaged: bool = False) -> ExecutionRunner:
@@ -387,14 +425,29 @@ class Engine:
             self.storage.check()
         runner = ExecutionRunner(self, state, plan, lock, self.env)
         self._runners[execution_id] = runner
+        self._loaded_at[execution_id] = state.last_seq
         return runner
 
     async def _release_if_idle(self, runner: ExecutionRunner) -> None:
         if not runner.active and self._runners.get(runner.state.id) is runner:
+            state = runner.state
             try:
-                await self.persist(runner, final=runner.state.status in EXECUTION_FINISHED)
+                if self._loaded_at.get(state.id) != state.last_seq:
+                    await self.persist(runner, final=state.status in EXECUTION_FINISHED)
+                elif await self._row_lags(state):
+                    # its process died before recording its last row: the journal knows better
+                    self._save_summary(state)
+                    await self.writer.flush()
+                # else: loaded for an action that was refused; nothing changed, nothing to write
             finally:
                 self._forget(runner)
+
+    async def _row_lags(self, state: ExecutionState) -> bool:
+        try:
+            row = await anyio.to_thread.run_sync(self.store.get_summary, state.id)
+        except NotFound:
+            return True
+        return (row.get("last_seq"), row.get("status")) != (state.last_seq, str(state.status))
 
     async def resume(
         self, execution_id: str, *, reason: str = "resume", from_damaged: bool = False
@@ -540,7 +593,9 @@ class Engine:
         self, state: ExecutionState, *, name: str | None, kind: str
     ) -> dict[str, Any]:
         meta, tasks = snapshot_of(state)
-        checkpoint_id = f"ckpt-{secrets.token_hex(6)}"
+        # unique as the execution id is, and no two checkpoints of one execution share a seq
+        # (each records an event); one recorded at this seq before a crash was never announced
+        checkpoint_id = f"ckpt-{state.id}-{state.last_seq}"
         record = {
             "id": checkpoint_id,
             "execution_id": state.id,
@@ -626,6 +681,7 @@ async def open_engine(
     """Run an engine for the body of the `async with`; on exit, running executions are
     interrupted (not canceled) and everything is flushed to disk."""
     store = Store(data_dir)
+    await anyio.to_thread.run_sync(store.open_catalog)
     engine = Engine(store, registry, **options)
     try:
         async with anyio.create_task_group() as tg:
@@ -643,9 +699,12 @@ async def open_engine(
 def _create_or_undo(
     store: Store, meta: dict[str, Any], tasks: dict[str, dict[str, Any]], summary: dict[str, Any]
 ) -> None:
-    """`Store.create_execution`, leaving no half-created execution folder if a write fails."""
+    """`Store.create_execution`, leaving no snapshot behind if a write fails: the execution was
+    refused, and a rebuilt catalog must not find it (`Store.abandon_execution` then removes the
+    claimed folder)."""
     try:
         store.create_execution(meta, tasks, summary)
     except BaseException:
-        shutil.rmtree(store.execution_dir(meta["id"]), ignore_errors=True)
+        with contextlib.suppress(OSError):
+            store.state_path(meta["id"]).unlink()
         raise

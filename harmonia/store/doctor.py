@@ -15,8 +15,9 @@ from typing import Any
 import orjson
 
 from harmonia.errors import NotFound
-from harmonia.store.damage import DamagedFile, check_workflow, json_error_at
-from harmonia.store.store import CATALOG, Store
+from harmonia.store.catalog import check_catalog as catalog_damage
+from harmonia.store.damage import DamagedFile, check_workflow
+from harmonia.store.store import Store
 
 __all__ = ["DoctorReport", "check", "check_catalog", "check_execution", "run"]
 
@@ -69,9 +70,7 @@ def check(data_dir: Path) -> DoctorReport:
     """Every damaged file of the data folder: the catalog, and each execution's snapshot and
     journal (every journal line, and each snapshot's workflow document)."""
     report = DoctorReport(data_dir)
-    catalog = check_catalog(data_dir)
-    if catalog is not None:
-        report.damaged.append((None, catalog))
+    report.damaged.extend((None, item) for item in check_catalog(data_dir))
     store = Store(data_dir)
     folder = data_dir / "executions"
     entries = sorted(folder.iterdir()) if folder.is_dir() else []
@@ -100,25 +99,20 @@ def check_execution(store: Store, execution_id: str) -> list[DamagedFile]:
     return []
 
 
-def check_catalog(data_dir: Path) -> DamagedFile | None:
-    """The catalog, if it cannot be read as the JSON object of tables it must be; None when
-    it reads (or does not exist yet: nothing has run)."""
-    path = data_dir / CATALOG
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return DamagedFile(CATALOG, f"cannot be read ({exc.strerror or exc})")
-    if not data.strip():
-        return DamagedFile(CATALOG, "empty file", 0, 1)
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        return DamagedFile(CATALOG, f"not valid JSON ({exc.msg})", *json_error_at(data, exc))
-    if not isinstance(doc, dict) or not all(isinstance(t, dict) for t in doc.values()):
-        return DamagedFile(CATALOG, "not a JSON object of tables")
-    return None
+def check_catalog(data_dir: Path) -> list[DamagedFile]:
+    """The catalog's damaged files (`catalog.json`, stored workflow files), as
+    `harmonia.store.catalog.check_catalog` finds them; empty when they read."""
+    return [
+        DamagedFile(
+            damage.path.relative_to(data_dir).as_posix()
+            if damage.path.is_relative_to(data_dir)
+            else str(damage.path),
+            damage.problem,
+            damage.offset,
+            damage.line,
+        )
+        for damage in catalog_damage(data_dir)
+    ]
 
 
 def run(data_dir: Path, *, as_json: bool = False) -> int:

@@ -1,6 +1,8 @@
 """The data folder: a small catalog database plus one folder per execution.
 
-    DATA_DIR/catalog.json                 workflows, one summary row per execution, checkpoint index
+    DATA_DIR/catalog.json                 one summary row per execution, checkpoint index, and
+                                          stored workflows' info (harmonia.store.catalog)
+    DATA_DIR/workflows/ID.json            one stored workflow (harmonia.store.definitions)
     DATA_DIR/executions/ID/state.json     snapshot: execution row, task rows, checkpoints
     DATA_DIR/executions/ID/journal.jsonl  every event since the execution began
     DATA_DIR/executions/ID/lock           held (flock) by the process running the execution
@@ -8,7 +10,8 @@
 Every method here does blocking file I/O: the engine calls them from its writer thread, never
 from the event loop's hot path. Several processes may share a data folder (two `harmonia run`
 at once): catalog updates take an exclusive file lock and re-read the catalog, and an execution
-is only ever driven by the process that holds its lock.
+is only ever driven by the process that holds its lock. Execution folders are created
+exclusively, so an id is never given twice.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from tinydb import Query, TinyDB
@@ -29,11 +33,25 @@ from harmonia.errors import NotFound
 from harmonia.events import Event
 from harmonia.state import ExecutionState, TaskState
 from harmonia.store import journal
+from harmonia.store.catalog import Catalog, CatalogDamaged, Data, Seen, Tables
 from harmonia.store.damage import DamagedFile, cut_at_damage, keep_aside, relative_name
 from harmonia.store.loading import load_state
-from harmonia.store.storage import CrashSafeStorage, probe_writes, write_atomically
+from harmonia.store.locks import ExecutionLock, ExecutionLocked
+from harmonia.store.storage import (
+    CrashSafeStorage,
+    fsync_directory,
+    probe_writes,
+    write_atomically,
+)
 
-CATALOG = "catalog.json"
+if TYPE_CHECKING:
+    from harmonia.store.catalog_repair import CatalogOpened
+
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+"""What an execution id may look like: anything else names no execution (and no path)."""
+
+ID_ATTEMPTS = 100
+"""Fresh ids tried before giving up (one is almost always enough)."""
 
 JournalLines = dict[Path, list[bytes]]
 
@@ -42,49 +60,13 @@ SNAPSHOT_TABLES = ("execution", "tasks")
 is carried over as it is."""
 
 
-class ExecutionLocked(Exception):
-    """Another live process is driving this execution."""
-
-
-class ExecutionLock:
-    """An exclusive lock on one execution, released when the holder exits or dies."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise ExecutionLocked(
-                f"execution {self.path.parent.name} is being run by another process (pid {holder})"
-            ) from None
-        try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
-        except OSError:  # a full disk: without this the lock would stay held by a lost fd
-            os.close(fd)
-            raise
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
-
-
 class Store:
     """Blocking access to one data folder. Create directories lazily: an invalid workflow run
     must leave no trace in the data folder."""
 
     def __init__(self, data_dir: str | Path) -> None:
         self.data_dir = Path(data_dir)
+        self.catalog = Catalog(self.data_dir)
         self._appender = journal.JournalAppender()
         self._kept_tables: dict[Path, tuple[tuple[int, int], bytes]] = {}
         """Per snapshot file this store wrote last: its (mtime, size) then, and its other
@@ -93,10 +75,10 @@ class Store:
     # ---- paths -------------------------------------------------------------------------
     @property
     def catalog_path(self) -> Path:
-        return self.data_dir / CATALOG
+        return self.catalog.path
 
     def execution_dir(self, execution_id: str) -> Path:
-        if not execution_id or "/" in execution_id or execution_id.startswith("."):
+        if not SAFE_ID.fullmatch(execution_id):
             raise NotFound(f"no execution {execution_id!r}")
         return self.data_dir / "executions" / execution_id
 
@@ -107,46 +89,51 @@ class Store:
         return self.execution_dir(execution_id) / "state.json"
 
     # ---- catalog -----------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _catalog_for_update(self) -> Iterator[TinyDB]:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        lock_fd = os.open(self.data_dir / "catalog.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(lock_fd, fcntl.LOCK_EX)
-            db = TinyDB(self.catalog_path, storage=_cached(CrashSafeStorage))
-            try:
-                yield db
-            finally:
-                db.close()
-        finally:
-            fcntl.flock(lock_fd, fcntl.LOCK_UN)
-            os.close(lock_fd)
+    def open_catalog(self) -> CatalogOpened:
+        """Migrate, repair and complete the catalog (see `harmonia.store.catalog_repair`)."""
+        from harmonia.store.catalog_repair import open_catalog
 
-    def _catalog_read(self) -> TinyDB | None:
-        if not self.catalog_path.exists():
-            return None
-        return TinyDB(self.catalog_path, storage=CrashSafeStorage, create=False)
+        return open_catalog(self)
+
+    @contextlib.contextmanager
+    def update_catalog(self) -> Iterator[Tables]:
+        """Change the catalog under its lock; a damaged one is kept aside and rebuilt first."""
+        from harmonia.store.catalog_repair import rebuild_catalog
+
+        with self.catalog.update(repair=lambda: rebuild_catalog(self)) as tables:
+            yield tables
+
+    def read_catalog(self) -> Tables:
+        """The catalog's tables, as `catalog_seen`."""
+        return Tables(self.catalog_seen()[1])
+
+    def catalog_seen(self) -> tuple[Seen, Data]:
+        """The catalog's tables (shared: do not change them) and the version they are of.
+        A damaged catalog is kept aside and rebuilt first: it only summarises the execution
+        folders and workflow files, which this reads instead."""
+        try:
+            return self.catalog.read_seen()
+        except CatalogDamaged:
+            with self.update_catalog():
+                pass
+            return self.catalog.read_seen()
 
     def put_summary(self, summary: dict[str, Any]) -> None:
-        with self._catalog_for_update() as db:
-            db.table("executions").upsert(summary, Query().id == summary["id"])
+        with self.update_catalog() as tables:
+            tables.upsert("executions", summary)
 
     def list_summaries(self) -> list[dict[str, Any]]:
         """Every execution's catalog row, newest first, with `interrupted` marked."""
-        db = self._catalog_read()
-        if db is None:
-            return []
-        rows = [dict(r) for r in db.table("executions").all()]
+        rows = [dict(r) for r in self.read_catalog().rows("executions")]
         for row in rows:
             row["interrupted"] = row["status"] in ("running", "pending") and not self.is_locked(
                 row["id"]
             )
-        rows.sort(key=lambda r: r.get("created_at") or 0, reverse=True)
+        rows.sort(key=lambda r: (r.get("created_at") or 0, r["id"]), reverse=True)
         return rows
 
     def get_summary(self, execution_id: str) -> dict[str, Any]:
-        db = self._catalog_read()
-        row = None if db is None else db.table("executions").get(Query().id == execution_id)
+        row = self.read_catalog().get("executions", execution_id)
         if row is None:
             raise NotFound(f"no execution {execution_id!r} in {self.data_dir}")
         return dict(row)
@@ -164,11 +151,50 @@ class Store:
         raise NotFound(f"execution id {given!r} is ambiguous: {', '.join(sorted(matches)[:5])}")
 
     # ---- execution snapshots -----------------------------------------------------------
+    def new_execution(self, new_id: Callable[[], str]) -> tuple[str, ExecutionLock]:
+        """Claim a fresh execution id: its folder is created exclusively (an id already taken,
+        by this process or any other, is never reused: `new_id` is asked again) and locked at
+        once, so no other process takes it for an interrupted execution while it is created."""
+        root = self.data_dir / "executions"
+        root.mkdir(parents=True, exist_ok=True)
+        for _ in range(ID_ATTEMPTS):
+            execution_id = new_id()
+            folder = self.execution_dir(execution_id)
+            try:
+                os.mkdir(folder)
+            except FileExistsError:
+                continue
+            fsync_directory(root)
+            lock = ExecutionLock(folder / "lock")
+            try:
+                lock.acquire()
+            except BaseException:  # a full disk: leave no claimed folder behind
+                with contextlib.suppress(OSError):
+                    (folder / "lock").unlink()
+                    folder.rmdir()
+                raise
+            return execution_id, lock
+        raise RuntimeError(f"no free execution id in {root} after {ID_ATTEMPTS} attempts")
+
+    def abandon_execution(self, execution_id: str, lock: ExecutionLock) -> None:
+        """Undo `new_execution` for an execution that was never created (no snapshot)."""
+        folder = self.execution_dir(execution_id)
+        if not (folder / "state.json").exists():
+            with contextlib.suppress(OSError):
+                (folder / "lock").unlink()
+                folder.rmdir()
+        lock.release()
+
     def create_execution(
         self, meta: dict[str, Any], tasks: dict[str, dict[str, Any]], summary: dict[str, Any]
     ) -> None:
-        """Write the first snapshot and the catalog row, before any event is journaled."""
-        self.execution_dir(meta["id"]).mkdir(parents=True, exist_ok=True)
+        """Write the first snapshot and the catalog row, before any event is journaled.
+        Never over another execution's snapshot: the folder is new, or claimed and empty."""
+        folder = self.execution_dir(meta["id"])
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(parents=True)
+        if self.state_path(meta["id"]).exists():
+            raise FileExistsError(f"execution {meta['id']} exists already in {self.data_dir}")
         self.write_snapshot(meta, tasks)
         self.put_summary(summary)
 
@@ -272,31 +298,29 @@ class Store:
             table = db.table("checkpoints")
             if record.get("kind") == "periodic":
                 table.remove(Query().kind == "periodic")
+            table.remove(Query().id == record["id"])  # one recorded before a crash, never announced
             table.insert(record)
             data = db.storage.read() or {}
         finally:
             db.close()
         self._remember_tables(path, _other_tables(data))
-        with self._catalog_for_update() as cat:
-            index = cat.table("checkpoints")
+        with self.update_catalog() as tables:
             if record.get("kind") == "periodic":
-                index.remove((Query().execution_id == execution_id) & (Query().kind == "periodic"))
-            index.insert(
-                {k: record[k] for k in ("id", "execution_id", "name", "kind", "created_at", "seq")}
-            )
+                tables.remove(
+                    "checkpoints",
+                    lambda r: r.get("execution_id") == execution_id and r.get("kind") == "periodic",
+                )
+            index_fields = ("id", "execution_id", "name", "kind", "created_at", "seq")
+            tables.upsert("checkpoints", {k: record[k] for k in index_fields})
 
     def list_checkpoints(self, execution_id: str | None = None) -> list[dict[str, Any]]:
-        db = self._catalog_read()
-        if db is None:
-            return []
-        rows = [dict(r) for r in db.table("checkpoints").all()]
+        rows = [dict(r) for r in self.read_catalog().rows("checkpoints")]
         if execution_id is not None:
             rows = [r for r in rows if r["execution_id"] == execution_id]
         return sorted(rows, key=lambda r: r["created_at"])
 
     def load_checkpoint(self, checkpoint_id: str) -> dict[str, Any]:
-        db = self._catalog_read()
-        row = None if db is None else db.table("checkpoints").get(Query().id == checkpoint_id)
+        row = self.read_catalog().get("checkpoints", checkpoint_id)
         if row is None:
             raise NotFound(f"no checkpoint {checkpoint_id!r} in {self.data_dir}")
         state_db = TinyDB(
@@ -345,6 +369,10 @@ class Store:
 
     # ---- locks -------------------------------------------------------------------------
     def lock_execution(self, execution_id: str) -> ExecutionLock:
+        """Lock an existing execution (NotFound otherwise: nothing is created for an id that
+        names no execution)."""
+        if not self.state_path(execution_id).is_file():
+            raise NotFound(f"no execution {execution_id!r} in {self.data_dir}")
         lock = ExecutionLock(self.execution_dir(execution_id) / "lock")
         lock.acquire()
         return lock

@@ -18,8 +18,8 @@ from harmonia.errors import NotFound
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
 from harmonia.state import ExecutionState
-from harmoniad.bodies import SOURCE, json_body, query_params
-from harmoniad.context import DaemonState, daemon_state, live_execution_ids
+from harmoniad.bodies import SOURCE, json_body, off_the_loop, query_params
+from harmoniad.context import DaemonState, daemon_state
 from harmoniad.responses import JSONResponse
 from harmoniad.routing import Answer, Endpoint, Handler
 from harmoniad.schemas import (
@@ -52,59 +52,55 @@ async def create_execution(request: Request) -> Response:
 
 
 async def _workflow_of(state: DaemonState, body: ExecutionCreate) -> Workflow:
+    """The workflow to start, read and checked in a worker thread (see `off_the_loop`)."""
     registry = state.engine.registry
-    if body.workflow_id is not None:
-        workflow_id = body.workflow_id
-        row = await anyio.to_thread.run_sync(state.definitions.get, workflow_id)
-        document, source = row["document"], f"workflow {workflow_id}"
-    else:
-        assert body.workflow is not None
-        document, source = body.workflow, SOURCE
-    return await anyio.to_thread.run_sync(
-        lambda: load_workflow_dict(document, source=source, registry=registry)
-    )
+    workflow_id = body.workflow_id
+    document = body.workflow
+
+    def load() -> Workflow:
+        if workflow_id is not None:
+            stored = state.definitions.get(workflow_id)["document"]
+            return load_workflow_dict(stored, source=f"workflow {workflow_id}", registry=registry)
+        assert document is not None
+        return load_workflow_dict(document, source=SOURCE, registry=registry)
+
+    return await off_the_loop(state, load)
+
+
+UNFINISHED = ("running", "pending")
 
 
 async def list_executions(request: Request) -> Response:
+    """From the engine's index and live states: no catalog read unless another process wrote
+    the catalog since the last listing (see `harmonia.engine.index`)."""
     state = daemon_state(request)
+    engine = state.engine
     query = query_params(request, ExecutionListQuery)
-    rows = await current_rows(state.engine)
-    items: list[dict[str, Any]] = []
+    rows = await engine.index.rows()
+    selected: list[tuple[dict[str, Any], ExecutionState | None]] = []
     for row in rows:
-        if state.engine.is_live(row["id"]):
-            # the catalog row is only rewritten now and then; the live state is current
-            item = live_summary(await state.engine.get(row["id"]))
-        else:
-            item = summary_view(row)
-        if query.status is None or item["status"] == query.status:
-            items.append(item)
-    page = items[query.offset : query.offset + query.limit]
+        live = engine.live_state(row["id"])  # its row is rewritten now and then; this is now
+        status = row["status"] if live is None else live.status
+        if query.status is None or status == query.status:
+            selected.append((row, live))
+    page = selected[query.offset : query.offset + query.limit]
+    idle = [row["id"] for row, live in page if live is None and row["status"] in UNFINISHED]
+    held = await anyio.to_thread.run_sync(_locked, engine, idle) if idle else set()
+    items = [
+        live_summary(live)
+        if live is not None
+        else summary_view(row, interrupted=row["status"] in UNFINISHED and row["id"] not in held)
+        for row, live in page
+    ]
     return JSONResponse(
-        {"items": page, "total": len(items), "limit": query.limit, "offset": query.offset}
+        {"items": items, "total": len(selected), "limit": query.limit, "offset": query.offset}
     )
 
 
-LIST_READS = 5
-"""How many times a listing reads the catalog again while executions end under it."""
-
-
-async def current_rows(engine: Engine) -> list[dict[str, Any]]:
-    """The catalog rows, none older than the end of an execution that ended while they were
-    read.
-
-    A live execution's row is rewritten only now and then (its live state is what a listing
-    shows), and its final row is written just before it stops being live. An execution that
-    ends while the catalog is read (in a worker thread) can therefore come back with a row
-    still saying "running" and no live state to replace it: then read again. Executions
-    rarely end in the same few milliseconds, so this is almost always one read.
-    """
-    rows: list[dict[str, Any]] = []
-    for _ in range(LIST_READS):
-        live_before = live_execution_ids(engine)
-        rows = await anyio.to_thread.run_sync(engine.store.list_summaries)
-        if all(engine.is_live(execution_id) for execution_id in live_before):
-            break
-    return rows
+def _locked(engine: Engine, execution_ids: list[str]) -> set[str]:
+    """Which of these unfinished executions another process is driving (the rest were
+    interrupted: their process died)."""
+    return {i for i in execution_ids if engine.store.is_locked(i)}
 
 
 async def get_execution(request: Request) -> Response:

@@ -1,4 +1,9 @@
-"""Stored workflow definitions and templates: `/api/v1/workflows`, `/api/v1/templates`."""
+"""Stored workflow definitions and templates: `/api/v1/workflows`, `/api/v1/templates`.
+
+Listings read the catalog's info rows (no documents); a definition's document is read from its
+own file, like every document, off the event loop (`off_the_loop`). A request that fails writes
+nothing: an unknown id is refused before the catalog's lock is taken.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from starlette.responses import Response
 from harmonia.errors import NotFound, Problem, ValidationFailed
 from harmonia.loader import load_workflow_dict
 from harmonia.model import unknown_input_message
-from harmoniad.bodies import json_body, query_params, workflow_body
+from harmoniad.bodies import json_body, off_the_loop, query_params, workflow_body
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse, NoContent
 from harmoniad.routing import Endpoint
@@ -33,8 +38,8 @@ async def create_workflow(request: Request) -> Response:
     state = daemon_state(request)
     query = query_params(request, WorkflowWriteQuery)
     workflow = await workflow_body(request, state.engine.registry)
-    row = await anyio.to_thread.run_sync(
-        lambda: state.definitions.add(workflow.to_document(), template=bool(query.template))
+    row = await off_the_loop(
+        state, lambda: state.definitions.add(workflow.to_document(), template=bool(query.template))
     )
     return JSONResponse(workflow_view(row), status_code=201)
 
@@ -53,10 +58,11 @@ async def replace_workflow(request: Request) -> Response:
     workflow_id = request.path_params["id"]
     query = query_params(request, WorkflowWriteQuery)
     workflow = await workflow_body(request, state.engine.registry)
-    row = await anyio.to_thread.run_sync(
+    row = await off_the_loop(
+        state,
         lambda: state.definitions.replace(
             workflow_id, workflow.to_document(), template=query.template
-        )
+        ),
     )
     return JSONResponse(workflow_view(row))
 
@@ -82,14 +88,14 @@ async def instantiate_template(request: Request) -> Response:
     state = daemon_state(request)
     body = await json_body(request, TemplateInstantiate, required=False)
     template = await _get(request, template=True)
-    document = _instantiated(template["document"], body)
     source = f"template {template['id']}"
-    workflow = await anyio.to_thread.run_sync(
-        lambda: load_workflow_dict(document, source=source, registry=state.engine.registry)
-    )
-    row = await anyio.to_thread.run_sync(
-        lambda: state.definitions.add(workflow.to_document(), template=False)
-    )
+
+    def instantiate() -> dict[str, Any]:
+        document = _instantiated(template["document"], body)
+        workflow = load_workflow_dict(document, source=source, registry=state.engine.registry)
+        return state.definitions.add(workflow.to_document(), template=False)
+
+    row = await off_the_loop(state, instantiate)
     return JSONResponse(workflow_view(row), status_code=201)
 
 
@@ -125,7 +131,7 @@ async def _listing(request: Request, *, template: bool | None) -> Response:
 async def _get(request: Request, *, template: bool | None) -> dict[str, Any]:
     state = daemon_state(request)
     workflow_id = request.path_params["id"]
-    row = await anyio.to_thread.run_sync(state.definitions.get, workflow_id)
+    row = await off_the_loop(state, lambda: state.definitions.get(workflow_id))
     if template and not row["template"]:
         raise NotFound(f"workflow {workflow_id!r} is not a template")
     return row

@@ -1,0 +1,100 @@
+"""Every execution's summary row, in memory, for listings that never wait on the disk.
+
+The engine puts a row here each time it records one for the catalog (start, resume, checkpoint,
+end), synchronously, on the event loop: so a listing shows an execution this process drives as
+it is, including one that ended an instant ago, whatever the writer thread has written yet.
+Executions other processes drive (`harmonia run` next to a daemon) reach this index through the
+catalog file: before each listing one `stat` says whether some process rewrote it, and only then
+is it read again, in a worker thread (one read at a time; concurrent listings wait for it).
+Of two rows for one execution the one with the higher `last_seq` is newer (each event raises it).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio
+
+from harmonia.store import Store
+from harmonia.store.catalog import Data, Seen
+
+__all__ = ["ExecutionIndex"]
+
+logger = logging.getLogger("harmonia.engine")
+
+Row = dict[str, Any]
+
+
+class ExecutionIndex:
+    """Summary rows by execution id; see the module docstring."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._disk: dict[str, Row] = {}
+        """The catalog's rows as last read."""
+        self._own: dict[str, Row] = {}
+        """Rows this engine recorded that may be newer than the catalog's."""
+        self._seen: Seen | None = None
+        self._ordered: list[Row] | None = None
+        self._reading: anyio.Event | None = None
+        self._damage_logged = False
+
+    def put(self, summary: Row) -> None:
+        """The engine recorded this row (call it on the event loop, before or as the catalog
+        write is queued)."""
+        self._own[summary["id"]] = summary
+        self._ordered = None
+
+    async def rows(self) -> list[Row]:
+        """Every execution's row, newest first (shared: do not change them). Reads the
+        catalog only if some process wrote it since the last read."""
+        if self.store.catalog.changed_since(self._seen):
+            await self._refresh()
+        ordered = self._ordered
+        if ordered is None:
+            merged = {**self._disk, **self._own}
+            ordered = sorted(
+                merged.values(), key=lambda r: (r.get("created_at") or 0, r["id"]), reverse=True
+            )
+            self._ordered = ordered
+        return ordered
+
+    async def _refresh(self) -> None:
+        reading = self._reading
+        if reading is not None:  # one read at a time; its result serves every waiter
+            await reading.wait()
+            return
+        self._reading = done = anyio.Event()
+        try:
+            seen, data = await anyio.to_thread.run_sync(self._read)
+            if seen is not None:
+                self._merge(seen, data)
+        finally:
+            self._reading = None
+            done.set()
+
+    def _read(self) -> tuple[Seen | None, Data]:
+        try:
+            return self.store.catalog_seen()  # a damaged catalog is rebuilt on the way
+        except OSError as exc:
+            # cannot rebuild it now (a full disk?): list what was read before
+            if not self._damage_logged:
+                logger.warning("cannot read the catalog, listing what was read before: %s", exc)
+                self._damage_logged = True
+            return None, {}
+
+    def _merge(self, seen: Seen, data: Data) -> None:
+        disk = {row["id"]: row for row in (data.get("executions") or {}).values()}
+        for execution_id, own in list(self._own.items()):
+            stored = disk.get(execution_id)
+            if stored is not None and _seq(stored) >= _seq(own):
+                del self._own[execution_id]  # the catalog caught up (or another process went on)
+        self._disk = disk
+        self._seen = seen
+        self._damage_logged = False
+        self._ordered = None
+
+
+def _seq(row: Row) -> int:
+    return int(row.get("last_seq") or 0)
