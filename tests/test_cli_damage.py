@@ -83,7 +83,7 @@ def test_doctor_reports_every_damaged_file_and_only_reads(
     assert len(out) == 4
     # (the words after "not valid JSON" are the JSON parser's own)
     assert out[0].startswith(
-        f"damaged: {catalog}: line 1, byte {len(before['catalog.json']) - 1}: not valid JSON ("
+        f"damaged: {catalog}: line 1, byte {len(before['catalog.json']) - 1}: not valid JSON"
     )
     assert out[1].startswith(f"damaged: {journal}: line 2, byte {len(lines[0])}: not valid JSON (")
     assert out[1].endswith(f" at byte 1) (execution {first})")

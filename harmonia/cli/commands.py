@@ -67,13 +67,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _finish(final, args)
 
 
+def _completed_and_whole(store: Store, execution_id: str) -> bool:
+    """Completed by its catalog row, and its files read whole (a damaged one is refused by the
+    engine, which says why and keeps the evidence)."""
+    if store.get_summary(execution_id)["status"] != "completed":
+        return False
+    return store.load_execution(execution_id).damage is None
+
+
 def cmd_resume(args: argparse.Namespace) -> int:
     from harmonia.cli.follow import resume_execution, run_sync
 
     data_dir = data_dir_for_reading(args.data_dir)
     store = _store(data_dir)
     execution_id = store.resolve_execution_id(args.execution_id)
-    if store.get_summary(execution_id)["status"] == "completed":  # refused without a write
+    if _completed_and_whole(store, execution_id):  # refused without a write
         raise CliError(f"execution {execution_id} already completed; nothing to resume")
     final = run_sync(
         partial(resume_execution, from_damaged=args.from_damaged),

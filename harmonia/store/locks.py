@@ -41,8 +41,10 @@ class ExecutionLock:
             if os.pread(fd, 33, 0) != pid:  # the same holder again: nothing to write
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, pid, 0)
-        except OSError:  # a full disk: without this the lock would stay held by a lost fd
+        except OSError as exc:  # a full disk: without this the lock would stay held by a lost fd
             os.close(fd)
+            if exc.filename is None:
+                exc.filename = str(self.path)  # the message names the file that was refused
             raise
         self._fd = fd
 
