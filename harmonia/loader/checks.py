@@ -14,7 +14,7 @@ from typing import Any
 
 from harmonia.components.base import Action, ComponentRegistry, UnknownAction, UnknownComponent
 from harmonia.errors import Problem
-from harmonia.expressions import ExpressionError, Template, compile_template
+from harmonia.expressions import ExpressionError, compile_template
 from harmonia.loader.document import Document, KeyPath
 from harmonia.loader.references import ReferenceChecker, Upstream
 from harmonia.model import cycle_message, find_cycles, suggest
@@ -46,6 +46,7 @@ class Checker:
         self.problems: list[Problem] = []
         self.references = ReferenceChecker(inputs, self.task_ids, document, self.problems)
         self.dynamic_cache: dict[str, bool] = {}
+        self.actions: dict[tuple[str, str], Action | tuple[str, str] | None] = {}
 
     def run(self) -> list[Problem]:
         graph, in_file_order = self._check_dependencies()
@@ -56,16 +57,14 @@ class Checker:
             action = self._action(task_id, task)
             upstream = Upstream(graph, task_id)
             raw_input = task.get("input", {})
-            template: Template | None = None
             if isinstance(raw_input, Mapping):
                 shell = action.shell_fields if action is not None else frozenset()
-                template = self.references.check_input(task_id, raw_input, shell, upstream)
+                static = self.references.check_input(task_id, raw_input, shell, upstream)
+                if action is not None:
+                    self._check_input(task_id, task, action, raw_input, static)
             when = task.get("when")
             if isinstance(when, str | bool):
                 self.references.check_when(task_id, when, upstream)
-            if action is not None and isinstance(raw_input, Mapping):
-                static = template is not None and template.is_static
-                self._check_input(task_id, task, action, raw_input, static)
         return self.problems
 
     def _add(self, message: str, path: KeyPath, line_path: KeyPath | None = None) -> None:
@@ -102,22 +101,33 @@ class Checker:
         return graph, in_order
 
     def _action(self, task_id: str, task: Mapping[str, Any]) -> Action | None:
-        """The task's action; an unknown component or action is reported."""
-        component, action_name = task.get("component"), task.get("action")
+        """The task's action; an unknown component or action is reported (the registry is
+        asked once per component and action, not once per task)."""
+        component, name = task.get("component"), task.get("action")
         if not isinstance(component, str) or not component:
             return None
+        key = (component, name if isinstance(name, str) else "")
+        if key not in self.actions:
+            self.actions[key] = self._look_up(component, key[1])
+        found = self.actions[key]
+        if isinstance(found, tuple):
+            field, message = found
+            self._add(message, ("tasks", task_id, field))
+            return None
+        return found
+
+    def _look_up(self, component: str, name: str) -> Action | tuple[str, str] | None:
+        """The action, or the field and message of what is unknown."""
         try:
             self.registry.get(component)
         except UnknownComponent as exc:
-            self._add(str(exc), ("tasks", task_id, "component"))
-            return None
-        if not isinstance(action_name, str) or not action_name:
+            return "component", str(exc)
+        if not name:
             return None
         try:
-            return self.registry.action(component, action_name)
+            return self.registry.action(component, name)
         except UnknownAction as exc:
-            self._add(str(exc), ("tasks", task_id, "action"))
-            return None
+            return "action", str(exc)
 
     def _check_input(
         self,

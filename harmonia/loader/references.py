@@ -13,6 +13,7 @@ from typing import Any
 
 from harmonia.errors import Problem
 from harmonia.expressions import (
+    MAX_TEMPLATE_NODES,
     ExpressionError,
     Reference,
     Template,
@@ -52,21 +53,23 @@ class ReferenceChecker:
 
     def check_input(
         self, task_id: str, raw_input: Mapping[str, Any], shell: Collection[str], up: Upstream
-    ) -> Template | None:
-        """Check a task input; returns it compiled, or None when it does not compile."""
+    ) -> bool:
+        """Check a task input; returns whether it compiled without any reference (static)."""
+        if _is_plain(raw_input):
+            return True
         base = ("tasks", task_id, "input")
         try:
             template = compile_template(raw_input, shell)
         except ExpressionError as exc:
             self._check_strings(task_id, raw_input, shell, up, exc)
-            return None
+            return False
         for ref in template.references:
             message = self.problem(ref, task_id, up)
             if message is not None:
                 for path, compiled in _compiled_strings(raw_input, base, shell):
                     if ref in compiled.references:
                         self.report(message, path)
-        return template
+        return template.is_static
 
     def _check_strings(
         self,
@@ -151,6 +154,25 @@ class ReferenceChecker:
         if len(ref.path) < 2 or ref.path[1] not in ("output", "status"):
             return f"{ref} must be tasks.{target}.output[...] or tasks.{target}.status"
         return None
+
+
+_LITERALS = frozenset({int, float, bool, type(None)})
+
+
+def _is_plain(raw_input: Mapping[str, Any]) -> bool:
+    """Whether an input holds only literal scalars and strings without a `$`: it compiles to
+    itself, with no reference and no error (far below every template limit), so the compiler,
+    which most inputs of a large workflow would go through for nothing, is skipped."""
+    if len(raw_input) >= MAX_TEMPLATE_NODES:
+        return False
+    for value in raw_input.values():
+        kind = type(value)
+        if kind is str:
+            if "$" in value:
+                return False
+        elif kind not in _LITERALS:
+            return False
+    return True
 
 
 def _compile_string(text: str, path: KeyPath, base: KeyPath, shell: Collection[str]) -> Template:
