@@ -78,6 +78,15 @@ def _num(value: Any) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+#: Each bound: the input types it applies to, and the bound it must not be below.
+_BOUNDS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "minimum": (("integer", "number"), None),
+    "maximum": (("integer", "number"), "minimum"),
+    "min_length": (("string", "array"), None),
+    "max_length": (("string", "array"), "min_length"),
+}
+
+
 class InputSpec(Strict):
     """One declared workflow input.
 
@@ -102,28 +111,19 @@ class InputSpec(Strict):
         default=None, description="Value used when none is given; absent = required."
     )
 
-    @field_validator("minimum", "maximum")
+    @field_validator("minimum", "maximum", "min_length", "max_length")
     @classmethod
-    def _numeric_only(cls, value: float | None, info: ValidationInfo) -> float | None:
+    def _bound_fits(cls, value: float | None, info: ValidationInfo) -> float | None:
+        """A bound applies to the types it makes sense for, and an upper one is not below
+        its lower one (a spec no value could fit is a mistake to report, not to keep)."""
+        name = str(info.field_name)
+        types, lower_name = _BOUNDS[name]
         type_ = info.data.get("type")
-        if value is not None and type_ is not None and type_ not in ("integer", "number"):
-            raise ValueError(f"{info.field_name} applies to integer and number inputs, not {type_}")
-        minimum = info.data.get("minimum")
-        below = value is not None and minimum is not None and value < minimum
-        if info.field_name == "maximum" and below:
-            raise ValueError(f"maximum {_num(value)} is less than minimum {_num(minimum)}")
-        return value
-
-    @field_validator("min_length", "max_length")
-    @classmethod
-    def _sized_only(cls, value: int | None, info: ValidationInfo) -> int | None:
-        type_ = info.data.get("type")
-        if value is not None and type_ is not None and type_ not in ("string", "array"):
-            raise ValueError(f"{info.field_name} applies to string and array inputs, not {type_}")
-        min_length = info.data.get("min_length")
-        too_short = value is not None and min_length is not None and value < min_length
-        if info.field_name == "max_length" and too_short:
-            raise ValueError(f"max_length {value} is less than min_length {min_length}")
+        if value is not None and type_ is not None and type_ not in types:
+            raise ValueError(f"{name} applies to {' and '.join(types)} inputs, not {type_}")
+        lower = info.data.get(lower_name) if lower_name is not None else None
+        if value is not None and lower is not None and value < lower:
+            raise ValueError(f"{name} {_num(value)} is less than {lower_name} {_num(lower)}")
         return value
 
     @field_validator("pattern")
