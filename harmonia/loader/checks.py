@@ -2,8 +2,8 @@
 of their actions, and `${...}` references.
 
 They run on the raw data, so they run even when other parts of the file are invalid (every
-problem in one pass, not one per attempt), and they visit each task once: a 10,000-task file
-is checked in tens of milliseconds.
+problem in one pass, not one per attempt), and they visit each task once, since a workflow
+of ten thousand tasks is checked before every run.
 """
 
 from __future__ import annotations

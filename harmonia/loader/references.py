@@ -2,8 +2,8 @@
 
 A reference must start at a known root, name a declared input, or name a task upstream of its
 own (the engine would otherwise have no value to put in). Each input is compiled once, whole,
-as the engine compiles it; only when something is wrong are its strings compiled one by one,
-to say which field holds the problem.
+as the engine compiles it (one of plain values not at all); only when something is wrong are
+its strings compiled one by one, to say which field holds the problem.
 """
 
 from __future__ import annotations

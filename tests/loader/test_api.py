@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
+import pytest
+
 import harmonia.engine.engine
 import harmonia.loader
 import harmonia.model
-from harmonia.loader import load_stored_workflow, load_workflow_dict
+from harmonia.errors import ValidationFailed
+from harmonia.loader import load_stored_workflow, load_workflow_dict, load_workflow_text
 
 
 def test_public_surface() -> None:
@@ -36,3 +41,18 @@ def test_a_stored_document_comes_back_equal() -> None:
     }
     workflow = load_workflow_dict(doc)
     assert load_stored_workflow(workflow.to_document()) == workflow
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loading_leaves_the_cycle_collector_as_it_was(enabled: bool) -> None:
+    """The collector is paused while a document is built (it finds nothing to free there)."""
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        load_workflow_text("name: w\ntasks: {a: {component: core, action: echo}}\n")
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValidationFailed):
+            load_workflow_text("name: w\ntasks: {a: {component: core, action: ehco}}\n")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
