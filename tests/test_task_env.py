@@ -22,7 +22,7 @@ from helpers.engine_probe import engine_options, run_to_end
 from harmonia.engine import open_engine
 from harmonia.errors import ValidationFailed
 from harmonia.loader import load_workflow_dict
-from harmonia.model import LOADER_CONTEXT_KEY, Workflow
+from harmonia.model import Workflow, load_stored_workflow
 from harmonia.taskenv import TaskEnvironment, secret_names
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shells")
@@ -45,7 +45,7 @@ def env_document(*names: str) -> dict[str, Any]:
 
 def unchecked(document: dict[str, Any]) -> Workflow:
     """A workflow as a stored one comes back (the loader's checks are not run again)."""
-    return Workflow.model_validate(document, context={LOADER_CONTEXT_KEY: True})
+    return load_stored_workflow(document)
 
 
 def assert_withheld(tasks: dict[str, dict[str, Any]], names: list[str], values: list[str]) -> None:

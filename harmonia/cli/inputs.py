@@ -85,7 +85,7 @@ def load_input_file(path: str | Path) -> dict[str, Any]:
     """
     import yaml  # only paid for when the option is used
 
-    from harmonia.loader import SafeLoader  # reads huge integers to report, not to crash on
+    from harmonia.loader.yamlsource import SafeLoader  # reads huge integers, not to crash on them
 
     source = Path(path)
     try:

@@ -37,7 +37,7 @@ from harmonia.engine.storagehealth import PROBE_FIRST, PROBE_MAX, StorageHealth
 from harmonia.engine.writer import DurableWriter, unavailable
 from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable
 from harmonia.events import Event, EventType
-from harmonia.model import LOADER_CONTEXT_KEY, Workflow
+from harmonia.model import Workflow, load_stored_workflow
 from harmonia.state import (
     EXECUTION_FINISHED,
     TASK_ACTIVE,
@@ -55,13 +55,6 @@ from harmonia.taskenv import TaskEnvironment, secret_names
 DEFAULT_CHECKPOINT_INTERVAL = 60.0
 
 logger = logging.getLogger("harmonia.engine")
-
-
-def load_stored_workflow(doc: Mapping[str, Any]) -> Workflow:
-    """The workflow document an execution keeps, as a model again: the same as
-    `harmonia.loader.load_stored_workflow`, without importing the loader (and its YAML parser),
-    which resuming an execution does not need."""
-    return Workflow.model_validate(doc, context={LOADER_CONTEXT_KEY: True})
 
 
 def new_execution_id(now: float) -> str:

@@ -22,8 +22,8 @@ that is its policy, which an `unfreeze()` here would undo: the engine then does 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+
+from harmonia.gcpause import cycle_collection_paused as cycle_collection_paused  # re-export
 
 DEFAULT_FREEZE_MIN_TASKS = 2_000
 """Executions with fewer tasks than this do not freeze the heap (see the module docstring)."""
@@ -62,21 +62,3 @@ class _HeapFreezer:
 
 
 heap_freezer = _HeapFreezer()
-
-
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a large, acyclic state is rebuilt.
-
-    Recovering a 10,000-task execution allocates a few hundred thousand objects, and the
-    collector's passes over them, which can free nothing, took half of the time between
-    `harmonia resume` and the first task running again. Reference counting still frees
-    everything as usual; the previous setting is restored afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -198,10 +198,10 @@ def check_workflow(document: dict[str, Any]) -> tuple[Workflow | None, str | Non
     graph must still hold together."""
     from pydantic import ValidationError
 
-    from harmonia.model import LOADER_CONTEXT_KEY, Workflow, graph_problems
+    from harmonia.model import graph_problems, load_stored_workflow
 
     try:
-        workflow = Workflow.model_validate(document, context={LOADER_CONTEXT_KEY: True})
+        workflow = load_stored_workflow(document)
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(p) for p in first["loc"])

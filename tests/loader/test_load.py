@@ -1,4 +1,5 @@
-"""The loader: every problem of a workflow file found up front, located by file/line/task/field."""
+"""Loading as a whole: valid files round-trip, every invalid fixture fails where it should,
+and any input loads or fails cleanly."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.loading import DATA, GOOD_TASK, INVALID, VALID, fails, located, problems_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,27 +16,6 @@ from harmonia.components import ComponentRegistry, CoreComponent
 from harmonia.errors import Problem, ValidationFailed
 from harmonia.loader import load_workflow_dict, load_workflow_file, load_workflow_text
 from harmonia.model import RetryPolicy, Workflow
-
-DATA = Path(__file__).parent / "data"
-VALID = sorted((DATA / "valid").glob("*.yaml"))
-INVALID = DATA / "invalid"
-
-
-def problems_of(path: Path) -> list[Problem]:
-    with pytest.raises(ValidationFailed) as info:
-        load_workflow_file(path)
-    return info.value.problems
-
-
-def located(problems: list[Problem]) -> list[tuple[int | None, str | None, str | None]]:
-    return [(p.line, p.task, p.field) for p in problems]
-
-
-def fails(text: str, **kwargs: Any) -> list[Problem]:
-    with pytest.raises(ValidationFailed) as info:
-        load_workflow_text(text, **kwargs)
-    return info.value.problems
-
 
 # ------------------------------------------------------------------------------ valid files
 
@@ -201,255 +182,6 @@ def test_problems_are_sorted_and_unique() -> None:
     assert keys == sorted(keys)
 
 
-# ----------------------------------------------------------------------------- more problems
-
-GOOD_TASK = "    component: core\n    action: echo\n"
-
-
-def test_unknown_field_without_close_match_lists_valid_fields() -> None:
-    (problem,) = fails("name: w\nzzz: 1\ntasks:\n  a:\n" + GOOD_TASK)
-    assert (problem.line, problem.field) == (2, "zzz")
-    assert problem.message.startswith("unknown field; valid fields: name, version, description")
-
-
-def test_unknown_fields_everywhere() -> None:
-    text = (
-        "name: w\n"
-        "defaults: {timeout: 1, retries: 2}\n"
-        "input:\n"
-        "  x: {type: string, defualt: a}\n"
-        "tasks:\n"
-        "  a:\n" + GOOD_TASK + "    dependson: [b]\n"
-    )
-    problems = fails(text)
-    assert [(p.line, p.task, p.field) for p in problems] == [
-        (2, None, "defaults.retries"),
-        (4, None, "input.x.defualt"),
-        (9, "a", "dependson"),
-    ]
-    assert "did you mean 'default'?" in problems[1].message
-    assert "did you mean 'depends_on'?" in problems[2].message
-
-
-def test_empty_document() -> None:
-    (problem,) = fails("# nothing here\n")
-    assert problem.message.startswith("the document is empty")
-
-
-def test_no_tasks() -> None:
-    (problem,) = fails("name: w\ntasks: {}\n")
-    assert (problem.line, problem.field, problem.message) == (
-        2,
-        "tasks",
-        "a workflow needs at least one task",
-    )
-
-
-def test_invalid_task_ids() -> None:
-    problems = fails("name: w\ntasks:\n  bad id:\n" + GOOD_TASK + "  on:\n" + GOOD_TASK)
-    assert located(problems) == [(3, "bad id", None), (6, "True", None)]
-    assert problems[0].message.startswith("invalid task id 'bad id'")
-    assert "quote it" in problems[1].message
-
-
-def test_unquoted_number_version_suggests_quotes() -> None:
-    (problem,) = fails("name: w\nversion: 1.0\ntasks:\n  a:\n" + GOOD_TASK)
-    assert problem.field == "version"
-    assert (
-        problem.message
-        == "expected a string, got number 1.0 (put it in quotes to make it a string)"
-    )
-
-
-def test_several_cycles_are_all_reported() -> None:
-    text = "name: w\ntasks:\n"
-    for task, dep in [("a", "b"), ("b", "a"), ("c", "d"), ("d", "c"), ("e", "a")]:
-        text += f"  {task}:\n{GOOD_TASK}    depends_on: [{dep}]\n"
-    problems = fails(text)
-    assert [p.message for p in problems] == [
-        "dependency cycle: a -> b -> a (each task depends on the next)",
-        "dependency cycle: c -> d -> c (each task depends on the next)",
-    ]
-
-
-def test_duplicate_dependency() -> None:
-    (problem,) = fails(
-        "name: w\ntasks:\n  a:\n" + GOOD_TASK + "  b:\n" + GOOD_TASK + "    depends_on: [a, a]\n"
-    )
-    assert (problem.task, problem.field, problem.message) == (
-        "b",
-        "depends_on",
-        "duplicate dependency 'a'",
-    )
-
-
-def test_reference_to_unknown_task_suggests() -> None:
-    text = "name: w\ntasks:\n  fetch:\n" + GOOD_TASK
-    text += (
-        "  b:\n" + GOOD_TASK + "    depends_on: [fetch]\n    input: {x: '${tasks.fecth.output}'}\n"
-    )
-    (problem,) = fails(text)
-    assert (problem.line, problem.task, problem.field) == (10, "b", "input.x")
-    assert problem.message == "references unknown task 'fecth'; did you mean 'fetch'?"
-
-
-def test_reference_to_own_task() -> None:
-    text = "name: w\ntasks:\n  a:\n" + GOOD_TASK + "    when: tasks.a.status == 'completed'\n"
-    (problem,) = fails(text)
-    assert (problem.task, problem.field) == ("a", "when")
-    assert "refers to the task itself" in problem.message
-
-
-def test_transitive_upstream_references_are_allowed() -> None:
-    text = "name: w\ntasks:\n  a:\n" + GOOD_TASK
-    text += "  b:\n" + GOOD_TASK + "    depends_on: [a]\n"
-    text += "  c:\n" + GOOD_TASK + "    depends_on: [b]\n"
-    text += "    when: tasks.a.output.ok\n    input: {v: '${tasks.a.output.v[0]}'}\n"
-    assert load_workflow_text(text).tasks["c"].when == "tasks.a.output.ok"
-
-
-def test_reference_with_bad_root_in_when() -> None:
-    text = "name: w\ntasks:\n  a:\n" + GOOD_TASK + "    when: 'inputs.x == 1'\n"
-    (problem,) = fails(text)
-    assert (problem.line, problem.field) == (6, "when")
-    assert problem.message.startswith("invalid condition:")
-
-
-def test_unknown_input_in_when() -> None:
-    text = "name: w\ninput: {limit: {type: integer, default: 1}}\ntasks:\n  a:\n" + GOOD_TASK
-    text += "    when: '${input.limt} > 0'\n"
-    (problem,) = fails(text)
-    assert problem.message == "unknown input 'limt' (did you mean 'limit'?); declared: limit"
-
-
-def test_duplicate_keys_at_every_level() -> None:
-    text = "name: w\nname: v\ntasks:\n  a:\n" + GOOD_TASK + "    input: {x: 1, x: 2}\n"
-    problems = fails(text)
-    assert located(problems) == [(2, None, "name"), (7, "a", "input.x")]
-    assert all(p.message.startswith("duplicate key") for p in problems)
-
-
-def test_yaml_merge_keys_are_not_duplicates() -> None:
-    text = (
-        "name: w\n"
-        "base: &base {component: core, action: echo}\n"
-        "tasks:\n"
-        "  a:\n"
-        "    <<: *base\n"
-        "    action: echo\n"
-    )
-    problems = fails(text)
-    # only the unknown top-level field `base`: the merged `action` is not a duplicate key
-    assert located(problems) == [(2, None, "base")]
-
-
-def test_recursive_alias_is_a_problem() -> None:
-    (problem,) = fails("name: &a [*a]\ntasks: {}\n")
-    assert "contains itself" in problem.message
-
-
-def test_alias_bomb_is_refused() -> None:
-    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    for i in range(1, 8):
-        prev = f"*a{i - 1}"
-        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
-    (problem,) = fails("\n".join(lines) + "\n")
-    assert "more than" in problem.message
-
-
-def test_multiple_documents_are_a_syntax_error() -> None:
-    (problem,) = fails("name: a\n---\nname: b\n")
-    assert problem.line == 2
-    assert problem.message.startswith("YAML syntax error")
-
-
-def test_unsafe_tags_are_refused() -> None:
-    (problem,) = fails("name: !!python/object/apply:os.system ['true']\ntasks: {}\n")
-    assert problem.message.startswith("YAML syntax error")
-    assert problem.line == 1
-
-
-def test_top_level_scalar() -> None:
-    (problem,) = fails("just text\n")
-    assert problem.message == (
-        "the top level must be a mapping with 'name' and 'tasks', not string \"just text\""
-    )
-
-
-# ----------------------------------------------------------------------------- JSON and files
-
-JSON_DOC = """{
-  "name": "j",
-  "tasks": {
-    "a": {"component": "core", "action": "echo",
-          "retry_policy": {"max_retries": -1}},
-    "b": {"component": "core", "action": "ehco"}
-  }
-}
-"""
-
-
-def test_json_text_has_lines_too() -> None:
-    problems = fails(JSON_DOC, fmt="json", source="wf.json")
-    assert located(problems) == [
-        (5, "a", "retry_policy.max_retries"),
-        (6, "b", "action"),
-    ]
-    assert all(p.file == "wf.json" for p in problems)
-
-
-def test_json_syntax_error() -> None:
-    (problem,) = fails('{"name": "j",\n "tasks": }\n', fmt="json")
-    assert problem.line == 2
-    assert problem.message.startswith("JSON syntax error")
-
-
-def test_json_duplicate_keys() -> None:
-    text = '{"name": "j",\n "tasks": {"a": {"component": "core", "action": "echo"}},\n "name": "k"}'
-    (problem,) = fails(text, fmt="json")
-    assert (problem.line, problem.field) == (3, "name")
-    assert problem.message.startswith("duplicate key 'name'")
-
-
-def test_format_is_sniffed_from_content(tmp_path: Path) -> None:
-    workflow = {"name": "j", "tasks": {"a": {"component": "core", "action": "echo"}}}
-    for name in ("wf.json", "wf.workflow", "wf"):
-        path = tmp_path / name
-        path.write_text(json.dumps(workflow, indent=2))
-        assert load_workflow_file(path).name == "j"
-    yaml_path = tmp_path / "wf.txt"
-    yaml_path.write_text("name: y\ntasks:\n  a: {component: core, action: echo}\n")
-    assert load_workflow_file(yaml_path).name == "y"
-    assert load_workflow_text(json.dumps(workflow)).name == "j"
-
-
-def test_sniffing_falls_back_to_yaml_flow_style(tmp_path: Path) -> None:
-    text = "{name: flow, tasks: {a: {component: core, action: echo}}}"
-    assert load_workflow_text(text).name == "flow"
-    (problem,) = fails("{name: flow, tasks: {a: [}}")
-    assert problem.message.startswith("JSON syntax error")
-    path = tmp_path / "bom.json"
-    path.write_text(
-        '\ufeff{"name": "bom", "tasks": {"a": {"component": "core", "action": "echo"}}}'
-    )
-    assert load_workflow_file(path).name == "bom"
-
-
-def test_json_extension_is_parsed_as_json(tmp_path: Path) -> None:
-    path = tmp_path / "wf.json"
-    path.write_text("name: y\ntasks: {}\n")
-    (problem,) = problems_of(path)
-    assert problem.message.startswith("JSON syntax error")
-    assert problem.file == str(path)
-
-
-def test_missing_file(tmp_path: Path) -> None:
-    path = tmp_path / "nope.yaml"
-    (problem,) = problems_of(path)
-    assert problem.file == str(path)
-    assert problem.message.startswith("cannot read the file")
-
-
 def test_load_dict_has_no_lines() -> None:
     with pytest.raises(ValidationFailed) as info:
         load_workflow_dict({"name": "d", "tasks": {"a": {"component": "x", "action": "y"}}})
@@ -474,6 +206,13 @@ def test_loaded_workflow_is_a_workflow() -> None:
     workflow = load_workflow_text("name: w\ntasks:\n  a:\n" + GOOD_TASK)
     assert isinstance(workflow, Workflow)
     assert workflow.effective("a").retry_policy == RetryPolicy()
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    (problem,) = problems_of(path)
+    assert problem.file == str(path)
+    assert problem.message.startswith("cannot read the file")
 
 
 # ---------------------------------------------------------------------------------- property

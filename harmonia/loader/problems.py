@@ -1,0 +1,131 @@
+"""Problems in the words of workflow authors: pydantic's errors located by file, line, task
+and field, and every problem raised together, sorted and once.
+
+pydantic says `int_type` at `("tasks", "fetch", "timeout")`; an author needs "expected a
+number, got boolean true" at line 7, task 'fetch', field 'timeout', with a "did you mean" for
+misspelt fields. The wording lives here so that every loader path says the same thing.
+"""
+
+from __future__ import annotations
+
+from types import NoneType, UnionType
+from typing import Any, NoReturn, Union, get_args, get_origin
+
+import pydantic
+
+from harmonia.errors import Problem, ValidationFailed
+from harmonia.loader.document import Document, KeyPath
+from harmonia.model import IDENTIFIER_PATTERN, Workflow, describe_value, suggest
+
+__all__ = ["pydantic_problems", "raise_problems"]
+
+
+def raise_problems(problems: list[Problem]) -> NoReturn:
+    """Every problem once, in the order of the file (line, then message, task and field)."""
+    unique = list(dict.fromkeys(problems))
+    unique.sort(key=lambda p: (p.line or 0, p.message, p.task or "", p.field or ""))
+    raise ValidationFailed(problems=unique)
+
+
+_TYPE_WORDS = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "bool_type": "a boolean",
+    "dict_type": "a mapping",
+    "list_type": "a list",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+
+
+_BOUND_WORDS = {
+    "greater_than_equal": (">=", "ge"),
+    "greater_than": (">", "gt"),
+    "less_than_equal": ("<=", "le"),
+    "less_than": ("<", "lt"),
+}
+
+
+def pydantic_problems(exc: pydantic.ValidationError, parsed: Document) -> list[Problem]:
+    """Turn pydantic's errors into located problems with wording for workflow authors."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc: KeyPath = tuple(error["loc"])
+        kind = error["type"]
+        value = error.get("input")
+        if loc and loc[-1] == "[key]":
+            # pydantic may normalise the key in `loc` (True -> 1); the input is the key as read
+            loc = (*loc[:-2], value) if len(loc) >= 2 else loc[:-1]
+            message = _key_message(loc, value, kind, error["msg"])
+        elif kind == "extra_forbidden":
+            known = _fields_at(loc[:-1])
+            hint = suggest(str(loc[-1]), known) if known else ""
+            message = "unknown field" + (f"; {hint}" if hint else "")
+            if not hint and known:
+                message += f"; valid fields: {', '.join(known)}"
+        elif kind == "missing":
+            message = "required field missing"
+        elif kind == "value_error":
+            message = str(error.get("ctx", {}).get("error", error["msg"]))
+        elif kind in _TYPE_WORDS:
+            message = f"expected {_TYPE_WORDS[kind]}, got {describe_value(value)}"
+            if kind == "string_type" and isinstance(value, int | float | bool):
+                message += " (put it in quotes to make it a string)"
+        elif kind in _BOUND_WORDS:
+            word, key = _BOUND_WORDS[kind]
+            bound = error.get("ctx", {}).get(key)
+            message = f"must be {word} {bound}, got {describe_value(value)}"
+        elif kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
+            message = "must not be empty"
+        elif kind == "literal_error":
+            message = f"{error['msg']}, got {describe_value(value)}"
+        elif kind == "too_short" and loc == ("tasks",):
+            message = "a workflow needs at least one task"
+        else:
+            message = error["msg"]
+        problems.append(parsed.problem(message, loc))
+    return problems
+
+
+def _key_message(loc: KeyPath, key: Any, kind: str, default: str) -> str:
+    what = {"tasks": "task id", "input": "input name"}.get(str(loc[0]) if loc else "", "key")
+    if kind == "string_pattern_mismatch":
+        return (
+            f"invalid {what} '{key}': must start with a letter or '_' and contain only "
+            f"letters, digits, '_' and '-' ({IDENTIFIER_PATTERN})"
+        )
+    if kind == "string_type":
+        hint = " (YAML reads yes/no/on/off as booleans: quote it)" if isinstance(key, bool) else ""
+        return f"invalid {what} {describe_value(key)}: must be a string{hint}"
+    return default
+
+
+def _fields_at(path: KeyPath) -> list[str]:
+    """Field names of the model found at `path` below `Workflow`, for "did you mean" hints."""
+    current: Any = Workflow
+    for part in path:
+        current = _unwrap_optional(current)
+        if isinstance(current, type) and issubclass(current, pydantic.BaseModel):
+            info = current.model_fields.get(str(part))
+            if info is None:
+                return []
+            current = info.annotation
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        elif get_origin(current) is list:
+            current = get_args(current)[0]
+        else:
+            return []
+    current = _unwrap_optional(current)
+    if isinstance(current, type) and issubclass(current, pydantic.BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, UnionType):
+        members = [a for a in get_args(annotation) if a is not NoneType]
+        if len(members) == 1:
+            return members[0]
+    return annotation

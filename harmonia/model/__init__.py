@@ -1,0 +1,33 @@
+"""The workflow file as typed, validated objects: the contract between a file and the engine.
+
+Validation that needs more than one model at a time (references between tasks, components that
+exist, line numbers) lives in `harmonia.loader`; use `load_workflow_dict` rather than
+`Workflow.model_validate` for anything a user wrote. One module per model: `retry`, `inputs`,
+`tasks`, `graph` (dependencies and cycles), `workflow`; `base` holds what they share.
+"""
+
+from harmonia.model.base import describe_value, suggest, unknown_input_message
+from harmonia.model.graph import cycle_message, find_cycles, graph_problems
+from harmonia.model.inputs import InputSpec, InputType
+from harmonia.model.retry import RetryPolicy, merge_retry_policies
+from harmonia.model.tasks import IDENTIFIER_PATTERN, TaskDefaults, TaskSpec
+from harmonia.model.workflow import LOADER_CONTEXT_KEY, Workflow, load_stored_workflow
+
+__all__ = [
+    "IDENTIFIER_PATTERN",
+    "LOADER_CONTEXT_KEY",
+    "InputSpec",
+    "InputType",
+    "RetryPolicy",
+    "TaskDefaults",
+    "TaskSpec",
+    "Workflow",
+    "cycle_message",
+    "describe_value",
+    "find_cycles",
+    "graph_problems",
+    "load_stored_workflow",
+    "merge_retry_policies",
+    "suggest",
+    "unknown_input_message",
+]

@@ -1,0 +1,62 @@
+"""What every workflow model shares: strict validation and the words problems are told in.
+
+Strict on purpose: `extra="forbid"` so that a misspelt field is an error rather than a silently
+ignored setting, and pydantic's strict mode so that `timeout: true` or `max_retries: "3"` are
+reported instead of being coerced into something the author did not write.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["Strict", "describe_value", "suggest", "unknown_input_message"]
+
+
+class Strict(BaseModel):
+    """Common configuration: no unknown fields, no silent coercion, no NaN/inf."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
+    """A "did you mean" hint, because most unknown names in workflow files are typos."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean '{matches[0]}'?" if matches else ""
+
+
+def describe_value(value: Any) -> str:
+    """Name a value's type in the vocabulary of YAML/JSON authors, with a short excerpt."""
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, bool):
+        kind, text = "boolean", "true" if value else "false"
+    elif isinstance(value, int | float):
+        kind, text = ("integer" if isinstance(value, int) else "number"), repr(value)
+    elif isinstance(value, str):
+        kind, text = "string", json.dumps(value, ensure_ascii=False)
+    else:
+        kind, text = type(value).__name__, repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{kind} {text}"
+
+
+def unknown_input_message(name: str, declared: list[str]) -> str:
+    """Shared wording for an input nobody declared (execution input and `${input.x}`)."""
+    if not declared:
+        return f"unknown input '{name}'; this workflow declares no inputs"
+    hint = suggest(name, declared)
+    return (
+        f"unknown input '{name}'"
+        + (f" ({hint})" if hint else "")
+        + f"; declared: {', '.join(declared)}"
+    )

@@ -1,0 +1,74 @@
+"""One task as written in a workflow file, and the defaults every task inherits.
+
+Task ids are restricted to what a `${tasks.ID...}` reference can name unambiguously; the pattern
+is shared with input names (`${input.NAME}`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, field_validator
+
+from harmonia.model.base import Strict
+from harmonia.model.retry import RetryPolicy
+
+__all__ = ["IDENTIFIER_PATTERN", "Identifier", "TaskDefaults", "TaskSpec"]
+
+#: Task ids and input names: they appear inside `${tasks.ID...}` / `${input.NAME}` references, so
+#: they are restricted to what the expression syntax can name unambiguously.
+IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+
+Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER_PATTERN)]
+
+
+class TaskDefaults(Strict):
+    """Settings merged into every task that does not set them itself."""
+
+    timeout: float | None = Field(default=None, gt=0, description="Seconds per attempt.")
+    retry_policy: RetryPolicy | None = None
+
+
+class TaskSpec(Strict):
+    """One task: call `action` of `component` with `input`, after `depends_on` completed."""
+
+    component: str = Field(min_length=1, description="Component name, e.g. shell, http.")
+    action: str = Field(min_length=1, description="Action of the component, e.g. run.")
+    input: dict[str, Any] = Field(
+        default_factory=dict, description="Action input; strings may contain ${...} references."
+    )
+    depends_on: list[str] = Field(
+        default_factory=list, description="Tasks that must complete before this one starts."
+    )
+    when: str | None = Field(
+        default=None,
+        description="Condition; the task is skipped when false.",
+        # A YAML boolean is accepted too (see `_boolean_when`); tell editors so.
+        json_schema_extra={"anyOf": [{"type": "string"}, {"type": "boolean"}, {"type": "null"}]},
+    )
+    timeout: float | None = Field(default=None, gt=0, description="Seconds per attempt.")
+    retry_policy: RetryPolicy | None = None
+    description: str | None = None
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _boolean_when(cls, value: Any) -> Any:
+        """`when: false` is a natural way to switch a task off; keep it as the condition text."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value
+
+    @field_validator("depends_on")
+    @classmethod
+    def _no_duplicates(cls, value: list[str]) -> list[str]:
+        if len(set(value)) == len(value):
+            return value  # the usual case, found without a loop in Python
+        seen: set[str] = set()
+        duplicates: list[str] = []
+        for dep in value:
+            if dep in seen and dep not in duplicates:
+                duplicates.append(dep)
+            seen.add(dep)
+        if duplicates:
+            raise ValueError("duplicate dependency " + ", ".join(f"'{d}'" for d in duplicates))
+        return value

@@ -1,0 +1,78 @@
+"""pydantic's errors in authors' words: unknown fields, types, ids, empty documents."""
+
+from __future__ import annotations
+
+from helpers.loading import GOOD_TASK, fails, located
+
+
+def test_unknown_field_without_close_match_lists_valid_fields() -> None:
+    (problem,) = fails("name: w\nzzz: 1\ntasks:\n  a:\n" + GOOD_TASK)
+    assert (problem.line, problem.field) == (2, "zzz")
+    assert problem.message.startswith("unknown field; valid fields: name, version, description")
+
+
+def test_unknown_fields_everywhere() -> None:
+    text = (
+        "name: w\n"
+        "defaults: {timeout: 1, retries: 2}\n"
+        "input:\n"
+        "  x: {type: string, defualt: a}\n"
+        "tasks:\n"
+        "  a:\n" + GOOD_TASK + "    dependson: [b]\n"
+    )
+    problems = fails(text)
+    assert [(p.line, p.task, p.field) for p in problems] == [
+        (2, None, "defaults.retries"),
+        (4, None, "input.x.defualt"),
+        (9, "a", "dependson"),
+    ]
+    assert "did you mean 'default'?" in problems[1].message
+    assert "did you mean 'depends_on'?" in problems[2].message
+
+
+def test_empty_document() -> None:
+    (problem,) = fails("# nothing here\n")
+    assert problem.message.startswith("the document is empty")
+
+
+def test_no_tasks() -> None:
+    (problem,) = fails("name: w\ntasks: {}\n")
+    assert (problem.line, problem.field, problem.message) == (
+        2,
+        "tasks",
+        "a workflow needs at least one task",
+    )
+
+
+def test_invalid_task_ids() -> None:
+    problems = fails("name: w\ntasks:\n  bad id:\n" + GOOD_TASK + "  on:\n" + GOOD_TASK)
+    assert located(problems) == [(3, "bad id", None), (6, "True", None)]
+    assert problems[0].message.startswith("invalid task id 'bad id'")
+    assert "quote it" in problems[1].message
+
+
+def test_unquoted_number_version_suggests_quotes() -> None:
+    (problem,) = fails("name: w\nversion: 1.0\ntasks:\n  a:\n" + GOOD_TASK)
+    assert problem.field == "version"
+    assert (
+        problem.message
+        == "expected a string, got number 1.0 (put it in quotes to make it a string)"
+    )
+
+
+def test_duplicate_dependency() -> None:
+    (problem,) = fails(
+        "name: w\ntasks:\n  a:\n" + GOOD_TASK + "  b:\n" + GOOD_TASK + "    depends_on: [a, a]\n"
+    )
+    assert (problem.task, problem.field, problem.message) == (
+        "b",
+        "depends_on",
+        "duplicate dependency 'a'",
+    )
+
+
+def test_top_level_scalar() -> None:
+    (problem,) = fails("just text\n")
+    assert problem.message == (
+        "the top level must be a mapping with 'name' and 'tasks', not string \"just text\""
+    )
