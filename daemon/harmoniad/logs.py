@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["AccessLogMiddleware", "JsonFormatter", "setup_logging"]
+__all__ = ["AccessLogMiddleware", "JsonFormatter", "quiet_websocket_denials", "setup_logging"]
 
 logger = logging.getLogger("harmoniad")
 access_logger = logging.getLogger("harmoniad.access")
@@ -75,6 +75,27 @@ def setup_logging(*, json_lines: bool, level: str = "info") -> None:
         uv.handlers.clear()
         uv.propagate = True
         uv.setLevel(logging.WARNING)
+
+
+class _NotAnIncompleteHandshake(logging.Filter):
+    """uvicorn's websockets-sansio protocol logs "ASGI callable returned without completing
+    handshake." at ERROR after every handshake refused with an HTTP answer (the
+    `websocket.http.response` extension), though the client got that answer (an upstream bug;
+    wsproto's protocol does not log it). Every handshake the daemon does not accept, it refuses
+    that way, so the line is never news here; anything forwarding ERRORs would fire on it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing handshake."
+
+
+_DENIALS_QUIET = _NotAnIncompleteHandshake()
+
+
+def quiet_websocket_denials() -> None:
+    """Drop uvicorn's false error on refused WebSocket handshakes (once per process)."""
+    uv = logging.getLogger("uvicorn.error")
+    if _DENIALS_QUIET not in uv.filters:
+        uv.addFilter(_DENIALS_QUIET)
 
 
 class AccessLogMiddleware:

@@ -48,6 +48,7 @@ from harmoniad.app import create_app
 from harmoniad.config import TOKEN_ENV, ConfigError, DaemonConfig, check_token_strength
 from harmoniad.context import DaemonState
 from harmoniad.httpprotocol import JsonErrorsH11Protocol
+from harmoniad.logs import quiet_websocket_denials
 from harmoniad.security import load_or_create_token, token_file_is_private
 
 __all__ = ["Daemon", "DaemonError", "registry_for"]
@@ -209,6 +210,7 @@ class Daemon:
                 )
             )
             self._server = server
+            quiet_websocket_denials()
             if self._stop_requested:  # a signal during recovery: do not start serving
                 return
             async with anyio.create_task_group() as tg:
