@@ -118,12 +118,9 @@ class DurableWriter:
         """Wait until the commit in flight is durable, or, with no commit in flight, until
         half of an over-long backlog is.
 
-        Without this the engine outruns its journal: the commit's thread needs the GIL, which
-        a busy loop hands over only when it runs out of work, so fast tasks would pile a whole
-        run's events behind one commit (all lost to a crash, and a slow first task on resume).
-        Pausing the workers lets the loop idle for the millisecond the commit needs; while the
-        disk keeps up this costs one check per task. A failed commit ends the wait: the
-        workers are being stopped (see `on_failure`), not held back."""
+        Without this a busy loop, which hands the GIL over only when it runs out of work, would
+        pile a whole run's events behind one commit (all lost to a crash). Pausing the workers
+        lets the commit through; a failed commit ends the wait (see `on_failure`)."""
         try:
             if self._commit_started is not None:
                 await self.flush(upto=self._committing_upto)
