@@ -132,8 +132,8 @@ class EmbeddedDaemon:
             access_log=False,
             shutdown_timeout=3.0,
         )
-        # The TUI owns its process, and the tuning keeps the collector's passes and the
-        # journal's commits from stalling the dashboard's thread as they would the daemon.
+        # The dashboard owns its process: tuned as harmoniad's is, since a collector pass over a
+        # large execution would stall the dashboard's thread as much as the daemon's.
         daemon = Daemon(config, hooks=ProcessTuning())
         self._loop_token = anyio.lowlevel.current_token()
         self._stop = anyio.Event()
