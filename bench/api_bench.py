@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _daemon import percentile, running_daemon
 
 from harmonia.engine import open_engine
+from harmonia.engine.tuning import ProcessTuning
 from harmonia.loader import load_workflow_dict
 
 WORKFLOW = {
@@ -79,7 +80,8 @@ async def over_http(count: int, concurrency: int) -> tuple[float, list[float]]:
 async def embedded(count: int, concurrency: int) -> tuple[float, list[float]]:
     workflow = load_workflow_dict(WORKFLOW)
     with tempfile.TemporaryDirectory() as tmp:
-        async with open_engine(Path(tmp) / "data", checkpoint_interval=None) as engine:
+        options = {"checkpoint_interval": None, "hooks": ProcessTuning()}  # as harmoniad's
+        async with open_engine(Path(tmp) / "data", **options) as engine:
 
             async def submit_and_await() -> None:
                 state = await engine.start(workflow)

@@ -24,6 +24,7 @@ from _dags import chain, echo_workflow, random_dag
 from raw_limit import run_raw
 
 from harmonia.engine import open_engine
+from harmonia.engine.tuning import ProcessTuning
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS
 from harmonia.loader import load_workflow_dict
 
@@ -34,7 +35,9 @@ async def run_engine(graph: dict[str, list[str]], name: str) -> tuple[float, int
     snapshot, written after that, is timed by `wait()` separately."""
     workflow = load_workflow_dict(echo_workflow(name, graph))
     with tempfile.TemporaryDirectory() as data_dir:
-        async with open_engine(data_dir, checkpoint_interval=None) as engine:
+        # tuned as `harmonia run` tunes its process: this measures what the command does
+        options = {"checkpoint_interval": None, "hooks": ProcessTuning()}
+        async with open_engine(data_dir, **options) as engine:
             events = engine.subscribe()
             started = time.perf_counter()
             state = await engine.start(workflow)

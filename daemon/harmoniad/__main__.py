@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import anyio
 
+from harmonia.engine.tuning import ProcessTuning
 from harmoniad.config import ConfigError, config_from_args
 from harmoniad.logs import setup_logging
 from harmoniad.server import Daemon, DaemonError
@@ -33,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return doctor.run(config.data_dir)
     setup_logging(json_lines=config.log_json, level=config.log_level)
-    daemon = Daemon(config, announce=True)
+    # this process is the daemon's own: it may tune the collector and the GIL for it
+    daemon = Daemon(config, announce=True, hooks=ProcessTuning())
     try:
         anyio.run(daemon.run, backend="asyncio")  # uvicorn runs on asyncio only
     except (ConfigError, DaemonError) as exc:

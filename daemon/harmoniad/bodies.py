@@ -26,8 +26,8 @@ from starlette.requests import Request
 
 from harmonia import jsonlimits
 from harmonia.components import ComponentRegistry
-from harmonia.engine.gcpolicy import cycle_collection_paused
 from harmonia.errors import Problem, ValidationFailed
+from harmonia.gcpause import cycle_collection_paused
 from harmonia.loader import load_workflow_text
 from harmonia.model import Workflow
 from harmoniad.context import DaemonState, daemon_state

@@ -52,9 +52,5 @@ def daemon_state(connection: HTTPConnection) -> DaemonState:
 
 
 def live_execution_ids(engine: Engine) -> list[str]:
-    """Executions this process is driving right now.
-
-    The engine has no public listing of its runners yet; this is the one place that looks
-    inside, so a future `Engine.live_ids()` replaces one line.
-    """
-    return [i for i in list(getattr(engine, "_runners", {})) if engine.is_live(i)]
+    """Executions this process is driving right now."""
+    return engine.live_ids()

@@ -43,6 +43,7 @@ from harmonia.components import (
 )
 from harmonia.engine.damaged import damage_lines
 from harmonia.engine.engine import Engine, open_engine
+from harmonia.engine.hooks import EngineHooks
 from harmonia.store.storage import CorruptDatabase, write_atomically
 from harmoniad.app import create_app
 from harmoniad.config import TOKEN_ENV, ConfigError, DaemonConfig, check_token_strength
@@ -99,11 +100,16 @@ class Daemon:
     the asyncio backend (uvicorn).
     """
 
-    def __init__(self, config: DaemonConfig, *, announce: bool = False) -> None:
+    def __init__(
+        self, config: DaemonConfig, *, announce: bool = False, hooks: EngineHooks | None = None
+    ) -> None:
         self.config = config
         self.announce = announce
         """Print `harmoniad listening on URL` on stdout (the command does; an embedder, whose
         terminal may belong to a UI, reads `url` instead)."""
+        self.hooks = hooks
+        """The engine's hooks: how the program that owns the process tunes it (`harmoniad`
+        passes `ProcessTuning`; see `harmonia.engine.tuning`); None tunes nothing."""
         self.url: str | None = None
         self.port: int | None = None
         self.token: str | None = None
@@ -180,6 +186,7 @@ class Daemon:
             registry,
             checkpoint_interval=config.checkpoint_interval,
             secret_env=config.secret_env,
+            hooks=self.hooks,
         ) as engine:
             self._engine = engine
             self.recovered = await engine.recover()

@@ -29,6 +29,7 @@ from harmonia.cli.progress import ProgressTracker, ProgressView
 from harmonia.cli.style import Style
 from harmonia.engine import Engine, open_engine
 from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
+from harmonia.engine.tuning import ProcessTuning
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.model import Workflow
 from harmonia.state import EXECUTION_FINISHED, ExecutionState
@@ -116,7 +117,10 @@ async def _drive(settings: EngineSettings, watch: Watch, begin: Begin) -> Execut
     interrupts = Interrupts(watch)
     # No waiting for a failed disk to come back: the execution stops, the command says why.
     engine_cm = open_engine(
-        settings.data_dir, checkpoint_interval=settings.checkpoint_interval, retry_storage=False
+        settings.data_dir,
+        checkpoint_interval=settings.checkpoint_interval,
+        retry_storage=False,
+        hooks=ProcessTuning(),  # the command owns its process: tune it for the run
     )
     async with engine_cm as engine, anyio.create_task_group() as tg:
         # Listen before the execution exists: a Ctrl+C during start-up must cancel it too,

@@ -1,15 +1,8 @@
 """One thread for the journal's blocking writes, handed each commit without a trip round the loop.
 
-`anyio.to_thread.run_sync` yields to the event loop twice before its thread is given the work
-(a checkpoint, then the capacity limiter). On a loop that is busy - a fast run, with clients
-streaming its events - each yield waits for every ready callback: the tasks' next steps and
-the streams woken by the previous commit's publication. Measured on a 10,000-task run with 25
-streaming clients, a commit waited 15-50 ms to start its write, the workers then paused to
-let it through (`DurableWriter.make_room`), and the run took twice as long as without clients.
-
-Here the loop puts the commit on a queue that a dedicated thread reads: the thread starts
-writing the moment it gets the GIL. It reports back with `anyio.from_thread.run_sync`, which
-wakes the loop from outside (it works with asyncio and trio alike).
+`anyio.to_thread.run_sync` yields to a busy loop twice before its thread gets the work, and each
+commit then waits behind every ready callback. Here the commit goes on a queue the thread reads
+at once; it reports back with `anyio.from_thread.run_sync` (asyncio and trio alike).
 """
 
 from __future__ import annotations

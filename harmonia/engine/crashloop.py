@@ -1,19 +1,8 @@
 """Crash loops: a task that was running at each of the last crashes is failed, not run again.
 
-A task whose code kills the process that runs it (an inline `python` function calling
-`os._exit`, a segfault, memory exhausted) would otherwise kill every restart, since recovery
-runs interrupted tasks again. The evidence is already in the journal, so nothing is kept on
-the side: a crash leaves the task's attempt open (`task_started` with no end), and the
-`workflow_resumed` that follows closes it in the task's history with status `interrupted`.
-A clean stop records its own end instead (`record_shutdown`: a `retry_attempted` marked
-`shutdown`), so restarting a daemon is not a crash. At a resume, then, a task still `running`
-was running at this crash, and the `interrupted` attempts just before it in its history are the
-crashes before. `limit` in a row, this one included: the task fails with kind `crash_loop`.
-
-Tasks that merely ran next to the culprit must not go down with it. So a task whose last
-attempt a crash cut short is a suspect: suspects run one at a time (across executions), with
-their start on disk before their code runs. The culprit then crashes the engine alone among
-suspects, and a bystander is never running at its next crashes.
+Recovery runs interrupted tasks again, so a task whose code kills its process (`os._exit`, a
+segfault, memory exhausted) would kill every restart. The journal already holds the evidence;
+suspects run one at a time, so a bystander is never running at the culprit's next crash.
 """
 
 from __future__ import annotations
@@ -29,7 +18,7 @@ from harmonia.events import EventType
 from harmonia.state import ExecutionState, TaskState, TaskStatus
 
 if TYPE_CHECKING:
-    from harmonia.engine.engine import Engine
+    from harmonia.engine.host import EventRecorder
 
 __all__ = [
     "DEFAULT_CRASH_LOOP_LIMIT",
@@ -61,8 +50,9 @@ INTERRUPTED = "interrupted"
 def crashed_attempts(state: ExecutionState, task_id: str) -> list[int]:
     """The task's attempts that crashes cut short, in a row up to now, oldest first.
 
-    Call it before the resume's `workflow_resumed` is applied: the attempt that was running at
-    this crash is still open then."""
+    A crash leaves an attempt open (`task_started`, no end) and the `workflow_resumed` after it
+    closes it as `interrupted`; a clean stop records an end instead (`record_shutdown`). Call
+    this before the resume's `workflow_resumed` is applied: this crash's attempt is open then."""
     task = state.tasks[task_id]
     history = task.history
     if task.status != TaskStatus.RUNNING or not history or "finished_at" in history[-1]:
@@ -106,7 +96,9 @@ class CrashLoopGuard:
                 loops[task_id] = attempts
         return loops
 
-    def fail(self, engine: Engine, state: ExecutionState, loops: dict[str, list[int]]) -> None:
+    def fail(
+        self, engine: EventRecorder, state: ExecutionState, loops: dict[str, list[int]]
+    ) -> None:
         """Record each crash loop as the task's failure (after the resume's own event)."""
         for task_id, attempts in loops.items():
             listed = ", ".join(str(a) for a in attempts)
@@ -128,7 +120,7 @@ class CrashLoopGuard:
             )
 
 
-def record_shutdown(engine: Engine, state: ExecutionState) -> None:
+def record_shutdown(engine: EventRecorder, state: ExecutionState) -> None:
     """A clean stop ends the attempts it cut short on record (kind `interrupted`, marked
     `shutdown`): they run again on the next start, without counting against the retry budget
     (see `state`), and unlike a crash they are no evidence of a crash loop."""

@@ -1,12 +1,9 @@
 """Damaged executions in the engine: never run, set aside, found at start, resumed only on request.
 
-An execution whose files cannot be read whole (see `harmonia.store.loading`) is refused by
-every operator action (`ExecutionDamaged`, a 409 in the API), so crash recovery skips it and
-the rest of the data folder goes on. The first time the engine meets one it copies the damaged
-files aside and records the status in the catalog. `sweep` looks at every stored execution
-once (the daemon runs it in the background after recovery), so a damaged one shows as such in
-listings even if nothing touched it since. Only an operator's explicit resume `from_damaged`
-continues one, from the readable part of its journal.
+One unreadable file must cost one execution, not the daemon: every operator action refuses a
+damaged execution (`ExecutionDamaged`, 409), so recovery skips it and the rest goes on; its
+files are copied aside once, `sweep` finds the ones nothing touched, and only an explicit
+resume `from_damaged` continues one, from the readable part of its journal.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """Every execution's summary row, in memory, for listings that never wait on the disk.
 
-The engine puts a row here each time it records one for the catalog (start, resume, checkpoint,
-end), synchronously, on the event loop: so a listing shows an execution this process drives as
-it is, including one that ended an instant ago, whatever the writer thread has written yet.
-Executions other processes drive (`harmonia run` next to a daemon) reach this index through the
-catalog file: before each listing one `stat` says whether some process rewrote it, and only then
-is it read again, in a worker thread (one read at a time; concurrent listings wait for it).
-Of two rows for one execution the one with the higher `last_seq` is newer (each event raises it).
+The engine puts each row here as it queues it for the catalog, so a listing shows what this
+process drives as it is now; rows of other processes (`harmonia run` beside a daemon) come from
+the catalog file, read again only when a `stat` says it changed. Higher `last_seq` wins.
 """
 
 from __future__ import annotations

@@ -1,14 +1,12 @@
-"""Drives one execution: schedules ready tasks, runs attempts, retries, and decides the end.
+"""Drives one execution: schedules ready tasks, runs their attempts and retries, concludes.
 
-One runner per execution, one anyio task group per run. Ordering comes from
-`graphlib.TopologicalSorter`; the runner starts at most `max_concurrency` tasks at once and keeps
-the rest in a ready queue. Every state change goes through `Engine.emit`, which applies it to the
-in-memory state at once and hands it to the durable writer.
+One runner per execution, one anyio task group per run; `graphlib.TopologicalSorter` gives the
+order and a fixed pool of `max_concurrency` workers the limit. It needs only `RunnerHost` of
+its engine, and every state change goes through `RunnerHost.emit` (in memory now, durable soon).
 """
 
 from __future__ import annotations
 
-import enum
 import math
 import time
 from collections import deque
@@ -21,11 +19,12 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from harmonia.components.base import ActionContext
-from harmonia.engine.crashloop import record_shutdown
-from harmonia.engine.gcpolicy import cycle_collection_paused
+from harmonia.engine.outcome import Verdict, decide, record_outcome
+from harmonia.engine.plan import TaskResults
 from harmonia.errors import ErrorKind, StorageUnavailable, TaskError
 from harmonia.events import EventType
-from harmonia.expressions import ExpressionError, ExpressionTypeError, ReferenceMissing
+from harmonia.expressions import ReferenceMissing
+from harmonia.gcpause import cycle_collection_paused
 from harmonia.state import (
     EXECUTION_FINISHED,
     TASK_DONE,
@@ -35,7 +34,7 @@ from harmonia.state import (
 )
 
 if TYPE_CHECKING:
-    from harmonia.engine.engine import Engine
+    from harmonia.engine.host import RunnerHost
     from harmonia.engine.plan import ExecutionPlan, TaskPlan
     from harmonia.store.store import ExecutionLock
 
@@ -49,19 +48,20 @@ class ExecutionRunner:
 
     def __init__(
         self,
-        engine: Engine,
+        host: RunnerHost,
         state: ExecutionState,
         plan: ExecutionPlan,
         lock: ExecutionLock,
         env: Mapping[str, str],
     ) -> None:
-        self.engine = engine
+        self.host = host
         self.state = state
         self.plan = plan
         self.lock = lock
         self.finished = anyio.Event()
-        """Set by the engine once the run has come to rest (see `Engine._drive`)."""
+        """Set by the engine once the run has come to rest (`LiveExecutions`)."""
         self.active = False
+        """Spawned and not yet at rest (set by the engine, which drives the runs)."""
         self._paused = state.status == ExecutionStatus.PAUSED
         self._cancel_reason: str | None = None
         self._interrupt = False
@@ -114,13 +114,22 @@ class ExecutionRunner:
 
     @property
     def is_running(self) -> bool:
+        """A run's task group is up: requests reach its workers at once."""
         return self._tg is not None
+
+    @property
+    def interrupted(self) -> bool:
+        """Asked to stop without an end (`request_interrupt`): it must not run again here."""
+        return self._interrupt
+
+    @property
+    def paused(self) -> bool:
+        """Starts nothing new until `request_resume`."""
+        return self._paused
 
     # ---- the run ---------------------------------------------------------------------------
     async def run(self) -> None:
         """Run until nothing more can start; then record the outcome (unless paused)."""
-        from harmonia.engine.plan import TaskResults
-
         self._context["tasks"] = TaskResults(self.state.tasks)
         self.finished = anyio.Event() if self.finished.is_set() else self.finished
         self._rebuild = True
@@ -150,54 +159,28 @@ class ExecutionRunner:
 
     async def _conclude(self) -> None:
         with anyio.CancelScope(shield=True):
-            self._record_outcome()
-            self.outcome_position = self.engine.writer.submitted
+            record_outcome(
+                self.host,
+                self.state,
+                interrupted=self._interrupt,
+                paused=self._paused,
+                cancel_reason=self._cancel_reason,
+            )
+            self.outcome_position = self.host.writer.submitted
             try:
-                await self.engine.persist(self, final=self.state.status in EXECUTION_FINISHED)
+                await self.host.persist(self.state, final=self.state.status in EXECUTION_FINISHED)
             except StorageUnavailable:
                 # stopped by the failure (`StorageHealth`): recovery reloads it
                 self._interrupt = True
-
-    def _record_outcome(self) -> None:
-        """Emit the execution's end, unless it is only paused or interrupted."""
-        engine = self.engine
-        state = self.state
-        if self._interrupt:
-            # a clean stop, on record while the lock is still held: not a crash (crash loops)
-            record_shutdown(engine, state)
-            return
-        if self._paused and self._cancel_reason is None:
-            return
-        if self._cancel_reason is not None:
-            engine.emit(state, EventType.WORKFLOW_CANCELED, None, {"reason": self._cancel_reason})
-            return
-        failed = [t for t, s in state.tasks.items() if s.status == TaskStatus.FAILED]
-        if not failed and all(s.status in TASK_DONE for s in state.tasks.values()):
-            duration = engine.clock() - (state.started_at or engine.clock())
-            engine.emit(state, EventType.WORKFLOW_COMPLETED, None, {"duration": round(duration, 6)})
-            return
-        blocked = [t for t, s in state.tasks.items() if s.status == TaskStatus.PENDING]
-        message = (
-            f"{len(failed)} task(s) failed: {', '.join(failed[:10])}"
-            + ("..." if len(failed) > 10 else "")
-            if failed
-            else "no task can run"
-        )
-        engine.emit(
-            state,
-            EventType.WORKFLOW_FAILED,
-            None,
-            {"error": message, "failed": failed, "blocked": blocked[:100]},
-        )
 
     # ---- scheduling ------------------------------------------------------------------------
     def _rebuild_sorter(self) -> None:
         """A fresh sorter from the current task states (start, resume, retry of a task).
 
         Tasks that are done (completed or skipped) are left out, and so are the edges to them:
-        a resumed execution schedules only what is left, which halves the work before its first
-        task starts when it was killed half-way. Anything that makes a done task pending again
-        (a reset by resume or retry) asks for a rebuild."""
+        a resumed execution schedules only what is left, so its first task starts sooner.
+        Anything that makes a done task pending again (a reset by resume or retry) asks for a
+        rebuild."""
         tasks = self.state.tasks
         done = {tid for tid, task in tasks.items() if task.status in TASK_DONE}
         graph = self.plan.graph()
@@ -210,8 +193,8 @@ class ExecutionRunner:
         with cycle_collection_paused():
             sorter: TopologicalSorter[str] = TopologicalSorter(graph)
             sorter.prepare()
-            # the schedule lives as long as the run: keep the collector off it too
-            self.engine._freeze_if_large(self.state)
+            # the schedule lives as long as the run: long-lived state, as the hooks see it
+            self.host.hooks.execution_built(self.state.id, len(tasks))
         self._sorter = sorter
         self._ready.clear()
         self._rebuild = False
@@ -226,7 +209,8 @@ class ExecutionRunner:
             return
         if self._rebuild:
             self._rebuild_sorter()
-        tasks = self.state.tasks
+        host, state, plan, context = self.host, self.state, self.plan.tasks, self._context
+        tasks = state.tasks
         sorter = self._sorter
         while True:
             progressed = False
@@ -238,10 +222,10 @@ class ExecutionRunner:
                 elif tid in self._inflight:
                     continue  # running since before a rebuild; it calls done() itself
                 elif status == TaskStatus.PENDING:
-                    verdict = self._decide(tid)
-                    if verdict is _Verdict.RUN:
+                    verdict = decide(host, state, tid, plan[tid], context)
+                    if verdict is Verdict.RUN:
                         self._ready.append(tid)
-                    elif verdict is _Verdict.SKIPPED:
+                    elif verdict is Verdict.SKIPPED:
                         sorter.done(tid)
                 # failed or canceled: stays blocked, its downstream waits for an operator
             if not progressed:
@@ -263,60 +247,12 @@ class ExecutionRunner:
             self._dispatch = None
             dispatch.close()
 
-    def _decide(self, tid: str) -> _Verdict:
-        """Evaluate `when`; without one, a task below a skipped task is skipped too.
-
-        A condition that cannot be evaluated fails the task, without retries: retrying cannot
-        change the values it reads.
-        """
-        plan = self.plan.tasks[tid]
-        tasks = self.state.tasks
-        if plan.condition is None:
-            skipped = [d for d in plan.depends_on if tasks[d].status == TaskStatus.SKIPPED]
-            if skipped:
-                self.engine.emit(
-                    self.state,
-                    EventType.TASK_SKIPPED,
-                    tid,
-                    {"reason": f"upstream task '{skipped[0]}' was skipped"},
-                )
-                return _Verdict.SKIPPED
-            return _Verdict.RUN
-        try:
-            go = plan.condition.evaluate(self._context)
-        except (ReferenceMissing, ExpressionTypeError, ExpressionError) as exc:
-            kind = (
-                ErrorKind.REFERENCE if isinstance(exc, ReferenceMissing) else ErrorKind.EXPRESSION
-            )
-            self.engine.emit(
-                self.state,
-                EventType.TASK_FAILED,
-                tid,
-                {
-                    "attempt": tasks[tid].attempts,
-                    "error": {"message": f"when: {exc}", "kind": str(kind)},
-                    "duration": 0.0,
-                },
-            )
-            return _Verdict.FAILED  # downstream stays blocked
-        if go:
-            return _Verdict.RUN
-        self.engine.emit(
-            self.state,
-            EventType.TASK_SKIPPED,
-            tid,
-            {"reason": f"condition is false: {plan.condition.text}"},
-        )
-        return _Verdict.SKIPPED
-
     async def _worker(self, receive: MemoryObjectReceiveStream[Dispatch]) -> None:
-        """Run dispatched tasks one at a time until the dispatch stream closes.
-
-        A fixed pool of `max_concurrency` workers, rather than a new anyio task per workflow
-        task: handing a task id to a waiting worker costs a fraction of spawning a task, and
-        the pool size is the concurrency limit."""
-        writer = self.engine.writer
-        crash_loops = self.engine.crash_loops
+        """Run dispatched tasks one at a time until the dispatch stream closes. A fixed pool
+        rather than an anyio task per workflow task: handing a task id to a waiting worker
+        costs a fraction of spawning a task, and the pool size is the concurrency limit."""
+        writer = self.host.writer
+        crash_loops = self.host.crash_loops
         tasks = self.state.tasks
         async with receive:
             async for tid, sorter in receive:
@@ -339,7 +275,7 @@ class ExecutionRunner:
     async def _attempts_on_probation(self, tid: str) -> bool | None:
         """A task whose last attempt a crash cut short runs alone among such tasks, its start
         on disk before its code runs (see `harmonia.engine.crashloop`)."""
-        async with self.engine.crash_loops.probation:
+        async with self.host.crash_loops.probation:
             if self._paused:
                 return None  # paused while it waited its turn: it starts after resume
             return await self._attempts(tid, careful=True)
@@ -347,10 +283,9 @@ class ExecutionRunner:
     async def _attempts(self, tid: str, *, careful: bool = False) -> bool | None:
         """Run attempts until success, a final failure or the end of the retry budget; None
         when a pause came during a retry's backoff (the next attempt waits for resume).
-        `careful`: each attempt's start is on disk before the action runs.
-
-        One coroutine for the whole loop, attempts inlined: this is the per-task hot path."""
-        engine = self.engine
+        `careful`: each attempt's start is on disk before the action runs. One coroutine for
+        the whole loop, attempts inlined: this is the per-task hot path."""
+        host = self.host
         state = self.state
         task = state.tasks[tid]
         plan: TaskPlan = self.plan.tasks[tid]
@@ -358,9 +293,8 @@ class ExecutionRunner:
         timeout = plan.timeout
         while True:
             attempt = task.attempts + 1
-            # Rendered before the attempt starts so that task_started records what the task
-            # really runs with. A reference without a value still starts (and fails) the
-            # attempt, as before; its task_started then carries `"input": null`.
+            # Rendered first so that task_started records what the task really runs with; a
+            # reference without a value still starts (and fails) it, with `"input": null`.
             error: TaskError | None = None
             try:
                 payload = plan.render(self._context)
@@ -371,18 +305,18 @@ class ExecutionRunner:
             except Exception as exc:  # a broken value in the context fails the task only
                 error = TaskError(f"{type(exc).__name__}: {exc}", ErrorKind.EXCEPTION)
                 payload = shown = None
-            engine.emit(state, EventType.TASK_STARTED, tid, {"attempt": attempt, "input": shown})
+            host.emit(state, EventType.TASK_STARTED, tid, {"attempt": attempt, "input": shown})
             started = time.monotonic()
             if error is None:
                 try:
-                    recorded = partial(engine.writer.flush, engine.writer.submitted)
+                    recorded = partial(host.writer.flush, host.writer.submitted)
                     if careful:
                         await recorded()
                     ctx = ActionContext(
                         state.id,
                         tid,
                         attempt,
-                        environ=engine.task_environ,
+                        environ=host.task_environ,
                         start_recorded=recorded,
                     )
                     if timeout is None:
@@ -401,7 +335,7 @@ class ExecutionRunner:
             duration = round(time.monotonic() - started, 6)
             if error is None:
                 try:
-                    engine.emit(
+                    host.emit(
                         state,
                         EventType.TASK_COMPLETED,
                         tid,
@@ -415,8 +349,8 @@ class ExecutionRunner:
             if used < plan.policy.max_attempts and plan.policy.should_retry(
                 error.kind, error.retryable
             ):
-                delay = plan.policy.delay(used, engine.rng)
-                engine.emit(
+                delay = plan.policy.delay(used, host.rng)
+                host.emit(
                     state,
                     EventType.RETRY_ATTEMPTED,
                     tid,
@@ -431,7 +365,7 @@ class ExecutionRunner:
                 if await self._backoff(delay):
                     continue
                 return None
-            engine.emit(
+            host.emit(
                 state,
                 EventType.TASK_FAILED,
                 tid,
@@ -450,12 +384,6 @@ class ExecutionRunner:
         with anyio.move_on_after(delay):
             await paused.wait()
         return not self._paused
-
-
-class _Verdict(enum.Enum):
-    RUN = "run"
-    SKIPPED = "skipped"
-    FAILED = "failed"
 
 
 def _error_doc(error: TaskError) -> dict[str, Any]:

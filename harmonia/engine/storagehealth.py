@@ -1,14 +1,9 @@
 """What the engine does when the storage fails (disk full, I/O error, read-only), and after.
 
-A failed durable write leaves the runners' memory ahead of the disk: the events the writer
-dropped were applied in memory but are not in the journal. Rather than patch that memory, the
-engine stops every runner at once and forgets it (reads then come from disk, which is the
-truth), refuses writes with `StorageUnavailable`, and says so in one log line. In the daemon
-(`retry=True`) this module then probes the data folder with a backoff; once a write succeeds,
-the journals a failed append touched are cut back to what was durable, and the stopped
-executions are loaded from disk and resumed as after a crash: tasks that were running run
-again (at-least-once), completed ones never. `harmonia run` (`retry=False`) stops instead and
-reports the error.
+A failed write leaves the runners' memory ahead of the disk. Rather than patch that memory,
+every runner is stopped and forgotten (the disk is the truth) and writes are refused. The daemon
+(`retry=True`) probes until a write works, cuts the journals back to what was durable and resumes
+the stopped executions as after a crash; `harmonia run` (`retry=False`) stops and says why.
 """
 
 from __future__ import annotations
@@ -38,9 +33,8 @@ PROBE_MAX = 5.0
 
 
 class StorageHealth:
-    """The storage's state as the engine sees it, and the loop that brings it back. It works
-    on the engine's runners directly: stopping and reloading them is the engine's own
-    business, kept here so that the engine's module stays about running executions."""
+    """The storage's state as the engine sees it, and the loop that brings it back; it stops
+    and reloads the engine's executions through `Engine.live`."""
 
     def __init__(
         self,
@@ -126,15 +120,14 @@ class StorageHealth:
     def _stop_runners(self) -> list[ExecutionRunner]:
         """Stop every runner and forget it now, since its memory may hold events the disk
         does not: reads go to disk from here on, and recovery loads them afresh."""
-        engine = self._engine
-        runners = list(engine._runners.values())
-        engine._runners.clear()
+        live = self._engine.live
+        runners = live.detach_all()
         for runner in runners:
             if runner.active:
                 runner.request_interrupt()  # its drive releases its lock once it is at rest
                 self._retiring.append(runner)
             else:
-                engine._forget(runner)
+                live.forget(runner)
         return runners
 
     # ---- coming back -------------------------------------------------------------------------
@@ -210,11 +203,11 @@ class StorageHealth:
         snapshot perhaps not)."""
         engine = self._engine
         try:
-            runner = await engine._attach(execution_id)
+            runner = await engine.live.attach(execution_id)
         except (NotFound, ExecutionLocked) as exc:
             logger.warning("not resuming execution %s after the outage: %s", execution_id, exc)
             return
         if runner.state.status in (ExecutionStatus.RUNNING, ExecutionStatus.PENDING):
             await engine.resume(execution_id, reason="storage_recovered")
         else:
-            await engine._release_if_idle(runner)
+            await engine.live.release_if_idle(runner)

@@ -1,15 +1,8 @@
-"""The single writer: group commit of journal appends, then publication.
+"""The single writer: group commit of journal appends and file operations, then publication.
 
-Everything that touches files goes through here, in submission order, in one worker thread at
-a time, so the event loop never blocks on a disk write and no two writers race on a file. An
-event is handed to subscribers only after the batch that holds it has been fsynced: nothing is
-published before it is durable.
-
-A write that fails (a full disk, an I/O error) stops the writer rather than the engine: the
-batch and everything queued behind it are dropped unpublished, whoever waits for them is told
-(`StorageUnavailable`), `on_failure` reports it, and until `resume_writes()` every submission is
-dropped at once. Dropping is what keeps the invariant: an event whose line may not be on disk is
-never published, and the runners that emitted it are stopped and reloaded from disk later.
+One writer, one commit thread: no two writes race on a file, the loop never blocks on a disk,
+and an event reaches subscribers only once its batch is fsynced. A failed write stops the
+writer, not the engine: what it dropped is never published, and waiters get StorageUnavailable.
 """
 
 from __future__ import annotations
@@ -22,7 +15,7 @@ import anyio
 
 from harmonia.bus import EventBus
 from harmonia.engine.committhread import CommitThread
-from harmonia.engine.switchpolicy import switch_interval
+from harmonia.engine.hooks import EngineHooks
 from harmonia.errors import StorageUnavailable
 from harmonia.events import Event
 from harmonia.store import Store
@@ -50,12 +43,14 @@ class DurableWriter:
         store: Store,
         bus: EventBus,
         *,
+        hooks: EngineHooks | None = None,
         commit_window: float = 0.0,
         max_backlog: int = DEFAULT_MAX_BACKLOG,
         max_lag: float = DEFAULT_MAX_LAG,
     ) -> None:
         self._store = store
         self._bus = bus
+        self._hooks = hooks or EngineHooks()
         self._events: list[Event] = []
         self._ops: list[FileOp] = []
         self._wakeup = anyio.Event()
@@ -123,18 +118,9 @@ class DurableWriter:
         """Wait until the commit in flight is durable, or, with no commit in flight, until
         half of an over-long backlog is.
 
-        Without this the engine outruns its journal. The commit's thread needs the GIL to
-        start and again after each write and fsync, and CPython hands the GIL over only when
-        its holder waits: a busy event loop, which lets go of the GIL for an instant at every
-        poll, keeps the thread waiting until the loop runs out of work. Fast tasks then pile a
-        whole run's events (tens of thousands) behind one commit: a crash loses all that
-        progress, and on resume the first new task reaches the journal only after thousands
-        more have started. Pausing the workers lets the loop idle for the millisecond the
-        commit needs; the price while the disk keeps up is one check per task. Since commits
-        go to their own thread without a trip round the loop and the switch interval is
-        shortened while the writer runs (see `run`), this holds the workers back about once
-        a run; it stays as the bound for a slow disk. A commit that fails ends the wait: the
-        workers are being stopped (see `on_failure`), not held back."""
+        Without this a busy loop, which hands the GIL over only when it runs out of work, would
+        pile a whole run's events behind one commit (all lost to a crash). Pausing the workers
+        lets the commit through; a failed commit ends the wait (see `on_failure`)."""
         try:
             if self._commit_started is not None:
                 await self.flush(upto=self._committing_upto)
@@ -166,11 +152,14 @@ class DurableWriter:
     async def run(self) -> None:
         """Write batches until `close()` is called and the queue is empty.
 
-        While it runs, threads ask the loop for the GIL sooner (`harmonia.engine.switchpolicy`),
-        so that each commit's thread starts and returns without the workers having to pause."""
-        with switch_interval.shortened():
+        The hooks hear when it starts and stops: a tuned process lets the commit thread have
+        the GIL sooner meanwhile (`harmonia.engine.tuning`)."""
+        self._hooks.writer_started()
+        try:
             async with CommitThread("harmonia journal") as thread:
                 await self._commit_until_closed(thread)
+        finally:
+            self._hooks.writer_stopped()
 
     async def _commit_until_closed(self, thread: CommitThread) -> None:
         while True:

@@ -123,6 +123,8 @@ class EmbeddedDaemon:
         from harmoniad.config import DaemonConfig
         from harmoniad.server import Daemon
 
+        from harmonia.engine.tuning import ProcessTuning
+
         config = DaemonConfig(
             host="127.0.0.1",
             port=0,
@@ -130,7 +132,9 @@ class EmbeddedDaemon:
             access_log=False,
             shutdown_timeout=3.0,
         )
-        daemon = Daemon(config)
+        # The dashboard owns its process: tuned as harmoniad's is, since a collector pass over a
+        # large execution would stall the dashboard's thread as much as the daemon's.
+        daemon = Daemon(config, hooks=ProcessTuning())
         self._loop_token = anyio.lowlevel.current_token()
         self._stop = anyio.Event()
         async with anyio.create_task_group() as tg:

@@ -7,7 +7,6 @@ Every test runs on asyncio and trio (see `anyio_backend` in conftest.py).
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,9 @@ from helpers.engine_probe import (
     run_to_end,
     workflow,
 )
-from test_engine_recovery import CRASHED_EVENTS, CRASHED_FLOW, write_crashed_execution
 
+from engine.test_recovery import CRASHED_EVENTS, CRASHED_FLOW, write_crashed_execution
 from harmonia.engine import open_engine
-from harmonia.engine.gcpolicy import _HeapFreezer, heap_freezer
 from harmonia.events import Event, EventType
 from harmonia.loader import load_workflow_dict
 from harmonia.store import Store
@@ -203,45 +201,3 @@ async def test_dependencies_survive_a_crash_and_a_resume(data_dir: Path) -> None
         state = await engine.wait(execution_id)
         assert depends_of(state.to_public()) == expected
     assert depends_of(Store(data_dir).load_execution(execution_id).to_public()) == expected
-
-
-# ---- the garbage collector policy -----------------------------------------------------------
-
-
-async def test_a_large_execution_freezes_the_heap_only_while_it_is_live(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"gate": "go"}}, "b": {"depends_on": ["a"]}}, registry)
-    assert gc.get_freeze_count() == 0
-    options = engine_options(freeze_gc_min_tasks=2)
-    async with open_engine(data_dir, registry, **options) as engine:
-        started = await engine.start(wf)
-        await probe.started("a")
-        assert heap_freezer.holders == 1
-        assert gc.get_freeze_count() > 0
-        probe.open("go")
-        state = await engine.wait(started.id)
-        assert state.status == "completed"
-        assert heap_freezer.holders == 0
-        assert gc.get_freeze_count() == 0
-        # below the threshold nothing is frozen at all
-        small = workflow({"only": {"input": {"gate": "go"}}}, registry, name="small")
-        state = await run_to_end(engine, small)
-        assert state.status == "completed"
-        assert heap_freezer.holders == 0
-
-
-def test_the_heap_freezer_leaves_someone_elses_freeze_alone() -> None:
-    freezer = _HeapFreezer()
-    gc.freeze()
-    try:
-        assert freezer.hold("x") is False
-        freezer.release("x")
-        assert gc.get_freeze_count() > 0  # not undone by us
-    finally:
-        gc.unfreeze()
-    assert freezer.hold("x") is True and freezer.hold("y") is True
-    freezer.release("x")
-    assert gc.get_freeze_count() > 0  # "y" still holds it
-    freezer.release("y")
-    assert gc.get_freeze_count() == 0

@@ -60,3 +60,19 @@ async def test_a_replay_only_stream_of_a_finished_execution_ends(data_dir: Path)
             assert tail == list(range(4, state.last_seq + 1))
             nothing = [e async for e in replay_only(engine, state.id, None)]
             assert nothing == []
+
+
+async def test_live_ids_lists_the_executions_the_engine_holds(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    gated = workflow({"a": {"input": {"gate": "a"}}}, registry, name="gated")
+    quick = workflow({"a": {}}, registry, name="quick")
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        done = await engine.wait((await engine.start(quick)).id)
+        running = await engine.start(gated)
+        await probe.started("a")
+        assert engine.live_ids() == [running.id]
+        assert engine.is_live(running.id) and not engine.is_live(done.id)
+        probe.open("a")
+        await engine.wait(running.id)
+        assert engine.live_ids() == []

@@ -20,7 +20,7 @@ import orjson
 import pytest
 from helpers.engine_probe import ProbeBench, journal_path, wait_for
 
-sys.path.append(str(Path(__file__).resolve().parent / "helpers"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "helpers"))
 
 from diskfull import TmpfsDisk, injected_disk, mounted_tmpfs
 

@@ -1,8 +1,7 @@
-"""The journal's commit thread and the GIL switch interval the writer runs with."""
+"""The journal's commit thread: jobs in order, errors raised in the caller, no torn writes."""
 
 from __future__ import annotations
 
-import sys
 import threading
 
 import anyio
@@ -10,11 +9,6 @@ import anyio.lowlevel
 import pytest
 
 from harmonia.engine.committhread import CommitThread
-from harmonia.engine.switchpolicy import (
-    PYTHON_DEFAULT_INTERVAL,
-    WRITER_SWITCH_INTERVAL,
-    switch_interval,
-)
 
 pytestmark = pytest.mark.anyio
 
@@ -74,21 +68,3 @@ async def test_a_cancelled_caller_still_waits_for_its_job_to_end() -> None:
         with anyio.fail_after(10):
             await caller_returned.wait()
     assert finished == [True]
-
-
-def test_the_writer_shortens_the_switch_interval_only_from_the_default() -> None:
-    before = sys.getswitchinterval()
-    try:
-        sys.setswitchinterval(PYTHON_DEFAULT_INTERVAL)
-        with switch_interval.shortened():
-            assert sys.getswitchinterval() == WRITER_SWITCH_INTERVAL
-            with switch_interval.shortened():  # a second engine in the process
-                pass
-            assert sys.getswitchinterval() == WRITER_SWITCH_INTERVAL
-        assert sys.getswitchinterval() == PYTHON_DEFAULT_INTERVAL
-        sys.setswitchinterval(0.002)  # somebody's own choice: left alone
-        with switch_interval.shortened():
-            assert sys.getswitchinterval() == 0.002
-        assert sys.getswitchinterval() == 0.002
-    finally:
-        sys.setswitchinterval(before)

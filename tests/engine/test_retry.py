@@ -204,7 +204,7 @@ async def test_timeout_fails_with_kind_timeout_and_is_retried(data_dir: Path) ->
                     "component": "core",
                     "action": "sleep",
                     "input": {"seconds": 5},
-                    "timeout": 0.2,
+                    "timeout": 0.05,
                     "retry_policy": policy(max_retries=1),
                 },
                 "quick": {"component": "core", "action": "echo"},
@@ -218,11 +218,11 @@ async def test_timeout_fails_with_kind_timeout_and_is_retried(data_dir: Path) ->
     assert slow.attempts == 2
     assert slow.error is not None
     assert slow.error["kind"] == "timeout"
-    assert "timed out after 0.2s" in slow.error["message"]
+    assert "timed out after 0.05s" in slow.error["message"]
     retries = of(events, EventType.RETRY_ATTEMPTED, "slow")
     assert len(retries) == 1 and retries[0].data["error"]["kind"] == "timeout"
     for e in [*retries, *of(events, EventType.TASK_FAILED, "slow")]:
-        assert 0.15 <= e.data["duration"] < 4.0
+        assert 0.04 <= e.data["duration"] < 4.0
     assert state.tasks["quick"].status == "completed"
 
 
@@ -230,13 +230,13 @@ async def test_workflow_default_timeout_applies_and_task_timeout_wins(data_dir: 
     wf = load_workflow_dict(
         {
             "name": "timeouts",
-            "defaults": {"timeout": 0.1},
+            "defaults": {"timeout": 0.03},
             "tasks": {
                 "by_default": {"component": "core", "action": "sleep", "input": {"seconds": 5}},
                 "own": {
                     "component": "core",
                     "action": "sleep",
-                    "input": {"seconds": 0.15},
+                    "input": {"seconds": 0.05},
                     "timeout": 3,
                 },
             },
@@ -245,7 +245,7 @@ async def test_workflow_default_timeout_applies_and_task_timeout_wins(data_dir: 
     async with open_engine(data_dir, **engine_options()) as engine:
         state, _ = await run_with_events(engine, wf)
     assert state.tasks["by_default"].error == {
-        "message": "attempt 1 timed out after 0.1s",
+        "message": "attempt 1 timed out after 0.03s",
         "kind": "timeout",
     }
     assert state.tasks["own"].status == "completed"
@@ -277,7 +277,7 @@ async def test_retrying_status_is_visible_during_backoff(data_dir: Path) -> None
         {
             "t": {
                 "input": {"fail_times": 1},
-                "retry_policy": policy(max_retries=1, initial_delay=0.3),
+                "retry_policy": policy(max_retries=1, initial_delay=0.1),
             }
         },
         registry,

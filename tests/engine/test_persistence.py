@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers.engine_probe import ProbeBench
 
-import harmonia.engine.engine as engine_module
+import harmonia.engine.persistence as persistence_module
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.store import Store
 
@@ -36,7 +36,7 @@ async def test_an_execution_id_drawn_twice_never_overwrites_the_first_execution(
     drawn: Iterator[str] = iter(
         ["20260101-000000-aaaaaaaaaa", "20260101-000000-aaaaaaaaaa", "20260101-000000-bbbbbbbbbb"]
     )
-    monkeypatch.setattr(engine_module, "new_execution_id", lambda now: next(drawn))
+    monkeypatch.setattr(persistence_module, "new_execution_id", lambda now: next(drawn))
     first_wf = bench.workflow({"one": {}}, name="first")
     second_wf = bench.workflow({"two": {}}, name="second")
     async with bench.engine() as engine:

@@ -3,12 +3,10 @@ where it stopped (completed tasks never run again, interrupted ones run again)."
 
 from __future__ import annotations
 
-import itertools
 import time
 from pathlib import Path
 from typing import Any
 
-import anyio
 import orjson
 import pytest
 from helpers.engine_probe import (
@@ -17,7 +15,6 @@ from helpers.engine_probe import (
     journal_path,
     registry_with,
     run_to_end,
-    wait_for,
     workflow,
 )
 
@@ -321,67 +318,6 @@ async def test_get_reads_a_finished_execution_back_from_disk(data_dir: Path) -> 
         again = await engine.get(live.id)
         assert again is not live
         assert again.to_public() == live.to_public()
-
-
-# ---- periodic checkpoints -------------------------------------------------------------------
-
-
-async def test_periodic_checkpoints_are_written_during_a_long_execution(data_dir: Path) -> None:
-    wf = load_workflow_dict(
-        {
-            "name": "slow",
-            "tasks": {
-                "one": {"component": "core", "action": "sleep", "input": {"seconds": 0.2}},
-                "two": {
-                    "component": "core",
-                    "action": "sleep",
-                    "depends_on": ["one"],
-                    "input": {"seconds": 0.2},
-                },
-            },
-        }
-    )
-    async with open_engine(data_dir, **engine_options(checkpoint_interval=0.05)) as engine:
-        started = await engine.start(wf)
-        store = engine.store
-        await wait_for(lambda: bool(store.list_checkpoints(started.id)))
-        live = await engine.wait(started.id)
-    assert live.status == "completed"
-    checkpoints = Store(data_dir).list_checkpoints(started.id)
-    assert checkpoints, "no periodic checkpoint was written"
-    assert all(c["kind"] == "periodic" for c in checkpoints)
-    assert len(checkpoints) == 1  # a newer periodic checkpoint replaces the older one
-    record = Store(data_dir).load_checkpoint(checkpoints[0]["id"])
-    assert 0 < record["seq"] <= live.last_seq
-    assert Store(data_dir).load_execution(started.id).to_public() == live.to_public()
-    assert Store(data_dir).read_events(started.id)[-1].type == EventType.WORKFLOW_COMPLETED
-
-
-async def test_periodic_checkpoints_skip_an_execution_where_nothing_happened(
-    data_dir: Path,
-) -> None:
-    """The checkpoint's own event is not news: an idle execution is not snapshotted again and
-    again (each one would add an event to its journal)."""
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"idle": {"input": {"gate": "idle"}}}, registry)
-    async with open_engine(
-        data_dir, registry, **engine_options(checkpoint_interval=0.02)
-    ) as engine:
-        started = await engine.start(wf)
-        await probe.started("idle")
-        await anyio.sleep(0.3)  # a quiet period of many intervals (the point of this test)
-        probe.open("idle")
-        state = await engine.wait(started.id)
-    events = Store(data_dir).read_events(state.id)
-    checkpoints = [e for e in events if e.type == EventType.CHECKPOINT_CREATED]
-    # Each checkpoint follows news: one after the start, perhaps one after `idle` completed
-    # (if the timer fires before the run records its end), never one after another.
-    types = [e.type for e in events]
-    assert len(checkpoints) <= 2, types
-    in_a_row = [a for a, b in itertools.pairwise(types) if a == b == EventType.CHECKPOINT_CREATED]
-    assert not in_a_row, types
-    assert events[-1].type == EventType.WORKFLOW_COMPLETED  # no checkpoint after the end
 
 
 async def test_a_crash_during_a_backoff_grants_no_extra_attempt(data_dir: Path) -> None:

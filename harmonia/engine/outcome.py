@@ -1,0 +1,117 @@
+"""The judgements a run makes over an execution's state: does a ready task run, how did the run end.
+
+Apart from the scheduler (`harmonia.engine.runner`), so that what gets decided, and the event
+that records each decision, read in one place.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from harmonia.engine.crashloop import record_shutdown
+from harmonia.errors import ErrorKind
+from harmonia.events import EventType
+from harmonia.expressions import ExpressionError, ExpressionTypeError, ReferenceMissing
+from harmonia.state import TASK_DONE, ExecutionState, TaskStatus
+
+if TYPE_CHECKING:
+    from harmonia.engine.host import EventRecorder
+    from harmonia.engine.plan import TaskPlan
+
+__all__ = ["Verdict", "decide", "record_outcome"]
+
+
+class Verdict(enum.Enum):
+    RUN = "run"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+def decide(
+    host: EventRecorder,
+    state: ExecutionState,
+    tid: str,
+    plan: TaskPlan,
+    context: Mapping[str, Any],
+) -> Verdict:
+    """Evaluate a ready task's `when`; without one, a task below a skipped task is skipped too.
+
+    A condition that cannot be evaluated fails the task, without retries: retrying cannot
+    change the values it reads."""
+    tasks = state.tasks
+    if plan.condition is None:
+        skipped = [d for d in plan.depends_on if tasks[d].status == TaskStatus.SKIPPED]
+        if skipped:
+            host.emit(
+                state,
+                EventType.TASK_SKIPPED,
+                tid,
+                {"reason": f"upstream task '{skipped[0]}' was skipped"},
+            )
+            return Verdict.SKIPPED
+        return Verdict.RUN
+    try:
+        go = plan.condition.evaluate(context)
+    except (ReferenceMissing, ExpressionTypeError, ExpressionError) as exc:
+        kind = ErrorKind.REFERENCE if isinstance(exc, ReferenceMissing) else ErrorKind.EXPRESSION
+        host.emit(
+            state,
+            EventType.TASK_FAILED,
+            tid,
+            {
+                "attempt": tasks[tid].attempts,
+                "error": {"message": f"when: {exc}", "kind": str(kind)},
+                "duration": 0.0,
+            },
+        )
+        return Verdict.FAILED  # downstream stays blocked
+    if go:
+        return Verdict.RUN
+    host.emit(
+        state,
+        EventType.TASK_SKIPPED,
+        tid,
+        {"reason": f"condition is false: {plan.condition.text}"},
+    )
+    return Verdict.SKIPPED
+
+
+def record_outcome(
+    host: EventRecorder,
+    state: ExecutionState,
+    *,
+    interrupted: bool,
+    paused: bool,
+    cancel_reason: str | None,
+) -> None:
+    """Emit the end of a run that has nothing left to start, unless it is only paused or
+    interrupted (then the execution goes on later)."""
+    if interrupted:
+        # a clean stop, on record while the lock is still held: not a crash (crash loops)
+        record_shutdown(host, state)
+        return
+    if paused and cancel_reason is None:
+        return
+    if cancel_reason is not None:
+        host.emit(state, EventType.WORKFLOW_CANCELED, None, {"reason": cancel_reason})
+        return
+    failed = [t for t, s in state.tasks.items() if s.status == TaskStatus.FAILED]
+    if not failed and all(s.status in TASK_DONE for s in state.tasks.values()):
+        duration = host.clock() - (state.started_at or host.clock())
+        host.emit(state, EventType.WORKFLOW_COMPLETED, None, {"duration": round(duration, 6)})
+        return
+    blocked = [t for t, s in state.tasks.items() if s.status == TaskStatus.PENDING]
+    message = (
+        f"{len(failed)} task(s) failed: {', '.join(failed[:10])}"
+        + ("..." if len(failed) > 10 else "")
+        if failed
+        else "no task can run"
+    )
+    host.emit(
+        state,
+        EventType.WORKFLOW_FAILED,
+        None,
+        {"error": message, "failed": failed, "blocked": blocked[:100]},
+    )

@@ -1,0 +1,84 @@
+"""Periodic checkpoints: written while an execution runs, only after news, never after its end.
+
+Intervals are a few milliseconds and the execution waits at gates the test opens, so the test
+waits for what it checks rather than for time to pass.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import anyio
+import pytest
+from helpers.engine_probe import Probe, engine_options, registry_with, wait_for, workflow
+
+from harmonia.engine import open_engine
+from harmonia.events import EventType
+from harmonia.store import Store
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_periodic_checkpoints_are_written_during_a_long_execution(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow(
+        {
+            "one": {"input": {"gate": "one"}},
+            "two": {"depends_on": ["one"], "input": {"gate": "two"}},
+        },
+        registry,
+        name="slow",
+    )
+    options = engine_options(checkpoint_interval=0.02)
+    async with open_engine(data_dir, registry, **options) as engine:
+        started = await engine.start(wf)
+        store = engine.store
+
+        def created() -> int:
+            events = store.read_events(started.id)
+            return sum(e.type == EventType.CHECKPOINT_CREATED for e in events)
+
+        await wait_for(lambda: created() == 1)  # news since the start: `one` started
+        probe.open("one")
+        await probe.started("two")
+        await wait_for(lambda: created() == 2)  # news again: `one` completed, `two` started
+        probe.open("two")
+        live = await engine.wait(started.id)
+    assert live.status == "completed"
+    checkpoints = Store(data_dir).list_checkpoints(started.id)
+    assert checkpoints, "no periodic checkpoint was written"
+    assert all(c["kind"] == "periodic" for c in checkpoints)
+    assert len(checkpoints) == 1  # a newer periodic checkpoint replaces the older one
+    record = Store(data_dir).load_checkpoint(checkpoints[0]["id"])
+    assert 0 < record["seq"] <= live.last_seq
+    assert Store(data_dir).load_execution(started.id).to_public() == live.to_public()
+    assert Store(data_dir).read_events(started.id)[-1].type == EventType.WORKFLOW_COMPLETED
+
+
+async def test_periodic_checkpoints_skip_an_execution_where_nothing_happened(
+    data_dir: Path,
+) -> None:
+    """The checkpoint's own event is not news: an idle execution is not snapshotted again and
+    again (each one would add an event to its journal)."""
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow({"idle": {"input": {"gate": "idle"}}}, registry)
+    async with open_engine(
+        data_dir, registry, **engine_options(checkpoint_interval=0.005)
+    ) as engine:
+        started = await engine.start(wf)
+        await probe.started("idle")
+        await anyio.sleep(0.06)  # a quiet period of many intervals (the point of this test)
+        probe.open("idle")
+        state = await engine.wait(started.id)
+    events = Store(data_dir).read_events(state.id)
+    checkpoints = [e for e in events if e.type == EventType.CHECKPOINT_CREATED]
+    # Each checkpoint follows news: one after the start, perhaps one after `idle` completed
+    # (if the timer fires before the run records its end), never one after another.
+    types = [e.type for e in events]
+    assert len(checkpoints) <= 2, types
+    in_a_row = [a for a, b in itertools.pairwise(types) if a == b == EventType.CHECKPOINT_CREATED]
+    assert not in_a_row, types
+    assert events[-1].type == EventType.WORKFLOW_COMPLETED  # no checkpoint after the end

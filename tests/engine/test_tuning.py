@@ -1,0 +1,149 @@
+"""Process-wide tuning (`harmonia.engine.tuning`): only a program that owns its process applies
+it. An `Engine` used as a library leaves the collector and the switch interval alone; `harmonia
+run`'s engine freezes a large execution's heap and shortens the interval while its writer runs.
+
+Every async test runs on asyncio and trio (see `anyio_backend` in conftest.py).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.engine_probe import Probe, engine_options, registry_with, run_to_end, workflow
+
+from harmonia.engine import open_engine
+from harmonia.engine.tuning import (
+    DEFAULT_FREEZE_MIN_TASKS,
+    PYTHON_DEFAULT_INTERVAL,
+    WRITER_SWITCH_INTERVAL,
+    ProcessTuning,
+    _HeapFreezer,
+    heap_freezer,
+    switch_interval,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+def large(gated: str = "go") -> dict[str, dict[str, Any]]:
+    """A workflow as large as the default freeze threshold: one gated task, the rest after it."""
+    tasks: dict[str, dict[str, Any]] = {"gate": {"input": {"gate": gated}}}
+    for i in range(DEFAULT_FREEZE_MIN_TASKS - 1):
+        tasks[f"t{i}"] = {"depends_on": ["gate"]}
+    return tasks
+
+
+async def test_an_engine_used_as_a_library_tunes_nothing_process_wide(data_dir: Path) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow(large(), registry)
+    interval = sys.getswitchinterval()
+    assert gc.get_freeze_count() == 0
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        started = await engine.start(wf)
+        await probe.started("gate")  # the execution is live and its writer runs
+        assert gc.get_freeze_count() == 0
+        assert sys.getswitchinterval() == interval
+        probe.open("go")
+        assert (await engine.wait(started.id)).status == "completed"
+    assert gc.get_freeze_count() == 0
+    assert sys.getswitchinterval() == interval
+
+
+async def test_process_tuning_freezes_a_large_execution_only_while_it_is_live(
+    data_dir: Path,
+) -> None:
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow({"a": {"input": {"gate": "go"}}, "b": {"depends_on": ["a"]}}, registry)
+    assert gc.get_freeze_count() == 0
+    options = engine_options(hooks=ProcessTuning(freeze_min_tasks=2))
+    async with open_engine(data_dir, registry, **options) as engine:
+        started = await engine.start(wf)
+        await probe.started("a")
+        assert heap_freezer.holders == 1
+        assert gc.get_freeze_count() > 0
+        probe.open("go")
+        state = await engine.wait(started.id)
+        assert state.status == "completed"
+        assert heap_freezer.holders == 0
+        assert gc.get_freeze_count() == 0
+        # below the threshold nothing is frozen at all
+        small = workflow({"only": {"input": {"gate": "go"}}}, registry, name="small")
+        state = await run_to_end(engine, small)
+        assert state.status == "completed"
+        assert heap_freezer.holders == 0
+
+
+def test_harmonia_run_tunes_its_own_process_for_a_large_execution(tmp_path: Path) -> None:
+    """The real command: its tasks read the collector's and the GIL's settings from inside it."""
+    tasks: dict[str, Any] = {
+        f"t{i}": {"component": "core", "action": "echo", "input": {"i": i}}
+        for i in range(DEFAULT_FREEZE_MIN_TASKS)
+    }
+    for name, function in (
+        ("frozen", "gc:get_freeze_count"),
+        ("interval", "sys:getswitchinterval"),
+    ):
+        tasks[name] = {
+            "component": "python",
+            "action": "call",
+            "input": {"function": function, "isolation": "inline"},
+        }
+    path = tmp_path / "large.json"
+    path.write_text(json.dumps({"name": "large", "tasks": tasks}))
+    env = {**os.environ, "HARMONIA_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    command = ["run", str(path), "--json", "--data-dir", str(tmp_path / "data")]
+    done = subprocess.run(
+        [sys.executable, "-m", "harmonia.cli.main", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    outputs = {t: doc.get("output") for t, doc in json.loads(done.stdout)["tasks"].items()}
+    assert outputs["frozen"] > 0
+    assert outputs["interval"] == WRITER_SWITCH_INTERVAL
+
+
+def test_the_writer_shortens_the_switch_interval_only_from_the_default() -> None:
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(PYTHON_DEFAULT_INTERVAL)
+        with switch_interval.shortened():
+            assert sys.getswitchinterval() == WRITER_SWITCH_INTERVAL
+            with switch_interval.shortened():  # a second engine in the process
+                pass
+            assert sys.getswitchinterval() == WRITER_SWITCH_INTERVAL
+        assert sys.getswitchinterval() == PYTHON_DEFAULT_INTERVAL
+        sys.setswitchinterval(0.002)  # somebody's own choice: left alone
+        with switch_interval.shortened():
+            assert sys.getswitchinterval() == 0.002
+        assert sys.getswitchinterval() == 0.002
+    finally:
+        sys.setswitchinterval(before)
+
+
+def test_the_heap_freezer_leaves_someone_elses_freeze_alone() -> None:
+    freezer = _HeapFreezer()
+    gc.freeze()
+    try:
+        assert freezer.hold("x") is False
+        freezer.release("x")
+        assert gc.get_freeze_count() > 0  # not undone by us
+    finally:
+        gc.unfreeze()
+    assert freezer.hold("x") is True and freezer.hold("y") is True
+    freezer.release("x")
+    assert gc.get_freeze_count() > 0  # "y" still holds it
+    freezer.release("y")
+    assert gc.get_freeze_count() == 0
