@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy
 import difflib
 import json
-import math
 import random
 import re
 from collections.abc import Mapping
@@ -39,6 +38,7 @@ from pydantic import (
 
 from harmonia.errors import ErrorKind, NotFound, Problem, ValidationFailed
 from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers
+from harmonia.protocol import backoff_delay
 
 __all__ = [
     "IDENTIFIER_PATTERN",
@@ -159,15 +159,14 @@ class RetryPolicy(_Strict):
         `initial_delay` give or take the jitter. The result is never negative and never above
         `max_delay * (1 + jitter)`. `rng` is injected so tests (and replays) are deterministic.
         """
-        exponent = max(attempt, 1) - 1
-        try:
-            raw = self.initial_delay * self.backoff_multiplier**exponent
-        except OverflowError:
-            raw = math.inf
-        base = min(self.max_delay, raw)
-        if self.jitter:
-            base *= 1.0 + self.jitter * rng.uniform(-1.0, 1.0)
-        return max(0.0, base)
+        return backoff_delay(
+            attempt,
+            initial=self.initial_delay,
+            maximum=self.max_delay,
+            multiplier=self.backoff_multiplier,
+            jitter=self.jitter,
+            rng=rng,
+        )
 
     def should_retry(self, kind: str, retryable: bool) -> bool:
         """Whether a failure of this kind is worth another attempt (attempts left aside).
