@@ -21,9 +21,9 @@ from typing import Any
 
 import anyio
 
+import harmonia.engine.damaged as damaged
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
-from harmonia.engine import damaged
 from harmonia.engine.crashloop import CrashLoopGuard
 from harmonia.engine.gcpolicy import (
     DEFAULT_FREEZE_MIN_TASKS,
