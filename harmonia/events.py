@@ -12,36 +12,13 @@ import math
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 import orjson
 
+from harmonia.protocol import TERMINAL_WORKFLOW_EVENTS, EventType
 
-class EventType(StrEnum):
-    """The event names of the original Harmonia, kept so existing consumers keep working."""
-
-    WORKFLOW_STARTED = "workflow_started"
-    TASK_STARTED = "task_started"
-    RETRY_ATTEMPTED = "retry_attempted"
-    TASK_COMPLETED = "task_completed"
-    TASK_FAILED = "task_failed"
-    TASK_SKIPPED = "task_skipped"
-    WORKFLOW_COMPLETED = "workflow_completed"
-    WORKFLOW_FAILED = "workflow_failed"
-    WORKFLOW_CANCELED = "workflow_canceled"
-    WORKFLOW_PAUSED = "workflow_paused"
-    WORKFLOW_RESUMED = "workflow_resumed"
-    CHECKPOINT_CREATED = "checkpoint_created"
-    ERROR_OCCURRED = "error_occurred"
-    JOURNAL_REPAIRED = "journal_repaired"
-    """An operator resumed a damaged execution from the readable part of its journal: the
-    lines after it were set aside (`data`: `after_seq`, the last seq kept; `damage`; `kept_as`)."""
-
-
-TERMINAL_WORKFLOW_EVENTS = frozenset(
-    {EventType.WORKFLOW_COMPLETED, EventType.WORKFLOW_FAILED, EventType.WORKFLOW_CANCELED}
-)
+__all__ = ["SEAL", "TERMINAL_WORKFLOW_EVENTS", "Event", "EventType", "iso_time", "seal"]
 
 
 @dataclass(slots=True)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 
+from harmonia.protocol import TOKEN_ENV
+
 __all__ = [
     "ALWAYS_WITHHELD",
     "SECRET_ENV_VAR",
@@ -24,7 +26,7 @@ __all__ = [
 SECRET_ENV_VAR = "HARMONIA_SECRET_ENV"
 """Comma-separated names of more environment variables to withhold from tasks."""
 
-ALWAYS_WITHHELD = frozenset({"HARMONIA_TOKEN"})
+ALWAYS_WITHHELD = frozenset({TOKEN_ENV})
 
 
 def secret_names(

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harmonia.cli.errors import CliError
+from harmonia.cli import commands
+from harmonia.cli.errors import EXIT_UNREACHABLE, CliError
 from harmonia.cli.main import build_parser, main
 from harmonia.cli.remote import (
     api_error_lines,
@@ -21,7 +22,7 @@ from harmonia.cli.remote import (
     remote_command,
     summary_row,
 )
-from harmonia.cli.remote_parser import EXIT_UNREACHABLE, remote_handler, uses_daemon
+from harmonia.cli.remote_parser import EmbeddedOrRemote, Remote, uses_daemon
 from harmonia.cli.report import show_lines, summary_lines
 from harmonia.cli.style import Style
 from harmonia.client import (
@@ -50,44 +51,62 @@ def parse(*argv: str) -> argparse.Namespace:
 # ---- which commands use a daemon -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["submit", "w.yaml"],
-        ["watch", "e1"],
-        ["cancel", "e1"],
-        ["pause", "e1"],
-        ["checkpoint", "e1", "--name", "n"],
-        ["restore", "c1"],
-        ["workflows"],
-        ["workflows", "show", "w1"],
-    ],
-)
+DAEMON_ONLY = [
+    ["submit", "w.yaml"],
+    ["watch", "e1"],
+    ["cancel", "e1"],
+    ["pause", "e1"],
+    ["checkpoint", "e1", "--name", "n"],
+    ["restore", "c1"],
+    ["workflows"],
+    ["workflows", "show", "w1"],
+]
+EMBEDDED_OR_DAEMON = [["executions"], ["show", "e1"], ["resume", "e1"], ["retry", "e1", "t"]]
+
+
+@pytest.mark.parametrize("argv", DAEMON_ONLY)
 def test_daemon_commands_always_use_the_daemon(argv: list[str]) -> None:
-    handler = remote_handler(parse(*argv))
-    assert handler is not None
-    assert handler.__module__ == "harmonia.cli.remote_commands"
+    assert isinstance(parse(*argv).handler, Remote)
 
 
-@pytest.mark.parametrize(
-    "argv", [["executions"], ["show", "e1"], ["resume", "e1"], ["retry", "e1", "t"]]
-)
+@pytest.mark.parametrize("argv", EMBEDDED_OR_DAEMON)
 def test_embedded_commands_use_a_daemon_only_when_asked(
     argv: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert remote_handler(parse(*argv)) is None
+    args = parse(*argv)
+    assert isinstance(args.handler, EmbeddedOrRemote)
+    assert args.handler.pick(args) is getattr(commands, f"cmd_{argv[0]}")
     with_url = parse(*argv, "--url", "http://127.0.0.1:9")
     assert uses_daemon(with_url)
-    handler = remote_handler(with_url)
-    assert handler is not None
-    assert handler.__name__ == f"cmd_{argv[0]}"
+    assert isinstance(with_url.handler.pick(with_url), Remote)
     monkeypatch.setenv("HARMONIA_URL", "http://127.0.0.1:9")
-    assert remote_handler(parse(*argv)) is not None
+    assert isinstance(args.handler.pick(args), Remote)
 
 
 def test_run_never_uses_a_daemon(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HARMONIA_URL", "http://127.0.0.1:9")
-    assert remote_handler(parse("run", "w.yaml")) is None
+    assert parse("run", "w.yaml").handler is commands.cmd_run
+
+
+@pytest.mark.parametrize(
+    "argv", DAEMON_ONLY + [[*argv, "--url", "http://127.0.0.1:9"] for argv in EMBEDDED_OR_DAEMON]
+)
+def test_each_daemon_command_runs_its_own_function(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parser names each command's function without importing it: each reaches its own."""
+    from harmonia.cli import remote_commands
+
+    ran: list[str] = []
+
+    def command(args: argparse.Namespace) -> int:
+        ran.append(argv[0])
+        return 7
+
+    monkeypatch.setattr(remote_commands, f"cmd_{argv[0]}", command)
+    args = parse(*argv)
+    assert args.handler(args) == 7
+    assert ran == [argv[0]]
 
 
 def test_the_options_of_the_new_commands() -> None:

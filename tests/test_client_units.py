@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from harmonia.client import (
+    DEFAULT_URL,
     ApiError,
     AsyncClient,
     BadRequestError,
@@ -26,6 +27,7 @@ from harmonia.client import (
     DaemonUnreachable,
     Event,
     Execution,
+    ExecutionDamagedError,
     ExecutionSummary,
     ForbiddenError,
     MethodNotAllowedError,
@@ -35,6 +37,7 @@ from harmonia.client import (
     ProtocolError,
     Reconnect,
     ServerError,
+    StorageUnavailableError,
     UnauthorizedError,
     UnsupportedMediaTypeError,
     ValidationError,
@@ -43,9 +46,9 @@ from harmonia.client import (
     resolve_url,
 )
 from harmonia.client._base import ClientConfig
+from harmonia.client._errors import error_from_response, format_problem
 from harmonia.client._stream import StreamCursor
-from harmonia.client.config import DEFAULT_URL
-from harmonia.client.errors import error_from_response, format_problem
+from harmonia.protocol import ERROR_STATUS, ErrorCode
 
 # ---- URL and token ---------------------------------------------------------------------------
 
@@ -138,20 +141,24 @@ def _error_body(status: int, code: str, message: str, details: Any = None) -> by
     ("status", "code", "cls"),
     [
         (400, "bad_request", BadRequestError),
-        (400, "invalid_json", BadRequestError),
+        (422, "invalid_json", BadRequestError),
         (401, "unauthorized", UnauthorizedError),
         (403, "forbidden_host", ForbiddenError),
+        (403, "forbidden_origin", ForbiddenError),
         (404, "not_found", NotFoundError),
         (405, "method_not_allowed", MethodNotAllowedError),
         (409, "conflict", ConflictError),
+        (409, "execution_damaged", ExecutionDamagedError),
         (413, "payload_too_large", PayloadTooLargeError),
         (415, "unsupported_media_type", UnsupportedMediaTypeError),
         (422, "validation_error", ValidationError),
         (500, "internal_error", ServerError),
         (503, "unavailable", ServerError),
+        (503, "storage_unavailable", StorageUnavailableError),
     ],
 )
 def test_each_error_code_has_its_class(status: int, code: str, cls: type[ApiError]) -> None:
+    assert ERROR_STATUS[ErrorCode(code)] == status
     error = error_from_response(status, _error_body(status, code, "why", {"x": 1}))
     assert type(error) is cls
     assert isinstance(error, ApiError)

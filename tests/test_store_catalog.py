@@ -20,8 +20,8 @@ from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import Event
 from harmonia.state import ExecutionState
 from harmonia.store import Store
-from harmonia.store.catalog import CatalogDamaged, Seen, check_catalog
-from harmonia.store.definitions import WorkflowDefinitions
+from harmonia.store.catalog import CatalogDamaged, Seen
+from harmonia.store.definitions import WorkflowDefinitions, check_catalog
 
 DOC: dict[str, Any] = {
     "name": "stored",

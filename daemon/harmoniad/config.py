@@ -18,6 +18,7 @@ from harmonia import __version__
 from harmonia.argtypes import port_number, positive_int, seconds
 from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.paths import default_data_dir
+from harmonia.protocol import DEFAULT_PORT, TOKEN_ENV, TOKEN_FILE
 from harmonia.taskenv import SECRET_ENV_VAR
 
 __all__ = [
@@ -32,9 +33,7 @@ __all__ = [
     "is_loopback_host",
 ]
 
-DEFAULT_PORT = 8007
 DEFAULT_MAX_BODY = 1024 * 1024
-TOKEN_ENV = "HARMONIA_TOKEN"
 MIN_TOKEN_LENGTH = 32
 """The shortest token a daemon that other machines can reach accepts: 32 characters of
 url-safe base64 are 192 bits, beyond guessing. (The generated token has 43.)"""
@@ -79,7 +78,7 @@ class DaemonConfig:
 
     @property
     def effective_token_file(self) -> Path:
-        return self.token_file or self.data_dir / "token"
+        return self.token_file or self.data_dir / TOKEN_FILE
 
 
 def env_name(text: str) -> str:

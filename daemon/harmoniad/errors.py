@@ -26,34 +26,22 @@ from harmonia.errors import (
     StorageUnavailable,
     ValidationFailed,
 )
+from harmonia.protocol import ERROR_STATUS, STATUS_CODES, ErrorCode
 from harmonia.store.storage import STORAGE_ERRNOS
 from harmonia.store.store import ExecutionLocked
 from harmoniad.responses import JSONResponse
 
 __all__ = ["ApiError", "error_response", "exception_handlers", "problem_details"]
 
-CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden_host",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    500: "internal_error",
-    503: "unavailable",
-}
-
-STORAGE_UNAVAILABLE = "storage_unavailable"
-"""503 code: a durable write failed (disk full, I/O error, read-only); reads still work."""
 STORAGE_RETRY_AFTER = "5"
 """Seconds a client should wait before it tries a write again (the engine's longest probe)."""
 
 
 class ApiError(Exception):
-    """An error answer raised from a handler: status, stable code, message, details."""
+    """An error answer raised from a handler: status, stable code, message, details.
+
+    The code is one of `harmonia.protocol.ErrorCode` (a misspelt one fails here, where the
+    mistake is, not in a client), else the default code of the status."""
 
     def __init__(
         self,
@@ -66,21 +54,29 @@ class ApiError(Exception):
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.code = code or CODES.get(status, "bad_request")
+        self.code = ErrorCode(code) if code else _code_of(status)
         self.message = message
         self.details = details
         self.headers = dict(headers or {})
 
 
 def error_response(
-    status: int,
-    code: str,
+    code: ErrorCode,
     message: str,
     details: Any = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    status: int | None = None,
 ) -> Response:
+    """The error answer; its status is the code's (`harmonia.protocol.ERROR_STATUS`) unless
+    the web layer already chose one the table does not name."""
+    status = ERROR_STATUS[code] if status is None else status
     body = {"status": status, "code": code, "message": message, "details": details}
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def _code_of(status: int) -> ErrorCode:
+    return STATUS_CODES.get(status, ErrorCode.BAD_REQUEST)
 
 
 def problem_details(problems: list[Problem]) -> list[dict[str, Any]]:
@@ -100,7 +96,7 @@ def pydantic_details(exc: pydantic.ValidationError) -> list[dict[str, Any]]:
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+    return error_response(exc.code, exc.message, exc.details, exc.headers, status=exc.status)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
@@ -115,7 +111,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         message = str(exc.detail)
     if status == 413:
         headers["Connection"] = "close"
-    return error_response(status, CODES.get(status, "bad_request"), message, None, headers)
+    return error_response(_code_of(status), message, None, headers, status=status)
 
 
 async def _validation_failed(request: Request, exc: Exception) -> Response:
@@ -124,7 +120,7 @@ async def _validation_failed(request: Request, exc: Exception) -> Response:
     count = len(problems)
     first = str(problems[0]) if problems else "invalid"
     message = first if count == 1 else f"{count} problems; the first: {first}"
-    return error_response(422, "validation_error", message, problem_details(problems))
+    return error_response(ErrorCode.VALIDATION_ERROR, message, problem_details(problems))
 
 
 async def _pydantic_error(request: Request, exc: Exception) -> Response:
@@ -133,21 +129,21 @@ async def _pydantic_error(request: Request, exc: Exception) -> Response:
     first = details[0] if details else None
     where = ".".join(str(p) for p in first["loc"]) if first else ""
     message = f"{where}: {first['msg']}" if first and where else "the request is not valid"
-    return error_response(422, "validation_error", message, details)
+    return error_response(ErrorCode.VALIDATION_ERROR, message, details)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return error_response(404, "not_found", _text(exc), None)
+    return error_response(ErrorCode.NOT_FOUND, _text(exc))
 
 
 async def _conflict(request: Request, exc: Exception) -> Response:
-    return error_response(409, "conflict", _text(exc), None)
+    return error_response(ErrorCode.CONFLICT, _text(exc))
 
 
 async def _damaged(request: Request, exc: Exception) -> Response:
     """A 409 of its own code: a client can tell "damaged, see its `damage`" from a plain
     conflict without reading the message."""
-    return error_response(409, "execution_damaged", _text(exc), None)
+    return error_response(ErrorCode.EXECUTION_DAMAGED, _text(exc))
 
 
 async def _storage_unavailable(request: Request, exc: Exception) -> Response:
@@ -157,8 +153,7 @@ async def _storage_unavailable(request: Request, exc: Exception) -> Response:
 
 def storage_unavailable_response(exc: StorageUnavailable) -> Response:
     return error_response(
-        503,
-        STORAGE_UNAVAILABLE,
+        ErrorCode.STORAGE_UNAVAILABLE,
         exc.message,
         {"path": exc.path, "error": exc.error},
         {"Retry-After": STORAGE_RETRY_AFTER},

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
+from harmonia.protocol import ErrorCode
 from harmonia.state import ExecutionStatus, TaskStatus
 from harmoniad.routing import PATH_PARAM_PATTERN
 
@@ -101,29 +102,17 @@ class StorageDetail(BaseModel):
     error: str = Field(description="The system's reason, e.g. `No space left on device`.")
 
 
+_ERROR_CODES = {"enum": [c.value for c in ErrorCode], "title": "Code", "type": "string"}
+"""Inline in `ErrorBody`, as a list of names rather than a schema of its own."""
+
+
 class ErrorBody(BaseModel):
     """Every error answer, whatever its status."""
 
     model_config = ConfigDict(extra="forbid")
 
     status: int
-    code: Literal[
-        "bad_request",
-        "invalid_json",
-        "validation_error",
-        "unauthorized",
-        "forbidden_host",
-        "forbidden_origin",
-        "not_found",
-        "method_not_allowed",
-        "conflict",
-        "execution_damaged",
-        "payload_too_large",
-        "unsupported_media_type",
-        "internal_error",
-        "unavailable",
-        "storage_unavailable",
-    ]
+    code: Annotated[ErrorCode, WithJsonSchema(_ERROR_CODES)]
     message: str
     details: list[ProblemDetail | PydanticDetail] | StorageDetail | None = None
 

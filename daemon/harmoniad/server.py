@@ -44,6 +44,7 @@ from harmonia.components import (
 from harmonia.engine.damaged import damage_lines
 from harmonia.engine.engine import Engine, open_engine
 from harmonia.engine.hooks import EngineHooks
+from harmonia.protocol import DAEMON_FILE
 from harmonia.store.storage import CorruptDatabase, write_atomically
 from harmoniad.app import create_app
 from harmoniad.config import TOKEN_ENV, ConfigError, DaemonConfig, check_token_strength
@@ -56,7 +57,7 @@ __all__ = ["Daemon", "DaemonError", "registry_for"]
 
 logger = logging.getLogger("harmoniad")
 
-RUN_FILE = "daemon.json"
+RUN_FILE = DAEMON_FILE
 LOCK_FILE = "daemon.lock"
 
 _COMPONENTS = {

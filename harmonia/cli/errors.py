@@ -9,6 +9,9 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 """The command could not start: bad file, bad input, unknown id, bad data folder. Same code as
 argparse's usage errors, so scripts can tell "fix the call" from "the workflow failed"."""
+EXIT_UNREACHABLE = 3
+"""The daemon could not be reached (not running, wrong URL): neither the call's fault (2) nor
+the workflow's (1), so scripts can wait for the daemon and try again."""
 EXIT_STORAGE = 4
 """The data folder refused a write (disk full, I/O error, read-only file system): nothing is
 wrong with the call or the workflow; `harmonia resume` continues once it can be written."""

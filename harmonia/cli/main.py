@@ -16,10 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from harmonia import __version__
 from harmonia.argtypes import positive_int
+from harmonia.cli import commands
 from harmonia.cli.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -30,11 +31,9 @@ from harmonia.cli.errors import (
 )
 from harmonia.cli.inputs import add_input_options
 from harmonia.cli.plugins import add_plugin_commands
-from harmonia.cli.remote_parser import add_remote_commands, add_url_option, remote_handler
+from harmonia.cli.remote_parser import Handler, Remote, add_remote_commands, add_url_option
 
 __all__ = ["build_parser", "main"]
-
-Handler = Callable[[argparse.Namespace], int]
 
 EXECUTION_STATUSES = (
     "pending",
@@ -100,7 +99,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     run.add_argument("file", metavar="FILE", help="workflow file (YAML or JSON)")
     add_input_options(run)
     _follow_options(run)
-    run.set_defaults(handler="cmd_run")
+    run.set_defaults(handler=commands.cmd_run)
 
     resume = sub.add_parser(
         "resume",
@@ -116,8 +115,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "file is kept aside; tasks whose end was recorded after the damage run again)",
     )
     _follow_options(resume)
-    add_url_option(resume, "cmd_resume")
-    resume.set_defaults(handler="cmd_resume")
+    add_url_option(resume, commands.cmd_resume, Remote(lambda module: module.cmd_resume))
 
     retry = sub.add_parser(
         "retry",
@@ -127,8 +125,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     retry.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
     retry.add_argument("task_id", metavar="TASK_ID")
     _follow_options(retry)
-    add_url_option(retry, "cmd_retry")
-    retry.set_defaults(handler="cmd_retry")
+    add_url_option(retry, commands.cmd_retry, Remote(lambda module: module.cmd_retry))
 
     validate = sub.add_parser(
         "validate",
@@ -137,7 +134,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "and field. Exit code 2 when any file has a problem.",
     )
     validate.add_argument("files", nargs="+", metavar="FILE")
-    validate.set_defaults(handler="cmd_validate")
+    validate.set_defaults(handler=commands.cmd_validate)
 
     executions = sub.add_parser("executions", help="list executions, newest first")
     _data_dir_option(executions)
@@ -148,8 +145,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         help="only executions with this status",
     )
     executions.add_argument("--limit", type=positive_int, metavar="N", help="at most N executions")
-    add_url_option(executions, "cmd_executions")
-    executions.set_defaults(handler="cmd_executions")
+    add_url_option(
+        executions, commands.cmd_executions, Remote(lambda module: module.cmd_executions)
+    )
 
     show = sub.add_parser("show", help="one execution with its tasks and errors")
     show.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
@@ -157,8 +155,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     show.add_argument(
         "--json", action="store_true", help="the same document as `harmonia run --json`"
     )
-    add_url_option(show, "cmd_show")
-    show.set_defaults(handler="cmd_show")
+    add_url_option(show, commands.cmd_show, Remote(lambda module: module.cmd_show))
 
     doctor = sub.add_parser(
         "doctor",
@@ -169,12 +166,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     _data_dir_option(doctor)
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
-    doctor.set_defaults(handler="cmd_doctor")
+    doctor.set_defaults(handler=commands.cmd_doctor)
 
     add_remote_commands(sub)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of workflow files")
-    schema.set_defaults(handler="cmd_schema")
+    schema.set_defaults(handler=commands.cmd_schema)
     add_plugin_commands(sub, argv)  # `tui` comes from the dashboard's package
     return parser
 
@@ -189,14 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `harmonia` script; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
-    if callable(args.handler):  # a command from an installed package (harmonia.cli.plugins)
-        plugin: Handler = args.handler
-        return plugin(args)
-    from harmonia.cli import commands
+    handler: Handler = args.handler  # every subcommand's parser sets one (plugins' too)
     from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable
     from harmonia.store import ExecutionLocked
 
-    handler: Handler = remote_handler(args) or getattr(commands, args.handler)
     try:
         return handler(args)
     except CliError as exc:

@@ -23,12 +23,12 @@ from harmonia.cli.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_STORAGE,
+    EXIT_UNREACHABLE,
     EXIT_USAGE,
     CliError,
 )
 from harmonia.cli.output import print_json
 from harmonia.cli.progress import ProgressTracker, ProgressView
-from harmonia.cli.remote_parser import EXIT_UNREACHABLE, URL_ENV
 from harmonia.cli.style import is_terminal, style_for
 from harmonia.client import (
     ApiError,
@@ -43,10 +43,9 @@ from harmonia.client import (
     StorageUnavailableError,
     UnauthorizedError,
 )
-from harmonia.client.config import TOKEN_ENV, TOKEN_FILE
-from harmonia.client.errors import with_file_name
 from harmonia.events import Event as EngineEvent
 from harmonia.paths import default_data_dir
+from harmonia.protocol import TOKEN_ENV, TOKEN_FILE, URL_ENV, backoff_delay
 from harmonia.state import ExecutionState, TaskState
 
 __all__ = [
@@ -104,7 +103,7 @@ def api_error_code(exc: ApiError) -> int:
 def api_error_lines(
     exc: ApiError, args: argparse.Namespace | None = None, *, default_file: str | None = None
 ) -> list[str]:
-    lines = [exc.message if default_file is None else with_file_name(exc.message, default_file)]
+    lines = [exc.message_for(default_file)]
     for problem in exc.problem_lines(default_file):
         if problem not in lines:
             lines.append(problem)
@@ -285,9 +284,10 @@ def follow(
 def final_state(client: Client, execution_id: str) -> Execution:
     """The execution after its stream ended. The stream rode out a daemon restart; so does
     this request, which may fall right into one."""
+    reconnect = client.reconnect
     delays = iter(
-        min(client.reconnect.max_delay, client.reconnect.initial_delay * 2**n)
-        for n in range(client.reconnect.attempts)
+        backoff_delay(n, initial=reconnect.initial_delay, maximum=reconnect.max_delay)
+        for n in range(1, reconnect.attempts + 1)
     )
     while True:
         try:

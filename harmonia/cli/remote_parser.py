@@ -18,24 +18,24 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from harmonia.cli.inputs import add_input_options
+from harmonia.protocol import URL_ENV
 
 __all__ = [
-    "EXIT_UNREACHABLE",
-    "URL_ENV",
+    "EmbeddedOrRemote",
+    "Handler",
+    "Remote",
     "add_remote_commands",
     "add_url_option",
-    "remote_handler",
     "uses_daemon",
 ]
 
-URL_ENV = "HARMONIA_URL"
-
-EXIT_UNREACHABLE = 3
-"""The daemon could not be reached (not running, wrong URL): neither the call's fault (2) nor
-the workflow's (1), so scripts can wait for the daemon and try again."""
+Handler = Callable[[argparse.Namespace], int]
+"""What a subcommand's parser sets as its `handler`: parsed arguments in, exit code out."""
 
 _URL_HELP = (
     "URL of the Harmonia daemon (default: $HARMONIA_URL, else the URL the running daemon wrote "
@@ -61,31 +61,47 @@ def uses_daemon(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "url", None) or os.environ.get(URL_ENV))
 
 
-def remote_handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int] | None:
-    """The daemon-side handler of the parsed command, or None to stay embedded."""
-    name: str | None = None
-    handler = str(getattr(args, "handler", ""))
-    if handler.startswith("remote:"):
-        name = handler.removeprefix("remote:")
-    elif getattr(args, "remote_handler", None) and uses_daemon(args):
-        name = str(args.remote_handler)
-    if name is None:
-        return None
-    from harmonia.cli import remote_commands
+@dataclass(frozen=True)
+class Remote:
+    """A daemon-side handler, `Remote(lambda module: module.cmd_watch)`: `module` is
+    `harmonia.cli.remote_commands`, imported only when the command runs, because the HTTP
+    client and pydantic cost ~150 ms that `harmonia run` and `harmonia --version` need not pay."""
 
-    found: Callable[[argparse.Namespace], int] = getattr(remote_commands, name)
-    return found
+    pick: Callable[[ModuleType], Handler]
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        from harmonia.cli import remote_commands
+
+        return self.pick(remote_commands)(args)
 
 
-def add_url_option(parser: argparse.ArgumentParser, remote_handler: str) -> None:
+@dataclass(frozen=True)
+class EmbeddedOrRemote:
+    """The handler of a command that works on the data folder in this process, or asks a
+    daemon when one is named (`uses_daemon`): the choice needs the parsed arguments."""
+
+    embedded: Handler
+    remote: Handler
+
+    def pick(self, args: argparse.Namespace) -> Handler:
+        return self.remote if uses_daemon(args) else self.embedded
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        return self.pick(args)(args)
+
+
+def add_url_option(parser: argparse.ArgumentParser, embedded: Handler, remote: Handler) -> None:
     """For a command that works embedded or against a daemon (see the module's rule)."""
     parser.add_argument("--url", metavar="URL", help=_EITHER_HELP)
-    parser.set_defaults(remote_handler=remote_handler)
+    parser.set_defaults(handler=EmbeddedOrRemote(embedded, remote))
     if parser.epilog is None:
         parser.epilog = (
             "With --url or $HARMONIA_URL the command asks the daemon; exit code 3 when it "
             "cannot be reached."
         )
+
+
+# ---- the parsers -----------------------------------------------------------------------------
 
 
 def _common(parser: argparse.ArgumentParser, *, json_help: str | None = None) -> None:
@@ -109,14 +125,14 @@ def _follow(parser: argparse.ArgumentParser) -> None:
 def add_remote_commands(sub: Any) -> None:
     """Register the daemon-only commands on the `harmonia` subparsers."""
 
-    def command(name: str, handler: str, **kwargs: Any) -> argparse.ArgumentParser:
+    def command(name: str, handler: Handler, **kwargs: Any) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = sub.add_parser(name, epilog=REMOTE_EPILOG, **kwargs)
-        parser.set_defaults(handler=f"remote:{handler}")
+        parser.set_defaults(handler=handler)
         return parser
 
     submit = command(
         "submit",
-        "cmd_submit",
+        Remote(lambda module: module.cmd_submit),
         help="store a workflow in the daemon and start it",
         description="Send a workflow file to the daemon, start an execution of it and print "
         "the execution's id. With --watch, follow it like `run` does and exit by its outcome. "
@@ -134,7 +150,7 @@ def add_remote_commands(sub: Any) -> None:
 
     watch = command(
         "watch",
-        "cmd_watch",
+        Remote(lambda module: module.cmd_watch),
         help="follow an execution in the daemon until it ends",
         description="Show an execution's events from its start, then live until it ends, "
         "as `run` does. A dropped connection is resumed without missing or repeating an "
@@ -145,19 +161,25 @@ def add_remote_commands(sub: Any) -> None:
     _common(watch, json_help="print the final execution as JSON on stdout")
     _follow(watch)
 
-    for name, verb in (("cancel", "cancel"), ("pause", "pause")):
-        what = (
-            "cancel an execution in the daemon (running tasks are cancelled)"
-            if name == "cancel"
-            else "pause an execution in the daemon (nothing new starts; running tasks finish)"
-        )
-        parser = command(name, f"cmd_{verb}", help=what, description=what[0].upper() + what[1:])
+    for name, handler, what in (
+        (
+            "cancel",
+            Remote(lambda module: module.cmd_cancel),
+            "cancel an execution in the daemon (running tasks are cancelled)",
+        ),
+        (
+            "pause",
+            Remote(lambda module: module.cmd_pause),
+            "pause an execution in the daemon (nothing new starts; running tasks finish)",
+        ),
+    ):
+        parser = command(name, handler, help=what, description=what[0].upper() + what[1:])
         parser.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
         _common(parser, json_help="print the execution's summary as JSON")
 
     checkpoint = command(
         "checkpoint",
-        "cmd_checkpoint",
+        Remote(lambda module: module.cmd_checkpoint),
         help="take a named snapshot of an execution in the daemon",
         description="Record a checkpoint of the execution and print its id "
         "(`harmonia restore` starts a new execution from it).",
@@ -168,7 +190,7 @@ def add_remote_commands(sub: Any) -> None:
 
     restore = command(
         "restore",
-        "cmd_restore",
+        Remote(lambda module: module.cmd_restore),
         help="start a new execution from a checkpoint",
         description="Start a new execution in the daemon from a checkpoint (finished results "
         "are kept, everything else runs) and print its id; with --watch, follow it.",
@@ -180,7 +202,7 @@ def add_remote_commands(sub: Any) -> None:
 
     workflows = command(
         "workflows",
-        "cmd_workflows",
+        Remote(lambda module: module.cmd_workflows),
         help="list, show or delete the workflows stored in the daemon",
         description="`harmonia workflows` or `workflows list`: the stored workflows; "
         "`workflows show ID`: one with its definition; `workflows delete ID`: remove one.",

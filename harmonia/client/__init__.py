@@ -14,10 +14,8 @@ code) for answers, `DaemonUnreachable` when there is no answer.
 """
 
 from harmonia.client._async import AsyncClient
-from harmonia.client._stream import Reconnect
-from harmonia.client._sync import Client
-from harmonia.client.config import DEFAULT_URL, resolve_token, resolve_url
-from harmonia.client.errors import (
+from harmonia.client._config import DEFAULT_URL, resolve_token, resolve_url
+from harmonia.client._errors import (
     ApiError,
     BadRequestError,
     ClientError,
@@ -35,14 +33,17 @@ from harmonia.client.errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
-from harmonia.client.models import (
+from harmonia.client._models import (
     ActionInfo,
     Checkpoint,
     ComponentInfo,
+    DamagedFile,
     Discovery,
+    Endpoint,
     Event,
     EventPage,
     Execution,
+    ExecutionDamage,
     ExecutionSummary,
     Health,
     Page,
@@ -53,6 +54,8 @@ from harmonia.client.models import (
     Workflow,
     WorkflowInfo,
 )
+from harmonia.client._stream import Reconnect
+from harmonia.client._sync import Client
 
 __all__ = [
     "DEFAULT_URL",
@@ -66,10 +69,13 @@ __all__ = [
     "ComponentInfo",
     "ConflictError",
     "DaemonUnreachable",
+    "DamagedFile",
     "Discovery",
+    "Endpoint",
     "Event",
     "EventPage",
     "Execution",
+    "ExecutionDamage",
     "ExecutionDamagedError",
     "ExecutionSummary",
     "ForbiddenError",

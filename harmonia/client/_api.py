@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from harmonia.client import _calls as calls
+import harmonia.client._calls as calls
 from harmonia.client._calls import Call
 
 __all__ = ["Api", "AsyncApi", "BlockingApi", "Endpoint"]

@@ -11,9 +11,11 @@ import anyio
 import httpx
 from httpx_sse import SSEError, aconnect_sse
 
-from harmonia.client import _calls as calls
+import harmonia.client._calls as calls
 from harmonia.client._api import AsyncApi
 from harmonia.client._base import ClientBase, stream_refused
+from harmonia.client._errors import DaemonUnreachable, ProtocolError, ServerError
+from harmonia.client._models import Event, Execution
 from harmonia.client._stream import Reconnect, StreamCursor
 from harmonia.client._ws import (
     closed_reason,
@@ -22,8 +24,6 @@ from harmonia.client._ws import (
     require_websockets,
     ws_url,
 )
-from harmonia.client.errors import DaemonUnreachable, ProtocolError, ServerError
-from harmonia.client.models import Event, Execution
 
 __all__ = ["AsyncClient"]
 
@@ -34,7 +34,7 @@ class AsyncClient(ClientBase, AsyncApi):
     """Talks to one daemon. Use it as `async with AsyncClient() as client:` (or call
     `aclose()`), so the connection pool is closed.
 
-    `url` and `token` default as `harmonia.client.config` says: argument, environment, the
+    `url` and `token` default as `harmonia.client._config` says: argument, environment, the
     daemon's files in `data_dir`, then `http://127.0.0.1:8007`. `transport` is handed to httpx
     (tests pass a mock or an in-process app). `reconnect` paces the event streams' retries.
     """

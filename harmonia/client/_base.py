@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 
 from harmonia import __version__
+from harmonia.client._config import resolve_token, resolve_url
+from harmonia.client._errors import error_from_response
 from harmonia.client._stream import STREAM_READ_TIMEOUT, Reconnect, StreamCursor
-from harmonia.client.config import resolve_token, resolve_url
-from harmonia.client.errors import error_from_response
 
 __all__ = ["RETRY_STATUSES", "ClientBase", "ClientConfig", "stream_refused"]
 

@@ -18,8 +18,8 @@ import httpx
 import orjson
 import pydantic
 
-from harmonia.client.errors import DaemonUnreachable, ProtocolError, error_from_response
-from harmonia.client.models import (
+from harmonia.client._errors import DaemonUnreachable, ProtocolError, error_from_response
+from harmonia.client._models import (
     ActionInfo,
     Checkpoint,
     ComponentInfo,

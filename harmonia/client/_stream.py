@@ -17,8 +17,9 @@ import orjson
 import pydantic
 
 from harmonia.client._calls import segment
-from harmonia.client.errors import DaemonUnreachable
-from harmonia.client.models import Event
+from harmonia.client._errors import DaemonUnreachable
+from harmonia.client._models import Event
+from harmonia.protocol import backoff_delay
 
 __all__ = ["Reconnect", "StreamCursor"]
 
@@ -157,5 +158,6 @@ class StreamCursor:
             raise DaemonUnreachable(
                 self.url, f"{reason}; gave up after {self.reconnect.attempts} reconnection attempts"
             )
-        delay = self.reconnect.initial_delay * 2 ** (self.failures - 1)
-        return float(min(self.reconnect.max_delay, delay))
+        return backoff_delay(
+            self.failures, initial=self.reconnect.initial_delay, maximum=self.reconnect.max_delay
+        )

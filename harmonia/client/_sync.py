@@ -15,9 +15,11 @@ from typing import TypeVar
 import httpx
 from httpx_sse import SSEError, connect_sse
 
-from harmonia.client import _calls as calls
+import harmonia.client._calls as calls
 from harmonia.client._api import BlockingApi
 from harmonia.client._base import ClientBase, stream_refused
+from harmonia.client._errors import DaemonUnreachable, ProtocolError, ServerError
+from harmonia.client._models import Event, Execution
 from harmonia.client._stream import Reconnect, StreamCursor
 from harmonia.client._ws import (
     closed_reason,
@@ -26,8 +28,6 @@ from harmonia.client._ws import (
     require_websockets,
     ws_url,
 )
-from harmonia.client.errors import DaemonUnreachable, ProtocolError, ServerError
-from harmonia.client.models import Event, Execution
 
 __all__ = ["Client"]
 

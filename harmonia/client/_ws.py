@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from harmonia.client._stream import StreamCursor
-from harmonia.client.errors import (
+from harmonia.client._errors import (
     ApiError,
     BadRequestError,
     ClientError,
@@ -21,7 +20,8 @@ from harmonia.client.errors import (
     UnauthorizedError,
     error_from_response,
 )
-from harmonia.client.models import Event
+from harmonia.client._models import Event
+from harmonia.client._stream import StreamCursor
 
 if TYPE_CHECKING:
     from websockets.exceptions import ConnectionClosed, InvalidStatus

@@ -8,6 +8,7 @@ the stopped executions as after a crash; `harmonia run` (`retry=False`) stops an
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ import anyio
 
 from harmonia.engine.writer import unavailable
 from harmonia.errors import NotFound, StorageUnavailable
+from harmonia.protocol import backoff_delay
 from harmonia.state import ExecutionStatus
 from harmonia.store.store import ExecutionLocked
 
@@ -156,13 +158,13 @@ class StorageHealth:
             self._retiring.pop()
 
     async def _probe_until_writable(self) -> None:
-        delay = self.probe_first
-        while True:
-            await anyio.sleep(delay)
+        for attempt in itertools.count(1):
+            await anyio.sleep(
+                backoff_delay(attempt, initial=self.probe_first, maximum=self.probe_max)
+            )
             try:
                 await anyio.to_thread.run_sync(self._probe)
             except Exception:  # the storage still refuses: wait longer
-                delay = min(delay * 2, self.probe_max)
                 continue
             return
 

@@ -6,7 +6,6 @@ rest of the workflow file; `merge_retry_policies` is how workflow defaults reach
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
@@ -14,6 +13,7 @@ from pydantic import Field, field_validator
 
 from harmonia.errors import ErrorKind
 from harmonia.model.base import Strict, suggest
+from harmonia.protocol import backoff_delay
 
 __all__ = ["ERROR_KINDS", "RetryPolicy", "merge_retry_policies"]
 
@@ -74,15 +74,14 @@ class RetryPolicy(Strict):
         `initial_delay` give or take the jitter. The result is never negative and never above
         `max_delay * (1 + jitter)`. `rng` is injected so tests (and replays) are deterministic.
         """
-        exponent = max(attempt, 1) - 1
-        try:
-            raw = self.initial_delay * self.backoff_multiplier**exponent
-        except OverflowError:
-            raw = math.inf
-        base = min(self.max_delay, raw)
-        if self.jitter:
-            base *= 1.0 + self.jitter * rng.uniform(-1.0, 1.0)
-        return max(0.0, base)
+        return backoff_delay(
+            attempt,
+            initial=self.initial_delay,
+            maximum=self.max_delay,
+            multiplier=self.backoff_multiplier,
+            jitter=self.jitter,
+            rng=rng,
+        )
 
     def should_retry(self, kind: str, retryable: bool) -> bool:
         """Whether a failure of this kind is worth another attempt (attempts left aside).

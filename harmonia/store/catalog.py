@@ -8,8 +8,8 @@ Reads come from memory while the file is unchanged: a `stat` says whether some p
 since (a write replaces the file, so its inode changes), and only then is it parsed again.
 Writes take an exclusive lock (`catalog.lock`), start from the file as it is then, and replace it
 atomically, so processes sharing a data folder never lose each other's rows. A file that cannot
-be read whole is never written over: `check_catalog` says what is wrong and where, and
-`harmonia.store.catalog_repair` sets it aside and rebuilds the catalog.
+be read whole is never written over: `definitions.check_catalog` says what is wrong and where,
+and `harmonia.store.catalog_repair` sets it aside and rebuilds the catalog.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ __all__ = [
     "CatalogDamaged",
     "Seen",
     "Tables",
-    "check_catalog",
     "load_json",
     "parse_catalog",
 ]
@@ -139,32 +138,6 @@ def _shape_problem(data: Any) -> str | None:
                 if not isinstance(row.get(key), str):
                     return f"row {doc_id} of table {name!r} has no {key!r}"
     return None
-
-
-def check_catalog(data_dir: str | Path) -> list[CatalogDamage]:
-    """Every damaged file of the catalog's: `catalog.json` and the stored workflow files
-    (`workflows/*.json`), each read whole and checked, changing nothing (for `harmonia doctor`
-    and `harmoniad --check`). Empty when all is well; a missing catalog is not damage."""
-    from harmonia.store.definitions import WORKFLOWS, read_definition_file
-
-    folder = Path(data_dir)
-    found = []
-    try:
-        parse_catalog((folder / CATALOG).read_bytes(), folder / CATALOG)
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        found.append(CatalogDamage(folder / CATALOG, f"cannot be read: {exc.strerror or exc}"))
-    except CatalogDamaged as exc:
-        found.append(exc.damage)
-    for path in sorted((folder / WORKFLOWS).glob("*.json")):
-        try:
-            read_definition_file(path)
-        except OSError as exc:
-            found.append(CatalogDamage(path, f"cannot be read: {exc.strerror or exc}"))
-        except CatalogDamaged as exc:
-            found.append(exc.damage)
-    return found
 
 
 class Tables:

@@ -23,19 +23,29 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from harmonia.errors import InvalidOperation, NotFound
-from harmonia.store.catalog import CatalogDamage, CatalogDamaged, Tables, load_json
+from harmonia.store.catalog import (
+    CATALOG,
+    CatalogDamage,
+    CatalogDamaged,
+    Tables,
+    load_json,
+    parse_catalog,
+)
 from harmonia.store.storage import CorruptDatabase, fsync_directory, write_atomically
-from harmonia.store.store import Store
+
+if TYPE_CHECKING:
+    from harmonia.store.store import Store
 
 __all__ = [
     "TABLE",
     "WORKFLOWS",
     "WorkflowDefinitions",
+    "check_catalog",
     "new_workflow_id",
     "read_definition_file",
     "reconcile",
@@ -242,3 +252,27 @@ def _facts(document: dict[str, Any]) -> dict[str, Any]:
 
 def _info(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row.get(k) for k in INFO_FIELDS} | {"template": bool(row.get("template"))}
+
+
+def check_catalog(data_dir: str | Path) -> list[CatalogDamage]:
+    """Every damaged file of the catalog's: `catalog.json` and the stored workflow files
+    (`workflows/*.json`), each read whole and checked, changing nothing (for `harmonia doctor`
+    and `harmoniad --check`). Empty when all is well; a missing catalog is not damage."""
+    folder = Path(data_dir)
+    found = []
+    try:
+        parse_catalog((folder / CATALOG).read_bytes(), folder / CATALOG)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        found.append(CatalogDamage(folder / CATALOG, f"cannot be read: {exc.strerror or exc}"))
+    except CatalogDamaged as exc:
+        found.append(exc.damage)
+    for path in sorted((folder / WORKFLOWS).glob("*.json")):
+        try:
+            read_definition_file(path)
+        except OSError as exc:
+            found.append(CatalogDamage(path, f"cannot be read: {exc.strerror or exc}"))
+        except CatalogDamaged as exc:
+            found.append(exc.damage)
+    return found

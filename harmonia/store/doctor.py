@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from harmonia.errors import NotFound
-from harmonia.store.catalog import check_catalog as catalog_damage
 from harmonia.store.damage import DamagedFile, check_workflow
+from harmonia.store.definitions import check_catalog as catalog_damage
 from harmonia.store.store import Store
 
 __all__ = ["DoctorReport", "check", "check_catalog", "check_execution", "run"]
@@ -101,7 +101,7 @@ def check_execution(store: Store, execution_id: str) -> list[DamagedFile]:
 
 def check_catalog(data_dir: Path) -> list[DamagedFile]:
     """The catalog's damaged files (`catalog.json`, stored workflow files), as
-    `harmonia.store.catalog.check_catalog` finds them; empty when they read."""
+    `harmonia.store.definitions.check_catalog` finds them; empty when they read."""
     return [
         DamagedFile(
             damage.path.relative_to(data_dir).as_posix()

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import harmonia.store.journal as journal
 from harmonia.errors import NotFound
 from harmonia.events import Event, EventType
 from harmonia.state import ExecutionState, ExecutionStatus, TaskState, apply
-from harmonia.store import journal
 from harmonia.store.damage import DamagedFile, SnapshotDamaged, read_snapshot, relative_name
 
 if TYPE_CHECKING:

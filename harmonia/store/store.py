@@ -29,10 +29,10 @@ import orjson
 from tinydb import Query, TinyDB
 from tinydb.middlewares import CachingMiddleware
 
+import harmonia.store.journal as journal
 from harmonia.errors import NotFound
 from harmonia.events import Event
 from harmonia.state import ExecutionState, TaskState
-from harmonia.store import journal
 from harmonia.store.catalog import Catalog, CatalogDamaged, Data, Seen, Tables
 from harmonia.store.damage import DamagedFile, cut_at_damage, keep_aside, relative_name
 from harmonia.store.loading import load_state

@@ -1,10 +1,9 @@
 """`harmonia tui` is a command the dashboard's package adds to `harmonia` (entry-point group
-`harmonia.commands`): the engine package never names the dashboard, and commands that do not
-need it never load it."""
+`harmonia.commands`): commands that do not need it never load it. That the engine package never
+names the dashboard is checked with the rest of the import graph (tests/test_import_graph.py)."""
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -13,26 +12,6 @@ import harmonia
 
 HARMONIA = str(Path(sys.executable).with_name("harmonia"))
 ENGINE = Path(harmonia.__file__).parent
-
-
-def imported_modules(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-    return found
-
-
-def test_the_engine_package_imports_neither_the_daemon_nor_the_dashboard() -> None:
-    offending = {
-        f"{path.relative_to(ENGINE.parent)}: {module}"
-        for path in ENGINE.rglob("*.py")
-        for module in imported_modules(path)
-        if module.split(".")[0] in ("harmonia_tui", "harmoniad")
-    }
-    assert not offending
 
 
 def test_harmonia_lists_and_runs_tui() -> None:

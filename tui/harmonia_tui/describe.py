@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from harmonia.client import Event
+from harmonia.protocol import EventType
 from harmonia_tui.format import format_duration, format_offset
 
 __all__ = ["LogLine", "describe_event"]
@@ -27,20 +28,20 @@ class LogLine:
     text: str
 
 
-_EVENT_STATUS = {
-    "workflow_started": "running",
-    "task_started": "running",
-    "retry_attempted": "retrying",
-    "task_completed": "completed",
-    "task_failed": "failed",
-    "task_skipped": "skipped",
-    "workflow_completed": "completed",
-    "workflow_failed": "failed",
-    "workflow_canceled": "canceled",
-    "workflow_paused": "paused",
-    "workflow_resumed": "running",
-    "checkpoint_created": "pending",
-    "error_occurred": "failed",
+_EVENT_STATUS: dict[str, str] = {
+    EventType.WORKFLOW_STARTED: "running",
+    EventType.TASK_STARTED: "running",
+    EventType.RETRY_ATTEMPTED: "retrying",
+    EventType.TASK_COMPLETED: "completed",
+    EventType.TASK_FAILED: "failed",
+    EventType.TASK_SKIPPED: "skipped",
+    EventType.WORKFLOW_COMPLETED: "completed",
+    EventType.WORKFLOW_FAILED: "failed",
+    EventType.WORKFLOW_CANCELED: "canceled",
+    EventType.WORKFLOW_PAUSED: "paused",
+    EventType.WORKFLOW_RESUMED: "running",
+    EventType.CHECKPOINT_CREATED: "pending",
+    EventType.ERROR_OCCURRED: "failed",
 }
 
 
@@ -65,38 +66,38 @@ def describe_event(event: Event, origin: datetime | None) -> LogLine:
     kind = event.type
     duration = data.get("duration")
     took = f" in {format_duration(float(duration))}" if isinstance(duration, int | float) else ""
-    if kind == "workflow_started":
+    if kind == EventType.WORKFLOW_STARTED:
         text = f"execution started ({data.get('task_count', '?')} tasks)"
-    elif kind == "task_started":
+    elif kind == EventType.TASK_STARTED:
         text = f"{task} started (attempt {data.get('attempt', '?')})"
-    elif kind == "retry_attempted":
+    elif kind == EventType.RETRY_ATTEMPTED:
         delay = data.get("delay")
         wait = f"; retry in {format_duration(float(delay))}" if delay is not None else ""
         text = (
             f"{task} attempt {data.get('attempt', '?')} failed{took}: "
             f"{_error_text(data.get('error'))}{wait}"
         )
-    elif kind == "task_completed":
+    elif kind == EventType.TASK_COMPLETED:
         text = f"{task} completed{took}"
-    elif kind == "task_failed":
+    elif kind == EventType.TASK_FAILED:
         text = f"{task} failed{took}: {_error_text(data.get('error'))}"
-    elif kind == "task_skipped":
+    elif kind == EventType.TASK_SKIPPED:
         text = f"{task} skipped: {data.get('reason', '')}".rstrip(": ")
-    elif kind == "workflow_completed":
+    elif kind == EventType.WORKFLOW_COMPLETED:
         text = f"execution completed{took}"
-    elif kind == "workflow_failed":
+    elif kind == EventType.WORKFLOW_FAILED:
         text = f"execution failed: {data.get('error') or ''}".rstrip(": ")
-    elif kind == "workflow_canceled":
+    elif kind == EventType.WORKFLOW_CANCELED:
         text = f"execution canceled: {data.get('reason') or ''}".rstrip(": ")
-    elif kind == "workflow_paused":
+    elif kind == EventType.WORKFLOW_PAUSED:
         text = "execution paused"
-    elif kind == "workflow_resumed":
+    elif kind == EventType.WORKFLOW_RESUMED:
         reason = data.get("reason") or "resume"
         reset = data.get("reset") or []
         text = f"execution resumed ({reason})" + (f"; again: {_names(reset)}" if reset else "")
-    elif kind == "checkpoint_created":
+    elif kind == EventType.CHECKPOINT_CREATED:
         text = f"checkpoint {data.get('name') or data.get('id') or ''}".rstrip()
-    elif kind == "error_occurred":
+    elif kind == EventType.ERROR_OCCURRED:
         text = f"error: {_error_text(data.get('error') or data.get('message'))}"
     else:
         text = f"{kind} {task}".rstrip()

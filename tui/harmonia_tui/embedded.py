@@ -25,8 +25,8 @@ import anyio.from_thread
 import anyio.lowlevel
 
 from harmonia.client import Client, ClientError, resolve_token, resolve_url
-from harmonia.client.config import URL_ENV
 from harmonia.paths import default_data_dir
+from harmonia.protocol import URL_ENV
 
 __all__ = ["EMBEDDED_LOG", "DaemonNotFound", "EmbeddedDaemon", "Target", "locate", "probe"]
 

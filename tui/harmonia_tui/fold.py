@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from harmonia.client import Event, Execution
+from harmonia.protocol import EventType
 from harmonia_tui.format import elapsed, format_duration
 from harmonia_tui.statuses import EXECUTION_FINISHED, TASK_ACTIVE, TASK_DONE
 from harmonia_tui.taskview import AttemptView, TaskView
@@ -163,7 +164,7 @@ class ExecutionView:
 
     def _recorded_input(self, event: Event) -> Change:
         """An already folded `task_started`: give its attempt the input it was started with."""
-        if event.type != "task_started":
+        if event.type != EventType.TASK_STARTED:
             return NO_CHANGE
         task = self.tasks.get(event.task_id or "")
         attempt = task.attempt(int(event.data.get("attempt") or 0)) if task else None
@@ -319,15 +320,15 @@ def _on_workflow_resumed(view: ExecutionView, event: Event) -> Change:
 
 
 _HANDLERS: dict[str, Callable[[ExecutionView, Event], Change]] = {
-    "workflow_started": _on_workflow_started,
-    "task_started": _on_task_started,
-    "task_completed": _on_task_completed,
-    "retry_attempted": _on_retry_attempted,
-    "task_failed": _on_task_failed,
-    "task_skipped": _on_task_skipped,
-    "workflow_completed": _on_workflow_completed,
-    "workflow_failed": _on_workflow_failed,
-    "workflow_canceled": _on_workflow_canceled,
-    "workflow_paused": _on_workflow_paused,
-    "workflow_resumed": _on_workflow_resumed,
+    EventType.TASK_STARTED: _on_task_started,
+    EventType.RETRY_ATTEMPTED: _on_retry_attempted,
+    EventType.TASK_COMPLETED: _on_task_completed,
+    EventType.TASK_FAILED: _on_task_failed,
+    EventType.TASK_SKIPPED: _on_task_skipped,
+    EventType.WORKFLOW_STARTED: _on_workflow_started,
+    EventType.WORKFLOW_PAUSED: _on_workflow_paused,
+    EventType.WORKFLOW_RESUMED: _on_workflow_resumed,
+    EventType.WORKFLOW_COMPLETED: _on_workflow_completed,
+    EventType.WORKFLOW_FAILED: _on_workflow_failed,
+    EventType.WORKFLOW_CANCELED: _on_workflow_canceled,
 }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from harmonia.client import Event, ExecutionSummary
+from harmonia.protocol import EventType
 from harmonia_tui.format import elapsed
 from harmonia_tui.statuses import EXECUTION_FINISHED
 
@@ -83,11 +84,11 @@ class ExecutionRow:
         return True
 
 
-_EXECUTION_STATUS_OF = {
-    "workflow_started": "running",
-    "workflow_resumed": "running",
-    "workflow_paused": "paused",
-    "workflow_completed": "completed",
-    "workflow_failed": "failed",
-    "workflow_canceled": "canceled",
+_EXECUTION_STATUS_OF: dict[str, str] = {
+    EventType.WORKFLOW_STARTED: "running",
+    EventType.WORKFLOW_RESUMED: "running",
+    EventType.WORKFLOW_PAUSED: "paused",
+    EventType.WORKFLOW_COMPLETED: "completed",
+    EventType.WORKFLOW_FAILED: "failed",
+    EventType.WORKFLOW_CANCELED: "canceled",
 }

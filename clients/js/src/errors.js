@@ -19,7 +19,7 @@ export const CLIENT_CODES = Object.freeze({
 const DEFAULT_CODES = {
   400: 'bad_request',
   401: 'unauthorized',
-  403: 'forbidden',
+  403: 'forbidden_host',
   404: 'not_found',
   405: 'method_not_allowed',
   409: 'conflict',

@@ -433,7 +433,7 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "bad_request" | "invalid_json" | "validation_error" | "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "method_not_allowed" | "conflict" | "execution_damaged" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "unavailable" | "storage_unavailable";
+            code: "bad_request" | "unauthorized" | "forbidden_host" | "forbidden_origin" | "not_found" | "method_not_allowed" | "conflict" | "execution_damaged" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_json" | "internal_error" | "unavailable" | "storage_unavailable";
             /** Message */
             message: string;
             /**

@@ -14,24 +14,12 @@ from typing import Any
 import orjson
 
 from harmonia.paths import default_data_dir
+from harmonia.protocol import DAEMON_FILE, DEFAULT_PORT, TOKEN_ENV, TOKEN_FILE, URL_ENV
 
-__all__ = [
-    "DAEMON_FILE",
-    "DEFAULT_URL",
-    "TOKEN_ENV",
-    "TOKEN_FILE",
-    "URL_ENV",
-    "resolve_token",
-    "resolve_url",
-]
+__all__ = ["DEFAULT_URL", "resolve_token", "resolve_url"]
 
-DEFAULT_URL = "http://127.0.0.1:8007"
-"""Port 8007: Harmonia's number in the Tekton port map."""
-URL_ENV = "HARMONIA_URL"
-TOKEN_ENV = "HARMONIA_TOKEN"
-DAEMON_FILE = "daemon.json"
-"""Written by a running daemon into its data folder: `{"url": ..., "pid": ...}`."""
-TOKEN_FILE = "token"
+DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+"""Where a daemon started with no options listens."""
 
 PathLike = str | os.PathLike[str]
 

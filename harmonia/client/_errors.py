@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from harmonia.protocol import STATUS_CODES, ErrorCode
+
 __all__ = [
     "ApiError",
     "BadRequestError",
@@ -81,9 +83,16 @@ class ApiError(ClientError):
             return []
         return [format_problem(p, default_file) for p in self.details if p is not None]
 
+    def message_for(self, default_file: str | None = None) -> str:
+        """`message`, naming `default_file` where the daemon could only say `<request body>`
+        (as `problem_lines` does for the problems)."""
+        if default_file is None:
+            return self.message
+        return self.message.replace(_REQUEST_BODY, default_file)
+
 
 class BadRequestError(ApiError):
-    """400 `bad_request` or `invalid_json`."""
+    """400 `bad_request`, or 422 `invalid_json`: a body that is not JSON, or not an object."""
 
 
 class UnauthorizedError(ApiError):
@@ -148,46 +157,26 @@ class StorageUnavailableError(ServerError):
 
 
 _BY_CODE: dict[str, type[ApiError]] = {
-    "bad_request": BadRequestError,
-    "invalid_json": BadRequestError,
-    "unauthorized": UnauthorizedError,
-    "forbidden_host": ForbiddenError,
-    "forbidden_origin": ForbiddenError,
-    "not_found": NotFoundError,
-    "method_not_allowed": MethodNotAllowedError,
-    "conflict": ConflictError,
-    "execution_damaged": ExecutionDamagedError,
-    "payload_too_large": PayloadTooLargeError,
-    "unsupported_media_type": UnsupportedMediaTypeError,
-    "validation_error": ValidationError,
-    "internal_error": ServerError,
-    "storage_unavailable": StorageUnavailableError,
+    ErrorCode.BAD_REQUEST: BadRequestError,
+    ErrorCode.UNAUTHORIZED: UnauthorizedError,
+    ErrorCode.FORBIDDEN_HOST: ForbiddenError,
+    ErrorCode.FORBIDDEN_ORIGIN: ForbiddenError,
+    ErrorCode.NOT_FOUND: NotFoundError,
+    ErrorCode.METHOD_NOT_ALLOWED: MethodNotAllowedError,
+    ErrorCode.CONFLICT: ConflictError,
+    ErrorCode.EXECUTION_DAMAGED: ExecutionDamagedError,
+    ErrorCode.PAYLOAD_TOO_LARGE: PayloadTooLargeError,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaTypeError,
+    ErrorCode.VALIDATION_ERROR: ValidationError,
+    ErrorCode.INVALID_JSON: BadRequestError,
+    ErrorCode.INTERNAL_ERROR: ServerError,
+    ErrorCode.UNAVAILABLE: ServerError,
+    ErrorCode.STORAGE_UNAVAILABLE: StorageUnavailableError,
 }
+"""The exception of each code of `harmonia.protocol.ErrorCode` (a test checks it has them all)."""
 
-_BY_STATUS: dict[int, type[ApiError]] = {
-    400: BadRequestError,
-    401: UnauthorizedError,
-    403: ForbiddenError,
-    404: NotFoundError,
-    405: MethodNotAllowedError,
-    409: ConflictError,
-    413: PayloadTooLargeError,
-    415: UnsupportedMediaTypeError,
-    422: ValidationError,
-}
-
-_DEFAULT_CODES: dict[int, str] = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    500: "internal_error",
-}
+_REQUEST_BODY = "<request body>"
+"""The daemon's name for a workflow it only got as the text of a request."""
 
 MESSAGE_LIMIT = 300
 """Characters of a non-JSON error body kept as the message (a proxy's HTML page, say)."""
@@ -217,16 +206,18 @@ def error_from_response(status: int, body: bytes, reason: str = "") -> ApiError:
             text = text[: MESSAGE_LIMIT - 3] + "..."
         message = f"HTTP {status} {reason}".rstrip() + (f": {text}" if text else "")
         details = None
-    cls = _BY_CODE.get(code) or _BY_STATUS.get(status)
+    cls = _BY_CODE.get(code) or _BY_CODE.get(_default_code(status))
     if cls is None:
         cls = ServerError if status >= 500 else ApiError
     return cls(status, code, message, details)
 
 
 def _default_code(status: int) -> str:
-    if status in _DEFAULT_CODES:
-        return _DEFAULT_CODES[status]
-    return "internal_error" if status >= 500 else f"http_{status}"
+    """The code of an answer that carries none: its status's (`STATUS_CODES`), else one that
+    still says what happened."""
+    if status in STATUS_CODES:
+        return STATUS_CODES[status]
+    return ErrorCode.INTERNAL_ERROR if status >= 500 else f"http_{status}"
 
 
 def format_problem(problem: Any, default_file: str | None = None) -> str:
@@ -263,8 +254,3 @@ def format_problem(problem: Any, default_file: str | None = None) -> str:
 def _placeholder(name: str) -> bool:
     """`<request body>`, `<workflow>`: a stand-in for a file the daemon never saw."""
     return name.startswith("<") and name.endswith(">")
-
-
-def with_file_name(text: str, default_file: str) -> str:
-    """`text` with the daemon's stand-in for the request body replaced by `default_file`."""
-    return text.replace("<request body>", default_file)

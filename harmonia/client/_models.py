@@ -14,6 +14,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from harmonia.protocol import TERMINAL_WORKFLOW_EVENTS
+
 __all__ = [
     "ActionInfo",
     "Checkpoint",
@@ -38,7 +40,6 @@ __all__ = [
 ]
 
 EXECUTION_FINISHED = frozenset({"completed", "failed", "canceled"})
-TERMINAL_EVENT_TYPES = frozenset({"workflow_completed", "workflow_failed", "workflow_canceled"})
 
 
 def _iso(value: datetime) -> str:
@@ -221,7 +222,7 @@ class Event(ApiModel):
     @property
     def terminal(self) -> bool:
         """The execution ended with this event (completed, failed or canceled)."""
-        return self.type in TERMINAL_EVENT_TYPES
+        return self.type in TERMINAL_WORKFLOW_EVENTS
 
 
 class EventPage(ApiModel):
