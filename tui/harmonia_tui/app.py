@@ -19,7 +19,13 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from harmonia.client import ApiError, ClientError, DaemonUnreachable, ValidationError
+from harmonia.client import (
+    ApiError,
+    ClientError,
+    DaemonUnreachable,
+    UnauthorizedError,
+    ValidationError,
+)
 from harmonia_tui.connection import Connection, LinkState
 from harmonia_tui.format import Clock, Glyphs, system_clock
 from harmonia_tui.screens.base import HarmoniaScreen
@@ -136,6 +142,9 @@ class HarmoniaApp(App[None]):
         """Await one API call; on failure say so (toast) and return None."""
         try:
             result = await call
+        except UnauthorizedError as exc:
+            self.connection.refused(f"{exc.status} {exc.code}: {exc.message}")
+            return None
         except ApiError as exc:
             self.show_api_error(exc, what, file=file)
             return None
@@ -144,10 +153,14 @@ class HarmoniaApp(App[None]):
             self.notify(str(exc), title=f"{what} failed", severity="error", markup=False)
             return None
         self.connection.alive()
+        self.connection.accepted()
         return result
 
     def show_client_error(self, exc: ClientError, what: str) -> None:
         """Any client error, from work in the background (`what` names it)."""
+        if isinstance(exc, UnauthorizedError):
+            self.connection.refused(f"{exc.status} {exc.code}: {exc.message}")
+            return
         if isinstance(exc, ApiError):
             self.show_api_error(exc, what)
             return

@@ -147,7 +147,7 @@ class ExecutionScreen(FilteredScreen):
         self.start_task(self._load, group="loading", exclusive=True)
 
     def link_changed(self, state: LinkState) -> None:
-        if state.connected and self.view is None:
+        if state.usable and self.view is None:
             self.start_task(self._load, group="loading", exclusive=True)
 
     # ---- loading ------------------------------------------------------------------------------

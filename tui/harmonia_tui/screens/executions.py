@@ -62,6 +62,8 @@ class ExecutionsScreen(TableScreen):
         self._signatures: dict[str, tuple[str, ...]] = {}
         self._dirty = False
         self._ticks = 0
+        self.stream_connects = 0
+        """How often the event stream was (re)opened (tests wait on it)."""
 
     def compose_body(self) -> ComposeResult:
         yield Input(
@@ -91,7 +93,7 @@ class ExecutionsScreen(TableScreen):
         self.workers.cancel_group(self, "following events")
 
     def link_changed(self, state: LinkState) -> None:
-        if state.connected:
+        if state.usable:
             self.reload()
 
     # ---- data -------------------------------------------------------------------------------
@@ -115,7 +117,15 @@ class ExecutionsScreen(TableScreen):
         self.start_task(self._follow, group="following events", exclusive=True)
 
     async def _follow(self) -> None:
-        async for event in self.harmonia.connection.follow(None):
+        # The all-executions stream replays, after a reconnection, only the execution named in
+        # Last-Event-ID: whatever else happened while it was down (an execution started, one
+        # that ended) is read from the list, fetched again once the stream is back. Fetched
+        # after, not before: what happens between the two comes with the stream.
+        def connected() -> None:
+            self.stream_connects += 1
+            self.reload()
+
+        async for event in self.harmonia.connection.follow(None, on_connect=connected):
             self._receive(event)
 
     def _receive(self, event: Event) -> None:
@@ -177,6 +187,8 @@ class ExecutionsScreen(TableScreen):
         self.refresh_keys()
 
     def _counts(self) -> str:
+        if not self.loaded:
+            return f"{self.harmonia.description} · the list is not loaded yet"
         shown, total = len(self.shown), self.total
         text = f"{total} execution" + ("s" if total != 1 else "")
         if self.filter_text:

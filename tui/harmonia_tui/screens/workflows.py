@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import WorkflowInfo
+from harmonia_tui.connection import LinkState
 from harmonia_tui.format import format_ago
 from harmonia_tui.screens.base import NOT_HERE_EXECUTION
 from harmonia_tui.screens.filtering import TableScreen
@@ -67,6 +68,10 @@ class WorkflowsScreen(TableScreen):
 
     def on_screen_resume(self) -> None:
         self.start_task(self._load, group="loading", exclusive=True)
+
+    def link_changed(self, state: LinkState) -> None:
+        if state.usable and self.is_current:
+            self.start_task(self._load, group="loading", exclusive=True)
 
     async def _load(self) -> None:
         client = self.harmonia.connection.client
