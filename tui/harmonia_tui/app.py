@@ -28,10 +28,12 @@ from harmonia.client import (
 )
 from harmonia_tui.connection import Connection, LinkState
 from harmonia_tui.format import Clock, Glyphs, system_clock
+from harmonia_tui.palette import ExecutionCommands, WorkflowCommands
 from harmonia_tui.screens.base import HarmoniaScreen
 from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
+from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.screens.workflows import WorkflowsScreen
 
 __all__ = ["HarmoniaApp"]
@@ -61,6 +63,8 @@ class HarmoniaApp(App[None]):
         Binding("e", "executions", "Executions", show=False),
         Binding("w", "workflows", "Workflows", show=False),
     ]
+
+    COMMANDS = App.COMMANDS | {ExecutionCommands, WorkflowCommands}
 
     link_state: reactive[LinkState] = reactive(LinkState, init=False)
 
@@ -209,7 +213,27 @@ class HarmoniaApp(App[None]):
 
     # ---- navigation -------------------------------------------------------------------------
     def open_execution(self, execution_id: str) -> None:
+        """Open it; the list, when back on it, has its highlight on it."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ExecutionsScreen):
+                screen.select(execution_id)
         self.push_screen(ExecutionScreen(execution_id))
+
+    def start_workflow(self, workflow_id: str) -> None:
+        """The start form of a stored workflow (from the palette); started, it opens."""
+        self.run_worker(self._start_form(workflow_id), group="start form", exclusive=True)
+
+    async def _start_form(self, workflow_id: str) -> None:
+        client = self.connection.client
+        workflow = await self.api(client.get_workflow(workflow_id), what="reading the workflow")
+        if workflow is None:
+            return
+
+        def started(execution_id: str | None) -> None:
+            if execution_id:
+                self.open_execution(execution_id)
+
+        self.push_screen(StartWorkflowScreen(workflow), started)
 
     def action_executions(self) -> None:
         """Back to the executions screen, making it if the app opened on an execution."""

@@ -22,6 +22,7 @@ from harmonia_tui.rows import ExecutionRow
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.filtering import TableScreen
 from harmonia_tui.statuses import RESUMABLE
+from harmonia_tui.widgets.list_table import ListTable
 
 __all__ = ["ExecutionsScreen"]
 
@@ -62,6 +63,9 @@ class ExecutionsScreen(TableScreen):
         self._signatures: dict[str, tuple[str, ...]] = {}
         self._dirty = False
         self._ticks = 0
+        self.selected: str | None = None
+        self._placed: str | None = None
+        """The execution the highlight is on: it stays on it when rows come and go."""
         self.stream_connects = 0
         """How often the event stream was (re)opened (tests wait on it)."""
 
@@ -75,7 +79,7 @@ class ExecutionsScreen(TableScreen):
             "`harmonia submit FILE` / `harmonia tui --run FILE`.",
             id="empty",
         )
-        table: DataTable[Text | str] = DataTable(id="executions", cursor_type="row")
+        table = ListTable(id="executions", cursor_type="row")
         for label, key in COLUMNS:
             table.add_column(label, key=key)
         yield table
@@ -170,7 +174,6 @@ class ExecutionsScreen(TableScreen):
         wanted = [i for i in self.order if not query or self.rows[i].matches(query)]
         self.query_one("#empty").set_class(self.loaded and not self.order, "-shown")
         if wanted != self.shown:
-            selected = self.highlighted_id()
             table.clear()
             self._signatures.clear()
             for execution_id in wanted:
@@ -178,11 +181,15 @@ class ExecutionsScreen(TableScreen):
                 self._signatures[execution_id] = self._signature(cells)
                 table.add_row(*cells, key=execution_id)
             self.shown = wanted
-            if selected in wanted:
-                table.move_cursor(row=wanted.index(selected), animate=False)
         else:
             for execution_id in wanted:
                 self._update_row(execution_id)
+        if self.selected in wanted:
+            if self.highlighted_id() != self.selected:
+                table.move_cursor(row=wanted.index(self.selected), animate=False)
+        elif self.selected is None:
+            self.selected = self.highlighted_id()
+        self._placed = self.highlighted_id()
         self.sub_title = self._counts()
         self.refresh_keys()
 
@@ -215,8 +222,21 @@ class ExecutionsScreen(TableScreen):
         execution_id = self.highlighted_id()
         return self.rows.get(execution_id) if execution_id else None
 
+    def select(self, execution_id: str) -> None:
+        """Put the highlight on this execution (now, or once it is listed)."""
+        self.selected = execution_id
+        if execution_id in self.shown:
+            self.query_one(DataTable).move_cursor(row=self.shown.index(execution_id))
+            self._placed = execution_id
+
     @on(DataTable.RowHighlighted)
     def _highlight_moved(self) -> None:
+        # The messages of the highlight moving as rows came and went arrive later, maybe once
+        # another screen has gone: only a highlight away from where `render_rows` put it is a
+        # move of the person's, which `selected` follows.
+        current = self.highlighted_id()
+        if current is not None and current != self._placed:
+            self.selected = self._placed = current
         self.refresh_keys()
 
     @on(DataTable.RowSelected)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,7 +13,7 @@ from harmonia_tui.connection import LinkState
 from harmonia_tui.format import format_ago
 from harmonia_tui.screens.base import NOT_HERE_EXECUTION
 from harmonia_tui.screens.filtering import TableScreen
-from harmonia_tui.screens.start_form import StartWorkflowScreen
+from harmonia_tui.widgets.list_table import ListTable
 
 __all__ = ["WorkflowsScreen"]
 
@@ -57,7 +55,7 @@ class WorkflowsScreen(TableScreen):
             "(POST /api/v1/workflows); `harmonia tui --run FILE` stores and starts one.",
             id="empty",
         )
-        table: DataTable[Text | str] = DataTable(id="workflows", cursor_type="row")
+        table = ListTable(id="workflows", cursor_type="row")
         for label, key in COLUMNS:
             table.add_column(label, key=key)
         yield table
@@ -147,22 +145,7 @@ class WorkflowsScreen(TableScreen):
             return
         workflow_id = self.highlighted_id()
         if workflow_id is not None:
-            self.start_task(
-                partial(self._open_form, workflow_id), group="opening the workflow", exclusive=True
-            )
-
-    async def _open_form(self, workflow_id: str) -> None:
-        workflow = await self.harmonia.api(
-            self.harmonia.connection.client.get_workflow(workflow_id), what="reading the workflow"
-        )
-        if workflow is None:
-            return
-
-        def started(execution_id: str | None) -> None:
-            if execution_id:
-                self.harmonia.open_execution(execution_id)
-
-        self.app.push_screen(StartWorkflowScreen(workflow), started)
+            self.harmonia.start_workflow(workflow_id)
 
     # r, R, p, c are always unavailable here: the reason is the toast
     def action_retry(self) -> None:
