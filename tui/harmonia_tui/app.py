@@ -60,6 +60,7 @@ class HarmoniaApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+p", "command_palette", "Palette", tooltip="Search every action"),
         Binding("e", "executions", "Executions", show=False),
         Binding("w", "workflows", "Workflows", show=False),
     ]

@@ -287,7 +287,7 @@ class ExecutionScreen(FilteredScreen):
             self.refresh_keys()
 
     def _tick(self) -> None:
-        """Once a second: the clocks of what is running move on."""
+        """Once a second: the clocks move on ("started 2s ago" too, once it has ended)."""
         view = self.view
         if view is None or self.gone:
             return
@@ -296,8 +296,7 @@ class ExecutionScreen(FilteredScreen):
             self.graph.restyle(active)
             if self.graph.selected in active:
                 self._request_detail()
-        if not view.finished:
-            self._show_summary()
+        self._show_summary()
 
     # ---- drawing ------------------------------------------------------------------------------
     def _show_columns(self) -> None:

@@ -17,7 +17,13 @@ from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import Event
 from harmonia_tui.connection import LinkState
-from harmonia_tui.format import format_ago, format_duration, progress_bar
+from harmonia_tui.format import (
+    format_ago,
+    format_duration,
+    progress_bar,
+    truncate,
+    unique_prefixes,
+)
 from harmonia_tui.rows import ExecutionRow
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.filtering import TableScreen
@@ -27,6 +33,8 @@ from harmonia_tui.widgets.list_table import ListTable
 __all__ = ["ExecutionsScreen"]
 
 LIST_LIMIT = 500
+SCROLLBAR = 2
+MIN_WORKFLOW_WIDTH = 8
 COLUMNS = (
     ("status", "status"),
     ("workflow", "workflow"),
@@ -63,6 +71,9 @@ class ExecutionsScreen(TableScreen):
         self._signatures: dict[str, tuple[str, ...]] = {}
         self._dirty = False
         self._ticks = 0
+        self._short_ids: dict[str, str] = {}
+        self._workflow_width: int | None = None
+        self._fitted_to: tuple[list[str], int] = ([], 0)
         self.selected: str | None = None
         self._placed: str | None = None
         """The execution the highlight is on: it stays on it when rows come and go."""
@@ -92,6 +103,10 @@ class ExecutionsScreen(TableScreen):
     def on_screen_resume(self) -> None:
         self.reload()
         self._start_following()
+
+    def on_resize(self) -> None:  # (HarmoniaScreen's runs too: Textual calls both)
+        if self.loaded:
+            self.render_rows()
 
     def on_screen_suspend(self) -> None:
         self.workers.cancel_group(self, "following events")
@@ -155,6 +170,9 @@ class ExecutionsScreen(TableScreen):
         g = self.harmonia.glyphs
         now = self.harmonia.clock()
         status = Text(f"{g.status(row.status)} {row.status}", style=g.style(row.status))
+        workflow = row.workflow
+        if self._workflow_width is not None:
+            workflow = truncate(workflow, self._workflow_width, g.ellipsis)
         if row.interrupted:
             status.append(" (interrupted)", style="dim")
         progress = Text(progress_bar(row.done_count, row.task_count, 8, g) + " ")
@@ -162,7 +180,24 @@ class ExecutionsScreen(TableScreen):
         if row.failed_count:
             progress.append(f" {row.failed_count} failed", style="red")
         started = format_ago(row.started_at or row.created_at, now)
-        return [status, row.workflow, progress, started, format_duration(row.duration(now)), row.id]
+        short_id = self._short_ids.get(row.id, row.id)
+        return [status, workflow, progress, started, format_duration(row.duration(now)), short_id]
+
+    def _fit(self) -> None:
+        """Ids as their shortest unique prefixes, and the room left for workflow names once
+        every other column is whole: on a narrow terminal no id is cut (a cut one may name
+        two executions) and no column is pushed off the screen by a long name."""
+        self._short_ids = unique_prefixes(self.order)
+        self._workflow_width = None
+        widths = [len(label) for label, _ in COLUMNS]
+        for execution_id in self.order:
+            for index, cell in enumerate(self._cells(self.rows[execution_id])):
+                widths[index] = max(widths[index], len(cell))
+        workflow_column = [key for _, key in COLUMNS].index("workflow")
+        others = sum(w for i, w in enumerate(widths) if i != workflow_column)
+        room = self.app.size.width - others - 2 * len(COLUMNS) - SCROLLBAR
+        if room < widths[workflow_column]:
+            self._workflow_width = max(MIN_WORKFLOW_WIDTH, room)
 
     @staticmethod
     def _signature(cells: list[Text | str]) -> tuple[str, ...]:
@@ -173,6 +208,9 @@ class ExecutionsScreen(TableScreen):
         query = self.filter_text
         wanted = [i for i in self.order if not query or self.rows[i].matches(query)]
         self.query_one("#empty").set_class(self.loaded and not self.order, "-shown")
+        if wanted != self.shown or self._fitted_to != (self.order, self.app.size.width):
+            self._fitted_to = (list(self.order), self.app.size.width)
+            self._fit()
         if wanted != self.shown:
             table.clear()
             self._signatures.clear()

@@ -190,6 +190,10 @@ class TaskGraph(ScrollView, can_focus=True):
         self._cache.clear()
         self._styles.clear()
         self._update_virtual_size()
+        # less room (a banner, an error line, a smaller terminal) must not leave the selected
+        # task out of view until the next key; nor must the first size, known only now
+        if self.selected is not None:
+            self.call_after_refresh(self._scroll_to_selected)
 
     def on_focus(self) -> None:
         self._refresh_selected()
