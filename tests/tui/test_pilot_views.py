@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from harmonia_tui.widgets.messages import MessageBar
 from helpers.daemon_testing import Harmoniad
 from helpers.tui_testing import (
     SIZE,
@@ -15,12 +16,14 @@ from helpers.tui_testing import (
     execution_screen,
     loaded,
     make_app,
+    press,
     sleepy_chain,
     start,
     unique,
     until,
     wait_finished,
 )
+from textual.widgets._toast import Toast
 
 
 def wide_workflow(name: str, n: int, failing: int) -> dict[str, Any]:
@@ -89,3 +92,21 @@ async def test_started_ago_keeps_moving_once_the_execution_has_ended(daemon: Har
         assert "started" in summary.text.plain and "5m ago" not in summary.text.plain
         clock.ahead = timedelta(minutes=5)
         await until(pilot, lambda: "started 5m ago" in summary.text.plain, "5m ago", deadline=5)
+
+
+@pytest.mark.anyio
+async def test_messages_cover_nothing_live(daemon: Harmoniad) -> None:
+    execution_id = await start(daemon, sleepy_chain(unique("said"), n=2, seconds=0.01))
+    assert await wait_finished(daemon, execution_id) == "completed"
+    app = make_app(daemon, open_execution=execution_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app, "completed"), "the execution")
+        screen = execution_screen(app)
+        await press(pilot, "p")  # does not apply: the reason is said
+        bar = screen.query_one(MessageBar)
+        await until(pilot, lambda: "only a running one" in bar.plain, "the reason, in the bar")
+        await pilot.pause()
+        assert not app.query(Toast) and not screen.query(Toast)  # nothing drawn over
+        for live in (screen.log_view, screen.detail, screen.graph, screen.summary):
+            assert not live.region.overlaps(bar.region), type(live).__name__
+        assert bar.region.height > 0

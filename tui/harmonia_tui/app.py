@@ -7,6 +7,7 @@ nothing the daemon says is swallowed.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Awaitable, Iterable
 from pathlib import Path
@@ -35,6 +36,7 @@ from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.screens.workflows import WorkflowsScreen
+from harmonia_tui.widgets.messages import LiveMessage
 
 __all__ = ["HarmoniaApp"]
 
@@ -93,6 +95,7 @@ class HarmoniaApp(App[None]):
         self.watch_health = watch_health
         self.close_client = close_client
         self.messages: deque[tuple[str, str, str]] = deque(maxlen=200)
+        self.live_messages: list[LiveMessage] = []
         self._unsubscribe = connection.subscribe(self._on_link)
         self.set_reactive(HarmoniaApp.link_state, connection.state)
 
@@ -138,9 +141,23 @@ class HarmoniaApp(App[None]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """A toast; the last ones are also kept in `messages` (for tests and the palette)."""
+        """Say something: in the bar of a full screen (it covers nothing), else (a dialog on
+        top) as a toast. The last ones are also kept in `messages` (tests and the palette)."""
         self.messages.append((severity, title, message))
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        screen = self.screen
+        if not isinstance(screen, HarmoniaScreen):
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+            return
+        seconds = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        self.live_messages = [m for m in self.live_messages if m.live]
+        self.live_messages.append(LiveMessage(severity, title, message, time.monotonic() + seconds))
+        screen.show_messages()
+        self.set_timer(seconds + 0.05, self._messages_expired)
+
+    def _messages_expired(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HarmoniaScreen):
+            screen.show_messages()
 
     # ---- talking to the daemon --------------------------------------------------------------
     async def api(self, call: Awaitable[T], *, what: str, file: str | None = None) -> T | None:

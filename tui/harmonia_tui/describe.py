@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from harmonia.client import Event
-from harmonia_tui.format import format_duration, format_offset
+from harmonia_tui.format import format_duration, format_offset, plural
 
 __all__ = ["LogLine", "describe_event"]
 
@@ -66,7 +66,10 @@ def describe_event(event: Event, origin: datetime | None) -> LogLine:
     duration = data.get("duration")
     took = f" in {format_duration(float(duration))}" if isinstance(duration, int | float) else ""
     if kind == "workflow_started":
-        text = f"execution started ({data.get('task_count', '?')} tasks)"
+        count = data.get("task_count")
+        text = (
+            f"execution started ({plural(count, 'task') if isinstance(count, int) else '? tasks'})"
+        )
     elif kind == "task_started":
         text = f"{task} started (attempt {data.get('attempt', '?')})"
     elif kind == "retry_attempted":

@@ -24,6 +24,7 @@ __all__ = [
     "format_duration",
     "format_offset",
     "parse_time",
+    "plural",
     "progress_bar",
     "system_clock",
     "truncate",
@@ -195,3 +196,8 @@ def truncate(text: str, width: int, ellipsis: str = "…") -> str:
     if len(text) <= width:
         return text
     return text[: max(0, width - len(ellipsis))] + ellipsis
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 task`, `2 tasks`: counts read as words, not as `task(s)`."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Input
 from harmonia.client import ClientError
 from harmonia_tui.connection import LinkState
 from harmonia_tui.widgets.banner import ConnectionBanner
+from harmonia_tui.widgets.messages import MessageBar
 
 if TYPE_CHECKING:
     from harmonia_tui.app import HarmoniaApp
@@ -54,6 +55,7 @@ class HarmoniaScreen(Screen[None]):
         yield Header(icon="H")
         yield ConnectionBanner(self.harmonia.connection.url, self.harmonia.glyphs.ascii)
         yield from self.compose_body()
+        yield MessageBar()
         # the palette's key is an ordinary binding of the app (`HarmoniaApp.BINDINGS`): the
         # footer's own, docked right, was drawn over the other keys on a narrow terminal
         yield Footer(compact=True, show_command_palette=False)
@@ -65,6 +67,17 @@ class HarmoniaScreen(Screen[None]):
         banner = self.query_one(ConnectionBanner)
         banner.show_state(self.harmonia.link_state)
         self.watch(self.harmonia, "link_state", self._link_changed, init=False)
+
+    def on_screen_resume(self) -> None:
+        self.show_messages()
+
+    def show_messages(self) -> None:
+        """The app's messages still live, in this screen's bar."""
+        try:
+            bar = self.query_one(MessageBar)
+        except NoMatches:
+            return
+        bar.show(self.harmonia.live_messages)
 
     def _link_changed(self, state: LinkState) -> None:
         self.query_one(ConnectionBanner).show_state(state)

@@ -393,6 +393,7 @@ class ExecutionScreen(FilteredScreen):
         self.app.push_screen(cancel_question(view), answered)
 
     def _operate(self, action: str) -> None:
+        was = self.view.status if self.view is not None else None
         self.start_task(
-            partial(operate, self.harmonia, self.execution_id, action), group="the action"
+            partial(operate, self.harmonia, self.execution_id, action, was), group="the action"
         )
