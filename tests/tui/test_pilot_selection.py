@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from harmonia_tui.screens.executions import ExecutionsScreen
+from harmonia_tui.screens.help import HelpScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from helpers.daemon_testing import Harmoniad
 from helpers.tui_testing import (
+    SAMPLES,
     SIZE,
     execution_screen,
     loaded,
@@ -23,6 +25,7 @@ from helpers.tui_testing import (
     wait_finished,
 )
 from textual.command import CommandPalette
+from textual.widgets import DataTable
 
 
 def executions(app: object) -> ExecutionsScreen:
@@ -135,3 +138,31 @@ async def test_the_palette_opens_executions_and_starts_workflows_by_name(
         await until(pilot, lambda: palette_offers(app, offer), "the workflow offered")
         await press(pilot, "enter")
         await until(pilot, lambda: isinstance(app.screen, StartWorkflowScreen), "the start form")
+
+
+@pytest.mark.anyio
+async def test_after_help_on_a_live_execution_the_list_shows_every_cell_whole(
+    tmp_path: Path,
+) -> None:
+    with Harmoniad(tmp_path / "data") as own:  # a fresh list: its columns sized by one row
+        app = make_app(own, run_file=SAMPLES / "long_dag.yaml")
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: loaded(app, "running"), "the run, live")
+            execution_id = execution_screen(app).execution_id
+            await press(pilot, "question_mark")
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+            await press(pilot, "escape")
+            await until(pilot, lambda: loaded(app), "the help closed")
+            await press(pilot, "escape")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
+            screen = executions(app)
+            table = screen.query_one(DataTable)
+
+            def whole() -> bool:
+                row = screen.rows.get(execution_id)
+                if row is None or row.status != "completed" or row.done_count != 28:
+                    return False
+                line = table.render_line(1).text  # the first row, under the header
+                return "✓ completed" in line and "28/28" in line and execution_id[:18] in line
+
+            await until(pilot, whole, "every cell of the row whole", deadline=30)
