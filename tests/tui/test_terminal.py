@@ -61,7 +61,14 @@ def test_at_80x24_every_key_is_reachable_and_every_id_shown_is_a_unique_prefix(
         with daemon.client() as client:
             stored = client.post("/api/v1/workflows", json=sleep_workflow(0.01, name=name))
             body = {"workflow_id": stored.json()["id"]}
-            ids = [client.post("/api/v1/executions", json=body).json()["id"] for _ in range(4)]
+            ids = [client.post("/api/v1/executions", json=body).json()["id"] for _ in range(3)]
+            failing = {  # a failed one: its progress column is the widest
+                "name": name,
+                "tasks": {
+                    "a": {"component": "shell", "action": "run", "input": {"command": "exit 3"}}
+                },
+            }
+            ids.append(start_execution(client, failing))
         for execution_id in ids:
             daemon.wait_finished(execution_id)
         terminal = Terminal(

@@ -35,6 +35,7 @@ __all__ = ["ExecutionsScreen"]
 LIST_LIMIT = 500
 SCROLLBAR = 2
 MIN_WORKFLOW_WIDTH = 8
+BAR_WIDTH = 8
 COLUMNS = (
     ("status", "status"),
     ("workflow", "workflow"),
@@ -73,6 +74,7 @@ class ExecutionsScreen(TableScreen):
         self._ticks = 0
         self._short_ids: dict[str, str] = {}
         self._workflow_width: int | None = None
+        self._bar_width = BAR_WIDTH
         self._fitted_to: tuple[list[str], int] = ([], 0)
         self.selected: str | None = None
         self._placed: str | None = None
@@ -175,7 +177,11 @@ class ExecutionsScreen(TableScreen):
             workflow = truncate(workflow, self._workflow_width, g.ellipsis)
         if row.interrupted:
             status.append(" (interrupted)", style="dim")
-        progress = Text(progress_bar(row.done_count, row.task_count, 8, g) + " ")
+        progress = Text(
+            progress_bar(row.done_count, row.task_count, self._bar_width, g) + " "
+            if self._bar_width
+            else ""
+        )
         progress.append(f"{row.done_count}/{row.task_count}")
         if row.failed_count:
             progress.append(f" {row.failed_count} failed", style="red")
@@ -188,16 +194,21 @@ class ExecutionsScreen(TableScreen):
         every other column is whole: on a narrow terminal no id is cut (a cut one may name
         two executions) and no column is pushed off the screen by a long name."""
         self._short_ids = unique_prefixes(self.order)
-        self._workflow_width = None
-        widths = [len(label) for label, _ in COLUMNS]
-        for execution_id in self.order:
-            for index, cell in enumerate(self._cells(self.rows[execution_id])):
-                widths[index] = max(widths[index], len(cell))
-        workflow_column = [key for _, key in COLUMNS].index("workflow")
-        others = sum(w for i, w in enumerate(widths) if i != workflow_column)
-        room = self.app.size.width - others - 2 * len(COLUMNS) - SCROLLBAR
-        if room < widths[workflow_column]:
+        for bar in (BAR_WIDTH, 0):  # the bar goes first, before names shrink below legible
+            self._bar_width = bar
+            self._workflow_width = None
+            widths = [len(label) for label, _ in COLUMNS]
+            for execution_id in self.order:
+                for index, cell in enumerate(self._cells(self.rows[execution_id])):
+                    widths[index] = max(widths[index], len(cell))
+            workflow_column = [key for _, key in COLUMNS].index("workflow")
+            others = sum(w for i, w in enumerate(widths) if i != workflow_column)
+            room = self.app.size.width - others - 2 * len(COLUMNS) - SCROLLBAR
+            if room >= widths[workflow_column]:
+                return
             self._workflow_width = max(MIN_WORKFLOW_WIDTH, room)
+            if room >= MIN_WORKFLOW_WIDTH:
+                return
 
     @staticmethod
     def _signature(cells: list[Text | str]) -> tuple[str, ...]:
