@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.widgets.messages import MessageBar
 from helpers.daemon_testing import Harmoniad
 from helpers.tui_testing import (
+    SAMPLES,
     SIZE,
     api_client,
     execution_screen,
@@ -23,6 +25,7 @@ from helpers.tui_testing import (
     until,
     wait_finished,
 )
+from textual.widgets import Button
 from textual.widgets._toast import Toast
 
 
@@ -110,3 +113,25 @@ async def test_messages_cover_nothing_live(daemon: Harmoniad) -> None:
         for live in (screen.log_view, screen.detail, screen.graph, screen.summary):
             assert not live.region.overlaps(bar.region), type(live).__name__
         assert bar.region.height > 0
+
+
+@pytest.mark.anyio
+async def test_at_80x24_the_start_forms_buttons_are_on_screen(daemon: Harmoniad) -> None:
+    async with api_client(daemon) as client:
+        text = (SAMPLES / "diamond.yaml").read_text(encoding="utf-8")
+        info = await client.create_workflow(text.replace("name: diamond", f"name: {unique('f')}"))
+    app = make_app(daemon)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.is_running and app.screen.is_mounted, "the app")
+        app.start_workflow(info.id)
+        await until(pilot, lambda: isinstance(app.screen, StartWorkflowScreen), "the form")
+        form = app.screen
+        await pilot.pause()
+        start = form.query_one("#start", Button)
+        box = form.query_one("#form")  # what its border shows: inside, on screen
+        await until(
+            pilot,
+            lambda: start.region.height > 0 and box.content_region.contains_region(start.region),
+            "the Start button on screen",
+            deadline=5,
+        )

@@ -141,11 +141,12 @@ class HarmoniaApp(App[None]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Say something: in the bar of a full screen (it covers nothing), else (a dialog on
-        top) as a toast. The last ones are also kept in `messages` (tests and the palette)."""
+        """Say something in the bar of the topmost full screen (it covers nothing): also
+        under a dialog, whose own errors it shows itself, so that nothing is left drawn over
+        the screen the dialog returns to. The last ones are also kept in `messages` (tests)."""
         self.messages.append((severity, title, message))
-        screen = self.screen
-        if not isinstance(screen, HarmoniaScreen):
+        screen = self._bar_screen()
+        if screen is None:
             super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
             return
         seconds = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
@@ -154,9 +155,12 @@ class HarmoniaApp(App[None]):
         screen.show_messages()
         self.set_timer(seconds + 0.05, self._messages_expired)
 
+    def _bar_screen(self) -> HarmoniaScreen | None:
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, HarmoniaScreen)), None)
+
     def _messages_expired(self) -> None:
-        screen = self.screen
-        if isinstance(screen, HarmoniaScreen):
+        screen = self._bar_screen()
+        if screen is not None:
             screen.show_messages()
 
     # ---- talking to the daemon --------------------------------------------------------------

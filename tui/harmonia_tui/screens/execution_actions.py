@@ -104,8 +104,8 @@ async def retry(app: HarmoniaApp, execution_id: str, task_id: str) -> None:
     if result is not None:
         names = ", ".join(result.reset)
         app.notify(
-            f"Retrying {task_id}: {plural(len(result.reset), 'task')} run again ({names})",
-            title="Retry",
+            f"{plural(len(result.reset), 'task')} run again ({names})",
+            title=f"Retrying {task_id}",
             markup=False,
         )
 

@@ -134,7 +134,7 @@ class TaskGraph(ScrollView, can_focus=True):
         self._update_virtual_size()
         self.refresh()
         if self.selected is not None:
-            self.call_after_refresh(self._scroll_to_selected)
+            self.call_after_refresh(self._keep_selected_in_view)
 
     @staticmethod
     def _initial_selection(view: ExecutionView, layout: GraphLayout) -> str | None:
@@ -193,7 +193,7 @@ class TaskGraph(ScrollView, can_focus=True):
         # less room (a banner, an error line, a smaller terminal) must not leave the selected
         # task out of view until the next key; nor must the first size, known only now
         if self.selected is not None:
-            self.call_after_refresh(self._scroll_to_selected)
+            self.call_after_refresh(self._keep_selected_in_view)
 
     def on_focus(self) -> None:
         self._refresh_selected()
@@ -217,6 +217,21 @@ class TaskGraph(ScrollView, can_focus=True):
         self.restyle([t for t in (previous, task_id) if t is not None], compare=False)
         self._scroll_to_selected()
         self.post_message(self.Selected(self, task_id))
+
+    def _keep_selected_in_view(self, tries: int = 5) -> None:
+        """Scroll to the selected task once the size and the lines to scroll over are known:
+        right after a layout either may still be settling, so check and try again."""
+        self._scroll_to_selected()
+        if tries > 1 and not self.selected_in_view():
+            self.call_after_refresh(self._keep_selected_in_view, tries - 1)
+
+    def selected_in_view(self) -> bool:
+        layout = self.layout_
+        if layout is None or self.selected is None:
+            return True
+        row = layout.row_of[self.selected]
+        top = self.scroll_offset.y
+        return top <= row < top + self.scrollable_content_region.height
 
     def _scroll_to_selected(self) -> None:
         layout = self.layout_
