@@ -20,6 +20,7 @@ from textual.strip import Strip
 
 from harmonia_tui.fold import ExecutionView
 from harmonia_tui.format import Clock, Glyphs, format_duration
+from harmonia_tui.format import truncate as fit
 from harmonia_tui.layout import GraphLayout, Row
 from harmonia_tui.taskview import TaskView
 from harmonia_tui.widgets._lines import fitted_strip, refresh_rows, set_virtual_height
@@ -37,12 +38,6 @@ def graph_columns(layout: GraphLayout | None) -> tuple[int, int]:
     id_width = max(4, min(MAX_ID_WIDTH, layout.id_width if layout else 4))
     gutter = 2 + 2 + id_width + 2 + STATUS_WIDTH + 1 + ATTEMPTS_WIDTH + 1 + DURATION_WIDTH + 2
     return id_width, gutter
-
-
-def fit(text: str, width: int, ellipsis: str) -> str:
-    if len(text) <= width:
-        return text
-    return text[: max(0, width - len(ellipsis))] + ellipsis
 
 
 class TaskGraph(ScrollView, can_focus=True):
