@@ -101,9 +101,12 @@ class HarmoniaApp(App[None]):
 
     def get_key_display(self, binding: Binding) -> str:
         if self.glyphs.ascii:
-            return binding.key_display or binding.key.replace("question_mark", "?").replace(
-                "slash", "/"
-            ).replace("escape", "esc")
+            return binding.key_display or (
+                binding.key.replace("question_mark", "?")
+                .replace("slash", "/")
+                .replace("escape", "esc")
+                .replace("ctrl+", "^")  # short: an 80-column footer holds every key
+            )
         return super().get_key_display(binding)
 
     # ---- lifecycle --------------------------------------------------------------------------
