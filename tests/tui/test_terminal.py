@@ -7,7 +7,6 @@ Few and quick: each waits on the screen's text with a deadline (tests/helpers/tu
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,7 +40,6 @@ def test_without_a_terminal_on_stdin_the_dashboard_refuses_at_once(
     assert not (tmp_path / "data" / "daemon.json").exists()  # refused before starting anything
 
 
-OUTAGE = 3.0
 ID = re.compile(r"\b\d{8}-\d{6}-[0-9a-f]*")
 
 
@@ -117,6 +115,9 @@ def test_at_80x24_every_key_is_reachable_and_every_id_shown_is_a_unique_prefix(
 def test_after_a_kill_and_restart_the_list_shows_what_started_meanwhile(
     tmp_path: Path, terminals: list[Terminal]
 ) -> None:
+    """The issue's scenario in a real terminal. Whether the stream or the health probe sees the
+    daemon first is up to timing here, so this passes on the old code too most times; the
+    race itself is pinned down by tests/tui/test_reconnect.py, whose stream is slow on purpose."""
     data = tmp_path / "data"
     port = free_port()
     daemon = Harmoniad(data, "--port", str(port)).start()
@@ -131,10 +132,6 @@ def test_after_a_kill_and_restart_the_list_shows_what_started_meanwhile(
         terminal.wait_for(lambda s: "No executions yet" in s, "the empty list")
         daemon.kill()
         terminal.wait_for(lambda s: "lost" in s and "reconnecting" in s, "the banner")
-        # Not a wait for something: the outage's length. After a few seconds down, the event
-        # stream retries once a second while the health probe, which takes the banner down,
-        # retries three times a second; the list went stale in that gap.
-        time.sleep(OUTAGE)
         daemon.start()
         terminal.wait_for(lambda s: "reconnecting" not in s, "the banner gone")
         with daemon.client() as client:  # the moment the banner goes
