@@ -250,6 +250,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 @remote_command
 def cmd_workflows(args: argparse.Namespace) -> int:
+    if args.action == "add":
+        return _add_workflow(args)
     if args.action in ("show", "delete") and not args.workflow_id:
         raise CliError(f"workflows {args.action}: which workflow? give its ID")
     if args.action == "list" and args.workflow_id:
@@ -265,6 +267,32 @@ def cmd_workflows(args: argparse.Namespace) -> int:
                 print(f"deleted workflow {args.workflow_id}")
             return EXIT_OK
         return _list_workflows(client, as_json=args.json)
+
+
+def _add_workflow(args: argparse.Namespace) -> int:
+    """`workflows add FILE`: store it in the daemon without starting it (`submit` starts one;
+    the dashboard's start form, `s`, starts a stored one later). Prints the workflow's id."""
+    if not args.workflow_id:
+        raise CliError("workflows add: which file? give the workflow file (YAML or JSON)")
+    path = Path(args.workflow_id)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CliError(f"{args.workflow_id}: cannot read the file: {reason}") from None
+    fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
+    with session(args) as client:
+        try:
+            stored = client.create_workflow(text, fmt=fmt)
+        except ValidationError as exc:
+            lines = api_error_lines(exc, args, default_file=args.workflow_id)
+            raise CliError(*lines, code=api_error_code(exc)) from None
+    if args.json:
+        print_json(stored.model_dump(mode="json"))
+    else:
+        info(f"workflow {stored.name} stored as {stored.id} (not started)")
+        print(stored.id)
+    return EXIT_OK
 
 
 def _list_workflows(client: Client, *, as_json: bool) -> int:

@@ -203,16 +203,19 @@ def add_remote_commands(sub: Any) -> None:
     workflows = command(
         "workflows",
         Remote(lambda module: module.cmd_workflows),
-        help="list, show or delete the workflows stored in the daemon",
+        help="list, show, add or delete the workflows stored in the daemon",
         description="`harmonia workflows` or `workflows list`: the stored workflows; "
-        "`workflows show ID`: one with its definition; `workflows delete ID`: remove one.",
+        "`workflows show ID`: one with its definition; `workflows add FILE`: store one "
+        "without starting it (prints its id); `workflows delete ID`: remove one.",
     )
     workflows.add_argument(
         "action",
         nargs="?",
-        choices=("list", "show", "delete"),
+        choices=("list", "show", "add", "delete"),
         default="list",
-        help="list (default), show ID, delete ID",
+        help="list (default), show ID, add FILE, delete ID",
     )
-    workflows.add_argument("workflow_id", nargs="?", metavar="ID", help="for show and delete")
+    workflows.add_argument(
+        "workflow_id", nargs="?", metavar="ID|FILE", help="for show and delete; add's FILE"
+    )
     _common(workflows, json_help="print JSON")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from types import TracebackType
 from typing import TypeVar
 
@@ -83,6 +83,7 @@ class AsyncClient(ClientBase, AsyncApi):
         *,
         after: int | str | None = None,
         follow: bool = False,
+        on_connect: Callable[[], object] | None = None,
     ) -> AsyncGenerator[Event, None]:
         """Events over SSE, each exactly once and in order, across dropped connections.
 
@@ -97,6 +98,10 @@ class AsyncClient(ClientBase, AsyncApi):
         consecutive attempts fail, `DaemonUnreachable` is raised. Close the iterator when
         leaving early (`contextlib.aclosing`), or the connection stays open until the
         iterator is collected.
+
+        `on_connect` is called each time the daemon accepts the stream (before its first
+        event): the all-executions stream replays only the execution named in `after`, so a
+        caller that shows every execution fetches them again from there.
         """
         cursor = self._cursor(execution_id, after=after, follow=follow)
         while True:
@@ -117,6 +122,8 @@ class AsyncClient(ClientBase, AsyncApi):
                         reason = stream_refused(response)
                     else:
                         cursor.connected()
+                        if on_connect is not None:
+                            on_connect()
                         async for message in source.aiter_sse():
                             event = cursor.accept(message.data, message.id)
                             if event is not None:

@@ -23,3 +23,10 @@ def test_log_lines_name_the_task_the_error_kind_and_the_time() -> None:
     assert line.text == "load failed in 0.50s: [exit_code] boom"
     resumed = describe_event(ev(8, "workflow_resumed", None, reason="retry", reset=["a", "b"]), T0)
     assert resumed.text == "execution resumed (retry); again: a, b"
+
+
+def test_counts_are_words() -> None:
+    one = describe_event(ev(1, "workflow_started", None, task_count=1), T0)
+    assert one.text == "execution started (1 task)"
+    many = describe_event(ev(1, "workflow_started", None, task_count=3), T0)
+    assert many.text == "execution started (3 tasks)"

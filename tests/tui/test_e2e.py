@@ -1,5 +1,5 @@
 """End to end in a real terminal: tmux runs `harmonia tui`, keys go in with send-keys and the
-screen is read back with capture-pane.
+screen is read back with capture-pane (tests/helpers/tui_terminal.py).
 
 Waiting means polling the screen until the text sought appears, with a deadline.
 """
@@ -7,89 +7,22 @@ Waiting means polling the screen until the text sought appears, with a deadline.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from helpers.daemon_testing import Harmoniad, sleep_workflow
+from helpers.tui_terminal import HARMONIA, TMUX, Terminal, terminal_environment
 
-TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
-HARMONIA = str(Path(sys.executable).with_name("harmonia"))
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Terminal:
-    """One tmux session on a private server, running one command."""
-
-    def __init__(self, command: list[str], env: dict[str, str], width: int = 120, height: int = 36):
-        assert TMUX is not None
-        self.socket = f"harmonia-test-{uuid.uuid4().hex[:8]}"
-        self.session = "tui"
-        exports = " ".join(f"{k}={_quote(v)}" for k, v in env.items())
-        shell = f"env -i {exports} {' '.join(_quote(c) for c in command)}"
-        self._tmux(
-            "new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), shell
-        )
-
-    def _tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
-        assert TMUX is not None
-        return subprocess.run(
-            [TMUX, "-L", self.socket, *args], capture_output=True, text=True, timeout=30
-        )
-
-    def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", self.session).stdout
-
-    def keys(self, *keys: str) -> None:
-        self._tmux("send-keys", "-t", self.session, *keys)
-
-    @property
-    def alive(self) -> bool:
-        return self._tmux("has-session", "-t", self.session).returncode == 0
-
-    def wait_for(self, check: Callable[[str], bool], what: str, deadline: float = 20) -> str:
-        end = time.monotonic() + deadline
-        while time.monotonic() < end:
-            text = self.screen()
-            if check(text):
-                return text
-            time.sleep(0.1)
-        raise AssertionError(f"never saw {what} on the screen:\n{self.screen()}")
-
-    def wait_closed(self, deadline: float = 20) -> None:
-        end = time.monotonic() + deadline
-        while time.monotonic() < end:
-            if not self.alive:
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"the TUI did not quit:\n{self.screen()}")
-
-    def close(self) -> None:
-        self._tmux("kill-server")
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
-    return {
-        "HOME": str(tmp_path),
-        "HARMONIA_HOME": str(tmp_path / "unused-home"),
-        "PATH": os.environ.get("PATH", ""),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-    }
+    return terminal_environment(tmp_path)
 
 
 @pytest.fixture

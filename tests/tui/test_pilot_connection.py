@@ -7,12 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from harmonia_tui.app import HarmoniaApp
+from harmonia_tui.connection import Connection
 from harmonia_tui.embedded import locate
 from harmonia_tui.screens.executions import ExecutionsScreen
 from helpers.daemon_testing import Harmoniad
 from helpers.tui_testing import (
+    FAST_RECONNECT,
     SIZE,
     api_client,
     execution_screen,
@@ -25,6 +28,8 @@ from helpers.tui_testing import (
     unique,
     until,
 )
+
+from harmonia.client import AsyncClient
 
 # ---- the connection: banner, reconnection, catching up -----------------------------------------
 
@@ -99,3 +104,65 @@ def api_client_for(data: Path) -> Any:
     from harmonia.client import AsyncClient
 
     return AsyncClient(data_dir=data)
+
+
+# ---- a token the daemon refuses -----------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_refused_token_is_said_until_the_daemon_accepts_it(tmp_path: Path) -> None:
+    port = free_port()
+    data = tmp_path / "data"
+    first = Harmoniad(data, "--port", str(port)).start()
+    try:
+        execution_id = await start(first, sleepy_chain(unique("hidden"), n=1, seconds=0.01))
+        client = AsyncClient(first.url, "not-the-token", reconnect=FAST_RECONNECT, timeout=10)
+        connection = Connection(
+            client,
+            token_source="$HARMONIA_TOKEN",
+            health_interval=0.2,
+            retry_interval=0.1,
+            health_timeout=1.0,
+        )
+        app = HarmoniaApp(connection, close_client=True)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ExecutionsScreen)
+            banner = screen.query_one("#connection-banner")
+            await until(pilot, lambda: banner.has_class("-lost"), "the banner")
+            said = str(banner.render())
+            assert "refused the token" in said and "401" in said, said
+            assert "$HARMONIA_TOKEN" in said and "--data-dir" in said, said
+            # it keeps saying so: the list, the stream and the token check are refused again
+            # and again, and nothing looks like an empty daemon meanwhile
+            await until(pilot, lambda: connection.refusals >= 6, "refused again and again")
+            assert banner.has_class("-lost") and "refused the token" in str(banner.render())
+            assert not screen.loaded and "0 executions" not in app.sub_title
+            assert not any("401" in t for t in toasts(app))  # said once, where it stays
+
+            # fixed: the daemon now takes that token; the banner goes and the list loads
+            first.kill()
+            second = Harmoniad(data, "--port", str(port), token="not-the-token")
+            await anyio.to_thread.run_sync(second.start)
+            try:
+                await until(pilot, lambda: not banner.has_class("-lost"), "the banner gone")
+                await until(pilot, lambda: execution_id in screen.order, "the list loaded")
+            finally:
+                second.terminate()
+    finally:
+        first.kill()
+
+
+def test_the_token_source_is_named_as_the_cli_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harmonia_tui.cli import token_source
+
+    monkeypatch.delenv("HARMONIA_TOKEN", raising=False)
+    assert "nowhere" in token_source(tmp_path, embedded=False)
+    assert str(tmp_path / "token") in token_source(tmp_path, embedded=False)
+    (tmp_path / "token").write_text("abc", encoding="utf-8")
+    assert token_source(tmp_path, embedded=False).startswith(f"the token file {tmp_path}")
+    monkeypatch.setenv("HARMONIA_TOKEN", "xyz")
+    assert token_source(tmp_path, embedded=False) == "$HARMONIA_TOKEN"
+    assert "embedded" in token_source(tmp_path, embedded=True)

@@ -213,6 +213,10 @@ async def test_pause_resume_and_cancel_with_confirmation(daemon: Harmoniad) -> N
         assert screen.check_action("pause", ()) is None and screen.check_action("resume", ())
         await press(pilot, "R")
         await until(pilot, lambda: loaded(app, "running"), "running again")
+        # a paused execution has no failed task: its resume does not promise fresh attempts
+        await until(pilot, lambda: any("Resumed" in t for t in toasts(app)), "the toast")
+        resumed = next(t for t in toasts(app) if "Resumed" in t)
+        assert "where it paused" in resumed and "fresh attempts" not in resumed, resumed
         await press(pilot, "c")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
         await press(pilot, "n")  # keep it

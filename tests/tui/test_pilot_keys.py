@@ -87,7 +87,7 @@ async def test_help_on_the_list_lists_the_tables_own_keys(daemon: Harmoniad) -> 
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
-        moving = help_screen.text.split("Moving (DataTable)\n", 1)[-1].split("Everywhere")[0]
+        moving = help_screen.text.split("Moving (ListTable)\n", 1)[-1].split("Everywhere")[0]
         assert "Cursor up" in moving and "Cursor down" in moving, help_screen.text
 
 
@@ -141,9 +141,13 @@ async def test_moving_around_the_graph_opening_a_task_and_quitting(daemon: Harmo
         await until(pilot, lambda: not app.is_running, "the app quit")
 
 
-def test_an_unreachable_url_is_exit_code_3(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_url_is_exit_code_3(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from harmonia.cli.main import main
 
+    # pytest's stdin is no terminal, which is refused first (test_terminal.py): pretend it is
+    monkeypatch.setattr("harmonia_tui.cli.needs_terminal", lambda: None)
     assert main(["tui", "--url", f"http://127.0.0.1:{free_port()}"]) == 3
     assert "no Harmonia daemon answers" in capsys.readouterr().err
 

@@ -7,6 +7,7 @@ nothing the daemon says is swallowed.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Awaitable, Iterable
 from pathlib import Path
@@ -19,14 +20,23 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from harmonia.client import ApiError, ClientError, DaemonUnreachable, ValidationError
+from harmonia.client import (
+    ApiError,
+    ClientError,
+    DaemonUnreachable,
+    UnauthorizedError,
+    ValidationError,
+)
 from harmonia_tui.connection import Connection, LinkState
 from harmonia_tui.format import Clock, Glyphs, system_clock
+from harmonia_tui.palette import ExecutionCommands, WorkflowCommands
 from harmonia_tui.screens.base import HarmoniaScreen
 from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
+from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.screens.workflows import WorkflowsScreen
+from harmonia_tui.widgets.messages import LiveMessage
 
 __all__ = ["HarmoniaApp"]
 
@@ -52,9 +62,12 @@ class HarmoniaApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+p", "command_palette", "Palette", tooltip="Search every action"),
         Binding("e", "executions", "Executions", show=False),
         Binding("w", "workflows", "Workflows", show=False),
     ]
+
+    COMMANDS = App.COMMANDS | {ExecutionCommands, WorkflowCommands}
 
     link_state: reactive[LinkState] = reactive(LinkState, init=False)
 
@@ -82,14 +95,18 @@ class HarmoniaApp(App[None]):
         self.watch_health = watch_health
         self.close_client = close_client
         self.messages: deque[tuple[str, str, str]] = deque(maxlen=200)
+        self.live_messages: list[LiveMessage] = []
         self._unsubscribe = connection.subscribe(self._on_link)
         self.set_reactive(HarmoniaApp.link_state, connection.state)
 
     def get_key_display(self, binding: Binding) -> str:
         if self.glyphs.ascii:
-            return binding.key_display or binding.key.replace("question_mark", "?").replace(
-                "slash", "/"
-            ).replace("escape", "esc")
+            return binding.key_display or (
+                binding.key.replace("question_mark", "?")
+                .replace("slash", "/")
+                .replace("escape", "esc")
+                .replace("ctrl+", "^")  # short: an 80-column footer holds every key
+            )
         return super().get_key_display(binding)
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -127,15 +144,36 @@ class HarmoniaApp(App[None]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """A toast; the last ones are also kept in `messages` (for tests and the palette)."""
+        """Say something in the bar of the topmost full screen (it covers nothing): also
+        under a dialog, whose own errors it shows itself, so that nothing is left drawn over
+        the screen the dialog returns to. The last ones are also kept in `messages` (tests)."""
         self.messages.append((severity, title, message))
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        screen = self._bar_screen()
+        if screen is None:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+            return
+        seconds = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        self.live_messages = [m for m in self.live_messages if m.live]
+        self.live_messages.append(LiveMessage(severity, title, message, time.monotonic() + seconds))
+        screen.show_messages()
+        self.set_timer(seconds + 0.05, self._messages_expired)
+
+    def _bar_screen(self) -> HarmoniaScreen | None:
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, HarmoniaScreen)), None)
+
+    def _messages_expired(self) -> None:
+        screen = self._bar_screen()
+        if screen is not None:
+            screen.show_messages()
 
     # ---- talking to the daemon --------------------------------------------------------------
     async def api(self, call: Awaitable[T], *, what: str, file: str | None = None) -> T | None:
         """Await one API call; on failure say so (toast) and return None."""
         try:
             result = await call
+        except UnauthorizedError as exc:
+            self.connection.refused(f"{exc.status} {exc.code}: {exc.message}")
+            return None
         except ApiError as exc:
             self.show_api_error(exc, what, file=file)
             return None
@@ -144,10 +182,14 @@ class HarmoniaApp(App[None]):
             self.notify(str(exc), title=f"{what} failed", severity="error", markup=False)
             return None
         self.connection.alive()
+        self.connection.accepted()
         return result
 
     def show_client_error(self, exc: ClientError, what: str) -> None:
         """Any client error, from work in the background (`what` names it)."""
+        if isinstance(exc, UnauthorizedError):
+            self.connection.refused(f"{exc.status} {exc.code}: {exc.message}")
+            return
         if isinstance(exc, ApiError):
             self.show_api_error(exc, what)
             return
@@ -196,7 +238,27 @@ class HarmoniaApp(App[None]):
 
     # ---- navigation -------------------------------------------------------------------------
     def open_execution(self, execution_id: str) -> None:
+        """Open it; the list, when back on it, has its highlight on it."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ExecutionsScreen):
+                screen.select(execution_id)
         self.push_screen(ExecutionScreen(execution_id))
+
+    def start_workflow(self, workflow_id: str) -> None:
+        """The start form of a stored workflow (from the palette); started, it opens."""
+        self.run_worker(self._start_form(workflow_id), group="start form", exclusive=True)
+
+    async def _start_form(self, workflow_id: str) -> None:
+        client = self.connection.client
+        workflow = await self.api(client.get_workflow(workflow_id), what="reading the workflow")
+        if workflow is None:
+            return
+
+        def started(execution_id: str | None) -> None:
+            if execution_id:
+                self.open_execution(execution_id)
+
+        self.push_screen(StartWorkflowScreen(workflow), started)
 
     def action_executions(self) -> None:
         """Back to the executions screen, making it if the app opened on an execution."""

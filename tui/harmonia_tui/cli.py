@@ -65,7 +65,45 @@ def wants_ascii(explicit: bool) -> bool:
     return "utf" not in encoding
 
 
+def needs_terminal() -> str | None:
+    """Why the dashboard cannot run here, or None: Textual reads keys from standard input,
+    and with no terminal there it waits for keys that never come, at full speed."""
+    for name, stream in (("input", sys.stdin), ("output", sys.stdout)):
+        try:
+            ok = stream is not None and stream.isatty()
+        except (AttributeError, ValueError):
+            ok = False
+        if not ok:
+            return (
+                f"standard {name} is not a terminal; the dashboard needs one (run it in a "
+                "terminal, not in a pipe or a script; `harmonia executions` and "
+                "`harmonia watch ID` print the same without one)"
+            )
+    return None
+
+
+def token_source(data_dir: str | os.PathLike[str], embedded: bool) -> str:
+    """Where the client's token came from, in words (`resolve_token`'s order)."""
+    from harmonia.client.config import TOKEN_ENV, TOKEN_FILE
+
+    if embedded:
+        return "the embedded daemon this dashboard started"
+    if os.environ.get(TOKEN_ENV, "").strip():
+        return f"${TOKEN_ENV}"
+    path = os.path.join(os.fspath(data_dir), TOKEN_FILE)
+    if os.path.exists(path):
+        return f"the token file {path} (--data-dir, else $HARMONIA_HOME)"
+    return (
+        f"nowhere: ${TOKEN_ENV} is not set and there is no token file {path} "
+        "(--data-dir, else $HARMONIA_HOME)"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    refusal = needs_terminal()
+    if refusal is not None:
+        print(f"harmonia tui: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
     from harmonia_tui.embedded import DaemonNotFound, locate
 
     try:
@@ -82,8 +120,12 @@ def run(args: argparse.Namespace) -> int:
         client = AsyncClient(
             target.url, target.token, data_dir=target.data_dir, reconnect=STREAM_RECONNECT
         )
+        embedded = target.embedded is not None
         connection = Connection(
-            client, embedded=target.embedded is not None, data_dir=str(target.data_dir)
+            client,
+            embedded=embedded,
+            data_dir=str(target.data_dir),
+            token_source=token_source(target.data_dir, embedded),
         )
         app = HarmoniaApp(
             connection,

@@ -25,6 +25,7 @@ from harmonia.client import (
     Execution,
     ProtocolError,
     Reconnect,
+    UnauthorizedError,
     WorkflowInfo,
 )
 from harmonia_tui.layout import Dag
@@ -42,6 +43,14 @@ class LinkState:
     """Why the daemon is not reachable (empty while it is)."""
     outages: int = 0
     """How many times the link was lost so far (a reconnection starts a catch-up)."""
+    refused: str = ""
+    """Why the daemon refuses our token (empty while it accepts it): the daemon answers, so
+    `connected` stays true, but nothing it holds can be read."""
+
+    @property
+    def usable(self) -> bool:
+        """The daemon answers and accepts the token."""
+        return self.connected and not self.refused
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class Connection:
         *,
         embedded: bool = False,
         data_dir: str | None = None,
+        token_source: str = "",
         health_interval: float = 1.0,
         retry_interval: float = 0.3,
         health_timeout: float = 2.0,
@@ -85,10 +95,14 @@ class Connection:
         self.url = client.url
         self.embedded = embedded
         self.data_dir = data_dir
+        self.token_source = token_source
+        """Where the token came from, in words (said when the daemon refuses it)."""
         self.health_interval = health_interval
         self.retry_interval = retry_interval
         self.health_timeout = health_timeout
         self.state = LinkState()
+        self.refusals = 0
+        """How many answers refused the token so far."""
         self._listeners: list[Callable[[LinkState], None]] = []
         self._shapes: dict[tuple[str, str | None, frozenset[str]], WorkflowShape] = {}
 
@@ -111,10 +125,28 @@ class Connection:
 
     def lost(self, reason: str) -> None:
         outages = self.state.outages + (1 if self.state.connected else 0)
-        self._set(LinkState(False, reason, outages))
+        self._set(LinkState(False, reason, outages, self.state.refused))
 
     def alive(self) -> None:
+        """The daemon answered (`/health`, which needs no token: a refusal stands)."""
         if not self.state.connected:
+            self._set(LinkState(True, "", self.state.outages, self.state.refused))
+
+    def refused(self, message: str) -> None:
+        """The daemon answered 401: say so, and where the token came from, until it accepts
+        one (a toast would flash and leave what looks like an empty daemon)."""
+        self.refusals += 1
+        source = self.token_source or "the token given to the client"
+        text = (
+            f"the daemon refused the token ({message}); it came from {source}. Start the "
+            "dashboard with the daemon's token: --data-dir set to the daemon's data folder "
+            "(its token file), or $HARMONIA_TOKEN"
+        )
+        self._set(LinkState(True, "", self.state.outages, text))
+
+    def accepted(self) -> None:
+        """A call that needs the token succeeded."""
+        if not self.state.usable:
             self._set(LinkState(True, "", self.state.outages))
 
     async def watch(self) -> None:
@@ -131,17 +163,45 @@ class Connection:
                 self.lost(str(exc))
             else:
                 self.alive()
+                if self.state.refused:
+                    await self._check_token()
             await anyio.sleep(self.health_interval if self.state.connected else self.retry_interval)
+
+    async def _check_token(self) -> None:
+        """While refused, ask for something that needs the token: the banner goes only when
+        the daemon accepts it (a daemon restarted with this token, say)."""
+        try:
+            with anyio.fail_after(self.health_timeout):
+                await self.client.list_executions(limit=1)
+        except UnauthorizedError as exc:
+            self.refused(f"{exc.status} {exc.code}: {exc.message}")
+        except (ClientError, TimeoutError):
+            pass  # not an answer about the token
+        else:
+            self.accepted()
 
     # ---- events -----------------------------------------------------------------------------
     async def follow(
-        self, execution_id: str | None, *, after: int | str | None = None
+        self,
+        execution_id: str | None,
+        *,
+        after: int | str | None = None,
+        on_connect: Callable[[], object] | None = None,
     ) -> AsyncGenerator[Event, None]:
         """An execution's events after `after` (or every execution's, live), for as long as
-        the caller reads: across dropped connections and daemon restarts, each event once."""
+        the caller reads: across dropped connections and daemon restarts, each event once.
+        `on_connect` runs whenever the daemon accepts the stream (see `AsyncClient.events`)."""
         cursor: int | str | None = after
+
+        def connected() -> None:
+            self.accepted()
+            if on_connect is not None:
+                on_connect()
+
         while True:
-            stream = self.client.events(execution_id, after=cursor, follow=True)
+            stream = self.client.events(
+                execution_id, after=cursor, follow=True, on_connect=connected
+            )
             try:
                 async for event in stream:
                     if execution_id is None:
@@ -151,6 +211,10 @@ class Connection:
                     yield event
             except DaemonUnreachable as exc:
                 self.lost(exc.reason or str(exc))
+            except UnauthorizedError as exc:
+                # said in the banner until fixed; the stream tries again, unhurried
+                self.refused(f"{exc.status} {exc.code}: {exc.message}")
+                await anyio.sleep(max(1.0, self.health_interval))
             except ProtocolError:
                 # not an event stream (a proxy's error page?): try again, but not in a hot loop
                 await anyio.sleep(max(1.0, self.retry_interval))

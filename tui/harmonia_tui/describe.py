@@ -14,7 +14,7 @@ from typing import Any
 
 from harmonia.client import Event
 from harmonia.protocol import EventType
-from harmonia_tui.format import format_duration, format_offset
+from harmonia_tui.format import format_duration, format_offset, plural
 
 __all__ = ["LogLine", "describe_event"]
 
@@ -67,7 +67,10 @@ def describe_event(event: Event, origin: datetime | None) -> LogLine:
     duration = data.get("duration")
     took = f" in {format_duration(float(duration))}" if isinstance(duration, int | float) else ""
     if kind == EventType.WORKFLOW_STARTED:
-        text = f"execution started ({data.get('task_count', '?')} tasks)"
+        count = data.get("task_count")
+        text = (
+            f"execution started ({plural(count, 'task') if isinstance(count, int) else '? tasks'})"
+        )
     elif kind == EventType.TASK_STARTED:
         text = f"{task} started (attempt {data.get('attempt', '?')})"
     elif kind == EventType.RETRY_ATTEMPTED:

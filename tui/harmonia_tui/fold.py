@@ -103,6 +103,28 @@ class ExecutionView:
             return elapsed(self.started_at, self.finished_at, now)
         return elapsed(self.started_at, None, now)
 
+    def run_time(self, now: datetime) -> float | None:
+        """Seconds during which some task of it was running: the union of every attempt's
+        time. Unlike the wall time from the first start, it leaves out the idle time between a
+        failure and a later retry or resume (and waits between attempts)."""
+        spans = sorted(
+            (attempt.started_at, attempt.finished_at or now)
+            for task in self.tasks.values()
+            for attempt in task.history
+            if attempt.started_at is not None and (attempt.finished_at is not None or task.active)
+        )
+        if not spans:
+            return None
+        total = 0.0
+        start, end = spans[0]
+        for begin, finish in spans[1:]:
+            if begin > end:
+                total += (end - start).total_seconds()
+                start, end = begin, finish
+            else:
+                end = max(end, finish)
+        return total + (end - start).total_seconds()
+
     def active_tasks(self) -> list[str]:
         return [tid for tid, t in self.tasks.items() if t.active]
 

@@ -24,8 +24,11 @@ __all__ = [
     "format_duration",
     "format_offset",
     "parse_time",
+    "plural",
     "progress_bar",
     "system_clock",
+    "truncate",
+    "unique_prefixes",
 ]
 
 Clock = Callable[[], datetime]
@@ -157,3 +160,44 @@ def elapsed(start: datetime | None, end: datetime | None, now: datetime) -> floa
     if start is None:
         return None
     return ((end or now) - start).total_seconds()
+
+
+ID_STEM = len("20261202-230745-")
+"""An execution id's date and time: always shown (it says when), then hex to tell it apart."""
+
+
+def unique_prefixes(ids: list[str], *, hex_digits: int = 2) -> dict[str, str]:
+    """The shortest prefix of each id that no other id of `ids` starts with, keeping the date
+    and time and at least `hex_digits` after them: short enough for a narrow terminal, and
+    still what `harmonia watch PREFIX` and the `/` filter take."""
+    ordered = sorted(set(ids))
+    shortest = ID_STEM + hex_digits
+    prefixes: dict[str, str] = {}
+    for index, current in enumerate(ordered):
+        length = shortest
+        for neighbour in ordered[max(0, index - 1) : index + 2]:
+            if neighbour != current:
+                length = max(length, _common_length(current, neighbour) + 1)
+        prefixes[current] = current[:length]
+    return prefixes
+
+
+def _common_length(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def truncate(text: str, width: int, ellipsis: str = "…") -> str:
+    """`text` cut to `width` characters, the cut marked (a name too long for its column)."""
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - len(ellipsis))] + ellipsis
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 task`, `2 tasks`: counts read as words, not as `task(s)`."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")

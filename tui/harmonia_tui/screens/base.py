@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Input
 from harmonia.client import ClientError
 from harmonia_tui.connection import LinkState
 from harmonia_tui.widgets.banner import ConnectionBanner
+from harmonia_tui.widgets.messages import MessageBar
 
 if TYPE_CHECKING:
     from harmonia_tui.app import HarmoniaApp
@@ -54,7 +55,10 @@ class HarmoniaScreen(Screen[None]):
         yield Header(icon="H")
         yield ConnectionBanner(self.harmonia.connection.url, self.harmonia.glyphs.ascii)
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield MessageBar()
+        # the palette's key is an ordinary binding of the app (`HarmoniaApp.BINDINGS`): the
+        # footer's own, docked right, was drawn over the other keys on a narrow terminal
+        yield Footer(compact=True, show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -63,6 +67,17 @@ class HarmoniaScreen(Screen[None]):
         banner = self.query_one(ConnectionBanner)
         banner.show_state(self.harmonia.link_state)
         self.watch(self.harmonia, "link_state", self._link_changed, init=False)
+
+    def on_screen_resume(self) -> None:
+        self.show_messages()
+
+    def show_messages(self) -> None:
+        """The app's messages still live, in this screen's bar."""
+        try:
+            bar = self.query_one(MessageBar)
+        except NoMatches:
+            return
+        bar.show(self.harmonia.live_messages)
 
     def _link_changed(self, state: LinkState) -> None:
         self.query_one(ConnectionBanner).show_state(state)
@@ -77,7 +92,29 @@ class HarmoniaScreen(Screen[None]):
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return None if self.unavailable(action) is not None else True
+        """A key that applies is shown; one that does not is dimmed, or, when the footer
+        cannot hold every key, left out (it still says why when pressed, and `?` lists it)."""
+        if self.unavailable(action) is None:
+            return True
+        return False if self.footer_crowded() else None
+
+    def footer_crowded(self) -> bool:
+        """Whether the footer's keys, dimmed ones included, are wider than the terminal."""
+        seen: set[str] = set()
+        width = -1
+        for node in (self, self.app):
+            for bindings in node._bindings.key_to_bindings.values():
+                for binding in bindings:
+                    if not binding.show or binding.action in seen:
+                        continue
+                    seen.add(binding.action)
+                    key = self.app.get_key_display(binding)
+                    width += len(key) + 1 + len(binding.description) + 1
+        return width > self.app.size.width
+
+    def on_resize(self) -> None:
+        self._key_signature = ()
+        self.refresh_keys()
 
     def on_key(self, event: events.Key) -> None:
         """A key whose action does not apply: say why, rather than nothing."""
@@ -141,7 +178,10 @@ class HarmoniaScreen(Screen[None]):
         actions = sorted(
             {b.action for bindings in self._bindings.key_to_bindings.values() for b in bindings}
         )
-        signature = tuple(self.unavailable(action) is None for action in actions)
+        signature = (
+            self.footer_crowded(),
+            *(self.unavailable(action) is None for action in actions),
+        )
         if signature != self._key_signature:
             self._key_signature = signature
             self.refresh_bindings()

@@ -147,7 +147,7 @@ class ExecutionScreen(FilteredScreen):
         self.start_task(self._load, group="loading", exclusive=True)
 
     def link_changed(self, state: LinkState) -> None:
-        if state.connected and self.view is None:
+        if state.usable and self.view is None:
             self.start_task(self._load, group="loading", exclusive=True)
 
     # ---- loading ------------------------------------------------------------------------------
@@ -287,7 +287,7 @@ class ExecutionScreen(FilteredScreen):
             self.refresh_keys()
 
     def _tick(self) -> None:
-        """Once a second: the clocks of what is running move on."""
+        """Once a second: the clocks move on ("started 2s ago" too, once it has ended)."""
         view = self.view
         if view is None or self.gone:
             return
@@ -296,8 +296,7 @@ class ExecutionScreen(FilteredScreen):
             self.graph.restyle(active)
             if self.graph.selected in active:
                 self._request_detail()
-        if not view.finished:
-            self._show_summary()
+        self._show_summary()
 
     # ---- drawing ------------------------------------------------------------------------------
     def _show_columns(self) -> None:
@@ -394,6 +393,7 @@ class ExecutionScreen(FilteredScreen):
         self.app.push_screen(cancel_question(view), answered)
 
     def _operate(self, action: str) -> None:
+        was = self.view.status if self.view is not None else None
         self.start_task(
-            partial(operate, self.harmonia, self.execution_id, action), group="the action"
+            partial(operate, self.harmonia, self.execution_id, action, was), group="the action"
         )

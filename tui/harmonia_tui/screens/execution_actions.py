@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from harmonia_tui.connection import WorkflowShape
 from harmonia_tui.fold import ExecutionView
-from harmonia_tui.format import Glyphs
+from harmonia_tui.format import Glyphs, plural
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.statuses import RESUMABLE
 
@@ -21,9 +21,11 @@ __all__ = ["OPERATED", "cancel_question", "operate", "retry", "retry_question", 
 OPERATED = {
     "pause": "Paused: nothing new starts; running tasks finish",
     "resume": "Resumed: failed and canceled tasks get fresh attempts",
+    "resume paused": "Resumed: tasks start again where it paused",
     "cancel": "Canceled: running tasks were cancelled",
 }
-"""The toast after an operation succeeded, before the execution's new status."""
+"""The toast after an operation succeeded, before the execution's new status (a paused
+execution has no failed task to try again: its resume says so)."""
 
 
 def unavailable(
@@ -60,7 +62,11 @@ def retry_question(
     """Before a retry: every task that will run again, when the graph is known."""
     if shape is not None and shape.known:
         again = [task_id, *shape.dag.downstream(task_id)]
-        lines = [f"These {len(again)} task(s) will run again:"]
+        lines = [
+            "This task will run again:"
+            if len(again) == 1
+            else f"These {len(again)} tasks will run again:"
+        ]
         lines += [
             f"  {glyphs.bullet} {tid} ({view.tasks[tid].status})"
             for tid in again
@@ -82,7 +88,7 @@ def cancel_question(view: ExecutionView) -> ConfirmScreen:
         f"Cancel execution {view.id}?",
         [
             f"workflow {view.workflow}: {view.done}/{len(view.tasks)} tasks done",
-            f"{len(active)} running task(s) will be cancelled"
+            f"{plural(len(active), 'running task')} will be cancelled"
             + (f": {', '.join(active[:10])}" if active else ""),
             "R resumes it later; completed tasks are kept.",
         ],
@@ -98,18 +104,18 @@ async def retry(app: HarmoniaApp, execution_id: str, task_id: str) -> None:
     if result is not None:
         names = ", ".join(result.reset)
         app.notify(
-            f"Retrying {task_id}: {len(result.reset)} task(s) run again ({names})",
-            title="Retry",
+            f"{plural(len(result.reset), 'task')} run again ({names})",
+            title=f"Retrying {task_id}",
             markup=False,
         )
 
 
-async def operate(app: HarmoniaApp, execution_id: str, action: str) -> None:
-    """Pause, resume or cancel the execution; say so with its new status."""
+async def operate(app: HarmoniaApp, execution_id: str, action: str, was: str | None = None) -> None:
+    """Pause, resume or cancel the execution (whose status `was` this); say so with its new
+    status."""
     client = app.connection.client
     calls = {"pause": client.pause, "resume": client.resume, "cancel": client.cancel}
     summary = await app.api(calls[action](execution_id), what=f"{action} {execution_id}")
     if summary is not None:
-        app.notify(
-            f"{OPERATED[action]} (now {summary.status})", title=summary.workflow, markup=False
-        )
+        said = OPERATED["resume paused" if action == "resume" and was == "paused" else action]
+        app.notify(f"{said} (now {summary.status})", title=summary.workflow, markup=False)

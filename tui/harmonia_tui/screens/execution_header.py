@@ -45,14 +45,28 @@ def summary_text(
     started = format_ago(view.started_at or view.created_at, now)
     if started:
         text.append(f"  {g.bullet} started {started}")
-    duration = format_duration(view.duration(now))
-    if duration:
-        text.append(f"  {g.bullet} {duration}")
+    text.append(_times(view, g, now))
     if view.error:
         text.append(f"\n{view.error}", style="red")
     if shape is not None and not shape.known:
         text.append(f"\n{shape.source}", style="dim italic")
     return text
+
+
+RUN_TIME_SLACK = 0.5
+"""Seconds of difference between wall and run time below which one figure is shown."""
+
+
+def _times(view: ExecutionView, g: Glyphs, now: datetime) -> str:
+    """The wall time since the start; with the run time beside it where they differ (after a
+    retry or a resume, the idle time in between is no time spent running)."""
+    wall = view.duration(now)
+    if wall is None:
+        return ""
+    run = view.run_time(now)
+    if run is None or wall - run < max(RUN_TIME_SLACK, wall * 0.1):
+        return f"  {g.bullet} {format_duration(wall)}"
+    return f"  {g.bullet} ran {format_duration(run)} {g.bullet} wall {format_duration(wall)}"
 
 
 def column_titles(layout: GraphLayout | None, edges_known: bool) -> Text:

@@ -17,15 +17,25 @@ from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import Event
 from harmonia_tui.connection import LinkState
-from harmonia_tui.format import format_ago, format_duration, progress_bar
+from harmonia_tui.format import (
+    format_ago,
+    format_duration,
+    progress_bar,
+    truncate,
+    unique_prefixes,
+)
 from harmonia_tui.rows import ExecutionRow
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.filtering import TableScreen
 from harmonia_tui.statuses import RESUMABLE
+from harmonia_tui.widgets.list_table import ListTable
 
 __all__ = ["ExecutionsScreen"]
 
 LIST_LIMIT = 500
+SCROLLBAR = 2
+MIN_WORKFLOW_WIDTH = 8
+BAR_WIDTH = 8
 COLUMNS = (
     ("status", "status"),
     ("workflow", "workflow"),
@@ -62,6 +72,15 @@ class ExecutionsScreen(TableScreen):
         self._signatures: dict[str, tuple[str, ...]] = {}
         self._dirty = False
         self._ticks = 0
+        self._short_ids: dict[str, str] = {}
+        self._workflow_width: int | None = None
+        self._bar_width = BAR_WIDTH
+        self._fitted_to: tuple[list[str], int] = ([], 0)
+        self.selected: str | None = None
+        self._placed: str | None = None
+        """The execution the highlight is on: it stays on it when rows come and go."""
+        self.stream_connects = 0
+        """How often the event stream was (re)opened (tests wait on it)."""
 
     def compose_body(self) -> ComposeResult:
         yield Input(
@@ -73,7 +92,7 @@ class ExecutionsScreen(TableScreen):
             "`harmonia submit FILE` / `harmonia tui --run FILE`.",
             id="empty",
         )
-        table: DataTable[Text | str] = DataTable(id="executions", cursor_type="row")
+        table = ListTable(id="executions", cursor_type="row")
         for label, key in COLUMNS:
             table.add_column(label, key=key)
         yield table
@@ -87,11 +106,15 @@ class ExecutionsScreen(TableScreen):
         self.reload()
         self._start_following()
 
+    def on_resize(self) -> None:  # (HarmoniaScreen's runs too: Textual calls both)
+        if self.loaded:
+            self.render_rows()
+
     def on_screen_suspend(self) -> None:
         self.workers.cancel_group(self, "following events")
 
     def link_changed(self, state: LinkState) -> None:
-        if state.connected:
+        if state.usable:
             self.reload()
 
     # ---- data -------------------------------------------------------------------------------
@@ -115,7 +138,15 @@ class ExecutionsScreen(TableScreen):
         self.start_task(self._follow, group="following events", exclusive=True)
 
     async def _follow(self) -> None:
-        async for event in self.harmonia.connection.follow(None):
+        # The all-executions stream replays, after a reconnection, only the execution named in
+        # Last-Event-ID: whatever else happened while it was down (an execution started, one
+        # that ended) is read from the list, fetched again once the stream is back. Fetched
+        # after, not before: what happens between the two comes with the stream.
+        def connected() -> None:
+            self.stream_connects += 1
+            self.reload()
+
+        async for event in self.harmonia.connection.follow(None, on_connect=connected):
             self._receive(event)
 
     def _receive(self, event: Event) -> None:
@@ -141,14 +172,43 @@ class ExecutionsScreen(TableScreen):
         g = self.harmonia.glyphs
         now = self.harmonia.clock()
         status = Text(f"{g.status(row.status)} {row.status}", style=g.style(row.status))
+        workflow = row.workflow
+        if self._workflow_width is not None:
+            workflow = truncate(workflow, self._workflow_width, g.ellipsis)
         if row.interrupted:
             status.append(" (interrupted)", style="dim")
-        progress = Text(progress_bar(row.done_count, row.task_count, 8, g) + " ")
+        progress = Text(
+            progress_bar(row.done_count, row.task_count, self._bar_width, g) + " "
+            if self._bar_width
+            else ""
+        )
         progress.append(f"{row.done_count}/{row.task_count}")
         if row.failed_count:
             progress.append(f" {row.failed_count} failed", style="red")
         started = format_ago(row.started_at or row.created_at, now)
-        return [status, row.workflow, progress, started, format_duration(row.duration(now)), row.id]
+        short_id = self._short_ids.get(row.id, row.id)
+        return [status, workflow, progress, started, format_duration(row.duration(now)), short_id]
+
+    def _fit(self) -> None:
+        """Ids as their shortest unique prefixes, and the room left for workflow names once
+        every other column is whole: on a narrow terminal no id is cut (a cut one may name
+        two executions) and no column is pushed off the screen by a long name."""
+        self._short_ids = unique_prefixes(self.order)
+        for bar in (BAR_WIDTH, 0):  # the bar goes first, before names shrink below legible
+            self._bar_width = bar
+            self._workflow_width = None
+            widths = [len(label) for label, _ in COLUMNS]
+            for execution_id in self.order:
+                for index, cell in enumerate(self._cells(self.rows[execution_id])):
+                    widths[index] = max(widths[index], len(cell))
+            workflow_column = [key for _, key in COLUMNS].index("workflow")
+            others = sum(w for i, w in enumerate(widths) if i != workflow_column)
+            room = self.app.size.width - others - 2 * len(COLUMNS) - SCROLLBAR
+            if room >= widths[workflow_column]:
+                return
+            self._workflow_width = max(MIN_WORKFLOW_WIDTH, room)
+            if room >= MIN_WORKFLOW_WIDTH:
+                return
 
     @staticmethod
     def _signature(cells: list[Text | str]) -> tuple[str, ...]:
@@ -159,8 +219,10 @@ class ExecutionsScreen(TableScreen):
         query = self.filter_text
         wanted = [i for i in self.order if not query or self.rows[i].matches(query)]
         self.query_one("#empty").set_class(self.loaded and not self.order, "-shown")
+        if wanted != self.shown or self._fitted_to != (self.order, self.app.size.width):
+            self._fitted_to = (list(self.order), self.app.size.width)
+            self._fit()
         if wanted != self.shown:
-            selected = self.highlighted_id()
             table.clear()
             self._signatures.clear()
             for execution_id in wanted:
@@ -168,15 +230,21 @@ class ExecutionsScreen(TableScreen):
                 self._signatures[execution_id] = self._signature(cells)
                 table.add_row(*cells, key=execution_id)
             self.shown = wanted
-            if selected in wanted:
-                table.move_cursor(row=wanted.index(selected), animate=False)
         else:
             for execution_id in wanted:
                 self._update_row(execution_id)
+        if self.selected in wanted:
+            if self.highlighted_id() != self.selected:
+                table.move_cursor(row=wanted.index(self.selected), animate=False)
+        elif self.selected is None:
+            self.selected = self.highlighted_id()
+        self._placed = self.highlighted_id()
         self.sub_title = self._counts()
         self.refresh_keys()
 
     def _counts(self) -> str:
+        if not self.loaded:
+            return f"{self.harmonia.description} · the list is not loaded yet"
         shown, total = len(self.shown), self.total
         text = f"{total} execution" + ("s" if total != 1 else "")
         if self.filter_text:
@@ -203,8 +271,21 @@ class ExecutionsScreen(TableScreen):
         execution_id = self.highlighted_id()
         return self.rows.get(execution_id) if execution_id else None
 
+    def select(self, execution_id: str) -> None:
+        """Put the highlight on this execution (now, or once it is listed)."""
+        self.selected = execution_id
+        if execution_id in self.shown:
+            self.query_one(DataTable).move_cursor(row=self.shown.index(execution_id))
+            self._placed = execution_id
+
     @on(DataTable.RowHighlighted)
     def _highlight_moved(self) -> None:
+        # The messages of the highlight moving as rows came and went arrive later, maybe once
+        # another screen has gone: only a highlight away from where `render_rows` put it is a
+        # move of the person's, which `selected` follows.
+        current = self.highlighted_id()
+        if current is not None and current != self._placed:
+            self.selected = self._placed = current
         self.refresh_keys()
 
     @on(DataTable.RowSelected)

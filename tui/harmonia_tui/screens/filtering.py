@@ -31,8 +31,14 @@ class FilteredScreen(HarmoniaScreen):
         """The widget that gets the keys back when the filter box is done."""
         raise NotImplementedError
 
+    def on_mount(self) -> None:
+        # hidden, the box must not take keys: Tab, or the focus a new screen gives its first
+        # focusable widget, would send what is typed to a filter nobody sees
+        self.query_one("#filter", Input).disabled = True
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
+        box.disabled = False
         box.add_class("-active")
         box.focus()
 
@@ -44,8 +50,13 @@ class FilteredScreen(HarmoniaScreen):
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
         if not self.filter_text:
-            self.query_one("#filter").remove_class("-active")
+            self._hide_box()
         self.filter_target().focus()
+
+    def _hide_box(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.remove_class("-active")
+        box.disabled = True
 
     def clear_filter(self) -> bool:
         """Close the filter box and show everything again; False when it was not open."""
@@ -53,7 +64,7 @@ class FilteredScreen(HarmoniaScreen):
         if not box.has_class("-active"):
             return False
         box.value = ""
-        box.remove_class("-active")
+        self._hide_box()
         self.filter_text = ""
         self.filter_applied()
         self.filter_target().focus()

@@ -51,6 +51,8 @@ def binding_rows(screen: Screen[object]) -> list[tuple[str, list[tuple[str, str,
             for binding in bindings:
                 if binding.action not in own or not binding.description:
                     continue  # Textual's generic bindings (focus, copy) are not ours to list
+                if binding.action == "command_palette":
+                    continue  # its own row (PALETTE) says more than the footer's word
                 keys, description, _ = actions.setdefault(
                     binding.action, ([], binding.description, None)
                 )
@@ -118,7 +120,7 @@ class HelpScreen(ModalScreen[None]):
         for title, rows in self.sections:
             parts.append(Text(title, style="bold underline"))
             table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
-            table.add_column("key", style="bold", no_wrap=True, width=16)
+            table.add_column("key", style="bold", no_wrap=True)
             table.add_column("does", ratio=3)
             table.add_column("now", ratio=2)
             for keys, description, reason in rows:

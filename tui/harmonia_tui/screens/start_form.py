@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 __all__ = ["StartWorkflowScreen"]
 
+FORM_CHROME = 15
+"""Lines of the form that are not fields: borders, title, description, errors, buttons."""
+MIN_FIELDS, MAX_FIELDS = 5, 30
+
 
 class StartWorkflowScreen(ModalScreen[str | None]):
     """Dismissed with the new execution's id, or None."""
@@ -101,6 +105,12 @@ class StartWorkflowScreen(ModalScreen[str | None]):
             with Horizontal(id="buttons"):
                 yield Button("Start", id="start", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
+
+    def on_resize(self) -> None:
+        """The fields scroll, so that the title, the errors and the buttons stay on screen
+        on a short terminal (24 lines) too."""
+        room = self.size.height - FORM_CHROME
+        self.query_one("#fields").styles.max_height = max(MIN_FIELDS, min(MAX_FIELDS, room))
 
     def on_mount(self) -> None:
         if self.fields:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,10 +9,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import WorkflowInfo
-from harmonia_tui.format import format_ago
+from harmonia_tui.connection import LinkState
+from harmonia_tui.format import format_ago, truncate
 from harmonia_tui.screens.base import NOT_HERE_EXECUTION
 from harmonia_tui.screens.filtering import TableScreen
-from harmonia_tui.screens.start_form import StartWorkflowScreen
+from harmonia_tui.widgets.list_table import ListTable
 
 __all__ = ["WorkflowsScreen"]
 
@@ -22,24 +21,27 @@ COLUMNS = (
     ("name", "name"),
     ("version", "version"),
     ("tasks", "tasks"),
-    ("description", "description"),
     ("stored", "stored"),
     ("id", "id"),
+    ("description", "description"),
 )
+"""The description last: free text, the one column a narrow terminal may cut."""
+MIN_NAME_WIDTH = 8
 
 
 class WorkflowsScreen(TableScreen):
     TITLE = "Workflows"
 
     BINDINGS = [
-        Binding("enter", "start", "Open", tooltip="Start the highlighted workflow", priority=True),
-        Binding("s", "start", "Start", tooltip="Start the highlighted workflow"),
+        Binding("enter", "start", "Start", tooltip="Start the highlighted workflow", priority=True),
+        Binding("s", "start", "Start", tooltip="Start the highlighted workflow", show=False),
         Binding("slash", "filter", "Filter", tooltip="Filter by name or description"),
-        Binding("r", "retry", "Retry"),
-        Binding("R", "resume", "Resume"),
-        Binding("p", "pause", "Pause"),
-        Binding("c", "cancel", "Cancel"),
         Binding("escape", "back", "Back"),
+        # the execution keys, here only to say where they apply (never in the footer)
+        Binding("r", "retry", "Retry", show=False),
+        Binding("R", "resume", "Resume", show=False),
+        Binding("p", "pause", "Pause", show=False),
+        Binding("c", "cancel", "Cancel", show=False),
     ]
 
     def __init__(self, select: str | None = None) -> None:
@@ -56,7 +58,7 @@ class WorkflowsScreen(TableScreen):
             "(POST /api/v1/workflows); `harmonia tui --run FILE` stores and starts one.",
             id="empty",
         )
-        table: DataTable[Text | str] = DataTable(id="workflows", cursor_type="row")
+        table = ListTable(id="workflows", cursor_type="row")
         for label, key in COLUMNS:
             table.add_column(label, key=key)
         yield table
@@ -67,6 +69,10 @@ class WorkflowsScreen(TableScreen):
 
     def on_screen_resume(self) -> None:
         self.start_task(self._load, group="loading", exclusive=True)
+
+    def link_changed(self, state: LinkState) -> None:
+        if state.usable and self.is_current:
+            self.start_task(self._load, group="loading", exclusive=True)
 
     async def _load(self) -> None:
         client = self.harmonia.connection.client
@@ -98,16 +104,21 @@ class WorkflowsScreen(TableScreen):
             for w in self.items
             if not query or query in f"{w.name} {w.description or ''} {w.id}".lower()
         ]
-        for info in shown:
-            table.add_row(
-                Text(info.name, style="bold"),
+        rows = [
+            [
+                info.name,
                 info.version or "",
                 str(info.task_count),
-                info.description or "",
                 format_ago(info.updated_at or info.created_at, now),
                 info.id,
-                key=info.id,
-            )
+                info.description or "",
+            ]
+            for info in shown
+        ]
+        name_width = self._name_width(rows)
+        for info, cells in zip(shown, rows, strict=True):
+            name = truncate(cells[0], name_width, self.harmonia.glyphs.ellipsis)
+            table.add_row(Text(name, style="bold"), *cells[1:], key=info.id)
         self.query_one("#empty").set_class(self.loaded and not self.items, "-shown")
         target = keep
         if self.select is not None:
@@ -117,6 +128,18 @@ class WorkflowsScreen(TableScreen):
         if target in ids:
             table.move_cursor(row=ids.index(target), animate=False)
         self.refresh_keys()
+
+    def _name_width(self, rows: list[list[str]]) -> int:
+        """Room for names once version, tasks, stored and id are whole (never cut an id)."""
+        widths = [len(label) for label, _ in COLUMNS]
+        for cells in rows:
+            widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
+        others = sum(widths[1:5]) + 2 * 5 + 2
+        return max(MIN_NAME_WIDTH, min(widths[0], self.app.size.width - others))
+
+    def on_resize(self) -> None:
+        if self.loaded:
+            self.render_rows()
 
     @on(DataTable.RowHighlighted)
     def _moved(self) -> None:
@@ -142,22 +165,7 @@ class WorkflowsScreen(TableScreen):
             return
         workflow_id = self.highlighted_id()
         if workflow_id is not None:
-            self.start_task(
-                partial(self._open_form, workflow_id), group="opening the workflow", exclusive=True
-            )
-
-    async def _open_form(self, workflow_id: str) -> None:
-        workflow = await self.harmonia.api(
-            self.harmonia.connection.client.get_workflow(workflow_id), what="reading the workflow"
-        )
-        if workflow is None:
-            return
-
-        def started(execution_id: str | None) -> None:
-            if execution_id:
-                self.harmonia.open_execution(execution_id)
-
-        self.app.push_screen(StartWorkflowScreen(workflow), started)
+            self.harmonia.start_workflow(workflow_id)
 
     # r, R, p, c are always unavailable here: the reason is the toast
     def action_retry(self) -> None:

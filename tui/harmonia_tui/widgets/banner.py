@@ -1,4 +1,4 @@
-"""The banner every screen shows while the daemon cannot be reached."""
+"""The banner every screen shows while the daemon cannot be reached, or refuses the token."""
 
 from __future__ import annotations
 
@@ -30,11 +30,14 @@ class ConnectionBanner(Static):
         self.mark = "!" if glyphs_ascii else "⚠"
 
     def show_state(self, state: LinkState) -> None:
-        if state.connected:
+        if state.usable:
             self.remove_class("-lost")
             self.update("")
             return
         self.add_class("-lost")
+        if state.connected:
+            self.update(f"{self.mark} {self.url}: {state.refused}")
+            return
         reason = f" ({state.reason})" if state.reason else ""
         self.update(
             f"{self.mark} connection to {self.url} lost{reason}: reconnecting; "

@@ -20,6 +20,7 @@ from textual.strip import Strip
 
 from harmonia_tui.fold import ExecutionView
 from harmonia_tui.format import Clock, Glyphs, format_duration
+from harmonia_tui.format import truncate as fit
 from harmonia_tui.layout import GraphLayout, Row
 from harmonia_tui.taskview import TaskView
 from harmonia_tui.widgets._lines import fitted_strip, refresh_rows, set_virtual_height
@@ -37,12 +38,6 @@ def graph_columns(layout: GraphLayout | None) -> tuple[int, int]:
     id_width = max(4, min(MAX_ID_WIDTH, layout.id_width if layout else 4))
     gutter = 2 + 2 + id_width + 2 + STATUS_WIDTH + 1 + ATTEMPTS_WIDTH + 1 + DURATION_WIDTH + 2
     return id_width, gutter
-
-
-def fit(text: str, width: int, ellipsis: str) -> str:
-    if len(text) <= width:
-        return text
-    return text[: max(0, width - len(ellipsis))] + ellipsis
 
 
 class TaskGraph(ScrollView, can_focus=True):
@@ -134,7 +129,7 @@ class TaskGraph(ScrollView, can_focus=True):
         self._update_virtual_size()
         self.refresh()
         if self.selected is not None:
-            self.call_after_refresh(self._scroll_to_selected)
+            self.call_after_refresh(self._keep_selected_in_view)
 
     @staticmethod
     def _initial_selection(view: ExecutionView, layout: GraphLayout) -> str | None:
@@ -190,6 +185,10 @@ class TaskGraph(ScrollView, can_focus=True):
         self._cache.clear()
         self._styles.clear()
         self._update_virtual_size()
+        # less room (a banner, an error line, a smaller terminal) must not leave the selected
+        # task out of view until the next key; nor must the first size, known only now
+        if self.selected is not None:
+            self.call_after_refresh(self._keep_selected_in_view)
 
     def on_focus(self) -> None:
         self._refresh_selected()
@@ -213,6 +212,21 @@ class TaskGraph(ScrollView, can_focus=True):
         self.restyle([t for t in (previous, task_id) if t is not None], compare=False)
         self._scroll_to_selected()
         self.post_message(self.Selected(self, task_id))
+
+    def _keep_selected_in_view(self, tries: int = 5) -> None:
+        """Scroll to the selected task once the size and the lines to scroll over are known:
+        right after a layout either may still be settling, so check and try again."""
+        self._scroll_to_selected()
+        if tries > 1 and not self.selected_in_view():
+            self.call_after_refresh(self._keep_selected_in_view, tries - 1)
+
+    def selected_in_view(self) -> bool:
+        layout = self.layout_
+        if layout is None or self.selected is None:
+            return True
+        row = layout.row_of[self.selected]
+        top = self.scroll_offset.y
+        return top <= row < top + self.scrollable_content_region.height
 
     def _scroll_to_selected(self) -> None:
         layout = self.layout_
