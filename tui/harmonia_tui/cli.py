@@ -84,7 +84,7 @@ def needs_terminal() -> str | None:
 
 def token_source(data_dir: str | os.PathLike[str], embedded: bool) -> str:
     """Where the client's token came from, in words (`resolve_token`'s order)."""
-    from harmonia.client.config import TOKEN_ENV, TOKEN_FILE
+    from harmonia.protocol import TOKEN_ENV, TOKEN_FILE
 
     if embedded:
         return "the embedded daemon this dashboard started"
