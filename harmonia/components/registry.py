@@ -12,6 +12,7 @@ by name and finds its endpoint when it is called. The async side (`describe_all`
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
@@ -26,6 +27,8 @@ from harmonia.errors import NotFound
 from harmonia.tekton.discovery import Directory
 
 __all__ = ["LOCAL_HEALTH", "ComponentRegistry"]
+
+logger = logging.getLogger("harmonia.components")
 
 LOCAL_HEALTH: Final = "ok"
 """The health of a component that runs inside Harmonia."""
@@ -78,6 +81,10 @@ class ComponentRegistry:
             components, self.plugin_failures = load_plugins(reserved=set(self._components))
             for component in components:
                 self.register(component, "plugin")
+            for failure in self.plugin_failures:
+                logger.warning(
+                    "component %r (%s) left out: %s", failure.name, failure.value, failure.error
+                )
 
     def _local(self, name: str) -> Component | None:
         found = self._components.get(name)
@@ -180,7 +187,8 @@ class ComponentRegistry:
             await anyio.to_thread.run_sync(self._load_plugins)
         docs = self.describe()
         for failure in self.plugin_failures:
-            docs.append(_failed_plugin(failure))
+            if failure.name not in self._components:  # one entry per name (a built-in's stays)
+                docs.append(_failed_plugin(failure))
         if self.directory is not None:
             locations = await anyio.to_thread.run_sync(self.directory.all)
             remote_docs: dict[str, dict[str, Any]] = {}

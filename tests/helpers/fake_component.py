@@ -9,7 +9,7 @@
 
 Tools: `ValidatePromptSyntax(prompt_text)` (as Rhetor's), `Echo(message, times=1)`,
 `Noop()`, `Fail(message)`, `Slow(seconds)` (returns early, recording `aborted`, when the
-caller hangs up). Knobs for tests: `fail_next(status, count)` answers HTTP `status` to the
+caller hangs up, or when the test calls `release()`). Knobs for tests: `fail_next(status, count)` answers HTTP `status` to the
 next calls, `delay` slows every call, `stop()`/`start()` refuse connections meanwhile (same
 port). Every process call is recorded in `calls` (`wait_for_calls` blocks on a condition).
 
@@ -84,6 +84,8 @@ class Call:
     tool: str
     arguments: dict[str, Any]
     context: dict[str, Any] | None
+    peer: str = ""
+    """The caller's address and port: one port for many calls means a pooled connection."""
     aborted: bool = False
 
 
@@ -96,9 +98,21 @@ class FakeComponent:
     calls: list[Call] = field(default_factory=list)
     _failures: list[int] = field(default_factory=list)
     _changed: threading.Condition = field(default_factory=threading.Condition)
+    _released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        """End every `Slow` call now, as if its time were up (and every later one at once)."""
+        self._released.set()
 
     def fail_next(self, status: int = 503, count: int = 1) -> None:
         self._failures.extend([status] * count)
+
+    def wait_for_abort(self, timeout: float = 20.0) -> Call:
+        """The first call whose caller hung up mid-call (cancel, time-out)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: any(c.aborted for c in self.calls), timeout):
+                raise AssertionError("no call was aborted by its caller")
+            return next(c for c in self.calls if c.aborted)
 
     def wait_for_calls(self, count: int, timeout: float = 20.0) -> list[Call]:
         with self._changed:
@@ -130,7 +144,8 @@ class FakeComponent:
         if not tool:
             detail = [{"loc": ["body", "tool_name"], "msg": "field required", "type": "missing"}]
             return JSONResponse({"detail": detail}, status_code=422)
-        call = Call(tool, dict(body.get("arguments") or {}), body.get("context"))
+        peer = f"{request.client.host}:{request.client.port}" if request.client else ""
+        call = Call(tool, dict(body.get("arguments") or {}), body.get("context"), peer)
         self._record(call)
         if self._failures:
             status = self._failures.pop(0)
@@ -162,7 +177,8 @@ class FakeComponent:
         if call.tool == "Fail":
             raise RuntimeError(args.get("message", "it failed"))
         deadline = time.monotonic() + float(args["seconds"])
-        while time.monotonic() < deadline:  # a server-side wait, watching for a hang-up
+        while time.monotonic() < deadline and not self._released.is_set():
+            # a server-side wait, watching for a hang-up
             if await request.is_disconnected():
                 call.aborted = True
                 with self._changed:
