@@ -44,7 +44,7 @@ def test_roots_constant() -> None:
     roots = ("input", "tasks", "workflow", "execution", "env", "components")
     assert frozenset(roots) == ROOTS
     # one list, in the order the documentation gives; the loader's messages use this order
-    assert REFERENCE_ROOTS == roots
+    assert roots == REFERENCE_ROOTS
 
 
 def test_lookup_accepts_other_mappings_and_does_not_create_keys() -> None:

@@ -9,9 +9,10 @@
 
 Tools: `ValidatePromptSyntax(prompt_text)` (as Rhetor's), `Echo(message, times=1)`,
 `Noop()`, `Fail(message)`, `Slow(seconds)` (returns early, recording `aborted`, when the
-caller hangs up, or when the test calls `release()`). Knobs for tests: `fail_next(status, count)` answers HTTP `status` to the
-next calls, `delay` slows every call, `stop()`/`start()` refuse connections meanwhile (same
-port). Every process call is recorded in `calls` (`wait_for_calls` blocks on a condition).
+caller hangs up, or when the test calls `release()`). Knobs for tests: `fail_next(status,
+count)` answers HTTP `status` to the next calls, `delay` slows every call, the server's
+`stop()`/`start()` refuse connections meanwhile (same port). Every process call is recorded
+in `calls` (`wait_for_calls` and `wait_for_abort` block on a condition).
 
 Run it alone (for benchmarks, as another process): `python tests/helpers/fake_component.py
 [--port N] [--name rhetor]`; it prints `fake component listening on URL`.
