@@ -129,6 +129,15 @@ def test_run_refuses_an_unknown_component_saying_where_it_looked(
     assert "the environment (RHETOR_PORT is not set)" in done.stderr
     bad = harmonia(tmp_path, "run", workflow_file, "--component", "rhetor=ftp://x")
     assert bad.returncode == 2 and "not an http(s) base URL" in bad.stderr
+    checked = harmonia(tmp_path, "validate", workflow_file)
+    assert checked.returncode == 2 and "unknown component 'rhetor'" in checked.stdout
+
+
+def test_validate_checks_remote_tools(
+    tmp_path: Path, rhetor: ThreadedServer, workflow_file: Path
+) -> None:
+    done = harmonia(tmp_path, "validate", workflow_file, "--component", f"rhetor={rhetor.url}")
+    assert (done.returncode, done.stdout) == (0, f"{workflow_file}: ok (2 tasks)\n")
 
 
 def test_components_lists_here_and_through_a_daemon(tmp_path: Path, rhetor: ThreadedServer) -> None:

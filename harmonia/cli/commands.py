@@ -187,12 +187,14 @@ def _store(data_dir: Path) -> Store:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """A linter's report is its output: ok lines and problems both go to stdout."""
+    from harmonia.cli.components import registry_from_args
     from harmonia.loader import load_workflow_file
 
+    registry = registry_from_args(args)  # one for all files: remote look-ups are cached
     ok = True
     for path in args.files:
         try:
-            workflow = load_workflow_file(path)
+            workflow = load_workflow_file(path, registry)
         except ValidationFailed as exc:
             ok = False
             for problem in exc.problems:

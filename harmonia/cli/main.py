@@ -136,6 +136,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "and field. Exit code 2 when any file has a problem.",
     )
     validate.add_argument("files", nargs="+", metavar="FILE")
+    add_component_options(validate)
     validate.set_defaults(handler=commands.cmd_validate)
 
     executions = sub.add_parser("executions", help="list executions, newest first")

@@ -15,16 +15,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 
 from harmonia.components.base import Action, ActionContext, Component, UnknownComponent
-from harmonia.components.plugins import GROUP, PluginFailure, load_plugins
-from harmonia.components.remote import RemoteComponent
 from harmonia.components.urls import ComponentUrls
 from harmonia.errors import NotFound
-from harmonia.tekton.discovery import Directory
+
+if TYPE_CHECKING:
+    from harmonia.components.plugins import PluginFailure
+    from harmonia.components.remote import RemoteComponent
+    from harmonia.tekton.discovery import Directory
 
 __all__ = ["LOCAL_HEALTH", "ComponentRegistry"]
 
@@ -74,6 +76,10 @@ class ComponentRegistry:
 
     # ---- local components ------------------------------------------------------------------
     def _load_plugins(self) -> None:
+        """Installed packages' components, read on first need: a workflow of built-in
+        components never pays for reading packages' metadata (~20 ms)."""
+        from harmonia.components.plugins import load_plugins
+
         with self._lock:
             if not self._plugins_pending:
                 return
@@ -111,6 +117,8 @@ class ComponentRegistry:
 
     # ---- lookups ---------------------------------------------------------------------------
     def _remote_component(self, name: str) -> RemoteComponent:
+        from harmonia.components.remote import RemoteComponent
+
         assert self.directory is not None
         with self._lock:
             remote = self._remote.get(name)
@@ -123,6 +131,8 @@ class ComponentRegistry:
         remote components says where it looked, too."""
         if where is None:
             return UnknownComponent(name, self.names())
+        from harmonia.components.plugins import GROUP
+
         plugins = ", ".join(n for n in self.names() if self._kinds[n] == "plugin") or "none"
         looked = f"built-in components, plugins ({GROUP} entry points: {plugins}), {where}"
         return UnknownComponent(name, self.names(), looked)
@@ -211,8 +221,10 @@ class ComponentRegistry:
             component = await anyio.to_thread.run_sync(self.get, name)
         except UnknownComponent as exc:
             raise NotFound(str(exc)) from None
-        if isinstance(component, RemoteComponent):
-            return await anyio.to_thread.run_sync(component.describe_now)
+        describe_now = getattr(component, "describe_now", None)  # a remote component's
+        if describe_now is not None:
+            doc: dict[str, Any] = await anyio.to_thread.run_sync(describe_now)
+            return doc
         return self._describe_local(name)
 
     async def actions(self, name: str) -> list[dict[str, Any]]:
@@ -249,6 +261,8 @@ class ComponentRegistry:
 
 
 def _failed_plugin(failure: PluginFailure) -> dict[str, Any]:
+    from harmonia.components.plugins import GROUP
+
     return {
         "name": failure.name,
         "description": f"entry point {failure.value} ({GROUP})",

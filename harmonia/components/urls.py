@@ -9,11 +9,14 @@ mapping then answers from the directory's cache.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 import anyio
 
 from harmonia.errors import ErrorKind, TaskError
-from harmonia.tekton.discovery import Directory
+
+if TYPE_CHECKING:
+    from harmonia.tekton.discovery import Directory
 
 __all__ = ["ComponentUrls"]
 

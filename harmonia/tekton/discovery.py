@@ -77,6 +77,7 @@ class Directory:
         self.retry_after = retry_after
         self.clock = clock
         self._lock = threading.Lock()
+        self._client_lock = threading.Lock()
         self._client: httpx.Client | None = None
         self._listing: dict[str, Location] = {}
         self._listed_at: float | None = None
@@ -91,9 +92,10 @@ class Directory:
         """The directory's own client, for Hermes and for components' tool lists and health."""
         import httpx
 
-        if self._client is None:
-            self._client = httpx.Client(timeout=self.timeout, follow_redirects=False)
-        return self._client
+        with self._client_lock:  # threads share it (httpx's pool is thread-safe)
+            if self._client is None:
+                self._client = httpx.Client(timeout=self.timeout, follow_redirects=False)
+            return self._client
 
     def get_json(self, url: str) -> tuple[int, Any]:
         """GET `url`: its status and decoded JSON (None if not JSON). Raises `httpx.HTTPError`."""
@@ -107,7 +109,7 @@ class Directory:
         return response.status_code, payload
 
     def close(self) -> None:
-        with self._lock:
+        with self._client_lock:
             if self._client is not None:
                 self._client.close()
                 self._client = None
