@@ -122,15 +122,18 @@ class RemoteAction(Action):
         return f"{self.component.name}.{self.name}"
 
     def validate_input(self, raw: Mapping[str, Any]) -> BaseModel:
-        """The component checks its arguments itself (and says what is wrong): not here."""
-        raise NotImplementedError
-
-    async def invoke(self, ctx: ActionContext, raw_input: Mapping[str, Any]) -> Any:
-        if not isinstance(raw_input, Mapping):
+        """Any mapping: the component checks its arguments itself and says what is wrong
+        (a `remote_error`); the load-time check above already caught what the list shows."""
+        if not isinstance(raw, Mapping):
             raise TaskError(
                 f"invalid input for {self._what}: the input must be a mapping of arguments",
                 ErrorKind.INVALID_INPUT,
             )
+        return _AnyArguments.model_validate(dict(raw))
+
+    async def invoke(self, ctx: ActionContext, raw_input: Mapping[str, Any]) -> Any:
+        if not isinstance(raw_input, Mapping):
+            self.validate_input(raw_input)  # raises the INVALID_INPUT error
         return await self.component.call(ctx, self.name, raw_input)
 
     def describe(self) -> dict[str, Any]:
