@@ -107,13 +107,13 @@ def test_tools_keep_their_parameters_as_given_beside_a_json_schema() -> None:
 
 
 def test_process_answers_become_results_or_errors_of_the_right_kind() -> None:
-    assert process_answer("r.T", 200, {"status": "success", "result": {"a": 1}}, "") == {"a": 1}
+    assert process_answer("r.T", 200, {"status": "success", "result": {"a": 1}}, b"") == {"a": 1}
     with pytest.raises(TaskError) as info:
-        process_answer("r.T", 200, {"status": "error", "result": None, "error": "bad arg"}, "")
+        process_answer("r.T", 200, {"status": "error", "result": None, "error": "bad arg"}, b"")
     assert (info.value.kind, info.value.retryable) == (ErrorKind.REMOTE_ERROR, False)
     assert info.value.message == "r.T failed: bad arg"
     with pytest.raises(TaskError) as info:
-        process_answer("r.T", 200, {"status": "error", "error": "LLM provider timed out"}, "")
+        process_answer("r.T", 200, {"status": "error", "error": "LLM provider timed out"}, b"")
     assert info.value.retryable and info.value.details["transient"] is True
     for status, kind, retryable in [
         (503, ErrorKind.HTTP_SERVER_ERROR, True),
@@ -122,10 +122,10 @@ def test_process_answers_become_results_or_errors_of_the_right_kind() -> None:
         (404, ErrorKind.HTTP_CLIENT_ERROR, False),
     ]:
         with pytest.raises(TaskError) as info:
-            process_answer("r.T", status, {"detail": "x"}, '{"detail": "x"}')
+            process_answer("r.T", status, {"detail": "x"}, b'{"detail": "x"}')
         assert (info.value.kind, info.value.retryable) == (kind, retryable), status
     with pytest.raises(TaskError, match="not an MCP v2 process answer"):
-        process_answer("r.T", 200, None, "<html>")
+        process_answer("r.T", 200, None, b"<html>")
     assert error_is_transient("Service temporarily unavailable")
     assert not error_is_transient("Tool 'X' not found")
 

@@ -296,8 +296,7 @@ class RemoteComponent(Component):
             payload = orjson.loads(content) if content else None
         except orjson.JSONDecodeError:
             payload = None
-        text = content.decode("utf-8", errors="replace")
-        return process_answer(what, response.status_code, payload, text)
+        return process_answer(what, response.status_code, payload, content)
 
     # ---- description (async: the API, the CLI, MCP) ---------------------------------------
     def describe(self) -> dict[str, Any]:

@@ -157,12 +157,15 @@ def _snippet(text: str) -> str:
     return " ".join(text[:_SNIPPET].split())
 
 
-def process_answer(what: str, status: int, payload: Any, text: str) -> Any:
+def process_answer(what: str, status: int, payload: Any, body: bytes) -> Any:
     """The result of a process call, or the `TaskError` its answer means.
 
-    `payload` is the decoded JSON body (None when it was not JSON), `text` the body as text
-    for messages. HTTP 200 with `status: "error"` is the tool's own failure (`remote_error`);
-    other HTTP answers are sorted like `http.request` sorts them."""
+    `payload` is the decoded JSON body (None when it was not JSON), `body` the raw body, read
+    as text for messages only. HTTP 200 with `status: "error"` is the tool's own failure
+    (`remote_error`); other HTTP answers are sorted like `http.request` sorts them."""
+    if 200 <= status < 300 and isinstance(payload, Mapping) and payload.get("status") == "success":
+        return payload.get("result")  # the hot path: nothing else to look at
+    text = body.decode("utf-8", errors="replace")
     if 200 <= status < 300:
         if not isinstance(payload, Mapping) or "status" not in payload:
             raise TaskError(
@@ -172,8 +175,6 @@ def process_answer(what: str, status: int, payload: Any, text: str) -> Any:
                 retryable=False,
                 details={"status": status, "body": text[:4096]},
             )
-        if payload["status"] == "success":
-            return payload.get("result")
         error = payload.get("error")
         message = error if isinstance(error, str) and error else f"status {payload['status']!r}"
         transient = error_is_transient(message)
