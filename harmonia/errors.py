@@ -20,6 +20,8 @@ class ErrorKind(StrEnum):
     CONNECTION = "connection"  # a network connection failed; retryable
     HTTP_SERVER_ERROR = "http_server_error"  # an HTTP 5xx answer; retryable
     HTTP_CLIENT_ERROR = "http_client_error"  # an HTTP 4xx answer; not retryable
+    REMOTE_ERROR = "remote_error"  # a remote tool answered `status: "error"`; retryable only
+    # when its text says the failure is transient (harmonia.tekton.mcpv2.error_is_transient)
     EXCEPTION = "exception"  # user Python code raised; retryable
     INVALID_INPUT = "invalid_input"  # the resolved input does not fit the action; not retryable
     REFERENCE = "reference"  # a `${...}` reference had no value at run time; not retryable

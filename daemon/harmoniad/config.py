@@ -20,6 +20,7 @@ from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.paths import default_data_dir
 from harmonia.protocol import DEFAULT_PORT, TOKEN_ENV, TOKEN_FILE
 from harmonia.taskenv import SECRET_ENV_VAR
+from harmonia.tekton.urls import parse_declared
 
 __all__ = [
     "DEFAULT_MAX_BODY",
@@ -63,6 +64,9 @@ class DaemonConfig:
     checkpoint_interval: float | None = DEFAULT_CHECKPOINT_INTERVAL
     components: tuple[str, ...] = BUILTIN_COMPONENTS
     """Built-in components this daemon lets workflows use (e.g. leave out `shell`)."""
+    declared: tuple[tuple[str, str], ...] = ()
+    """Remote components declared by hand (`--component NAME=URL`), beside those Hermes and
+    the environment name."""
     shutdown_timeout: float = 8.0
     """How long connections get to finish after a stop signal before they are cut."""
     secret_env: tuple[str, ...] = ()
@@ -87,6 +91,14 @@ def env_name(text: str) -> str:
     if not name or "=" in name or "," in name or "\0" in name:
         raise argparse.ArgumentTypeError(f"not an environment variable name: {text!r}")
     return name
+
+
+def declared_component(text: str) -> tuple[str, str]:
+    """`NAME=URL` of `--component` (`harmonia run` takes the same)."""
+    try:
+        return parse_declared(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def is_loopback_host(host: str) -> bool:
@@ -161,6 +173,17 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {','.join(BUILTIN_COMPONENTS)})",
     )
     parser.add_argument(
+        "--component",
+        action="append",
+        default=[],
+        type=declared_component,
+        metavar="NAME=URL",
+        dest="declared",
+        help="a remote component speaking Tekton's MCP v2 dialect at URL (repeatable); others "
+        "are found through Hermes ($HERMES_URL, or $HERMES_HOST/$HERMES_PORT) and "
+        "{NAME}_HOST/{NAME}_PORT",
+    )
+    parser.add_argument(
         "--secret-env",
         action="append",
         default=[],
@@ -190,6 +213,11 @@ def config_from_args(
         raise ConfigError(
             f"unknown component(s) {', '.join(unknown)}; built in: {', '.join(BUILTIN_COMPONENTS)}"
         )
+    clash = sorted({name for name, _ in args.declared} & set(BUILTIN_COMPONENTS))
+    if clash:
+        raise ConfigError(
+            f"--component {clash[0]}=...: {clash[0]!r} is a built-in component; choose another name"
+        )
     token = env.get(TOKEN_ENV) or None
     config = DaemonConfig(
         host=args.host,
@@ -204,6 +232,7 @@ def config_from_args(
         max_body=args.max_body,
         checkpoint_interval=args.checkpoint_interval or None,
         components=components,
+        declared=tuple(args.declared),
         secret_env=tuple(args.secret_env),
         check=args.check,
     )

@@ -418,15 +418,31 @@ class ActionInfo(_Answer):
     name: str
     description: str
     input_schema: dict[str, Any]
+    parameters: dict[str, Any] | None = Field(
+        default=None, description="A remote tool's parameters exactly as its component lists them."
+    )
 
 
 class ActionList(_Answer):
     items: list[ActionInfo]
 
 
+ComponentKind = Literal["builtin", "plugin", "hermes", "declared", "environment"]
+
+
 class ComponentInfo(_Answer):
     name: str
     description: str
+    kind: ComponentKind | None = Field(
+        description="builtin, plugin (an installed package), or how a remote one was found: "
+        "hermes, declared (--component) or environment ({NAME}_PORT)"
+    )
+    endpoint: str | None = Field(description="A remote component's base URL; null for local ones.")
+    health: str = Field(
+        description="ok (runs inside Harmonia), error (a plugin that did not load), or a remote "
+        "component's /health status (healthy, degraded), unreachable or `http N`"
+    )
+    error: str | None = Field(description="Why a component is unusable, or its tools unknown.")
     actions: list[ActionInfo]
 
 

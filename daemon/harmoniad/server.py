@@ -34,13 +34,7 @@ import anyio.abc
 import orjson
 import uvicorn
 
-from harmonia.components import (
-    ComponentRegistry,
-    CoreComponent,
-    HttpComponent,
-    PythonComponent,
-    ShellComponent,
-)
+from harmonia.components import ComponentRegistry, default_registry
 from harmonia.engine.damaged import damage_lines
 from harmonia.engine.engine import Engine, open_engine
 from harmonia.engine.hooks import EngineHooks
@@ -60,20 +54,18 @@ logger = logging.getLogger("harmoniad")
 RUN_FILE = DAEMON_FILE
 LOCK_FILE = "daemon.lock"
 
-_COMPONENTS = {
-    "core": CoreComponent,
-    "http": HttpComponent,
-    "python": PythonComponent,
-    "shell": ShellComponent,
-}
-
 
 class DaemonError(Exception):
     """The daemon cannot start (exit code 2 from `main`)."""
 
 
-def registry_for(names: tuple[str, ...]) -> ComponentRegistry:
-    return ComponentRegistry([_COMPONENTS[name]() for name in names])
+def registry_for(
+    names: tuple[str, ...], declared: tuple[tuple[str, str], ...] = ()
+) -> ComponentRegistry:
+    """The built-in components `names`, installed packages' components, and remote ones:
+    `declared` by hand, listed by Hermes (its URL from the environment, as registration reads
+    it), or named by the environment (`{NAME}_PORT`)."""
+    return default_registry(builtins=names, declared=dict(declared))
 
 
 class _Server(uvicorn.Server):
@@ -180,7 +172,7 @@ class Daemon:
 
     async def _serve(self, sock: socket.socket, task_status: anyio.abc.TaskStatus[Daemon]) -> None:
         config = self.config
-        registry = registry_for(config.components)
+        registry = registry_for(config.components, config.declared)
         started = time.perf_counter()
         async with open_engine(
             config.data_dir,

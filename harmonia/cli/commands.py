@@ -23,6 +23,7 @@ from harmonia.errors import Problem, ValidationFailed
 
 if TYPE_CHECKING:
     from harmonia.cli.follow import EngineSettings, Watch
+    from harmonia.components import ComponentRegistry
     from harmonia.model import Workflow
     from harmonia.state import ExecutionState
     from harmonia.store import Store
@@ -42,19 +43,28 @@ __all__ = [
 # ---- run, resume, retry ----------------------------------------------------------------------
 
 
-def _settings(args: argparse.Namespace, data_dir: Path) -> EngineSettings:
+def _settings(
+    args: argparse.Namespace, data_dir: Path, registry: ComponentRegistry | None = None
+) -> EngineSettings:
+    from harmonia.cli.components import registry_from_args
     from harmonia.cli.follow import EngineSettings
 
     interval = args.checkpoint_interval
-    return EngineSettings(data_dir, checkpoint_interval=interval if interval > 0 else None)
+    return EngineSettings(
+        data_dir,
+        checkpoint_interval=interval if interval > 0 else None,
+        registry=registry or registry_from_args(args),
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Everything that can be wrong with the call is checked before the data folder is touched
     (and before the engine is imported, so a typo is reported at once)."""
+    from harmonia.cli.components import registry_from_args
     from harmonia.cli.inputs import input_from_args
 
-    workflow = _load_workflow(args.file)
+    registry = registry_from_args(args)
+    workflow = _load_workflow(args.file, registry)
     given = input_from_args(args)
     try:
         workflow.validate_input(given)
@@ -63,7 +73,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     data_dir = data_dir_for_writing(args.data_dir)
     from harmonia.cli.follow import run_sync, start_execution
 
-    final = run_sync(start_execution, _settings(args, data_dir), workflow, given, _watch(args))
+    settings = _settings(args, data_dir, registry)
+    final = run_sync(start_execution, settings, workflow, given, _watch(args))
     return _finish(final, args)
 
 
@@ -149,11 +160,11 @@ def _finish(final: ExecutionState, args: argparse.Namespace) -> int:
     return EXIT_OK if completed else EXIT_FAILED
 
 
-def _load_workflow(path: str) -> Workflow:
+def _load_workflow(path: str, registry: ComponentRegistry | None = None) -> Workflow:
     from harmonia.loader import load_workflow_file
 
     try:
-        return load_workflow_file(path)
+        return load_workflow_file(path, registry)
     except ValidationFailed as exc:
         raise CliError(*(str(p) for p in exc.problems)) from None
 
@@ -176,12 +187,14 @@ def _store(data_dir: Path) -> Store:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """A linter's report is its output: ok lines and problems both go to stdout."""
+    from harmonia.cli.components import registry_from_args
     from harmonia.loader import load_workflow_file
 
+    registry = registry_from_args(args)  # one for all files: remote look-ups are cached
     ok = True
     for path in args.files:
         try:
-            workflow = load_workflow_file(path)
+            workflow = load_workflow_file(path, registry)
         except ValidationFailed as exc:
             ok = False
             for problem in exc.problems:

@@ -27,6 +27,7 @@ from harmonia.bus import Subscription
 from harmonia.cli.errors import EXIT_INTERRUPTED, EXIT_STORAGE, CliError
 from harmonia.cli.progress import ProgressTracker, ProgressView
 from harmonia.cli.style import Style
+from harmonia.components import ComponentRegistry
 from harmonia.engine import Engine, open_engine
 from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.engine.tuning import ProcessTuning
@@ -111,6 +112,8 @@ class EngineSettings:
 
     data_dir: Path
     checkpoint_interval: float | None = DEFAULT_CHECKPOINT_INTERVAL
+    registry: ComponentRegistry | None = None
+    """What tasks may call (`--component`, `--hermes`); None: `default_registry()`."""
 
 
 async def _drive(settings: EngineSettings, watch: Watch, begin: Begin) -> ExecutionState:
@@ -118,6 +121,7 @@ async def _drive(settings: EngineSettings, watch: Watch, begin: Begin) -> Execut
     # No waiting for a failed disk to come back: the execution stops, the command says why.
     engine_cm = open_engine(
         settings.data_dir,
+        settings.registry,
         checkpoint_interval=settings.checkpoint_interval,
         retry_storage=False,
         hooks=ProcessTuning(),  # the command owns its process: tune it for the run

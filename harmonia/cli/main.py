@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from harmonia import __version__
 from harmonia.argtypes import positive_int
 from harmonia.cli import commands
+from harmonia.cli.components import add_component_options, add_components_command
 from harmonia.cli.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -73,6 +74,7 @@ def _follow_options(parser: argparse.ArgumentParser) -> None:
         help="snapshot a running execution this often, so recovery replays a short journal "
         "(default 60; 0 turns periodic checkpoints off)",
     )
+    add_component_options(parser)
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -134,6 +136,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "and field. Exit code 2 when any file has a problem.",
     )
     validate.add_argument("files", nargs="+", metavar="FILE")
+    add_component_options(validate)
     validate.set_defaults(handler=commands.cmd_validate)
 
     executions = sub.add_parser("executions", help="list executions, newest first")
@@ -169,6 +172,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     doctor.set_defaults(handler=commands.cmd_doctor)
 
     add_remote_commands(sub)
+    add_components_command(sub)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of workflow files")
     schema.set_defaults(handler=commands.cmd_schema)

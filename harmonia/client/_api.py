@@ -110,6 +110,7 @@ class Api:
 
     # ---- components ----------------------------------------------------------------------
     list_components = Endpoint(calls.list_components)
+    get_component = Endpoint(calls.get_component)
     component_actions = Endpoint(calls.component_actions)
 
 

@@ -338,6 +338,11 @@ def list_components() -> Call[list[ComponentInfo]]:
     return Call("GET", f"{API}/components", _items(ComponentInfo))
 
 
+def get_component(name: str) -> Call[ComponentInfo]:
+    """One component, as the list shows it; NotFoundError says where the daemon looked."""
+    return Call("GET", f"{API}/components/{segment(name)}", _model(ComponentInfo))
+
+
 def component_actions(name: str) -> Call[list[ActionInfo]]:
     return Call("GET", f"{API}/components/{segment(name)}/actions", _items(ActionInfo))
 

@@ -251,9 +251,16 @@ class ActionInfo(ApiModel):
     name: str
     description: str | None = None
     input_schema: dict[str, Any] | None = None
+    parameters: dict[str, Any] | None = None
+    """A remote tool's parameters as its component lists them."""
 
 
 class ComponentInfo(ApiModel):
     name: str
     description: str | None = None
+    kind: str | None = None
+    """builtin, plugin, or how a remote one was found: hermes, declared, environment."""
+    endpoint: str | None = None
+    health: str | None = None
+    error: str | None = None
     actions: list[ActionInfo] = Field(default_factory=list)

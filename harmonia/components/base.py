@@ -25,7 +25,6 @@ __all__ = [
     "Action",
     "ActionContext",
     "Component",
-    "ComponentRegistry",
     "FieldProblem",
     "ModelAction",
     "UnknownAction",
@@ -378,10 +377,13 @@ class ModelAction(Action, Generic[InputT]):
 class UnknownComponent(LookupError):
     """A task names a component that is not registered."""
 
-    def __init__(self, name: str, known: Iterable[str]) -> None:
+    def __init__(self, name: str, known: Iterable[str], where: str | None = None) -> None:
         self.name = name
         self.known = sorted(known)
-        super().__init__(f"unknown component '{name}'; known: {', '.join(self.known) or '(none)'}")
+        self.where = where
+        """Where remote components were looked for (Hermes, the environment), when they were."""
+        message = f"unknown component '{name}'; known: {', '.join(self.known) or '(none)'}"
+        super().__init__(message + (f"; looked in: {where}" if where else ""))
 
     def __str__(self) -> str:
         # LookupError's default str() would quote the message like a KeyError key.
@@ -433,40 +435,3 @@ class Component:
     async def aclose(self) -> None:
         """Release what the component started (worker processes); the engine calls it when it
         stops. A component used again afterwards starts what it needs anew."""
-
-
-class ComponentRegistry:
-    """The components a loader may refer to and an engine may call, by name."""
-
-    def __init__(self, components: Iterable[Component] = ()) -> None:
-        self._components: dict[str, Component] = {}
-        for component in components:
-            self.register(component)
-
-    def register(self, component: Component) -> None:
-        """Add a component; a second one with the same name is a mistake, not an override."""
-        if component.name in self._components:
-            raise ValueError(f"component '{component.name}' is already registered")
-        self._components[component.name] = component
-
-    def get(self, name: str) -> Component:
-        try:
-            return self._components[name]
-        except KeyError:
-            raise UnknownComponent(name, self._components) from None
-
-    def action(self, component: str, action: str) -> Action:
-        return self.get(component).action(action)
-
-    def names(self) -> list[str]:
-        return sorted(self._components)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._components
-
-    def describe(self) -> list[dict[str, Any]]:
-        return [self._components[name].describe() for name in self.names()]
-
-    async def aclose(self) -> None:
-        for component in self._components.values():
-            await component.aclose()

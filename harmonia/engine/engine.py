@@ -70,6 +70,8 @@ class Engine:
         HARMONIA_CRASH_LOOP_LIMIT, else 3; 0: never) is failed as `crash_loop` rather than run
         again (see `harmonia.engine.crashloop`)."""
         self.registry = registry or default_registry()
+        self.component_urls = self.registry.urls
+        """What `${components.NAME.url}` reads: the registry's remote components' URLs."""
         self.checkpoint_interval = checkpoint_interval
         self.rng = rng or random.Random()
         withheld = secret_names(secret_env)

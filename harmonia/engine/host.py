@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from harmonia.components.urls import ComponentUrls
     from harmonia.engine.crashloop import CrashLoopGuard
     from harmonia.engine.hooks import EngineHooks
     from harmonia.engine.writer import DurableWriter
@@ -45,6 +46,11 @@ class RunnerHost(EventRecorder, Protocol):
 
     @property
     def hooks(self) -> EngineHooks: ...
+
+    @property
+    def component_urls(self) -> ComponentUrls:
+        """What `${components.NAME.url}` reads (the registry's remote components)."""
+        ...
 
     @property
     def task_environ(self) -> Mapping[str, str]:

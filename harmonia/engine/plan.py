@@ -29,6 +29,7 @@ class TaskPlan:
 
     __slots__ = (
         "_compiled",
+        "_components",
         "_condition",
         "_input",
         "_render",
@@ -59,6 +60,7 @@ class TaskPlan:
         self._input: Any = None
         self._render: Template | None = None
         self._uses_env = False
+        self._components: tuple[str, ...] = ()
         self._condition: Condition | None = None
 
     def _compile(self) -> None:
@@ -68,7 +70,17 @@ class TaskPlan:
         else:
             self._render = template
             self._uses_env = any(ref.root == "env" for ref in template.references)
+            named = {str(ref.path[0]) for ref in template.references if ref.root == "components"}
+            self._components = tuple(sorted(named))
         self._compiled = True
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        """The remote components whose URL the input references (`${components.NAME.url}`):
+        the runner looks them up, off the event loop, before it renders the input."""
+        if not self._compiled:
+            self._compile()
+        return self._components
 
     def render(self, context: Mapping[str, Any]) -> Any:
         """The task's input with its references resolved (raises ReferenceMissing).

@@ -85,6 +85,7 @@ class ExecutionRunner:
             "workflow": {"name": plan.workflow.name, "version": plan.workflow.version},
             "execution": {"id": state.id},
             "env": env,
+            "components": host.component_urls,
         }
 
     # ---- operator requests ---------------------------------------------------------------
@@ -297,10 +298,15 @@ class ExecutionRunner:
             # reference without a value still starts (and fails) it, with `"input": null`.
             error: TaskError | None = None
             try:
+                if plan.components:  # remote components' URLs: found before rendering
+                    await host.component_urls.prepare(plan.components)
                 payload = plan.render(self._context)
                 shown = plan.shown(self._context, payload)
             except ReferenceMissing as exc:
                 error = TaskError(str(exc), ErrorKind.REFERENCE)
+                payload = shown = None
+            except TaskError as exc:  # a component's URL could not be found (yet)
+                error = exc
                 payload = shown = None
             except Exception as exc:  # a broken value in the context fails the task only
                 error = TaskError(f"{type(exc).__name__}: {exc}", ErrorKind.EXCEPTION)

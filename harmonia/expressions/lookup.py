@@ -61,9 +61,12 @@ def _reason(ref: Reference, n: int, container: Any, key: str | int) -> str:
     where = normalise(ref.root, ref.path[: n - 1])
     suffix = "" if n == len(ref.path) else f" in {where}"
     if isinstance(container, Mapping):
-        if n == 1 and ref.root == "env":
-            explain = getattr(container, "explain_missing", None)  # harmonia.taskenv
+        if n == 1 and ref.root in ("env", "components"):
+            # harmonia.taskenv and harmonia.components.urls say why they have no such name
+            explain = getattr(container, "explain_missing", None)
             why = explain(key) if explain is not None else None
+            if ref.root == "components":
+                return why or f"component {key!r} is not a remote component"
             return why or f"environment variable {key!r} is not set"
         if n == 1 and ref.root == "input":
             return f"the execution input has no {key!r}"

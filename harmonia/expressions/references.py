@@ -33,13 +33,14 @@ __all__ = [
     "skip_ws",
 ]
 
-REFERENCE_ROOTS: Final = ("input", "tasks", "workflow", "execution", "env")
+REFERENCE_ROOTS: Final = ("input", "tasks", "workflow", "execution", "env", "components")
 """The names a reference starts with, in the order documentation lists them."""
 ROOTS: Final = frozenset(REFERENCE_ROOTS)
 MARKERS: Final = frozenset({"raw"})
 """`${raw:input.x}`: the value goes into a shell command string as shell code, unquoted."""
 ROOTS_TEXT: Final = ", ".join(sorted(ROOTS))
 _TASK_FIELDS: Final = ("output", "status")
+_COMPONENT_FIELDS: Final = ("url",)
 
 ROOT_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAME_RE: Final = re.compile(r"[\w-]+")
@@ -177,6 +178,14 @@ def _check_shape(
     root: str, path: list[str | int], positions: list[int], text: str, start: int
 ) -> None:
     """Refuse references that can never have a value, e.g. `tasks.a.result` or a bare `input`."""
+    if root == "components":
+        allowed = "components.NAME.url"
+        if len(path) != 2 or not isinstance(path[0], str) or path[1] not in _COMPONENT_FIELDS:
+            pos = positions[-1] if path else start
+            raise ExpressionError(
+                f"a component reference is {allowed} (a remote component's base URL)", text, pos
+            )
+        return
     if root != "tasks":
         if not path:
             raise ExpressionError(

@@ -12,7 +12,8 @@ import re
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from harmonia.components.base import Action, ComponentRegistry, UnknownAction, UnknownComponent
+from harmonia.components.base import Action, UnknownAction, UnknownComponent
+from harmonia.components.registry import ComponentRegistry
 from harmonia.errors import Problem
 from harmonia.expressions import ExpressionError, compile_template
 from harmonia.loader.document import Document, KeyPath
@@ -44,7 +45,9 @@ class Checker:
             else []
         )
         self.problems: list[Problem] = []
-        self.references = ReferenceChecker(inputs, self.task_ids, document, self.problems)
+        self.references = ReferenceChecker(
+            inputs, self.task_ids, document, self.problems, registry.url_problem
+        )
         self.dynamic_cache: dict[str, bool] = {}
         self.actions: dict[tuple[str, str], Action | tuple[str, str] | None] = {}
 
@@ -119,13 +122,12 @@ class Checker:
     def _look_up(self, component: str, name: str) -> Action | tuple[str, str] | None:
         """The action, or the field and message of what is unknown."""
         try:
-            self.registry.get(component)
-        except UnknownComponent as exc:
+            found = self.registry.get(component)
+            if not name:
+                return None
+            return found.action(name)  # a remote one: checked against its tool list
+        except UnknownComponent as exc:  # remote: not found, or its tools could not be read
             return "component", str(exc)
-        if not name:
-            return None
-        try:
-            return self.registry.action(component, name)
         except UnknownAction as exc:
             return "action", str(exc)
 

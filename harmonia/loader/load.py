@@ -16,7 +16,7 @@ from typing import Any
 import pydantic
 
 from harmonia.components import default_registry
-from harmonia.components.base import ComponentRegistry
+from harmonia.components.registry import ComponentRegistry
 from harmonia.errors import Problem
 from harmonia.gcpause import cycle_collection_paused
 from harmonia.jsonlimits import big_integer_message, find_big_integers

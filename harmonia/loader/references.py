@@ -8,7 +8,7 @@ its strings compiled one by one, to say which field holds the problem.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from harmonia.errors import Problem
@@ -38,7 +38,11 @@ class ReferenceChecker:
         task_ids: list[str],
         document: Document,
         problems: list[Problem],
+        component_problem: Callable[[str], str | None] | None = None,
     ) -> None:
+        self.component_problem = component_problem
+        """What is wrong with `${components.NAME...}` (the registry's `url_problem`)."""
+        self._components: dict[str, str | None] = {}
         self.inputs = list(inputs)
         self.task_ids = task_ids
         self.known_tasks = frozenset(task_ids)
@@ -124,6 +128,11 @@ class ReferenceChecker:
                 )
         elif ref.root == "tasks":
             return self._task_problem(ref, task_id, upstream)
+        elif ref.root == "components" and self.component_problem is not None:
+            name = str(ref.path[0])
+            if name not in self._components:  # asked once per name, not once per task
+                self._components[name] = self.component_problem(name)
+            return self._components[name]
         return None
 
     def _task_problem(self, ref: Reference, task_id: str, upstream: Upstream) -> str | None:

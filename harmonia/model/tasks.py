@@ -32,10 +32,17 @@ class TaskDefaults(Strict):
 class TaskSpec(Strict):
     """One task: call `action` of `component` with `input`, after `depends_on` completed."""
 
-    component: str = Field(min_length=1, description="Component name, e.g. shell, http.")
-    action: str = Field(min_length=1, description="Action of the component, e.g. run.")
+    component: str = Field(
+        min_length=1,
+        description="Component name: shell, http, ... or a remote (Tekton) one such as rhetor.",
+    )
+    action: str = Field(
+        min_length=1, description="Action of the component, e.g. run, or a remote tool's name."
+    )
     input: dict[str, Any] = Field(
-        default_factory=dict, description="Action input; strings may contain ${...} references."
+        default_factory=dict,
+        description="Action input; strings may contain ${...} references (input, tasks, "
+        "workflow, execution, env, components).",
     )
     depends_on: list[str] = Field(
         default_factory=list, description="Tasks that must complete before this one starts."

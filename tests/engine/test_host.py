@@ -16,6 +16,7 @@ import pytest
 
 from harmonia.bus import EventBus
 from harmonia.components import default_registry
+from harmonia.components.urls import ComponentUrls
 from harmonia.engine.crashloop import CrashLoopGuard
 from harmonia.engine.hooks import EngineHooks
 from harmonia.engine.host import RunnerHost
@@ -41,6 +42,7 @@ class BareHost:
         self.crash_loops = CrashLoopGuard(0)
         self.hooks = EngineHooks()
         self.task_environ: dict[str, str] = {}
+        self.component_urls = ComponentUrls(None)
         self.emitted: list[tuple[str, str | None]] = []
         self.persisted: list[bool] = []
 

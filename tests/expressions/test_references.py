@@ -41,9 +41,10 @@ def test_reference_normalisation() -> None:
 
 
 def test_roots_constant() -> None:
-    assert frozenset({"input", "tasks", "workflow", "execution", "env"}) == ROOTS
+    roots = ("input", "tasks", "workflow", "execution", "env", "components")
+    assert frozenset(roots) == ROOTS
     # one list, in the order the documentation gives; the loader's messages use this order
-    assert REFERENCE_ROOTS == ("input", "tasks", "workflow", "execution", "env")
+    assert roots == REFERENCE_ROOTS
 
 
 def test_lookup_accepts_other_mappings_and_does_not_create_keys() -> None:

@@ -31,6 +31,7 @@ from harmonia_tui.connection import Connection, LinkState
 from harmonia_tui.format import Clock, Glyphs, system_clock
 from harmonia_tui.palette import ExecutionCommands, WorkflowCommands
 from harmonia_tui.screens.base import HarmoniaScreen
+from harmonia_tui.screens.components import ComponentsScreen
 from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
@@ -65,6 +66,7 @@ class HarmoniaApp(App[None]):
         Binding("ctrl+p", "command_palette", "Palette", tooltip="Search every action"),
         Binding("e", "executions", "Executions", show=False),
         Binding("w", "workflows", "Workflows", show=False),
+        Binding("o", "components", "Components", show=False),
     ]
 
     COMMANDS = App.COMMANDS | {ExecutionCommands, WorkflowCommands}
@@ -283,6 +285,10 @@ class HarmoniaApp(App[None]):
             return
         self.push_screen(WorkflowsScreen(select=select))
 
+    def action_components(self) -> None:
+        if not isinstance(self.screen, ComponentsScreen):
+            self.push_screen(ComponentsScreen())
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -294,5 +300,6 @@ class HarmoniaApp(App[None]):
             yield from screen.palette_commands()
         yield SystemCommand("Executions", "List executions (e)", self.action_executions)
         yield SystemCommand("Workflows", "Stored workflows; start one (w)", self.action_workflows)
+        yield SystemCommand("Components", "What workflows may call (o)", self.action_components)
         yield SystemCommand("Help", "Every key binding (?)", self.action_help)
         yield from super().get_system_commands(screen)

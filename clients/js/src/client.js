@@ -44,6 +44,7 @@ export const OPERATIONS = Object.freeze({
   list_checkpoints: 'listCheckpoints',
   restore_checkpoint: 'restoreCheckpoint',
   list_components: 'listComponents',
+  get_component: 'getComponent',
   list_actions: 'listActions',
   stream_execution: 'events',
   stream_all: 'allEvents',
@@ -274,6 +275,11 @@ export class HarmoniaClient {
 
   async listComponents(options) {
     return this._send('GET', `${API}/components`, { call: split(options).call })
+  }
+
+  /** One component as the list shows it; a 404 says where the daemon looked. */
+  async getComponent(name, options) {
+    return this._send('GET', `${API}/components/${segment(name)}`, { call: split(options).call })
   }
 
   async listActions(name, options) {

@@ -188,6 +188,9 @@ test('components and their actions', async () => {
   const actions = await client.listActions('shell')
   assert.ok(actions.items.some((action) => action.name === 'run' && typeof action.input_schema === 'object'))
   await assert.rejects(client.listActions('no-such-component'), { status: 404, code: 'not_found' })
+  const shell = await client.getComponent('shell')
+  assert.deepEqual([shell.kind, shell.health, shell.endpoint], ['builtin', 'ok', null])
+  await assert.rejects(client.getComponent('no-such-component'), { status: 404, code: 'not_found' })
 })
 
 test('the stream of all executions', async () => {

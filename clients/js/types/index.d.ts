@@ -9,6 +9,7 @@ import type {
   Checkpoint,
   CheckpointCreate,
   CheckpointList,
+  ComponentInfo,
   ComponentList,
   Discovery,
   ErrorBody,
@@ -183,6 +184,7 @@ export declare class HarmoniaClient {
 
   // components
   listComponents(options?: CallOptions): Promise<ComponentList>
+  getComponent(name: string, options?: CallOptions): Promise<ComponentInfo>
   listActions(name: string, options?: CallOptions): Promise<ActionList>
 
   // live events

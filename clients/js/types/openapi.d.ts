@@ -342,8 +342,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The components workflows may call */
+        /** Every component workflows may call: kind, endpoint, health and actions */
         get: operations["list_components"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One component, as the list shows it (404 says where Harmonia looked) */
+        get: operations["get_component"];
         put?: never;
         post?: never;
         delete?: never;
@@ -359,7 +376,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One component's actions, with their input schemas */
+        /** One component's actions, with their input schemas (a remote tool's parameters too) */
         get: operations["list_actions"];
         put?: never;
         post?: never;
@@ -743,17 +760,17 @@ export interface components {
         TaskSpec: {
             /**
              * Component
-             * @description Component name, e.g. shell, http.
+             * @description Component name: shell, http, ... or a remote (Tekton) one such as rhetor.
              */
             component: string;
             /**
              * Action
-             * @description Action of the component, e.g. run.
+             * @description Action of the component, e.g. run, or a remote tool's name.
              */
             action: string;
             /**
              * Input
-             * @description Action input; strings may contain ${...} references.
+             * @description Action input; strings may contain ${...} references (input, tasks, workflow, execution, env, components).
              */
             input?: {
                 [key: string]: unknown;
@@ -1206,6 +1223,14 @@ export interface components {
             input_schema: {
                 [key: string]: unknown;
             };
+            /**
+             * Parameters
+             * @description A remote tool's parameters exactly as its component lists them.
+             * @default null
+             */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
         } & {
             [key: string]: unknown;
         };
@@ -1215,6 +1240,26 @@ export interface components {
             name: string;
             /** Description */
             description: string;
+            /**
+             * Kind
+             * @description builtin, plugin (an installed package), or how a remote one was found: hermes, declared (--component) or environment ({NAME}_PORT)
+             */
+            kind: ("builtin" | "plugin" | "hermes" | "declared" | "environment") | null;
+            /**
+             * Endpoint
+             * @description A remote component's base URL; null for local ones.
+             */
+            endpoint: string | null;
+            /**
+             * Health
+             * @description ok (runs inside Harmonia), error (a plugin that did not load), or a remote component's /health status (healthy, degraded), unreachable or `http N`
+             */
+            health: string;
+            /**
+             * Error
+             * @description Why a component is unusable, or its tools unknown.
+             */
+            error: string | null;
             /** Actions */
             actions: components["schemas"]["ActionInfo"][];
         } & {
@@ -2877,6 +2922,55 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_component: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentInfo"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,33 +1,33 @@
-"""The components workflows may call, with each action's input schema."""
+"""The components workflows may call, with each action's input schema: built-in ones, installed
+packages' ones, and remote ones (asked now for their health and tools, within short time-outs:
+see `harmonia.components.registry`)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harmonia.components import UnknownComponent
-from harmonia.errors import NotFound
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse
 from harmoniad.routing import Endpoint
-from harmoniad.schemas import ActionList, ComponentList
+from harmoniad.schemas import ActionList, ComponentInfo, ComponentList
 
 __all__ = ["ENDPOINTS"]
 
 
 async def list_components(request: Request) -> Response:
     registry = daemon_state(request).engine.registry
-    return JSONResponse({"items": registry.describe()})
+    return JSONResponse({"items": await registry.describe_all()})
+
+
+async def get_component(request: Request) -> Response:
+    registry = daemon_state(request).engine.registry
+    return JSONResponse(await registry.describe_one(request.path_params["name"]))
 
 
 async def list_actions(request: Request) -> Response:
     registry = daemon_state(request).engine.registry
-    name = request.path_params["name"]
-    try:
-        component = registry.get(name)
-    except UnknownComponent as exc:
-        raise NotFound(str(exc)) from None
-    return JSONResponse({"items": component.describe()["actions"]})
+    return JSONResponse({"items": await registry.actions(request.path_params["name"])})
 
 
 ENDPOINTS = [
@@ -35,16 +35,25 @@ ENDPOINTS = [
         "GET",
         "/api/v1/components",
         list_components,
-        "The components workflows may call",
+        "Every component workflows may call: kind, endpoint, health and actions",
         "components",
         {200: ComponentList},
         (401, 403),
     ),
     Endpoint(
         "GET",
+        "/api/v1/components/{name}",
+        get_component,
+        "One component, as the list shows it (404 says where Harmonia looked)",
+        "components",
+        {200: ComponentInfo},
+        (401, 403, 404),
+    ),
+    Endpoint(
+        "GET",
         "/api/v1/components/{name}/actions",
         list_actions,
-        "One component's actions, with their input schemas",
+        "One component's actions, with their input schemas (a remote tool's parameters too)",
         "components",
         {200: ActionList},
         (401, 403, 404),
