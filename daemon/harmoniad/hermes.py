@@ -1,0 +1,432 @@
+"""Joining a Tekton installation: Harmonia's entry in Hermes, kept true for as long as it runs.
+
+Hermes keeps its registry in memory and accepts a token for as long as its signature and expiry
+hold, even after a restart emptied the registry (TEKTON.md §3): a heartbeat's 200 proves
+nothing. So each period the link heartbeats, then looks its own entry up, and registers again
+when the entry is gone, the token is refused or nears its expiry. Hermes being down never
+delays or stops the daemon: the link retries with backoff and says so once per change of state,
+in the log and in `/ready`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import anyio
+import httpx
+
+from harmonia.events import iso_time
+from harmonia.protocol import backoff_delay
+
+__all__ = [
+    "CAPABILITIES",
+    "COMPONENT_ID",
+    "DEFAULT_INTERVAL",
+    "MCP_PATH",
+    "TOKEN_HEADER",
+    "TOKEN_LIFETIME",
+    "HermesLink",
+    "LinkState",
+    "Registration",
+    "off_status",
+]
+
+logger = logging.getLogger("harmoniad.hermes")
+
+COMPONENT_ID = "harmonia"
+TOKEN_HEADER = "X-Authentication-Token"
+MCP_PATH = "/api/mcp/v2"
+"""Where Harmonia serves Tekton's MCP v2 dialect, announced in the registration's metadata."""
+CAPABILITIES = (
+    "workflow_orchestration",
+    "workflow_execution",
+    "state_management",
+    "event_streaming",
+    "component_coordination",
+)
+"""Original Harmonia's capability names (Tekton lists capabilities as flat strings)."""
+TOKEN_LIFETIME = 3600.0
+"""Seconds a Hermes token lasts; Hermes has no refresh, so the link registers again before."""
+DEFAULT_INTERVAL = 20.0
+"""Heartbeat and check period: a third of Hermes' 60 s liveness window."""
+REQUEST_TIMEOUT = 5.0
+UNREGISTER_TIMEOUT = 2.0
+"""The longest a stop waits for Hermes: a hung Hermes must not hold the daemon's exit."""
+PREFIXES = ("/api", "")
+"""Hermes serves its registry under `/api`, or at the root on newer FastAPI (TEKTON.md §2)."""
+
+
+class LinkState(StrEnum):
+    OFF = "off"
+    """No Hermes configured: the daemon runs on its own."""
+    REGISTERING = "registering"
+    """The first registration, or a new one after the entry went missing or the token was
+    refused, is under way."""
+    REGISTERED = "registered"
+    UNREACHABLE = "unreachable"
+    """No HTTP answer (refused, reset, timed out): retried with backoff."""
+    REFUSED = "refused"
+    """Hermes answered, but not as a working registry (an error status, or an odd answer)."""
+    DISPLACED = "displaced"
+    """The entry under Harmonia's name points at another endpoint (another Harmonia)."""
+    UNREGISTERED = "unregistered"
+    """The daemon is stopping and has removed its entry."""
+
+
+_LEVELS = {
+    LinkState.UNREACHABLE: logging.WARNING,
+    LinkState.REFUSED: logging.WARNING,
+    LinkState.DISPLACED: logging.WARNING,
+}
+
+
+class HermesProblem(Exception):
+    """One failed exchange with Hermes, and the state it puts the link in."""
+
+    def __init__(self, state: LinkState, message: str) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What Harmonia tells Hermes about itself (TEKTON.md §10)."""
+
+    endpoint: str
+    port: int
+    version: str
+    event_types: tuple[str, ...] = ()
+    component_id: str = COMPONENT_ID
+    capabilities: tuple[str, ...] = CAPABILITIES
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "component_id": self.component_id,
+            "name": self.component_id,
+            "type": self.component_id,
+            "version": self.version,
+            "endpoint": self.endpoint,
+            "capabilities": list(self.capabilities),
+            "metadata": {
+                "port": self.port,
+                "category": "workflow",
+                "description": "Workflow orchestration: DAGs of component calls, durable runs",
+                "event_types": list(self.event_types),
+                "mcp": MCP_PATH,
+                "api": "/api/v1",
+                "discovery": "/discovery",
+            },
+        }
+
+
+@dataclass
+class LinkStatus:
+    """The registration's state for `/ready`."""
+
+    state: LinkState
+    url: str | None = None
+    component_id: str | None = None
+    endpoint: str | None = None
+    since: float | None = field(default_factory=time.time)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "state": str(self.state),
+            "url": self.url,
+            "component_id": self.component_id,
+            "endpoint": self.endpoint,
+            "since": iso_time(self.since),
+            "error": self.error,
+        }
+
+
+def off_status() -> dict[str, Any]:
+    """`/ready`'s `hermes` field of a daemon that joins no Tekton installation."""
+    return LinkStatus(LinkState.OFF, since=None).as_json()
+
+
+class HermesLink:
+    """Keeps Harmonia registered with the Hermes at `url` from `run()` until `stop()`.
+
+    `interval` is the heartbeat and check period and the longest wait between retries;
+    `token_lifetime` is how long Hermes' tokens last (renewed a few periods before). `clock`
+    (monotonic seconds), `transport` and `rng` are there for tests to control.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        registration: Registration,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        token_lifetime: float = TOKEN_LIFETIME,
+        health: Callable[[], Mapping[str, Any]] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.registration = registration
+        self.interval = interval
+        self.renew_after = token_lifetime - min(3 * interval, token_lifetime / 2)
+        """Token age at which the link registers again, a few periods before expiry."""
+        self._health = health or (lambda: {"health": "healthy"})
+        self._transport = transport
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._timeout = timeout
+        self._status = LinkStatus(
+            LinkState.REGISTERING,
+            url=self.url,
+            component_id=registration.component_id,
+            endpoint=registration.endpoint,
+        )
+        self._prefix = PREFIXES[0]
+        self._token: str | None = None
+        self._component_id = registration.component_id
+        self._registered_at = 0.0
+        self._client: httpx.AsyncClient | None = None
+        self._scope: anyio.CancelScope | None = None
+        self._stop_requested = False
+        self.registrations = 0
+        """Successful registrations so far (renewals included)."""
+
+    @property
+    def status(self) -> LinkStatus:
+        return self._status
+
+    def stop(self) -> None:
+        """End the loop; `run()` then unregisters (bounded by UNREGISTER_TIMEOUT) and returns."""
+        self._stop_requested = True
+        if self._scope is not None:
+            self._scope.cancel()
+
+    async def run(self) -> None:
+        async with httpx.AsyncClient(
+            base_url=self.url,
+            timeout=self._timeout,
+            transport=self._transport,
+            headers={"User-Agent": f"harmonia/{self.registration.version}"},
+        ) as client:
+            self._client = client
+            try:
+                with anyio.CancelScope() as scope:
+                    self._scope = scope
+                    if not self._stop_requested:
+                        await self._keep_registered()
+            finally:
+                with anyio.CancelScope(shield=True), anyio.move_on_after(UNREGISTER_TIMEOUT):
+                    await self._unregister()
+
+    # ---- the loop ------------------------------------------------------------------------
+    async def _keep_registered(self) -> None:
+        failures = 0
+        while True:
+            try:
+                await self._tick()
+            except HermesProblem as problem:
+                failures += 1
+                self._set(problem.state, str(problem))
+                delay = backoff_delay(
+                    failures,
+                    initial=min(1.0, self.interval),
+                    maximum=self.interval,
+                    jitter=0.1,
+                    rng=self._rng,
+                )
+            else:
+                failures = 0
+                delay = self.interval
+            await anyio.sleep(delay)
+
+    async def _tick(self) -> None:
+        if self._token is None or self._clock() - self._registered_at >= self.renew_after:
+            await self._register()
+            return
+        if self._status.state is not LinkState.DISPLACED and not await self._heartbeat():
+            self._registering_again("Hermes refused the token; registering again")
+            await self._register()
+            return
+        entry = await self._entry()
+        if entry is None:
+            self._registering_again(
+                f"the entry {self.registration.component_id!r} is gone from Hermes "
+                "(restarted, or removed); registering again"
+            )
+            await self._register()
+            return
+        theirs = str(entry.get("endpoint") or "").rstrip("/")
+        if theirs != self.registration.endpoint.rstrip("/"):
+            self._set(
+                LinkState.DISPLACED,
+                f"the entry {self.registration.component_id!r} points at {theirs or 'nothing'} "
+                "(another Harmonia?); registering again once it is gone",
+            )
+            return
+        self._set(LinkState.REGISTERED)
+
+    def _registering_again(self, why: str) -> None:
+        """Say why a registration that stood is made again; from any other state the outcome
+        of the registration is the one change worth a line."""
+        if self._status.state is LinkState.REGISTERED:
+            self._set(LinkState.REGISTERING, why)
+        else:
+            logger.debug("%s", why)
+
+    # ---- the calls -----------------------------------------------------------------------
+    async def _register(self) -> None:
+        response = await self._post("register", json=self.registration.body())
+        if response.status_code == 404:
+            raise HermesProblem(
+                LinkState.REFUSED,
+                f"no registry at {self.url}: POST /api/register and /register answered 404",
+            )
+        if response.status_code != 200:
+            raise HermesProblem(LinkState.REFUSED, _refusal(response))
+        answer = _json_object(response)
+        token = answer.get("token")
+        if answer.get("success") is False or not isinstance(token, str) or not token:
+            raise HermesProblem(
+                LinkState.REFUSED,
+                f"POST {response.request.url.path} answered without a token: {response.text[:200]}",
+            )
+        component_id = answer.get("componentId") or answer.get("component_id")
+        self._component_id = str(component_id or self.registration.component_id)
+        self._token = token
+        self._registered_at = self._clock()
+        self.registrations += 1
+        renewal = self._status.state is LinkState.REGISTERED
+        # a register resets the entry's last heartbeat: beat at once so it is alive right away
+        if not await self._heartbeat():
+            raise HermesProblem(LinkState.REFUSED, "Hermes refused the token it had just issued")
+        if renewal:
+            logger.debug("registered again with %s before the token expires", self.url)
+        self._set(LinkState.REGISTERED)
+
+    async def _heartbeat(self) -> bool:
+        """True when Hermes took the heartbeat; False when it refused the token (or no longer
+        serves the path), which calls for a new registration."""
+        assert self._token is not None
+        response = await self._post(
+            "heartbeat",
+            json={"component_id": self._component_id, "status": dict(self._health())},
+            headers={TOKEN_HEADER: self._token},
+        )
+        if response.status_code == 200:
+            return True
+        if response.status_code in (401, 403, 404, 422):
+            return False
+        raise HermesProblem(LinkState.REFUSED, _refusal(response))
+
+    async def _entry(self) -> dict[str, Any] | None:
+        """Harmonia's entry in the registry, or None when Hermes does not list it (a 404 for an
+        unknown path too: the registration that follows finds the paths again)."""
+        response = await self._request(
+            "GET", f"{self._prefix}/components/{self.registration.component_id}"
+        )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise HermesProblem(LinkState.REFUSED, _refusal(response))
+        return _json_object(response)
+
+    async def _unregister(self) -> None:
+        if self._token is None or self._client is None:
+            return
+        try:
+            response = await self._post(
+                "unregister",
+                params={"component_id": self._component_id},
+                headers={TOKEN_HEADER: self._token},
+            )
+        except HermesProblem as problem:
+            logger.warning("could not unregister from %s: %s", self.url, problem)
+            return
+        if response.status_code in (200, 401):  # 401: the entry was already gone
+            self._token = None
+            self._set(LinkState.UNREGISTERED)
+        else:
+            logger.warning("could not unregister from %s: %s", self.url, _refusal(response))
+
+    async def _post(self, name: str, **kwargs: Any) -> httpx.Response:
+        """POST `/api/<name>`, or `/<name>` when that answers 404; the prefix that answered
+        is kept for the next calls (the one known to work is tried first)."""
+        order = sorted(PREFIXES, key=lambda p: p != self._prefix)
+        response: httpx.Response | None = None
+        for prefix in order:
+            response = await self._request("POST", f"{prefix}/{name}", **kwargs)
+            if response.status_code != 404:
+                self._prefix = prefix
+                return response
+        assert response is not None
+        return response
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        assert self._client is not None
+        try:
+            return await self._client.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise HermesProblem(
+                LinkState.UNREACHABLE, f"no answer from {self.url} within {self._timeout:g} s"
+            ) from None
+        except httpx.TransportError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise HermesProblem(LinkState.UNREACHABLE, f"{self.url}: {reason}") from None
+
+    # ---- state ---------------------------------------------------------------------------
+    def _set(self, state: LinkState, error: str | None = None) -> None:
+        """Record the state; log one line when it changes (never one per attempt)."""
+        previous = self._status.state
+        self._status.error = error
+        if state is previous:
+            return
+        self._status.state = state
+        self._status.since = time.time()
+        if state is LinkState.REGISTERED:
+            logger.info(
+                "registered with Hermes at %s as %s (endpoint %s)",
+                self.url,
+                self._component_id,
+                self.registration.endpoint,
+            )
+        elif state is LinkState.UNREGISTERED:
+            logger.info("unregistered from Hermes at %s", self.url)
+        elif state in (LinkState.UNREACHABLE, LinkState.REFUSED):
+            logger.log(
+                _LEVELS[state],
+                "Hermes %s (%s); retrying with backoff, up to every %g s",
+                state,
+                error,
+                self.interval,
+            )
+        else:
+            logger.log(_LEVELS.get(state, logging.INFO), "%s", error)
+
+
+def _refusal(response: httpx.Response) -> str:
+    return (
+        f"{response.request.method} {response.request.url.path} answered "
+        f"{response.status_code}: {response.text[:200]}"
+    )
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise HermesProblem(
+            LinkState.REFUSED,
+            f"{response.request.method} {response.request.url.path} answered something other "
+            f"than a JSON object: {response.text[:200]}",
+        )
+    return data
