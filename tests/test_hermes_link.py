@@ -38,6 +38,9 @@ class Gate(httpx.AsyncBaseTransport):
         self.down = False
         self.hung = False
         self.refused = 0
+        self.hold: anyio.Event | None = None
+        """While set, answers wait for it after Hermes acted on the request."""
+        self.holding = anyio.Event()
         self._request_done = anyio.Event()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -47,7 +50,11 @@ class Gate(httpx.AsyncBaseTransport):
             if self.down:
                 self.refused += 1
                 raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-            return await self.answer(request)
+            response = await self.answer(request)
+            if self.hold is not None:
+                self.holding.set()
+                await self.hold.wait()
+            return response
         finally:
             self._request_done.set()
             self._request_done = anyio.Event()
@@ -231,11 +238,29 @@ async def test_stop_unregisters_with_the_query_parameter_and_the_token() -> None
     assert link.status.state is LinkState.UNREGISTERED
 
 
+async def test_a_stop_during_the_registration_still_removes_the_entry() -> None:
+    hermes = FakeHermes()
+    gate = Gate(hermes)
+    gate.hold = anyio.Event()
+    link = make_link(gate)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(link.run)
+        with anyio.fail_after(DEADLINE):
+            await gate.holding.wait()
+        assert hermes.entry("harmonia") is not None  # Hermes has it; the link has no token yet
+        link.stop()
+        gate.hold.set()
+        gate.hold = None
+    assert hermes.calls_to("unregister")[-1].status == 200
+    assert hermes.entry("harmonia") is None
+    assert link.status.state is LinkState.UNREGISTERED
+
+
 async def test_a_hung_hermes_does_not_hold_the_stop() -> None:
     hermes = FakeHermes()
     gate = Gate(hermes)
     link = make_link(gate)
-    with anyio.fail_after(5):  # UNREGISTER_TIMEOUT is 2 s
+    with anyio.fail_after(5):  # STOP_GRACE + UNREGISTER_TIMEOUT are 3 s
         async with running(link):
             await gate.until(lambda: hermes.entry("harmonia") is not None)
             gate.hung = True

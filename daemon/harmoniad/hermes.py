@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 import anyio
+import anyio.to_thread
 import httpx
 
 from harmonia.events import iso_time
@@ -56,8 +57,11 @@ TOKEN_LIFETIME = 3600.0
 DEFAULT_INTERVAL = 20.0
 """Heartbeat and check period: a third of Hermes' 60 s liveness window."""
 REQUEST_TIMEOUT = 5.0
+STOP_GRACE = 1.0
+"""How long a stop lets an exchange in flight finish: a registration Hermes has recorded but
+not yet answered would otherwise leave an entry behind, with no token to remove it."""
 UNREGISTER_TIMEOUT = 2.0
-"""The longest a stop waits for Hermes: a hung Hermes must not hold the daemon's exit."""
+"""The longest the unregistration may take: a hung Hermes must not hold the daemon's exit."""
 PREFIXES = ("/api", "")
 """Hermes serves its registry under `/api`, or at the root on newer FastAPI (TEKTON.md §2)."""
 
@@ -196,6 +200,8 @@ class HermesLink:
         self._client: httpx.AsyncClient | None = None
         self._scope: anyio.CancelScope | None = None
         self._stop_requested = False
+        self._busy = False
+        """An exchange with Hermes is under way (a stop lets it finish)."""
         self.registrations = 0
         """Successful registrations so far (renewals included)."""
 
@@ -204,18 +210,19 @@ class HermesLink:
         return self._status
 
     def stop(self) -> None:
-        """End the loop; `run()` then unregisters (bounded by UNREGISTER_TIMEOUT) and returns."""
+        """End the loop (an exchange in flight gets STOP_GRACE to finish); `run()` then
+        unregisters, within UNREGISTER_TIMEOUT, and returns. Call it from the event loop."""
         self._stop_requested = True
-        if self._scope is not None:
+        if self._scope is None:
+            return
+        if self._busy:
+            grace = anyio.current_time() + STOP_GRACE
+            self._scope.deadline = min(self._scope.deadline, grace)
+        else:
             self._scope.cancel()
 
     async def run(self) -> None:
-        async with httpx.AsyncClient(
-            base_url=self.url,
-            timeout=self._timeout,
-            transport=self._transport,
-            headers={"User-Agent": f"harmonia/{self.registration.version}"},
-        ) as client:
+        async with await anyio.to_thread.run_sync(self._new_client) as client:
             self._client = client
             try:
                 with anyio.CancelScope() as scope:
@@ -226,10 +233,23 @@ class HermesLink:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(UNREGISTER_TIMEOUT):
                     await self._unregister()
 
+    def _new_client(self) -> httpx.AsyncClient:
+        """The client, made in a worker thread: loading the certificates takes ~0.2 s, which
+        the event loop must not spend while the daemon starts. A plain-http Hermes needs none
+        (no redirect is followed, so no request can turn into https)."""
+        return httpx.AsyncClient(
+            base_url=self.url,
+            timeout=self._timeout,
+            transport=self._transport,
+            headers={"User-Agent": f"harmonia/{self.registration.version}"},
+            verify=self.url.startswith("https:"),
+        )
+
     # ---- the loop ------------------------------------------------------------------------
     async def _keep_registered(self) -> None:
         failures = 0
-        while True:
+        while not self._stop_requested:
+            self._busy = True
             try:
                 await self._tick()
             except HermesProblem as problem:
@@ -245,7 +265,10 @@ class HermesLink:
             else:
                 failures = 0
                 delay = self.interval
-            await anyio.sleep(delay)
+            finally:
+                self._busy = False
+            if not self._stop_requested:
+                await anyio.sleep(delay)
 
     async def _tick(self) -> None:
         if self._token is None or self._clock() - self._registered_at >= self.renew_after:
