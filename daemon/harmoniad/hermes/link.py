@@ -1,12 +1,4 @@
-"""Joining a Tekton installation: Harmonia's entry in Hermes, kept true for as long as it runs.
-
-Hermes keeps its registry in memory and accepts a token for as long as its signature and expiry
-hold, even after a restart emptied the registry (TEKTON.md §3): a heartbeat's 200 proves
-nothing. So each period the link heartbeats, then looks its own entry up, and registers again
-when the entry is gone, the token is refused or nears its expiry. Hermes being down never
-delays or stops the daemon: the link retries with backoff and says so once per change of state,
-in the log and in `/ready`.
-"""
+"""The loop that keeps Harmonia's entry in Hermes true, from the daemon's start to its stop."""
 
 from __future__ import annotations
 
@@ -14,48 +6,26 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import anyio
 import anyio.to_thread
 import httpx
 
-from harmonia.events import iso_time
 from harmonia.protocol import backoff_delay
+from harmoniad.hermes.registration import (
+    DEFAULT_INTERVAL,
+    TOKEN_HEADER,
+    TOKEN_LIFETIME,
+    LinkState,
+    LinkStatus,
+    Registration,
+)
 
-__all__ = [
-    "CAPABILITIES",
-    "COMPONENT_ID",
-    "DEFAULT_INTERVAL",
-    "MCP_PATH",
-    "TOKEN_HEADER",
-    "TOKEN_LIFETIME",
-    "HermesLink",
-    "LinkState",
-    "Registration",
-    "off_status",
-]
+__all__ = ["HermesLink"]
 
 logger = logging.getLogger("harmoniad.hermes")
 
-COMPONENT_ID = "harmonia"
-TOKEN_HEADER = "X-Authentication-Token"
-MCP_PATH = "/api/mcp/v2"
-"""Where Harmonia serves Tekton's MCP v2 dialect, announced in the registration's metadata."""
-CAPABILITIES = (
-    "workflow_orchestration",
-    "workflow_execution",
-    "state_management",
-    "event_streaming",
-    "component_coordination",
-)
-"""Original Harmonia's capability names (Tekton lists capabilities as flat strings)."""
-TOKEN_LIFETIME = 3600.0
-"""Seconds a Hermes token lasts; Hermes has no refresh, so the link registers again before."""
-DEFAULT_INTERVAL = 20.0
-"""Heartbeat and check period: a third of Hermes' 60 s liveness window."""
 REQUEST_TIMEOUT = 5.0
 STOP_GRACE = 1.0
 """How long a stop lets an exchange in flight finish: a registration Hermes has recorded but
@@ -64,23 +34,6 @@ UNREGISTER_TIMEOUT = 2.0
 """The longest the unregistration may take: a hung Hermes must not hold the daemon's exit."""
 PREFIXES = ("/api", "")
 """Hermes serves its registry under `/api`, or at the root on newer FastAPI (TEKTON.md §2)."""
-
-
-class LinkState(StrEnum):
-    OFF = "off"
-    """No Hermes configured: the daemon runs on its own."""
-    REGISTERING = "registering"
-    """The first registration, or a new one after the entry went missing or the token was
-    refused, is under way."""
-    REGISTERED = "registered"
-    UNREACHABLE = "unreachable"
-    """No HTTP answer (refused, reset, timed out): retried with backoff."""
-    REFUSED = "refused"
-    """Hermes answered, but not as a working registry (an error status, or an odd answer)."""
-    DISPLACED = "displaced"
-    """The entry under Harmonia's name points at another endpoint (another Harmonia)."""
-    UNREGISTERED = "unregistered"
-    """The daemon is stopping and has removed its entry."""
 
 
 _LEVELS = {
@@ -96,64 +49,6 @@ class HermesProblem(Exception):
     def __init__(self, state: LinkState, message: str) -> None:
         super().__init__(message)
         self.state = state
-
-
-@dataclass(frozen=True)
-class Registration:
-    """What Harmonia tells Hermes about itself (TEKTON.md §10)."""
-
-    endpoint: str
-    port: int
-    version: str
-    event_types: tuple[str, ...] = ()
-    component_id: str = COMPONENT_ID
-    capabilities: tuple[str, ...] = CAPABILITIES
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "component_id": self.component_id,
-            "name": self.component_id,
-            "type": self.component_id,
-            "version": self.version,
-            "endpoint": self.endpoint,
-            "capabilities": list(self.capabilities),
-            "metadata": {
-                "port": self.port,
-                "category": "workflow",
-                "description": "Workflow orchestration: DAGs of component calls, durable runs",
-                "event_types": list(self.event_types),
-                "mcp": MCP_PATH,
-                "api": "/api/v1",
-                "discovery": "/discovery",
-            },
-        }
-
-
-@dataclass
-class LinkStatus:
-    """The registration's state for `/ready`."""
-
-    state: LinkState
-    url: str | None = None
-    component_id: str | None = None
-    endpoint: str | None = None
-    since: float | None = field(default_factory=time.time)
-    error: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "state": str(self.state),
-            "url": self.url,
-            "component_id": self.component_id,
-            "endpoint": self.endpoint,
-            "since": iso_time(self.since),
-            "error": self.error,
-        }
-
-
-def off_status() -> dict[str, Any]:
-    """`/ready`'s `hermes` field of a daemon that joins no Tekton installation."""
-    return LinkStatus(LinkState.OFF, since=None).as_json()
 
 
 class HermesLink:
@@ -234,9 +129,10 @@ class HermesLink:
                     await self._unregister()
 
     def _new_client(self) -> httpx.AsyncClient:
-        """The client, made in a worker thread: loading the certificates takes ~0.2 s, which
-        the event loop must not spend while the daemon starts. A plain-http Hermes needs none
-        (no redirect is followed, so no request can turn into https)."""
+        """The client, made in a worker thread: a process's first one costs 0.1-0.2 s (lazy
+        imports, certificates), which the event loop must not spend while the daemon starts.
+        A plain-http Hermes needs no certificates (no redirect is followed, so no request can
+        turn into https)."""
         return httpx.AsyncClient(
             base_url=self.url,
             timeout=self._timeout,
