@@ -9,21 +9,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["HOME_ENV", "default_data_dir"]
+__all__ = ["DATA_DIR_ENV", "HOME_ENV", "default_data_dir"]
 
 HOME_ENV = "HARMONIA_HOME"
 """Environment variable naming the data folder; handy for tests, containers and CI."""
+DATA_DIR_ENV = "HARMONIA_DATA_DIR"
+"""The original (Tekton) Harmonia's name for the same setting, accepted so that a Tekton
+environment carries over; `HARMONIA_HOME` wins when both are set."""
 
 
 def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The data folder: `explicit` if given, else `$HARMONIA_HOME`, else the platform's user
-    data folder (e.g. `~/.local/share/harmonia` on Linux).
+    """The data folder: `explicit` if given, else `$HARMONIA_HOME`, else `$HARMONIA_DATA_DIR`,
+    else the platform's user data folder (e.g. `~/.local/share/harmonia` on Linux).
 
     Nothing is created here: a command that fails validation must leave no trace on disk.
     """
     if explicit is not None and str(explicit) != "":
         return Path(explicit).expanduser()
-    from_env = os.environ.get(HOME_ENV)
+    from_env = os.environ.get(HOME_ENV) or os.environ.get(DATA_DIR_ENV)
     if from_env:
         return Path(from_env).expanduser()
     import platformdirs  # imported late: tests and scripts usually name the folder

@@ -1,5 +1,6 @@
-"""The daemon's settings: command-line options, with the environment for what tests and
-containers like to set there (`HARMONIA_HOME`, `HARMONIA_TOKEN`).
+"""The daemon's settings: command-line options, with the environment for what tests, containers
+and Tekton installations set there (`HARMONIA_HOME`, `HARMONIA_TOKEN`, Tekton's `HARMONIA_PORT`,
+`HARMONIA_HOST`, `HARMONIA_DATA_DIR` and the `HERMES_*` names). A flag wins over the environment.
 
 Everything that can make the daemon refuse to start is decided here, before any file is
 touched or any socket bound, so that a bad setting is one clear line and exit code 2.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +22,8 @@ from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.paths import default_data_dir
 from harmonia.protocol import DEFAULT_PORT, TOKEN_ENV, TOKEN_FILE
 from harmonia.taskenv import SECRET_ENV_VAR
-from harmonia.tekton.urls import parse_declared
+from harmonia.tekton.urls import hermes_setting, parse_declared
+from harmoniad.hermes import DEFAULT_INTERVAL, TOKEN_LIFETIME
 
 __all__ = [
     "DEFAULT_MAX_BODY",
@@ -31,6 +34,7 @@ __all__ = [
     "DaemonConfig",
     "build_parser",
     "config_from_args",
+    "hermes_url_from",
     "is_loopback_host",
 ]
 
@@ -40,6 +44,8 @@ MIN_TOKEN_LENGTH = 32
 url-safe base64 are 192 bits, beyond guessing. (The generated token has 43.)"""
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 BUILTIN_COMPONENTS = ("core", "http", "python", "shell")
+PORT_ENV = "HARMONIA_PORT"
+HOST_ENV = "HARMONIA_HOST"
 
 
 class ConfigError(Exception):
@@ -75,6 +81,14 @@ class DaemonConfig:
     check: bool = False
     """Only check the data folder for damaged files, print the report, and exit
     (`harmonia doctor`)."""
+    hermes_url: str | None = None
+    """The Hermes to register with (joining a Tekton installation); None: stay on our own."""
+    hermes_source: str = ""
+    """Which setting named `hermes_url` (`--hermes`, `$HERMES_URL`, ...), for the log."""
+    hermes_interval: float = DEFAULT_INTERVAL
+    """Heartbeat and entry check period, and the longest wait between retries."""
+    hermes_token_lifetime: float = TOKEN_LIFETIME
+    """How long Hermes' tokens last; the daemon registers again a few periods before."""
 
     @property
     def token_explicit(self) -> bool:
@@ -83,6 +97,14 @@ class DaemonConfig:
     @property
     def effective_token_file(self) -> Path:
         return self.token_file or self.data_dir / TOKEN_FILE
+
+    def endpoint(self, port: int) -> str:
+        """The URL Tekton components reach this daemon at, as registered with Hermes: the bound
+        address, or `localhost` for a loopback or every-interface bind (never `0.0.0.0`)."""
+        bare = self.host.strip("[]")
+        wildcard = bare in ("", "0.0.0.0", "::")
+        host = "localhost" if wildcard or is_loopback_host(bare) else bare
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def env_name(text: str) -> str:
@@ -99,6 +121,23 @@ def declared_component(text: str) -> tuple[str, str]:
         return parse_declared(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive_seconds(text: str) -> float:
+    """A period in seconds, more than 0 and finite."""
+    value = seconds(text)
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
+def hermes_url_from(flag: str | None, env: Mapping[str, str]) -> tuple[str | None, str]:
+    """The Hermes URL and the setting that named it (`harmonia.tekton.urls.hermes_setting`:
+    the one rule discovery uses too); an unusable setting stops the daemon, naming it."""
+    try:
+        return hermes_setting(env, flag)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def is_loopback_host(host: str) -> bool:
@@ -118,17 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="The Harmonia daemon: REST, SSE and WebSocket API over one engine.",
     )
     parser.add_argument("--version", action="version", version=f"harmoniad {__version__}")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--host", help=f"address to bind (default ${HOST_ENV}, else 127.0.0.1)")
     parser.add_argument(
         "--port",
         type=port_number,
-        default=DEFAULT_PORT,
-        help=f"port to bind (default {DEFAULT_PORT}; 0 picks a free one and prints it)",
+        help=f"port to bind (default ${PORT_ENV}, else {DEFAULT_PORT}; 0 picks a free one and "
+        "prints it)",
     )
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="data folder (default: $HARMONIA_HOME, else the user data folder)",
+        help="data folder (default: $HARMONIA_HOME, else $HARMONIA_DATA_DIR, else the user "
+        "data folder)",
     )
     parser.add_argument(
         "--allow-host",
@@ -192,6 +232,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="an environment variable tasks must never see, like HARMONIA_TOKEN (repeatable; "
         f"also ${SECRET_ENV_VAR}=A,B)",
     )
+    tekton = parser.add_argument_group("joining a Tekton installation")
+    joining = tekton.add_mutually_exclusive_group()
+    joining.add_argument(
+        "--hermes",
+        metavar="URL",
+        help="register with this Hermes (default $HERMES_URL, else HERMES_HOST/TEKTON_HOST + "
+        "HERMES_PORT when any is set; else none)",
+    )
+    joining.add_argument(
+        "--no-hermes",
+        action="store_true",
+        help="register with no Hermes, whatever the environment says",
+    )
+    tekton.add_argument(
+        "--hermes-interval",
+        type=positive_seconds,
+        default=DEFAULT_INTERVAL,
+        metavar="S",
+        help=f"heartbeat and entry check period, and the longest retry wait "
+        f"(default {DEFAULT_INTERVAL:g})",
+    )
+    tekton.add_argument(
+        "--hermes-token-lifetime",
+        type=positive_seconds,
+        default=TOKEN_LIFETIME,
+        metavar="S",
+        help=f"how long Hermes' tokens last; registers again a few periods before "
+        f"(default {TOKEN_LIFETIME:g})",
+    )
     parser.add_argument(
         "--check",
         action="store_true",
@@ -219,9 +288,15 @@ def config_from_args(
             f"--component {clash[0]}=...: {clash[0]!r} is a built-in component; choose another name"
         )
     token = env.get(TOKEN_ENV) or None
+    host = args.host if args.host is not None else env.get(HOST_ENV) or "127.0.0.1"
+    port = args.port if args.port is not None else _env_port(env)
+    if args.no_hermes:
+        hermes_url, hermes_source = None, ""
+    else:
+        hermes_url, hermes_source = hermes_url_from(args.hermes, env)
     config = DaemonConfig(
-        host=args.host,
-        port=args.port,
+        host=host,
+        port=port,
         data_dir=default_data_dir(args.data_dir),
         allow_hosts=tuple(h.lower() for h in args.allow_host),
         token=token.strip() if token else None,
@@ -235,11 +310,30 @@ def config_from_args(
         declared=tuple(args.declared),
         secret_env=tuple(args.secret_env),
         check=args.check,
+        hermes_url=hermes_url,
+        hermes_source=hermes_source,
+        hermes_interval=args.hermes_interval,
+        hermes_token_lifetime=args.hermes_token_lifetime,
     )
     if config.check:
         return config  # reads the data folder and exits: nothing is served
-    check(config)
+    try:
+        check(config)
+    except ConfigError as exc:
+        if args.host is None and env.get(HOST_ENV):
+            raise ConfigError(f"{exc} (the address comes from ${HOST_ENV})") from None
+        raise
     return config
+
+
+def _env_port(env: Mapping[str, str]) -> int:
+    text = env.get(PORT_ENV)
+    if not text:
+        return DEFAULT_PORT
+    try:
+        return port_number(text)
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigError(f"${PORT_ENV}: {exc}") from None
 
 
 def check(config: DaemonConfig) -> None:

@@ -13,6 +13,7 @@ from harmonia.engine.engine import Engine
 from harmonia.store.definitions import WorkflowDefinitions
 from harmoniad.config import DaemonConfig
 from harmoniad.encoding import EventEncoder
+from harmoniad.hermes import HermesLink
 from harmoniad.histories import SharedHistories
 from harmoniad.memory import MemoryTrimmer
 
@@ -29,6 +30,8 @@ class DaemonState:
     """The port actually bound (known once the server listens; `--port 0` picks one)."""
     ready: bool = False
     """True once interrupted executions were recovered and the server accepts requests."""
+    hermes: HermesLink | None = None
+    """The registration with Hermes, when the daemon joins a Tekton installation."""
     stopping: anyio.Event = field(default_factory=anyio.Event)
     """Set when a stop signal arrives: streams end and no new stream starts."""
     encoder: EventEncoder = field(default_factory=EventEncoder)

@@ -75,6 +75,10 @@ def setup_logging(*, json_lines: bool, level: str = "info") -> None:
         uv.handlers.clear()
         uv.propagate = True
         uv.setLevel(logging.WARNING)
+    # httpx logs every request at INFO: one line per Hermes heartbeat or per task's HTTP call
+    # would bury the daemon's own lines (`--log-level debug` shows them)
+    if level.lower() != "debug":
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class _NotAnIncompleteHandshake(logging.Filter):

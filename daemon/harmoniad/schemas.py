@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validat
 
 from harmonia.protocol import ErrorCode
 from harmonia.state import ExecutionStatus, TaskStatus
+from harmoniad.hermes import LinkState
 from harmoniad.routing import PATH_PARAM_PATTERN
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "ExecutionListQuery",
     "ExecutionSummary",
     "Health",
+    "HermesState",
     "PageQuery",
     "Ready",
     "ResumeAction",
@@ -135,12 +137,35 @@ class StorageState(_Answer):
     )
 
 
+HermesStateName = Literal[
+    "off", "registering", "registered", "unreachable", "refused", "displaced", "unregistered"
+]
+assert set(get_args(HermesStateName)) == {str(s) for s in LinkState}
+
+
+class HermesState(_Answer):
+    state: HermesStateName = Field(
+        description="`off`: no Hermes configured. `registering`: a registration is under way. "
+        "`unreachable`/`refused`: Hermes did not answer, or answered with an error; retried with "
+        "backoff. `displaced`: the entry `harmonia` points at another endpoint. `unregistered`: "
+        "removed at stop."
+    )
+    url: str | None = Field(description="The Hermes base URL, while joining one.")
+    component_id: str | None = Field(description="The id registered (`harmonia`).")
+    endpoint: str | None = Field(description="The URL registered for this daemon.")
+    since: Time = Field(description="When the state last changed.")
+    error: str | None = Field(description="What the last failed exchange with Hermes was.")
+
+
 class Ready(_Answer):
     ready: bool
     running_executions: int = Field(ge=0)
     storage: StorageState = Field(
         description="Whether the data folder takes writes; while it does not, `ready` is false "
         "and every write answers 503 `storage_unavailable`."
+    )
+    hermes: HermesState = Field(
+        description="The registration with Tekton's Hermes; it never makes `ready` false."
     )
 
 

@@ -38,11 +38,13 @@ from harmonia.components import ComponentRegistry, default_registry
 from harmonia.engine.damaged import damage_lines
 from harmonia.engine.engine import Engine, open_engine
 from harmonia.engine.hooks import EngineHooks
+from harmonia.events import EventType
 from harmonia.protocol import DAEMON_FILE
 from harmonia.store.storage import CorruptDatabase, write_atomically
 from harmoniad.app import create_app
 from harmoniad.config import TOKEN_ENV, ConfigError, DaemonConfig, check_token_strength
 from harmoniad.context import DaemonState
+from harmoniad.hermes import HermesLink, Registration
 from harmoniad.httpprotocol import JsonErrorsH11Protocol
 from harmoniad.logs import quiet_websocket_denials
 from harmoniad.security import load_or_create_token, token_file_is_private
@@ -60,12 +62,14 @@ class DaemonError(Exception):
 
 
 def registry_for(
-    names: tuple[str, ...], declared: tuple[tuple[str, str], ...] = ()
+    names: tuple[str, ...],
+    declared: tuple[tuple[str, str], ...] = (),
+    hermes: str | None = None,
 ) -> ComponentRegistry:
     """The built-in components `names`, installed packages' components, and remote ones:
-    `declared` by hand, listed by Hermes (its URL from the environment, as registration reads
-    it), or named by the environment (`{NAME}_PORT`)."""
-    return default_registry(builtins=names, declared=dict(declared))
+    `declared` by hand, listed by the Hermes this daemon joins (`hermes`; None: no Hermes), or
+    named by the environment (`{NAME}_PORT`)."""
+    return default_registry(builtins=names, declared=dict(declared), hermes=hermes or "")
 
 
 class _Server(uvicorn.Server):
@@ -126,6 +130,8 @@ class Daemon:
             self._state.ready = False
         if self._engine is not None:
             self._engine.bus.close_all()
+        if self._state is not None and self._state.hermes is not None:
+            self._state.hermes.stop()  # unregisters while the server winds down
         if self._server is not None:
             self._server.should_exit = True
 
@@ -172,7 +178,7 @@ class Daemon:
 
     async def _serve(self, sock: socket.socket, task_status: anyio.abc.TaskStatus[Daemon]) -> None:
         config = self.config
-        registry = registry_for(config.components, config.declared)
+        registry = registry_for(config.components, config.declared, config.hermes_url)
         started = time.perf_counter()
         async with open_engine(
             config.data_dir,
@@ -225,6 +231,7 @@ class Daemon:
                 tg.start_soon(self._state.memory.run)
                 tg.start_soon(_report_damage, engine)
                 await server.listening.wait()
+                self._join_tekton(tg)
                 self._state.ready = True
                 self._announce_in_run_file()
                 logger.info(
@@ -240,6 +247,32 @@ class Daemon:
                 task_status.started(self)
             logger.info("server stopped; checkpointing running executions")
         logger.info("stopped")
+
+    def _join_tekton(self, tg: anyio.abc.TaskGroup) -> None:
+        """Register with Hermes in the background, once the endpoint answers: Hermes being
+        down or slow never delays the start (`harmoniad.hermes`)."""
+        config, state, engine = self.config, self._state, self._engine
+        if config.hermes_url is None or state is None or engine is None or self.port is None:
+            return
+        if self._stop_requested:
+            return
+        logger.info(
+            "joining Tekton: Hermes at %s (from %s)", config.hermes_url, config.hermes_source
+        )
+        storage = engine.storage
+        state.hermes = HermesLink(
+            config.hermes_url,
+            Registration(
+                endpoint=config.endpoint(self.port),
+                port=self.port,
+                version=state.version,
+                event_types=tuple(str(t) for t in EventType),
+            ),
+            interval=config.hermes_interval,
+            token_lifetime=config.hermes_token_lifetime,
+            health=lambda: {"health": "healthy" if storage.available else "degraded"},
+        )
+        tg.start_soon(state.hermes.run)
 
     def _announce_in_run_file(self) -> None:
         """`daemon.json`, for clients to find this daemon; on a full disk, once there is room

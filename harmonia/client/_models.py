@@ -29,6 +29,7 @@ __all__ = [
     "ExecutionDamage",
     "ExecutionSummary",
     "Health",
+    "HermesState",
     "Page",
     "Ready",
     "RetryResult",
@@ -79,10 +80,26 @@ class StorageState(ApiModel):
     """Executions stopped by the failure; the daemon resumes them once a write succeeds."""
 
 
+class HermesState(ApiModel):
+    """The daemon's registration with Tekton's Hermes (`Ready.hermes`)."""
+
+    state: str = "off"
+    """`off`, `registering`, `registered`, `unreachable`, `refused`, `displaced` or
+    `unregistered`."""
+    url: str | None = None
+    component_id: str | None = None
+    endpoint: str | None = None
+    """The URL the daemon registered for itself."""
+    since: Timestamp | None = None
+    error: str | None = None
+    """What the last failed exchange with Hermes was."""
+
+
 class Ready(ApiModel):
     ready: bool
     running_executions: int = 0
     storage: StorageState = Field(default_factory=StorageState)
+    hermes: HermesState = Field(default_factory=HermesState)
 
 
 class Endpoint(ApiModel):

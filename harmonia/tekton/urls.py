@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Final
+from urllib.parse import urlsplit
 
 __all__ = [
     "HERMES_DEFAULT_PORT",
@@ -18,6 +19,7 @@ __all__ = [
     "component_url",
     "env_names",
     "env_problem",
+    "hermes_setting",
     "hermes_url",
     "normalise_url",
     "parse_declared",
@@ -99,22 +101,47 @@ def env_problem(name: str, env: Mapping[str, str]) -> str:
     return f"{port_var}={value!r} is not a port number"
 
 
-def hermes_url(env: Mapping[str, str], flag: str | None = None) -> str | None:
-    """Hermes' base URL: `flag` (`--hermes URL`), else `HERMES_URL`, else
-    `http://{HERMES_HOST|TEKTON_HOST|localhost}:{HERMES_PORT|8001}` when `HERMES_HOST` or
-    `HERMES_PORT` is set; None when none of these is (Harmonia then uses no Hermes: a machine
-    without Tekton is never probed on port 8001). An empty `flag` means no Hermes at all."""
+def hermes_setting(env: Mapping[str, str], flag: str | None = None) -> tuple[str | None, str]:
+    """Hermes' base URL and the setting that named it (for messages), after TEKTON.md §10:
+    `flag` (`--hermes URL`; empty: no Hermes), else `HERMES_URL`, else
+    `http://{HERMES_HOST|TEKTON_HOST|localhost}:{HERMES_PORT|8001}` when any of those three is
+    set; else `(None, "")`: a machine without Tekton is never probed on port 8001, and nothing
+    logs about a Hermes nobody asked for. ValueError names the setting that is not usable."""
     if flag is not None:
-        return normalise_url(flag) if flag.strip() else None
+        return (_checked(flag, "--hermes"), "--hermes") if flag.strip() else (None, "--hermes")
     if env.get("HERMES_URL", "").strip():
-        return normalise_url(env["HERMES_URL"])
-    host, port_text = env.get("HERMES_HOST", "").strip(), env.get("HERMES_PORT", "").strip()
-    if not host and not port_text:
-        return None
+        return _checked(env["HERMES_URL"], "$HERMES_URL"), "$HERMES_URL"
+    named = [n for n in ("HERMES_HOST", "TEKTON_HOST", "HERMES_PORT") if env.get(n, "").strip()]
+    if not named:
+        return None, ""
+    port_text = env.get("HERMES_PORT", "").strip()
     port = _port(port_text) if port_text else HERMES_DEFAULT_PORT
     if port is None:
+        raise ValueError(f"$HERMES_PORT: expected a port number (1-65535), got {port_text!r}")
+    host = env.get("HERMES_HOST", "").strip() or env.get("TEKTON_HOST", "").strip() or "localhost"
+    source = " + ".join(f"${n}" for n in named)
+    return _checked(f"http://{_host(host)}:{port}", source), source
+
+
+def hermes_url(env: Mapping[str, str], flag: str | None = None) -> str | None:
+    """`hermes_setting`'s URL, None when no usable Hermes is configured (discovery then looks
+    elsewhere; the daemon refuses to start on an unusable setting instead)."""
+    try:
+        return hermes_setting(env, flag)[0]
+    except ValueError:
         return None
-    return f"http://{_host(host or env.get('TEKTON_HOST') or 'localhost')}:{port}"
+
+
+def _checked(text: str, source: str) -> str:
+    url = normalise_url(text)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise ValueError(f"{source}: not a usable URL {text!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{source}: expected an http(s)://HOST[:PORT] URL, got {text!r}")
+    return url
 
 
 def parse_declared(text: str) -> tuple[str, str]:

@@ -113,11 +113,13 @@ class Harmoniad:
         if lines is not None:
             lines.put(None)
 
-    def wait_for_log(self, text: str, timeout: float = 10) -> str:
-        """Block until the daemon has written a line containing `text`; return that line."""
+    def wait_for_log(self, text: str, timeout: float = 10, *, count: int = 1) -> str:
+        """Block until the daemon has written `count` lines containing `text`; return the
+        last of them."""
 
         def found() -> str | None:
-            return next((line for line in self.stdout + self.stderr if text in line), None)
+            lines = [line for line in self.stdout + self.stderr if text in line]
+            return lines[count - 1] if len(lines) >= count else None
 
         with self._output:
             if not self._output.wait_for(lambda: found() is not None, timeout=timeout):

@@ -523,6 +523,44 @@ export interface components {
             running_executions: number;
             /** @description Whether the data folder takes writes; while it does not, `ready` is false and every write answers 503 `storage_unavailable`. */
             storage: components["schemas"]["StorageState"];
+            /** @description The registration with Tekton's Hermes; it never makes `ready` false. */
+            hermes: components["schemas"]["HermesState"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** HermesState */
+        HermesState: {
+            /**
+             * State
+             * @description `off`: no Hermes configured. `registering`: a registration is under way. `unreachable`/`refused`: Hermes did not answer, or answered with an error; retried with backoff. `displaced`: the entry `harmonia` points at another endpoint. `unregistered`: removed at stop.
+             * @enum {string}
+             */
+            state: "off" | "registering" | "registered" | "unreachable" | "refused" | "displaced" | "unregistered";
+            /**
+             * Url
+             * @description The Hermes base URL, while joining one.
+             */
+            url: string | null;
+            /**
+             * Component Id
+             * @description The id registered (`harmonia`).
+             */
+            component_id: string | null;
+            /**
+             * Endpoint
+             * @description The URL registered for this daemon.
+             */
+            endpoint: string | null;
+            /**
+             * Since
+             * @description When the state last changed.
+             */
+            since: string | null;
+            /**
+             * Error
+             * @description What the last failed exchange with Hermes was.
+             */
+            error: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1285,6 +1323,7 @@ export type ProblemDetail = components['schemas']['ProblemDetail'];
 export type PydanticDetail = components['schemas']['PydanticDetail'];
 export type StorageDetail = components['schemas']['StorageDetail'];
 export type Ready = components['schemas']['Ready'];
+export type HermesState = components['schemas']['HermesState'];
 export type StorageState = components['schemas']['StorageState'];
 export type Discovery = components['schemas']['Discovery'];
 export type EndpointInfo = components['schemas']['EndpointInfo'];

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from harmonia.events import EventType, iso_time
 from harmoniad.context import daemon_state, live_execution_ids
+from harmoniad.hermes import off_status
 from harmoniad.responses import JSONResponse
 from harmoniad.routing import Endpoint
 from harmoniad.schemas import Discovery, Health, Ready
@@ -41,6 +42,7 @@ async def ready(request: Request) -> Response:
                 "since": iso_time(storage.since),
                 "stopped_executions": list(storage.stopped),
             },
+            "hermes": off_status() if state.hermes is None else state.hermes.status.as_json(),
         },
         status_code=200 if is_ready else 503,
     )
