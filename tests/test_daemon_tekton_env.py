@@ -66,6 +66,7 @@ def test_harmonia_data_dir_after_harmonia_home_and_the_flag(
             "$HERMES_HOST + $TEKTON_HOST + $HERMES_PORT",
         ),
         (None, {"HERMES_HOST": "::1"}, "http://[::1]:8001", "$HERMES_HOST"),
+        ("localhost:8001", {}, "http://localhost:8001", "--hermes"),  # as `--component` takes it
         (None, {"HERMES_URL": "", "HERMES_PORT": ""}, None, ""),
     ],
 )
@@ -78,7 +79,7 @@ def test_where_hermes_is(
 @pytest.mark.parametrize(
     ("flag", "env", "message"),
     [
-        ("localhost:8001", {}, r"--hermes: expected an http\(s\)://HOST\[:PORT\] URL"),
+        ("https://", {}, r"--hermes: expected an http\(s\)://HOST\[:PORT\] URL"),
         (None, {"HERMES_URL": "ftp://h"}, r"\$HERMES_URL: expected an http"),
         (None, {"HERMES_URL": "http://h:port"}, r"\$HERMES_URL: not a usable URL"),
         (None, {"HERMES_PORT": "x"}, r"\$HERMES_PORT: expected a port number"),
