@@ -16,7 +16,7 @@ import pytest
 from helpers._serve import ThreadedServer
 from helpers.daemon_testing import Harmoniad
 from helpers.fake_component import FakeComponent
-from helpers.fake_hermes_min import FakeHermes
+from helpers.fake_hermes import FakeHermes
 
 HARMONIA = str(Path(sys.executable).with_name("harmonia"))
 
@@ -102,14 +102,10 @@ def test_run_finds_components_through_hermes_and_the_environment(
 ) -> None:
     hermes = FakeHermes()
     hermes.add("rhetor", rhetor.url)
-    with hermes.serve() as hermes_server:
-        through_hermes = harmonia(
-            tmp_path, "run", workflow_file, "-q", "--hermes", hermes_server.url
-        )
+    with hermes:
+        through_hermes = harmonia(tmp_path, "run", workflow_file, "-q", "--hermes", hermes.url)
         assert through_hermes.returncode == 0, through_hermes.stderr
-        through_env = harmonia(
-            tmp_path, "run", workflow_file, "-q", env={"HERMES_URL": hermes_server.url}
-        )
+        through_env = harmonia(tmp_path, "run", workflow_file, "-q", env={"HERMES_URL": hermes.url})
         assert through_env.returncode == 0, through_env.stderr
     port = rhetor.url.rsplit(":", 1)[1]
     named = harmonia(

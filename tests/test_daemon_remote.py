@@ -19,7 +19,7 @@ import pytest
 from helpers._serve import ThreadedServer
 from helpers.daemon_testing import Harmoniad, start_execution
 from helpers.fake_component import FakeComponent
-from helpers.fake_hermes_min import FakeHermes
+from helpers.fake_hermes import FakeHermes
 
 
 @pytest.fixture
@@ -77,10 +77,10 @@ def test_the_component_list_shows_every_kind_with_health_and_actions(
 ) -> None:
     hermes = FakeHermes()
     engram = FakeComponent("engram")
-    with hermes.serve() as hermes_server, engram.serve() as engram_server:
+    with hermes, engram.serve() as engram_server:
         hermes.add("synthesis", engram_server.url)  # any MCP v2 speaker will do
         env = {
-            "HERMES_URL": hermes_server.url,
+            "HERMES_URL": hermes.url,
             "ENGRAM_PORT": engram_server.url.rsplit(":", 1)[1],
             "ENGRAM_HOST": "127.0.0.1",
             "ERGON_PORT": str(closed_port()),
@@ -118,7 +118,7 @@ def test_the_component_list_shows_every_kind_with_health_and_actions(
     assert [a["name"] for a in one.json()["items"]][:2] == ["ValidatePromptSyntax", "Echo"]
     assert missing.status_code == 404
     assert "looked in: built-in components" in missing.json()["message"]
-    assert f"Hermes at {hermes_server.url} (not registered there)" in missing.json()["message"]
+    assert f"Hermes at {hermes.url} (not registered there)" in missing.json()["message"]
 
 
 def test_an_unknown_component_is_refused_at_load_time_even_with_hermes_down(

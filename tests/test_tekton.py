@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from helpers.fake_hermes_min import FakeHermes
+from helpers.fake_hermes import FakeHermes
 
 from harmonia.errors import ErrorKind, TaskError
 from harmonia.tekton.discovery import Directory
@@ -135,16 +135,14 @@ def test_process_answers_become_results_or_errors_of_the_right_kind() -> None:
 
 @pytest.fixture
 def hermes() -> Iterator[FakeHermes]:
-    fake = FakeHermes()
-    with fake.serve() as server:
-        fake.url = server.url  # type: ignore[attr-defined]
+    with FakeHermes() as fake:
         yield fake
 
 
 def test_hermes_lists_components_and_the_list_is_cached(hermes: FakeHermes) -> None:
     hermes.add("rhetor", "http://127.0.0.1:8003/")
     now = [0.0]
-    directory = Directory(hermes=hermes.url, ttl=10, clock=lambda: now[0])  # type: ignore[attr-defined]
+    directory = Directory(hermes=hermes.url, ttl=10, clock=lambda: now[0])
     found = directory.find("rhetor")
     assert found is not None
     assert (found.url, found.kind) == ("http://127.0.0.1:8003", "hermes")
@@ -167,8 +165,8 @@ def test_a_hermes_serving_at_the_root_is_found_there() -> None:
     fake = FakeHermes(root_paths=True)
     fake.add("rhetor", "http://127.0.0.1:8003")
     now = [0.0]
-    with fake.serve() as server:
-        directory = Directory(hermes=server.url, clock=lambda: now[0])
+    with fake:
+        directory = Directory(hermes=fake.url, clock=lambda: now[0])
         assert directory.find("rhetor") is not None
         now[0] = 5.0
         assert directory.find("nope") is None
@@ -211,7 +209,7 @@ def test_declared_beats_hermes_beats_environment(hermes: FakeHermes) -> None:
     env = {"RHETOR_PORT": "3", "ENGRAM_PORT": "4", "ERGON_PORT": "5"}
     directory = Directory(
         declared={"rhetor": "http://declared:9"},
-        hermes=hermes.url,  # type: ignore[attr-defined]
+        hermes=hermes.url,
         env=env,
     )
     assert [(loc.name, loc.url, loc.kind) for loc in directory.all()] == [
@@ -220,3 +218,12 @@ def test_declared_beats_hermes_beats_environment(hermes: FakeHermes) -> None:
         ("rhetor", "http://declared:9", "declared"),
     ]
     assert directory.find("rhetor").url == "http://declared:9"  # type: ignore[union-attr]
+
+
+def test_harmonias_own_entry_in_hermes_is_not_a_component(hermes: FakeHermes) -> None:
+    hermes.add("harmonia", "http://127.0.0.1:8007")  # what a daemon registers for itself
+    hermes.add("rhetor", "http://127.0.0.1:8003")
+    directory = Directory(hermes=hermes.url)
+    assert directory.find("rhetor") is not None
+    assert directory.find("harmonia") is None
+    assert [location.name for location in directory.all()] == ["rhetor"]

@@ -47,6 +47,10 @@ class Location:
     """In words: `--component`, `Hermes at http://...`, `RHETOR_PORT`."""
 
 
+SELF = "harmonia"
+"""The name Harmonia registers under in Hermes: left out of what Hermes lists for tasks."""
+
+
 def _key(name: str) -> str:
     """Names match as Tekton's own status tool matches them: case and `-`/`_` aside."""
     return name.lower().replace("_", "-")
@@ -141,6 +145,8 @@ class Directory:
             if not isinstance(entry, Mapping):
                 continue
             name, endpoint = entry.get("name"), entry.get("endpoint")
+            if _key(str(name)) == SELF:
+                continue  # Harmonia's own entry (a daemon registers itself): not a task's tool
             if isinstance(name, str) and isinstance(endpoint, str) and endpoint.strip():
                 source = f"Hermes at {self.hermes}"
                 location = Location(name, normalise_url(endpoint), "hermes", source)

@@ -202,6 +202,19 @@ class FakeHermes:
         except (ValueError, KeyError, TypeError):
             return False
 
+    def add(self, name: str, endpoint: str) -> str:
+        """A component registered as Tekton's own helper registers one (for discovery tests);
+        its component id."""
+        return self.register(
+            {"name": name, "type": name, "version": "0.1.0", "endpoint": endpoint}
+        )[0]
+
+    @property
+    def requests(self) -> list[str]:
+        """The path of every request so far, in order."""
+        with self._changed:
+            return [call.path for call in self.calls]
+
     def entry(self, component_id: str) -> dict[str, Any] | None:
         with self._changed:
             found = self.entries.get(component_id)
