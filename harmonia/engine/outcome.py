@@ -35,12 +35,17 @@ def decide(
     tid: str,
     plan: TaskPlan,
     context: Mapping[str, Any],
+    *,
+    ruled: bool = False,
 ) -> Verdict:
     """Evaluate a ready task's `when`; without one, a task below a skipped task is skipped too.
 
-    A condition that cannot be evaluated fails the task, without retries: retrying cannot
-    change the values it reads."""
+    `ruled`: the task's trigger rule (not all_success) already said it runs, skipped parents
+    included (`harmonia.engine.joins`); only its `when` is left. A condition that cannot be
+    evaluated fails the task, without retries: retrying cannot change the values it reads."""
     tasks = state.tasks
+    if plan.condition is None and ruled:
+        return Verdict.RUN
     if plan.condition is None:
         skipped = [d for d in plan.depends_on if tasks[d].status == TaskStatus.SKIPPED]
         if skipped:

@@ -14,7 +14,14 @@ from typing import Any
 from harmonia.components import ComponentRegistry
 from harmonia.components.base import Action
 from harmonia.expressions import Condition, Template, compile_condition, compile_template
-from harmonia.model import RetryPolicy, TaskSpec, Workflow, merge_retry_policies
+from harmonia.model import (
+    DEFAULT_TRIGGER_RULE,
+    RetryPolicy,
+    TaskSpec,
+    TriggerRule,
+    Workflow,
+    merge_retry_policies,
+)
 from harmonia.state import TaskState
 
 
@@ -37,6 +44,7 @@ class TaskPlan:
         "action",
         "depends_on",
         "policy",
+        "rule",
         "spec",
         "task_id",
         "timeout",
@@ -49,6 +57,7 @@ class TaskPlan:
         action: Action,
         timeout: float | None,
         policy: RetryPolicy,
+        rule: TriggerRule = DEFAULT_TRIGGER_RULE,
     ) -> None:
         self.task_id = task_id
         self.spec = spec
@@ -56,6 +65,8 @@ class TaskPlan:
         self.depends_on = tuple(spec.depends_on)
         self.timeout = timeout
         self.policy = policy
+        self.rule = rule
+        """The trigger rule: which outcomes of its parents let it run (`engine.triggers`)."""
         self._compiled = False
         self._input: Any = None
         self._render: Template | None = None
@@ -169,6 +180,7 @@ class ExecutionPlan:
         # Same merge as Workflow.effective(), done once for the common case of a task without
         # its own policy: per-task pydantic copies cost more than running an echo task.
         default_policy = merge_retry_policies(defaults.retry_policy, None)
+        default_rule = TriggerRule(defaults.trigger_rule or DEFAULT_TRIGGER_RULE)
         # a workflow of thousands of tasks calls a handful of actions: look each up once
         actions: dict[tuple[str, str], Action] = {}
         for tid, spec in workflow.tasks.items():
@@ -187,6 +199,7 @@ class ExecutionPlan:
                 action,
                 spec.timeout if spec.timeout is not None else defaults.timeout,
                 policy,
+                default_rule if spec.trigger_rule is None else TriggerRule(spec.trigger_rule),
             )
             for dep in spec.depends_on:
                 dependents[dep].append(tid)

@@ -19,6 +19,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from harmonia.components.base import ActionContext
+from harmonia.engine.joins import JoinGate
 from harmonia.engine.outcome import Verdict, decide, record_outcome
 from harmonia.engine.plan import TaskResults
 from harmonia.errors import ErrorKind, StorageUnavailable, TaskError
@@ -76,6 +77,8 @@ class ExecutionRunner:
         self._running = 0
         self._max = plan.workflow.max_concurrency
         self._rebuild = True
+        self._joins = JoinGate.for_plan(plan, state)
+        """Trigger rules other than all_success (None when the workflow has none)."""
         self._dispatch: MemoryObjectSendStream[Dispatch] | None = None
         self.outcome_position = 0
         """Writer position of the last outcome event: waiting for it means the end is durable."""
@@ -191,6 +194,8 @@ class ExecutionRunner:
                 for tid, deps in graph.items()
                 if tid not in done
             }
+        if self._joins is not None:
+            graph = self._joins.rebuilt(graph)
         with cycle_collection_paused():
             sorter: TopologicalSorter[str] = TopologicalSorter(graph)
             sorter.prepare()
@@ -213,6 +218,7 @@ class ExecutionRunner:
         host, state, plan, context = self.host, self.state, self.plan.tasks, self._context
         tasks = state.tasks
         sorter = self._sorter
+        joins = self._joins
         while True:
             progressed = False
             for tid in sorter.get_ready():
@@ -223,12 +229,24 @@ class ExecutionRunner:
                 elif tid in self._inflight:
                     continue  # running since before a rebuild; it calls done() itself
                 elif status == TaskStatus.PENDING:
-                    verdict = decide(host, state, tid, plan[tid], context)
+                    verdict: Verdict | None
+                    if joins is None:
+                        verdict = decide(host, state, tid, plan[tid], context)
+                    else:
+                        verdict = joins.decide(host, tid, context)
                     if verdict is Verdict.RUN:
                         self._ready.append(tid)
                     elif verdict is Verdict.SKIPPED:
                         sorter.done(tid)
                 # failed or canceled: stays blocked, its downstream waits for an operator
+            if joins is not None:  # tasks with a trigger rule that a parent's end decided
+                for tid in joins.woken():
+                    progressed = True
+                    verdict = joins.decide(host, tid, context)
+                    if verdict is Verdict.RUN:
+                        self._ready.append(tid)
+                    elif verdict is Verdict.SKIPPED:
+                        sorter.done(tid)
             if not progressed:
                 break
         if not (self._paused or self._cancel_reason is not None):
@@ -265,6 +283,8 @@ class ExecutionRunner:
                     completed = await self._attempts(tid)
                 self._running -= 1
                 self._inflight.discard(tid)
+                if completed is not None and self._joins is not None:
+                    self._joins.settled(tid)
                 if completed is None:
                     self._parked.append(tid)  # paused during its backoff
                 elif completed and sorter is self._sorter:

@@ -12,6 +12,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from harmonia.model.base import Strict
 from harmonia.model.retry import RetryPolicy
+from harmonia.model.triggers import TRIGGER_RULES, trigger_rule_problem
 
 __all__ = ["IDENTIFIER_PATTERN", "Identifier", "TaskDefaults", "TaskSpec"]
 
@@ -22,11 +23,30 @@ IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER_PATTERN)]
 
 
+def _rule_field() -> Any:
+    return Field(
+        default=None,
+        description="When the task may run, from its parents' outcomes (default all_success: "
+        "every parent completed). Airflow's names and meanings.",
+        json_schema_extra={"anyOf": [{"enum": list(TRIGGER_RULES)}, {"type": "null"}]},
+    )
+
+
+def _known_rule(value: str | None) -> str | None:
+    problem = None if value is None else trigger_rule_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 class TaskDefaults(Strict):
     """Settings merged into every task that does not set them itself."""
 
     timeout: float | None = Field(default=None, gt=0, description="Seconds per attempt.")
     retry_policy: RetryPolicy | None = None
+    trigger_rule: str | None = _rule_field()
+
+    _known_rule = field_validator("trigger_rule")(_known_rule)
 
 
 class TaskSpec(Strict):
@@ -55,7 +75,10 @@ class TaskSpec(Strict):
     )
     timeout: float | None = Field(default=None, gt=0, description="Seconds per attempt.")
     retry_policy: RetryPolicy | None = None
+    trigger_rule: str | None = _rule_field()
     description: str | None = None
+
+    _known_rule = field_validator("trigger_rule")(_known_rule)
 
     @field_validator("when", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from harmonia.model.graph import graph_problems
 from harmonia.model.inputs import InputSpec
 from harmonia.model.retry import merge_retry_policies
 from harmonia.model.tasks import Identifier, TaskDefaults, TaskSpec
+from harmonia.model.triggers import DEFAULT_TRIGGER_RULE, TriggerRule
 
 __all__ = ["LOADER_CONTEXT_KEY", "Workflow", "load_stored_workflow"]
 
@@ -89,12 +90,24 @@ class Workflow(Strict):
 
         `timeout` is the task's own or else `defaults.timeout` (None: no limit). `retry_policy`
         is always set: the defaults' fields overridden by whatever the task set itself (a
-        `RetryPolicy()` with no retries when neither says anything).
+        `RetryPolicy()` with no retries when neither says anything). So is `trigger_rule`:
+        the task's, else the defaults', else `all_success`.
         """
         task = self.task(task_id)
         timeout = task.timeout if task.timeout is not None else self.defaults.timeout
         policy = merge_retry_policies(self.defaults.retry_policy, task.retry_policy)
-        return task.model_copy(update={"timeout": timeout, "retry_policy": policy})
+        return task.model_copy(
+            update={
+                "timeout": timeout,
+                "retry_policy": policy,
+                "trigger_rule": str(self.trigger_rule(task_id)),
+            }
+        )
+
+    def trigger_rule(self, task_id: str) -> TriggerRule:
+        """The rule the engine applies to `task_id`: its own, the defaults', or all_success."""
+        own = self.task(task_id).trigger_rule
+        return TriggerRule(own or self.defaults.trigger_rule or DEFAULT_TRIGGER_RULE)
 
     def upstream(self, task_id: str) -> set[str]:
         """Every task that `task_id` depends on, directly or transitively."""
