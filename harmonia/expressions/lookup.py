@@ -72,6 +72,13 @@ def _reason(ref: Reference, n: int, container: Any, key: str | int) -> str:
             return f"the execution input has no {key!r}"
         if n == 1 and ref.root == "tasks":
             return f"task {key!r} has no result (it has not run, or did not complete)"
+        if n == 2 and ref.root == "tasks" and key == "output" and "status" in container:
+            # a parent a trigger rule let this task run without (failed, skipped, blocked)
+            task = ref.path[0]
+            return (
+                f"task {task!r} has no output: it is {container['status']} (only a completed "
+                f"task has one; ${{tasks.{task}.status}} says how it ended)"
+            )
         names = [repr(k)[:40] for k in list(container)[:8]]
         more = ", ..." if len(container) > 8 else ""
         known = f" (keys: {', '.join(names)}{more})" if names else " (the object is empty)"

@@ -1,0 +1,480 @@
+"""Join rules through the real engine, on asyncio and trio: each rule against each mix of
+parent outcomes, early decisions, skip propagation, `when:`, retries, an operator retry of an
+upstream task, resume after a failure, and references to parents that did not complete.
+
+Parents are `probe.work` tasks that succeed, fail (no retries), or are skipped by `when:
+"false"`; what happened when is read from the probe's log, never from timing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.engine_probe import FAST_RETRY, ProbeBench, run_to_end
+
+from harmonia.events import EventType
+from harmonia.model import TRIGGER_RULES
+
+pytestmark = pytest.mark.anyio
+
+OK: dict[str, Any] = {}
+FAIL: dict[str, Any] = {"input": {"fail_times": 99}}
+SKIP: dict[str, Any] = {"when": "false"}
+
+# fmt: off
+FINAL: dict[str, dict[str, str]] = {
+    # two parents: S completed, F failed, K skipped -> the child's final status
+    "all_success":  {"SS": "completed", "SF": "pending",   "FF": "pending",   "SK": "skipped",
+                     "KK": "skipped",   "FK": "pending"},
+    "all_done":     {"SS": "completed", "SF": "completed", "FF": "completed", "SK": "completed",
+                     "KK": "completed", "FK": "completed"},
+    "all_failed":   {"SS": "skipped",   "SF": "skipped",   "FF": "completed", "SK": "skipped",
+                     "KK": "skipped",   "FK": "skipped"},
+    "one_success":  {"SS": "completed", "SF": "completed", "FF": "pending",   "SK": "completed",
+                     "KK": "skipped",   "FK": "pending"},
+    "one_failed":   {"SS": "skipped",   "SF": "completed", "FF": "completed", "SK": "skipped",
+                     "KK": "skipped",   "FK": "completed"},
+    "none_failed":  {"SS": "completed", "SF": "pending",   "FF": "pending",   "SK": "completed",
+                     "KK": "completed", "FK": "pending"},
+    "none_failed_min_one_success":
+                    {"SS": "completed", "SF": "pending",   "FF": "pending",   "SK": "completed",
+                     "KK": "skipped",   "FK": "pending"},
+    "none_skipped": {"SS": "completed", "SF": "completed", "FF": "completed", "SK": "skipped",
+                     "KK": "skipped",   "FK": "skipped"},
+}
+# fmt: on
+
+PARENTS = {"S": ("s1", "s2"), "F": ("f1", "f2"), "K": ("k1", "k2")}
+
+
+def parent_tasks() -> dict[str, dict[str, Any]]:
+    return {"s1": OK, "s2": OK, "f1": FAIL, "f2": FAIL, "k1": SKIP, "k2": SKIP}
+
+
+def parents_of(combo: str) -> list[str]:
+    first, second = combo
+    return [PARENTS[first][0], PARENTS[second][1] if second == first else PARENTS[second][0]]
+
+
+@pytest.mark.parametrize("rule", TRIGGER_RULES)
+async def test_rule_against_every_mix_of_parent_outcomes(data_dir: Path, rule: str) -> None:
+    bench = ProbeBench(data_dir)
+    tasks = parent_tasks()
+    for combo in FINAL[rule]:
+        tasks[f"c_{combo}"] = {"depends_on": parents_of(combo), "trigger_rule": rule}
+    wf = bench.workflow(tasks)
+    async with bench.engine() as engine:
+        state = await run_to_end(engine, wf)
+    got = {combo: state.tasks[f"c_{combo}"].status for combo in FINAL[rule]}
+    assert got == FINAL[rule]
+    for combo, status in got.items():
+        ran = len(bench.probe.calls_of(f"c_{combo}"))
+        assert ran == (1 if status == "completed" else 0), combo
+    # the parents failed for good: whatever ran because of them, the execution failed
+    assert state.status == "failed"
+    assert "f1" in (state.error or "") and "f2" in (state.error or "")
+
+
+async def test_default_rule_comes_from_defaults_and_a_task_overrides_it(data_dir: Path) -> None:
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow(
+        {
+            "bad": FAIL,
+            "ok": OK,
+            "cleanup": {"depends_on": ["bad", "ok"]},
+            "strict": {"depends_on": ["bad", "ok"], "trigger_rule": "all_success"},
+        },
+        defaults={"trigger_rule": "all_done"},
+    )
+    async with bench.engine() as engine:
+        state = await run_to_end(engine, wf)
+    assert state.tasks["cleanup"].status == "completed"
+    assert state.tasks["strict"].status == "pending"
+    assert state.status == "failed"
+
+
+async def test_one_failed_runs_at_the_first_failure_without_waiting(data_dir: Path) -> None:
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow(
+        {
+            "bad": FAIL,
+            "slow": {"input": {"gate": "slow"}},
+            "alert": {"depends_on": ["bad", "slow"], "trigger_rule": "one_failed"},
+            "cleanup": {"depends_on": ["bad", "slow"], "trigger_rule": "all_done"},
+        }
+    )
+    probe = bench.probe
+    async with bench.engine() as engine:
+        started = await engine.start(wf)
+        await probe.until(lambda: ("end", "alert") in probe.log)
+        assert ("end", "slow") not in probe.log  # slow is still held at its gate
+        assert ("start", "cleanup") not in probe.log  # all_done waits for every parent
+        probe.open("slow")
+        state = await engine.wait(started.id)
+    assert probe.log.index(("end", "slow")) < probe.log.index(("start", "cleanup"))
+    assert state.tasks["alert"].status == "completed"
+    assert state.tasks["cleanup"].status == "completed"
+    assert state.status == "failed"
+    assert state.error == "1 task(s) failed: bad"
+
+
+async def test_early_decisions_run_or_skip_before_the_other_parents_end(data_dir: Path) -> None:
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow(
+        {
+            "ok": OK,
+            "skipped": SKIP,
+            "slow": {"input": {"gate": "slow"}},
+            "first_success": {"depends_on": ["ok", "slow"], "trigger_rule": "one_success"},
+            "all_failed": {"depends_on": ["ok", "slow"], "trigger_rule": "all_failed"},
+            "no_skips": {"depends_on": ["skipped", "slow"], "trigger_rule": "none_skipped"},
+            "below_skip": {"depends_on": ["all_failed"]},
+        }
+    )
+    probe = bench.probe
+    async with bench.engine() as engine:
+        started = await engine.start(wf)
+        await probe.until(lambda: ("end", "first_success") in probe.log)
+        live = engine.live_state(started.id)
+        assert live is not None
+        await probe.until(
+            lambda: all(
+                live.tasks[t].status == "skipped" for t in ("all_failed", "no_skips", "below_skip")
+            )
+        )
+        assert ("end", "slow") not in probe.log
+        probe.open("slow")
+        state = await engine.wait(started.id)
+    assert state.status == "completed"
+    assert {t: s.status for t, s in state.tasks.items()} == {
+        "ok": "completed",
+        "skipped": "skipped",
+        "slow": "completed",
+        "first_success": "completed",
+        "all_failed": "skipped",
+        "no_skips": "skipped",
+        "below_skip": "skipped",
+    }
+
+
+async def test_blocked_tasks_count_as_failed_for_rules_below_them(data_dir: Path) -> None:
+    """Below a failure, all_success tasks stay pending (as before rules existed), and rules
+    further down read them as failed (Airflow's upstream_failed): a cleanup at the end of a
+    chain runs even when the failure is two levels up."""
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow(
+        {
+            "setup": OK,
+            "work": {"depends_on": ["setup"], **FAIL},
+            "publish": {"depends_on": ["work"]},
+            "archive": {"depends_on": ["publish"], "trigger_rule": "none_failed"},
+            "cleanup": {"depends_on": ["publish", "setup"], "trigger_rule": "all_done"},
+            "alert": {"depends_on": ["publish"], "trigger_rule": "one_failed"},
+            "after_cleanup": {"depends_on": ["cleanup"]},
+        }
+    )
+    async with bench.engine() as engine:
+        state = await run_to_end(engine, wf)
+    assert {t: s.status for t, s in state.tasks.items()} == {
+        "setup": "completed",
+        "work": "failed",
+        "publish": "pending",
+        "archive": "pending",
+        "cleanup": "completed",
+        "alert": "completed",
+        "after_cleanup": "completed",
+    }
+    assert state.status == "failed"
+
+
+async def test_skips_propagate_through_ruled_tasks(data_dir: Path) -> None:
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow(
+        {
+            "ok": OK,
+            "alert": {"depends_on": ["ok"], "trigger_rule": "one_failed"},
+            "after_alert": {"depends_on": ["alert"]},
+            "after_alert_done": {"depends_on": ["alert"], "trigger_rule": "all_done"},
+            "after_alert_no_skip": {"depends_on": ["alert"], "trigger_rule": "none_skipped"},
+        }
+    )
+    async with bench.engine() as engine:
+        state = await run_to_end(engine, wf)
+        events = [e async for e in _journal(engine, state.id)]
+    assert {t: s.status for t, s in state.tasks.items()} == {
+        "ok": "completed",
+        "alert": "skipped",
+        "after_alert": "skipped",
+        "after_alert_done": "completed",
+        "after_alert_no_skip": "skipped",
+    }
+    assert state.status == "completed"
+    reasons = {e.task_id: e.data["reason"] for e in events if e.type == EventType.TASK_SKIPPED}
+    assert reasons == {
+        "alert": "trigger rule one_failed: no upstream task failed",
+        "after_alert": "upstream task 'alert' was skipped",
+        "after_alert_no_skip": "trigger rule none_skipped: upstream task 'alert' was skipped",
+    }
+
+
+async def _journal(engine: Any, execution_id: str) -> Any:
+    subscription = engine.subscribe(execution_id, after_seq=0)
+    try:
+        async for event in subscription:
+            yield event
+            if event.type in (EventType.WORKFLOW_COMPLETED, EventType.WORKFLOW_FAILED):
+                break
+    finally:
+        subscription.close()
+
+
+# ---- when: -------------------------------------------------------------------------------
+
+
+async def test_the_rule_decides_first_then_when(data_dir: Path) -> None:
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow(
+        {
+            "bad": FAIL,
+            "ok": OK,
+            # the rule says run, the condition says no: skipped
+            "quiet_alert": {"depends_on": ["bad"], "trigger_rule": "one_failed", "when": "false"},
+            # the rule says run, the condition reads how the parent ended
+            "on_failure": {
+                "depends_on": ["bad", "ok"],
+                "trigger_rule": "all_done",
+                "when": "tasks.bad.status == 'failed'",
+            },
+            # the rule says skip: the condition is not asked (it would fail: no output)
+            "never": {
+                "depends_on": ["ok"],
+                "trigger_rule": "one_failed",
+                "when": "tasks.ok.output.missing == 1",
+            },
+        }
+    )
+    async with bench.engine() as engine:
+        state = await run_to_end(engine, wf)
+    assert state.tasks["quiet_alert"].status == "skipped"
+    assert state.tasks["on_failure"].status == "completed"
+    assert state.tasks["never"].status == "skipped"
+    assert state.tasks["never"].error is None
+
+
+async def test_all_success_keeps_its_when_override_of_skipped_parents(data_dir: Path) -> None:
+    """Before rules existed a task below a skipped one was skipped unless its own `when:`
+    decided; all_success, the default, keeps exactly that."""
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow(
+        {
+            "skipped": SKIP,
+            "own_when": {"depends_on": ["skipped"], "when": "true"},
+            "no_when": {"depends_on": ["skipped"]},
+            "ruled_when": {
+                "depends_on": ["skipped"],
+                "trigger_rule": "none_failed_min_one_success",
+                "when": "true",
+            },
+        }
+    )
+    async with bench.engine() as engine:
+        state = await run_to_end(engine, wf)
+    assert state.tasks["own_when"].status == "completed"
+    assert state.tasks["no_when"].status == "skipped"
+    assert state.tasks["ruled_when"].status == "skipped"  # its rule decides, not its `when`
+
+
+# ---- references to parents that did not complete -----------------------------------------
+
+
+async def test_a_reference_to_a_parent_without_output_fails_the_task_clearly(
+    data_dir: Path,
+) -> None:
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow(
+        {
+            "bad": FAIL,
+            "cleanup": {
+                "depends_on": ["bad"],
+                "trigger_rule": "all_done",
+                "input": {"value": "${tasks.bad.output.path}"},
+            },
+            "report": {
+                "depends_on": ["bad"],
+                "trigger_rule": "all_done",
+                "input": {"value": "${tasks.bad.status}"},
+            },
+        }
+    )
+    async with bench.engine() as engine:
+        state = await run_to_end(engine, wf)
+    cleanup = state.tasks["cleanup"]
+    assert cleanup.status == "failed"
+    assert cleanup.error is not None
+    assert cleanup.error["kind"] == "reference"
+    assert cleanup.error["message"] == (
+        "reference ${tasks.bad.output.path} has no value: task 'bad' has no output: it is "
+        "failed (only a completed task has one; ${tasks.bad.status} says how it ended)"
+    )
+    assert bench.probe.calls_of("cleanup") == []
+    assert state.tasks["report"].output["value"] == "failed"
+
+
+# ---- retries ---------------------------------------------------------------------------
+
+
+async def test_a_retrying_parent_is_not_final(data_dir: Path) -> None:
+    bench = ProbeBench(data_dir)
+    retry = {"max_retries": 2, **FAST_RETRY}
+    wf = bench.workflow(
+        {
+            "flaky": {"input": {"fail_times": 2}, "retry_policy": retry},
+            "doomed": {"input": {"fail_times": 99}, "retry_policy": retry},
+            "flaky_alert": {"depends_on": ["flaky"], "trigger_rule": "one_failed"},
+            "doomed_alert": {"depends_on": ["doomed"], "trigger_rule": "one_failed"},
+            "all_failed": {"depends_on": ["flaky", "doomed"], "trigger_rule": "all_failed"},
+        }
+    )
+    probe = bench.probe
+    async with bench.engine() as engine:
+        state = await run_to_end(engine, wf)
+    assert state.tasks["flaky"].status == "completed"
+    assert state.tasks["flaky"].attempts == 3
+    assert state.tasks["flaky_alert"].status == "skipped"  # a failed attempt is not a failure
+    assert state.tasks["doomed"].attempts == 3
+    assert state.tasks["doomed_alert"].status == "completed"
+    # the alert started only after the last attempt failed
+    last_doomed = max(i for i, entry in enumerate(probe.log) if entry == ("fail", "doomed"))
+    assert last_doomed < probe.log.index(("start", "doomed_alert"))
+    assert state.tasks["all_failed"].status == "skipped"
+
+
+async def test_a_ruled_task_retries_like_any_other(data_dir: Path) -> None:
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow(
+        {
+            "bad": FAIL,
+            "alert": {
+                "depends_on": ["bad"],
+                "trigger_rule": "one_failed",
+                "input": {"fail_times": 1},
+                "retry_policy": {"max_retries": 1, **FAST_RETRY},
+            },
+        }
+    )
+    async with bench.engine() as engine:
+        state = await run_to_end(engine, wf)
+    assert state.tasks["alert"].status == "completed"
+    assert state.tasks["alert"].attempts == 2
+
+
+# ---- operator actions ------------------------------------------------------------------
+
+
+async def test_retrying_an_upstream_task_re_decides_ruled_tasks_below_it(data_dir: Path) -> None:
+    bench = ProbeBench(data_dir)
+    probe = bench.probe
+    probe.flags.add("broken")
+    wf = bench.workflow(
+        {
+            "work": {"input": {"fail_while": "broken"}},
+            "alert": {"depends_on": ["work"], "trigger_rule": "one_failed"},
+            "publish": {"depends_on": ["work"]},
+            "cleanup": {"depends_on": ["publish"], "trigger_rule": "all_done"},
+        }
+    )
+    async with bench.engine() as engine:
+        first = await run_to_end(engine, wf)
+        assert {t: s.status for t, s in first.tasks.items()} == {
+            "work": "failed",
+            "alert": "completed",
+            "publish": "pending",
+            "cleanup": "completed",
+        }
+        assert first.status == "failed"
+        probe.flags.discard("broken")
+        reset = await engine.retry_task(first.id, "work")
+        assert reset == ["work", "alert", "publish", "cleanup"]
+        state = await engine.wait(first.id)
+    assert state.status == "completed"
+    assert {t: s.status for t, s in state.tasks.items()} == {
+        "work": "completed",
+        "alert": "skipped",  # reset, then decided again: nothing failed this time
+        "publish": "completed",
+        "cleanup": "completed",
+    }
+    assert len(probe.calls_of("alert")) == 1
+    assert len(probe.calls_of("cleanup")) == 2
+
+
+async def test_resume_after_a_failure_keeps_what_ran_and_decides_the_rest(
+    data_dir: Path,
+) -> None:
+    bench = ProbeBench(data_dir)
+    probe = bench.probe
+    probe.flags.add("broken")
+    wf = bench.workflow(
+        {
+            "work": {"input": {"fail_while": "broken"}},
+            "other": OK,
+            "alert": {"depends_on": ["work"], "trigger_rule": "one_failed"},
+            "publish": {"depends_on": ["work", "other"], "trigger_rule": "none_failed"},
+            "any_ok": {"depends_on": ["work"], "trigger_rule": "one_success"},
+        }
+    )
+    async with bench.engine() as engine:
+        first = await run_to_end(engine, wf)
+        assert first.status == "failed"
+        assert first.tasks["alert"].status == "completed"
+        assert first.tasks["publish"].status == "pending"
+        assert first.tasks["any_ok"].status == "pending"
+        probe.flags.discard("broken")
+        await engine.resume(first.id)
+        state = await engine.wait(first.id)
+    assert state.status == "completed"
+    assert {t: s.status for t, s in state.tasks.items()} == {
+        "work": "completed",
+        "other": "completed",
+        "alert": "completed",  # it ran and completed: a resume keeps that
+        "publish": "completed",
+        "any_ok": "completed",
+    }
+    assert len(probe.calls_of("alert")) == 1
+    assert len(probe.calls_of("other")) == 1
+
+
+async def test_recovery_decides_again_from_the_recorded_statuses(data_dir: Path) -> None:
+    """An engine stopped mid-run (the alert already fired, a parent still running) is
+    recovered by the next one: the fired alert is not run again, and the tasks still
+    undecided are decided as one run would have."""
+    bench = ProbeBench(data_dir)
+    probe = bench.probe
+    wf = bench.workflow(
+        {
+            "bad": FAIL,
+            "slow": {"input": {"hang_times": 1}},
+            "alert": {"depends_on": ["bad", "slow"], "trigger_rule": "one_failed"},
+            "cleanup": {"depends_on": ["bad", "slow"], "trigger_rule": "all_done"},
+            "all_failed": {"depends_on": ["bad", "slow"], "trigger_rule": "all_failed"},
+        }
+    )
+    async with bench.engine() as engine:
+        started = await engine.start(wf)
+        await probe.until(lambda: ("end", "alert") in probe.log and ("start", "slow") in probe.log)
+        live = engine.live_state(started.id)
+        assert live is not None and live.tasks["alert"].status == "completed"
+    async with bench.engine() as engine:
+        assert await engine.recover() == [started.id]
+        state = await engine.wait(started.id)
+    assert {t: s.status for t, s in state.tasks.items()} == {
+        "bad": "failed",
+        "slow": "completed",
+        "alert": "completed",
+        "cleanup": "completed",
+        "all_failed": "skipped",
+    }
+    assert len(probe.calls_of("alert")) == 1
+    assert len(probe.calls_of("slow")) == 2
+    assert state.status == "failed"
