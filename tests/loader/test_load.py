@@ -57,6 +57,21 @@ def test_defaults_merge_example() -> None:
     assert workflow.upstream("fan_in") == {"plain", "own_retry", "switched_off"}
 
 
+def test_trigger_rules_come_from_the_task_then_the_defaults() -> None:
+    workflow = load_workflow_file(DATA / "valid" / "trigger_rules.yaml")
+    rules = {tid: str(workflow.trigger_rule(tid)) for tid in workflow.tasks}
+    assert rules == {
+        "work": "none_failed",
+        "alert": "one_failed",
+        "cleanup": "all_done",
+        "publish": "none_failed",
+    }
+    assert workflow.effective("publish").trigger_rule == "none_failed"
+    assert "trigger_rule" not in workflow.to_document()["tasks"]["publish"]
+    plain = load_workflow_file(DATA / "valid" / "minimal.yaml")
+    assert all(str(plain.trigger_rule(tid)) == "all_success" for tid in plain.tasks)
+
+
 # ---------------------------------------------------------------------------- invalid files
 
 EXPECTED: dict[str, list[tuple[int | None, str | None, str | None, str]]] = {
@@ -118,6 +133,23 @@ EXPECTED: dict[str, list[tuple[int | None, str | None, str | None, str]]] = {
             "defaults.retry_policy.retry_on",
             "unknown error kind 'tmeout' (did you mean 'timeout'?); valid kinds: timeout, error,",
         )
+    ],
+    "bad_trigger_rule.yaml": [
+        (
+            3,
+            None,
+            "defaults.trigger_rule",
+            "unknown trigger rule 'all_sucess' (did you mean 'all_success'?); valid rules: "
+            "all_success, all_done, all_failed, one_success, one_failed, none_failed, "
+            "none_failed_min_one_success, none_skipped",
+        ),
+        (
+            12,
+            "alert",
+            "trigger_rule",
+            "unknown trigger rule 'one_faild' (did you mean 'one_failed'?)",
+        ),
+        (17, "cleanup", "trigger_rule", "expected a string, got array"),
     ],
     "not_a_mapping.yaml": [
         (1, None, None, "the top level must be a mapping with 'name' and 'tasks', not array")

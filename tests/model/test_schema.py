@@ -25,6 +25,20 @@ def test_json_schema_describes_the_file_format() -> None:
     assert tasks["additionalProperties"] is False
     assert schema["properties"]["input"]["additionalProperties"] is False
     assert "timeout" in defs["RetryPolicy"]["properties"]["retry_on"]["items"]["enum"]
+    rules = [
+        "all_success",
+        "all_done",
+        "all_failed",
+        "one_success",
+        "one_failed",
+        "none_failed",
+        "none_failed_min_one_success",
+        "none_skipped",
+    ]
+    for model in ("TaskSpec", "TaskDefaults"):
+        rule = defs[model]["properties"]["trigger_rule"]
+        assert rule["anyOf"] == [{"enum": rules}, {"type": "null"}], model
+        assert "all_success" in rule["description"]
     assert json.loads(json.dumps(schema)) == schema
     # a fresh dict every time: callers may modify it
     schema["title"] = "changed"
