@@ -235,3 +235,54 @@ def test_long_dag(tmp_path: Path) -> None:
     assert out["merge"] == {"shards": [1, 2, 3, 4, 5, 6]}
     assert out["publish"] == {"published": [1, 2, 3, 4, 5, 6], "workflow": "long-dag"}
     assert out["fetch_1"] == {"slept": 0.4}
+
+
+def test_join_rules_without_failures(tmp_path: Path) -> None:
+    doc = run_sample("join_rules.yaml", tmp_path / "data")
+    assert statuses(doc) == {
+        "prepare": "completed",
+        "extract_a": "completed",
+        "extract_b": "skipped",
+        "merge": "completed",  # none_failed_min_one_success: one source completed, one skipped
+        "publish": "completed",
+        "alert": "skipped",  # one_failed: nothing failed
+        "cleanup": "completed",  # all_done
+    }
+    out = outputs(doc)
+    assert out["merge"] == {"a": "completed", "b": "skipped"}
+    scratch = out["prepare"]["stdout"]
+    assert out["cleanup"]["stdout"] == f"removed {scratch}\n"
+    assert not Path(scratch).exists()
+    both = run_sample("join_rules.yaml", tmp_path / "data", "with_b=true")
+    assert outputs(both)["merge"] == {"a": "completed", "b": "completed"}
+    assert statuses(both)["alert"] == "skipped"
+
+
+def test_join_rules_with_a_failure(tmp_path: Path) -> None:
+    """The alert and the cleanup run because of the failure, and the execution still fails."""
+    proc = harmonia(
+        "run",
+        str(SAMPLES / "join_rules.yaml"),
+        "--input",
+        "fail=true",
+        "--json",
+        "--data-dir",
+        str(tmp_path / "data"),
+    )
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["status"] == "failed"
+    assert doc["error"] == "1 task(s) failed: extract_a"
+    assert statuses(doc) == {
+        "prepare": "completed",
+        "extract_a": "failed",
+        "extract_b": "skipped",
+        "merge": "pending",  # blocked by the failure, as below any failure
+        "publish": "pending",
+        "alert": "completed",
+        "cleanup": "completed",
+    }
+    out = outputs(doc)
+    assert out["alert"] == {"message": "extract failed: a=failed b=skipped"}
+    assert not Path(out["prepare"]["stdout"]).exists()
+    assert "2 blocked" in proc.stderr
