@@ -25,6 +25,7 @@ __all__ = [
     "render_table",
     "show_lines",
     "summary_lines",
+    "trigger_rules",
 ]
 
 ERROR_COLUMN_LIMIT = 80
@@ -141,6 +142,7 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
     width = max(len(name) for name, _ in fields)
     lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
 
+    rules = trigger_rules(state.workflow)
     rows = []
     for tid, task in state.tasks.items():
         duration = (
@@ -148,19 +150,23 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
             if task.started_at is not None and task.finished_at is not None
             else None
         )
-        rows.append(
-            [
-                tid,
-                str(task.status),
-                str(task.attempts),
-                format_duration(duration) if duration is not None else "-",
-                one_line(error_text(task.error), ERROR_COLUMN_LIMIT),
-            ]
-        )
+        row = [
+            tid,
+            str(task.status),
+            str(task.attempts),
+            format_duration(duration) if duration is not None else "-",
+            one_line(error_text(task.error), ERROR_COLUMN_LIMIT),
+        ]
+        if rules is not None:
+            row.insert(2, rules.get(tid, "all_success"))
+        rows.append(row)
+    headers = ["TASK", "STATUS", "ATTEMPTS", "DURATION", "ERROR"]
+    if rules is not None:
+        headers.insert(2, "RULE")
     lines.append("")
     lines.extend(
         render_table(
-            ["TASK", "STATUS", "ATTEMPTS", "DURATION", "ERROR"],
+            headers,
             rows,
             lambda column, text: style.status(text) if column == 1 else text,
         )
@@ -175,6 +181,25 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
             lines.append(f"  {tid} (attempt {task.attempts}): {style.paint(first, 'red')}")
             lines.extend(rest)
     return lines
+
+
+def trigger_rules(workflow: Mapping[str, Any]) -> dict[str, str] | None:
+    """Each task's join rule as the engine applies it (its own, else the defaults'), or None
+    when the workflow sets none: the table then keeps its usual columns."""
+    tasks = workflow.get("tasks")
+    defaults = workflow.get("defaults")
+    default = defaults.get("trigger_rule") if isinstance(defaults, Mapping) else None
+    if not isinstance(tasks, Mapping):
+        return None
+    own = {
+        str(tid): spec.get("trigger_rule")
+        for tid, spec in tasks.items()
+        if isinstance(spec, Mapping) and spec.get("trigger_rule")
+    }
+    if not own and not default:
+        return None
+    fallback = str(default or "all_success")
+    return {str(tid): str(own.get(str(tid)) or fallback) for tid in tasks}
 
 
 def damage_lines(state: ExecutionState, style: Style) -> list[str]:
