@@ -56,3 +56,26 @@ def test_the_detail_pane_shows_the_input_each_attempt_was_rendered_with() -> Non
         )
     )
     assert "reading the recorded input" in _pane(reading, "a", specs)
+
+
+def test_the_detail_pane_names_a_tasks_own_join_rule() -> None:
+    view = fresh("bad", "alert")
+    view.apply_all(
+        [
+            ev(
+                1,
+                "task_skipped",
+                "alert",
+                0,
+                reason="trigger rule one_failed: no upstream task failed",
+            )
+        ]
+    )
+    specs: dict[str, Any] = {
+        "bad": {"component": "core", "action": "fail"},
+        "alert": {"component": "core", "action": "echo", "trigger_rule": "one_failed"},
+    }
+    alert = _pane(view, "alert", specs)
+    assert "trigger rule: one_failed" in alert
+    assert "trigger rule one_failed: no upstream task failed" in alert  # the skip's reason
+    assert "trigger rule" not in _pane(view, "bad", specs)

@@ -90,6 +90,8 @@ def render_task(
         parts.append(line)
     if spec.get("when"):
         parts.append(Text(f"when: {spec['when']}", style="dim"))
+    if spec.get("trigger_rule"):  # the task's own join rule (the default one goes unsaid)
+        parts.append(Text(f"trigger rule: {spec['trigger_rule']}", style="dim"))
     if shape is not None and shape.known:
         parents = shape.dag.parents.get(task.id, ())
         children = shape.dag.children.get(task.id, ())
