@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["JoinGate"]
 
+_FAILURES = frozenset({TaskStatus.FAILED, TaskStatus.CANCELED})
+"""Recorded statuses a rule reads as failed (blocked tasks are the third kind)."""
+
 
 class JoinGate:
     """The trigger rules of one execution's run; None of it exists for a workflow where
@@ -58,9 +61,10 @@ class JoinGate:
         self._woken.clear()
         self.blocked.clear()
         tasks = self._state.tasks
-        for tid in TopologicalSorter(self._plan.graph()).static_order():
-            if tasks[tid].status == TaskStatus.PENDING and self._judge(tid) is Readiness.BLOCK:
-                self.blocked.add(tid)
+        if any(task.status in _FAILURES for task in tasks.values()):  # else nothing is blocked
+            for tid in TopologicalSorter(self._plan.graph()).static_order():
+                if tasks[tid].status == TaskStatus.PENDING and self._judge(tid) is Readiness.BLOCK:
+                    self.blocked.add(tid)
         return {tid: (() if tid in self.ruled else deps) for tid, deps in graph.items()}
 
     def decide(
@@ -111,10 +115,7 @@ class JoinGate:
         stack = [tid]
         while stack:
             current = stack.pop()
-            failed = current in self.blocked or tasks[current].status in (
-                TaskStatus.FAILED,
-                TaskStatus.CANCELED,
-            )
+            failed = current in self.blocked or tasks[current].status in _FAILURES
             for child in dependents[current]:
                 if child in self._waiting:
                     self._woken[child] = None
@@ -136,4 +137,19 @@ class JoinGate:
         }
 
     def _judge(self, tid: str) -> Readiness:
-        return readiness(self._plan.tasks[tid].rule, Parents.of(self._outcomes(tid).values()))
+        """`readiness` of the task now; the counting is `outcome_of` inlined, since a run
+        judges each ruled task once per parent that ends."""
+        tasks, blocked = self._state.tasks, self.blocked
+        succeeded = failed = skipped = unfinished = 0
+        plan = self._plan.tasks[tid]
+        for parent in plan.depends_on:
+            status = tasks[parent].status
+            if status == TaskStatus.COMPLETED:
+                succeeded += 1
+            elif status == TaskStatus.SKIPPED:
+                skipped += 1
+            elif status in _FAILURES or (status == TaskStatus.PENDING and parent in blocked):
+                failed += 1
+            else:
+                unfinished += 1
+        return readiness(plan.rule, Parents(succeeded, failed, skipped, unfinished))
