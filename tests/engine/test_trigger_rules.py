@@ -478,3 +478,38 @@ async def test_recovery_decides_again_from_the_recorded_statuses(data_dir: Path)
     assert len(probe.calls_of("alert")) == 1
     assert len(probe.calls_of("slow")) == 2
     assert state.status == "failed"
+
+
+async def test_a_pause_holds_a_decided_task_until_resume(data_dir: Path) -> None:
+    """A rule may decide while the execution is paused (a parent failed as it finished), but
+    nothing starts until resume, which decides again from the recorded statuses."""
+    bench = ProbeBench(data_dir)
+    probe = bench.probe
+    wf = bench.workflow(
+        {
+            "bad": {"input": {"gate": "bad", "fail_times": 99}},
+            "alert": {"depends_on": ["bad"], "trigger_rule": "one_failed"},
+            "cleanup": {"depends_on": ["alert"], "trigger_rule": "all_done"},
+        }
+    )
+    async with bench.engine() as engine:
+        started = await engine.start(wf)
+        await probe.started("bad")
+        await engine.pause(started.id)
+        probe.open("bad")
+        paused = await engine.wait(started.id)
+        assert paused.status == "paused"
+        assert paused.tasks["bad"].status == "failed"
+        assert paused.tasks["alert"].status == "pending"
+        assert probe.calls_of("alert") == []
+        await engine.resume(started.id)  # also gives `bad` a fresh attempt, which fails again
+        state = await engine.wait(started.id)
+    assert {t: s.status for t, s in state.tasks.items()} == {
+        "bad": "failed",
+        "alert": "completed",
+        "cleanup": "completed",
+    }
+    failures = [i for i, entry in enumerate(probe.log) if entry == ("fail", "bad")]
+    assert len(failures) == 2
+    assert failures[1] < probe.log.index(("start", "alert"))  # decided on the new attempt
+    assert state.status == "failed"
