@@ -7,6 +7,8 @@ retrying included).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from harmonia.engine.triggers import (
@@ -111,3 +113,17 @@ def test_skip_reasons_name_the_cause() -> None:
     assert skip_reason(TriggerRule.ONE_SUCCESS, skipped) == (
         "trigger rule one_success: every upstream task was skipped"
     )
+
+
+def test_the_readme_shows_this_table() -> None:
+    """The README's two-parent matrix is the one checked here, cell for cell."""
+    readme = Path(__file__).resolve().parent.parent.parent / "README.md"
+    words = {"run": RUN, "skip": SKIP, "block": BLOCK, "wait": WAIT}
+    shown: dict[str, tuple[Readiness, ...]] = {}
+    header = "| rule | " + " | ".join(" ".join(column) for column in COLUMNS) + " |"
+    lines = readme.read_text().splitlines()
+    start = lines.index(header)
+    for line in lines[start + 2 : start + 2 + len(TABLE)]:
+        rule, *cells = (cell.strip() for cell in line.strip("|").split("|"))
+        shown[rule.strip("`")] = tuple(words[cell] for cell in cells)
+    assert shown == TABLE
