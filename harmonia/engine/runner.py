@@ -19,6 +19,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from harmonia.components.base import ActionContext
+from harmonia.engine.fanout import FanOut
 from harmonia.engine.outcome import Verdict, decide, record_outcome
 from harmonia.engine.plan import TaskResults
 from harmonia.errors import ErrorKind, StorageUnavailable, TaskError
@@ -76,6 +77,8 @@ class ExecutionRunner:
         self._running = 0
         self._max = plan.workflow.max_concurrency
         self._rebuild = True
+        self._fanout = FanOut(host, state, plan)
+        """The `for_each` tasks: their items run through the same workers (`fanout`)."""
         self._dispatch: MemoryObjectSendStream[Dispatch] | None = None
         self.outcome_position = 0
         """Writer position of the last outcome event: waiting for it means the end is durable."""
@@ -143,7 +146,8 @@ class ExecutionRunner:
                     self._tg = tg
                     send, receive = anyio.create_memory_object_stream[Dispatch](math.inf)
                     self._dispatch = send
-                    for _ in range(min(self._max, len(self.state.tasks))):
+                    workers = self._max if self._fanout.parents else len(self.state.tasks)
+                    for _ in range(min(self._max, workers)):
                         tg.start_soon(self._worker, receive.clone())
                     receive.close()
                     self._pump()
@@ -156,6 +160,7 @@ class ExecutionRunner:
             self._ready.clear()
             # at rest, a parked task is "retrying": resume runs it again as interrupted
             self._parked.clear()
+            self._fanout.clear()
         await self._conclude()
 
     async def _conclude(self) -> None:
@@ -213,8 +218,12 @@ class ExecutionRunner:
         host, state, plan, context = self.host, self.state, self.plan.tasks, self._context
         tasks = state.tasks
         sorter = self._sorter
+        fanout = self._fanout
         while True:
             progressed = False
+            if fanout.concluded and not fanout.settle(sorter):
+                self._rebuild_sorter()  # a for_each task ended that this schedule never gave
+                sorter = self._sorter
             for tid in sorter.get_ready():
                 progressed = True
                 status = tasks[tid].status
@@ -222,6 +231,9 @@ class ExecutionRunner:
                     sorter.done(tid)
                 elif tid in self._inflight:
                     continue  # running since before a rebuild; it calls done() itself
+                elif tid in fanout.parents:
+                    if fanout.begin(tid, context):  # its items run, not the task itself
+                        sorter.done(tid)
                 elif status == TaskStatus.PENDING:
                     verdict = decide(host, state, tid, plan[tid], context)
                     if verdict is Verdict.RUN:
@@ -244,6 +256,13 @@ class ExecutionRunner:
                 self._running += 1
                 self._inflight.add(tid)
                 dispatch.send_nowait((tid, sorter))
+            while self._running < self._max and (item := fanout.take(context)) is not None:
+                self._running += 1
+                self._inflight.add(item)
+                dispatch.send_nowait((item, sorter))
+        if fanout.concluded:  # items skipped by their `when` ended their task just now
+            self._pump()
+            return
         if self._running == 0:
             self._dispatch = None
             dispatch.close()
@@ -267,6 +286,8 @@ class ExecutionRunner:
                 self._inflight.discard(tid)
                 if completed is None:
                     self._parked.append(tid)  # paused during its backoff
+                elif tid[-1] == "]":
+                    self._fanout.finished(tid)  # an item: its task may be over
                 elif completed and sorter is self._sorter:
                     sorter.done(tid)
                 elif completed:
@@ -289,7 +310,7 @@ class ExecutionRunner:
         host = self.host
         state = self.state
         task = state.tasks[tid]
-        plan: TaskPlan = self.plan.tasks[tid]
+        plan: TaskPlan = self.plan.tasks.get(tid) or self._fanout.plan_of(tid)
         action = plan.action
         timeout = plan.timeout
         while True:

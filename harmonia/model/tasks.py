@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from harmonia.model.base import Strict
 from harmonia.model.retry import RetryPolicy
 
-__all__ = ["IDENTIFIER_PATTERN", "Identifier", "TaskDefaults", "TaskSpec"]
+__all__ = ["DEFAULT_MAX_ITEMS", "IDENTIFIER_PATTERN", "Identifier", "TaskDefaults", "TaskSpec"]
+
+DEFAULT_MAX_ITEMS = 10_000
+"""Items one `for_each` task may expand to unless it (or the engine) sets another limit."""
 
 #: Task ids and input names: they appear inside `${tasks.ID...}` / `${input.NAME}` references, so
 #: they are restricted to what the expression syntax can name unambiguously.
@@ -56,6 +59,28 @@ class TaskSpec(Strict):
     timeout: float | None = Field(default=None, gt=0, description="Seconds per attempt.")
     retry_policy: RetryPolicy | None = None
     description: str | None = None
+    for_each: list[Any] | str | None = Field(
+        default=None,
+        description="Run the task once per item of this list: a literal list or one ${...} "
+        "reference to a list; ${item} and ${index} name the item in input and when.",
+    )
+    max_parallel: int | None = Field(
+        default=None, ge=1, description="Items of a for_each task running at once."
+    )
+    max_items: int | None = Field(
+        default=None,
+        ge=0,
+        description=f"Most items a for_each list may have (default {DEFAULT_MAX_ITEMS:,}).",
+    )
+
+    @model_validator(mode="after")
+    def _fan_out_fields(self) -> TaskSpec:
+        """`max_parallel` and `max_items` mean nothing without a list to go through."""
+        if self.for_each is None:
+            for name in ("max_parallel", "max_items"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} applies only to a task with for_each")
+        return self
 
     @field_validator("when", mode="before")
     @classmethod
