@@ -22,7 +22,7 @@ from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
 from harmonia.engine.crashloop import CrashLoopGuard
 from harmonia.engine.damaged import sweep as sweep_damaged
-from harmonia.engine.fanout_ops import restore_items
+from harmonia.engine.fanout_ops import fanout_limit, restore_items
 from harmonia.engine.hooks import EngineHooks
 from harmonia.engine.index import ExecutionIndex
 from harmonia.engine.live import LiveExecutions
@@ -36,7 +36,6 @@ from harmonia.errors import StorageUnavailable
 from harmonia.events import Event, EventType
 from harmonia.gcpause import cycle_collection_paused
 from harmonia.model import Workflow, load_stored_workflow
-from harmonia.model.tasks import DEFAULT_MAX_ITEMS
 from harmonia.state import ExecutionState, TaskState, TaskStatus, apply
 from harmonia.store import Store
 from harmonia.store.store import ExecutionLock
@@ -62,10 +61,10 @@ class Engine:
         crash_loop_limit: int | None = None,
         retry_storage: bool = True,
         storage_probe: tuple[float, float] = (PROBE_FIRST, PROBE_MAX),
-        max_fanout_items: int = DEFAULT_MAX_ITEMS,
+        max_fanout_items: int | None = None,
     ) -> None:
         self.store = store
-        self.max_fanout_items = max_fanout_items
+        self.max_fanout_items = fanout_limit(max_fanout_items)
         """Most items one `for_each` task may expand to, unless it sets `max_items` itself."""
         self.hooks = hooks or EngineHooks()
         """Told about process-wide resources the engine's work touches (`harmonia.engine.hooks`);

@@ -8,13 +8,27 @@ again, since what it reads is about to change.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from harmonia.engine.plan import ExecutionPlan
+from harmonia.model.tasks import DEFAULT_MAX_ITEMS
 from harmonia.protocol import item_id, split_item_id
 from harmonia.state import ExecutionState, TaskState, TaskStatus
 
-__all__ = ["restore_items", "retry_scope"]
+__all__ = ["LIMIT_VARIABLE", "fanout_limit", "restore_items", "retry_scope"]
+
+LIMIT_VARIABLE = "HARMONIA_MAX_FANOUT_ITEMS"
+
+
+def fanout_limit(given: int | None = None) -> int:
+    """Most items a `for_each` task may have unless it sets `max_items`: `given`, else
+    `HARMONIA_MAX_FANOUT_ITEMS`, else 10,000 (one setting for the daemon and `harmonia run`)."""
+    if given is None:
+        text = os.environ.get(LIMIT_VARIABLE, "").strip()
+        given = int(text) if text.isdigit() else DEFAULT_MAX_ITEMS
+    return given
+
 
 _AGAIN = frozenset({TaskStatus.FAILED, TaskStatus.CANCELED})
 

@@ -341,3 +341,31 @@ async def test_a_restart_mid_fan_out_runs_no_completed_item_again(
     assert values(state, "fan") == [0, 1, 2, 3, 4, 5]
     assert probe.counts == {f"fan[{i}]": 1 if i in (0, 1, 4, 5) else 2 for i in range(6)}
     assert journal_types(bench.store(), execution_id, "fan").count(EventType.TASK_EXPANDED) == 1
+
+
+async def test_a_restore_keeps_the_list_and_the_completed_items(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    async with bench.engine() as engine:
+        failed = await failed_item_run(bench, engine)
+        checkpoint = await engine.checkpoint(failed.id, "after-failure")
+        probe.flags.clear()
+        restored = await engine.restore(checkpoint["id"])
+        state = await engine.wait(restored.id)
+    assert state.status == "completed"
+    assert state.expansions["fan"] == FLAKY["fan"]["for_each"]
+    assert probe.counts == {"fan[0]": 1, "fan[1]": 4, "fan[2]": 1, "after": 1}
+    assert values(state, "fan") == [0, 1, 2]
+    assert "task_expanded" not in journal_types(bench.store(), state.id, "fan")
+
+
+def test_the_engine_wide_limit_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from harmonia.engine.fanout_ops import fanout_limit
+
+    monkeypatch.setenv("HARMONIA_MAX_FANOUT_ITEMS", "25")
+    assert fanout_limit() == 25
+    assert fanout_limit(7) == 7
+    monkeypatch.setenv("HARMONIA_MAX_FANOUT_ITEMS", "lots")
+    assert fanout_limit() == 10_000
