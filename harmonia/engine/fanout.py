@@ -214,13 +214,19 @@ class FanOut:
         count = len(state.expansions[tid])
         items = [state.tasks[item_id(tid, i)] for i in range(count)]
         failed = [item_id(tid, i) for i, t in enumerate(items) if t.status not in TASK_DONE]
+        started = state.tasks[tid].started_at
+        # no `attempt`: the task runs none itself, its items have theirs
+        data: dict[str, Any] = {
+            "items": count,
+            "duration": round(max(0.0, self.host.clock() - (started or self.host.clock())), 6),
+        }
         if failed:
             shown = ", ".join(failed[:5]) + (", ..." if len(failed) > 5 else "")
-            error = {"message": f"{len(failed)} of {count} items failed: {shown}", "kind": "items"}
-            data = {"attempt": 0, "error": error, "duration": 0.0}
+            message = f"{len(failed)} of {count} items failed: {shown}"
+            data["error"] = {"message": message, "kind": "items"}
             self.host.emit(state, EventType.TASK_FAILED, tid, data)
             return False
-        data = {"attempt": 0, "output": [t.output for t in items], "duration": 0.0}
+        data["output"] = [t.output for t in items]
         self.host.emit(state, EventType.TASK_COMPLETED, tid, data)
         if not immediate:
             self.concluded.append(tid)
