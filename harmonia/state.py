@@ -338,14 +338,12 @@ def _on_task_started(state: ExecutionState, event: Event) -> None:
 
 
 def _item_started(state: ExecutionState, parent_id: str, timestamp: float) -> None:
-    """A `for_each` task is running while any of its items runs (a resume may have set it
-    back to pending, with its list kept)."""
+    """A `for_each` task is running while any of its items runs (a resume or a retry may
+    have set it back to pending, with its list kept: then it starts again now)."""
     parent = state.tasks.get(parent_id)
     if parent is not None and parent.status != TaskStatus.RUNNING:
         parent.status = TaskStatus.RUNNING
-        parent.finished_at = None
-        if parent.started_at is None:
-            parent.started_at = timestamp
+        parent.started_at, parent.finished_at = timestamp, None
         state.counted = None
 
 

@@ -64,6 +64,10 @@ async def test_a_literal_list_runs_one_item_per_element_and_keeps_their_order(
     assert journal_types(store, state.id, "fan[1]") == ["task_started", "task_completed"]
     expanded = next(e for e in store.read_events(state.id) if e.type == "task_expanded")
     assert expanded.data == {"count": 3, "items": ["a", "b", "c"]}
+    # what a new process reads back (snapshot, journal) is what the live run had
+    loaded = store.load_execution(state.id)
+    assert loaded.to_public() == state.to_public()
+    assert loaded.expansions == {"fan": ["a", "b", "c"]}
     public = state.to_public()["tasks"]
     assert public["fan"]["item_count"] == 3
     assert public["fan[2]"]["parent"] == "fan" and public["fan[2]"]["index"] == 2
@@ -369,3 +373,25 @@ def test_the_engine_wide_limit_comes_from_the_environment(
     assert fanout_limit(7) == 7
     monkeypatch.setenv("HARMONIA_MAX_FANOUT_ITEMS", "lots")
     assert fanout_limit() == 10_000
+
+
+async def test_pause_mid_fan_out_starts_no_new_item_and_resume_finishes(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(
+        {"fan": {"for_each": list(range(6)), "max_parallel": 2, "input": {"gate": "go"}}}
+    )
+    async with bench.engine() as engine:
+        started = await engine.start(wf)
+        await probe.until(lambda: probe.running == 2)
+        await engine.pause(started.id)
+        probe.open("go")
+        paused = await engine.wait(started.id)
+        assert paused.status == "paused"
+        assert sum(probe.counts.values()) == 2  # the two running finished, nothing new began
+        assert paused.tasks["fan"].status == "running"
+        await engine.resume(started.id)
+        state = await engine.wait(started.id)
+    assert state.status == "completed"
+    assert probe.counts == {f"fan[{i}]": 1 for i in range(6)}
+    assert probe.max_running == 2
