@@ -17,7 +17,7 @@ from harmonia.components.registry import ComponentRegistry
 from harmonia.errors import Problem
 from harmonia.expressions import ExpressionError, compile_template
 from harmonia.loader.document import Document, KeyPath
-from harmonia.loader.fanout import check_for_each, fan_out_tasks
+from harmonia.loader.fanout import check_fan_out_only, check_for_each, fan_out_tasks
 from harmonia.loader.references import ReferenceChecker, Upstream
 from harmonia.model import cycle_message, find_cycles, suggest
 
@@ -72,6 +72,8 @@ class Checker:
                 self.references.check_when(task_id, when, upstream)
             if task_id in self.references.fan_out:
                 check_for_each(task_id, task, self.references, upstream)
+            else:
+                check_fan_out_only(task_id, task, self.references)
         return self.problems
 
     def _add(self, message: str, path: KeyPath, line_path: KeyPath | None = None) -> None:

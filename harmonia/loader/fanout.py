@@ -12,9 +12,9 @@ from typing import Any
 
 from harmonia.expressions import ITEM_ROOTS, ExpressionError, parse_reference
 from harmonia.loader.references import ReferenceChecker, Upstream
-from harmonia.model.tasks import DEFAULT_MAX_ITEMS
+from harmonia.model.tasks import DEFAULT_MAX_ITEMS, FAN_OUT_ONLY, fan_out_only_message
 
-__all__ = ["check_for_each", "fan_out_tasks"]
+__all__ = ["check_fan_out_only", "check_for_each", "fan_out_tasks"]
 
 
 def fan_out_tasks(tasks: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
@@ -58,3 +58,10 @@ def check_for_each(
     message = references.problem(ref, task_id, up)
     if message is not None:
         references.report(message, path)
+
+
+def check_fan_out_only(task_id: str, task: Mapping[str, Any], references: ReferenceChecker) -> None:
+    """`max_parallel` or `max_items` on a task without `for_each`: named where it is set."""
+    for name in FAN_OUT_ONLY:
+        if task.get(name) is not None:
+            references.report(fan_out_only_message(name), ("tasks", task_id, name))

@@ -3,9 +3,11 @@ the limit, and `${item}`/`${index}` outside a `for_each` task; each named by lin
 
 from __future__ import annotations
 
+import pytest
 from helpers.loading import fails
 
 from harmonia.loader import load_workflow_text
+from harmonia.model import TaskSpec
 
 SHELL = "    component: shell\n    action: run\n"
 
@@ -75,8 +77,11 @@ def test_a_literal_list_over_the_limit_is_refused_at_load_time() -> None:
 def test_max_parallel_without_for_each_is_refused() -> None:
     text = "name: w\ntasks:\n  a:\n" + SHELL + "    max_parallel: 2\n    input: {command: ls}\n"
     (problem,) = fails(text)
-    assert problem.task == "a"
-    assert "max_parallel applies only to a task with for_each" in problem.message
+    assert (problem.line, problem.task, problem.field) == (6, "a", "max_parallel")
+    assert problem.message == "max_parallel applies only to a task with for_each"
+    # the model alone (no loader) refuses it too
+    with pytest.raises(ValueError, match="max_items applies only to a task with for_each"):
+        TaskSpec.model_validate({"component": "core", "action": "echo", "max_items": 3})
 
 
 def test_index_takes_no_path() -> None:
