@@ -101,7 +101,8 @@ def summary_lines(
     if failed:
         lines.append("  failed tasks:")
         for tid, task in failed.items():
-            prefix = f"    {tid}  attempt {task.attempts}  "
+            attempt = "" if tid in state.expansions else f"attempt {task.attempts}  "
+            prefix = f"    {tid}  {attempt}"
             text = error_text(task.error) or "failed"
             first, *rest = _indented_message(text, " " * 6)
             lines.append(prefix + style.paint(first, "red"))
@@ -179,7 +180,8 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
         lines.extend(["", "errors:"])
         for tid, task in errors:
             first, *rest = _indented_message(error_text(task.error), "    ")
-            lines.append(f"  {tid} (attempt {task.attempts}): {style.paint(first, 'red')}")
+            attempt = "" if tid in state.expansions else f" (attempt {task.attempts})"
+            lines.append(f"  {tid}{attempt}: {style.paint(first, 'red')}")
             lines.extend(rest)
     return lines
 
