@@ -1,7 +1,8 @@
 """Crash safety of dynamic fan-out through the real CLI: SIGKILL `harmonia run` / `resume`
 while a `for_each` task's items run, then resume, and check that no item whose completion was
 in the journal ran again, that the list was evaluated once, and that the final outputs equal an
-uncrashed run's (see tests/test_crash.py and tests/helpers/crash_campaign.py for the method)."""
+uncrashed run's (see tests/test_crash.py and
+tests/helpers/crash_campaign.py for the method)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-sys.path.append(str(Path(__file__).resolve().parent / "helpers"))
+sys.path.append(str(Path(__file__).resolve().parent.parent / "helpers"))
 
 from crash_campaign import Campaign, Trigger, journal_line_count, read_journal
 
