@@ -115,3 +115,21 @@ def test_the_fold_learns_items_from_task_expanded_and_counts_them() -> None:
     view.apply(event(5, "task_started", "fan[0]", attempt=1))
     assert counts_text(view, "fan") == "1/3 completed, 1 running, 1 pending"
     assert view.tasks["fan"].status == "running"
+
+
+def test_the_event_log_tells_an_expansion() -> None:
+    from harmonia_tui.describe import describe_event
+
+    event = Event.model_validate(
+        {
+            "seq": 4,
+            "type": "task_expanded",
+            "execution_id": "e1",
+            "task_id": "fan",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "data": {"count": 3, "items": [1, 2, 3]},
+        }
+    )
+    line = describe_event(event, None)
+    assert line.text == "fan expanded to 3 items"
+    assert line.status == "running"
