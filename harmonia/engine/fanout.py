@@ -19,7 +19,7 @@ from harmonia.engine.outcome import Verdict, decide
 from harmonia.engine.plan import ExecutionPlan, TaskPlan
 from harmonia.errors import ErrorKind
 from harmonia.events import EventType
-from harmonia.expressions import ReferenceMissing, compile_template
+from harmonia.expressions import Condition, ReferenceMissing, compile_template
 from harmonia.protocol import item_id, split_item_id
 from harmonia.state import TASK_DONE, ExecutionState, TaskStatus
 
@@ -64,7 +64,7 @@ class ItemPlan(TaskPlan):
         return self._parent.shown(self.scope(context), rendered)
 
     @property
-    def condition(self) -> Any:
+    def condition(self) -> Condition | None:
         return self._parent.condition
 
 
@@ -120,7 +120,8 @@ class FanOut:
     host: RunnerHost
     state: ExecutionState
     plan: ExecutionPlan
-    parents: frozenset[str] = frozenset()
+    parents: frozenset[str] = field(init=False)
+    """The tasks with `for_each`: the runner hands them here instead of running them."""
     _groups: dict[str, _Group] = field(default_factory=dict)
     concluded: list[str] = field(default_factory=list)
     """Tasks that completed since the runner last asked (`settle`): their downstream may go."""
