@@ -159,14 +159,18 @@ class FanOut:
                 return verdict is Verdict.SKIPPED
             try:
                 items = evaluate_list(plan, context, item_limit(plan, self.host.max_fanout_items))
+                expanded = {"count": len(items), "items": items}
+                try:
+                    self.host.emit(state, EventType.TASK_EXPANDED, tid, expanded)
+                except TypeError as exc:  # refused before it changed anything
+                    raise FanOutError(
+                        f"for_each items are not JSON: {exc}", ErrorKind.OUTPUT
+                    ) from None
             except FanOutError as exc:
                 error = {"message": str(exc), "kind": str(exc.kind)}
                 data = {"attempt": task.attempts, "error": error, "duration": 0.0}
                 self.host.emit(state, EventType.TASK_FAILED, tid, data)
                 return False
-            self.host.emit(
-                state, EventType.TASK_EXPANDED, tid, {"count": len(items), "items": items}
-            )
         count = len(state.expansions[tid])
         tasks = state.tasks
         queue = deque(

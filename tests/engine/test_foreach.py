@@ -395,3 +395,17 @@ async def test_pause_mid_fan_out_starts_no_new_item_and_resume_finishes(
     assert state.status == "completed"
     assert probe.counts == {f"fan[{i}]": 1 for i in range(6)}
     assert probe.max_running == 2
+
+
+async def test_items_that_are_not_json_fail_the_task_and_nothing_else(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    """Only a workflow built in Python can hold such a list (files hold JSON and YAML)."""
+    wf = bench.workflow({"fan": {"for_each": [{1, 2}]}, "other": {"input": {"value": 1}}})
+    async with bench.engine() as engine:
+        state = await run_to_end(engine, wf)
+    error = state.tasks["fan"].error
+    assert state.tasks["fan"].status == "failed" and error is not None
+    assert error["message"].startswith("for_each items are not JSON")
+    assert "fan" not in state.expansions and "fan[0]" not in state.tasks
+    assert state.tasks["other"].status == "completed"
