@@ -28,6 +28,8 @@ __all__ = [
     "ErrorCode",
     "EventType",
     "backoff_delay",
+    "item_id",
+    "split_item_id",
 ]
 
 
@@ -101,6 +103,9 @@ class EventType(StrEnum):
     WORKFLOW_RESUMED = "workflow_resumed"
     CHECKPOINT_CREATED = "checkpoint_created"
     ERROR_OCCURRED = "error_occurred"
+    TASK_EXPANDED = "task_expanded"
+    """A `for_each` task's list was evaluated (`data`: `count`, `items`): its items
+    `ID[0]`..`ID[count-1]` exist from here on, and resume and restore reuse this list."""
     JOURNAL_REPAIRED = "journal_repaired"
     """An operator resumed a damaged execution from the readable part of its journal: the
     lines after it were set aside (`data`: `after_seq`, the last seq kept; `damage`; `kept_as`)."""
@@ -110,6 +115,26 @@ TERMINAL_WORKFLOW_EVENTS: Final = frozenset(
     {EventType.WORKFLOW_COMPLETED, EventType.WORKFLOW_FAILED, EventType.WORKFLOW_CANCELED}
 )
 """The events that end an execution's run (a resume may start another)."""
+
+
+# ---- fan-out items ---------------------------------------------------------------------------
+
+
+def item_id(task_id: str, index: int) -> str:
+    """The id of item `index` of `for_each` task `task_id`: `convert[3]`. Task ids cannot
+    contain brackets, so an item id never collides with a task of the workflow."""
+    return f"{task_id}[{index}]"
+
+
+def split_item_id(task_id: str) -> tuple[str, int] | None:
+    """`("convert", 3)` for `convert[3]`; None for the id of a task of the workflow."""
+    if not task_id.endswith("]"):
+        return None
+    open_at = task_id.rfind("[")
+    number = task_id[open_at + 1 : -1]
+    if open_at <= 0 or not number.isdigit():
+        return None
+    return task_id[:open_at], int(number)
 
 
 # ---- retries and reconnections ---------------------------------------------------------------

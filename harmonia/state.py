@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from harmonia.events import Event, EventType, iso_time
+from harmonia.protocol import item_id, split_item_id
 
 
 class TaskStatus(StrEnum):
@@ -135,6 +136,9 @@ class ExecutionState:
     """Set, with status `damaged`, when the execution's files could not be read whole:
     `{"status": <the status its readable part reaches>, "files": [<DamagedFile.to_dict()>]}`;
     the rest of the state is as far as the readable part goes."""
+    expansions: dict[str, list[Any]] = field(default_factory=dict)
+    """Each expanded `for_each` task's evaluated list (`task_expanded`): its items are the
+    tasks `ID[0]`.. of `tasks`, and nothing evaluates the list again while it is kept."""
     counted: dict[str, int] | None = field(default=None, repr=False, compare=False)
     """How many tasks are in each status, kept up to date by `apply` once `counts()` has
     been asked for (None: not counted yet, or a bulk change to recount)."""
@@ -153,6 +157,7 @@ class ExecutionState:
         *,
         restored_from: str | None = None,
         tasks: dict[str, TaskState] | None = None,
+        expansions: dict[str, list[Any]] | None = None,
     ) -> ExecutionState:
         task_ids = list(workflow.get("tasks", {}))
         return cls(
@@ -162,6 +167,7 @@ class ExecutionState:
             created_at=created_at,
             restored_from=restored_from,
             tasks=tasks if tasks is not None else {t: TaskState() for t in task_ids},
+            expansions=expansions or {},
         )
 
     def meta_record(self) -> dict[str, Any]:
@@ -177,6 +183,7 @@ class ExecutionState:
             "last_seq": self.last_seq,
             "error": self.error,
             "restored_from": self.restored_from,
+            "expansions": self.expansions,
         }
 
     @classmethod
@@ -193,6 +200,7 @@ class ExecutionState:
             error=meta.get("error"),
             restored_from=meta.get("restored_from"),
             tasks={tid: TaskState.from_record(rec) for tid, rec in tasks.items()},
+            expansions=dict(meta.get("expansions") or {}),
         )
 
     def counts(self) -> dict[str, int]:
@@ -250,10 +258,19 @@ class ExecutionState:
             "last_seq": self.last_seq,
             "damage": self.damage,
             "counts": self.counts(),
-            "tasks": {
-                tid: t.to_public(_depends_on(definitions.get(tid))) for tid, t in self.tasks.items()
-            },
+            "tasks": {tid: self._public_task(tid, t, definitions) for tid, t in self.tasks.items()},
         }
+
+    def _public_task(self, tid: str, task: TaskState, definitions: Any) -> dict[str, Any]:
+        """A task's public form; a `for_each` item names its task and index, and an expanded
+        task says how many items it has (clients group items under their task)."""
+        doc = task.to_public(_depends_on(definitions.get(tid)))
+        if tid in self.expansions:
+            doc["item_count"] = len(self.expansions[tid])
+        elif (split := split_item_id(tid)) is not None:
+            doc["depends_on"] = []
+            doc["parent"], doc["index"] = split
+        return doc
 
 
 def _depends_on(definition: Any) -> list[str] | None:
@@ -280,6 +297,9 @@ def apply(state: ExecutionState, event: Event) -> None:
     counted = state.counted
     if counted is None:
         handler(state, event)
+    elif event.type == EventType.TASK_EXPANDED:  # adds tasks: recount when next asked
+        handler(state, event)
+        state.counted = None
     elif event.task_id is not None:  # one task's event changes that task's status only
         task = state.tasks[event.task_id]
         before = str(task.status)
@@ -306,12 +326,49 @@ def _on_workflow_started(state: ExecutionState, event: Event) -> None:
 
 def _on_task_started(state: ExecutionState, event: Event) -> None:
     task = _task(state, event)
+    tid = event.task_id
+    if tid is not None and tid[-1] == "]" and (split := split_item_id(tid)) is not None:
+        _item_started(state, split[0], event.timestamp)
     task.status = TaskStatus.RUNNING
     task.attempts = int(event.data["attempt"])
     task.error = None
     task.started_at = event.timestamp
     task.finished_at = None
     task.history.append({"attempt": task.attempts, "started_at": event.timestamp})
+
+
+def _item_started(state: ExecutionState, parent_id: str, timestamp: float) -> None:
+    """A `for_each` task is running while any of its items runs (a resume or a retry may
+    have set it back to pending, with its list kept: then it starts again now)."""
+    parent = state.tasks.get(parent_id)
+    if parent is not None and parent.status != TaskStatus.RUNNING:
+        parent.status = TaskStatus.RUNNING
+        parent.started_at, parent.finished_at = timestamp, None
+        state.counted = None
+
+
+def _on_task_expanded(state: ExecutionState, event: Event) -> None:
+    """The list is evaluated: one pending task per item, the task itself running (an empty
+    list is recorded and followed by the task's completion with `[]`)."""
+    tid = event.task_id
+    assert tid is not None, "task_expanded without task_id"
+    items = list(event.data.get("items") or [])
+    state.expansions[tid] = items
+    for index in range(len(items)):
+        state.tasks[item_id(tid, index)] = TaskState()
+    task = state.tasks[tid]
+    task.status = TaskStatus.RUNNING
+    task.error = None
+    task.started_at = event.timestamp
+    task.finished_at = None
+
+
+def drop_expansion(state: ExecutionState, tid: str) -> None:
+    """Forget a `for_each` task's list and its items: it is evaluated again (its upstream
+    runs again after an operator retry)."""
+    items = state.expansions.pop(tid, None)
+    for index in range(len(items or ())):
+        state.tasks.pop(item_id(tid, index), None)
 
 
 def _close_attempt(task: TaskState, event: Event, status: str) -> None:
@@ -398,14 +455,20 @@ def _on_workflow_resumed(state: ExecutionState, event: Event) -> None:
     state.status = ExecutionStatus.RUNNING
     state.finished_at = None
     state.error = None
+    for tid in event.data.get("unexpanded", ()):
+        drop_expansion(state, tid)
     for tid in event.data.get("interrupted", ()):
-        task = state.tasks[tid]
+        task = state.tasks.get(tid)
+        if task is None:  # an item of a list forgotten by the same event
+            continue
         if task.status == TaskStatus.RUNNING:
             _close_attempt(task, event, "interrupted")
             task.budget_base += 1
         task.status = TaskStatus.PENDING
     for tid in event.data.get("reset", ()):
-        task = state.tasks[tid]
+        task = state.tasks.get(tid)
+        if task is None:
+            continue
         task.status = TaskStatus.PENDING
         task.budget_base = task.attempts
         task.output = None
@@ -420,6 +483,7 @@ _HANDLERS: dict[str, Callable[[ExecutionState, Event], None]] = {
     EventType.RETRY_ATTEMPTED: _on_retry_attempted,
     EventType.TASK_FAILED: _on_task_failed,
     EventType.TASK_SKIPPED: _on_task_skipped,
+    EventType.TASK_EXPANDED: _on_task_expanded,
     EventType.WORKFLOW_COMPLETED: _on_workflow_completed,
     EventType.WORKFLOW_FAILED: _on_workflow_failed,
     EventType.WORKFLOW_CANCELED: _on_workflow_canceled,

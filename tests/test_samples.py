@@ -286,3 +286,26 @@ def test_join_rules_with_a_failure(tmp_path: Path) -> None:
     assert out["alert"] == {"message": "extract failed: a=failed b=skipped"}
     assert not Path(out["prepare"]["stdout"]).exists()
     assert "2 blocked" in proc.stderr
+
+
+def test_for_each_fans_out_over_lines_and_an_input(tmp_path: Path) -> None:
+    doc = run_sample("for_each.yaml", tmp_path / "data")
+    out = outputs(doc)
+    assert out["split"] == ["a.txt", "b.txt", "c.txt"]
+    assert [o["stdout"] for o in out["convert"]] == [
+        f"converted {name} as item {i}\n" for i, name in enumerate(out["split"])
+    ]
+    assert out["greet"] == [
+        {"word": "alpha", "position": 0},
+        None,
+        {"word": "gamma", "position": 2},
+    ]
+    assert out["report"] == {"converted": out["convert"], "greeted": out["greet"]}
+    tasks = doc["tasks"]
+    assert tasks["convert"]["item_count"] == 3
+    assert [tasks[f"convert[{i}]"]["status"] for i in range(3)] == ["completed"] * 3
+    assert tasks["greet[1]"]["status"] == "skipped"
+    assert (tasks["greet[2]"]["parent"], tasks["greet[2]"]["index"]) == ("greet", 2)
+
+    words = run_sample("for_each.yaml", tmp_path / "data", 'words=["one"]')
+    assert outputs(words)["greet"] == [{"word": "one", "position": 0}]

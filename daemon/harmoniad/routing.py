@@ -31,9 +31,10 @@ __all__ = [
     "valid_path_param",
 ]
 
-PATH_PARAM_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$"
-"""What ids in paths look like (execution, workflow, checkpoint, task and component ids); any
-other value names nothing (404) and never reaches the store as a file name."""
+PATH_PARAM_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}(\[[0-9]{1,9}\])?$"
+"""What ids in paths look like (execution, workflow, checkpoint, task and component ids, and
+a `for_each` item's `TASK[i]`); any other value names nothing (404) and never reaches the
+store as a file name."""
 _PATH_PARAM = re.compile(PATH_PARAM_PATTERN)
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -331,6 +331,15 @@ class TaskInfo(_Answer):
         default_factory=list,
         description="The tasks this one waits for, as its workflow declares them.",
     )
+    item_count: int | None = Field(
+        default=None,
+        ge=0,
+        description="For a for_each task whose list was evaluated: how many items it has.",
+    )
+    parent: str | None = Field(
+        default=None, description="For an item (id `TASK[i]`): its for_each task."
+    )
+    index: int | None = Field(default=None, ge=0, description="For an item: its place in the list.")
 
 
 class Execution(_Answer):

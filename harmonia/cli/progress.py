@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from harmonia.cli.style import Style
 from harmonia.events import Event, EventType
+from harmonia.protocol import item_id
 
 __all__ = [
     "ProgressTracker",
@@ -43,6 +44,7 @@ _STATUS_AFTER: dict[str, str] = {
     EventType.TASK_FAILED: "failed",
     EventType.RETRY_ATTEMPTED: "retrying",
     EventType.TASK_SKIPPED: "skipped",
+    EventType.TASK_EXPANDED: "running",
 }
 _RUNNING = frozenset({"running", "retrying"})
 
@@ -122,6 +124,9 @@ def format_event(event: Event, *, task_width: int, style: Style | None = None) -
             ]
         elif event.type == EventType.TASK_SKIPPED:
             parts = [_status(style, "skipped"), str(data.get("reason", ""))]
+        elif event.type == EventType.TASK_EXPANDED:
+            items = int(data.get("count") or 0)
+            parts = [_status(style, "expanded", "running"), f"{items} item{'s' * (items != 1)}"]
         else:
             return None
         return "  ".join([clock, task, *(p for p in parts if p)])
@@ -171,6 +176,9 @@ class ProgressTracker:
                 if status in _RUNNING or status == "pending":
                     self.statuses[tid] = "canceled"
             return
+        if event.type == EventType.TASK_EXPANDED and task_id is not None:
+            for index in range(int(event.data.get("count") or 0)):  # the items count too
+                self.statuses.setdefault(item_id(task_id, index), "pending")
         if task_id is None or task_id not in self.statuses:
             return
         new = _STATUS_AFTER.get(event.type)

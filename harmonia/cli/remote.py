@@ -202,6 +202,12 @@ def execution_state(execution: Execution) -> ExecutionState:
         restored_from=execution.restored_from,
         tasks=tasks,
         damage=execution.damage.model_dump() if execution.damage is not None else None,
+        # the items' values are not in the document; their number is all a view needs
+        expansions={
+            tid: [None] * task.item_count
+            for tid, task in execution.tasks.items()
+            if task.item_count is not None
+        },
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from harmonia.cli.progress import error_text, format_duration, one_line
 from harmonia.cli.style import Style
 from harmonia.events import iso_time
+from harmonia.protocol import item_id, split_item_id
 from harmonia.state import ExecutionState, TaskStatus
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "execution_row_json",
     "executions_table",
     "format_local_time",
+    "grouped_tasks",
+    "item_counts",
     "render_table",
     "show_lines",
     "summary_lines",
@@ -99,7 +102,8 @@ def summary_lines(
     if failed:
         lines.append("  failed tasks:")
         for tid, task in failed.items():
-            prefix = f"    {tid}  attempt {task.attempts}  "
+            attempt = "" if tid in state.expansions else f"attempt {task.attempts}  "
+            prefix = f"    {tid}  {attempt}"
             text = error_text(task.error) or "failed"
             first, *rest = _indented_message(text, " " * 6)
             lines.append(prefix + style.paint(first, "red"))
@@ -144,21 +148,26 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
 
     rules = trigger_rules(state.workflow)
     rows = []
-    for tid, task in state.tasks.items():
+    for tid, label in grouped_tasks(state):
+        task = state.tasks[tid]
         duration = (
             task.finished_at - task.started_at
             if task.started_at is not None and task.finished_at is not None
             else None
         )
+        items = state.expansions.get(tid)
         row = [
-            tid,
+            label,
             str(task.status),
-            str(task.attempts),
+            "-" if items is not None else str(task.attempts),
             format_duration(duration) if duration is not None else "-",
-            one_line(error_text(task.error), ERROR_COLUMN_LIMIT),
+            item_counts(state, tid)
+            if items is not None
+            else one_line(error_text(task.error), ERROR_COLUMN_LIMIT),
         ]
         if rules is not None:
-            row.insert(2, rules.get(tid, "all_success"))
+            item = split_item_id(tid) is not None  # an item: its task's row shows the rule
+            row.insert(2, "" if item else rules.get(tid, "all_success"))
         rows.append(row)
     headers = ["TASK", "STATUS", "ATTEMPTS", "DURATION", "ERROR"]
     if rules is not None:
@@ -178,7 +187,8 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
         lines.extend(["", "errors:"])
         for tid, task in errors:
             first, *rest = _indented_message(error_text(task.error), "    ")
-            lines.append(f"  {tid} (attempt {task.attempts}): {style.paint(first, 'red')}")
+            attempt = "" if tid in state.expansions else f" (attempt {task.attempts})"
+            lines.append(f"  {tid}{attempt}: {style.paint(first, 'red')}")
             lines.extend(rest)
     return lines
 
@@ -200,6 +210,32 @@ def trigger_rules(workflow: Mapping[str, Any]) -> dict[str, str] | None:
         return None
     fallback = str(default or "all_success")
     return {str(tid): str(own.get(str(tid)) or fallback) for tid in tasks}
+
+
+def grouped_tasks(state: ExecutionState) -> list[tuple[str, str]]:
+    """(task id, label) in workflow order, each `for_each` task's items right below it,
+    labelled `  [i]`: an execution's items are recorded after every task of the workflow."""
+    out: list[tuple[str, str]] = []
+    for tid in state.tasks:
+        if split_item_id(tid) is not None:
+            continue
+        out.append((tid, tid))
+        items = state.expansions.get(tid)
+        if items is not None:
+            out.extend((item_id(tid, i), f"  [{i}]") for i in range(len(items)))
+    return out
+
+
+def item_counts(state: ExecutionState, tid: str) -> str:
+    """`8/10 completed, 2 failed`: how a `for_each` task's items stand."""
+    count = len(state.expansions.get(tid) or ())
+    counts: dict[str, int] = {}
+    for index in range(count):
+        status = str(state.tasks[item_id(tid, index)].status)
+        counts[status] = counts.get(status, 0) + 1
+    head = f"{counts.pop('completed', 0)}/{count} completed"
+    rest = [f"{n} {status}" for status, n in sorted(counts.items())]
+    return ", ".join([head, *rest])
 
 
 def damage_lines(state: ExecutionState, style: Style) -> list[str]:

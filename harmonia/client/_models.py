@@ -197,6 +197,12 @@ class TaskInfo(ApiModel):
     history: list[dict[str, Any]] = Field(default_factory=list)
     depends_on: list[str] = Field(default_factory=list)
     """The tasks this one waits for (empty from a daemon that predates the field)."""
+    item_count: int | None = None
+    """For a `for_each` task once its list is evaluated: how many items it has."""
+    parent: str | None = None
+    """For an item (`convert[3]`): its `for_each` task (`convert`)."""
+    index: int | None = None
+    """For an item: its place in the list."""
 
 
 class Execution(ApiModel):

@@ -126,8 +126,8 @@ def record_shutdown(engine: EventRecorder, state: ExecutionState) -> None:
     (see `state`), and unlike a crash they are no evidence of a crash loop."""
     now = engine.clock()
     for task_id, task in state.tasks.items():
-        if task.status != TaskStatus.RUNNING:
-            continue
+        if task.status != TaskStatus.RUNNING or task_id in state.expansions:
+            continue  # a `for_each` task runs no attempt itself: its items have theirs
         engine.emit(
             state,
             EventType.RETRY_ATTEMPTED,

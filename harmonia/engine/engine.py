@@ -22,6 +22,7 @@ from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
 from harmonia.engine.crashloop import CrashLoopGuard
 from harmonia.engine.damaged import sweep as sweep_damaged
+from harmonia.engine.fanout_ops import fanout_limit, restore_items
 from harmonia.engine.hooks import EngineHooks
 from harmonia.engine.index import ExecutionIndex
 from harmonia.engine.live import LiveExecutions
@@ -60,8 +61,11 @@ class Engine:
         crash_loop_limit: int | None = None,
         retry_storage: bool = True,
         storage_probe: tuple[float, float] = (PROBE_FIRST, PROBE_MAX),
+        max_fanout_items: int | None = None,
     ) -> None:
         self.store = store
+        self.max_fanout_items = fanout_limit(max_fanout_items)
+        """Most items one `for_each` task may expand to, unless it sets `max_items` itself."""
         self.hooks = hooks or EngineHooks()
         """Told about process-wide resources the engine's work touches (`harmonia.engine.hooks`);
         the default does nothing, `harmonia.engine.tuning.ProcessTuning` tunes the process."""
@@ -180,6 +184,7 @@ class Engine:
                 saved = TaskState.from_record(record["tasks"].get(tid, {}))
                 kept = saved.status in (TaskStatus.COMPLETED, TaskStatus.SKIPPED)
                 tasks[tid] = saved if kept else TaskState()
+            expansions = restore_items(meta, record["tasks"], tasks)
             execution_id, lock = await self.records.new_execution()
             state = ExecutionState.new(
                 execution_id,
@@ -188,6 +193,7 @@ class Engine:
                 self.clock(),
                 restored_from=checkpoint_id,
                 tasks=tasks,
+                expansions=expansions,
             )
             del record, tasks  # the checkpoint's copy: only what the state took is kept
             self.hooks.execution_built(state.id, len(state.tasks))

@@ -57,6 +57,11 @@ class RunnerHost(EventRecorder, Protocol):
         """The environment of the processes tasks start (without Harmonia's secrets)."""
         ...
 
+    @property
+    def max_fanout_items(self) -> int:
+        """Most items a `for_each` task may expand to, unless it sets `max_items` itself."""
+        ...
+
     async def persist(self, state: ExecutionState, *, final: bool) -> None:
         """Write the snapshot and catalog row; return once they and every event are durable."""
         ...

@@ -81,6 +81,17 @@ class JoinGate:
             if verdict is not Verdict.RUN:
                 self.settled(tid)
             return verdict
+        verdict = self.admit(host, tid)
+        if verdict is not Verdict.RUN:
+            return verdict
+        verdict = decide(host, state, tid, plan, context, ruled=True)
+        if verdict is not Verdict.RUN:
+            self.settled(tid)
+        return verdict
+
+    def admit(self, host: EventRecorder, tid: str) -> Verdict | None:
+        """The rule alone, for a ruled task: RUN, SKIPPED (event emitted), or None while it
+        waits or is blocked. A `for_each` task stops here: its `when` belongs to its items."""
         judged = self._judge(tid)
         if judged is Readiness.WAIT:
             self._waiting.add(tid)
@@ -91,14 +102,11 @@ class JoinGate:
             self.settled(tid)
             return None
         if judged is Readiness.SKIP:
-            reason = rule_skip_reason(plan.rule, self._outcomes(tid))
-            host.emit(state, EventType.TASK_SKIPPED, tid, {"reason": reason})
+            reason = rule_skip_reason(self._plan.tasks[tid].rule, self._outcomes(tid))
+            host.emit(self._state, EventType.TASK_SKIPPED, tid, {"reason": reason})
             self.settled(tid)
             return Verdict.SKIPPED
-        verdict = decide(host, state, tid, plan, context, ruled=True)
-        if verdict is not Verdict.RUN:
-            self.settled(tid)
-        return verdict
+        return Verdict.RUN
 
     def woken(self) -> list[str]:
         """Waiting tasks a parent's end may have decided (each once), to `decide` again."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from harmonia.engine.checkpoints import take_checkpoint
+from harmonia.engine.fanout_ops import retry_scope
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import EventType
 from harmonia.state import (
@@ -88,7 +89,7 @@ async def retry_task(engine: Engine, execution_id: str, task_id: str) -> list[st
     if task_id not in state.tasks:
         await live.release_if_idle(runner)
         raise NotFound(f"execution {execution_id} has no task {task_id!r}")
-    reset = [task_id, *runner.plan.downstream(task_id)]
+    reset, unexpanded = retry_scope(runner.plan, state, task_id)
     busy = [t for t in reset if state.tasks[t].status in TASK_ACTIVE and runner.active]
     if busy:
         await live.release_if_idle(runner)
@@ -107,7 +108,13 @@ async def retry_task(engine: Engine, execution_id: str, task_id: str) -> list[st
         state,
         EventType.WORKFLOW_RESUMED,
         task_id,
-        {"reason": "retry", "task_id": task_id, "reset": reset, "interrupted": interrupted},
+        {
+            "reason": "retry",
+            "task_id": task_id,
+            "reset": reset,
+            "interrupted": interrupted,
+            **({"unexpanded": unexpanded} if unexpanded else {}),
+        },
     )
     engine.crash_loops.fail(engine, state, loops)
     _go_on(engine, runner)

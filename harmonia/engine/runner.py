@@ -19,6 +19,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from harmonia.components.base import ActionContext
+from harmonia.engine.fanout import FanOut
 from harmonia.engine.joins import JoinGate
 from harmonia.engine.outcome import Verdict, decide, record_outcome
 from harmonia.engine.plan import TaskResults
@@ -79,6 +80,8 @@ class ExecutionRunner:
         self._rebuild = True
         self._joins = JoinGate.for_plan(plan, state)
         """Trigger rules other than all_success (None when the workflow has none)."""
+        self._fanout = FanOut(host, state, plan)
+        """The `for_each` tasks: their items run through the same workers (`fanout`)."""
         self._dispatch: MemoryObjectSendStream[Dispatch] | None = None
         self.outcome_position = 0
         """Writer position of the last outcome event: waiting for it means the end is durable."""
@@ -146,7 +149,8 @@ class ExecutionRunner:
                     self._tg = tg
                     send, receive = anyio.create_memory_object_stream[Dispatch](math.inf)
                     self._dispatch = send
-                    for _ in range(min(self._max, len(self.state.tasks))):
+                    workers = self._max if self._fanout.parents else len(self.state.tasks)
+                    for _ in range(min(self._max, workers)):
                         tg.start_soon(self._worker, receive.clone())
                     receive.close()
                     self._pump()
@@ -159,6 +163,7 @@ class ExecutionRunner:
             self._ready.clear()
             # at rest, a parked task is "retrying": resume runs it again as interrupted
             self._parked.clear()
+            self._fanout.clear()
         await self._conclude()
 
     async def _conclude(self) -> None:
@@ -219,8 +224,12 @@ class ExecutionRunner:
         tasks = state.tasks
         sorter = self._sorter
         joins = self._joins
+        fanout = self._fanout
         while True:
             progressed = False
+            if fanout.concluded and not fanout.settle(sorter):
+                self._rebuild_sorter()  # a for_each task ended that this schedule never gave
+                sorter = self._sorter
             for tid in sorter.get_ready():
                 progressed = True
                 status = tasks[tid].status
@@ -228,6 +237,8 @@ class ExecutionRunner:
                     sorter.done(tid)
                 elif tid in self._inflight:
                     continue  # running since before a rebuild; it calls done() itself
+                elif tid in fanout.parents:
+                    self._offer_fanout(tid, sorter)  # its items run, not the task itself
                 elif status == TaskStatus.PENDING:
                     verdict: Verdict | None
                     if joins is None:
@@ -240,13 +251,19 @@ class ExecutionRunner:
                         sorter.done(tid)
                 # failed or canceled: stays blocked, its downstream waits for an operator
             if joins is not None:  # tasks with a trigger rule that a parent's end decided
+                for tid in fanout.ended:  # a for_each task that ended wakes ruled tasks too
+                    joins.settled(tid)
                 for tid in joins.woken():
                     progressed = True
+                    if tid in fanout.parents:
+                        self._offer_fanout(tid, sorter)
+                        continue
                     verdict = joins.decide(host, tid, context)
                     if verdict is Verdict.RUN:
                         self._ready.append(tid)
                     elif verdict is Verdict.SKIPPED:
                         sorter.done(tid)
+            fanout.ended.clear()
             if not progressed:
                 break
         if not (self._paused or self._cancel_reason is not None):
@@ -262,9 +279,34 @@ class ExecutionRunner:
                 self._running += 1
                 self._inflight.add(tid)
                 dispatch.send_nowait((tid, sorter))
+            while self._running < self._max and (item := fanout.take(context)) is not None:
+                self._running += 1
+                self._inflight.add(item)
+                dispatch.send_nowait((item, sorter))
+        if fanout.concluded or (joins is not None and fanout.ended):
+            # items skipped by their `when` ended their task just now
+            self._pump()
+            return
         if self._running == 0:
             self._dispatch = None
             dispatch.close()
+
+    def _offer_fanout(self, tid: str, sorter: TopologicalSorter[str]) -> None:
+        """A ready `for_each` task: its trigger rule first (before its list is expanded),
+        then `FanOut.begin`, which expands it or picks its items up again."""
+        joins, state = self._joins, self.state
+        ruled = joins is not None and tid in joins.ruled
+        if joins is not None and ruled and tid not in state.expansions:
+            if state.tasks[tid].status != TaskStatus.PENDING:
+                return
+            verdict = joins.admit(self.host, tid)
+            if verdict is None:
+                return  # waits for more parents, or blocked
+            if verdict is Verdict.SKIPPED:
+                sorter.done(tid)
+                return
+        if self._fanout.begin(tid, self._context, ruled=ruled):
+            sorter.done(tid)
 
     async def _worker(self, receive: MemoryObjectReceiveStream[Dispatch]) -> None:
         """Run dispatched tasks one at a time until the dispatch stream closes. A fixed pool
@@ -283,10 +325,12 @@ class ExecutionRunner:
                     completed = await self._attempts(tid)
                 self._running -= 1
                 self._inflight.discard(tid)
-                if completed is not None and self._joins is not None:
-                    self._joins.settled(tid)
+                if completed is not None and self._joins is not None and tid[-1] != "]":
+                    self._joins.settled(tid)  # (an item's end settles its task, in `fanout`)
                 if completed is None:
                     self._parked.append(tid)  # paused during its backoff
+                elif tid[-1] == "]":
+                    self._fanout.finished(tid)  # an item: its task may be over
                 elif completed and sorter is self._sorter:
                     sorter.done(tid)
                 elif completed:
@@ -309,7 +353,7 @@ class ExecutionRunner:
         host = self.host
         state = self.state
         task = state.tasks[tid]
-        plan: TaskPlan = self.plan.tasks[tid]
+        plan: TaskPlan = self.plan.tasks.get(tid) or self._fanout.plan_of(tid)
         action = plan.action
         timeout = plan.timeout
         while True:

@@ -22,6 +22,7 @@ from harmonia.expressions.limits import (
 )
 from harmonia.expressions.preview import preview, preview_shell_command
 from harmonia.expressions.references import (
+    ITEM_ROOTS,
     MARKERS,
     REFERENCE_ROOTS,
     ROOTS,
@@ -36,6 +37,7 @@ from harmonia.expressions.templates import (
 )
 
 __all__ = [
+    "ITEM_ROOTS",
     "MARKERS",
     "MAX_DEPTH",
     "MAX_EXPRESSION_LENGTH",

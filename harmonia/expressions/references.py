@@ -16,6 +16,7 @@ from harmonia.expressions.errors import ExpressionError
 from harmonia.expressions.limits import MAX_EXPRESSION_LENGTH
 
 __all__ = [
+    "ITEM_ROOTS",
     "MARKERS",
     "REFERENCE_ROOTS",
     "ROOTS",
@@ -33,8 +34,19 @@ __all__ = [
     "skip_ws",
 ]
 
-REFERENCE_ROOTS: Final = ("input", "tasks", "workflow", "execution", "env", "components")
+REFERENCE_ROOTS: Final = (
+    "input",
+    "tasks",
+    "workflow",
+    "execution",
+    "env",
+    "components",
+    "item",
+    "index",
+)
 """The names a reference starts with, in the order documentation lists them."""
+ITEM_ROOTS: Final = frozenset({"item", "index"})
+"""The roots only a `for_each` task's input and `when` have: its current item and index."""
 ROOTS: Final = frozenset(REFERENCE_ROOTS)
 MARKERS: Final = frozenset({"raw"})
 """`${raw:input.x}`: the value goes into a shell command string as shell code, unquoted."""
@@ -184,6 +196,12 @@ def _check_shape(
             pos = positions[-1] if path else start
             raise ExpressionError(
                 f"a component reference is {allowed} (a remote component's base URL)", text, pos
+            )
+        return
+    if root in ITEM_ROOTS:
+        if root == "index" and path:
+            raise ExpressionError(
+                "nothing may follow 'index' (the item's number)", text, positions[0]
             )
         return
     if root != "tasks":

@@ -17,6 +17,7 @@ from harmonia.components.registry import ComponentRegistry
 from harmonia.errors import Problem
 from harmonia.expressions import ExpressionError, compile_template
 from harmonia.loader.document import Document, KeyPath
+from harmonia.loader.fanout import check_fan_out_only, check_for_each, fan_out_tasks
 from harmonia.loader.references import ReferenceChecker, Upstream
 from harmonia.model import cycle_message, find_cycles, suggest
 
@@ -48,6 +49,7 @@ class Checker:
         self.references = ReferenceChecker(
             inputs, self.task_ids, document, self.problems, registry.url_problem
         )
+        self.references.fan_out = fan_out_tasks(self.tasks)
         self.dynamic_cache: dict[str, bool] = {}
         self.actions: dict[tuple[str, str], Action | tuple[str, str] | None] = {}
 
@@ -68,6 +70,10 @@ class Checker:
             when = task.get("when")
             if isinstance(when, str | bool):
                 self.references.check_when(task_id, when, upstream)
+            if task_id in self.references.fan_out:
+                check_for_each(task_id, task, self.references, upstream)
+            else:
+                check_fan_out_only(task_id, task, self.references)
         return self.problems
 
     def _add(self, message: str, path: KeyPath, line_path: KeyPath | None = None) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from harmonia.errors import Problem
 from harmonia.expressions import (
+    ITEM_ROOTS,
     MAX_TEMPLATE_NODES,
     ExpressionError,
     Reference,
@@ -48,6 +49,8 @@ class ReferenceChecker:
         self.known_tasks = frozenset(task_ids)
         self.document = document
         self.problems = problems
+        self.fan_out: frozenset[str] = frozenset()
+        """The tasks with `for_each`: only they may use `${item}` and `${index}`."""
 
     def report(self, message: str, path: KeyPath) -> None:
         self.problems.append(self.document.problem(message, path))
@@ -128,6 +131,8 @@ class ReferenceChecker:
                 )
         elif ref.root == "tasks":
             return self._task_problem(ref, task_id, upstream)
+        elif ref.root in ITEM_ROOTS and task_id not in self.fan_out:
+            return f"{ref} only has a value in a task with for_each (the current item)"
         elif ref.root == "components" and self.component_problem is not None:
             name = str(ref.path[0])
             if name not in self._components:  # asked once per name, not once per task

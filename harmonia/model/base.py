@@ -14,7 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Strict", "describe_value", "suggest", "unknown_input_message"]
+__all__ = ["LOADER_CONTEXT_KEY", "Strict", "describe_value", "suggest", "unknown_input_message"]
+
+#: Context key that tells the models the loader runs the cross-field checks itself (with file,
+#: line and task attached), so the models must not report them a second time.
+LOADER_CONTEXT_KEY = "harmonia_loader"
 
 
 class Strict(BaseModel):

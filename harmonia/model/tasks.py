@@ -8,13 +8,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from harmonia.model.base import Strict
+from harmonia.model.base import LOADER_CONTEXT_KEY, Strict
 from harmonia.model.retry import RetryPolicy
 from harmonia.model.triggers import TRIGGER_RULES, trigger_rule_problem
 
-__all__ = ["IDENTIFIER_PATTERN", "Identifier", "TaskDefaults", "TaskSpec"]
+__all__ = [
+    "DEFAULT_MAX_ITEMS",
+    "FAN_OUT_ONLY",
+    "IDENTIFIER_PATTERN",
+    "Identifier",
+    "TaskDefaults",
+    "TaskSpec",
+    "fan_out_only_message",
+]
+
+DEFAULT_MAX_ITEMS = 10_000
+"""Items one `for_each` task may expand to unless it (or the engine) sets another limit."""
+FAN_OUT_ONLY = ("max_parallel", "max_items")
+"""The fields that only a task with `for_each` may set."""
+
+
+def fan_out_only_message(name: str) -> str:
+    return f"{name} applies only to a task with for_each"
+
 
 #: Task ids and input names: they appear inside `${tasks.ID...}` / `${input.NAME}` references, so
 #: they are restricted to what the expression syntax can name unambiguously.
@@ -77,6 +95,32 @@ class TaskSpec(Strict):
     retry_policy: RetryPolicy | None = None
     trigger_rule: str | None = _rule_field()
     description: str | None = None
+    for_each: list[Any] | str | None = Field(
+        default=None,
+        description="Run the task once per item of this list: a literal list or one ${...} "
+        "reference to a list; ${item} and ${index} name the item in input and when.",
+    )
+    max_parallel: int | None = Field(
+        default=None, ge=1, description="Items of a for_each task running at once."
+    )
+    max_items: int | None = Field(
+        default=None,
+        ge=0,
+        description=f"Most items a for_each list may have (default {DEFAULT_MAX_ITEMS:,}).",
+    )
+
+    @model_validator(mode="after")
+    def _fan_out_fields(self, info: ValidationInfo) -> TaskSpec:
+        """`max_parallel` and `max_items` mean nothing without a list to go through (the
+        loader says so itself, naming the field and its line)."""
+        context = info.context
+        if self.for_each is None and not (
+            isinstance(context, dict) and context.get(LOADER_CONTEXT_KEY)
+        ):
+            for name in FAN_OUT_ONLY:
+                if getattr(self, name) is not None:
+                    raise ValueError(fan_out_only_message(name))
+        return self
 
     _known_rule = field_validator("trigger_rule")(_known_rule)
 

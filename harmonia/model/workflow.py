@@ -15,7 +15,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from harmonia.errors import NotFound, Problem, ValidationFailed
 from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers
-from harmonia.model.base import Strict, unknown_input_message
+from harmonia.model.base import LOADER_CONTEXT_KEY, Strict, unknown_input_message
 from harmonia.model.graph import graph_problems
 from harmonia.model.inputs import InputSpec
 from harmonia.model.retry import merge_retry_policies
@@ -23,10 +23,6 @@ from harmonia.model.tasks import Identifier, TaskDefaults, TaskSpec
 from harmonia.model.triggers import DEFAULT_TRIGGER_RULE, TriggerRule
 
 __all__ = ["LOADER_CONTEXT_KEY", "Workflow", "load_stored_workflow"]
-
-#: Context key that tells `Workflow` the loader runs the cross-task checks itself (with file,
-#: line and task attached), so the model must not report them a second time.
-LOADER_CONTEXT_KEY = "harmonia_loader"
 
 
 class Workflow(Strict):

@@ -43,6 +43,7 @@ class BareHost:
         self.hooks = EngineHooks()
         self.task_environ: dict[str, str] = {}
         self.component_urls = ComponentUrls(None)
+        self.max_fanout_items = 10
         self.emitted: list[tuple[str, str | None]] = []
         self.persisted: list[bool] = []
 

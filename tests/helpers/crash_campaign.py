@@ -129,8 +129,18 @@ def crash_workflow(
 
 
 def side_effect_tasks(workflow: dict[str, Any]) -> set[str]:
-    """The tasks that append to the side file (every shell and python task)."""
-    return {tid for tid, t in workflow["tasks"].items() if t["component"] in ("shell", "python")}
+    """The tasks that append to the side file (every shell and python task); for a task with
+    a literal `for_each` list, its items `ID[i]` instead."""
+    effects: set[str] = set()
+    for tid, task in workflow["tasks"].items():
+        if task["component"] not in ("shell", "python"):
+            continue
+        items = task.get("for_each")
+        if isinstance(items, list):
+            effects.update(f"{tid}[{i}]" for i in range(len(items)))
+        else:
+            effects.add(tid)
+    return effects
 
 
 # ---- reading the data folder -------------------------------------------------------------
@@ -458,7 +468,9 @@ class Campaign:
         done = self._record_completed(execution_id)
         doc = json.loads(self._collect(showing, "show"))
         assert doc["id"] == execution_id
-        assert set(doc["tasks"]) == set(self.workflow["tasks"])
+        assert {t for t, s in doc["tasks"].items() if "parent" not in s} == set(
+            self.workflow["tasks"]
+        )  # and the items of for_each tasks, each naming its task
         shown_done = {t for t, s in doc["tasks"].items() if s["status"] == "completed"}
         assert shown_done == done, (
             f"show and journal disagree: {sorted(shown_done ^ done)} (phase {self.phase})"

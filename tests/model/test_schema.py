@@ -43,3 +43,11 @@ def test_json_schema_describes_the_file_format() -> None:
     # a fresh dict every time: callers may modify it
     schema["title"] = "changed"
     assert workflow_json_schema()["title"] == "Harmonia workflow"
+
+
+def test_json_schema_covers_for_each() -> None:
+    task = workflow_json_schema()["$defs"]["TaskSpec"]["properties"]
+    kinds = [option.get("type") for option in task["for_each"]["anyOf"]]
+    assert kinds == ["array", "string", "null"]
+    assert {"minimum": 1, "type": "integer"} in task["max_parallel"]["anyOf"]
+    assert {"minimum": 0, "type": "integer"} in task["max_items"]["anyOf"]

@@ -73,8 +73,9 @@ def document_shape(doc: Execution) -> WorkflowShape | None:
     told apart from "every task is a root" by the fields the daemon actually sent."""
     if not any("depends_on" in info.model_fields_set for info in doc.tasks.values()):
         return None
-    depends_on = {tid: info.depends_on for tid, info in doc.tasks.items()}
-    return WorkflowShape(Dag.from_depends_on(depends_on, list(doc.tasks)), {}, "the execution")
+    # the items of `for_each` tasks are drawn under their task, if at all (`harmonia_tui.fanout`)
+    depends_on = {tid: info.depends_on for tid, info in doc.tasks.items() if info.parent is None}
+    return WorkflowShape(Dag.from_depends_on(depends_on, list(depends_on)), {}, "the execution")
 
 
 class Connection:

@@ -35,6 +35,7 @@ _EVENT_STATUS: dict[str, str] = {
     EventType.TASK_COMPLETED: "completed",
     EventType.TASK_FAILED: "failed",
     EventType.TASK_SKIPPED: "skipped",
+    EventType.TASK_EXPANDED: "running",
     EventType.WORKFLOW_COMPLETED: "completed",
     EventType.WORKFLOW_FAILED: "failed",
     EventType.WORKFLOW_CANCELED: "canceled",
@@ -86,6 +87,9 @@ def describe_event(event: Event, origin: datetime | None) -> LogLine:
         text = f"{task} failed{took}: {_error_text(data.get('error'))}"
     elif kind == EventType.TASK_SKIPPED:
         text = f"{task} skipped: {data.get('reason', '')}".rstrip(": ")
+    elif kind == EventType.TASK_EXPANDED:
+        count = data.get("count")
+        text = f"{task} expanded to {plural(count, 'item') if isinstance(count, int) else '?'}"
     elif kind == EventType.WORKFLOW_COMPLETED:
         text = f"execution completed{took}"
     elif kind == EventType.WORKFLOW_FAILED:

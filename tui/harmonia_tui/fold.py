@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from harmonia.client import Event, Execution
-from harmonia.protocol import EventType
+from harmonia.protocol import EventType, item_id, split_item_id
 from harmonia_tui.format import elapsed, format_duration
 from harmonia_tui.statuses import EXECUTION_FINISHED, TASK_ACTIVE, TASK_DONE
 from harmonia_tui.taskview import AttemptView, TaskView
@@ -61,6 +61,8 @@ class ExecutionView:
     error: str | None = None
     last_seq: int = 0
     events_applied: int = 0
+    items: dict[str, int] = field(default_factory=dict)
+    """Each expanded `for_each` task's number of items (`TASK[0]`.. are in `tasks`)."""
 
     @classmethod
     def from_execution(cls, doc: Execution) -> ExecutionView:
@@ -76,6 +78,7 @@ class ExecutionView:
             finished_at=doc.finished_at,
             error=doc.error,
             last_seq=doc.last_seq or 0,
+            items={t: i.item_count for t, i in doc.tasks.items() if i.item_count is not None},
         )
 
     # ---- reading --------------------------------------------------------------------------
@@ -125,6 +128,19 @@ class ExecutionView:
                 end = max(end, finish)
         return total + (end - start).total_seconds()
 
+    def item_ids(self, task_id: str) -> list[str]:
+        """The items of a `for_each` task, in order (none before its list is evaluated)."""
+        return [item_id(task_id, i) for i in range(self.items.get(task_id, 0))]
+
+    def item_counts(self, task_id: str) -> dict[str, int]:
+        """How many of a `for_each` task's items are in each status."""
+        counts: dict[str, int] = {}
+        for iid in self.item_ids(task_id):
+            task = self.tasks.get(iid)
+            status = task.status if task is not None else "pending"
+            counts[status] = counts.get(status, 0) + 1
+        return counts
+
     def active_tasks(self) -> list[str]:
         return [tid for tid, t in self.tasks.items() if t.active]
 
@@ -167,7 +183,14 @@ class ExecutionView:
         handler = _HANDLERS.get(event.type)
         if handler is None:
             return NO_CHANGE
-        return handler(self, event)
+        change = handler(self, event)
+        split = split_item_id(event.task_id or "")
+        if split is not None and split[0] in self.tasks:  # an item: its task's counts moved
+            parent = self.tasks[split[0]]
+            if event.type == EventType.TASK_STARTED and parent.status != "running":
+                parent.status = "running"  # as the engine has it: running while items run
+            change = change | Change(frozenset({split[0]}))
+        return change
 
     def needs_inputs(self) -> bool:
         """Whether some attempt's input is still to be read from the event journal."""
@@ -278,6 +301,20 @@ def _on_task_skipped(view: ExecutionView, event: Event) -> Change:
     return _changed(task, new)
 
 
+def _on_task_expanded(view: ExecutionView, event: Event) -> Change:
+    """A `for_each` task's list: its items exist from now on (pending), the task runs."""
+    task, _ = view._task(event)
+    count = int(event.data.get("count") or 0)
+    view.items[task.id] = count
+    for iid in view.item_ids(task.id):
+        view.tasks.setdefault(iid, TaskView(iid))
+    task.status = "running"
+    task.started_at = event.timestamp
+    task.finished_at = None
+    task.note = f"{count} item" + ("s" if count != 1 else "")
+    return Change(frozenset({task.id}), True, True)
+
+
 def _finish(view: ExecutionView, event: Event, status: str) -> Change:
     view.status = status
     view.finished_at = event.timestamp
@@ -319,6 +356,11 @@ def _on_workflow_resumed(view: ExecutionView, event: Event) -> Change:
     view.error = None
     touched: set[str] = set()
     new = False
+    for tid in event.data.get("unexpanded") or ():  # its list is evaluated again
+        for iid in view.item_ids(tid):
+            view.tasks.pop(iid, None)
+        view.items.pop(tid, None)
+        new = True
     for tid in event.data.get("interrupted") or ():
         task = view.tasks.get(tid)
         if task is None:
@@ -347,6 +389,7 @@ _HANDLERS: dict[str, Callable[[ExecutionView, Event], Change]] = {
     EventType.TASK_COMPLETED: _on_task_completed,
     EventType.TASK_FAILED: _on_task_failed,
     EventType.TASK_SKIPPED: _on_task_skipped,
+    EventType.TASK_EXPANDED: _on_task_expanded,
     EventType.WORKFLOW_STARTED: _on_workflow_started,
     EventType.WORKFLOW_PAUSED: _on_workflow_paused,
     EventType.WORKFLOW_RESUMED: _on_workflow_resumed,

@@ -23,8 +23,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from harmonia.client import Event
+from harmonia.protocol import split_item_id
 from harmonia_tui.coalescer import Coalescer
 from harmonia_tui.connection import LinkState, WorkflowShape, document_shape
+from harmonia_tui.fanout import shown_dag
 from harmonia_tui.fold import Change, ExecutionView
 from harmonia_tui.layout import Dag, GraphLayout, layered
 from harmonia_tui.screens.execution_actions import (
@@ -101,6 +103,7 @@ class ExecutionScreen(FilteredScreen):
         Binding("c", "cancel", "Cancel", tooltip="Cancel the execution"),
         Binding("s", "start", "Start", tooltip="Start a stored workflow"),
         Binding("enter", "open", "Open", tooltip="The selected task's detail, full screen"),
+        Binding("x", "items", "Items", show=False, tooltip="Show or hide a for_each task's items"),
         Binding("slash", "filter", "Filter", tooltip="Filter the event log; jump to a task"),
         Binding("escape", "back", "Back", tooltip="Back to the executions"),
     ]
@@ -119,6 +122,8 @@ class ExecutionScreen(FilteredScreen):
         self.filter_text = ""
         self._detail_at = 0.0
         self._detail_timer: Timer | None = None
+        self.expanded: set[str] = set()
+        """The `for_each` tasks whose items the graph shows (`x`)."""
 
     def compose_body(self) -> ComposeResult:
         g = self.harmonia.glyphs
@@ -241,11 +246,11 @@ class ExecutionScreen(FilteredScreen):
         view, shape = self.view, self.shape
         assert view is not None and shape is not None
         dag = shape.dag
-        missing = [tid for tid in view.tasks if tid not in dag.parents]
+        missing = [t for t in view.tasks if t not in dag.parents and split_item_id(t) is None]
         if missing:
             dag = Dag.from_depends_on(dict(dag.parents), [*dag.order, *missing], known=dag.known)
             self.shape = WorkflowShape(dag, shape.specs, shape.source)
-        self.layout_ = layered(dag)
+        self.layout_ = layered(shown_dag(dag, view, self.expanded))
         self.graph.show(view, self.layout_)
         self._show_columns()
 
@@ -353,7 +358,29 @@ class ExecutionScreen(FilteredScreen):
     def unavailable(self, action: str) -> str | None:
         # asked for before the body is composed too: no graph yet, and then no view either
         selected = self.graph.selected if self.view is not None else None
+        if action == "items" and self.view is not None and self._fan_out_task() is None:
+            return "select a for_each task whose list was evaluated (it shows its counts)"
         return unavailable(action, self.view, selected, self.load_error)
+
+    def action_items(self) -> None:
+        """Show the selected `for_each` task's items under it, or hide them (also from one
+        of its items, which then hands the selection back to its task)."""
+        task = self._fan_out_task()
+        if task is None:
+            return
+        if task in self.expanded:
+            self.expanded.discard(task)
+            self.graph.select(task)
+        else:
+            self.expanded.add(task)
+        self._lay_out()
+
+    def _fan_out_task(self) -> str | None:
+        """The `for_each` task selected (or whose item is selected), once it has items."""
+        selected = self.graph.selected if self.view is not None else None
+        split = split_item_id(selected or "")
+        task = split[0] if split is not None else selected
+        return task if self.view is not None and task in self.view.items else None
 
     def action_open(self) -> None:
         self.maximize(self.detail)

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from harmonia_tui.fanout import counts_text
 from harmonia_tui.fold import ExecutionView
 from harmonia_tui.format import Clock, Glyphs, format_duration
 from harmonia_tui.format import truncate as fit
@@ -377,8 +378,12 @@ class TaskGraph(ScrollView, can_focus=True):
             Segment(" " + (str(attempts) if attempts else "").rjust(ATTEMPTS_WIDTH) + " ", muted),
             Segment(duration.rjust(DURATION_WIDTH), base),
         ]
-        parents = layout.dag.parents.get(task_id, ())
         room = width - gutter_at
+        counts = counts_text(self.view, task_id) if self.view is not None else ""
+        if counts and room > 4:  # a for_each task: how its items stand, then its parents
+            segments.append(Segment("  " + fit(counts, room - 2, g.ellipsis), style))
+            room -= len(counts) + 2
+        parents = layout.dag.parents.get(task_id, ())
         if parents and room > 4:
             segments.append(Segment("  " + self._gutter(parents, room - 2), muted))
         return segments
