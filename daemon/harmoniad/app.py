@@ -45,6 +45,7 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
                 allow_hosts=config.allow_hosts,
                 max_body=config.max_body,
                 open_paths=frozenset(e.path for e in ALL_ENDPOINTS if e.public),
+                tekton_open=config.tekton_open,
             ),
             Middleware(StorageGuardMiddleware, engine=engine),
         ],
