@@ -102,6 +102,15 @@ class Ready(ApiModel):
     hermes: HermesState = Field(default_factory=HermesState)
 
 
+class ToolAnswer(ApiModel):
+    """A tool's answer through Tekton's MCP v2 dialect (`call_tool`): `status` is `success`
+    (with `result`) or `error` (with `error`, the reason); a tool's failure is not raised."""
+
+    status: str
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
 class Endpoint(ApiModel):
     method: str
     path: str
