@@ -2,25 +2,32 @@
 sessions, behind the daemon's own security middleware (token, Host check, body size).
 
 The session manager lives as long as the daemon serves: `run` enters it in the daemon's task
-group before the server listens, and leaves it when the daemon stops, which ends every
-session and its open GET stream at once, so a stop never waits for MCP clients to hang up.
-A request while stopping (or before) is a 503 in the API's JSON shape, never the SDK's crash.
+group and leaves it when the daemon stops, which ends every session and its open GET stream at
+once, so a stop never waits for MCP clients to hang up. The SDK takes seconds of CPU to import,
+so it is imported in a worker thread once the daemon listens, never on its way to listening: a
+request that comes before waits for it. A request while stopping is a 503 in the API's JSON
+shape.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import anyio
 import anyio.abc
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.types import Receive, Scope, Send
 
 from harmonia.protocol import ErrorCode
 from harmoniad.context import DaemonState
 from harmoniad.errors import error_response
-from harmoniad.mcpserver.backend import DaemonBackend
-from harmoniad.mcpserver.server import build_server
 
-__all__ = ["McpEndpoint"]
+__all__ = ["LOAD_TIMEOUT", "McpEndpoint"]
+
+LOAD_TIMEOUT = 60.0
+"""How long a request waits for the SDK to load (it takes a few seconds on a busy machine)."""
+
+_SDK_MODULES = ("mcp.server.streamable_http_manager", "harmoniad.mcpserver.server")
 
 
 class McpEndpoint:
@@ -28,30 +35,58 @@ class McpEndpoint:
 
     def __init__(self, state: DaemonState, *, max_body: int) -> None:
         self.state = state
-        self.server = build_server(DaemonBackend(state), version=state.version)
-        self.manager = StreamableHTTPSessionManager(
-            app=self.server,
-            # the daemon's middleware checks Host (and its own list of hosts) before this
-            security_settings=None,
-            max_request_body_size=max_body,
-        )
-        self._serving = False
+        self.max_body = max_body
+        self.manager: Any = None
+        self.ready = anyio.Event()
 
     async def run(
         self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:
-        """Serve sessions until the daemon stops (call with `TaskGroup.start`)."""
+        """Serve sessions until the daemon stops (call with `TaskGroup.start`: it reports
+        started at once and loads the SDK meanwhile)."""
+        task_status.started()
+        # abandoned (not waited for) when the daemon stops meanwhile
+        await anyio.to_thread.run_sync(_import_sdk, abandon_on_cancel=True)
+        if self.state.stopping.is_set():
+            return
+        from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
+        from harmoniad.mcpserver.backend import DaemonBackend
+        from harmoniad.mcpserver.server import build_server
+
+        server = build_server(DaemonBackend(self.state), version=self.state.version)
+        self.manager = StreamableHTTPSessionManager(
+            app=server,
+            security_settings=None,  # the daemon's middleware has checked Host and the token
+            max_request_body_size=self.max_body,
+        )
         async with self.manager.run():
-            self._serving = True
-            task_status.started()
-            try:
-                await self.state.stopping.wait()
-            finally:
-                self._serving = False
+            self.ready.set()
+            await self.state.stopping.wait()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self._serving or self.state.stopping.is_set():
-            response = error_response(ErrorCode.UNAVAILABLE, "the daemon is stopping")
-            await response(scope, receive, send)
+        if not self.ready.is_set() and not self.state.stopping.is_set():
+            await self._wait_ready()
+        if self.state.stopping.is_set() or not self.ready.is_set():
+            message = "the daemon is stopping" if self.state.stopping.is_set() else "MCP not ready"
+            await error_response(ErrorCode.UNAVAILABLE, message)(scope, receive, send)
             return
         await self.manager.handle_request(scope, receive, send)
+
+    async def _wait_ready(self) -> None:
+        """Until the SDK is loaded, the daemon stops, or `LOAD_TIMEOUT` passes."""
+        async with anyio.create_task_group() as tg:
+
+            async def on_stop() -> None:
+                await self.state.stopping.wait()
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(on_stop)
+            with anyio.move_on_after(LOAD_TIMEOUT):
+                await self.ready.wait()
+            tg.cancel_scope.cancel()
+
+
+def _import_sdk() -> None:
+    for name in _SDK_MODULES:
+        importlib.import_module(name)
