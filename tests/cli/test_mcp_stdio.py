@@ -48,7 +48,8 @@ def test_stdio_against_a_running_daemon(tmp_path: Path) -> None:
         async def main() -> dict[str, Any]:
             params = _params("--url", daemon.url, "--data-dir", str(data), home=tmp_path / "h")
             async with Client(params, mode="legacy") as client:
-                assert client.initialize_result.server_info.name == "harmonia"
+                assert client.server_info is not None and client.server_info.name == "harmonia"
+                assert client.instructions and "ExecuteWorkflow" in client.instructions
                 tools = (await client.list_tools()).tools
                 assert len(tools) == 17
                 assert tools[0].input_schema["required"] == ["name", "description", "tasks"]

@@ -85,10 +85,11 @@ async def _serve(url: str | None, data_dir: str | None) -> int:
         raise _Unreachable(str(exc)) from None
     token = resolve_token(None, data_dir=folder)
     embedded: Any = None
+    running = await _answers(target)
+    if not running and explicit:
+        raise _Unreachable(f"no Harmonia daemon answers at {target}")
     async with anyio.create_task_group() as tg:
-        if not await _answers(target):
-            if explicit:
-                raise _Unreachable(f"no Harmonia daemon answers at {target}")
+        if not running:
             from harmoniad.config import DaemonConfig
             from harmoniad.server import Daemon
 

@@ -57,7 +57,7 @@ async def create_template(state: DaemonState, params: CreateTemplate) -> dict[st
     document["description"] = params.description
     if params.parameters:
         document["input"] = {**document.get("input", {}), **params.parameters}
-    source = f"CreateTemplate from {params.workflow_definition_id}"
+    source = f"template of {params.workflow_definition_id}"
     workflow = await service.check_document(state, document, source)
     info = await service.store_workflow(state, workflow, template=True)
     dropped = [n for n in ("category_ids", "tags", "metadata") if getattr(params, n)]

@@ -83,7 +83,7 @@ async def create_workflow(state: DaemonState, params: CreateWorkflowDefinition) 
     }
     if params.input_schema:
         document["input"] = params.input_schema
-    workflow = await service.check_document(state, document, "CreateWorkflowDefinition")
+    workflow = await service.check_document(state, document, "arguments")
     info = await service.store_workflow(state, workflow, template=False)
     return with_id(info, ignored(params))
 
@@ -99,7 +99,7 @@ async def update_workflow(state: DaemonState, params: UpdateWorkflowDefinition) 
         "version": params.version,
     }
     document.update({k: v for k, v in changes.items() if v is not None})
-    source = f"UpdateWorkflowDefinition of {params.workflow_id}"
+    source = f"workflow {params.workflow_id} updated"
     workflow = await service.check_document(state, document, source)
     info = await service.replace_workflow(state, params.workflow_id, workflow, template=None)
     return with_id(info, ignored(params))
