@@ -102,7 +102,8 @@ async def _serve(url: str | None, data_dir: str | None) -> int:
         async with anyio.create_task_group() as session:
             session.start_soon(_cancel_on_signals, session.cancel_scope)
             try:
-                async with AsyncClient(target, token, data_dir=folder) as client:
+                # a tool may take long (ExecuteComponentAction's own timeout is up to an hour)
+                async with AsyncClient(target, token, data_dir=folder, timeout=3660) as client:
                     await _serve_stdio(build_server(ClientBackend(client), version=__version__))
             except ClientError as exc:
                 print(f"harmonia mcp: {exc}", file=sys.stderr)
