@@ -4,9 +4,9 @@ sessions, behind the daemon's own security middleware (token, Host check, body s
 The session manager lives as long as the daemon serves: `run` enters it in the daemon's task
 group and leaves it when the daemon stops, which ends every session and its open GET stream at
 once, so a stop never waits for MCP clients to hang up. The SDK takes seconds of CPU to import,
-so it is imported in a worker thread once the daemon listens, never on its way to listening: a
-request that comes before waits for it. A request while stopping is a 503 in the API's JSON
-shape.
+so it is imported (in a worker thread) only when the first MCP request comes, which waits for
+it: a daemon nobody reaches over MCP (a test's, the dashboard's embedded one) never pays. A
+request while stopping is a 503 in the API's JSON shape.
 """
 
 from __future__ import annotations
@@ -38,13 +38,17 @@ class McpEndpoint:
         self.max_body = max_body
         self.manager: Any = None
         self.ready = anyio.Event()
+        self.wanted = anyio.Event()
 
     async def run(
         self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:
-        """Serve sessions until the daemon stops (call with `TaskGroup.start`: it reports
-        started at once and loads the SDK meanwhile)."""
+        """Serve sessions until the daemon stops (call with `TaskGroup.start`); the SDK is
+        loaded when the first request wants it."""
         task_status.started()
+        await self._wait(self.wanted)
+        if self.state.stopping.is_set():
+            return
         # abandoned (not waited for) when the daemon stops meanwhile
         await anyio.to_thread.run_sync(_import_sdk, abandon_on_cancel=True)
         if self.state.stopping.is_set():
@@ -65,16 +69,18 @@ class McpEndpoint:
             await self.state.stopping.wait()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.wanted.set()
         if not self.ready.is_set() and not self.state.stopping.is_set():
-            await self._wait_ready()
+            with anyio.move_on_after(LOAD_TIMEOUT):
+                await self._wait(self.ready)
         if self.state.stopping.is_set() or not self.ready.is_set():
             message = "the daemon is stopping" if self.state.stopping.is_set() else "MCP not ready"
             await error_response(ErrorCode.UNAVAILABLE, message)(scope, receive, send)
             return
         await self.manager.handle_request(scope, receive, send)
 
-    async def _wait_ready(self) -> None:
-        """Until the SDK is loaded, the daemon stops, or `LOAD_TIMEOUT` passes."""
+    async def _wait(self, event: anyio.Event) -> None:
+        """Until `event` is set or the daemon stops."""
         async with anyio.create_task_group() as tg:
 
             async def on_stop() -> None:
@@ -82,8 +88,7 @@ class McpEndpoint:
                 tg.cancel_scope.cancel()
 
             tg.start_soon(on_stop)
-            with anyio.move_on_after(LOAD_TIMEOUT):
-                await self.ready.wait()
+            await event.wait()
             tg.cancel_scope.cancel()
 
 
