@@ -391,3 +391,23 @@ def test_every_tool_was_exercised() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     for name in TOOL_NAMES:
         assert source.count(f'"{name}"') >= 3, name
+
+
+def test_the_openapi_document_describes_the_tekton_paths(api: httpx.Client) -> None:
+    """What schemathesis fuzzes (tests/test_daemon_schema.py) and the JS types come from."""
+    document = api.get("/openapi.json").json()
+    ids = [op["operationId"] for methods in document["paths"].values() for op in methods.values()]
+    assert len(ids) == len(set(ids)), "operation ids must be unique"
+    for path, method in [
+        ("/api/mcp/v2/health", "get"),
+        ("/api/mcp/v2/capabilities", "get"),
+        ("/api/mcp/v2/tools", "get"),
+        ("/api/mcp/v2/process", "post"),
+        ("/api/v1/discovery", "get"),
+    ]:
+        assert method in document["paths"][path], path
+    process = document["paths"]["/api/mcp/v2/process"]["post"]
+    assert process["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/McpProcess"
+    }
+    assert "/mcp" not in document["paths"]  # streamable HTTP: not describable in OpenAPI

@@ -123,6 +123,11 @@ async def discovery(request: Request) -> Response:
     )
 
 
+async def discovery_v1(request: Request) -> Response:
+    """`/discovery` at the path most Tekton components serve it at (its own operation id)."""
+    return await discovery(request)
+
+
 async def openapi(request: Request) -> Response:
     return JSONResponse(request.app.state.openapi)
 
@@ -159,7 +164,7 @@ ENDPOINTS = [
     Endpoint(
         "GET",
         "/api/v1/discovery",
-        discovery,
+        discovery_v1,
         "The same as /discovery (where most Tekton components serve it)",
         "daemon",
         {200: Discovery},
