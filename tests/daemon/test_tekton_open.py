@@ -5,7 +5,10 @@ check, never with a foreign Origin, and never `/mcp` or any other path."""
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -165,3 +168,77 @@ def test_the_peer_address_decides_not_a_header(peer: str | None, opened_to: bool
     assert (reached == [PROCESS]) is opened_to
     if not opened_to:
         assert sent[0]["status"] == 401
+
+
+def test_a_harmonia_calls_another_as_a_tekton_component(opened: Harmoniad, tmp_path: Path) -> None:
+    """Harmonia's own remote-component client (what calls Rhetor) calls this daemon's tools
+    without a token, as any Tekton component would: its tool list is checked at load time and
+    the call's result is the task's output."""
+    workflow = tmp_path / "peer.json"
+    workflow.write_text(
+        json.dumps(
+            {
+                "name": "call-a-peer",
+                "tasks": {
+                    "echo": {
+                        "component": "peer",
+                        "action": "ExecuteComponentAction",
+                        "input": {
+                            "component_name": "core",
+                            "action": "echo",
+                            "parameters": {"x": 1},
+                        },
+                    },
+                    "count": {
+                        "component": "peer",
+                        "action": "ListWorkflowDefinitions",
+                        "depends_on": ["echo"],
+                        "input": {"limit": 5},
+                    },
+                },
+            }
+        )
+    )
+    harmonia = str(Path(sys.executable).with_name("harmonia"))
+    done = subprocess.run(
+        [
+            harmonia,
+            "run",
+            str(workflow),
+            "--component",
+            f"peer={opened.url}",
+            "--json",
+            "--data-dir",
+            str(tmp_path / "caller"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    tasks = json.loads(done.stdout)["tasks"]
+    assert tasks["echo"]["output"] == {"component": "core", "action": "echo", "output": {"x": 1}}
+    assert tasks["count"]["output"]["limit"] == 5
+
+    bad = workflow.with_name("bad.json")
+    bad.write_text(
+        json.dumps(
+            {
+                "name": "bad-args",
+                "tasks": {
+                    "t": {
+                        "component": "peer",
+                        "action": "ListWorkflowDefinitions",
+                        "input": {"limit": "many"},
+                    }
+                },
+            }
+        )
+    )
+    refused = subprocess.run(
+        [harmonia, "validate", str(bad), "--component", f"peer={opened.url}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 2 and "limit" in refused.stderr + refused.stdout

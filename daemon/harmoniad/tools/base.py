@@ -94,13 +94,19 @@ def arguments_problem(exc: Any) -> str:
 
 
 def python_type_repr(annotation: Any) -> str:
-    """`str`, `int`, `dict[str, Any]`, `str | None`: a parameter's type as Tekton lists them."""
+    """`str`, `int`, `dict[str, Any]`, `Optional[str]`: a parameter's type as Tekton components
+    list them (Python reprs)."""
     if annotation is type(None):
         return "None"
     if isinstance(annotation, type) and not typing.get_args(annotation):
         return annotation.__name__
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        return " | ".join(python_type_repr(a) for a in typing.get_args(annotation))
+        # typing's spelling, which readers (Harmonia's own included) leave unchecked
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        inner = ", ".join(python_type_repr(a) for a in members)
+        if len(members) < len(typing.get_args(annotation)):
+            return f"Optional[{inner}]" if len(members) == 1 else f"Optional[Union[{inner}]]"
+        return f"Union[{inner}]"
     if annotation is Any:
         return "Any"
     origin = typing.get_origin(annotation)
