@@ -32,16 +32,7 @@ from harmoniad.schemas import (
     RetryResult,
 )
 from harmoniad.services import executions as service
-from harmoniad.services.executions import (
-    events_page,
-    require_execution,
-    start_execution,
-    stored_workflow,
-    summary_of,
-)
-from harmoniad.services.executions import (
-    list_executions as list_page,
-)
+from harmoniad.services.executions import require_execution
 from harmoniad.views import checkpoint_view
 
 __all__ = ["ENDPOINTS", "require_execution"]
@@ -50,14 +41,14 @@ __all__ = ["ENDPOINTS", "require_execution"]
 async def create_execution(request: Request) -> Response:
     state = daemon_state(request)
     body = await json_body(request, ExecutionCreate)
-    workflow = await stored_workflow(state, body.workflow_id, body.workflow)
-    execution = await start_execution(state, workflow, body.input)
+    workflow = await service.stored_workflow(state, body.workflow_id, body.workflow)
+    execution = await service.start_execution(state, workflow, body.input)
     return JSONResponse(execution.to_public(), status_code=201)
 
 
 async def list_executions(request: Request) -> Response:
     query = query_params(request, ExecutionListQuery)
-    page = await list_page(
+    page = await service.list_executions(
         daemon_state(request), status=query.status, offset=query.offset, limit=query.limit
     )
     return JSONResponse(page)
@@ -72,13 +63,13 @@ async def get_execution(request: Request) -> Response:
 async def cancel_execution(request: Request) -> Response:
     state, execution_id = await _operator_request(request)
     execution = await state.engine.cancel(execution_id)
-    return JSONResponse(summary_of(state, execution))
+    return JSONResponse(service.summary_of(state, execution))
 
 
 async def pause_execution(request: Request) -> Response:
     state, execution_id = await _operator_request(request)
     execution = await service.pause_execution(state, execution_id)
-    return JSONResponse(summary_of(state, execution))
+    return JSONResponse(service.summary_of(state, execution))
 
 
 async def resume_execution(request: Request) -> Response:
@@ -86,7 +77,7 @@ async def resume_execution(request: Request) -> Response:
     body = await json_body(request, ResumeAction, required=False)
     execution_id = request.path_params["id"]
     execution = await state.engine.resume(execution_id, from_damaged=body.from_damaged)
-    return JSONResponse(summary_of(state, execution))
+    return JSONResponse(service.summary_of(state, execution))
 
 
 async def _operator_request(request: Request) -> tuple[DaemonState, str]:
@@ -111,7 +102,7 @@ async def retry_task(request: Request) -> Response:
 
 async def list_events(request: Request) -> Response:
     query = query_params(request, EventsQuery)
-    page = await events_page(
+    page = await service.events_page(
         daemon_state(request), request.path_params["id"], after=query.after, limit=query.limit
     )
     return JSONResponse(page)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harmoniad.context import DaemonState
 
@@ -75,8 +75,6 @@ class Tool(Generic[P]):
 
     async def call(self, state: DaemonState, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Validate `arguments` and run the tool; a `ToolError` for arguments that do not fit."""
-        from pydantic import ValidationError
-
         try:
             params = self.params.model_validate(dict(arguments))
         except ValidationError as exc:
@@ -84,7 +82,7 @@ class Tool(Generic[P]):
         return await self.handler(state, params)
 
 
-def arguments_problem(exc: Any) -> str:
+def arguments_problem(exc: ValidationError) -> str:
     """pydantic's first complaint about the arguments, naming the argument."""
     errors = exc.errors(include_url=False, include_input=False)
     first = errors[0]
