@@ -91,9 +91,17 @@ def test_service_endpoints(client: Client, daemon: Harmoniad) -> None:
     health = client.health()
     assert health.status == "ok"
     assert health.version
-    assert client.ready().ready is True
+    assert (health.component, health.port) == ("harmonia", daemon.port)
+    ready = client.ready()
+    assert (ready.ready, ready.status, ready.port) == (True, "healthy", daemon.port)
     discovery = client.discovery()
-    assert discovery.name == "harmonia"
+    assert discovery.name == discovery.component == "harmonia"
+    assert discovery.metadata["mcp"] == "/mcp" and discovery.dependencies == []
+    assert all(e.description for e in discovery.endpoints)
+    listed = client.call_tool("ListTemplates")
+    assert (listed.status, listed.error) == ("success", None) and listed.result is not None
+    refused = client.call_tool("GetWorkflowDefinition", {"workflow_id": "wf-0"})
+    assert refused.status == "error" and refused.error and "no workflow" in refused.error
     assert discovery.port == daemon.port
     assert {"GET", "POST"} <= {e.method for e in discovery.endpoints}
     assert "workflow_completed" in discovery.event_types

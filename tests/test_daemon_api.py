@@ -92,7 +92,12 @@ def test_health_needs_no_token(daemon: Harmoniad) -> None:
     with daemon.client(token=False) as client:
         response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "version": "0.1.0"}
+    assert response.json() == {
+        "status": "ok",
+        "version": "0.1.0",
+        "component": "harmonia",
+        "port": daemon.port,
+    }
 
 
 def test_ready_and_discovery(api: httpx.Client, daemon: Harmoniad) -> None:
@@ -101,8 +106,9 @@ def test_ready_and_discovery(api: httpx.Client, daemon: Harmoniad) -> None:
     found = api.get("/discovery").json()
     assert found["name"] == "harmonia"
     assert found["port"] == daemon.port
-    assert {"method": "POST", "path": "/api/v1/executions"} in found["endpoints"]
-    assert {"method": "WS", "path": "/ws/executions/{id}"} in found["endpoints"]
+    paths = {(e["method"], e["path"]) for e in found["endpoints"]}
+    assert ("POST", "/api/v1/executions") in paths
+    assert ("WS", "/ws/executions/{id}") in paths
     assert {"workflows", "executions", "checkpoints", "sse", "websocket", "templates"} <= set(
         found["capabilities"]
     )
@@ -114,7 +120,8 @@ def test_openapi_document_lists_every_endpoint(api: httpx.Client) -> None:
     assert document["openapi"].startswith("3.1")
     endpoints = api.get("/discovery").json()["endpoints"]
     for endpoint in endpoints:
-        if endpoint["method"] != "WS":
+        # WebSockets and the MCP server (streamable HTTP) are not describable in OpenAPI
+        if endpoint["method"] != "WS" and endpoint["path"] != "/mcp":
             assert endpoint["method"].lower() in document["paths"][endpoint["path"]]
     assert "WorkflowDocument" in document["components"]["schemas"]
     assert document["paths"]["/health"]["get"]["security"] == []

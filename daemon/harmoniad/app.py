@@ -3,13 +3,14 @@
 Layers, outermost first: the access log (which also answers an escaped exception with the JSON
 500), the security middleware (Host, token, body size), the storage guard (no writes while the
 storage is failed), Starlette's exception handling (every error becomes the one JSON shape),
-then the route table.
+then the route table (with `/mcp`, the MCP server's streamable HTTP transport).
 """
 
 from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.routing import Route
 
 from harmonia.engine.engine import Engine
 from harmonia.store.definitions import WorkflowDefinitions
@@ -18,8 +19,10 @@ from harmoniad.config import DaemonConfig
 from harmoniad.context import DaemonState
 from harmoniad.errors import exception_handlers
 from harmoniad.logs import AccessLogMiddleware
+from harmoniad.mcpserver.http import McpEndpoint
 from harmoniad.openapi import build_openapi
 from harmoniad.routes import ENDPOINTS
+from harmoniad.routes.system import MCP_PATH
 from harmoniad.routing import routes_for
 from harmoniad.security import SecurityMiddleware, load_or_create_token
 from harmoniad.storageguard import StorageGuardMiddleware
@@ -35,8 +38,9 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
     if token is None:
         token = load_or_create_token(config)
     state = DaemonState(engine=engine, config=config, definitions=WorkflowDefinitions(engine.store))
+    mcp = McpEndpoint(state, max_body=config.max_body)
     app = Starlette(
-        routes=routes_for(ALL_ENDPOINTS, streams.SOCKETS),
+        routes=[*routes_for(ALL_ENDPOINTS, streams.SOCKETS), Route(MCP_PATH, mcp, name=MCP_PATH)],
         middleware=[
             Middleware(AccessLogMiddleware, enabled=config.access_log),
             Middleware(
@@ -45,6 +49,7 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
                 allow_hosts=config.allow_hosts,
                 max_body=config.max_body,
                 open_paths=frozenset(e.path for e in ALL_ENDPOINTS if e.public),
+                tekton_open=config.tekton_open,
             ),
             Middleware(StorageGuardMiddleware, engine=engine),
         ],
@@ -52,6 +57,7 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
     )
     app.router.redirect_slashes = False
     app.state.daemon = state
+    app.state.mcp = mcp
     app.state.endpoints = ALL_ENDPOINTS
     app.state.sockets = streams.SOCKETS
     app.state.openapi = build_openapi(ALL_ENDPOINTS, streams.SOCKETS, version=state.version)

@@ -89,6 +89,9 @@ class DaemonConfig:
     """Heartbeat and entry check period, and the longest wait between retries."""
     hermes_token_lifetime: float = TOKEN_LIFETIME
     """How long Hermes' tokens last; the daemon registers again a few periods before."""
+    tekton_open: bool = False
+    """Tekton's paths (`/api/mcp/v2/*`, `/discovery`, `/api/v1/discovery`) answer loopback
+    peers without a token (Tekton components send none); see `harmoniad.security`."""
 
     @property
     def token_explicit(self) -> bool:
@@ -261,6 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"how long Hermes' tokens last; registers again a few periods before "
         f"(default {TOKEN_LIFETIME:g})",
     )
+    tekton.add_argument(
+        "--tekton-open",
+        action="store_true",
+        help="let Tekton's paths (/api/mcp/v2/*, /discovery, /api/v1/discovery) answer without "
+        "a token, to loopback peers only, for GETs and application/json POSTs (Tekton "
+        "components send no token; whoever runs on this machine can then run workflows)",
+    )
     parser.add_argument(
         "--check",
         action="store_true",
@@ -314,6 +324,7 @@ def config_from_args(
         hermes_source=hermes_source,
         hermes_interval=args.hermes_interval,
         hermes_token_lifetime=args.hermes_token_lifetime,
+        tekton_open=args.tekton_open,
     )
     if config.check:
         return config  # reads the data folder and exits: nothing is served

@@ -77,8 +77,9 @@ def build_openapi(
             "version": version,
             "description": "REST, Server-Sent Events and WebSocket API of `harmoniad`. Every "
             "path but /health needs `Authorization: Bearer <token>` (the token is in the data "
-            "folder's `token` file, or `$HARMONIA_TOKEN`). WebSockets (not describable in "
-            "OpenAPI):" + socket_lines,
+            "folder's `token` file, or `$HARMONIA_TOKEN`). The MCP server at `/mcp` "
+            "(streamable HTTP, token always needed) and the WebSockets are not describable in "
+            "OpenAPI:" + socket_lines,
         },
         "paths": paths,
         "components": {

@@ -122,6 +122,8 @@ class ErrorBody(BaseModel):
 class Health(_Answer):
     status: Literal["ok"]
     version: str
+    component: Literal["harmonia"] = Field(description="Tekton's name for this component.")
+    port: int = Field(description="The port the daemon listens on.")
 
 
 class StorageState(_Answer):
@@ -159,6 +161,12 @@ class HermesState(_Answer):
 
 class Ready(_Answer):
     ready: bool
+    status: Literal["healthy", "degraded"] = Field(
+        description="Tekton's word: `degraded` while stopping or while the storage refuses writes."
+    )
+    component: Literal["harmonia"]
+    version: str
+    port: int
     running_executions: int = Field(ge=0)
     storage: StorageState = Field(
         description="Whether the data folder takes writes; while it does not, `ready` is false "
@@ -172,14 +180,23 @@ class Ready(_Answer):
 class EndpointInfo(BaseModel):
     method: str
     path: str
+    description: str
+    tags: list[str]
 
 
 class Discovery(_Answer):
+    """Today's fields (`name`, `port`, `event_types`) and Tekton's DiscoveryResponse
+    (`component`, `description`, `dependencies`, `metadata`)."""
+
     name: Literal["harmonia"]
+    component: Literal["harmonia"]
     version: str
+    description: str
     port: int
     endpoints: list[EndpointInfo]
     capabilities: list[str]
+    dependencies: list[str] = Field(description="`hermes` when the daemon joins Tekton.")
+    metadata: dict[str, Any]
     event_types: list[str]
 
 

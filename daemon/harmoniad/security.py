@@ -27,6 +27,10 @@ __all__ = ["OPEN_PATHS", "SecurityMiddleware", "host_of", "load_or_create_token"
 OPEN_PATHS = frozenset({"/health"})
 """Paths that need no token: liveness probes must work without secrets."""
 
+TEKTON_PATHS = frozenset({"/discovery", "/api/v1/discovery"})
+TEKTON_PREFIX = "/api/mcp/v2/"
+"""What `--tekton-open` opens: the paths Tekton components call, which send no token."""
+
 WS_UNAUTHORIZED = 4401
 
 
@@ -103,12 +107,14 @@ class SecurityMiddleware:
         allow_hosts: Iterable[str] = (),
         max_body: int,
         open_paths: frozenset[str] = OPEN_PATHS,
+        tekton_open: bool = False,
     ) -> None:
         self.app = app
         self._token = token.encode()
         self._allow_hosts = frozenset(h.lower() for h in allow_hosts)
         self.max_body = max_body
         self.open_paths = open_paths
+        self.tekton_open = tekton_open
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -130,7 +136,11 @@ class SecurityMiddleware:
             )
             await _deny_websocket(scope, send, 403, _error_body(403, "forbidden_origin", message))
             return
-        if scope["path"] not in self.open_paths and not self._authorized(scope, headers):
+        if (
+            scope["path"] not in self.open_paths
+            and not self._tekton_caller(scope, headers)
+            and not self._authorized(scope, headers)
+        ):
             message = "a valid token is required: send 'Authorization: Bearer <token>'"
             if kind == "http":
                 await _send_json(
@@ -177,6 +187,29 @@ class SecurityMiddleware:
         if not host:
             return False
         return is_loopback_host(host) or host in self._allow_hosts
+
+    def _tekton_caller(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
+        """With `--tekton-open`: a call of a Tekton path that may go without a token. Only
+        from this machine (the peer's address, not a header), only GETs and `application/json`
+        POSTs (a web page can send neither cross-site without a CORS preflight, which is never
+        granted), and never with an Origin naming another site (a browser's request)."""
+        if not self.tekton_open or scope["type"] != "http":
+            return False
+        path = scope["path"]
+        if path not in TEKTON_PATHS and not path.startswith(TEKTON_PREFIX):
+            return False
+        client = scope.get("client")
+        if not client or not is_loopback_host(str(client[0])):
+            return False
+        if headers.get(b"origin") is not None and not self._origin_allowed(headers[b"origin"]):
+            return False
+        method = scope["method"]
+        if method in ("GET", "HEAD"):
+            return True
+        if method != "POST":
+            return False
+        kind = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+        return kind == b"application/json"
 
     def _authorized(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
         given: bytes | None = None

@@ -227,6 +227,8 @@ class Daemon:
                     finally:
                         tg.cancel_scope.cancel()
 
+                # MCP sessions live inside the daemon's lifetime: ended when it stops
+                await tg.start(app.state.mcp.run)
                 tg.start_soon(serve)
                 tg.start_soon(self._state.memory.run)
                 tg.start_soon(_report_damage, engine)

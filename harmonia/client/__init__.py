@@ -52,6 +52,7 @@ from harmonia.client._models import (
     RetryResult,
     StorageState,
     TaskInfo,
+    ToolAnswer,
     Workflow,
     WorkflowInfo,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "StorageState",
     "StorageUnavailableError",
     "TaskInfo",
+    "ToolAnswer",
     "UnauthorizedError",
     "UnsupportedMediaTypeError",
     "ValidationError",

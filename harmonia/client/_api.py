@@ -113,6 +113,9 @@ class Api:
     get_component = Endpoint(calls.get_component)
     component_actions = Endpoint(calls.component_actions)
 
+    # ---- tools (Tekton's MCP v2 dialect) ---------------------------------------------------
+    call_tool = Endpoint(calls.call_tool)
+
 
 class BlockingApi(Api):
     """`Api` over blocking I/O (`Client`): a method returns the answer."""

@@ -31,6 +31,7 @@ from harmonia.client._models import (
     Page,
     Ready,
     RetryResult,
+    ToolAnswer,
     Workflow,
     WorkflowInfo,
 )
@@ -345,6 +346,16 @@ def get_component(name: str) -> Call[ComponentInfo]:
 
 def component_actions(name: str) -> Call[list[ActionInfo]]:
     return Call("GET", f"{API}/components/{segment(name)}/actions", _items(ActionInfo))
+
+
+# ---- tools -------------------------------------------------------------------------------
+
+
+def call_tool(name: str, arguments: Mapping[str, Any] | None = None) -> Call[ToolAnswer]:
+    """One of the daemon's 17 workflow tools (`GET /api/mcp/v2/tools`), through Tekton's MCP
+    v2 dialect: a tool that fails answers `status == "error"`, it raises nothing."""
+    body = {"tool_name": name, "arguments": dict(arguments or {})}
+    return _json_call("POST", "/api/mcp/v2/process", _model(ToolAnswer), body)
 
 
 # ---- answers -------------------------------------------------------------------------------

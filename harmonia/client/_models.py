@@ -66,6 +66,9 @@ class ApiModel(BaseModel):
 class Health(ApiModel):
     status: str
     version: str | None = None
+    component: str | None = None
+    """`harmonia` (Tekton's name for the component)."""
+    port: int | None = None
 
 
 class StorageState(ApiModel):
@@ -97,14 +100,30 @@ class HermesState(ApiModel):
 
 class Ready(ApiModel):
     ready: bool
+    status: str | None = None
+    """Tekton's word: `healthy`, or `degraded` while stopping or the storage refuses writes."""
+    component: str | None = None
+    version: str | None = None
+    port: int | None = None
     running_executions: int = 0
     storage: StorageState = Field(default_factory=StorageState)
     hermes: HermesState = Field(default_factory=HermesState)
 
 
+class ToolAnswer(ApiModel):
+    """A tool's answer through Tekton's MCP v2 dialect (`call_tool`): `status` is `success`
+    (with `result`) or `error` (with `error`, the reason); a tool's failure is not raised."""
+
+    status: str
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
 class Endpoint(ApiModel):
     method: str
     path: str
+    description: str | None = None
+    tags: list[str] = Field(default_factory=list)
 
 
 class Discovery(ApiModel):
@@ -114,6 +133,11 @@ class Discovery(ApiModel):
     endpoints: list[Endpoint] = Field(default_factory=list)
     capabilities: list[str] = Field(default_factory=list)
     event_types: list[str] = Field(default_factory=list)
+    component: str | None = None
+    """Tekton's DiscoveryResponse: `component`, `description`, `dependencies`, `metadata`."""
+    description: str | None = None
+    dependencies: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
 
 
 class WorkflowInfo(ApiModel):

@@ -23,6 +23,7 @@ export const OPERATIONS = Object.freeze({
   health: 'health',
   ready: 'ready',
   discovery: 'discovery',
+  discovery_v1: 'discoveryV1',
   openapi: 'openapi',
   create_workflow: 'createWorkflow',
   list_workflows: 'listWorkflows',
@@ -46,6 +47,10 @@ export const OPERATIONS = Object.freeze({
   list_components: 'listComponents',
   get_component: 'getComponent',
   list_actions: 'listActions',
+  mcp_health: 'mcpHealth',
+  mcp_capabilities: 'mcpCapabilities',
+  mcp_tools: 'mcpTools',
+  mcp_process: 'mcpProcess',
   stream_execution: 'events',
   stream_all: 'allEvents',
 })
@@ -149,6 +154,11 @@ export class HarmoniaClient {
 
   async discovery(options) {
     return this._send('GET', '/discovery', { call: split(options).call })
+  }
+
+  /** The same answer at the path most Tekton components serve it at. */
+  async discoveryV1(options) {
+    return this._send('GET', `${API}/discovery`, { call: split(options).call })
   }
 
   async openapi(options) {
@@ -284,6 +294,29 @@ export class HarmoniaClient {
 
   async listActions(name, options) {
     return this._send('GET', `${API}/components/${segment(name)}/actions`, { call: split(options).call })
+  }
+
+  // ---- Tekton's MCP v2 dialect: the 17 workflow tools -----------------------------------
+
+  async mcpHealth(options) {
+    return this._send('GET', '/api/mcp/v2/health', { call: split(options).call })
+  }
+
+  async mcpCapabilities(options) {
+    return this._send('GET', '/api/mcp/v2/capabilities', { call: split(options).call })
+  }
+
+  /** The tools, their parameters as Python type reprs (as Tekton components list theirs). */
+  async mcpTools(options) {
+    return this._send('GET', '/api/mcp/v2/tools', { call: split(options).call })
+  }
+
+  /**
+   * Call a tool: `{tool_name, arguments}`. A tool that fails answers `status: 'error'` with
+   * the reason in `error`; it does not reject.
+   */
+  async mcpProcess(body, options) {
+    return this._send('POST', '/api/mcp/v2/process', { call: split(options).call, ...jsonBody(body) })
   }
 
   // ---- live events ------------------------------------------------------------------------

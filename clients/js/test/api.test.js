@@ -193,6 +193,25 @@ test('components and their actions', async () => {
   await assert.rejects(client.getComponent('no-such-component'), { status: 404, code: 'not_found' })
 })
 
+test("Tekton's MCP v2 dialect: tools, capabilities, health, process", async () => {
+  const { tools, count } = await client.mcpTools()
+  assert.equal(count, 17)
+  assert.ok(tools.some((tool) => tool.name === 'ExecuteWorkflow' && tool.parameters.workflow_id.required))
+  const { capabilities } = await client.mcpCapabilities()
+  assert.ok(capabilities.some((c) => c.name === 'workflow_execution' && c.tools.includes('ExecuteWorkflow')))
+  const health = await client.mcpHealth()
+  assert.deepEqual([health.status, health.component, health.tools], ['healthy', 'harmonia', 17])
+  const listed = await client.mcpProcess({ tool_name: 'ListComponents', arguments: {} })
+  assert.equal(listed.status, 'success')
+  assert.ok(listed.result.items.some((item) => item.name === 'core'))
+  const refused = await client.mcpProcess({ tool_name: 'NoSuchTool' })
+  assert.deepEqual([refused.status, refused.result], ['error', null])
+  assert.match(refused.error, /no tool 'NoSuchTool'/)
+  const tekton = await client.discoveryV1()
+  assert.deepEqual([tekton.component, tekton.metadata.mcp], ['harmonia', '/mcp'])
+  assert.deepEqual(tekton, await client.discovery())
+})
+
 test('the stream of all executions', async () => {
   const execution = await client.createExecution({ workflow: echoWorkflow('global') })
   const mine = []

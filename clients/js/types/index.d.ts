@@ -20,6 +20,11 @@ import type {
   ExecutionList,
   ExecutionSummary,
   Health,
+  McpCapabilities,
+  McpHealth,
+  McpProcess,
+  McpProcessAnswer,
+  McpToolList,
   Ready,
   ResumeAction,
   RetryResult,
@@ -150,6 +155,7 @@ export declare class HarmoniaClient {
   health(options?: CallOptions): Promise<Health>
   ready(options?: CallOptions): Promise<Ready>
   discovery(options?: CallOptions): Promise<Discovery>
+  discoveryV1(options?: CallOptions): Promise<Discovery>
   /** The OpenAPI 3.1 document. */
   openapi(options?: CallOptions): Promise<Record<string, unknown>>
 
@@ -186,6 +192,13 @@ export declare class HarmoniaClient {
   listComponents(options?: CallOptions): Promise<ComponentList>
   getComponent(name: string, options?: CallOptions): Promise<ComponentInfo>
   listActions(name: string, options?: CallOptions): Promise<ActionList>
+
+  // Tekton's MCP v2 dialect: the 17 workflow tools
+  mcpHealth(options?: CallOptions): Promise<McpHealth>
+  mcpCapabilities(options?: CallOptions): Promise<McpCapabilities>
+  mcpTools(options?: CallOptions): Promise<McpToolList>
+  /** A tool's failure answers `status: 'error'`; it does not reject. */
+  mcpProcess(body: McpProcess, options?: CallOptions): Promise<McpProcessAnswer>
 
   // live events
   /** One execution's events over SSE, each once and in order across reconnections, until it

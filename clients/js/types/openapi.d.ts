@@ -56,6 +56,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/discovery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same as /discovery (where most Tekton components serve it) */
+        get: operations["discovery_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -386,6 +403,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mcp/v2/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tekton MCP v2: health, with the number of tools */
+        get: operations["mcp_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mcp/v2/capabilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tekton MCP v2: the tool categories */
+        get: operations["mcp_capabilities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mcp/v2/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tekton MCP v2: the 17 tools, parameters as Python type reprs */
+        get: operations["mcp_tools"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mcp/v2/process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tekton MCP v2: call a tool (HTTP 200 whatever the tool did; see `status`)
+         * @description `{"tool_name" (or "toolName"), "arguments", "context"?}`. A tool's failure, an unknown tool and arguments that do not fit answer 200 with `status: "error"` and the reason in `error`.
+         */
+        post: operations["mcp_process"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events/executions/{id}": {
         parameters: {
             query?: never;
@@ -436,6 +524,17 @@ export interface components {
             status: "ok";
             /** Version */
             version: string;
+            /**
+             * Component
+             * @description Tekton's name for this component.
+             * @constant
+             */
+            component: "harmonia";
+            /**
+             * Port
+             * @description The port the daemon listens on.
+             */
+            port: number;
         } & {
             [key: string]: unknown;
         };
@@ -519,6 +618,21 @@ export interface components {
         Ready: {
             /** Ready */
             ready: boolean;
+            /**
+             * Status
+             * @description Tekton's word: `degraded` while stopping or while the storage refuses writes.
+             * @enum {string}
+             */
+            status: "healthy" | "degraded";
+            /**
+             * Component
+             * @constant
+             */
+            component: "harmonia";
+            /** Version */
+            version: string;
+            /** Port */
+            port: number;
             /** Running Executions */
             running_executions: number;
             /** @description Whether the data folder takes writes; while it does not, `ready` is false and every write answers 503 `storage_unavailable`. */
@@ -591,21 +705,41 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** Discovery */
+        /**
+         * Discovery
+         * @description Today's fields (`name`, `port`, `event_types`) and Tekton's DiscoveryResponse
+         *     (`component`, `description`, `dependencies`, `metadata`).
+         */
         Discovery: {
             /**
              * Name
              * @constant
              */
             name: "harmonia";
+            /**
+             * Component
+             * @constant
+             */
+            component: "harmonia";
             /** Version */
             version: string;
+            /** Description */
+            description: string;
             /** Port */
             port: number;
             /** Endpoints */
             endpoints: components["schemas"]["EndpointInfo"][];
             /** Capabilities */
             capabilities: string[];
+            /**
+             * Dependencies
+             * @description `hermes` when the daemon joins Tekton.
+             */
+            dependencies: string[];
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
             /** Event Types */
             event_types: string[];
         } & {
@@ -617,6 +751,10 @@ export interface components {
             method: string;
             /** Path */
             path: string;
+            /** Description */
+            description: string;
+            /** Tags */
+            tags: string[];
         };
         /**
          * WorkflowDocument
@@ -1310,6 +1448,143 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** McpHealth */
+        McpHealth: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "healthy" | "degraded";
+            /**
+             * Component
+             * @constant
+             */
+            component: "harmonia";
+            /** Version */
+            version: string;
+            /** Port */
+            port: number;
+            /** Tools */
+            tools: number;
+            /**
+             * Mcp
+             * @description The path of the MCP server (streamable HTTP).
+             */
+            mcp: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** McpCapabilities */
+        McpCapabilities: {
+            /** Capabilities */
+            capabilities: components["schemas"]["McpCapability"][];
+            /** Count */
+            count: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** McpCapability */
+        McpCapability: {
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Tools */
+            tools: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** McpToolList */
+        McpToolList: {
+            /** Tools */
+            tools: components["schemas"]["McpTool"][];
+            /** Count */
+            count: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** McpParameter */
+        McpParameter: {
+            /**
+             * Type
+             * @description A Python type repr: `str`, `int`, `dict[str, Any]`, ...
+             */
+            type: string;
+            /** Required */
+            required: boolean;
+            /**
+             * Default
+             * @default null
+             */
+            default?: unknown;
+            /** Description */
+            description: string;
+        };
+        /** McpTool */
+        McpTool: {
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Parameters */
+            parameters: {
+                [key: string]: components["schemas"]["McpParameter"];
+            };
+            /** Tags */
+            tags: string[];
+            /** Category */
+            category: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * McpProcess
+         * @description A tool call, as Tekton callers send it (`toolName` is accepted for `tool_name`).
+         */
+        McpProcess: {
+            /**
+             * Tool Name
+             * @description One of the names `GET /api/mcp/v2/tools` lists.
+             */
+            tool_name: string;
+            /**
+             * Arguments
+             * @description The tool's arguments.
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Context
+             * @description The caller's context (execution, task); not used.
+             * @default null
+             */
+            context?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** McpProcessAnswer */
+        McpProcessAnswer: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "success" | "error";
+            /**
+             * Result
+             * @description The tool's result (on success).
+             */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Error
+             * @description Why the tool failed (on error).
+             */
+            error: string | null;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -1356,6 +1631,14 @@ export type ComponentList = components['schemas']['ComponentList'];
 export type ActionInfo = components['schemas']['ActionInfo'];
 export type ComponentInfo = components['schemas']['ComponentInfo'];
 export type ActionList = components['schemas']['ActionList'];
+export type McpHealth = components['schemas']['McpHealth'];
+export type McpCapabilities = components['schemas']['McpCapabilities'];
+export type McpCapability = components['schemas']['McpCapability'];
+export type McpToolList = components['schemas']['McpToolList'];
+export type McpParameter = components['schemas']['McpParameter'];
+export type McpTool = components['schemas']['McpTool'];
+export type McpProcess = components['schemas']['McpProcess'];
+export type McpProcessAnswer = components['schemas']['McpProcessAnswer'];
 export type $defs = Record<string, never>;
 export interface operations {
     health: {
@@ -1435,6 +1718,44 @@ export interface operations {
         };
     };
     discovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Discovery"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    discovery_v1: {
         parameters: {
             query?: never;
             header?: never;
@@ -3059,6 +3380,198 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mcp_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpHealth"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mcp_capabilities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpCapabilities"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mcp_tools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpToolList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mcp_process: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["McpProcess"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpProcessAnswer"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,19 +6,12 @@ Each operator action maps to one engine method; the engine decides whether it ap
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harmonia.engine import Engine
-from harmonia.errors import NotFound
-from harmonia.loader import load_workflow_dict
-from harmonia.model import Workflow
-from harmonia.state import ExecutionState
-from harmoniad.bodies import SOURCE, json_body, off_the_loop, query_params
+from harmoniad.bodies import json_body, query_params
 from harmoniad.context import DaemonState, daemon_state
 from harmoniad.responses import JSONResponse
 from harmoniad.routing import Answer, Endpoint, Handler
@@ -38,7 +31,9 @@ from harmoniad.schemas import (
     ResumeAction,
     RetryResult,
 )
-from harmoniad.views import checkpoint_view, live_summary, summary_view
+from harmoniad.services import executions as service
+from harmoniad.services.executions import require_execution
+from harmoniad.views import checkpoint_view
 
 __all__ = ["ENDPOINTS", "require_execution"]
 
@@ -46,61 +41,17 @@ __all__ = ["ENDPOINTS", "require_execution"]
 async def create_execution(request: Request) -> Response:
     state = daemon_state(request)
     body = await json_body(request, ExecutionCreate)
-    workflow = await _workflow_of(state, body)
-    execution = await state.engine.start(workflow, body.input)
+    workflow = await service.stored_workflow(state, body.workflow_id, body.workflow)
+    execution = await service.start_execution(state, workflow, body.input)
     return JSONResponse(execution.to_public(), status_code=201)
 
 
-async def _workflow_of(state: DaemonState, body: ExecutionCreate) -> Workflow:
-    """The workflow to start, read and checked in a worker thread (see `off_the_loop`)."""
-    registry = state.engine.registry
-    workflow_id = body.workflow_id
-    document = body.workflow
-
-    def load() -> Workflow:
-        if workflow_id is not None:
-            stored = state.definitions.get(workflow_id)["document"]
-            return load_workflow_dict(stored, source=f"workflow {workflow_id}", registry=registry)
-        assert document is not None
-        return load_workflow_dict(document, source=SOURCE, registry=registry)
-
-    return await off_the_loop(state, load)
-
-
-UNFINISHED = ("running", "pending")
-
-
 async def list_executions(request: Request) -> Response:
-    """From the engine's index and live states: no catalog read unless another process wrote
-    the catalog since the last listing (see `harmonia.engine.index`)."""
-    state = daemon_state(request)
-    engine = state.engine
     query = query_params(request, ExecutionListQuery)
-    rows = await engine.index.rows()
-    selected: list[tuple[dict[str, Any], ExecutionState | None]] = []
-    for row in rows:
-        live = engine.live_state(row["id"])  # its row is rewritten now and then; this is now
-        status = row["status"] if live is None else live.status
-        if query.status is None or status == query.status:
-            selected.append((row, live))
-    page = selected[query.offset : query.offset + query.limit]
-    idle = [row["id"] for row, live in page if live is None and row["status"] in UNFINISHED]
-    held = await anyio.to_thread.run_sync(_locked, engine, idle) if idle else set()
-    items = [
-        live_summary(live)
-        if live is not None
-        else summary_view(row, interrupted=row["status"] in UNFINISHED and row["id"] not in held)
-        for row, live in page
-    ]
-    return JSONResponse(
-        {"items": items, "total": len(selected), "limit": query.limit, "offset": query.offset}
+    page = await service.list_executions(
+        daemon_state(request), status=query.status, offset=query.offset, limit=query.limit
     )
-
-
-def _locked(engine: Engine, execution_ids: list[str]) -> set[str]:
-    """Which of these unfinished executions another process is driving (the rest were
-    interrupted: their process died)."""
-    return {i for i in execution_ids if engine.store.is_locked(i)}
+    return JSONResponse(page)
 
 
 async def get_execution(request: Request) -> Response:
@@ -112,14 +63,13 @@ async def get_execution(request: Request) -> Response:
 async def cancel_execution(request: Request) -> Response:
     state, execution_id = await _operator_request(request)
     execution = await state.engine.cancel(execution_id)
-    return _summary_response(state, execution)
+    return JSONResponse(service.summary_of(state, execution))
 
 
 async def pause_execution(request: Request) -> Response:
     state, execution_id = await _operator_request(request)
-    await require_execution(state, execution_id)
-    execution = await state.engine.pause(execution_id)
-    return _summary_response(state, execution)
+    execution = await service.pause_execution(state, execution_id)
+    return JSONResponse(service.summary_of(state, execution))
 
 
 async def resume_execution(request: Request) -> Response:
@@ -127,19 +77,13 @@ async def resume_execution(request: Request) -> Response:
     body = await json_body(request, ResumeAction, required=False)
     execution_id = request.path_params["id"]
     execution = await state.engine.resume(execution_id, from_damaged=body.from_damaged)
-    return _summary_response(state, execution)
+    return JSONResponse(service.summary_of(state, execution))
 
 
 async def _operator_request(request: Request) -> tuple[DaemonState, str]:
     """An operator action's request: its (optional, empty) body checked, and the execution id."""
     await json_body(request, OperatorAction, required=False)
     return daemon_state(request), request.path_params["id"]
-
-
-def _summary_response(state: DaemonState, execution: ExecutionState) -> Response:
-    row = execution.summary()
-    interrupted = row["status"] in ("running", "pending") and not state.engine.is_live(execution.id)
-    return JSONResponse(summary_view(row, interrupted=interrupted))
 
 
 async def checkpoint_execution(request: Request) -> Response:
@@ -157,19 +101,11 @@ async def retry_task(request: Request) -> Response:
 
 
 async def list_events(request: Request) -> Response:
-    state = daemon_state(request)
-    execution_id = request.path_params["id"]
     query = query_params(request, EventsQuery)
-    await require_execution(state, execution_id)
-    # the bus's replay hands out only what is durable (and published, for a live execution)
-    events = await state.engine.bus.replay(execution_id, query.after)
-    page = events[: query.limit]
-    return JSONResponse(
-        {
-            "items": [e.to_dict() for e in page],
-            "next_after": page[-1].seq if page else query.after,
-        }
+    page = await service.events_page(
+        daemon_state(request), request.path_params["id"], after=query.after, limit=query.limit
     )
+    return JSONResponse(page)
 
 
 async def list_checkpoints(request: Request) -> Response:
@@ -184,16 +120,6 @@ async def restore_checkpoint(request: Request) -> Response:
     await json_body(request, OperatorAction, required=False)
     execution = await state.engine.restore(request.path_params["id"])
     return JSONResponse(execution.to_public(), status_code=201)
-
-
-async def require_execution(state: DaemonState, execution_id: str) -> None:
-    """404 (NotFound) unless the execution exists, without loading its whole state."""
-    if state.engine.is_live(execution_id):
-        return
-    store = state.engine.store
-    # its snapshot file exists from the moment it is created: a stat, not a catalog read
-    if not await anyio.to_thread.run_sync(lambda: store.state_path(execution_id).is_file()):
-        raise NotFound(f"no execution {execution_id!r}")
 
 
 _ACTION_ERRORS = (401, 403, 404, 409, 413, 415, 422)

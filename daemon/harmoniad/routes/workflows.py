@@ -7,17 +7,10 @@ nothing: an unknown id is refused before the catalog's lock is taken.
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
-import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harmonia.errors import NotFound, Problem, ValidationFailed
-from harmonia.loader import load_workflow_dict
-from harmonia.model import unknown_input_message
-from harmoniad.bodies import json_body, off_the_loop, query_params, workflow_body
+from harmoniad.bodies import json_body, query_params, workflow_body
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse, NoContent
 from harmoniad.routing import Endpoint
@@ -29,6 +22,7 @@ from harmoniad.schemas import (
     WorkflowList,
     WorkflowWriteQuery,
 )
+from harmoniad.services import workflows as service
 from harmoniad.views import workflow_view
 
 __all__ = ["ENDPOINTS"]
@@ -38,10 +32,8 @@ async def create_workflow(request: Request) -> Response:
     state = daemon_state(request)
     query = query_params(request, WorkflowWriteQuery)
     workflow = await workflow_body(request, state.engine.registry)
-    row = await off_the_loop(
-        state, lambda: state.definitions.add(workflow.to_document(), template=bool(query.template))
-    )
-    return JSONResponse(workflow_view(row), status_code=201)
+    info = await service.store_workflow(state, workflow, template=bool(query.template))
+    return JSONResponse(info, status_code=201)
 
 
 async def list_workflows(request: Request) -> Response:
@@ -49,28 +41,22 @@ async def list_workflows(request: Request) -> Response:
 
 
 async def get_workflow(request: Request) -> Response:
-    row = await _get(request, template=None)
+    row = await service.get_workflow(daemon_state(request), request.path_params["id"])
     return JSONResponse(workflow_view(row))
 
 
 async def replace_workflow(request: Request) -> Response:
     state = daemon_state(request)
-    workflow_id = request.path_params["id"]
     query = query_params(request, WorkflowWriteQuery)
     workflow = await workflow_body(request, state.engine.registry)
-    row = await off_the_loop(
-        state,
-        lambda: state.definitions.replace(
-            workflow_id, workflow.to_document(), template=query.template
-        ),
+    info = await service.replace_workflow(
+        state, request.path_params["id"], workflow, template=query.template
     )
-    return JSONResponse(workflow_view(row))
+    return JSONResponse(info)
 
 
 async def delete_workflow(request: Request) -> Response:
-    state = daemon_state(request)
-    workflow_id = request.path_params["id"]
-    await anyio.to_thread.run_sync(state.definitions.delete, workflow_id)
+    await service.delete_workflow(daemon_state(request), request.path_params["id"])
     return NoContent()
 
 
@@ -79,7 +65,8 @@ async def list_templates(request: Request) -> Response:
 
 
 async def get_template(request: Request) -> Response:
-    row = await _get(request, template=True)
+    state = daemon_state(request)
+    row = await service.get_workflow(state, request.path_params["id"], template=True)
     return JSONResponse(workflow_view(row))
 
 
@@ -87,54 +74,18 @@ async def instantiate_template(request: Request) -> Response:
     """A new (non-template) workflow: the template with the given input defaults and name."""
     state = daemon_state(request)
     body = await json_body(request, TemplateInstantiate, required=False)
-    template = await _get(request, template=True)
-    source = f"template {template['id']}"
-
-    def instantiate() -> dict[str, Any]:
-        document = _instantiated(template["document"], body)
-        workflow = load_workflow_dict(document, source=source, registry=state.engine.registry)
-        return state.definitions.add(workflow.to_document(), template=False)
-
-    row = await off_the_loop(state, instantiate)
-    return JSONResponse(workflow_view(row), status_code=201)
-
-
-def _instantiated(document: dict[str, Any], body: TemplateInstantiate) -> dict[str, Any]:
-    doc = copy.deepcopy(document)
-    declared: dict[str, Any] = doc.setdefault("input", {})
-    problems = []
-    for name, value in body.input.items():
-        if name not in declared:
-            message = unknown_input_message(name, list(declared))
-            problems.append(Problem(message, field=f"input.{name}"))
-        else:
-            declared[name] = {**declared[name], "default": value}
-    if problems:
-        raise ValidationFailed(problems=problems)
-    if not declared:
-        del doc["input"]
-    if body.name is not None:
-        doc["name"] = body.name
-    return doc
+    info = await service.instantiate_template(
+        state, request.path_params["id"], name=body.name, input=body.input
+    )
+    return JSONResponse(info, status_code=201)
 
 
 async def _listing(request: Request, *, template: bool | None) -> Response:
-    state = daemon_state(request)
     page = query_params(request, PageQuery)
-    rows = await anyio.to_thread.run_sync(lambda: state.definitions.list(template=template))
-    items = [workflow_view(r) for r in rows[page.offset : page.offset + page.limit]]
-    return JSONResponse(
-        {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}
+    listing = await service.list_workflows(
+        daemon_state(request), template=template, offset=page.offset, limit=page.limit
     )
-
-
-async def _get(request: Request, *, template: bool | None) -> dict[str, Any]:
-    state = daemon_state(request)
-    workflow_id = request.path_params["id"]
-    row = await off_the_loop(state, lambda: state.definitions.get(workflow_id))
-    if template and not row["template"]:
-        raise NotFound(f"workflow {workflow_id!r} is not a template")
-    return row
+    return JSONResponse(listing)
 
 
 _WRITE_ERRORS = (401, 403, 413, 415, 422)
