@@ -31,7 +31,6 @@ from _dags import chain, echo_workflow, random_dag
 from crash_resume import TARGET_FIRST_TASK, crash_and_resume
 from raw_limit import run_raw
 
-HARMONIA = str(Path(sys.executable).parent / "harmonia")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -54,21 +53,19 @@ class Row:
 
 
 def run_child(command: list[str], stdout: Path | None = None) -> Child:
-    """Run one process to its end (it must succeed); its own rusage, not its siblings'."""
-    out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
-    try:
+    """Run one process to its end (it must succeed); its own rusage, not its siblings'.
+    stdout and stderr go to files, as a script that keeps them would have it."""
+    err_path = Path(tempfile.gettempdir()) / "harmonia-run-bench.stderr"
+    with open(stdout or os.devnull, "wb") as out, open(err_path, "w+b") as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE)
-        assert process.stderr is not None
-        err = process.stderr.read()  # --quiet runs write little; read it so the child never blocks
+        process = subprocess.Popen(command, stdout=out, stderr=err)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        if stdout:
-            out.close()  # type: ignore[union-attr]
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{err.decode()}")
+        if process.returncode != 0:
+            err.seek(0)
+            tail = err.read()[-4000:].decode(errors="replace")
+            raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{tail}")
     return Child(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
@@ -98,7 +95,8 @@ def ms(seconds: float) -> str:
 
 
 class Bench:
-    def __init__(self, folder: Path, repeat: int, quick: bool) -> None:
+    def __init__(self, folder: Path, repeat: int, quick: bool, harmonia: str) -> None:
+        self.harmonia = harmonia
         self.folder = folder
         self.repeat = repeat
         self.quick = quick
@@ -128,7 +126,7 @@ class Bench:
 
     # ---- start-up and loading ---------------------------------------------------------------
     def startup(self) -> None:
-        version = best([HARMONIA, "--version"], self.repeat)
+        version = best([self.harmonia, "--version"], self.repeat)
         self.add(
             Row(
                 "harmonia --version",
@@ -141,8 +139,8 @@ class Bench:
     def validate(self) -> None:
         target = 0.150 * self.n_dag / 10_000
         for fmt, limit in (("json", target), ("yaml", 4 * target)):
-            one = best([HARMONIA, "validate", str(self.files[f"one.{fmt}"])], self.repeat)
-            big = best([HARMONIA, "validate", str(self.files[f"dag.{fmt}"])], self.repeat)
+            one = best([self.harmonia, "validate", str(self.files[f"one.{fmt}"])], self.repeat)
+            big = best([self.harmonia, "validate", str(self.files[f"dag.{fmt}"])], self.repeat)
             wall, cpu = big.wall - one.wall, big.cpu - one.cpu
             self.add(
                 Row(
@@ -156,7 +154,7 @@ class Bench:
 
     # ---- running ----------------------------------------------------------------------------
     def run(self) -> None:
-        run_one = [HARMONIA, "run", "--json", "--quiet", "--checkpoint-interval", "0"]
+        run_one = [self.harmonia, "run", "--json"]
         with tempfile.TemporaryDirectory(dir=self.folder) as data:
             one = best([*run_one, "--data-dir", data, str(self.files["one.json"])], self.repeat)
         print(f"  (start-up of a 1-task run: wall {ms(one.wall)}, cpu {ms(one.cpu)})")
@@ -187,7 +185,7 @@ class Bench:
         for attempt in range(self.repeat):
             root = self.folder / f"resume-{attempt}"
             root.mkdir()
-            got = crash_and_resume(HARMONIA, self.n_dag, 7, root)
+            got = crash_and_resume(self.harmonia, self.n_dag, 7, root)
             if isinstance(got, str) or not got.good or got.first_task is None:
                 raise SystemExit(f"crash and resume went wrong: {got}")
             firsts.append(got.first_task)
@@ -205,7 +203,7 @@ class Bench:
 
     def memory(self) -> None:
         self._write("big", echo_workflow("big", random_dag(self.n_big)), yaml_too=False)
-        run_one = [HARMONIA, "run", "--json", "--quiet", "--checkpoint-interval", "0"]
+        run_one = [self.harmonia, "run", "--json"]
         with tempfile.TemporaryDirectory(dir=self.folder) as data:
             one = run_child([*run_one, "--data-dir", data, str(self.files["one.json"])])
         with tempfile.TemporaryDirectory(dir=self.folder) as data:
@@ -231,6 +229,27 @@ class Bench:
         subprocess.run([sys.executable, str(script), *extra], check=True)
 
 
+def revision_command(ref: str, folder: Path) -> Path:
+    """An executable `harmonia` running the `harmonia` package of git revision `ref`
+    (extracted; on PYTHONPATH, which comes before the editable install's finder)."""
+    where = folder / "revision"
+    where.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, "harmonia"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(where)], check=True)
+    script = folder / "harmonia-revision"
+    script.write_text(
+        f"#!/bin/sh\nPYTHONPATH={where} exec {sys.executable} -c "
+        "'import sys; from harmonia.cli.main import main; sys.exit(main())' \"$@\"\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
 FIGURES = ("startup", "validate", "run", "resume", "memory")
 
 
@@ -240,6 +259,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="processes per figure (best)")
     parser.add_argument("--fanout", action="store_true", help="also run fanout_bench.py")
     parser.add_argument("--only", help="comma-separated subset of: " + ", ".join(FIGURES))
+    parser.add_argument("--against", metavar="REF", help="time this git revision's code instead")
     args = parser.parse_args()
     repeat = 1 if args.quick and args.repeat == 3 else args.repeat
     chosen = args.only.split(",") if args.only else list(FIGURES)
@@ -258,7 +278,12 @@ def main() -> None:
             check=True,
         )
     with tempfile.TemporaryDirectory(prefix="harmonia-run-bench-") as tmp:
-        bench = Bench(Path(tmp), repeat, args.quick)
+        os.chdir(tmp)  # `python -c` (the revision's command) puts the working folder first
+        harmonia = str(Path(sys.executable).parent / "harmonia")
+        if args.against:
+            harmonia = str(revision_command(args.against, Path(tmp)))
+            print(f"the harmonia package of {args.against} (same interpreter and dependencies)")
+        bench = Bench(Path(tmp), repeat, args.quick, harmonia)
         for name in chosen:
             getattr(bench, name)()
         if args.fanout:
