@@ -50,6 +50,8 @@ class Row:
     target: str
     met: bool | None
     note: str = ""
+    met_cpu: bool | None = None
+    """The target held against CPU time instead of wall time (a loaded machine's reading)."""
 
 
 def run_child(command: list[str], stdout: Path | None = None) -> Child:
@@ -121,7 +123,9 @@ class Bench:
     def add(self, row: Row) -> None:
         self.rows.append(row)
         verdict = "" if row.met is None else ("met" if row.met else "NOT met")
-        print(f"  {row.figure:<44} {row.value:<34} {row.target:<18} {verdict:<8} {row.note}")
+        if row.met_cpu is not None:
+            verdict += f" (cpu: {'met' if row.met_cpu else 'NOT met'})"
+        print(f"  {row.figure:<48} {row.value:<44} {row.target:<15} {verdict:<24} {row.note}")
         sys.stdout.flush()
 
     # ---- start-up and loading ---------------------------------------------------------------
@@ -133,6 +137,7 @@ class Bench:
                 f"wall {ms(version.wall)}, cpu {ms(version.cpu)}",
                 "<= 200 ms",
                 version.wall <= 0.2,
+                met_cpu=version.cpu <= 0.2,
             )
         )
 
@@ -148,7 +153,8 @@ class Bench:
                     f"wall {ms(wall)}, cpu {ms(cpu)}",
                     f"<= {ms(limit)}",
                     wall <= limit,
-                    f"(start-up {ms(one.wall)})",
+                    f"(start-up: wall {ms(one.wall)}, cpu {ms(one.cpu)})",
+                    cpu <= limit,
                 )
             )
 
@@ -176,11 +182,13 @@ class Bench:
                     "<= 2x raw",
                     wall <= 2 * raw_wall,
                     f"(raw: wall {ms(raw_wall)}, cpu {ms(raw_cpu)})",
+                    cpu <= 2 * raw_cpu,
                 )
             )
 
     def resume(self) -> None:
         firsts: list[float] = []
+        cpus: list[float] = []
         totals: list[float] = []
         for attempt in range(self.repeat):
             root = self.folder / f"resume-{attempt}"
@@ -189,15 +197,17 @@ class Bench:
             if isinstance(got, str) or not got.good or got.first_task is None:
                 raise SystemExit(f"crash and resume went wrong: {got}")
             firsts.append(got.first_task)
+            cpus.append(got.first_cpu if got.first_cpu is not None else float("nan"))
             totals.append(got.total)
-        first = min(firsts)
+        first, cpu = min(firsts), min(cpus)
         self.add(
             Row(
                 f"resume after kill -9 ({self.n_dag:,}-task DAG)",
-                f"first task_started {ms(first)}",
+                f"first task_started: wall {ms(first)}, cpu {ms(cpu)}",
                 f"<= {ms(TARGET_FIRST_TASK)}",
                 first <= TARGET_FIRST_TASK,
                 f"(whole resume {min(totals):.2f} s)",
+                cpu <= TARGET_FIRST_TASK,
             )
         )
 
