@@ -1,12 +1,15 @@
 """Every figure of issue 10, measured the way a user meets it: whole `harmonia` processes.
 
-    python bench/run_bench.py [--quick] [--repeat 3] [--fanout] [--only NAME,...]
+    python bench/run_bench.py [--quick] [--repeat 3] [--fanout] [--only NAME,...] [--against REF]
 
 Workflows are written to files and run or validated by separate `harmonia` processes. Each
 figure is the best of `--repeat` processes, wall time beside CPU time (user+sys of the child,
 from `os.wait4`: the same numbers as `getrusage(RUSAGE_CHILDREN)`, per child). On a shared
 machine the CPU figure is the steadier one. `--quick` shrinks every workflow (to check that the
-bench runs, not to take figures); `--fanout` also runs bench/fanout_bench.py (minutes).
+bench runs, not to take figures); `--fanout` also runs bench/fanout_bench.py (minutes);
+`--against REF` times the `harmonia` package of a git revision instead (the "before" figures).
+Each figure is printed with its target, and met or not against wall and against CPU time.
+Results and how to read them: bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -294,8 +297,15 @@ def main() -> None:
             harmonia = str(revision_command(args.against, Path(tmp)))
             print(f"the harmonia package of {args.against} (same interpreter and dependencies)")
         bench = Bench(Path(tmp), repeat, args.quick, harmonia)
+        figures = {
+            "startup": bench.startup,
+            "validate": bench.validate,
+            "run": bench.run,
+            "resume": bench.resume,
+            "memory": bench.memory,
+        }
         for name in chosen:
-            getattr(bench, name)()
+            figures[name]()
         if args.fanout:
             bench.fanout()
 
