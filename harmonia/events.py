@@ -97,8 +97,10 @@ def seal(document: bytes) -> bytes:
     return head + b',"crc":%d}\n' % zlib.crc32(head)
 
 
-_second: list[Any] = [None, ""]
-"""The last whole second formatted by `iso_time`, and its text: events come many a second."""
+_seconds: dict[int, str] = {}
+"""Whole seconds formatted by `iso_time`, and their text: events come many a second, and a
+document lists each task's start and end, which alternate between a few seconds."""
+_SECONDS_KEPT = 4096
 
 
 def iso_time(ts: float | None) -> str | None:
@@ -117,7 +119,9 @@ def iso_time(ts: float | None) -> str | None:
         second, micros = second + 1, micros - 1_000_000
     elif micros < 0:
         second, micros = second - 1, micros + 1_000_000
-    if _second[0] != second:
-        text = datetime.fromtimestamp(second, UTC).isoformat()
-        _second[0], _second[1] = second, text[:19]
-    return f"{_second[1]}.{micros // 1000:03d}Z"
+    text = _seconds.get(second)
+    if text is None:
+        if len(_seconds) >= _SECONDS_KEPT:
+            _seconds.clear()
+        text = _seconds[second] = datetime.fromtimestamp(second, UTC).isoformat()[:19]
+    return f"{text}.{micros // 1000:03d}Z"

@@ -7,7 +7,7 @@ rebuilds is exactly what the live one had. Keep `apply` free of I/O and of clock
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -242,7 +242,11 @@ class ExecutionState:
         keeps (snapshot and recovery included), so a client can draw the graph of an
         execution whose workflow was never stored as a definition (inline documents,
         `harmonia run FILE`)."""
-        definitions = self.workflow.get("tasks") or {}
+        return {**self.public_head(), "tasks": dict(self.public_tasks())}
+
+    def public_head(self) -> dict[str, Any]:
+        """`to_public()` without its last key, `tasks`: with `public_tasks`, what a writer
+        needs to stream the document task by task instead of holding it whole."""
         return {
             "id": self.id,
             "workflow": self.workflow_name,
@@ -258,8 +262,13 @@ class ExecutionState:
             "last_seq": self.last_seq,
             "damage": self.damage,
             "counts": self.counts(),
-            "tasks": {tid: self._public_task(tid, t, definitions) for tid, t in self.tasks.items()},
         }
+
+    def public_tasks(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each task of `to_public()["tasks"]`, made when asked for."""
+        definitions = self.workflow.get("tasks") or {}
+        for tid, task in self.tasks.items():
+            yield tid, self._public_task(tid, task, definitions)
 
     def _public_task(self, tid: str, task: TaskState, definitions: Any) -> dict[str, Any]:
         """A task's public form; a `for_each` item names its task and index, and an expanded

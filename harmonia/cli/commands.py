@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from harmonia.cli.datadir import data_dir_for_reading, data_dir_for_writing
 from harmonia.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
-from harmonia.cli.output import print_json
+from harmonia.cli.output import print_execution_json, print_json
 from harmonia.cli.style import is_terminal, style_for
 from harmonia.errors import Problem, ValidationFailed
 
@@ -147,7 +147,7 @@ def _finish(final: ExecutionState, args: argparse.Namespace) -> int:
     completed = final.status == "completed"
     quiet = bool(getattr(args, "quiet", False))
     if args.json:
-        print_json(final.to_public())
+        print_execution_json(final)
         stream: TextIO | None = None if quiet and completed else sys.stderr
     elif quiet:
         stream = None if completed else sys.stderr
@@ -267,7 +267,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     execution_id = store.resolve_execution_id(args.execution_id)
     state = store.load_execution(execution_id)
     if args.json:
-        print_json(state.to_public())
+        print_execution_json(state)
         return EXIT_OK
     interrupted = state.status in ("running", "pending") and not store.is_locked(execution_id)
     print("\n".join(show_lines(state, style_for(sys.stdout), interrupted=interrupted)))

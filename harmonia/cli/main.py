@@ -192,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(argv).parse_args(argv)
     handler: Handler = args.handler  # every subcommand's parser sets one (plugins' too)
     from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable
-    from harmonia.store import ExecutionLocked
+    from harmonia.store.locks import ExecutionLocked
 
     try:
         return handler(args)

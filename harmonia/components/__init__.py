@@ -5,12 +5,18 @@ and the tools of remote components such as Tekton's Rhetor).
 components, installed packages' components, and remote components found through Hermes or the
 environment (see `harmonia.components.registry`). Tests and embedders build their own registry
 (e.g. an `HttpComponent` with an injected transport).
+
+The built-in components are imported on first use (by name, PEP 562 for the class names): a
+workflow of `core` tasks never pays for importing `ssl`, the Python worker pool or the shell
+parser, which were most of `harmonia run`'s start-up.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from harmonia.components.base import (
     Action,
@@ -21,11 +27,13 @@ from harmonia.components.base import (
     UnknownAction,
     UnknownComponent,
 )
-from harmonia.components.core import CoreComponent
-from harmonia.components.http import HttpComponent
-from harmonia.components.python_call import PythonComponent
 from harmonia.components.registry import ComponentRegistry
-from harmonia.components.shell import ShellComponent
+
+if TYPE_CHECKING:
+    from harmonia.components.core import CoreComponent
+    from harmonia.components.http import HttpComponent
+    from harmonia.components.python_call import PythonComponent
+    from harmonia.components.shell import ShellComponent
 
 __all__ = [
     "BUILTIN_COMPONENTS",
@@ -44,13 +52,36 @@ __all__ = [
     "default_registry",
 ]
 
-BUILTIN_COMPONENTS: Mapping[str, Callable[[], Component]] = {
-    "core": CoreComponent,
-    "http": HttpComponent,
-    "python": PythonComponent,
-    "shell": ShellComponent,
+_BUILTIN_CLASSES = {
+    "CoreComponent": ("core", "harmonia.components.core"),
+    "HttpComponent": ("http", "harmonia.components.http"),
+    "PythonComponent": ("python", "harmonia.components.python_call"),
+    "ShellComponent": ("shell", "harmonia.components.shell"),
 }
-"""The built-in components by name, each made with its real (not test) resources."""
+
+
+def __getattr__(name: str) -> Any:
+    """The built-in component classes, imported when first named."""
+    found = _BUILTIN_CLASSES.get(name)
+    if found is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(found[1]), name)
+
+
+def _builtin(class_name: str) -> Callable[[], Component]:
+    def make() -> Component:
+        component: Component = __getattr__(class_name)()
+        return component
+
+    make.__qualname__ = make.__name__ = class_name
+    return make
+
+
+BUILTIN_COMPONENTS: Mapping[str, Callable[[], Component]] = {
+    name: _builtin(class_name) for class_name, (name, _) in _BUILTIN_CLASSES.items()
+}
+"""The built-in components by name, each made (and its module imported) when called, with its
+real (not test) resources."""
 
 
 def default_registry(
@@ -75,5 +106,5 @@ def default_registry(
     names = BUILTIN_COMPONENTS if builtins is None else builtins
     directory = Directory(declared=declared, hermes=hermes_url(environ, hermes), env=environ)
     return ComponentRegistry(
-        [BUILTIN_COMPONENTS[name]() for name in names], directory=directory, plugins=True
+        lazy={name: BUILTIN_COMPONENTS[name] for name in names}, directory=directory, plugins=True
     )

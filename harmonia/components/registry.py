@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import anyio
@@ -43,13 +43,21 @@ class ComponentRegistry:
         self,
         components: Iterable[Component] = (),
         *,
+        lazy: Mapping[str, Callable[[], Component]] | None = None,
         directory: Directory | None = None,
         plugins: bool = False,
     ) -> None:
+        """`lazy`: components by name, made on first lookup (the built-ins: importing them
+        all was most of a command's start-up)."""
         self._components: dict[str, Component] = {}
         self._kinds: dict[str, str] = {}
+        self._lazy: dict[str, Callable[[], Component]] = {}
         for component in components:
             self.register(component)
+        for name, make in (lazy or {}).items():
+            self._claim(name)
+            self._lazy[name] = make
+            self._kinds[name] = "builtin"
         self.directory = directory
         """Where remote components are found; None: this registry has only local ones."""
         self._plugins_pending = plugins
@@ -60,7 +68,7 @@ class ComponentRegistry:
         self.urls = ComponentUrls(directory)
         """What `${components.NAME.url}` reads (the engine puts it in the context)."""
         if directory is not None:
-            clash = sorted(set(directory.declared) & set(self._components))
+            clash = sorted(set(directory.declared) & set(self._kinds))
             if clash:
                 raise ValueError(
                     f"remote component(s) {', '.join(clash)} would hide the built-in "
@@ -69,10 +77,13 @@ class ComponentRegistry:
 
     def register(self, component: Component, kind: str = "builtin") -> None:
         """Add a component; a second one with the same name is a mistake, not an override."""
-        if component.name in self._components:
-            raise ValueError(f"component '{component.name}' is already registered")
+        self._claim(component.name)
         self._components[component.name] = component
         self._kinds[component.name] = kind
+
+    def _claim(self, name: str) -> None:
+        if name in self._kinds:
+            raise ValueError(f"component '{name}' is already registered")
 
     # ---- local components ------------------------------------------------------------------
     def _load_plugins(self) -> None:
@@ -84,7 +95,7 @@ class ComponentRegistry:
             if not self._plugins_pending:
                 return
             self._plugins_pending = False
-            components, self.plugin_failures = load_plugins(reserved=set(self._components))
+            components, self.plugin_failures = load_plugins(reserved=set(self._kinds))
             for component in components:
                 self.register(component, "plugin")
             for failure in self.plugin_failures:
@@ -94,6 +105,12 @@ class ComponentRegistry:
 
     def _local(self, name: str) -> Component | None:
         found = self._components.get(name)
+        if found is None and name in self._lazy:
+            with self._lock:  # the loader's thread and the event loop may both ask
+                found = self._components.get(name)
+                if found is None:
+                    found = self._components[name] = self._lazy[name]()
+            return found
         if found is None and self._plugins_pending:
             self._load_plugins()
             found = self._components.get(name)
@@ -101,7 +118,7 @@ class ComponentRegistry:
 
     def names(self) -> list[str]:
         """The local components (built-in, and plugins once they were read)."""
-        return sorted(self._components)
+        return sorted(self._kinds)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self._local(name) is not None
@@ -185,7 +202,9 @@ class ComponentRegistry:
         return [self._describe_local(name) for name in self.names()]
 
     def _describe_local(self, name: str) -> dict[str, Any]:
-        doc = self._components[name].describe()
+        local = self._local(name)
+        assert local is not None  # every name of `names()` is local
+        doc = local.describe()
         doc.update(kind=self._kinds[name], endpoint=None, health=LOCAL_HEALTH, error=None)
         return doc
 
@@ -197,7 +216,7 @@ class ComponentRegistry:
             await anyio.to_thread.run_sync(self._load_plugins)
         docs = self.describe()
         for failure in self.plugin_failures:
-            if failure.name not in self._components:  # one entry per name (a built-in's stays)
+            if failure.name not in self._kinds:  # one entry per name (a built-in's stays)
                 docs.append(_failed_plugin(failure))
         if self.directory is not None:
             locations = await anyio.to_thread.run_sync(self.directory.all)

@@ -7,7 +7,6 @@ reported instead of being coerced into something the author did not write.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +27,10 @@ class Strict(BaseModel):
 
 
 def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
-    """A "did you mean" hint, because most unknown names in workflow files are typos."""
+    """A "did you mean" hint, because most unknown names in workflow files are typos.
+    (`difflib` is imported here: only a file with a problem needs it.)"""
+    import difflib
+
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"did you mean '{matches[0]}'?" if matches else ""
 
