@@ -101,6 +101,9 @@ class EventType(StrEnum):
     WORKFLOW_RESUMED = "workflow_resumed"
     CHECKPOINT_CREATED = "checkpoint_created"
     ERROR_OCCURRED = "error_occurred"
+    CHILD_EXECUTION_STARTED = "child_execution_started"
+    """A `workflow.run` task's attempt started a child execution (`data`: `attempt`,
+    `child_execution_id`), recorded before the child starts."""
     JOURNAL_REPAIRED = "journal_repaired"
     """An operator resumed a damaged execution from the readable part of its journal: the
     lines after it were set aside (`data`: `after_seq`, the last seq kept; `damage`; `kept_as`)."""

@@ -65,6 +65,8 @@ class TaskState:
     started_at: float | None = None
     finished_at: float | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    child_execution_id: str | None = None
+    """The execution a `workflow.run` task started for its current attempt (sub-workflows)."""
 
     def to_record(self, *, copy: bool = True) -> dict[str, Any]:
         """Snapshot form (numeric timestamps), read back by `from_record`. `copy=False`
@@ -78,6 +80,7 @@ class TaskState:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "history": [dict(h) for h in self.history] if copy else self.history,
+            "child_execution_id": self.child_execution_id,
         }
 
     @classmethod
@@ -91,6 +94,7 @@ class TaskState:
             started_at=raw.get("started_at"),
             finished_at=raw.get("finished_at"),
             history=list(raw.get("history") or []),
+            child_execution_id=raw.get("child_execution_id"),
         )
 
     def to_public(self, depends_on: list[str] | None = None) -> dict[str, Any]:
@@ -113,6 +117,7 @@ class TaskState:
                 }
                 for h in self.history
             ],
+            "child_execution_id": self.child_execution_id,
         }
 
 
@@ -131,6 +136,13 @@ class ExecutionState:
     error: str | None = None
     restored_from: str | None = None
     tasks: dict[str, TaskState] = field(default_factory=dict)
+    parent: dict[str, Any] | None = None
+    """Set on a child execution (sub-workflow): `{"execution_id", "task_id", "depth"}`."""
+    origin: str | None = None
+    """The folder of the workflow file it was started from (`harmonia run FILE`): where a
+    `workflow.run` task's relative path is looked up; None for documents without a file."""
+    output: Any = None
+    """The workflow's declared `output:`, rendered when it completed (None before, or none)."""
     damage: dict[str, Any] | None = None
     """Set, with status `damaged`, when the execution's files could not be read whole:
     `{"status": <the status its readable part reaches>, "files": [<DamagedFile.to_dict()>]}`;
@@ -153,6 +165,8 @@ class ExecutionState:
         *,
         restored_from: str | None = None,
         tasks: dict[str, TaskState] | None = None,
+        parent: dict[str, Any] | None = None,
+        origin: str | None = None,
     ) -> ExecutionState:
         task_ids = list(workflow.get("tasks", {}))
         return cls(
@@ -162,6 +176,8 @@ class ExecutionState:
             created_at=created_at,
             restored_from=restored_from,
             tasks=tasks if tasks is not None else {t: TaskState() for t in task_ids},
+            parent=parent,
+            origin=origin,
         )
 
     def meta_record(self) -> dict[str, Any]:
@@ -177,6 +193,9 @@ class ExecutionState:
             "last_seq": self.last_seq,
             "error": self.error,
             "restored_from": self.restored_from,
+            "parent": self.parent,
+            "origin": self.origin,
+            "output": self.output,
         }
 
     @classmethod
@@ -193,6 +212,9 @@ class ExecutionState:
             error=meta.get("error"),
             restored_from=meta.get("restored_from"),
             tasks={tid: TaskState.from_record(rec) for tid, rec in tasks.items()},
+            parent=meta.get("parent"),
+            origin=meta.get("origin"),
+            output=meta.get("output"),
         )
 
     def counts(self) -> dict[str, int]:
@@ -249,6 +271,8 @@ class ExecutionState:
             "restored_from": self.restored_from,
             "last_seq": self.last_seq,
             "damage": self.damage,
+            "parent": self.parent,
+            "output": self.output,
             "counts": self.counts(),
             "tasks": {
                 tid: t.to_public(_depends_on(definitions.get(tid))) for tid, t in self.tasks.items()
@@ -370,6 +394,17 @@ def _finish(state: ExecutionState, event: Event, status: ExecutionStatus) -> Non
 
 def _on_workflow_completed(state: ExecutionState, event: Event) -> None:
     _finish(state, event, ExecutionStatus.COMPLETED)
+    state.output = event.data.get("output")
+
+
+def _on_child_execution_started(state: ExecutionState, event: Event) -> None:
+    """A `workflow.run` attempt recorded its child before starting it (crash recovery
+    re-attaches to it rather than start a second one)."""
+    task = _task(state, event)
+    child = event.data.get("child_execution_id")
+    task.child_execution_id = child
+    if task.history and "finished_at" not in task.history[-1]:
+        task.history[-1]["child_execution_id"] = child
 
 
 def _on_workflow_failed(state: ExecutionState, event: Event) -> None:
@@ -411,6 +446,7 @@ def _on_workflow_resumed(state: ExecutionState, event: Event) -> None:
         task.output = None
         task.error = None
         task.finished_at = None
+        task.child_execution_id = None  # a task run again starts a new child
 
 
 _HANDLERS: dict[str, Callable[[ExecutionState, Event], None]] = {
@@ -425,4 +461,5 @@ _HANDLERS: dict[str, Callable[[ExecutionState, Event], None]] = {
     EventType.WORKFLOW_CANCELED: _on_workflow_canceled,
     EventType.WORKFLOW_PAUSED: _on_workflow_paused,
     EventType.WORKFLOW_RESUMED: _on_workflow_resumed,
+    EventType.CHILD_EXECUTION_STARTED: _on_child_execution_started,
 }

@@ -26,6 +26,7 @@ from harmonia.components.http import HttpComponent
 from harmonia.components.python_call import PythonComponent
 from harmonia.components.registry import ComponentRegistry
 from harmonia.components.shell import ShellComponent
+from harmonia.components.workflow import WorkflowComponent
 
 __all__ = [
     "BUILTIN_COMPONENTS",
@@ -41,6 +42,7 @@ __all__ = [
     "ShellComponent",
     "UnknownAction",
     "UnknownComponent",
+    "WorkflowComponent",
     "default_registry",
 ]
 
@@ -49,6 +51,7 @@ BUILTIN_COMPONENTS: Mapping[str, Callable[[], Component]] = {
     "http": HttpComponent,
     "python": PythonComponent,
     "shell": ShellComponent,
+    "workflow": WorkflowComponent,
 }
 """The built-in components by name, each made with its real (not test) resources."""
 

@@ -14,12 +14,15 @@ import functools
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import pydantic
 from pydantic_core import ErrorDetails
 
 from harmonia.errors import ErrorKind, TaskError
+
+if TYPE_CHECKING:
+    from harmonia.components.workflow import ChildExecutions
 
 __all__ = [
     "Action",
@@ -50,6 +53,8 @@ class ActionContext:
     start_recorded: Callable[[], Awaitable[None]] | None = None
     """Wait until this attempt's start is on disk. An action about to run code that could
     kill the engine's process awaits it first, so the crash is on record (`crash_loop`)."""
+    children: ChildExecutions | None = None
+    """Starts and awaits child executions (`workflow.run`); None outside an engine."""
 
 
 @dataclass(frozen=True, slots=True)

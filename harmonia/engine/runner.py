@@ -20,6 +20,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from harmonia.components.base import ActionContext
 from harmonia.engine.outcome import Verdict, decide, record_outcome
+from harmonia.engine.outputs import render_output
 from harmonia.engine.plan import TaskResults
 from harmonia.errors import ErrorKind, StorageUnavailable, TaskError
 from harmonia.events import EventType
@@ -166,6 +167,11 @@ class ExecutionRunner:
                 interrupted=self._interrupt,
                 paused=self._paused,
                 cancel_reason=self._cancel_reason,
+                output=(
+                    partial(render_output, self.plan.workflow, self._context)
+                    if self.plan.workflow.output is not None
+                    else None
+                ),
             )
             self.outcome_position = self.host.writer.submitted
             try:
@@ -324,6 +330,7 @@ class ExecutionRunner:
                         attempt,
                         environ=host.task_environ,
                         start_recorded=recorded,
+                        children=host.children,
                     )
                     if timeout is None:
                         value = await action.invoke(ctx, payload)

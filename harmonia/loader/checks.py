@@ -17,6 +17,7 @@ from harmonia.components.registry import ComponentRegistry
 from harmonia.errors import Problem
 from harmonia.expressions import ExpressionError, compile_template
 from harmonia.loader.document import Document, KeyPath
+from harmonia.loader.outputs import check_output
 from harmonia.loader.references import ReferenceChecker, Upstream
 from harmonia.model import cycle_message, find_cycles, suggest
 
@@ -48,6 +49,7 @@ class Checker:
         self.references = ReferenceChecker(
             inputs, self.task_ids, document, self.problems, registry.url_problem
         )
+        self.output = data.get("output")
         self.dynamic_cache: dict[str, bool] = {}
         self.actions: dict[tuple[str, str], Action | tuple[str, str] | None] = {}
 
@@ -68,6 +70,7 @@ class Checker:
             when = task.get("when")
             if isinstance(when, str | bool):
                 self.references.check_when(task_id, when, upstream)
+        check_output(self.references, self.output)
         return self.problems
 
     def _add(self, message: str, path: KeyPath, line_path: KeyPath | None = None) -> None:
