@@ -186,6 +186,7 @@ def execution_state(execution: Execution) -> ExecutionState:
             started_at=_epoch(task.started_at),
             finished_at=_epoch(task.finished_at),
             history=list(task.history),
+            child_execution_id=task.child_execution_id,
         )
         for task_id, task in execution.tasks.items()
     }
@@ -202,6 +203,8 @@ def execution_state(execution: Execution) -> ExecutionState:
         restored_from=execution.restored_from,
         tasks=tasks,
         damage=execution.damage.model_dump() if execution.damage is not None else None,
+        parent=execution.parent.model_dump() if execution.parent is not None else None,
+        output=execution.output,
     )
 
 

@@ -64,9 +64,7 @@ class RunWorkflowInput(BaseModel):
         "ends in .yaml/.yml/.json) relative to the parent workflow file's folder; paths only "
         "for executions started from a file (`harmonia run FILE`).",
     )
-    input: dict[str, Any] = Field(
-        default_factory=dict, description="The child execution's input."
-    )
+    input: dict[str, Any] = Field(default_factory=dict, description="The child execution's input.")
 
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

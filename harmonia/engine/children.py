@@ -68,8 +68,9 @@ class ChildLauncher:
         except anyio.get_cancelled_exc_class():
             # canceled or timed out: the child goes too; a stopping engine leaves it to resume
             if not runner.interrupted:
-                with anyio.CancelScope(shield=True), suppress(
-                    InvalidOperation, NotFound, StorageUnavailable
+                with (
+                    anyio.CancelScope(shield=True),
+                    suppress(InvalidOperation, NotFound, StorageUnavailable),
                 ):
                     await engine.cancel(
                         child_id,
@@ -140,7 +141,8 @@ class ChildLauncher:
             source = f"stored workflow {ref}"
             return load_workflow_dict(row["document"], source=source, registry=registry), None
         except NotFound:
-            raise TaskError(f"workflow: no stored workflow {ref!r}", ErrorKind.INVALID_INPUT)
+            message = f"workflow: no stored workflow {ref!r}"
+            raise TaskError(message, ErrorKind.INVALID_INPUT) from None
         except ValidationFailed as exc:
             message = str(exc).replace("\n", "; ")
             raise TaskError(f"workflow {ref!r}: {message}", ErrorKind.INVALID_INPUT) from None

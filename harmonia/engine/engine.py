@@ -167,7 +167,7 @@ class Engine:
         new id in the parent's journal before the child starts."""
         self.storage.check()
         given = workflow.validate_input(input or {})
-        origin = None if origin is None else str(Path(origin).resolve())
+        origin = None if origin is None else str(origin)  # callers give it absolute
         if parent is None:  # a child's chain was checked when its root started
             await check_start_recursion(self, workflow, origin)
 
@@ -188,9 +188,7 @@ class Engine:
             except BaseException:
                 self.hooks.execution_released(state.id)
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(
-                        self.store.abandon_execution, execution_id, lock
-                    )
+                    await anyio.to_thread.run_sync(self.store.abandon_execution, execution_id, lock)
                 raise
         started: dict[str, Any] = {"workflow": workflow.name, "version": workflow.version}
         if parent is not None:

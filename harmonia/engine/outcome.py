@@ -111,7 +111,10 @@ def record_outcome(
         except (OutputUnavailable, TypeError) as exc:
             error = f"output: {exc}"
             host.emit(
-                state, EventType.WORKFLOW_FAILED, None, {"error": error, "failed": [], "blocked": []}
+                state,
+                EventType.WORKFLOW_FAILED,
+                None,
+                {"error": error, "failed": [], "blocked": []},
             )
         return
     blocked = [t for t, s in state.tasks.items() if s.status == TaskStatus.PENDING]

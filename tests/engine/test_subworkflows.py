@@ -268,7 +268,9 @@ async def test_static_recursion_through_stored_ids_is_refused_at_start(
 
     async with bench.engine() as engine:
         definitions = WorkflowDefinitions(engine.store)
-        first = definitions.add({"name": "a", "tasks": {"t": {"component": "core", "action": "echo"}}})
+        first = definitions.add(
+            {"name": "a", "tasks": {"t": {"component": "core", "action": "echo"}}}
+        )
         second = definitions.add(parent_doc(first["id"]) | {"name": "b"})
         definitions.replace(first["id"], parent_doc(second["id"]) | {"name": "a"})
         wf = load_workflow_dict(parent_doc(first["id"]), registry=bench.registry)

@@ -94,9 +94,7 @@ output:
 
 
 def test_output_must_be_a_mapping_of_names() -> None:
-    problems = fails(
-        "name: o\ntasks: {t: {component: core, action: echo}}\noutput: [1, 2]\n"
-    )
+    problems = fails("name: o\ntasks: {t: {component: core, action: echo}}\noutput: [1, 2]\n")
     assert [p.field for p in problems] == ["output"]
     problems = fails(
         "name: o\ntasks: {t: {component: core, action: echo}}\noutput: {'bad name': 1}\n"
