@@ -235,3 +235,14 @@ def test_long_dag(tmp_path: Path) -> None:
     assert out["merge"] == {"shards": [1, 2, 3, 4, 5, 6]}
     assert out["publish"] == {"published": [1, 2, 3, 4, 5, 6], "workflow": "long-dag"}
     assert out["fetch_1"] == {"slept": 0.4}
+
+
+def test_sub_workflow_runs_its_child_file_twice(tmp_path: Path) -> None:
+    doc = run_sample("sub_workflow.yaml", tmp_path / "data", "first=b a", cwd=tmp_path)
+    out = outputs(doc)
+    assert out["stats_a"] == {"words": 2, "sorted": ["a", "b"]}
+    assert out["stats_b"]["words"] == 6
+    assert doc["output"] == {"total_words": "2 words vs 6 words", "first_sorted": ["a", "b"]}
+    children = {doc["tasks"][t]["child_execution_id"] for t in ("stats_a", "stats_b")}
+    assert len(children) == 2 and None not in children
+    assert doc["tasks"]["compare"]["child_execution_id"] is None
