@@ -241,6 +241,10 @@ class Action(abc.ABC):
     shell_fields: ClassVar[frozenset[str]] = frozenset()
     """Input fields whose string value is run by `/bin/sh`: the values of references in them
     are quoted for the shell when the task's input is rendered (`harmonia.expressions.shell`)."""
+    waits_on_engine: ClassVar[bool] = False
+    """The action runs no code that could kill the process; it waits on the engine (a child
+    execution). Such a task is never held back for crash-loop probation, which is one task
+    at a time: it would hold the turn its own child's suspect tasks wait for."""
 
     _schema: dict[str, Any] | None = None
 

@@ -77,6 +77,7 @@ class RunWorkflowAction(ModelAction[RunWorkflowInput]):
         "`output:` mapping; the child's failure is this task's failure."
     )
     input_model = RunWorkflowInput
+    waits_on_engine = True
 
     async def run(self, ctx: ActionContext, params: RunWorkflowInput) -> Any:
         if not is_workflow_path(params.workflow) and not _ID.fullmatch(params.workflow):

@@ -261,11 +261,12 @@ class ExecutionRunner:
         writer = self.host.writer
         crash_loops = self.host.crash_loops
         tasks = self.state.tasks
+        plan = self.plan.tasks
         async with receive:
             async for tid, sorter in receive:
                 if writer.needs_room():
                     await writer.make_room()
-                if crash_loops.suspect(tasks[tid]):
+                if crash_loops.suspect(tasks[tid]) and not plan[tid].action.waits_on_engine:
                     completed = await self._attempts_on_probation(tid)
                 else:
                     completed = await self._attempts(tid)

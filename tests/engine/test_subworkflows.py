@@ -279,3 +279,29 @@ async def test_static_recursion_through_stored_ids_is_refused_at_start(
     text = str(caught.value)
     assert f"parent -> {first['id']} -> {second['id']} -> {first['id']}" in text
     assert "task 'sub'" in text
+
+
+async def test_a_restarted_engine_reattaches_to_the_recorded_child(
+    bench: ProbeBench, tmp_path: Path, probe: Probe
+) -> None:
+    gated = {**CHILD, "tasks": {**CHILD["tasks"], "gated": {
+        "component": "probe", "action": "work", "depends_on": ["double"],
+        "input": {"gate": "g"}}}}  # fmt: skip
+    wf = files(bench, tmp_path, gated)
+    async with bench.engine() as engine:
+        started = await engine.start(wf, origin=tmp_path)
+        await probe.started("gated")
+        child_id = engine.live_state(started.id).tasks["sub"].child_execution_id  # type: ignore[union-attr]
+    # stopped with both running; the next engine resumes both, and the parent's task waits
+    # for the child its attempt recorded rather than starting another one
+    probe.open("g")
+    async with bench.engine() as engine:
+        assert sorted(await engine.recover()) == sorted([started.id, child_id])
+        state = await engine.wait(started.id)
+        assert state.status == "completed"
+        assert state.tasks["sub"].child_execution_id == child_id
+        assert state.tasks["sub"].attempts == 2
+        assert (await engine.get(child_id)).status == "completed"  # type: ignore[arg-type]
+    assert probe.counts == {"double": 1, "gated": 2}
+    children = [r for r in bench.store().list_summaries() if r["workflow"] == "child"]
+    assert [r["id"] for r in children] == [child_id]
