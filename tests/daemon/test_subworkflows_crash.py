@@ -21,28 +21,28 @@ def appends(word: str) -> list[str]:
     return ["sh", "-c", 'echo "$1" >> "$2"', "sh", word, "${input.log}"]
 
 
+def shell(word: str, **more: Any) -> dict[str, Any]:
+    """A task that records `word` in the side file when it runs."""
+    return {"component": "shell", "action": "run", "input": {"command": appends(word)}, **more}
+
+
 BLOCKS = 'echo child-wait >> "$1"; while [ ! -f "$2" ]; do sleep 0.02; done'
 
 CHILD = {
     "name": "crash-child",
     "input": {"log": {"type": "string"}, "release": {"type": "string"}},
     "tasks": {
-        "first": {"component": "shell", "action": "run", "input": {"command": appends("child-first")}},
+        "first": shell("child-first"),
         "wait": {
             "component": "shell",
             "action": "run",
             "depends_on": ["first"],
             "input": {"command": ["sh", "-c", BLOCKS, "sh", "${input.log}", "${input.release}"]},
         },
-        "last": {
-            "component": "shell",
-            "action": "run",
-            "depends_on": ["wait"],
-            "input": {"command": appends("child-last")},
-        },
+        "last": shell("child-last", depends_on=["wait"]),
     },
     "output": {"done": "${tasks.last.output.exit_code}"},
-}  # fmt: skip
+}
 
 
 def parent(child_id: str) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def parent(child_id: str) -> dict[str, Any]:
         "name": "crash-parent",
         "input": {"log": {"type": "string"}, "release": {"type": "string"}},
         "tasks": {
-            "before": {"component": "shell", "action": "run", "input": {"command": appends("parent-before")}},
+            "before": shell("parent-before"),
             "sub": {
                 "component": "workflow",
                 "action": "run",
@@ -60,15 +60,10 @@ def parent(child_id: str) -> dict[str, Any]:
                     "input": {"log": "${input.log}", "release": "${input.release}"},
                 },
             },
-            "after": {
-                "component": "shell",
-                "action": "run",
-                "depends_on": ["sub"],
-                "input": {"command": appends("parent-after")},
-            },
+            "after": shell("parent-after", depends_on=["sub"]),
         },
         "output": {"child": "${tasks.sub.output}"},
-    }  # fmt: skip
+    }
 
 
 def wait_for_line(path: Path, text: str, within: float = 30.0) -> None:
