@@ -100,7 +100,12 @@ class ExecutionScreen(FilteredScreen):
         Binding("p", "pause", "Pause", tooltip="Start nothing new; running tasks finish"),
         Binding("c", "cancel", "Cancel", tooltip="Cancel the execution"),
         Binding("s", "start", "Start", tooltip="Start a stored workflow"),
-        Binding("enter", "open", "Open", tooltip="The selected task's detail, full screen"),
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            tooltip="The selected task's child execution, else its detail, full screen",
+        ),
         Binding("slash", "filter", "Filter", tooltip="Filter the event log; jump to a task"),
         Binding("escape", "back", "Back", tooltip="Back to the executions"),
     ]
@@ -356,6 +361,11 @@ class ExecutionScreen(FilteredScreen):
         return unavailable(action, self.view, selected, self.load_error)
 
     def action_open(self) -> None:
+        view, task_id = self.view, self.graph.selected
+        task = view.tasks.get(task_id) if view is not None and task_id is not None else None
+        if task is not None and task.child_execution_id is not None:
+            self.harmonia.open_execution(task.child_execution_id)  # a sub-workflow: go down
+            return
         self.maximize(self.detail)
         self.notify("esc returns to the graph", timeout=2)
 
