@@ -104,7 +104,7 @@ class ExecutionScreen(FilteredScreen):
             "enter",
             "open",
             "Open",
-            tooltip="The selected task's child execution, else its detail, full screen",
+            tooltip="The selected task's detail, full screen; a sub-workflow's child execution",
         ),
         Binding("slash", "filter", "Filter", tooltip="Filter the event log; jump to a task"),
         Binding("escape", "back", "Back", tooltip="Back to the executions"),
