@@ -71,7 +71,7 @@ class TaskState:
     def to_record(self, *, copy: bool = True) -> dict[str, Any]:
         """Snapshot form (numeric timestamps), read back by `from_record`. `copy=False`
         shares the history entries: only for a record serialised at once, on the loop."""
-        return {
+        record = {
             "status": str(self.status),
             "attempts": self.attempts,
             "budget_base": self.budget_base,
@@ -80,8 +80,10 @@ class TaskState:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "history": [dict(h) for h in self.history] if copy else self.history,
-            "child_execution_id": self.child_execution_id,
         }
+        if self.child_execution_id is not None:  # only sub-workflow tasks: snapshots stay small
+            record["child_execution_id"] = self.child_execution_id
+        return record
 
     @classmethod
     def from_record(cls, raw: dict[str, Any]) -> TaskState:

@@ -27,6 +27,7 @@ from harmonia.errors import (
 )
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, EventType
 from harmonia.state import TASK_ACTIVE, ExecutionState, ExecutionStatus, TaskStatus
+from harmonia.store.store import ExecutionLocked
 
 if TYPE_CHECKING:
     from harmonia.engine.engine import Engine
@@ -63,6 +64,9 @@ class ChildLauncher:
         child_id = parent.tasks[request.task_id].child_execution_id
         if child_id is None or not await self._reusable(child_id):
             child_id = await self._start(parent, request)
+            if runner.paused:  # paused while the child was being created: it goes down too
+                with suppress(InvalidOperation, NotFound):
+                    await engine.pause(child_id)
         try:
             state = await self._await(child_id)
         except anyio.get_cancelled_exc_class():
@@ -80,12 +84,21 @@ class ChildLauncher:
         return _outcome(state)
 
     async def _reusable(self, child_id: str) -> bool:
-        """Whether an earlier attempt's child can be awaited (it runs, ran, or completed)."""
+        """Whether an earlier attempt's child can be awaited (it runs, ran, or completed).
+
+        One that a crash interrupted and nobody resumed yet (`harmonia resume PARENT` resumes
+        the parent only) is resumed here, as recovery would."""
+        engine = self._engine
         try:
-            state = await self._engine.get(child_id)
+            state = await engine.get(child_id)
         except (NotFound, FileNotFoundError):
             return False  # recorded, then the process died before it was created
-        return state.status not in _NOT_REUSED
+        if state.status in _NOT_REUSED:
+            return False
+        if state.status == ExecutionStatus.RUNNING and not engine.is_live(child_id):
+            with suppress(InvalidOperation, NotFound, ExecutionLocked):
+                await engine.resume(child_id, reason="recovered")
+        return True
 
     async def _start(self, parent: ExecutionState, request: ChildRequest) -> str:
         depth = int((parent.parent or {}).get("depth", 0)) + 1
@@ -134,8 +147,11 @@ class ChildLauncher:
                         ErrorKind.INVALID_INPUT,
                     )
                 path = Path(origin) / ref
-                loaded = await anyio.to_thread.run_sync(load_workflow_file, path, registry)
-                return loaded, str(path.resolve().parent)
+
+                def load() -> tuple[Workflow, str | None]:
+                    return load_workflow_file(path, registry), str(path.resolve().parent)
+
+                return await anyio.to_thread.run_sync(load)
             definitions = WorkflowDefinitions(self._engine.store)
             row = await anyio.to_thread.run_sync(definitions.get, ref)
             source = f"stored workflow {ref}"
@@ -151,13 +167,15 @@ class ChildLauncher:
         """Wait until the child finished: by its events, so a child that pauses, or that
         recovery has not resumed yet, is simply waited for."""
         engine = self._engine
-        subscription = engine.subscribe(child_id, until_finished=True)
+        state = await engine.get(child_id)
+        if state.status in (*_NOT_REUSED, ExecutionStatus.COMPLETED):
+            return await engine.wait(child_id)
+        # from what `state` says on: an end recorded earlier (then resumed) is not this one
+        subscription = engine.subscribe(child_id, after_seq=state.last_seq, until_finished=True)
         try:
-            state = await engine.get(child_id)
-            if state.status not in (*_NOT_REUSED, ExecutionStatus.COMPLETED):
-                async for event in subscription:
-                    if event.type in TERMINAL_WORKFLOW_EVENTS:
-                        break
+            async for event in subscription:
+                if event.type in TERMINAL_WORKFLOW_EVENTS:
+                    break
         finally:
             subscription.close()
         return await engine.wait(child_id)

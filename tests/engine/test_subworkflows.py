@@ -305,3 +305,25 @@ async def test_a_restarted_engine_reattaches_to_the_recorded_child(
     assert probe.counts == {"double": 1, "gated": 2}
     children = [r for r in bench.store().list_summaries() if r["workflow"] == "child"]
     assert [r["id"] for r in children] == [child_id]
+
+
+async def test_resuming_only_the_parent_resumes_its_interrupted_child(
+    bench: ProbeBench, tmp_path: Path, probe: Probe
+) -> None:
+    """`harmonia resume PARENT` after a crash of `harmonia run` resumes one execution: the
+    parent's task finds its child interrupted and resumes it rather than wait forever."""
+    gated = {**CHILD, "tasks": {**CHILD["tasks"], "gated": {
+        "component": "probe", "action": "work", "depends_on": ["double"],
+        "input": {"gate": "g"}}}}  # fmt: skip
+    wf = files(bench, tmp_path, gated)
+    async with bench.engine() as engine:
+        started = await engine.start(wf, origin=tmp_path)
+        await probe.started("gated")
+    probe.open("g")
+    async with bench.engine() as engine:
+        await engine.resume(started.id)
+        state = await engine.wait(started.id)
+        child = await child_of(engine, state)
+    assert state.status == "completed"
+    assert child.status == "completed"
+    assert probe.counts == {"double": 1, "gated": 2}
