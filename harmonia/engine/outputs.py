@@ -21,7 +21,7 @@ class OutputUnavailable(Exception):
 
 def render_output(workflow: Workflow, context: Mapping[str, Any]) -> Any:
     """The rendered `output:` mapping of a completed execution (None when none is declared)."""
-    if workflow.output is None:
+    if not workflow.output:
         return None
     memo = workflow.memo()
     template: Template | None = memo.get("output-template")

@@ -169,7 +169,7 @@ class ExecutionRunner:
                 cancel_reason=self._cancel_reason,
                 output=(
                     partial(render_output, self.plan.workflow, self._context)
-                    if self.plan.workflow.output is not None
+                    if self.plan.workflow.output
                     else None
                 ),
             )

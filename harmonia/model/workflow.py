@@ -59,8 +59,8 @@ class Workflow(Strict):
         description="The tasks, by id; at least one.",
         json_schema_extra={"additionalProperties": False},
     )
-    output: dict[Identifier, Any] | None = Field(
-        default=None,
+    output: dict[Identifier, Any] = Field(
+        default_factory=dict,
         description="The execution's declared outputs, by name: values may hold ${...} "
         "references (input, tasks, workflow, execution), rendered when the workflow "
         "completes. A `workflow.run` task of a parent workflow returns this mapping.",
