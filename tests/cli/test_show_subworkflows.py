@@ -92,3 +92,24 @@ def test_a_recursive_file_is_refused_before_anything_runs(tmp_path: Path) -> Non
     assert "sub-workflow recursion: loop.yaml -> ./loop.yaml" in ran.stderr
     assert "task 'sub', field 'input.workflow'" in ran.stderr
     assert not (tmp_path / "data").exists()  # refused: nothing written
+
+
+def test_a_loop_through_stored_ids_is_refused_when_the_run_starts(tmp_path: Path) -> None:
+    from harmonia.store import Store
+    from harmonia.store.definitions import WorkflowDefinitions
+
+    data = tmp_path / "data"
+    store = Store(data)
+    store.open_catalog()
+    definitions = WorkflowDefinitions(store)
+    looped = definitions.add({"name": "x", "tasks": {"t": {"component": "core", "action": "echo"}}})
+    wid = looped["id"]
+    call = {"component": "workflow", "action": "run", "input": {"workflow": wid}}
+    definitions.replace(wid, {"name": "x", "tasks": {"t": call}})
+    (tmp_path / "top.json").write_text(json.dumps({"name": "top", "tasks": {"call": call}}))
+
+    ran = harmonia(tmp_path, "run", tmp_path / "top.json", "--data-dir", data)
+    assert ran.returncode == 2, ran.stderr
+    assert f"sub-workflow recursion: top -> {wid} -> {wid}" in ran.stderr
+    assert "task 'call', field 'input.workflow'" in ran.stderr
+    assert store.list_summaries() == []  # refused before anything was recorded
