@@ -218,6 +218,7 @@ class Engine:
                 self.clock(),
                 restored_from=checkpoint_id,
                 tasks=tasks,
+                origin=meta.get("origin"),  # its sub-workflow paths start where they did
             )
             del record, tasks  # the checkpoint's copy: only what the state took is kept
             self.hooks.execution_built(state.id, len(state.tasks))

@@ -327,3 +327,24 @@ async def test_resuming_only_the_parent_resumes_its_interrupted_child(
     assert state.status == "completed"
     assert child.status == "completed"
     assert probe.counts == {"double": 1, "gated": 2}
+
+
+async def test_a_restored_execution_finds_its_sub_workflow_files(
+    bench: ProbeBench, tmp_path: Path, probe: Probe
+) -> None:
+    gated = {**CHILD, "tasks": {**CHILD["tasks"], "gated": {
+        "component": "probe", "action": "work", "depends_on": ["double"],
+        "input": {"gate": "g"}}}}  # fmt: skip
+    wf = files(bench, tmp_path, gated)
+    async with bench.engine() as engine:
+        started = await engine.start(wf, origin=tmp_path)
+        await probe.started("gated")
+        checkpoint = await engine.checkpoint(started.id, "mid-child")
+        probe.open("g")
+        await engine.wait(started.id)
+        restored = await engine.restore(checkpoint["id"])
+        state = await engine.wait(restored.id)
+    assert restored.origin == str(tmp_path)
+    assert state.status == "completed", state.tasks["sub"].error
+    assert state.output == {"got": 21}
+    assert state.tasks["sub"].child_execution_id != started.tasks["sub"].child_execution_id
