@@ -106,6 +106,9 @@ class EventType(StrEnum):
     TASK_EXPANDED = "task_expanded"
     """A `for_each` task's list was evaluated (`data`: `count`, `items`): its items
     `ID[0]`..`ID[count-1]` exist from here on, and resume and restore reuse this list."""
+    CHILD_EXECUTION_STARTED = "child_execution_started"
+    """A `workflow.run` task's attempt started a child execution (`data`: `attempt`,
+    `child_execution_id`), recorded before the child starts."""
     JOURNAL_REPAIRED = "journal_repaired"
     """An operator resumed a damaged execution from the readable part of its journal: the
     lines after it were set aside (`data`: `after_seq`, the last seq kept; `damage`; `kept_as`)."""

@@ -141,7 +141,8 @@ def test_components_lists_here_and_through_a_daemon(tmp_path: Path, rhetor: Thre
     assert here.returncode == 0, here.stderr
     lines = here.stdout.splitlines()
     assert lines[0].split() == ["NAME", "KIND", "HEALTH", "ENDPOINT", "ACTIONS"]
-    assert f"rhetor  declared  healthy  {rhetor.url}  ValidatePromptSyntax, Echo" in here.stdout
+    row = f"rhetor    declared  healthy  {rhetor.url}  ValidatePromptSyntax, Echo"
+    assert row in here.stdout  # the NAME column fits "workflow"
 
     one = harmonia(tmp_path, "components", "rhetor", "--component", f"rhetor={rhetor.url}")
     assert one.returncode == 0

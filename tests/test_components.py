@@ -48,7 +48,7 @@ def is_dynamic(value: Any) -> bool:
 
 def test_default_registry_has_builtin_components() -> None:
     registry = default_registry()
-    assert registry.names() == ["core", "http", "python", "shell"]
+    assert registry.names() == ["core", "http", "python", "shell", "workflow"]
     assert registry.action("shell", "run").name == "run"
     assert registry.get("core").action("echo").name == "echo"
 
@@ -63,7 +63,7 @@ def test_unknown_component_lists_known_names() -> None:
     with pytest.raises(UnknownComponent) as info:
         default_registry(env={}).get("shel")
     assert str(info.value).startswith(
-        "unknown component 'shel'; known: core, http, python, shell; looked in: built-in "
+        "unknown component 'shel'; known: core, http, python, shell, workflow; looked in: built-in "
         "components, plugins (harmonia.components entry points: none), declared components"
     )
     assert isinstance(info.value, LookupError)
@@ -86,7 +86,7 @@ def test_describe_is_json_with_input_schemas() -> None:
     described = default_registry().describe()
     orjson.dumps(described)  # must be serialisable for /api/v1/components
     by_name = {c["name"]: c for c in described}
-    assert [c["name"] for c in described] == ["core", "http", "python", "shell"]
+    assert [c["name"] for c in described] == ["core", "http", "python", "shell", "workflow"]
     (run,) = by_name["shell"]["actions"]
     assert run["name"] == "run"
     assert "command" in run["input_schema"]["required"]

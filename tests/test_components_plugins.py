@@ -111,4 +111,4 @@ def test_a_broken_plugin_is_listed_with_why_and_the_rest_still_works(site: Path)
     )
     table = harmonia(site, "components")
     assert table.returncode == 0
-    assert "broken  plugin   error" in table.stdout
+    assert "broken    plugin   error" in table.stdout  # the NAME column fits "workflow"

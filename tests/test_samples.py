@@ -309,3 +309,14 @@ def test_for_each_fans_out_over_lines_and_an_input(tmp_path: Path) -> None:
 
     words = run_sample("for_each.yaml", tmp_path / "data", 'words=["one"]')
     assert outputs(words)["greet"] == [{"word": "one", "position": 0}]
+
+
+def test_sub_workflow_runs_its_child_file_twice(tmp_path: Path) -> None:
+    doc = run_sample("sub_workflow.yaml", tmp_path / "data", "first=b a", cwd=tmp_path)
+    out = outputs(doc)
+    assert out["stats_a"] == {"words": 2, "sorted": ["a", "b"]}
+    assert out["stats_b"]["words"] == 6
+    assert doc["output"] == {"total_words": "2 words vs 6 words", "first_sorted": ["a", "b"]}
+    children = {doc["tasks"][t]["child_execution_id"] for t in ("stats_a", "stats_b")}
+    assert len(children) == 2 and None not in children
+    assert doc["tasks"]["compare"]["child_execution_id"] is None

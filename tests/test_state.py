@@ -219,7 +219,28 @@ def test_public_document_shape() -> None:
         "finished_at",
         "duration",
         "history",
+        "child_execution_id",
     }
+    assert doc["parent"] is None and doc["output"] is None
+
+
+def test_child_links_and_outputs_fold_and_round_trip() -> None:
+    fold = Fold()
+    fold("workflow_started")
+    fold("task_started", "a", attempt=1)
+    fold("child_execution_started", "a", attempt=1, child_execution_id="child-1")
+    fold("task_completed", "a", attempt=1, output={"total": 3})
+    fold("workflow_completed", duration=1.0, output={"total": 3})
+    state = fold.state
+    assert state.tasks["a"].child_execution_id == "child-1"
+    assert state.tasks["a"].history[0]["child_execution_id"] == "child-1"
+    assert state.output == {"total": 3}
+    tasks = {tid: t.to_record() for tid, t in state.tasks.items()}
+    again = ExecutionState.from_records(state.meta_record(), tasks)
+    assert again.to_public() == state.to_public()
+    assert again.to_public()["output"] == {"total": 3}
+    fold("workflow_resumed", reason="retry", reset=["a"], interrupted=[])
+    assert fold.state.tasks["a"].child_execution_id is None  # run again: a new child
 
 
 def test_an_interrupted_backoff_is_not_a_lost_attempt() -> None:

@@ -43,7 +43,7 @@ MIN_TOKEN_LENGTH = 32
 """The shortest token a daemon that other machines can reach accepts: 32 characters of
 url-safe base64 are 192 bits, beyond guessing. (The generated token has 43.)"""
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
-BUILTIN_COMPONENTS = ("core", "http", "python", "shell")
+BUILTIN_COMPONENTS = ("core", "http", "python", "shell", "workflow")
 PORT_ENV = "HARMONIA_PORT"
 HOST_ENV = "HARMONIA_HOST"
 

@@ -357,6 +357,19 @@ class TaskInfo(_Answer):
         default=None, description="For an item (id `TASK[i]`): its for_each task."
     )
     index: int | None = Field(default=None, ge=0, description="For an item: its place in the list.")
+    child_execution_id: str | None = Field(
+        default=None,
+        description="The child execution a `workflow.run` task started for its current "
+        "attempt (earlier attempts' children are in `history`).",
+    )
+
+
+class ParentLink(_Answer):
+    """The `workflow.run` task whose attempt started this (child) execution."""
+
+    execution_id: str
+    task_id: str
+    depth: int = Field(ge=1, description="1 for a child of a root execution, and so on.")
 
 
 class Execution(_Answer):
@@ -378,6 +391,13 @@ class Execution(_Answer):
         default=None,
         description="Set when the status is `damaged`: what is wrong and where; the rest of the "
         "document is as far as the readable part of its files goes.",
+    )
+    parent: ParentLink | None = Field(
+        default=None, description="Set on a child execution (sub-workflow): its parent task."
+    )
+    output: Any = Field(
+        default=None,
+        description="The workflow's declared `output:` mapping, rendered when it completed.",
     )
     counts: dict[str, int]
     tasks: dict[str, TaskInfo]

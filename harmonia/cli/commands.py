@@ -74,7 +74,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harmonia.cli.follow import run_sync, start_execution
 
     settings = _settings(args, data_dir, registry)
-    final = run_sync(start_execution, settings, workflow, given, _watch(args))
+    origin = str(Path(args.file).resolve().parent)  # sub-workflow paths start there
+    final = run_sync(
+        partial(start_execution, origin=origin), settings, workflow, given, _watch(args)
+    )
     return _finish(final, args)
 
 

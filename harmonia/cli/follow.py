@@ -199,12 +199,18 @@ async def _follow(
 
 
 async def start_execution(
-    settings: EngineSettings, workflow: Workflow, given: dict[str, Any], watch: Watch
+    settings: EngineSettings,
+    workflow: Workflow,
+    given: dict[str, Any],
+    watch: Watch,
+    *,
+    origin: str | None = None,
 ) -> ExecutionState:
-    """Run a new execution of `workflow` to its end."""
+    """Run a new execution of `workflow` to its end; `origin` is its file's folder, where
+    its sub-workflow paths are found."""
 
     async def begin(engine: Engine) -> tuple[ExecutionState, Subscription]:
-        state = await engine.start(workflow, given)
+        state = await engine.start(workflow, given, origin=origin)
         # From seq 0: the journal is replayed first, so no early event can slip by.
         return state, engine.subscribe(state.id, after_seq=0, until_finished=True)
 

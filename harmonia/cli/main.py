@@ -191,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
     handler: Handler = args.handler  # every subcommand's parser sets one (plugins' too)
-    from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable
+    from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable, ValidationFailed
     from harmonia.store.locks import ExecutionLocked
 
     try:
@@ -201,6 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except (NotFound, InvalidOperation, ExecutionLocked) as exc:
         _error([str(exc)])
+        return EXIT_USAGE
+    except ValidationFailed as exc:  # found as the engine starts (stored sub-workflow loops)
+        _error([str(p) for p in exc.problems])
         return EXIT_USAGE
     except StorageUnavailable as exc:  # the execution never started (or not on this disk)
         _error([exc.message, STORAGE_HINT])

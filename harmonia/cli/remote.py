@@ -186,6 +186,7 @@ def execution_state(execution: Execution) -> ExecutionState:
             started_at=_epoch(task.started_at),
             finished_at=_epoch(task.finished_at),
             history=list(task.history),
+            child_execution_id=task.child_execution_id,
         )
         for task_id, task in execution.tasks.items()
     }
@@ -208,6 +209,8 @@ def execution_state(execution: Execution) -> ExecutionState:
             for tid, task in execution.tasks.items()
             if task.item_count is not None
         },
+        parent=execution.parent.model_dump() if execution.parent is not None else None,
+        output=execution.output,
     )
 
 

@@ -141,6 +141,11 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
     ]
     if state.restored_from:
         fields.append(("restored from", state.restored_from))
+    if state.parent:
+        link = f"{state.parent.get('execution_id')} task {state.parent.get('task_id')}"
+        fields.append(("parent", link))
+    if state.output is not None:
+        fields.append(("output", orjson.dumps(state.output).decode()))
     if state.error:
         fields.append(("error", state.error))
     width = max(len(name) for name, _ in fields)
@@ -180,6 +185,12 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
             lambda column, text: style.status(text) if column == 1 else text,
         )
     )
+    children = [
+        (tid, t.child_execution_id) for tid, t in state.tasks.items() if t.child_execution_id
+    ]
+    if children:
+        lines.extend(["", "child executions:"])
+        lines.extend(f"  {tid} -> {child}" for tid, child in children)
     if state.damage:
         lines.extend(["", *damage_lines(state, style)])
     errors = [(tid, t) for tid, t in state.tasks.items() if t.error]

@@ -227,6 +227,16 @@ class TaskInfo(ApiModel):
     """For an item (`convert[3]`): its `for_each` task (`convert`)."""
     index: int | None = None
     """For an item: its place in the list."""
+    child_execution_id: str | None = None
+    """The child execution a `workflow.run` task started for its current attempt."""
+
+
+class ParentLink(ApiModel):
+    """Where a child execution (sub-workflow) comes from: its parent execution and task."""
+
+    execution_id: str
+    task_id: str
+    depth: int = 1
 
 
 class Execution(ApiModel):
@@ -250,6 +260,10 @@ class Execution(ApiModel):
     damage: ExecutionDamage | None = None
     """Set when the status is `damaged`: what is wrong and where (the rest is as far as the
     readable part of its files goes)."""
+    parent: ParentLink | None = None
+    """Set on a child execution: the `workflow.run` task that started it."""
+    output: Any = None
+    """The workflow's declared `output:`, rendered when it completed."""
 
     @property
     def finished(self) -> bool:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from harmonia.components.http import HttpComponent
     from harmonia.components.python_call import PythonComponent
     from harmonia.components.shell import ShellComponent
+    from harmonia.components.workflow import WorkflowComponent
 
 __all__ = [
     "BUILTIN_COMPONENTS",
@@ -49,6 +50,7 @@ __all__ = [
     "ShellComponent",
     "UnknownAction",
     "UnknownComponent",
+    "WorkflowComponent",
     "default_registry",
 ]
 
@@ -57,6 +59,7 @@ _BUILTIN_CLASSES = {
     "HttpComponent": ("http", "harmonia.components.http"),
     "PythonComponent": ("python", "harmonia.components.python_call"),
     "ShellComponent": ("shell", "harmonia.components.shell"),
+    "WorkflowComponent": ("workflow", "harmonia.components.workflow"),
 }
 
 

@@ -14,12 +14,15 @@ import functools
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import pydantic
 from pydantic_core import ErrorDetails
 
 from harmonia.errors import ErrorKind, TaskError
+
+if TYPE_CHECKING:
+    from harmonia.components.workflow import ChildExecutions
 
 __all__ = [
     "Action",
@@ -50,6 +53,8 @@ class ActionContext:
     start_recorded: Callable[[], Awaitable[None]] | None = None
     """Wait until this attempt's start is on disk. An action about to run code that could
     kill the engine's process awaits it first, so the crash is on record (`crash_loop`)."""
+    children: ChildExecutions | None = None
+    """Starts and awaits child executions (`workflow.run`); None outside an engine."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +241,10 @@ class Action(abc.ABC):
     shell_fields: ClassVar[frozenset[str]] = frozenset()
     """Input fields whose string value is run by `/bin/sh`: the values of references in them
     are quoted for the shell when the task's input is rendered (`harmonia.expressions.shell`)."""
+    waits_on_engine: ClassVar[bool] = False
+    """The action runs no code that could kill the process; it waits on the engine (a child
+    execution). Such a task is never held back for crash-loop probation, which is one task
+    at a time: it would hold the turn its own child's suspect tasks wait for."""
 
     _schema: dict[str, Any] | None = None
 

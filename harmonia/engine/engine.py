@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import anyio
 import harmonia.engine.operations as operations
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
+from harmonia.engine.children import ChildLauncher, check_start_recursion
 from harmonia.engine.crashloop import CrashLoopGuard
 from harmonia.engine.damaged import sweep as sweep_damaged
 from harmonia.engine.fanout_ops import fanout_limit, restore_items
@@ -102,6 +103,9 @@ class Engine:
         self.records = ExecutionRecords(store, self.writer, self.index, self.storage, clock)
         self.live = LiveExecutions(self)
         """The executions this engine holds, each with its runner."""
+        self.children = ChildLauncher(self)
+        """Starts and awaits the child executions of `workflow.run` tasks (sub-workflows);
+        `children.max_depth` bounds their nesting."""
 
     # ---- events ----------------------------------------------------------------------------
     def emit(
@@ -151,11 +155,25 @@ class Engine:
 
     # ---- starting executions -------------------------------------------------------------
     async def start(
-        self, workflow: Workflow, input: Mapping[str, Any] | None = None
+        self,
+        workflow: Workflow,
+        input: Mapping[str, Any] | None = None,
+        *,
+        origin: str | Path | None = None,
+        parent: dict[str, Any] | None = None,
+        announce: Callable[[str], Awaitable[None]] | None = None,
     ) -> ExecutionState:
-        """Validate the input, record the execution and start it; returns its live state."""
+        """Validate the input, record the execution and start it; returns its live state.
+
+        `origin`: the folder of the workflow's file, where its sub-workflow paths are found
+        (None: stored ids only). `parent` and `announce` are for child executions
+        (`harmonia.engine.children`): the link to the parent task, and a call that records the
+        new id in the parent's journal before the child starts."""
         self.storage.check()
         given = workflow.validate_input(input or {})
+        origin = None if origin is None else str(origin)  # callers give it absolute
+        if parent is None:  # a child's chain was checked when its root started
+            await check_start_recursion(self, workflow, origin)
 
         def prepare() -> tuple[ExecutionPlan, dict[str, Any]]:
             return ExecutionPlan.for_workflow(workflow, self.registry), workflow.to_document()
@@ -164,9 +182,21 @@ class Engine:
             # a large workflow takes a while: in a worker thread, the loop goes on serving
             plan, document = await anyio.to_thread.run_sync(prepare)
             execution_id, lock = await self.records.new_execution()
-            state = ExecutionState.new(execution_id, document, given, self.clock())
+            state = ExecutionState.new(
+                execution_id, document, given, self.clock(), parent=parent, origin=origin
+            )
             self.hooks.execution_built(state.id, len(state.tasks))
-        started = {"workflow": workflow.name, "version": workflow.version}
+        if announce is not None:
+            try:
+                await announce(execution_id)
+            except BaseException:
+                self.hooks.execution_released(state.id)
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(self.store.abandon_execution, execution_id, lock)
+                raise
+        started: dict[str, Any] = {"workflow": workflow.name, "version": workflow.version}
+        if parent is not None:
+            started["parent"] = parent
         await self._create(state, plan, started, lock)
         return state
 
@@ -194,6 +224,7 @@ class Engine:
                 restored_from=checkpoint_id,
                 tasks=tasks,
                 expansions=expansions,
+                origin=meta.get("origin"),  # its sub-workflow paths start where they did
             )
             del record, tasks  # the checkpoint's copy: only what the state took is kept
             self.hooks.execution_built(state.id, len(state.tasks))

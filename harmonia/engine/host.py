@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from harmonia.components.urls import ComponentUrls
+    from harmonia.components.workflow import ChildExecutions
     from harmonia.engine.crashloop import CrashLoopGuard
     from harmonia.engine.hooks import EngineHooks
     from harmonia.engine.writer import DurableWriter
@@ -50,6 +51,11 @@ class RunnerHost(EventRecorder, Protocol):
     @property
     def component_urls(self) -> ComponentUrls:
         """What `${components.NAME.url}` reads (the registry's remote components)."""
+        ...
+
+    @property
+    def children(self) -> ChildExecutions:
+        """Starts and awaits child executions for `workflow.run` tasks."""
         ...
 
     @property

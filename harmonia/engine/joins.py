@@ -81,9 +81,9 @@ class JoinGate:
             if verdict is not Verdict.RUN:
                 self.settled(tid)
             return verdict
-        verdict = self.admit(host, tid)
-        if verdict is not Verdict.RUN:
-            return verdict
+        admitted = self.admit(host, tid)
+        if admitted is not Verdict.RUN:
+            return admitted
         verdict = decide(host, state, tid, plan, context, ruled=True)
         if verdict is not Verdict.RUN:
             self.settled(tid)

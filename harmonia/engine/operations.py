@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from harmonia.engine.checkpoints import take_checkpoint
+from harmonia.engine.children import pause_children, resume_children
 from harmonia.engine.fanout_ops import retry_scope
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import EventType
@@ -68,6 +69,8 @@ async def resume(
     # task_started would queue behind this commit.
     await engine.writer.flush()
     _go_on(engine, runner, summary_saved=True)
+    if reason not in ("recovered", "storage_recovered"):
+        await resume_children(engine, state)
     return state
 
 
@@ -134,6 +137,7 @@ async def pause(engine: Engine, execution_id: str) -> ExecutionState:
     engine.emit(runner.state, EventType.WORKFLOW_PAUSED, None, {"reason": "operator"})
     runner.request_pause()
     await engine.writer.flush()  # a pause answered is a pause recorded
+    await pause_children(engine, runner.state)
     return runner.state
 
 

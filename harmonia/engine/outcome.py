@@ -7,10 +7,11 @@ that records each decision, read in one place.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from harmonia.engine.crashloop import record_shutdown
+from harmonia.engine.outputs import OutputUnavailable
 from harmonia.errors import ErrorKind
 from harmonia.events import EventType
 from harmonia.expressions import ExpressionError, ExpressionTypeError, ReferenceMissing
@@ -90,9 +91,11 @@ def record_outcome(
     interrupted: bool,
     paused: bool,
     cancel_reason: str | None,
+    output: Callable[[], Any] | None = None,
 ) -> None:
     """Emit the end of a run that has nothing left to start, unless it is only paused or
-    interrupted (then the execution goes on later)."""
+    interrupted (then the execution goes on later). `output` renders the workflow's declared
+    outputs, recorded with its completion; one that cannot be rendered fails the execution."""
     if interrupted:
         # a clean stop, on record while the lock is still held: not a crash (crash loops)
         record_shutdown(host, state)
@@ -105,7 +108,19 @@ def record_outcome(
     failed = [t for t, s in state.tasks.items() if s.status == TaskStatus.FAILED]
     if not failed and all(s.status in TASK_DONE for s in state.tasks.values()):
         duration = host.clock() - (state.started_at or host.clock())
-        host.emit(state, EventType.WORKFLOW_COMPLETED, None, {"duration": round(duration, 6)})
+        data: dict[str, Any] = {"duration": round(duration, 6)}
+        try:
+            if output is not None:
+                data["output"] = output()
+            host.emit(state, EventType.WORKFLOW_COMPLETED, None, data)
+        except (OutputUnavailable, TypeError) as exc:
+            error = f"output: {exc}"
+            host.emit(
+                state,
+                EventType.WORKFLOW_FAILED,
+                None,
+                {"error": error, "failed": [], "blocked": []},
+            )
         return
     blocked = [t for t, s in state.tasks.items() if s.status == TaskStatus.PENDING]
     message = (

@@ -22,11 +22,13 @@ from harmonia.components.base import ActionContext
 from harmonia.engine.fanout import FanOut
 from harmonia.engine.joins import JoinGate
 from harmonia.engine.outcome import Verdict, decide, record_outcome
+from harmonia.engine.outputs import render_output
 from harmonia.engine.plan import TaskResults
 from harmonia.errors import ErrorKind, StorageUnavailable, TaskError
 from harmonia.events import EventType
 from harmonia.expressions import ReferenceMissing
 from harmonia.gcpause import cycle_collection_paused
+from harmonia.protocol import split_item_id
 from harmonia.state import (
     EXECUTION_FINISHED,
     TASK_DONE,
@@ -174,6 +176,11 @@ class ExecutionRunner:
                 interrupted=self._interrupt,
                 paused=self._paused,
                 cancel_reason=self._cancel_reason,
+                output=(
+                    partial(render_output, self.plan.workflow, self._context)
+                    if self.plan.workflow.output
+                    else None
+                ),
             )
             self.outcome_position = self.host.writer.submitted
             try:
@@ -319,7 +326,7 @@ class ExecutionRunner:
             async for tid, sorter in receive:
                 if writer.needs_room():
                     await writer.make_room()
-                if crash_loops.suspect(tasks[tid]):
+                if crash_loops.suspect(tasks[tid]) and not self._waits_on_engine(tid):
                     completed = await self._attempts_on_probation(tid)
                 else:
                     completed = await self._attempts(tid)
@@ -336,6 +343,13 @@ class ExecutionRunner:
                 elif completed:
                     self._rebuild = True  # rebuilt while it ran; let the schedule re-read states
                 self._pump()
+
+    def _waits_on_engine(self, tid: str) -> bool:
+        """Whether the task's action waits on other executions (`workflow.run`): it may not
+        hold the engine-wide probation turn that a child's suspect task needs. An item
+        (`ID[i]`) runs its task's action."""
+        split = split_item_id(tid)
+        return self.plan.tasks[tid if split is None else split[0]].action.waits_on_engine
 
     async def _attempts_on_probation(self, tid: str) -> bool | None:
         """A task whose last attempt a crash cut short runs alone among such tasks, its start
@@ -388,6 +402,7 @@ class ExecutionRunner:
                         attempt,
                         environ=host.task_environ,
                         start_recorded=recorded,
+                        children=host.children,
                     )
                     if timeout is None:
                         value = await action.invoke(ctx, payload)

@@ -18,6 +18,7 @@ from harmonia.errors import Problem
 from harmonia.expressions import ExpressionError, compile_template
 from harmonia.loader.document import Document, KeyPath
 from harmonia.loader.fanout import check_fan_out_only, check_for_each, fan_out_tasks
+from harmonia.loader.outputs import check_output
 from harmonia.loader.references import ReferenceChecker, Upstream
 from harmonia.model import cycle_message, find_cycles, suggest
 
@@ -50,6 +51,7 @@ class Checker:
             inputs, self.task_ids, document, self.problems, registry.url_problem
         )
         self.references.fan_out = fan_out_tasks(self.tasks)
+        self.output = data.get("output")
         self.dynamic_cache: dict[str, bool] = {}
         self.actions: dict[tuple[str, str], Action | tuple[str, str] | None] = {}
 
@@ -74,6 +76,7 @@ class Checker:
                 check_for_each(task_id, task, self.references, upstream)
             else:
                 check_fan_out_only(task_id, task, self.references)
+        check_output(self.references, self.output)
         return self.problems
 
     def _add(self, message: str, path: KeyPath, line_path: KeyPath | None = None) -> None:

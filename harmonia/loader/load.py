@@ -25,6 +25,7 @@ from harmonia.loader.document import Document
 from harmonia.loader.problems import pydantic_problems, raise_problems
 from harmonia.loader.shape import shape_of
 from harmonia.loader.source import Format, read_file, read_text
+from harmonia.loader.subflows import Recursion, find_recursion
 from harmonia.model import LOADER_CONTEXT_KEY, Workflow, describe_value
 
 __all__ = ["load_workflow_dict", "load_workflow_file", "load_workflow_text"]
@@ -36,7 +37,19 @@ def load_workflow_file(path: str | Path, registry: ComponentRegistry | None = No
     A file that cannot be read is a problem like any other, so callers handle one exception.
     """
     with cycle_collection_paused():
-        return load_document(read_file(path), registry)
+        document = read_file(path)
+        workflow = load_document(document, registry)
+    check_file_recursion(document, Path(path))
+    return workflow
+
+
+def check_file_recursion(document: Document, path: Path) -> None:
+    """Refuse a file whose sub-workflow files call it back (A -> B -> A), naming the chain."""
+    try:
+        find_recursion(document.data, path.name, path.parent, key=str(path.resolve()))
+    except Recursion as exc:
+        where = ("tasks", exc.task, "input", "workflow")
+        raise_problems([document.problem(str(exc), where)])
 
 
 def load_workflow_text(

@@ -56,6 +56,13 @@ class Workflow(Strict):
         description="The tasks, by id; at least one.",
         json_schema_extra={"additionalProperties": False},
     )
+    output: dict[Identifier, Any] = Field(
+        default_factory=dict,
+        description="The execution's declared outputs, by name: values may hold ${...} "
+        "references (input, tasks, workflow, execution), rendered when the workflow "
+        "completes. A `workflow.run` task of a parent workflow returns this mapping.",
+        json_schema_extra={"additionalProperties": False},
+    )
 
     @field_validator("name")
     @classmethod

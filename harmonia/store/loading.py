@@ -100,6 +100,7 @@ def _from_journal(execution_id: str, events: Sequence[Event]) -> ExecutionState:
         input=given if isinstance(given, dict) else {},
         created_at=events[0].timestamp if events else 0.0,
         restored_from=data.get("restored_from"),
+        parent=data.get("parent") if isinstance(data.get("parent"), dict) else None,
     )
     if data.get("version"):
         state.workflow["version"] = data["version"]

@@ -17,6 +17,7 @@ import pytest
 from harmonia.bus import EventBus
 from harmonia.components import default_registry
 from harmonia.components.urls import ComponentUrls
+from harmonia.components.workflow import ChildRequest
 from harmonia.engine.crashloop import CrashLoopGuard
 from harmonia.engine.hooks import EngineHooks
 from harmonia.engine.host import RunnerHost
@@ -24,12 +25,20 @@ from harmonia.engine.persistence import new_execution_id
 from harmonia.engine.plan import ExecutionPlan
 from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.writer import DurableWriter
+from harmonia.errors import TaskError
 from harmonia.events import Event, EventType
 from harmonia.loader import load_workflow_dict
 from harmonia.state import ExecutionState, apply
 from harmonia.store import Store
 
 pytestmark = pytest.mark.anyio
+
+
+class NoChildren:
+    """A host without sub-workflows: `workflow.run` tasks fail."""
+
+    async def run_child(self, request: ChildRequest) -> Any:
+        raise TaskError("no sub-workflows here")
 
 
 class BareHost:
@@ -44,6 +53,7 @@ class BareHost:
         self.task_environ: dict[str, str] = {}
         self.component_urls = ComponentUrls(None)
         self.max_fanout_items = 10
+        self.children = NoChildren()
         self.emitted: list[tuple[str, str | None]] = []
         self.persisted: list[bool] = []
 

@@ -84,7 +84,9 @@ def test_an_unknown_component_says_where_harmonia_looked() -> None:
     assert time.monotonic() - started < 3  # Hermes is down: a short time-out, never a hang
     assert (problem.field, problem.line) == ("component", 5)
     message = problem.message
-    assert message.startswith("unknown component 'rhetr'; known: core, http, python, shell; ")
+    assert message.startswith(
+        "unknown component 'rhetr'; known: core, http, python, shell, workflow; "
+    )
     for where in (
         "built-in components",
         "plugins (harmonia.components entry points: none)",

@@ -54,7 +54,14 @@ async def test_the_components_screen_lists_kinds_health_and_parameters(
         screen = app.screen
         assert isinstance(screen, ComponentsScreen)
         await until(pilot, lambda: screen.loaded, "the list")
-        assert [c.name for c in screen.items] == ["core", "http", "python", "rhetor", "shell"]
+        assert [c.name for c in screen.items] == [
+            "core",
+            "http",
+            "python",
+            "rhetor",
+            "shell",
+            "workflow",
+        ]
         assert cell(screen, "rhetor", "kind") == "declared"
         assert cell(screen, "rhetor", "health") == "healthy"
         assert cell(screen, "rhetor", "endpoint") == rhetor.url

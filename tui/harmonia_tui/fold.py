@@ -63,6 +63,8 @@ class ExecutionView:
     events_applied: int = 0
     items: dict[str, int] = field(default_factory=dict)
     """Each expanded `for_each` task's number of items (`TASK[0]`.. are in `tasks`)."""
+    parent: tuple[str, str] | None = None
+    """A child execution's parent: (execution id, task id)."""
 
     @classmethod
     def from_execution(cls, doc: Execution) -> ExecutionView:
@@ -79,6 +81,7 @@ class ExecutionView:
             error=doc.error,
             last_seq=doc.last_seq or 0,
             items={t: i.item_count for t, i in doc.tasks.items() if i.item_count is not None},
+            parent=(doc.parent.execution_id, doc.parent.task_id) if doc.parent else None,
         )
 
     # ---- reading --------------------------------------------------------------------------
@@ -259,6 +262,13 @@ def _on_task_started(view: ExecutionView, event: Event) -> Change:
     return _changed(task, new)
 
 
+def _on_child_execution_started(view: ExecutionView, event: Event) -> Change:
+    task, new = view._task(event)
+    child = event.data.get("child_execution_id")
+    task.child_execution_id = str(child) if child else None
+    return _changed(task, new)
+
+
 def _on_task_completed(view: ExecutionView, event: Event) -> Change:
     task, new = view._task(event)
     task.status = "completed"
@@ -379,6 +389,7 @@ def _on_workflow_resumed(view: ExecutionView, event: Event) -> Change:
         task.error = None
         task.note = None
         task.finished_at = None
+        task.child_execution_id = None
         touched.add(tid)
     return Change(frozenset(touched), True, new)
 
@@ -393,6 +404,7 @@ _HANDLERS: dict[str, Callable[[ExecutionView, Event], Change]] = {
     EventType.WORKFLOW_STARTED: _on_workflow_started,
     EventType.WORKFLOW_PAUSED: _on_workflow_paused,
     EventType.WORKFLOW_RESUMED: _on_workflow_resumed,
+    EventType.CHILD_EXECUTION_STARTED: _on_child_execution_started,
     EventType.WORKFLOW_COMPLETED: _on_workflow_completed,
     EventType.WORKFLOW_FAILED: _on_workflow_failed,
     EventType.WORKFLOW_CANCELED: _on_workflow_canceled,

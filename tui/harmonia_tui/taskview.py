@@ -65,6 +65,8 @@ class TaskView:
     history: list[AttemptView] = field(default_factory=list)
     note: str | None = None
     """Why it was skipped, or when it retries next."""
+    child_execution_id: str | None = None
+    """The child execution of a `workflow.run` task (enter opens it)."""
 
     @classmethod
     def from_info(cls, task_id: str, info: TaskInfo) -> TaskView:
@@ -77,6 +79,7 @@ class TaskView:
             started_at=info.started_at,
             finished_at=info.finished_at,
             history=[AttemptView.from_record(h) for h in info.history],
+            child_execution_id=info.child_execution_id,
         )
 
     def duration(self, now: datetime) -> float | None:

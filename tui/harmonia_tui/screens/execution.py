@@ -102,7 +102,12 @@ class ExecutionScreen(FilteredScreen):
         Binding("p", "pause", "Pause", tooltip="Start nothing new; running tasks finish"),
         Binding("c", "cancel", "Cancel", tooltip="Cancel the execution"),
         Binding("s", "start", "Start", tooltip="Start a stored workflow"),
-        Binding("enter", "open", "Open", tooltip="The selected task's detail, full screen"),
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            tooltip="The selected task's detail, full screen; a sub-workflow's child execution",
+        ),
         Binding("x", "items", "Items", show=False, tooltip="Show or hide a for_each task's items"),
         Binding("slash", "filter", "Filter", tooltip="Filter the event log; jump to a task"),
         Binding("escape", "back", "Back", tooltip="Back to the executions"),
@@ -383,6 +388,11 @@ class ExecutionScreen(FilteredScreen):
         return task if self.view is not None and task in self.view.items else None
 
     def action_open(self) -> None:
+        view, task_id = self.view, self.graph.selected
+        task = view.tasks.get(task_id) if view is not None and task_id is not None else None
+        if task is not None and task.child_execution_id is not None:
+            self.harmonia.open_execution(task.child_execution_id)  # a sub-workflow: go down
+            return
         self.maximize(self.detail)
         self.notify("esc returns to the graph", timeout=2)
 

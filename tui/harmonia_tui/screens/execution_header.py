@@ -34,6 +34,8 @@ def summary_text(
     if view.workflow_version:
         text.append(f" {view.workflow_version}", style="dim")
     text.append(f"  {view.id}", style="dim")
+    if view.parent is not None:
+        text.append(f"  child of {view.parent[0]} ({view.parent[1]})", style="dim")
     text.append("\n")
     text.append(progress_bar(view.done, total, PROGRESS_WIDTH, g) + " ")
     text.append(f"{view.done}/{total} done")

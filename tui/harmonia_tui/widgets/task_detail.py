@@ -101,6 +101,11 @@ def render_task(
         edges.append(f"   {g.children_arrow} children: ", style="dim")
         edges.append(", ".join(children) or "none")
         parts.append(edges)
+    if task.child_execution_id:
+        link = Text("child execution: ", style="dim")
+        link.append(task.child_execution_id, style="bold")
+        link.append("  (enter opens it)", style="dim")
+        parts.append(link)
     if task.error:
         parts.append(_section("error"))
         parts.append(_error_line(task.error, g))

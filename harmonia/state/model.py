@@ -1,19 +1,16 @@
-"""Execution state as the fold of its events.
-
-The engine applies each event to the in-memory state the moment it emits it, and recovery
-applies the journal to the last snapshot; both go through `apply`, so what a crashed process
-rebuilds is exactly what the live one had. Keep `apply` free of I/O and of clocks.
+"""What an execution is made of: statuses, each task's state, the execution's state, and
+their public (API, `--json`) forms. How events change them is `harmonia.state.fold`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from harmonia.events import Event, EventType, iso_time
-from harmonia.protocol import item_id, split_item_id
+from harmonia.events import iso_time
+from harmonia.protocol import split_item_id
 
 
 class TaskStatus(StrEnum):
@@ -44,7 +41,7 @@ TASK_DONE = frozenset({TaskStatus.COMPLETED, TaskStatus.SKIPPED})
 TASK_ACTIVE = frozenset({TaskStatus.RUNNING, TaskStatus.RETRYING})
 """Statuses of a task that a live process is working on (or was, before a crash)."""
 
-_PLAIN: dict[str, str] = {str(s): str(s) for s in TaskStatus}
+PLAIN_STATUS: dict[str, str] = {str(s): str(s) for s in TaskStatus}
 """Each status as a plain `str` (see `_close_attempt`)."""
 
 EXECUTION_FINISHED = frozenset(
@@ -66,11 +63,13 @@ class TaskState:
     started_at: float | None = None
     finished_at: float | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    child_execution_id: str | None = None
+    """The execution a `workflow.run` task started for its current attempt (sub-workflows)."""
 
     def to_record(self, *, copy: bool = True) -> dict[str, Any]:
         """Snapshot form (numeric timestamps), read back by `from_record`. `copy=False`
         shares the history entries: only for a record serialised at once, on the loop."""
-        return {
+        record = {
             "status": str(self.status),
             "attempts": self.attempts,
             "budget_base": self.budget_base,
@@ -80,6 +79,9 @@ class TaskState:
             "finished_at": self.finished_at,
             "history": [dict(h) for h in self.history] if copy else self.history,
         }
+        if self.child_execution_id is not None:  # only sub-workflow tasks: snapshots stay small
+            record["child_execution_id"] = self.child_execution_id
+        return record
 
     @classmethod
     def from_record(cls, raw: dict[str, Any]) -> TaskState:
@@ -92,6 +94,7 @@ class TaskState:
             started_at=raw.get("started_at"),
             finished_at=raw.get("finished_at"),
             history=list(raw.get("history") or []),
+            child_execution_id=raw.get("child_execution_id"),
         )
 
     def to_public(self, depends_on: list[str] | None = None) -> dict[str, Any]:
@@ -114,6 +117,7 @@ class TaskState:
                 }
                 for h in self.history
             ],
+            "child_execution_id": self.child_execution_id,
         }
 
 
@@ -132,6 +136,13 @@ class ExecutionState:
     error: str | None = None
     restored_from: str | None = None
     tasks: dict[str, TaskState] = field(default_factory=dict)
+    parent: dict[str, Any] | None = None
+    """Set on a child execution (sub-workflow): `{"execution_id", "task_id", "depth"}`."""
+    origin: str | None = None
+    """The folder of the workflow file it was started from (`harmonia run FILE`): where a
+    `workflow.run` task's relative path is looked up; None for documents without a file."""
+    output: Any = None
+    """The workflow's declared `output:`, rendered when it completed (None before, or none)."""
     damage: dict[str, Any] | None = None
     """Set, with status `damaged`, when the execution's files could not be read whole:
     `{"status": <the status its readable part reaches>, "files": [<DamagedFile.to_dict()>]}`;
@@ -158,6 +169,8 @@ class ExecutionState:
         restored_from: str | None = None,
         tasks: dict[str, TaskState] | None = None,
         expansions: dict[str, list[Any]] | None = None,
+        parent: dict[str, Any] | None = None,
+        origin: str | None = None,
     ) -> ExecutionState:
         task_ids = list(workflow.get("tasks", {}))
         return cls(
@@ -168,6 +181,8 @@ class ExecutionState:
             restored_from=restored_from,
             tasks=tasks if tasks is not None else {t: TaskState() for t in task_ids},
             expansions=expansions or {},
+            parent=parent,
+            origin=origin,
         )
 
     def meta_record(self) -> dict[str, Any]:
@@ -184,6 +199,9 @@ class ExecutionState:
             "error": self.error,
             "restored_from": self.restored_from,
             "expansions": self.expansions,
+            "parent": self.parent,
+            "origin": self.origin,
+            "output": self.output,
         }
 
     @classmethod
@@ -201,6 +219,9 @@ class ExecutionState:
             restored_from=meta.get("restored_from"),
             tasks={tid: TaskState.from_record(rec) for tid, rec in tasks.items()},
             expansions=dict(meta.get("expansions") or {}),
+            parent=meta.get("parent"),
+            origin=meta.get("origin"),
+            output=meta.get("output"),
         )
 
     def counts(self) -> dict[str, int]:
@@ -261,6 +282,8 @@ class ExecutionState:
             "restored_from": self.restored_from,
             "last_seq": self.last_seq,
             "damage": self.damage,
+            "parent": self.parent,
+            "output": self.output,
             "counts": self.counts(),
         }
 
@@ -293,209 +316,3 @@ def _duration(start: float | None, end: float | None) -> float | None:
     if start is None or end is None:
         return None
     return round(end - start, 6)
-
-
-def apply(state: ExecutionState, event: Event) -> None:
-    """Fold one event into the state. Events at or below `last_seq` are ignored (replay-safe)."""
-    if event.seq <= state.last_seq:
-        return
-    state.last_seq = event.seq
-    handler = _HANDLERS.get(event.type)
-    if handler is None:
-        return
-    counted = state.counted
-    if counted is None:
-        handler(state, event)
-    elif event.type == EventType.TASK_EXPANDED:  # adds tasks: recount when next asked
-        handler(state, event)
-        state.counted = None
-    elif event.task_id is not None:  # one task's event changes that task's status only
-        task = state.tasks[event.task_id]
-        before = str(task.status)
-        handler(state, event)
-        after = str(task.status)
-        if after != before:
-            counted[before] -= 1
-            counted[after] += 1
-    else:  # cancel and resume change many tasks at once (rare): recount when next asked
-        handler(state, event)
-        state.counted = None
-
-
-def _task(state: ExecutionState, event: Event) -> TaskState:
-    assert event.task_id is not None, f"{event.type} without task_id"
-    return state.tasks[event.task_id]
-
-
-def _on_workflow_started(state: ExecutionState, event: Event) -> None:
-    state.status = ExecutionStatus.RUNNING
-    if state.started_at is None:
-        state.started_at = event.timestamp
-
-
-def _on_task_started(state: ExecutionState, event: Event) -> None:
-    task = _task(state, event)
-    tid = event.task_id
-    if tid is not None and tid[-1] == "]" and (split := split_item_id(tid)) is not None:
-        _item_started(state, split[0], event.timestamp)
-    task.status = TaskStatus.RUNNING
-    task.attempts = int(event.data["attempt"])
-    task.error = None
-    task.started_at = event.timestamp
-    task.finished_at = None
-    task.history.append({"attempt": task.attempts, "started_at": event.timestamp})
-
-
-def _item_started(state: ExecutionState, parent_id: str, timestamp: float) -> None:
-    """A `for_each` task is running while any of its items runs (a resume or a retry may
-    have set it back to pending, with its list kept: then it starts again now)."""
-    parent = state.tasks.get(parent_id)
-    if parent is not None and parent.status != TaskStatus.RUNNING:
-        parent.status = TaskStatus.RUNNING
-        parent.started_at, parent.finished_at = timestamp, None
-        state.counted = None
-
-
-def _on_task_expanded(state: ExecutionState, event: Event) -> None:
-    """The list is evaluated: one pending task per item, the task itself running (an empty
-    list is recorded and followed by the task's completion with `[]`)."""
-    tid = event.task_id
-    assert tid is not None, "task_expanded without task_id"
-    items = list(event.data.get("items") or [])
-    state.expansions[tid] = items
-    for index in range(len(items)):
-        state.tasks[item_id(tid, index)] = TaskState()
-    task = state.tasks[tid]
-    task.status = TaskStatus.RUNNING
-    task.error = None
-    task.started_at = event.timestamp
-    task.finished_at = None
-
-
-def drop_expansion(state: ExecutionState, tid: str) -> None:
-    """Forget a `for_each` task's list and its items: it is evaluated again (its upstream
-    runs again after an operator retry)."""
-    items = state.expansions.pop(tid, None)
-    for index in range(len(items or ())):
-        state.tasks.pop(item_id(tid, index), None)
-
-
-def _close_attempt(task: TaskState, event: Event, status: str) -> None:
-    if task.history and "finished_at" not in task.history[-1]:
-        task.history[-1]["finished_at"] = event.timestamp
-        # a plain str, not the enum member: a dict of plain numbers and strings is not tracked
-        # by the cyclic garbage collector, and an execution keeps one per attempt
-        task.history[-1]["status"] = _PLAIN.get(status, status)
-        if "error" in event.data:
-            task.history[-1]["error"] = event.data["error"]
-
-
-def _on_task_completed(state: ExecutionState, event: Event) -> None:
-    task = _task(state, event)
-    task.status = TaskStatus.COMPLETED
-    task.output = event.data.get("output")
-    task.error = None
-    task.finished_at = event.timestamp
-    _close_attempt(task, event, TaskStatus.COMPLETED)
-
-
-def _on_retry_attempted(state: ExecutionState, event: Event) -> None:
-    task = _task(state, event)
-    task.status = TaskStatus.RETRYING
-    task.error = event.data.get("error")
-    if event.data.get("shutdown"):
-        # the engine stopped cleanly mid-attempt (`harmonia.engine.crashloop.record_shutdown`):
-        # the attempt is lost, as in a crash, but it is not the task's fault nor a crash
-        task.budget_base += 1
-        _close_attempt(task, event, "stopped")
-    else:
-        _close_attempt(task, event, TaskStatus.FAILED)
-
-
-def _on_task_failed(state: ExecutionState, event: Event) -> None:
-    task = _task(state, event)
-    task.status = TaskStatus.FAILED
-    task.error = event.data.get("error")
-    task.finished_at = event.timestamp
-    _close_attempt(task, event, TaskStatus.FAILED)
-
-
-def _on_task_skipped(state: ExecutionState, event: Event) -> None:
-    task = _task(state, event)
-    task.status = TaskStatus.SKIPPED
-    task.finished_at = event.timestamp
-    if task.started_at is None:
-        task.started_at = event.timestamp
-
-
-def _finish(state: ExecutionState, event: Event, status: ExecutionStatus) -> None:
-    state.status = status
-    state.finished_at = event.timestamp
-    state.error = event.data.get("error")
-
-
-def _on_workflow_completed(state: ExecutionState, event: Event) -> None:
-    _finish(state, event, ExecutionStatus.COMPLETED)
-
-
-def _on_workflow_failed(state: ExecutionState, event: Event) -> None:
-    _finish(state, event, ExecutionStatus.FAILED)
-
-
-def _on_workflow_canceled(state: ExecutionState, event: Event) -> None:
-    _finish(state, event, ExecutionStatus.CANCELED)
-    for task in state.tasks.values():
-        if task.status in TASK_ACTIVE or task.status == TaskStatus.PENDING:
-            if task.status in TASK_ACTIVE:
-                _close_attempt(task, event, TaskStatus.CANCELED)
-                task.finished_at = event.timestamp
-            task.status = TaskStatus.CANCELED
-
-
-def _on_workflow_paused(state: ExecutionState, event: Event) -> None:
-    state.status = ExecutionStatus.PAUSED
-
-
-def _on_workflow_resumed(state: ExecutionState, event: Event) -> None:
-    """`reset` tasks start over with a fresh retry budget (operator resume or retry);
-    `interrupted` tasks were running (or waiting out a backoff) when a process died: they run
-    again, attempt numbers carried on. An attempt that was in flight is lost and does not count
-    against the budget; one that had already failed before the backoff does."""
-    state.status = ExecutionStatus.RUNNING
-    state.finished_at = None
-    state.error = None
-    for tid in event.data.get("unexpanded", ()):
-        drop_expansion(state, tid)
-    for tid in event.data.get("interrupted", ()):
-        task = state.tasks.get(tid)
-        if task is None:  # an item of a list forgotten by the same event
-            continue
-        if task.status == TaskStatus.RUNNING:
-            _close_attempt(task, event, "interrupted")
-            task.budget_base += 1
-        task.status = TaskStatus.PENDING
-    for tid in event.data.get("reset", ()):
-        task = state.tasks.get(tid)
-        if task is None:
-            continue
-        task.status = TaskStatus.PENDING
-        task.budget_base = task.attempts
-        task.output = None
-        task.error = None
-        task.finished_at = None
-
-
-_HANDLERS: dict[str, Callable[[ExecutionState, Event], None]] = {
-    EventType.WORKFLOW_STARTED: _on_workflow_started,
-    EventType.TASK_STARTED: _on_task_started,
-    EventType.TASK_COMPLETED: _on_task_completed,
-    EventType.RETRY_ATTEMPTED: _on_retry_attempted,
-    EventType.TASK_FAILED: _on_task_failed,
-    EventType.TASK_SKIPPED: _on_task_skipped,
-    EventType.TASK_EXPANDED: _on_task_expanded,
-    EventType.WORKFLOW_COMPLETED: _on_workflow_completed,
-    EventType.WORKFLOW_FAILED: _on_workflow_failed,
-    EventType.WORKFLOW_CANCELED: _on_workflow_canceled,
-    EventType.WORKFLOW_PAUSED: _on_workflow_paused,
-    EventType.WORKFLOW_RESUMED: _on_workflow_resumed,
-}
