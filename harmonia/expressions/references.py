@@ -33,8 +33,18 @@ __all__ = [
     "skip_ws",
 ]
 
-REFERENCE_ROOTS: Final = ("input", "tasks", "workflow", "execution", "env", "components")
-"""The names a reference starts with, in the order documentation lists them."""
+REFERENCE_ROOTS: Final = (
+    "input",
+    "tasks",
+    "workflow",
+    "execution",
+    "env",
+    "components",
+    "param",
+)
+"""The names a reference starts with, in the order documentation lists them. `param` names a
+template's parameter: it is substituted when the template is instantiated, so it never
+reaches the engine (the loader refuses it in a workflow)."""
 ROOTS: Final = frozenset(REFERENCE_ROOTS)
 MARKERS: Final = frozenset({"raw"})
 """`${raw:input.x}`: the value goes into a shell command string as shell code, unquoted."""
@@ -185,6 +195,11 @@ def _check_shape(
             raise ExpressionError(
                 f"a component reference is {allowed} (a remote component's base URL)", text, pos
             )
+        return
+    if root == "param":
+        if len(path) != 1 or not isinstance(path[0], str):
+            pos = positions[1] if len(path) > 1 else start
+            raise ExpressionError("a template parameter is written param.NAME", text, pos)
         return
     if root != "tasks":
         if not path:

@@ -128,6 +128,11 @@ class ReferenceChecker:
                 )
         elif ref.root == "tasks":
             return self._task_problem(ref, task_id, upstream)
+        elif ref.root == "param":
+            return (
+                f"{ref} is a template parameter: only a template's workflow body may use it "
+                "(it is replaced when the template is instantiated)"
+            )
         elif ref.root == "components" and self.component_problem is not None:
             name = str(ref.path[0])
             if name not in self._components:  # asked once per name, not once per task

@@ -3,7 +3,7 @@
 Validation that needs more than one model at a time (references between tasks, components that
 exist, line numbers) lives in `harmonia.loader`; use `load_workflow_dict` rather than
 `Workflow.model_validate` for anything a user wrote. One module per model: `retry`, `inputs`,
-`tasks`, `graph` (dependencies and cycles), `workflow`; `base` holds what they share.
+`tasks`, `graph` (dependencies and cycles), `workflow`, `template`; `base` holds what they share.
 """
 
 from harmonia.model.base import describe_value, suggest, unknown_input_message
@@ -11,16 +11,25 @@ from harmonia.model.graph import cycle_message, find_cycles, graph_problems
 from harmonia.model.inputs import InputSpec, InputType
 from harmonia.model.retry import RetryPolicy, merge_retry_policies
 from harmonia.model.tasks import IDENTIFIER_PATTERN, TaskDefaults, TaskSpec
+from harmonia.model.template import (
+    TEMPLATE_KIND,
+    ParameterSpec,
+    TemplateSpec,
+    unknown_parameter_message,
+)
 from harmonia.model.workflow import LOADER_CONTEXT_KEY, Workflow, load_stored_workflow
 
 __all__ = [
     "IDENTIFIER_PATTERN",
     "LOADER_CONTEXT_KEY",
+    "TEMPLATE_KIND",
     "InputSpec",
     "InputType",
+    "ParameterSpec",
     "RetryPolicy",
     "TaskDefaults",
     "TaskSpec",
+    "TemplateSpec",
     "Workflow",
     "cycle_message",
     "describe_value",
@@ -30,4 +39,5 @@ __all__ = [
     "merge_retry_policies",
     "suggest",
     "unknown_input_message",
+    "unknown_parameter_message",
 ]
