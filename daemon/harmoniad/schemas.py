@@ -38,15 +38,20 @@ __all__ = [
     "ExecutionSummary",
     "Health",
     "HermesState",
+    "InstantiatedWorkflow",
     "PageQuery",
     "Ready",
     "ResumeAction",
     "RetryResult",
+    "TemplateDetail",
+    "TemplateInfo",
     "TemplateInstantiate",
+    "TemplateList",
+    "TemplateWriteQuery",
     "WorkflowDetail",
     "WorkflowInfo",
     "WorkflowList",
-    "WorkflowWriteQuery",
+    "WorkflowOrigin",
 ]
 
 ExecutionStatusName = Literal[
@@ -194,26 +199,72 @@ class PageQuery(_Request):
 # ---- workflows and templates -------------------------------------------------------------
 
 
-class WorkflowWriteQuery(_Request):
-    template: bool | None = Field(
-        default=None,
-        description="Store the workflow as a template (POST default false; PUT keeps the flag).",
-    )
-
-
 class WorkflowInfo(_Answer):
     id: str
     name: str
     version: str
     description: str | None
     task_count: int = Field(ge=0)
-    template: bool
+    template: bool = Field(
+        description="Always false: templates are served under /api/v1/templates."
+    )
     created_at: Time
     updated_at: Time
 
 
+class WorkflowOrigin(_Answer):
+    """The template and the values a workflow was made from."""
+
+    template_id: str
+    template_name: str
+    template_version: str
+    template_digest: str = Field(
+        description="`sha256:` of the template document as it was (sorted-key JSON)."
+    )
+    parameters: dict[str, Any] = Field(description="Every parameter's value, defaults included.")
+
+
+class InstantiatedWorkflow(WorkflowInfo):
+    origin: WorkflowOrigin
+
+
 class WorkflowDetail(WorkflowInfo):
     document: dict[str, Any] = Field(description="The workflow document as stored.")
+    origin: WorkflowOrigin | None = Field(
+        default=None, description="The template and values it was made from, if it was."
+    )
+
+
+class TemplateInfo(_Answer):
+    id: str
+    name: str = Field(description="Unique among templates: instantiate it by this name.")
+    version: str
+    description: str | None
+    task_count: int = Field(ge=0, description="Tasks of its workflow body.")
+    created_at: Time
+    updated_at: Time
+
+
+class TemplateDetail(TemplateInfo):
+    parameters: dict[str, dict[str, Any]] = Field(
+        description="The declared parameters by name: type, default (absent: required), "
+        "enum, minimum, maximum, min_length, max_length, pattern, description."
+    )
+    document: dict[str, Any] = Field(description="The template document as stored.")
+
+
+class TemplateList(_Answer):
+    items: list[TemplateInfo]
+    total: int = Field(ge=0)
+    limit: int
+    offset: int
+
+
+class TemplateWriteQuery(_Request):
+    replace: bool = Field(
+        default=False,
+        description="Replace the template of the same name (same id) instead of refusing it.",
+    )
 
 
 class WorkflowList(_Answer):
@@ -224,12 +275,14 @@ class WorkflowList(_Answer):
 
 
 class TemplateInstantiate(_Request):
-    name: str | None = Field(
-        default=None, min_length=1, description="Name of the new workflow (default: the same)."
-    )
-    input: dict[str, Any] = Field(
+    parameters: dict[str, Any] = Field(
         default_factory=dict,
-        description="New defaults of the template's declared inputs, by name.",
+        description="The parameters' values by name; a parameter left out takes its default.",
+    )
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Name of the new workflow (default: the name the template's body gives).",
     )
 
 

@@ -52,8 +52,11 @@ from harmonia.client._models import (
     RetryResult,
     StorageState,
     TaskInfo,
+    Template,
+    TemplateInfo,
     Workflow,
     WorkflowInfo,
+    WorkflowOrigin,
 )
 from harmonia.client._stream import Reconnect
 from harmonia.client._sync import Client
@@ -94,11 +97,14 @@ __all__ = [
     "StorageState",
     "StorageUnavailableError",
     "TaskInfo",
+    "Template",
+    "TemplateInfo",
     "UnauthorizedError",
     "UnsupportedMediaTypeError",
     "ValidationError",
     "Workflow",
     "WorkflowInfo",
+    "WorkflowOrigin",
     "resolve_token",
     "resolve_url",
 ]

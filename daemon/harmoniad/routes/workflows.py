@@ -1,4 +1,4 @@
-"""Stored workflow definitions and templates: `/api/v1/workflows`, `/api/v1/templates`.
+"""Stored workflow definitions: `/api/v1/workflows` (templates: `routes.templates`).
 
 Listings read the catalog's info rows (no documents); a definition's document is read from its
 own file, like every document, off the event loop (`off_the_loop`). A request that fails writes
@@ -7,28 +7,18 @@ nothing: an unknown id is refused before the catalog's lock is taken.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harmonia.errors import NotFound, Problem, ValidationFailed
-from harmonia.loader import load_workflow_dict
-from harmonia.model import unknown_input_message
-from harmoniad.bodies import json_body, off_the_loop, query_params, workflow_body
+from harmonia.errors import NotFound
+from harmoniad.bodies import off_the_loop, query_params, workflow_body
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse, NoContent
 from harmoniad.routing import Endpoint
-from harmoniad.schemas import (
-    PageQuery,
-    TemplateInstantiate,
-    WorkflowDetail,
-    WorkflowInfo,
-    WorkflowList,
-    WorkflowWriteQuery,
-)
+from harmoniad.schemas import PageQuery, WorkflowDetail, WorkflowInfo, WorkflowList
 from harmoniad.views import workflow_view
 
 __all__ = ["ENDPOINTS"]
@@ -36,33 +26,27 @@ __all__ = ["ENDPOINTS"]
 
 async def create_workflow(request: Request) -> Response:
     state = daemon_state(request)
-    query = query_params(request, WorkflowWriteQuery)
     workflow = await workflow_body(request, state.engine.registry)
-    row = await off_the_loop(
-        state, lambda: state.definitions.add(workflow.to_document(), template=bool(query.template))
-    )
+    row = await off_the_loop(state, lambda: state.definitions.add(workflow.to_document()))
     return JSONResponse(workflow_view(row), status_code=201)
 
 
 async def list_workflows(request: Request) -> Response:
-    return await _listing(request, template=None)
+    return await _listing(request)
 
 
 async def get_workflow(request: Request) -> Response:
-    row = await _get(request, template=None)
+    row = await _get(request)
     return JSONResponse(workflow_view(row))
 
 
 async def replace_workflow(request: Request) -> Response:
     state = daemon_state(request)
     workflow_id = request.path_params["id"]
-    query = query_params(request, WorkflowWriteQuery)
+    await _get(request)  # a template is not replaced through here
     workflow = await workflow_body(request, state.engine.registry)
     row = await off_the_loop(
-        state,
-        lambda: state.definitions.replace(
-            workflow_id, workflow.to_document(), template=query.template
-        ),
+        state, lambda: state.definitions.replace(workflow_id, workflow.to_document())
     )
     return JSONResponse(workflow_view(row))
 
@@ -70,70 +54,27 @@ async def replace_workflow(request: Request) -> Response:
 async def delete_workflow(request: Request) -> Response:
     state = daemon_state(request)
     workflow_id = request.path_params["id"]
+    await _get(request)  # a template is deleted through /api/v1/templates
     await anyio.to_thread.run_sync(state.definitions.delete, workflow_id)
     return NoContent()
 
 
-async def list_templates(request: Request) -> Response:
-    return await _listing(request, template=True)
-
-
-async def get_template(request: Request) -> Response:
-    row = await _get(request, template=True)
-    return JSONResponse(workflow_view(row))
-
-
-async def instantiate_template(request: Request) -> Response:
-    """A new (non-template) workflow: the template with the given input defaults and name."""
-    state = daemon_state(request)
-    body = await json_body(request, TemplateInstantiate, required=False)
-    template = await _get(request, template=True)
-    source = f"template {template['id']}"
-
-    def instantiate() -> dict[str, Any]:
-        document = _instantiated(template["document"], body)
-        workflow = load_workflow_dict(document, source=source, registry=state.engine.registry)
-        return state.definitions.add(workflow.to_document(), template=False)
-
-    row = await off_the_loop(state, instantiate)
-    return JSONResponse(workflow_view(row), status_code=201)
-
-
-def _instantiated(document: dict[str, Any], body: TemplateInstantiate) -> dict[str, Any]:
-    doc = copy.deepcopy(document)
-    declared: dict[str, Any] = doc.setdefault("input", {})
-    problems = []
-    for name, value in body.input.items():
-        if name not in declared:
-            message = unknown_input_message(name, list(declared))
-            problems.append(Problem(message, field=f"input.{name}"))
-        else:
-            declared[name] = {**declared[name], "default": value}
-    if problems:
-        raise ValidationFailed(problems=problems)
-    if not declared:
-        del doc["input"]
-    if body.name is not None:
-        doc["name"] = body.name
-    return doc
-
-
-async def _listing(request: Request, *, template: bool | None) -> Response:
+async def _listing(request: Request) -> Response:
     state = daemon_state(request)
     page = query_params(request, PageQuery)
-    rows = await anyio.to_thread.run_sync(lambda: state.definitions.list(template=template))
+    rows = await anyio.to_thread.run_sync(lambda: state.definitions.list(template=False))
     items = [workflow_view(r) for r in rows[page.offset : page.offset + page.limit]]
     return JSONResponse(
         {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}
     )
 
 
-async def _get(request: Request, *, template: bool | None) -> dict[str, Any]:
+async def _get(request: Request) -> dict[str, Any]:
     state = daemon_state(request)
     workflow_id = request.path_params["id"]
     row = await off_the_loop(state, lambda: state.definitions.get(workflow_id))
-    if template and not row["template"]:
-        raise NotFound(f"workflow {workflow_id!r} is not a template")
+    if row["template"]:
+        raise NotFound(f"{workflow_id!r} is a template: see /api/v1/templates/{workflow_id}")
     return row
 
 
@@ -149,15 +90,14 @@ ENDPOINTS = [
         {201: WorkflowInfo},
         _WRITE_ERRORS,
         body="workflow",
-        query=WorkflowWriteQuery,
         description="The body is the workflow file, as YAML or JSON; it is validated as "
-        "`harmonia validate` does. `?template=true` stores it as a template.",
+        "`harmonia validate` does (a template goes to /api/v1/templates).",
     ),
     Endpoint(
         "GET",
         "/api/v1/workflows",
         list_workflows,
-        "List stored workflows (templates included), newest first",
+        "List stored workflows, newest first",
         "workflows",
         {200: WorkflowList},
         (401, 403, 422),
@@ -181,7 +121,6 @@ ENDPOINTS = [
         {200: WorkflowInfo},
         (*_WRITE_ERRORS, 404),
         body="workflow",
-        query=WorkflowWriteQuery,
     ),
     Endpoint(
         "DELETE",
@@ -191,36 +130,5 @@ ENDPOINTS = [
         "workflows",
         {204: None},
         (401, 403, 404),
-    ),
-    Endpoint(
-        "GET",
-        "/api/v1/templates",
-        list_templates,
-        "List stored templates, newest first",
-        "templates",
-        {200: WorkflowList},
-        (401, 403, 422),
-        query=PageQuery,
-    ),
-    Endpoint(
-        "GET",
-        "/api/v1/templates/{id}",
-        get_template,
-        "A stored template with its document",
-        "templates",
-        {200: WorkflowDetail},
-        (401, 403, 404),
-    ),
-    Endpoint(
-        "POST",
-        "/api/v1/templates/{id}/instantiate",
-        instantiate_template,
-        "Store a new workflow made from a template, with new input defaults",
-        "templates",
-        {201: WorkflowInfo},
-        (401, 403, 404, 413, 415, 422),
-        body="json",
-        body_model=TemplateInstantiate,
-        body_required=False,
     ),
 ]
