@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from helpers.daemon_testing import Harmoniad
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_workflows" / "greeting_template.yaml"
