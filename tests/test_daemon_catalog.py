@@ -93,7 +93,7 @@ def daemon(tmp_path: Path) -> Iterator[Harmoniad]:
 def test_stored_workflows_are_files_of_their_own_not_catalog_rows(daemon: Harmoniad) -> None:
     with daemon.client() as api:
         big = store_workflow(api, wide_workflow(2_000))
-        small = store_template(api, echo_template())
+        small = store_workflow(api, echo_workflow())
         catalog = (daemon.data_dir / "catalog.json").read_bytes()
         assert b"document" not in catalog and len(catalog) < 4_000
         files = {p.name for p in (daemon.data_dir / "workflows").iterdir()}

@@ -64,26 +64,28 @@ class TemplateSpec(Strict):
         as `ValidationFailed`, each with field `parameters.NAME`."""
         problems: list[Problem] = []
         declared = list(self.parameters)
+        source = f"template {self.name}"
         for name in given:
             if name not in self.parameters:
                 message = unknown_parameter_message(str(name), declared)
-                problems.append(Problem(message, field=f"parameters.{name}"))
+                problems.append(Problem(message, file=source, field=f"parameters.{name}"))
         values: dict[str, Any] = {}
         for name, spec in self.parameters.items():
             where = f"parameters.{name}"
             if name not in given:
                 if spec.required:
-                    problems.append(Problem("missing required parameter", field=where))
+                    problems.append(Problem("missing required parameter", file=source, field=where))
                 else:
                     values[name] = copy.deepcopy(spec.default)
                 continue
             value = given[name]
             big = [
-                Problem(big_integer_message(number), field=dotted(path))
+                Problem(big_integer_message(number), file=source, field=dotted(path))
                 for path, number in find_big_integers(value, ("parameters", name))
             ]
             problems.extend(big)
-            problems.extend(Problem(m, field=where) for m in (() if big else spec.check(value)))
+            checked = () if big else spec.check(value)
+            problems.extend(Problem(m, file=source, field=where) for m in checked)
             values[name] = list(value) if isinstance(value, tuple) else value
         if problems:
             raise ValidationFailed(problems=problems)
@@ -95,8 +97,11 @@ def unknown_parameter_message(name: str, declared: list[str]) -> str:
     if not declared:
         return f"unknown parameter '{name}'; this template declares no parameters"
     hint = suggest(name, declared)
-    return (
-        f"unknown parameter '{name}'"
-        + (f" ({hint})" if hint else "")
-        + f"; declared: {', '.join(declared)}"
-    )
+    listed = ", ".join(declared[:LISTED])
+    if len(declared) > LISTED:
+        listed += f", ... ({len(declared)} in all)"
+    return f"unknown parameter '{name}'" + (f" ({hint})" if hint else "") + f"; declared: {listed}"
+
+
+LISTED = 20
+"""Declared names an "unknown parameter" message lists: a template may declare a thousand."""
