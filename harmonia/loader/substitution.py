@@ -11,6 +11,7 @@ value is escaped wherever the engine reads references, so it stays text.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from harmonia.expressions.references import Reference, scan_marked
 from harmonia.expressions.shell import shell_items
 from harmonia.expressions.shellsyntax import ShellSyntaxError, analyse
 from harmonia.expressions.slots import Budget, Slot, format_value, split
+from harmonia.loader.shape import MAX_VALUES
 
 __all__ = ["ShellFields", "find_placeholders", "substitute"]
 
@@ -37,9 +39,8 @@ def find_placeholders(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath,
     if isinstance(value, str):
         if "${" in value:
             try:
-                for ref, _, _, _ in _references(value):
-                    if ref.root == PARAM:
-                        yield path, str(ref.path[0]), ""
+                for name, _, _, _ in _params(value):
+                    yield path, name, ""
             except ExpressionError as exc:
                 yield path, None, str(exc)
     elif isinstance(value, Mapping):
@@ -59,7 +60,20 @@ def substitute(
     not be (a value that cannot go where it stands). Nothing of `body` is changed."""
     job = _Substitution(values, shell_fields)
     result = job.mapping(body, ())
+    if job.inserted > MAX_VALUES or job.characters > MAX_CHARACTERS:
+        message = (
+            f"the values make the workflow too large: {job.inserted:,} values and "
+            f"{job.characters:,} characters put in place (at most {MAX_VALUES:,} and "
+            f"{MAX_CHARACTERS:,})"
+        )
+        job.problems.append(((), message))
     return result, list(dict.fromkeys(job.problems))
+
+
+MAX_CHARACTERS = 64 * 1024 * 1024
+"""Characters that values formatted into strings may add, all placeholders together: a large
+value used in many places would otherwise make a document of gigabytes (as `MAX_VALUES`
+bounds the values placed whole)."""
 
 
 class _Substitution:
@@ -67,6 +81,11 @@ class _Substitution:
         self.values = values
         self.shell_fields = shell_fields
         self.problems: list[tuple[KeyPath, str]] = []
+        self.inserted = 0
+        """Values placed whole (each counted with everything inside it)."""
+        self.characters = 0
+        """Characters formatted into strings."""
+        self.sizes: dict[str, int] = {}
 
     def mapping(
         self, value: Mapping[Any, Any], path: KeyPath, shell: frozenset[str] = frozenset()
@@ -106,8 +125,7 @@ class _Substitution:
             return [self.value(item, (*path, i)) for i, item in enumerate(value)]
         return value
 
-    def get(self, ref: Reference, path: KeyPath) -> Any:
-        name = str(ref.path[0])
+    def get(self, name: str, path: KeyPath) -> Any:
         if name not in self.values:
             self.problems.append((path, f"unknown parameter '{name}'"))
             return ""
@@ -122,25 +140,29 @@ class _Substitution:
 
     def string(self, text: str, path: KeyPath, *, whole_typed: bool = True) -> Any:
         try:
-            slots = [s for s in _references(text) if s[0].root == PARAM]
+            slots = _params(text)
         except ExpressionError as exc:
             self.problems.append((path, f"invalid reference: {exc}"))
             return text
         if not slots:
             return text
         escape = self.escapes(path)
-        ref, marker, start, end = slots[0]
+        name, marker, start, end = slots[0]
         if whole_typed and len(slots) == 1 and start == 0 and end == len(text):
             if marker is not None:
                 self.problems.append((path, "'raw:' only has a meaning in a shell command"))
-            value = self.get(ref, path)
+            value = self.get(name, path)
+            if name not in self.sizes:
+                self.sizes[name] = _size(value)
+            self.inserted += self.sizes[name]
             return _escaped_value(value) if escape else value
         out: list[str] = []
         done = 0
-        for ref, marker, start, end in slots:
+        for name, marker, start, end in slots:
             if marker is not None:
                 self.problems.append((path, "'raw:' only has a meaning in a shell command"))
-            piece = format_value(self.get(ref, path))
+            piece = format_value(self.get(name, path))
+            self.characters += len(piece)
             out.append(text[done:start])
             out.append(_escaped(piece) if escape else piece)
             done = end
@@ -150,14 +172,14 @@ class _Substitution:
     def condition(self, text: str, path: KeyPath) -> Any:
         """A `when:` condition: each value is written as a literal of the condition language."""
         try:
-            slots = [s for s in _references(text) if s[0].root == PARAM]
+            slots = _params(text)
         except ExpressionError as exc:
             self.problems.append((path, f"invalid condition: {exc}"))
             return text
         out: list[str] = []
         done = 0
-        for ref, _, start, end in slots:
-            literal = json.dumps(self.get(ref, path), ensure_ascii=False)
+        for name, _, start, end in slots:
+            literal = json.dumps(self.get(name, path), ensure_ascii=False)
             out.append(text[done:start])
             out.append(literal.replace("${", "\\${"))
             done = end
@@ -179,11 +201,11 @@ class _Substitution:
         if not params:
             return value
         if len(pieces) == 1 and not params[0][1].raw:  # the whole command: one word or argv
-            found = self.get(params[0][1].ref, path)
+            found = self.get(str(params[0][1].ref.path[0]), path)
             if isinstance(found, list):
                 return _escaped_value(found)
             return _escaped(quote(format_value(found), ShellContext.WORD))
-        raw = {i: format_value(self.get(s.ref, path)) for i, s in params if s.raw}
+        raw = {i: format_value(self.get(str(s.ref.path[0]), path)) for i, s in params if s.raw}
         try:
             contexts = iter(analyse(shell_items(pieces, raw)))
         except ShellSyntaxError as exc:
@@ -196,7 +218,7 @@ class _Substitution:
             if slot.ref.root != PARAM:
                 continue
             out.append(value[done : slot.position])
-            text = raw.get(index, format_value(self.get(slot.ref, path)))
+            text = raw.get(index, format_value(self.get(str(slot.ref.path[0]), path)))
             if where is not None:
                 try:
                     text = quote(text, where)
@@ -206,6 +228,25 @@ class _Substitution:
             done = slot.end
         out.append(value[done:])
         return "".join(out)
+
+
+def _params(text: str) -> list[tuple[str, str | None, int, int]]:
+    """The parameter placeholders of `text`: (name, marker, start, end). Most strings hold
+    only plain `${param.NAME}`s, found with one regular expression; any other `$` sends the
+    string through the reference scanner, which also says what is malformed."""
+    found: list[tuple[str, str | None, int, int]] = [
+        (m.group(1), None, m.start(), m.end()) for m in _PLAIN_PARAM.finditer(text)
+    ]
+    if len(found) == text.count("$"):
+        return found
+    return [
+        (str(ref.path[0]), marker, start, end)
+        for ref, marker, start, end in _references(text)
+        if ref.root == PARAM
+    ]
+
+
+_PLAIN_PARAM = re.compile(r"\$\{param\.([A-Za-z_][A-Za-z0-9_-]*)\}")
 
 
 def _references(text: str) -> Iterator[tuple[Reference, str | None, int, int]]:
@@ -222,6 +263,19 @@ def _references(text: str) -> Iterator[tuple[Reference, str | None, int, int]]:
             yield ref, marker, j, i
         else:
             i = j + 1
+
+
+def _size(value: Any) -> int:
+    """How many values `value` holds, itself included (as `loader.shape` counts them)."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _escaped(text: str) -> str:

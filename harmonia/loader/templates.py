@@ -25,7 +25,7 @@ from harmonia.errors import Problem, ValidationFailed
 from harmonia.gcpause import cycle_collection_paused
 from harmonia.jsonlimits import big_integer_message, find_big_integers
 from harmonia.loader.document import Document, KeyPath, split_path
-from harmonia.loader.load import load_document, load_workflow_dict
+from harmonia.loader.load import load_document
 from harmonia.loader.problems import pydantic_problems, raise_problems
 from harmonia.loader.shape import shape_of
 from harmonia.loader.source import Format, read_file, read_text
@@ -196,7 +196,11 @@ def instantiate(
         raise ValidationFailed(problems=located)
     if name is not None:
         document["name"] = name
-    workflow = load_workflow_dict(document, source=source, registry=registry)
+    # Its shape is known: the template's was checked when it was loaded, the values were
+    # checked (64-bit integers) and what they add is bounded by `substitute`; no walk is due.
+    checked = Document(source=source, data=document, shape=(None, False))
+    with cycle_collection_paused():
+        workflow = load_document(checked, registry)
     return Instance(workflow, values)
 
 
