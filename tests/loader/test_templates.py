@@ -240,3 +240,18 @@ def test_the_sample_template_loads() -> None:
     assert not isinstance(loaded, Workflow)
     assert list(loaded.spec.parameters) == ["who", "times", "style", "timeout"]
     assert loaded.digest.startswith("sha256:")
+
+
+def test_values_cannot_blow_the_workflow_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    import harmonia.loader.substitution as substitution
+
+    monkeypatch.setattr(substitution, "MAX_VALUES", 50)
+    document = template(
+        one_task(
+            {"component": "core", "action": "echo", "input": {"a": "${param.v}", "b": "${param.v}"}}
+        ),
+        {"v": {"type": "array"}},
+    )
+    assert made(document, v=list(range(20))).tasks["a"].input["a"] == list(range(20))
+    with pytest.raises(ValidationFailed, match="the values make the workflow too large"):
+        made(document, v=list(range(30)))

@@ -126,3 +126,35 @@ def test_a_long_list_of_declared_names_is_cut() -> None:
     with pytest.raises(ValidationFailed) as caught:
         spec(many).check_values({"nope": 1})
     assert caught.value.problems[0].message.endswith("... (100 in all)")
+
+
+def test_the_template_schema_describes_template_files() -> None:
+    from harmonia.schema import TEMPLATE_SCHEMA_ID, template_json_schema
+
+    schema = template_json_schema()
+    assert schema["$id"] == TEMPLATE_SCHEMA_ID
+    assert schema["required"] == ["kind", "name", "workflow"]
+    assert schema["additionalProperties"] is False
+    assert set(schema["properties"]) == {
+        "kind",
+        "name",
+        "version",
+        "description",
+        "parameters",
+        "workflow",
+    }
+    assert schema["properties"]["kind"]["const"] == "template"
+    assert schema["properties"]["workflow"]["type"] == "object"
+    parameter = schema["$defs"]["ParameterSpec"]
+    assert parameter["additionalProperties"] is False
+    assert {"type", "default", "enum", "minimum", "maximum", "pattern", "description"} <= set(
+        parameter["properties"]
+    )
+    assert parameter["properties"]["type"]["enum"] == [
+        "string",
+        "integer",
+        "number",
+        "boolean",
+        "object",
+        "array",
+    ]
