@@ -129,3 +129,17 @@ def test_import_reports_a_broken_template_with_its_lines(daemon: Harmoniad, tmp_
     assert refused.returncode == 2
     assert "broken.yaml:" in refused.stderr and "unknown parameter 'time'" in refused.stderr
     assert "parameter 'times' is never used" not in refused.stderr  # still used elsewhere
+
+
+def test_validate_schema_and_run_know_templates(tmp_path: Path) -> None:
+    def local(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([HARMONIA, *args], capture_output=True, text=True, timeout=60)
+
+    checked = local("validate", str(SAMPLE))
+    assert checked.returncode == 0 and "ok (template, 4 parameters)" in checked.stdout
+    schema = json.loads(local("schema", "--template").stdout)
+    assert schema["$id"] == "urn:harmonia:schema:template:1"
+    assert json.loads(local("schema").stdout)["$id"] == "urn:harmonia:schema:workflow:1"
+    refused = local("run", str(SAMPLE), "--data-dir", str(tmp_path / "data"))
+    assert refused.returncode == 2 and "this is a template" in refused.stderr + refused.stdout
+    assert not (tmp_path / "data" / "executions").exists()

@@ -148,6 +148,11 @@ def test_a_taken_name_is_a_409_unless_replaced(api: httpx.Client, daemon: Harmon
 
 
 def test_a_template_is_not_a_workflow(api: httpx.Client) -> None:
+    template = api.post("/api/v1/templates", content=sample("greet-g"), headers=YAML).json()
+    error(api.get(f"/api/v1/workflows/{template['id']}"), 404, "not_found")
+    error(api.delete(f"/api/v1/workflows/{template['id']}"), 404, "not_found")
+    started = api.post("/api/v1/executions", json={"workflow_id": template["id"]})
+    assert "this is a template" in error(started, 422, "validation_error")["details"][0]["message"]
     body = error(
         api.post("/api/v1/workflows", content=sample("greet-f"), headers=YAML),
         422,
