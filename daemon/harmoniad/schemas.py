@@ -38,16 +38,10 @@ __all__ = [
     "ExecutionSummary",
     "Health",
     "HermesState",
-    "InstantiatedWorkflow",
     "PageQuery",
     "Ready",
     "ResumeAction",
     "RetryResult",
-    "TemplateDetail",
-    "TemplateInfo",
-    "TemplateInstantiate",
-    "TemplateList",
-    "TemplateWriteQuery",
     "WorkflowDetail",
     "WorkflowInfo",
     "WorkflowList",
@@ -224,46 +218,10 @@ class WorkflowOrigin(_Answer):
     parameters: dict[str, Any] = Field(description="Every parameter's value, defaults included.")
 
 
-class InstantiatedWorkflow(WorkflowInfo):
-    origin: WorkflowOrigin
-
-
 class WorkflowDetail(WorkflowInfo):
     document: dict[str, Any] = Field(description="The workflow document as stored.")
     origin: WorkflowOrigin | None = Field(
         default=None, description="The template and values it was made from, if it was."
-    )
-
-
-class TemplateInfo(_Answer):
-    id: str
-    name: str = Field(description="Unique among templates: instantiate it by this name.")
-    version: str
-    description: str | None
-    task_count: int = Field(ge=0, description="Tasks of its workflow body.")
-    created_at: Time
-    updated_at: Time
-
-
-class TemplateDetail(TemplateInfo):
-    parameters: dict[str, dict[str, Any]] = Field(
-        description="The declared parameters by name: type, default (absent: required), "
-        "enum, minimum, maximum, min_length, max_length, pattern, description."
-    )
-    document: dict[str, Any] = Field(description="The template document as stored.")
-
-
-class TemplateList(_Answer):
-    items: list[TemplateInfo]
-    total: int = Field(ge=0)
-    limit: int
-    offset: int
-
-
-class TemplateWriteQuery(_Request):
-    replace: bool = Field(
-        default=False,
-        description="Replace the template of the same name (same id) instead of refusing it.",
     )
 
 
@@ -272,18 +230,6 @@ class WorkflowList(_Answer):
     total: int = Field(ge=0)
     limit: int
     offset: int
-
-
-class TemplateInstantiate(_Request):
-    parameters: dict[str, Any] = Field(
-        default_factory=dict,
-        description="The parameters' values by name; a parameter left out takes its default.",
-    )
-    name: str | None = Field(
-        default=None,
-        min_length=1,
-        description="Name of the new workflow (default: the name the template's body gives).",
-    )
 
 
 # ---- executions --------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from harmoniad.bodies import json_body, off_the_loop, query_params, template_bod
 from harmoniad.context import DaemonState, daemon_state
 from harmoniad.responses import JSONResponse, NoContent
 from harmoniad.routing import Endpoint
-from harmoniad.schemas import (
+from harmoniad.schemas import PageQuery
+from harmoniad.template_schemas import (
     InstantiatedWorkflow,
-    PageQuery,
     TemplateDetail,
     TemplateInfo,
     TemplateInstantiate,
