@@ -229,7 +229,8 @@ def add_remote_commands(sub: Any) -> None:
         "NAME`: one with its parameters; `templates import FILE [--replace]`: store a template "
         "file (kind: template); `templates export NAME [-o FILE]`: write it back as YAML (JSON "
         "for a .json FILE); `templates delete NAME`; `templates instantiate NAME --param k=v "
-        "[--param-file F] [--name N]`: store the workflow the values make (prints its id). "
+        "[--param-file F] [--name N] [--start]`: store the workflow the values make (prints its "
+        "id; with --start, starts it and prints the execution's id). "
         "NAME is a template's name or id.",
     )
     templates.add_argument(
@@ -251,6 +252,11 @@ def add_remote_commands(sub: Any) -> None:
         "--param-file", metavar="F", help="YAML or JSON mapping of parameter values"
     )
     templates.add_argument("--name", help="instantiate: the new workflow's name")
+    templates.add_argument(
+        "--start",
+        action="store_true",
+        help="instantiate: also start the workflow (prints the execution's id instead)",
+    )
     templates.add_argument(
         "--replace", action="store_true", help="import: replace the template of the same name"
     )

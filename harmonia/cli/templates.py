@@ -121,10 +121,18 @@ def _instantiate(client: Client, args: argparse.Namespace) -> int:
         made = client.instantiate_template(template.id, values, name=args.name)
     except ValidationError as exc:
         raise CliError(*api_error_lines(exc, args), code=api_error_code(exc)) from None
+    info(f"workflow {made.name} made from template {template.name} and stored as {made.id}")
+    if args.start:  # what a caller of a template usually wants next
+        execution = client.start_execution(made.id)
+        info(f"execution {execution.id} started")
+        if args.json:
+            print_json({"workflow": made.model_dump(mode="json"), "execution_id": execution.id})
+        else:
+            print(execution.id)
+        return EXIT_OK
     if args.json:
         print_json(made.model_dump(mode="json"))
     else:
-        info(f"workflow {made.name} made from template {template.name} and stored as {made.id}")
         print(made.id)
     return EXIT_OK
 

@@ -72,6 +72,13 @@ def test_import_list_show_instantiate_export_delete(daemon: Harmoniad, tmp_path:
     )
     assert json.loads(from_file.stdout)["name"] == "greet-Ada"
 
+    started = harmonia(daemon, "templates", "instantiate", "greeting", "-p", "times=1", "--start")
+    assert started.returncode == 0, started.stderr
+    execution_id = started.stdout.strip()
+    assert daemon.wait_finished(execution_id)["tasks"]["greet"]["output"]["stdout"] == (
+        "hello, world\n"
+    )
+
     exported = tmp_path / "exported.yaml"
     assert harmonia(daemon, "templates", "export", "greeting", "-o", str(exported)).returncode == 0
     assert yaml.safe_load(exported.read_text()) == yaml.safe_load(SAMPLE.read_text())
