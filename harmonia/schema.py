@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from harmonia.model import Workflow
+from harmonia.model import TemplateSpec, Workflow
 
-__all__ = ["SCHEMA_ID", "workflow_json_schema"]
+__all__ = ["SCHEMA_ID", "TEMPLATE_SCHEMA_ID", "template_json_schema", "workflow_json_schema"]
 
 SCHEMA_ID = "urn:harmonia:schema:workflow:1"
+TEMPLATE_SCHEMA_ID = "urn:harmonia:schema:template:1"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -28,6 +29,24 @@ def workflow_json_schema() -> dict[str, Any]:
         "description": (
             "A Harmonia workflow: declared inputs, task defaults and a DAG of tasks, each "
             "calling one action of a component."
+        ),
+    }
+    schema.update({k: v for k, v in generated.items() if k not in ("title", "description")})
+    return schema
+
+
+def template_json_schema() -> dict[str, Any]:
+    """A draft 2020-12 JSON Schema of a template file (`kind: template`). Its `workflow` body
+    is only required to be a mapping: placeholders may stand where the workflow schema wants
+    numbers or booleans, so the body is checked once values are in (`harmonia validate`)."""
+    generated = TemplateSpec.model_json_schema(mode="validation")
+    schema: dict[str, Any] = {
+        "$schema": DRAFT,
+        "$id": TEMPLATE_SCHEMA_ID,
+        "title": "Harmonia workflow template",
+        "description": (
+            "A Harmonia template: typed parameters and a workflow body in which "
+            "${param.NAME} placeholders are replaced when it is instantiated."
         ),
     }
     schema.update({k: v for k, v in generated.items() if k not in ("title", "description")})

@@ -26,6 +26,10 @@ from harmonia.client import (
     ValidationError,
 )
 
+SAMPLE_TEMPLATE = (
+    Path(__file__).resolve().parent.parent / "sample_workflows" / "greeting_template.yaml"
+)
+
 ECHO_YAML = """\
 name: greet
 version: "1.0.0"
@@ -161,20 +165,31 @@ def test_an_invalid_workflow_lists_its_problems(client: Client) -> None:
 
 
 def test_templates(client: Client) -> None:
-    template = client.create_workflow(ECHO_YAML, template=True)
-    assert template.template
-    assert template.id in {t.id for t in client.list_templates().items}
-    assert client.get_template(template.id).document["name"] == "greet"
-    made = client.instantiate_template(template.id, name="greet-you", input={"who": "you"})
-    assert made.name == "greet-you"
-    assert not made.template
-    document = client.get_workflow(made.id).document
-    assert document["input"]["who"]["default"] == "you"
+    text = SAMPLE_TEMPLATE.read_text().replace("name: greeting\n", "name: client-greet\n", 1)
+    template = client.create_template(text)
+    assert template.id in {t.id for t in client.list_templates(limit=1000).items}
+    shown = client.get_template("client-greet")
+    assert shown.id == template.id and shown.parameters["style"]["enum"] == ["plain", "loud"]
+    with pytest.raises(ConflictError):
+        client.create_template(text)
+    assert client.create_template(text, replace=True).id == template.id
+    made = client.instantiate_template("client-greet", {"who": "you"}, name="greet-you")
+    assert made.name == "greet-you" and not made.template
+    assert made.origin is not None and made.origin.parameters["who"] == "you"
+    stored = client.get_workflow(made.id)
+    assert stored.origin == made.origin and stored.document["name"] == "greet-you"
+    with pytest.raises(ValidationError) as caught:
+        client.instantiate_template("client-greet", {"who": "", "times": 11})
+    fields = sorted(str(p.get("field")) for p in caught.value.details)
+    assert fields == ["parameters.times", "parameters.who"]
     plain = client.create_workflow(ECHO_YAML)
     with pytest.raises(NotFoundError):
         client.get_template(plain.id)
     with pytest.raises(NotFoundError):
         client.instantiate_template("no-such-template")
+    client.delete_template(template.id)
+    with pytest.raises(NotFoundError):
+        client.get_template("client-greet")
 
 
 # ---- executions ------------------------------------------------------------------------------
@@ -365,6 +380,14 @@ async def test_the_async_client(daemon: Harmoniad, monkeypatch: pytest.MonkeyPat
             await client.cancel(execution.id)
         with pytest.raises(NotFoundError):
             await client.get_workflow("no-such-workflow")
+        text = SAMPLE_TEMPLATE.read_text().replace("name: greeting\n", "name: async-greet\n", 1)
+        template = await client.create_template(text, replace=True)
+        assert (await client.get_template(template.id)).name == "async-greet"
+        made = await client.instantiate_template("async-greet", {"times": 1})
+        assert made.origin is not None and made.origin.template_id == template.id
+        with pytest.raises(ValidationError):
+            await client.instantiate_template("async-greet", {"times": "1"})
+        await client.delete_template("async-greet")
         slow = await client.start_execution(workflow=sleep_workflow(30))
         with pytest.raises(TimeoutError):
             await client.wait(slow.id, timeout=0.5)

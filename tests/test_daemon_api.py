@@ -25,11 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 
 from daemon_testing import (
     Harmoniad,
+    echo_template,
     echo_workflow,
     event_seqs,
     read_sse,
     sleep_workflow,
     sse_stream,
+    store_template,
 )
 
 from harmonia.events import EventType
@@ -166,22 +168,20 @@ def test_workflow_crud(api: httpx.Client) -> None:
 
 def test_templates_and_instantiate(api: httpx.Client, daemon: Harmoniad) -> None:
     plain = store_workflow(api, echo_workflow("plain"))
-    template = store_workflow(api, echo_workflow("greeter"), template="true")
-    assert template["template"] is True
+    template = store_template(api, echo_template("greeter"))
     ids = [t["id"] for t in api.get("/api/v1/templates").json()["items"]]
     assert template["id"] in ids and plain["id"] not in ids
     assert api.get(f"/api/v1/templates/{template['id']}").json()["document"]["name"] == "greeter"
     assert_error(api.get(f"/api/v1/templates/{plain['id']}"), 404, "not_found")
+    assert_error(api.get(f"/api/v1/workflows/{template['id']}"), 404, "not_found")
 
     response = api.post(
-        f"/api/v1/templates/{template['id']}/instantiate",
-        json={"name": "greet-bob", "input": {"who": "bob"}},
+        "/api/v1/templates/greeter/instantiate",
+        json={"name": "greet-bob", "parameters": {"who": "bob"}},
     )
     assert response.status_code == 201, response.text
     made = response.json()
     assert made["name"] == "greet-bob" and made["template"] is False
-    document = api.get(f"/api/v1/workflows/{made['id']}").json()["document"]
-    assert document["input"]["who"]["default"] == "bob"
 
     execution = api.post("/api/v1/executions", json={"workflow_id": made["id"]}).json()
     done = daemon.wait_finished(execution["id"])
@@ -189,11 +189,13 @@ def test_templates_and_instantiate(api: httpx.Client, daemon: Harmoniad) -> None
     assert done["tasks"]["hello"]["output"] == {"msg": "hi bob"}
 
     before = counts(api)
-    bad = api.post(f"/api/v1/templates/{template['id']}/instantiate", json={"input": {"whom": "x"}})
+    bad = api.post(
+        f"/api/v1/templates/{template['id']}/instantiate", json={"parameters": {"whom": "x"}}
+    )
     body = assert_error(bad, 422, "validation_error")
-    assert body["details"][0]["field"] == "input.whom"
+    assert body["details"][0]["field"] == "parameters.whom"
     wrong_type = api.post(
-        f"/api/v1/templates/{template['id']}/instantiate", json={"input": {"who": 5}}
+        f"/api/v1/templates/{template['id']}/instantiate", json={"parameters": {"who": 5}}
     )
     assert_error(wrong_type, 422, "validation_error")
     assert counts(api) == before

@@ -24,10 +24,12 @@ import yaml
 from helpers.daemon_testing import (
     Harmoniad,
     chain_workflow,
+    echo_template,
     echo_workflow,
     read_sse,
     sse_stream,
     start_execution,
+    store_template,
 )
 
 from harmonia.cli.main import main
@@ -91,7 +93,7 @@ def daemon(tmp_path: Path) -> Iterator[Harmoniad]:
 def test_stored_workflows_are_files_of_their_own_not_catalog_rows(daemon: Harmoniad) -> None:
     with daemon.client() as api:
         big = store_workflow(api, wide_workflow(2_000))
-        small = store_workflow(api, echo_workflow(), template="true")
+        small = store_workflow(api, echo_workflow())
         catalog = (daemon.data_dir / "catalog.json").read_bytes()
         assert b"document" not in catalog and len(catalog) < 4_000
         files = {p.name for p in (daemon.data_dir / "workflows").iterdir()}
@@ -130,7 +132,7 @@ def test_an_old_data_folder_is_migrated_when_the_daemon_starts(tmp_path: Path) -
     try:
         with daemon.client() as api:
             stored = store_workflow(api, echo_workflow("kept"))
-            template = store_workflow(api, echo_workflow("kept-template"), template="true")
+            template = store_template(api, echo_template("kept-template"))
             old = api.post("/api/v1/executions", json={"workflow_id": stored["id"]}).json()
             daemon.wait_finished(old["id"])
     finally:
@@ -144,7 +146,9 @@ def test_an_old_data_folder_is_migrated_when_the_daemon_starts(tmp_path: Path) -
         assert b'"document"' not in (daemon.data_dir / "catalog.json").read_bytes()
         with daemon.client() as api:
             listed = api.get("/api/v1/workflows").json()["items"]
-            assert {w["id"] for w in listed} == {stored["id"], template["id"]}
+            assert {w["id"] for w in listed} == {stored["id"]}
+            templates = api.get("/api/v1/templates").json()["items"]
+            assert {t["id"] for t in templates} == {template["id"]}
             shown = api.get(f"/api/v1/templates/{template['id']}").json()
             assert shown["document"]["name"] == "kept-template"
             again = api.post("/api/v1/executions", json={"workflow_id": stored["id"]})
@@ -284,6 +288,7 @@ def failing_requests(done: str, workflow: str, template: str) -> list[tuple[str,
             ("DELETE", f"/api/v1/workflows/{bad}", None),
             ("GET", f"/api/v1/templates/{bad}", None),
             ("POST", f"/api/v1/templates/{bad}/instantiate", None),
+            ("DELETE", f"/api/v1/templates/{bad}", None),
             ("POST", "/api/v1/executions", {"workflow_id": bad}),
         ]
     invalid_workflow = {"name": "broken", "tasks": {"a": {"component": "nope", "action": "x"}}}
@@ -296,7 +301,11 @@ def failing_requests(done: str, workflow: str, template: str) -> list[tuple[str,
         ("POST", "/api/v1/workflows", "name: [unclosed"),
         ("POST", "/api/v1/workflows", yaml.safe_dump(invalid_workflow)),
         ("PUT", f"/api/v1/workflows/{workflow}", yaml.safe_dump(invalid_workflow)),
-        ("POST", f"/api/v1/templates/{template}/instantiate", {"input": {"nope": 1}}),
+        ("POST", f"/api/v1/templates/{template}/instantiate", {"parameters": {"nope": 1}}),
+        ("POST", f"/api/v1/templates/{template}/instantiate", {"parameters": {"who": ""}}),
+        ("POST", "/api/v1/templates", yaml.safe_dump(echo_template("t"))),  # the name is taken
+        ("POST", "/api/v1/templates", "kind: template\nname: x\nworkflow: {}\n"),
+        ("DELETE", f"/api/v1/workflows/{template}", None),  # a template is not a workflow
         ("POST", f"/api/v1/templates/{workflow}/instantiate", None),  # not a template
         ("POST", f"/api/v1/executions/{done}/cancel", {"unexpected": 1}),
         ("POST", f"/api/v1/executions/{done}/checkpoint", {"name": 5}),
@@ -325,7 +334,7 @@ def test_failed_requests_and_commands_write_nothing(
 ) -> None:
     with daemon.client() as api:
         workflow = store_workflow(api, echo_workflow())["id"]
-        template = store_workflow(api, echo_workflow("t"), template="true")["id"]
+        template = store_template(api, echo_template("t"))["id"]
         done = start_execution(api, echo_workflow())
         read_sse(api, f"/events/executions/{done}")
         checkpoint = api.post(f"/api/v1/executions/{done}/checkpoint", json={"name": "c"})

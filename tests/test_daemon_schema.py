@@ -32,6 +32,7 @@ def schema_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmonia
 SEMANTIC_VALIDATION = [
     "create_workflow",
     "replace_workflow",
+    "create_template",
     "instantiate_template",
     "create_execution",
 ]
@@ -56,7 +57,11 @@ def api_schema(schema_daemon: Harmoniad) -> Any:
                 {
                     # the coverage phase enumerates the workflow file's schema field by field
                     # (a minute of requests); the fuzzing phase still sends generated workflows
-                    "include-operation-id": ["create_workflow", "replace_workflow"],
+                    "include-operation-id": [
+                        "create_workflow",
+                        "replace_workflow",
+                        "create_template",
+                    ],
                     "phases": {"coverage": {"enabled": False}},
                 },
             ]

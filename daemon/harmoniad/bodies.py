@@ -28,12 +28,19 @@ from harmonia import jsonlimits
 from harmonia.components import ComponentRegistry
 from harmonia.errors import Problem, ValidationFailed
 from harmonia.gcpause import cycle_collection_paused
-from harmonia.loader import load_workflow_text
+from harmonia.loader import Template, load_template_text, load_workflow_text
 from harmonia.model import Workflow
 from harmoniad.context import DaemonState, daemon_state
 from harmoniad.errors import ApiError
 
-__all__ = ["WORKFLOW_MEDIA_TYPES", "json_body", "off_the_loop", "query_params", "workflow_body"]
+__all__ = [
+    "WORKFLOW_MEDIA_TYPES",
+    "json_body",
+    "off_the_loop",
+    "query_params",
+    "template_body",
+    "workflow_body",
+]
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -141,13 +148,31 @@ def _problem(name: str, message: str, value: str) -> InitErrorDetails:
     )
 
 
+async def template_body(request: Request, registry: ComponentRegistry) -> Template:
+    """A template file sent as YAML or JSON, fully checked (`harmonia.loader.templates`)."""
+    text, fmt = await _document_text(request, "template")
+    return await off_the_loop(
+        daemon_state(request),
+        lambda: load_template_text(text, source=SOURCE, fmt=fmt, registry=registry),
+    )
+
+
 async def workflow_body(request: Request, registry: ComponentRegistry) -> Workflow:
     """A workflow file sent as YAML or JSON, fully validated by the loader."""
+    text, fmt = await _document_text(request, "workflow")
+    return await off_the_loop(
+        daemon_state(request),
+        lambda: load_workflow_text(text, source=SOURCE, fmt=fmt, registry=registry),
+    )
+
+
+async def _document_text(request: Request, what: str) -> tuple[str, Literal["yaml", "json"]]:
+    """The text of a file sent as YAML or JSON, and which of the two it is."""
     kind = media_type(request)
     if kind not in WORKFLOW_MEDIA_TYPES and not _is_json(kind):
         raise ApiError(
             415,
-            "send the workflow file as application/yaml or application/json "
+            f"send the {what} file as application/yaml or application/json "
             f"(got {kind or 'no content type'})",
         )
     raw = await request.body()
@@ -157,7 +182,4 @@ async def workflow_body(request: Request, registry: ComponentRegistry) -> Workfl
         problem = Problem(f"the body is not UTF-8 text: {exc}", file=SOURCE)
         raise ValidationFailed(problems=[problem]) from None
     fmt: Literal["yaml", "json"] = "yaml" if kind in YAML_MEDIA_TYPES else "json"
-    return await off_the_loop(
-        daemon_state(request),
-        lambda: load_workflow_text(text, source=SOURCE, fmt=fmt, registry=registry),
-    )
+    return text, fmt

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from harmonia.model import Workflow
+from harmonia.model import TemplateSpec, Workflow
 from harmoniad.bodies import WORKFLOW_MEDIA_TYPES
 from harmoniad.routing import PATH_PARAM_PATTERN, Endpoint, SocketEndpoint
 from harmoniad.schemas import WORKFLOW_DOCUMENT_MARK, ErrorBody
@@ -50,6 +50,13 @@ class _Schemas:
         if isinstance(value, list):
             return [self._marks_replaced(v) for v in value]
         return value
+
+    def template_document(self) -> dict[str, Any]:
+        if "TemplateDocument" not in self.components:
+            schema = TemplateSpec.model_json_schema(ref_template=REF)
+            schema["title"] = "TemplateDocument"
+            self.add("TemplateDocument", schema)
+        return {"$ref": REF.format(model="TemplateDocument")}
 
     def workflow_document(self) -> dict[str, Any]:
         if "WorkflowDocument" not in self.components:
@@ -131,6 +138,14 @@ def _operation(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any]:
         operation["requestBody"] = {
             "required": endpoint.body_required,
             "content": {"application/json": {"schema": schemas.ref(endpoint.body_model)}},
+        }
+    elif endpoint.body == "template":
+        operation["requestBody"] = {
+            "required": True,
+            "description": "The template file (`kind: template`), as YAML or JSON.",
+            "content": {
+                kind: {"schema": schemas.template_document()} for kind in WORKFLOW_MEDIA_TYPES
+            },
         }
     elif endpoint.body == "workflow":
         document = schemas.workflow_document()

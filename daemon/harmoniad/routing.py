@@ -39,8 +39,9 @@ _PATH_PARAM = re.compile(PATH_PARAM_PATTERN)
 
 Handler = Callable[[Request], Awaitable[Response]]
 
-BodyKind = Literal["json", "workflow"]
-"""`json`: a JSON object validated by `body_model`; `workflow`: a workflow file (YAML or JSON)."""
+BodyKind = Literal["json", "workflow", "template"]
+"""`json`: a JSON object validated by `body_model`; `workflow`: a workflow file (YAML or JSON);
+`template`: a template file (`kind: template`, YAML or JSON)."""
 
 Answer = type[BaseModel] | Literal["sse", "object"] | None
 """What a status answers with: a model (JSON), an event stream, any JSON object, or nothing."""

@@ -42,11 +42,10 @@ __all__ = [
     "Ready",
     "ResumeAction",
     "RetryResult",
-    "TemplateInstantiate",
     "WorkflowDetail",
     "WorkflowInfo",
     "WorkflowList",
-    "WorkflowWriteQuery",
+    "WorkflowOrigin",
 ]
 
 ExecutionStatusName = Literal[
@@ -211,26 +210,36 @@ class PageQuery(_Request):
 # ---- workflows and templates -------------------------------------------------------------
 
 
-class WorkflowWriteQuery(_Request):
-    template: bool | None = Field(
-        default=None,
-        description="Store the workflow as a template (POST default false; PUT keeps the flag).",
-    )
-
-
 class WorkflowInfo(_Answer):
     id: str
     name: str
     version: str
     description: str | None
     task_count: int = Field(ge=0)
-    template: bool
+    template: bool = Field(
+        description="Always false: templates are served under /api/v1/templates."
+    )
     created_at: Time
     updated_at: Time
 
 
+class WorkflowOrigin(_Answer):
+    """The template and the values a workflow was made from."""
+
+    template_id: str
+    template_name: str
+    template_version: str
+    template_digest: str = Field(
+        description="`sha256:` of the template document as it was (sorted-key JSON)."
+    )
+    parameters: dict[str, Any] = Field(description="Every parameter's value, defaults included.")
+
+
 class WorkflowDetail(WorkflowInfo):
     document: dict[str, Any] = Field(description="The workflow document as stored.")
+    origin: WorkflowOrigin | None = Field(
+        default=None, description="The template and values it was made from, if it was."
+    )
 
 
 class WorkflowList(_Answer):
@@ -238,16 +247,6 @@ class WorkflowList(_Answer):
     total: int = Field(ge=0)
     limit: int
     offset: int
-
-
-class TemplateInstantiate(_Request):
-    name: str | None = Field(
-        default=None, min_length=1, description="Name of the new workflow (default: the same)."
-    )
-    input: dict[str, Any] = Field(
-        default_factory=dict,
-        description="New defaults of the template's declared inputs, by name.",
-    )
 
 
 # ---- executions --------------------------------------------------------------------------

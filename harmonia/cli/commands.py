@@ -191,27 +191,31 @@ def _store(data_dir: Path) -> Store:
 def cmd_validate(args: argparse.Namespace) -> int:
     """A linter's report is its output: ok lines and problems both go to stdout."""
     from harmonia.cli.components import registry_from_args
-    from harmonia.loader import load_workflow_file
+    from harmonia.loader import Template, load_definition_file
 
     registry = registry_from_args(args)  # one for all files: remote look-ups are cached
     ok = True
     for path in args.files:
         try:
-            workflow = load_workflow_file(path, registry)
+            loaded = load_definition_file(path, registry)
         except ValidationFailed as exc:
             ok = False
             for problem in exc.problems:
                 print(problem)
             continue
-        count = len(workflow.tasks)
+        if isinstance(loaded, Template):
+            count = len(loaded.spec.parameters)
+            print(f"{path}: ok (template, {count} parameter{'' if count == 1 else 's'})")
+            continue
+        count = len(loaded.tasks)
         print(f"{path}: ok ({count} task{'' if count == 1 else 's'})")
     return EXIT_OK if ok else EXIT_USAGE
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from harmonia.schema import workflow_json_schema
+    from harmonia.schema import template_json_schema, workflow_json_schema
 
-    print_json(workflow_json_schema())
+    print_json(template_json_schema() if args.template else workflow_json_schema())
     return EXIT_OK
 
 

@@ -62,22 +62,27 @@ def parse_input_value(text: str) -> Any:
         return text
 
 
-def parse_input_pairs(pairs: Iterable[str]) -> dict[str, Any]:
+def parse_input_pairs(pairs: Iterable[str], option: str = "--input") -> dict[str, Any]:
     """`["n=3", "s=abc"]` -> `{"n": 3, "s": "abc"}`; a repeated key keeps its last value.
 
     Only the first `=` splits, so values may contain `=` (`--input q=a=b` -> `"a=b"`).
     """
-    result: dict[str, Any] = {}
+    return {key: parse_input_value(value) for key, value in split_pairs(pairs, option).items()}
+
+
+def split_pairs(pairs: Iterable[str], option: str = "--input") -> dict[str, str]:
+    """`["n=3"]` -> `{"n": "3"}`: the text of each value, for a caller that knows its type."""
+    result: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise CliError(f"--input {pair!r}: expected KEY=VALUE, e.g. --input limit=10")
-        result[key] = parse_input_value(value)
+            raise CliError(f"{option} {pair!r}: expected KEY=VALUE, e.g. {option} limit=10")
+        result[key] = value
     return result
 
 
-def load_input_file(path: str | Path) -> dict[str, Any]:
+def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str, Any]:
     """A YAML or JSON file holding one mapping of input names to values.
 
     JSON is read strictly when the file ends in `.json`; anything else is read as YAML, which
@@ -91,25 +96,25 @@ def load_input_file(path: str | Path) -> dict[str, Any]:
     try:
         text = source.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"--input-file {path}: cannot read the file: {_reason(exc)}") from None
+        raise CliError(f"{option} {path}: cannot read the file: {_reason(exc)}") from None
     strict_json = source.suffix.lower() == ".json"
     try:
         data: Any = loads(text) if strict_json else yaml.load(text, Loader=SafeLoader)
     except orjson.JSONDecodeError as exc:
-        raise CliError(f"--input-file {path}: invalid JSON: {exc}") from None
+        raise CliError(f"{option} {path}: invalid JSON: {exc}") from None
     except yaml.YAMLError as exc:
         detail = " ".join(str(exc).split())
-        raise CliError(f"--input-file {path}: invalid YAML: {detail}") from None
+        raise CliError(f"{option} {path}: invalid YAML: {detail}") from None
     if data is None:
         return {}
     if not isinstance(data, Mapping):
         raise CliError(
-            f"--input-file {path}: expected a mapping of input names to values, "
+            f"{option} {path}: expected a mapping of input names to values, "
             f"not {type(data).__name__}"
         )
     bad = [key for key in data if not isinstance(key, str)]
     if bad:
-        raise CliError(f"--input-file {path}: input names must be strings, not {bad[0]!r}")
+        raise CliError(f"{option} {path}: input names must be strings, not {bad[0]!r}")
     return dict(data)
 
 

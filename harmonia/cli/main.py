@@ -175,6 +175,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     add_components_command(sub)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of workflow files")
+    schema.add_argument(
+        "--template", action="store_true", help="the schema of template files (kind: template)"
+    )
     schema.set_defaults(handler=commands.cmd_schema)
     add_plugin_commands(sub, argv)  # `tui` comes from the dashboard's package
     return parser

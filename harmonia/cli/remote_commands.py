@@ -31,7 +31,15 @@ from harmonia.cli.remote import (
     summary_row,
 )
 from harmonia.cli.style import style_for
-from harmonia.client import Client, ExecutionSummary, Page, ValidationError, WorkflowInfo
+from harmonia.cli.templates import cmd_templates
+from harmonia.client import (
+    Client,
+    ExecutionSummary,
+    Page,
+    ValidationError,
+    Workflow,
+    WorkflowInfo,
+)
 
 __all__ = [
     "cmd_cancel",
@@ -43,6 +51,7 @@ __all__ = [
     "cmd_retry",
     "cmd_show",
     "cmd_submit",
+    "cmd_templates",
     "cmd_watch",
     "cmd_workflows",
 ]
@@ -337,6 +346,7 @@ def _show_workflow(client: Client, workflow_id: str, *, as_json: bool) -> int:
         ("name", f"{workflow.name} {workflow.version or ''}".rstrip()),
         ("description", workflow.description or "-"),
         ("tasks", str(workflow.task_count)),
+        *_origin_fields(workflow),
         ("created", format_local_time(_epoch(workflow.created_at))),
         ("updated", format_local_time(_epoch(workflow.updated_at))),
     ]
@@ -346,6 +356,23 @@ def _show_workflow(client: Client, workflow_id: str, *, as_json: bool) -> int:
     lines.extend(["", "definition:", *("  " + line for line in definition.splitlines())])
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _origin_fields(workflow: Workflow) -> list[tuple[str, str]]:
+    """Where a workflow made from a template came from: which template, which values."""
+    origin = workflow.origin
+    if origin is None:
+        return []
+    import json
+
+    made = f"template {origin.template_name} {origin.template_version or ''}".rstrip()
+    values = ", ".join(
+        f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in origin.parameters.items()
+    )
+    return [
+        ("made from", f"{made} ({origin.template_id}, {origin.template_digest or '-'})"),
+        ("parameters", values or "-"),
+    ]
 
 
 def _epoch(value: Any) -> float | None:

@@ -5,7 +5,8 @@ command, including those that never reach a daemon.
 
 Which commands use a daemon:
 
-- `submit`, `watch`, `cancel`, `pause`, `checkpoint`, `restore` and `workflows` always do. The
+- `submit`, `watch`, `cancel`, `pause`, `checkpoint`, `restore`, `workflows` and `templates`
+  always do. The
   daemon's URL is `--url`, else `$HARMONIA_URL`, else the URL the running daemon wrote into the
   data folder (`daemon.json`), else `http://127.0.0.1:8007`.
 - `executions`, `show`, `resume` and `retry` use a daemon only when `--url` is given or
@@ -219,3 +220,45 @@ def add_remote_commands(sub: Any) -> None:
         "workflow_id", nargs="?", metavar="ID|FILE", help="for show and delete; add's FILE"
     )
     _common(workflows, json_help="print JSON")
+
+    templates = command(
+        "templates",
+        Remote(lambda module: module.cmd_templates),
+        help="list, show, import, export, delete or instantiate the daemon's templates",
+        description="`templates` or `templates list`: the stored templates; `templates show "
+        "NAME`: one with its parameters; `templates import FILE [--replace]`: store a template "
+        "file (kind: template); `templates export NAME [-o FILE]`: write it back as YAML (JSON "
+        "for a .json FILE); `templates delete NAME`; `templates instantiate NAME --param k=v "
+        "[--param-file F] [--name N] [--start]`: store the workflow the values make (prints its "
+        "id; with --start, starts it and prints the execution's id). "
+        "NAME is a template's name or id.",
+    )
+    templates.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "show", "import", "export", "delete", "instantiate"),
+        default="list",
+        help="list (default), show NAME, import FILE, export NAME, delete NAME, instantiate NAME",
+    )
+    templates.add_argument("target", nargs="?", metavar="NAME|FILE", help="the template or file")
+    templates.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a parameter's value (repeatable): text for a string parameter, else JSON",
+    )
+    templates.add_argument(
+        "--param-file", metavar="F", help="YAML or JSON mapping of parameter values"
+    )
+    templates.add_argument("--name", help="instantiate: the new workflow's name")
+    templates.add_argument(
+        "--start",
+        action="store_true",
+        help="instantiate: also start the workflow (prints the execution's id instead)",
+    )
+    templates.add_argument(
+        "--replace", action="store_true", help="import: replace the template of the same name"
+    )
+    templates.add_argument("-o", "--output", metavar="FILE", help="export: write to FILE")
+    _common(templates, json_help="print JSON")

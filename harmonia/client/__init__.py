@@ -52,9 +52,12 @@ from harmonia.client._models import (
     RetryResult,
     StorageState,
     TaskInfo,
+    Template,
+    TemplateInfo,
     ToolAnswer,
     Workflow,
     WorkflowInfo,
+    WorkflowOrigin,
 )
 from harmonia.client._stream import Reconnect
 from harmonia.client._sync import Client
@@ -95,12 +98,15 @@ __all__ = [
     "StorageState",
     "StorageUnavailableError",
     "TaskInfo",
+    "Template",
+    "TemplateInfo",
     "ToolAnswer",
     "UnauthorizedError",
     "UnsupportedMediaTypeError",
     "ValidationError",
     "Workflow",
     "WorkflowInfo",
+    "WorkflowOrigin",
     "resolve_token",
     "resolve_url",
 ]

@@ -91,8 +91,10 @@ class Api:
     delete_workflow = Endpoint(calls.delete_workflow)
 
     # ---- templates -----------------------------------------------------------------------
+    create_template = Endpoint(calls.create_template)
     list_templates = Endpoint(calls.list_templates)
     get_template = Endpoint(calls.get_template)
+    delete_template = Endpoint(calls.delete_template)
     instantiate_template = Endpoint(calls.instantiate_template)
 
     # ---- executions ----------------------------------------------------------------------

@@ -31,6 +31,8 @@ from harmonia.client._models import (
     Page,
     Ready,
     RetryResult,
+    Template,
+    TemplateInfo,
     ToolAnswer,
     Workflow,
     WorkflowInfo,
@@ -114,8 +116,9 @@ def _document_call(
     path: str,
     document: str | bytes | Mapping[str, Any],
     fmt: DocumentFormat,
-    template: bool | None,
-) -> Call[WorkflowInfo]:
+    parse: Callable[[Any], T],
+    params: dict[str, str] | None = None,
+) -> Call[T]:
     """A workflow as the daemon takes it: text as given (YAML keeps its line numbers for error
     messages), a mapping as JSON."""
     if isinstance(document, Mapping):
@@ -128,8 +131,8 @@ def _document_call(
     return Call(
         method,
         path,
-        _model(WorkflowInfo),
-        params=_params(template=template),
+        parse,
+        params=params,
         content=content,
         headers={"Content-Type": media_type},
     )
@@ -170,12 +173,10 @@ def create_workflow(
     document: str | bytes | Mapping[str, Any],
     *,
     fmt: DocumentFormat = "yaml",
-    template: bool | None = None,
 ) -> Call[WorkflowInfo]:
     """Store a workflow. Text is sent as it is (`fmt` says which); a mapping as JSON.
-    An invalid workflow raises `ValidationError` whose `problems` list every reason.
-    `template=True` stores it as a template (the daemon's `?template=true`)."""
-    return _document_call("POST", f"{API}/workflows", document, fmt, template)
+    An invalid workflow raises `ValidationError` whose `problems` list every reason."""
+    return _document_call("POST", f"{API}/workflows", document, fmt, _model(WorkflowInfo))
 
 
 def list_workflows(limit: int = 50, offset: int = 0) -> Call[Page[WorkflowInfo]]:
@@ -193,11 +194,10 @@ def update_workflow(
     document: str | bytes | Mapping[str, Any],
     *,
     fmt: DocumentFormat = "yaml",
-    template: bool | None = None,
 ) -> Call[WorkflowInfo]:
-    """Replace the definition; `template` None keeps the template flag as it is."""
+    """Replace the definition."""
     path = f"{API}/workflows/{segment(workflow_id)}"
-    return _document_call("PUT", path, document, fmt, template)
+    return _document_call("PUT", path, document, fmt, _model(WorkflowInfo))
 
 
 def delete_workflow(workflow_id: str) -> Call[None]:
@@ -207,27 +207,46 @@ def delete_workflow(workflow_id: str) -> Call[None]:
 # ---- templates -----------------------------------------------------------------------------
 
 
-def list_templates() -> Call[Page[WorkflowInfo]]:
-    return Call("GET", f"{API}/templates", _page(WorkflowInfo))
+def create_template(
+    document: str | bytes | Mapping[str, Any],
+    *,
+    fmt: DocumentFormat = "yaml",
+    replace: bool = False,
+) -> Call[TemplateInfo]:
+    """Import a template file (`kind: template`); `replace=True` replaces the template of
+    the same name, which is otherwise refused (`ConflictError`)."""
+    params = _params(replace=True) if replace else None
+    return _document_call("POST", f"{API}/templates", document, fmt, _model(TemplateInfo), params)
 
 
-def get_template(template_id: str) -> Call[Workflow]:
-    return Call("GET", f"{API}/templates/{segment(template_id)}", _model(Workflow))
+def list_templates(limit: int = 50, offset: int = 0) -> Call[Page[TemplateInfo]]:
+    return Call(
+        "GET", f"{API}/templates", _page(TemplateInfo), params=_params(limit=limit, offset=offset)
+    )
+
+
+def get_template(template: str) -> Call[Template]:
+    """A template by id or name, with its parameters and document."""
+    return Call("GET", f"{API}/templates/{segment(template)}", _model(Template))
+
+
+def delete_template(template: str) -> Call[None]:
+    return Call("DELETE", f"{API}/templates/{segment(template)}", _nothing)
 
 
 def instantiate_template(
-    template_id: str,
+    template: str,
+    parameters: Mapping[str, Any] | None = None,
+    *,
     name: str | None = None,
-    input: Mapping[str, Any] | None = None,
 ) -> Call[WorkflowInfo]:
-    """A new stored workflow whose declared inputs default to `input`."""
-    body: dict[str, Any] = {}
+    """A new stored workflow made from the template (by id or name) with these parameter
+    values; bad values raise `ValidationError` naming every one (`parameters.NAME`)."""
+    body: dict[str, Any] = {"parameters": dict(parameters or {})}
     if name is not None:
         body["name"] = name
-    if input is not None:
-        body["input"] = dict(input)
     return _json_call(
-        "POST", f"{API}/templates/{segment(template_id)}/instantiate", _model(WorkflowInfo), body
+        "POST", f"{API}/templates/{segment(template)}/instantiate", _model(WorkflowInfo), body
     )
 
 

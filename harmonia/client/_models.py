@@ -140,6 +140,16 @@ class Discovery(ApiModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+class WorkflowOrigin(ApiModel):
+    """The template and the values a workflow was made from."""
+
+    template_id: str
+    template_name: str
+    template_version: str | None = None
+    template_digest: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
 class WorkflowInfo(ApiModel):
     id: str
     name: str
@@ -149,11 +159,30 @@ class WorkflowInfo(ApiModel):
     template: bool = False
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
+    origin: WorkflowOrigin | None = None
+    """Set when it was made from a template (in `get_workflow` and `instantiate_template`)."""
 
 
 class Workflow(WorkflowInfo):
     """A stored workflow with its definition, as a JSON document."""
 
+    document: dict[str, Any] = Field(default_factory=dict)
+
+
+class TemplateInfo(ApiModel):
+    id: str
+    name: str
+    version: str | None = None
+    description: str | None = None
+    task_count: int = 0
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
+
+
+class Template(TemplateInfo):
+    """A stored template: its declared parameters (specs as in the file) and its document."""
+
+    parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     document: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -43,8 +43,11 @@ REFERENCE_ROOTS: Final = (
     "components",
     "item",
     "index",
+    "param",
 )
-"""The names a reference starts with, in the order documentation lists them."""
+"""The names a reference starts with, in the order documentation lists them. `param` names a
+template's parameter: it is substituted when the template is instantiated, so it never
+reaches the engine (the loader refuses it in a workflow)."""
 ITEM_ROOTS: Final = frozenset({"item", "index"})
 """The roots only a `for_each` task's input and `when` have: its current item and index."""
 ROOTS: Final = frozenset(REFERENCE_ROOTS)
@@ -203,6 +206,11 @@ def _check_shape(
             raise ExpressionError(
                 "nothing may follow 'index' (the item's number)", text, positions[0]
             )
+        return
+    if root == "param":
+        if len(path) != 1 or not isinstance(path[0], str):
+            pos = positions[1] if len(path) > 1 else start
+            raise ExpressionError("a template parameter is written param.NAME", text, pos)
         return
     if root != "tasks":
         if not path:

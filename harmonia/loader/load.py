@@ -26,7 +26,7 @@ from harmonia.loader.problems import pydantic_problems, raise_problems
 from harmonia.loader.shape import shape_of
 from harmonia.loader.source import Format, read_file, read_text
 from harmonia.loader.subflows import Recursion, find_recursion
-from harmonia.model import LOADER_CONTEXT_KEY, Workflow, describe_value
+from harmonia.model import LOADER_CONTEXT_KEY, TEMPLATE_KIND, Workflow, describe_value
 
 __all__ = ["load_workflow_dict", "load_workflow_file", "load_workflow_text"]
 
@@ -94,6 +94,12 @@ def load_document(document: Document, registry: ComponentRegistry | None = None)
         )
         problems.append(Problem(message, file=document.source, line=document.line(())))
         raise_problems(problems)
+    if data.get("kind") == TEMPLATE_KIND:
+        message = (
+            "this is a template (kind: template), not a workflow: import it with `harmonia "
+            "templates import` (POST /api/v1/templates) and instantiate it"
+        )
+        raise_problems([*problems, Problem(message, file=document.source, line=document.line(()))])
     shape, big_integers = document.shape or shape_of(data)
     if shape is not None:
         line = 1 if document.lines else None

@@ -133,6 +133,11 @@ class ReferenceChecker:
             return self._task_problem(ref, task_id, upstream)
         elif ref.root in ITEM_ROOTS and task_id not in self.fan_out:
             return f"{ref} only has a value in a task with for_each (the current item)"
+        elif ref.root == "param":
+            return (
+                f"{ref} is a template parameter: only a template's workflow body may use it "
+                "(it is replaced when the template is instantiated)"
+            )
         elif ref.root == "components" and self.component_problem is not None:
             name = str(ref.path[0])
             if name not in self._components:  # asked once per name, not once per task

@@ -3,8 +3,8 @@
 Validation that needs more than one model at a time (references between tasks, components that
 exist, line numbers) lives in `harmonia.loader`; use `load_workflow_dict` rather than
 `Workflow.model_validate` for anything a user wrote. One module per model: `retry`, `inputs`,
-`tasks`, `triggers` (join rules), `graph` (dependencies and cycles), `workflow`; `base` holds
-what they share.
+`tasks`, `triggers` (join rules), `graph` (dependencies and cycles), `workflow`, `template`;
+`base` holds what they share.
 """
 
 from harmonia.model.base import describe_value, suggest, unknown_input_message
@@ -12,6 +12,12 @@ from harmonia.model.graph import cycle_message, find_cycles, graph_problems
 from harmonia.model.inputs import InputSpec, InputType
 from harmonia.model.retry import RetryPolicy, merge_retry_policies
 from harmonia.model.tasks import IDENTIFIER_PATTERN, TaskDefaults, TaskSpec
+from harmonia.model.template import (
+    TEMPLATE_KIND,
+    ParameterSpec,
+    TemplateSpec,
+    unknown_parameter_message,
+)
 from harmonia.model.triggers import DEFAULT_TRIGGER_RULE, TRIGGER_RULES, TriggerRule
 from harmonia.model.workflow import LOADER_CONTEXT_KEY, Workflow, load_stored_workflow
 
@@ -19,12 +25,15 @@ __all__ = [
     "DEFAULT_TRIGGER_RULE",
     "IDENTIFIER_PATTERN",
     "LOADER_CONTEXT_KEY",
+    "TEMPLATE_KIND",
     "TRIGGER_RULES",
     "InputSpec",
     "InputType",
+    "ParameterSpec",
     "RetryPolicy",
     "TaskDefaults",
     "TaskSpec",
+    "TemplateSpec",
     "TriggerRule",
     "Workflow",
     "cycle_message",
@@ -35,4 +44,5 @@ __all__ = [
     "merge_retry_policies",
     "suggest",
     "unknown_input_message",
+    "unknown_parameter_message",
 ]

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
 from harmonia.model.base import Strict, describe_value
 
@@ -96,6 +96,8 @@ class InputSpec(Strict):
     whole spec, so a broken default is found when the file is loaded, not when it is first used.
     """
 
+    _fields: dict[str, Any] | None = PrivateAttr(default=None)
+
     type: InputType = Field(default="string", description="JSON type of the value.")
     description: str | None = None
     minimum: float | None = Field(default=None, description="Smallest allowed number.")
@@ -171,4 +173,6 @@ class InputSpec(Strict):
         """Every reason `value` is not acceptable for this input (empty when it is)."""
         if value is None and not self.required and self.default is None:
             return []
-        return _value_problems(self.model_dump(), value)
+        if self._fields is None:  # dumped once: a template checks a thousand values at once
+            self._fields = self.model_dump()
+        return _value_problems(self._fields, value)

@@ -4,8 +4,10 @@
     catalog.json, table workflows the same facts without the document (what a listing shows)
 
 A stored definition is a workflow document that already passed the loader
-(`Workflow.to_document`). A *template* is a definition that operators instantiate into new
-definitions with their own input defaults (`template: true`); one id space covers both.
+(`Workflow.to_document`), or a template document (`kind: template`, `template: true`, ids
+`tpl-...`) that `harmonia.store.templates` instantiates into new definitions; one id space
+covers both. A workflow made from a template keeps its `origin` (the template's id, name,
+version and digest, and every parameter's value) in its file, next to its document.
 
 Documents stay out of the catalog because the catalog is read by every listing: with forty
 5,000-task workflows inside it was 20 MB to parse per request. Each change writes the file first
@@ -46,6 +48,7 @@ __all__ = [
     "WORKFLOWS",
     "WorkflowDefinitions",
     "check_catalog",
+    "new_template_id",
     "new_workflow_id",
     "read_definition_file",
     "reconcile",
@@ -74,6 +77,11 @@ INFO_FIELDS = (
 def new_workflow_id() -> str:
     """`wf-3fa9c1d2e4b5`: 48 random bits; a taken one is never reused (see `add`)."""
     return "wf-" + secrets.token_hex(6)
+
+
+def new_template_id() -> str:
+    """`tpl-3fa9c1d2e4b5`: a template's id, from the same id space as workflows'."""
+    return "tpl-" + secrets.token_hex(6)
 
 
 def definition_path(data_dir: Path, workflow_id: str) -> Path:
@@ -123,7 +131,7 @@ class WorkflowDefinitions:
         if row is None:
             raise NotFound(f"no workflow {workflow_id!r}")
         if "document" in row:  # a row written before documents had files of their own
-            return {**_info(row), "document": row["document"]}
+            return {**_info(row), "document": row["document"], "origin": row.get("origin")}
         try:
             stored = read_definition_file(path)
         except FileNotFoundError:
@@ -131,22 +139,42 @@ class WorkflowDefinitions:
         except CatalogDamaged as exc:
             # kept as it is (evidence); replacing or deleting the definition still works
             raise InvalidOperation(f"stored workflow {workflow_id} is damaged: {exc}") from None
-        return {**_info(row), "document": stored["document"]}
+        return {**_info(row), "document": stored["document"], "origin": stored.get("origin")}
 
     # ---- writing -----------------------------------------------------------------------
-    def add(self, document: dict[str, Any], *, template: bool = False) -> dict[str, Any]:
-        """Store a (validated) workflow document under a new id; returns its info row."""
+    def add(
+        self,
+        document: dict[str, Any],
+        *,
+        template: bool = False,
+        origin: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store a (validated) workflow or template document under a new id; returns its info
+        row. `origin`: the template and values a workflow was made from. A template's name
+        must be free (`InvalidOperation` otherwise): callers instantiate templates by name."""
         now = self.clock()
         fields = {**_facts(document), "template": template, "created_at": now, "updated_at": now}
-        payload = orjson.dumps({**fields, "document": document})
+        stored = {**fields, "document": document}
+        if origin is not None:
+            stored["origin"] = origin
+        payload = orjson.dumps(stored)
         folder = self.store.data_dir / WORKFLOWS
         with self.store.update_catalog() as tables:
-            workflow_id, path = self._publish_new(tables, folder, payload)
+            if template:
+                taken = [r["id"] for r in tables.rows(TABLE) if _same_template(r, fields["name"])]
+                if taken:
+                    raise InvalidOperation(
+                        f"a template named {fields['name']!r} exists ({taken[0]}): replace it "
+                        "or delete it first"
+                    )
+            workflow_id, path = self._publish_new(tables, folder, payload, template)
             row = {"id": workflow_id, **fields, "file": _file_version(path)}
             tables.upsert(TABLE, row)
         return _info(row)
 
-    def _publish_new(self, tables: Tables, folder: Path, payload: bytes) -> tuple[str, Path]:
+    def _publish_new(
+        self, tables: Tables, folder: Path, payload: bytes, template: bool
+    ) -> tuple[str, Path]:
         """Write the file under an id no other definition has: created exclusively (linked
         into place, which fails rather than replaces), so a repeated id is never overwritten."""
         folder.mkdir(parents=True, exist_ok=True)
@@ -157,7 +185,8 @@ class WorkflowDefinitions:
                 tmp.flush()
                 os.fsync(tmp.fileno())
             for _ in range(ID_ATTEMPTS):
-                workflow_id = (self.new_id or new_workflow_id)()
+                fresh = new_template_id if template else new_workflow_id
+                workflow_id = (self.new_id or fresh)()
                 path = definition_path(self.store.data_dir, workflow_id)
                 if tables.get(TABLE, workflow_id) is not None:
                     continue
@@ -241,7 +270,21 @@ def _file_version(path: Path) -> list[int]:
     return [st.st_ino, st.st_size, st.st_mtime_ns]
 
 
+def _same_template(row: dict[str, Any], name: str) -> bool:
+    return bool(row.get("template")) and row.get("name") == name
+
+
 def _facts(document: dict[str, Any]) -> dict[str, Any]:
+    """What a listing shows; a template's task count is its workflow body's."""
+    if document.get("kind") == "template":
+        body = document.get("workflow") or {}
+        tasks = body.get("tasks") if isinstance(body, dict) else None
+        return {
+            "name": str(document.get("name", "")),
+            "version": str(document.get("version", "1.0.0")),
+            "description": document.get("description"),
+            "task_count": len(tasks) if isinstance(tasks, dict) else 0,
+        }
     return {
         "name": str(document.get("name", "")),
         "version": str(document.get("version", "1.0.0")),

@@ -41,7 +41,9 @@ def test_reference_normalisation() -> None:
 
 
 def test_roots_constant() -> None:
-    roots = ("input", "tasks", "workflow", "execution", "env", "components", "item", "index")
+    roots = (
+        "input", "tasks", "workflow", "execution", "env", "components", "item", "index", "param"
+    )
     assert frozenset(roots) == ROOTS
     # one list, in the order the documentation gives; the loader's messages use this order
     assert roots == REFERENCE_ROOTS

@@ -243,6 +243,28 @@ def echo_workflow(name: str = "echo-pair") -> dict[str, Any]:
     }
 
 
+def echo_template(name: str = "echo-template") -> dict[str, Any]:
+    """A template (`kind: template`) of `echo_workflow` whose greeting is a parameter."""
+    body = echo_workflow("${param.title}")
+    del body["input"]
+    body["tasks"]["hello"]["input"] = {"msg": "hi ${param.who}"}
+    return {
+        "kind": "template",
+        "name": name,
+        "parameters": {
+            "who": {"type": "string", "default": "world", "min_length": 1},
+            "title": {"type": "string", "default": "echo-pair"},
+        },
+        "workflow": body,
+    }
+
+
+def store_template(api: httpx.Client, document: dict[str, Any]) -> dict[str, Any]:
+    response = api.post("/api/v1/templates", json=document)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
 def sleep_workflow(seconds: float, name: str = "sleeper") -> dict[str, Any]:
     return {
         "name": name,

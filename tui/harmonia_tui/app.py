@@ -262,6 +262,25 @@ class HarmoniaApp(App[None]):
 
         self.push_screen(StartWorkflowScreen(workflow), started)
 
+    def start_template(self, template: str) -> None:
+        """The start form of a template (by id or name): one field per parameter."""
+        self.run_worker(self._template_form(template), group="start form", exclusive=True)
+
+    async def _template_form(self, name: str) -> None:
+        from harmonia_tui.screens.template_form import StartTemplateScreen
+
+        found = await self.api(
+            self.connection.client.get_template(name), what="reading the template"
+        )
+        if found is None:
+            return
+
+        def started(execution_id: str | None) -> None:
+            if execution_id:
+                self.open_execution(execution_id)
+
+        self.push_screen(StartTemplateScreen(found), started)
+
     def action_executions(self) -> None:
         """Back to the executions screen, making it if the app opened on an execution."""
         if not any(isinstance(s, ExecutionsScreen) for s in self.screen_stack):

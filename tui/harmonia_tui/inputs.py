@@ -1,7 +1,8 @@
 """The start-workflow form's logic: read typed text fields and check them as the daemon does.
 
-Each declared input (`{type, default, minimum, maximum, min_length, max_length, pattern, enum}`)
-gets a text field. A string input takes the text as it is; every other type is read as JSON.
+Each declared input or template parameter (both `{type, default, minimum, maximum, min_length,
+max_length, pattern, enum}`) gets a text field. A string input takes the text as it is; every
+other type is read as JSON.
 The checks are the daemon's own (`harmonia.model.InputSpec.check`), so the form says what the
 API would say before the request is sent; the daemon still has the last word, and its 422
 problems are shown on the fields they name.
@@ -22,6 +23,7 @@ __all__ = [
     "FormResult",
     "InputField",
     "check_value",
+    "declared_fields",
     "declared_inputs",
     "problems_by_field",
     "read_form",
@@ -66,7 +68,11 @@ class InputField:
 
 
 def declared_inputs(document: Mapping[str, Any]) -> list[InputField]:
-    raw = document.get("input") or {}
+    return declared_fields(document.get("input") or {})
+
+
+def declared_fields(raw: Any) -> list[InputField]:
+    """One field per declared input or template parameter (both are `InputSpec`s)."""
     if not isinstance(raw, Mapping):
         return []
     return [
@@ -93,16 +99,18 @@ class FormResult:
         return not self.problems
 
 
-def read_form(fields: list[InputField], texts: Mapping[str, str]) -> FormResult:
-    """The input to send, or the problems of each field. An empty optional field is left
-    out, so the declared default applies."""
+def read_form(
+    fields: list[InputField], texts: Mapping[str, str], *, what: str = "input"
+) -> FormResult:
+    """The input (or parameter values, `what`) to send, or the problems of each field. An
+    empty optional field is left out, so the declared default applies."""
     result = FormResult()
     for item in fields:
         text = texts.get(item.name, "")
         blank = text == "" if item.type == "string" else text.strip() == ""
         if blank:
             if item.required:
-                result.problems[item.name] = ["missing required input"]
+                result.problems[item.name] = [f"missing required {what}"]
             continue
         try:
             value = parse_text(item.type, text)
@@ -140,8 +148,11 @@ def _num(value: Any) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def problems_by_field(details: Any) -> tuple[dict[str, list[str]], list[str]]:
-    """A 422's `details` split into problems on `input.NAME` fields and the rest."""
+def problems_by_field(
+    details: Any, prefix: str = "input."
+) -> tuple[dict[str, list[str]], list[str]]:
+    """A 422's `details` split into problems on `input.NAME` fields (`parameters.NAME` for a
+    template's) and the rest."""
     per_field: dict[str, list[str]] = {}
     other: list[str] = []
     for item in details if isinstance(details, list) else []:
@@ -152,8 +163,8 @@ def problems_by_field(details: Any) -> tuple[dict[str, list[str]], list[str]]:
         where = item.get("field")
         if where is None and isinstance(item.get("loc"), list):
             where = ".".join(str(p) for p in item["loc"])
-        if isinstance(where, str) and where.startswith("input."):
-            per_field.setdefault(where.removeprefix("input.").split(".")[0], []).append(message)
+        if isinstance(where, str) and where.startswith(prefix):
+            per_field.setdefault(where.removeprefix(prefix).split(".")[0], []).append(message)
         else:
             other.append(message if not where else f"{where}: {message}")
     return per_field, other

@@ -3,7 +3,13 @@ import { HarmoniaClient, HarmoniaError, type Event, type Execution } from 'harmo
 
 export async function run(document: string): Promise<Execution['status']> {
   const client = new HarmoniaClient({ timeout: 10_000 })
-  const info = await client.createWorkflow(document, { template: false })
+  const info = await client.createWorkflow(document, { format: 'yaml' })
+  const template = await client.createTemplate(
+    { kind: 'template', name: 'typed', parameters: { n: { type: 'integer' } }, workflow: { name: 'w', tasks: {} } },
+    { replace: true },
+  )
+  const made = await client.instantiateTemplate(template.name, { parameters: { n: 1 } })
+  console.log(made.origin.template_digest, (await client.getTemplate(template.id)).parameters)
   const started = await client.createExecution({ workflow_id: info.id, input: { base: 5 } })
   const seen: Event[] = []
   for await (const event of client.events(started.id, { after: 0 })) seen.push(event)

@@ -30,8 +30,10 @@ export const OPERATIONS = Object.freeze({
   get_workflow: 'getWorkflow',
   replace_workflow: 'replaceWorkflow',
   delete_workflow: 'deleteWorkflow',
+  create_template: 'createTemplate',
   list_templates: 'listTemplates',
   get_template: 'getTemplate',
+  delete_template: 'deleteTemplate',
   instantiate_template: 'instantiateTemplate',
   create_execution: 'createExecution',
   list_executions: 'listExecutions',
@@ -167,8 +169,7 @@ export class HarmoniaClient {
 
   // ---- workflows --------------------------------------------------------------------------
 
-  /** Store a workflow: YAML or JSON text (`format`, default yaml) or a document object.
-   * `template: true` stores it as a template. */
+  /** Store a workflow: YAML or JSON text (`format`, default yaml) or a document object. */
   async createWorkflow(document, options = {}) {
     const { format, ...rest } = options
     const { query, call } = split(rest)
@@ -183,7 +184,7 @@ export class HarmoniaClient {
     return this._send('GET', `${API}/workflows/${segment(id)}`, { call: split(options).call })
   }
 
-  /** Replace the definition; `template` left out keeps the template flag as it is. */
+  /** Replace the definition. */
   async replaceWorkflow(id, document, options = {}) {
     const { format, ...rest } = options
     const { query, call } = split(rest)
@@ -196,17 +197,31 @@ export class HarmoniaClient {
 
   // ---- templates --------------------------------------------------------------------------
 
+  /** Import a template file (`kind: template`): YAML or JSON text (`format`) or an object;
+   * `replace: true` replaces the template of the same name (otherwise a 409). */
+  async createTemplate(document, options = {}) {
+    const { format, ...rest } = options
+    const { query, call } = split(rest)
+    return this._send('POST', `${API}/templates`, { query, call, ...documentBody(document, format) })
+  }
+
   async listTemplates(options) {
     return this._send('GET', `${API}/templates`, split(options))
   }
 
-  async getTemplate(id, options) {
-    return this._send('GET', `${API}/templates/${segment(id)}`, { call: split(options).call })
+  /** A template by name or id, with its `parameters` and `document`. */
+  async getTemplate(name, options) {
+    return this._send('GET', `${API}/templates/${segment(name)}`, { call: split(options).call })
   }
 
-  /** A new stored workflow made from the template: `{name?, input?}` (new input defaults). */
-  async instantiateTemplate(id, body = {}, options) {
-    return this._send('POST', `${API}/templates/${segment(id)}/instantiate`, {
+  async deleteTemplate(name, options) {
+    return this._send('DELETE', `${API}/templates/${segment(name)}`, { call: split(options).call })
+  }
+
+  /** A new stored workflow made from the template: `{parameters?, name?}`; a 422 names every
+   * bad value (`details[].field`: `parameters.NAME`). */
+  async instantiateTemplate(name, body = {}, options) {
+    return this._send('POST', `${API}/templates/${segment(name)}/instantiate`, {
       call: split(options).call,
       ...jsonBody(body),
     })

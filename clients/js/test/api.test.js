@@ -61,30 +61,46 @@ test('workflows: create (YAML text, JSON text, object), list, get, replace, dele
   assert.equal(detail.document.name, 'greet')
   assert.deepEqual(Object.keys(detail.document.tasks), ['hello', 'bye'])
 
-  const replaced = await client.replaceWorkflow(info.id, ECHO_YAML.replace('1.0.0', '2.0.0'), { template: true })
+  const replaced = await client.replaceWorkflow(info.id, ECHO_YAML.replace('1.0.0', '2.0.0'))
   assert.equal(replaced.id, info.id)
   assert.equal(replaced.version, '2.0.0')
-  assert.equal(replaced.template, true)
-  const kept = await client.replaceWorkflow(info.id, ECHO_YAML) // template left out: kept
-  assert.equal(kept.template, true)
+  assert.equal(replaced.template, false)
 
   assert.equal(await client.deleteWorkflow(fromJson.id), undefined)
   await assert.rejects(client.getWorkflow(fromJson.id), { name: 'HarmoniaError', status: 404, code: 'not_found' })
 })
 
-test('templates: list, get, instantiate', async () => {
-  const template = await client.createWorkflow(ECHO_YAML, { template: true })
-  assert.equal(template.template, true)
+test('templates: import, list, get, instantiate, delete', async () => {
+  const document = {
+    kind: 'template',
+    name: `js-greet-${Date.now()}`,
+    parameters: { who: { type: 'string', default: 'world' }, n: { type: 'integer', minimum: 1 } },
+    workflow: {
+      name: 'greet-${param.who}',
+      tasks: { hello: { component: 'core', action: 'echo', input: { n: '${param.n}' } } },
+    },
+  }
+  const template = await client.createTemplate(document)
+  assert.ok(template.id.startsWith('tpl-'))
+  await assert.rejects(client.createTemplate(document), { status: 409, code: 'conflict' })
   const templates = await client.listTemplates({ limit: 1000 })
   assert.ok(templates.items.some((item) => item.id === template.id))
-  assert.ok(templates.items.every((item) => item.template))
-  assert.equal((await client.getTemplate(template.id)).document.name, 'greet')
-  const made = await client.instantiateTemplate(template.id, { name: 'greet-you', input: { who: 'you' } })
+  const shown = await client.getTemplate(document.name)
+  assert.deepEqual(shown.parameters.n, { type: 'integer', minimum: 1 })
+  const made = await client.instantiateTemplate(document.name, { parameters: { who: 'you', n: 2 } })
   assert.equal(made.name, 'greet-you')
-  assert.equal(made.template, false)
-  assert.equal((await client.getWorkflow(made.id)).document.input.who.default, 'you')
+  assert.equal(made.origin.template_id, template.id)
+  assert.deepEqual(made.origin.parameters, { who: 'you', n: 2 })
+  assert.deepEqual((await client.getWorkflow(made.id)).document.tasks.hello.input, { n: 2 })
+  await assert.rejects(client.instantiateTemplate(document.name, { parameters: { n: 0, x: 1 } }), (error) => {
+    assert.equal(error.status, 422)
+    assert.deepEqual(error.details.map((p) => p.field).sort(), ['parameters.n', 'parameters.x'])
+    return true
+  })
   const plain = await client.createWorkflow(ECHO_YAML)
   await assert.rejects(client.getTemplate(plain.id), { status: 404 })
+  assert.equal(await client.deleteTemplate(template.id), undefined)
+  await assert.rejects(client.getTemplate(template.id), { status: 404 })
 })
 
 test('an execution from start to end: create, get, list, events paged', async () => {

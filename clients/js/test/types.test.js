@@ -76,8 +76,9 @@ function typeChecks(document) {
     const content = operation.requestBody?.content ?? {}
     let next = pathCount
     if ('application/yaml' in content) {
-      // a workflow: its text, or its document
-      lines.push(`type ${tag}_document = Assert<components['schemas']['WorkflowDocument'] extends P<${m}>[${next}] ? (string extends P<${m}>[${next}] ? true : false) : false>`)
+      // a workflow or template file: its text, or its document
+      const kind = content['application/yaml'].schema.$ref?.split('/').at(-1) ?? 'WorkflowDocument'
+      lines.push(`type ${tag}_document = Assert<components['schemas']['${kind}'] extends P<${m}>[${next}] ? (string extends P<${m}>[${next}] ? true : false) : false>`)
       next += 1
     } else if ('application/json' in content) {
       const name = content['application/json'].schema.$ref?.split('/').at(-1)

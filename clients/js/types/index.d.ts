@@ -28,7 +28,12 @@ import type {
   Ready,
   ResumeAction,
   RetryResult,
+  InstantiatedWorkflow,
+  TemplateDetail,
+  TemplateDocument,
+  TemplateInfo,
   TemplateInstantiate,
+  TemplateList,
   WorkflowDetail,
   WorkflowDocument,
   WorkflowInfo,
@@ -104,11 +109,14 @@ export interface WaitOptions {
 /** A workflow file's text (YAML, or JSON with `format: 'json'`) or its document. */
 export type WorkflowSource = string | Uint8Array | WorkflowDocument
 
-export type WorkflowOptions<Op extends 'create_workflow' | 'replace_workflow'> = CallOptions &
-  QueryOf<Op> & {
-    /** What text is: 'yaml' (default) or 'json'; an object is always sent as JSON. */
-    format?: 'yaml' | 'json'
-  }
+export type WorkflowOptions = CallOptions & {
+  /** What text is: 'yaml' (default) or 'json'; an object is always sent as JSON. */
+  format?: 'yaml' | 'json'
+}
+
+export type TemplateSource = string | Uint8Array | TemplateDocument
+
+export type TemplateOptions = WorkflowOptions & QueryOf<'create_template'>
 
 /** `code` of an error that is no answer of the daemon (`status` 0). */
 export type ClientCode = 'unreachable' | 'timeout' | 'protocol_error'
@@ -160,20 +168,26 @@ export declare class HarmoniaClient {
   openapi(options?: CallOptions): Promise<Record<string, unknown>>
 
   // workflows
-  createWorkflow(document: WorkflowSource, options?: WorkflowOptions<'create_workflow'>): Promise<WorkflowInfo>
+  createWorkflow(document: WorkflowSource, options?: WorkflowOptions): Promise<WorkflowInfo>
   listWorkflows(options?: CallOptions & QueryOf<'list_workflows'>): Promise<WorkflowList>
   getWorkflow(id: string, options?: CallOptions): Promise<WorkflowDetail>
   replaceWorkflow(
     id: string,
     document: WorkflowSource,
-    options?: WorkflowOptions<'replace_workflow'>,
+    options?: WorkflowOptions,
   ): Promise<WorkflowInfo>
   deleteWorkflow(id: string, options?: CallOptions): Promise<void>
 
   // templates
-  listTemplates(options?: CallOptions & QueryOf<'list_templates'>): Promise<WorkflowList>
-  getTemplate(id: string, options?: CallOptions): Promise<WorkflowDetail>
-  instantiateTemplate(id: string, body?: TemplateInstantiate, options?: CallOptions): Promise<WorkflowInfo>
+  createTemplate(document: TemplateSource, options?: TemplateOptions): Promise<TemplateInfo>
+  listTemplates(options?: CallOptions & QueryOf<'list_templates'>): Promise<TemplateList>
+  getTemplate(name: string, options?: CallOptions): Promise<TemplateDetail>
+  deleteTemplate(name: string, options?: CallOptions): Promise<void>
+  instantiateTemplate(
+    name: string,
+    body?: TemplateInstantiate,
+    options?: CallOptions,
+  ): Promise<InstantiatedWorkflow>
 
   // executions
   createExecution(body: ExecutionCreate, options?: CallOptions): Promise<Execution>

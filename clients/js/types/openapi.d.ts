@@ -97,12 +97,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List stored workflows (templates included), newest first */
+        /** List stored workflows, newest first */
         get: operations["list_workflows"];
         put?: never;
         /**
          * Store a workflow definition
-         * @description The body is the workflow file, as YAML or JSON; it is validated as `harmonia validate` does. `?template=true` stores it as a template.
+         * @description The body is the workflow file, as YAML or JSON; it is validated as `harmonia validate` does (a template goes to /api/v1/templates).
          */
         post: operations["create_workflow"];
         delete?: never;
@@ -140,31 +140,36 @@ export interface paths {
         /** List stored templates, newest first */
         get: operations["list_templates"];
         put?: never;
-        post?: never;
+        /**
+         * Import a template
+         * @description The body is the template file (`kind: template`, `parameters`, `workflow`), as YAML or JSON, checked as `harmonia validate` does. A name already taken is a 409 unless `?replace=true`.
+         */
+        post: operations["create_template"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/templates/{id}": {
+    "/api/v1/templates/{name}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** A stored template with its document */
+        /** A template (by id or name) with its parameters and document */
         get: operations["get_template"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a template (workflows made from it stay) */
+        delete: operations["delete_template"];
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/templates/{id}/instantiate": {
+    "/api/v1/templates/{name}/instantiate": {
         parameters: {
             query?: never;
             header?: never;
@@ -173,7 +178,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Store a new workflow made from a template, with new input defaults */
+        /**
+         * Store a new workflow made from a template with the given parameter values
+         * @description Every bad value is reported at once: a 422 whose `details` name each parameter (`field`: `parameters.NAME`); then the workflow the values make is validated as any workflow. Nothing is stored unless all is well.
+         */
         post: operations["instantiate_template"];
         delete?: never;
         options?: never;
@@ -988,7 +996,10 @@ export interface components {
             description: string | null;
             /** Task Count */
             task_count: number;
-            /** Template */
+            /**
+             * Template
+             * @description Always false: templates are served under /api/v1/templates.
+             */
             template: boolean;
             /** Created At */
             created_at: string | null;
@@ -1022,7 +1033,10 @@ export interface components {
             description: string | null;
             /** Task Count */
             task_count: number;
-            /** Template */
+            /**
+             * Template
+             * @description Always false: templates are served under /api/v1/templates.
+             */
             template: boolean;
             /** Created At */
             created_at: string | null;
@@ -1035,24 +1049,263 @@ export interface components {
             document: {
                 [key: string]: unknown;
             };
+            /**
+             * @description The template and values it was made from, if it was.
+             * @default null
+             */
+            origin?: components["schemas"]["WorkflowOrigin"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WorkflowOrigin
+         * @description The template and the values a workflow was made from.
+         */
+        WorkflowOrigin: {
+            /** Template Id */
+            template_id: string;
+            /** Template Name */
+            template_name: string;
+            /** Template Version */
+            template_version: string;
+            /**
+             * Template Digest
+             * @description `sha256:` of the template document as it was (sorted-key JSON).
+             */
+            template_digest: string;
+            /**
+             * Parameters
+             * @description Every parameter's value, defaults included.
+             */
+            parameters: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * TemplateDocument
+         * @description A template file: `kind: template`, its own name and version, `parameters`, and the
+         *     `workflow` body, which is checked as a workflow only once values are substituted.
+         */
+        TemplateDocument: {
+            /**
+             * Kind
+             * @description Always `template`.
+             * @constant
+             */
+            kind: "template";
+            /**
+             * Name
+             * @description Name of the template (unique in a daemon).
+             */
+            name: string;
+            /**
+             * Version
+             * @description Version of this template.
+             * @default 1.0.0
+             */
+            version?: string;
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Parameters
+             * @description Declared parameters, by name; `${param.NAME}` uses one in the body.
+             */
+            parameters?: {
+                [key: string]: components["schemas"]["ParameterSpec"];
+            };
+            /**
+             * Workflow
+             * @description The workflow, as in a workflow file; any string in it may hold `${param.NAME}` placeholders (a string that is only one keeps the value's type), so it is checked against the workflow schema only once they are replaced.
+             */
+            workflow: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * ParameterSpec
+         * @description One declared template parameter: `type`, `default` (absent: required), `enum`,
+         *     `minimum`/`maximum`, `min_length`/`max_length`, `pattern`, `description`.
+         */
+        ParameterSpec: {
+            /**
+             * Type
+             * @description JSON type of the value.
+             * @default string
+             * @enum {string}
+             */
+            type?: "string" | "integer" | "number" | "boolean" | "object" | "array";
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Minimum
+             * @description Smallest allowed number.
+             * @default null
+             */
+            minimum?: number | null;
+            /**
+             * Maximum
+             * @description Largest allowed number.
+             * @default null
+             */
+            maximum?: number | null;
+            /**
+             * Min Length
+             * @description Shortest string or array.
+             * @default null
+             */
+            min_length?: number | null;
+            /**
+             * Max Length
+             * @description Longest string or array.
+             * @default null
+             */
+            max_length?: number | null;
+            /**
+             * Pattern
+             * @description Regular expression a string must contain.
+             * @default null
+             */
+            pattern?: string | null;
+            /**
+             * Enum
+             * @description The allowed values.
+             * @default null
+             */
+            enum?: unknown[] | null;
+            /**
+             * Default
+             * @description Value used when none is given; absent = required.
+             * @default null
+             */
+            default?: unknown;
+        };
+        /** TemplateInfo */
+        TemplateInfo: {
+            /** Id */
+            id: string;
+            /**
+             * Name
+             * @description Unique among templates: instantiate it by this name.
+             */
+            name: string;
+            /** Version */
+            version: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Task Count
+             * @description Tasks of its workflow body.
+             */
+            task_count: number;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** TemplateList */
+        TemplateList: {
+            /** Items */
+            items: components["schemas"]["TemplateInfo"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** TemplateDetail */
+        TemplateDetail: {
+            /** Id */
+            id: string;
+            /**
+             * Name
+             * @description Unique among templates: instantiate it by this name.
+             */
+            name: string;
+            /** Version */
+            version: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Task Count
+             * @description Tasks of its workflow body.
+             */
+            task_count: number;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+            /**
+             * Parameters
+             * @description The declared parameters by name: type, default (absent: required), enum, minimum, maximum, min_length, max_length, pattern, description.
+             */
+            parameters: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /**
+             * Document
+             * @description The template document as stored.
+             */
+            document: {
+                [key: string]: unknown;
+            };
         } & {
             [key: string]: unknown;
         };
         /** TemplateInstantiate */
         TemplateInstantiate: {
             /**
+             * Parameters
+             * @description The parameters' values by name; a parameter left out takes its default.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
              * Name
-             * @description Name of the new workflow (default: the same).
+             * @description Name of the new workflow (default: the name the template's body gives).
              * @default null
              */
             name?: string | null;
+        };
+        /** InstantiatedWorkflow */
+        InstantiatedWorkflow: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Version */
+            version: string;
+            /** Description */
+            description: string | null;
+            /** Task Count */
+            task_count: number;
             /**
-             * Input
-             * @description New defaults of the template's declared inputs, by name.
+             * Template
+             * @description Always false: templates are served under /api/v1/templates.
              */
-            input?: {
-                [key: string]: unknown;
-            };
+            template: boolean;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+            origin: components["schemas"]["WorkflowOrigin"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ExecutionCreate
@@ -1610,7 +1863,14 @@ export type TaskSpec = components['schemas']['TaskSpec'];
 export type WorkflowInfo = components['schemas']['WorkflowInfo'];
 export type WorkflowList = components['schemas']['WorkflowList'];
 export type WorkflowDetail = components['schemas']['WorkflowDetail'];
+export type WorkflowOrigin = components['schemas']['WorkflowOrigin'];
+export type TemplateDocument = components['schemas']['TemplateDocument'];
+export type ParameterSpec = components['schemas']['ParameterSpec'];
+export type TemplateInfo = components['schemas']['TemplateInfo'];
+export type TemplateList = components['schemas']['TemplateList'];
+export type TemplateDetail = components['schemas']['TemplateDetail'];
 export type TemplateInstantiate = components['schemas']['TemplateInstantiate'];
+export type InstantiatedWorkflow = components['schemas']['InstantiatedWorkflow'];
 export type ExecutionCreate = components['schemas']['ExecutionCreate'];
 export type Execution = components['schemas']['Execution'];
 export type DamagedFile = components['schemas']['DamagedFile'];
@@ -1885,10 +2145,7 @@ export interface operations {
     };
     create_workflow: {
         parameters: {
-            query?: {
-                /** @description Store the workflow as a template (POST default false; PUT keeps the flag). */
-                template?: boolean;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -2020,10 +2277,7 @@ export interface operations {
     };
     replace_workflow: {
         parameters: {
-            query?: {
-                /** @description Store the workflow as a template (POST default false; PUT keeps the flag). */
-                template?: boolean;
-            };
+            query?: never;
             header?: never;
             path: {
                 id: string;
@@ -2191,7 +2445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkflowList"];
+                    "application/json": components["schemas"]["TemplateList"];
                 };
             };
             /** @description Unauthorized */
@@ -2223,12 +2477,107 @@ export interface operations {
             };
         };
     };
+    create_template: {
+        parameters: {
+            query?: {
+                /** @description Replace the template of the same name (same id) instead of refusing it. */
+                replace?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The template file (`kind: template`), as YAML or JSON. */
+        requestBody: {
+            content: {
+                "application/yaml": components["schemas"]["TemplateDocument"];
+                "application/x-yaml": components["schemas"]["TemplateDocument"];
+                "text/yaml": components["schemas"]["TemplateDocument"];
+                "text/x-yaml": components["schemas"]["TemplateDocument"];
+                "application/json": components["schemas"]["TemplateDocument"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateInfo"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_template: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                name: string;
             };
             cookie?: never;
         };
@@ -2240,7 +2589,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkflowDetail"];
+                    "application/json": components["schemas"]["TemplateDetail"];
                 };
             };
             /** @description Unauthorized */
@@ -2272,12 +2621,68 @@ export interface operations {
             };
         };
     };
+    delete_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     instantiate_template: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                name: string;
             };
             cookie?: never;
         };
@@ -2293,7 +2698,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkflowInfo"];
+                    "application/json": components["schemas"]["InstantiatedWorkflow"];
                 };
             };
             /** @description Unauthorized */

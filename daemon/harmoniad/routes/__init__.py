@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harmoniad.routes import components, executions, system, tekton, workflows
+from harmoniad.routes import components, executions, system, tekton, templates, workflows
 from harmoniad.routing import Endpoint
 
 __all__ = ["ENDPOINTS"]
@@ -10,6 +10,7 @@ __all__ = ["ENDPOINTS"]
 ENDPOINTS: list[Endpoint] = [
     *system.ENDPOINTS,
     *workflows.ENDPOINTS,
+    *templates.ENDPOINTS,
     *executions.ENDPOINTS,
     *components.ENDPOINTS,
     *tekton.ENDPOINTS,

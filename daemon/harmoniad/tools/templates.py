@@ -1,9 +1,12 @@
 """Template tools: make a template from a stored workflow, instantiate one, list them.
 
-A template is a stored workflow marked as one (`/api/v1/templates`); its `parameters` are
-declared inputs, and instantiating it stores a new workflow whose inputs default to the given
-values. Harmonia keeps no template categories, tags, visibility or metadata: given, they are
-reported under `ignored`, and `ListTemplates` refuses to filter by them rather than pretend.
+The original tools' template is a workflow whose `parameters` are its declared inputs, and
+instantiating one gives those inputs defaults. Here that is a typed template
+(`/api/v1/templates`) whose body is the stored workflow with each such input's default a
+`${param.NAME}` placeholder (inputs without a default stay required inputs), so values are
+checked against the parameters' types. Harmonia
+keeps no template categories, tags, visibility or metadata: given, they are reported under
+`ignored`, and `ListTemplates` refuses to filter by them rather than pretend.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from typing import Any
 from pydantic import Field
 
 from harmoniad.context import DaemonState
+from harmoniad.services import templates as templates_service
 from harmoniad.services import workflows as service
 from harmoniad.tools.base import Params, Tool, ToolError
 from harmoniad.tools.workflows import with_id
+from harmoniad.views import workflow_view
 
 __all__ = ["TOOLS"]
 
@@ -52,23 +57,37 @@ class ListTemplates(Params):
 
 async def create_template(state: DaemonState, params: CreateTemplate) -> dict[str, Any]:
     row = await service.get_workflow(state, params.workflow_definition_id)
-    document: dict[str, Any] = dict(row["document"])
-    document["name"] = params.name
-    document["description"] = params.description
-    if params.parameters:
-        document["input"] = {**document.get("input", {}), **params.parameters}
+    body: dict[str, Any] = dict(row["document"])
+    body["name"] = params.name
+    body["description"] = params.description
+    declared: dict[str, Any] = {**body.get("input", {}), **(params.parameters or {})}
+    parameters: dict[str, Any] = {}
+    for name, spec in declared.items():
+        if "default" not in spec:
+            continue  # a required input stays one: each run of the workflow gives it
+        parameters[name] = dict(spec)  # the parameter's type, default, limits are the input's
+        declared[name] = {**spec, "default": f"${{param.{name}}}"}
+    if declared:
+        body["input"] = declared
+    document = {
+        "kind": "template",
+        "name": params.name,
+        "description": params.description,
+        "parameters": parameters,
+        "workflow": body,
+    }
     source = f"template of {params.workflow_definition_id}"
-    workflow = await service.check_document(state, document, source)
-    info = await service.store_workflow(state, workflow, template=True)
+    template = await templates_service.check_template(state, document, source)
+    info = await templates_service.import_template(state, template)
     dropped = [n for n in ("category_ids", "tags", "metadata") if getattr(params, n)]
     if not params.is_public:
         dropped.append("is_public")
-    return {"template_id": info["id"], **with_id(info, dropped)}
+    return {"template_id": info["id"], **with_id(workflow_view(info), dropped)}
 
 
 async def instantiate(state: DaemonState, params: InstantiateTemplate) -> dict[str, Any]:
-    info = await service.instantiate_template(
-        state, params.template_id, name=None, input=params.parameter_values
+    info = await templates_service.instantiate_template(
+        state, params.template_id, params.parameter_values
     )
     out = {"template_id": params.template_id, **with_id(info)}
     if params.metadata:
@@ -82,15 +101,15 @@ async def list_templates(state: DaemonState, params: ListTemplates) -> dict[str,
             "ListTemplates: Harmonia keeps no template categories or tags; "
             "list without category_id and tags"
         )
-    page = await service.list_workflows(state, template=True, offset=0, limit=1_000_000)
-    page["items"] = [{"template_id": i["id"], **with_id(i)} for i in page["items"]]
-    return page
+    rows = await templates_service.list_templates(state)
+    items = [{"template_id": r["id"], **with_id(workflow_view(r))} for r in rows]
+    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
 
 
 TOOLS: list[Tool[Any]] = [
     Tool(
         "CreateTemplate",
-        "Store a template made from a stored workflow, with declared inputs as its parameters.",
+        "Store a template made from a stored workflow: inputs with defaults become parameters.",
         CATEGORY,
         CreateTemplate,
         create_template,

@@ -84,7 +84,7 @@ async def create_workflow(state: DaemonState, params: CreateWorkflowDefinition) 
     if params.input_schema:
         document["input"] = params.input_schema
     workflow = await service.check_document(state, document, "arguments")
-    info = await service.store_workflow(state, workflow, template=False)
+    info = await service.store_workflow(state, workflow)
     return with_id(info, ignored(params))
 
 
@@ -101,7 +101,7 @@ async def update_workflow(state: DaemonState, params: UpdateWorkflowDefinition) 
     document.update({k: v for k, v in changes.items() if v is not None})
     source = f"workflow {params.workflow_id} updated"
     workflow = await service.check_document(state, document, source)
-    info = await service.replace_workflow(state, params.workflow_id, workflow, template=None)
+    info = await service.replace_workflow(state, params.workflow_id, workflow)
     return with_id(info, ignored(params))
 
 
@@ -116,9 +116,7 @@ async def get_workflow(state: DaemonState, params: WorkflowId) -> dict[str, Any]
 
 
 async def list_workflows(state: DaemonState, params: ListWorkflowDefinitions) -> dict[str, Any]:
-    page = await service.list_workflows(
-        state, template=None, offset=params.offset, limit=params.limit
-    )
+    page = await service.list_workflows(state, offset=params.offset, limit=params.limit)
     page["items"] = [with_id(i) for i in page["items"]]
     return page
 

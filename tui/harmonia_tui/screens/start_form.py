@@ -1,4 +1,5 @@
-"""The start-workflow form: one field per declared input, checked as the API checks them."""
+"""The start-workflow form: one field per declared input, checked as the API checks them.
+(`template_form` makes the same form from a template's parameters.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from harmonia.client import ApiError, DaemonUnreachable, ValidationError, Workflow
+from harmonia.client import ApiError, DaemonUnreachable, Template, ValidationError, Workflow
 from harmonia_tui.inputs import InputField, declared_inputs, problems_by_field, read_form
 
 if TYPE_CHECKING:
@@ -68,10 +69,16 @@ class StartWorkflowScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "close", "Cancel")]
 
-    def __init__(self, workflow: Workflow) -> None:
+    TITLE_WORD = "Start"
+    EMPTY = "This workflow declares no inputs."
+    WHAT = "input"
+
+    def __init__(self, workflow: Workflow | Template) -> None:
         super().__init__()
         self.workflow = workflow
-        self.fields: list[InputField] = declared_inputs(workflow.document)
+        self.fields: list[InputField] = (
+            declared_inputs(workflow.document) if isinstance(workflow, Workflow) else []
+        )
 
     @property
     def harmonia(self) -> HarmoniaApp:
@@ -81,7 +88,7 @@ class StartWorkflowScreen(ModalScreen[str | None]):
         wf = self.workflow
         with Vertical(id="form"):
             yield Static(
-                f"Start {wf.name}" + (f" {wf.version}" if wf.version else ""),
+                f"{self.TITLE_WORD} {wf.name}" + (f" {wf.version}" if wf.version else ""),
                 id="form-title",
                 markup=False,
             )
@@ -89,7 +96,7 @@ class StartWorkflowScreen(ModalScreen[str | None]):
                 yield Static(wf.description, classes="hint", markup=False)
             with VerticalScroll(id="fields"):
                 if not self.fields:
-                    yield Static("This workflow declares no inputs.", classes="hint")
+                    yield Static(self.EMPTY, classes="hint")
                 for index, item in enumerate(self.fields):
                     hint = f"{item.name}  ({item.hint()})"
                     if item.description:
@@ -153,7 +160,7 @@ class StartWorkflowScreen(ModalScreen[str | None]):
         self.query_one("#form-error", Static).update("\n".join(other))
 
     def submit(self) -> None:
-        result = read_form(self.fields, self.texts())
+        result = read_form(self.fields, self.texts(), what=self.WHAT)
         self.show_problems(result.problems, [])
         if not result.ok:
             first = next(i for i, f in enumerate(self.fields) if f.name in result.problems)
@@ -173,7 +180,7 @@ class StartWorkflowScreen(ModalScreen[str | None]):
         try:
             execution = await app.connection.client.start_execution(self.workflow.id, input=values)
         except ValidationError as exc:
-            per_field, other = problems_by_field(exc.details)
+            per_field, other = problems_by_field(exc.details, f"{self.WHAT}.")
             self.show_problems(per_field, [exc.message, *other] if not per_field else other)
             app.show_api_error(exc, f"starting {self.workflow.name}")
             return

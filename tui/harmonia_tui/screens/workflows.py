@@ -1,4 +1,5 @@
-"""The workflows screen: stored definitions; enter or s starts one (asking for its inputs)."""
+"""The workflows screen: stored definitions and templates; enter or s starts one (asking for
+its inputs, or a template's parameters)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from harmonia.client import WorkflowInfo
+from harmonia.client import ApiError, TemplateInfo, WorkflowInfo
 from harmonia_tui.connection import LinkState
 from harmonia_tui.format import format_ago, truncate
 from harmonia_tui.screens.base import NOT_HERE_EXECUTION
@@ -48,6 +49,8 @@ class WorkflowsScreen(TableScreen):
         super().__init__()
         self.select = select
         self.items: list[WorkflowInfo] = []
+        self.template_ids: set[str] = set()
+        """Which rows are templates: enter opens a form of their parameters."""
         self.filter_text = ""
         self.loaded = False
 
@@ -88,10 +91,25 @@ class WorkflowsScreen(TableScreen):
             if not page.has_more or not page.items:
                 break
             offset += len(page.items)
+        templates = await self._templates()
+        self.template_ids = {t.id for t in templates}
+        items.extend(WorkflowInfo.model_validate(t.model_dump()) for t in templates)
         items.sort(key=lambda w: (w.name.lower(), w.version or ""))
         self.items = items
         self.loaded = True
         self.render_rows()
+
+    async def _templates(self) -> list[TemplateInfo]:
+        """The daemon's templates, listed with the workflows; one that serves none (an
+        older daemon) just has none."""
+        client = self.harmonia.connection.client
+        found: list[TemplateInfo] = []
+        try:
+            page = await client.list_templates(limit=1000)
+        except ApiError:
+            return found
+        found.extend(page.items)
+        return found
 
     def render_rows(self) -> None:
         table: DataTable[Text | str] = self.query_one(DataTable)
@@ -106,7 +124,7 @@ class WorkflowsScreen(TableScreen):
         ]
         rows = [
             [
-                info.name,
+                f"{info.name} (template)" if info.id in self.template_ids else info.name,
                 info.version or "",
                 str(info.task_count),
                 format_ago(info.updated_at or info.created_at, now),
@@ -164,7 +182,9 @@ class WorkflowsScreen(TableScreen):
             self._filter_done()
             return
         workflow_id = self.highlighted_id()
-        if workflow_id is not None:
+        if workflow_id in self.template_ids:
+            self.harmonia.start_template(workflow_id)
+        elif workflow_id is not None:
             self.harmonia.start_workflow(workflow_id)
 
     # r, R, p, c are always unavailable here: the reason is the toast

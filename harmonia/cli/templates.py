@@ -1,0 +1,211 @@
+"""`harmonia templates`: list, show, import, export, delete and instantiate a daemon's templates.
+
+`instantiate NAME --param k=v` reads each value by its parameter's declared type (a `string`
+parameter takes the text as it is, any other type is read as JSON), so `--param who=42` stays
+the text "42". The daemon checks the values and names every bad one; the CLI then exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from harmonia.cli.errors import EXIT_OK, CliError
+from harmonia.cli.inputs import load_input_file, parse_input_value, split_pairs
+from harmonia.cli.output import print_json
+from harmonia.cli.remote import (
+    api_error_code,
+    api_error_lines,
+    info,
+    pages,
+    remote_command,
+    session,
+)
+from harmonia.client import Client, Template, ValidationError
+
+__all__ = ["cmd_templates", "parameter_values"]
+
+PAGE = 200
+NEEDS_TARGET = {
+    "show": "NAME",
+    "instantiate": "NAME",
+    "export": "NAME",
+    "delete": "NAME",
+    "import": "FILE",
+}
+
+
+@remote_command
+def cmd_templates(args: argparse.Namespace) -> int:
+    action = args.action
+    if action in NEEDS_TARGET and not args.target:
+        raise CliError(f"templates {action}: give the template's {NEEDS_TARGET[action]}")
+    if action == "list" and args.target:
+        raise CliError("templates list takes no NAME (did you mean `templates show NAME`?)")
+    if action == "import":
+        return _import(args)
+    with session(args) as client:
+        if action == "show":
+            return _show(client.get_template(args.target), as_json=args.json)
+        if action == "export":
+            return _export(client.get_template(args.target), args.output)
+        if action == "delete":
+            client.delete_template(args.target)
+            info(f"deleted template {args.target}")
+            return EXIT_OK
+        if action == "instantiate":
+            return _instantiate(client, args)
+        return _list(client, as_json=args.json)
+
+
+def _import(args: argparse.Namespace) -> int:
+    path = Path(args.target)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CliError(f"{args.target}: cannot read the file: {reason}") from None
+    fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
+    with session(args) as client:
+        try:
+            stored = client.create_template(text, fmt=fmt, replace=args.replace)
+        except ValidationError as exc:
+            lines = api_error_lines(exc, args, default_file=args.target)
+            raise CliError(*lines, code=api_error_code(exc)) from None
+    if args.json:
+        print_json(stored.model_dump(mode="json"))
+    else:
+        info(f"template {stored.name} stored as {stored.id}")
+        print(stored.id)
+    return EXIT_OK
+
+
+def _export(template: Template, output: str | None) -> int:
+    """The template file as it was imported: YAML, or JSON when the output ends in .json."""
+    import yaml
+
+    if output is not None and output.lower().endswith(".json"):
+        import json
+
+        text = json.dumps(template.document, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.safe_dump(template.document, sort_keys=False, allow_unicode=True)
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"{output}: cannot write the file: {exc.strerror or exc}") from None
+    info(f"template {template.name} written to {output}")
+    return EXIT_OK
+
+
+def parameter_values(
+    specs: dict[str, dict[str, Any]], pairs: list[str], param_file: str | None
+) -> dict[str, Any]:
+    """The values to send: the file's, overridden by each `--param`, read by declared type."""
+    values = load_input_file(param_file, "--param-file") if param_file else {}
+    for name, text in split_pairs(pairs, "--param").items():
+        declared = specs.get(name, {}).get("type", "string") if name in specs else None
+        values[name] = text if declared == "string" else parse_input_value(text)
+    return values
+
+
+def _instantiate(client: Client, args: argparse.Namespace) -> int:
+    template = client.get_template(args.target)
+    values = parameter_values(template.parameters, args.param or [], args.param_file)
+    try:
+        made = client.instantiate_template(template.id, values, name=args.name)
+    except ValidationError as exc:
+        raise CliError(*api_error_lines(exc, args), code=api_error_code(exc)) from None
+    info(f"workflow {made.name} made from template {template.name} and stored as {made.id}")
+    if args.start:  # what a caller of a template usually wants next
+        execution = client.start_execution(made.id)
+        info(f"execution {execution.id} started")
+        if args.json:
+            print_json({"workflow": made.model_dump(mode="json"), "execution_id": execution.id})
+        else:
+            print(execution.id)
+        return EXIT_OK
+    if args.json:
+        print_json(made.model_dump(mode="json"))
+    else:
+        print(made.id)
+    return EXIT_OK
+
+
+def _list(client: Client, *, as_json: bool) -> int:
+    from harmonia.cli.report import format_local_time, render_table
+
+    found = [t for page in pages(lambda o: client.list_templates(PAGE, o)) for t in page.items]
+    if as_json:
+        print_json([t.model_dump(mode="json") for t in found])
+        return EXIT_OK
+    if not found:
+        print(f"no templates in the daemon at {client.url}")
+        return EXIT_OK
+    rows = [
+        [
+            t.name,
+            t.version or "-",
+            str(t.task_count),
+            format_local_time(t.updated_at.timestamp() if t.updated_at else None),
+            t.id,
+        ]
+        for t in found
+    ]
+    print("\n".join(render_table(["NAME", "VERSION", "TASKS", "UPDATED", "ID"], rows)))
+    return EXIT_OK
+
+
+def _show(template: Template, *, as_json: bool) -> int:
+    from harmonia.cli.report import render_table
+
+    if as_json:
+        print_json(template.model_dump(mode="json"))
+        return EXIT_OK
+    lines = [
+        f"template     {template.name} {template.version or ''}".rstrip(),
+        f"id           {template.id}",
+        f"description  {template.description or '-'}",
+        f"tasks        {template.task_count}",
+        "",
+    ]
+    if template.parameters:
+        rows = [_parameter_row(name, spec) for name, spec in template.parameters.items()]
+        lines += render_table(["PARAMETER", "TYPE", "DEFAULT", "ALLOWED", "DESCRIPTION"], rows)
+    else:
+        lines.append("no parameters")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _parameter_row(name: str, spec: dict[str, Any]) -> list[str]:
+    import json
+
+    default = json.dumps(spec["default"], ensure_ascii=False) if "default" in spec else "(required)"
+    allowed = []
+    if "enum" in spec:
+        allowed.append(
+            "one of " + ", ".join(json.dumps(v, ensure_ascii=False) for v in spec["enum"])
+        )
+    for key, word in (
+        ("minimum", ">="),
+        ("maximum", "<="),
+        ("min_length", "length >="),
+        ("max_length", "length <="),
+    ):
+        if key in spec:
+            allowed.append(f"{word} {spec[key]}")
+    if "pattern" in spec:
+        allowed.append(f"matches {spec['pattern']}")
+    return [
+        name,
+        str(spec.get("type", "string")),
+        default,
+        "; ".join(allowed) or "-",
+        str(spec.get("description") or ""),
+    ]
