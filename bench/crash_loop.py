@@ -1,4 +1,4 @@
-"""The long version of tests/test_crash.py: many SIGKILLs of `harmonia run` / `resume`.
+"""The long version of tests/crash/test_sigkill.py: many SIGKILLs of `harmonia run` / `resume`.
 
     python bench/crash_loop.py [--kills 100] [--seed 1] [--width 8] [--layers 6]
 

@@ -30,7 +30,7 @@ from harmonia.client import Client
 from harmonia.events import Event as EngineEvent
 
 TIMEOUT = 90.0
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_workflows"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_workflows"
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 

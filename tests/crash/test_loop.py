@@ -3,7 +3,7 @@
 Through the real daemon (`harmoniad` subprocesses on one data folder) and the real CLI
 (`harmonia run` / `harmonia resume`). The task kills its process with `os._exit(7)`, which only
 an `isolation: inline` python task can do to the engine; a worker process dying is tested in
-tests/test_python_pool.py.
+tests/pyworker/test_pool.py.
 """
 
 from __future__ import annotations
@@ -19,12 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers.daemon_testing import Harmoniad, echo_workflow, start_execution
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import Harmoniad, echo_workflow, start_execution
-
-HELPERS = Path(__file__).resolve().parent / "helpers"
+HELPERS = Path(__file__).resolve().parents[1] / "helpers"
 
 EXIT = 7
 """The exit code `killers:exit_now` gives the engine's process."""

@@ -20,11 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
-
-sys.path.append(str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import Harmoniad, echo_workflow, read_sse, start_execution
-from diskfull import FlagDiskControl, TmpfsDisk, mounted_tmpfs
+from helpers.daemon_testing import Harmoniad, echo_workflow, read_sse, start_execution
+from helpers.diskfull import FlagDiskControl, TmpfsDisk, mounted_tmpfs
 
 from harmonia.client import Client, StorageUnavailableError
 

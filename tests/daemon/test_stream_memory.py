@@ -8,7 +8,6 @@ whole journal for itself, and most of the memory stayed in the C heap after they
 
 from __future__ import annotations
 
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,11 +15,8 @@ from typing import Any
 
 import orjson
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import Harmoniad, start_execution
 from harmoniad.memory import MemoryTrimmer
+from helpers.daemon_testing import Harmoniad, start_execution
 from websockets.sync.client import connect
 
 TASKS = 3_000

@@ -19,7 +19,7 @@ agrees with the journal, state.json and catalog.json are valid JSON, and only th
 line may be torn. `finish` resumes whatever is unfinished; `verify` compares the outputs with an
 uncrashed run and the side file with the journals.
 
-Shared by tests/test_crash.py and bench/crash_loop.py.
+Shared by tests/crash/test_sigkill.py and bench/crash_loop.py.
 """
 
 from __future__ import annotations
@@ -283,7 +283,7 @@ class Campaign:
         env["CRASH_PHASE"] = str(phase)
         # The campaign kills on purpose, often just after a resume starts, when the same task
         # (the first one on probation) runs each time: three such kills in a row are a crash
-        # loop by the rule (tested in tests/test_crash_loop.py). A high limit keeps the rule's
+        # loop by the rule (tested in tests/crash/test_loop.py). A high limit keeps the rule's
         # probation in play without letting it end the campaign's executions.
         env["HARMONIA_CRASH_LOOP_LIMIT"] = "1000"
         env["PYTHONPATH"] = os.pathsep.join(

@@ -24,13 +24,9 @@ from harmonia.errors import ErrorKind, TaskError, ValidationFailed
 from harmonia.loader import load_workflow_dict
 from harmonia.pyworker.pool import WorkerPool
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-
 pytestmark = pytest.mark.anyio
 
-F = "fixtures_pyfuncs"
+F = "helpers.pyfuncs"
 CTX = ActionContext(execution_id="e1", task_id="t1", attempt=1)
 
 
