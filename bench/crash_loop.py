@@ -1,4 +1,4 @@
-"""The long version of tests/test_crash.py: many SIGKILLs of `harmonia run` / `resume`.
+"""The long version of tests/crash/test_sigkill.py: many SIGKILLs of `harmonia run` / `resume`.
 
     python bench/crash_loop.py [--kills 100] [--seed 1] [--width 8] [--layers 6]
 
@@ -22,9 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "helpers"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from crash_campaign import Campaign, Kill, Trigger, crash_workflow, journal_line_count
+from helpers.crash_campaign import Campaign, Kill, Trigger, crash_workflow, journal_line_count
 
 STYLES = ["early", "random", "random", "step", "late"]
 FINISH_EVERY = 4  # unfinished executions resumed to the end together

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 
 @pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    """Engine code is anyio-only: every async test runs on asyncio and on trio."""
-    return str(request.param)
+def anyio_backend(request: pytest.FixtureRequest) -> str | tuple[str, dict[str, Any]]:
+    """Engine code is anyio-only: every async test runs on asyncio and on trio; on virtual
+    time (helpers/virtual_time.py) if marked `@pytest.mark.virtual_time`."""
+    backend = str(request.param)
+    if request.node.get_closest_marker("virtual_time") is None:
+        return backend
+    from helpers.virtual_time import virtual_time_backend
+
+    return virtual_time_backend(backend)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Periodic checkpoints: written while an execution runs, only after news, never after its end.
 
-Intervals are a few milliseconds and the execution waits at gates the test opens, so the test
-waits for what it checks rather than for time to pass.
+The execution waits at gates the test opens, so the test waits for what it checks rather than
+for time to pass; a quiet period of many intervals runs on virtual time (helpers/virtual_time).
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ async def test_periodic_checkpoints_are_written_during_a_long_execution(data_dir
     assert Store(data_dir).read_events(started.id)[-1].type == EventType.WORKFLOW_COMPLETED
 
 
+@pytest.mark.virtual_time
 async def test_periodic_checkpoints_skip_an_execution_where_nothing_happened(
     data_dir: Path,
 ) -> None:
@@ -65,12 +66,12 @@ async def test_periodic_checkpoints_skip_an_execution_where_nothing_happened(
     probe = Probe()
     registry = registry_with(probe)
     wf = workflow({"idle": {"input": {"gate": "idle"}}}, registry)
-    async with open_engine(
-        data_dir, registry, **engine_options(checkpoint_interval=0.005)
-    ) as engine:
+    async with open_engine(data_dir, registry, **engine_options(checkpoint_interval=1)) as engine:
         started = await engine.start(wf)
-        await probe.started("idle")
-        await anyio.sleep(0.06)  # a quiet period of many intervals (the point of this test)
+        # a deadline far beyond the 1 s ticks the clock may jump through while threads write
+        await probe.until(lambda: probe.counts.get("idle", 0) >= 1, 3600, "idle to start")
+        # 30 quiet intervals, on virtual time (a probe's gate gives up after 60 s)
+        await anyio.sleep(30)
         probe.open("idle")
         state = await engine.wait(started.id)
     events = Store(data_dir).read_events(state.id)

@@ -2,7 +2,7 @@
 
 Each test writes what processes killed mid-task leave behind (a journal with no end, no lock)
 and lets an engine recover it, on asyncio and on trio. The real thing, a task that kills the
-daemon, is in tests/test_crash_loop.py.
+daemon, is in tests/crash/test_loop.py.
 """
 
 from __future__ import annotations

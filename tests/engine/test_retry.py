@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from helpers.engine_probe import (
     FAST_RETRY,
@@ -39,6 +40,7 @@ def policy(**fields: Any) -> dict[str, Any]:
     return {**FAST_RETRY, **fields}
 
 
+@pytest.mark.virtual_time
 async def test_max_retries_two_means_three_attempts_with_exponential_backoff(
     data_dir: Path,
 ) -> None:
@@ -48,13 +50,15 @@ async def test_max_retries_two_means_three_attempts_with_exponential_backoff(
         {
             "flaky": {
                 "input": {"fail_times": 99},
-                "retry_policy": policy(max_retries=2, initial_delay=0.01, backoff_multiplier=3),
+                "retry_policy": policy(max_retries=2, initial_delay=1, backoff_multiplier=3),
             }
         },
         registry,
     )
     async with open_engine(data_dir, registry, **engine_options()) as engine:
+        before = anyio.current_time()
         state, events = await run_with_events(engine, wf)
+        assert anyio.current_time() - before >= 1 + 3  # the backoffs were waited out
     task = state.tasks["flaky"]
     assert task.status == "failed"
     assert task.attempts == 3
@@ -62,7 +66,7 @@ async def test_max_retries_two_means_three_attempts_with_exponential_backoff(
     retries = of(events, EventType.RETRY_ATTEMPTED, "flaky")
     assert [e.data["attempt"] for e in retries] == [1, 2]
     assert [e.data["next_attempt"] for e in retries] == [2, 3]
-    assert [e.data["delay"] for e in retries] == pytest.approx([0.01, 0.03])
+    assert [e.data["delay"] for e in retries] == pytest.approx([1, 3])
     for e in retries:
         assert e.data["error"] == {"message": e.data["error"]["message"], "kind": "error"}
         assert "flaky failed on call" in e.data["error"]["message"]
@@ -72,6 +76,7 @@ async def test_max_retries_two_means_three_attempts_with_exponential_backoff(
     assert [h["attempt"] for h in task.history] == [1, 2, 3]
 
 
+@pytest.mark.virtual_time
 async def test_backoff_is_capped_by_max_delay_and_jitter_uses_the_injected_rng(
     data_dir: Path,
 ) -> None:
@@ -79,18 +84,21 @@ async def test_backoff_is_capped_by_max_delay_and_jitter_uses_the_injected_rng(
     registry = registry_with(probe)
     retry = {
         "max_retries": 4,
-        "initial_delay": 0.01,
+        "initial_delay": 1,
         "backoff_multiplier": 2,
-        "max_delay": 0.025,
+        "max_delay": 2.5,
         "jitter": 0.5,
     }
     wf = workflow({"t": {"input": {"fail_times": 99}, "retry_policy": retry}}, registry)
     async with open_engine(data_dir, registry, **engine_options(rng=random.Random(7))) as engine:
+        before = anyio.current_time()
         _, events = await run_with_events(engine, wf)
+        waited = anyio.current_time() - before
     delays = [e.data["delay"] for e in of(events, EventType.RETRY_ATTEMPTED)]
     rng = random.Random(7)
-    expected = [min(0.025, 0.01 * 2**i) * (1 + 0.5 * rng.uniform(-1.0, 1.0)) for i in range(4)]
+    expected = [min(2.5, 1 * 2**i) * (1 + 0.5 * rng.uniform(-1.0, 1.0)) for i in range(4)]
     assert delays == pytest.approx(expected, abs=1e-6)
+    assert waited >= sum(delays)
 
 
 async def test_flaky_task_succeeds_on_its_third_attempt(data_dir: Path) -> None:
@@ -195,6 +203,7 @@ async def test_invalid_input_at_run_time_is_not_retried(data_dir: Path) -> None:
     assert "seconds" in nap.error["message"]
 
 
+@pytest.mark.virtual_time
 async def test_timeout_fails_with_kind_timeout_and_is_retried(data_dir: Path) -> None:
     wf = load_workflow_dict(
         {
@@ -203,8 +212,8 @@ async def test_timeout_fails_with_kind_timeout_and_is_retried(data_dir: Path) ->
                 "slow": {
                     "component": "core",
                     "action": "sleep",
-                    "input": {"seconds": 5},
-                    "timeout": 0.05,
+                    "input": {"seconds": 3600},
+                    "timeout": 30,
                     "retry_policy": policy(max_retries=1),
                 },
                 "quick": {"component": "core", "action": "echo"},
@@ -218,26 +227,27 @@ async def test_timeout_fails_with_kind_timeout_and_is_retried(data_dir: Path) ->
     assert slow.attempts == 2
     assert slow.error is not None
     assert slow.error["kind"] == "timeout"
-    assert "timed out after 0.05s" in slow.error["message"]
+    assert "timed out after 30s" in slow.error["message"]
     retries = of(events, EventType.RETRY_ATTEMPTED, "slow")
     assert len(retries) == 1 and retries[0].data["error"]["kind"] == "timeout"
     for e in [*retries, *of(events, EventType.TASK_FAILED, "slow")]:
-        assert 0.04 <= e.data["duration"] < 4.0
+        assert 30 <= e.data["duration"] < 3600  # ended by its time-out, not by the sleep
     assert state.tasks["quick"].status == "completed"
 
 
+@pytest.mark.virtual_time
 async def test_workflow_default_timeout_applies_and_task_timeout_wins(data_dir: Path) -> None:
     wf = load_workflow_dict(
         {
             "name": "timeouts",
-            "defaults": {"timeout": 0.03},
+            "defaults": {"timeout": 30},
             "tasks": {
-                "by_default": {"component": "core", "action": "sleep", "input": {"seconds": 5}},
+                "by_default": {"component": "core", "action": "sleep", "input": {"seconds": 3600}},
                 "own": {
                     "component": "core",
                     "action": "sleep",
-                    "input": {"seconds": 0.05},
-                    "timeout": 3,
+                    "input": {"seconds": 60},
+                    "timeout": 120,
                 },
             },
         }
@@ -245,12 +255,13 @@ async def test_workflow_default_timeout_applies_and_task_timeout_wins(data_dir: 
     async with open_engine(data_dir, **engine_options()) as engine:
         state, _ = await run_with_events(engine, wf)
     assert state.tasks["by_default"].error == {
-        "message": "attempt 1 timed out after 0.03s",
+        "message": "attempt 1 timed out after 30s",
         "kind": "timeout",
     }
     assert state.tasks["own"].status == "completed"
 
 
+@pytest.mark.virtual_time
 async def test_default_retry_policy_merges_field_by_field(data_dir: Path) -> None:
     probe = Probe()
     registry = registry_with(probe)
@@ -260,14 +271,14 @@ async def test_default_retry_policy_merges_field_by_field(data_dir: Path) -> Non
             "overrides": {"input": {"fail_times": 99}, "retry_policy": {"max_retries": 0}},
         },
         registry,
-        defaults={"retry_policy": policy(max_retries=1, initial_delay=0.02)},
+        defaults={"retry_policy": policy(max_retries=1, initial_delay=2)},
     )
     async with open_engine(data_dir, registry, **engine_options()) as engine:
         state, events = await run_with_events(engine, wf)
     assert state.tasks["inherits"].attempts == 2
     assert state.tasks["overrides"].attempts == 1
     (retry,) = of(events, EventType.RETRY_ATTEMPTED)
-    assert retry.data["delay"] == pytest.approx(0.02)
+    assert retry.data["delay"] == pytest.approx(2)
 
 
 async def test_retrying_status_is_visible_during_backoff(data_dir: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,11 +17,8 @@ from pathlib import Path
 import anyio
 import orjson
 import pytest
+from helpers.diskfull import TmpfsDisk, injected_disk, mounted_tmpfs
 from helpers.engine_probe import ProbeBench, journal_path, wait_for
-
-sys.path.append(str(Path(__file__).resolve().parents[1] / "helpers"))
-
-from diskfull import TmpfsDisk, injected_disk, mounted_tmpfs
 
 from harmonia.bus import EventBus
 from harmonia.engine import Engine

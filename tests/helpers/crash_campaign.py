@@ -19,7 +19,7 @@ agrees with the journal, state.json and catalog.json are valid JSON, and only th
 line may be torn. `finish` resumes whatever is unfinished; `verify` compares the outputs with an
 uncrashed run and the side file with the journals.
 
-Shared by tests/test_crash.py and bench/crash_loop.py.
+Shared by tests/crash/test_sigkill.py and bench/crash_loop.py.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from helpers.waiting import wait_until
 
 HELPERS = Path(__file__).resolve().parent
 
@@ -293,7 +294,7 @@ class Campaign:
         env["CRASH_PHASE"] = str(phase)
         # The campaign kills on purpose, often just after a resume starts, when the same task
         # (the first one on probation) runs each time: three such kills in a row are a crash
-        # loop by the rule (tested in tests/test_crash_loop.py). A high limit keeps the rule's
+        # loop by the rule (tested in tests/crash/test_loop.py). A high limit keeps the rule's
         # probation in play without letting it end the campaign's executions.
         env["HARMONIA_CRASH_LOOP_LIMIT"] = "1000"
         env["PYTHONPATH"] = os.pathsep.join(
@@ -362,13 +363,12 @@ class Campaign:
         before = self._execution_dirs()
         proc, command = self._launch()
         execution_id = self.current
-        deadline = time.monotonic() + self.deadline
         fired = False
-        while proc.poll() is None:
-            if time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                raise AssertionError(f"phase {self.phase}: {trigger} not reached in time")
+
+        def ended_or_fired() -> bool:
+            nonlocal execution_id, fired
+            if proc.poll() is not None:
+                return True
             if execution_id is None:
                 new = self._execution_dirs() - before
                 if new:
@@ -382,10 +382,17 @@ class Campaign:
                     fired = self._in_catalog(execution_id)
                 elif journal_line_count(self.journal(execution_id)) >= trigger.lines:
                     fired = True
-            if fired:
-                os.kill(proc.pid, signal.SIGKILL)
-                break
-            time.sleep(0.001)
+            return fired
+
+        try:
+            what = f"phase {self.phase}: {trigger}"
+            wait_until(ended_or_fired, self.deadline, what, interval=0.001)
+        except AssertionError:
+            proc.kill()
+            proc.wait()
+            raise
+        if fired:
+            os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=self.deadline)
         out = (self.root / "logs" / f"{self.phase}.out").read_bytes()
         err = (self.root / "logs" / f"{self.phase}.err").read_bytes()

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from helpers.waiting import wait_until
 from httpx_sse import ServerSentEvent, connect_sse
 
 __all__ = [
@@ -122,11 +123,13 @@ class Harmoniad:
             return lines[count - 1] if len(lines) >= count else None
 
         with self._output:
-            if not self._output.wait_for(lambda: found() is not None, timeout=timeout):
-                raise AssertionError(f"the daemon never logged {text!r}:\n{self.log}")
-            line = found()
-            assert line is not None
-            return line
+            return wait_until(
+                found,
+                timeout,
+                f"the daemon to log {text!r}",
+                wake=self._output.wait,
+                detail=lambda: self.log,
+            )
 
     @property
     def log(self) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from helpers.waiting import wait_until_async
 from pydantic import BaseModel, ConfigDict
 
 from harmonia.components import ActionContext, Component, ComponentRegistry, default_registry
@@ -90,13 +91,16 @@ class Probe(Component):
         self._gates.add(gate)
         self._notify()
 
-    async def until(self, predicate: Callable[[], bool], within: float = 10.0) -> None:
+    async def until(
+        self, predicate: Callable[[], bool], within: float = 10.0, what: str = "a probe condition"
+    ) -> None:
         """Wait until `predicate()` holds; it is re-checked whenever the probe records something."""
-        with anyio.fail_after(within):
-            while not predicate():
-                if self._changed is None:
-                    self._changed = anyio.Event()
-                await self._changed.wait()
+        await wait_until_async(predicate, within, what, wake=self._next_change)
+
+    async def _next_change(self) -> None:
+        if self._changed is None:
+            self._changed = anyio.Event()
+        await self._changed.wait()
 
     async def started(self, task_id: str, times: int = 1) -> None:
         await self.until(lambda: self.counts.get(task_id, 0) >= times)
@@ -194,11 +198,11 @@ def engine_options(**overrides: Any) -> dict[str, Any]:
     return options
 
 
-async def wait_for(predicate: Callable[[], bool], within: float = 10.0) -> None:
+async def wait_for(
+    predicate: Callable[[], bool], within: float = 10.0, what: str = "a condition"
+) -> None:
     """Poll a condition that nothing notifies us about (a file, live state), with a deadline."""
-    with anyio.fail_after(within):
-        while not predicate():  # noqa: ASYNC110 - polling is the point: nothing signals these
-            await anyio.sleep(0.005)
+    await wait_until_async(predicate, within, what, interval=0.005)
 
 
 async def run_to_end(

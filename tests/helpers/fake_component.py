@@ -110,15 +110,27 @@ class FakeComponent:
 
     def wait_for_abort(self, timeout: float = 20.0) -> Call:
         """The first call whose caller hung up mid-call (cancel, time-out)."""
+        from helpers.waiting import wait_until  # here: this file also runs as a script
+
         with self._changed:
-            if not self._changed.wait_for(lambda: any(c.aborted for c in self.calls), timeout):
-                raise AssertionError("no call was aborted by its caller")
-            return next(c for c in self.calls if c.aborted)
+            return wait_until(
+                lambda: next((c for c in self.calls if c.aborted), None),
+                timeout,
+                "a call aborted by its caller",
+                wake=self._changed.wait,
+            )
 
     def wait_for_calls(self, count: int, timeout: float = 20.0) -> list[Call]:
+        from helpers.waiting import wait_until  # here: this file also runs as a script
+
         with self._changed:
-            if not self._changed.wait_for(lambda: len(self.calls) >= count, timeout):
-                raise AssertionError(f"{len(self.calls)} call(s) arrived, not {count}")
+            wait_until(
+                lambda: len(self.calls) >= count,
+                timeout,
+                f"{count} call(s)",
+                wake=self._changed.wait,
+                detail=lambda: f"{len(self.calls)} arrived",
+            )
             return list(self.calls)
 
     def _record(self, call: Call) -> None:

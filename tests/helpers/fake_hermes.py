@@ -116,9 +116,16 @@ class DeadPort:
                 self._changed.notify_all()
 
     def wait_attempts(self, n: int, timeout: float = 10.0) -> None:
+        from helpers.waiting import wait_until  # here: this file also runs as a script
+
         with self._changed:
-            if not self._changed.wait_for(lambda: self.attempts >= n, timeout=timeout):
-                raise AssertionError(f"only {self.attempts} connection(s) in {timeout} s")
+            wait_until(
+                lambda: self.attempts >= n,
+                timeout,
+                f"{n} connection attempt(s)",
+                wake=self._changed.wait,
+                detail=lambda: f"{self.attempts} arrived",
+            )
 
     def close(self) -> int:
         self._sock.shutdown(socket.SHUT_RDWR)
@@ -371,19 +378,19 @@ class FakeHermes:
     def wait_for(self, condition: Callable[[FakeHermes], T], timeout: float = 10.0) -> T:
         """Block until `condition(self)` is truthy (checked after every request and registry
         change); return its value, or fail the test after `timeout` seconds."""
+        from helpers.waiting import wait_until  # here: this file also runs as a script
+
         with self._changed:
-            value = condition(self)
-            deadline = time.monotonic() + timeout
-            while not value:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"fake Hermes: condition not met in {timeout} s; calls: "
-                        + ", ".join(f"{c.method} {c.path} {c.status}" for c in self.calls[-20:])
-                    )
-                self._changed.wait(left)
-                value = condition(self)
-            return value
+            return wait_until(
+                lambda: condition(self),
+                timeout,
+                "a fake Hermes condition",
+                wake=self._changed.wait,
+                detail=lambda: (
+                    "calls: "
+                    + ", ".join(f"{c.method} {c.path} {c.status}" for c in self.calls[-20:])
+                ),
+            )
 
     def calls_to(self, name: str) -> list[Call]:
         with self._changed:

@@ -8,10 +8,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+from helpers.waiting import wait_until
 
 __all__ = ["HARMONIA", "TMUX", "Terminal", "terminal_environment"]
 
@@ -61,21 +62,20 @@ class Terminal:
         return self._tmux("has-session", "-t", self.session).returncode == 0
 
     def wait_for(self, check: Callable[[str], bool], what: str, deadline: float = 20) -> str:
-        end = time.monotonic() + deadline
-        while time.monotonic() < end:
+        def shown() -> str | None:
             text = self.screen()
-            if check(text):
-                return text
-            time.sleep(0.1)
-        raise AssertionError(f"never saw {what} on the screen:\n{self.screen()}")
+            return text if check(text) else None
+
+        found = wait_until(
+            shown, deadline, f"{what} on the screen", interval=0.1, detail=self.screen
+        )
+        assert found is not None
+        return found
 
     def wait_closed(self, deadline: float = 20) -> None:
-        end = time.monotonic() + deadline
-        while time.monotonic() < end:
-            if not self.alive:
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"the TUI did not quit:\n{self.screen()}")
+        wait_until(
+            lambda: not self.alive, deadline, "the TUI to quit", interval=0.1, detail=self.screen
+        )
 
     def close(self) -> None:
         self._tmux("kill-server")

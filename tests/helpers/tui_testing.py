@@ -15,6 +15,7 @@ from harmonia_tui.app import HarmoniaApp
 from harmonia_tui.connection import Connection
 from harmonia_tui.screens.execution import ExecutionScreen
 from helpers.daemon_testing import Harmoniad
+from helpers.waiting import wait_until_async
 from textual.command import Command, CommandList, CommandPalette
 from textual.pilot import Pilot
 
@@ -57,16 +58,12 @@ async def until(
     pilot: Pilot[Any], predicate: Callable[[], object], what: str, deadline: float = 20
 ) -> None:
     """Let the app run until `predicate()` holds; fail after `deadline` seconds."""
-    try:
-        with anyio.fail_after(deadline):
-            while not predicate():
-                await pilot.pause(0.02)
-    except TimeoutError:
+
+    def state() -> str:
         screen = type(pilot.app.screen).__name__
-        raise AssertionError(
-            f"timed out after {deadline}s waiting for: {what}\nscreen: {screen}"
-            f"\nlast toasts: {toasts(pilot.app)[-5:]}"
-        ) from None
+        return f"screen: {screen}\nlast toasts: {toasts(pilot.app)[-5:]}"
+
+    await wait_until_async(predicate, deadline, what, wake=lambda: pilot.pause(0.02), detail=state)
 
 
 async def press(pilot: Pilot[Any], *keys: str) -> None:

@@ -19,6 +19,7 @@ from harmonia_tui.screens.help import HelpScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.screens.workflows import WorkflowsScreen
 from helpers.tui_fake import ETL_EXECUTION, LEGACY_EXECUTION, fake_app
+from helpers.waiting import wait_until_async
 from textual.pilot import Pilot
 
 SIZE = (120, 34)
@@ -26,9 +27,7 @@ SnapCompare = Callable[..., bool]
 
 
 async def settle(pilot: Pilot[Any], predicate: Callable[[], object]) -> None:
-    with anyio.fail_after(10):
-        while not predicate():
-            await pilot.pause(0.02)
+    await wait_until_async(predicate, 10, "the screen to settle", wake=lambda: pilot.pause(0.02))
     await pilot.pause()
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import io
 import os
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
 import pytest
 from helpers.engine_probe import engine_options, wait_for
+from helpers.waiting import wait_until
 
 from harmonia.components import ActionContext, PythonComponent
 from harmonia.components.base import Action
@@ -24,13 +24,9 @@ from harmonia.errors import ErrorKind, TaskError, ValidationFailed
 from harmonia.loader import load_workflow_dict
 from harmonia.pyworker.pool import WorkerPool
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-
 pytestmark = pytest.mark.anyio
 
-F = "fixtures_pyfuncs"
+F = "helpers.pyfuncs"
 CTX = ActionContext(execution_id="e1", task_id="t1", attempt=1)
 
 
@@ -44,10 +40,12 @@ def alive(pid: int) -> bool:
 
 
 def wait_gone(*pids: int, within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while any(alive(p) for p in pids):
-        assert time.monotonic() < deadline, f"still alive: {[p for p in pids if alive(p)]}"
-        time.sleep(0.01)
+    wait_until(
+        lambda: not any(alive(p) for p in pids),
+        within,
+        f"processes {list(pids)} to end",
+        detail=lambda: f"still alive: {[p for p in pids if alive(p)]}",
+    )
 
 
 @pytest.fixture

@@ -19,15 +19,11 @@ repeated resumes of one execution, and near the end.
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.append(str(Path(__file__).resolve().parent / "helpers"))
-
-from crash_campaign import Campaign, Trigger, crash_workflow, journal_line_count
+from helpers.crash_campaign import Campaign, Trigger, crash_workflow, journal_line_count
 
 KILLS_PER_CAMPAIGN = 5
 MAX_STEPS = 4 * KILLS_PER_CAMPAIGN  # no-op kills included

@@ -34,7 +34,7 @@ from helpers.daemon_testing import (
 
 from harmonia.cli.main import main
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_workflows"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_workflows"
 TIMEOUT = 90.0
 
 

@@ -1,4 +1,4 @@
-"""Functions called by `python.call` in tests/test_components_python.py (by import path)."""
+"""Functions called by `python.call` in tests/components/test_python.py (by import path)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class Calculator:
         return 3 * x
 
 
-# ---- for the worker pool (tests/test_python_pool.py) ------------------------------------------
+# ---- for the worker pool (tests/pyworker/test_pool.py) ------------------------------------------
 
 
 def pid() -> int:

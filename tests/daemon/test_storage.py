@@ -14,21 +14,21 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-
-sys.path.append(str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import Harmoniad, echo_workflow, read_sse, start_execution
-from diskfull import FlagDiskControl, TmpfsDisk, mounted_tmpfs
+from helpers.daemon_testing import Harmoniad, echo_workflow, read_sse, start_execution
+from helpers.diskfull import FlagDiskControl, TmpfsDisk, mounted_tmpfs
+from helpers.waiting import wait_until
 
 from harmonia.client import Client, StorageUnavailableError
 
 DiskKind = FlagDiskControl | TmpfsDisk
+WAIT = 30.0
+"""Seconds to wait for another process's state (a task, the disk, the catalog)."""
 BIG_OUTPUT = 64 * 1024
 """Bytes task `b` prints: its task_completed line then needs fresh pages on any disk."""
 
@@ -67,14 +67,6 @@ def gated_workflow(log: Path, gate: Path) -> dict[str, Any]:
     }
 
 
-def wait_until(check: Callable[[], bool], within: float = 30.0, what: str = "") -> None:
-    deadline = time.monotonic() + within
-    while not check():  # polling: nothing tells the test about another process's state
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.02)
-
-
 def runs(log: Path) -> list[str]:
     return log.read_text().split() if log.exists() else []
 
@@ -90,11 +82,11 @@ def stop_on_full_disk(
     cannot be written. Returns the client and the execution id once the daemon says so."""
     client = daemon.client()
     execution_id = start_execution(client, gated_workflow(log, gate))
-    wait_until(lambda: "b" in runs(log), what="task b to start")
-    wait_until(lambda: completed_tasks(client, execution_id) == ["a"], what="a to be recorded")
+    wait_until(lambda: "b" in runs(log), WAIT, "task b to start")
+    wait_until(lambda: completed_tasks(client, execution_id) == ["a"], WAIT, "a to be recorded")
     disk.fill()
     gate.touch()
-    wait_until(lambda: not storage_of(client)["available"], what="the storage to fail")
+    wait_until(lambda: not storage_of(client)["available"], WAIT, "the storage to fail")
     return client, execution_id
 
 
@@ -116,7 +108,8 @@ def assert_writes_refused_and_reads_served(client: httpx.Client, execution_id: s
             storage_of(client)["stopped_executions"] == [execution_id]
             and client.get("/api/v1/executions").json()["items"][0]["interrupted"]
         ),
-        what="the execution to be stopped",
+        WAIT,
+        "the execution to be stopped",
     )
     writes = [
         client.post("/api/v1/executions", json={"workflow": echo_workflow()}),
@@ -277,7 +270,7 @@ def test_a_daemon_started_on_a_full_disk_serves_reads_and_resumes_once_space_is_
     try:
         with first.client() as client:
             execution_id = start_execution(client, gated_workflow(log, gate))
-            wait_until(lambda: "b" in runs(log), what="task b to start")
+            wait_until(lambda: "b" in runs(log), WAIT, "task b to start")
     finally:
         first.kill()
     disk.fill()
@@ -294,5 +287,5 @@ def test_a_daemon_started_on_a_full_disk_serves_reads_and_resumes_once_space_is_
             final = daemon.wait_finished(execution_id)
             assert final["status"] == "completed"
             assert sorted(completed_tasks(client, execution_id)) == ["a", "b", "c"]
-            wait_until(lambda: announced(disk) == daemon.pid, what="daemon.json")
+            wait_until(lambda: announced(disk) == daemon.pid, WAIT, "daemon.json")
         assert "Traceback" not in daemon.log

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from harmoniad.hermes import TOKEN_HEADER, HermesLink, LinkState, Registration
 from helpers.fake_hermes import FakeHermes
+from helpers.waiting import wait_until_async
 
 pytestmark = pytest.mark.anyio
 
@@ -62,10 +63,13 @@ class Gate(httpx.AsyncBaseTransport):
     async def answer(self, request: httpx.Request) -> httpx.Response:
         return await self.inner.handle_async_request(request)
 
-    async def until(self, condition: Callable[[], object]) -> None:
-        with anyio.fail_after(DEADLINE):
-            while not condition():
-                await self._request_done.wait()
+    async def until(self, condition: Callable[[], object], what: str = "a link condition") -> None:
+        await wait_until_async(
+            condition,
+            DEADLINE,
+            what,
+            wake=lambda: self._request_done.wait(),  # the event in place when woken
+        )
 
 
 @dataclass

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import anyio
 import pytest
@@ -14,15 +12,9 @@ from harmonia.components import ActionContext, PythonComponent
 from harmonia.components.base import Action
 from harmonia.errors import ErrorKind, TaskError
 
-# The helper functions are called by import path, so their folder must be importable whatever
-# pytest's import mode is.
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-
 pytestmark = pytest.mark.anyio
 
-F = "fixtures_pyfuncs"
+F = "helpers.pyfuncs"
 CTX = ActionContext(execution_id="e1", task_id="t1", attempt=1)
 
 

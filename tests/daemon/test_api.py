@@ -12,18 +12,13 @@ import json
 import re
 import socket
 import stat
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import (
+from helpers.daemon_testing import (
     Harmoniad,
     echo_template,
     echo_workflow,

@@ -8,19 +8,15 @@ whole journal for itself, and most of the memory stayed in the C heap after they
 
 from __future__ import annotations
 
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import Harmoniad, start_execution
 from harmoniad.memory import MemoryTrimmer
+from helpers.daemon_testing import Harmoniad, start_execution
+from helpers.waiting import wait_until
 from websockets.sync.client import connect
 
 TASKS = 3_000
@@ -87,8 +83,11 @@ def test_memory_taken_by_many_replays_is_given_back(tmp_path: Path) -> None:
                 futures = [pool.submit(replay, daemon, execution_id) for replay in replays]
                 assert [f.result(timeout=120) for f in futures] == [last_seq] * len(futures)
 
-        deadline = time.monotonic() + 20
-        while (now := rss_mb(daemon.pid)) > idle + GIVEN_BACK_MB and time.monotonic() < deadline:
-            time.sleep(0.1)  # polls a measurement until its deadline
-        assert now <= idle + GIVEN_BACK_MB, f"idle {idle:.0f} MB, after the replays {now:.0f} MB"
+        wait_until(
+            lambda: rss_mb(daemon.pid) <= idle + GIVEN_BACK_MB,
+            20,
+            f"the daemon's memory to come back to {idle:.0f} + {GIVEN_BACK_MB} MB",
+            interval=0.1,
+            detail=lambda: f"now {rss_mb(daemon.pid):.0f} MB",
+        )
         assert client.get("/health").status_code == 200

@@ -20,11 +20,7 @@ import httpx
 import pytest
 from harmoniad.config import DaemonConfig
 from harmoniad.server import Daemon
-from httpx_sse import aconnect_sse
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import (
+from helpers.daemon_testing import (
     Harmoniad,
     chain_workflow,
     event_seqs,
@@ -32,6 +28,7 @@ from daemon_testing import (
     sse_stream,
     start_execution,
 )
+from httpx_sse import aconnect_sse
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 

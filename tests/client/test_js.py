@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "clients" / "js"
+PACKAGE = Path(__file__).resolve().parents[2] / "clients" / "js"
 STAMP = PACKAGE / "node_modules" / ".installed-from-lockfile"
 """Written after `npm ci` with the lockfile's hash: the install is redone only when it changed."""
 MINIMUM_NODE = (20, 11)

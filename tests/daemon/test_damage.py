@@ -18,10 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-sys.path.append(str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import Harmoniad, echo_workflow, read_sse, sse_stream, start_execution
+from helpers.daemon_testing import Harmoniad, echo_workflow, read_sse, sse_stream, start_execution
 
 
 def gate_workflow(gate: Path, name: str) -> dict[str, Any]:

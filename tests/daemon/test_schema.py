@@ -8,18 +8,13 @@ must not run shell commands or import Python functions on the test machine.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
+from helpers.daemon_testing import Harmoniad
 from hypothesis import HealthCheck, settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import Harmoniad
 
 
 @pytest.fixture(scope="module")

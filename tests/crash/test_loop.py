@@ -3,7 +3,7 @@
 Through the real daemon (`harmoniad` subprocesses on one data folder) and the real CLI
 (`harmonia run` / `harmonia resume`). The task kills its process with `os._exit(7)`, which only
 an `isolation: inline` python task can do to the engine; a worker process dying is tested in
-tests/test_python_pool.py.
+tests/pyworker/test_pool.py.
 """
 
 from __future__ import annotations
@@ -12,19 +12,15 @@ import json
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from helpers.daemon_testing import Harmoniad, echo_workflow, start_execution
+from helpers.waiting import wait_until
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import Harmoniad, echo_workflow, start_execution
-
-HELPERS = Path(__file__).resolve().parent / "helpers"
+HELPERS = Path(__file__).resolve().parents[1] / "helpers"
 
 EXIT = 7
 """The exit code `killers:exit_now` gives the engine's process."""
@@ -70,15 +66,6 @@ def gate_workflow(gate: Path) -> dict[str, Any]:
     }
 
 
-def until(condition: Callable[[], Any], within: float = 30.0) -> Any:
-    """Poll what nothing notifies us about (a file, a status), with a deadline."""
-    deadline = time.monotonic() + within
-    while not (value := condition()):
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.02)
-    return value
-
-
 def alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -96,7 +83,7 @@ def test_a_task_that_kills_the_daemon_fails_as_crash_loop_at_the_third_restart(
     try:
         with daemon.client() as client:
             gated = start_execution(client, gate_workflow(gate))
-            until(Path(f"{gate}.started").exists)
+            wait_until(Path(f"{gate}.started").exists, 30, "the gate task to start")
             killer = start_execution(client, killer_workflow())
         assert daemon.process.wait(timeout=30) == EXIT  # crash 1
 
@@ -108,7 +95,7 @@ def test_a_task_that_kills_the_daemon_fails_as_crash_loop_at_the_third_restart(
         daemon.start()  # the third restart: boom is not started again
         with daemon.client() as client:
             assert client.get("/health").status_code == 200
-            shown = until(lambda: _finished(client, killer))
+            shown = wait_until(lambda: _finished(client, killer), 30, "the killer execution to end")
             boom = shown["tasks"]["boom"]
             assert shown["status"] == "failed"
             assert boom["status"] == "failed" and boom["error"]["kind"] == "crash_loop"
@@ -119,11 +106,14 @@ def test_a_task_that_kills_the_daemon_fails_as_crash_loop_at_the_third_restart(
 
             # the other execution was running at the first crash and goes on
             gate.touch()
-            other = until(lambda: _finished(client, gated))
+            other = wait_until(lambda: _finished(client, gated), 30, "the gated execution to end")
             assert other["status"] == "completed", other
             assert other["tasks"]["gate"]["output"] == "opened"
             fresh = start_execution(client, echo_workflow())
-            assert until(lambda: _finished(client, fresh))["status"] == "completed"
+            assert (
+                wait_until(lambda: _finished(client, fresh), 30, "a new execution to end")["status"]
+                == "completed"
+            )
     finally:
         daemon.terminate()
 
@@ -142,14 +132,16 @@ def test_restarting_the_daemon_cleanly_is_not_a_crash(tmp_path: Path) -> None:
         with daemon.client() as client:
             execution_id = start_execution(client, gate_workflow(gate))
         for _ in range(3):
-            until(started.exists)
+            wait_until(started.exists, 30, "the task to start")
             started.unlink()
             assert daemon.terminate() == 0
             daemon.start()
-        until(started.exists)  # running a fourth time, not failed as a crash loop
+        wait_until(
+            started.exists, 30, "the fourth start"
+        )  # running a fourth time, not failed as a crash loop
         gate.touch()
         with daemon.client() as client:
-            shown = until(lambda: _finished(client, execution_id))
+            shown = wait_until(lambda: _finished(client, execution_id), 30, "the execution to end")
     finally:
         daemon.terminate()
     assert shown["status"] == "completed"
@@ -174,16 +166,18 @@ def test_worker_processes_do_not_outlive_a_killed_daemon(tmp_path: Path) -> None
     try:
         with daemon.client() as client:
             execution_id = start_execution(client, workflow)
-            until(marker.exists)
-            quick = until(
+            wait_until(marker.exists, 30, "the busy task to publish its pid")
+            quick = wait_until(
                 lambda: client.get(f"/api/v1/executions/{execution_id}").json()["tasks"]["quick"][
                     "output"
-                ]
+                ],
+                30,
+                "the quick task's output",
             )
         busy = int(marker.read_text())
         assert quick != busy and alive(quick) and alive(busy)  # one idle worker, one busy
         daemon.kill()
-        until(lambda: not alive(quick) and not alive(busy), within=10)
+        wait_until(lambda: not alive(quick) and not alive(busy), 10, "both workers to end")
     finally:
         daemon.kill()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from helpers.waiting import wait_until_async
 
 from harmonia.components import ActionContext, ShellComponent
 from harmonia.components.base import Action
@@ -51,9 +52,9 @@ def alive(pid: int) -> bool:
 
 
 async def wait_until_gone(pids: list[int], deadline: float = 10.0) -> None:
-    with anyio.fail_after(deadline):
-        while any(alive(pid) for pid in pids):  # noqa: ASYNC110 - polling another process
-            await anyio.sleep(0.02)
+    await wait_until_async(
+        lambda: not any(alive(pid) for pid in pids), deadline, f"processes {pids} to end"
+    )
 
 
 def published_pids(pidfile: Path) -> list[int] | None:
@@ -65,10 +66,9 @@ def published_pids(pidfile: Path) -> list[int] | None:
 
 async def read_pids(pidfile: Path, deadline: float = 10.0) -> list[int]:
     """Wait for the command to publish its pids (written to a temp file, then renamed)."""
-    with anyio.fail_after(deadline):
-        while (pids := published_pids(pidfile)) is None:  # noqa: ASYNC110 - another process
-            await anyio.sleep(0.02)
-    return pids
+    return await wait_until_async(
+        lambda: published_pids(pidfile), deadline, f"the command's pids in {pidfile}"
+    )
 
 
 def same_dir(printed: str, expected: Path) -> bool:

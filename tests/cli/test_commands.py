@@ -14,12 +14,12 @@ import shlex
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.waiting import wait_until
 
 from harmonia.store import Store
 
@@ -396,14 +396,6 @@ def test_retry_reruns_the_task_and_its_downstream_only(
 # ---- Ctrl+C -------------------------------------------------------------------------------------
 
 
-def _wait_until(condition: Callable[[], bool], what: str, deadline: float = 30.0) -> None:
-    end = time.monotonic() + deadline
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting until {what}")
-        time.sleep(0.02)
-
-
 def test_ctrl_c_cancels_cleanly(home: Path, data: Path, tmp_path: Path) -> None:
     wf = write(
         tmp_path / "nap.json",
@@ -439,7 +431,7 @@ def test_ctrl_c_cancels_cleanly(home: Path, data: Path, tmp_path: Path) -> None:
                 "running"
             )
 
-        _wait_until(nap_running, "the nap task runs")
+        wait_until(nap_running, 30, "the nap task to run")
         locked = subprocess.run(
             [sys.executable, "-m", "harmonia.cli.main", "resume", "2", "--data-dir", data],
             capture_output=True,

@@ -14,10 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import Harmoniad, start_execution
+from helpers.daemon_testing import Harmoniad, start_execution
 
 TWO_64 = 2**64
 HUGE = "9" * 5000  # more digits than Python converts to int by default (4,300)

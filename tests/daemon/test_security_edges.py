@@ -7,17 +7,13 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
-
-from daemon_testing import Harmoniad, echo_workflow, start_execution
 from harmoniad.config import ConfigError, config_from_args
+from helpers.daemon_testing import Harmoniad, echo_workflow, start_execution
 from websockets.exceptions import ConnectionClosedOK, InvalidStatus
 from websockets.sync.client import connect
 

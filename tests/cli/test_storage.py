@@ -13,16 +13,12 @@ import json
 import os
 import shlex
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.append(str(Path(__file__).resolve().parent / "helpers"))
-
-from diskfull import FlagDiskControl, TmpfsDisk, mounted_tmpfs
+from helpers.diskfull import FlagDiskControl, TmpfsDisk, mounted_tmpfs
 
 from harmonia.store import Store
 

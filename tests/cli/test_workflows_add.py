@@ -12,7 +12,7 @@ import pytest
 from helpers.daemon_testing import Harmoniad
 
 HARMONIA = str(Path(sys.executable).with_name("harmonia"))
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_workflows" / "diamond.yaml"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_workflows" / "diamond.yaml"
 
 
 @pytest.fixture(scope="module")
