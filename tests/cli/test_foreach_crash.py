@@ -1,21 +1,17 @@
 """Crash safety of dynamic fan-out through the real CLI: SIGKILL `harmonia run` / `resume`
 while a `for_each` task's items run, then resume, and check that no item whose completion was
 in the journal ran again, that the list was evaluated once, and that the final outputs equal an
-uncrashed run's (see tests/test_crash.py and
+uncrashed run's (see tests/crash/ and
 tests/helpers/crash_campaign.py for the method)."""
 
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.append(str(Path(__file__).resolve().parent.parent / "helpers"))
-
-from crash_campaign import Campaign, Trigger, journal_line_count, read_journal
+from helpers.crash_campaign import Campaign, Trigger, journal_line_count, read_journal
 
 KILLS = 3
 ITEMS = 24

@@ -27,7 +27,7 @@ from harmonia.client import (
 )
 
 SAMPLE_TEMPLATE = (
-    Path(__file__).resolve().parent.parent / "sample_workflows" / "greeting_template.yaml"
+    Path(__file__).resolve().parents[2] / "sample_workflows" / "greeting_template.yaml"
 )
 
 ECHO_YAML = """\

@@ -2,7 +2,7 @@
 
 Error mapping is checked through `httpx.MockTransport` (the daemon's error answers, built by
 hand) and through `error_from_response` directly; everything that needs a working daemon is in
-`test_client_daemon.py`, against a real one.
+`test_daemon.py`, against a real one.
 """
 
 from __future__ import annotations

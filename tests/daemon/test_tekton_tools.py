@@ -394,7 +394,7 @@ def test_every_tool_was_exercised() -> None:
 
 
 def test_the_openapi_document_describes_the_tekton_paths(api: httpx.Client) -> None:
-    """What schemathesis fuzzes (tests/test_daemon_schema.py) and the JS types come from."""
+    """What schemathesis fuzzes (tests/daemon/test_schema.py) and the JS types come from."""
     document = api.get("/openapi.json").json()
     ids = [op["operationId"] for methods in document["paths"].values() for op in methods.values()]
     assert len(ids) == len(set(ids)), "operation ids must be unique"
