@@ -130,6 +130,9 @@ class ExecutionState:
     last_seq: int = 0
     error: str | None = None
     restored_from: str | None = None
+    trigger: dict[str, Any] | None = None
+    """What started it when not an operator: `{"kind": "schedule", "schedule_id",
+    "planned_at"}` for a scheduled run (recorded on `workflow_started` too)."""
     tasks: dict[str, TaskState] = field(default_factory=dict)
     damage: dict[str, Any] | None = None
     """Set, with status `damaged`, when the execution's files could not be read whole:
@@ -153,6 +156,7 @@ class ExecutionState:
         *,
         restored_from: str | None = None,
         tasks: dict[str, TaskState] | None = None,
+        trigger: dict[str, Any] | None = None,
     ) -> ExecutionState:
         task_ids = list(workflow.get("tasks", {}))
         return cls(
@@ -161,6 +165,7 @@ class ExecutionState:
             input=input,
             created_at=created_at,
             restored_from=restored_from,
+            trigger=trigger,
             tasks=tasks if tasks is not None else {t: TaskState() for t in task_ids},
         )
 
@@ -177,6 +182,7 @@ class ExecutionState:
             "last_seq": self.last_seq,
             "error": self.error,
             "restored_from": self.restored_from,
+            "trigger": self.trigger,
         }
 
     @classmethod
@@ -192,6 +198,7 @@ class ExecutionState:
             last_seq=meta.get("last_seq", 0),
             error=meta.get("error"),
             restored_from=meta.get("restored_from"),
+            trigger=meta.get("trigger"),
             tasks={tid: TaskState.from_record(rec) for tid, rec in tasks.items()},
         )
 
@@ -224,6 +231,7 @@ class ExecutionState:
             "done_count": counts["completed"] + counts["skipped"],
             "failed_count": counts["failed"],
             "restored_from": self.restored_from,
+            "trigger": self.trigger,
             "damage": self.damage,
         }
 
@@ -247,6 +255,7 @@ class ExecutionState:
             "duration": _duration(self.started_at, self.finished_at),
             "error": self.error,
             "restored_from": self.restored_from,
+            "trigger": self.trigger,
             "last_seq": self.last_seq,
             "damage": self.damage,
             "counts": self.counts(),
@@ -302,6 +311,8 @@ def _on_workflow_started(state: ExecutionState, event: Event) -> None:
     state.status = ExecutionStatus.RUNNING
     if state.started_at is None:
         state.started_at = event.timestamp
+    if "trigger" in event.data:
+        state.trigger = event.data["trigger"]
 
 
 def _on_task_started(state: ExecutionState, event: Event) -> None:

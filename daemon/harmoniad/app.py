@@ -21,6 +21,7 @@ from harmoniad.logs import AccessLogMiddleware
 from harmoniad.openapi import build_openapi
 from harmoniad.routes import ENDPOINTS
 from harmoniad.routing import routes_for
+from harmoniad.scheduler import daemon_scheduler
 from harmoniad.security import SecurityMiddleware, load_or_create_token
 from harmoniad.storageguard import StorageGuardMiddleware
 
@@ -35,6 +36,7 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
     if token is None:
         token = load_or_create_token(config)
     state = DaemonState(engine=engine, config=config, definitions=WorkflowDefinitions(engine.store))
+    state.scheduler = daemon_scheduler(engine, state.definitions)
     app = Starlette(
         routes=routes_for(ALL_ENDPOINTS, streams.SOCKETS),
         middleware=[

@@ -147,9 +147,14 @@ class Engine:
 
     # ---- starting executions -------------------------------------------------------------
     async def start(
-        self, workflow: Workflow, input: Mapping[str, Any] | None = None
+        self,
+        workflow: Workflow,
+        input: Mapping[str, Any] | None = None,
+        *,
+        trigger: dict[str, Any] | None = None,
     ) -> ExecutionState:
-        """Validate the input, record the execution and start it; returns its live state."""
+        """Validate the input, record the execution and start it; returns its live state.
+        `trigger` says what started it (a schedule), kept with it and on `workflow_started`."""
         self.storage.check()
         given = workflow.validate_input(input or {})
 
@@ -160,9 +165,13 @@ class Engine:
             # a large workflow takes a while: in a worker thread, the loop goes on serving
             plan, document = await anyio.to_thread.run_sync(prepare)
             execution_id, lock = await self.records.new_execution()
-            state = ExecutionState.new(execution_id, document, given, self.clock())
+            state = ExecutionState.new(
+                execution_id, document, given, self.clock(), trigger=trigger
+            )
             self.hooks.execution_built(state.id, len(state.tasks))
-        started = {"workflow": workflow.name, "version": workflow.version}
+        started: dict[str, Any] = {"workflow": workflow.name, "version": workflow.version}
+        if trigger is not None:
+            started["trigger"] = trigger
         await self._create(state, plan, started, lock)
         return state
 

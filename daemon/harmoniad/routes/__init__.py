@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harmoniad.routes import components, executions, system, workflows
+from harmoniad.routes import components, executions, schedules, system, workflows
 from harmoniad.routing import Endpoint
 
 __all__ = ["ENDPOINTS"]
@@ -12,4 +12,5 @@ ENDPOINTS: list[Endpoint] = [
     *workflows.ENDPOINTS,
     *executions.ENDPOINTS,
     *components.ENDPOINTS,
+    *schedules.ENDPOINTS,
 ]
