@@ -165,9 +165,7 @@ class Engine:
             # a large workflow takes a while: in a worker thread, the loop goes on serving
             plan, document = await anyio.to_thread.run_sync(prepare)
             execution_id, lock = await self.records.new_execution()
-            state = ExecutionState.new(
-                execution_id, document, given, self.clock(), trigger=trigger
-            )
+            state = ExecutionState.new(execution_id, document, given, self.clock(), trigger=trigger)
             self.hooks.execution_built(state.id, len(state.tasks))
         started: dict[str, Any] = {"workflow": workflow.name, "version": workflow.version}
         if trigger is not None:
