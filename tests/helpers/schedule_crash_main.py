@@ -17,8 +17,9 @@ from typing import Any
 def main() -> int:
     mode, program, *args = sys.argv[1:]
     assert program == "harmoniad"
-    from harmonia.schedules.records import ScheduleStore
     from harmoniad.scheduler import EngineLauncher
+
+    from harmonia.schedules.records import ScheduleStore
 
     if mode == "after-claim":
         write = ScheduleStore.write
