@@ -136,6 +136,10 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
     ]
     if state.restored_from:
         fields.append(("restored from", state.restored_from))
+    if state.trigger and state.trigger.get("kind") == "schedule":
+        planned = format_local_time(state.trigger.get("planned_at"))
+        how = "run-now at" if state.trigger.get("manual") else "planned for"
+        fields.append(("scheduled", f"{state.trigger.get('schedule_id')} ({how} {planned})"))
     if state.error:
         fields.append(("error", state.error))
     width = max(len(name) for name, _ in fields)
