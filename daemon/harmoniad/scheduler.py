@@ -33,16 +33,31 @@ class EngineLauncher:
         self.engine = engine
         self.definitions = definitions
         self._loads = anyio.CapacityLimiter(2)
+        self._loading: dict[str, _SharedLoad] = {}
 
     async def workflow(self, workflow_id: str) -> Workflow:
-        """The stored workflow, read and checked in a worker thread."""
+        """The stored workflow, read and checked in a worker thread; schedules of the same
+        workflow due at once share one reading (a hundred due in one second would otherwise
+        read and check it a hundred times before any run starts)."""
+        shared = self._loading.get(workflow_id)
+        if shared is not None:
+            await shared.done.wait()
+            return shared.result()
+        shared = self._loading[workflow_id] = _SharedLoad()
         registry = self.engine.registry
 
         def load() -> Workflow:
             document = self.definitions.get(workflow_id)["document"]
             return load_workflow_dict(document, source=f"workflow {workflow_id}", registry=registry)
 
-        return await anyio.to_thread.run_sync(load, limiter=self._loads)
+        try:
+            shared.value = await anyio.to_thread.run_sync(load, limiter=self._loads)
+        except Exception as exc:
+            shared.error = exc
+        finally:
+            del self._loading[workflow_id]
+            shared.done.set()
+        return shared.result()
 
     async def check(self, workflow_id: str, input: dict[str, Any]) -> None:
         """A schedule's workflow exists and takes its input (`ValidationFailed` by field)."""
@@ -67,6 +82,19 @@ class EngineLauncher:
     async def wait(self, execution_id: str) -> None:
         with contextlib.suppress(NotFound):
             await self.engine.wait(execution_id)
+
+
+class _SharedLoad:
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.value: Workflow | None = None
+        self.error: Exception | None = None
+
+    def result(self) -> Workflow:
+        if self.error is not None:
+            raise self.error
+        assert self.value is not None
+        return self.value
 
 
 def daemon_scheduler(
