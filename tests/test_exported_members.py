@@ -27,8 +27,8 @@ SURFACES = {
         PayloadTooLargeError UnsupportedMediaTypeError ValidationError ServerError
         StorageUnavailableError
         ActionInfo Checkpoint ComponentInfo DamagedFile Discovery Endpoint Event EventPage
-        Execution ExecutionDamage ExecutionSummary Health HermesState Page Ready RetryResult Schedule
-        ScheduleRun StorageState TaskInfo Workflow WorkflowInfo
+        Execution ExecutionDamage ExecutionSummary Health HermesState Page Ready RetryResult
+        Schedule ScheduleRun StorageState TaskInfo Workflow WorkflowInfo
     """,
 }
 """What each package exports; a new or a removed name is an API change, made here too."""
