@@ -9,6 +9,7 @@ trigger, and started only if there is none (never lost).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -23,7 +24,13 @@ from harmonia.schedules.policy import decide, plan_fires
 from harmonia.schedules.records import ScheduleRecord, ScheduleStore
 from harmonia.schedules.spec import ScheduleSpec
 
-__all__ = ["Launcher", "Scheduler", "trigger_of"]
+__all__ = ["RETRY_AFTER", "Launcher", "Scheduler", "trigger_of"]
+
+logger = logging.getLogger("harmonia.schedules")
+
+RETRY_AFTER = 5.0
+"""Seconds before the loop tries again after a wake-up failed (the schedules file could not
+be written: a full disk)."""
 
 
 class Launcher(Protocol):
@@ -93,10 +100,29 @@ class Scheduler:
             task_status.started()
             while True:
                 self._wake = anyio.Event()
-                async with self._lock:
-                    await self._tick()
+                try:
+                    async with self._lock:
+                        await self._tick()
+                except Exception:
+                    logger.exception(
+                        "schedules: a wake-up failed; trying again in %gs", RETRY_AFTER
+                    )
+                    await self._recover()
+                    await self._sleep_until(self.clock.now() + RETRY_AFTER)
+                    self.idle = False
+                    continue
                 await self._sleep_until(self._next_due())
                 self.idle = False
+
+    async def _recover(self) -> None:
+        """Back to what the file holds (the claim that failed to be written never happened;
+        runs claimed but not recorded are settled as after a crash)."""
+        async with self._lock:
+            try:
+                await anyio.to_thread.run_sync(self.store.load)
+                await self._settle_starting()
+            except Exception:
+                logger.exception("schedules: could not read the schedules back")
 
     def wake(self) -> None:
         self.idle = False

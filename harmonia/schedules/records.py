@@ -9,19 +9,23 @@ daemon writes this file (one daemon per data folder); blocking I/O, call from a 
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from harmonia.errors import NotFound
+from harmonia.errors import NotFound, ValidationFailed
 from harmonia.schedules.spec import ScheduleSpec, parse_spec
 from harmonia.store.storage import write_atomically
 
 __all__ = ["FILE", "KEPT_RUNS", "ScheduleRecord", "ScheduleStore", "new_schedule_id"]
+
+logger = logging.getLogger("harmonia.schedules")
 
 FILE = "schedules.json"
 KEPT_RUNS = 20
@@ -97,11 +101,29 @@ class ScheduleStore:
         self.records: dict[str, ScheduleRecord] = {}
 
     def load(self) -> None:
+        """Read the file (none: no schedules). A damaged one (it is only ever replaced whole,
+        so a crash never leaves one: a hand or a disk did this) is kept aside, byte for byte,
+        and the daemon goes on without schedules rather than not at all."""
         try:
-            raw = orjson.loads(self.path.read_bytes())
+            payload = self.path.read_bytes()
         except FileNotFoundError:
+            self.records = {}
             return
-        self.records = {r["id"]: ScheduleRecord.from_dict(r) for r in raw.get("schedules", [])}
+        try:
+            raw = orjson.loads(payload)
+            rows = raw["schedules"]
+            records = {r["id"]: ScheduleRecord.from_dict(r) for r in rows}
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, ValidationFailed) as exc:
+            kept = self.path.with_name(
+                f"{FILE}.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+            )
+            kept.write_bytes(payload)
+            self.path.unlink()
+            logger.error(
+                "%s is damaged (%s): kept as %s; no schedules loaded", self.path, exc, kept
+            )
+            records = {}
+        self.records = records
 
     def snapshot(self) -> bytes:
         """The file's bytes now (taken on the event loop, written in a thread)."""

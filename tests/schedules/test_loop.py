@@ -264,3 +264,49 @@ async def test_refused_schedule_is_not_stored(tmp_path: Path) -> None:
         assert scheduler.list() == []
         tg.cancel_scope.cancel()
     assert not (tmp_path / "schedules.json").exists()
+
+
+class FlakyStore(ScheduleStore):
+    """A schedules file whose writes fail while `full` (a full disk)."""
+
+    full = False
+
+    def write(self, payload: bytes) -> None:
+        if self.full:
+            raise OSError(28, "No space left on device")
+        super().write(payload)
+
+
+async def test_a_failed_claim_starts_nothing_and_is_tried_again(tmp_path: Path) -> None:
+    clock, launcher = FakeClock(T0), FakeLauncher()
+    store = FlakyStore(tmp_path)
+    scheduler = Scheduler(store, launcher, clock)
+    async with anyio.create_task_group() as tg:
+        await tg.start(scheduler.run)
+        record = await scheduler.create("wf", parse_spec({"interval": 60, "overlap": "allow"}))
+        store.full = True
+        await step(scheduler, clock, 60)
+        assert launcher.started == []  # the claim was not durable: nothing ran
+        store.full = False
+        await step(scheduler, clock, 5)  # the retry
+        assert launcher.planned() == [T0 + 60]
+        assert scheduler.get(record.id).runs[-1]["state"] == "started"
+        await step(scheduler, clock, 60)
+        assert launcher.planned() == [T0 + 60, T0 + 120]
+        tg.cancel_scope.cancel()
+
+
+async def test_a_damaged_file_is_kept_aside(tmp_path: Path) -> None:
+    (tmp_path / "schedules.json").write_bytes(b'{"version": 1, "schedules": [{"id": 3')
+    clock, launcher = FakeClock(T0), FakeLauncher()
+    async with running(tmp_path, clock, launcher) as scheduler:
+        assert scheduler.list() == []
+        await scheduler.create("wf", parse_spec({"interval": 60}))
+    assert kept_aside(tmp_path) == [b'{"version": 1, "schedules": [{"id": 3']
+    reread = ScheduleStore(tmp_path)
+    reread.load()
+    assert len(reread.records) == 1
+
+
+def kept_aside(folder: Path) -> list[bytes]:
+    return [p.read_bytes() for p in folder.glob("schedules.json.damaged-*")]
