@@ -25,6 +25,8 @@ E = TypeVar("E", bound=StrEnum)
 DEFAULT_GRACE = 60.0
 """Seconds a planned time may be late and still count as on time (not missed)."""
 DEFAULT_MAX_MISSED = 10
+MAX_SECONDS = 10 * 366 * 86400.0
+"""The longest interval (and grace) taken: ten years, so every planned time is a date."""
 FIELDS = {
     "cron",
     "timezone",
@@ -125,9 +127,9 @@ def parse_spec(raw: Any, *, where: str = "") -> ScheduleSpec:
         isinstance(interval, bool)
         or not isinstance(interval, int | float)
         or not math.isfinite(interval)
-        or interval <= 0
+        or not 0 < interval <= MAX_SECONDS
     ):
-        bad("interval", f"must be a number of seconds > 0, not {interval!r}")
+        bad("interval", f"must be a number of seconds > 0 (at most ten years), not {interval!r}")
     given_input = raw.get("input", {})
     if not isinstance(given_input, dict):
         bad("input", "must be a mapping of input names to values")
@@ -141,8 +143,12 @@ def parse_spec(raw: Any, *, where: str = "") -> ScheduleSpec:
     ):
         bad("max_missed", f"must be an integer from 1 to 1000, not {max_missed!r}")
     grace = raw.get("grace", DEFAULT_GRACE)
-    if isinstance(grace, bool) or not isinstance(grace, int | float) or not 0 <= grace < math.inf:
-        bad("grace", f"must be a number of seconds >= 0, not {grace!r}")
+    if (
+        isinstance(grace, bool)
+        or not isinstance(grace, int | float)
+        or not 0 <= grace <= MAX_SECONDS
+    ):
+        bad("grace", f"must be a number of seconds >= 0 (at most ten years), not {grace!r}")
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
         bad("description", "must be a string")
