@@ -69,6 +69,9 @@ class Schedule(_Answer):
     next_planned_at: Time = Field(description="The next planned time (null while paused).")
     queued: list[str] = Field(description="Planned times waiting for the running run to end.")
     skipped: int = Field(description="Planned times not run (missed or overlapping), in all.")
+    origin: Literal["api", "document"] = Field(
+        description="`document`: from the workflow file's `schedules:`, replaced with it."
+    )
     runs: list[ScheduleRun] = Field(description="The latest runs, oldest first.")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 import anyio
@@ -281,6 +281,33 @@ class Scheduler:
                 raise
         self.wake()
         return record
+
+    async def sync_workflow(self, workflow_id: str, specs: Sequence[ScheduleSpec]) -> None:
+        """Make the `document` schedules of a stored workflow its file's `schedules:` (none
+        once it is deleted). One whose spec did not change keeps its record (where it stands,
+        its runs); the others are replaced."""
+        async with self._lock:
+            now = self.clock.now()
+            old = [
+                r
+                for r in self.store.records.values()
+                if r.origin == "document" and r.workflow_id == workflow_id
+            ]
+            if not old and not specs:
+                return
+            kept: dict[str, ScheduleRecord] = {}
+            for spec in specs:
+                same = next((r for r in old if r.spec == spec and r.id not in kept), None)
+                record = same or ScheduleRecord(
+                    self.store.new_id(), workflow_id, spec, now, now, origin="document"
+                )
+                kept[record.id] = record
+            for record in old:
+                if record.id not in kept:
+                    del self.store.records[record.id]
+            self.store.records.update(kept)
+            await self._save()
+        self.wake()
 
     async def delete(self, schedule_id: str) -> None:
         async with self._lock:

@@ -51,6 +51,9 @@ class ScheduleRecord:
     runs: list[dict[str, Any]] = field(default_factory=list)
     skipped: int = 0
     """Planned times not run (missed-run or overlap policy), in all."""
+    origin: str = "api"
+    """`api` (created by a request) or `document` (the workflow file's `schedules:`, kept in
+    step with the stored workflow)."""
 
     def add_run(self, planned_at: float, *, manual: bool = False) -> dict[str, Any]:
         run: dict[str, Any] = {
@@ -75,6 +78,7 @@ class ScheduleRecord:
             "queue": self.queue,
             "runs": self.runs,
             "skipped": self.skipped,
+            "origin": self.origin,
         }
 
     @classmethod
@@ -90,6 +94,7 @@ class ScheduleRecord:
             queue=[float(t) for t in data.get("queue") or []],
             runs=list(data.get("runs") or []),
             skipped=int(data.get("skipped") or 0),
+            origin=str(data.get("origin") or "api"),
         )
 
 

@@ -181,3 +181,43 @@ def test_schedules_are_in_the_openapi_document(client: httpx.Client) -> None:
     document = client.get("/openapi.json").json()
     assert {"/api/v1/schedules", "/api/v1/schedules/{id}/run-now"} <= set(document["paths"])
     assert "Schedule" in document["components"]["schemas"]
+
+
+def test_a_workflow_file_schedules_follow_the_stored_workflow(
+    daemon: Harmoniad, client: httpx.Client
+) -> None:
+    document = {**echo_workflow("with-schedules"), "schedules": [{"cron": "0 4 * * *"}]}
+    stored_id = client.post("/api/v1/workflows", json=document).json()["id"]
+
+    def mine() -> list[dict[str, Any]]:
+        items = client.get(API).json()["items"]
+        return [s for s in items if s["workflow_id"] == stored_id]
+
+    first = mine()
+    assert [(s["cron"], s["origin"]) for s in first] == [("0 4 * * *", "document")]
+    both = {**document, "schedules": [{"cron": "0 4 * * *"}, {"interval": 3600}]}
+    assert client.put(f"/api/v1/workflows/{stored_id}", json=both).status_code == 200
+    now = mine()
+    assert first[0]["id"] in {s["id"] for s in now}  # unchanged: kept as it was
+    assert sorted(str(s["cron"] or s["interval"]) for s in now) == ["0 4 * * *", "3600.0"]
+    bad = {**document, "schedules": [{"cron": "0 4 * * *", "timezone": "Nowhere/Land"}]}
+    refused = client.put(f"/api/v1/workflows/{stored_id}", json=bad)
+    assert refused.status_code == 422
+    assert refused.json()["details"][0]["field"] == "schedules[0].timezone"
+    assert len(mine()) == 2
+    assert client.delete(f"/api/v1/workflows/{stored_id}").status_code == 204
+    assert mine() == []
+
+
+def test_a_template_is_never_scheduled_but_its_instances_are(client: httpx.Client) -> None:
+    document = {**echo_workflow("templated"), "schedules": [{"interval": 3600}]}
+    template = client.post("/api/v1/workflows?template=true", json=document).json()["id"]
+    items = client.get(API).json()["items"]
+    assert [s for s in items if s["workflow_id"] == template] == []
+    made = client.post(f"/api/v1/templates/{template}/instantiate", json={"name": "copy"})
+    assert made.status_code == 201, made.text
+    instance = made.json()["id"]
+    items = client.get(API).json()["items"]
+    assert [s["interval"] for s in items if s["workflow_id"] == instance] == [3600.0]
+    client.delete(f"/api/v1/workflows/{instance}")
+    client.delete(f"/api/v1/workflows/{template}")

@@ -28,7 +28,12 @@ from harmoniad.schedule_schemas import (
     ScheduleRunNow,
 )
 
-__all__ = ["ENDPOINTS", "schedule_view"]
+__all__ = ["ENDPOINTS", "schedule_view", "sync_document_schedules"]
+
+
+async def sync_document_schedules(request: Request, workflow_id: str, raw: list[Any]) -> None:
+    """A stored workflow's `schedules:` (already checked by the loader) become its schedules."""
+    await _scheduler(request).sync_workflow(workflow_id, [parse_spec(r) for r in raw])
 
 
 def schedule_view(scheduler: Scheduler, record: ScheduleRecord) -> dict[str, Any]:
@@ -43,6 +48,7 @@ def schedule_view(scheduler: Scheduler, record: ScheduleRecord) -> dict[str, Any
         "next_planned_at": iso_time(scheduler.next_planned(record)),
         "queued": [iso_time(t) for t in record.queue],
         "skipped": record.skipped,
+        "origin": record.origin,
         "runs": [run_view(r) for r in record.runs],
     }
 

@@ -16,10 +16,11 @@ from starlette.responses import Response
 
 from harmonia.errors import NotFound, Problem, ValidationFailed
 from harmonia.loader import load_workflow_dict
-from harmonia.model import unknown_input_message
+from harmonia.model import Workflow, unknown_input_message
 from harmoniad.bodies import json_body, off_the_loop, query_params, workflow_body
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse, NoContent
+from harmoniad.routes.schedules import sync_document_schedules
 from harmoniad.routing import Endpoint
 from harmoniad.schemas import (
     PageQuery,
@@ -41,6 +42,7 @@ async def create_workflow(request: Request) -> Response:
     row = await off_the_loop(
         state, lambda: state.definitions.add(workflow.to_document(), template=bool(query.template))
     )
+    await sync_document_schedules(request, row["id"], _schedules(row, workflow))
     return JSONResponse(workflow_view(row), status_code=201)
 
 
@@ -64,6 +66,7 @@ async def replace_workflow(request: Request) -> Response:
             workflow_id, workflow.to_document(), template=query.template
         ),
     )
+    await sync_document_schedules(request, workflow_id, _schedules(row, workflow))
     return JSONResponse(workflow_view(row))
 
 
@@ -71,6 +74,7 @@ async def delete_workflow(request: Request) -> Response:
     state = daemon_state(request)
     workflow_id = request.path_params["id"]
     await anyio.to_thread.run_sync(state.definitions.delete, workflow_id)
+    await sync_document_schedules(request, workflow_id, [])
     return NoContent()
 
 
@@ -90,13 +94,20 @@ async def instantiate_template(request: Request) -> Response:
     template = await _get(request, template=True)
     source = f"template {template['id']}"
 
-    def instantiate() -> dict[str, Any]:
+    def instantiate() -> tuple[dict[str, Any], Workflow]:
         document = _instantiated(template["document"], body)
         workflow = load_workflow_dict(document, source=source, registry=state.engine.registry)
-        return state.definitions.add(workflow.to_document(), template=False)
+        return state.definitions.add(workflow.to_document(), template=False), workflow
 
-    row = await off_the_loop(state, instantiate)
+    row, workflow = await off_the_loop(state, instantiate)
+    await sync_document_schedules(request, row["id"], _schedules(row, workflow))
     return JSONResponse(workflow_view(row), status_code=201)
+
+
+def _schedules(row: dict[str, Any], workflow: Workflow) -> list[dict[str, Any]]:
+    """A stored workflow's schedules: its file's, but none for a template (its instances
+    run; the template itself is never started by a clock)."""
+    return [] if row.get("template") else workflow.schedules
 
 
 def _instantiated(document: dict[str, Any], body: TemplateInstantiate) -> dict[str, Any]:
