@@ -28,8 +28,8 @@ SURFACES = {
         StorageUnavailableError
         ActionInfo Checkpoint ComponentInfo DamagedFile Discovery Endpoint Event EventPage
         Execution ExecutionDamage ExecutionSummary Health HermesState Page Ready RetryResult
-        StorageState TaskInfo Template TemplateInfo ToolAnswer Workflow WorkflowInfo
-        WorkflowOrigin
+        Schedule ScheduleRun StorageState TaskInfo Template TemplateInfo ToolAnswer Workflow
+        WorkflowInfo WorkflowOrigin
     """,
 }
 """What each package exports; a new or a removed name is an API change, made here too."""

@@ -24,6 +24,7 @@ from harmoniad.openapi import build_openapi
 from harmoniad.routes import ENDPOINTS
 from harmoniad.routes.system import MCP_PATH
 from harmoniad.routing import routes_for
+from harmoniad.scheduler import daemon_scheduler
 from harmoniad.security import SecurityMiddleware, load_or_create_token
 from harmoniad.storageguard import StorageGuardMiddleware
 
@@ -39,6 +40,7 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
         token = load_or_create_token(config)
     state = DaemonState(engine=engine, config=config, definitions=WorkflowDefinitions(engine.store))
     mcp = McpEndpoint(state, max_body=config.max_body)
+    state.scheduler = daemon_scheduler(engine, state.definitions)
     app = Starlette(
         routes=[*routes_for(ALL_ENDPOINTS, streams.SOCKETS), Route(MCP_PATH, mcp, name=MCP_PATH)],
         middleware=[

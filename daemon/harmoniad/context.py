@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 
 from harmonia import __version__
 from harmonia.engine.engine import Engine
+from harmonia.schedules.loop import Scheduler
 from harmonia.store.definitions import WorkflowDefinitions
 from harmoniad.config import DaemonConfig
 from harmoniad.encoding import EventEncoder
@@ -31,6 +32,8 @@ class DaemonState:
     ready: bool = False
     """True once interrupted executions were recovered and the server accepts requests."""
     hermes: HermesLink | None = None
+    scheduler: Scheduler | None = None
+    """Starts the stored workflows' schedules (`harmoniad.scheduler`); run by the server."""
     """The registration with Hermes, when the daemon joins a Tekton installation."""
     stopping: anyio.Event = field(default_factory=anyio.Event)
     """Set when a stop signal arrives: streams end and no new stream starts."""

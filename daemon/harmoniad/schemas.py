@@ -36,6 +36,7 @@ __all__ = [
     "ExecutionList",
     "ExecutionListQuery",
     "ExecutionSummary",
+    "ExecutionTrigger",
     "Health",
     "HermesState",
     "PageQuery",
@@ -371,6 +372,15 @@ class ParentLink(_Answer):
     depth: int = Field(ge=1, description="1 for a child of a root execution, and so on.")
 
 
+class ExecutionTrigger(_Answer):
+    """What started an execution other than an operator: a schedule."""
+
+    kind: Literal["schedule"]
+    schedule_id: str
+    planned_at: float = Field(description="The planned time it was started for (epoch seconds).")
+    manual: bool = Field(default=False, description="Started by the schedule's run-now.")
+
+
 class Execution(_Answer):
     """An execution as `harmonia run --json` prints it."""
 
@@ -385,6 +395,9 @@ class Execution(_Answer):
     duration: float | None
     error: str | None
     restored_from: str | None
+    trigger: ExecutionTrigger | None = Field(
+        default=None, description="Set when a schedule started it: which one, for which time."
+    )
     last_seq: int = Field(ge=0)
     damage: ExecutionDamage | None = Field(
         default=None,

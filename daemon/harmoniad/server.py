@@ -220,6 +220,8 @@ class Daemon:
             if self._stop_requested:  # a signal during recovery: do not start serving
                 return
             async with anyio.create_task_group() as tg:
+                assert self._state.scheduler is not None
+                await tg.start(self._state.scheduler.run)  # settles runs a crash left claimed
 
                 async def serve() -> None:
                     try:

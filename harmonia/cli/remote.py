@@ -201,6 +201,7 @@ def execution_state(execution: Execution) -> ExecutionState:
         last_seq=execution.last_seq or 0,
         error=execution.error,
         restored_from=execution.restored_from,
+        trigger=execution.trigger,
         tasks=tasks,
         damage=execution.damage.model_dump() if execution.damage is not None else None,
         # the items' values are not in the document; their number is all a view needs

@@ -262,3 +262,16 @@ def add_remote_commands(sub: Any) -> None:
     )
     templates.add_argument("-o", "--output", metavar="FILE", help="export: write to FILE")
     _common(templates, json_help="print JSON")
+    from harmonia.cli.schedules_parser import add_schedules_command
+
+    add_schedules_command(command, _ScheduleCommands(), _common)
+
+
+@dataclass(frozen=True)
+class _ScheduleCommands:
+    """`harmonia schedules`' handler, imported when it runs (as `Remote` does)."""
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        from harmonia.cli.schedule_commands import cmd_schedules
+
+        return cmd_schedules(args)

@@ -146,6 +146,10 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
         fields.append(("parent", link))
     if state.output is not None:
         fields.append(("output", orjson.dumps(state.output).decode()))
+    if state.trigger and state.trigger.get("kind") == "schedule":
+        planned = format_local_time(state.trigger.get("planned_at"))
+        how = "run-now at" if state.trigger.get("manual") else "planned for"
+        fields.append(("scheduled", f"{state.trigger.get('schedule_id')} ({how} {planned})"))
     if state.error:
         fields.append(("error", state.error))
     width = max(len(name) for name, _ in fields)

@@ -110,6 +110,15 @@ class Api:
     list_checkpoints = Endpoint(calls.list_checkpoints)
     restore = Endpoint(calls.restore)
 
+    # ---- schedules -----------------------------------------------------------------------
+    list_schedules = Endpoint(calls.list_schedules)
+    create_schedule = Endpoint(calls.create_schedule)
+    get_schedule = Endpoint(calls.get_schedule)
+    delete_schedule = Endpoint(calls.delete_schedule)
+    pause_schedule = Endpoint(calls.pause_schedule)
+    unpause_schedule = Endpoint(calls.unpause_schedule)
+    run_schedule_now = Endpoint(calls.run_schedule_now)
+
     # ---- components ----------------------------------------------------------------------
     list_components = Endpoint(calls.list_components)
     get_component = Endpoint(calls.get_component)

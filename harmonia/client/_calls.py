@@ -31,6 +31,8 @@ from harmonia.client._models import (
     Page,
     Ready,
     RetryResult,
+    Schedule,
+    ScheduleRun,
     Template,
     TemplateInfo,
     ToolAnswer,
@@ -202,6 +204,70 @@ def update_workflow(
 
 def delete_workflow(workflow_id: str) -> Call[None]:
     return Call("DELETE", f"{API}/workflows/{segment(workflow_id)}", _nothing)
+
+
+# ---- schedules -----------------------------------------------------------------------------
+
+
+def list_schedules() -> Call[list[Schedule]]:
+    """Every schedule, with its next planned time."""
+    return Call("GET", f"{API}/schedules", _items(Schedule))
+
+
+def create_schedule(
+    workflow_id: str,
+    *,
+    cron: str | None = None,
+    timezone: str | None = None,
+    interval: float | None = None,
+    input: Mapping[str, Any] | None = None,
+    missed: str | None = None,
+    max_missed: int | None = None,
+    overlap: str | None = None,
+    grace: float | None = None,
+    description: str | None = None,
+    paused: bool | None = None,
+) -> Call[Schedule]:
+    """Schedule a stored workflow: `cron` (read in `timezone`) or `interval` seconds. A bad
+    expression, zone, interval or input raises `ValidationError` naming the field."""
+    given = {
+        "cron": cron,
+        "timezone": timezone,
+        "interval": interval,
+        "input": dict(input) if input is not None else None,
+        "missed": missed,
+        "max_missed": max_missed,
+        "overlap": overlap,
+        "grace": grace,
+        "description": description,
+        "paused": paused,
+    }
+    body = {"workflow_id": workflow_id, **{k: v for k, v in given.items() if v is not None}}
+    return _json_call("POST", f"{API}/schedules", _model(Schedule), body)
+
+
+def get_schedule(schedule_id: str) -> Call[Schedule]:
+    return Call("GET", f"{API}/schedules/{segment(schedule_id)}", _model(Schedule))
+
+
+def delete_schedule(schedule_id: str) -> Call[None]:
+    """The executions it started stay."""
+    return Call("DELETE", f"{API}/schedules/{segment(schedule_id)}", _nothing)
+
+
+def pause_schedule(schedule_id: str) -> Call[Schedule]:
+    return Call("POST", f"{API}/schedules/{segment(schedule_id)}/pause", _model(Schedule))
+
+
+def unpause_schedule(schedule_id: str) -> Call[Schedule]:
+    """It counts its planned times from now on (the paused period's are not run)."""
+    return Call("POST", f"{API}/schedules/{segment(schedule_id)}/unpause", _model(Schedule))
+
+
+def run_schedule_now(schedule_id: str) -> Call[ScheduleRun]:
+    """Start one run now, whatever the overlap policy; its `execution_id` is the new run."""
+    path = f"{API}/schedules/{segment(schedule_id)}/run-now"
+    return Call("POST", path, _model(ScheduleRun))
 
 
 # ---- templates -----------------------------------------------------------------------------

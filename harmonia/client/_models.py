@@ -282,6 +282,9 @@ class Execution(ApiModel):
     duration: float | None = None
     error: str | None = None
     restored_from: str | None = None
+    trigger: dict[str, Any] | None = None
+    """Set when a schedule started it: `{"kind": "schedule", "schedule_id", "planned_at"}`
+    (epoch seconds; `"manual": true` for a run-now)."""
     last_seq: int | None = None
     counts: dict[str, int] = Field(default_factory=dict)
     tasks: dict[str, TaskInfo] = Field(default_factory=dict)
@@ -297,6 +300,39 @@ class Execution(ApiModel):
     @property
     def finished(self) -> bool:
         return self.status in EXECUTION_FINISHED
+
+
+class ScheduleRun(ApiModel):
+    """One planned time a schedule started (or failed to start)."""
+
+    planned_at: Timestamp | None = None
+    state: str
+    execution_id: str | None = None
+    error: str | None = None
+    manual: bool = False
+
+
+class Schedule(ApiModel):
+    """A schedule of a stored workflow: its spec, its next planned time and its latest runs."""
+
+    id: str
+    workflow_id: str
+    cron: str | None = None
+    timezone: str = "UTC"
+    interval: float | None = None
+    input: dict[str, Any] = Field(default_factory=dict)
+    missed: str = "skip"
+    max_missed: int = 10
+    overlap: str = "skip"
+    grace: float = 60
+    description: str | None = None
+    paused: bool = False
+    created_at: Timestamp | None = None
+    last_planned_at: Timestamp | None = None
+    next_planned_at: Timestamp | None = None
+    queued: list[Timestamp] = Field(default_factory=list)
+    skipped: int = 0
+    runs: list[ScheduleRun] = Field(default_factory=list)
 
 
 class Event(ApiModel):

@@ -162,13 +162,15 @@ class Engine:
         origin: str | Path | None = None,
         parent: dict[str, Any] | None = None,
         announce: Callable[[str], Awaitable[None]] | None = None,
+        trigger: dict[str, Any] | None = None,
     ) -> ExecutionState:
         """Validate the input, record the execution and start it; returns its live state.
 
         `origin`: the folder of the workflow's file, where its sub-workflow paths are found
         (None: stored ids only). `parent` and `announce` are for child executions
         (`harmonia.engine.children`): the link to the parent task, and a call that records the
-        new id in the parent's journal before the child starts."""
+        new id in the parent's journal before the child starts. `trigger` says what started
+        it (a schedule), kept with it and on `workflow_started`."""
         self.storage.check()
         given = workflow.validate_input(input or {})
         origin = None if origin is None else str(origin)  # callers give it absolute
@@ -183,7 +185,13 @@ class Engine:
             plan, document = await anyio.to_thread.run_sync(prepare)
             execution_id, lock = await self.records.new_execution()
             state = ExecutionState.new(
-                execution_id, document, given, self.clock(), parent=parent, origin=origin
+                execution_id,
+                document,
+                given,
+                self.clock(),
+                parent=parent,
+                origin=origin,
+                trigger=trigger,
             )
             self.hooks.execution_built(state.id, len(state.tasks))
         if announce is not None:
@@ -197,6 +205,8 @@ class Engine:
         started: dict[str, Any] = {"workflow": workflow.name, "version": workflow.version}
         if parent is not None:
             started["parent"] = parent
+        if trigger is not None:
+            started["trigger"] = trigger
         await self._create(state, plan, started, lock)
         return state
 

@@ -23,6 +23,7 @@ from harmonia.jsonlimits import big_integer_message, find_big_integers
 from harmonia.loader.checks import Checker
 from harmonia.loader.document import Document
 from harmonia.loader.problems import pydantic_problems, raise_problems
+from harmonia.loader.schedules import schedule_problems
 from harmonia.loader.shape import shape_of
 from harmonia.loader.source import Format, read_file, read_text
 from harmonia.loader.subflows import Recursion, find_recursion
@@ -116,6 +117,7 @@ def load_document(document: Document, registry: ComponentRegistry | None = None)
     except pydantic.ValidationError as exc:
         problems.extend(pydantic_problems(exc, document))
     problems.extend(Checker(document, data, registry or default_registry()).run())
+    problems.extend(schedule_problems(document, data, workflow))
     if problems or workflow is None:
         raise_problems(problems)
     return workflow

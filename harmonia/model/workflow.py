@@ -63,6 +63,12 @@ class Workflow(Strict):
         "completes. A `workflow.run` task of a parent workflow returns this mapping.",
         json_schema_extra={"additionalProperties": False},
     )
+    schedules: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Schedules the daemon starts this workflow on once it is stored: each "
+        "`cron` (+ `timezone`) or `interval`, with `input`, `missed`, `max_missed`, `overlap`, "
+        "`grace`, `description` (README, Schedules).",
+    )
 
     @field_validator("name")
     @classmethod

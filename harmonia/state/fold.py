@@ -59,6 +59,8 @@ def _on_workflow_started(state: ExecutionState, event: Event) -> None:
     state.status = ExecutionStatus.RUNNING
     if state.started_at is None:
         state.started_at = event.timestamp
+    if "trigger" in event.data:
+        state.trigger = event.data["trigger"]
 
 
 def _on_task_started(state: ExecutionState, event: Event) -> None:

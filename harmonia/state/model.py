@@ -135,6 +135,9 @@ class ExecutionState:
     last_seq: int = 0
     error: str | None = None
     restored_from: str | None = None
+    trigger: dict[str, Any] | None = None
+    """What started it when not an operator: `{"kind": "schedule", "schedule_id",
+    "planned_at"}` for a scheduled run (recorded on `workflow_started` too)."""
     tasks: dict[str, TaskState] = field(default_factory=dict)
     parent: dict[str, Any] | None = None
     """Set on a child execution (sub-workflow): `{"execution_id", "task_id", "depth"}`."""
@@ -171,6 +174,7 @@ class ExecutionState:
         expansions: dict[str, list[Any]] | None = None,
         parent: dict[str, Any] | None = None,
         origin: str | None = None,
+        trigger: dict[str, Any] | None = None,
     ) -> ExecutionState:
         task_ids = list(workflow.get("tasks", {}))
         return cls(
@@ -179,6 +183,7 @@ class ExecutionState:
             input=input,
             created_at=created_at,
             restored_from=restored_from,
+            trigger=trigger,
             tasks=tasks if tasks is not None else {t: TaskState() for t in task_ids},
             expansions=expansions or {},
             parent=parent,
@@ -202,6 +207,7 @@ class ExecutionState:
             "parent": self.parent,
             "origin": self.origin,
             "output": self.output,
+            "trigger": self.trigger,
         }
 
     @classmethod
@@ -217,6 +223,7 @@ class ExecutionState:
             last_seq=meta.get("last_seq", 0),
             error=meta.get("error"),
             restored_from=meta.get("restored_from"),
+            trigger=meta.get("trigger"),
             tasks={tid: TaskState.from_record(rec) for tid, rec in tasks.items()},
             expansions=dict(meta.get("expansions") or {}),
             parent=meta.get("parent"),
@@ -253,6 +260,7 @@ class ExecutionState:
             "done_count": counts["completed"] + counts["skipped"],
             "failed_count": counts["failed"],
             "restored_from": self.restored_from,
+            "trigger": self.trigger,
             "damage": self.damage,
         }
 
@@ -280,6 +288,7 @@ class ExecutionState:
             "duration": _duration(self.started_at, self.finished_at),
             "error": self.error,
             "restored_from": self.restored_from,
+            "trigger": self.trigger,
             "last_seq": self.last_seq,
             "damage": self.damage,
             "parent": self.parent,

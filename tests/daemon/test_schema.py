@@ -30,10 +30,12 @@ SEMANTIC_VALIDATION = [
     "create_template",
     "instantiate_template",
     "create_execution",
+    "create_schedule",
 ]
 """Operations whose bodies the loader checks beyond what a JSON Schema can say (known components
-and actions, `${...}` references, the dependency graph, inputs against their declarations): a
-schema-valid body may still be a 422 with located problems."""
+and actions, `${...}` references, the dependency graph, inputs against their declarations; a
+schedule's cron expression, time zone and input): a schema-valid body may still be a 422 with
+located problems."""
 
 
 @pytest.fixture(scope="module")

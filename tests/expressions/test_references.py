@@ -42,7 +42,15 @@ def test_reference_normalisation() -> None:
 
 def test_roots_constant() -> None:
     roots = (
-        "input", "tasks", "workflow", "execution", "env", "components", "item", "index", "param"
+        "input",
+        "tasks",
+        "workflow",
+        "execution",
+        "env",
+        "components",
+        "item",
+        "index",
+        "param",
     )
     assert frozenset(roots) == ROOTS
     # one list, in the order the documentation gives; the loader's messages use this order

@@ -53,6 +53,13 @@ export const OPERATIONS = Object.freeze({
   mcp_capabilities: 'mcpCapabilities',
   mcp_tools: 'mcpTools',
   mcp_process: 'mcpProcess',
+  list_schedules: 'listSchedules',
+  create_schedule: 'createSchedule',
+  get_schedule: 'getSchedule',
+  delete_schedule: 'deleteSchedule',
+  pause_schedule: 'pauseSchedule',
+  unpause_schedule: 'unpauseSchedule',
+  run_schedule_now: 'runScheduleNow',
   stream_execution: 'events',
   stream_all: 'allEvents',
 })
@@ -294,6 +301,41 @@ export class HarmoniaClient {
   /** A new execution that starts from the checkpoint. */
   async restoreCheckpoint(id, options) {
     return this._send('POST', `${API}/checkpoints/${segment(id)}/restore`, { call: split(options).call })
+  }
+
+  // ---- schedules --------------------------------------------------------------------------
+
+  async listSchedules(options) {
+    return this._send('GET', `${API}/schedules`, { call: split(options).call })
+  }
+
+  /** `{workflow_id, cron + timezone? | interval, input?, missed?, max_missed?, overlap?, ...}`;
+   * a bad expression, zone, interval or input is a 422 naming the field. */
+  async createSchedule(body, options) {
+    return this._send('POST', `${API}/schedules`, { call: split(options).call, ...jsonBody(body) })
+  }
+
+  async getSchedule(id, options) {
+    return this._send('GET', `${API}/schedules/${segment(id)}`, { call: split(options).call })
+  }
+
+  /** The executions it started stay. */
+  async deleteSchedule(id, options) {
+    return this._send('DELETE', `${API}/schedules/${segment(id)}`, { call: split(options).call })
+  }
+
+  async pauseSchedule(id, options) {
+    return this._send('POST', `${API}/schedules/${segment(id)}/pause`, { call: split(options).call })
+  }
+
+  /** It counts its planned times from now on. */
+  async unpauseSchedule(id, options) {
+    return this._send('POST', `${API}/schedules/${segment(id)}/unpause`, { call: split(options).call })
+  }
+
+  /** One run now, whatever the overlap policy. */
+  async runScheduleNow(id, options) {
+    return this._send('POST', `${API}/schedules/${segment(id)}/run-now`, { call: split(options).call })
   }
 
   // ---- components -------------------------------------------------------------------------

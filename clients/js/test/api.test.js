@@ -239,6 +239,27 @@ test('the stream of all executions', async () => {
   assert.deepEqual(seqs(mine), range(1, mine.length))
 })
 
+test('schedules: create, list, get, pause, unpause, run now, delete', async () => {
+  const workflow = await client.createWorkflow(echoWorkflow('scheduled'))
+  await assert.rejects(client.createSchedule({ workflow_id: workflow.id, cron: '61 * * * *' }), {
+    status: 422,
+    code: 'validation_error',
+  })
+  const schedule = await client.createSchedule({ workflow_id: workflow.id, cron: '0 9 * * *', timezone: 'Europe/Paris' })
+  assert.equal(schedule.timezone, 'Europe/Paris')
+  assert.ok(schedule.next_planned_at)
+  assert.ok((await client.listSchedules()).items.some((s) => s.id === schedule.id))
+  assert.equal((await client.getSchedule(schedule.id)).cron, '0 9 * * *')
+  assert.equal((await client.pauseSchedule(schedule.id)).next_planned_at, null)
+  assert.equal((await client.unpauseSchedule(schedule.id)).paused, false)
+  const run = await client.runScheduleNow(schedule.id)
+  assert.equal(run.manual, true)
+  const execution = await client.wait(run.execution_id)
+  assert.equal(execution.trigger.schedule_id, schedule.id)
+  assert.equal(await client.deleteSchedule(schedule.id), undefined)
+  await assert.rejects(client.getSchedule(schedule.id), { status: 404, code: 'not_found' })
+})
+
 test('every operation of the OpenAPI document was called above', async () => {
   const document = await client.openapi()
   const missing = []

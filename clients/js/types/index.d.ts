@@ -32,6 +32,10 @@ import type {
   TemplateDetail,
   TemplateDocument,
   TemplateInfo,
+  Schedule,
+  ScheduleCreate,
+  ScheduleList,
+  ScheduleRun,
   TemplateInstantiate,
   TemplateList,
   WorkflowDetail,
@@ -201,6 +205,15 @@ export declare class HarmoniaClient {
   listEvents(id: string, options?: CallOptions & QueryOf<'list_events'>): Promise<EventPage>
   listCheckpoints(options?: CallOptions & QueryOf<'list_checkpoints'>): Promise<CheckpointList>
   restoreCheckpoint(id: string, options?: CallOptions): Promise<Execution>
+
+  // schedules
+  listSchedules(options?: CallOptions): Promise<ScheduleList>
+  createSchedule(body: ScheduleCreate, options?: CallOptions): Promise<Schedule>
+  getSchedule(id: string, options?: CallOptions): Promise<Schedule>
+  deleteSchedule(id: string, options?: CallOptions): Promise<void>
+  pauseSchedule(id: string, options?: CallOptions): Promise<Schedule>
+  unpauseSchedule(id: string, options?: CallOptions): Promise<Schedule>
+  runScheduleNow(id: string, options?: CallOptions): Promise<ScheduleRun>
 
   // components
   listComponents(options?: CallOptions): Promise<ComponentList>

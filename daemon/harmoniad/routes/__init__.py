@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harmoniad.routes import components, executions, system, tekton, templates, workflows
+from harmoniad.routes import components, executions, schedules, system, tekton, templates, workflows
 from harmoniad.routing import Endpoint
 
 __all__ = ["ENDPOINTS"]
@@ -14,4 +14,5 @@ ENDPOINTS: list[Endpoint] = [
     *executions.ENDPOINTS,
     *components.ENDPOINTS,
     *tekton.ENDPOINTS,
+    *schedules.ENDPOINTS,
 ]

@@ -14,6 +14,7 @@ from harmonia.loader.templates import Template, load_template_dict
 from harmonia.store.templates import Templates
 from harmoniad.bodies import off_the_loop
 from harmoniad.context import DaemonState
+from harmoniad.services.workflows import sync_schedules
 from harmoniad.views import workflow_view
 
 __all__ = [
@@ -73,4 +74,6 @@ async def instantiate_template(
         state,
         lambda: _templates(state).instantiate(name_or_id, dict(values), registry, name=name),
     )
+    stored = await off_the_loop(state, lambda: state.definitions.get(row["id"]))
+    await sync_schedules(state, row["id"], stored["document"].get("schedules") or [])
     return workflow_view(row)

@@ -16,6 +16,7 @@ import anyio
 from harmonia.errors import NotFound
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
+from harmonia.schedules import parse_spec
 from harmoniad.bodies import off_the_loop
 from harmoniad.context import DaemonState
 from harmoniad.views import workflow_view
@@ -27,6 +28,7 @@ __all__ = [
     "list_workflows",
     "replace_workflow",
     "store_workflow",
+    "sync_schedules",
 ]
 
 
@@ -39,8 +41,10 @@ async def check_document(state: DaemonState, document: Mapping[str, Any], source
 
 
 async def store_workflow(state: DaemonState, workflow: Workflow) -> dict[str, Any]:
-    """Store a checked workflow under a new id; its `WorkflowInfo`."""
+    """Store a checked workflow under a new id, its file's schedules with it; its
+    `WorkflowInfo`."""
     row = await off_the_loop(state, lambda: state.definitions.add(workflow.to_document()))
+    await sync_schedules(state, row["id"], workflow.schedules)
     return workflow_view(row)
 
 
@@ -52,6 +56,7 @@ async def replace_workflow(
     row = await off_the_loop(
         state, lambda: state.definitions.replace(workflow_id, workflow.to_document())
     )
+    await sync_schedules(state, workflow_id, workflow.schedules)
     return workflow_view(row)
 
 
@@ -59,6 +64,7 @@ async def delete_workflow(state: DaemonState, workflow_id: str) -> None:
     """Delete a stored workflow (a template is deleted through the templates)."""
     await get_workflow(state, workflow_id)
     await anyio.to_thread.run_sync(state.definitions.delete, workflow_id)
+    await sync_schedules(state, workflow_id, [])
 
 
 async def get_workflow(state: DaemonState, workflow_id: str) -> dict[str, Any]:
@@ -74,3 +80,10 @@ async def list_workflows(state: DaemonState, *, offset: int, limit: int) -> dict
     rows = await anyio.to_thread.run_sync(lambda: state.definitions.list(template=False))
     items = [workflow_view(r) for r in rows[offset : offset + limit]]
     return {"items": items, "total": len(rows), "limit": limit, "offset": offset}
+
+
+async def sync_schedules(state: DaemonState, workflow_id: str, raw: list[Any]) -> None:
+    """A stored workflow's `schedules:` (already checked by the loader) become its schedules
+    (an unchanged one keeps its runs); none when the daemon runs no scheduler."""
+    if state.scheduler is not None:
+        await state.scheduler.sync_workflow(workflow_id, [parse_spec(r) for r in raw])

@@ -1,0 +1,169 @@
+"""`harmonia schedules`: the daemon's schedules from the command line.
+
+A spec is checked here first (`parse_spec`: a bad cron expression, time zone or interval exits
+2 before the daemon is asked); the daemon checks it again with the workflow's input.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from typing import Any
+
+from harmonia.cli.errors import EXIT_OK, CliError
+from harmonia.cli.inputs import input_from_args
+from harmonia.cli.output import print_json
+from harmonia.cli.remote import api_error_code, api_error_lines, info, remote_command, session
+from harmonia.client import Client, Schedule, ValidationError
+from harmonia.errors import ValidationFailed
+from harmonia.schedules import parse_spec
+
+__all__ = ["cmd_schedules", "describe_when"]
+
+CREATE_ONLY = ("cron", "timezone", "interval", "missed", "max_missed", "overlap", "grace")
+
+
+@remote_command
+def cmd_schedules(args: argparse.Namespace) -> int:
+    action = args.action
+    if action != "create":
+        given = [f"--{n.replace('_', '-')}" for n in CREATE_ONLY if getattr(args, n) is not None]
+        if given or args.input or args.input_file or args.paused:
+            raise CliError(f"schedules {action}: {', '.join(given) or '--input'} is for create")
+    if action == "list":
+        if args.target:
+            raise CliError("schedules list takes no ID (did you mean `schedules show ID`?)")
+        with session(args) as client:
+            return _list(client, as_json=args.json)
+    if not args.target:
+        what = "workflow" if action == "create" else "schedule"
+        raise CliError(f"schedules {action}: which {what}? give its ID")
+    if action == "create":
+        return _create(args)
+    with session(args) as client:
+        if action == "show":
+            return _print(client.get_schedule(args.target), as_json=args.json)
+        if action == "delete":
+            client.delete_schedule(args.target)
+            info(f"deleted schedule {args.target}")
+            if args.json:
+                print_json({"id": args.target, "deleted": True})
+            return EXIT_OK
+        if action == "run-now":
+            run = client.run_schedule_now(args.target)
+            if args.json:
+                print_json(run.model_dump(mode="json"))
+            else:
+                info(f"schedule {args.target} started execution {run.execution_id}")
+                print(run.execution_id)
+            return EXIT_OK
+        changed = (
+            client.pause_schedule(args.target)
+            if action == "pause"
+            else client.unpause_schedule(args.target)
+        )
+        if args.json:
+            print_json(changed.model_dump(mode="json"))
+        else:
+            info(f"schedule {changed.id} {action}d; next planned time {_when(changed)}")
+        return EXIT_OK
+
+
+def _create(args: argparse.Namespace) -> int:
+    fields: dict[str, Any] = {n: getattr(args, n) for n in CREATE_ONLY}
+    fields = {k: v for k, v in fields.items() if v is not None}
+    fields["input"] = input_from_args(args)
+    if args.description is not None:
+        fields["description"] = args.description
+    try:
+        parse_spec(fields)
+    except ValidationFailed as exc:
+        raise CliError(*(f"--{p.field}: {p.message}" for p in exc.problems)) from None
+    with session(args) as client:
+        try:
+            created = client.create_schedule(args.target, paused=args.paused or None, **fields)
+        except ValidationError as exc:
+            raise CliError(*api_error_lines(exc, args), code=api_error_code(exc)) from None
+    if args.json:
+        print_json(created.model_dump(mode="json"))
+    else:
+        info(f"schedule {created.id} created: {describe_when(created)}, next {_when(created)}")
+        print(created.id)
+    return EXIT_OK
+
+
+def describe_when(schedule: Schedule) -> str:
+    """`cron 0 9 * * 1-5 (Europe/Paris)` or `every 30s`."""
+    if schedule.cron is not None:
+        return f"cron {schedule.cron} ({schedule.timezone})"
+    return f"every {schedule.interval:g}s"
+
+
+def _when(schedule: Schedule) -> str:
+    if schedule.paused or schedule.next_planned_at is None:
+        return "paused"
+    return _local(schedule.next_planned_at)
+
+
+def _local(moment: datetime | None) -> str:
+    from harmonia.cli.report import format_local_time
+
+    return format_local_time(moment.timestamp() if moment is not None else None)
+
+
+def _list(client: Client, *, as_json: bool) -> int:
+    from harmonia.cli.report import render_table
+
+    found = client.list_schedules()
+    if as_json:
+        print_json([s.model_dump(mode="json") for s in found])
+        return EXIT_OK
+    if not found:
+        print(f"no schedules in the daemon at {client.url}")
+        return EXIT_OK
+    rows = [
+        [
+            s.id,
+            s.workflow_id,
+            describe_when(s),
+            f"{s.missed}/{s.overlap}",
+            _when(s),
+            _last_run(s),
+        ]
+        for s in found
+    ]
+    header = ["ID", "WORKFLOW", "WHEN", "MISSED/OVERLAP", "NEXT", "LAST RUN"]
+    print("\n".join(render_table(header, rows)))
+    return EXIT_OK
+
+
+def _last_run(schedule: Schedule) -> str:
+    if not schedule.runs:
+        return "-"
+    run = schedule.runs[-1]
+    return f"{run.execution_id or run.state} ({_local(run.planned_at)})"
+
+
+def _print(schedule: Schedule, *, as_json: bool) -> int:
+    if as_json:
+        print_json(schedule.model_dump(mode="json"))
+        return EXIT_OK
+    fields = [
+        ("schedule", schedule.id),
+        ("workflow", schedule.workflow_id),
+        ("when", describe_when(schedule)),
+        ("input", str(schedule.input or {})),
+        ("missed", f"{schedule.missed} (cap {schedule.max_missed}, grace {schedule.grace:g}s)"),
+        ("overlap", schedule.overlap),
+        ("next", _when(schedule)),
+        ("skipped", str(schedule.skipped)),
+        ("queued", ", ".join(_local(t) for t in schedule.queued) or "-"),
+    ]
+    width = max(len(name) for name, _ in fields)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
+    for run in schedule.runs:
+        mark = " (run-now)" if run.manual else ""
+        outcome = run.execution_id or f"{run.state}: {run.error}"
+        lines.append(f"  {_local(run.planned_at)}  {outcome}{mark}")
+    print("\n".join(lines))
+    return EXIT_OK

@@ -1,0 +1,59 @@
+"""The command line of `harmonia schedules` (list, show, create, delete, pause, unpause,
+run-now): kept free of heavy imports like the other daemon commands' parsers."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from harmonia.cli.inputs import add_input_options
+
+__all__ = ["add_schedules_command"]
+
+ACTIONS = ("list", "show", "create", "delete", "pause", "unpause", "run-now")
+
+
+def add_schedules_command(
+    command: Callable[..., argparse.ArgumentParser],
+    handler: Any,
+    common: Callable[..., None],
+) -> None:
+    """Register `schedules` with the daemon commands' `command` and `common` helpers."""
+    parser = command(
+        "schedules",
+        handler,
+        help="list, create, pause, unpause, run or delete the daemon's schedules",
+        description="`harmonia schedules` or `schedules list`: every schedule with its next "
+        "planned time; `schedules show ID`; `schedules create WORKFLOW_ID --cron EXPR "
+        "[--timezone TZ] | --interval SECONDS`; `schedules pause|unpause|run-now|delete ID`.",
+    )
+    parser.add_argument("action", nargs="?", choices=ACTIONS, default="list")
+    parser.add_argument(
+        "target", nargs="?", metavar="ID", help="a schedule id (create: the workflow id)"
+    )
+    parser.add_argument("--cron", metavar="EXPR", help="create: a cron expression (5 or 6 fields)")
+    parser.add_argument(
+        "--timezone", metavar="TZ", help="create: the IANA time zone of --cron (default UTC)"
+    )
+    parser.add_argument("--interval", metavar="SECONDS", type=float, help="create: seconds apart")
+    parser.add_argument(
+        "--missed",
+        choices=("skip", "run_once", "run_all"),
+        help="create: planned times missed while the daemon was down (default skip)",
+    )
+    parser.add_argument(
+        "--max-missed", metavar="N", type=int, help="create: run_all's cap (default 10)"
+    )
+    parser.add_argument(
+        "--overlap",
+        choices=("allow", "skip", "queue"),
+        help="create: a planned time while the last run still runs (default skip)",
+    )
+    parser.add_argument(
+        "--grace", metavar="S", type=float, help="create: seconds late still on time"
+    )
+    parser.add_argument("--description", metavar="TEXT", help="create: what it is for")
+    parser.add_argument("--paused", action="store_true", help="create: paused from the start")
+    add_input_options(parser)
+    common(parser, json_help="print JSON")

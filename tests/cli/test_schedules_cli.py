@@ -1,0 +1,140 @@
+"""`harmonia schedules` against a real daemon: create, list, show, pause, unpause, run-now,
+delete; bad specs exit 2 before (or because of) the daemon, with nothing stored; `harmonia
+show` of a scheduled run names its schedule."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from helpers.daemon_testing import Harmoniad, echo_workflow
+
+from harmonia.cli.main import main
+from harmonia.client import Client
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
+    with Harmoniad(tmp_path_factory.mktemp("cli-sched") / "data") as running:
+        yield running
+
+
+@pytest.fixture
+def cli(
+    daemon: Harmoniad,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Cli:
+    """`harmonia ARGS` in this process, with the daemon's data folder as home."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        with monkeypatch.context() as patch:
+            for name in ("HARMONIA_URL", "HARMONIA_TOKEN", "COLUMNS"):
+                patch.delenv(name, raising=False)
+            patch.setenv("HARMONIA_HOME", str(daemon.data_dir))
+            patch.setenv("NO_COLOR", "1")
+            patch.chdir(tmp_path)
+            code = main(list(args))
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def workflow_id(daemon: Harmoniad) -> str:
+    with Client(daemon.url, daemon.token) as client:
+        return client.create_workflow(echo_workflow("cli-scheduled")).id
+
+
+def schedules_file(daemon: Harmoniad) -> bytes | None:
+    path = daemon.data_dir / "schedules.json"
+    return path.read_bytes() if path.exists() else None
+
+
+def test_create_list_show_pause_unpause_delete(cli: Cli, workflow_id: str) -> None:
+    made = cli(
+        "schedules", "create", workflow_id, "--cron", "30 6 * * *", "--timezone",
+        "America/New_York", "--input", "who=ops", "--missed", "run_once", "--overlap", "queue",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    sid = made.stdout.strip()
+    assert sid.startswith("sch-") and "cron 30 6 * * * (America/New_York)" in made.stderr
+
+    listed = cli("schedules")
+    assert listed.returncode == 0 and sid in listed.stdout and "run_once/queue" in listed.stdout
+    as_json = json.loads(cli("schedules", "list", "--json").stdout)
+    mine = next(s for s in as_json if s["id"] == sid)
+    assert mine["input"] == {"who": "ops"} and mine["next_planned_at"]
+
+    shown = cli("schedules", "show", sid)
+    assert "America/New_York" in shown.stdout and "queue" in shown.stdout
+
+    paused = cli("schedules", "pause", sid)
+    assert paused.returncode == 0 and "next planned time paused" in paused.stderr
+    assert "paused" in cli("schedules").stdout
+    assert cli("schedules", "unpause", sid).returncode == 0
+    assert json.loads(cli("schedules", "show", sid, "--json").stdout)["paused"] is False
+
+    assert cli("schedules", "delete", sid).returncode == 0
+    gone = cli("schedules", "show", sid)
+    assert gone.returncode == 2 and "no schedule" in gone.stderr
+
+
+def test_run_now_and_show_names_the_schedule(cli: Cli, daemon: Harmoniad, workflow_id: str) -> None:
+    sid = cli("schedules", "create", workflow_id, "--interval", "86400").stdout.strip()
+    ran = cli("schedules", "run-now", sid)
+    assert ran.returncode == 0, ran.stderr
+    execution_id = ran.stdout.strip()
+    daemon.wait_finished(execution_id)
+    shown = cli("show", execution_id, "--url", daemon.url)
+    assert shown.returncode == 0, shown.stderr
+    assert f"scheduled  {sid} (run-now at" in shown.stdout
+    cli("schedules", "delete", sid)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--cron", "99 * * * *"], "--cron: bad cron expression"),
+        (["--cron", "0 * * * *", "--timezone", "Atlantis/Capital"], "unknown time zone"),
+        (["--interval", "0"], "--interval: must be a number of seconds > 0"),
+        (["--interval", "10", "--input", "stranger=1"], "stranger"),  # the daemon says so
+        ([], "give exactly one of 'cron'"),
+    ],
+)
+def test_bad_create_exits_2_and_stores_nothing(
+    cli: Cli, daemon: Harmoniad, workflow_id: str, args: list[str], words: str
+) -> None:
+    before = schedules_file(daemon)
+    done = cli("schedules", "create", workflow_id, *args)
+    assert done.returncode == 2 and words in done.stderr, done.stderr
+    assert schedules_file(daemon) == before
+
+
+def test_unknown_id_and_misuse_exit_2(cli: Cli) -> None:
+    for action in ("show", "pause", "unpause", "run-now", "delete"):
+        done = cli("schedules", action, "sch-000000000000")
+        assert done.returncode == 2 and "no schedule 'sch-000000000000'" in done.stderr
+    assert "which schedule" in cli("schedules", "pause").stderr
+    misuse = cli("schedules", "pause", "sch-000000000000", "--cron", "* * * * *")
+    assert misuse.returncode == 2 and "--cron is for create" in misuse.stderr
+
+
+def test_as_a_real_process(daemon: Harmoniad, tmp_path: Path) -> None:
+    env = {k: v for k, v in __import__("os").environ.items() if k != "HARMONIA_URL"}
+    env["HARMONIA_HOME"] = str(daemon.data_dir)
+    done = subprocess.run(
+        [sys.executable, "-m", "harmonia.cli.main", "schedules", "--json"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert isinstance(json.loads(done.stdout), list)

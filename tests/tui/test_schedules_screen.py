@@ -1,0 +1,70 @@
+"""The schedules screen, driven from the keyboard (Textual's Pilot) against a real daemon:
+reached with `S`, it shows each schedule's expression and next planned time; `p` pauses and
+unpauses (with a toast), `n` starts a run now whose execution the row then names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from harmonia_tui.screens.executions import ExecutionsScreen
+from harmonia_tui.screens.schedules import SchedulesScreen
+from helpers.daemon_testing import Harmoniad, echo_workflow
+from helpers.tui_testing import SIZE, make_app, press, toasts, until
+from textual.widgets import DataTable
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Harmoniad]:
+    with Harmoniad(tmp_path / "data") as running:
+        yield running
+
+
+def cell(screen: SchedulesScreen, key: str, column: str) -> str:
+    table: DataTable[object] = screen.query_one(DataTable)
+    return str(table.get_cell(key, column))
+
+
+def make_schedule(client: httpx.Client) -> tuple[str, str]:
+    workflow_id = client.post("/api/v1/workflows", json=echo_workflow("tui-sched")).json()["id"]
+    body = {"workflow_id": workflow_id, "cron": "15 4 * * *", "timezone": "Asia/Tokyo"}
+    made = client.post("/api/v1/schedules", json=body).json()
+    return str(made["id"]), str(made["next_planned_at"])
+
+
+@pytest.mark.anyio
+async def test_schedules_screen_shows_next_times_pauses_and_runs_now(daemon: Harmoniad) -> None:
+    with daemon.client() as client:
+        sid, upcoming = make_schedule(client)
+    expected = datetime.fromisoformat(upcoming.replace("Z", "+00:00")).astimezone()
+    app = make_app(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "executions")
+        await press(pilot, "S")
+        await until(pilot, lambda: isinstance(app.screen, SchedulesScreen), "schedules")
+        screen = app.screen
+        assert isinstance(screen, SchedulesScreen)
+        await until(pilot, lambda: screen.loaded, "the list")
+        assert cell(screen, sid, "when") == "15 4 * * * (Asia/Tokyo)"
+        assert cell(screen, sid, "next") == expected.strftime("%Y-%m-%d %H:%M:%S")
+        assert cell(screen, sid, "last") == "-"
+
+        await press(pilot, "p")
+        await until(pilot, lambda: cell(screen, sid, "next") == "paused", "paused")
+        assert any(f"schedule {sid} paused" in t for t in toasts(app))
+        await press(pilot, "p")
+        await until(pilot, lambda: cell(screen, sid, "next") != "paused", "unpaused")
+
+        await press(pilot, "n")
+        await until(pilot, lambda: cell(screen, sid, "last") != "-", "the run")
+        execution_id = cell(screen, sid, "last")
+        assert any(f"execution {execution_id} started" in t for t in toasts(app))
+        with daemon.client() as client:
+            execution = client.get(f"/api/v1/executions/{execution_id}").json()
+        assert execution["trigger"]["schedule_id"] == sid
+
+        await press(pilot, "escape")
+        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "back")
