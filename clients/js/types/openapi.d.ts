@@ -482,6 +482,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List schedules with their next planned times */
+        get: operations["list_schedules"];
+        put?: never;
+        /**
+         * Schedule a stored workflow (cron in a time zone, or an interval)
+         * @description A bad cron expression, an unknown time zone, an interval <= 0 or an input the workflow does not take is a 422 naming the field; nothing is stored. An unknown `workflow_id` is a 404.
+         */
+        post: operations["create_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A schedule with its latest runs */
+        get: operations["get_schedule"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule (the executions it started stay) */
+        delete: operations["delete_schedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a schedule: nothing starts until it is unpaused */
+        post: operations["pause_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/unpause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unpause a schedule: it counts its planned times from now */
+        post: operations["unpause_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/run-now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start one run of a schedule now, whatever its overlap policy */
+        post: operations["run_schedule_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events/executions/{id}": {
         parameters: {
             query?: never;
@@ -811,6 +901,20 @@ export interface components {
             tasks: {
                 [key: string]: components["schemas"]["TaskSpec"];
             };
+            /**
+             * Output
+             * @description The execution's declared outputs, by name: values may hold ${...} references (input, tasks, workflow, execution), rendered when the workflow completes. A `workflow.run` task of a parent workflow returns this mapping.
+             */
+            output?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Schedules
+             * @description Schedules the daemon starts this workflow on once it is stored: each `cron` (+ `timezone`) or `interval`, with `input`, `missed`, `max_missed`, `overlap`, `grace`, `description` (README, Schedules).
+             */
+            schedules?: {
+                [key: string]: unknown;
+            }[];
         };
         /**
          * InputSpec
@@ -936,6 +1040,12 @@ export interface components {
             timeout?: number | null;
             /** @default null */
             retry_policy?: components["schemas"]["RetryPolicy"] | null;
+            /**
+             * Trigger Rule
+             * @description When the task may run, from its parents' outcomes (default all_success: every parent completed). Airflow's names and meanings.
+             * @default null
+             */
+            trigger_rule?: ("all_success" | "all_done" | "all_failed" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped") | null;
         };
         /**
          * TaskSpec
@@ -979,10 +1089,34 @@ export interface components {
             /** @default null */
             retry_policy?: components["schemas"]["RetryPolicy"] | null;
             /**
+             * Trigger Rule
+             * @description When the task may run, from its parents' outcomes (default all_success: every parent completed). Airflow's names and meanings.
+             * @default null
+             */
+            trigger_rule?: ("all_success" | "all_done" | "all_failed" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped") | null;
+            /**
              * Description
              * @default null
              */
             description?: string | null;
+            /**
+             * For Each
+             * @description Run the task once per item of this list: a literal list or one ${...} reference to a list; ${item} and ${index} name the item in input and when.
+             * @default null
+             */
+            for_each?: unknown[] | string | null;
+            /**
+             * Max Parallel
+             * @description Items of a for_each task running at once.
+             * @default null
+             */
+            max_parallel?: number | null;
+            /**
+             * Max Items
+             * @description Most items a for_each list may have (default 10,000).
+             * @default null
+             */
+            max_items?: number | null;
         };
         /** WorkflowInfo */
         WorkflowInfo: {
@@ -1363,6 +1497,11 @@ export interface components {
             error: string | null;
             /** Restored From */
             restored_from: string | null;
+            /**
+             * @description Set when a schedule started it: which one, for which time.
+             * @default null
+             */
+            trigger?: components["schemas"]["ExecutionTrigger"] | null;
             /** Last Seq */
             last_seq: number;
             /**
@@ -1370,6 +1509,17 @@ export interface components {
              * @default null
              */
             damage?: components["schemas"]["ExecutionDamage"] | null;
+            /**
+             * @description Set on a child execution (sub-workflow): its parent task.
+             * @default null
+             */
+            parent?: components["schemas"]["ParentLink"] | null;
+            /**
+             * Output
+             * @description The workflow's declared `output:` mapping, rendered when it completed.
+             * @default null
+             */
+            output?: unknown;
             /** Counts */
             counts: {
                 [key: string]: number;
@@ -1423,6 +1573,49 @@ export interface components {
             status: string;
             /** Files */
             files: components["schemas"]["DamagedFile"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ExecutionTrigger
+         * @description What started an execution other than an operator: a schedule.
+         */
+        ExecutionTrigger: {
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "schedule";
+            /** Schedule Id */
+            schedule_id: string;
+            /**
+             * Planned At
+             * @description The planned time it was started for (epoch seconds).
+             */
+            planned_at: number;
+            /**
+             * Manual
+             * @description Started by the schedule's run-now.
+             * @default false
+             */
+            manual?: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ParentLink
+         * @description The `workflow.run` task whose attempt started this (child) execution.
+         */
+        ParentLink: {
+            /** Execution Id */
+            execution_id: string;
+            /** Task Id */
+            task_id: string;
+            /**
+             * Depth
+             * @description 1 for a child of a root execution, and so on.
+             */
+            depth: number;
         } & {
             [key: string]: unknown;
         };
@@ -1482,6 +1675,30 @@ export interface components {
              * @description The tasks this one waits for, as its workflow declares them.
              */
             depends_on?: string[];
+            /**
+             * Item Count
+             * @description For a for_each task whose list was evaluated: how many items it has.
+             * @default null
+             */
+            item_count?: number | null;
+            /**
+             * Parent
+             * @description For an item (id `TASK[i]`): its for_each task.
+             * @default null
+             */
+            parent?: string | null;
+            /**
+             * Index
+             * @description For an item: its place in the list.
+             * @default null
+             */
+            index?: number | null;
+            /**
+             * Child Execution Id
+             * @description The child execution a `workflow.run` task started for its current attempt (earlier attempts' children are in `history`).
+             * @default null
+             */
+            child_execution_id?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1838,6 +2055,180 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** ScheduleList */
+        ScheduleList: {
+            /** Items */
+            items: components["schemas"]["Schedule"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** Schedule */
+        Schedule: {
+            /** Id */
+            id: string;
+            /** Workflow Id */
+            workflow_id: string;
+            /** Cron */
+            cron: string | null;
+            /** Timezone */
+            timezone: string;
+            /** Interval */
+            interval: number | null;
+            /** Input */
+            input: {
+                [key: string]: unknown;
+            };
+            /**
+             * Missed
+             * @enum {string}
+             */
+            missed: "skip" | "run_once" | "run_all";
+            /** Max Missed */
+            max_missed: number;
+            /**
+             * Overlap
+             * @enum {string}
+             */
+            overlap: "allow" | "skip" | "queue";
+            /** Grace */
+            grace: number;
+            /** Description */
+            description: string | null;
+            /** Paused */
+            paused: boolean;
+            /** Created At */
+            created_at: string | null;
+            /**
+             * Last Planned At
+             * @description The latest planned time dealt with.
+             */
+            last_planned_at: string | null;
+            /**
+             * Next Planned At
+             * @description The next planned time (null while paused).
+             */
+            next_planned_at: string | null;
+            /**
+             * Queued
+             * @description Planned times waiting for the running run to end.
+             */
+            queued: string[];
+            /**
+             * Skipped
+             * @description Planned times not run (missed or overlapping), in all.
+             */
+            skipped: number;
+            /**
+             * Origin
+             * @description `document`: from the workflow file's `schedules:`, replaced with it.
+             * @enum {string}
+             */
+            origin: "api" | "document";
+            /**
+             * Runs
+             * @description The latest runs, oldest first.
+             */
+            runs: components["schemas"]["ScheduleRun"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** ScheduleRun */
+        ScheduleRun: {
+            /** Planned At */
+            planned_at: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "starting" | "started" | "failed";
+            /** Execution Id */
+            execution_id: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Manual
+             * @description Started by run-now, not by the clock.
+             */
+            manual: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ScheduleCreate
+         * @description A schedule for a stored workflow: exactly one of `cron` and `interval`.
+         */
+        ScheduleCreate: {
+            /**
+             * Workflow Id
+             * @description The stored workflow to start.
+             */
+            workflow_id: string;
+            /**
+             * Cron
+             * @description A cron expression (5 or 6 fields).
+             * @default null
+             */
+            cron?: string | null;
+            /**
+             * Timezone
+             * @description The IANA time zone `cron` is read in.
+             * @default UTC
+             */
+            timezone?: string;
+            /**
+             * Interval
+             * @description Seconds between runs (> 0).
+             * @default null
+             */
+            interval?: number | null;
+            /**
+             * Input
+             * @description Each run's input.
+             */
+            input?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Missed
+             * @description Planned times missed while the daemon was down: `skip` them, `run_once` for all of them, or `run_all` (at most `max_missed`, the latest).
+             * @default skip
+             * @enum {string}
+             */
+            missed?: "skip" | "run_once" | "run_all";
+            /**
+             * Max Missed
+             * @default 10
+             */
+            max_missed?: number;
+            /**
+             * Overlap
+             * @description A planned time while the last run still runs: `allow` another, `skip` it, or `queue` it until the running one ends.
+             * @default skip
+             * @enum {string}
+             */
+            overlap?: "allow" | "skip" | "queue";
+            /**
+             * Grace
+             * @description Seconds late that still count as on time.
+             * @default 60
+             */
+            grace?: number;
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Paused
+             * @default false
+             */
+            paused?: boolean;
+        };
+        /**
+         * ScheduleRunNow
+         * @description Run-now takes no parameters: no body, or `{}`.
+         */
+        ScheduleRunNow: Record<string, unknown>;
     };
     responses: never;
     parameters: never;
@@ -1875,6 +2266,8 @@ export type ExecutionCreate = components['schemas']['ExecutionCreate'];
 export type Execution = components['schemas']['Execution'];
 export type DamagedFile = components['schemas']['DamagedFile'];
 export type ExecutionDamage = components['schemas']['ExecutionDamage'];
+export type ExecutionTrigger = components['schemas']['ExecutionTrigger'];
+export type ParentLink = components['schemas']['ParentLink'];
 export type TaskAttempt = components['schemas']['TaskAttempt'];
 export type TaskInfo = components['schemas']['TaskInfo'];
 export type ExecutionList = components['schemas']['ExecutionList'];
@@ -1899,6 +2292,11 @@ export type McpParameter = components['schemas']['McpParameter'];
 export type McpTool = components['schemas']['McpTool'];
 export type McpProcess = components['schemas']['McpProcess'];
 export type McpProcessAnswer = components['schemas']['McpProcessAnswer'];
+export type ScheduleList = components['schemas']['ScheduleList'];
+export type Schedule = components['schemas']['Schedule'];
+export type ScheduleRun = components['schemas']['ScheduleRun'];
+export type ScheduleCreate = components['schemas']['ScheduleCreate'];
+export type ScheduleRunNow = components['schemas']['ScheduleRunNow'];
 export type $defs = Record<string, never>;
 export interface operations {
     health: {
@@ -3941,6 +4339,521 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pause_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRunNow"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unpause_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRunNow"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_schedule_now: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRunNow"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRun"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
