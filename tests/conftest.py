@@ -32,3 +32,12 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     """Never touch the developer's real data folder from a test."""
     monkeypatch.setenv("HARMONIA_HOME", str(tmp_path / "default-home"))
     yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The JavaScript client's tests (`node --test` against real daemons, tests/client/test_js.py)
+    run after the whole Python suite, as CI's one command promises: a Python failure is
+    reported first, and the JS half reads a Python half that already passed."""
+    javascript = [item for item in items if item.nodeid.startswith("tests/client/test_js.py")]
+    if javascript:
+        items[:] = [item for item in items if item not in javascript] + javascript
