@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validat
 
 from harmonia.protocol import ErrorCode
 from harmonia.state import ExecutionStatus, TaskStatus
-from harmoniad.hermes import LinkState
 from harmoniad.routing import PATH_PARAM_PATTERN
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "ComponentInfo",
     "ComponentList",
     "DamagedFile",
-    "Discovery",
     "ErrorBody",
     "EventPage",
     "EventsQuery",
@@ -37,10 +35,7 @@ __all__ = [
     "ExecutionListQuery",
     "ExecutionSummary",
     "ExecutionTrigger",
-    "Health",
-    "HermesState",
     "PageQuery",
-    "Ready",
     "ResumeAction",
     "RetryResult",
     "WorkflowDetail",
@@ -117,90 +112,6 @@ class ErrorBody(BaseModel):
     code: Annotated[ErrorCode, WithJsonSchema(_ERROR_CODES)]
     message: str
     details: list[ProblemDetail | PydanticDetail] | StorageDetail | None = None
-
-
-class Health(_Answer):
-    status: Literal["ok"]
-    version: str
-    component: Literal["harmonia"] = Field(description="Tekton's name for this component.")
-    port: int = Field(description="The port the daemon listens on.")
-
-
-class StorageState(_Answer):
-    available: bool
-    error: str | None = Field(
-        description="While unavailable: what failed, e.g. `storage unavailable: cannot write "
-        "PATH: No space left on device`."
-    )
-    path: str | None = Field(description="While unavailable: the file whose write failed.")
-    since: Time = Field(description="While unavailable: when the failure began.")
-    stopped_executions: list[str] = Field(
-        description="Executions stopped by the failure; they resume once a write succeeds."
-    )
-
-
-HermesStateName = Literal[
-    "off", "registering", "registered", "unreachable", "refused", "displaced", "unregistered"
-]
-assert set(get_args(HermesStateName)) == {str(s) for s in LinkState}
-
-
-class HermesState(_Answer):
-    state: HermesStateName = Field(
-        description="`off`: no Hermes configured. `registering`: a registration is under way. "
-        "`unreachable`/`refused`: Hermes did not answer, or answered with an error; retried with "
-        "backoff. `displaced`: the entry `harmonia` points at another endpoint. `unregistered`: "
-        "removed at stop."
-    )
-    url: str | None = Field(description="The Hermes base URL, while joining one.")
-    component_id: str | None = Field(description="The id registered (`harmonia`).")
-    endpoint: str | None = Field(description="The URL registered for this daemon.")
-    since: Time = Field(description="When the state last changed.")
-    error: str | None = Field(description="What the last failed exchange with Hermes was.")
-
-
-class Ready(_Answer):
-    ready: bool
-    status: Literal["healthy", "degraded"] = Field(
-        description="Tekton's word: `degraded` while stopping or while the storage refuses writes."
-    )
-    component: Literal["harmonia"]
-    version: str
-    port: int
-    running_executions: int = Field(ge=0)
-    storage: StorageState = Field(
-        description="Whether the data folder takes writes; while it does not, `ready` is false "
-        "and every write answers 503 `storage_unavailable`."
-    )
-    hermes: HermesState = Field(
-        description="The registration with Tekton's Hermes; it never makes `ready` false."
-    )
-
-
-class EndpointInfo(BaseModel):
-    method: str
-    path: str
-    description: str
-    tags: list[str]
-
-
-class Discovery(_Answer):
-    """Today's fields (`name`, `port`, `event_types`) and Tekton's DiscoveryResponse
-    (`component`, `description`, `dependencies`, `metadata`)."""
-
-    name: Literal["harmonia"]
-    component: Literal["harmonia"]
-    version: str
-    description: str
-    port: int
-    endpoints: list[EndpointInfo]
-    capabilities: list[str]
-    dependencies: list[str] = Field(description="`hermes` when the daemon joins Tekton.")
-    metadata: dict[str, Any]
-    event_types: list[str]
-
-
-# ---- paging ------------------------------------------------------------------------------
 
 
 class PageQuery(_Request):

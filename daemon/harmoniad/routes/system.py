@@ -10,7 +10,7 @@ from harmoniad.context import daemon_state, live_execution_ids
 from harmoniad.hermes import off_status
 from harmoniad.responses import JSONResponse
 from harmoniad.routing import Endpoint
-from harmoniad.schemas import Discovery, Health, Ready
+from harmoniad.system_schemas import Discovery, Health, Ready
 from harmoniad.tools import TOOLS
 
 __all__ = ["CAPABILITIES", "ENDPOINTS", "MCP_PATH"]
