@@ -373,13 +373,21 @@ async def open_engine(
     await anyio.to_thread.run_sync(store.open_catalog)
     engine = Engine(store, registry, **options)
     try:
-        async with anyio.create_task_group() as tg:
-            engine.live.run_in(tg)
-            tg.start_soon(engine.writer.run, name="harmonia writer")
-            tg.start_soon(engine.storage.run, name="harmonia storage health")
+        # The writer and the storage health live outside the executions' task group: when an
+        # execution's run fails (a bug), that group is cancelled, and the shutdown that follows
+        # still needs the writer to flush (`shutdown` ends both).
+        async with anyio.create_task_group() as infrastructure:
+            infrastructure.start_soon(engine.writer.run, name="harmonia writer")
+            infrastructure.start_soon(engine.storage.run, name="harmonia storage health")
             try:
-                yield engine
+                async with anyio.create_task_group() as tg:
+                    engine.live.run_in(tg)
+                    try:
+                        yield engine
+                    finally:
+                        await engine.shutdown()
             finally:
-                await engine.shutdown()
+                engine.storage.stop()
+                engine.writer.close()
     finally:
         store.close()

@@ -78,22 +78,26 @@ class LiveExecutions:
 
     async def _drive(self, runner: ExecutionRunner) -> None:
         interval = self._engine.checkpoint_interval
-        while True:
-            async with anyio.create_task_group() as tg:
-                if interval:
-                    tg.start_soon(take_periodic_checkpoints, self._engine, runner, interval)
-                await runner.run()
-                tg.cancel_scope.cancel()
-            # A resume or a task retry that arrived while the run was concluding (its outcome
-            # already recorded, no task group left to pump) set the execution running again:
-            # run again rather than leave it "running" with nothing driving it.
-            if runner.state.status != ExecutionStatus.RUNNING or runner.interrupted:
-                break
-        runner.active = False
-        if runner.state.status in EXECUTION_FINISHED or runner.interrupted:
-            self.forget(runner)
-        # Only now: a waiter that acts next (resume, retry, cancel) must find the runner at rest.
-        runner.finished.set()
+        try:
+            while True:
+                async with anyio.create_task_group() as tg:
+                    if interval:
+                        tg.start_soon(take_periodic_checkpoints, self._engine, runner, interval)
+                    await runner.run()
+                    tg.cancel_scope.cancel()
+                # A resume or a task retry that arrived while the run was concluding (its
+                # outcome already recorded, no task group left to pump) set the execution
+                # running again: run again rather than leave it "running" with nothing driving it.
+                if runner.state.status != ExecutionStatus.RUNNING or runner.interrupted:
+                    break
+        finally:
+            # Also when the run raised (a bug): the error reaches the engine's owner, and a
+            # shutdown waiting for this runner must not wait forever.
+            runner.active = False
+            if runner.state.status in EXECUTION_FINISHED or runner.interrupted:
+                self.forget(runner)
+            # Only now: a waiter that acts next (resume, retry, cancel) finds the runner at rest.
+            runner.finished.set()
 
     def forget(self, runner: ExecutionRunner) -> None:
         """Let go of the execution: its lock, and its state as far as the hooks know."""

@@ -76,3 +76,27 @@ async def test_live_ids_lists_the_executions_the_engine_holds(data_dir: Path) ->
         probe.open("a")
         await engine.wait(running.id)
         assert engine.live_ids() == []
+
+
+async def test_a_bug_in_a_run_ends_the_engine_loudly_instead_of_hanging(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception escaping an execution's run (an engine bug) cancels the executions' task
+    group; the shutdown that follows must still flush through the writer and let the error
+    out (it used to wait forever on a cancelled writer: `harmonia resume` hung at 0% CPU)."""
+    from harmonia.engine.runner import ExecutionRunner
+
+    async def broken(self: ExecutionRunner, tid: str, *, careful: bool = False) -> bool | None:
+        raise RuntimeError(f"engine bug while running {tid}")
+
+    monkeypatch.setattr(ExecutionRunner, "_attempts", broken)
+    probe = Probe()
+    registry = registry_with(probe)
+    wf = workflow({"a": {}}, registry)
+    bug = pytest.RaisesExc(RuntimeError, match="engine bug while running a")
+    with anyio.fail_after(30), pytest.RaisesGroup(bug, flatten_subgroups=True):
+        async with open_engine(data_dir, registry, **engine_options()) as engine:
+            state = await engine.start(wf)
+            await engine.wait(state.id)
+    # what was recorded before the bug is on disk: the execution can be looked at
+    assert Store(data_dir).load_execution(state.id).status == "running"
