@@ -97,6 +97,7 @@ def test_the_component_list_shows_every_kind_with_health_and_actions(
         "http": ("builtin", "ok"),
         "python": ("builtin", "ok"),
         "shell": ("builtin", "ok"),
+        "workflow": ("builtin", "ok"),
         "rhetor": ("declared", "healthy"),
         "synthesis": ("hermes", "healthy"),
         "engram": ("environment", "healthy"),

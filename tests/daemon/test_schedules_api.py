@@ -210,8 +210,11 @@ def test_a_workflow_file_schedules_follow_the_stored_workflow(
 
 
 def test_a_template_is_never_scheduled_but_its_instances_are(client: httpx.Client) -> None:
-    document = {**echo_workflow("templated"), "schedules": [{"interval": 3600}]}
-    template = client.post("/api/v1/workflows?template=true", json=document).json()["id"]
+    body = {**echo_workflow("templated"), "schedules": [{"interval": 3600}]}
+    document = {"kind": "template", "name": "templated", "parameters": {}, "workflow": body}
+    created = client.post("/api/v1/templates", json=document)
+    assert created.status_code == 201, created.text
+    template = created.json()["id"]
     items = client.get(API).json()["items"]
     assert [s for s in items if s["workflow_id"] == template] == []
     made = client.post(f"/api/v1/templates/{template}/instantiate", json={"name": "copy"})
@@ -220,4 +223,4 @@ def test_a_template_is_never_scheduled_but_its_instances_are(client: httpx.Clien
     items = client.get(API).json()["items"]
     assert [s["interval"] for s in items if s["workflow_id"] == instance] == [3600.0]
     client.delete(f"/api/v1/workflows/{instance}")
-    client.delete(f"/api/v1/workflows/{template}")
+    client.delete(f"/api/v1/templates/{template}")
