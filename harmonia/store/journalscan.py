@@ -261,7 +261,14 @@ def event_problem(raw: Any, execution_id: str | None = None) -> str | None:
     data = raw.get("data")
     if data is not None and not isinstance(data, dict):
         return "not an event: 'data' is not an object"
+    unknown = raw.keys() - _MEMBERS
+    if unknown:  # e.g. a flipped byte in "crc" would make a sealed line look unsealed
+        return f"not an event: unknown member {min(unknown)!r}"
     return None
+
+
+_MEMBERS = frozenset({"seq", "type", "execution_id", "task_id", "ts", "data", "crc"})
+"""Every member a journal line has ever had: anything else is damage, not an old format."""
 
 
 def _byte_offset(line: bytes, char_pos: int) -> int:

@@ -233,3 +233,19 @@ def test_paging_after_a_seq_checks_from_there_only(tmp_path: Path) -> None:
     assert [e.seq for e in page.events] == [31, 32, 33, 34, 35] and page.damage is None
     whole = scan(data, after_seq=30)
     assert whole.events == [] and whole.damage is not None and whole.damage.line == 4
+
+
+def test_a_damaged_checksum_name_is_damage_not_an_old_unsealed_line() -> None:
+    """Lines written before checksums existed have none, so a line without `"crc"` is read as
+    one of those; a flipped byte in the name `crc` itself (found by the property test above)
+    must still be damage: a member no journal line ever had."""
+    events = [Event(s, "task_completed", EXECUTION, "a", 1.7e9 + s, {"x": s}) for s in (1, 2)]
+    lines = lines_of(events)
+    name = lines[0].rindex(b'"crc"') + 1
+    for at in range(name, name + 3):
+        for mask in (1, 2, 0x20):
+            damaged = lines[0][:at] + bytes([lines[0][at] ^ mask]) + lines[0][at + 1 :]
+            result = scan(damaged + lines[1], execution_id=EXECUTION)
+            assert result.damage is not None, damaged
+            assert result.damage.offset == 0
+            assert "unknown member" in result.damage.reason
