@@ -6,6 +6,7 @@ again), so a component that went down shows as unreachable here before a task fi
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from rich.markup import escape
@@ -17,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import ComponentInfo
 from harmonia_tui.screens.base import NOT_HERE_EXECUTION
-from harmonia_tui.screens.filtering import TableScreen
+from harmonia_tui.screens.filtering import ListingScreen
 
 __all__ = ["ComponentsScreen"]
 
@@ -31,7 +32,8 @@ COLUMNS = (
 GOOD_HEALTH = frozenset({"ok", "healthy"})
 
 
-class ComponentsScreen(TableScreen):
+class ComponentsScreen(ListingScreen[ComponentInfo]):
+    WHAT = "listing components"
     TITLE = "Components"
 
     DEFAULT_CSS = """
@@ -54,12 +56,6 @@ class ComponentsScreen(TableScreen):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: list[ComponentInfo] = []
-        self.filter_text = ""
-        self.loaded = False
-
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter by name, kind or endpoint; esc clears it", id="filter")
         yield Static("Asking the daemon which components workflows may call...", id="empty")
@@ -69,26 +65,8 @@ class ComponentsScreen(TableScreen):
         yield table
         yield Static("", id="component-detail")
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#empty").add_class("-shown")
-        self.query_one(DataTable).focus()
-
-    def on_screen_resume(self) -> None:
-        self.action_refresh()
-
-    # ---- data -------------------------------------------------------------------------------
-    def action_refresh(self) -> None:
-        self.start_task(self._load, group="listing components", exclusive=True)
-
-    async def _load(self) -> None:
-        client = self.harmonia.connection.client
-        items = await self.harmonia.api(client.list_components(), what="listing components")
-        if items is None:
-            return
-        self.items = items
-        self.loaded = True
-        self.render_rows()
+    def listing(self) -> Awaitable[list[ComponentInfo]]:
+        return self.harmonia.connection.client.list_components()
 
     def render_rows(self) -> None:
         table: DataTable[Text | str] = self.query_one(DataTable)

@@ -8,6 +8,9 @@ means for it (`filter_applied`) and which widget has the keys when the box is do
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Generic, TypeVar
+
 from rich.text import Text
 from textual import on
 from textual.coordinate import Coordinate
@@ -109,3 +112,43 @@ class TableScreen(FilteredScreen):
         except Exception:
             return None
         return str(key.value) if key.value is not None else None
+
+
+Item = TypeVar("Item")
+
+
+class ListingScreen(TableScreen, Generic[Item]):
+    """A table of what one daemon call lists (components, schedules), asked again each time
+    the screen comes back and on `action_refresh`; subclasses say what to ask and how to
+    show it (`listing`, `WHAT`, `render_rows`)."""
+
+    WHAT = "listing"
+    """What the call does, for its worker group and a failure's toast ("listing schedules")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[Item] = []
+        self.filter_text = ""
+        self.loaded = False
+
+    def listing(self) -> Awaitable[list[Item]]:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#empty").add_class("-shown")
+        self.query_one(DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.start_task(self._load, group=self.WHAT, exclusive=True)
+
+    async def _load(self) -> None:
+        items = await self.harmonia.api(self.listing(), what=self.WHAT)
+        if items is None:
+            return
+        self.items = items
+        self.loaded = True
+        self.render_rows()

@@ -5,6 +5,7 @@ starts a run of it now (its overlap policy aside), each with a toast.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 
 from rich.text import Text
@@ -14,7 +15,7 @@ from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import Schedule
 from harmonia_tui.screens.base import NOT_HERE_EXECUTION
-from harmonia_tui.screens.filtering import TableScreen
+from harmonia_tui.screens.filtering import ListingScreen
 
 __all__ = ["SchedulesScreen", "next_text", "when_text"]
 
@@ -44,7 +45,8 @@ def next_text(schedule: Schedule) -> Text:
     return Text(local(schedule.next_planned_at), style="bold")
 
 
-class SchedulesScreen(TableScreen):
+class SchedulesScreen(ListingScreen[Schedule]):
+    WHAT = "listing schedules"
     TITLE = "Schedules"
 
     BINDINGS = [
@@ -57,12 +59,6 @@ class SchedulesScreen(TableScreen):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: list[Schedule] = []
-        self.filter_text = ""
-        self.loaded = False
-
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter by id, workflow or expression; esc clears it", id="filter")
         yield Static("Asking the daemon for its schedules...", id="empty")
@@ -71,26 +67,8 @@ class SchedulesScreen(TableScreen):
             table.add_column(label, key=key)
         yield table
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#empty").add_class("-shown")
-        self.query_one(DataTable).focus()
-
-    def on_screen_resume(self) -> None:
-        self.action_refresh()
-
-    # ---- data -------------------------------------------------------------------------------
-    def action_refresh(self) -> None:
-        self.start_task(self._load, group="listing schedules", exclusive=True)
-
-    async def _load(self) -> None:
-        client = self.harmonia.connection.client
-        items = await self.harmonia.api(client.list_schedules(), what="listing schedules")
-        if items is None:
-            return
-        self.items = items
-        self.loaded = True
-        self.render_rows()
+    def listing(self) -> Awaitable[list[Schedule]]:
+        return self.harmonia.connection.client.list_schedules()
 
     def render_rows(self) -> None:
         table: DataTable[Text | str] = self.query_one(DataTable)
