@@ -19,16 +19,6 @@ from harmonia.store.definitions import WorkflowDefinitions
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def bench(data_dir: Path) -> ProbeBench:
-    return ProbeBench(data_dir)
-
-
-@pytest.fixture
-def probe(bench: ProbeBench) -> Probe:
-    return bench.probe
-
-
 def write(folder: Path, name: str, doc: dict[str, Any]) -> Path:
     """A workflow file (JSON is YAML): sub-workflows are found by path from their parent."""
     path = folder / name
