@@ -12,6 +12,7 @@ from harmonia import __version__
 from harmonia.engine.engine import Engine
 from harmonia.schedules.loop import Scheduler
 from harmonia.store.definitions import WorkflowDefinitions
+from harmoniad.answercache import DocumentCache, SummaryCache
 from harmoniad.config import DaemonConfig
 from harmoniad.encoding import EventEncoder
 from harmoniad.hermes import HermesLink
@@ -41,6 +42,11 @@ class DaemonState:
     """The events' wire forms, encoded once for all the streams."""
     histories: SharedHistories = field(init=False)
     """Histories of executions at rest, read once for all the streams replaying them."""
+
+    summaries: SummaryCache = field(default_factory=SummaryCache)
+    """Each listed execution's summary as JSON, made again when the execution changes."""
+    documents: DocumentCache = field(default_factory=DocumentCache)
+    """Finished executions' documents as JSON, read again when their files change."""
 
     memory: MemoryTrimmer = field(default_factory=MemoryTrimmer)
     """Gives freed memory back to the system once the streams have ended."""
