@@ -55,8 +55,14 @@ class DaemonState:
     a large one holds its whole document in memory, and there are two cores to share."""
 
     def __post_init__(self) -> None:
-        self.encoder.on_idle = self.memory.request
+        self.encoder.on_idle = self._streams_ended
         self.histories = SharedHistories(self.engine.bus.replay, self.engine.store.journal_path)
+
+    def _streams_ended(self) -> None:
+        """The last stream ended: the pages kept for subscribers catching up go too, and the
+        freed memory is given back."""
+        self.engine.replays.clear()
+        self.memory.request()
 
 
 def daemon_state(connection: HTTPConnection) -> DaemonState:
