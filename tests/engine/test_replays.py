@@ -27,9 +27,12 @@ class Journal:
         self.published = published
         self.reads = 0
         self.gate: threading.Event | None = None
+        """When set, a read waits for it (after setting `reading`)."""
+        self.reading = threading.Event()
 
     def read(self, execution_id: str, after_seq: int, limit: int | None) -> list[Event]:
         self.reads += 1
+        self.reading.set()
         if self.gate is not None:
             assert self.gate.wait(10)
         wanted = self.events[after_seq:]
@@ -87,8 +90,7 @@ async def test_concurrent_misses_wait_for_the_read_under_way() -> None:
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tg:
             tg.start_soon(ask, 0)
-            while not journal.reads:
-                await anyio.sleep(0.001)  # the first read has begun (and waits on the gate)
+            await anyio.to_thread.run_sync(journal.reading.wait, 10)  # it waits on the gate
             tg.start_soon(ask, 10)
             tg.start_soon(ask, 0)
             await anyio.wait_all_tasks_blocked()
