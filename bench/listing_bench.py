@@ -150,6 +150,11 @@ class Run:
     health: Samples
     client_lag: list[float]
     streamed: int
+    daemon_cpu: float
+    """CPU seconds the daemon used from the run's start to its end (all threads)."""
+    loop_cpu: tuple[float, float]
+    """The daemon's main thread (event loop) meanwhile: seconds on a CPU, seconds waiting
+    for one (on a shared machine the second is the others' doing)."""
 
 
 async def status_of(api: httpx.AsyncClient, execution_id: str) -> str:
@@ -197,6 +202,7 @@ async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, l
             offset = args.interval * i / max(1, pollers)  # spread over the interval
             background.start_soon(poll, load, "/api/v1/executions", args.interval, polls, offset)
         background.start_soon(poll, api, "/health", 0.05, health, 0.0)
+        cpu_before, sched_before = daemon.cpu_seconds(), daemon.main_thread_sched()
         response = await api.post("/api/v1/executions", json={"workflow_id": workflow_id})
         response.raise_for_status()
         execution_id = response.json()["id"]
@@ -205,6 +211,7 @@ async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, l
         # polled like the others (a stream would be one more client)
         while await status_of(api, execution_id) in ("pending", "running"):  # noqa: ASYNC110
             await anyio.sleep(0.2)
+        cpu_after, sched_after = daemon.cpu_seconds(), daemon.main_thread_sched()
         shown = (await api.get(f"/api/v1/executions/{execution_id}")).json()
         background.cancel_scope.cancel()  # the pollers (and this block: nothing more after it)
     streamed = 0
@@ -221,6 +228,8 @@ async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, l
         health=health,
         client_lag=lags,
         streamed=streamed,
+        daemon_cpu=cpu_after - cpu_before,
+        loop_cpu=(sched_after[0] - sched_before[0], sched_after[1] - sched_before[1]),
     )
 
 
@@ -345,6 +354,15 @@ async def main(args: argparse.Namespace) -> None:
             f"/health meanwhile: p50 {ms(health, 50)}  p99 {ms(health, 99)}  "
             f"max {ms(health, 100)}; {errors} failed requests; "
             f"{sum(r.streamed for r in loaded) / 1e6:.1f} MB streamed to {args.sse} SSE clients"
+        )
+        cpu_alone = statistics.median(r.daemon_cpu for r in alone)
+        cpu_loaded = statistics.median(r.daemon_cpu for r in loaded)
+        on_cpu = statistics.median(r.loop_cpu[0] for r in loaded)
+        waiting = statistics.median(r.loop_cpu[1] for r in loaded)
+        print(
+            f"daemon CPU from start to end of a run: alone {cpu_alone:.2f} s, with the load "
+            f"{cpu_loaded:.2f} s (its loop thread {on_cpu:.2f} s on a CPU, {waiting:.2f} s "
+            f"ready but waiting for one)"
         )
         for what, count in failures.most_common():
             print(f"  failed x{count}: {what}")

@@ -8,13 +8,12 @@ were built and serialised anew for each request, on the event loop the engine sh
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
 from typing import Any
 
 import orjson
 
 from harmonia.state import ExecutionState
-from harmoniad.views import live_summary, summary_view
+from harmoniad.views import SUMMARY_FIELDS, live_summary, summary_view
 
 __all__ = ["DocumentCache", "SummaryCache"]
 
@@ -23,43 +22,35 @@ DOCUMENT_BYTES_KEPT = 64 * 1024 * 1024
 
 
 class SummaryCache:
-    """Each listed execution's `ExecutionSummary` JSON, with the version it was made from.
+    """Each listed execution's `ExecutionSummary` JSON, with what it was made from.
 
-    The version is read from what every change moves (an event raises `last_seq`; a status,
-    damage, interruption or a new `for_each` item changes what the row says), so a listing
-    right after a change shows it. Entries of executions no longer listed are forgotten once
-    they outnumber the known executions: bounded without bookkeeping per lookup."""
+    A summary is a pure function of its execution's summary row (the live state's own, when
+    this process drives it: `ExecutionState.summary()`) and of whether it was interrupted; the
+    row is compared field by field, which costs far less than building and serialising the
+    view, and no change of any field can go unseen (no clock, no version to forget to bump).
+    Entries of executions no longer listed are forgotten once they outnumber the known
+    executions: bounded without bookkeeping per lookup."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[Hashable, bytes]] = {}
+        self._entries: dict[str, tuple[tuple[Any, ...], bytes]] = {}
         self.encoded = 0
         """How many summaries were serialised (the others came from the cache)."""
 
     def summary(self, row: dict[str, Any], live: ExecutionState | None, interrupted: bool) -> bytes:
-        """The summary's JSON: of `live` when this process drives the execution (its row may
-        lag), else of its index `row`."""
-        version: Hashable
-        if live is not None:
-            version = (True, live.last_seq, str(live.status), live.damage is None, len(live.tasks))
-        else:
-            version = (
-                False,
-                row.get("last_seq"),
-                row.get("status"),
-                interrupted,
-                row.get("damage") is None,
-                row.get("task_count"),
-            )
+        """The summary's JSON: of `live` when this process drives the execution (its index
+        row may lag behind), else of its index `row`."""
+        source = live.summary() if live is not None else row
+        made_from = (live is not None, interrupted, *map(source.get, SUMMARY_FIELDS))
         execution_id = row["id"]
         kept = self._entries.get(execution_id)
-        if kept is not None and kept[0] == version:
+        if kept is not None and kept[0] == made_from:
             return kept[1]
         if live is not None:
             view = live_summary(live)
         else:
             view = summary_view(row, interrupted=interrupted)
         encoded = orjson.dumps(view)
-        self._entries[execution_id] = (version, encoded)
+        self._entries[execution_id] = (made_from, encoded)
         self.encoded += 1
         return encoded
 

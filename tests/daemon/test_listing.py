@@ -5,7 +5,7 @@ ETag that yields 304 while nothing changed, and connections kept open for pollin
 
 from __future__ import annotations
 
-import socket
+import http.client
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,13 +112,19 @@ def test_an_idle_connection_outlives_httpx_s_keepalive_expiry(daemon: Harmoniad)
     """A polling client reuses a connection idle for up to its own expiry (httpx: 5 s); the
     daemon closing it first made such a request fail. Waits out that expiry on purpose."""
     assert KEEP_ALIVE_SECONDS > 15
-    request = f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{daemon.port}\r\n\r\n".encode()
-    with socket.create_connection(("127.0.0.1", daemon.port), timeout=10) as sock:
-        sock.sendall(request)
-        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+    # http.client never opens a new connection behind the caller's back (httpx would)
+    connection = http.client.HTTPConnection("127.0.0.1", daemon.port, timeout=10)
+    try:
+        connection.request("GET", "/health")
+        assert connection.getresponse().read() and connection.sock is not None
+        first = connection.sock.getsockname()
         time.sleep(5.5)  # the time idle is what is tested, not a wait for something
-        sock.sendall(request)
-        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        connection.request("GET", "/health")
+        response = connection.getresponse()
+        assert response.status == 200 and response.read()
+        assert connection.sock.getsockname() == first  # the same connection
+    finally:
+        connection.close()
 
 
 @pytest.mark.anyio
