@@ -25,6 +25,10 @@ from harmoniad.services.executions import select_page
 
 __all__ = ["ListingPage", "etag_matches", "execution_document", "listing_page"]
 
+CONCLUDING_SECONDS = 5.0
+"""How long a request for a finished execution still held by its runner waits for the final
+snapshot (milliseconds, usually) before building the document from the live state instead."""
+
 
 class ListingPage:
     """A listing's JSON body and its ETag (a hash of the body: equal bodies, equal tags)."""
@@ -61,11 +65,18 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 async def execution_document(state: DaemonState, execution_id: str) -> bytes:
-    """`GET /api/v1/executions/{id}` as bytes. A live state is built on the loop (the engine
-    changes it there); any other is read from disk, or from the cache while its files are
-    unchanged."""
+    """`GET /api/v1/executions/{id}` as bytes. A running execution's is built on the loop
+    (the engine changes its state there: ~90 ms for 5,000 tasks on a loaded machine); a
+    finished one's is read from disk in a worker thread, or from the cache while its files
+    are unchanged."""
     engine = state.engine
     live = engine.live_state(execution_id)
+    if live is not None and live.status in EXECUTION_FINISHED:
+        # its run is concluding (final snapshot): once durable, it is read off the loop; an
+        # operator's resume meanwhile would make it run again, so wait only briefly for it
+        with anyio.move_on_after(CONCLUDING_SECONDS):
+            await engine.wait(execution_id)
+        live = engine.live_state(execution_id)
     if live is not None:
         return orjson.dumps(live.to_public(), option=orjson.OPT_NON_STR_KEYS)
     store = engine.store
