@@ -20,8 +20,10 @@ __all__ = ["KEPT_EVENTS", "SharedReplays"]
 KEPT_EVENTS = 20_000
 """Decoded events kept per execution (two pages of a daemon's subscriber buffer): subscribers
 falling behind at nearby seqs share them."""
-KEPT_EXECUTIONS = 4
-"""Executions whose recent pages are kept (the least recently read are dropped)."""
+KEPT_EXECUTIONS = 2
+"""Executions whose recent pages are kept (the least recently read are dropped). Only pages
+of subscribers catching up are kept (they ask for at most a buffer's worth); whole histories
+asked for by a listing of events or a replaying stream are not."""
 
 
 class SharedReplays:
@@ -80,7 +82,8 @@ class SharedReplays:
         published = self._published(execution_id)  # it may have moved during the read
         if published is not None:
             events = [e for e in events if e.seq <= published]
-        self._remember(execution_id, after_seq, events)
+        if limit is not None:  # a subscriber's page: others behind as far may follow
+            self._remember(execution_id, after_seq, events)
         return events
 
     def clear(self) -> None:

@@ -54,9 +54,11 @@ async def test_subscribers_asking_for_read_events_share_one_read() -> None:
     assert [e.seq for e in beyond] == list(range(41, 91))
     assert journal.reads == 2
     assert [e.seq for e in await replays("x", 0, None)] == list(range(1, 101))
-    assert journal.reads == 3
+    assert journal.reads == 3  # a whole history (no limit): not kept
     assert await replays("x", 5, 10) == journal.events[5:15]
-    assert journal.reads == 3
+    assert journal.reads == 4
+    assert await replays("x", 7, 5) == journal.events[7:12]
+    assert journal.reads == 4
 
 
 async def test_only_published_events_are_handed_out() -> None:
@@ -73,8 +75,8 @@ async def test_only_published_events_are_handed_out() -> None:
 async def test_an_execution_published_nowhere_here_is_read_every_time() -> None:
     journal = Journal(10, published=10)
     replays = SharedReplays(journal.read, lambda _: None)
-    assert len(await replays("x", 0)) == 10
-    assert len(await replays("x", 0)) == 10
+    assert len(await replays("x", 0, 20)) == 10
+    assert len(await replays("x", 0, 20)) == 10
     assert journal.reads == 2 and replays.kept == 0
 
 
