@@ -17,7 +17,7 @@ from harmoniad.views import SUMMARY_FIELDS, live_summary, summary_view
 
 __all__ = ["DocumentCache", "SummaryCache"]
 
-DOCUMENT_BYTES_KEPT = 64 * 1024 * 1024
+DOCUMENT_BYTES_KEPT = 32 * 1024 * 1024
 """Finished executions' documents kept at most, in bytes (a 5,000-task one is ~2 MB)."""
 
 

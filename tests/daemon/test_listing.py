@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from harmoniad.answercache import DocumentCache
 from harmoniad.config import DaemonConfig
 from harmoniad.context import DaemonState
 from harmoniad.listing import etag_matches, listing_page
@@ -158,3 +159,16 @@ def test_if_none_match_forms() -> None:
     assert etag_matches('"a"', '"a"') and etag_matches('W/"a"', '"a"')
     assert etag_matches('"b", "a"', '"a"') and etag_matches("*", '"a"')
     assert not etag_matches(None, '"a"') and not etag_matches('"b"', '"a"')
+
+
+def test_kept_documents_are_bounded_and_match_their_files_versions() -> None:
+    cache = DocumentCache(max_bytes=10)
+    cache.put("a", ((1, 2, 3),), b"aaaa")
+    cache.put("b", ((1, 2, 3),), b"bbbb")
+    assert cache.get("a", ((1, 2, 3),)) == b"aaaa"
+    assert cache.get("a", ((1, 2, 4),)) is None  # its file changed since
+    cache.put("c", ((1, 2, 3),), b"cccc")  # over 10 bytes: the least recently asked for goes
+    assert cache.get("b", ((1, 2, 3),)) is None
+    assert cache.get("a", ((1, 2, 3),)) == b"aaaa" and cache.kept_bytes == 8
+    cache.put("d", ((1, 2, 3),), b"d" * 11)  # larger than the whole cache: not kept
+    assert cache.get("d", ((1, 2, 3),)) is None and cache.kept_bytes == 8
