@@ -1,7 +1,7 @@
 """Listing under load: 200 clients poll the executions list while a 5,000-task run streams.
 
     python bench/listing_bench.py [--tasks 5000] [--stored 40] [--pollers 200] [--sse 50]
-                                  [--interval 0.5] [--repeat 5] [--heavy-tasks 200000]
+                                  [--interval 0.5] [--repeat 5] [--heavy-tasks 200000] [--quick]
 
 One real `harmoniad` (a subprocess, fresh data folder) holds `--stored` stored workflows of
 `--tasks` tasks each (uploaded through the API first, as a busy daemon's catalog would). The
@@ -24,7 +24,9 @@ and with the load (aims: poll p99 under 250 ms, the run at most 1.5x its time al
 nothing about time. After the run, the stream relay and the SSE clients still move the backlog
 of events (hundreds of MB): on two cores that slows everything for a few seconds, which these
 figures leave out (`--samples FILE` keeps every timing, to look at that too).
-`--client-nice N` lowers the clients' priority (both processes).
+`--client-nice N` lowers the clients' priority (both processes). `--quick` keeps the load
+(pollers, streams, the run's size) but stores 5 workflows, runs once each way and skips the
+heavy workflow: a short check, for a machine shared with others, not the real figures.
 
 `--heavy-tasks N` then stores and starts one N-task workflow (200,000 by default; 0 skips it)
 while `/health` is asked every 20 ms, and prints how long `/health` took meanwhile: the daemon
@@ -34,6 +36,7 @@ parses and checks such a document off its event loop.
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import statistics
 import subprocess
@@ -63,7 +66,12 @@ class Samples:
     """(sent at, seconds taken) per request, and the failures."""
 
     times: list[tuple[float, float]] = field(default_factory=list)
-    errors: int = 0
+    failures: collections.Counter[str] = field(default_factory=collections.Counter)
+    """Failed requests by what went wrong (an HTTP status, or the exception's name)."""
+
+    @property
+    def errors(self) -> int:
+        return sum(self.failures.values())
 
     def between(self, start: float, end: float) -> list[float]:
         return [took for sent, took in self.times if start <= sent <= end]
@@ -81,8 +89,10 @@ async def poll(
         try:
             response = await client.get(path)
             response.raise_for_status()
-        except httpx.HTTPError:
-            samples.errors += 1
+        except httpx.HTTPStatusError as exc:
+            samples.failures[f"{path} {exc.response.status_code}: {exc.response.text[:200]}"] += 1
+        except httpx.HTTPError as exc:
+            samples.failures[f"{path} {type(exc).__name__}: {exc}"[:300]] += 1
         else:
             samples.times.append((sent, time.perf_counter() - began))
         next_at += every
@@ -140,6 +150,11 @@ class Run:
     health: Samples
     client_lag: list[float]
     streamed: int
+    daemon_cpu: float
+    """CPU seconds the daemon used from the run's start to its end (all threads)."""
+    loop_cpu: tuple[float, float]
+    """The daemon's main thread (event loop) meanwhile: seconds on a CPU, seconds waiting
+    for one (on a shared machine the second is the others' doing)."""
 
 
 async def status_of(api: httpx.AsyncClient, execution_id: str) -> str:
@@ -187,6 +202,7 @@ async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, l
             offset = args.interval * i / max(1, pollers)  # spread over the interval
             background.start_soon(poll, load, "/api/v1/executions", args.interval, polls, offset)
         background.start_soon(poll, api, "/health", 0.05, health, 0.0)
+        cpu_before, sched_before = daemon.cpu_seconds(), daemon.main_thread_sched()
         response = await api.post("/api/v1/executions", json={"workflow_id": workflow_id})
         response.raise_for_status()
         execution_id = response.json()["id"]
@@ -195,6 +211,7 @@ async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, l
         # polled like the others (a stream would be one more client)
         while await status_of(api, execution_id) in ("pending", "running"):  # noqa: ASYNC110
             await anyio.sleep(0.2)
+        cpu_after, sched_after = daemon.cpu_seconds(), daemon.main_thread_sched()
         shown = (await api.get(f"/api/v1/executions/{execution_id}")).json()
         background.cancel_scope.cancel()  # the pollers (and this block: nothing more after it)
     streamed = 0
@@ -211,6 +228,8 @@ async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, l
         health=health,
         client_lag=lags,
         streamed=streamed,
+        daemon_cpu=cpu_after - cpu_before,
+        loop_cpu=(sched_after[0] - sched_before[0], sched_after[1] - sched_before[1]),
     )
 
 
@@ -312,6 +331,9 @@ async def main(args: argparse.Namespace) -> None:
         quiet_health = [t for r in alone for t in r.health.between(*r.window)]
         lags = [t for r in loaded for t in r.client_lag]
         errors = sum(r.polls.errors + r.health.errors for r in loaded)
+        failures = collections.Counter[str]()
+        for r in loaded:
+            failures.update(r.polls.failures + r.health.failures)
         t_alone = statistics.median(r.duration for r in alone)
         t_loaded = statistics.median(r.duration for r in loaded)
         span = sum(r.window[1] - r.window[0] for r in loaded)
@@ -333,6 +355,17 @@ async def main(args: argparse.Namespace) -> None:
             f"max {ms(health, 100)}; {errors} failed requests; "
             f"{sum(r.streamed for r in loaded) / 1e6:.1f} MB streamed to {args.sse} SSE clients"
         )
+        cpu_alone = statistics.median(r.daemon_cpu for r in alone)
+        cpu_loaded = statistics.median(r.daemon_cpu for r in loaded)
+        on_cpu = statistics.median(r.loop_cpu[0] for r in loaded)
+        waiting = statistics.median(r.loop_cpu[1] for r in loaded)
+        print(
+            f"daemon CPU from start to end of a run: alone {cpu_alone:.2f} s, with the load "
+            f"{cpu_loaded:.2f} s (its loop thread {on_cpu:.2f} s on a CPU, {waiting:.2f} s "
+            f"ready but waiting for one)"
+        )
+        for what, count in failures.most_common():
+            print(f"  failed x{count}: {what}")
         print(
             f"(the pollers' own event loop woke late by p50 {ms(lags, 50)}, p99 {ms(lags, 99)}: "
             f"that much of each latency may be the clients' and not the daemon's)"
@@ -369,4 +402,10 @@ if __name__ == "__main__":
     parser.add_argument("--client-nice", type=int, default=0)
     parser.add_argument("--heavy-tasks", type=int, default=200_000)
     parser.add_argument("--samples", type=Path, help="write every loaded run's timings here (JSON)")
-    anyio.run(main, parser.parse_args(), backend="asyncio")
+    parser.add_argument(
+        "--quick", action="store_true", help="--stored 5 --repeat 1 --heavy-tasks 0"
+    )
+    arguments = parser.parse_args()
+    if arguments.quick:
+        arguments.stored, arguments.repeat, arguments.heavy_tasks = 5, 1, 0
+    anyio.run(main, arguments, backend="asyncio")

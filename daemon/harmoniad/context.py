@@ -12,6 +12,7 @@ from harmonia import __version__
 from harmonia.engine.engine import Engine
 from harmonia.schedules.loop import Scheduler
 from harmonia.store.definitions import WorkflowDefinitions
+from harmoniad.answercache import DocumentCache, SummaryCache
 from harmoniad.config import DaemonConfig
 from harmoniad.encoding import EventEncoder
 from harmoniad.hermes import HermesLink
@@ -42,6 +43,11 @@ class DaemonState:
     histories: SharedHistories = field(init=False)
     """Histories of executions at rest, read once for all the streams replaying them."""
 
+    summaries: SummaryCache = field(default_factory=SummaryCache)
+    """Each listed execution's summary as JSON, made again when the execution changes."""
+    documents: DocumentCache = field(default_factory=DocumentCache)
+    """Finished executions' documents as JSON, read again when their files change."""
+
     memory: MemoryTrimmer = field(default_factory=MemoryTrimmer)
     """Gives freed memory back to the system once the streams have ended."""
     parses: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))
@@ -49,8 +55,14 @@ class DaemonState:
     a large one holds its whole document in memory, and there are two cores to share."""
 
     def __post_init__(self) -> None:
-        self.encoder.on_idle = self.memory.request
+        self.encoder.on_idle = self._streams_ended
         self.histories = SharedHistories(self.engine.bus.replay, self.engine.store.journal_path)
+
+    def _streams_ended(self) -> None:
+        """The last stream ended: the pages kept for subscribers catching up go too, and the
+        freed memory is given back."""
+        self.engine.replays.clear()
+        self.memory.request()
 
 
 def daemon_state(connection: HTTPConnection) -> DaemonState:

@@ -72,6 +72,13 @@ def registry_for(
     return default_registry(builtins=names, declared=dict(declared), hermes=hermes or "")
 
 
+KEEP_ALIVE_SECONDS = 30
+"""How long an idle connection stays open. Longer than the idle expiry of common clients
+(httpx's 5 s, aiohttp's 15 s): at uvicorn's default of 5 s a client reusing a connection it
+still believed open crossed the daemon closing it, and its request failed (polling clients
+under load saw `Server disconnected without sending a response`)."""
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server without its signal handlers, and with an event for "listening"."""
 
@@ -213,6 +220,7 @@ class Daemon:
                     # CPU than it saves on the wire, times every WebSocket client
                     ws_per_message_deflate=False,
                     http=JsonErrorsH11Protocol,  # its own 400s in the API's JSON shape
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS,
                 )
             )
             self._server = server

@@ -7,7 +7,7 @@ from typing import Any
 from harmonia.events import iso_time
 from harmonia.state import ExecutionState
 
-__all__ = ["checkpoint_view", "summary_view", "workflow_view"]
+__all__ = ["SUMMARY_FIELDS", "checkpoint_view", "live_summary", "summary_view", "workflow_view"]
 
 SUMMARY_FIELDS = (
     "id",

@@ -30,6 +30,7 @@ from harmonia.engine.live import LiveExecutions
 from harmonia.engine.persistence import ExecutionRecords
 from harmonia.engine.plan import ExecutionPlan
 from harmonia.engine.recovery import recover as recover_interrupted
+from harmonia.engine.replays import SharedReplays
 from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.storagehealth import PROBE_FIRST, PROBE_MAX, StorageHealth
 from harmonia.engine.writer import DurableWriter
@@ -87,7 +88,9 @@ class Engine:
         self.task_environ: Mapping[str, str] = TaskEnvironment(os.environ, withheld)
         """The environment of the processes tasks start: this one's, without the secrets."""
         self.clock = clock
-        self.bus = EventBus(self._replay)
+        self.replays = SharedReplays(store.read_events, self._published_seq)
+        """Journal pages read for subscribers that fell behind, shared between them."""
+        self.bus = EventBus(self.replays)
         self.writer = DurableWriter(store, self.bus, hooks=self.hooks)
         self.storage = StorageHealth(
             self,
@@ -136,17 +139,8 @@ class Engine:
             execution_id, after_seq=after_seq, until_finished=until_finished, maxsize=maxsize
         )
 
-    async def _replay(
-        self, execution_id: str, after_seq: int, limit: int | None = None
-    ) -> list[Event]:
-        events = await anyio.to_thread.run_sync(
-            self.store.read_events, execution_id, after_seq, limit
-        )
-        published = self.bus.published_seq(execution_id)
-        if published is not None:
-            # lines may be on disk but not yet fsynced: never hand those out early
-            events = [e for e in events if e.seq <= published]
-        return events
+    def _published_seq(self, execution_id: str) -> int | None:
+        return self.bus.published_seq(execution_id)
 
     async def persist(self, state: ExecutionState, *, final: bool) -> None:
         """Write the execution's snapshot and catalog row; return once they and all its events

@@ -13,8 +13,9 @@ from starlette.responses import Response
 
 from harmoniad.bodies import json_body, query_params
 from harmoniad.context import DaemonState, daemon_state
+from harmoniad.listing import etag_matches, execution_document, listing_page
 from harmoniad.responses import JSONResponse
-from harmoniad.routing import Answer, Endpoint, Handler
+from harmoniad.routing import Answer, Endpoint, Handler, HeaderParam
 from harmoniad.schemas import (
     Checkpoint,
     CheckpointCreate,
@@ -48,16 +49,18 @@ async def create_execution(request: Request) -> Response:
 
 async def list_executions(request: Request) -> Response:
     query = query_params(request, ExecutionListQuery)
-    page = await service.list_executions(
+    page = await listing_page(
         daemon_state(request), status=query.status, offset=query.offset, limit=query.limit
     )
-    return JSONResponse(page)
+    headers = {"ETag": page.etag, "Cache-Control": "no-cache"}
+    if etag_matches(request.headers.get("if-none-match"), page.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(page.body, media_type="application/json", headers=headers)
 
 
 async def get_execution(request: Request) -> Response:
-    state = daemon_state(request)
-    execution = await state.engine.get(request.path_params["id"])
-    return JSONResponse(execution.to_public())
+    document = await execution_document(daemon_state(request), request.path_params["id"])
+    return Response(document, media_type="application/json")
 
 
 async def cancel_execution(request: Request) -> Response:
@@ -123,6 +126,10 @@ async def restore_checkpoint(request: Request) -> Response:
 
 
 _ACTION_ERRORS = (401, 403, 404, 409, 413, 415, 422)
+LISTING_ETAG = HeaderParam(
+    "If-None-Match",
+    "The `ETag` of a listing this client has: 304 (no body) while the listing is the same.",
+)
 _EXECUTION = "executions"
 
 
@@ -167,9 +174,10 @@ ENDPOINTS = [
         list_executions,
         "List executions, newest first",
         _EXECUTION,
-        {200: ExecutionList},
+        {200: ExecutionList, 304: None},
         (401, 403, 422),
         query=ExecutionListQuery,
+        headers=(LISTING_ETAG,),
     ),
     Endpoint(
         "GET",

@@ -7,7 +7,7 @@ wrote the catalog since the last listing (see `harmonia.engine.index`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 
@@ -22,10 +22,13 @@ from harmoniad.views import live_summary, summary_view
 
 __all__ = [
     "UNFINISHED",
+    "Listed",
+    "Page",
     "events_page",
     "list_executions",
     "pause_execution",
     "require_execution",
+    "select_page",
     "start_execution",
     "stored_workflow",
     "summary_of",
@@ -66,6 +69,42 @@ async def list_executions(
     workflow: str | None = None,
 ) -> dict[str, Any]:
     """A page of `ExecutionSummary`s, newest first; `status` and the workflow's `name` filter."""
+    page = await select_page(state, status=status, offset=offset, limit=limit, workflow=workflow)
+    items = [
+        live_summary(entry.live)
+        if entry.live is not None
+        else summary_view(entry.row, interrupted=entry.interrupted)
+        for entry in page.entries
+    ]
+    return {"items": items, "total": page.total, "limit": limit, "offset": offset}
+
+
+class Listed(NamedTuple):
+    """One execution of a listing's page: its index row, its live state when this process
+    drives it, and whether it was interrupted (unfinished, and no process drives it)."""
+
+    row: dict[str, Any]
+    live: ExecutionState | None
+    interrupted: bool
+
+
+class Page(NamedTuple):
+    entries: list[Listed]
+    total: int
+    """How many executions match the filters."""
+    known: int
+    """How many executions there are."""
+
+
+async def select_page(
+    state: DaemonState,
+    *,
+    status: str | None,
+    offset: int,
+    limit: int,
+    workflow: str | None = None,
+) -> Page:
+    """Which executions a listing's page shows (newest first), and how many match in all."""
     engine = state.engine
     rows = await engine.index.rows()
     selected: list[tuple[dict[str, Any], ExecutionState | None]] = []
@@ -80,13 +119,15 @@ async def list_executions(
     page = selected[offset : offset + limit]
     idle = [row["id"] for row, live in page if live is None and row["status"] in UNFINISHED]
     held = await anyio.to_thread.run_sync(_locked, engine, idle) if idle else set()
-    items = [
-        live_summary(live)
-        if live is not None
-        else summary_view(row, interrupted=row["status"] in UNFINISHED and row["id"] not in held)
+    entries = [
+        Listed(
+            row,
+            live,
+            live is None and row["status"] in UNFINISHED and row["id"] not in held,
+        )
         for row, live in page
     ]
-    return {"items": items, "total": len(selected), "limit": limit, "offset": offset}
+    return Page(entries, len(selected), len(rows))
 
 
 def _locked(engine: Engine, execution_ids: list[str]) -> set[str]:
