@@ -3174,7 +3174,10 @@ export interface operations {
                 /** @description Only this status. */
                 status?: "pending" | "running" | "paused" | "completed" | "failed" | "canceled" | "damaged";
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of a listing this client has: 304 (no body) while the listing is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3188,6 +3191,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ExecutionList"];
                 };
+            };
+            /** @description Not Modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Unauthorized */
             401: {
