@@ -44,6 +44,7 @@ def schedule_view(scheduler: Scheduler, record: ScheduleRecord) -> dict[str, Any
         "queued": [iso_time(t) for t in record.queue],
         "skipped": record.skipped,
         "origin": record.origin,
+        "disabled": record.disabled,
         "runs": [run_view(r) for r in record.runs],
     }
 
@@ -170,7 +171,7 @@ ENDPOINTS = [
         "Unpause a schedule: it counts its planned times from now",
         "schedules",
         {200: Schedule},
-        _ACTION_ERRORS,
+        (*_ACTION_ERRORS, 409),
         body="json",
         body_model=ScheduleRunNow,
         body_required=False,
