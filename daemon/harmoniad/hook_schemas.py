@@ -3,9 +3,29 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, WithJsonSchema
 
 from harmoniad.hooks.store import DEFAULT_WINDOW
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+INPUT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+POINTER_PATTERN = r"^(/.*)?$"
+InputMap = Annotated[
+    dict[
+        Annotated[str, StringConstraints(pattern=INPUT_PATTERN)],
+        Annotated[str, StringConstraints(pattern=POINTER_PATTERN)],
+    ],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "patternProperties": {INPUT_PATTERN: {"type": "string", "pattern": POINTER_PATTERN}},
+            "additionalProperties": False,
+        }
+    ),
+]
+""" `{input name: JSON Pointer}`; checked again (with messages by field) by the service."""
 from harmoniad.schemas import Time, _Answer, _Request
 
 __all__ = ["Hook", "HookCreate", "HookDelivered", "HookList", "HookRotate", "HookSecret"]
@@ -15,12 +35,11 @@ class HookCreate(_Request):
     """A hook that starts a stored workflow with each signed delivery's body as its input."""
 
     name: str = Field(
-        min_length=1,
-        max_length=64,
+        pattern=NAME_PATTERN,
         description="The hook's name, in its URL: `POST /api/v1/hooks/{name}`.",
     )
     workflow_id: str = Field(min_length=1, description="The stored workflow a delivery starts.")
-    input_map: dict[str, str] | None = Field(
+    input_map: InputMap | None = Field(
         default=None,
         description='`{input name: JSON Pointer into the body}` (RFC 6901, `""` is the whole '
         "body). Without it the body, a JSON object, is the input.",

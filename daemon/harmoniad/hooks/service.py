@@ -17,7 +17,7 @@ import anyio
 import anyio.to_thread
 import orjson
 
-from harmonia.errors import InvalidOperation, Problem, ValidationFailed
+from harmonia.errors import InvalidOperation, NotFound, Problem, ValidationFailed
 from harmonia.events import EventType
 from harmonia.hooksig import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, valid_signature
 from harmoniad.context import DaemonState
@@ -91,8 +91,8 @@ class HookService:
                 "must be 1-64 letters, digits, '_', '.' or '-', starting with one of the first two"
             )
             raise ValidationFailed([Problem(message, field="name")])
-        mapping = None if input_map is None else check_mapping(input_map)
         workflow = await stored_workflow(self.state, workflow_id)  # 404 if there is none
+        mapping = None if input_map is None else check_mapping(input_map)
         names = list(mapping) if mapping is not None else []
         unknown = [n for n in names if n not in workflow.input]
         if unknown:
@@ -171,7 +171,13 @@ class HookService:
         workflow_id = record.workflow_id
 
         async def start() -> str:
-            workflow = await stored_workflow(self.state, workflow_id)
+            try:
+                workflow = await stored_workflow(self.state, workflow_id)
+            except NotFound:
+                raise InvalidOperation(
+                    f"hook {name!r} starts workflow {workflow_id}, which was deleted: "
+                    "delete the hook, or make it again for a stored workflow"
+                ) from None
             execution = await self.state.engine.start(workflow, given, trigger=trigger)
             data = {"hook": name, "delivery_id": delivery_id, "timestamp": stamp}
             self.state.engine.emit(execution, EventType.WEBHOOK_RECEIVED, None, data)
