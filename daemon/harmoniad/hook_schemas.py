@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, WithJsonSchema
 
 from harmoniad.hooks.store import DEFAULT_WINDOW
+from harmoniad.schemas import Time, _Answer, _Request
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 INPUT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
@@ -25,8 +26,7 @@ InputMap = Annotated[
         }
     ),
 ]
-""" `{input name: JSON Pointer}`; checked again (with messages by field) by the service."""
-from harmoniad.schemas import Time, _Answer, _Request
+"""`{input name: JSON Pointer}`; checked again (with messages by field) by the service."""
 
 __all__ = ["Hook", "HookCreate", "HookDelivered", "HookList", "HookRotate", "HookSecret"]
 
