@@ -104,9 +104,7 @@ class HookStore:
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
             kept = self.path.with_name(f"{FILE}.damaged-{stamp}")
-            kept.write_bytes(payload)
-            os.chmod(kept, 0o600)
-            self.path.unlink()
+            os.replace(self.path, kept)  # renamed: its mode (0600: it holds secrets) stays
             logger.error("%s is damaged (%s): kept as %s; no hooks loaded", self.path, exc, kept)
             self.records = {}
 
