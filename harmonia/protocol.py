@@ -112,6 +112,9 @@ class EventType(StrEnum):
     JOURNAL_REPAIRED = "journal_repaired"
     """An operator resumed a damaged execution from the readable part of its journal: the
     lines after it were set aside (`data`: `after_seq`, the last seq kept; `damage`; `kept_as`)."""
+    WEBHOOK_RECEIVED = "webhook_received"
+    """A signed delivery to an inbound hook started this execution (`data`: `hook`,
+    `delivery_id`, `timestamp`); right after `workflow_started`."""
 
 
 TERMINAL_WORKFLOW_EVENTS: Final = frozenset(

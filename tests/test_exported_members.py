@@ -27,7 +27,8 @@ SURFACES = {
         PayloadTooLargeError UnsupportedMediaTypeError ValidationError ServerError
         StorageUnavailableError
         ActionInfo Checkpoint ComponentInfo DamagedFile Discovery Endpoint Event EventPage
-        Execution ExecutionDamage ExecutionSummary Health HermesState Page Ready RetryResult
+        Execution ExecutionDamage ExecutionSummary Health HermesState Hook HookDelivered Page Ready
+        RetryResult
         Schedule ScheduleRun StorageState TaskInfo Template TemplateInfo ToolAnswer Workflow
         WorkflowInfo WorkflowOrigin
     """,

@@ -18,6 +18,7 @@ from harmoniad import streams
 from harmoniad.config import DaemonConfig
 from harmoniad.context import DaemonState
 from harmoniad.errors import exception_handlers
+from harmoniad.hooks.service import HookService
 from harmoniad.logs import AccessLogMiddleware
 from harmoniad.mcpserver.http import McpEndpoint
 from harmoniad.openapi import build_openapi
@@ -25,7 +26,7 @@ from harmoniad.routes import ENDPOINTS
 from harmoniad.routes.system import MCP_PATH
 from harmoniad.routing import routes_for
 from harmoniad.scheduler import daemon_scheduler
-from harmoniad.security import SecurityMiddleware, load_or_create_token
+from harmoniad.security import SecurityMiddleware, load_or_create_token, signed_routes
 from harmoniad.storageguard import StorageGuardMiddleware
 
 __all__ = ["ALL_ENDPOINTS", "create_app"]
@@ -50,7 +51,12 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
                 token=token,
                 allow_hosts=config.allow_hosts,
                 max_body=config.max_body,
-                open_paths=frozenset(e.path for e in ALL_ENDPOINTS if e.public),
+                open_paths=frozenset(
+                    e.path for e in ALL_ENDPOINTS if e.public and not e.path_params
+                ),
+                signed_routes=signed_routes(
+                    (e.method, e.path) for e in ALL_ENDPOINTS if e.public and e.path_params
+                ),
                 tekton_open=config.tekton_open,
             ),
             Middleware(StorageGuardMiddleware, engine=engine),
@@ -60,6 +66,7 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
     app.router.redirect_slashes = False
     app.state.daemon = state
     app.state.mcp = mcp
+    app.state.hooks = HookService(state)
     app.state.endpoints = ALL_ENDPOINTS
     app.state.sockets = streams.SOCKETS
     app.state.openapi = build_openapi(ALL_ENDPOINTS, streams.SOCKETS, version=state.version)

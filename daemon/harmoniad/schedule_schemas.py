@@ -72,6 +72,11 @@ class Schedule(_Answer):
     origin: Literal["api", "document"] = Field(
         description="`document`: from the workflow file's `schedules:`, replaced with it."
     )
+    disabled: str | None = Field(
+        default=None,
+        description="Why the daemon stopped it (its workflow was deleted): it stays paused and "
+        "cannot be unpaused (409); delete it.",
+    )
     runs: list[ScheduleRun] = Field(description="The latest runs, oldest first.")
 
 

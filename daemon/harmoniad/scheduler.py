@@ -14,6 +14,7 @@ import anyio
 
 from harmonia.engine.engine import Engine
 from harmonia.errors import NotFound
+from harmonia.events import TERMINAL_WORKFLOW_EVENTS
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
 from harmonia.schedules.clock import Clock, SystemClock
@@ -23,7 +24,9 @@ from harmonia.store.definitions import WorkflowDefinitions
 
 __all__ = ["EngineLauncher", "daemon_scheduler"]
 
-ACTIVE = ("pending", "running")
+ACTIVE = ("pending", "running", "paused")
+"""Statuses of an execution that has not finished: the overlap policy counts them (a paused
+run may be resumed; a failed one only by an operator, and it is finished until then)."""
 
 
 class EngineLauncher:
@@ -69,9 +72,17 @@ class EngineLauncher:
         state = await self.engine.start(workflow, input, trigger=trigger)
         return state.id
 
+    async def prepare(self) -> None:
+        await self.engine.index.rows()  # read the catalog: rows of executions at rest
+
     def is_active(self, execution_id: str) -> bool:
+        """From the live state, else the catalog's row: a run paused before a restart is at
+        rest (nobody drives it) and has still not finished."""
         live = self.engine.live_state(execution_id)
-        return live is not None and str(live.status) in ACTIVE
+        if live is not None:
+            return str(live.status) in ACTIVE
+        row = self.engine.index.peek(execution_id)
+        return row is not None and str(row.get("status")) in ACTIVE
 
     async def find(self, trigger: dict[str, Any]) -> str | None:
         for row in await self.engine.index.rows():
@@ -80,8 +91,22 @@ class EngineLauncher:
         return None
 
     async def wait(self, execution_id: str) -> None:
+        """Until the execution finished: by its events, so a pause (after which the engine
+        stops driving it) is waited through, and a resume after a restart is seen."""
         with contextlib.suppress(NotFound):
-            await self.engine.wait(execution_id)
+            state = await self.engine.get(execution_id)
+            if str(state.status) not in ACTIVE:
+                return
+            # no checkpoint since `get`: every later event reaches the subscription
+            events = self.engine.subscribe(
+                execution_id, after_seq=state.last_seq, until_finished=True
+            )
+            try:
+                async for event in events:
+                    if event.type in TERMINAL_WORKFLOW_EVENTS:
+                        return
+            finally:
+                events.close()
 
 
 class _SharedLoad:

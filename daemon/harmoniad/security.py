@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,7 +23,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harmoniad.config import ConfigError, DaemonConfig, is_loopback_host
 
-__all__ = ["OPEN_PATHS", "SecurityMiddleware", "host_of", "load_or_create_token"]
+__all__ = [
+    "OPEN_PATHS",
+    "SecurityMiddleware",
+    "host_of",
+    "load_or_create_token",
+    "signed_routes",
+]
 
 OPEN_PATHS = frozenset({"/health"})
 """Paths that need no token: liveness probes must work without secrets."""
@@ -32,6 +39,17 @@ TEKTON_PREFIX = "/api/mcp/v2/"
 """What `--tekton-open` opens: the paths Tekton components call, which send no token."""
 
 WS_UNAUTHORIZED = 4401
+
+SignedRoutes = tuple[tuple[str, re.Pattern[str]], ...]
+
+
+def signed_routes(routes: Iterable[tuple[str, str]]) -> SignedRoutes:
+    """(method, path pattern) of the public endpoints with path parameters: inbound hook
+    deliveries, whose handler checks their HMAC signature instead of the token."""
+    return tuple(
+        (method, re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"))
+        for method, path in routes
+    )
 
 
 def load_or_create_token(config: DaemonConfig) -> str:
@@ -107,6 +125,7 @@ class SecurityMiddleware:
         allow_hosts: Iterable[str] = (),
         max_body: int,
         open_paths: frozenset[str] = OPEN_PATHS,
+        signed_routes: SignedRoutes = (),
         tekton_open: bool = False,
     ) -> None:
         self.app = app
@@ -114,6 +133,7 @@ class SecurityMiddleware:
         self._allow_hosts = frozenset(h.lower() for h in allow_hosts)
         self.max_body = max_body
         self.open_paths = open_paths
+        self.signed_routes = signed_routes
         self.tekton_open = tekton_open
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -138,6 +158,7 @@ class SecurityMiddleware:
             return
         if (
             scope["path"] not in self.open_paths
+            and not self._signed(scope)
             and not self._tekton_caller(scope, headers)
             and not self._authorized(scope, headers)
         ):
@@ -187,6 +208,14 @@ class SecurityMiddleware:
         if not host:
             return False
         return is_loopback_host(host) or host in self._allow_hosts
+
+    def _signed(self, scope: Scope) -> bool:
+        """A request its handler authenticates by signature (a hook delivery): that handler
+        does one thing, start the hook's workflow, and refuses anything unsigned."""
+        if scope["type"] != "http":
+            return False
+        method, path = scope["method"], scope["path"]
+        return any(m == method and p.match(path) for m, p in self.signed_routes)
 
     def _tekton_caller(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
         """With `--tekton-open`: a call of a Tekton path that may go without a token. Only

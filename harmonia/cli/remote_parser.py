@@ -265,6 +265,9 @@ def add_remote_commands(sub: Any) -> None:
     from harmonia.cli.schedules_parser import add_schedules_command
 
     add_schedules_command(command, _ScheduleCommands(), _common)
+    from harmonia.cli.hooks_parser import add_hooks_command
+
+    add_hooks_command(command, _common)
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,9 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
         planned = format_local_time(state.trigger.get("planned_at"))
         how = "run-now at" if state.trigger.get("manual") else "planned for"
         fields.append(("scheduled", f"{state.trigger.get('schedule_id')} ({how} {planned})"))
+    if state.trigger and state.trigger.get("kind") == "hook":
+        hook, delivery = state.trigger.get("hook"), state.trigger.get("delivery_id")
+        fields.append(("hook", f"{hook} (delivery {delivery})"))
     if state.error:
         fields.append(("error", state.error))
     lines = field_lines(fields)

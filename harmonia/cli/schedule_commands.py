@@ -99,6 +99,8 @@ def describe_when(schedule: Schedule) -> str:
 
 
 def _when(schedule: Schedule) -> str:
+    if schedule.disabled:
+        return f"disabled: {schedule.disabled}"
     if schedule.paused or schedule.next_planned_at is None:
         return "paused"
     return _local(schedule.next_planned_at)

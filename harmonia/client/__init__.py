@@ -33,6 +33,7 @@ from harmonia.client._errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
+from harmonia.client._hooks import Hook, HookDelivered
 from harmonia.client._models import (
     ActionInfo,
     Checkpoint,
@@ -88,6 +89,8 @@ __all__ = [
     "ForbiddenError",
     "Health",
     "HermesState",
+    "Hook",
+    "HookDelivered",
     "MethodNotAllowedError",
     "NotFoundError",
     "Page",

@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import harmonia.client._calls as calls
+import harmonia.client._hooks as hooks
 from harmonia.client._calls import Call
 
 __all__ = ["Api", "AsyncApi", "BlockingApi", "Endpoint"]
@@ -118,6 +119,14 @@ class Api:
     pause_schedule = Endpoint(calls.pause_schedule)
     unpause_schedule = Endpoint(calls.unpause_schedule)
     run_schedule_now = Endpoint(calls.run_schedule_now)
+
+    # ---- inbound hooks -------------------------------------------------------------------
+    list_hooks = Endpoint(hooks.list_hooks)
+    create_hook = Endpoint(hooks.create_hook)
+    get_hook = Endpoint(hooks.get_hook)
+    delete_hook = Endpoint(hooks.delete_hook)
+    rotate_hook_secret = Endpoint(hooks.rotate_hook_secret)
+    deliver_hook = Endpoint(hooks.deliver_hook)
 
     # ---- components ----------------------------------------------------------------------
     list_components = Endpoint(calls.list_components)

@@ -332,6 +332,8 @@ class Schedule(ApiModel):
     next_planned_at: Timestamp | None = None
     queued: list[Timestamp] = Field(default_factory=list)
     skipped: int = 0
+    disabled: str | None = None
+    """Why the daemon stopped it (its workflow was deleted)."""
     runs: list[ScheduleRun] = Field(default_factory=list)
 
 

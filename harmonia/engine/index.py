@@ -42,6 +42,10 @@ class ExecutionIndex:
         self._own[summary["id"]] = summary
         self._ordered = None
 
+    def peek(self, execution_id: str) -> Row | None:
+        """One execution's row as last read or recorded, without reading the catalog."""
+        return self._own.get(execution_id) or self._disk.get(execution_id)
+
     async def rows(self) -> list[Row]:
         """Every execution's row, newest first (shared: do not change them). Reads the
         catalog only if some process wrote it since the last read."""

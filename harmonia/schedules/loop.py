@@ -18,7 +18,7 @@ import anyio
 import anyio.to_thread
 from anyio.abc import TaskGroup
 
-from harmonia.errors import InvalidOperation
+from harmonia.errors import InvalidOperation, NotFound
 from harmonia.schedules.clock import Clock
 from harmonia.schedules.policy import decide, plan_fires
 from harmonia.schedules.records import ScheduleRecord, ScheduleStore
@@ -40,13 +40,16 @@ class Launcher(Protocol):
         """Start the workflow; returns the execution id."""
 
     def is_active(self, execution_id: str) -> bool:
-        """Whether the execution is still running (pending or running)."""
+        """Whether the execution has not finished (pending, running or paused)."""
 
     async def find(self, trigger: dict[str, Any]) -> str | None:
         """The execution started with this trigger, if one was (crash recovery)."""
 
     async def wait(self, execution_id: str) -> None:
-        """Return once the execution stopped running."""
+        """Return once the execution finished (a pause is not an end)."""
+
+    async def prepare(self) -> None:
+        """Before the first wake-up: read what `is_active` needs (the executions' rows)."""
 
 
 def trigger_of(
@@ -95,6 +98,7 @@ class Scheduler:
         async with anyio.create_task_group() as tg:
             self._tg = tg
             await anyio.to_thread.run_sync(self.store.load)
+            await self.launcher.prepare()
             async with self._lock:
                 await self._settle_starting()
             task_status.started()
@@ -202,7 +206,10 @@ class Scheduler:
             run["execution_id"] = await self.launcher.start(
                 record.workflow_id, dict(record.spec.input), trigger
             )
-        except Exception as exc:  # a deleted workflow, an input it no longer takes
+        except NotFound as exc:  # its workflow was deleted (by another process, or before
+            run["state"], run["error"] = "failed", str(exc) or type(exc).__name__
+            self._disable(record)  # deletions disabled its schedules): it cannot run again
+        except Exception as exc:  # an input the workflow no longer takes
             run["state"], run["error"] = "failed", str(exc) or type(exc).__name__
         else:
             run["state"] = "started"
@@ -225,6 +232,21 @@ class Scheduler:
         await self._launch(launches)
         if any(r["state"] != "starting" for rec in self.store.records.values() for r in rec.runs):
             await self._save()
+
+    def _disable(self, record: ScheduleRecord) -> None:
+        """Stop a schedule whose workflow is gone: paused, with the reason shown (the caller
+        saves). It is kept, not deleted, so that an operator sees what happened to it."""
+        if record.disabled is not None:
+            return
+        record.paused = True
+        record.queue = []
+        record.disabled = f"its workflow {record.workflow_id} was deleted"
+        logger.warning(
+            "schedule %s disabled: its workflow %s was deleted (delete the schedule, or "
+            "store the workflow again and make a new one)",
+            record.id,
+            record.workflow_id,
+        )
 
     def _active(self, record: ScheduleRecord) -> bool:
         return any(
@@ -309,6 +331,17 @@ class Scheduler:
             await self._save()
         self.wake()
 
+    async def workflow_deleted(self, workflow_id: str) -> None:
+        """Disable the schedules of a deleted workflow at once (those of its file are already
+        removed with it: `sync_workflow`)."""
+        async with self._lock:
+            found = [r for r in self.store.records.values() if r.workflow_id == workflow_id]
+            for record in found:
+                self._disable(record)
+            if found:
+                await self._save()
+        self.wake()
+
     async def delete(self, schedule_id: str) -> None:
         async with self._lock:
             record = self.store.get(schedule_id)
@@ -325,6 +358,10 @@ class Scheduler:
         pause are not missed runs (nothing was down), they were not wanted."""
         async with self._lock:
             record = self.store.get(schedule_id)
+            if record.disabled is not None and not paused:
+                raise InvalidOperation(
+                    f"schedule {schedule_id} is disabled: {record.disabled} (delete it)"
+                )
             if record.paused != paused:
                 record.paused = paused
                 if not paused:

@@ -54,6 +54,8 @@ class ScheduleRecord:
     origin: str = "api"
     """`api` (created by a request) or `document` (the workflow file's `schedules:`, kept in
     step with the stored workflow)."""
+    disabled: str | None = None
+    """Why the daemon stopped it (its workflow was deleted); it is paused meanwhile."""
 
     def add_run(self, planned_at: float, *, manual: bool = False) -> dict[str, Any]:
         run: dict[str, Any] = {
@@ -79,6 +81,7 @@ class ScheduleRecord:
             "runs": self.runs,
             "skipped": self.skipped,
             "origin": self.origin,
+            "disabled": self.disabled,
         }
 
     @classmethod
@@ -95,6 +98,7 @@ class ScheduleRecord:
             runs=list(data.get("runs") or []),
             skipped=int(data.get("skipped") or 0),
             origin=str(data.get("origin") or "api"),
+            disabled=data.get("disabled"),
         )
 
 

@@ -132,3 +132,16 @@ def test_as_a_real_process(daemon: Harmoniad, tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert isinstance(json.loads(done.stdout), list)
+
+
+def test_a_deleted_workflow_s_schedule_shows_as_disabled(cli: Cli, daemon: Harmoniad) -> None:
+    with Client(daemon.url, daemon.token) as client:
+        doomed = client.create_workflow(echo_workflow("cli-doomed")).id
+    sid = cli("schedules", "create", doomed, "--interval", "86400").stdout.strip()
+    assert cli("workflows", "delete", doomed).returncode == 0
+    listed = cli("schedules")
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(sid))
+    assert f"disabled: its workflow {doomed} was deleted" in row
+    refused = cli("schedules", "unpause", sid)
+    assert refused.returncode == 2 and "is disabled" in refused.stderr
+    assert cli("schedules", "delete", sid).returncode == 0

@@ -13,7 +13,7 @@ import anyio
 import pytest
 from helpers.fake_clock import FakeClock, until
 
-from harmonia.errors import ValidationFailed
+from harmonia.errors import InvalidOperation, NotFound, ValidationFailed
 from harmonia.schedules import parse_spec
 from harmonia.schedules.loop import Scheduler
 from harmonia.schedules.records import ScheduleStore
@@ -41,6 +41,9 @@ class FakeLauncher:
         self.active.add(execution_id)
         self.ended[execution_id] = anyio.Event()
         return execution_id
+
+    async def prepare(self) -> None:
+        pass
 
     def is_active(self, execution_id: str) -> bool:
         return execution_id in self.active
@@ -248,6 +251,36 @@ async def test_a_failed_start_is_recorded_not_retried(tmp_path: Path) -> None:
         launcher.fail_with = None
         await step(scheduler, clock, 10)
         assert launcher.planned() == [T0 + 20]
+
+
+async def test_a_schedule_whose_workflow_is_gone_is_disabled(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A start refused because the workflow does not exist (deleted by another process, or
+    before deletions disabled schedules) disables the schedule: it fires no more, says why,
+    and cannot be unpaused; deleting the workflow in this daemon disables it at once."""
+    clock, launcher = FakeClock(T0), FakeLauncher()
+    async with running(tmp_path, clock, launcher) as scheduler:
+        record = await scheduler.create("wf", parse_spec({"interval": 10}))
+        launcher.fail_with = NotFound("no workflow 'wf'")
+        await step(scheduler, clock, 10)
+        assert record.runs[-1]["state"] == "failed"
+        assert record.paused and record.disabled == "its workflow wf was deleted"
+        assert "schedule " + record.id + " disabled" in caplog.text
+        assert scheduler.next_planned(record) is None
+        launcher.fail_with = None
+        await step(scheduler, clock, 30)
+        assert launcher.started == []
+        with pytest.raises(InvalidOperation, match="disabled"):
+            await scheduler.set_paused(record.id, False)
+        other = await scheduler.create("wf-2", parse_spec({"interval": 10}))
+        await scheduler.workflow_deleted("wf-2")
+        assert other.disabled is not None
+        await step(scheduler, clock, 30)
+        assert launcher.started == []
+    reloaded = ScheduleStore(tmp_path)
+    reloaded.load()
+    assert reloaded.get(record.id).disabled == "its workflow wf was deleted"
 
 
 async def test_refused_schedule_is_not_stored(tmp_path: Path) -> None:

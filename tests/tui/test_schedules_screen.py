@@ -68,3 +68,13 @@ async def test_schedules_screen_shows_next_times_pauses_and_runs_now(daemon: Har
 
         await press(pilot, "escape")
         await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "back")
+
+
+def test_a_disabled_schedule_says_why_in_the_next_column() -> None:
+    from harmonia_tui.screens.schedules import next_text
+
+    from harmonia.client import Schedule
+
+    gone = Schedule(id="sch-1", workflow_id="wf-1", interval=60, paused=True, disabled="x gone")
+    assert next_text(gone).plain == "disabled: x gone"
+    assert next_text(Schedule(id="sch-2", workflow_id="wf-1", paused=True)).plain == "paused"

@@ -60,6 +60,12 @@ export const OPERATIONS = Object.freeze({
   pause_schedule: 'pauseSchedule',
   unpause_schedule: 'unpauseSchedule',
   run_schedule_now: 'runScheduleNow',
+  list_hooks: 'listHooks',
+  create_hook: 'createHook',
+  get_hook: 'getHook',
+  delete_hook: 'deleteHook',
+  rotate_hook_secret: 'rotateHookSecret',
+  deliver_to_hook: 'deliverToHook',
   stream_execution: 'events',
   stream_all: 'allEvents',
 })
@@ -100,6 +106,24 @@ function split(options = {}) {
     else query[name] = value
   }
   return { query, call }
+}
+
+/** The headers of a signed hook delivery (WebCrypto: Node 20+ and browsers alike). */
+async function signedHeaders(secret, text, deliveryId) {
+  const encoder = new TextEncoder()
+  const timestamp = String(Math.floor(Date.now() / 1000))
+  const key = await globalThis.crypto.subtle.importKey(
+    'raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'],
+  )
+  const mac = await globalThis.crypto.subtle.sign('HMAC', key, encoder.encode(`${timestamp}.${text}`))
+  const hex = [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('')
+  const id = deliveryId ?? [...globalThis.crypto.getRandomValues(new Uint8Array(16))]
+    .map((b) => b.toString(16).padStart(2, '0')).join('')
+  return {
+    'X-Harmonia-Timestamp': timestamp,
+    'X-Harmonia-Delivery': id,
+    'X-Harmonia-Signature-256': `sha256=${hex}`,
+  }
 }
 
 function jsonBody(body) {
@@ -146,8 +170,8 @@ export class HarmoniaClient {
     })
   }
 
-  _send(method, path, { query, body, contentType, call = {} } = {}) {
-    return send(this._config, { method, path, query, body, contentType, ...call })
+  _send(method, path, { query, body, contentType, extraHeaders, call = {} } = {}) {
+    return send(this._config, { method, path, query, body, contentType, extraHeaders, ...call })
   }
 
   // ---- service ----------------------------------------------------------------------------
@@ -336,6 +360,49 @@ export class HarmoniaClient {
   /** One run now, whatever the overlap policy. */
   async runScheduleNow(id, options) {
     return this._send('POST', `${API}/schedules/${segment(id)}/run-now`, { call: split(options).call })
+  }
+
+  // ---- inbound hooks ----------------------------------------------------------------------
+
+  /** Every inbound hook (never a secret). */
+  async listHooks(options) {
+    return this._send('GET', `${API}/hooks`, { call: split(options).call })
+  }
+
+  /** `{name, workflow_id, input_map?, window?, description?}`; the answer's `secret` is shown
+   * this once. */
+  async createHook(body, options) {
+    return this._send('POST', `${API}/hooks`, { call: split(options).call, ...jsonBody(body) })
+  }
+
+  async getHook(name, options) {
+    return this._send('GET', `${API}/hooks/${segment(name)}`, { call: split(options).call })
+  }
+
+  /** The executions it started stay. */
+  async deleteHook(name, options) {
+    return this._send('DELETE', `${API}/hooks/${segment(name)}`, { call: split(options).call })
+  }
+
+  /** A new secret (in the answer); the old one stops working at once. */
+  async rotateHookSecret(name, options) {
+    return this._send('POST', `${API}/hooks/${segment(name)}/rotate`, { call: split(options).call })
+  }
+
+  /** Deliver `body` to a hook as a sender does: signed now with the hook's `secret`
+   * (HMAC-SHA256 of `{timestamp}.{body}`). `deliveryId`: a retry sends the same one. */
+  async deliverToHook(name, { body, secret, deliveryId, ...options } = {}) {
+    if (typeof secret !== 'string' || secret === '') {
+      throw new TypeError("deliverToHook needs the hook's secret: { body, secret }")
+    }
+    const text = JSON.stringify(body ?? {})
+    const extraHeaders = await signedHeaders(secret, text, deliveryId)
+    return this._send('POST', `${API}/hooks/${segment(name)}`, {
+      call: split(options).call,
+      body: text,
+      contentType: MEDIA_TYPES.json,
+      extraHeaders,
+    })
   }
 
   // ---- components -------------------------------------------------------------------------

@@ -85,10 +85,10 @@ export function buildUrl(base, path, query) {
  * Send one call and read its answer: parsed JSON, `undefined` for 204, a HarmoniaError for an
  * error status, a `protocol_error` for a success that is not JSON.
  */
-export async function send(config, { method, path, query, body, contentType, signal, timeout }) {
+export async function send(config, { method, path, query, body, contentType, extraHeaders, signal, timeout }) {
   throwIfAborted(signal)
   const url = buildUrl(config.url, path, query)
-  const headers = { Accept: 'application/json', ...authorization(config.token) }
+  const headers = { Accept: 'application/json', ...authorization(config.token), ...extraHeaders }
   if (contentType) headers['Content-Type'] = contentType
   const deadline = new Deadline(signal, timeout === undefined ? config.timeout : timeout)
   const what = `${method} ${path}`

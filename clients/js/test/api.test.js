@@ -260,6 +260,24 @@ test('schedules: create, list, get, pause, unpause, run now, delete', async () =
   await assert.rejects(client.getSchedule(schedule.id), { status: 404, code: 'not_found' })
 })
 
+test('inbound hooks: create, list, get, deliver (signed), replay, rotate, delete', async () => {
+  const workflow = await client.createWorkflow(echoWorkflow('hooked'))
+  const hook = await client.createHook({ name: 'js-hook', workflow_id: workflow.id, input_map: { who: '/name' } })
+  assert.ok(hook.secret.length >= 40)
+  assert.ok((await client.listHooks()).items.some((h) => h.name === 'js-hook' && !('secret' in h)))
+  assert.deepEqual((await client.getHook('js-hook')).input_map, { who: '/name' })
+  const first = await client.deliverToHook('js-hook', { body: { name: 'node' }, secret: hook.secret, deliveryId: 'js-1' })
+  assert.equal(first.replayed, false)
+  const again = await client.deliverToHook('js-hook', { body: { name: 'node' }, secret: hook.secret, deliveryId: 'js-1' })
+  assert.deepEqual([again.replayed, again.execution_id], [true, first.execution_id])
+  assert.deepEqual((await client.wait(first.execution_id)).input, { who: 'node' })
+  const rotated = await client.rotateHookSecret('js-hook')
+  await assert.rejects(client.deliverToHook('js-hook', { body: {}, secret: hook.secret }), { status: 401, code: 'unauthorized' })
+  assert.notEqual(rotated.secret, hook.secret)
+  assert.equal(await client.deleteHook('js-hook'), undefined)
+  await assert.rejects(client.getHook('js-hook'), { status: 404, code: 'not_found' })
+})
+
 test('every operation of the OpenAPI document was called above', async () => {
   const document = await client.openapi()
   const missing = []

@@ -20,6 +20,11 @@ import type {
   ExecutionList,
   ExecutionSummary,
   Health,
+  Hook,
+  HookCreate,
+  HookDelivered,
+  HookList,
+  HookSecret,
   McpCapabilities,
   McpHealth,
   McpProcess,
@@ -214,6 +219,19 @@ export declare class HarmoniaClient {
   pauseSchedule(id: string, options?: CallOptions): Promise<Schedule>
   unpauseSchedule(id: string, options?: CallOptions): Promise<Schedule>
   runScheduleNow(id: string, options?: CallOptions): Promise<ScheduleRun>
+
+  listHooks(options?: CallOptions): Promise<HookList>
+  /** The answer's `secret` is shown this once. */
+  createHook(body: HookCreate, options?: CallOptions): Promise<HookSecret>
+  getHook(name: string, options?: CallOptions): Promise<Hook>
+  deleteHook(name: string, options?: CallOptions): Promise<void>
+  rotateHookSecret(name: string, options?: CallOptions): Promise<HookSecret>
+  /** `body` signed now with the hook's `secret` (required); `deliveryId`: a retry sends the
+   * same one. */
+  deliverToHook(
+    name: string,
+    options?: CallOptions & { body?: unknown; secret?: string; deliveryId?: string },
+  ): Promise<HookDelivered>
 
   // components
   listComponents(options?: CallOptions): Promise<ComponentList>

@@ -572,6 +572,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List inbound hooks (without secrets) */
+        get: operations["list_hooks"];
+        put?: never;
+        /**
+         * Create an inbound hook; its secret is in this answer only
+         * @description An unknown `workflow_id` is a 404, a name in use a 409, a bad name or an `input_map` naming inputs the workflow does not declare a 422; nothing is stored.
+         */
+        post: operations["create_hook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hooks/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An inbound hook (without its secret) */
+        get: operations["get_hook"];
+        put?: never;
+        /**
+         * Deliver to a hook: start its workflow with the signed JSON body as input
+         * @description No bearer token: the signature is the credential. A wrong or missing signature or a timestamp outside the hook's window is a 401 (`details.reason`), a body that is not JSON a 400, an input the workflow does not take a 422; nothing is recorded. A delivery id accepted before answers 200 with the execution it started.
+         */
+        post: operations["deliver_to_hook"];
+        /** Delete an inbound hook (its runs stay) */
+        delete: operations["delete_hook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hooks/{name}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give a hook a new secret (the old one stops working at once) */
+        post: operations["rotate_hook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events/executions/{id}": {
         parameters: {
             query?: never;
@@ -2125,6 +2185,12 @@ export interface components {
              */
             origin: "api" | "document";
             /**
+             * Disabled
+             * @description Why the daemon stopped it (its workflow was deleted): it stays paused and cannot be unpaused (409); delete it.
+             * @default null
+             */
+            disabled?: string | null;
+            /**
              * Runs
              * @description The latest runs, oldest first.
              */
@@ -2229,6 +2295,135 @@ export interface components {
          * @description Run-now takes no parameters: no body, or `{}`.
          */
         ScheduleRunNow: Record<string, unknown>;
+        /** HookList */
+        HookList: {
+            /** Items */
+            items: components["schemas"]["Hook"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** Hook */
+        Hook: {
+            /** Name */
+            name: string;
+            /** Workflow Id */
+            workflow_id: string;
+            /** Input Map */
+            input_map: {
+                [key: string]: string;
+            } | null;
+            /** Window */
+            window: number;
+            /** Description */
+            description: string | null;
+            /** Created At */
+            created_at: string | null;
+            /**
+             * Rotated At
+             * @description When the secret was last rotated (null: never).
+             */
+            rotated_at: string | null;
+            /**
+             * Path
+             * @description Where deliveries are posted.
+             */
+            path: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * HookCreate
+         * @description A hook that starts a stored workflow with each signed delivery's body as its input.
+         */
+        HookCreate: {
+            /**
+             * Name
+             * @description The hook's name, in its URL: `POST /api/v1/hooks/{name}`.
+             */
+            name: string;
+            /**
+             * Workflow Id
+             * @description The stored workflow a delivery starts.
+             */
+            workflow_id: string;
+            /**
+             * Input Map
+             * @description `{input name: JSON Pointer into the body}` (RFC 6901, `""` is the whole body). Without it the body, a JSON object, is the input.
+             * @default null
+             */
+            input_map?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Window
+             * @description Seconds a delivery's `X-Harmonia-Timestamp` may be from the daemon's clock.
+             * @default 300
+             */
+            window?: number;
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+        };
+        /** HookSecret */
+        HookSecret: {
+            /** Name */
+            name: string;
+            /** Workflow Id */
+            workflow_id: string;
+            /** Input Map */
+            input_map: {
+                [key: string]: string;
+            } | null;
+            /** Window */
+            window: number;
+            /** Description */
+            description: string | null;
+            /** Created At */
+            created_at: string | null;
+            /**
+             * Rotated At
+             * @description When the secret was last rotated (null: never).
+             */
+            rotated_at: string | null;
+            /**
+             * Path
+             * @description Where deliveries are posted.
+             */
+            path: string;
+            /**
+             * Secret
+             * @description The HMAC-SHA256 key of deliveries. Shown only when the hook is created and when its secret is rotated: store it then.
+             */
+            secret: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * HookRotate
+         * @description Rotate takes no parameters: no body, or `{}`.
+         */
+        HookRotate: Record<string, unknown>;
+        /** HookDelivered */
+        HookDelivered: {
+            /** Hook */
+            hook: string;
+            /** Delivery Id */
+            delivery_id: string;
+            /**
+             * Execution Id
+             * @description The execution this delivery started.
+             */
+            execution_id: string;
+            /**
+             * Replayed
+             * @description True when this delivery id was accepted before: the execution is the one it started then, and nothing new started.
+             */
+            replayed: boolean;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -2297,6 +2492,12 @@ export type Schedule = components['schemas']['Schedule'];
 export type ScheduleRun = components['schemas']['ScheduleRun'];
 export type ScheduleCreate = components['schemas']['ScheduleCreate'];
 export type ScheduleRunNow = components['schemas']['ScheduleRunNow'];
+export type HookList = components['schemas']['HookList'];
+export type Hook = components['schemas']['Hook'];
+export type HookCreate = components['schemas']['HookCreate'];
+export type HookSecret = components['schemas']['HookSecret'];
+export type HookRotate = components['schemas']['HookRotate'];
+export type HookDelivered = components['schemas']['HookDelivered'];
 export type $defs = Record<string, never>;
 export interface operations {
     health: {
@@ -4773,6 +4974,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Request Entity Too Large */
             413: {
                 headers: {
@@ -4864,6 +5074,453 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_hooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HookCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookSecret"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hook"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deliver_to_hook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `sha256=` and the hex HMAC-SHA256, keyed with the hook's secret, of `{timestamp}.{raw body}`. */
+                "X-Harmonia-Signature-256"?: string;
+                /** @description Unix seconds when it was signed. */
+                "X-Harmonia-Timestamp"?: string;
+                /** @description One id per delivery; a retry sends the same one. */
+                "X-Harmonia-Delivery"?: string;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookDelivered"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookDelivered"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_hook_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["HookRotate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookSecret"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

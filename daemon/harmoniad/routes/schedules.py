@@ -44,6 +44,7 @@ def schedule_view(scheduler: Scheduler, record: ScheduleRecord) -> dict[str, Any
         "queued": [iso_time(t) for t in record.queue],
         "skipped": record.skipped,
         "origin": record.origin,
+        "disabled": record.disabled,
         "runs": [run_view(r) for r in record.runs],
     }
 
@@ -159,17 +160,23 @@ ENDPOINTS = [
             summary,
             "schedules",
             {200: Schedule},
-            _ACTION_ERRORS,
+            errors,
             body="json",
             body_model=ScheduleRunNow,
             body_required=False,
         )
-        for verb, handler, summary in (
-            ("pause", pause_schedule, "Pause a schedule: nothing starts until it is unpaused"),
+        for verb, handler, summary, errors in (
+            (
+                "pause",
+                pause_schedule,
+                "Pause a schedule: nothing starts until it is unpaused",
+                _ACTION_ERRORS,
+            ),
             (
                 "unpause",
                 unpause_schedule,
                 "Unpause a schedule: it counts its planned times from now",
+                (*_ACTION_ERRORS, 409),
             ),
         )
     ),

@@ -65,6 +65,8 @@ async def delete_workflow(state: DaemonState, workflow_id: str) -> None:
     await get_workflow(state, workflow_id)
     await anyio.to_thread.run_sync(state.definitions.delete, workflow_id)
     await sync_schedules(state, workflow_id, [])
+    if state.scheduler is not None:  # the schedules made through the API: disabled
+        await state.scheduler.workflow_deleted(workflow_id)
 
 
 async def get_workflow(state: DaemonState, workflow_id: str) -> dict[str, Any]:

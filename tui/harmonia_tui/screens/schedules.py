@@ -40,6 +40,8 @@ def local(moment: datetime | None) -> str:
 
 
 def next_text(schedule: Schedule) -> Text:
+    if schedule.disabled:  # its workflow was deleted: it will not run again
+        return Text(f"disabled: {schedule.disabled}", style="red")
     if schedule.paused:
         return Text("paused", style="yellow")
     return Text(local(schedule.next_planned_at), style="bold")
