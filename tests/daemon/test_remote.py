@@ -20,6 +20,7 @@ from helpers._serve import ThreadedServer
 from helpers.daemon_testing import Harmoniad, start_execution
 from helpers.fake_component import FakeComponent
 from helpers.fake_hermes import FakeHermes
+from helpers.waiting import wait_until
 
 
 @pytest.fixture
@@ -144,7 +145,17 @@ def test_a_kill_during_a_remote_call_runs_the_task_again_with_its_attempt_carrie
     try:
         with daemon.client() as client:
             execution_id = start_execution(client, remote_workflow("Slow", {"seconds": 60}))
-        (first,) = fake.wait_for_calls(1)
+            (first,) = fake.wait_for_calls(1)
+            # the call may go out before its task_started is fsynced; the events route reads
+            # the journal, so once it lists the start, the attempt survives the kill
+            wait_until(
+                lambda: any(
+                    e["type"] == "task_started"
+                    for e in client.get(f"/api/v1/executions/{execution_id}/events").json()["items"]
+                ),
+                30,
+                "the task's start in the journal",
+            )
         daemon.kill()  # kill -9 while the call is in flight
         daemon.start()
         second = fake.wait_for_calls(2)[1]
