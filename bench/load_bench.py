@@ -31,6 +31,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _dags import echo_workflow, random_dag
+from _revision import extract_harmonia
 
 from harmonia.loader import load_workflow_file
 
@@ -169,17 +170,8 @@ def measure(
 
 
 def base_tree(ref: str, folder: Path) -> Path:
-    """The `harmonia` package of revision `ref`, extracted (no worktree: nothing to clean up
-    in the repository if the bench is interrupted)."""
-    where = folder / "base"
-    where.mkdir()
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, "harmonia"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
-    return where
+    """The `harmonia` package of revision `ref`, extracted."""
+    return extract_harmonia(ref, folder / "base")
 
 
 def report(figures: dict[str, float], biggest: int) -> None:

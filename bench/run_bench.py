@@ -31,6 +31,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _dags import chain, echo_workflow, random_dag
+from _revision import extract_harmonia
 from crash_resume import TARGET_FIRST_TASK, crash_and_resume
 from raw_limit import run_raw
 
@@ -245,14 +246,7 @@ class Bench:
 def revision_command(ref: str, folder: Path) -> Path:
     """An executable `harmonia` running the `harmonia` package of git revision `ref`
     (extracted; on PYTHONPATH, which comes before the editable install's finder)."""
-    where = folder / "revision"
-    where.mkdir()
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, "harmonia"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    where = extract_harmonia(ref, folder / "revision")
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(where)], check=True)
     script = folder / "harmonia-revision"
     script.write_text(

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _dags import echo_workflow, random_dag
 from load_bench import TARGET_JSON_MS, paired_runs
+from load_bench import in_process as median_load
 
 from harmonia.loader import instantiate, load_template_file, load_workflow_file
 
@@ -85,16 +86,6 @@ def in_process(path: Path, values: dict[str, Any], runs: int) -> tuple[float, fl
         made.append(time.perf_counter() - started)
         assert instance.parameters == values
     return statistics.median(loads), statistics.median(made)
-
-
-def median_load(path: Path, runs: int) -> float:
-    load_workflow_file(path)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        load_workflow_file(path)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,17 +35,6 @@ tasks:
     when: "input.prompt == 'fail'"
     input: {message: "the prompt was refused"}
 """
-
-
-@pytest.fixture
-def fake() -> FakeComponent:
-    return FakeComponent("rhetor")
-
-
-@pytest.fixture
-def rhetor(fake: FakeComponent) -> Iterator[ThreadedServer]:
-    with fake.serve() as server:
-        yield server
 
 
 @pytest.fixture

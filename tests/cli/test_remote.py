@@ -23,7 +23,6 @@ import pytest
 import yaml
 from helpers.daemon_testing import Harmoniad, chain_workflow, echo_workflow, sleep_workflow
 
-from harmonia.cli.main import main
 from harmonia.cli.progress import format_event, task_column_width
 from harmonia.client import Client
 from harmonia.events import Event as EngineEvent
@@ -41,35 +40,6 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     env.pop("COLUMNS", None)
     env.update(extra)
     return env
-
-
-@pytest.fixture
-def cli(
-    daemon: Harmoniad,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Cli:
-    """`harmonia ARGS` in this process (the daemon is the slow part, not the CLI's start-up,
-    which the `cli_process` tests pay for), with the daemon's data folder as home."""
-
-    def run(
-        *args: str | Path, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        with monkeypatch.context() as patch:
-            for name in ("HARMONIA_URL", "HARMONIA_TOKEN", "COLUMNS"):
-                patch.delenv(name, raising=False)
-            patch.setenv("HARMONIA_HOME", str(daemon.data_dir))
-            patch.setenv("NO_COLOR", "1")
-            for name, value in (env or {}).items():
-                patch.setenv(name, value)
-            patch.chdir(tmp_path)
-            code = main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return subprocess.CompletedProcess(list(map(str, args)), code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture

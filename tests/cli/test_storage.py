@@ -13,28 +13,14 @@ import json
 import os
 import shlex
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from helpers.diskfull import FlagDiskControl, TmpfsDisk, mounted_tmpfs
+from helpers.diskfull import DiskKind, TmpfsDisk
 
 from harmonia.store import Store
 
 TIMEOUT = 60.0
-DiskKind = FlagDiskControl | TmpfsDisk
-
-
-@pytest.fixture(params=["tmpfs", "injected"])
-def disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DiskKind]:
-    if request.param == "injected":
-        yield FlagDiskControl(tmp_path)
-        return
-    with mounted_tmpfs(tmp_path / "tmpfs") as tmpfs:
-        if tmpfs is None:
-            pytest.skip("cannot mount a tmpfs here (needs root); the injected disk still runs")
-        yield tmpfs
 
 
 def harmonia(disk: DiskKind, home: Path, *args: str) -> subprocess.CompletedProcess[str]:

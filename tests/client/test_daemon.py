@@ -4,7 +4,7 @@ event streams that survive the daemon being killed with -9 and restarted."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,16 @@ def client(daemon: Harmoniad, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clien
 
 def _seqs(events: list[Event]) -> list[int]:
     return [e.seq for e in events]
+
+
+async def _whole_stream(stream: AsyncGenerator[Event, None]) -> list[Event]:
+    """Every event of an execution's stream (SSE or WebSocket) to its end, checked gapless."""
+    try:
+        history = [event async for event in stream]
+    finally:
+        await stream.aclose()
+    assert _seqs(history) == list(range(1, len(history) + 1))
+    return history
 
 
 def _until(events: Iterator[Event], predicate: Any) -> list[Event]:
@@ -365,12 +375,7 @@ async def test_the_async_client(daemon: Harmoniad, monkeypatch: pytest.MonkeyPat
         assert (await client.health()).status == "ok"
         info = await client.create_workflow(ECHO_YAML)
         execution = await client.start_execution(info.id, input={"who": "cy"})
-        stream = client.events(execution.id)
-        try:
-            history = [event async for event in stream]
-        finally:
-            await stream.aclose()
-        assert _seqs(history) == list(range(1, len(history) + 1))
+        history = await _whole_stream(client.events(execution.id))
         assert history[-1].type == "workflow_completed"
         final = await client.wait(execution.id, timeout=30)
         assert final.tasks["bye"].output == {"prev": "hi cy"}
@@ -419,12 +424,7 @@ async def test_the_async_websocket_stream(
     monkeypatch.delenv("HARMONIA_TOKEN", raising=False)
     async with AsyncClient(daemon.url, data_dir=daemon.data_dir) as client:
         execution = await client.start_execution(workflow=echo_workflow("over-async-ws"))
-        stream = client.ws_events(execution.id)
-        try:
-            history = [event async for event in stream]
-        finally:
-            await stream.aclose()
-        assert _seqs(history) == list(range(1, len(history) + 1))
+        history = await _whole_stream(client.ws_events(execution.id))
         assert history[-1].type == "workflow_completed"
         with pytest.raises(NotFoundError):
             async for _event in client.ws_events("no-such-execution"):

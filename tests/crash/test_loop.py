@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from helpers.daemon_testing import Harmoniad, echo_workflow, start_execution
+from helpers.procs import alive
 from helpers.waiting import wait_until
 
 HELPERS = Path(__file__).resolve().parents[1] / "helpers"
@@ -64,14 +65,6 @@ def gate_workflow(gate: Path) -> dict[str, Any]:
             "then": {"component": "core", "action": "echo", "depends_on": ["gate"], "input": {}},
         },
     }
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_a_task_that_kills_the_daemon_fails_as_crash_loop_at_the_third_restart(

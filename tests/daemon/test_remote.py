@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +20,6 @@ from helpers.daemon_testing import Harmoniad, start_execution
 from helpers.fake_component import FakeComponent
 from helpers.fake_hermes import FakeHermes
 from helpers.waiting import wait_until
-
-
-@pytest.fixture
-def fake() -> FakeComponent:
-    return FakeComponent("rhetor")
-
-
-@pytest.fixture
-def rhetor(fake: FakeComponent) -> Iterator[ThreadedServer]:
-    with fake.serve() as server:
-        yield server
 
 
 def closed_port() -> int:

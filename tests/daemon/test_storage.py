@@ -14,34 +14,21 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from helpers.daemon_testing import Harmoniad, echo_workflow, read_sse, start_execution
-from helpers.diskfull import FlagDiskControl, TmpfsDisk, mounted_tmpfs
+from helpers.diskfull import DiskKind
 from helpers.waiting import wait_until
 
 from harmonia.client import Client, StorageUnavailableError
 
-DiskKind = FlagDiskControl | TmpfsDisk
 WAIT = 30.0
 """Seconds to wait for another process's state (a task, the disk, the catalog)."""
 BIG_OUTPUT = 64 * 1024
 """Bytes task `b` prints: its task_completed line then needs fresh pages on any disk."""
-
-
-@pytest.fixture(params=["tmpfs", "injected"])
-def disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DiskKind]:
-    if request.param == "injected":
-        yield FlagDiskControl(tmp_path)
-        return
-    with mounted_tmpfs(tmp_path / "tmpfs") as tmpfs:
-        if tmpfs is None:
-            pytest.skip("cannot mount a tmpfs here (needs root); the injected disk still runs")
-        yield tmpfs
 
 
 def gated_workflow(log: Path, gate: Path) -> dict[str, Any]:

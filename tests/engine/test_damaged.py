@@ -7,19 +7,18 @@ the way a disk or an editor would, and runs a real engine over the folder (async
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from helpers.engine_probe import engine_options
+from helpers.killed import write_killed_execution
 
 from harmonia.engine import open_engine
 from harmonia.errors import InvalidOperation
-from harmonia.events import Event
 from harmonia.loader import load_workflow_dict
-from harmonia.state import ExecutionState, apply
+from harmonia.state import apply
 from harmonia.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -52,20 +51,11 @@ def crashed(
 ) -> list[bytes]:
     """What a process killed with -9 leaves; with `snapshot_after`, a snapshot taken after
     that many events. Returns the journal's lines."""
-    store = Store(data_dir)
-    now = time.time()
-    state = ExecutionState.new(execution_id, load_workflow_dict(FLOW).to_document(), {}, now)
-    store.create_execution(state.meta_record(), {}, state.summary())
-    journal = [
-        Event(seq, type, execution_id, task_id, now + seq / 1000, data)
-        for seq, (type, task_id, data) in enumerate(events, start=1)
-    ]
-    store.append_events(journal)
-    store.close()
+    state, journal = write_killed_execution(data_dir, FLOW, events, execution_id)
     if snapshot_after:
         for event in journal[:snapshot_after]:
             apply(state, event)
-        store.write_snapshot(
+        Store(data_dir).write_snapshot(
             state.meta_record(), {t: s.to_record() for t, s in state.tasks.items()}
         )
     return [e.to_journal_line() for e in journal]

@@ -3,7 +3,6 @@ where it stopped (completed tasks never run again, interrupted ones run again)."
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,10 @@ from helpers.engine_probe import (
     run_to_end,
     workflow,
 )
+from helpers.killed import Journaled, write_killed_execution
 
 from harmonia.engine import open_engine
-from harmonia.events import Event, EventType
+from harmonia.events import EventType
 from harmonia.loader import load_workflow_dict
 from harmonia.state import ExecutionState, apply
 from harmonia.store import Store
@@ -200,23 +200,10 @@ async def test_shutdown_interrupts_and_recover_resumes_where_it_stopped(data_dir
     assert Store(data_dir).list_summaries()[0]["interrupted"] is False
 
 
-def write_crashed_execution(
-    data_dir: Path, wf_doc: dict[str, Any], events: list[tuple[str, str | None, dict[str, Any]]]
-) -> str:
-    """What a process killed with -9 leaves: the first snapshot, a `pending` catalog row and a
-    journal, with no end recorded and no lock held."""
-    wf = load_workflow_dict(wf_doc)
-    store = Store(data_dir)
-    now = time.time()
+def write_crashed_execution(data_dir: Path, wf_doc: dict[str, Any], events: Journaled) -> str:
+    """What a process killed with -9 leaves (helpers/killed.py); the execution's id."""
     execution_id = "20260101-000000-c0ffee"
-    state = ExecutionState.new(execution_id, wf.to_document(), {}, now)
-    store.create_execution(state.meta_record(), {}, state.summary())
-    journal = [
-        Event(seq, type, execution_id, task_id, now + seq / 1000, data)
-        for seq, (type, task_id, data) in enumerate(events, start=1)
-    ]
-    store.append_events(journal)
-    store.close()
+    write_killed_execution(data_dir, wf_doc, events, execution_id)
     return execution_id
 
 

@@ -29,11 +29,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def fake() -> FakeComponent:
-    return FakeComponent("rhetor")
-
-
-@pytest.fixture
 def server(fake: FakeComponent) -> Iterator[ThreadedServer]:
     with fake.serve() as running:
         yield running

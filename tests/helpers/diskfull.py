@@ -160,3 +160,7 @@ def injected_disk(data_dir: Path) -> Iterator[InjectedDisk]:
         yield disk
     finally:
         set_write_budget(previous)
+
+
+DiskKind = FlagDiskControl | TmpfsDisk
+"""A disk the storage tests can fill: a real tmpfs (as root) or the injected one."""

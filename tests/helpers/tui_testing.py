@@ -14,7 +14,7 @@ import anyio.lowlevel
 from harmonia_tui.app import HarmoniaApp
 from harmonia_tui.connection import Connection
 from harmonia_tui.screens.execution import ExecutionScreen
-from helpers.daemon_testing import Harmoniad
+from helpers.daemon_testing import Harmoniad, chain_workflow
 from helpers.waiting import wait_until_async
 from textual.command import Command, CommandList, CommandPalette
 from textual.pilot import Pilot
@@ -120,19 +120,8 @@ def flaky_workflow(name: str, marker: Path) -> dict[str, Any]:
 
 
 def sleepy_chain(name: str, n: int = 40, seconds: float = 0.15) -> dict[str, Any]:
-    return {
-        "name": name,
-        "max_concurrency": 1,
-        "tasks": {
-            f"s{i}": {
-                "component": "core",
-                "action": "sleep",
-                "depends_on": [f"s{i - 1}"] if i else [],
-                "input": {"seconds": seconds},
-            }
-            for i in range(n)
-        },
-    }
+    """A chain slow enough for a screen to be looked at while it runs."""
+    return chain_workflow(n, seconds, name)
 
 
 async def start(daemon: Harmoniad, document: dict[str, Any], **input: Any) -> str:

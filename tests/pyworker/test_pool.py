@@ -15,6 +15,7 @@ from pathlib import Path
 import anyio
 import pytest
 from helpers.engine_probe import engine_options, wait_for
+from helpers.procs import alive
 from helpers.waiting import wait_until
 
 from harmonia.components import ActionContext, PythonComponent
@@ -28,15 +29,6 @@ pytestmark = pytest.mark.anyio
 
 F = "helpers.pyfuncs"
 CTX = ActionContext(execution_id="e1", task_id="t1", attempt=1)
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` is a live process (a zombie waiting for its reaper is not)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def wait_gone(*pids: int, within: float = 10.0) -> None:

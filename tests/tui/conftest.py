@@ -4,9 +4,13 @@ module (tests store workflows with names of their own, so they do not see each o
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from helpers.daemon_testing import Harmoniad
+
+if TYPE_CHECKING:
+    from helpers.tui_terminal import Terminal
 
 
 @pytest.fixture
@@ -18,3 +22,12 @@ def anyio_backend() -> str:
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
     with Harmoniad(tmp_path_factory.mktemp("tui-daemon") / "data") as running:
         yield running
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    """The tmux terminals a test opens (append each), closed after it whatever happened."""
+    opened: list[Terminal] = []
+    yield opened
+    for terminal in opened:
+        terminal.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,14 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
     return terminal_environment(tmp_path)
-
-
-@pytest.fixture
-def terminals() -> Iterator[list[Terminal]]:
-    opened: list[Terminal] = []
-    yield opened
-    for terminal in opened:
-        terminal.close()
 
 
 def test_tui_in_tmux_against_a_running_daemon(

@@ -7,7 +7,6 @@ Few and quick: each waits on the screen's text with a deadline (tests/helpers/tu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from helpers.tui_terminal import HARMONIA, TMUX, Terminal, terminal_environment
 from helpers.tui_testing import free_port
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
-
-
-@pytest.fixture
-def terminals() -> Iterator[list[Terminal]]:
-    opened: list[Terminal] = []
-    yield opened
-    for terminal in opened:
-        terminal.close()
 
 
 def test_without_a_terminal_on_stdin_the_dashboard_refuses_at_once(
