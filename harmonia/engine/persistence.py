@@ -16,7 +16,7 @@ import anyio
 
 from harmonia.engine.index import ExecutionIndex
 from harmonia.engine.storagehealth import StorageHealth
-from harmonia.engine.writer import DurableWriter, unavailable
+from harmonia.engine.writer import CatalogRow, DurableWriter, unavailable
 from harmonia.errors import NotFound
 from harmonia.state import ExecutionState
 from harmonia.store import Store
@@ -73,21 +73,21 @@ class ExecutionRecords:
         else:
             meta, tasks = snapshot_of(state)
         summary = state.summary()
-        self._writer.submit_op(lambda: _create_or_undo(store, meta, tasks, summary))
+        self._writer.submit_op(lambda: store.create_snapshot(meta, tasks))
+        self._writer.submit_op(CatalogRow(summary))
         try:
             await self._writer.flush()
         except BaseException:
-            await anyio.to_thread.run_sync(store.abandon_execution, state.id, lock)
+            await anyio.to_thread.run_sync(_undo_create, store, state.id, lock)
             raise
         self._index.put(summary)
 
     def save_summary(self, state: ExecutionState) -> None:
         """Refresh the execution's catalog row (status, counts) so listings are not stale.
         Queued behind the events it reflects; nobody waits for it."""
-        store = self._store
         summary = state.summary()
         self._index.put(summary)
-        self._writer.submit_op(lambda: store.put_summary(summary))
+        self._writer.submit_op(CatalogRow(summary))
 
     async def persist(self, state: ExecutionState, *, final: bool) -> None:
         """Write the snapshot and the catalog row; wait until they and all events are on disk
@@ -98,7 +98,7 @@ class ExecutionRecords:
             summary = state.summary()
             self._index.put(summary)
             self._writer.submit_op(lambda: store.write_snapshot_rows(meta, rows))
-            self._writer.submit_op(lambda: store.put_summary(summary))
+            self._writer.submit_op(CatalogRow(summary))
             if final:
                 self._writer.submit_op(lambda: store.close_journal(state.id))
             await self._writer.flush()
@@ -117,15 +117,9 @@ class ExecutionRecords:
         return str(summary["status"])
 
 
-def _create_or_undo(
-    store: Store, meta: dict[str, Any], tasks: dict[str, dict[str, Any]], summary: dict[str, Any]
-) -> None:
-    """`Store.create_execution`, leaving no snapshot behind if a write fails: the execution was
-    refused, and a rebuilt catalog must not find it (`Store.abandon_execution` then removes the
-    claimed folder)."""
-    try:
-        store.create_execution(meta, tasks, summary)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            store.state_path(meta["id"]).unlink()
-        raise
+def _undo_create(store: Store, execution_id: str, lock: ExecutionLock) -> None:
+    """Remove what a refused creation left: its snapshot (written while its catalog row was
+    not) must not let a rebuilt catalog find it again, then its claimed folder."""
+    with contextlib.suppress(OSError):
+        store.state_path(execution_id).unlink()
+    store.abandon_execution(execution_id, lock)

@@ -168,6 +168,19 @@ class Tables:
                 return
         rows[str(max((int(k) for k in rows if k.isdigit()), default=0) + 1)] = row
 
+    def upsert_many(self, table: str, new_rows: list[Row]) -> None:
+        """`upsert` of each row in order (a later row with the same `id` wins), with one pass
+        over the table instead of one per row: a commit may carry hundreds of catalog rows."""
+        rows = self._writable(table)
+        where = {old.get("id"): doc_id for doc_id, old in rows.items()}
+        next_id = max((int(k) for k in rows if k.isdigit()), default=0) + 1
+        for row in new_rows:
+            doc_id = where.get(row["id"])
+            if doc_id is None:
+                doc_id = where[row["id"]] = str(next_id)
+                next_id += 1
+            rows[doc_id] = row
+
     def remove(self, table: str, matches: Callable[[Row], bool]) -> int:
         rows = self.data.get(table, {})
         gone = [doc_id for doc_id, row in rows.items() if matches(row)]

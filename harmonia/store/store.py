@@ -122,6 +122,11 @@ class Store:
         with self.update_catalog() as tables:
             tables.upsert("executions", summary)
 
+    def put_summaries(self, summaries: list[dict[str, Any]]) -> None:
+        """Several executions' rows in one catalog write (one rewrite, one fsync)."""
+        with self.update_catalog() as tables:
+            tables.upsert_many("executions", summaries)
+
     def list_summaries(self) -> list[dict[str, Any]]:
         """Every execution's catalog row, newest first, with `interrupted` marked."""
         rows = [dict(r) for r in self.read_catalog().rows("executions")]
@@ -188,15 +193,19 @@ class Store:
     def create_execution(
         self, meta: dict[str, Any], tasks: dict[str, dict[str, Any]], summary: dict[str, Any]
     ) -> None:
-        """Write the first snapshot and the catalog row, before any event is journaled.
-        Never over another execution's snapshot: the folder is new, or claimed and empty."""
+        """Write the first snapshot and the catalog row, before any event is journaled."""
+        self.create_snapshot(meta, tasks)
+        self.put_summary(summary)
+
+    def create_snapshot(self, meta: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> None:
+        """A new execution's first snapshot (its catalog row is written apart, see
+        `put_summaries`). Never over another execution's: the folder is new, or claimed."""
         folder = self.execution_dir(meta["id"])
         with contextlib.suppress(FileExistsError):
             folder.mkdir(parents=True)
         if self.state_path(meta["id"]).exists():
             raise FileExistsError(f"execution {meta['id']} exists already in {self.data_dir}")
         self.write_snapshot(meta, tasks)
-        self.put_summary(summary)
 
     def write_snapshot(self, meta: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> None:
         """Replace the execution's snapshot (one atomic file write; checkpoints are kept)."""
