@@ -112,6 +112,12 @@ class EventType(StrEnum):
     JOURNAL_REPAIRED = "journal_repaired"
     """An operator resumed a damaged execution from the readable part of its journal: the
     lines after it were set aside (`data`: `after_seq`, the last seq kept; `damage`; `kept_as`)."""
+    TASK_WAITING = "task_waiting"
+    """A `core.approve` task waits for a person (`data`: `attempt`, `message`, `timeout`,
+    `on_timeout`, `deadline`): its status is `waiting` until a decision."""
+    APPROVAL_DECIDED = "approval_decided"
+    """A waiting task was approved or rejected (`data`: `attempt`, `decision`, `by`,
+    `reason`, `timed_out`); its `task_completed` or `task_failed` follows."""
 
 
 TERMINAL_WORKFLOW_EVENTS: Final = frozenset(

@@ -35,6 +35,7 @@ from harmonia.client._errors import (
 )
 from harmonia.client._models import (
     ActionInfo,
+    ApprovalResult,
     Checkpoint,
     ComponentInfo,
     DamagedFile,
@@ -68,6 +69,7 @@ __all__ = [
     "DEFAULT_URL",
     "ActionInfo",
     "ApiError",
+    "ApprovalResult",
     "AsyncClient",
     "BadRequestError",
     "Checkpoint",

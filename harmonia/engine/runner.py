@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from harmonia.components.approve import AwaitApproval
 from harmonia.components.base import ActionContext
+from harmonia.engine.approvals import begin_wait
 from harmonia.engine.fanout import FanOut
 from harmonia.engine.joins import JoinGate
 from harmonia.engine.outcome import Verdict, decide, record_outcome
@@ -408,6 +410,9 @@ class ExecutionRunner:
                     else:
                         with anyio.fail_after(timeout):
                             value = await action.invoke(ctx, payload)
+                except AwaitApproval as gate:  # waits for a person, in no worker: not done yet
+                    begin_wait(host, state, tid, attempt, gate)
+                    return False
                 except TaskError as exc:
                     error = exc
                 except TimeoutError:
