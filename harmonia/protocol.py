@@ -113,8 +113,9 @@ class EventType(StrEnum):
     """An operator resumed a damaged execution from the readable part of its journal: the
     lines after it were set aside (`data`: `after_seq`, the last seq kept; `damage`; `kept_as`)."""
     TASK_WAITING = "task_waiting"
-    """A `core.approve` task waits for a person (`data`: `attempt`, `message`, `timeout`,
-    `on_timeout`, `deadline`): its status is `waiting` until a decision."""
+    """A `core.approve` task waits for a person (`data`: `attempt`, `message`, `timeout`
+    (seconds or null), `on_timeout`): its status is `waiting` until a decision; the deadline
+    is this event's timestamp plus `timeout`."""
     APPROVAL_DECIDED = "approval_decided"
     """A waiting task was approved or rejected (`data`: `attempt`, `decision`, `by`,
     `reason`, `timed_out`); its `task_completed` or `task_failed` follows."""

@@ -37,8 +37,6 @@ def begin_wait(
 ) -> None:
     """Record that the attempt waits for a decision (the runner's side of a gate)."""
     request = gate.request
-    now = host.clock()
-    deadline = None if request.timeout is None else now + request.timeout
     host.emit(
         state,
         EventType.TASK_WAITING,
@@ -48,7 +46,6 @@ def begin_wait(
             "message": request.message,
             "timeout": request.timeout,
             "on_timeout": request.on_timeout,
-            "deadline": deadline,
         },
     )
     host.approvals.arm(state, tid)

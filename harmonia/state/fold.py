@@ -185,11 +185,18 @@ def _on_workflow_failed(state: ExecutionState, event: Event) -> None:
 
 def _on_task_waiting(state: ExecutionState, event: Event) -> None:
     """An approval gate's attempt waits for a decision: what it asks is kept on the attempt
-    (`history[-1]["waiting"]`), where its timer is found again after a restart."""
+    (`history[-1]["waiting"]`), with its deadline counted from this event, where its timer
+    is found again after a restart."""
     task = _task(state, event)
     task.status = TaskStatus.WAITING
     if task.history and "finished_at" not in task.history[-1]:
-        task.history[-1]["waiting"] = {**event.data, "since": event.timestamp}
+        timeout = event.data.get("timeout")
+        deadline = None if timeout is None else event.timestamp + float(timeout)
+        task.history[-1]["waiting"] = {
+            **event.data,
+            "since": event.timestamp,
+            "deadline": deadline,
+        }
 
 
 def _on_workflow_canceled(state: ExecutionState, event: Event) -> None:
