@@ -126,3 +126,21 @@ def test_unknown_execution_or_task_exits_2(cli: Cli, client: Client) -> None:
     assert missing.returncode == 2
     assert "no task 'nope'" in missing.stderr
     assert cli("approve", execution_id, "gate", "--by", "tester").returncode == 0
+
+
+def test_run_in_process_waits_for_a_gates_timeout_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow = tmp_path / "gate.json"
+    document = json.loads(json.dumps(GATED))
+    document["tasks"]["gate"]["input"] = {"message": "go?", "timeout": 0.2, "on_timeout": "reject"}
+    flow.write_text(json.dumps(document), encoding="utf-8")
+    monkeypatch.setenv("NO_COLOR", "1")
+    code = main(["run", str(flow), "--data-dir", str(tmp_path / "data"), "--json"])
+    captured = capsys.readouterr()
+    assert code == 1  # rejected by its timeout: the execution failed
+    assert "gate waits for approval (its timeout decides it here)" in captured.err
+    assert re.search(r"gate +rejected +by timeout", captured.err)
+    final = json.loads(captured.out)
+    assert final["status"] == "failed"
+    assert final["tasks"]["gate"]["error"]["kind"] == "rejected"
