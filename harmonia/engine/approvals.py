@@ -21,8 +21,16 @@ from harmonia.state import ExecutionState, ExecutionStatus, TaskState, TaskStatu
 if TYPE_CHECKING:
     from harmonia.engine.engine import Engine
     from harmonia.engine.host import RunnerHost
+    from harmonia.engine.runner import ExecutionRunner
 
-__all__ = ["ApprovalGates", "begin_wait", "decide", "gate_of", "waits_for_approval"]
+__all__ = [
+    "ApprovalGates",
+    "at_rest_at_a_gate",
+    "begin_wait",
+    "decide",
+    "gate_of",
+    "waits_for_approval",
+]
 
 logger = logging.getLogger("harmonia.engine")
 
@@ -58,6 +66,12 @@ def waits_for_approval(state: ExecutionState) -> bool:
     if counted is not None:
         return counted.get(TaskStatus.WAITING, 0) > 0
     return any(task.status == TaskStatus.WAITING for task in state.tasks.values())
+
+
+def at_rest_at_a_gate(runner: ExecutionRunner) -> bool:
+    """The execution's run is at rest only because a task waits at a gate: it is still
+    `running`, and a pause or a cancel is recorded without a run to stop."""
+    return not runner.active and waits_for_approval(runner.state)
 
 
 def gate_of(task: TaskState) -> dict[str, Any] | None:
@@ -217,6 +231,9 @@ class ApprovalGates:
         gate = None if task is None else gate_of(task)
         if task is None or gate is None or task.attempts != attempt:
             self.disarm(execution_id, task_id)  # decided, reset or let go meanwhile
+            return
+        if runner is not None and runner.state.status == ExecutionStatus.PAUSED:
+            self.disarm(execution_id, task_id)  # a pause holds the timer: re-armed at resume
             return
         timeout = gate.get("timeout")
         try:

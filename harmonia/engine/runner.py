@@ -170,6 +170,8 @@ class ExecutionRunner:
         await self._conclude()
 
     async def _conclude(self) -> None:
+        if self._rebuild and not (self._interrupt or self._paused or self._cancel_reason):
+            return  # a decision or a reset came while it concluded: `_drive` runs it again
         with anyio.CancelScope(shield=True):
             record_outcome(
                 self.host,

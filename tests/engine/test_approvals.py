@@ -191,18 +191,13 @@ async def test_a_waiting_execution_stays_waiting_across_a_restart_and_its_deadli
     clock.now += 3600  # down past the deadline: the next start decides at once
     async with bench.engine(clock=clock) as engine:
         await engine.recover()
-        await wait_for(
-            lambda: engine.live_state(execution_id) is None or _ended(engine, execution_id)
-        )
-        final = await engine.get(execution_id)
+        recovered = engine.live_state(execution_id)
+        assert recovered is not None
+        await wait_for(lambda: recovered.status == "failed", what="decided by the timeout")
+        final = await engine.wait(execution_id)
     assert final.status == "failed"
     assert final.tasks["gate"].error["kind"] == "rejected"  # type: ignore[index]
     assert probe.counts == {"build": 1}
-
-
-def _ended(engine: Engine, execution_id: str) -> bool:
-    state = engine.live_state(execution_id)
-    return state is not None and state.status == "failed"
 
 
 async def test_approval_after_a_restart_runs_downstream(bench: ProbeBench, probe: Probe) -> None:
@@ -274,3 +269,44 @@ def test_a_bad_gate_input_is_refused_at_load_naming_the_field(
     assert "gate" in text
     assert field in text
     assert message in text
+
+
+async def test_an_execution_at_rest_at_a_gate_pauses_and_its_timeout_waits_for_resume(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    clock = Clock()
+    async with bench.engine(clock=clock) as engine:
+        state = await waiting(engine, gated(bench, timeout=60, on_timeout="approve"))
+        paused = await engine.pause(state.id)
+        assert paused.status == "paused"
+        clock.now += 3600
+        engine.approvals.wake()
+        await engine.wait(state.id)
+        assert state.tasks["gate"].status == "waiting"  # a pause holds the timer
+    async with bench.engine(clock=clock) as engine:
+        assert await engine.recover() == []  # paused stays paused
+        resumed = await engine.resume(state.id)  # the timer runs again, its deadline long past
+        await wait_for(lambda: resumed.status == "completed", what="completed")
+        final = await engine.wait(state.id)
+    assert final.tasks["gate"].output["by"] == "timeout"
+    assert probe.counts == {"build": 1, "deploy": 1}
+
+
+async def test_a_decision_on_a_paused_gate_is_kept_across_a_restart(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    async with bench.engine() as engine:
+        state = await waiting(engine, gated(bench))
+        await engine.pause(state.id)
+        await engine.approve(state.id, "gate", by="alice", reason="while paused")
+        assert state.status == "paused"
+        assert state.tasks["deploy"].status == "pending"
+    async with bench.engine() as engine:
+        await engine.recover()
+        again = await engine.get(state.id)
+        assert again.status == "paused"
+        assert again.tasks["gate"].output["reason"] == "while paused"
+        await engine.resume(state.id)
+        final = await engine.wait(state.id)
+    assert final.status == "completed"
+    assert probe.counts == {"build": 1, "deploy": 1}
