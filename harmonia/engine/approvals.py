@@ -219,8 +219,10 @@ class ApprovalGates:
             if self._stopped:
                 break
             upcoming = [d for d, _ in self._deadlines.values()]
-            nap = MAX_NAP if not upcoming else min(max(min(upcoming) - clock(), 0.0), MAX_NAP)
-            with anyio.move_on_after(nap):
+            if not upcoming:  # no timer at all: nothing to look at until one is armed
+                await self._wake.wait()
+                continue
+            with anyio.move_on_after(min(max(min(upcoming) - clock(), 0.0), MAX_NAP)):
                 await self._wake.wait()
 
     async def _expire(self, key: tuple[str, str], attempt: int) -> None:
