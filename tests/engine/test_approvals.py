@@ -310,3 +310,11 @@ async def test_a_decision_on_a_paused_gate_is_kept_across_a_restart(
         final = await engine.wait(state.id)
     assert final.status == "completed"
     assert probe.counts == {"build": 1, "deploy": 1}
+
+
+def test_a_gate_cannot_fan_out() -> None:
+    doc = {"name": "g", "tasks": {"gate": {**gate(), "for_each": [1, 2]}}}
+    with pytest.raises(ValidationFailed) as caught:
+        load_workflow_dict(doc)
+    assert "approval gate (core.approve) cannot fan out" in str(caught.value)
+    assert "for_each" in str(caught.value)
