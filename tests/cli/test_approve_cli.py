@@ -33,12 +33,6 @@ GATED: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("approve-cli") / "data") as running:
-        yield running
-
-
 @pytest.fixture
 def client(daemon: Harmoniad) -> Iterator[Client]:
     with Client(daemon.url, daemon.token) as connected:

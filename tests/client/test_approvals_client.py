@@ -3,7 +3,6 @@ decides (`by`) and why, and a `ConflictError` for a task that is not waiting."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,12 +17,6 @@ GATED: dict[str, Any] = {
         "after": {"component": "core", "action": "echo", "depends_on": ["gate"]},
     },
 }
-
-
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("approve-client") / "data") as running:
-        yield running
 
 
 def start_waiting(client: Client) -> str:

@@ -3,11 +3,9 @@ why in the journal, 409/404/422 answers that record nothing, and the OpenAPI doc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from helpers.daemon_testing import Harmoniad, sse_stream, start_execution
 
 
@@ -30,18 +28,6 @@ def gated(**gate_input: Any) -> dict[str, Any]:
             },
         },
     }
-
-
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("approvals") / "data") as running:
-        yield running
-
-
-@pytest.fixture
-def api(daemon: Harmoniad) -> Iterator[httpx.Client]:
-    with daemon.client() as client:
-        yield client
 
 
 def start_waiting(api: httpx.Client, workflow: dict[str, Any] | None = None) -> str:

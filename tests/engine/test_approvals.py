@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,16 +25,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def bench(data_dir: Path) -> ProbeBench:
-    return ProbeBench(data_dir)
-
-
-@pytest.fixture
-def probe(bench: ProbeBench) -> Probe:
-    return bench.probe
 
 
 def gate(**input: Any) -> dict[str, Any]:
