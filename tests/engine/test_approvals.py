@@ -307,3 +307,23 @@ def test_a_gate_cannot_fan_out() -> None:
         load_workflow_dict(doc)
     assert "approval gate (core.approve) cannot fan out" in str(caught.value)
     assert "for_each" in str(caught.value)
+
+
+async def test_retry_of_a_rejected_gate_asks_again(bench: ProbeBench, probe: Probe) -> None:
+    clock = Clock()
+    async with bench.engine(clock=clock) as engine:
+        state = await waiting(engine, gated(bench, timeout=60))
+        await engine.reject(state.id, "gate", by="bob")
+        await engine.wait(state.id)
+        assert state.status == "failed"
+        assert await engine.retry_task(state.id, "gate") == ["gate", "deploy"]
+        again = engine.live_state(state.id)  # loaded again: the failed run had let it go
+        assert again is not None
+        await wait_for(lambda: again.tasks["gate"].status == "waiting", what="asked again")
+        await engine.wait(state.id)
+        assert again.tasks["gate"].attempts == 2
+        assert again.tasks["gate"].history[-1]["waiting"]["since"] == clock.now
+        await engine.approve(state.id, "gate", by="bob", reason="second look")
+        final = await engine.wait(state.id)
+    assert final.status == "completed"
+    assert probe.counts == {"build": 1, "deploy": 1}
