@@ -30,6 +30,7 @@ class ErrorKind(StrEnum):
     INTERRUPTED = "interrupted"  # the process running the attempt died; retryable
     WORKER_CRASHED = "worker_crashed"  # a python worker process died mid-call; retryable
     CRASH_LOOP = "crash_loop"  # running at each of the last crashes: not started again
+    REJECTED = "rejected"  # a person (or a gate's timeout) rejected an approval gate
 
 
 NOT_RETRYABLE: frozenset[ErrorKind] = frozenset(
@@ -40,6 +41,7 @@ NOT_RETRYABLE: frozenset[ErrorKind] = frozenset(
         ErrorKind.EXPRESSION,
         ErrorKind.OUTPUT,
         ErrorKind.CRASH_LOOP,
+        ErrorKind.REJECTED,
     }
 )
 

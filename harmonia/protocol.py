@@ -115,6 +115,13 @@ class EventType(StrEnum):
     WEBHOOK_RECEIVED = "webhook_received"
     """A signed delivery to an inbound hook started this execution (`data`: `hook`,
     `delivery_id`, `timestamp`); right after `workflow_started`."""
+    TASK_WAITING = "task_waiting"
+    """A `core.approve` task waits for a person (`data`: `attempt`, `message`, `timeout`
+    (seconds or null), `on_timeout`): its status is `waiting` until a decision; the deadline
+    is this event's timestamp plus `timeout`."""
+    APPROVAL_DECIDED = "approval_decided"
+    """A waiting task was approved or rejected (`data`: `attempt`, `decision`, `by`,
+    `reason`, `timed_out`); its `task_completed` or `task_failed` follows."""
 
 
 TERMINAL_WORKFLOW_EVENTS: Final = frozenset(

@@ -48,7 +48,7 @@ ExecutionStatusName = Literal[
     "pending", "running", "paused", "completed", "failed", "canceled", "damaged"
 ]
 TaskStatusName = Literal[
-    "pending", "running", "retrying", "completed", "failed", "skipped", "canceled"
+    "pending", "running", "retrying", "waiting", "completed", "failed", "skipped", "canceled"
 ]
 assert set(get_args(ExecutionStatusName)) == {str(s) for s in ExecutionStatus}
 assert set(get_args(TaskStatusName)) == {str(s) for s in TaskStatus}

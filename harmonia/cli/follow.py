@@ -25,13 +25,16 @@ from anyio.abc import TaskStatus
 
 from harmonia.bus import Subscription
 from harmonia.cli.errors import EXIT_INTERRUPTED, EXIT_STORAGE, CliError
+from harmonia.cli.gates import DecisionSignal, gate_notice
 from harmonia.cli.progress import ProgressTracker, ProgressView
 from harmonia.cli.style import Style
 from harmonia.components import ComponentRegistry
 from harmonia.engine import Engine, open_engine
+from harmonia.engine.approvals import waits_for_approval
 from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.engine.tuning import ProcessTuning
 from harmonia.errors import InvalidOperation, NotFound
+from harmonia.events import EventType
 from harmonia.model import Workflow
 from harmonia.state import EXECUTION_FINISHED, ExecutionState
 
@@ -161,6 +164,7 @@ async def _follow(
 ) -> ExecutionState:
     view = watch.view or watch.attach(state)
     first_event = anyio.Event()
+    decided = DecisionSignal()
 
     async def cancel_on_interrupt() -> None:
         await interrupts.requested.wait()
@@ -176,6 +180,11 @@ async def _follow(
     async def close_when_stopped() -> None:
         # A paused or interrupted execution publishes no final event: end the loop anyway.
         await engine.wait(state.id)
+        while waits_for_approval(state):  # at rest but not over: a gate's timeout goes on
+            decided.clear()
+            watch.notice(gate_notice(state))
+            await decided.wait()
+            await engine.wait(state.id)
         subscription.close()
 
     async def tick() -> None:
@@ -192,6 +201,8 @@ async def _follow(
             async for event in subscription:
                 view.event(event)
                 first_event.set()
+                if event.type == EventType.APPROVAL_DECIDED:
+                    decided.set()
             helpers.cancel_scope.cancel()
         return await engine.wait(state.id)
     finally:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from harmonia import __version__
 from harmonia.argtypes import positive_int
 from harmonia.cli import commands
+from harmonia.cli.approve_command import add_approve_command
 from harmonia.cli.components import add_component_options, add_components_command
 from harmonia.cli.errors import (
     EXIT_FAILED,
@@ -172,6 +173,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     doctor.set_defaults(handler=commands.cmd_doctor)
 
     add_remote_commands(sub)
+    add_approve_command(sub)
     add_components_command(sub)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of workflow files")

@@ -45,6 +45,7 @@ _STATUS_AFTER: dict[str, str] = {
     EventType.RETRY_ATTEMPTED: "retrying",
     EventType.TASK_SKIPPED: "skipped",
     EventType.TASK_EXPANDED: "running",
+    EventType.TASK_WAITING: "waiting",
 }
 _RUNNING = frozenset({"running", "retrying"})
 
@@ -124,6 +125,13 @@ def format_event(event: Event, *, task_width: int, style: Style | None = None) -
             ]
         elif event.type == EventType.TASK_SKIPPED:
             parts = [_status(style, "skipped"), str(data.get("reason", ""))]
+        elif event.type == EventType.TASK_WAITING:
+            asks = one_line(str(data.get("message", "")))
+            parts = [_status(style, "waiting"), f"for approval: {asks}"]
+        elif event.type == EventType.APPROVAL_DECIDED:
+            why = f": {one_line(str(data['reason']))}" if data.get("reason") else ""
+            decision = str(data.get("decision", "decided"))
+            parts = [_status(style, decision, "waiting"), f"by {data.get('by')}{why}"]
         elif event.type == EventType.TASK_EXPANDED:
             items = int(data.get("count") or 0)
             parts = [_status(style, "expanded", "running"), f"{items} item{'s' * (items != 1)}"]

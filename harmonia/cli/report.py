@@ -32,7 +32,16 @@ __all__ = [
 ]
 
 ERROR_COLUMN_LIMIT = 80
-_COUNT_ORDER = ("completed", "skipped", "failed", "canceled", "running", "retrying", "pending")
+_COUNT_ORDER = (
+    "completed",
+    "skipped",
+    "failed",
+    "canceled",
+    "running",
+    "retrying",
+    "waiting",
+    "pending",
+)
 
 
 def format_local_time(timestamp: float | None) -> str:
@@ -40,6 +49,28 @@ def format_local_time(timestamp: float | None) -> str:
     if timestamp is None:
         return "-"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+
+
+def waiting_lines(state: ExecutionState, style: Style) -> list[str]:
+    """The tasks waiting at an approval gate: what each asks, until when, how to decide."""
+    lines: list[str] = []
+    for tid, task in state.tasks.items():
+        if task.status != "waiting" or not task.history:
+            continue
+        gate = task.history[-1].get("waiting")
+        if not isinstance(gate, dict):
+            continue
+        deadline = gate.get("deadline")
+        until = (
+            f" (until {format_local_time(deadline)}, then {gate.get('on_timeout', 'reject')})"
+            if deadline is not None
+            else ""
+        )
+        lines.append(f"  {tid}: {style.paint(str(gate.get('message', '')), 'magenta')}{until}")
+    if lines:
+        hint = f"harmonia approve {state.id} TASK [--reject] [--reason TEXT]"
+        lines = ["", "waiting for approval:", *lines, f"  decide: {hint}"]
+    return lines
 
 
 def display_status(status: str, interrupted: bool) -> str:
@@ -203,6 +234,7 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
     if children:
         lines.extend(["", "child executions:"])
         lines.extend(f"  {tid} -> {child}" for tid, child in children)
+    lines.extend(waiting_lines(state, style))
     if state.damage:
         lines.extend(["", *damage_lines(state, style)])
     errors = [(tid, t) for tid, t in state.tasks.items() if t.error]

@@ -31,6 +31,7 @@ _STATUS_COLOURS = {
     "running": "cyan",
     "interrupted": "yellow",
     "paused": "yellow",
+    "waiting": "magenta",
     "skipped": "dim",
     "pending": "dim",
 }

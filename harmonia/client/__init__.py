@@ -36,6 +36,7 @@ from harmonia.client._errors import (
 from harmonia.client._hooks import Hook, HookDelivered
 from harmonia.client._models import (
     ActionInfo,
+    ApprovalResult,
     Checkpoint,
     ComponentInfo,
     DamagedFile,
@@ -69,6 +70,7 @@ __all__ = [
     "DEFAULT_URL",
     "ActionInfo",
     "ApiError",
+    "ApprovalResult",
     "AsyncClient",
     "BadRequestError",
     "Checkpoint",

@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
+import harmonia.client._approval_calls as approval_calls
 import harmonia.client._calls as calls
 import harmonia.client._hooks as hooks
 from harmonia.client._calls import Call
@@ -107,6 +108,8 @@ class Api:
     resume = Endpoint(calls.resume)
     checkpoint = Endpoint(calls.checkpoint)
     retry_task = Endpoint(calls.retry_task)
+    approve_task = Endpoint(approval_calls.approve_task)
+    reject_task = Endpoint(approval_calls.reject_task)
     events_page = Endpoint(calls.events_page)
     list_checkpoints = Endpoint(calls.list_checkpoints)
     restore = Endpoint(calls.restore)

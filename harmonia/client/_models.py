@@ -375,6 +375,18 @@ class RetryResult(ApiModel):
     reset: list[str] = Field(default_factory=list)
 
 
+class ApprovalResult(ApiModel):
+    """A decision on an approval gate, as recorded (`approve_task`, `reject_task`)."""
+
+    execution_id: str
+    task_id: str
+    decision: str
+    by: str
+    reason: str | None = None
+    decided_at: str
+    timed_out: bool = False
+
+
 class ActionInfo(ApiModel):
     name: str
     description: str | None = None

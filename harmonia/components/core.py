@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
+from harmonia.components.approve import ApproveAction
 from harmonia.components.base import ActionContext, Component, FieldProblem, ModelAction
 from harmonia.errors import ErrorKind, TaskError
 
@@ -86,11 +87,11 @@ class FailAction(ModelAction[FailInput]):
 
 
 class CoreComponent(Component):
-    """`core.echo`, `core.sleep`, `core.fail`."""
+    """`core.echo`, `core.sleep`, `core.fail`, `core.approve`."""
 
     def __init__(self) -> None:
         super().__init__(
             "core",
-            "Built-in actions without side effects: echo, sleep, fail.",
-            [EchoAction(), SleepAction(), FailAction()],
+            "Built-in actions without side effects: echo, sleep, fail, approve (a gate).",
+            [EchoAction(), SleepAction(), FailAction(), ApproveAction()],
         )

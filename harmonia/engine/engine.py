@@ -17,6 +17,7 @@ from typing import Any
 
 import anyio
 
+import harmonia.engine.approvals as approvals
 import harmonia.engine.operations as operations
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
@@ -109,6 +110,8 @@ class Engine:
         self.children = ChildLauncher(self)
         """Starts and awaits the child executions of `workflow.run` tasks (sub-workflows);
         `children.max_depth` bounds their nesting."""
+        self.approvals = approvals.ApprovalGates(self)
+        """The timers of tasks waiting at approval gates (`harmonia.engine.approvals`)."""
 
     # ---- events ----------------------------------------------------------------------------
     def emit(
@@ -323,6 +326,22 @@ class Engine:
         """A named snapshot of the execution as it is now; `restore` starts from it."""
         return await operations.checkpoint(self, execution_id, name)
 
+    async def approve(
+        self, execution_id: str, task_id: str, *, by: str, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Approve a task waiting at an approval gate: it completes with the decision."""
+        return await approvals.decide(
+            self, execution_id, task_id, approve=True, by=by, reason=reason
+        )
+
+    async def reject(
+        self, execution_id: str, task_id: str, *, by: str, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Reject a task waiting at an approval gate: it fails with kind `rejected`."""
+        return await approvals.decide(
+            self, execution_id, task_id, approve=False, by=by, reason=reason
+        )
+
     # ---- recovery and shutdown -------------------------------------------------------------
     async def recover(self) -> list[str]:
         """Resume every execution that was running when its process died (daemon start)."""
@@ -336,6 +355,7 @@ class Engine:
         """Stop every runner without recording an end (they resume on the next start)."""
         with anyio.CancelScope(shield=True):
             self.storage.stop()
+            self.approvals.stop()
             runners = self.live.runners()
             for runner in runners:
                 if runner.active:
@@ -373,6 +393,7 @@ async def open_engine(
         async with anyio.create_task_group() as infrastructure:
             infrastructure.start_soon(engine.writer.run, name="harmonia writer")
             infrastructure.start_soon(engine.storage.run, name="harmonia storage health")
+            infrastructure.start_soon(engine.approvals.run, name="harmonia approval timers")
             try:
                 async with anyio.create_task_group() as tg:
                     engine.live.run_in(tg)
@@ -382,6 +403,7 @@ async def open_engine(
                         await engine.shutdown()
             finally:
                 engine.storage.stop()
+                engine.approvals.stop()
                 engine.writer.close()
     finally:
         store.close()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from harmonia.components.childprotocol import ChildExecutions
     from harmonia.components.urls import ComponentUrls
+    from harmonia.engine.approvals import ApprovalGates
     from harmonia.engine.crashloop import CrashLoopGuard
     from harmonia.engine.hooks import EngineHooks
     from harmonia.engine.writer import DurableWriter
@@ -61,6 +62,11 @@ class RunnerHost(EventRecorder, Protocol):
     @property
     def task_environ(self) -> Mapping[str, str]:
         """The environment of the processes tasks start (without Harmonia's secrets)."""
+        ...
+
+    @property
+    def approvals(self) -> ApprovalGates:
+        """The timers of tasks waiting at approval gates."""
         ...
 
     @property

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from harmonia.engine.approvals import waits_for_approval
 from harmonia.engine.checkpoints import take_periodic_checkpoints
 from harmonia.engine.damaged import usable_workflow
 from harmonia.engine.plan import ExecutionPlan
@@ -80,6 +81,7 @@ class LiveExecutions:
         interval = self._engine.checkpoint_interval
         try:
             while True:
+                self._engine.approvals.rearm(runner.state)  # a recovered gate's timer runs on
                 async with anyio.create_task_group() as tg:
                     if interval:
                         tg.start_soon(take_periodic_checkpoints, self._engine, runner, interval)
@@ -90,6 +92,8 @@ class LiveExecutions:
                 # running again: run again rather than leave it "running" with nothing driving it.
                 if runner.state.status != ExecutionStatus.RUNNING or runner.interrupted:
                     break
+                if waits_for_approval(runner.state):
+                    break  # at rest, "running": a decision (`approvals.decide`) runs it again
         finally:
             # Also when the run raised (a bug): the error reaches the engine's owner, and a
             # shutdown waiting for this runner must not wait forever.

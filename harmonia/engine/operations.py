@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from harmonia.engine.approvals import at_rest_at_a_gate
 from harmonia.engine.checkpoints import take_checkpoint
 from harmonia.engine.children import pause_children, resume_children
 from harmonia.engine.fanout_ops import retry_scope
@@ -129,13 +130,20 @@ async def pause(engine: Engine, execution_id: str) -> ExecutionState:
     """`Engine.pause`: only an execution running here can pause."""
     engine.storage.check()
     runner = engine.live.get(execution_id)
-    if runner is None or not runner.active or runner.state.status != ExecutionStatus.RUNNING:
+    at_gate = runner is not None and at_rest_at_a_gate(runner)  # nothing runs: pause it here
+    if (
+        runner is None
+        or not (runner.active or at_gate)
+        or runner.state.status != ExecutionStatus.RUNNING
+    ):
         status = runner.state.status if runner else await engine.records.status(execution_id)
         raise InvalidOperation(
             f"execution {execution_id} is {status}; only a running one can pause"
         )
     engine.emit(runner.state, EventType.WORKFLOW_PAUSED, None, {"reason": "operator"})
     runner.request_pause()
+    if at_gate:  # no run will conclude and record it
+        engine.records.save_summary(runner.state)
     await engine.writer.flush()  # a pause answered is a pause recorded
     await pause_children(engine, runner.state)
     return runner.state

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from harmonia.engine.approvals import waits_for_approval
 from harmonia.engine.crashloop import record_shutdown
 from harmonia.engine.outputs import OutputUnavailable
 from harmonia.errors import ErrorKind
@@ -105,6 +106,8 @@ def record_outcome(
     if cancel_reason is not None:
         host.emit(state, EventType.WORKFLOW_CANCELED, None, {"reason": cancel_reason})
         return
+    if waits_for_approval(state):
+        return  # still running: a decision on its gate goes on (`harmonia.engine.approvals`)
     failed = [t for t, s in state.tasks.items() if s.status == TaskStatus.FAILED]
     if not failed and all(s.status in TASK_DONE for s in state.tasks.values()):
         duration = host.clock() - (state.started_at or host.clock())

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from harmonia.components.approve import AwaitApproval
 from harmonia.components.base import ActionContext
+from harmonia.engine.approvals import begin_wait
 from harmonia.engine.fanout import FanOut
 from harmonia.engine.joins import JoinGate
 from harmonia.engine.outcome import Verdict, decide, record_outcome
@@ -168,6 +170,8 @@ class ExecutionRunner:
         await self._conclude()
 
     async def _conclude(self) -> None:
+        if self._rebuild and not (self._interrupt or self._paused or self._cancel_reason):
+            return  # a decision or a reset came while it concluded: `_drive` runs it again
         with anyio.CancelScope(shield=True):
             record_outcome(
                 self.host,
@@ -408,6 +412,9 @@ class ExecutionRunner:
                     else:
                         with anyio.fail_after(timeout):
                             value = await action.invoke(ctx, payload)
+                except AwaitApproval as gate:  # waits for a person, in no worker: not done yet
+                    begin_wait(host, state, tid, attempt, gate)
+                    return False
                 except TaskError as exc:
                     error = exc
                 except TimeoutError:

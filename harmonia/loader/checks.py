@@ -12,6 +12,7 @@ import re
 from collections.abc import Hashable, Mapping
 from typing import Any
 
+from harmonia.components.approve import ApproveAction
 from harmonia.components.base import Action, UnknownAction, UnknownComponent
 from harmonia.components.registry import ComponentRegistry
 from harmonia.errors import Problem
@@ -74,6 +75,9 @@ class Checker:
                 self.references.check_when(task_id, when, upstream)
             if task_id in self.references.fan_out:
                 check_for_each(task_id, task, self.references, upstream)
+                if isinstance(action, ApproveAction):
+                    path = ("tasks", task_id, "for_each")
+                    self._add("an approval gate (core.approve) cannot fan out", path)
             else:
                 check_fan_out_only(task_id, task, self.references)
         check_output(self.references, self.output)

@@ -183,11 +183,27 @@ def _on_workflow_failed(state: ExecutionState, event: Event) -> None:
     _finish(state, event, ExecutionStatus.FAILED)
 
 
+def _on_task_waiting(state: ExecutionState, event: Event) -> None:
+    """An approval gate's attempt waits for a decision: what it asks is kept on the attempt
+    (`history[-1]["waiting"]`), with its deadline counted from this event, where its timer
+    is found again after a restart."""
+    task = _task(state, event)
+    task.status = TaskStatus.WAITING
+    if task.history and "finished_at" not in task.history[-1]:
+        timeout = event.data.get("timeout")
+        deadline = None if timeout is None else event.timestamp + float(timeout)
+        task.history[-1]["waiting"] = {
+            **event.data,
+            "since": event.timestamp,
+            "deadline": deadline,
+        }
+
+
 def _on_workflow_canceled(state: ExecutionState, event: Event) -> None:
     _finish(state, event, ExecutionStatus.CANCELED)
     for task in state.tasks.values():
-        if task.status in TASK_ACTIVE or task.status == TaskStatus.PENDING:
-            if task.status in TASK_ACTIVE:
+        if task.status in _CANCELABLE:
+            if task.status != TaskStatus.PENDING:
                 _close_attempt(task, event, TaskStatus.CANCELED)
                 task.finished_at = event.timestamp
             task.status = TaskStatus.CANCELED
@@ -227,6 +243,9 @@ def _on_workflow_resumed(state: ExecutionState, event: Event) -> None:
         task.child_execution_id = None  # a task run again starts a new child
 
 
+_CANCELABLE = TASK_ACTIVE | {TaskStatus.PENDING, TaskStatus.WAITING}
+"""What a cancel ends as `canceled`: an open attempt (running, retrying, waiting) is closed."""
+
 _HANDLERS: dict[str, Callable[[ExecutionState, Event], None]] = {
     EventType.WORKFLOW_STARTED: _on_workflow_started,
     EventType.TASK_STARTED: _on_task_started,
@@ -241,4 +260,5 @@ _HANDLERS: dict[str, Callable[[ExecutionState, Event], None]] = {
     EventType.WORKFLOW_PAUSED: _on_workflow_paused,
     EventType.WORKFLOW_RESUMED: _on_workflow_resumed,
     EventType.CHILD_EXECUTION_STARTED: _on_child_execution_started,
+    EventType.TASK_WAITING: _on_task_waiting,
 }

@@ -17,6 +17,8 @@ class TaskStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     RETRYING = "retrying"
+    WAITING = "waiting"
+    """At an approval gate (`core.approve`): nothing runs; a person's decision ends it."""
     COMPLETED = "completed"
     FAILED = "failed"
     SKIPPED = "skipped"

@@ -320,3 +320,12 @@ def test_sub_workflow_runs_its_child_file_twice(tmp_path: Path) -> None:
     children = {doc["tasks"][t]["child_execution_id"] for t in ("stats_a", "stats_b")}
     assert len(children) == 2 and None not in children
     assert doc["tasks"]["compare"]["child_execution_id"] is None
+
+
+def test_approval_gate_decided_by_its_timeout_in_process(tmp_path: Path) -> None:
+    doc = run_sample("approval_gate.yaml", tmp_path / "data", "wait=0.5s", "on_timeout=approve")
+    release = doc["tasks"]["release"]
+    assert release["output"]["approved"] is True
+    assert release["output"]["by"] == "timeout"
+    assert release["history"][0]["waiting"]["message"] == "publish app-1.2.tar.gz?"
+    assert doc["output"] == {"approved_by": "timeout"}

@@ -65,7 +65,10 @@ def test_unknown_component_lists_known_names() -> None:
 def test_unknown_action_lists_known_actions() -> None:
     with pytest.raises(UnknownAction) as info:
         default_registry().action("core", "ech")
-    assert str(info.value) == "unknown action 'ech' of component 'core'; known: echo, fail, sleep"
+    assert (
+        str(info.value)
+        == "unknown action 'ech' of component 'core'; known: approve, echo, fail, sleep"
+    )
 
 
 def test_duplicate_component_is_rejected() -> None:

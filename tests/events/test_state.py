@@ -42,11 +42,30 @@ def test_a_new_state_has_every_task_pending() -> None:
         "pending": 3,
         "running": 0,
         "retrying": 0,
+        "waiting": 0,
         "completed": 0,
         "failed": 0,
         "skipped": 0,
         "canceled": 0,
     }
+
+
+def test_a_gate_waits_with_its_deadline_counted_from_the_event_and_a_cancel_ends_it() -> None:
+    fold = Fold()
+    fold("workflow_started")
+    fold("task_started", "a", attempt=1, input={"message": "go?"})
+    waited = fold("task_waiting", "a", attempt=1, message="go?", timeout=60.0, on_timeout="reject")
+    task = fold.state.tasks["a"]
+    assert task.status == "waiting"
+    assert fold.state.counts()["waiting"] == 1
+    gate = task.history[-1]["waiting"]
+    assert gate["since"] == waited.timestamp
+    assert gate["deadline"] == waited.timestamp + 60.0
+    assert gate["message"] == "go?"
+    fold("workflow_canceled", reason="stop")
+    assert task.status == "canceled"
+    assert task.history[-1]["status"] == "canceled"
+    assert fold.state.counts()["waiting"] == 0
 
 
 def test_attempts_retries_and_completion() -> None:

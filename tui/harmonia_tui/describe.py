@@ -15,6 +15,7 @@ from typing import Any
 from harmonia.client import Event
 from harmonia.protocol import EventType
 from harmonia_tui.format import format_duration, format_offset, plural
+from harmonia_tui.gates import gate_log_text
 
 __all__ = ["LogLine", "describe_event"]
 
@@ -36,6 +37,8 @@ _EVENT_STATUS: dict[str, str] = {
     EventType.TASK_FAILED: "failed",
     EventType.TASK_SKIPPED: "skipped",
     EventType.TASK_EXPANDED: "running",
+    EventType.TASK_WAITING: "waiting",
+    EventType.APPROVAL_DECIDED: "waiting",
     EventType.WORKFLOW_COMPLETED: "completed",
     EventType.WORKFLOW_FAILED: "failed",
     EventType.WORKFLOW_CANCELED: "canceled",
@@ -90,6 +93,8 @@ def describe_event(event: Event, origin: datetime | None) -> LogLine:
     elif kind == EventType.TASK_EXPANDED:
         count = data.get("count")
         text = f"{task} expanded to {plural(count, 'item') if isinstance(count, int) else '?'}"
+    elif kind in (EventType.TASK_WAITING, EventType.APPROVAL_DECIDED):
+        text = gate_log_text(task, data)
     elif kind == EventType.WORKFLOW_COMPLETED:
         text = f"execution completed{took}"
     elif kind == EventType.WORKFLOW_FAILED:

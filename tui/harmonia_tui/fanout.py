@@ -14,7 +14,16 @@ from harmonia_tui.layout import Dag
 
 __all__ = ["counts_text", "shown_dag"]
 
-_ORDER = ("completed", "running", "retrying", "failed", "skipped", "canceled", "pending")
+_ORDER = (
+    "completed",
+    "running",
+    "retrying",
+    "waiting",
+    "failed",
+    "skipped",
+    "canceled",
+    "pending",
+)
 
 
 def shown_dag(dag: Dag, view: ExecutionView, expanded: Collection[str]) -> Dag:

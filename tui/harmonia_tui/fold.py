@@ -15,6 +15,7 @@ from typing import Any
 from harmonia.client import Event, Execution
 from harmonia.protocol import EventType, item_id, split_item_id
 from harmonia_tui.format import elapsed, format_duration
+from harmonia_tui.gates import gate_note
 from harmonia_tui.statuses import EXECUTION_FINISHED, TASK_ACTIVE, TASK_DONE
 from harmonia_tui.taskview import AttemptView, TaskView
 
@@ -280,6 +281,14 @@ def _on_task_completed(view: ExecutionView, event: Event) -> Change:
     return _changed(task, new)
 
 
+def _on_task_waiting(view: ExecutionView, event: Event) -> Change:
+    """An approval gate waits for a person: the note says what it asks (and the keys)."""
+    task, new = view._task(event)
+    task.status = "waiting"
+    task.note = gate_note(event.data)
+    return _changed(task, new)
+
+
 def _on_retry_attempted(view: ExecutionView, event: Event) -> Change:
     task, new = view._task(event)
     task.status = "retrying"
@@ -345,10 +354,10 @@ def _on_workflow_canceled(view: ExecutionView, event: Event) -> Change:
     change = _finish(view, event, "canceled")
     touched: set[str] = set()
     for task in view.tasks.values():
-        if task.status in TASK_ACTIVE:
+        if task.status in TASK_ACTIVE or task.status == "waiting":
             task.close_attempt(event.timestamp, "canceled")
             task.finished_at = event.timestamp
-        if task.status in TASK_ACTIVE or task.status == "pending":
+        if task.status in TASK_ACTIVE or task.status in ("pending", "waiting"):
             task.status = "canceled"
             task.note = None
             touched.add(task.id)
@@ -401,6 +410,7 @@ _HANDLERS: dict[str, Callable[[ExecutionView, Event], Change]] = {
     EventType.TASK_FAILED: _on_task_failed,
     EventType.TASK_SKIPPED: _on_task_skipped,
     EventType.TASK_EXPANDED: _on_task_expanded,
+    EventType.TASK_WAITING: _on_task_waiting,
     EventType.WORKFLOW_STARTED: _on_workflow_started,
     EventType.WORKFLOW_PAUSED: _on_workflow_paused,
     EventType.WORKFLOW_RESUMED: _on_workflow_resumed,

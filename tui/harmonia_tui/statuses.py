@@ -37,6 +37,7 @@ _LOOKS: dict[str, StatusLook] = {
     "pending": StatusLook("○", ".", "bright_black"),
     "running": StatusLook("◐", ">", "bold yellow"),
     "retrying": StatusLook("↻", "~", "dark_orange"),
+    "waiting": StatusLook("◈", "?", "bold black on yellow"),
     "completed": StatusLook("✓", "+", "green"),
     "failed": StatusLook("✗", "x", "bold red"),
     "skipped": StatusLook("⊘", "-", "bright_black italic"),

@@ -14,6 +14,7 @@ from typing import Any
 
 from harmonia.client import TaskInfo
 from harmonia_tui.format import elapsed, parse_time
+from harmonia_tui.gates import gate_note
 from harmonia_tui.statuses import TASK_ACTIVE
 
 __all__ = ["AttemptView", "TaskView"]
@@ -80,6 +81,9 @@ class TaskView:
             finished_at=info.finished_at,
             history=[AttemptView.from_record(h) for h in info.history],
             child_execution_id=info.child_execution_id,
+            note=gate_note(info.history[-1].get("waiting"))
+            if info.status == "waiting" and info.history
+            else None,
         )
 
     def duration(self, now: datetime) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harmoniad.routes import (
+    approvals,
     components,
     executions,
     hooks,
@@ -25,4 +26,5 @@ ENDPOINTS: list[Endpoint] = [
     *tekton.ENDPOINTS,
     *schedules.ENDPOINTS,
     *hooks.ENDPOINTS,
+    *approvals.ENDPOINTS,
 ]

@@ -29,6 +29,13 @@ from harmonia_tui.connection import LinkState, WorkflowShape, document_shape
 from harmonia_tui.fanout import shown_dag
 from harmonia_tui.fold import Change, ExecutionView
 from harmonia_tui.layout import Dag, GraphLayout, layered
+from harmonia_tui.screens.approvals import (
+    GATE_BINDINGS,
+    RejectScreen,
+    approve_question,
+    decide,
+    gate_unavailable,
+)
 from harmonia_tui.screens.execution_actions import (
     cancel_question,
     operate,
@@ -101,6 +108,7 @@ class ExecutionScreen(FilteredScreen):
         Binding("R", "resume", "Resume", tooltip="Resume a failed, paused or canceled execution"),
         Binding("p", "pause", "Pause", tooltip="Start nothing new; running tasks finish"),
         Binding("c", "cancel", "Cancel", tooltip="Cancel the execution"),
+        *GATE_BINDINGS,
         Binding("s", "start", "Start", tooltip="Start a stored workflow"),
         Binding(
             "enter",
@@ -365,6 +373,8 @@ class ExecutionScreen(FilteredScreen):
         selected = self.graph.selected if self.view is not None else None
         if action == "items" and self.view is not None and self._fan_out_task() is None:
             return "select a for_each task whose list was evaluated (it shows its counts)"
+        if action in ("approve", "reject") and (why := gate_unavailable(self.view, selected)):
+            return why
         return unavailable(action, self.view, selected, self.load_error)
 
     def action_items(self) -> None:
@@ -411,6 +421,33 @@ class ExecutionScreen(FilteredScreen):
 
         question = retry_question(view, self.shape, task_id, self.harmonia.glyphs)
         self.app.push_screen(question, answered)
+
+    def action_approve(self) -> None:
+        self._gate(approve=True)
+
+    def action_reject(self) -> None:
+        self._gate(approve=False)
+
+    def _gate(self, *, approve: bool) -> None:
+        """A confirm (approve) or a reason prompt (reject), then the decision, as `tui`."""
+        view, task_id = self.view, self.graph.selected
+        if view is None or task_id is None:
+            return
+
+        def answered(reason: str | bool | None) -> None:
+            if reason is None or reason is False:
+                return
+            why = reason if isinstance(reason, str) and reason else None
+            work = partial(
+                decide, self.harmonia, self.execution_id, task_id, approve=approve, reason=why
+            )
+            self.start_task(work, group="the action")
+
+        if approve:
+            self.app.push_screen(approve_question(view, task_id), answered)
+        else:
+            asks = view.tasks[task_id].note or "awaiting approval"
+            self.app.push_screen(RejectScreen(task_id, asks), answered)
 
     def action_resume(self) -> None:
         self._operate("resume")

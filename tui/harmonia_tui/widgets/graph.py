@@ -134,8 +134,9 @@ class TaskGraph(ScrollView, can_focus=True):
 
     @staticmethod
     def _initial_selection(view: ExecutionView, layout: GraphLayout) -> str | None:
-        """The first failed task, else the first active one, else the first task."""
-        for wanted in ("failed", "running", "retrying"):
+        """The first task waiting for approval, else the first failed task, else the first
+        active one, else the first task."""
+        for wanted in ("waiting", "failed", "running", "retrying"):
             for tid in layout.tasks:
                 task = view.tasks.get(tid)
                 if task is not None and task.status == wanted:

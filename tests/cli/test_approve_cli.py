@@ -1,0 +1,140 @@
+"""`harmonia approve` against a real `harmoniad`: approve, reject with a reason, `show` of a
+waiting execution, and the refusals (a task that is not waiting, an unknown id: exit 2)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.daemon_testing import Harmoniad
+
+from harmonia.cli.main import main
+from harmonia.client import Client
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+GATED: dict[str, Any] = {
+    "name": "gated-cli",
+    "tasks": {
+        "build": {"component": "core", "action": "echo", "input": {"v": 1}},
+        "gate": {
+            "component": "core",
+            "action": "approve",
+            "depends_on": ["build"],
+            "input": {"message": "release it?", "timeout": "1d"},
+        },
+        "deploy": {"component": "core", "action": "echo", "depends_on": ["gate"]},
+    },
+}
+
+
+@pytest.fixture
+def client(daemon: Harmoniad) -> Iterator[Client]:
+    with Client(daemon.url, daemon.token) as connected:
+        yield connected
+
+
+@pytest.fixture
+def cli(
+    daemon: Harmoniad,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Cli:
+    """`harmonia ARGS` in this process, with the daemon's data folder as home."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        with monkeypatch.context() as patch:
+            for name in ("HARMONIA_URL", "HARMONIA_TOKEN", "COLUMNS"):
+                patch.delenv(name, raising=False)
+            patch.setenv("HARMONIA_HOME", str(daemon.data_dir))
+            patch.setenv("NO_COLOR", "1")
+            patch.chdir(tmp_path)
+            code = main(list(args))
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
+
+    return run
+
+
+def start_waiting(client: Client) -> str:
+    """Start the gated workflow; return once its gate waits (followed, not polled)."""
+    execution = client.start_execution(workflow=GATED)
+    stream = client.events(execution.id, follow=True)
+    try:
+        for event in stream:
+            if event.type == "task_waiting":
+                return execution.id
+    finally:
+        stream.close()
+    raise AssertionError("the gate never waited")
+
+
+def test_show_then_approve_with_a_reason(cli: Cli, client: Client, daemon: Harmoniad) -> None:
+    execution_id = start_waiting(client)
+    shown = cli("show", execution_id, "--url", daemon.url)
+    assert shown.returncode == 0, shown.stderr
+    assert re.search(r"^gate +waiting +1 ", shown.stdout, re.M)
+    assert "waiting for approval:" in shown.stdout
+    assert re.search(r"^  gate: release it\? \(until .*, then reject\)$", shown.stdout, re.M)
+    assert f"harmonia approve {execution_id} TASK" in shown.stdout
+
+    done = cli("approve", execution_id[:10], "gate", "--reason", "QA signed off")
+    assert done.returncode == 0, done.stderr
+    assert f"gate of {execution_id} approved by cli: QA signed off" in done.stderr
+    final = client.wait(execution_id, timeout=30)
+    assert final.status == "completed"
+    assert final.tasks["gate"].output["by"] == "cli"
+    assert final.tasks["gate"].output["reason"] == "QA signed off"
+    assert final.tasks["deploy"].status == "completed"
+
+
+def test_reject_then_deciding_again_exits_2(cli: Cli, client: Client) -> None:
+    execution_id = start_waiting(client)
+    done = cli("approve", execution_id, "gate", "--reject", "--reason", "too late", "--json")
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert (record["decision"], record["by"], record["reason"]) == ("rejected", "cli", "too late")
+    final = client.wait(execution_id, timeout=30)
+    assert final.status == "failed"
+    assert final.tasks["gate"].error is not None
+    assert final.tasks["gate"].error["kind"] == "rejected"
+
+    again = cli("approve", execution_id, "gate")
+    assert again.returncode == 2
+    assert "not waiting for approval" in again.stderr
+    events = client.events_page(execution_id).items
+    assert [e.type for e in events].count("approval_decided") == 1  # nothing recorded
+
+
+def test_unknown_execution_or_task_exits_2(cli: Cli, client: Client) -> None:
+    assert cli("approve", "no-such-execution", "gate").returncode == 2
+    execution_id = start_waiting(client)
+    missing = cli("approve", execution_id, "nope")
+    assert missing.returncode == 2
+    assert "no task 'nope'" in missing.stderr
+    assert cli("approve", execution_id, "gate", "--by", "tester").returncode == 0
+
+
+def test_run_in_process_waits_for_a_gates_timeout_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow = tmp_path / "gate.json"
+    document = json.loads(json.dumps(GATED))
+    document["tasks"]["gate"]["input"] = {"message": "go?", "timeout": 0.2, "on_timeout": "reject"}
+    flow.write_text(json.dumps(document), encoding="utf-8")
+    monkeypatch.setenv("NO_COLOR", "1")
+    code = main(["run", str(flow), "--data-dir", str(tmp_path / "data"), "--json"])
+    captured = capsys.readouterr()
+    assert code == 1  # rejected by its timeout: the execution failed
+    assert "gate waits for approval (its timeout decides it here)" in captured.err
+    assert re.search(r"gate +rejected +by timeout", captured.err)
+    final = json.loads(captured.out)
+    assert final["status"] == "failed"
+    assert final["tasks"]["gate"]["error"]["kind"] == "rejected"

@@ -1,0 +1,66 @@
+"""An approval gate decided from the dashboard in a real terminal (tmux): the waiting task is
+shown as such, `a` asks for a confirm and `y` approves; the execution then completes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers.daemon_testing import Harmoniad, start_execution
+from helpers.tui_terminal import HARMONIA, TMUX, Terminal, terminal_environment
+
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
+
+GATED = {
+    "name": "gated-terminal",
+    "tasks": {
+        "build": {"component": "core", "action": "echo", "input": {"v": 1}},
+        "gate": {
+            "component": "core",
+            "action": "approve",
+            "depends_on": ["build"],
+            "input": {"message": "ship build one?"},
+        },
+        "deploy": {"component": "core", "action": "echo", "depends_on": ["gate"]},
+    },
+}
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    opened: list[Terminal] = []
+    yield opened
+    for terminal in opened:
+        terminal.close()
+
+
+def test_a_approves_a_waiting_gate_in_a_real_terminal(
+    tmp_path: Path, terminals: list[Terminal]
+) -> None:
+    with Harmoniad(tmp_path / "data") as daemon:
+        with daemon.client() as client:
+            execution_id = start_execution(client, GATED)
+        terminal = Terminal(
+            [HARMONIA, "tui", "--url", daemon.url, "--data-dir", str(daemon.data_dir)],
+            terminal_environment(tmp_path),
+            width=120,
+            height=32,
+        )
+        terminals.append(terminal)
+        terminal.wait_for(lambda s: "gated-terminal" in s, "the execution in the list")
+        terminal.keys("Enter")
+        screen = terminal.wait_for(
+            lambda s: "◈ gate" in s and "a Approve" in s, "the waiting gate and its key"
+        )
+        assert "awaiting approval: ship build one?" in screen, screen
+        terminal.keys("a")
+        terminal.wait_for(lambda s: "Approve gate?" in s, "the confirm")
+        terminal.keys("y")
+        terminal.wait_for(
+            lambda s: "Approved gate" in s and "✓ deploy" in s, "the toast, deploy done"
+        )
+        with daemon.client() as client:
+            final = client.get(f"/api/v1/executions/{execution_id}").json()
+    assert final["status"] == "completed", final
+    assert final["tasks"]["gate"]["output"]["by"] == "tui"
