@@ -18,6 +18,7 @@ from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers
 from harmonia.model.base import LOADER_CONTEXT_KEY, Strict, unknown_input_message
 from harmonia.model.graph import graph_problems
 from harmonia.model.inputs import InputSpec
+from harmonia.model.notify import NotifyTarget
 from harmonia.model.retry import merge_retry_policies
 from harmonia.model.tasks import Identifier, TaskDefaults, TaskSpec
 from harmonia.model.triggers import DEFAULT_TRIGGER_RULE, TriggerRule
@@ -68,6 +69,11 @@ class Workflow(Strict):
         description="Schedules the daemon starts this workflow on once it is stored: each "
         "`cron` (+ `timezone`) or `interval`, with `input`, `missed`, `max_missed`, `overlap`, "
         "`grace`, `description` (README, Schedules).",
+    )
+    notify: list[NotifyTarget] = Field(
+        default_factory=list,
+        description="URLs the daemon tells of chosen events of this workflow's executions, "
+        "durably and signed (README, Webhooks out).",
     )
 
     @field_validator("name")

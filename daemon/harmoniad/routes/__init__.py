@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from harmoniad.routes import components, executions, schedules, system, tekton, templates, workflows
+from harmoniad.routes import (
+    components,
+    executions,
+    schedules,
+    system,
+    tekton,
+    templates,
+    webhooks,
+    workflows,
+)
 from harmoniad.routing import Endpoint
 
 __all__ = ["ENDPOINTS"]
@@ -15,4 +24,5 @@ ENDPOINTS: list[Endpoint] = [
     *components.ENDPOINTS,
     *tekton.ENDPOINTS,
     *schedules.ENDPOINTS,
+    *webhooks.ENDPOINTS,
 ]
