@@ -265,6 +265,9 @@ def add_remote_commands(sub: Any) -> None:
     from harmonia.cli.schedules_parser import add_schedules_command
 
     add_schedules_command(command, _ScheduleCommands(), _common)
+    from harmonia.cli.webhooks_parser import add_webhooks_command
+
+    add_webhooks_command(command, _WebhooksCommands(), _common)
 
 
 @dataclass(frozen=True)
@@ -275,3 +278,13 @@ class _ScheduleCommands:
         from harmonia.cli.schedule_commands import cmd_schedules
 
         return cmd_schedules(args)
+
+
+@dataclass(frozen=True)
+class _WebhooksCommands:
+    """`harmonia webhooks`' handler, imported when it runs."""
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        from harmonia.cli.webhooks_commands import cmd_webhooks
+
+        return cmd_webhooks(args)

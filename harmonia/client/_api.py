@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import harmonia.client._calls as calls
+import harmonia.client._webhook_calls as webhook_calls
 from harmonia.client._calls import Call
 
 __all__ = ["Api", "AsyncApi", "BlockingApi", "Endpoint"]
@@ -118,6 +119,9 @@ class Api:
     pause_schedule = Endpoint(calls.pause_schedule)
     unpause_schedule = Endpoint(calls.unpause_schedule)
     run_schedule_now = Endpoint(calls.run_schedule_now)
+
+    # ---- webhooks out --------------------------------------------------------------------
+    webhook_deliveries = Endpoint(webhook_calls.webhook_deliveries)
 
     # ---- components ----------------------------------------------------------------------
     list_components = Endpoint(calls.list_components)

@@ -19,9 +19,9 @@ import orjson
 
 from harmonia.engine.engine import Engine
 from harmonia.errors import NotFound
-from harmonia.store.storage import CorruptDatabase
 from harmonia.events import Event, iso_time
 from harmonia.model.notify import NotifyTarget
+from harmonia.store.storage import CorruptDatabase
 from harmoniad.webhooks.settings import WebhookSettings
 from harmoniad.webhooks.store import Delivery
 
@@ -65,7 +65,9 @@ class Targets:
             try:
                 state = await self.engine.get(execution_id)
             except (NotFound, CorruptDatabase, OSError) as exc:
-                logger.error("execution %s could not be read for its webhooks: %s", execution_id, exc)
+                logger.error(
+                    "execution %s could not be read for its webhooks: %s", execution_id, exc
+                )
                 return Route("", list(self.daemon))
         route = route_of(state.workflow, self.daemon)
         self._cache[execution_id] = route

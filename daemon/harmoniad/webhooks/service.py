@@ -15,6 +15,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+
 import anyio
 import anyio.abc
 import httpx
@@ -62,7 +63,9 @@ class Webhooks:
         self._unmarked: dict[str, int] = {}
         self._marked_at = 0.0
 
-    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    async def run(
+        self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
         await anyio.to_thread.run_sync(self.log.load)
         subscription = self.engine.subscribe(None)
         for delivery in self.log.deliveries.values():
@@ -173,9 +176,10 @@ class Webhooks:
             while self._due and self._due[0][0] <= now:
                 _, _, ident = heapq.heappop(self._due)
                 delivery = self.log.deliveries.get(ident)
-                if delivery is not None and delivery.status == PENDING:
-                    if ident not in self._in_flight:
-                        return delivery
+                pending = delivery is not None and delivery.status == PENDING
+                if pending and ident not in self._in_flight:
+                    assert delivery is not None
+                    return delivery
             wait = self._due[0][0] - now if self._due else math.inf
             wakeup = self._wakeup
             with anyio.move_on_after(wait):
@@ -203,4 +207,3 @@ class Webhooks:
     # ---- reading -------------------------------------------------------------------------
     def listing(self, execution_id: str | None, status: str | None) -> list[Delivery]:
         return self.log.select(execution_id, status)
-

@@ -131,7 +131,9 @@ class DeliveryLog:
             try:
                 self._apply(orjson.loads(data[offset:newline]), offset)
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                logger.error("%s: line at byte %d is unreadable (%s): skipped", self.path, offset, exc)
+                logger.error(
+                    "%s: line at byte %d is unreadable (%s): skipped", self.path, offset, exc
+                )
             offset = newline + 1
 
     def _apply(self, line: dict[str, Any], offset: int) -> None:
