@@ -12,6 +12,7 @@ import os
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -29,10 +30,34 @@ from harmonia.signing import (
 from harmoniad.webhooks.settings import WebhookSettings
 from harmoniad.webhooks.store import DELIVERED, FAILED, PENDING, Delivery
 
-__all__ = ["AttemptSender"]
+__all__ = ["AttemptSender", "Outcome"]
 
 ANSWER_EXCERPT = 200
 """Characters of a receiver's answer kept with an attempt (what it said, not all of it)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to: applied to its delivery once the log has it on disk."""
+
+    record: dict[str, Any]
+    status: str
+    next_at: float
+
+    def line(self, delivery_id: str) -> dict[str, Any]:
+        """The log's `try` line of this attempt."""
+        return {
+            "k": "try",
+            "id": delivery_id,
+            "attempt": self.record,
+            "status": self.status,
+            "next": self.next_at,
+        }
+
+    def apply(self, delivery: Delivery) -> None:
+        delivery.attempts.append(self.record)
+        delivery.status = self.status
+        delivery.next_at = self.next_at
 
 
 class AttemptSender:
@@ -73,8 +98,9 @@ class AttemptSender:
             raise KeyError(delivery.secret_env)
         return value.encode()
 
-    async def attempt(self, delivery: Delivery, body: bytes) -> dict[str, Any]:
-        """POST it once; update `delivery` (status, next time) and return the attempt."""
+    async def attempt(self, delivery: Delivery, body: bytes) -> Outcome:
+        """POST it once: the attempt, the delivery's status after it, and when the next one
+        is due (`delivery` itself is left as it was)."""
         started = self.clock()
         number = len(delivery.attempts) + 1
         code: int | None = None
@@ -104,22 +130,19 @@ class AttemptSender:
             "duration": round(self.clock() - started, 3),
             "answer": answer,
         }
-        delivery.attempts.append(record)
         if delivered:
-            delivery.status = DELIVERED
-        elif number >= self.settings.attempts:
-            delivery.status = FAILED
-        else:
-            delivery.status = PENDING
-            delivery.next_at = self.clock() + backoff_delay(
-                number,
-                initial=self.settings.retry_delay,
-                maximum=self.settings.max_retry_delay,
-                multiplier=2.0,
-                jitter=0.1,
-                rng=self.rng,
-            )
-        return record
+            return Outcome(record, DELIVERED, 0.0)
+        if number >= self.settings.attempts:
+            return Outcome(record, FAILED, 0.0)
+        delay = backoff_delay(
+            number,
+            initial=self.settings.retry_delay,
+            maximum=self.settings.max_retry_delay,
+            multiplier=2.0,
+            jitter=0.1,
+            rng=self.rng,
+        )
+        return Outcome(record, PENDING, self.clock() + delay)
 
     async def _post(
         self, url: str, body: bytes, headers: dict[str, str]

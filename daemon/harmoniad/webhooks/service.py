@@ -26,7 +26,7 @@ from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
 from harmoniad.webhooks.feed import Route, Targets, delivery_for
 from harmoniad.webhooks.sender import AttemptSender
 from harmoniad.webhooks.settings import WebhookSettings
-from harmoniad.webhooks.store import PENDING, Delivery, DeliveryLog, try_line
+from harmoniad.webhooks.store import PENDING, Delivery, DeliveryLog
 
 __all__ = ["Webhooks"]
 
@@ -190,12 +190,13 @@ class Webhooks:
     async def _send(self, delivery: Delivery, slots: anyio.Semaphore) -> None:
         try:
             body = await anyio.to_thread.run_sync(self.log.read_body, delivery)
-            attempt = await self.sender.attempt(delivery, body)
+            outcome = await self.sender.attempt(delivery, body)
             async with self._lock:
-                await anyio.to_thread.run_sync(self.log.append, [try_line(delivery)])
+                await anyio.to_thread.run_sync(self.log.append, [outcome.line(delivery.id)])
+            outcome.apply(delivery)  # shown once on disk
             if delivery.status == PENDING:
                 self._push(delivery)
-            logger.debug("webhook %s attempt %d: %s", delivery.id, attempt["attempt"], attempt)
+            logger.debug("webhook %s: %s", delivery.id, outcome.record)
         except Exception:
             logger.exception("webhook %s to %s: attempt not recorded", delivery.id, delivery.url)
             delivery.next_at = self.clock() + self.settings.retry_delay
