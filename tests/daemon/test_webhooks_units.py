@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 import httpx
+import orjson
 import pytest
 from harmoniad.webhooks import Webhooks, WebhookSettings
 from harmoniad.webhooks import store as store_module
@@ -30,6 +31,10 @@ def delivery(ident: str, at: float = 1.0) -> Delivery:
     return Delivery(ident, URL, "daemon", None, "workflow_completed", "ex1", None, 3, at)
 
 
+def body(n: int) -> dict[str, Any]:
+    return {"event": "workflow_completed", "execution_id": "ex1", "seq": 3, "n": n}
+
+
 def notified_workflow(events: list[str], tasks: int = 2) -> Any:
     return load_workflow_dict(
         {
@@ -43,7 +48,7 @@ def notified_workflow(events: list[str], tasks: int = 2) -> Any:
 def test_a_torn_last_line_is_cut_and_pending_deliveries_stay(tmp_path: Path) -> None:
     log = DeliveryLog(tmp_path)
     first, second = delivery("wh_a"), delivery("wh_b")
-    offsets = log.append([first.new_line(b'{"n": 1}'), second.new_line(b'{"n": 2}')])
+    offsets = log.append([first.new_line(body(1)), second.new_line(body(2))])
     first.offset = offsets[0]
     first.attempts.append({"attempt": 1, "at": 2.0, "status_code": 200, "error": None})
     first.status = "delivered"
@@ -57,7 +62,7 @@ def test_a_torn_last_line_is_cut_and_pending_deliveries_stay(tmp_path: Path) -> 
     assert log.path.stat().st_size == whole and not again.fresh
     assert again.deliveries["wh_a"].status == "delivered"
     assert again.deliveries["wh_b"].status == "pending" and again.deliveries["wh_b"].attempts == []
-    assert again.read_body(again.deliveries["wh_b"]) == b'{"n": 2}'
+    assert again.read_body(again.deliveries["wh_b"]) == orjson.dumps(body(2))
     assert again.seen == {"ex1": 3}
     assert [d.id for d in again.select(None, "pending")] == ["wh_b"]
 
@@ -70,7 +75,7 @@ def test_compaction_keeps_pending_and_recent(
     lines: list[dict[str, Any]] = []
     for n in range(6):
         item = delivery(f"wh_{n}", at=float(n))
-        lines.append(item.new_line(b'{"n": %d}' % n))
+        lines.append(item.new_line(body(n)))
         if n != 2:
             item.attempts.append({"attempt": 1, "at": 9.0, "status_code": 200, "error": None})
             item.status = "delivered"
@@ -80,7 +85,7 @@ def test_compaction_keeps_pending_and_recent(
     again = DeliveryLog(tmp_path)
     again.load()
     assert list(again.deliveries) == ["wh_2", "wh_4", "wh_5"]
-    assert again.read_body(again.deliveries["wh_5"]) == b'{"n": 5}'
+    assert again.read_body(again.deliveries["wh_5"]) == orjson.dumps(body(5))
     assert again.deliveries["wh_4"].status == "delivered"
 
 

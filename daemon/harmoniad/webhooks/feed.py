@@ -15,8 +15,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from harmonia.engine.engine import Engine
 from harmonia.errors import NotFound
 from harmonia.events import Event, iso_time
@@ -32,18 +30,20 @@ logger = logging.getLogger("harmoniad.webhooks")
 CACHED_EXECUTIONS = 1024
 
 
+Target = tuple[str, str | None, str, frozenset[str], str]
+"""(url, secret_env, source, events, key) of one target."""
+
+
 class Route:
     """Where one execution's events go: its workflow's `notify:` and the daemon's targets."""
 
-    __slots__ = ("targets", "workflow")
+    __slots__ = ("targets", "wanted", "workflow")
 
-    def __init__(self, workflow: str, targets: list[tuple[str, str | None, str, frozenset[str]]]):
+    def __init__(self, workflow: str, targets: list[Target]) -> None:
         self.workflow = workflow
         self.targets = targets
-        """(url, secret_env, source, events) each."""
-
-    def wants(self, event_type: str) -> bool:
-        return any(event_type in events for _, _, _, events in self.targets)
+        self.wanted = frozenset().union(*(t[3] for t in targets))
+        """Every event type some target asked for."""
 
 
 class Targets:
@@ -52,7 +52,9 @@ class Targets:
     def __init__(self, engine: Engine, settings: WebhookSettings) -> None:
         self.engine = engine
         daemon_events = frozenset(settings.events)
-        self.daemon = [(url, None, "daemon", daemon_events) for url in settings.urls]
+        self.daemon: list[Target] = [
+            (url, None, "daemon", daemon_events, target_key("daemon", url)) for url in settings.urls
+        ]
         self._cache: OrderedDict[str, Route] = OrderedDict()
 
     async def route(self, execution_id: str) -> Route:
@@ -76,52 +78,52 @@ class Targets:
         return route
 
 
-def route_of(document: dict[str, Any], daemon: list[Any]) -> Route:
+def route_of(document: dict[str, Any], daemon: list[Target]) -> Route:
     targets = list(daemon)
     for raw in document.get("notify") or ():
         target = NotifyTarget.model_validate(raw)
-        targets.append((target.url, target.secret_env, "workflow", frozenset(target.events)))
+        key = target_key("workflow", target.url)
+        targets.append((target.url, target.secret_env, "workflow", frozenset(target.events), key))
     return Route(str(document.get("name", "")), targets)
 
 
-def delivery_id(url: str, source: str, event: Event) -> str:
-    """The same for the same target and event, however often the event is read."""
-    key = f"{source}\n{url}\n{event.execution_id}\n{event.seq}".encode()
-    return "wh_" + hashlib.sha256(key).hexdigest()[:24]
+def target_key(source: str, url: str) -> str:
+    """A short name of a target, part of its deliveries' ids."""
+    return hashlib.sha256(f"{source}\n{url}".encode()).hexdigest()[:10]
 
 
 def delivery_for(
     route: Route, event: Event, now: Callable[[], float]
-) -> list[tuple[Delivery, bytes]]:
-    """The deliveries of `event` (none if no target asked for its type), with their bodies."""
+) -> list[tuple[Delivery, dict[str, Any]]]:
+    """The deliveries of `event` (none if no target asked for its type), with their bodies.
+    Ids are the target's key and the event's place: the same however often it is read."""
     out = []
-    for url, secret_env, source, events in route.targets:
+    for url, secret_env, source, events, key in route.targets:
         if event.type not in events:
             continue
-        ident = delivery_id(url, source, event)
-        body = orjson.dumps(
-            {
-                "delivery_id": ident,
-                "event": event.type,
-                "execution_id": event.execution_id,
-                "workflow": route.workflow,
-                "task_id": event.task_id,
-                "seq": event.seq,
-                "timestamp": iso_time(event.timestamp),
-                "data": event.data,
-            }
-        )
+        ident = f"wh_{key}_{event.execution_id}_{event.seq}"
+        body = {
+            "delivery_id": ident,
+            "event": event.type,
+            "execution_id": event.execution_id,
+            "workflow": route.workflow,
+            "task_id": event.task_id,
+            "seq": event.seq,
+            "timestamp": iso_time(event.timestamp),
+            "data": event.data,
+        }
+        at = now()
         delivery = Delivery(
-            id=ident,
-            url=url,
-            source=source,
-            secret_env=secret_env,
-            event=event.type,
-            execution_id=event.execution_id,
-            task_id=event.task_id,
-            seq=event.seq,
-            created_at=now(),
+            ident,
+            url,
+            source,
+            secret_env,
+            event.type,
+            event.execution_id,
+            event.task_id,
+            event.seq,
+            at,
+            next_at=at,
         )
-        delivery.next_at = delivery.created_at
         out.append((delivery, body))
     return out

@@ -15,6 +15,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 import anyio
 import anyio.abc
@@ -95,7 +96,7 @@ class Webhooks:
 
     async def _take(self, events: list[Event]) -> None:
         """Record the deliveries of these events (of any executions), and how far they go."""
-        found: list[tuple[Delivery, bytes]] = []
+        found: list[tuple[Delivery, dict[str, Any]]] = []
         route: Route | None = None
         current = ""
         terminal = False
@@ -103,7 +104,7 @@ class Webhooks:
             if route is None or event.execution_id != current:
                 current = event.execution_id
                 route = await self.targets.route(current)
-            if route.targets and route.wants(event.type):
+            if event.type in route.wanted:
                 found.extend(delivery_for(route, event, self.clock))
             if self._unmarked.get(current, 0) < event.seq:
                 self._unmarked[current] = event.seq
@@ -131,7 +132,9 @@ class Webhooks:
                 after = page[-1].seq
         await self._record([], force_mark=True)
 
-    async def _record(self, found: list[tuple[Delivery, bytes]], *, force_mark: bool) -> None:
+    async def _record(
+        self, found: list[tuple[Delivery, dict[str, Any]]], *, force_mark: bool
+    ) -> None:
         """Append new deliveries (those not yet in the log) and the marks, fsynced, then let
         the dispatcher have the deliveries."""
         async with self._lock:

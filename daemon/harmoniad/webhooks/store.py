@@ -55,32 +55,32 @@ class Delivery:
     next_at: float = 0.0
     attempts: list[dict[str, Any]] = field(default_factory=list)
 
-    def new_line(self, body: bytes) -> dict[str, Any]:
+    def new_line(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Its `new` line. The body is kept as an object (`event`, `execution_id`, `task_id`
+        and `seq` are read back from it): serialised once, with the line, and sent as
+        `orjson.dumps(body)`, the same bytes on every attempt."""
         return {
             "k": "new",
             "id": self.id,
             "url": self.url,
             "source": self.source,
             "secret_env": self.secret_env,
-            "event": self.event,
-            "execution_id": self.execution_id,
-            "task_id": self.task_id,
-            "seq": self.seq,
             "at": self.created_at,
-            "body": body.decode("utf-8"),
+            "body": body,
         }
 
     @classmethod
     def from_line(cls, line: dict[str, Any], offset: int) -> Delivery:
+        body = line["body"]
         return cls(
             id=str(line["id"]),
             url=str(line["url"]),
             source=str(line["source"]),
             secret_env=line.get("secret_env"),
-            event=str(line["event"]),
-            execution_id=str(line["execution_id"]),
-            task_id=line.get("task_id"),
-            seq=int(line["seq"]),
+            event=str(body["event"]),
+            execution_id=str(body["execution_id"]),
+            task_id=body.get("task_id"),
+            seq=int(body["seq"]),
             created_at=float(line["at"]),
             offset=offset,
             next_at=float(line["at"]),
@@ -152,11 +152,14 @@ class DeliveryLog:
                 self.seen[execution_id] = max(self.seen.get(execution_id, 0), int(seq))
 
     def read_body(self, delivery: Delivery) -> bytes:
-        """The body recorded for `delivery` (read from its `new` line)."""
+        """The body recorded for `delivery` (read from its `new` line), as sent."""
+        return orjson.dumps(self._body_of(delivery))
+
+    def _body_of(self, delivery: Delivery) -> dict[str, Any]:
         with naming(self.path), open(self.path, "rb") as handle:
             handle.seek(delivery.offset)
-            line = orjson.loads(handle.readline())
-        return str(line["body"]).encode("utf-8")
+            body: dict[str, Any] = orjson.loads(handle.readline())["body"]
+        return body
 
     def select(self, execution_id: str | None, status: str | None) -> list[Delivery]:
         """Newest first."""
@@ -175,7 +178,7 @@ class DeliveryLog:
         fd = self._open()
         offsets, chunks, at = [], [], self._size
         for line in lines:
-            encoded = orjson.dumps(line) + b"\n"
+            encoded = orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
             offsets.append(at)
             chunks.append(encoded)
             at += len(encoded)
@@ -211,7 +214,7 @@ class DeliveryLog:
         for delivery in dropped:
             del self.deliveries[delivery.id]
         lines: list[bytes] = []
-        bodies = {d.id: self.read_body(d) for d in self.deliveries.values()}
+        bodies = {d.id: self._body_of(d) for d in self.deliveries.values()}
         for delivery in self.deliveries.values():
             lines.append(orjson.dumps(delivery.new_line(bodies[delivery.id])) + b"\n")
             for attempt in delivery.attempts:
