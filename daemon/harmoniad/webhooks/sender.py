@@ -76,15 +76,27 @@ class AttemptSender:
         self.environ = os.environ if environ is None else environ
         self.clock = clock
         self.rng = rng or random.Random()
-        self.http = httpx.AsyncClient(
-            transport=transport,
-            timeout=settings.timeout,
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+
+    async def open(self) -> None:
+        """Make the HTTP client in a worker thread: loading the CA certificates for https
+        takes a while the event loop (the engine's) should not wait."""
+        if self._http is None:
+            self._http = await anyio.to_thread.run_sync(self._new_client)
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=self._transport,
+            timeout=self.settings.timeout,
             follow_redirects=False,
             headers={"User-Agent": f"harmoniad/{__version__}"},
         )
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     def secret_for(self, delivery: Delivery) -> bytes | None:
         """The signing key of its target; KeyError naming the variable when it is not set."""
@@ -148,9 +160,10 @@ class AttemptSender:
         self, url: str, body: bytes, headers: dict[str, str]
     ) -> tuple[int | None, str, str | None]:
         """(status code, answer excerpt, error) of one POST, within the attempt timeout."""
+        assert self._http is not None, "open() first"
         try:
             with anyio.fail_after(self.settings.timeout):
-                async with self.http.stream("POST", url, content=body, headers=headers) as answer:
+                async with self._http.stream("POST", url, content=body, headers=headers) as answer:
                     excerpt = b""
                     async for chunk in answer.aiter_bytes():
                         excerpt += chunk

@@ -15,6 +15,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -23,7 +24,7 @@ import httpx
 
 from harmonia.bus import Subscription
 from harmonia.engine.engine import Engine
-from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
+from harmonia.events import Event
 from harmoniad.webhooks.feed import Route, Targets, delivery_for
 from harmoniad.webhooks.sender import AttemptSender
 from harmoniad.webhooks.settings import WebhookSettings
@@ -33,9 +34,9 @@ __all__ = ["Webhooks"]
 
 logger = logging.getLogger("harmoniad.webhooks")
 
-MARK_EVERY = 2.0
-"""Seconds between two writes of how far the events were read, when nothing else is written:
-after a crash, the catch-up re-reads at most this much (and records nothing twice)."""
+RECORD_EVERY = 0.25
+"""Seconds the recorder collects deliveries (and attempt outcomes) before one write and fsync.
+A crash in between loses nothing: the catch-up finds those events in the journals."""
 PAGE = 1000
 
 
@@ -62,12 +63,16 @@ class Webhooks:
         self._in_flight: set[str] = set()
         self._wakeup = anyio.Event()
         self._unmarked: dict[str, int] = {}
-        self._marked_at = 0.0
+        """Each execution's last seq read, not yet in the log."""
+        self._collected: dict[str, tuple[Delivery, dict[str, Any]]] = {}
+        """Deliveries found since the last record, by id."""
+        self._recorder_wakeup = anyio.Event()
 
     async def run(
         self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:
         await anyio.to_thread.run_sync(self.log.load)
+        await self.sender.open()
         subscription = self.engine.subscribe(None)
         for delivery in self.log.deliveries.values():
             if delivery.status == PENDING:
@@ -75,15 +80,16 @@ class Webhooks:
         task_status.started()
         try:
             async with anyio.create_task_group() as tg:
+                tg.start_soon(self._recorder)
                 tg.start_soon(self._feed, subscription)
                 tg.start_soon(self._catch_up)
                 tg.start_soon(self._dispatch, tg)
         finally:
             subscription.close()
             with anyio.CancelScope(shield=True):
-                if self._unmarked:
+                if self._unmarked or self._collected or self.log.dirty:
                     try:
-                        await self._record([], force_mark=True)
+                        await self._record()
                     except OSError as exc:
                         logger.error("webhooks: could not record how far events were read: %s", exc)
                 await self.sender.aclose()
@@ -95,21 +101,20 @@ class Webhooks:
             await self._take(batch)
 
     async def _take(self, events: list[Event]) -> None:
-        """Record the deliveries of these events (of any executions), and how far they go."""
-        found: list[tuple[Delivery, dict[str, Any]]] = []
+        """Collect the deliveries of these events (of any executions) for the recorder, and
+        how far each execution's events were read."""
         route: Route | None = None
         current = ""
-        terminal = False
         for event in events:
             if route is None or event.execution_id != current:
                 current = event.execution_id
                 route = await self.targets.route(current)
             if event.type in route.wanted:
-                found.extend(delivery_for(route, event, self.clock))
+                for delivery, body in delivery_for(route, event, self.clock):
+                    self._collected[delivery.id] = (delivery, body)
             if self._unmarked.get(current, 0) < event.seq:
                 self._unmarked[current] = event.seq
-            terminal = terminal or event.type in TERMINAL_WORKFLOW_EVENTS
-        await self._record(found, force_mark=terminal)
+        self._recorder_wakeup.set()
 
     async def _catch_up(self) -> None:
         """Deliveries of events journaled while no feed read them (the daemon was killed
@@ -130,35 +135,40 @@ class Webhooks:
             while page := await self.engine.bus.replay(execution_id, after, PAGE):
                 await self._take(page)
                 after = page[-1].seq
-        await self._record([], force_mark=True)
+        await self._record()
 
-    async def _record(
-        self, found: list[tuple[Delivery, dict[str, Any]]], *, force_mark: bool
-    ) -> None:
-        """Append new deliveries (those not yet in the log) and the marks, fsynced, then let
-        the dispatcher have the deliveries."""
+    async def _recorder(self) -> None:
+        """Record what was collected at most every `RECORD_EVERY` seconds: one write and one
+        fsync for every delivery of that time, however many events came (an fsync per event
+        would compete with the journals' own for the disk the engine waits on)."""
+        while True:
+            wakeup = self._recorder_wakeup
+            await wakeup.wait()
+            self._recorder_wakeup = anyio.Event()
+            await anyio.sleep(RECORD_EVERY)  # pacing, not synchronisation: see above
+            await self._record()
+
+    async def _record(self) -> None:
+        """Append the collected deliveries (those not yet in the log) and the marks, fsynced
+        (with any attempt outcome written since), then let the dispatcher have them."""
         async with self._lock:
-            found = [(d, b) for d, b in found if d.id not in self.log.deliveries]
+            found = [(d, b) for d, b in self._collected.values() if d.id not in self.log.deliveries]
+            self._collected = {}
             lines = [delivery.new_line(body) for delivery, body in found]
-            mark = self._unmarked and (
-                lines or force_mark or self.clock() - self._marked_at >= MARK_EVERY
-            )
-            marks = dict(self._unmarked) if mark else {}
+            marks = dict(self._unmarked)
             if marks:
                 lines.append({"k": "mark", "seen": marks})
-            if not lines:
+            if not lines and not self.log.dirty:
                 return
             offsets = await anyio.to_thread.run_sync(self.log.append, lines)
             for (delivery, _), offset in zip(found, offsets, strict=False):
                 delivery.offset = offset
                 self.log.deliveries[delivery.id] = delivery
                 self._push(delivery)
-            if marks:
-                self._marked_at = self.clock()
-                for execution_id, seq in marks.items():
-                    self.log.seen[execution_id] = max(self.log.seen.get(execution_id, 0), seq)
-                    if self._unmarked.get(execution_id) == seq:
-                        del self._unmarked[execution_id]
+            for execution_id, seq in marks.items():
+                self.log.seen[execution_id] = max(self.log.seen.get(execution_id, 0), seq)
+                if self._unmarked.get(execution_id) == seq:
+                    del self._unmarked[execution_id]
 
     # ---- attempts out --------------------------------------------------------------------
     def _push(self, delivery: Delivery) -> None:
@@ -194,9 +204,11 @@ class Webhooks:
         try:
             body = await anyio.to_thread.run_sync(self.log.read_body, delivery)
             outcome = await self.sender.attempt(delivery, body)
-            async with self._lock:
-                await anyio.to_thread.run_sync(self.log.append, [outcome.line(delivery.id)])
-            outcome.apply(delivery)  # shown once on disk
+            async with self._lock:  # fsynced by the recorder's next round
+                line = [outcome.line(delivery.id)]
+                await anyio.to_thread.run_sync(partial(self.log.append, line, sync=False))
+            self._recorder_wakeup.set()
+            outcome.apply(delivery)  # shown once written
             if delivery.status == PENDING:
                 self._push(delivery)
             logger.debug("webhook %s: %s", delivery.id, outcome.record)

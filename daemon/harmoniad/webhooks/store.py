@@ -101,6 +101,8 @@ class DeliveryLog:
         """No log existed: the executions already stored are history, not to be told of."""
         self._fd: int | None = None
         self._size = 0
+        self.dirty = False
+        """Written since the last fsync (attempt outcomes wait for the next one)."""
 
     # ---- reading -----------------------------------------------------------------------
     def load(self) -> None:
@@ -171,10 +173,9 @@ class DeliveryLog:
         ]
 
     # ---- writing (in a worker thread) -----------------------------------------------------
-    def append(self, lines: list[dict[str, Any]]) -> list[int]:
-        """Write the lines and fsync; return the offset of each line in the file."""
-        if not lines:
-            return []
+    def append(self, lines: list[dict[str, Any]], *, sync: bool = True) -> list[int]:
+        """Write the lines and (with `sync`) fsync the file, with whatever was written before
+        without; return the offset of each line in the file."""
         fd = self._open()
         offsets, chunks, at = [], [], self._size
         for line in lines:
@@ -183,9 +184,13 @@ class DeliveryLog:
             chunks.append(encoded)
             at += len(encoded)
         try:
-            write_all(fd, b"".join(chunks), self.path)
-            with naming(self.path):
-                os.fdatasync(fd)
+            if chunks:
+                write_all(fd, b"".join(chunks), self.path)
+                self.dirty = True
+            if sync and self.dirty:
+                with naming(self.path):
+                    os.fdatasync(fd)
+                self.dirty = False
         except BaseException:
             self.close()  # reopened at the file's real end: a torn line is cut on next load
             raise
