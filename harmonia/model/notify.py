@@ -26,8 +26,9 @@ __all__ = [
 
 TASK_WAITING: Final = "task_waiting"
 """A task waits at an approval gate (issue 14, item 1): named here so a file may ask for it."""
-NOTIFY_EVENTS: Final[tuple[str, ...]] = (*(str(t) for t in EventType), TASK_WAITING)
-"""Every event a target may ask for: the journal's event types."""
+NOTIFY_EVENTS: Final[tuple[str, ...]] = tuple(dict.fromkeys([*map(str, EventType), TASK_WAITING]))
+"""Every event a target may ask for: the journal's event types (once the approval gates add
+`task_waiting` to them, it is listed once)."""
 DEFAULT_NOTIFY_EVENTS: Final[tuple[str, ...]] = (
     "workflow_completed",
     "workflow_failed",

@@ -20,6 +20,7 @@ from helpers.engine_probe import engine_options
 from helpers.waiting import wait_until_async
 
 from harmonia.engine.engine import open_engine
+from harmonia.events import Event
 from harmonia.loader import load_workflow_dict
 from harmonia.signing import sign
 
@@ -31,8 +32,24 @@ def delivery(ident: str, at: float = 1.0) -> Delivery:
     return Delivery(ident, URL, "daemon", None, "workflow_completed", "ex1", None, 3, at)
 
 
-def body(n: int) -> dict[str, Any]:
-    return {"event": "workflow_completed", "execution_id": "ex1", "seq": 3, "n": n}
+def line(item: Delivery, n: int) -> bytes:
+    event = Event(3, "workflow_completed", "ex1", None, 1.5, {"n": n})
+    return item.new_line("told", event.to_journal_line())
+
+
+def body(ident: str, n: int) -> bytes:
+    return orjson.dumps(
+        {
+            "delivery_id": ident,
+            "event": "workflow_completed",
+            "execution_id": "ex1",
+            "workflow": "told",
+            "task_id": None,
+            "seq": 3,
+            "timestamp": "1970-01-01T00:00:01.500Z",
+            "data": {"n": n},
+        }
+    )
 
 
 def notified_workflow(events: list[str], tasks: int = 2) -> Any:
@@ -48,7 +65,7 @@ def notified_workflow(events: list[str], tasks: int = 2) -> Any:
 def test_a_torn_last_line_is_cut_and_pending_deliveries_stay(tmp_path: Path) -> None:
     log = DeliveryLog(tmp_path)
     first, second = delivery("wh_a"), delivery("wh_b")
-    offsets = log.append([first.new_line(body(1)), second.new_line(body(2))])
+    offsets = log.append([line(first, 1), line(second, 2)])
     first.offset = offsets[0]
     first.attempts.append({"attempt": 1, "at": 2.0, "status_code": 200, "error": None})
     first.status = "delivered"
@@ -62,7 +79,8 @@ def test_a_torn_last_line_is_cut_and_pending_deliveries_stay(tmp_path: Path) -> 
     assert log.path.stat().st_size == whole and not again.fresh
     assert again.deliveries["wh_a"].status == "delivered"
     assert again.deliveries["wh_b"].status == "pending" and again.deliveries["wh_b"].attempts == []
-    assert again.read_body(again.deliveries["wh_b"]) == orjson.dumps(body(2))
+    assert again.read_body(again.deliveries["wh_b"]) == body("wh_b", 2)
+    assert again.deliveries["wh_b"].event == "workflow_completed"
     assert again.seen == {"ex1": 3}
     assert [d.id for d in again.select(None, "pending")] == ["wh_b"]
 
@@ -72,10 +90,10 @@ def test_compaction_keeps_pending_and_recent(
 ) -> None:
     monkeypatch.setattr(store_module, "KEEP_FINISHED", 2)
     log = DeliveryLog(tmp_path)
-    lines: list[dict[str, Any]] = []
+    lines: list[dict[str, Any] | bytes] = []
     for n in range(6):
         item = delivery(f"wh_{n}", at=float(n))
-        lines.append(item.new_line(body(n)))
+        lines.append(line(item, n))
         if n != 2:
             item.attempts.append({"attempt": 1, "at": 9.0, "status_code": 200, "error": None})
             item.status = "delivered"
@@ -85,7 +103,7 @@ def test_compaction_keeps_pending_and_recent(
     again = DeliveryLog(tmp_path)
     again.load()
     assert list(again.deliveries) == ["wh_2", "wh_4", "wh_5"]
-    assert again.read_body(again.deliveries["wh_5"]) == orjson.dumps(body(5))
+    assert again.read_body(again.deliveries["wh_5"]) == body("wh_5", 5)
     assert again.deliveries["wh_4"].status == "delivered"
 
 
@@ -156,3 +174,20 @@ async def test_a_receiver_that_never_answers_holds_nothing_up(tmp_path: Path) ->
             assert len(webhooks._in_flight) == 2  # bounded: the rest wait on disk
             tg.cancel_scope.cancel()
     assert str(state.status) == "completed"
+
+
+def test_the_daemon_secret_is_read_once_and_hidden_from_tasks(tmp_path: Path) -> None:
+    from harmoniad.config import config_from_args
+
+    key = tmp_path / "key"
+    key.write_text("from-a-file\n")
+    args = ["--data-dir", str(tmp_path), "--notify", URL, "--notify-secret-env", "HOOK_KEY"]
+    config = config_from_args(args, environ={"HOOK_KEY": "from-env"})
+    assert config.webhooks.secret is not None
+    assert config.webhooks.secret.reveal() == b"from-env"
+    assert "HOOK_KEY" in config.secret_env  # tasks never see it
+    assert "from-env" not in repr(config)
+    args = ["--data-dir", str(tmp_path), "--notify-secret-file", str(key)]
+    from_file = config_from_args(args, environ={})
+    assert from_file.webhooks.secret is not None
+    assert from_file.webhooks.secret.reveal() == b"from-a-file"

@@ -16,10 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from harmonia.engine.engine import Engine
-from harmonia.errors import NotFound
-from harmonia.events import Event, iso_time
+from harmonia.events import Event
 from harmonia.model.notify import NotifyTarget
-from harmonia.store.storage import CorruptDatabase
 from harmoniad.webhooks.settings import WebhookSettings
 from harmoniad.webhooks.store import Delivery
 
@@ -58,20 +56,28 @@ class Targets:
         self._cache: OrderedDict[str, Route] = OrderedDict()
 
     async def route(self, execution_id: str) -> Route:
+        """The route, reading the execution from disk if this engine does not hold it."""
+        route = self.route_now(execution_id)
+        if route is not None:
+            return route
+        try:
+            state = await self.engine.get(execution_id)
+        except Exception as exc:  # a damaged or vanished run: the daemon's targets still hear
+            logger.error("execution %s could not be read for its webhooks: %s", execution_id, exc)
+            return Route("", list(self.daemon))
+        return self._keep(execution_id, route_of(state.workflow, self.daemon))
+
+    def route_now(self, execution_id: str) -> Route | None:
+        """The route, without waiting: None when it needs a read (a run not held here)."""
         found = self._cache.get(execution_id)
         if found is not None:
-            self._cache.move_to_end(execution_id)
             return found
         state = self.engine.live_state(execution_id)
         if state is None:
-            try:
-                state = await self.engine.get(execution_id)
-            except (NotFound, CorruptDatabase, OSError) as exc:
-                logger.error(
-                    "execution %s could not be read for its webhooks: %s", execution_id, exc
-                )
-                return Route("", list(self.daemon))
-        route = route_of(state.workflow, self.daemon)
+            return None
+        return self._keep(execution_id, route_of(state.workflow, self.daemon))
+
+    def _keep(self, execution_id: str, route: Route) -> Route:
         self._cache[execution_id] = route
         if len(self._cache) > CACHED_EXECUTIONS:
             self._cache.popitem(last=False)
@@ -94,27 +100,16 @@ def target_key(source: str, url: str) -> str:
 
 def delivery_for(
     route: Route, event: Event, now: Callable[[], float]
-) -> list[tuple[Delivery, dict[str, Any]]]:
-    """The deliveries of `event` (none if no target asked for its type), with their bodies.
-    Ids are the target's key and the event's place: the same however often it is read."""
+) -> list[tuple[Delivery, bytes]]:
+    """The deliveries of `event` (none if no target asked for its type), with their log
+    lines. Ids are the target's key and the event's place: the same however often it is read."""
     out = []
     for url, secret_env, source, events, key in route.targets:
         if event.type not in events:
             continue
-        ident = f"wh_{key}_{event.execution_id}_{event.seq}"
-        body = {
-            "delivery_id": ident,
-            "event": event.type,
-            "execution_id": event.execution_id,
-            "workflow": route.workflow,
-            "task_id": event.task_id,
-            "seq": event.seq,
-            "timestamp": iso_time(event.timestamp),
-            "data": event.data,
-        }
         at = now()
         delivery = Delivery(
-            ident,
+            f"wh_{key}_{event.execution_id}_{event.seq}",
             url,
             source,
             secret_env,
@@ -125,5 +120,5 @@ def delivery_for(
             at,
             next_at=at,
         )
-        out.append((delivery, body))
+        out.append((delivery, delivery.new_line(route.workflow, event.to_journal_line())))
     return out

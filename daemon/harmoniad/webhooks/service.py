@@ -22,9 +22,8 @@ import anyio
 import anyio.abc
 import httpx
 
-from harmonia.bus import Subscription
 from harmonia.engine.engine import Engine
-from harmonia.events import Event
+from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
 from harmoniad.webhooks.feed import Route, Targets, delivery_for
 from harmoniad.webhooks.sender import AttemptSender
 from harmoniad.webhooks.settings import WebhookSettings
@@ -38,6 +37,8 @@ RECORD_EVERY = 0.25
 """Seconds the recorder collects deliveries (and attempt outcomes) before one write and fsync.
 A crash in between loses nothing: the catch-up finds those events in the journals."""
 PAGE = 1000
+MAX_COLLECTED = 50_000
+"""Deliveries kept in memory between two rounds; past that, the journals hold the rest."""
 
 
 class Webhooks:
@@ -64,16 +65,20 @@ class Webhooks:
         self._wakeup = anyio.Event()
         self._unmarked: dict[str, int] = {}
         """Each execution's last seq read, not yet in the log."""
-        self._collected: dict[str, tuple[Delivery, dict[str, Any]]] = {}
+        self._collected: dict[str, tuple[Delivery, bytes]] = {}
         """Deliveries found since the last record, by id."""
         self._recorder_wakeup = anyio.Event()
+        self._unresolved: list[Event] = []
+        """Events of runs this engine does not hold (their route needs a read)."""
+        self._overflow = False
+        self._catching_up = 0
 
     async def run(
         self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:
         await anyio.to_thread.run_sync(self.log.load)
         await self.sender.open()
-        subscription = self.engine.subscribe(None)
+        untap = self.engine.bus.tap(self._on_event)
         for delivery in self.log.deliveries.values():
             if delivery.status == PENDING:
                 self._push(delivery)
@@ -81,11 +86,10 @@ class Webhooks:
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._recorder)
-                tg.start_soon(self._feed, subscription)
                 tg.start_soon(self._catch_up)
                 tg.start_soon(self._dispatch, tg)
         finally:
-            subscription.close()
+            untap()
             with anyio.CancelScope(shield=True):
                 if self._unmarked or self._collected or self.log.dirty:
                     try:
@@ -96,9 +100,27 @@ class Webhooks:
                 self.log.close()
 
     # ---- events in -----------------------------------------------------------------------
-    async def _feed(self, subscription: Subscription) -> None:
-        while batch := await subscription.next_batch(PAGE):
-            await self._take(batch)
+    def _on_event(self, event: Event) -> None:
+        """Every event as it is published (a tap on the bus, on the writer's path): keep the
+        deliveries of those a target wants, in memory until the recorder's next round. Quick
+        and never waiting; a backlog past `MAX_COLLECTED` is left to the journals, where the
+        catch-up after that round finds it."""
+        if self._overflow:
+            return  # not marked as read either: the catch-up reads it from the journal
+        route = self.targets.route_now(event.execution_id)
+        wake = event.type in TERMINAL_WORKFLOW_EVENTS  # a run's end: its mark is written
+        if route is None:
+            self._unresolved.append(event)  # a run not held here: resolved by the recorder
+            wake = True
+        elif event.type in route.wanted:
+            for delivery, line in delivery_for(route, event, self.clock):
+                self._collected[delivery.id] = (delivery, line)
+            self._overflow = len(self._collected) >= MAX_COLLECTED
+            wake = True
+        if route is not None and not self._unresolved:
+            self._unmarked[event.execution_id] = event.seq
+        if wake:
+            self._recorder_wakeup.set()
 
     async def _take(self, events: list[Event]) -> None:
         """Collect the deliveries of these events (of any executions) for the recorder, and
@@ -110,8 +132,8 @@ class Webhooks:
                 current = event.execution_id
                 route = await self.targets.route(current)
             if event.type in route.wanted:
-                for delivery, body in delivery_for(route, event, self.clock):
-                    self._collected[delivery.id] = (delivery, body)
+                for delivery, line in delivery_for(route, event, self.clock):
+                    self._collected[delivery.id] = (delivery, line)
             if self._unmarked.get(current, 0) < event.seq:
                 self._unmarked[current] = event.seq
         self._recorder_wakeup.set()
@@ -120,7 +142,15 @@ class Webhooks:
         """Deliveries of events journaled while no feed read them (the daemon was killed
         between an event's write and its deliveries'). A new log takes what is stored as
         history: nobody asked to be told of it."""
-        rows = await self.engine.index.rows()
+        self._catching_up += 1  # no marks meanwhile: they could pass events not yet read
+        try:
+            await self._catch_up_rows(await self.engine.index.rows())
+        finally:
+            self._catching_up -= 1
+            self.log.fresh = False
+        await self._record()
+
+    async def _catch_up_rows(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
             execution_id = str(row["id"])
             live = self.engine.live_state(execution_id)
@@ -135,7 +165,6 @@ class Webhooks:
             while page := await self.engine.bus.replay(execution_id, after, PAGE):
                 await self._take(page)
                 after = page[-1].seq
-        await self._record()
 
     async def _recorder(self) -> None:
         """Record what was collected at most every `RECORD_EVERY` seconds: one write and one
@@ -146,7 +175,13 @@ class Webhooks:
             await wakeup.wait()
             self._recorder_wakeup = anyio.Event()
             await anyio.sleep(RECORD_EVERY)  # pacing, not synchronisation: see above
+            unresolved, self._unresolved = self._unresolved, []
+            await self._take(unresolved)
+            overflow = self._overflow
             await self._record()
+            if overflow:
+                self._overflow = False
+                await self._catch_up()
 
     async def _record(self) -> None:
         """Append the collected deliveries (those not yet in the log) and the marks, fsynced
@@ -154,8 +189,8 @@ class Webhooks:
         async with self._lock:
             found = [(d, b) for d, b in self._collected.values() if d.id not in self.log.deliveries]
             self._collected = {}
-            lines = [delivery.new_line(body) for delivery, body in found]
-            marks = dict(self._unmarked)
+            lines: list[dict[str, Any] | bytes] = [line for _, line in found]
+            marks = {} if self._catching_up else dict(self._unmarked)
             if marks:
                 lines.append({"k": "mark", "seen": marks})
             if not lines and not self.log.dirty:

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from harmonia.events import iso_time
 from harmonia.store.storage import fsync_directory, naming, write_all, write_atomically
 
-__all__ = ["STATUSES", "Delivery", "DeliveryLog", "try_line"]
+__all__ = ["STATUSES", "Delivery", "DeliveryLog", "body_of", "try_line"]
 
 logger = logging.getLogger("harmoniad.webhooks")
 
@@ -55,36 +57,57 @@ class Delivery:
     next_at: float = 0.0
     attempts: list[dict[str, Any]] = field(default_factory=list)
 
-    def new_line(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Its `new` line. The body is kept as an object (`event`, `execution_id`, `task_id`
-        and `seq` are read back from it): serialised once, with the line, and sent as
-        `orjson.dumps(body)`, the same bytes on every attempt."""
-        return {
-            "k": "new",
-            "id": self.id,
-            "url": self.url,
-            "source": self.source,
-            "secret_env": self.secret_env,
-            "at": self.created_at,
-            "body": body,
-        }
+    def new_line(self, workflow: str, event_line: bytes) -> bytes:
+        """Its `new` line: who it goes to, and the event as its journal line has it (the
+        engine serialised it already; the body is made from it when sent, the same bytes on
+        every attempt, see `body_of`)."""
+        head = orjson.dumps(
+            {
+                "k": "new",
+                "id": self.id,
+                "url": self.url,
+                "source": self.source,
+                "secret_env": self.secret_env,
+                "at": self.created_at,
+                "workflow": workflow,
+            }
+        )
+        return head[:-1] + b',"event":' + event_line.rstrip(b"\n") + b"}\n"
 
     @classmethod
     def from_line(cls, line: dict[str, Any], offset: int) -> Delivery:
-        body = line["body"]
+        event = line["event"]
         return cls(
             id=str(line["id"]),
             url=str(line["url"]),
             source=str(line["source"]),
             secret_env=line.get("secret_env"),
-            event=str(body["event"]),
-            execution_id=str(body["execution_id"]),
-            task_id=body.get("task_id"),
-            seq=int(body["seq"]),
+            event=str(event["type"]),
+            execution_id=str(event["execution_id"]),
+            task_id=event.get("task_id"),
+            seq=int(event["seq"]),
             created_at=float(line["at"]),
             offset=offset,
             next_at=float(line["at"]),
         )
+
+
+def body_of(line: dict[str, Any]) -> bytes:
+    """What a delivery POSTs: made from its `new` line alone, so every attempt (before or
+    after a restart) sends the same bytes."""
+    event = line["event"]
+    return orjson.dumps(
+        {
+            "delivery_id": line["id"],
+            "event": event["type"],
+            "execution_id": event["execution_id"],
+            "workflow": line.get("workflow", ""),
+            "task_id": event.get("task_id"),
+            "seq": event["seq"],
+            "timestamp": iso_time(event["ts"]),
+            "data": event.get("data") or {},
+        }
+    )
 
 
 class DeliveryLog:
@@ -154,14 +177,13 @@ class DeliveryLog:
                 self.seen[execution_id] = max(self.seen.get(execution_id, 0), int(seq))
 
     def read_body(self, delivery: Delivery) -> bytes:
-        """The body recorded for `delivery` (read from its `new` line), as sent."""
-        return orjson.dumps(self._body_of(delivery))
+        """The body `delivery` sends (made from its `new` line)."""
+        return body_of(orjson.loads(self._raw_line(delivery)))
 
-    def _body_of(self, delivery: Delivery) -> dict[str, Any]:
+    def _raw_line(self, delivery: Delivery) -> bytes:
         with naming(self.path), open(self.path, "rb") as handle:
             handle.seek(delivery.offset)
-            body: dict[str, Any] = orjson.loads(handle.readline())["body"]
-        return body
+            return handle.readline()
 
     def select(self, execution_id: str | None, status: str | None) -> list[Delivery]:
         """Newest first."""
@@ -173,13 +195,17 @@ class DeliveryLog:
         ]
 
     # ---- writing (in a worker thread) -----------------------------------------------------
-    def append(self, lines: list[dict[str, Any]], *, sync: bool = True) -> list[int]:
+    def append(self, lines: Sequence[dict[str, Any] | bytes], *, sync: bool = True) -> list[int]:
         """Write the lines and (with `sync`) fsync the file, with whatever was written before
         without; return the offset of each line in the file."""
         fd = self._open()
         offsets, chunks, at = [], [], self._size
         for line in lines:
-            encoded = orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+            encoded = (
+                line
+                if isinstance(line, bytes)
+                else orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+            )
             offsets.append(at)
             chunks.append(encoded)
             at += len(encoded)
@@ -219,9 +245,9 @@ class DeliveryLog:
         for delivery in dropped:
             del self.deliveries[delivery.id]
         lines: list[bytes] = []
-        bodies = {d.id: self._body_of(d) for d in self.deliveries.values()}
+        raw = {d.id: self._raw_line(d) for d in self.deliveries.values()}
         for delivery in self.deliveries.values():
-            lines.append(orjson.dumps(delivery.new_line(bodies[delivery.id])) + b"\n")
+            lines.append(raw[delivery.id])
             for attempt in delivery.attempts:
                 lines.append(orjson.dumps(_try_line(delivery, attempt)) + b"\n")
         lines.append(orjson.dumps({"k": "mark", "seen": self.seen}) + b"\n")
