@@ -13,6 +13,7 @@ import httpx
 import orjson
 import pytest
 from harmoniad.webhooks import Webhooks, WebhookSettings
+from harmoniad.webhooks import service as service_module
 from harmoniad.webhooks import store as store_module
 from harmoniad.webhooks.settings import Secret
 from harmoniad.webhooks.store import Delivery, DeliveryLog, try_line
@@ -191,3 +192,26 @@ def test_the_daemon_secret_is_read_once_and_hidden_from_tasks(tmp_path: Path) ->
     from_file = config_from_args(args, environ={})
     assert from_file.webhooks.secret is not None
     assert from_file.webhooks.secret.reveal() == b"from-a-file"
+
+
+async def test_a_backlog_past_the_memory_bound_is_caught_up_from_the_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_module, "MAX_COLLECTED", 5)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200)
+
+    async with open_engine(tmp_path, **engine_options()) as engine:
+        webhooks = Webhooks(engine, WebhookSettings(), transport=httpx.MockTransport(answer))
+        async with anyio.create_task_group() as tg:
+            await tg.start(webhooks.run)
+            state = await engine.start(notified_workflow(["task_completed"], tasks=40))
+            await engine.wait(state.id)
+            await wait_until_async(
+                lambda: len(webhooks.listing(state.id, "delivered")) == 40, 20, "40 deliveries"
+            )
+            tg.cancel_scope.cancel()
+    assert sorted(d.task_id or "" for d in webhooks.listing(None, None)) == sorted(
+        f"t{i}" for i in range(40)
+    )

@@ -1,10 +1,8 @@
-"""From events to recorded deliveries: which targets each event goes to, and its body.
+"""From events to deliveries: which targets each event goes to, and its log line.
 
-Fed by a subscription to every execution's events: the bus never waits for a subscriber (one
-that falls behind re-reads the journal), so recording deliveries never slows the engine. After
-a crash, `catch_up` reads what the journals hold past the log's marks, so an event journaled
-just before the crash still gets its deliveries; their ids are derived from (target, event),
-so reading an event twice records nothing twice.
+Each execution's route (its workflow's `notify:` and the daemon's targets) is worked out once
+and cached. A delivery's id is derived from its target and its event's place, so reading an
+event twice (the tap, then the catch-up after a crash) records nothing twice.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """The daemon's webhooks: events in, deliveries recorded, attempts out, beside the engine.
 
-Three tasks share one `DeliveryLog`: the feed records the deliveries of each batch of events
-(one fsync per batch), the catch-up records those of events journaled while nobody watched (a
-crash), and the dispatcher sends what is due, at most `concurrency` attempts at once, each
-outcome recorded before the next retry is planned. The engine only ever publishes to a
-subscription, which never blocks it: a slow or dead receiver slows nothing but its own retries.
+A tap on the event bus keeps, as each event is published, the deliveries some target wants
+(a dictionary look-up for the others); the recorder writes them every `RECORD_EVERY` seconds,
+one fsync a round; the dispatcher sends what is due, at most `concurrency` attempts at once,
+each outcome written before its retry is planned. The catch-up reads from the journals what
+no tap saw (a crash, a backlog past `MAX_COLLECTED`). Nothing here makes the engine wait: a
+slow or dead receiver slows nothing but its own retries.
 """
 
 from __future__ import annotations
