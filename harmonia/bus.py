@@ -13,8 +13,9 @@ already seen. The consumer sees every event exactly once, in `seq` order per exe
 
 from __future__ import annotations
 
+import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
 import anyio
@@ -30,6 +31,8 @@ class Replay(Protocol):
         self, execution_id: str, after_seq: int, limit: int | None = None
     ) -> list[Event]: ...
 
+
+logger = logging.getLogger("harmonia.bus")
 
 DEFAULT_BUFFER = 10_000
 TRIM_STEP = 256
@@ -311,6 +314,14 @@ class EventBus:
         self._by_execution: dict[str, _Log] = {}
         self._global: _Log | None = None
         self._published: dict[str, int] = {}
+        self._taps: list[Callable[[Event], None]] = []
+
+    def tap(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call `callback(event)` for every event as it is published (durable), on the
+        writer's path: it must be quick and never block (a filter that keeps what it wants,
+        such as the daemon's webhooks). Returns the call that removes it."""
+        self._taps.append(callback)
+        return lambda: self._taps.remove(callback)
 
     def subscribe(
         self,
@@ -372,6 +383,11 @@ class EventBus:
             log.append(event)
         if self._global is not None:
             self._global.append(event)
+        for tap in self._taps:
+            try:
+                tap(event)
+            except Exception:  # a tap's bug must not stop the writer
+                logger.exception("an event tap failed on event %s", event.seq)
 
     def published_seq(self, execution_id: str) -> int | None:
         """The last seq published for an execution in this process, if any."""

@@ -26,10 +26,10 @@ SURFACES = {
         ForbiddenError NotFoundError MethodNotAllowedError ConflictError ExecutionDamagedError
         PayloadTooLargeError UnsupportedMediaTypeError ValidationError ServerError
         StorageUnavailableError
-        ActionInfo ApprovalResult Checkpoint ComponentInfo DamagedFile Discovery Endpoint Event
-        EventPage Execution ExecutionDamage ExecutionSummary Health HermesState Hook
-        HookDelivered Page Ready RetryResult Schedule ScheduleRun StorageState TaskInfo Template
-        TemplateInfo ToolAnswer Workflow WorkflowInfo WorkflowOrigin
+        ActionInfo ApprovalResult Checkpoint ComponentInfo DamagedFile DeliveryAttempt Discovery
+        Endpoint Event EventPage Execution ExecutionDamage ExecutionSummary Health HermesState
+        Hook HookDelivered Page Ready RetryResult Schedule ScheduleRun StorageState TaskInfo
+        Template TemplateInfo ToolAnswer WebhookDelivery Workflow WorkflowInfo WorkflowOrigin
     """,
 }
 """What each package exports; a new or a removed name is an API change, made here too."""

@@ -28,6 +28,7 @@ from harmoniad.routing import routes_for
 from harmoniad.scheduler import daemon_scheduler
 from harmoniad.security import SecurityMiddleware, load_or_create_token, signed_routes
 from harmoniad.storageguard import StorageGuardMiddleware
+from harmoniad.webhooks import Webhooks
 
 __all__ = ["ALL_ENDPOINTS", "create_app"]
 
@@ -42,6 +43,7 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
     state = DaemonState(engine=engine, config=config, definitions=WorkflowDefinitions(engine.store))
     mcp = McpEndpoint(state, max_body=config.max_body)
     state.scheduler = daemon_scheduler(engine, state.definitions)
+    state.webhooks = Webhooks(engine, config.webhooks)
     app = Starlette(
         routes=[*routes_for(ALL_ENDPOINTS, streams.SOCKETS), Route(MCP_PATH, mcp, name=MCP_PATH)],
         middleware=[

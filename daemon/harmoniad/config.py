@@ -24,6 +24,11 @@ from harmonia.protocol import DEFAULT_PORT, TOKEN_ENV, TOKEN_FILE
 from harmonia.taskenv import SECRET_ENV_VAR
 from harmonia.tekton.urls import hermes_setting, parse_declared
 from harmoniad.hermes import DEFAULT_INTERVAL, TOKEN_LIFETIME
+from harmoniad.webhooks.settings import (
+    WebhookSettings,
+    add_webhook_options,
+    webhook_settings_from,
+)
 
 __all__ = [
     "DEFAULT_MAX_BODY",
@@ -92,6 +97,8 @@ class DaemonConfig:
     tekton_open: bool = False
     """Tekton's paths (`/api/mcp/v2/*`, `/discovery`, `/api/v1/discovery`) answer loopback
     peers without a token (Tekton components send none); see `harmoniad.security`."""
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    """`--notify` URLs, their events and secret, and how deliveries are retried."""
 
     @property
     def token_explicit(self) -> bool:
@@ -271,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         "a token, to loopback peers only, for GETs and application/json POSTs (Tekton "
         "components send no token; whoever runs on this machine can then run workflows)",
     )
+    add_webhook_options(parser)
     parser.add_argument(
         "--check",
         action="store_true",
@@ -304,6 +312,13 @@ def config_from_args(
         hermes_url, hermes_source = None, ""
     else:
         hermes_url, hermes_source = hermes_url_from(args.hermes, env)
+    try:
+        webhooks = webhook_settings_from(args, env)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    secret_env = tuple(args.secret_env)
+    if webhooks.secret_env is not None:  # the signing secret is the daemon's, not the tasks'
+        secret_env += (webhooks.secret_env,)
     config = DaemonConfig(
         host=host,
         port=port,
@@ -318,13 +333,14 @@ def config_from_args(
         checkpoint_interval=args.checkpoint_interval or None,
         components=components,
         declared=tuple(args.declared),
-        secret_env=tuple(args.secret_env),
+        secret_env=secret_env,
         check=args.check,
         hermes_url=hermes_url,
         hermes_source=hermes_source,
         hermes_interval=args.hermes_interval,
         hermes_token_lifetime=args.hermes_token_lifetime,
         tekton_open=args.tekton_open,
+        webhooks=webhooks,
     )
     if config.check:
         return config  # reads the data folder and exits: nothing is served

@@ -18,6 +18,7 @@ from harmoniad.encoding import EventEncoder
 from harmoniad.hermes import HermesLink
 from harmoniad.histories import SharedHistories
 from harmoniad.memory import MemoryTrimmer
+from harmoniad.webhooks import Webhooks
 
 __all__ = ["DaemonState", "daemon_state", "live_execution_ids"]
 
@@ -35,6 +36,8 @@ class DaemonState:
     hermes: HermesLink | None = None
     scheduler: Scheduler | None = None
     """Starts the stored workflows' schedules (`harmoniad.scheduler`); run by the server."""
+    webhooks: Webhooks | None = None
+    """Delivers chosen events to URLs (`harmoniad.webhooks`); run by the server."""
     """The registration with Hermes, when the daemon joins a Tekton installation."""
     stopping: anyio.Event = field(default_factory=anyio.Event)
     """Set when a stop signal arrives: streams end and no new stream starts."""

@@ -230,6 +230,8 @@ class Daemon:
             async with anyio.create_task_group() as tg:
                 assert self._state.scheduler is not None
                 await tg.start(self._state.scheduler.run)  # settles runs a crash left claimed
+                assert self._state.webhooks is not None
+                await tg.start(self._state.webhooks.run)  # sends what a crash left pending
 
                 async def serve() -> None:
                     try:

@@ -268,6 +268,9 @@ def add_remote_commands(sub: Any) -> None:
     from harmonia.cli.hooks_parser import add_hooks_command
 
     add_hooks_command(command, _common)
+    from harmonia.cli.webhooks_parser import add_webhooks_command
+
+    add_webhooks_command(command, _WebhooksCommands(), _common)
 
 
 @dataclass(frozen=True)
@@ -278,3 +281,13 @@ class _ScheduleCommands:
         from harmonia.cli.schedule_commands import cmd_schedules
 
         return cmd_schedules(args)
+
+
+@dataclass(frozen=True)
+class _WebhooksCommands:
+    """`harmonia webhooks`' handler, imported when it runs."""
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        from harmonia.cli.webhooks_commands import cmd_webhooks
+
+        return cmd_webhooks(args)

@@ -16,6 +16,7 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 import harmonia.client._approval_calls as approval_calls
 import harmonia.client._calls as calls
 import harmonia.client._hooks as hooks
+import harmonia.client._webhook_calls as webhook_calls
 from harmonia.client._calls import Call
 
 __all__ = ["Api", "AsyncApi", "BlockingApi", "Endpoint"]
@@ -130,6 +131,8 @@ class Api:
     delete_hook = Endpoint(hooks.delete_hook)
     rotate_hook_secret = Endpoint(hooks.rotate_hook_secret)
     deliver_hook = Endpoint(hooks.deliver_hook)
+    # ---- webhooks out --------------------------------------------------------------------
+    webhook_deliveries = Endpoint(webhook_calls.webhook_deliveries)
 
     # ---- components ----------------------------------------------------------------------
     list_components = Endpoint(calls.list_components)

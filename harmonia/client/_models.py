@@ -404,3 +404,33 @@ class ComponentInfo(ApiModel):
     health: str | None = None
     error: str | None = None
     actions: list[ActionInfo] = Field(default_factory=list)
+
+
+class DeliveryAttempt(ApiModel):
+    """One POST of a webhook delivery and what came of it (`status_code` None: no answer)."""
+
+    attempt: int
+    at: Timestamp | None = None
+    status_code: int | None = None
+    error: str | None = None
+    duration: float = 0.0
+    answer: str = ""
+
+
+class WebhookDelivery(ApiModel):
+    """One event for one URL, recorded before its first attempt; `id` is sent as
+    `X-Harmonia-Delivery` on every attempt."""
+
+    id: str
+    url: str
+    source: str
+    """`workflow` (its file's `notify:`) or `daemon` (`harmoniad --notify`)."""
+    event: str
+    execution_id: str
+    task_id: str | None = None
+    seq: int
+    status: str
+    """`pending`, `delivered` or `failed`."""
+    created_at: Timestamp | None = None
+    next_attempt_at: Timestamp | None = None
+    attempts: list[DeliveryAttempt] = Field(default_factory=list)

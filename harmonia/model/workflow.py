@@ -16,6 +16,7 @@ from harmonia.errors import NotFound
 from harmonia.model.base import LOADER_CONTEXT_KEY, NonBlank, Strict, unknown_input_message
 from harmonia.model.graph import graph_problems
 from harmonia.model.inputs import InputSpec, check_declared
+from harmonia.model.notify import NotifyTarget
 from harmonia.model.retry import merge_retry_policies
 from harmonia.model.tasks import Identifier, TaskDefaults, TaskSpec
 from harmonia.model.triggers import DEFAULT_TRIGGER_RULE, TriggerRule
@@ -66,6 +67,11 @@ class Workflow(Strict):
         description="Schedules the daemon starts this workflow on once it is stored: each "
         "`cron` (+ `timezone`) or `interval`, with `input`, `missed`, `max_missed`, `overlap`, "
         "`grace`, `description` (README, Schedules).",
+    )
+    notify: list[NotifyTarget] = Field(
+        default_factory=list,
+        description="URLs the daemon tells of chosen events of this workflow's executions, "
+        "durably and signed (README, Webhooks out).",
     )
 
     @model_validator(mode="after")

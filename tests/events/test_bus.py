@@ -514,3 +514,27 @@ async def test_the_log_drops_what_every_subscriber_has_read() -> None:
     assert len(log.events) == 1_000  # all of them: `slow` has read none
     assert [e.seq for e in await slow.next_batch(2_000)] == list(range(2_001, 3_001))
     assert slow.lag_count == 0
+
+
+async def test_a_tap_sees_every_published_event_and_its_failure_stops_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def no_replay(execution_id: str, after_seq: int, limit: int | None = None) -> list[Event]:
+        return []
+
+    bus = EventBus(no_replay)
+    seen: list[int] = []
+
+    def broken(event: Event) -> None:
+        raise RuntimeError("a bug in a tap")
+
+    untap = bus.tap(lambda event: seen.append(event.seq))
+    remove_broken = bus.tap(broken)
+    for seq in (1, 2):
+        bus.publish(Event(seq, EventType.TASK_STARTED, "ex", "a", 1.0, {}))
+    assert seen == [1, 2] and bus.published_seq("ex") == 2
+    assert "an event tap failed" in caplog.text
+    untap()
+    remove_broken()
+    bus.publish(Event(3, EventType.TASK_STARTED, "ex", "a", 1.0, {}))
+    assert seen == [1, 2]

@@ -11,6 +11,7 @@ from harmoniad.routes import (
     system,
     tekton,
     templates,
+    webhooks,
     workflows,
 )
 from harmoniad.routing import Endpoint
@@ -27,4 +28,5 @@ ENDPOINTS: list[Endpoint] = [
     *schedules.ENDPOINTS,
     *hooks.ENDPOINTS,
     *approvals.ENDPOINTS,
+    *webhooks.ENDPOINTS,
 ]
