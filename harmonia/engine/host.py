@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from harmonia.engine.hooks import EngineHooks
     from harmonia.engine.writer import DurableWriter
     from harmonia.events import Event
+    from harmonia.executors.base import TaskExecutor
     from harmonia.state import ExecutionState
 
 __all__ = ["EventRecorder", "RunnerHost"]
@@ -61,6 +62,11 @@ class RunnerHost(EventRecorder, Protocol):
     @property
     def task_environ(self) -> Mapping[str, str]:
         """The environment of the processes tasks start (without Harmonia's secrets)."""
+        ...
+
+    @property
+    def executor(self) -> TaskExecutor | None:
+        """Where tasks with a `placement` run (Dask); None: every task in this process."""
         ...
 
     @property

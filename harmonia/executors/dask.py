@@ -1,0 +1,184 @@
+"""Attempts on a Dask distributed cluster: submit, await, cancel; the engine keeps the rest.
+
+A synchronous `distributed.Client` (its own event loop in its own thread) rather than an
+asynchronous one: the engine runs on any anyio backend (its tests on trio too), and an
+asynchronous client needs asyncio. Submitting does not block; results reach the loop through
+the `Ledger`'s inbox; the calls that wait on the scheduler (cancel, cluster info, close) run
+in worker threads. Each submission's key is `harmonia-EXECUTION-TASK-ATTEMPT`.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.to_thread
+import dask
+import orjson
+from distributed import Client, Future, LocalCluster
+from distributed.scheduler import KilledWorker
+
+from harmonia.errors import ErrorKind, TaskError
+from harmonia.executors.ledger import CANCELLED, Ledger, Outcome
+from harmonia.executors.worker import run_attempt, warm_up
+
+if TYPE_CHECKING:
+    from harmonia.components.base import ActionContext
+    from harmonia.engine.plan import TaskPlan
+
+__all__ = ["WORKER_LOST", "DaskExecutor", "submission_key"]
+
+logger = logging.getLogger("harmonia.executors")
+
+WORKER_LOST = ErrorKind.WORKER_LOST
+_CANCEL_WAIT = 10.0
+
+
+def submission_key(execution_id: str, task_id: str, attempt: int) -> str:
+    return f"harmonia-{execution_id}-{task_id}-{attempt}"
+
+
+class DaskExecutor:
+    """The engine's handle on one cluster (an existing one, or a `LocalCluster` it started)."""
+
+    name = "dask"
+
+    def __init__(self, client: Client, cluster: LocalCluster | None) -> None:
+        self.client = client
+        self.cluster = cluster
+        self.ledger = Ledger()
+        self.address = str(client.scheduler.address) if client.scheduler else ""
+
+    @classmethod
+    async def start(cls, scheduler: str | None, workers: int | None) -> DaskExecutor:
+        """Connect (or start a local cluster) off the loop: either takes a while."""
+        return await anyio.to_thread.run_sync(cls.connect, scheduler, workers)
+
+    @classmethod
+    def connect(cls, scheduler: str | None, workers: int | None) -> DaskExecutor:
+        cluster: LocalCluster | None = None
+        if workers is not None:
+            # a dead worker fails its task at once (`worker_lost`): the engine retries it
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+            client = Client(cluster, set_as_default=False)
+        else:
+            try:
+                client = Client(scheduler, timeout=10, set_as_default=False)
+            except (OSError, TimeoutError) as exc:
+                message = f"cannot reach the Dask scheduler {scheduler}: {exc}"
+                raise ConnectionError(message) from None
+        try:  # the first attempts then start at once; and a worker without harmonia says so
+            client.run(warm_up)
+        except Exception as exc:
+            logger.warning("the Dask workers could not prepare harmonia's actions: %s", exc)
+        return cls(client, cluster)
+
+    async def invoke(self, ctx: ActionContext, plan: TaskPlan, payload: Any) -> Any:
+        key = submission_key(ctx.execution_id, ctx.task_id, ctx.attempt)
+        spec = plan.spec
+        placement = plan.placement
+        resources = None if placement is None else placement.resources
+        attempt = (key, spec.component, spec.action, payload, ctx.execution_id, ctx.task_id,
+                   ctx.attempt, plan.timeout)  # fmt: skip
+        slot = self.ledger.expect(key)
+        future = self.client.submit(
+            run_attempt, attempt, key=key, pure=False, retries=0,
+            resources=dict(resources) if resources else None,
+        )  # fmt: skip
+        future.add_done_callback(partial(_settle, self.ledger, key))
+        try:
+            await slot.done.wait()
+        except BaseException:
+            self.ledger.abandon(key, "cancelled or timed out")
+            with anyio.CancelScope(shield=True), anyio.move_on_after(_CANCEL_WAIT):
+                await anyio.to_thread.run_sync(future.cancel, abandon_on_cancel=True)
+            raise
+        self.ledger.forget(key)
+        assert slot.outcome is not None
+        return _result(slot.outcome)
+
+    async def serve(self) -> None:
+        await self.ledger.serve()
+
+    async def describe(self) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "executor": "dask",
+            "scheduler": self.address,
+            "cluster": "local" if self.cluster is not None else "external",
+            "waiting": self.ledger.waiting,
+            "ignored_results": self.ledger.ignored,
+        }
+        try:
+            with anyio.fail_after(5):
+                workers = await anyio.to_thread.run_sync(
+                    _workers, self.client, abandon_on_cancel=True
+                )
+        except Exception as exc:  # the scheduler is gone: say so rather than fail the caller
+            info.update(workers=0, threads=0, error=f"{type(exc).__name__}: {exc}")
+            return info
+        info["workers"] = len(workers)
+        info["threads"] = sum(int(w.get("nthreads", 0)) for w in workers.values())
+        return info
+
+    async def aclose(self) -> None:
+        self.ledger.close()
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(self._close)
+
+    def _close(self) -> None:
+        try:
+            self.client.close(timeout=10)
+        finally:
+            if self.cluster is not None:
+                self.cluster.close(timeout=10)
+
+
+def _workers(client: Client) -> dict[str, Any]:
+    info = client.scheduler_info(n_workers=-1)
+    workers: dict[str, Any] = info.get("workers", {})
+    return workers
+
+
+def _settle(ledger: Ledger, key: str, future: Future[Any]) -> None:
+    """Dask's callback thread: turn the finished future into an outcome for the loop."""
+    status = future.status
+    outcome: Outcome
+    if status == "cancelled":
+        outcome = CANCELLED
+    elif status == "finished":
+        try:
+            outcome = future.result(timeout=_CANCEL_WAIT)
+        except Exception as exc:  # released meanwhile: the engine gave it up
+            outcome = ("error", _doc(f"the result was lost: {exc}", ErrorKind.ERROR))
+    else:
+        error = future.exception(timeout=_CANCEL_WAIT)
+        if isinstance(error, KilledWorker):
+            message = f"the Dask worker running the attempt died or left ({error})"
+            outcome = ("error", _doc(message, WORKER_LOST))
+        else:
+            message = f"Dask could not run the attempt: {type(error).__name__}: {error}"
+            outcome = ("error", _doc(message, ErrorKind.ERROR))
+    ledger.post(key, outcome)
+
+
+def _doc(message: str, kind: str) -> dict[str, Any]:
+    return {"message": message, "kind": kind, "retryable": True, "details": {}}
+
+
+def _result(outcome: Outcome) -> Any:
+    status, value = outcome
+    if status == "ok":
+        return orjson.loads(value)
+    if status == "error":
+        raise TaskError(
+            value["message"], value["kind"], retryable=value["retryable"], details=value["details"]
+        )
+    raise TaskError("the attempt was cancelled on the cluster", ErrorKind.ERROR)
