@@ -119,17 +119,23 @@ async def _in_loop(
     """Run the action; stop it (its cleanup kills a shell command's process group) once the
     engine no longer wants the attempt (cancel, timeout, engine gone) or after `limit`."""
     result: list[Any] = []
+    failure: list[Exception] = []
     with anyio.fail_after(limit):
         async with anyio.create_task_group() as tg:
 
             async def attempt() -> None:
-                result.append(await action.invoke(ctx, payload))
+                try:
+                    result.append(await action.invoke(ctx, payload))
+                except Exception as exc:  # raised as itself below, not in a group
+                    failure.append(exc)
                 tg.cancel_scope.cancel()
 
             tg.start_soon(attempt)
             while wanted():  # noqa: ASYNC110 (the worker's state is polled: no event to wait on)
                 await anyio.sleep(_POLL)
             tg.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
     if not result:
         raise TaskError("the attempt was cancelled on the worker", ErrorKind.ERROR)
     return result[0]
