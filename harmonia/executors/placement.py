@@ -75,7 +75,7 @@ def placement_problems(
     for tid, task in tasks.items():
         component = task.get("component")
         own = task.get("executor")
-        movable = component in MOVABLE_COMPONENTS or not isinstance(component, str)
+        movable = not isinstance(component, str) or component in MOVABLE_COMPONENTS
         if own == "dask" and not movable:
             problems.append((f"component '{component}' {_STAYS}", ("tasks", tid, "executor")))
         if task.get("resources") is None:
