@@ -271,7 +271,7 @@ async def test_a_killed_worker_is_a_worker_lost_attempt_and_the_engine_retries(
     executor = await DaskExecutor.start(scheduler, None)
     try:
         with anyio.fail_after(60):
-            while (await executor.describe())["workers"] < 2:
+            while (await executor.describe())["workers"] < 2:  # noqa: ASYNC110 (a poll)
                 await anyio.sleep(0.1)
     finally:
         await executor.aclose()
