@@ -389,8 +389,15 @@ async def open_engine(
     interrupted (not canceled) and everything is flushed to disk. `hooks=` (see `Engine`) is
     how a program that owns its process tunes it (`harmonia.engine.tuning`)."""
     store = Store(data_dir)
-    await anyio.to_thread.run_sync(store.open_catalog)
-    engine = Engine(store, registry, **options)
+    try:
+        await anyio.to_thread.run_sync(store.open_catalog)
+        engine = Engine(store, registry, **options)
+    except BaseException:
+        executor: TaskExecutor | None = options.get("executor")
+        if executor is not None:  # given to an engine that never came to be: closed here
+            with anyio.CancelScope(shield=True):
+                await executor.aclose()
+        raise
     try:
         # The writer and the storage health live outside the executions' task group: when an
         # execution's run fails (a bug), that group is cancelled, and the shutdown that follows

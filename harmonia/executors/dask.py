@@ -89,10 +89,15 @@ class DaskExecutor:
         attempt = (key, spec.component, spec.action, payload, ctx.execution_id, ctx.task_id,
                    ctx.attempt, plan.timeout)  # fmt: skip
         slot = self.ledger.expect(key)
-        future = self.client.submit(
-            run_attempt, attempt, key=key, pure=False, retries=0,
-            resources=dict(resources) if resources else None,
-        )  # fmt: skip
+        try:
+            future = self.client.submit(
+                run_attempt, attempt, key=key, pure=False, retries=0,
+                resources=dict(resources) if resources else None,
+            )  # fmt: skip
+        except Exception as exc:  # the client is closed, or lost its scheduler for good
+            self.ledger.forget(key)
+            message = f"cannot submit to the Dask scheduler {self.address}: {exc}"
+            raise TaskError(message, ErrorKind.CONNECTION) from None
         future.add_done_callback(partial(_settle, self.ledger, key))
         try:
             await slot.done.wait()
@@ -181,4 +186,5 @@ def _result(outcome: Outcome) -> Any:
         raise TaskError(
             value["message"], value["kind"], retryable=value["retryable"], details=value["details"]
         )
-    raise TaskError("the attempt was cancelled on the cluster", ErrorKind.ERROR)
+    # not cancelled by the engine: the scheduler dropped it (restarted, or the link was lost)
+    raise TaskError("the Dask cluster dropped the attempt", ErrorKind.CONNECTION)

@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-__all__ = ["CANCELLED", "Ledger", "Outcome"]
+__all__ = ["CANCELLED", "Ledger", "Outcome", "Submission"]
 
 logger = logging.getLogger("harmonia.executors")
 
@@ -29,7 +29,9 @@ _KEPT = 50
 
 
 @dataclass(slots=True)
-class _Slot:
+class Submission:
+    """One awaited attempt: set `done` once its outcome is in."""
+
     done: anyio.Event = field(default_factory=anyio.Event)
     outcome: Outcome | None = None
     abandoned: str | None = None
@@ -40,14 +42,14 @@ class Ledger:
     """Awaited submission keys, and the record of results that came for none."""
 
     def __init__(self) -> None:
-        self._waiting: dict[str, _Slot] = {}
+        self._waiting: dict[str, Submission] = {}
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.ignored = 0
         """Results ignored since the start: their attempt was given up, or they came twice."""
         self.recent: deque[dict[str, Any]] = deque(maxlen=_KEPT)
 
-    def expect(self, key: str) -> _Slot:
-        slot = self._waiting[key] = _Slot()
+    def expect(self, key: str) -> Submission:
+        slot = self._waiting[key] = Submission()
         return slot
 
     def abandon(self, key: str, reason: str) -> None:
@@ -64,7 +66,7 @@ class Ledger:
         """Apply a result on the loop; False (and recorded) when nobody waits for it."""
         slot = self._waiting.get(key)
         if slot is None or slot.abandoned is not None or slot.outcome is not None:
-            if outcome is not CANCELLED and outcome[0] != "cancelled":
+            if outcome[0] != "cancelled":  # a confirmed cancel brings nothing to ignore
                 self._record(key, outcome, "late" if slot is None else slot.abandoned or "again")
             if slot is not None and slot.abandoned is not None:
                 del self._waiting[key]
