@@ -66,7 +66,7 @@ class DaskExecutor:
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address="127.0.0.1:0",  # loopback only, any free port
                 )
             client = Client(cluster, set_as_default=False)
         else:

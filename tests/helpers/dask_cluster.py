@@ -18,7 +18,7 @@ def local_cluster() -> Iterator[LocalCluster]:
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",
+            dashboard_address="127.0.0.1:0",
             resources={"GPU": 1},
             memory_limit=0,  # no memory monitor: a worker is killed only by the tests
         )
