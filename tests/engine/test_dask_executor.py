@@ -146,9 +146,17 @@ async def test_python_runs_in_the_worker_processes_not_the_engine(
 ) -> None:
     tasks = {f"p{i}": {"component": "python", "action": "call",
                        "input": {"function": f"{FUNCS}:pid"}} for i in range(4)}  # fmt: skip
+    tasks["each"] = {
+        "component": "python",
+        "action": "call",
+        "for_each": [1, 2, 3],
+        "input": {"function": f"{FUNCS}:add", "args": ["${item}", "${index}"]},
+    }
     final, _ = await _run(tmp_path, tasks, scheduler)
-    pids = {final.tasks[tid].output for tid in tasks}
+    pids = {final.tasks[tid].output for tid in tasks if tid != "each"}
     assert os.getpid() not in pids and all(isinstance(p, int) for p in pids)
+    # the items of a for_each task go to the cluster too, each one an attempt of its own
+    assert [final.tasks[f"each[{i}]"].output["sum"] for i in range(3)] == [1, 3, 5]
 
 
 async def test_a_failure_is_retried_by_the_engine_policy_each_try_an_attempt(
