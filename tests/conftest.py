@@ -1,12 +1,21 @@
-"""Shared fixtures: both anyio backends for engine tests, and a fresh data folder per test."""
+"""Shared fixtures: both anyio backends for engine tests, a fresh data folder per test, a plain
+daemon per test module (a module that needs other options defines its own `daemon`), a fake
+remote component, and a disk to fill."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    import httpx
+    from helpers._serve import ThreadedServer
+    from helpers.daemon_testing import Harmoniad
+    from helpers.diskfull import DiskKind
+    from helpers.fake_component import FakeComponent
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -41,3 +50,48 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     javascript = [item for item in items if item.nodeid.startswith("tests/client/test_js.py")]
     if javascript:
         items[:] = [item for item in items if item not in javascript] + javascript
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
+    """A real `harmoniad` shared by one module's tests (each test makes its own names)."""
+    from helpers.daemon_testing import Harmoniad
+
+    with Harmoniad(tmp_path_factory.mktemp("daemon") / "data") as running:
+        yield running
+
+
+@pytest.fixture
+def api(daemon: Harmoniad) -> Iterator[httpx.Client]:
+    """An HTTP client of the module's daemon, with its token."""
+    with daemon.client() as client:
+        yield client
+
+
+@pytest.fixture
+def fake() -> FakeComponent:
+    """A fake remote component named rhetor (helpers/fake_component.py)."""
+    from helpers.fake_component import FakeComponent
+
+    return FakeComponent("rhetor")
+
+
+@pytest.fixture
+def rhetor(fake: FakeComponent) -> Iterator[ThreadedServer]:
+    """`fake` served over HTTP on a free local port."""
+    with fake.serve() as server:
+        yield server
+
+
+@pytest.fixture(params=["tmpfs", "injected"])
+def disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DiskKind]:
+    """A disk that fills up: a real tmpfs where one can be mounted, and the injected one."""
+    from helpers.diskfull import FlagDiskControl, mounted_tmpfs
+
+    if request.param == "injected":
+        yield FlagDiskControl(tmp_path)
+        return
+    with mounted_tmpfs(tmp_path / "tmpfs") as tmpfs:
+        if tmpfs is None:
+            pytest.skip("cannot mount a tmpfs here (needs root); the injected disk still runs")
+        yield tmpfs

@@ -27,13 +27,9 @@ def add_plugin_commands(
     reported on stderr and left out; the built-in commands always work."""
     if argv and (argv[0] in sub.choices or argv[0] in _NOT_A_PLUGIN):
         return
-    from importlib.metadata import entry_points
+    from harmonia.entrypoints import distinct_entry_points
 
-    seen: set[str] = set()
-    for entry in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-        if entry.name in seen:  # the same package found twice on sys.path
-            continue
-        seen.add(entry.name)
+    for entry in distinct_entry_points(GROUP):
         try:
             entry.load()(sub)
         except Exception as exc:

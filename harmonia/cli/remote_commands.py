@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from harmonia.cli.errors import EXIT_OK, CliError
+from harmonia.cli.listing import print_listing
 from harmonia.cli.output import print_json
 from harmonia.cli.remote import (
-    api_error_code,
-    api_error_lines,
     execution_json,
     finish,
     follow,
@@ -32,11 +30,11 @@ from harmonia.cli.remote import (
 )
 from harmonia.cli.style import style_for
 from harmonia.cli.templates import cmd_templates
+from harmonia.cli.uploads import daemon_refusal, read_upload
 from harmonia.client import (
     Client,
     ExecutionSummary,
     Page,
-    ValidationError,
     Workflow,
     WorkflowInfo,
 )
@@ -69,20 +67,11 @@ def cmd_submit(args: argparse.Namespace) -> int:
     asked anything; the daemon validates the workflow and the input itself."""
     from harmonia.cli.inputs import input_from_args
 
-    path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CliError(f"{args.file}: cannot read the file: {reason}") from None
+    text, fmt = read_upload(args.file)
     given = input_from_args(args)
-    fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
     with session(args) as client:
-        try:
+        with daemon_refusal(args, default_file=args.file):
             stored = client.create_workflow(text, fmt=fmt)
-        except ValidationError as exc:
-            lines = api_error_lines(exc, args, default_file=args.file)
-            raise CliError(*lines, code=api_error_code(exc)) from None
         execution = client.start_execution(stored.id, input=given)
         if not args.quiet:
             info(f"workflow {stored.name} stored as {stored.id}; execution {execution.id} started")
@@ -283,19 +272,9 @@ def _add_workflow(args: argparse.Namespace) -> int:
     the dashboard's start form, `s`, starts a stored one later). Prints the workflow's id."""
     if not args.workflow_id:
         raise CliError("workflows add: which file? give the workflow file (YAML or JSON)")
-    path = Path(args.workflow_id)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CliError(f"{args.workflow_id}: cannot read the file: {reason}") from None
-    fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
-    with session(args) as client:
-        try:
-            stored = client.create_workflow(text, fmt=fmt)
-        except ValidationError as exc:
-            lines = api_error_lines(exc, args, default_file=args.workflow_id)
-            raise CliError(*lines, code=api_error_code(exc)) from None
+    text, fmt = read_upload(args.workflow_id)
+    with session(args) as client, daemon_refusal(args, default_file=args.workflow_id):
+        stored = client.create_workflow(text, fmt=fmt)
     if args.json:
         print_json(stored.model_dump(mode="json"))
     else:
@@ -305,37 +284,32 @@ def _add_workflow(args: argparse.Namespace) -> int:
 
 
 def _list_workflows(client: Client, *, as_json: bool) -> int:
-    from harmonia.cli.report import format_local_time, render_table
+    from harmonia.cli.report import format_local_time
 
     found: list[WorkflowInfo] = [
         w
         for page in pages(lambda offset: client.list_workflows(limit=PAGE, offset=offset))
         for w in page.items
     ]
-    if as_json:
-        print_json([w.model_dump(mode="json") for w in found])
-        return EXIT_OK
-    if not found:
-        print(f"no workflows in the daemon at {client.url}")
-        return EXIT_OK
-    rows = [
-        [
+    return print_listing(
+        found,
+        as_json=as_json,
+        none=f"no workflows in the daemon at {client.url}",
+        header=["ID", "NAME", "VERSION", "TASKS", "UPDATED"],
+        row=lambda w: [
             w.id,
             w.name,
             w.version or "-",
             str(w.task_count),
             format_local_time(_epoch(w.updated_at or w.created_at)),
-        ]
-        for w in found
-    ]
-    print("\n".join(render_table(["ID", "NAME", "VERSION", "TASKS", "UPDATED"], rows)))
-    return EXIT_OK
+        ],
+    )
 
 
 def _show_workflow(client: Client, workflow_id: str, *, as_json: bool) -> int:
     import yaml
 
-    from harmonia.cli.report import format_local_time
+    from harmonia.cli.report import field_lines, format_local_time
 
     workflow = client.get_workflow(workflow_id)
     if as_json:
@@ -350,8 +324,7 @@ def _show_workflow(client: Client, workflow_id: str, *, as_json: bool) -> int:
         ("created", format_local_time(_epoch(workflow.created_at))),
         ("updated", format_local_time(_epoch(workflow.updated_at))),
     ]
-    width = max(len(name) for name, _ in fields)
-    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
+    lines = field_lines(fields)
     definition = yaml.safe_dump(workflow.document, sort_keys=False, allow_unicode=True)
     lines.extend(["", "definition:", *("  " + line for line in definition.splitlines())])
     print("\n".join(lines))

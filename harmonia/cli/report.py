@@ -71,6 +71,12 @@ def render_table(
     return [line(headers, False), *(line(row, True) for row in rows)]
 
 
+def field_lines(fields: Sequence[tuple[str, str]]) -> list[str]:
+    """`name  value` lines with the values in one column, as `show` commands print one item."""
+    width = max(len(name) for name, _ in fields)
+    return [f"{name.ljust(width)}  {value}" for name, value in fields]
+
+
 def _counts_text(state: ExecutionState) -> str:
     counts = state.counts()
     blocked = state.status == "failed"
@@ -152,8 +158,7 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
         fields.append(("scheduled", f"{state.trigger.get('schedule_id')} ({how} {planned})"))
     if state.error:
         fields.append(("error", state.error))
-    width = max(len(name) for name, _ in fields)
-    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
+    lines = field_lines(fields)
 
     rules = trigger_rules(state.workflow)
     rows = []

@@ -12,9 +12,11 @@ from typing import Any
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.inputs import input_from_args
+from harmonia.cli.listing import print_listing
 from harmonia.cli.output import print_json
-from harmonia.cli.remote import api_error_code, api_error_lines, info, remote_command, session
-from harmonia.client import Client, Schedule, ValidationError
+from harmonia.cli.remote import info, remote_command, session
+from harmonia.cli.uploads import daemon_refusal
+from harmonia.client import Client, Schedule
 from harmonia.errors import ValidationFailed
 from harmonia.schedules import parse_spec
 
@@ -79,11 +81,8 @@ def _create(args: argparse.Namespace) -> int:
         parse_spec(fields)
     except ValidationFailed as exc:
         raise CliError(*(f"--{p.field}: {p.message}" for p in exc.problems)) from None
-    with session(args) as client:
-        try:
-            created = client.create_schedule(args.target, paused=args.paused or None, **fields)
-        except ValidationError as exc:
-            raise CliError(*api_error_lines(exc, args), code=api_error_code(exc)) from None
+    with session(args) as client, daemon_refusal(args):
+        created = client.create_schedule(args.target, paused=args.paused or None, **fields)
     if args.json:
         print_json(created.model_dump(mode="json"))
     else:
@@ -112,29 +111,20 @@ def _local(moment: datetime | None) -> str:
 
 
 def _list(client: Client, *, as_json: bool) -> int:
-    from harmonia.cli.report import render_table
-
-    found = client.list_schedules()
-    if as_json:
-        print_json([s.model_dump(mode="json") for s in found])
-        return EXIT_OK
-    if not found:
-        print(f"no schedules in the daemon at {client.url}")
-        return EXIT_OK
-    rows = [
-        [
+    return print_listing(
+        client.list_schedules(),
+        as_json=as_json,
+        none=f"no schedules in the daemon at {client.url}",
+        header=["ID", "WORKFLOW", "WHEN", "MISSED/OVERLAP", "NEXT", "LAST RUN"],
+        row=lambda s: [
             s.id,
             s.workflow_id,
             describe_when(s),
             f"{s.missed}/{s.overlap}",
             _when(s),
             _last_run(s),
-        ]
-        for s in found
-    ]
-    header = ["ID", "WORKFLOW", "WHEN", "MISSED/OVERLAP", "NEXT", "LAST RUN"]
-    print("\n".join(render_table(header, rows)))
-    return EXIT_OK
+        ],
+    )
 
 
 def _last_run(schedule: Schedule) -> str:
@@ -145,6 +135,8 @@ def _last_run(schedule: Schedule) -> str:
 
 
 def _print(schedule: Schedule, *, as_json: bool) -> int:
+    from harmonia.cli.report import field_lines
+
     if as_json:
         print_json(schedule.model_dump(mode="json"))
         return EXIT_OK
@@ -159,8 +151,7 @@ def _print(schedule: Schedule, *, as_json: bool) -> int:
         ("skipped", str(schedule.skipped)),
         ("queued", ", ".join(_local(t) for t in schedule.queued) or "-"),
     ]
-    width = max(len(name) for name, _ in fields)
-    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
+    lines = field_lines(fields)
     for run in schedule.runs:
         mark = " (run-now)" if run.manual else ""
         outcome = run.execution_id or f"{run.state}: {run.error}"

@@ -10,20 +10,20 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.inputs import load_input_file, parse_input_value, split_pairs
+from harmonia.cli.listing import print_listing
 from harmonia.cli.output import print_json
 from harmonia.cli.remote import (
-    api_error_code,
-    api_error_lines,
     info,
     pages,
     remote_command,
     session,
 )
-from harmonia.client import Client, Template, ValidationError
+from harmonia.cli.uploads import daemon_refusal, read_upload
+from harmonia.client import Client, Template
 
 __all__ = ["cmd_templates", "parameter_values"]
 
@@ -61,19 +61,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    path = Path(args.target)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CliError(f"{args.target}: cannot read the file: {reason}") from None
-    fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
-    with session(args) as client:
-        try:
-            stored = client.create_template(text, fmt=fmt, replace=args.replace)
-        except ValidationError as exc:
-            lines = api_error_lines(exc, args, default_file=args.target)
-            raise CliError(*lines, code=api_error_code(exc)) from None
+    text, fmt = read_upload(args.target)
+    with session(args) as client, daemon_refusal(args, default_file=args.target):
+        stored = client.create_template(text, fmt=fmt, replace=args.replace)
     if args.json:
         print_json(stored.model_dump(mode="json"))
     else:
@@ -117,10 +107,8 @@ def parameter_values(
 def _instantiate(client: Client, args: argparse.Namespace) -> int:
     template = client.get_template(args.target)
     values = parameter_values(template.parameters, args.param or [], args.param_file)
-    try:
+    with daemon_refusal(args):
         made = client.instantiate_template(template.id, values, name=args.name)
-    except ValidationError as exc:
-        raise CliError(*api_error_lines(exc, args), code=api_error_code(exc)) from None
     info(f"workflow {made.name} made from template {template.name} and stored as {made.id}")
     if args.start:  # what a caller of a template usually wants next
         execution = client.start_execution(made.id)
@@ -138,27 +126,22 @@ def _instantiate(client: Client, args: argparse.Namespace) -> int:
 
 
 def _list(client: Client, *, as_json: bool) -> int:
-    from harmonia.cli.report import format_local_time, render_table
+    from harmonia.cli.report import format_local_time
 
     found = [t for page in pages(lambda o: client.list_templates(PAGE, o)) for t in page.items]
-    if as_json:
-        print_json([t.model_dump(mode="json") for t in found])
-        return EXIT_OK
-    if not found:
-        print(f"no templates in the daemon at {client.url}")
-        return EXIT_OK
-    rows = [
-        [
+    return print_listing(
+        found,
+        as_json=as_json,
+        none=f"no templates in the daemon at {client.url}",
+        header=["NAME", "VERSION", "TASKS", "UPDATED", "ID"],
+        row=lambda t: [
             t.name,
             t.version or "-",
             str(t.task_count),
             format_local_time(t.updated_at.timestamp() if t.updated_at else None),
             t.id,
-        ]
-        for t in found
-    ]
-    print("\n".join(render_table(["NAME", "VERSION", "TASKS", "UPDATED", "ID"], rows)))
-    return EXIT_OK
+        ],
+    )
 
 
 def _show(template: Template, *, as_json: bool) -> int:

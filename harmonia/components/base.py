@@ -22,7 +22,7 @@ from pydantic_core import ErrorDetails
 from harmonia.errors import ErrorKind, TaskError
 
 if TYPE_CHECKING:
-    from harmonia.components.workflow import ChildExecutions
+    from harmonia.components.childprotocol import ChildExecutions
 
 __all__ = [
     "Action",

@@ -30,15 +30,11 @@ class PluginFailure:
 
 def load_plugins(reserved: Collection[str]) -> tuple[list[Component], list[PluginFailure]]:
     """Every installed package's components; `reserved` names (built-ins) are refused."""
-    from importlib.metadata import entry_points
+    from harmonia.entrypoints import distinct_entry_points
 
     components: list[Component] = []
     failures: list[PluginFailure] = []
-    seen: set[str] = set()
-    for entry in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-        if entry.name in seen:  # the same package found twice on sys.path
-            continue
-        seen.add(entry.name)
+    for entry in distinct_entry_points(GROUP):
         try:
             made = entry.load()
             component = made if isinstance(made, Component) else made()

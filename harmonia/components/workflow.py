@@ -9,13 +9,12 @@ never holds the whole engine.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from harmonia.components.base import ActionContext, Component, ModelAction
+from harmonia.components.childprotocol import ChildExecutions, ChildRequest, is_workflow_path
 from harmonia.errors import ErrorKind, TaskError
 
 __all__ = [
@@ -25,34 +24,6 @@ __all__ = [
     "WorkflowComponent",
     "is_workflow_path",
 ]
-
-_PATH_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def is_workflow_path(ref: str) -> bool:
-    """Whether `workflow:` names a file (it has a `/` or a workflow file suffix) rather than
-    a stored workflow id such as `wf-3fa9c1d2e4b5`. One rule, shared by the loader's
-    recursion check and the engine, so both read a reference the same way."""
-    return "/" in ref or "\\" in ref or ref.lower().endswith(_PATH_SUFFIXES)
-
-
-@dataclass(frozen=True, slots=True)
-class ChildRequest:
-    """One attempt of a `workflow.run` task asking for its child execution's outputs."""
-
-    execution_id: str
-    task_id: str
-    attempt: int
-    workflow: str
-    input: Mapping[str, Any]
-
-
-class ChildExecutions(Protocol):
-    """What the engine lends a `workflow.run` action: run (or re-attach to) the child of one
-    attempt, wait for it, and return its declared outputs; raise `TaskError` if it fails.
-    Cancelling the awaiting coroutine cancels the child (unless the engine is stopping)."""
-
-    async def run_child(self, request: ChildRequest) -> Any: ...
 
 
 class RunWorkflowInput(BaseModel):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from harmonia.components.workflow import ChildRequest, is_workflow_path
+from harmonia.components.childprotocol import ChildRequest, is_workflow_path
 from harmonia.errors import (
     ErrorKind,
     InvalidOperation,

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from harmonia.components.childprotocol import ChildExecutions
     from harmonia.components.urls import ComponentUrls
-    from harmonia.components.workflow import ChildExecutions
     from harmonia.engine.crashloop import CrashLoopGuard
     from harmonia.engine.hooks import EngineHooks
     from harmonia.engine.writer import DurableWriter

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from harmonia.components.workflow import is_workflow_path
+from harmonia.components.childprotocol import is_workflow_path
 from harmonia.errors import NotFound, ValidationFailed
 
 __all__ = ["Recursion", "find_recursion", "workflow_calls"]

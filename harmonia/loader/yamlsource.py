@@ -45,6 +45,25 @@ _BY_FIRST: dict[str, _Patterns] = {
 }
 
 
+_PLAIN_TAGS: dict[str, str] = {}
+"""The tag of each plain scalar text met so far: a workflow repeats its keys, component names
+and task ids many times, and a dict look-up costs a tenth of trying the patterns again."""
+_PLAIN_TAGS_MOST = 100_000
+
+
+def _plain_tag(value: str) -> str:
+    """The safe resolver's answer (first character, then its patterns), remembered."""
+    tag = _STR
+    for candidate, pattern in _BY_FIRST.get(value[:1], _ANY_FIRST):
+        if pattern.match(value):
+            tag = candidate
+            break
+    if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MOST:
+        _PLAIN_TAGS.clear()
+    _PLAIN_TAGS[value] = tag
+    return tag
+
+
 def _construct_int(loader: yaml.SafeLoader | yaml.CSafeLoader, node: ScalarNode) -> Any:
     """An integer too long for Python becomes a `HugeInteger` to report (with its line), not
     a ValueError out of the parser."""
@@ -59,12 +78,13 @@ class _Fast:
     safe loader never uses, which is half the cost of composing."""
 
     def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        """The safe resolver's answer (first character, then its patterns), made shorter."""
+        """The safe resolver's answer, without the path resolvers and looked up once per text."""
         if kind is ScalarNode:
             if implicit[0]:
-                for tag, pattern in _BY_FIRST.get(value[:1], _ANY_FIRST):
-                    if pattern.match(value):
-                        return tag
+                found = _PLAIN_TAGS.get(value)
+                if found is None:
+                    found = _plain_tag(value)
+                return found
             return _STR
         return _SEQ if kind is SequenceNode else _MAP
 

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
-__all__ = ["LOADER_CONTEXT_KEY", "Strict", "describe_value", "suggest", "unknown_input_message"]
+__all__ = [
+    "LOADER_CONTEXT_KEY",
+    "NonBlank",
+    "Strict",
+    "describe_value",
+    "suggest",
+    "unknown_input_message",
+]
 
 #: Context key that tells the models the loader runs the cross-field checks itself (with file,
 #: line and task attached), so the models must not report them a second time.
@@ -24,6 +31,16 @@ class Strict(BaseModel):
     """Common configuration: no unknown fields, no silent coercion, no NaN/inf."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("the name must not be blank")
+    return value
+
+
+NonBlank = Annotated[str, AfterValidator(_not_blank)]
+"""A name of a workflow or template: spaces alone name nothing."""
 
 
 def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:

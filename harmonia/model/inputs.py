@@ -6,15 +6,18 @@ execution's input) and the dashboard's input form, so they live on the model its
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
+from harmonia.errors import Problem, ValidationFailed
+from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers
 from harmonia.model.base import Strict, describe_value
 
-__all__ = ["InputSpec", "InputType"]
+__all__ = ["InputSpec", "InputType", "check_declared"]
 
 InputType = Literal["string", "integer", "number", "boolean", "object", "array"]
 
@@ -176,3 +179,44 @@ class InputSpec(Strict):
         if self._fields is None:  # dumped once: a template checks a thousand values at once
             self._fields = self.model_dump()
         return _value_problems(self._fields, value)
+
+
+def check_declared(
+    specs: Mapping[str, InputSpec],
+    given: Mapping[str, Any],
+    *,
+    prefix: str,
+    noun: str,
+    unknown: Callable[[str, list[str]], str],
+    file: str | None = None,
+) -> dict[str, Any]:
+    """`given` checked against declared `specs`, defaults applied: an execution's input and a
+    template's parameters follow one rule. Every problem (unknown, missing, wrong type, out of
+    bounds, big integer) is raised together as `ValidationFailed`, field `PREFIX.NAME`."""
+    problems: list[Problem] = []
+    declared = list(specs)
+    for name in given:
+        if name not in specs:
+            where = f"{prefix}.{name}"
+            problems.append(Problem(unknown(str(name), declared), file=file, field=where))
+    result: dict[str, Any] = {}
+    for name, spec in specs.items():
+        where = f"{prefix}.{name}"
+        if name not in given:
+            if spec.required:
+                problems.append(Problem(f"missing required {noun}", file=file, field=where))
+            else:
+                result[name] = copy.deepcopy(spec.default)
+            continue
+        value = given[name]
+        big = [
+            Problem(big_integer_message(number), file=file, field=dotted(path))
+            for path, number in find_big_integers(value, (prefix, name))
+        ]
+        problems.extend(big)
+        checked = () if big else spec.check(value)
+        problems.extend(Problem(m, file=file, field=where) for m in checked)
+        result[name] = list(value) if isinstance(value, tuple) else value
+    if problems:
+        raise ValidationFailed(problems=problems)
+    return result

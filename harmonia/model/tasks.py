@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from harmonia.model.base import LOADER_CONTEXT_KEY, Strict
 from harmonia.model.placement import ExecutorName, Resources, executor_field, resources_field
@@ -112,18 +112,21 @@ class TaskSpec(Strict):
     executor: ExecutorName | None = executor_field("this task's attempts")
     resources: Resources | None = resources_field("this task's attempts")
 
-    @model_validator(mode="after")
-    def _fan_out_fields(self, info: ValidationInfo) -> TaskSpec:
+    @field_validator(*FAN_OUT_ONLY)
+    @classmethod
+    def _fan_out_fields(cls, value: int | None, info: ValidationInfo) -> int | None:
         """`max_parallel` and `max_items` mean nothing without a list to go through (the
-        loader says so itself, naming the field and its line)."""
+        loader says so itself, naming the field and its line). A field validator, not a
+        model one: it runs only where one is set, not once per task of every workflow."""
         context = info.context
-        if self.for_each is None and not (
-            isinstance(context, dict) and context.get(LOADER_CONTEXT_KEY)
+        if (
+            value is not None
+            and "for_each" in info.data  # absent: for_each itself was invalid
+            and info.data["for_each"] is None
+            and not (isinstance(context, dict) and context.get(LOADER_CONTEXT_KEY))
         ):
-            for name in FAN_OUT_ONLY:
-                if getattr(self, name) is not None:
-                    raise ValueError(fan_out_only_message(name))
-        return self
+            raise ValueError(fan_out_only_message(str(info.field_name)))
+        return value
 
     _known_rule = field_validator("trigger_rule")(_known_rule)
 

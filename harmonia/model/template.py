@@ -8,16 +8,13 @@ commands, timeouts, task settings. Checking the given values reports every bad o
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from harmonia.errors import Problem, ValidationFailed
-from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers
-from harmonia.model.base import Strict, suggest
-from harmonia.model.inputs import InputSpec
+from harmonia.model.base import NonBlank, Strict, suggest
+from harmonia.model.inputs import InputSpec, check_declared
 from harmonia.model.tasks import Identifier
 
 __all__ = ["TEMPLATE_KIND", "ParameterSpec", "TemplateSpec", "unknown_parameter_message"]
@@ -36,7 +33,7 @@ class TemplateSpec(Strict):
     `workflow` body, which is checked as a workflow only once values are substituted."""
 
     kind: Literal["template"] = Field(description="Always `template`.")
-    name: str = Field(min_length=1, description="Name of the template (unique in a daemon).")
+    name: NonBlank = Field(min_length=1, description="Name of the template (unique in a daemon).")
     version: str = Field(default="1.0.0", description="Version of this template.")
     description: str | None = None
     parameters: dict[Identifier, ParameterSpec] = Field(
@@ -51,45 +48,18 @@ class TemplateSpec(Strict):
         "so it is checked against the workflow schema only once they are replaced.",
     )
 
-    @field_validator("name")
-    @classmethod
-    def _name_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the name must not be blank")
-        return value
-
     def check_values(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Every parameter's value: `given` checked, defaults applied. Every problem (unknown,
         missing, wrong type, out of bounds, not allowed, no pattern match) is raised together
         as `ValidationFailed`, each with field `parameters.NAME`."""
-        problems: list[Problem] = []
-        declared = list(self.parameters)
-        source = f"template {self.name}"
-        for name in given:
-            if name not in self.parameters:
-                message = unknown_parameter_message(str(name), declared)
-                problems.append(Problem(message, file=source, field=f"parameters.{name}"))
-        values: dict[str, Any] = {}
-        for name, spec in self.parameters.items():
-            where = f"parameters.{name}"
-            if name not in given:
-                if spec.required:
-                    problems.append(Problem("missing required parameter", file=source, field=where))
-                else:
-                    values[name] = copy.deepcopy(spec.default)
-                continue
-            value = given[name]
-            big = [
-                Problem(big_integer_message(number), file=source, field=dotted(path))
-                for path, number in find_big_integers(value, ("parameters", name))
-            ]
-            problems.extend(big)
-            checked = () if big else spec.check(value)
-            problems.extend(Problem(m, file=source, field=where) for m in checked)
-            values[name] = list(value) if isinstance(value, tuple) else value
-        if problems:
-            raise ValidationFailed(problems=problems)
-        return values
+        return check_declared(
+            self.parameters,
+            given,
+            prefix="parameters",
+            noun="parameter",
+            unknown=unknown_parameter_message,
+            file=f"template {self.name}",
+        )
 
 
 def unknown_parameter_message(name: str, declared: list[str]) -> str:

@@ -7,17 +7,15 @@ and `retry_policy` field by field). `load_stored_workflow` rebuilds one that was
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
-from harmonia.errors import NotFound, Problem, ValidationFailed
-from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers
-from harmonia.model.base import LOADER_CONTEXT_KEY, Strict, unknown_input_message
+from harmonia.errors import NotFound
+from harmonia.model.base import LOADER_CONTEXT_KEY, NonBlank, Strict, unknown_input_message
 from harmonia.model.graph import graph_problems
-from harmonia.model.inputs import InputSpec
+from harmonia.model.inputs import InputSpec, check_declared
 from harmonia.model.placement import ExecutorName, Resources, executor_field, resources_field
 from harmonia.model.retry import merge_retry_policies
 from harmonia.model.tasks import Identifier, TaskDefaults, TaskSpec
@@ -37,7 +35,7 @@ class Workflow(Strict):
     _document: dict[str, Any] | None = PrivateAttr(default=None)
     _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)
 
-    name: str = Field(min_length=1, description="Name of the workflow.")
+    name: NonBlank = Field(min_length=1, description="Name of the workflow.")
     version: str = Field(default="1.0.0", description="Version of this definition.")
     description: str | None = None
     input: dict[Identifier, InputSpec] = Field(
@@ -72,13 +70,6 @@ class Workflow(Strict):
         "`cron` (+ `timezone`) or `interval`, with `input`, `missed`, `max_missed`, `overlap`, "
         "`grace`, `description` (README, Schedules).",
     )
-
-    @field_validator("name")
-    @classmethod
-    def _name_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the name must not be blank")
-        return value
 
     @model_validator(mode="after")
     def _valid_graph(self, info: ValidationInfo) -> Workflow:
@@ -159,32 +150,9 @@ class Workflow(Strict):
         match) is collected and raised together as `ValidationFailed`, each with field
         `input.NAME`, so a caller fixes everything in one go.
         """
-        problems: list[Problem] = []
-        declared = list(self.input)
-        for name in given:
-            if name not in self.input:
-                problems.append(
-                    Problem(unknown_input_message(str(name), declared), field=f"input.{name}")
-                )
-        result: dict[str, Any] = {}
-        for name, spec in self.input.items():
-            if name in given:
-                value = given[name]
-                big = [
-                    Problem(big_integer_message(number), field=dotted(path))
-                    for path, number in find_big_integers(value, ("input", name))
-                ]
-                problems.extend(big)
-                for message in () if big else spec.check(value):
-                    problems.append(Problem(message, field=f"input.{name}"))
-                result[name] = list(value) if isinstance(value, tuple) else value
-            elif spec.required:
-                problems.append(Problem("missing required input", field=f"input.{name}"))
-            else:
-                result[name] = copy.deepcopy(spec.default)
-        if problems:
-            raise ValidationFailed(problems=problems)
-        return result
+        return check_declared(
+            self.input, given, prefix="input", noun="input", unknown=unknown_input_message
+        )
 
     def __eq__(self, other: object) -> bool:
         """Equal definitions are equal workflows: the caches below do not take part."""

@@ -7,14 +7,11 @@ script, so that the look-up through the packages' metadata is the one users get.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-HARMONIA = str(Path(sys.executable).with_name("harmonia"))
+from helpers.plugin_site import install, run_harmonia
 
 GREETER = """
 import argparse
@@ -32,23 +29,8 @@ def greet(args: argparse.Namespace) -> int:
 """
 
 
-def install(site: Path, name: str, module: str, entry_points: str) -> None:
-    """A package as pip installs it: the module, and its metadata with its entry points."""
-    site.mkdir(exist_ok=True)
-    (site / f"{name}.py").write_text(module, encoding="utf-8")
-    info = site / f"{name}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8"
-    )
-    (info / "entry_points.txt").write_text(entry_points, encoding="utf-8")
-
-
 def harmonia(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(site), COLUMNS="100")
-    return subprocess.run(
-        [HARMONIA, *args], capture_output=True, text=True, env=env, timeout=60, check=False
-    )
+    return run_harmonia(site, *args)
 
 
 @pytest.fixture

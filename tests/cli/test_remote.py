@@ -43,12 +43,6 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("cli-daemon") / "data") as running:
-        yield running
-
-
 @pytest.fixture
 def cli(
     daemon: Harmoniad,

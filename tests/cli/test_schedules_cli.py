@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,12 +17,6 @@ from harmonia.cli.main import main
 from harmonia.client import Client
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("cli-sched") / "data") as running:
-        yield running
 
 
 @pytest.fixture

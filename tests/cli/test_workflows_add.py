@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from helpers.daemon_testing import Harmoniad
+from helpers.daemon_testing import Harmoniad, harmonia_against
 
-HARMONIA = str(Path(sys.executable).with_name("harmonia"))
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_workflows" / "diamond.yaml"
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("add") / "data") as running:
-        yield running
-
-
-def harmonia(daemon: Harmoniad, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [HARMONIA, *args, "--url", daemon.url, "--data-dir", str(daemon.data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+harmonia = harmonia_against
 
 
 def test_add_stores_a_workflow_and_starts_nothing(daemon: Harmoniad, tmp_path: Path) -> None:

@@ -5,14 +5,11 @@ installs a real package the way pip leaves one on disk (a module and its `.dist-
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-HARMONIA = str(Path(sys.executable).with_name("harmonia"))
+from helpers.plugin_site import install, run_harmonia
 
 GREETER = """
 from pydantic import BaseModel, ConfigDict
@@ -49,23 +46,8 @@ tasks:
 """
 
 
-def install(site: Path, name: str, module: str, entry_points: str) -> None:
-    site.mkdir(exist_ok=True)
-    (site / f"{name}.py").write_text(module, encoding="utf-8")
-    info = site / f"{name}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8"
-    )
-    (info / "entry_points.txt").write_text(entry_points, encoding="utf-8")
-
-
 def harmonia(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HERMES_", "TEKTON_"))}
-    env.update(PYTHONPATH=str(site), COLUMNS="200")
-    return subprocess.run(
-        [HARMONIA, *args], capture_output=True, text=True, env=env, timeout=60, check=False
-    )
+    return run_harmonia(site, *args, columns=200, drop_env=("HERMES_", "TEKTON_"))
 
 
 @pytest.fixture

@@ -41,12 +41,6 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
         yield running
 
 
-@pytest.fixture
-def api(daemon: Harmoniad) -> Iterator[httpx.Client]:
-    with daemon.client() as client:
-        yield client
-
-
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")

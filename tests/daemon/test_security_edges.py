@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,6 @@ from websockets.exceptions import ConnectionClosedOK, InvalidStatus
 from websockets.sync.client import connect
 
 MIN_TOKEN_LENGTH = 32
-
-
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("edges") / "data") as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,10 @@ executions that have no file, and stored-id recursion is a 422 before anything r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from helpers.daemon_testing import Harmoniad
 
 CHILD = {
@@ -32,18 +30,6 @@ def parent(workflow: str) -> dict[str, Any]:
         },
         "output": {"got": "${tasks.sub.output.n}"},
     }
-
-
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("subflows") / "data") as running:
-        yield running
-
-
-@pytest.fixture
-def api(daemon: Harmoniad) -> Iterator[httpx.Client]:
-    with daemon.client() as client:
-        yield client
 
 
 def store(api: httpx.Client, document: dict[str, Any]) -> str:

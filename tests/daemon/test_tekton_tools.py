@@ -42,12 +42,6 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
         yield running
 
 
-@pytest.fixture
-def api(daemon: Harmoniad) -> Iterator[httpx.Client]:
-    with daemon.client() as client:
-        yield client
-
-
 def call(api: httpx.Client, tool: str, **arguments: Any) -> dict[str, Any]:
     response = api.post("/api/mcp/v2/process", json={"tool_name": tool, "arguments": arguments})
     assert response.status_code == 200, response.text

@@ -24,12 +24,6 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
         yield running
 
 
-@pytest.fixture
-def api(daemon: Harmoniad) -> Iterator[httpx.Client]:
-    with daemon.client() as client:
-        yield client
-
-
 def sample(name: str) -> str:
     return SAMPLE.read_text().replace("name: greeting\n", f"name: {name}\n", 1)
 

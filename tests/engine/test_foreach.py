@@ -6,7 +6,6 @@ Every test runs on asyncio and trio (see `anyio_backend` in conftest.py).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,16 +16,6 @@ from harmonia.state import ExecutionState
 from harmonia.store import Store
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def bench(data_dir: Path) -> ProbeBench:
-    return ProbeBench(data_dir)
-
-
-@pytest.fixture
-def probe(bench: ProbeBench) -> Probe:
-    return bench.probe
 
 
 def values(state: ExecutionState, tid: str) -> list[Any]:

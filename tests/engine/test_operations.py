@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import anyio
 import pytest
 from helpers.engine_probe import Probe, ProbeBench, run_to_end, wait_for
@@ -18,16 +16,6 @@ pytestmark = pytest.mark.anyio
 
 B_FAILS_WHILE_BROKEN = {"a": {}, "b": {"depends_on": ["a"], "input": {"fail_while": "broken"}}}
 """`a`, then `b`, which fails while the probe's "broken" flag is set: a cause an operator fixes."""
-
-
-@pytest.fixture
-def bench(data_dir: Path) -> ProbeBench:
-    return ProbeBench(data_dir)
-
-
-@pytest.fixture
-def probe(bench: ProbeBench) -> Probe:
-    return bench.probe
 
 
 def call_counts(probe: Probe) -> dict[str, int]:

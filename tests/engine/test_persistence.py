@@ -17,11 +17,6 @@ from harmonia.store import Store
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def bench(data_dir: Path) -> ProbeBench:
-    return ProbeBench(data_dir)
-
-
 def tree(folder: Path) -> dict[str, bytes]:
     """Every path under `folder` with its bytes: what "nothing was written" compares."""
     return {

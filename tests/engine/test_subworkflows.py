@@ -19,16 +19,6 @@ from harmonia.store.definitions import WorkflowDefinitions
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def bench(data_dir: Path) -> ProbeBench:
-    return ProbeBench(data_dir)
-
-
-@pytest.fixture
-def probe(bench: ProbeBench) -> Probe:
-    return bench.probe
-
-
 def write(folder: Path, name: str, doc: dict[str, Any]) -> Path:
     """A workflow file (JSON is YAML): sub-workflows are found by path from their parent."""
     path = folder / name
@@ -50,6 +40,15 @@ CHILD = {
     },
     "output": {"total": "${tasks.double.output.value}", "name": "${workflow.name}"},
 }
+
+
+def child_with(
+    gated_input: dict[str, Any], component: str = "probe", **more: Any
+) -> dict[str, Any]:
+    """CHILD whose `gated` task (after `double`) takes `gated_input`; `more` adds tasks."""
+    action = "fail" if component == "core" else "work"
+    gated = {"component": component, "action": action, "depends_on": ["double"]}
+    return {**CHILD, "tasks": {**CHILD["tasks"], "gated": {**gated, "input": gated_input}, **more}}
 
 
 def parent_doc(workflow: str = "child.json", **run: Any) -> dict[str, Any]:
@@ -107,9 +106,7 @@ async def test_child_outputs_become_the_task_output(bench: ProbeBench, tmp_path:
 async def test_child_failure_fails_the_task_with_its_summary(
     bench: ProbeBench, tmp_path: Path
 ) -> None:
-    failing = {**CHILD, "tasks": {**CHILD["tasks"], "gated": {
-        "component": "core", "action": "fail", "depends_on": ["double"],
-        "input": {"message": "disk on fire"}}}}  # fmt: skip
+    failing = child_with({"message": "disk on fire"}, component="core")
     wf = files(bench, tmp_path, failing)
     async with bench.engine() as engine:
         started = await engine.start(wf, origin=tmp_path)
@@ -125,9 +122,7 @@ async def test_child_failure_fails_the_task_with_its_summary(
 
 
 async def test_a_retry_starts_a_new_child(bench: ProbeBench, tmp_path: Path, probe: Probe) -> None:
-    flaky = {**CHILD, "tasks": {**CHILD["tasks"], "gated": {
-        "component": "probe", "action": "work", "depends_on": ["double"],
-        "input": {"fail_times": 1}}}}  # fmt: skip
+    flaky = child_with({"fail_times": 1})
     wf = files(bench, tmp_path, flaky, retry_policy={"max_retries": 1, **FAST_RETRY})
     async with bench.engine() as engine:
         started = await engine.start(wf, origin=tmp_path)
@@ -145,9 +140,7 @@ async def test_a_retry_starts_a_new_child(bench: ProbeBench, tmp_path: Path, pro
 async def test_cancel_goes_down_to_the_child(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    hanging = {**CHILD, "tasks": {**CHILD["tasks"], "gated": {
-        "component": "probe", "action": "work", "depends_on": ["double"],
-        "input": {"gate": "never"}}}}  # fmt: skip
+    hanging = child_with({"gate": "never"})
     wf = files(bench, tmp_path, hanging)
     async with bench.engine() as engine:
         started = await engine.start(wf, origin=tmp_path)
@@ -162,10 +155,9 @@ async def test_cancel_goes_down_to_the_child(
 async def test_pause_and_resume_go_down_to_the_child(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    gated = {**CHILD, "tasks": {**CHILD["tasks"], "gated": {
-        "component": "probe", "action": "work", "depends_on": ["double"],
-        "input": {"gate": "g"}},
-        "later": {"component": "probe", "action": "work", "depends_on": ["gated"]}}}  # fmt: skip
+    gated = child_with(
+        {"gate": "g"}, later={"component": "probe", "action": "work", "depends_on": ["gated"]}
+    )
     wf = files(bench, tmp_path, gated)
     async with bench.engine() as engine:
         started = await engine.start(wf, origin=tmp_path)
@@ -284,9 +276,7 @@ async def test_static_recursion_through_stored_ids_is_refused_at_start(
 async def test_a_restarted_engine_reattaches_to_the_recorded_child(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    gated = {**CHILD, "tasks": {**CHILD["tasks"], "gated": {
-        "component": "probe", "action": "work", "depends_on": ["double"],
-        "input": {"gate": "g"}}}}  # fmt: skip
+    gated = child_with({"gate": "g"})
     wf = files(bench, tmp_path, gated)
     async with bench.engine() as engine:
         started = await engine.start(wf, origin=tmp_path)
@@ -312,9 +302,7 @@ async def test_resuming_only_the_parent_resumes_its_interrupted_child(
 ) -> None:
     """`harmonia resume PARENT` after a crash of `harmonia run` resumes one execution: the
     parent's task finds its child interrupted and resumes it rather than wait forever."""
-    gated = {**CHILD, "tasks": {**CHILD["tasks"], "gated": {
-        "component": "probe", "action": "work", "depends_on": ["double"],
-        "input": {"gate": "g"}}}}  # fmt: skip
+    gated = child_with({"gate": "g"})
     wf = files(bench, tmp_path, gated)
     async with bench.engine() as engine:
         started = await engine.start(wf, origin=tmp_path)
@@ -332,9 +320,7 @@ async def test_resuming_only_the_parent_resumes_its_interrupted_child(
 async def test_a_restored_execution_finds_its_sub_workflow_files(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    gated = {**CHILD, "tasks": {**CHILD["tasks"], "gated": {
-        "component": "probe", "action": "work", "depends_on": ["double"],
-        "input": {"gate": "g"}}}}  # fmt: skip
+    gated = child_with({"gate": "g"})
     wf = files(bench, tmp_path, gated)
     async with bench.engine() as engine:
         started = await engine.start(wf, origin=tmp_path)

@@ -293,3 +293,19 @@ def chain_workflow(n: int, seconds: float, name: str = "chain") -> dict[str, Any
 
 def event_seqs(events: list[ServerSentEvent]) -> list[int]:
     return [json.loads(e.data)["seq"] for e in events]
+
+
+HARMONIA = str(Path(sys.executable).with_name("harmonia"))
+"""The real `harmonia` script of this interpreter's environment."""
+
+
+def harmonia_against(daemon: Harmoniad, *args: str) -> subprocess.CompletedProcess[str]:
+    """`harmonia ARGS --url DAEMON --data-dir ITS_DATA` as its own process (the CLI as users
+    run it against a daemon)."""
+    return subprocess.run(
+        [HARMONIA, *args, "--url", daemon.url, "--data-dir", str(daemon.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -151,29 +151,27 @@ ENDPOINTS = [
         {204: None},
         (401, 403, 404),
     ),
-    Endpoint(
-        "POST",
-        f"{_PATH}/{{id}}/pause",
-        pause_schedule,
-        "Pause a schedule: nothing starts until it is unpaused",
-        "schedules",
-        {200: Schedule},
-        _ACTION_ERRORS,
-        body="json",
-        body_model=ScheduleRunNow,
-        body_required=False,
-    ),
-    Endpoint(
-        "POST",
-        f"{_PATH}/{{id}}/unpause",
-        unpause_schedule,
-        "Unpause a schedule: it counts its planned times from now",
-        "schedules",
-        {200: Schedule},
-        _ACTION_ERRORS,
-        body="json",
-        body_model=ScheduleRunNow,
-        body_required=False,
+    *(
+        Endpoint(
+            "POST",
+            f"{_PATH}/{{id}}/{verb}",
+            handler,
+            summary,
+            "schedules",
+            {200: Schedule},
+            _ACTION_ERRORS,
+            body="json",
+            body_model=ScheduleRunNow,
+            body_required=False,
+        )
+        for verb, handler, summary in (
+            ("pause", pause_schedule, "Pause a schedule: nothing starts until it is unpaused"),
+            (
+                "unpause",
+                unpause_schedule,
+                "Unpause a schedule: it counts its planned times from now",
+            ),
+        )
     ),
     Endpoint(
         "POST",
