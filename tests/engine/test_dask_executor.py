@@ -206,7 +206,7 @@ async def test_a_timeout_fails_the_attempt_and_kills_the_command_on_the_worker(
     assert task.status == "failed"
     assert task.error == {"kind": "timeout", "message": "attempt 1 timed out after 1.5s"}
     pid = int(pidfile.read_text())
-    await wait_until_async(lambda: _process_gone(pid), 15, "the command to be killed")
+    await wait_until_async(lambda: _process_gone(pid), 45, "the command to be killed")
 
 
 async def test_cancel_cancels_the_future_and_kills_the_command_on_the_worker(
@@ -229,8 +229,8 @@ async def test_cancel_cancels_the_future_and_kills_the_command_on_the_worker(
         with anyio.fail_after(30):
             final = await engine.wait(state.id)
         assert final.status == "canceled" and final.tasks["slow"].status == "canceled"
-        await wait_until_async(lambda: _process_gone(pid), 15, "the command to be killed")
-        await wait_until_async(lambda: executor.ledger.waiting == 0, 15, "nothing awaited")
+        await wait_until_async(lambda: _process_gone(pid), 45, "the command to be killed")
+        await wait_until_async(lambda: executor.ledger.waiting == 0, 45, "nothing awaited")
 
 
 async def test_resources_go_to_dask_a_task_runs_only_where_they_are(
