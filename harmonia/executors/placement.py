@@ -53,12 +53,18 @@ def placement_of(
 
 
 def dask_tasks(workflow: Workflow) -> list[str]:
-    """The tasks that asked for Dask by name (an engine without it cannot run them)."""
-    return [
-        tid
-        for tid, spec in workflow.tasks.items()
-        if (placement := placement_of(spec, workflow)) is not None and placement.explicit
-    ]
+    """The tasks that asked for Dask by name (an engine without it cannot run them). Asked
+    at every start: found once per loaded workflow (a plain loop, no objects per task)."""
+    memo = workflow.memo()
+    found: list[str] | None = memo.get("dask-tasks")
+    if found is None:
+        default = workflow.executor
+        found = memo["dask-tasks"] = [
+            tid
+            for tid, spec in workflow.tasks.items()
+            if (spec.executor or default) == "dask" and spec.component in MOVABLE_COMPONENTS
+        ]
+    return found
 
 
 def placement_problems(
