@@ -153,25 +153,29 @@ def _workers(client: Client) -> dict[str, Any]:
 
 
 def _settle(ledger: Ledger, key: str, future: Future[Any]) -> None:
-    """Dask's callback thread: turn the finished future into an outcome for the loop."""
-    status = future.status
+    """Dask's callback thread: turn the finished future into an outcome for the loop. Always
+    posts one: an attempt whose outcome never came would wait forever (without a timeout)."""
     outcome: Outcome
-    if status == "cancelled":
-        outcome = CANCELLED
-    elif status == "finished":
-        try:
-            outcome = future.result(timeout=_CANCEL_WAIT)
-        except Exception as exc:  # released meanwhile: the engine gave it up
-            outcome = ("error", _doc(f"the result was lost: {exc}", ErrorKind.ERROR))
-    else:
-        error = future.exception(timeout=_CANCEL_WAIT)
-        if isinstance(error, KilledWorker):
-            message = f"the Dask worker running the attempt died or left ({error})"
-            outcome = ("error", _doc(message, WORKER_LOST))
-        else:
-            message = f"Dask could not run the attempt: {type(error).__name__}: {error}"
-            outcome = ("error", _doc(message, ErrorKind.ERROR))
+    try:
+        outcome = _outcome_of(future)
+    except Exception as exc:  # released meanwhile (the engine gave it up), or the link is gone
+        outcome = ("error", _doc(f"the attempt's result was lost: {exc}", ErrorKind.CONNECTION))
     ledger.post(key, outcome)
+
+
+def _outcome_of(future: Future[Any]) -> Outcome:
+    status = future.status
+    if status == "cancelled":
+        return CANCELLED
+    if status == "finished":
+        result: Outcome = future.result(timeout=_CANCEL_WAIT)
+        return result
+    error = future.exception(timeout=_CANCEL_WAIT)
+    if isinstance(error, KilledWorker):
+        message = f"the Dask worker running the attempt died or left ({error})"
+        return "error", _doc(message, WORKER_LOST)
+    message = f"Dask could not run the attempt: {type(error).__name__}: {error}"
+    return "error", _doc(message, ErrorKind.ERROR)
 
 
 def _doc(message: str, kind: str) -> dict[str, Any]:
