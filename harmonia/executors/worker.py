@@ -74,7 +74,10 @@ def run_attempt(attempt: SubmittedAttempt) -> tuple[str, Any]:
         return "ok", output_json(f"{component}.{name}", value)
     except TaskError as exc:
         return "error", task_error_doc(exc)
-    except TimeoutError:  # the engine's own timeout never reached the worker
+    except TimeoutError as exc:
+        if limit is None:  # not the worker's own limit: an action's bug, as below
+            return "error", task_error_doc(TaskError(f"TimeoutError: {exc}", ErrorKind.EXCEPTION))
+        # the engine's own timeout never reached the worker (the engine is gone)
         message = f"attempt {number} was stopped on the worker after {limit:g}s"
         return "error", task_error_doc(TaskError(message, ErrorKind.TIMEOUT))
     except Exception as exc:  # an action's bug fails the attempt, as in the engine
