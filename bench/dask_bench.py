@@ -7,8 +7,8 @@ One `LocalCluster` of 2 worker processes (1 thread each) for the whole run, then
    floor, what Dask alone takes.
 2. The same as a workflow of `--tasks` independent `python.call` tasks through Harmonia's Dask
    executor, in this process (engine, journal, retries and all), on that cluster.
-3. The same workflow through the in-process executor (`python.call`'s own pool of worker
-   processes), no Dask.
+3. The same workflow through the in-process executor (`python.call`'s own pool, limited to 2
+   worker processes like the cluster: `HARMONIA_PYTHON_WORKERS=2`), no Dask.
 4. Whole process: `harmonia run FILE --executor dask --dask-workers 2 --quiet` (interpreter,
    the command's own LocalCluster start and stop, journal), wall time.
 5. Per-task overhead on no-op tasks (`_pyfuncs:noop`): Harmonia's Dask path vs `client.map`,
@@ -97,6 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.tasks, args.ms, args.noops = 40, 20.0, 100
+    os.environ["HARMONIA_PYTHON_WORKERS"] = "2"  # the in-process pool: as many as the cluster
 
     import dask
     from distributed import Client, LocalCluster
