@@ -54,11 +54,3 @@ def count_and_sleep(log: str, seconds: float) -> float:
     time.sleep(seconds)
     return seconds
 
-
-def busy(milliseconds: float) -> int:
-    """CPU-bound for about `milliseconds` (the bench's task)."""
-    end = time.perf_counter() + milliseconds / 1000
-    n = 0
-    while time.perf_counter() < end:
-        n += 1
-    return n
