@@ -98,7 +98,7 @@ class DaskExecutor:
             self.ledger.forget(key)
             message = f"cannot submit to the Dask scheduler {self.address}: {exc}"
             raise TaskError(message, ErrorKind.CONNECTION) from None
-        future.add_done_callback(partial(_settle, self.ledger, key))
+        future.add_done_callback(partial(_posted, self.ledger, key))
         try:
             await slot.done.wait()
         except BaseException:
@@ -111,7 +111,7 @@ class DaskExecutor:
         return _result(slot.outcome)
 
     async def serve(self) -> None:
-        await self.ledger.serve()
+        await self.ledger.serve(partial(_resolve, self.client))
 
     async def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {
@@ -152,15 +152,32 @@ def _workers(client: Client) -> dict[str, Any]:
     return workers
 
 
-def _settle(ledger: Ledger, key: str, future: Future[Any]) -> None:
-    """Dask's callback thread: turn the finished future into an outcome for the loop. Always
-    posts one: an attempt whose outcome never came would wait forever (without a timeout)."""
-    outcome: Outcome
+def _posted(ledger: Ledger, key: str, future: Future[Any]) -> None:
+    """Dask's (one) callback thread: hand the finished future on without waiting for anything,
+    so results do not queue behind one another's fetch (`_resolve` fetches them in batches)."""
+    ledger.post(key, future)
+
+
+def _resolve(client: Client, batch: list[tuple[str, Any]]) -> list[tuple[str, Outcome]]:
+    """The outcomes of finished futures: the results of those that succeeded in one gather."""
+    done = [(key, future) for key, future in batch if future.status == "finished"]
+    values: dict[str, Outcome] = {}
+    if done:
+        try:
+            gathered = client.gather([future for _, future in done])
+            values = dict(zip((key for key, _ in done), gathered, strict=True))
+        except Exception:  # one of them was released meanwhile: each on its own below
+            values = {}
+    return [(key, values[key] if key in values else _settle(future)) for key, future in batch]
+
+
+def _settle(future: Future[Any]) -> Outcome:
+    """One future's outcome. Always one: an attempt whose outcome never came would wait
+    forever (without a timeout)."""
     try:
-        outcome = _outcome_of(future)
+        return _outcome_of(future)
     except Exception as exc:  # released meanwhile (the engine gave it up), or the link is gone
-        outcome = ("error", _doc(f"the attempt's result was lost: {exc}", ErrorKind.CONNECTION))
-    ledger.post(key, outcome)
+        return "error", _doc(f"the attempt's result was lost: {exc}", ErrorKind.CONNECTION)
 
 
 def _outcome_of(future: Future[Any]) -> Outcome:

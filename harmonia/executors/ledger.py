@@ -11,18 +11,21 @@ import logging
 import queue
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import anyio.to_thread
 
-__all__ = ["CANCELLED", "Ledger", "Outcome", "Submission"]
+__all__ = ["CANCELLED", "Ledger", "Outcome", "Resolve", "Submission"]
 
 logger = logging.getLogger("harmonia.executors")
 
 Outcome = tuple[str, Any]
 """("ok", output JSON bytes) | ("error", a TaskError document) | CANCELLED."""
+Resolve = Callable[[list[tuple[str, Any]]], list[tuple[str, Outcome]]]
+"""Posted (key, handle) pairs to (key, outcome) pairs, in a worker thread."""
 CANCELLED: Outcome = ("cancelled", None)
 _STOP = object()
 _KEPT = 50
@@ -58,9 +61,10 @@ class Ledger:
         if slot is not None:
             slot.abandoned = reason
 
-    def post(self, key: str, outcome: Outcome) -> None:
-        """From any thread: hand a result to the loop."""
-        self._inbox.put((key, outcome))
+    def post(self, key: str, item: Any) -> None:
+        """From any thread: hand a result to the loop (an `Outcome`, or a handle that the
+        `resolve` given to `serve` turns into one)."""
+        self._inbox.put((key, item))
 
     def deliver(self, key: str, outcome: Outcome) -> bool:
         """Apply a result on the loop; False (and recorded) when nobody waits for it."""
@@ -90,19 +94,30 @@ class Ledger:
     def waiting(self) -> int:
         return sum(1 for slot in self._waiting.values() if slot.abandoned is None)
 
-    async def serve(self) -> None:
-        """Deliver posted results until `close`; a whole batch per wake-up."""
+    async def serve(self, resolve: Resolve | None = None) -> None:
+        """Deliver posted results until `close`, a whole batch per wake-up. `resolve` (run in
+        a worker thread) turns a batch of posted handles into outcomes at once: one round trip
+        to the cluster for many results, not one each."""
         inbox = self._inbox
         while True:
             item = await anyio.to_thread.run_sync(inbox.get, abandon_on_cancel=True)
+            batch: list[tuple[str, Any]] = []
+            stop = False
             while True:
                 if item is _STOP:
-                    return
-                self.deliver(*item)
+                    stop = True
+                    break
+                batch.append(item)
                 try:
                     item = inbox.get_nowait()
                 except queue.Empty:
                     break
+            if resolve is not None and batch:
+                batch = await anyio.to_thread.run_sync(resolve, batch, abandon_on_cancel=True)
+            for key, outcome in batch:
+                self.deliver(key, outcome)
+            if stop:
+                return
 
     def close(self) -> None:
         self._inbox.put(_STOP)
