@@ -53,4 +53,3 @@ def count_and_sleep(log: str, seconds: float) -> float:
         out.write(f"{os.getpid()}\n")
     time.sleep(seconds)
     return seconds
-
