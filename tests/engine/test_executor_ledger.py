@@ -58,3 +58,24 @@ async def test_results_posted_from_threads_reach_their_waiters() -> None:
     assert [s.outcome for s in slots] == [("ok", str(i).encode()) for i in range(50)]
     for thread in threads:
         thread.join()
+
+
+async def test_a_resolver_turns_each_batch_of_handles_into_outcomes_off_the_loop() -> None:
+    ledger = Ledger()
+    slots = {i: ledger.expect(f"k-{i}") for i in range(5)}
+    threads: list[str] = []
+
+    def resolve(batch: list[tuple[str, object]]) -> list[tuple[str, tuple[str, object]]]:
+        threads.append(threading.current_thread().name)
+        return [(key, ("ok", f"handle {handle}".encode())) for key, handle in batch]
+
+    for i in range(5):
+        ledger.post(f"k-{i}", i)  # a handle (a Dask future, in the executor)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(ledger.serve, resolve)
+        with anyio.fail_after(10):
+            for slot in slots.values():
+                await slot.done.wait()
+        ledger.close()
+    assert [s.outcome for s in slots.values()] == [("ok", f"handle {i}".encode()) for i in range(5)]
+    assert threads and threading.main_thread().name not in threads
