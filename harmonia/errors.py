@@ -29,6 +29,7 @@ class ErrorKind(StrEnum):
     OUTPUT = "output"  # the action returned something that is not JSON; not retryable
     INTERRUPTED = "interrupted"  # the process running the attempt died; retryable
     WORKER_CRASHED = "worker_crashed"  # a python worker process died mid-call; retryable
+    WORKER_LOST = "worker_lost"  # the Dask worker running the attempt died or left; retryable
     CRASH_LOOP = "crash_loop"  # running at each of the last crashes: not started again
     REJECTED = "rejected"  # a person (or a gate's timeout) rejected an approval gate
 

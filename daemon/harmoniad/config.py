@@ -19,6 +19,7 @@ from pathlib import Path
 from harmonia import __version__
 from harmonia.argtypes import port_number, positive_int, seconds
 from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
+from harmonia.executors.base import ExecutorSettings, add_executor_options, executor_settings
 from harmonia.paths import default_data_dir
 from harmonia.protocol import DEFAULT_PORT, TOKEN_ENV, TOKEN_FILE
 from harmonia.taskenv import SECRET_ENV_VAR
@@ -94,6 +95,9 @@ class DaemonConfig:
     """Heartbeat and entry check period, and the longest wait between retries."""
     hermes_token_lifetime: float = TOKEN_LIFETIME
     """How long Hermes' tokens last; the daemon registers again a few periods before."""
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
+    """Where shell, python and http tasks run: `--executor dask` with `--dask-scheduler`
+    (or `$HARMONIA_DASK_SCHEDULER`) or `--dask-workers N`; in the daemon's process otherwise."""
     tekton_open: bool = False
     """Tekton's paths (`/api/mcp/v2/*`, `/discovery`, `/api/v1/discovery`) answer loopback
     peers without a token (Tekton components send none); see `harmoniad.security`."""
@@ -285,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report every damaged file of the data folder and exit (0: none, 1: some), "
         "as `harmonia doctor` does; reads only",
     )
+    add_executor_options(parser)
     return parser
 
 
@@ -305,6 +310,10 @@ def config_from_args(
         raise ConfigError(
             f"--component {clash[0]}=...: {clash[0]!r} is a built-in component; choose another name"
         )
+    try:
+        executor = executor_settings(args.executor, args.dask_scheduler, args.dask_workers, env)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     token = env.get(TOKEN_ENV) or None
     host = args.host if args.host is not None else env.get(HOST_ENV) or "127.0.0.1"
     port = args.port if args.port is not None else _env_port(env)
@@ -341,6 +350,7 @@ def config_from_args(
         hermes_token_lifetime=args.hermes_token_lifetime,
         tekton_open=args.tekton_open,
         webhooks=webhooks,
+        executor=executor,
     )
     if config.check:
         return config  # reads the data folder and exits: nothing is served

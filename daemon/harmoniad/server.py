@@ -39,6 +39,7 @@ from harmonia.engine.damaged import damage_lines
 from harmonia.engine.engine import Engine, open_engine
 from harmonia.engine.hooks import EngineHooks
 from harmonia.events import EventType
+from harmonia.executors.base import open_executor
 from harmonia.protocol import DAEMON_FILE
 from harmonia.store.storage import CorruptDatabase, write_atomically
 from harmoniad.app import create_app
@@ -187,12 +188,17 @@ class Daemon:
         config = self.config
         registry = registry_for(config.components, config.declared, config.hermes_url)
         started = time.perf_counter()
+        try:
+            executor = await open_executor(config.executor)
+        except (ConnectionError, ImportError) as exc:
+            raise DaemonError(str(exc)) from None
         async with open_engine(
             config.data_dir,
             registry,
             checkpoint_interval=config.checkpoint_interval,
             secret_env=config.secret_env,
             hooks=self.hooks,
+            executor=executor,
         ) as engine:
             self._engine = engine
             self.recovered = await engine.recover()

@@ -11,7 +11,15 @@ from pydantic import BaseModel, Field
 from harmoniad.hermes import LinkState
 from harmoniad.schemas import Time, _Answer
 
-__all__ = ["Discovery", "EndpointInfo", "Health", "HermesState", "Ready", "StorageState"]
+__all__ = [
+    "Discovery",
+    "EndpointInfo",
+    "ExecutorState",
+    "Health",
+    "HermesState",
+    "Ready",
+    "StorageState",
+]
 
 
 class Health(_Answer):
@@ -54,6 +62,18 @@ class HermesState(_Answer):
     error: str | None = Field(description="What the last failed exchange with Hermes was.")
 
 
+class ExecutorState(_Answer):
+    """Where tasks run: open to more fields than these (an executor tells what it knows)."""
+
+    executor: Literal["local", "dask"] = Field(
+        description="`local`: in the daemon's process; `dask`: shell, python and http tasks on "
+        "a Dask cluster."
+    )
+    scheduler: str | None = Field(description="The Dask scheduler's address.")
+    workers: int | None = Field(description="Dask workers connected now.")
+    threads: int | None = Field(description="Threads of those workers, all together.")
+
+
 class Ready(_Answer):
     ready: bool
     status: Literal["healthy", "degraded"] = Field(
@@ -70,6 +90,7 @@ class Ready(_Answer):
     hermes: HermesState = Field(
         description="The registration with Tekton's Hermes; it never makes `ready` false."
     )
+    executor: ExecutorState = Field(description="Where tasks run (`harmoniad --executor`).")
 
 
 class EndpointInfo(BaseModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -48,12 +49,18 @@ def _settings(
 ) -> EngineSettings:
     from harmonia.cli.components import registry_from_args
     from harmonia.cli.follow import EngineSettings
+    from harmonia.executors.base import settings_from_args
 
     interval = args.checkpoint_interval
+    try:
+        executor = settings_from_args(args)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     return EngineSettings(
         data_dir,
         checkpoint_interval=interval if interval > 0 else None,
         registry=registry or registry_from_args(args),
+        executor=executor,
     )
 
 
@@ -70,10 +77,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         workflow.validate_input(given)
     except ValidationFailed as exc:
         raise CliError(*(_input_problem(p) for p in exc.problems)) from None
+    from harmonia.executors.placement import dask_tasks
+
+    settings = _settings(args, Path(), registry)  # every option checked before any write
+    if settings.executor.kind != "dask" and (wanting := dask_tasks(workflow)):
+        raise CliError(
+            f"{args.file}: task '{wanting[0]}' asks for executor 'dask': "
+            "run it with --executor dask (and --dask-scheduler or --dask-workers)"
+        )
     data_dir = data_dir_for_writing(args.data_dir)
     from harmonia.cli.follow import run_sync, start_execution
 
-    settings = _settings(args, data_dir, registry)
+    settings = replace(settings, data_dir=data_dir)
     origin = str(Path(args.file).resolve().parent)  # sub-workflow paths start there
     final = run_sync(
         partial(start_execution, origin=origin), settings, workflow, given, _watch(args)

@@ -35,6 +35,7 @@ from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.engine.tuning import ProcessTuning
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import EventType
+from harmonia.executors.base import ExecutorSettings, open_executor
 from harmonia.model import Workflow
 from harmonia.state import EXECUTION_FINISHED, ExecutionState
 
@@ -117,17 +118,24 @@ class EngineSettings:
     checkpoint_interval: float | None = DEFAULT_CHECKPOINT_INTERVAL
     registry: ComponentRegistry | None = None
     """What tasks may call (`--component`, `--hermes`); None: `default_registry()`."""
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
+    """Where shell, python and http tasks run (`--executor`)."""
 
 
 async def _drive(settings: EngineSettings, watch: Watch, begin: Begin) -> ExecutionState:
     interrupts = Interrupts(watch)
     # No waiting for a failed disk to come back: the execution stops, the command says why.
+    try:
+        executor = await open_executor(settings.executor)
+    except ConnectionError as exc:
+        raise CliError(str(exc)) from None
     engine_cm = open_engine(
         settings.data_dir,
         settings.registry,
         checkpoint_interval=settings.checkpoint_interval,
         retry_storage=False,
         hooks=ProcessTuning(),  # the command owns its process: tune it for the run
+        executor=executor,
     )
     async with engine_cm as engine, anyio.create_task_group() as tg:
         # Listen before the execution exists: a Ctrl+C during start-up must cancel it too,

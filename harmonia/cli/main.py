@@ -31,9 +31,11 @@ from harmonia.cli.errors import (
     STORAGE_HINT,
     CliError,
 )
+from harmonia.cli.executors import add_executors_command
 from harmonia.cli.inputs import add_input_options
 from harmonia.cli.plugins import add_plugin_commands
 from harmonia.cli.remote_parser import Handler, Remote, add_remote_commands, add_url_option
+from harmonia.executors.base import add_executor_options
 
 __all__ = ["build_parser", "main"]
 
@@ -76,6 +78,7 @@ def _follow_options(parser: argparse.ArgumentParser) -> None:
         "(default 60; 0 turns periodic checkpoints off)",
     )
     add_component_options(parser)
+    add_executor_options(parser)
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -175,6 +178,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     add_remote_commands(sub)
     add_approve_command(sub)
     add_components_command(sub)
+    add_executors_command(sub)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of workflow files")
     schema.add_argument(

@@ -28,6 +28,7 @@ __all__ = [
     "Execution",
     "ExecutionDamage",
     "ExecutionSummary",
+    "ExecutorState",
     "Health",
     "HermesState",
     "Page",
@@ -98,6 +99,24 @@ class HermesState(ApiModel):
     """What the last failed exchange with Hermes was."""
 
 
+class ExecutorState(ApiModel):
+    """Where the daemon runs tasks (`Ready.executor`)."""
+
+    executor: str = "local"
+    """`local` (in the daemon's process) or `dask`."""
+    scheduler: str | None = None
+    workers: int | None = None
+    threads: int | None = None
+    cluster: str | None = None
+    """`local` (a LocalCluster the daemon started) or `external`."""
+    waiting: int | None = None
+    """Attempts submitted and not yet back."""
+    ignored_results: int | None = None
+    """Results that came for attempts the engine had given up (ignored, never applied)."""
+    error: str | None = None
+    """Why the scheduler could not be asked just now."""
+
+
 class Ready(ApiModel):
     ready: bool
     status: str | None = None
@@ -108,6 +127,7 @@ class Ready(ApiModel):
     running_executions: int = 0
     storage: StorageState = Field(default_factory=StorageState)
     hermes: HermesState = Field(default_factory=HermesState)
+    executor: ExecutorState = Field(default_factory=ExecutorState)
 
 
 class ToolAnswer(ApiModel):

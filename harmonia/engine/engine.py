@@ -35,8 +35,10 @@ from harmonia.engine.replays import SharedReplays
 from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.storagehealth import PROBE_FIRST, PROBE_MAX, StorageHealth
 from harmonia.engine.writer import DurableWriter
-from harmonia.errors import StorageUnavailable
+from harmonia.errors import Problem, StorageUnavailable, ValidationFailed
 from harmonia.events import Event, EventType
+from harmonia.executors.base import TaskExecutor
+from harmonia.executors.placement import dask_tasks
 from harmonia.gcpause import cycle_collection_paused
 from harmonia.model import Workflow, load_stored_workflow
 from harmonia.state import ExecutionState, TaskState, TaskStatus, apply
@@ -65,8 +67,12 @@ class Engine:
         retry_storage: bool = True,
         storage_probe: tuple[float, float] = (PROBE_FIRST, PROBE_MAX),
         max_fanout_items: int | None = None,
+        executor: TaskExecutor | None = None,
     ) -> None:
         self.store = store
+        self.executor = executor
+        """Where shell, python and http tasks run (Dask; `harmonia.executors`); None: here.
+        The engine owns it: it serves it while it runs and closes it when it stops."""
         self.max_fanout_items = fanout_limit(max_fanout_items)
         """Most items one `for_each` task may expand to, unless it sets `max_items` itself."""
         self.hooks = hooks or EngineHooks()
@@ -170,6 +176,17 @@ class Engine:
         it (a schedule), kept with it and on `workflow_started`."""
         self.storage.check()
         given = workflow.validate_input(input or {})
+        if self.executor is None and (wanting := dask_tasks(workflow)):
+            raise ValidationFailed(
+                [
+                    Problem(
+                        "executor 'dask' needs an engine started with --executor dask",
+                        task=tid,
+                        field="executor",
+                    )
+                    for tid in wanting[:10]
+                ]
+            )
         origin = None if origin is None else str(origin)  # callers give it absolute
         if parent is None:  # a child's chain was checked when its root started
             await check_start_recursion(self, workflow, origin)
@@ -370,6 +387,8 @@ class Engine:
             with suppress(StorageUnavailable):
                 await self.writer.flush()
             await self.registry.aclose()  # worker processes go with the engine
+            if self.executor is not None:
+                await self.executor.aclose()
             self.bus.close_all()
             self.writer.close()
 
@@ -384,8 +403,15 @@ async def open_engine(
     interrupted (not canceled) and everything is flushed to disk. `hooks=` (see `Engine`) is
     how a program that owns its process tunes it (`harmonia.engine.tuning`)."""
     store = Store(data_dir)
-    await anyio.to_thread.run_sync(store.open_catalog)
-    engine = Engine(store, registry, **options)
+    try:
+        await anyio.to_thread.run_sync(store.open_catalog)
+        engine = Engine(store, registry, **options)
+    except BaseException:
+        executor: TaskExecutor | None = options.get("executor")
+        if executor is not None:  # given to an engine that never came to be: closed here
+            with anyio.CancelScope(shield=True):
+                await executor.aclose()
+        raise
     try:
         # The writer and the storage health live outside the executions' task group: when an
         # execution's run fails (a bug), that group is cancelled, and the shutdown that follows
@@ -394,6 +420,8 @@ async def open_engine(
             infrastructure.start_soon(engine.writer.run, name="harmonia writer")
             infrastructure.start_soon(engine.storage.run, name="harmonia storage health")
             infrastructure.start_soon(engine.approvals.run, name="harmonia approval timers")
+            if engine.executor is not None:
+                infrastructure.start_soon(engine.executor.serve, name="harmonia executor")
             try:
                 async with anyio.create_task_group() as tg:
                     engine.live.run_in(tg)

@@ -45,6 +45,7 @@ class ItemPlan(TaskPlan):
             parent.policy,
         )
         self.depends_on = ()  # an item waits for nothing: its task was ready
+        self.placement = parent.placement
         self._parent = parent
         self.item = item
         self.index = index

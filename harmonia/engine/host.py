@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from harmonia.engine.hooks import EngineHooks
     from harmonia.engine.writer import DurableWriter
     from harmonia.events import Event
+    from harmonia.executors.base import TaskExecutor
     from harmonia.state import ExecutionState
 
 __all__ = ["EventRecorder", "RunnerHost"]
@@ -67,6 +68,11 @@ class RunnerHost(EventRecorder, Protocol):
     @property
     def approvals(self) -> ApprovalGates:
         """The timers of tasks waiting at approval gates."""
+        ...
+
+    @property
+    def executor(self) -> TaskExecutor | None:
+        """Where tasks with a `placement` run (Dask); None: every task in this process."""
         ...
 
     @property

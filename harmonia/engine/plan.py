@@ -13,6 +13,7 @@ from typing import Any
 
 from harmonia.components import ComponentRegistry
 from harmonia.components.base import Action
+from harmonia.executors.placement import Placement, placement_of
 from harmonia.expressions import Condition, Template, compile_condition, compile_template
 from harmonia.model import (
     DEFAULT_TRIGGER_RULE,
@@ -43,6 +44,7 @@ class TaskPlan:
         "_uses_env",
         "action",
         "depends_on",
+        "placement",
         "policy",
         "rule",
         "spec",
@@ -58,6 +60,7 @@ class TaskPlan:
         timeout: float | None,
         policy: RetryPolicy,
         rule: TriggerRule = DEFAULT_TRIGGER_RULE,
+        placement: Placement | None = None,
     ) -> None:
         self.task_id = task_id
         self.spec = spec
@@ -67,6 +70,8 @@ class TaskPlan:
         self.policy = policy
         self.rule = rule
         """The trigger rule: which outcomes of its parents let it run (`engine.triggers`)."""
+        self.placement = placement
+        """Set when the task may run on the engine's executor (Dask); None: in the engine."""
         self._compiled = False
         self._input: Any = None
         self._render: Template | None = None
@@ -183,6 +188,7 @@ class ExecutionPlan:
         default_rule = TriggerRule(defaults.trigger_rule or DEFAULT_TRIGGER_RULE)
         # a workflow of thousands of tasks calls a handful of actions: look each up once
         actions: dict[tuple[str, str], Action] = {}
+        placements: dict[str, Placement] = {}
         for tid, spec in workflow.tasks.items():
             key = (spec.component, spec.action)
             action = actions.get(key)
@@ -200,6 +206,7 @@ class ExecutionPlan:
                 spec.timeout if spec.timeout is not None else defaults.timeout,
                 policy,
                 default_rule if spec.trigger_rule is None else TriggerRule(spec.trigger_rule),
+                placement_of(spec, workflow, placements),
             )
             for dep in spec.depends_on:
                 dependents[dep].append(tid)

@@ -373,6 +373,8 @@ class ExecutionRunner:
         plan: TaskPlan = self.plan.tasks.get(tid) or self._fanout.plan_of(tid)
         action = plan.action
         timeout = plan.timeout
+        # the engine's executor (Dask) runs the task's attempts if it may leave the engine
+        elsewhere = host.executor if plan.placement is not None else None
         while True:
             attempt = task.attempts + 1
             # Rendered first so that task_started records what the task really runs with; a
@@ -407,11 +409,16 @@ class ExecutionRunner:
                         start_recorded=recorded,
                         children=host.children,
                     )
+                    call = (
+                        action.invoke(ctx, payload)
+                        if elsewhere is None
+                        else elsewhere.invoke(ctx, plan, payload)
+                    )
                     if timeout is None:
-                        value = await action.invoke(ctx, payload)
+                        value = await call
                     else:
                         with anyio.fail_after(timeout):
-                            value = await action.invoke(ctx, payload)
+                            value = await call
                 except AwaitApproval as gate:  # waits for a person, in no worker: not done yet
                     begin_wait(host, state, tid, attempt, gate)
                     return False

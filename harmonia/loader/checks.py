@@ -16,6 +16,7 @@ from harmonia.components.approve import ApproveAction
 from harmonia.components.base import Action, UnknownAction, UnknownComponent
 from harmonia.components.registry import ComponentRegistry
 from harmonia.errors import Problem
+from harmonia.executors.placement import placement_problems
 from harmonia.expressions import ExpressionError, compile_template
 from harmonia.loader.document import Document, KeyPath
 from harmonia.loader.fanout import check_fan_out_only, check_for_each, fan_out_tasks
@@ -53,6 +54,7 @@ class Checker:
         )
         self.references.fan_out = fan_out_tasks(self.tasks)
         self.output = data.get("output")
+        self.data = data
         self.dynamic_cache: dict[str, bool] = {}
         self.actions: dict[tuple[str, str], Action | tuple[str, str] | None] = {}
 
@@ -81,6 +83,8 @@ class Checker:
             else:
                 check_fan_out_only(task_id, task, self.references)
         check_output(self.references, self.output)
+        for message, path in placement_problems(self.data, self.tasks):
+            self._add(message, path)
         return self.problems
 
     def _add(self, message: str, path: KeyPath, line_path: KeyPath | None = None) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from harmonia.model.base import LOADER_CONTEXT_KEY, Strict
+from harmonia.model.placement import ExecutorName, Resources, executor_field, resources_field
 from harmonia.model.retry import RetryPolicy
 from harmonia.model.triggers import TRIGGER_RULES, trigger_rule_problem
 
@@ -108,6 +109,8 @@ class TaskSpec(Strict):
         ge=0,
         description=f"Most items a for_each list may have (default {DEFAULT_MAX_ITEMS:,}).",
     )
+    executor: ExecutorName | None = executor_field("this task's attempts")
+    resources: Resources | None = resources_field("this task's attempts")
 
     @field_validator(*FAN_OUT_ONLY)
     @classmethod

@@ -17,6 +17,7 @@ from harmonia.model.base import LOADER_CONTEXT_KEY, NonBlank, Strict, unknown_in
 from harmonia.model.graph import graph_problems
 from harmonia.model.inputs import InputSpec, check_declared
 from harmonia.model.notify import NotifyTarget
+from harmonia.model.placement import ExecutorName, Resources, executor_field, resources_field
 from harmonia.model.retry import merge_retry_policies
 from harmonia.model.tasks import Identifier, TaskDefaults, TaskSpec
 from harmonia.model.triggers import DEFAULT_TRIGGER_RULE, TriggerRule
@@ -62,6 +63,8 @@ class Workflow(Strict):
         "completes. A `workflow.run` task of a parent workflow returns this mapping.",
         json_schema_extra={"additionalProperties": False},
     )
+    executor: ExecutorName | None = executor_field("the tasks that do not say")
+    resources: Resources | None = resources_field("the tasks that do not set their own")
     schedules: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Schedules the daemon starts this workflow on once it is stored: each "

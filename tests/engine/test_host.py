@@ -53,6 +53,7 @@ class BareHost:
         self.task_environ: dict[str, str] = {}
         self.component_urls = ComponentUrls(None)
         self.max_fanout_items = 10
+        self.executor = None
         self.children = NoChildren()
         self.emitted: list[tuple[str, str | None]] = []
         self.persisted: list[bool] = []

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from harmonia.events import EventType, iso_time
+from harmonia.executors.base import executor_status
 from harmoniad.context import daemon_state, live_execution_ids
 from harmoniad.hermes import off_status
 from harmoniad.responses import JSONResponse
@@ -76,6 +77,7 @@ async def ready(request: Request) -> Response:
                 "stopped_executions": list(storage.stopped),
             },
             "hermes": off_status() if state.hermes is None else state.hermes.status.as_json(),
+            "executor": await executor_status(state.engine.executor),
         },
         status_code=200 if is_ready else 503,
     )

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import Event
 from harmonia_tui.connection import LinkState
+from harmonia_tui.executor import executor_text
 from harmonia_tui.format import (
     format_ago,
     format_duration,
@@ -81,6 +82,8 @@ class ExecutionsScreen(TableScreen):
         """The execution the highlight is on: it stays on it when rows come and go."""
         self.stream_connects = 0
         """How often the event stream was (re)opened (tests wait on it)."""
+        self.executor = ""
+        """Where the daemon runs tasks, when not in its own process (`executor_text`)."""
 
     def compose_body(self) -> ComposeResult:
         yield Input(
@@ -133,6 +136,8 @@ class ExecutionsScreen(TableScreen):
         self.total = page.total or len(page.items)
         self.loaded = True
         self.render_rows()
+        self.executor = await executor_text(client)
+        self.sub_title = self._counts()
 
     def _start_following(self) -> None:
         self.start_task(self._follow, group="following events", exclusive=True)
@@ -251,7 +256,8 @@ class ExecutionsScreen(TableScreen):
             text = f"{shown} of {text} match “{self.filter_text}”"
         elif total > len(self.order):
             text += f" (newest {len(self.order)} shown)"
-        return f"{self.harmonia.description} · {text}"
+        executor = f" · {self.executor}" if self.executor else ""
+        return f"{self.harmonia.description} · {text}{executor}"
 
     def _update_row(self, execution_id: str) -> None:
         if execution_id not in self._signatures:
