@@ -83,8 +83,8 @@ class Checker:
             else:
                 check_fan_out_only(task_id, task, self.references)
         check_output(self.references, self.output)
-        for message, path in placement_problems(self.data, self.tasks):
-            self._add(message, path)
+        for message, where in placement_problems(self.data, self.tasks):
+            self._add(message, where)
         return self.problems
 
     def _add(self, message: str, path: KeyPath, line_path: KeyPath | None = None) -> None:
