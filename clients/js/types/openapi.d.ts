@@ -632,6 +632,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/executions/{id}/tasks/{task_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a task waiting at an approval gate: it completes with the decision */
+        post: operations["approve_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{id}/tasks/{task_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a task waiting at an approval gate: it fails, kind `rejected` */
+        post: operations["reject_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Outbound webhook deliveries with their attempts, newest first
+         * @description Each delivery is recorded before its first attempt and keeps its id on every attempt; `pending` ones are retried with backoff until the daemon's attempt limit, then `failed`.
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events/executions/{id}": {
         parameters: {
             query?: never;
@@ -797,6 +851,37 @@ export interface components {
             storage: components["schemas"]["StorageState"];
             /** @description The registration with Tekton's Hermes; it never makes `ready` false. */
             hermes: components["schemas"]["HermesState"];
+            /** @description Where tasks run (`harmoniad --executor`). */
+            executor: components["schemas"]["ExecutorState"];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ExecutorState
+         * @description Where tasks run: open to more fields than these (an executor tells what it knows).
+         */
+        ExecutorState: {
+            /**
+             * Executor
+             * @description `local`: in the daemon's process; `dask`: shell, python and http tasks on a Dask cluster.
+             * @enum {string}
+             */
+            executor: "local" | "dask";
+            /**
+             * Scheduler
+             * @description The Dask scheduler's address.
+             */
+            scheduler: string | null;
+            /**
+             * Workers
+             * @description Dask workers connected now.
+             */
+            workers: number | null;
+            /**
+             * Threads
+             * @description Threads of those workers, all together.
+             */
+            threads: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -969,12 +1054,31 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * Executor
+             * @description Where the tasks that do not say run: 'local' (in the engine's process) or 'dask' (on the Dask cluster of an engine started with --executor dask). Unset: the engine's choice.
+             * @default null
+             */
+            executor?: ("local" | "dask") | null;
+            /**
+             * Resources
+             * @description Dask worker resources the tasks that do not set their own need, e.g. {GPU: 1, memory: 4e9}: they run only on workers that declare them.
+             * @default null
+             */
+            resources?: {
+                [key: string]: number;
+            } | null;
+            /**
              * Schedules
              * @description Schedules the daemon starts this workflow on once it is stored: each `cron` (+ `timezone`) or `interval`, with `input`, `missed`, `max_missed`, `overlap`, `grace`, `description` (README, Schedules).
              */
             schedules?: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Notify
+             * @description URLs the daemon tells of chosen events of this workflow's executions, durably and signed (README, Webhooks out).
+             */
+            notify?: components["schemas"]["NotifyTarget"][];
         };
         /**
          * InputSpec
@@ -1040,6 +1144,28 @@ export interface components {
              * @default null
              */
             default?: unknown;
+        };
+        /**
+         * NotifyTarget
+         * @description One URL told of chosen events, each delivery signed with the secret in `secret_env`.
+         */
+        NotifyTarget: {
+            /**
+             * Url
+             * @description The http:// or https:// URL POSTed to.
+             */
+            url: string;
+            /**
+             * Events
+             * @description The events delivered (default: workflow_completed, workflow_failed, task_failed, task_waiting).
+             */
+            events?: ("workflow_started" | "task_started" | "retry_attempted" | "task_completed" | "task_failed" | "task_skipped" | "workflow_completed" | "workflow_failed" | "workflow_canceled" | "workflow_paused" | "workflow_resumed" | "checkpoint_created" | "error_occurred" | "task_expanded" | "child_execution_started" | "journal_repaired" | "webhook_received" | "task_waiting" | "approval_decided")[];
+            /**
+             * Secret Env
+             * @description The daemon's environment variable holding the HMAC-SHA256 signing secret (README, Webhooks out); none: deliveries are not signed.
+             * @default null
+             */
+            secret_env?: string | null;
         };
         /**
          * RetryPolicy
@@ -1177,6 +1303,20 @@ export interface components {
              * @default null
              */
             max_items?: number | null;
+            /**
+             * Executor
+             * @description Where this task's attempts run: 'local' (in the engine's process) or 'dask' (on the Dask cluster of an engine started with --executor dask). Unset: the engine's choice.
+             * @default null
+             */
+            executor?: ("local" | "dask") | null;
+            /**
+             * Resources
+             * @description Dask worker resources this task's attempts need, e.g. {GPU: 1, memory: 4e9}: they run only on workers that declare them.
+             * @default null
+             */
+            resources?: {
+                [key: string]: number;
+            } | null;
         };
         /** WorkflowInfo */
         WorkflowInfo: {
@@ -1710,7 +1850,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending" | "running" | "retrying" | "completed" | "failed" | "skipped" | "canceled";
+            status: "pending" | "running" | "retrying" | "waiting" | "completed" | "failed" | "skipped" | "canceled";
             /** Attempts */
             attempts: number;
             /**
@@ -2424,6 +2564,147 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * ApprovalDecision
+         * @description An approval or a rejection: both fields may be left out (no body, or `{}`).
+         */
+        ApprovalDecision: {
+            /**
+             * Reason
+             * @description Why; kept in the journal with the decision.
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * By
+             * @description Who decides (`cli`, `tui`, a client's name); default: the request's User-Agent product name, else `api`.
+             * @default null
+             */
+            by?: string | null;
+        };
+        /**
+         * ApprovalResult
+         * @description The decision as recorded (`approval_decided` in the journal).
+         */
+        ApprovalResult: {
+            /** Execution Id */
+            execution_id: string;
+            /** Task Id */
+            task_id: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approved" | "rejected";
+            /** By */
+            by: string;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Decided At
+             * @description When it was recorded (ISO 8601, UTC).
+             */
+            decided_at: string;
+            /**
+             * Timed Out
+             * @description Taken by the gate's timeout, not by a person.
+             */
+            timed_out: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /** DeliveryList */
+        DeliveryList: {
+            /** Items */
+            items: components["schemas"]["WebhookDelivery"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DeliveryAttempt
+         * @description One POST of a delivery and what came of it.
+         */
+        DeliveryAttempt: {
+            /** Attempt */
+            attempt: number;
+            /** At */
+            at: string | null;
+            /**
+             * Status Code
+             * @description The receiver's HTTP status; null: no answer.
+             */
+            status_code: number | null;
+            /**
+             * Error
+             * @description Why it did not deliver (null: a 2xx answer).
+             */
+            error: string | null;
+            /**
+             * Duration
+             * @description Seconds the attempt took.
+             */
+            duration: number;
+            /**
+             * Answer
+             * @description The start of the receiver's answer body.
+             */
+            answer: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WebhookDelivery
+         * @description One event for one URL, recorded before its first attempt; its id is sent as
+         *     `X-Harmonia-Delivery` on every attempt.
+         */
+        WebhookDelivery: {
+            /** Id */
+            id: string;
+            /** Url */
+            url: string;
+            /**
+             * Source
+             * @description `workflow`: its file's `notify:`; `daemon`: `harmoniad --notify`.
+             * @enum {string}
+             */
+            source: "workflow" | "daemon";
+            /** Event */
+            event: string;
+            /** Execution Id */
+            execution_id: string;
+            /** Task Id */
+            task_id: string | null;
+            /**
+             * Seq
+             * @description The event's seq in its execution.
+             */
+            seq: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /** Created At */
+            created_at: string | null;
+            /**
+             * Next Attempt At
+             * @description When the next attempt is due (pending only).
+             */
+            next_attempt_at: string | null;
+            /**
+             * Attempts
+             * @description Oldest first.
+             */
+            attempts: components["schemas"]["DeliveryAttempt"][];
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -2437,12 +2718,14 @@ export type ProblemDetail = components['schemas']['ProblemDetail'];
 export type PydanticDetail = components['schemas']['PydanticDetail'];
 export type StorageDetail = components['schemas']['StorageDetail'];
 export type Ready = components['schemas']['Ready'];
+export type ExecutorState = components['schemas']['ExecutorState'];
 export type HermesState = components['schemas']['HermesState'];
 export type StorageState = components['schemas']['StorageState'];
 export type Discovery = components['schemas']['Discovery'];
 export type EndpointInfo = components['schemas']['EndpointInfo'];
 export type WorkflowDocument = components['schemas']['WorkflowDocument'];
 export type InputSpec = components['schemas']['InputSpec'];
+export type NotifyTarget = components['schemas']['NotifyTarget'];
 export type RetryPolicy = components['schemas']['RetryPolicy'];
 export type TaskDefaults = components['schemas']['TaskDefaults'];
 export type TaskSpec = components['schemas']['TaskSpec'];
@@ -2498,6 +2781,11 @@ export type HookCreate = components['schemas']['HookCreate'];
 export type HookSecret = components['schemas']['HookSecret'];
 export type HookRotate = components['schemas']['HookRotate'];
 export type HookDelivered = components['schemas']['HookDelivered'];
+export type ApprovalDecision = components['schemas']['ApprovalDecision'];
+export type ApprovalResult = components['schemas']['ApprovalResult'];
+export type DeliveryList = components['schemas']['DeliveryList'];
+export type DeliveryAttempt = components['schemas']['DeliveryAttempt'];
+export type WebhookDelivery = components['schemas']['WebhookDelivery'];
 export type $defs = Record<string, never>;
 export interface operations {
     health: {
@@ -5557,6 +5845,260 @@ export interface operations {
             };
             /** @description Service Unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApprovalDecision"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApprovalDecision"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Items to skip. */
+                offset?: number;
+                /** @description Only this execution's. */
+                execution_id?: string;
+                /** @description Only this status. */
+                status?: "pending" | "delivered" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
