@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _daemon import percentile, running_daemon
 
-from harmonia.hooksig import signed_headers
+from harmonia.signing import signed_headers
 
 WORKFLOW = {
     "name": "hooked-echo",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+import time
 from typing import Final
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "sign",
     "signature_matches",
+    "signed_headers",
 ]
 
 SIGNATURE_HEADER: Final = "X-Harmonia-Signature-256"
@@ -44,3 +47,18 @@ def signature_matches(secret: bytes, timestamp: str, body: bytes, header: str) -
     except UnicodeEncodeError:
         return False
     return hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace"))
+
+
+def signed_headers(
+    secret: str | bytes, body: bytes, *, delivery_id: str | None = None, now: float | None = None
+) -> dict[str, str]:
+    """The headers a sender adds to deliver `body` to a hook (a fresh delivery id unless
+    given): what the client, the bench and a user's script send."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    timestamp = str(int(time.time() if now is None else now))
+    return {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(key, timestamp, body),
+        DELIVERY_HEADER: delivery_id or secrets.token_hex(16),
+    }

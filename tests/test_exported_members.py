@@ -27,7 +27,7 @@ SURFACES = {
         PayloadTooLargeError UnsupportedMediaTypeError ValidationError ServerError
         StorageUnavailableError
         ActionInfo ApprovalResult Checkpoint ComponentInfo DamagedFile DeliveryAttempt Discovery
-        Endpoint Event EventPage Execution ExecutionDamage ExecutionSummary Health HermesState
+        Endpoint Event EventPage Execution ExecutionDamage ExecutionSummary ExecutorState Health HermesState
         Hook HookDelivered Page Ready RetryResult Schedule ScheduleRun StorageState TaskInfo
         Template TemplateInfo ToolAnswer WebhookDelivery Workflow WorkflowInfo WorkflowOrigin
     """,

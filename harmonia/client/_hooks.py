@@ -1,6 +1,6 @@
 """Inbound hooks in the client: the models and calls of `/api/v1/hooks`.
 
-`deliver_hook` signs a body with a hook's secret the way a sender must (`harmonia.hooksig`),
+`deliver_hook` signs a body with a hook's secret the way a sender must (`harmonia.signing`),
 so a script can deliver to a hook, and tests can show what a sender sees.
 """
 
@@ -14,7 +14,7 @@ from pydantic import Field
 
 from harmonia.client._calls import API, Call, _items, _json_call, _model, _nothing, segment
 from harmonia.client._models import ApiModel, Timestamp
-from harmonia.hooksig import signed_headers
+from harmonia.signing import signed_headers
 
 __all__ = [
     "Hook",

@@ -18,7 +18,7 @@ from helpers.daemon_testing import Harmoniad, echo_workflow
 
 from harmonia.cli.main import main
 from harmonia.client import Client
-from harmonia.hooksig import signed_headers
+from harmonia.signing import signed_headers
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -13,7 +13,7 @@ from harmoniad.hooks.mapping import apply_mapping, check_mapping
 from harmoniad.hooks.store import HookRecord, HookStore
 
 from harmonia.errors import ValidationFailed
-from harmonia.hooksig import signature, signed_headers, valid_signature
+from harmonia.signing import sign, signature_matches, signed_headers
 
 pytestmark = pytest.mark.anyio
 
@@ -23,9 +23,9 @@ def test_the_signed_string_is_timestamp_dot_body() -> None:
     import hmac
 
     expected = hmac.new(b"k", b"1700000000.{}", hashlib.sha256).hexdigest()
-    assert signature("k", "1700000000", b"{}") == f"sha256={expected}"
-    assert valid_signature("k", "1700000000", b"{}", f"sha256={expected}")
-    assert not valid_signature("k", "1700000001", b"{}", f"sha256={expected}")
+    assert sign(b"k", "1700000000", b"{}") == f"sha256={expected}"
+    assert signature_matches(b"k", "1700000000", b"{}", f"sha256={expected}")
+    assert not signature_matches(b"k", "1700000001", b"{}", f"sha256={expected}")
     headers = signed_headers("k", b"{}", now=1700000000, delivery_id="d")
     assert headers["X-Harmonia-Signature-256"] == f"sha256={expected}"
     assert headers["X-Harmonia-Delivery"] == "d"

@@ -16,7 +16,7 @@ import orjson
 import pytest
 from helpers.daemon_testing import Harmoniad, echo_workflow
 
-from harmonia.hooksig import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers
+from harmonia.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers
 
 API = "/api/v1/hooks"
 

@@ -14,7 +14,7 @@ import httpx
 import orjson
 from helpers.daemon_testing import Harmoniad, echo_workflow
 
-from harmonia.hooksig import signed_headers
+from harmonia.signing import signed_headers
 
 API = "/api/v1/hooks"
 

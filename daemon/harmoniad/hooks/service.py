@@ -20,8 +20,8 @@ import orjson
 
 from harmonia.errors import InvalidOperation, NotFound, Problem, ValidationFailed
 from harmonia.events import EventType
-from harmonia.hooksig import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, valid_signature
 from harmonia.model import Workflow
+from harmonia.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_matches
 from harmonia.store.definitions import definition_path
 from harmoniad.context import DaemonState
 from harmoniad.errors import ApiError
@@ -219,7 +219,7 @@ def _checked_signature(
         raise _unsigned(f"{TIMESTAMP_HEADER} is missing or not Unix seconds")
     if given is None or not given.startswith("sha256="):
         raise _unsigned(f"{SIGNATURE_HEADER} is missing or not 'sha256=<hex>'")
-    if not valid_signature(record.secret, raw_stamp, body, given):
+    if not signature_matches(record.secret.encode(), raw_stamp, body, given):
         raise _unsigned(
             f"the signature does not match: HMAC-SHA256 of '{{timestamp}}.{{body}}' with the "
             f"hook's secret, as {SIGNATURE_HEADER}: sha256=<hex>"

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from harmonia.events import iso_time
-from harmonia.hooksig import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from harmonia.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from harmoniad.bodies import json_body
 from harmoniad.hook_schemas import (
     Hook,
