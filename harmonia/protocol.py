@@ -112,6 +112,12 @@ class EventType(StrEnum):
     JOURNAL_REPAIRED = "journal_repaired"
     """An operator resumed a damaged execution from the readable part of its journal: the
     lines after it were set aside (`data`: `after_seq`, the last seq kept; `damage`; `kept_as`)."""
+    TASK_COMPLETED_BY_OPERATOR = "task_completed_by_operator"
+    """An operator marked a task completed with the output it should have had (`data`:
+    `action`, `by`, `output`, `reset`, `unexpanded`, `closed`; see `harmonia.engine.fixes`)."""
+    TASK_SKIPPED_BY_OPERATOR = "task_skipped_by_operator"
+    """An operator skipped a task (`data`: `action`, `by`, `reason`, `reset`, `unexpanded`,
+    `closed`): its downstream goes on as if the task had been skipped by a condition."""
 
 
 TERMINAL_WORKFLOW_EVENTS: Final = frozenset(
