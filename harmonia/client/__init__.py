@@ -33,6 +33,7 @@ from harmonia.client._errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
+from harmonia.client._fix_calls import FixResult, RetryPlan
 from harmonia.client._models import (
     ActionInfo,
     Checkpoint,
@@ -85,6 +86,7 @@ __all__ = [
     "ExecutionDamage",
     "ExecutionDamagedError",
     "ExecutionSummary",
+    "FixResult",
     "ForbiddenError",
     "Health",
     "HermesState",
@@ -95,6 +97,7 @@ __all__ = [
     "ProtocolError",
     "Ready",
     "Reconnect",
+    "RetryPlan",
     "RetryResult",
     "Schedule",
     "ScheduleRun",

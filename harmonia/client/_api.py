@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import harmonia.client._calls as calls
+import harmonia.client._fix_calls as fix_calls
 from harmonia.client._calls import Call
 
 __all__ = ["Api", "AsyncApi", "BlockingApi", "Endpoint"]
@@ -105,7 +106,10 @@ class Api:
     pause = Endpoint(calls.pause)
     resume = Endpoint(calls.resume)
     checkpoint = Endpoint(calls.checkpoint)
-    retry_task = Endpoint(calls.retry_task)
+    retry_task = Endpoint(fix_calls.retry_task)
+    retry_plan = Endpoint(fix_calls.retry_plan)
+    complete_task = Endpoint(fix_calls.complete_task)
+    skip_task = Endpoint(fix_calls.skip_task)
     events_page = Endpoint(calls.events_page)
     list_checkpoints = Endpoint(calls.list_checkpoints)
     restore = Endpoint(calls.restore)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from harmoniad.routes import components, executions, schedules, system, tekton, templates, workflows
+from harmoniad.routes import (
+    components,
+    executions,
+    fixes,
+    schedules,
+    system,
+    tekton,
+    templates,
+    workflows,
+)
 from harmoniad.routing import Endpoint
 
 __all__ = ["ENDPOINTS"]
@@ -12,6 +21,7 @@ ENDPOINTS: list[Endpoint] = [
     *workflows.ENDPOINTS,
     *templates.ENDPOINTS,
     *executions.ENDPOINTS,
+    *fixes.ENDPOINTS,
     *components.ENDPOINTS,
     *tekton.ENDPOINTS,
     *schedules.ENDPOINTS,
