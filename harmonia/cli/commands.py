@@ -107,8 +107,12 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
+    from harmonia.cli.fix_commands import dry_run, input_override
     from harmonia.cli.follow import retry_task, run_sync
 
+    if getattr(args, "dry_run", False):
+        return dry_run(args, remote=False)
+    override = input_override(args)  # checked before the data folder is opened
     data_dir = data_dir_for_reading(args.data_dir)
     store = _store(data_dir)
     execution_id = store.resolve_execution_id(args.execution_id)
@@ -125,7 +129,12 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
     watch = _watch(args)
     final = run_sync(
-        retry_task, _settings(args, data_dir), execution_id, args.task_id, watch, announce
+        partial(retry_task, input=override),
+        _settings(args, data_dir),
+        execution_id,
+        args.task_id,
+        watch,
+        announce,
     )
     return _finish(final, args)
 

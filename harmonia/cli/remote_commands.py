@@ -182,6 +182,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 @remote_command
 def cmd_retry(args: argparse.Namespace) -> int:
+    from harmonia.cli.fix_commands import BY, dry_run, input_override
+
+    if getattr(args, "dry_run", False):
+        return dry_run(args, remote=True)
+    override = input_override(args)  # checked before the daemon is asked anything
     with session(args) as client:
         execution_id = resolve_execution_id(client, args.execution_id)
         before = client.get_execution(execution_id)
@@ -190,7 +195,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
             raise CliError(
                 f"execution {execution_id} has no task {args.task_id!r}; its tasks: {known}"
             )
-        result = client.retry_task(execution_id, args.task_id)
+        result = client.retry_task(execution_id, args.task_id, input=override, by=BY)
         notice = (
             f"harmonia: retrying {args.task_id} of {execution_id}; will run again: "
             + ", ".join(result.reset)

@@ -111,10 +111,10 @@ def _scope(runner: ExecutionRunner, task_id: str, action: str) -> tuple[list[str
     if state.status == ExecutionStatus.DAMAGED:
         raise InvalidOperation(f"execution {state.id} is damaged")
     if task.status not in FIXABLE:
-        allowed = ", ".join(sorted(FIXABLE))
+        *most, last = sorted(FIXABLE)
         raise InvalidOperation(
-            f"task {task_id!r} is {task.status}; only a task that is {allowed} can be "
-            f"{'completed' if action == 'complete' else 'skipped'}"
+            f"task {task_id!r} is {task.status}; only a {', '.join(most)} or {last} task can "
+            f"be {'completed' if action == 'complete' else 'skipped'}"
         )
     if runner.active and runner.dispatched(task_id):
         raise InvalidOperation(f"task {task_id!r} is about to start; try again")
