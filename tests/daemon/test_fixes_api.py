@@ -157,9 +157,7 @@ def test_wrong_states_unknown_ids_and_bad_bodies_record_nothing(
     error(api.post(f"{base}/b/retry", json={"input": [1, 2]}), 422, "validation_error")
     huge = json.dumps({"output": "x" * (2 * 1024 * 1024)}).encode()
     error(
-        api.post(
-            f"{base}/b/complete", content=huge, headers={"Content-Type": "application/json"}
-        ),
+        api.post(f"{base}/b/complete", content=huge, headers={"Content-Type": "application/json"}),
         413,
         "payload_too_large",
     )
