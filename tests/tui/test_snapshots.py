@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
-from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
+from harmonia_tui.screens.json_editor import JsonEditScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.screens.workflows import WorkflowsScreen
 from helpers.tui_fake import ETL_EXECUTION, LEGACY_EXECUTION, fake_app
@@ -71,7 +71,7 @@ def test_retry_confirmation(snap_compare: SnapCompare) -> None:
     async def ready(pilot: Pilot[Any]) -> None:
         await settle(pilot, lambda: execution_loaded(pilot))
         await pilot.press("r")  # load_db, the failed task, is selected on opening
-        await settle(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await settle(pilot, lambda: isinstance(pilot.app.screen, JsonEditScreen))
 
     app = fake_app(open_execution=ETL_EXECUTION["id"])
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
