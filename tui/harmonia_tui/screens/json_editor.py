@@ -110,7 +110,13 @@ class JsonEditScreen(ModalScreen[Edited | None]):
             yield Static(self.question, id="question", markup=False)
             with VerticalScroll(id="details"):
                 yield Static("\n".join(self.lines), markup=False)
-            yield TextArea(self.text, language=None, id="editor", show_line_numbers=True)
+            yield TextArea(
+                self.text,
+                language=None,
+                id="editor",
+                show_line_numbers=True,
+                highlight_cursor_line=False,
+            )
             yield Static("", id="problem", markup=False)
             with Horizontal(id="buttons"):
                 yield Button(
