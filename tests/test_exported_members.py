@@ -29,7 +29,7 @@ SURFACES = {
         ActionInfo Checkpoint ComponentInfo DamagedFile Discovery Endpoint Event EventPage
         Execution ExecutionDamage ExecutionSummary Health HermesState Page Ready RetryResult
         Schedule ScheduleRun StorageState TaskInfo Template TemplateInfo ToolAnswer Workflow
-        WorkflowInfo WorkflowOrigin
+        WorkflowInfo WorkflowOrigin FixResult RetryPlan
     """,
 }
 """What each package exports; a new or a removed name is an API change, made here too."""

@@ -10,14 +10,12 @@ recorded. The journal names the CLI (`by: cli`) as the operator.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harmonia.cli.errors import EXIT_OK, EXIT_USAGE, CliError
-from harmonia.cli.output import print_json
+from harmonia.cli.errors import CliError
+from harmonia.cli.fix_values import BY, output_value
 from harmonia.cli.remote_parser import Remote, add_url_option
 
 if TYPE_CHECKING:
@@ -26,71 +24,7 @@ if TYPE_CHECKING:
     from harmonia.engine import Engine
     from harmonia.state import ExecutionState
 
-__all__ = [
-    "BY",
-    "add_fix_commands",
-    "add_retry_options",
-    "input_override",
-    "parse_json",
-]
-
-BY = "cli"
-"""Who the journal says did an action made with this command line."""
-
-
-# ---- values ----------------------------------------------------------------------------------
-
-
-def parse_json(text: str, what: str) -> Any:
-    """`text` as JSON, or a CliError (exit 2) naming `what` and where the JSON breaks."""
-    import orjson
-
-    from harmonia import jsonlimits
-
-    try:
-        value = jsonlimits.loads(text)
-    except (orjson.JSONDecodeError, ValueError) as exc:
-        raise CliError(f"{what}: not valid JSON: {exc}") from None
-    big = list(jsonlimits.find_big_integers(value))
-    if big:
-        path, number = big[0]
-        where = jsonlimits.dotted(path)
-        raise CliError(
-            f"{what}{'.' + where if where else ''}: {jsonlimits.big_integer_message(number)}"
-        )
-    return value
-
-
-def _read(path: str, what: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CliError(f"{what} {path}: cannot read the file: {reason}") from None
-
-
-def output_value(args: argparse.Namespace) -> Any:
-    """`--output JSON` or `--output-file FILE` (exactly one)."""
-    if args.output_file is not None:
-        where = f"--output-file {args.output_file}"
-        return parse_json(_read(args.output_file, "--output-file"), where)
-    return parse_json(args.output, "--output")
-
-
-def input_override(args: argparse.Namespace) -> dict[str, Any] | None:
-    """`retry --input JSON` / `--input-file FILE`: a JSON object, or None when not given."""
-    text, what = getattr(args, "input", None), "--input"
-    if getattr(args, "input_file", None) is not None:
-        text, what = _read(args.input_file, "--input-file"), f"--input-file {args.input_file}"
-    if text is None:
-        return None
-    value = parse_json(text, what)
-    if not isinstance(value, dict):
-        raise CliError(
-            f"{what}: must be a JSON object (its keys replace the task's), "
-            f"not {type(value).__name__}"
-        )
-    return value
+__all__ = ["add_fix_commands", "add_retry_options"]
 
 
 # ---- the parsers -----------------------------------------------------------------------------
@@ -255,51 +189,3 @@ def _remote(args: argparse.Namespace, act: Callable[[Any, str], Any], done: str)
             return finish(client, final, args)
 
     return run(args)
-
-
-# ---- retry --dry-run -------------------------------------------------------------------------
-
-
-def dry_run(args: argparse.Namespace, *, remote: bool) -> int:
-    """Print the retry plan: the task ids one a line on stdout (or the plan as JSON), what
-    it means on stderr; exit 2 when the retry would be refused."""
-    plan = _remote_plan(args) if remote else _embedded_plan(args)
-    if args.json:
-        print_json(plan)
-    else:
-        for tid in plan["reset"]:
-            print(tid)
-        sys.stderr.write(
-            f"harmonia: a retry of {plan['task_id']} ({plan['status']}) of "
-            f"{plan['execution_id']} would run again: {', '.join(plan['reset'])}\n"
-        )
-    if plan["refusal"]:
-        sys.stderr.write(f"harmonia: error: it would be refused: {plan['refusal']}\n")
-        return EXIT_USAGE
-    return EXIT_OK
-
-
-def _embedded_plan(args: argparse.Namespace) -> dict[str, Any]:
-    from harmonia.cli.commands import _settings, _store
-    from harmonia.cli.datadir import data_dir_for_reading
-    from harmonia.cli.follow import run_sync
-    from harmonia.engine import open_engine
-
-    data_dir = data_dir_for_reading(args.data_dir)
-    execution_id = _store(data_dir).resolve_execution_id(args.execution_id)
-    settings = _settings(args, data_dir)
-
-    async def preview() -> dict[str, Any]:
-        async with open_engine(settings.data_dir, settings.registry, retry_storage=False) as engine:
-            plan = await engine.retry_plan(execution_id, args.task_id)
-            return plan.to_public(execution_id)
-
-    return run_sync(preview)
-
-
-def _remote_plan(args: argparse.Namespace) -> dict[str, Any]:
-    from harmonia.cli.remote import resolve_execution_id, session
-
-    with session(args) as client:
-        execution_id = resolve_execution_id(client, args.execution_id)
-        return client.retry_plan(execution_id, args.task_id).model_dump(mode="json")
