@@ -280,3 +280,33 @@ async def test_the_retry_uses_the_plan_function(
         reset = await engine.retry_task(first.id, "a")
         assert reset == ["a"]  # not ["a", "b"]: the plan decided
         await engine.wait(first.id)
+
+
+async def test_complete_a_for_each_task_closes_its_unfinished_items(bench: ProbeBench) -> None:
+    bench.probe.flags.add("bad")
+    wf = bench.workflow(
+        {
+            "fan": {
+                "for_each": ["ok", "bad"],
+                "input": {"value": "${item}", "fail_while": "${item}"},
+            },
+            "after": {"depends_on": ["fan"], "input": {"value": "${tasks.fan.output}"}},
+        }
+    )
+    async with bench.engine() as engine:
+        first = await run_to_end(engine, wf)
+        assert statuses(first)["fan[1]"] == "failed" and first.status == "failed"
+        with pytest.raises(InvalidOperation, match="an item of a for_each task"):
+            await engine.complete_task(first.id, "fan[1]", 1, by="cli")
+        reset = await engine.complete_task(first.id, "fan", ["by", "hand"], by="cli")
+        assert reset == ["after"]
+        state = await engine.wait(first.id)
+    assert state.status == "completed"
+    assert statuses(state) == {
+        "fan": "completed",
+        "after": "completed",
+        "fan[0]": "completed",
+        "fan[1]": "skipped",  # closed by the operator's completion of its task
+    }
+    assert state.tasks["after"].output["value"] == ["by", "hand"]
+    assert statuses(bench.store().load_execution(first.id)) == statuses(state)
