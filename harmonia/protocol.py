@@ -19,6 +19,7 @@ __all__ = [
     "DAEMON_FILE",
     "DEFAULT_PORT",
     "ERROR_STATUS",
+    "FIXABLE_TASK_STATUSES",
     "REFERENCE_ROOTS",
     "STATUS_CODES",
     "TERMINAL_WORKFLOW_EVENTS",
@@ -119,6 +120,10 @@ class EventType(StrEnum):
     """An operator skipped a task (`data`: `action`, `by`, `reason`, `reset`, `unexpanded`,
     `closed`): its downstream goes on as if the task had been skipped by a condition."""
 
+
+FIXABLE_TASK_STATUSES: Final = frozenset({"failed", "pending", "canceled"})
+"""The task statuses an operator may complete or skip by hand (engine, API, CLI, dashboard).
+Approval gates' `waiting` belongs here too once it exists: that one line is the whole change."""
 
 TERMINAL_WORKFLOW_EVENTS: Final = frozenset(
     {EventType.WORKFLOW_COMPLETED, EventType.WORKFLOW_FAILED, EventType.WORKFLOW_CANCELED}

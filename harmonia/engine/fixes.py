@@ -16,8 +16,8 @@ from harmonia.engine.fanout_ops import retry_scope
 from harmonia.engine.operations import _go_on
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import EventType
-from harmonia.protocol import item_id, split_item_id
-from harmonia.state import TASK_ACTIVE, TASK_DONE, ExecutionStatus, TaskStatus
+from harmonia.protocol import FIXABLE_TASK_STATUSES, item_id, split_item_id
+from harmonia.state import TASK_ACTIVE, TASK_DONE, ExecutionStatus
 
 if TYPE_CHECKING:
     from harmonia.engine.engine import Engine
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FIXABLE", "complete_task", "skip_task"]
 
-FIXABLE = frozenset({TaskStatus.FAILED, TaskStatus.PENDING, TaskStatus.CANCELED})
-"""The task statuses an operator may complete or skip (add `waiting` here for approval gates)."""
+FIXABLE = FIXABLE_TASK_STATUSES
+"""The task statuses an operator may complete or skip (`harmonia.protocol`)."""
 
 _ACTIONS = {
     EventType.TASK_COMPLETED_BY_OPERATOR: ("complete", "completed"),

@@ -119,7 +119,7 @@ async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> N
         await press(pilot, "m")  # a completed: m does not apply, and says why
         await until(
             pilot,
-            lambda: any("only a failed, pending or canceled task" in t for t in toasts(app)),
+            lambda: any("only a canceled, failed or pending task" in t for t in toasts(app)),
             "why m does not apply",
         )
         assert not isinstance(app.screen, JsonEditScreen)

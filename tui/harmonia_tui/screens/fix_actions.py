@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from harmonia.protocol import split_item_id
+from harmonia.protocol import FIXABLE_TASK_STATUSES, split_item_id
 from harmonia_tui.connection import WorkflowShape
 from harmonia_tui.fold import ExecutionView
 from harmonia_tui.format import Glyphs, plural
@@ -37,24 +37,26 @@ __all__ = [
 BY = "tui"
 """Who the journal says did an action taken from the dashboard."""
 
-FIXABLE = ("failed", "pending", "canceled")
-"""The task statuses `m` and `S` apply to (the engine's `harmonia.engine.fixes.FIXABLE`)."""
+FIXABLE = FIXABLE_TASK_STATUSES
+"""The task statuses `m` and `S` apply to (as the engine decides: `harmonia.protocol`)."""
 
 _DONE = {"complete": "completed", "skip": "skipped"}
+
+
+def _kinds() -> str:
+    *most, last = sorted(FIXABLE)
+    return f"{', '.join(most)} or {last}"
 
 
 def fix_unavailable(action: str, view: ExecutionView, selected: str | None) -> str | None:
     """Why `complete` or `skip` does not apply to the selected task, or None when it does."""
     if selected is None or selected not in view.tasks:
-        return "select a failed, pending or canceled task first (arrows or hjkl)"
+        return f"select a {_kinds()} task first (arrows or hjkl)"
     if split_item_id(selected) is not None:
         return f"{selected} is an item of a for_each task; {action} the task itself"
     status = view.tasks[selected].status
     if status not in FIXABLE:
-        return (
-            f"{selected} is {status}; only a failed, pending or canceled task can be "
-            f"{_DONE[action]} by hand"
-        )
+        return f"{selected} is {status}; only a {_kinds()} task can be {_DONE[action]} by hand"
     return None
 
 
