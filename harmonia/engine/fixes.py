@@ -29,16 +29,17 @@ FIXABLE = FIXABLE_TASK_STATUSES
 """The task statuses an operator may complete or skip (`harmonia.protocol`)."""
 
 _ACTIONS = {
-    EventType.TASK_COMPLETED_BY_OPERATOR: ("complete", "completed"),
-    EventType.TASK_SKIPPED_BY_OPERATOR: ("skip", "skipped"),
+    EventType.TASK_COMPLETED_BY_OPERATOR: "complete",
+    EventType.TASK_SKIPPED_BY_OPERATOR: "skip",
 }
+"""The operator action each event records (its `action`)."""
 
 
 async def complete_task(
     engine: Engine, execution_id: str, task_id: str, output: Any, *, by: str
 ) -> list[str]:
     """`Engine.complete_task`: the task is `completed` with `output`; returns the tasks below
-    it that are decided again. `output` must be JSON (TypeError otherwise, nothing recorded)."""
+    it that are decided again. `output` must be JSON (ValueError otherwise; nothing recorded)."""
     problems = list(jsonlimits.find_big_integers(output))
     if problems:
         raise ValueError(f"output: {jsonlimits.big_integer_message(problems[0][1])}")
@@ -67,13 +68,13 @@ async def _fix(
     live = engine.live
     runner = await live.attach(execution_id)
     try:
-        reset, unexpanded, closed = _scope(runner, task_id, _ACTIONS[kind][0])
+        reset, unexpanded, closed = _scope(runner, task_id, _ACTIONS[kind])
     except (NotFound, InvalidOperation):
         await live.release_if_idle(runner)
         raise
     state = runner.state
     event = {
-        "action": _ACTIONS[kind][0],
+        "action": _ACTIONS[kind],
         "by": by,
         **data,
         "reset": reset,
