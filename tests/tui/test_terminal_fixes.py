@@ -28,6 +28,14 @@ FLOW = {
 }
 
 
+def _line_one(screen: str) -> str:
+    """The text of the editor's first line as the terminal shows it."""
+    for line in screen.splitlines():
+        if "▊ 1  " in line:
+            return line.split("▊ 1  ", 1)[1].split("▎", 1)[0].strip()
+    return "?"
+
+
 @pytest.fixture
 def terminals() -> Iterator[list[Terminal]]:
     opened: list[Terminal] = []
@@ -55,9 +63,13 @@ def test_complete_a_failed_task_by_hand_in_a_terminal(
         terminal.wait_for(lambda s: "generation 0" in s, "the execution screen")
         terminal.keys("m")  # the failed task is selected on opening
         terminal.wait_for(lambda s: "Complete b by hand?" in s and "1  null" in s, "the editor")
-        terminal.keys("End", "BSpace", "BSpace", "BSpace", "BSpace")  # the prefilled null
-        terminal.keys("-l", '{"rows": 7}')
-        terminal.wait_for(lambda s: '1  {"rows": 7}' in s, "the output typed")
+        terminal.keys("End")  # then the prefilled null erased, key by key, each one seen
+        for left in ("nul", "nu", "n", ""):
+            terminal.keys("BSpace")
+            terminal.wait_for(lambda s, left=left: _line_one(s) == left, f"null down to {left!r}")
+        for typed in ('{"rows":', '{"rows":7}'):
+            terminal.keys("-l", typed[len(_line_one(terminal.screen())) :])
+            terminal.wait_for(lambda s, typed=typed: _line_one(s) == typed, f"{typed} typed")
         terminal.keys("C-s")
         screen = terminal.wait_for(
             lambda s: "3/3 done" in s and "completed  fix-in-a-terminal" in s, "the run ended"
