@@ -19,6 +19,7 @@ __all__ = [
     "DAEMON_FILE",
     "DEFAULT_PORT",
     "ERROR_STATUS",
+    "FIXABLE_TASK_STATUSES",
     "REFERENCE_ROOTS",
     "STATUS_CODES",
     "TERMINAL_WORKFLOW_EVENTS",
@@ -122,7 +123,17 @@ class EventType(StrEnum):
     APPROVAL_DECIDED = "approval_decided"
     """A waiting task was approved or rejected (`data`: `attempt`, `decision`, `by`,
     `reason`, `timed_out`); its `task_completed` or `task_failed` follows."""
+    TASK_COMPLETED_BY_OPERATOR = "task_completed_by_operator"
+    """An operator marked a task completed with the output it should have had (`data`:
+    `action`, `by`, `output`, `reset`, `unexpanded`, `closed`; see `harmonia.engine.fixes`)."""
+    TASK_SKIPPED_BY_OPERATOR = "task_skipped_by_operator"
+    """An operator skipped a task (`data`: `action`, `by`, `reason`, `reset`, `unexpanded`,
+    `closed`): its downstream goes on as if the task had been skipped by a condition."""
 
+
+FIXABLE_TASK_STATUSES: Final = frozenset({"failed", "pending", "canceled"})
+"""The task statuses an operator may complete or skip by hand (engine, API, CLI, dashboard).
+Approval gates' `waiting` belongs here too once it exists: that one line is the whole change."""
 
 TERMINAL_WORKFLOW_EVENTS: Final = frozenset(
     {EventType.WORKFLOW_COMPLETED, EventType.WORKFLOW_FAILED, EventType.WORKFLOW_CANCELED}

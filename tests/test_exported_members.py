@@ -27,10 +27,10 @@ SURFACES = {
         PayloadTooLargeError UnsupportedMediaTypeError ValidationError ServerError
         StorageUnavailableError
         ActionInfo ApprovalResult Checkpoint ComponentInfo DamagedFile DeliveryAttempt Discovery
-        Endpoint Event EventPage Execution ExecutionDamage ExecutionSummary ExecutorState Health
-        HermesState Hook HookDelivered Page Ready RetryResult Schedule ScheduleRun StorageState
-        TaskInfo Template TemplateInfo ToolAnswer WebhookDelivery Workflow WorkflowInfo
-        WorkflowOrigin
+        Endpoint Event EventPage Execution ExecutionDamage ExecutionSummary ExecutorState
+        FixResult Health HermesState Hook HookDelivered Page Ready RetryPlan RetryResult
+        Schedule ScheduleRun StorageState TaskInfo Template TemplateInfo ToolAnswer
+        WebhookDelivery Workflow WorkflowInfo WorkflowOrigin
     """,
 }
 """What each package exports; a new or a removed name is an API change, made here too."""

@@ -246,6 +246,15 @@ class TaskAttempt(_Answer):
     finished_at: Time = None
 
 
+class OperatorMark(_Answer):
+    """Who made a task's result by hand, and how (`harmonia complete`, `harmonia skip`)."""
+
+    action: Literal["complete", "skip"]
+    by: str | None = None
+    at: Time = None
+    reason: str | None = None
+
+
 class TaskInfo(_Answer):
     status: TaskStatusName
     attempts: int = Field(ge=0)
@@ -272,6 +281,15 @@ class TaskInfo(_Answer):
         default=None,
         description="The child execution a `workflow.run` task started for its current "
         "attempt (earlier attempts' children are in `history`).",
+    )
+    operator: OperatorMark | None = Field(
+        default=None,
+        description="Set when an operator made this result by hand (complete, skip), not the "
+        "task's action.",
+    )
+    input_override: dict[str, Any] | None = Field(
+        default=None,
+        description="An operator retry's input override, merged over the rendered input.",
     )
 
 

@@ -122,11 +122,16 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
+    from harmonia.cli.fix_values import embedded_plan, input_override, show_plan
     from harmonia.cli.follow import retry_task, run_sync
 
+    override = input_override(args)  # checked before the data folder is opened
     data_dir = data_dir_for_reading(args.data_dir)
     store = _store(data_dir)
     execution_id = store.resolve_execution_id(args.execution_id)
+    if getattr(args, "dry_run", False):
+        plan = embedded_plan(_settings(args, data_dir), execution_id, args.task_id)
+        return show_plan(args, plan)
     known = list(store.load_execution(execution_id).tasks)
     if args.task_id not in known:
         raise CliError(
@@ -140,7 +145,12 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
     watch = _watch(args)
     final = run_sync(
-        retry_task, _settings(args, data_dir), execution_id, args.task_id, watch, announce
+        partial(retry_task, input=override),
+        _settings(args, data_dir),
+        execution_id,
+        args.task_id,
+        watch,
+        announce,
     )
     return _finish(final, args)
 

@@ -257,12 +257,15 @@ async def retry_task(
     task_id: str,
     watch: Watch,
     announce: Callable[[Sequence[str]], str],
+    *,
+    input: dict[str, Any] | None = None,
 ) -> ExecutionState:
-    """Run `task_id` and everything downstream again, then follow the execution to its end."""
+    """Run `task_id` and everything downstream again (`input`: an override merged over its
+    rendered input), then follow the execution to its end."""
 
     async def begin(engine: Engine) -> tuple[ExecutionState, Subscription]:
         subscription = engine.subscribe(execution_id, until_finished=True)
-        reset = await engine.retry_task(execution_id, task_id)
+        reset = await engine.retry_task(execution_id, task_id, input=input, by="cli")
         state = await engine.get(execution_id)
         watch.attach(state)
         watch.notice(announce(reset))

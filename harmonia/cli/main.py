@@ -32,6 +32,7 @@ from harmonia.cli.errors import (
     CliError,
 )
 from harmonia.cli.executors import add_executors_command
+from harmonia.cli.fix_commands import add_fix_commands, add_retry_options
 from harmonia.cli.inputs import add_input_options
 from harmonia.cli.plugins import add_plugin_commands
 from harmonia.cli.remote_parser import Handler, Remote, add_remote_commands, add_url_option
@@ -130,8 +131,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     retry.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
     retry.add_argument("task_id", metavar="TASK_ID")
+    add_retry_options(retry)
     _follow_options(retry)
     add_url_option(retry, commands.cmd_retry, Remote(lambda module: module.cmd_retry))
+    add_fix_commands(sub, _follow_options)
 
     validate = sub.add_parser(
         "validate",

@@ -46,8 +46,17 @@ _STATUS_AFTER: dict[str, str] = {
     EventType.TASK_SKIPPED: "skipped",
     EventType.TASK_EXPANDED: "running",
     EventType.TASK_WAITING: "waiting",
+    EventType.TASK_COMPLETED_BY_OPERATOR: "completed",
+    EventType.TASK_SKIPPED_BY_OPERATOR: "skipped",
 }
 _RUNNING = frozenset({"running", "retrying"})
+_RESETTING = frozenset(
+    {
+        EventType.WORKFLOW_RESUMED,
+        EventType.TASK_COMPLETED_BY_OPERATOR,  # an operator's fix: what is below it, again
+        EventType.TASK_SKIPPED_BY_OPERATOR,
+    }
+)
 
 
 def format_clock(timestamp: float) -> str:
@@ -132,6 +141,12 @@ def format_event(event: Event, *, task_width: int, style: Style | None = None) -
             why = f": {one_line(str(data['reason']))}" if data.get("reason") else ""
             decision = str(data.get("decision", "decided"))
             parts = [_status(style, decision, "waiting"), f"by {data.get('by')}{why}"]
+        elif event.type in (
+            EventType.TASK_COMPLETED_BY_OPERATOR,
+            EventType.TASK_SKIPPED_BY_OPERATOR,
+        ):
+            word = _STATUS_AFTER[event.type]
+            parts = [_status(style, word), f"by hand by {data.get('by') or 'an operator'}"]
         elif event.type == EventType.TASK_EXPANDED:
             items = int(data.get("count") or 0)
             parts = [_status(style, "expanded", "running"), f"{items} item{'s' * (items != 1)}"]
@@ -174,11 +189,12 @@ class ProgressTracker:
 
     def apply(self, event: Event) -> None:
         task_id = event.task_id
-        if event.type == EventType.WORKFLOW_RESUMED:
+        if event.type in _RESETTING:
             for tid in (*event.data.get("reset", ()), *event.data.get("interrupted", ())):
                 if tid in self.statuses:
                     self.statuses[tid] = "pending"
-            return
+            if event.type == EventType.WORKFLOW_RESUMED:
+                return
         if event.type == EventType.WORKFLOW_CANCELED:
             for tid, status in self.statuses.items():
                 if status in _RUNNING or status == "pending":

@@ -187,6 +187,7 @@ def execution_state(execution: Execution) -> ExecutionState:
             finished_at=_epoch(task.finished_at),
             history=list(task.history),
             child_execution_id=task.child_execution_id,
+            operator=task.operator,
         )
         for task_id, task in execution.tasks.items()
     }

@@ -171,7 +171,14 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 @remote_command
 def cmd_retry(args: argparse.Namespace) -> int:
+    from harmonia.cli.fix_values import BY, input_override, show_plan
+
+    override = input_override(args)  # checked before the daemon is asked anything
     with session(args) as client:
+        if getattr(args, "dry_run", False):
+            execution_id = resolve_execution_id(client, args.execution_id)
+            plan = client.retry_plan(execution_id, args.task_id)
+            return show_plan(args, plan.model_dump(mode="json"))
         execution_id = resolve_execution_id(client, args.execution_id)
         before = client.get_execution(execution_id)
         if args.task_id not in before.tasks:
@@ -179,7 +186,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
             raise CliError(
                 f"execution {execution_id} has no task {args.task_id!r}; its tasks: {known}"
             )
-        result = client.retry_task(execution_id, args.task_id)
+        result = client.retry_task(execution_id, args.task_id, input=override, by=BY)
         notice = (
             f"harmonia: retrying {args.task_id} of {execution_id}; will run again: "
             + ", ".join(result.reset)

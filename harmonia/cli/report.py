@@ -208,10 +208,10 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
             label,
             str(task.status),
             "-" if items is not None else str(task.attempts),
-            format_duration(duration) if duration is not None else "-",
+            format_duration(duration) if duration is not None and not task.operator else "-",
             item_counts(state, tid)
             if items is not None
-            else one_line(error_text(task.error), ERROR_COLUMN_LIMIT),
+            else by_hand(task.operator) or one_line(error_text(task.error), ERROR_COLUMN_LIMIT),
         ]
         if rules is not None:
             item = split_item_id(tid) is not None  # an item: its task's row shows the rule
@@ -246,6 +246,15 @@ def show_lines(state: ExecutionState, style: Style, *, interrupted: bool = False
             lines.append(f"  {tid}{attempt}: {style.paint(first, 'red')}")
             lines.extend(rest)
     return lines
+
+
+def by_hand(operator: Mapping[str, Any] | None) -> str:
+    """How `show` marks a result an operator made (`harmonia complete`/`skip`), not the task."""
+    if not operator:
+        return ""
+    done = {"complete": "completed", "skip": "skipped"}.get(str(operator.get("action")), "set")
+    reason = f": {operator['reason']}" if operator.get("reason") else ""
+    return f"{done} by hand by {operator.get('by') or 'an operator'}{reason}"
 
 
 def trigger_rules(workflow: Mapping[str, Any]) -> dict[str, str] | None:

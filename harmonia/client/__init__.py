@@ -33,6 +33,7 @@ from harmonia.client._errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
+from harmonia.client._fix_calls import FixResult, RetryPlan
 from harmonia.client._hooks import Hook, HookDelivered
 from harmonia.client._models import (
     ActionInfo,
@@ -93,6 +94,7 @@ __all__ = [
     "ExecutionDamagedError",
     "ExecutionSummary",
     "ExecutorState",
+    "FixResult",
     "ForbiddenError",
     "Health",
     "HermesState",
@@ -105,6 +107,7 @@ __all__ = [
     "ProtocolError",
     "Ready",
     "Reconnect",
+    "RetryPlan",
     "RetryResult",
     "Schedule",
     "ScheduleRun",

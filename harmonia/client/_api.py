@@ -15,6 +15,7 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import harmonia.client._approval_calls as approval_calls
 import harmonia.client._calls as calls
+import harmonia.client._fix_calls as fix_calls
 import harmonia.client._hooks as hooks
 import harmonia.client._webhook_calls as webhook_calls
 from harmonia.client._calls import Call
@@ -108,7 +109,10 @@ class Api:
     pause = Endpoint(calls.pause)
     resume = Endpoint(calls.resume)
     checkpoint = Endpoint(calls.checkpoint)
-    retry_task = Endpoint(calls.retry_task)
+    retry_task = Endpoint(fix_calls.retry_task)
+    retry_plan = Endpoint(fix_calls.retry_plan)
+    complete_task = Endpoint(fix_calls.complete_task)
+    skip_task = Endpoint(fix_calls.skip_task)
     approve_task = Endpoint(approval_calls.approve_task)
     reject_task = Endpoint(approval_calls.reject_task)
     events_page = Endpoint(calls.events_page)

@@ -278,6 +278,10 @@ class TaskInfo(ApiModel):
     """For an item: its place in the list."""
     child_execution_id: str | None = None
     """The child execution a `workflow.run` task started for its current attempt."""
+    operator: dict[str, Any] | None = None
+    """Set when an operator made the result by hand: `action` (complete, skip), `by`, `at`."""
+    input_override: dict[str, Any] | None = None
+    """An operator retry's input override, merged over the task's rendered input."""
 
 
 class ParentLink(ApiModel):

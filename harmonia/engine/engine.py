@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 
 import harmonia.engine.approvals as approvals
+import harmonia.engine.fixes as fixes
 import harmonia.engine.operations as operations
 from harmonia.bus import EventBus, Subscription
 from harmonia.components import ComponentRegistry, default_registry
@@ -32,6 +33,7 @@ from harmonia.engine.persistence import ExecutionRecords
 from harmonia.engine.plan import ExecutionPlan
 from harmonia.engine.recovery import recover as recover_interrupted
 from harmonia.engine.replays import SharedReplays
+from harmonia.engine.retry_plan import RetryPlan, preview_retry
 from harmonia.engine.runner import ExecutionRunner
 from harmonia.engine.storagehealth import PROBE_FIRST, PROBE_MAX, StorageHealth
 from harmonia.engine.writer import DurableWriter
@@ -324,10 +326,36 @@ class Engine:
         """
         return await operations.resume(self, execution_id, reason=reason, from_damaged=from_damaged)
 
-    async def retry_task(self, execution_id: str, task_id: str) -> list[str]:
+    async def retry_task(
+        self,
+        execution_id: str,
+        task_id: str,
+        *,
+        input: dict[str, Any] | None = None,
+        by: str | None = None,
+    ) -> list[str]:
         """Run `task_id` and everything downstream of it again; keep every other result.
-        Returns the tasks that will run again."""
-        return await operations.retry_task(self, execution_id, task_id)
+        `input` is merged over the task's rendered input for its next attempts. Returns the
+        tasks that will run again (exactly `retry_plan(...).reset`)."""
+        return await operations.retry_task(self, execution_id, task_id, input=input, by=by)
+
+    async def retry_plan(self, execution_id: str, task_id: str) -> RetryPlan:
+        """What `retry_task` would reset now, and whether it would be refused; changes nothing."""
+        return await preview_retry(self, execution_id, task_id)
+
+    async def complete_task(
+        self, execution_id: str, task_id: str, output: Any, *, by: str = "operator"
+    ) -> list[str]:
+        """Mark a failed, pending or canceled task completed with `output`; what is below it
+        runs as if the task had returned it. Returns the tasks below it decided again."""
+        return await fixes.complete_task(self, execution_id, task_id, output, by=by)
+
+    async def skip_task(
+        self, execution_id: str, task_id: str, *, by: str = "operator", reason: str | None = None
+    ) -> list[str]:
+        """Mark a failed, pending or canceled task skipped; what is below it goes on by its
+        rules for a skipped parent. Returns the tasks below it decided again."""
+        return await fixes.skip_task(self, execution_id, task_id, by=by, reason=reason)
 
     async def pause(self, execution_id: str) -> ExecutionState:
         """Start nothing new; running tasks finish. `resume` goes on."""

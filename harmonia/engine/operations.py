@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from harmonia.engine.approvals import at_rest_at_a_gate
 from harmonia.engine.checkpoints import take_checkpoint
 from harmonia.engine.children import pause_children, resume_children
-from harmonia.engine.fanout_ops import retry_scope
+from harmonia.engine.retry_plan import plan_retry
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.events import EventType
 from harmonia.state import (
@@ -84,24 +84,30 @@ def _go_on(engine: Engine, runner: ExecutionRunner, *, summary_saved: bool = Fal
         engine.live.spawn(runner)
 
 
-async def retry_task(engine: Engine, execution_id: str, task_id: str) -> list[str]:
-    """`Engine.retry_task`: the task and everything downstream of it run again."""
+async def retry_task(
+    engine: Engine,
+    execution_id: str,
+    task_id: str,
+    *,
+    input: dict[str, Any] | None = None,
+    by: str | None = None,
+) -> list[str]:
+    """`Engine.retry_task`: the task and everything downstream of it run again, as
+    `plan_retry` (the preview's function) decides; `input` is merged over the task's rendered
+    input for its next attempts (`harmonia.engine.fixes.merge_override`)."""
     engine.storage.check()
     live = engine.live
     runner = await live.attach(execution_id)
     state = runner.state
-    if task_id not in state.tasks:
+    try:
+        planned = plan_retry(runner.plan, state, task_id, active=runner.active)
+    except NotFound:
         await live.release_if_idle(runner)
-        raise NotFound(f"execution {execution_id} has no task {task_id!r}")
-    reset, unexpanded = retry_scope(runner.plan, state, task_id)
-    busy = [t for t in reset if state.tasks[t].status in TASK_ACTIVE and runner.active]
-    if busy:
+        raise
+    if planned.refusal is not None:
         await live.release_if_idle(runner)
-        raise InvalidOperation(
-            f"cannot retry {task_id!r}: task(s) {', '.join(busy)} are running right now"
-        )
-    if state.tasks[task_id].status == TaskStatus.PENDING and runner.active:
-        raise InvalidOperation(f"task {task_id!r} has not run yet; nothing to retry")
+        raise InvalidOperation(planned.refusal)
+    reset, unexpanded = planned.reset, planned.unexpanded
     interrupted = (
         []
         if runner.active
@@ -118,6 +124,8 @@ async def retry_task(engine: Engine, execution_id: str, task_id: str) -> list[st
             "reset": reset,
             "interrupted": interrupted,
             **({"unexpanded": unexpanded} if unexpanded else {}),
+            **({"by": by} if by is not None else {}),
+            **({"input": input} if input is not None else {}),
         },
     )
     engine.crash_loops.fail(engine, state, loops)

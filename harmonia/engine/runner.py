@@ -24,6 +24,7 @@ from harmonia.engine.fanout import FanOut
 from harmonia.engine.joins import JoinGate
 from harmonia.engine.outcome import Verdict, decide, record_outcome
 from harmonia.engine.outputs import render_output
+from harmonia.engine.overrides import merge_override
 from harmonia.engine.plan import TaskResults
 from harmonia.errors import ErrorKind, StorageUnavailable, TaskError
 from harmonia.events import EventType
@@ -110,6 +111,14 @@ class ExecutionRunner:
         self._rebuild = True
         if self._tg is not None:
             self._pump()
+
+    def request_rebuild(self) -> None:
+        """Task states changed under a paused schedule (an operator fix): re-read them later."""
+        self._rebuild = True
+
+    def dispatched(self, tid: str) -> bool:
+        """Handed to a worker (or running): its status is about to change by itself."""
+        return tid in self._inflight
 
     def request_cancel(self, reason: str) -> None:
         self._cancel_reason = reason
@@ -385,6 +394,8 @@ class ExecutionRunner:
                     await host.component_urls.prepare(plan.components)
                 payload = plan.render(self._context)
                 shown = plan.shown(self._context, payload)
+                if (extra := task.input_override) is not None:  # an operator retry's input
+                    payload, shown = merge_override(payload, extra), merge_override(shown, extra)
             except ReferenceMissing as exc:
                 error = TaskError(str(exc), ErrorKind.REFERENCE)
                 payload = shown = None

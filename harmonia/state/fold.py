@@ -12,6 +12,7 @@ from collections.abc import Callable
 from harmonia.events import Event, EventType
 from harmonia.protocol import item_id, split_item_id
 from harmonia.state.model import (
+    EXECUTION_FINISHED,
     PLAIN_STATUS,
     TASK_ACTIVE,
     ExecutionState,
@@ -34,7 +35,7 @@ def apply(state: ExecutionState, event: Event) -> None:
     counted = state.counted
     if counted is None:
         handler(state, event)
-    elif event.type == EventType.TASK_EXPANDED:  # adds tasks: recount when next asked
+    elif event.type in _MANY_TASKS:  # adds tasks or changes several: recount when next asked
         handler(state, event)
         state.counted = None
     elif event.task_id is not None:  # one task's event changes that task's status only
@@ -231,16 +232,59 @@ def _on_workflow_resumed(state: ExecutionState, event: Event) -> None:
             _close_attempt(task, event, "interrupted")
             task.budget_base += 1
         task.status = TaskStatus.PENDING
+    retry = event.data.get("reason") == "retry"
     for tid in event.data.get("reset", ()):
         task = state.tasks.get(tid)
         if task is None:
             continue
-        task.status = TaskStatus.PENDING
-        task.budget_base = task.attempts
-        task.output = None
-        task.error = None
-        task.finished_at = None
-        task.child_execution_id = None  # a task run again starts a new child
+        _reset(task)
+        if retry:  # an operator retry sets its own override (or none) on what it resets
+            task.input_override = None
+    override = event.data.get("input")
+    if retry and override is not None and event.task_id in state.tasks:
+        state.tasks[event.task_id].input_override = override
+
+
+def _reset(task: TaskState) -> None:
+    """A task runs again from scratch, with a fresh retry budget."""
+    task.status = TaskStatus.PENDING
+    task.budget_base = task.attempts
+    task.output = None
+    task.error = None
+    task.finished_at = None
+    task.child_execution_id = None  # a task run again starts a new child
+    task.operator = None
+
+
+def _on_task_fixed(state: ExecutionState, event: Event) -> None:
+    """An operator completed or skipped a task by hand (`harmonia.engine.fixes`): what is
+    below it is decided again (`reset`), a `for_each` task's unfinished items are skipped
+    (`closed`), and a finished execution runs again, as an operator retry does."""
+    data = event.data
+    for tid in data.get("unexpanded", ()):
+        drop_expansion(state, tid)
+    for tid in data.get("reset", ()):
+        if (below := state.tasks.get(tid)) is not None:
+            _reset(below)
+    for tid in data.get("closed", ()):
+        if (item := state.tasks.get(tid)) is not None:
+            item.status = TaskStatus.SKIPPED
+            item.finished_at = event.timestamp
+    task = _task(state, event)
+    completed = event.type == EventType.TASK_COMPLETED_BY_OPERATOR
+    task.status = TaskStatus.COMPLETED if completed else TaskStatus.SKIPPED
+    task.output = data.get("output") if completed else None
+    task.error = None
+    task.finished_at = event.timestamp
+    if task.started_at is None:
+        task.started_at = event.timestamp
+    task.operator = {"action": data.get("action"), "by": data.get("by"), "at": event.timestamp}
+    if data.get("reason"):
+        task.operator["reason"] = data["reason"]
+    if state.status in EXECUTION_FINISHED:
+        state.status = ExecutionStatus.RUNNING
+        state.finished_at = None
+        state.error = None
 
 
 _CANCELABLE = TASK_ACTIVE | {TaskStatus.PENDING, TaskStatus.WAITING}
@@ -261,4 +305,16 @@ _HANDLERS: dict[str, Callable[[ExecutionState, Event], None]] = {
     EventType.WORKFLOW_RESUMED: _on_workflow_resumed,
     EventType.CHILD_EXECUTION_STARTED: _on_child_execution_started,
     EventType.TASK_WAITING: _on_task_waiting,
+    EventType.TASK_COMPLETED_BY_OPERATOR: _on_task_fixed,
+    EventType.TASK_SKIPPED_BY_OPERATOR: _on_task_fixed,
 }
+
+_MANY_TASKS = frozenset(
+    {
+        EventType.TASK_EXPANDED,
+        EventType.WORKFLOW_RESUMED,  # an operator retry names its task, and resets more
+        EventType.TASK_COMPLETED_BY_OPERATOR,
+        EventType.TASK_SKIPPED_BY_OPERATOR,
+    }
+)
+"""Events with a `task_id` that change other tasks' statuses too."""

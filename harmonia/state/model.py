@@ -67,6 +67,11 @@ class TaskState:
     history: list[dict[str, Any]] = field(default_factory=list)
     child_execution_id: str | None = None
     """The execution a `workflow.run` task started for its current attempt (sub-workflows)."""
+    operator: dict[str, Any] | None = None
+    """Set when an operator, not the task's action, made its result (`harmonia.engine.fixes`):
+    `{"action": "complete"|"skip", "by": ..., "at": <unix time>}`; shown so people can tell."""
+    input_override: dict[str, Any] | None = None
+    """An operator retry's input override, merged over the rendered input of its attempts."""
 
     def to_record(self, *, copy: bool = True) -> dict[str, Any]:
         """Snapshot form (numeric timestamps), read back by `from_record`. `copy=False`
@@ -83,6 +88,10 @@ class TaskState:
         }
         if self.child_execution_id is not None:  # only sub-workflow tasks: snapshots stay small
             record["child_execution_id"] = self.child_execution_id
+        if self.operator is not None:
+            record["operator"] = self.operator
+        if self.input_override is not None:
+            record["input_override"] = self.input_override
         return record
 
     @classmethod
@@ -97,6 +106,8 @@ class TaskState:
             finished_at=raw.get("finished_at"),
             history=list(raw.get("history") or []),
             child_execution_id=raw.get("child_execution_id"),
+            operator=raw.get("operator"),
+            input_override=raw.get("input_override"),
         )
 
     def to_public(self, depends_on: list[str] | None = None) -> dict[str, Any]:
@@ -120,7 +131,15 @@ class TaskState:
                 for h in self.history
             ],
             "child_execution_id": self.child_execution_id,
+            "operator": _operator_public(self.operator),
+            "input_override": self.input_override,
         }
+
+
+def _operator_public(operator: dict[str, Any] | None) -> dict[str, Any] | None:
+    if operator is None:
+        return None
+    return {**operator, "at": iso_time(operator.get("at"))}
 
 
 @dataclass(slots=True)

@@ -404,6 +404,9 @@ class FakeDaemon:
             after = int(request.url.params.get("after", "0"))
             items = [e for e in self.events.get(parts[3], []) if e["seq"] > after]
             return _json({"items": items, "next_after": items[-1]["seq"] if items else after})
+        plan = parts[:3] == ["api", "v1", "executions"] and parts[6:] == ["retry-plan"]
+        if plan and parts[3] in self.executions:
+            return _json(self.retry_plan(parts[3], parts[5]))
         if path == "/api/v1/workflows":
             items = [
                 {k: v for k, v in w.items() if k != "document"} for w in self.workflows.values()
@@ -436,6 +439,26 @@ class FakeDaemon:
                 409,
             )
         return _json({"status": 404, "code": "not_found", "message": path, "details": None}, 404)
+
+    def retry_plan(self, execution_id: str, task_id: str) -> dict[str, Any]:
+        """The ETL graph's answer: the task and what is below it; the input as the canned
+        workflow declares it (an `${env.*}` reference stays one, as the engine records it)."""
+        below, seen = [task_id], {task_id}
+        for tid, spec in ETL_TASKS.items():
+            if any(d in seen for d in spec.get("depends_on", ())):
+                below.append(tid)
+                seen.add(tid)
+        status = self.executions[execution_id]["tasks"][task_id]["status"]
+        return {
+            "execution_id": execution_id,
+            "task_id": task_id,
+            "status": status,
+            "reset": below,
+            "unexpanded": [],
+            "allowed": True,
+            "refusal": None,
+            "input": ETL_TASKS[task_id].get("input"),
+        }
 
 
 def fake_app(*, ascii: bool = False, open_execution: str | None = None) -> HarmoniaApp:

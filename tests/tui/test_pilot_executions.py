@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
+from harmonia_tui.screens.json_editor import JsonEditScreen
 from helpers.daemon_testing import Harmoniad
 from helpers.tui_testing import (
     SIZE,
@@ -107,13 +108,13 @@ async def test_retry_a_failed_task_from_the_keyboard_and_watch_it_complete(
         assert not isinstance(app.screen, ConfirmScreen)
         await press(pilot, "right_square_bracket")
         await until(pilot, lambda: graph.selected == "flaky", "] jumps to the child")
-        await press(pilot, "r")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await press(pilot, "r")  # the retry plan from the daemon, above the input to edit
+        await until(pilot, lambda: isinstance(app.screen, JsonEditScreen), "the confirmation")
         confirm = app.screen
-        assert isinstance(confirm, ConfirmScreen)
+        assert isinstance(confirm, JsonEditScreen)
         text = "\n".join(confirm.lines)
         assert "flaky" in text and "after" in text and "side" not in text
-        await press(pilot, "y")
+        await press(pilot, "ctrl+s")  # the input unchanged: a plain retry
         await until(pilot, lambda: loaded(app, "completed"), "the execution completed", deadline=20)
         assert task_status(app, "flaky") == "completed" and task_status(app, "after") == "completed"
         assert screen.view is not None and screen.view.tasks["flaky"].attempts == 2
@@ -164,8 +165,8 @@ async def test_the_engines_rendered_inputs_and_edges_show_for_an_unstored_workfl
         assert "approximation" not in screen.detail.shown_text
         # retried live: `after` gets flaky's output rendered into its input
         await press(pilot, "r")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
-        await press(pilot, "y")
+        await until(pilot, lambda: isinstance(app.screen, JsonEditScreen), "the confirmation")
+        await press(pilot, "ctrl+s")
         await until(pilot, lambda: loaded(app, "completed"), "completed after the retry")
         screen.graph.select("after")
         await until(

@@ -16,6 +16,7 @@ from harmonia.client import Event
 from harmonia.protocol import EventType
 from harmonia_tui.format import format_duration, format_offset, plural
 from harmonia_tui.gates import gate_log_text
+from harmonia_tui.taskview import by_hand
 
 __all__ = ["LogLine", "describe_event"]
 
@@ -46,6 +47,8 @@ _EVENT_STATUS: dict[str, str] = {
     EventType.WORKFLOW_RESUMED: "running",
     EventType.CHECKPOINT_CREATED: "pending",
     EventType.ERROR_OCCURRED: "failed",
+    EventType.TASK_COMPLETED_BY_OPERATOR: "completed",
+    EventType.TASK_SKIPPED_BY_OPERATOR: "skipped",
 }
 
 
@@ -109,6 +112,9 @@ def describe_event(event: Event, origin: datetime | None) -> LogLine:
         text = f"execution resumed ({reason})" + (f"; again: {_names(reset)}" if reset else "")
     elif kind == EventType.CHECKPOINT_CREATED:
         text = f"checkpoint {data.get('name') or data.get('id') or ''}".rstrip()
+    elif kind in (EventType.TASK_COMPLETED_BY_OPERATOR, EventType.TASK_SKIPPED_BY_OPERATOR):
+        reset = data.get("reset") or []
+        text = f"{task} {by_hand(data)}" + (f"; decided again: {_names(reset)}" if reset else "")
     elif kind == EventType.ERROR_OCCURRED:
         text = f"error: {_error_text(data.get('error') or data.get('message'))}"
     else:

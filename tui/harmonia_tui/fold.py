@@ -17,7 +17,7 @@ from harmonia.protocol import EventType, item_id, split_item_id
 from harmonia_tui.format import elapsed, format_duration
 from harmonia_tui.gates import gate_note
 from harmonia_tui.statuses import EXECUTION_FINISHED, TASK_ACTIVE, TASK_DONE
-from harmonia_tui.taskview import AttemptView, TaskView
+from harmonia_tui.taskview import AttemptView, TaskView, by_hand
 
 __all__ = ["NO_CHANGE", "Change", "ExecutionView"]
 
@@ -399,8 +399,40 @@ def _on_workflow_resumed(view: ExecutionView, event: Event) -> Change:
         task.note = None
         task.finished_at = None
         task.child_execution_id = None
+        task.operator = None
         touched.add(tid)
     return Change(frozenset(touched), True, new)
+
+
+def _on_task_fixed(view: ExecutionView, event: Event) -> Change:
+    """An operator completed or skipped a task by hand: what is below it is decided again,
+    its unfinished items are skipped, and a finished execution runs again (as the engine)."""
+    data = event.data
+    touched: set[str] = set()
+    for tid in data.get("unexpanded") or ():
+        for iid in view.item_ids(tid):
+            view.tasks.pop(iid, None)
+        view.items.pop(tid, None)
+    for tid in data.get("reset") or ():
+        if (below := view.tasks.get(tid)) is not None:
+            below.status, below.output, below.error, below.note = "pending", None, None, None
+            below.finished_at, below.operator = None, None
+            touched.add(tid)
+    for tid in data.get("closed") or ():
+        if (item := view.tasks.get(tid)) is not None:
+            item.status, item.finished_at = "skipped", event.timestamp
+            touched.add(tid)
+    task, new = view._task(event)
+    completed = event.type == EventType.TASK_COMPLETED_BY_OPERATOR
+    task.status = "completed" if completed else "skipped"
+    task.output = data.get("output") if completed else None
+    task.error = None
+    task.finished_at = event.timestamp
+    task.operator = {k: data[k] for k in ("action", "by", "reason") if data.get(k)}
+    task.note = by_hand(task.operator)
+    if view.finished:
+        view.status, view.finished_at, view.error = "running", None, None
+    return _changed(task, new) | Change(frozenset(touched), True, bool(data.get("unexpanded")))
 
 
 _HANDLERS: dict[str, Callable[[ExecutionView, Event], Change]] = {
@@ -418,4 +450,6 @@ _HANDLERS: dict[str, Callable[[ExecutionView, Event], Change]] = {
     EventType.WORKFLOW_COMPLETED: _on_workflow_completed,
     EventType.WORKFLOW_FAILED: _on_workflow_failed,
     EventType.WORKFLOW_CANCELED: _on_workflow_canceled,
+    EventType.TASK_COMPLETED_BY_OPERATOR: _on_task_fixed,
+    EventType.TASK_SKIPPED_BY_OPERATOR: _on_task_fixed,
 }

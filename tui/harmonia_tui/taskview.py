@@ -68,6 +68,8 @@ class TaskView:
     """Why it was skipped, or when it retries next."""
     child_execution_id: str | None = None
     """The child execution of a `workflow.run` task (enter opens it)."""
+    operator: dict[str, Any] | None = None
+    """Set when an operator made the result by hand (`action`, `by`): marked on screen."""
 
     @classmethod
     def from_info(cls, task_id: str, info: TaskInfo) -> TaskView:
@@ -81,9 +83,10 @@ class TaskView:
             finished_at=info.finished_at,
             history=[AttemptView.from_record(h) for h in info.history],
             child_execution_id=info.child_execution_id,
+            operator=info.operator,
             note=gate_note(info.history[-1].get("waiting"))
             if info.status == "waiting" and info.history
-            else None,
+            else by_hand(info.operator),
         )
 
     def duration(self, now: datetime) -> float | None:
@@ -113,3 +116,12 @@ class TaskView:
             last.status = status
             if error is not None:
                 last.error = error
+
+
+def by_hand(operator: Mapping[str, Any] | None) -> str | None:
+    """The note of a result an operator made (complete, skip), so it reads as not computed."""
+    if not operator:
+        return None
+    done = {"complete": "completed", "skip": "skipped"}.get(str(operator.get("action")), "set")
+    reason = f": {operator['reason']}" if operator.get("reason") else ""
+    return f"{done} by hand by {operator.get('by') or 'an operator'}{reason}"

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from harmoniad.bodies import json_body, query_params
 from harmoniad.context import DaemonState, daemon_state
+from harmoniad.fix_schemas import RetryAction
 from harmoniad.listing import etag_matches, execution_document, listing_page
 from harmoniad.responses import JSONResponse
 from harmoniad.routing import Answer, Endpoint, Handler, HeaderParam
@@ -97,9 +98,10 @@ async def checkpoint_execution(request: Request) -> Response:
 
 
 async def retry_task(request: Request) -> Response:
-    state, execution_id = await _operator_request(request)
+    state, execution_id = daemon_state(request), request.path_params["id"]
+    body = await json_body(request, RetryAction, required=False)  # input override, by
     task_id = request.path_params["task_id"]
-    reset = await state.engine.retry_task(execution_id, task_id)
+    reset = await state.engine.retry_task(execution_id, task_id, input=body.input, by=body.by)
     return JSONResponse({"execution_id": execution_id, "task_id": task_id, "reset": reset})
 
 
@@ -219,6 +221,7 @@ ENDPOINTS = [
         retry_task,
         "Run a task and everything downstream of it again",
         {200: RetryResult},
+        body_model=RetryAction,
     ),
     Endpoint(
         "GET",

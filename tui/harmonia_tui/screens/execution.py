@@ -39,12 +39,12 @@ from harmonia_tui.screens.approvals import (
 from harmonia_tui.screens.execution_actions import (
     cancel_question,
     operate,
-    retry,
-    retry_question,
     unavailable,
 )
 from harmonia_tui.screens.execution_header import column_titles, summary_text
 from harmonia_tui.screens.filtering import FilteredScreen
+from harmonia_tui.screens.fix_actions import fix_unavailable
+from harmonia_tui.screens.fix_keys import complete_key, retry_key, skip_key
 from harmonia_tui.widgets.event_log import EventLog
 from harmonia_tui.widgets.graph import TaskGraph
 from harmonia_tui.widgets.task_detail import TaskDetail
@@ -117,6 +117,8 @@ class ExecutionScreen(FilteredScreen):
             tooltip="The selected task's detail, full screen; a sub-workflow's child execution",
         ),
         Binding("x", "items", "Items", show=False, tooltip="Show or hide a for_each task's items"),
+        Binding("m", "complete", "Complete", show=False, tooltip="Mark the task completed by hand"),
+        Binding("S", "skip", "Skip", show=False, tooltip="Mark the task skipped by hand"),
         Binding("slash", "filter", "Filter", tooltip="Filter the event log; jump to a task"),
         Binding("escape", "back", "Back", tooltip="Back to the executions"),
     ]
@@ -375,6 +377,8 @@ class ExecutionScreen(FilteredScreen):
             return "select a for_each task whose list was evaluated (it shows its counts)"
         if action in ("approve", "reject") and (why := gate_unavailable(self.view, selected)):
             return why
+        if action in ("complete", "skip") and self.view is not None:
+            return fix_unavailable(action, self.view, selected)
         return unavailable(action, self.view, selected, self.load_error)
 
     def action_items(self) -> None:
@@ -410,17 +414,13 @@ class ExecutionScreen(FilteredScreen):
         self.harmonia.action_workflows(select=self.view.workflow if self.view else None)
 
     def action_retry(self) -> None:
-        view, task_id = self.view, self.graph.selected
-        if view is None or task_id is None:
-            return
+        retry_key(self)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                work = partial(retry, self.harmonia, self.execution_id, task_id)
-                self.start_task(work, group="the action")
+    def action_complete(self) -> None:
+        complete_key(self)
 
-        question = retry_question(view, self.shape, task_id, self.harmonia.glyphs)
-        self.app.push_screen(question, answered)
+    def action_skip(self) -> None:
+        skip_key(self)
 
     def action_approve(self) -> None:
         self._gate(approve=True)

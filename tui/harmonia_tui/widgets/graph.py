@@ -380,6 +380,9 @@ class TaskGraph(ScrollView, can_focus=True):
             Segment(duration.rjust(DURATION_WIDTH), base),
         ]
         room = width - gutter_at
+        if task is not None and task.operator and room > 12:  # made by hand, not computed
+            segments.append(Segment("  by hand", style))
+            room -= 9
         counts = counts_text(self.view, task_id) if self.view is not None else ""
         if counts and room > 4:  # a for_each task: how its items stand, then its parents
             segments.append(Segment("  " + fit(counts, room - 2, g.ellipsis), style))

@@ -1,0 +1,184 @@
+"""Fix and continue from the keyboard (Textual's Pilot) against a real daemon: `r` shows the
+daemon's retry plan above the task's input to edit, and bad JSON is shown, never sent; `m`
+completes a task by hand with an output typed in an editor; `S` skips one after a confirm.
+Results made by hand are marked on screen; each action ends in a toast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from harmonia_tui.screens.confirm import ConfirmScreen
+from harmonia_tui.screens.json_editor import JsonEditScreen
+from helpers.daemon_testing import Harmoniad
+from helpers.tui_testing import (
+    SIZE,
+    api_client,
+    execution_screen,
+    loaded,
+    make_app,
+    press,
+    start,
+    task_status,
+    toasts,
+    unique,
+    until,
+    wait_finished,
+)
+from textual.widgets import TextArea
+
+pytestmark = pytest.mark.anyio
+
+NO_RETRY = {"retry_policy": {"max_retries": 0}}
+
+
+def fixable(name: str) -> dict[str, Any]:
+    """`a` completes, `b` fails for good, `c` reads `b`'s output."""
+    return {
+        "name": name,
+        "defaults": NO_RETRY,
+        "tasks": {
+            "a": {"component": "core", "action": "echo", "input": {"n": 1}},
+            "b": {"component": "core", "action": "fail", "depends_on": ["a"]},
+            "c": {
+                "component": "core",
+                "action": "echo",
+                "depends_on": ["b"],
+                "input": {"rows": "${tasks.b.output.rows}"},
+            },
+        },
+    }
+
+
+def shell_flow(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "defaults": NO_RETRY,
+        "tasks": {
+            "t": {"component": "shell", "action": "run", "input": {"command": "exit 3"}},
+            "u": {"component": "core", "action": "echo", "depends_on": ["t"]},
+        },
+    }
+
+
+async def last_seq(daemon: Harmoniad, execution_id: str) -> int:
+    async with api_client(daemon) as client:
+        return (await client.get_execution(execution_id)).last_seq or 0
+
+
+async def test_retry_with_an_edited_input_bad_json_is_shown_not_sent(daemon: Harmoniad) -> None:
+    execution_id = await start(daemon, shell_flow(unique("edit-retry")))
+    assert await wait_finished(daemon, execution_id) == "failed"
+    before = await last_seq(daemon, execution_id)
+    app = make_app(daemon, open_execution=execution_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
+        screen = execution_screen(app)
+        screen.graph.select("t")
+        await press(pilot, "r")
+        await until(pilot, lambda: isinstance(app.screen, JsonEditScreen), "the retry editor")
+        editor = app.screen
+        assert isinstance(editor, JsonEditScreen)
+        assert "These 2 tasks will run again:" in editor.lines
+        assert any(line.endswith(" t") for line in editor.lines)
+        assert any(line.endswith(" u") for line in editor.lines)
+        area = editor.query_one(TextArea)
+        assert '"command": "exit 3"' in area.text  # the input as last rendered
+
+        area.load_text('{"command": "echo fixed"')  # broken: shown, not sent
+        await press(pilot, "ctrl+s")
+        await until(pilot, lambda: "not valid JSON" in editor.problem, "the JSON problem")
+        assert app.screen is editor
+        area.load_text('["not", "an object"]')
+        await press(pilot, "ctrl+s")
+        await until(pilot, lambda: "must be a JSON object" in editor.problem, "the object rule")
+        assert await last_seq(daemon, execution_id) == before  # nothing was sent
+
+        area.load_text('{"command": "echo fixed"}')
+        await press(pilot, "ctrl+s")
+        await until(pilot, lambda: loaded(app, "completed"), "completed after the retry")
+        await until(
+            pilot,
+            lambda: any("Retrying t" in t and "1 changed input key" in t for t in toasts(app)),
+            "the retry's toast",
+        )
+    async with api_client(daemon) as client:
+        final = await client.get_execution(execution_id)
+    assert final.tasks["t"].output["stdout"].strip() == "fixed"
+    assert final.tasks["t"].input_override == {"command": "echo fixed"}
+
+
+async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> None:
+    execution_id = await start(daemon, fixable(unique("complete")))
+    assert await wait_finished(daemon, execution_id) == "failed"
+    app = make_app(daemon, open_execution=execution_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
+        screen = execution_screen(app)
+        screen.graph.select("a")
+        await press(pilot, "m")  # a completed: m does not apply, and says why
+        await until(
+            pilot,
+            lambda: any("only a canceled, failed or pending task" in t for t in toasts(app)),
+            "why m does not apply",
+        )
+        assert not isinstance(app.screen, JsonEditScreen)
+        screen.graph.select("b")
+        await press(pilot, "m")
+        await until(pilot, lambda: isinstance(app.screen, JsonEditScreen), "the output editor")
+        editor = app.screen
+        assert isinstance(editor, JsonEditScreen)
+        assert editor.question == "Complete b by hand?"
+        assert any("c (pending)" in line for line in editor.lines)
+        editor.query_one(TextArea).load_text('{"rows": 5}')
+        await press(pilot, "ctrl+s")
+        await until(pilot, lambda: loaded(app, "completed"), "completed after the fix")
+        assert task_status(app, "b") == "completed" and task_status(app, "c") == "completed"
+        await until(pilot, lambda: "by hand" in screen.graph.row_text("b"), "b marked by hand")
+        assert "by hand" not in screen.graph.row_text("c")  # computed, not made by hand
+        await until(
+            pilot,
+            lambda: any("b completed by hand" in t for t in toasts(app)),
+            "the completion's toast",
+        )
+        await until(
+            pilot,
+            lambda: "b completed by hand by tui" in screen.log_view.shown_text,
+            "the event in the log",
+        )
+        screen.graph.select("b")
+        await until(
+            pilot,
+            lambda: "completed by hand by tui" in screen.detail.shown_text,
+            "the detail says who made it",
+        )
+    async with api_client(daemon) as client:
+        final = await client.get_execution(execution_id)
+    assert final.tasks["c"].output == {"rows": 5}
+    assert final.tasks["b"].operator is not None and final.tasks["b"].operator["by"] == "tui"
+
+
+async def test_skip_with_S_after_a_confirm(daemon: Harmoniad) -> None:
+    execution_id = await start(daemon, fixable(unique("skip")))
+    assert await wait_finished(daemon, execution_id) == "failed"
+    app = make_app(daemon, open_execution=execution_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
+        screen = execution_screen(app)
+        screen.graph.select("b")
+        await press(pilot, "S")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
+        question = app.screen
+        assert isinstance(question, ConfirmScreen) and question.question == "Skip b?"
+        await press(pilot, "n")  # not now: nothing happens
+        await until(pilot, lambda: app.screen is screen, "back without skipping")
+        assert task_status(app, "b") == "failed"
+        await press(pilot, "S")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm again")
+        await press(pilot, "y")
+        await until(pilot, lambda: loaded(app, "completed"), "completed after the skip")
+        assert task_status(app, "b") == "skipped" and task_status(app, "c") == "skipped"
+        await until(pilot, lambda: "by hand" in screen.graph.row_text("b"), "b marked by hand")
+        await until(
+            pilot, lambda: any("b skipped by hand" in t for t in toasts(app)), "the skip's toast"
+        )

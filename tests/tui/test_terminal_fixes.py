@@ -1,0 +1,83 @@
+"""Fix and continue in a real terminal (tmux): `m` on a failed task opens the output editor,
+typed JSON is sent with ctrl+s, and the run goes on with the task marked as made by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers.daemon_testing import Harmoniad, start_execution
+from helpers.tui_terminal import HARMONIA, TMUX, Terminal, terminal_environment
+
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
+
+FLOW = {
+    "name": "fix-in-a-terminal",
+    "defaults": {"retry_policy": {"max_retries": 0}},
+    "tasks": {
+        "a": {"component": "core", "action": "echo", "input": {"n": 1}},
+        "b": {"component": "core", "action": "fail", "depends_on": ["a"]},
+        "c": {
+            "component": "core",
+            "action": "echo",
+            "depends_on": ["b"],
+            "input": {"rows": "${tasks.b.output.rows}"},
+        },
+    },
+}
+
+
+def _line_one(screen: str) -> str:
+    """The text of the editor's first line as the terminal shows it."""
+    for line in screen.splitlines():
+        if "▊ 1  " in line:
+            return line.split("▊ 1  ", 1)[1].split("▎", 1)[0].strip()
+    return "?"
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    opened: list[Terminal] = []
+    yield opened
+    for terminal in opened:
+        terminal.close()
+
+
+def test_complete_a_failed_task_by_hand_in_a_terminal(
+    tmp_path: Path, terminals: list[Terminal]
+) -> None:
+    with Harmoniad(tmp_path / "data") as daemon:
+        with daemon.client() as client:
+            execution_id = start_execution(client, FLOW)
+        assert daemon.wait_finished(execution_id)["status"] == "failed"
+        terminal = Terminal(
+            [HARMONIA, "tui", "--url", daemon.url, "--data-dir", str(daemon.data_dir)],
+            terminal_environment(tmp_path),
+            width=120,
+            height=36,
+        )
+        terminals.append(terminal)
+        terminal.wait_for(lambda s: "fix-in-a-terminal" in s, "the execution in the list")
+        terminal.keys("Enter")
+        terminal.wait_for(lambda s: "generation 0" in s, "the execution screen")
+        terminal.keys("m")  # the failed task is selected on opening
+        terminal.wait_for(lambda s: "Complete b by hand?" in s and "1  null" in s, "the editor")
+        terminal.keys("End")  # then the prefilled null erased, key by key, each one seen
+        for left in ("nul", "nu", "n", ""):
+            terminal.keys("BSpace")
+            terminal.wait_for(lambda s, left=left: _line_one(s) == left, f"null down to {left!r}")
+        for typed in ('{"rows":', '{"rows":7}'):
+            terminal.keys("-l", typed[len(_line_one(terminal.screen())) :])
+            terminal.wait_for(lambda s, typed=typed: _line_one(s) == typed, f"{typed} typed")
+        terminal.keys("C-s")
+        screen = terminal.wait_for(
+            lambda s: "3/3 done" in s and "completed  fix-in-a-terminal" in s, "the run ended"
+        )
+        row = next(line for line in screen.splitlines() if "✓ b " in line)
+        assert "completed" in row and "by hand" in row, row
+        with daemon.client() as client:
+            final = client.get(f"/api/v1/executions/{execution_id}").json()
+    assert final["status"] == "completed", final
+    assert final["tasks"]["c"]["output"] == {"rows": 7}
+    assert final["tasks"]["b"]["operator"]["by"] == "tui"

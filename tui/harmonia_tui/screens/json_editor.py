@@ -1,0 +1,148 @@
+"""A modal with a JSON editor under a question: the confirm of a retry with an input override
+(prefilled with the input as last rendered) and of a task completed by hand (its output).
+
+What it says it will do is listed above the editor. JSON that does not parse, or is not the
+object an override must be, is shown under the editor and never sent: the dialog stays open.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static, TextArea
+
+__all__ = ["Edited", "JsonEditScreen", "parse_edit"]
+
+
+@dataclass(frozen=True)
+class Edited:
+    """The confirmed value (wrapped: `null` is a value an operator may mean)."""
+
+    value: Any
+
+
+def parse_edit(text: str, *, need_object: bool) -> tuple[Any, str | None]:
+    """The text as JSON, or why it is not acceptable (line and column of a syntax error)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    if need_object and not isinstance(value, dict):
+        return None, f"must be a JSON object, not {type(value).__name__}"
+    return value, None
+
+
+class JsonEditScreen(ModalScreen[Edited | None]):
+    """ctrl+s (or the first button) confirms when the JSON is valid; esc does not."""
+
+    DEFAULT_CSS = """
+    JsonEditScreen {
+        align: center middle;
+    }
+    JsonEditScreen > #dialog {
+        width: 90;
+        max-width: 95%;
+        height: auto;
+        max-height: 95%;
+        border: thick $warning;
+        background: $surface;
+        padding: 1 2;
+    }
+    JsonEditScreen #question {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    JsonEditScreen #details {
+        height: auto;
+        max-height: 10;
+    }
+    JsonEditScreen TextArea {
+        height: 14;
+    }
+    JsonEditScreen #problem {
+        color: $error;
+        height: auto;
+    }
+    JsonEditScreen #buttons {
+        height: auto;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    JsonEditScreen Button {
+        margin-left: 2;
+    }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "confirm", "Confirm", priority=True),
+        Binding("escape", "dismiss_none", "Cancel"),
+    ]
+
+    def __init__(
+        self,
+        question: str,
+        lines: list[str],
+        text: str,
+        *,
+        yes: str,
+        need_object: bool = False,
+        allowed: bool = True,
+    ) -> None:
+        super().__init__()
+        self.question = question
+        self.lines = lines
+        self.text = text
+        self.yes = yes
+        self.need_object = need_object
+        self.allowed = allowed
+        """False when the action would be refused now (said in `lines`): only Cancel works."""
+        self.problem = ""
+        """What is wrong with the JSON as last confirmed ("" when nothing is)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.question, id="question", markup=False)
+            with VerticalScroll(id="details"):
+                yield Static("\n".join(self.lines), markup=False)
+            yield TextArea(
+                self.text,
+                language=None,
+                id="editor",
+                show_line_numbers=True,
+                highlight_cursor_line=False,
+            )
+            yield Static("", id="problem", markup=False)
+            with Horizontal(id="buttons"):
+                yield Button(
+                    f"{self.yes} (ctrl+s)", id="yes", variant="warning", disabled=not self.allowed
+                )
+                yield Button("Cancel (esc)", id="no", variant="default")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "yes":
+            self.action_confirm()
+        else:
+            self.dismiss(None)
+
+    def action_confirm(self) -> None:
+        if not self.allowed:
+            return
+        value, problem = parse_edit(self.query_one(TextArea).text, need_object=self.need_object)
+        if problem is not None:
+            self.problem = problem
+            self.query_one("#problem", Static).update(problem)
+            return
+        self.dismiss(Edited(value))
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
