@@ -131,9 +131,9 @@ class EventType(StrEnum):
     `closed`): its downstream goes on as if the task had been skipped by a condition."""
 
 
-FIXABLE_TASK_STATUSES: Final = frozenset({"failed", "pending", "canceled"})
-"""The task statuses an operator may complete or skip by hand (engine, API, CLI, dashboard).
-Approval gates' `waiting` belongs here too once it exists: that one line is the whole change."""
+FIXABLE_TASK_STATUSES: Final = frozenset({"failed", "pending", "canceled", "waiting"})
+"""The task statuses an operator may complete or skip by hand (engine, API, CLI, dashboard);
+a task `waiting` at an approval gate too: the fix ends the wait instead of a decision."""
 
 TERMINAL_WORKFLOW_EVENTS: Final = frozenset(
     {EventType.WORKFLOW_COMPLETED, EventType.WORKFLOW_FAILED, EventType.WORKFLOW_CANCELED}

@@ -20,14 +20,15 @@ _BY = Field(
 
 
 class CompleteAction(_Request):
-    """Mark a failed, pending or canceled task completed with the output it should have had."""
+    """Mark a failed, pending, waiting or canceled task completed with the output it should
+    have had."""
 
     output: Any = Field(description="The task's output: any JSON value (null included).")
     by: str = _BY
 
 
 class SkipAction(_Request):
-    """Mark a failed, pending or canceled task skipped."""
+    """Mark a failed, pending, waiting or canceled task skipped."""
 
     reason: str | None = Field(default=None, max_length=1000, description="Shown with the task.")
     by: str = _BY

@@ -55,7 +55,7 @@ def add_fix_commands(
     """`complete` and `skip`; `follow_options` are the options of `resume` and `retry`."""
     complete = sub.add_parser(
         "complete",
-        help="mark a failed, pending or canceled task completed with a given output",
+        help="mark a failed, pending, waiting or canceled task completed with a given output",
         description="Record TASK_ID as completed with OUTPUT (JSON), as if it had returned "
         "it; the tasks below it then run. A failed or canceled execution runs again.",
     )
@@ -68,7 +68,7 @@ def add_fix_commands(
 
     skip = sub.add_parser(
         "skip",
-        help="mark a failed, pending or canceled task skipped",
+        help="mark a failed, pending, waiting or canceled task skipped",
         description="Record TASK_ID as skipped; the tasks below it follow their rules for a "
         "skipped parent. A failed or canceled execution runs again.",
     )

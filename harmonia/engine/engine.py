@@ -346,14 +346,14 @@ class Engine:
     async def complete_task(
         self, execution_id: str, task_id: str, output: Any, *, by: str = "operator"
     ) -> list[str]:
-        """Mark a failed, pending or canceled task completed with `output`; what is below it
-        runs as if the task had returned it. Returns the tasks below it decided again."""
+        """Mark a failed, pending, waiting or canceled task completed with `output`; what is
+        below it runs as if the task had returned it. Returns the tasks below it decided again."""
         return await fixes.complete_task(self, execution_id, task_id, output, by=by)
 
     async def skip_task(
         self, execution_id: str, task_id: str, *, by: str = "operator", reason: str | None = None
     ) -> list[str]:
-        """Mark a failed, pending or canceled task skipped; what is below it goes on by its
+        """Mark a failed, pending, waiting or canceled task skipped; what is below it goes on by its
         rules for a skipped parent. Returns the tasks below it decided again."""
         return await fixes.skip_task(self, execution_id, task_id, by=by, reason=reason)
 

@@ -86,6 +86,7 @@ async def _fix(
     except TypeError as exc:
         await live.release_if_idle(runner)
         raise ValueError(f"output is not JSON: {exc}") from None
+    engine.approvals.disarm(execution_id, task_id)  # a gate's wait, ended by the fix
     if state.status == ExecutionStatus.PAUSED:
         engine.records.save_summary(state)
         runner.request_rebuild()  # stays paused; resume picks the new states up

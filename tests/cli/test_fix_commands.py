@@ -98,7 +98,7 @@ def test_complete_in_this_process(cli: Cli, home: Path, tmp_path: Path) -> None:
     assert "--output: not valid JSON" in bad.stderr
     wrong = cli("complete", execution_id, "a", "--output", "1")
     assert wrong.returncode == 2
-    assert "task 'a' is completed; only a canceled, failed or pending task" in wrong.stderr
+    assert "task 'a' is completed; only a canceled, failed, pending or waiting task" in wrong.stderr
     unknown = cli("complete", execution_id, "zz", "--output", "1")
     assert unknown.returncode == 2 and "no task 'zz'" in unknown.stderr
     missing = cli("complete", execution_id, "b")

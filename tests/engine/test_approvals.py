@@ -327,3 +327,28 @@ async def test_retry_of_a_rejected_gate_asks_again(bench: ProbeBench, probe: Pro
         final = await engine.wait(state.id)
     assert final.status == "completed"
     assert probe.counts == {"build": 1, "deploy": 1}
+
+
+@pytest.mark.parametrize("action", ["complete", "skip"])
+async def test_an_operator_fix_ends_a_wait_and_downstream_runs(
+    bench: ProbeBench, probe: Probe, action: str
+) -> None:
+    clock = Clock()
+    async with bench.engine(clock=clock) as engine:
+        state = await waiting(engine, gated(bench, timeout="1h"))
+        if action == "complete":
+            await engine.complete_task(state.id, "gate", {"by": "ops"}, by="alice")
+        else:
+            await engine.skip_task(state.id, "gate", by="alice")
+        final = await engine.wait(state.id)
+        clock.now += 7200  # the gate's timer was let go: nothing decides it later
+        engine.approvals.wake()
+        assert engine.approvals.armed == 0
+    assert final.status == "completed"
+    assert final.tasks["gate"].status == ("completed" if action == "complete" else "skipped")
+    deploy = final.tasks["deploy"]
+    if action == "complete":
+        assert deploy.status == "completed" and deploy.output["value"] == "ops"
+    else:
+        assert deploy.status == "skipped"  # below a skipped task, as the trigger rules say
+    assert EventType.APPROVAL_DECIDED not in types(bench, state.id, "gate")

@@ -152,7 +152,8 @@ async def test_refusals_name_the_status_and_record_nothing(bench: ProbeBench) ->
     async with bench.engine() as engine:
         first = await run_to_end(engine, wf)
         seq = first.last_seq
-        only = r"task 'a' is completed; only a canceled, failed or pending task can be completed"
+        only = "task 'a' is completed; only a canceled, failed, pending or waiting task can be "
+        only += "completed"
         with pytest.raises(InvalidOperation, match=only):
             await engine.complete_task(first.id, "a", 1, by="cli")
         with pytest.raises(InvalidOperation, match="is completed"):

@@ -1,6 +1,6 @@
 """Fix and continue from the keyboard (Textual's Pilot) against a real daemon: `r` shows the
 daemon's retry plan above the task's input to edit, and bad JSON is shown, never sent; `m`
-completes a task by hand with an output typed in an editor; `S` skips one after a confirm.
+completes a task by hand with an output typed in an editor; `K` skips one after a confirm.
 Results made by hand are marked on screen; each action ends in a toast."""
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> N
         await press(pilot, "m")  # a completed: m does not apply, and says why
         await until(
             pilot,
-            lambda: any("only a canceled, failed or pending task" in t for t in toasts(app)),
+            lambda: any("only a canceled, failed, pending or waiting" in t for t in toasts(app)),
             "why m does not apply",
         )
         assert not isinstance(app.screen, JsonEditScreen)
@@ -158,7 +158,7 @@ async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> N
     assert final.tasks["b"].operator is not None and final.tasks["b"].operator["by"] == "tui"
 
 
-async def test_skip_with_S_after_a_confirm(daemon: Harmoniad) -> None:
+async def test_skip_with_K_after_a_confirm(daemon: Harmoniad) -> None:
     execution_id = await start(daemon, fixable(unique("skip")))
     assert await wait_finished(daemon, execution_id) == "failed"
     app = make_app(daemon, open_execution=execution_id)
@@ -166,14 +166,14 @@ async def test_skip_with_S_after_a_confirm(daemon: Harmoniad) -> None:
         await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
         screen = execution_screen(app)
         screen.graph.select("b")
-        await press(pilot, "S")
+        await press(pilot, "K")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
         question = app.screen
         assert isinstance(question, ConfirmScreen) and question.question == "Skip b?"
         await press(pilot, "n")  # not now: nothing happens
         await until(pilot, lambda: app.screen is screen, "back without skipping")
         assert task_status(app, "b") == "failed"
-        await press(pilot, "S")
+        await press(pilot, "K")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm again")
         await press(pilot, "y")
         await until(pilot, lambda: loaded(app, "completed"), "completed after the skip")

@@ -118,7 +118,7 @@ class ExecutionScreen(FilteredScreen):
         ),
         Binding("x", "items", "Items", show=False, tooltip="Show or hide a for_each task's items"),
         Binding("m", "complete", "Complete", show=False, tooltip="Mark the task completed by hand"),
-        Binding("S", "skip", "Skip", show=False, tooltip="Mark the task skipped by hand"),
+        Binding("K", "skip", "Skip", show=False, tooltip="Mark the task skipped by hand"),
         Binding("slash", "filter", "Filter", tooltip="Filter the event log; jump to a task"),
         Binding("escape", "back", "Back", tooltip="Back to the executions"),
     ]

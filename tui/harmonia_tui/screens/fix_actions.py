@@ -1,6 +1,6 @@
 """Fix and continue from the dashboard: `r` retries the selected task after an editor of its
 input (the daemon's retry plan listed above it), `m` marks it completed with an output typed
-in an editor, `S` skips it after a confirm. Each call names the dashboard (`by: tui`) and
+in an editor, `K` skips it after a confirm. Each call names the dashboard (`by: tui`) and
 ends in a toast; the rules of when a key applies read here, apart from the screen.
 """
 
