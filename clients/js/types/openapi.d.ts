@@ -360,6 +360,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/executions/{id}/tasks/{task_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a failed, pending, waiting or canceled task completed with a given output */
+        post: operations["complete_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{id}/tasks/{task_id}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a failed, pending, waiting or canceled task skipped */
+        post: operations["skip_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{id}/tasks/{task_id}/retry-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Exactly the tasks a retry of this task would run again, and whether it would be refused */
+        get: operations["retry_plan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/components": {
         parameters: {
             query?: never;
@@ -1159,7 +1210,7 @@ export interface components {
              * Events
              * @description The events delivered (default: workflow_completed, workflow_failed, task_failed, task_waiting).
              */
-            events?: ("workflow_started" | "task_started" | "retry_attempted" | "task_completed" | "task_failed" | "task_skipped" | "workflow_completed" | "workflow_failed" | "workflow_canceled" | "workflow_paused" | "workflow_resumed" | "checkpoint_created" | "error_occurred" | "task_expanded" | "child_execution_started" | "journal_repaired" | "webhook_received" | "task_waiting" | "approval_decided")[];
+            events?: ("workflow_started" | "task_started" | "retry_attempted" | "task_completed" | "task_failed" | "task_skipped" | "workflow_completed" | "workflow_failed" | "workflow_canceled" | "workflow_paused" | "workflow_resumed" | "checkpoint_created" | "error_occurred" | "task_expanded" | "child_execution_started" | "journal_repaired" | "webhook_received" | "task_waiting" | "approval_decided" | "task_completed_by_operator" | "task_skipped_by_operator")[];
             /**
              * Secret Env
              * @description The daemon's environment variable holding the HMAC-SHA256 signing secret (README, Webhooks out); none: deliveries are not signed.
@@ -1803,6 +1854,34 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * OperatorMark
+         * @description Who made a task's result by hand, and how (`harmonia complete`, `harmonia skip`).
+         */
+        OperatorMark: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "complete" | "skip";
+            /**
+             * By
+             * @default null
+             */
+            by?: string | null;
+            /**
+             * At
+             * @default null
+             */
+            at?: string | null;
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * ParentLink
          * @description The `workflow.run` task whose attempt started this (child) execution.
          */
@@ -1899,6 +1978,19 @@ export interface components {
              * @default null
              */
             child_execution_id?: string | null;
+            /**
+             * @description Set when an operator made this result by hand (complete, skip), not the task's action.
+             * @default null
+             */
+            operator?: components["schemas"]["OperatorMark"] | null;
+            /**
+             * Input Override
+             * @description An operator retry's input override, merged over the rendered input.
+             * @default null
+             */
+            input_override?: {
+                [key: string]: unknown;
+            } | null;
         } & {
             [key: string]: unknown;
         };
@@ -2000,6 +2092,26 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * RetryAction
+         * @description Run a task and everything downstream of it again (no body, `{}`, or these fields).
+         */
+        RetryAction: {
+            /**
+             * Input
+             * @description Merged over the task's rendered input (top-level keys) for its next attempts; kept until the task is retried again.
+             * @default null
+             */
+            input?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * By
+             * @description Who does it, as the journal records it (a client's name, `cli`, `tui`).
+             * @default api
+             */
+            by?: string;
+        };
         /** RetryResult */
         RetryResult: {
             /** Execution Id */
@@ -2049,6 +2161,100 @@ export interface components {
         CheckpointList: {
             /** Items */
             items: components["schemas"]["Checkpoint"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * CompleteAction
+         * @description Mark a failed, pending, waiting or canceled task completed with the output it should
+         *     have had.
+         */
+        CompleteAction: {
+            /**
+             * Output
+             * @description The task's output: any JSON value (null included).
+             */
+            output: unknown;
+            /**
+             * By
+             * @description Who does it, as the journal records it (a client's name, `cli`, `tui`).
+             * @default api
+             */
+            by?: string;
+        };
+        /** FixResult */
+        FixResult: {
+            /** Execution Id */
+            execution_id: string;
+            /** Task Id */
+            task_id: string;
+            /**
+             * Status
+             * @description The task's status now: completed or skipped.
+             */
+            status: string;
+            /**
+             * Reset
+             * @description The tasks below it that are decided again.
+             */
+            reset: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * SkipAction
+         * @description Mark a failed, pending, waiting or canceled task skipped.
+         */
+        SkipAction: {
+            /**
+             * Reason
+             * @description Shown with the task.
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * By
+             * @description Who does it, as the journal records it (a client's name, `cli`, `tui`).
+             * @default api
+             */
+            by?: string;
+        };
+        /** RetryPlan */
+        RetryPlan: {
+            /** Execution Id */
+            execution_id: string;
+            /** Task Id */
+            task_id: string;
+            /**
+             * Status
+             * @description The task's status now.
+             */
+            status: string;
+            /**
+             * Reset
+             * @description Exactly the tasks a retry now would run again.
+             */
+            reset: string[];
+            /**
+             * Unexpanded
+             * @description for_each tasks below it whose list a retry would evaluate again.
+             */
+            unexpanded: string[];
+            /**
+             * Allowed
+             * @description False when a retry now would be refused (409).
+             */
+            allowed: boolean;
+            /**
+             * Refusal
+             * @description Why a retry now would be refused.
+             */
+            refusal: string | null;
+            /**
+             * Input
+             * @description The task's input as its last attempt rendered it (values of `${env.*}` stay references), null if it never started: what an input override edits.
+             */
+            input: unknown;
         } & {
             [key: string]: unknown;
         };
@@ -2745,6 +2951,7 @@ export type Execution = components['schemas']['Execution'];
 export type DamagedFile = components['schemas']['DamagedFile'];
 export type ExecutionDamage = components['schemas']['ExecutionDamage'];
 export type ExecutionTrigger = components['schemas']['ExecutionTrigger'];
+export type OperatorMark = components['schemas']['OperatorMark'];
 export type ParentLink = components['schemas']['ParentLink'];
 export type TaskAttempt = components['schemas']['TaskAttempt'];
 export type TaskInfo = components['schemas']['TaskInfo'];
@@ -2754,10 +2961,15 @@ export type OperatorAction = components['schemas']['OperatorAction'];
 export type ResumeAction = components['schemas']['ResumeAction'];
 export type CheckpointCreate = components['schemas']['CheckpointCreate'];
 export type Checkpoint = components['schemas']['Checkpoint'];
+export type RetryAction = components['schemas']['RetryAction'];
 export type RetryResult = components['schemas']['RetryResult'];
 export type EventPage = components['schemas']['EventPage'];
 export type Event = components['schemas']['Event'];
 export type CheckpointList = components['schemas']['CheckpointList'];
+export type CompleteAction = components['schemas']['CompleteAction'];
+export type FixResult = components['schemas']['FixResult'];
+export type SkipAction = components['schemas']['SkipAction'];
+export type RetryPlan = components['schemas']['RetryPlan'];
 export type ComponentList = components['schemas']['ComponentList'];
 export type ActionInfo = components['schemas']['ActionInfo'];
 export type ComponentInfo = components['schemas']['ComponentInfo'];
@@ -4257,7 +4469,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["OperatorAction"];
+                "application/json": components["schemas"]["RetryAction"];
             };
         };
         responses: {
@@ -4546,6 +4758,263 @@ export interface operations {
             };
             /** @description Service Unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    complete_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteAction"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FixResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    skip_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SkipAction"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FixResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetryPlan"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
