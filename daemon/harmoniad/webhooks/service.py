@@ -118,7 +118,7 @@ class Webhooks:
                 self._collected[delivery.id] = (delivery, line)
             self._overflow = len(self._collected) >= MAX_COLLECTED
             wake = True
-        if route is not None and not self._unresolved:
+        if route is not None and route.wanted and not self._unresolved:
             self._unmarked[event.execution_id] = event.seq
         if wake:
             self._recorder_wakeup.set()
@@ -132,6 +132,8 @@ class Webhooks:
             if route is None or event.execution_id != current:
                 current = event.execution_id
                 route = await self.targets.route(current)
+            if not route.wanted:
+                continue  # nobody to tell: nothing to record, not even how far it was read
             if event.type in route.wanted:
                 for delivery, line in delivery_for(route, event, self.clock):
                     self._collected[delivery.id] = (delivery, line)
@@ -157,7 +159,7 @@ class Webhooks:
             live = self.engine.live_state(execution_id)
             last = live.last_seq if live is not None else int(row.get("last_seq") or 0)
             seen = self.log.seen.get(execution_id, 0)
-            if last <= seen:
+            if last <= seen or not (await self.targets.route(execution_id)).wanted:
                 continue
             if self.log.fresh:
                 self._unmarked[execution_id] = max(self._unmarked.get(execution_id, 0), last)
