@@ -209,6 +209,10 @@ class Daemon:
                     lifespan="off",
                     timeout_graceful_shutdown=max(1, int(config.shutdown_timeout)),
                     server_header=False,
+                    # longer than clients pool an idle connection (undici 4 s, httpx 5 s): at
+                    # uvicorn's 5 s, a loaded machine's late client reused a connection the
+                    # daemon was closing ("other side closed" on a plain GET)
+                    timeout_keep_alive=75,
                     # events are small JSON frames: compressing each one costs the daemon more
                     # CPU than it saves on the wire, times every WebSocket client
                     ws_per_message_deflate=False,
