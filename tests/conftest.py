@@ -4,11 +4,20 @@ remote component, and a disk to fill."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("suite", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+"""Property tests draw the same examples every run (the suite is never flaky, and a failure
+replays anywhere from the printed blob); `HYPOTHESIS_PROFILE=explore` draws new ones, to hunt
+bugs by hand: add what it finds as an `@example`."""
 
 if TYPE_CHECKING:
     import httpx
@@ -43,13 +52,21 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     yield
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist names the group in the node ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The JavaScript client's tests (`node --test` against real daemons, tests/client/test_js.py)
-    run after the whole Python suite, as CI's one command promises: a Python failure is
-    reported first, and the JS half reads a Python half that already passed."""
+    are one long test in a group of their own. Run alone, the suite keeps them for last, so a
+    Python failure is reported first; spread over workers (pytest-xdist, as CI runs it), they
+    go first, so one worker runs them while the others take the Python tests (last, they
+    would be the tail that every other worker waits on)."""
     javascript = [item for item in items if item.nodeid.startswith("tests/client/test_js.py")]
-    if javascript:
-        items[:] = [item for item in items if item not in javascript] + javascript
+    if not javascript:
+        return
+    for item in javascript:
+        item.add_marker(pytest.mark.xdist_group("javascript"))
+    python = [item for item in items if item not in javascript]
+    distributed = "PYTEST_XDIST_WORKER" in os.environ
+    items[:] = javascript + python if distributed else python + javascript
 
 
 @pytest.fixture(scope="module")

@@ -75,9 +75,9 @@ def registry_for(
 
 KEEP_ALIVE_SECONDS = 30
 """How long an idle connection stays open. Longer than the idle expiry of common clients
-(httpx's 5 s, aiohttp's 15 s): at uvicorn's default of 5 s a client reusing a connection it
-still believed open crossed the daemon closing it, and its request failed (polling clients
-under load saw `Server disconnected without sending a response`)."""
+(undici's 4 s, httpx's 5 s, aiohttp's 15 s): at uvicorn's default of 5 s a client reusing a
+connection it still believed open crossed the daemon closing it, and its request failed
+(polling clients under load saw `Server disconnected without sending a response`)."""
 
 
 class _Server(uvicorn.Server):

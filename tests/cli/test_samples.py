@@ -79,9 +79,10 @@ def test_diamond_defaults(tmp_path: Path) -> None:
         "message": "diamond: 6 + 103 = 109",
     }
     tasks = doc["tasks"]
-    # the branches overlap: the quick one finished while the slow shell command still ran
-    assert tasks["double"]["finished_at"] <= tasks["shift_cmd"]["finished_at"]
-    assert tasks["double"]["started_at"] < tasks["shift_cmd"]["finished_at"]
+    # the branches overlap: both started before either finished (which one ends first is up
+    # to the machine's load: the python worker may start slower than `sleep 0.3`)
+    branches = (tasks["double"], tasks["shift_cmd"])
+    assert max(t["started_at"] for t in branches) <= min(t["finished_at"] for t in branches)
     assert all(t["attempts"] == 1 for t in tasks.values())
 
 
@@ -101,12 +102,13 @@ def test_flaky_retry_succeeds_after_failures(tmp_path: Path) -> None:
     assert [h["status"] for h in history] == ["failed", "failed", "completed"]
     assert [h["error"]["kind"] for h in history[:2]] == ["exit_code", "exit_code"]
     assert "service not ready yet" in history[0]["error"]["message"]
-    # exponential backoff: 0.1 s before the first retry, twice that before the second (+-10%)
+    # exponential backoff: 0.1 s before the first retry, twice that before the second (+-10%
+    # jitter); lower bounds only, since a loaded machine only ever makes a wait longer
     gaps = [
         _seconds_between(history[i]["finished_at"], history[i + 1]["started_at"]) for i in (0, 1)
     ]
-    assert 0.08 <= gaps[0] < 0.5
-    assert gaps[1] > gaps[0]
+    assert gaps[0] >= 0.085
+    assert gaps[1] >= 0.17
     slow = doc["tasks"]["slow_start"]
     assert slow["attempts"] == 2
     assert slow["history"][0]["error"]["kind"] == "timeout"

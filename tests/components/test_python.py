@@ -110,7 +110,7 @@ async def test_a_blocking_function_does_not_block_cancellation(call: Action) -> 
     with anyio.move_on_after(0.2) as scope:
         await call.invoke(CTX, {"function": f"{F}:blocks", "args": [1.5]})
     assert scope.cancelled_caught
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 1.5  # it did not wait for the function to return
 
 
 async def test_a_blocking_function_does_not_block_the_loop(call: Action) -> None:

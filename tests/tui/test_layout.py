@@ -78,18 +78,16 @@ def test_unknown_dependencies_show_every_task_in_one_group() -> None:
     assert layout.layers == (("x", "y"),) and not layout.dag.known
 
 
-def test_five_hundred_tasks_lay_out_quickly_and_completely() -> None:
+def test_five_hundred_tasks_lay_out_completely() -> None:
+    """How fast is bench/tui_bench.py's (first paint of a 500-task graph), never a test's."""
     import random
-    import time
 
     rng = random.Random(3)
     deps = {
         f"t{i}": [f"t{j}" for j in rng.sample(range(max(0, i - 30), i), min(i, 3))]
         for i in range(500)
     }
-    started = time.perf_counter()
     layout = layered(Dag.from_depends_on(deps, list(deps)))
-    assert time.perf_counter() - started < 1.0  # generous: it takes milliseconds
     assert sorted(layout.tasks) == sorted(deps)
     for tid, parents in deps.items():
         assert all(layout.layer_of[p] < layout.layer_of[tid] for p in parents)

@@ -1,6 +1,9 @@
 // Every REST method against a real harmoniad; the last test checks, against the OpenAPI document
 // the daemon serves, that the tests above sent a request to every one of its operations.
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { test } from 'node:test'
 
 import { HarmoniaClient, HarmoniaError } from '../src/node.js'
@@ -149,18 +152,33 @@ test('cancel, then the operator actions conflict', async () => {
 })
 
 test('pause and resume', async () => {
-  const execution = await client.createExecution({ workflow: chainWorkflow(4, 0.5, 'pausable') })
-  const stream = client.events(execution.id)
-  await until(stream, (event) => event.type === 'task_started')
-  const paused = await client.pauseExecution(execution.id)
-  assert.equal(paused.id, execution.id)
-  await until(stream, (event) => event.type === 'workflow_paused')
-  assert.equal((await client.getExecution(execution.id)).status, 'paused')
-  const resumed = await client.resumeExecution(execution.id)
-  assert.ok(['running', 'pending'].includes(resumed.status), resumed.status)
-  const rest = await collect(stream)
-  assert.equal(rest.at(-1).type, 'workflow_completed')
-  await assert.rejects(client.resumeExecution(execution.id), { status: 409 })
+  // the first task runs until the test opens its gate: the pause lands while it runs however
+  // slow a loaded machine is (a chain of sleeps could end before the pause arrived)
+  const folder = mkdtempSync(path.join(tmpdir(), 'harmonia-js-gate-'))
+  const gate = path.join(folder, 'open')
+  const workflow = chainWorkflow(2, 0.01, 'pausable')
+  workflow.tasks.s0 = {
+    component: 'shell',
+    action: 'run',
+    input: { command: `while [ ! -e '${gate}' ]; do sleep 0.02; done` },
+  }
+  try {
+    const execution = await client.createExecution({ workflow })
+    const stream = client.events(execution.id)
+    await until(stream, (event) => event.type === 'task_started')
+    const paused = await client.pauseExecution(execution.id)
+    assert.equal(paused.id, execution.id)
+    writeFileSync(gate, '')
+    await until(stream, (event) => event.type === 'workflow_paused')
+    assert.equal((await client.getExecution(execution.id)).status, 'paused')
+    const resumed = await client.resumeExecution(execution.id)
+    assert.ok(['running', 'pending'].includes(resumed.status), resumed.status)
+    const rest = await collect(stream)
+    assert.equal(rest.at(-1).type, 'workflow_completed')
+    await assert.rejects(client.resumeExecution(execution.id), { status: 409 })
+  } finally {
+    rmSync(folder, { recursive: true, force: true })
+  }
 })
 
 test('checkpoint and restore', async () => {
