@@ -83,7 +83,9 @@ def test_kill_9_right_after_a_fix_is_acknowledged(tmp_path: Path, action: str) -
     journal = (tmp_path / "data" / "executions" / execution_id / "journal.jsonl").read_text()
     b = final["tasks"]["b"]
     if action == "retry":
-        assert runs["b-fixed"] == 1
+        # the fixed command runs at once: killed before its end was journaled, it runs again
+        # (at least once); what must hold is that the retry, with its override, survived
+        assert runs["b-fixed"] >= 1
         assert b["status"] == "completed" and b["input_override"] is not None
         assert journal.count('"reason":"retry"') == 1
         assert final["tasks"]["c"]["status"] == "completed"

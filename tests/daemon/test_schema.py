@@ -31,11 +31,13 @@ SEMANTIC_VALIDATION = [
     "instantiate_template",
     "create_execution",
     "create_schedule",
+    "retry_task",
+    "complete_task",
 ]
 """Operations whose bodies the loader checks beyond what a JSON Schema can say (known components
 and actions, `${...}` references, the dependency graph, inputs against their declarations; a
-schedule's cron expression, time zone and input): a schema-valid body may still be a 422 with
-located problems."""
+schedule's cron expression, time zone and input; an input override's or an output's integers
+beyond 64 bits): a schema-valid body may still be a 422 with located problems."""
 
 
 @pytest.fixture(scope="module")

@@ -344,7 +344,7 @@ def test_component_tools(api: httpx.Client) -> None:
     assert {"core", "shell", "python", "http"} <= set(names)
     actions = ok(api, "GetComponentActions", component_name="core")
     assert actions["component"] == "core"
-    assert {a["name"] for a in actions["items"]} == {"echo", "sleep", "fail"}
+    assert {a["name"] for a in actions["items"]} == {"echo", "sleep", "fail", "approve"}
     echoed = ok(
         api,
         "ExecuteComponentAction",

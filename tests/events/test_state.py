@@ -239,6 +239,8 @@ def test_public_document_shape() -> None:
         "duration",
         "history",
         "child_execution_id",
+        "operator",
+        "input_override",
     }
     assert doc["parent"] is None and doc["output"] is None
 
