@@ -43,6 +43,11 @@ export const OPERATIONS = Object.freeze({
   resume_execution: 'resumeExecution',
   checkpoint_execution: 'checkpointExecution',
   retry_task: 'retryTask',
+  retry_plan: 'retryPlan',
+  complete_task: 'completeTask',
+  skip_task: 'skipTask',
+  approve_task: 'approveTask',
+  reject_task: 'rejectTask',
   list_events: 'listEvents',
   list_checkpoints: 'listCheckpoints',
   restore_checkpoint: 'restoreCheckpoint',
@@ -66,6 +71,7 @@ export const OPERATIONS = Object.freeze({
   delete_hook: 'deleteHook',
   rotate_hook_secret: 'rotateHookSecret',
   deliver_to_hook: 'deliverToHook',
+  list_webhook_deliveries: 'listWebhookDeliveries',
   stream_execution: 'events',
   stream_all: 'allEvents',
 })
@@ -305,10 +311,51 @@ export class HarmoniaClient {
     })
   }
 
-  /** Run the task and everything downstream of it again. */
-  async retryTask(id, taskId, options) {
-    return this._send('POST', `${API}/executions/${segment(id)}/tasks/${segment(taskId)}/retry`, {
+  /** Run the task and everything downstream of it again (exactly `retryPlan`'s `reset`).
+   * `{input?, by?}`: `input` is merged over the task's rendered input (top-level keys) for its
+   * next attempts; `by` is who did it, as the journal records it. */
+  async retryTask(id, taskId, body = {}, options) {
+    return this._taskAction(id, taskId, 'retry', options, body)
+  }
+
+  /** What a retry of the task now would run again (`reset`, `unexpanded`), whether it would be
+   * refused (`allowed`, `refusal`), and its `input` as last rendered; changes nothing. */
+  async retryPlan(id, taskId, options) {
+    return this._send('GET', `${API}/executions/${segment(id)}/tasks/${segment(taskId)}/retry-plan`, {
       call: split(options).call,
+    })
+  }
+
+  /** Mark a failed, pending, waiting or canceled task completed with `{output, by?}` (any JSON,
+   * null included); the tasks below it are decided again and a finished execution runs on.
+   * A 409 names the task's status when it does not apply. */
+  async completeTask(id, taskId, body, options) {
+    if (body === null || typeof body !== 'object' || !('output' in body)) {
+      throw new TypeError('completeTask needs the output: { output, by? }')
+    }
+    return this._taskAction(id, taskId, 'complete', options, body)
+  }
+
+  /** Mark a failed, pending, waiting or canceled task skipped: `{reason?, by?}`. */
+  async skipTask(id, taskId, body = {}, options) {
+    return this._taskAction(id, taskId, 'skip', options, body)
+  }
+
+  /** Approve a task waiting at an approval gate (`core.approve`): it completes with the
+   * decision. `{reason?, by?}`; a 409 when the task is not waiting at a gate. */
+  async approveTask(id, taskId, body = {}, options) {
+    return this._taskAction(id, taskId, 'approve', options, body)
+  }
+
+  /** Reject a task waiting at an approval gate: it fails, kind `rejected`. `{reason?, by?}`. */
+  async rejectTask(id, taskId, body = {}, options) {
+    return this._taskAction(id, taskId, 'reject', options, body)
+  }
+
+  async _taskAction(id, taskId, action, options, body = {}) {
+    return this._send('POST', `${API}/executions/${segment(id)}/tasks/${segment(taskId)}/${action}`, {
+      call: split(options).call,
+      ...jsonBody(body),
     })
   }
 
@@ -403,6 +450,15 @@ export class HarmoniaClient {
       contentType: MEDIA_TYPES.json,
       extraHeaders,
     })
+  }
+
+  // ---- outbound webhooks ------------------------------------------------------------------
+
+  /** Outbound webhook deliveries (workflows' `notify:`, `harmoniad --notify`) with their
+   * attempts, newest first; options: `execution_id`, `status` (pending, delivered, failed),
+   * `limit`, `offset`. */
+  async listWebhookDeliveries(options) {
+    return this._send('GET', `${API}/webhooks/deliveries`, split(options))
   }
 
   // ---- components -------------------------------------------------------------------------

@@ -296,6 +296,126 @@ test('inbound hooks: create, list, get, deliver (signed), replay, rotate, delete
   await assert.rejects(client.getHook('js-hook'), { status: 404, code: 'not_found' })
 })
 
+/** A failing shell task `t` (no retries) with an echo `u` below it: a failed execution. */
+function shellFixWorkflow(name) {
+  return {
+    name,
+    defaults: { retry_policy: { max_retries: 0 } },
+    tasks: {
+      t: { component: 'shell', action: 'run', input: { command: ['false'] } },
+      u: { component: 'core', action: 'echo', depends_on: ['t'], input: { after: '${tasks.t.output}' } },
+    },
+  }
+}
+
+async function failedRun(name) {
+  const execution = await client.createExecution({ workflow: shellFixWorkflow(name) })
+  const final = await client.wait(execution.id, { timeout: 30_000 })
+  assert.equal(final.status, 'failed')
+  assert.equal(final.tasks.t.status, 'failed')
+  return execution.id
+}
+
+test('retry plan, then a retry with an input override: the plan is what the retry does', async () => {
+  const id = await failedRun('js-retry-input')
+  const plan = await client.retryPlan(id, 't')
+  assert.deepEqual([plan.execution_id, plan.task_id, plan.status], [id, 't', 'failed'])
+  assert.deepEqual([plan.reset, plan.allowed, plan.refusal], [['t', 'u'], true, null])
+  assert.deepEqual(plan.input, { command: ['false'] })
+  const result = await client.retryTask(id, 't', { input: { command: ['echo', 'fixed'] }, by: 'js-test' })
+  assert.deepEqual(result, { execution_id: id, task_id: 't', reset: plan.reset })
+  const final = await client.wait(id, { timeout: 30_000 })
+  assert.equal(final.status, 'completed')
+  assert.equal(final.tasks.t.output.stdout.trim(), 'fixed')
+  assert.deepEqual(final.tasks.t.input_override, { command: ['echo', 'fixed'] })
+  assert.deepEqual((await client.retryPlan(id, 't')).input, { command: ['echo', 'fixed'] })
+  await assert.rejects(client.retryPlan(id, 'no-such-task'), { status: 404, code: 'not_found' })
+  await assert.rejects(client.retryTask(id, 't', { input: [1, 2] }), { status: 422, code: 'validation_error' })
+})
+
+test('complete a failed task by hand: what is below it runs with the given output', async () => {
+  const id = await failedRun('js-complete')
+  const result = await client.completeTask(id, 't', { output: { stdout: 'by hand' }, by: 'js-test' })
+  assert.deepEqual(result, { execution_id: id, task_id: 't', status: 'completed', reset: ['u'] })
+  const final = await client.wait(id, { timeout: 30_000 })
+  assert.equal(final.status, 'completed')
+  assert.deepEqual(final.tasks.u.output, { after: { stdout: 'by hand' } })
+  assert.deepEqual([final.tasks.t.operator.action, final.tasks.t.operator.by], ['complete', 'js-test'])
+  const events = (await client.listEvents(id)).items
+  assert.equal(events.filter((event) => event.type === 'task_completed_by_operator').length, 1)
+  // a completed task is not to be completed again: a 409 naming its status, nothing recorded
+  const conflict = await client.completeTask(id, 't', { output: null }).catch((error) => error)
+  assert.deepEqual([conflict.status, conflict.code], [409, 'conflict'])
+  assert.match(conflict.message, /is completed/)
+  assert.equal((await client.getExecution(id)).last_seq, final.last_seq)
+})
+
+test('skip a failed task by hand: with a reason, and without a body', async () => {
+  const id = await failedRun('js-skip')
+  const result = await client.skipTask(id, 't', { reason: 'not needed today', by: 'js-test' })
+  assert.deepEqual(result, { execution_id: id, task_id: 't', status: 'skipped', reset: ['u'] })
+  const final = await client.wait(id, { timeout: 30_000 })
+  assert.equal(final.status, 'completed')
+  assert.deepEqual([final.tasks.t.status, final.tasks.u.status], ['skipped', 'skipped'])
+  assert.deepEqual([final.tasks.t.operator.action, final.tasks.t.operator.reason], ['skip', 'not needed today'])
+  const other = await failedRun('js-skip-bare')
+  const bare = await client.skipTask(other, 't')
+  assert.deepEqual([bare.status, bare.reset], ['skipped', ['u']])
+  const skipped = await client.wait(other, { timeout: 30_000 })
+  assert.deepEqual([skipped.status, skipped.tasks.t.operator.reason ?? null], ['completed', null])
+})
+
+test('approval gates: approve, reject, and a task not waiting is a conflict', async () => {
+  const gate = (name) => ({
+    name,
+    tasks: {
+      gate: { component: 'core', action: 'approve', input: { message: 'ship it?' } },
+      after: { component: 'core', action: 'echo', depends_on: ['gate'], input: { ok: true } },
+    },
+  })
+  const waiting = async (name) => {
+    const execution = await client.createExecution({ workflow: gate(name) })
+    const stream = client.events(execution.id)
+    await until(stream, (event) => event.type === 'task_waiting' && event.task_id === 'gate')
+    assert.equal((await client.getExecution(execution.id)).tasks.gate.status, 'waiting')
+    return { id: execution.id, stream }
+  }
+
+  const approved = await waiting('js-approve')
+  await assert.rejects(client.approveTask(approved.id, 'after'), { status: 409, code: 'conflict' })
+  const yes = await client.approveTask(approved.id, 'gate', { reason: 'looks good', by: 'js-test' })
+  assert.deepEqual(
+    [yes.execution_id, yes.task_id, yes.decision, yes.by, yes.reason, yes.timed_out],
+    [approved.id, 'gate', 'approved', 'js-test', 'looks good', false],
+  )
+  assert.equal(typeof yes.decided_at, 'string')
+  const rest = await collect(approved.stream)
+  assert.equal(rest.at(-1).type, 'workflow_completed')
+  assert.ok(rest.some((event) => event.type === 'approval_decided' && event.data.decision === 'approved'))
+  assert.equal((await client.getExecution(approved.id)).tasks.after.status, 'completed')
+  // decided: the gate waits no more
+  await assert.rejects(client.rejectTask(approved.id, 'gate'), { status: 409, code: 'conflict' })
+
+  const rejected = await waiting('js-reject')
+  const no = await client.rejectTask(rejected.id, 'gate') // no body: the daemon names who
+  assert.deepEqual([no.decision, no.reason, no.timed_out], ['rejected', null, false])
+  assert.equal(typeof no.by, 'string')
+  await collect(rejected.stream)
+  const final = await client.getExecution(rejected.id)
+  assert.equal(final.status, 'failed')
+  assert.equal(final.tasks.gate.status, 'failed')
+  assert.equal(final.tasks.gate.error.kind, 'rejected')
+  await assert.rejects(client.approveTask('ex-none', 'gate'), { status: 404, code: 'not_found' })
+})
+
+test('outbound webhook deliveries: a page, filtered (none here: the daemon notifies nobody)', async () => {
+  const page = await client.listWebhookDeliveries({ limit: 10, offset: 0 })
+  assert.deepEqual(page, { items: [], total: 0, limit: 10, offset: 0 })
+  const filtered = await client.listWebhookDeliveries({ status: 'failed', execution_id: 'ex-none' })
+  assert.deepEqual([filtered.items, filtered.total], [[], 0])
+  await assert.rejects(client.listWebhookDeliveries({ status: 'lost' }), { status: 422 })
+})
+
 test('every operation of the OpenAPI document was called above', async () => {
   const document = await client.openapi()
   const missing = []

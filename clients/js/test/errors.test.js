@@ -235,6 +235,8 @@ test('nobody listening: unreachable, naming the URL', async () => {
 test('bad arguments are the caller\'s errors, thrown before any request', async () => {
   await assert.rejects(state.client.getExecution(undefined), TypeError)
   await assert.rejects(state.client.retryTask('x', ''), TypeError)
+  await assert.rejects(state.client.completeTask('x', 't'), TypeError) // no { output }
+  await assert.rejects(state.client.completeTask('x', 't', { by: 'me' }), TypeError)
   await assert.rejects(state.client.createWorkflow(42), TypeError)
   await assert.rejects(state.client.createWorkflow('a: 1', { format: 'toml' }), TypeError)
   assert.throws(() => state.client.events(''), TypeError)

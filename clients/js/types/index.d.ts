@@ -6,11 +6,15 @@
 
 import type {
   ActionList,
+  ApprovalDecision,
+  ApprovalResult,
   Checkpoint,
   CheckpointCreate,
   CheckpointList,
+  CompleteAction,
   ComponentInfo,
   ComponentList,
+  DeliveryList,
   Discovery,
   ErrorBody,
   Event,
@@ -19,6 +23,7 @@ import type {
   ExecutionCreate,
   ExecutionList,
   ExecutionSummary,
+  FixResult,
   Health,
   Hook,
   HookCreate,
@@ -32,6 +37,8 @@ import type {
   McpToolList,
   Ready,
   ResumeAction,
+  RetryAction,
+  RetryPlan,
   RetryResult,
   InstantiatedWorkflow,
   TemplateDetail,
@@ -41,6 +48,7 @@ import type {
   ScheduleCreate,
   ScheduleList,
   ScheduleRun,
+  SkipAction,
   TemplateInstantiate,
   TemplateList,
   WorkflowDetail,
@@ -206,7 +214,18 @@ export declare class HarmoniaClient {
   pauseExecution(id: string, options?: CallOptions): Promise<ExecutionSummary>
   resumeExecution(id: string, body?: ResumeAction, options?: CallOptions): Promise<ExecutionSummary>
   checkpointExecution(id: string, body?: CheckpointCreate, options?: CallOptions): Promise<Checkpoint>
-  retryTask(id: string, taskId: string, options?: CallOptions): Promise<RetryResult>
+  /** `input` is merged over the task's rendered input for its next attempts. */
+  retryTask(id: string, taskId: string, body?: RetryAction, options?: CallOptions): Promise<RetryResult>
+  /** What a retry now would run again, whether it would be refused; changes nothing. */
+  retryPlan(id: string, taskId: string, options?: CallOptions): Promise<RetryPlan>
+  /** A failed, pending, waiting or canceled task completed by hand with `output`. */
+  completeTask(id: string, taskId: string, body: CompleteAction, options?: CallOptions): Promise<FixResult>
+  /** A failed, pending, waiting or canceled task skipped by hand. */
+  skipTask(id: string, taskId: string, body?: SkipAction, options?: CallOptions): Promise<FixResult>
+  /** Decide a task waiting at an approval gate: approved, it completes with the decision. */
+  approveTask(id: string, taskId: string, body?: ApprovalDecision, options?: CallOptions): Promise<ApprovalResult>
+  /** Rejected, it fails with kind `rejected`. */
+  rejectTask(id: string, taskId: string, body?: ApprovalDecision, options?: CallOptions): Promise<ApprovalResult>
   listEvents(id: string, options?: CallOptions & QueryOf<'list_events'>): Promise<EventPage>
   listCheckpoints(options?: CallOptions & QueryOf<'list_checkpoints'>): Promise<CheckpointList>
   restoreCheckpoint(id: string, options?: CallOptions): Promise<Execution>
@@ -232,6 +251,12 @@ export declare class HarmoniaClient {
     name: string,
     options?: CallOptions & { body?: unknown; secret?: string; deliveryId?: string },
   ): Promise<HookDelivered>
+
+  // outbound webhooks
+  /** Deliveries with their attempts, newest first. */
+  listWebhookDeliveries(
+    options?: CallOptions & QueryOf<'list_webhook_deliveries'>,
+  ): Promise<DeliveryList>
 
   // components
   listComponents(options?: CallOptions): Promise<ComponentList>
