@@ -39,30 +39,6 @@ def client(daemon: Harmoniad) -> Iterator[Client]:
         yield connected
 
 
-@pytest.fixture
-def cli(
-    daemon: Harmoniad,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Cli:
-    """`harmonia ARGS` in this process, with the daemon's data folder as home."""
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        with monkeypatch.context() as patch:
-            for name in ("HARMONIA_URL", "HARMONIA_TOKEN", "COLUMNS"):
-                patch.delenv(name, raising=False)
-            patch.setenv("HARMONIA_HOME", str(daemon.data_dir))
-            patch.setenv("NO_COLOR", "1")
-            patch.chdir(tmp_path)
-            code = main(list(args))
-        captured = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
-
-    return run
-
-
 def start_waiting(client: Client) -> str:
     """Start the gated workflow; return once its gate waits (followed, not polled)."""
     execution = client.start_execution(workflow=GATED)

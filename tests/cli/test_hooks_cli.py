@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -16,41 +16,10 @@ import orjson
 import pytest
 from helpers.daemon_testing import Harmoniad, echo_workflow
 
-from harmonia.cli.main import main
 from harmonia.client import Client
 from harmonia.signing import signed_headers
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("cli-hooks") / "data") as running:
-        yield running
-
-
-@pytest.fixture
-def cli(
-    daemon: Harmoniad,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Cli:
-    """`harmonia ARGS` in this process, with the daemon's data folder as home."""
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        with monkeypatch.context() as patch:
-            for name in ("HARMONIA_URL", "HARMONIA_TOKEN", "COLUMNS"):
-                patch.delenv(name, raising=False)
-            patch.setenv("HARMONIA_HOME", str(daemon.data_dir))
-            patch.setenv("NO_COLOR", "1")
-            patch.chdir(tmp_path)
-            code = main(list(args))
-        captured = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture(scope="module")

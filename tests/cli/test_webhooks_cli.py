@@ -31,24 +31,6 @@ def daemon(tmp_path_factory: pytest.TempPathFactory, hook: Receiver) -> Iterator
         yield running
 
 
-@pytest.fixture
-def cli(
-    daemon: Harmoniad, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Cli:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        with monkeypatch.context() as patch:
-            for name in ("HARMONIA_URL", "HARMONIA_TOKEN", "COLUMNS"):
-                patch.delenv(name, raising=False)
-            patch.setenv("HARMONIA_HOME", str(daemon.data_dir))
-            patch.setenv("NO_COLOR", "1")
-            code = main(list(args))
-        captured = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
-
-    return run
-
-
 @pytest.fixture(scope="module")
 def execution_id(daemon: Harmoniad, hook: Receiver) -> str:
     with daemon.client() as api:
