@@ -14,7 +14,7 @@ from pathlib import Path
 
 from helpers.waiting import wait_until
 
-__all__ = ["HARMONIA", "TMUX", "Terminal", "terminal_environment"]
+__all__ = ["HARMONIA", "TMUX", "Terminal", "dashboard", "terminal_environment"]
 
 TMUX = shutil.which("tmux")
 HARMONIA = str(Path(sys.executable).with_name("harmonia"))
@@ -30,6 +30,12 @@ def terminal_environment(home: Path) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
     }
+
+
+def dashboard(url: str, data_dir: Path, home: Path, width: int = 120, height: int = 36) -> Terminal:
+    """`harmonia tui` against the daemon at `url` in a new terminal, with `home` as its $HOME."""
+    command = [HARMONIA, "tui", "--url", url, "--data-dir", str(data_dir)]
+    return Terminal(command, terminal_environment(home), width=width, height=height)
 
 
 class Terminal:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers.daemon_testing import Harmoniad, sleep_workflow, start_execution
-from helpers.tui_terminal import HARMONIA, TMUX, Terminal, terminal_environment
+from helpers.tui_terminal import HARMONIA, TMUX, Terminal, dashboard, terminal_environment
 from helpers.tui_testing import free_port
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
@@ -60,12 +60,7 @@ def test_at_80x24_every_key_is_reachable_and_every_id_shown_is_a_unique_prefix(
             ids.append(start_execution(client, failing))
         for execution_id in ids:
             daemon.wait_finished(execution_id)
-        terminal = Terminal(
-            [HARMONIA, "tui", "--url", daemon.url, "--data-dir", str(daemon.data_dir)],
-            terminal_environment(tmp_path),
-            width=80,
-            height=24,
-        )
+        terminal = dashboard(daemon.url, daemon.data_dir, tmp_path, width=80, height=24)
         terminals.append(terminal)
         screen = terminal.wait_for(
             lambda s: len(_ids_on(s)) == 4 and "⏎ Open" in s, "the four executions, the footer"
@@ -113,12 +108,7 @@ def test_after_a_kill_and_restart_the_list_shows_what_started_meanwhile(
     port = free_port()
     daemon = Harmoniad(data, "--port", str(port)).start()
     try:
-        terminal = Terminal(
-            [HARMONIA, "tui", "--url", daemon.url, "--data-dir", str(data)],
-            terminal_environment(tmp_path),
-            width=200,
-            height=30,
-        )
+        terminal = dashboard(daemon.url, data, tmp_path, width=200, height=30)
         terminals.append(terminal)
         terminal.wait_for(lambda s: "No executions yet" in s, "the empty list")
         daemon.kill()

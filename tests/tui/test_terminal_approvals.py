@@ -3,12 +3,11 @@ shown as such, `a` asks for a confirm and `y` approves; the execution then compl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers.daemon_testing import Harmoniad, start_execution
-from helpers.tui_terminal import HARMONIA, TMUX, Terminal, terminal_environment
+from helpers.tui_terminal import TMUX, Terminal, dashboard
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
 
@@ -27,26 +26,13 @@ GATED = {
 }
 
 
-@pytest.fixture
-def terminals() -> Iterator[list[Terminal]]:
-    opened: list[Terminal] = []
-    yield opened
-    for terminal in opened:
-        terminal.close()
-
-
 def test_a_approves_a_waiting_gate_in_a_real_terminal(
     tmp_path: Path, terminals: list[Terminal]
 ) -> None:
     with Harmoniad(tmp_path / "data") as daemon:
         with daemon.client() as client:
             execution_id = start_execution(client, GATED)
-        terminal = Terminal(
-            [HARMONIA, "tui", "--url", daemon.url, "--data-dir", str(daemon.data_dir)],
-            terminal_environment(tmp_path),
-            width=120,
-            height=32,
-        )
+        terminal = dashboard(daemon.url, daemon.data_dir, tmp_path, width=120, height=32)
         terminals.append(terminal)
         terminal.wait_for(lambda s: "gated-terminal" in s, "the execution in the list")
         terminal.keys("Enter")

@@ -3,12 +3,11 @@ typed JSON is sent with ctrl+s, and the run goes on with the task marked as made
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers.daemon_testing import Harmoniad, start_execution
-from helpers.tui_terminal import HARMONIA, TMUX, Terminal, terminal_environment
+from helpers.tui_terminal import TMUX, Terminal, dashboard
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
 
@@ -36,14 +35,6 @@ def _line_one(screen: str) -> str:
     return "?"
 
 
-@pytest.fixture
-def terminals() -> Iterator[list[Terminal]]:
-    opened: list[Terminal] = []
-    yield opened
-    for terminal in opened:
-        terminal.close()
-
-
 def test_complete_a_failed_task_by_hand_in_a_terminal(
     tmp_path: Path, terminals: list[Terminal]
 ) -> None:
@@ -51,12 +42,7 @@ def test_complete_a_failed_task_by_hand_in_a_terminal(
         with daemon.client() as client:
             execution_id = start_execution(client, FLOW)
         assert daemon.wait_finished(execution_id)["status"] == "failed"
-        terminal = Terminal(
-            [HARMONIA, "tui", "--url", daemon.url, "--data-dir", str(daemon.data_dir)],
-            terminal_environment(tmp_path),
-            width=120,
-            height=36,
-        )
+        terminal = dashboard(daemon.url, daemon.data_dir, tmp_path, width=120, height=36)
         terminals.append(terminal)
         terminal.wait_for(lambda s: "fix-in-a-terminal" in s, "the execution in the list")
         terminal.keys("Enter")
