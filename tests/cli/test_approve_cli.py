@@ -8,29 +8,16 @@ import re
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from helpers.daemon_testing import Harmoniad
+from helpers.daemon_testing import Harmoniad, gated_workflow, start_waiting
 
 from harmonia.cli.main import main
 from harmonia.client import Client
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
-GATED: dict[str, Any] = {
-    "name": "gated-cli",
-    "tasks": {
-        "build": {"component": "core", "action": "echo", "input": {"v": 1}},
-        "gate": {
-            "component": "core",
-            "action": "approve",
-            "depends_on": ["build"],
-            "input": {"message": "release it?", "timeout": "1d"},
-        },
-        "deploy": {"component": "core", "action": "echo", "depends_on": ["gate"]},
-    },
-}
+GATED = gated_workflow("gated-cli", "release it?", timeout="1d")
 
 
 @pytest.fixture
@@ -39,21 +26,8 @@ def client(daemon: Harmoniad) -> Iterator[Client]:
         yield connected
 
 
-def start_waiting(client: Client) -> str:
-    """Start the gated workflow; return once its gate waits (followed, not polled)."""
-    execution = client.start_execution(workflow=GATED)
-    stream = client.events(execution.id, follow=True)
-    try:
-        for event in stream:
-            if event.type == "task_waiting":
-                return execution.id
-    finally:
-        stream.close()
-    raise AssertionError("the gate never waited")
-
-
 def test_show_then_approve_with_a_reason(cli: Cli, client: Client, daemon: Harmoniad) -> None:
-    execution_id = start_waiting(client)
+    execution_id = start_waiting(client, GATED)
     shown = cli("show", execution_id, "--url", daemon.url)
     assert shown.returncode == 0, shown.stderr
     assert re.search(r"^gate +waiting +1 ", shown.stdout, re.M)
@@ -72,7 +46,7 @@ def test_show_then_approve_with_a_reason(cli: Cli, client: Client, daemon: Harmo
 
 
 def test_reject_then_deciding_again_exits_2(cli: Cli, client: Client) -> None:
-    execution_id = start_waiting(client)
+    execution_id = start_waiting(client, GATED)
     done = cli("approve", execution_id, "gate", "--reject", "--reason", "too late", "--json")
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
@@ -91,7 +65,7 @@ def test_reject_then_deciding_again_exits_2(cli: Cli, client: Client) -> None:
 
 def test_unknown_execution_or_task_exits_2(cli: Cli, client: Client) -> None:
     assert cli("approve", "no-such-execution", "gate").returncode == 2
-    execution_id = start_waiting(client)
+    execution_id = start_waiting(client, GATED)
     missing = cli("approve", execution_id, "nope")
     assert missing.returncode == 2
     assert "no task 'nope'" in missing.stderr

@@ -13,27 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.daemon_testing import Harmoniad
+from helpers.daemon_testing import Harmoniad, fixable_workflow
 
 from harmonia.client import Client
 from harmonia.store import Store
 
 TIMEOUT = 60.0
 
-FLOW = {
-    "name": "fixme",
-    "defaults": {"retry_policy": {"max_retries": 0}},
-    "tasks": {
-        "a": {"component": "core", "action": "echo", "input": {"n": 1}},
-        "b": {"component": "core", "action": "fail", "depends_on": ["a"]},
-        "c": {
-            "component": "core",
-            "action": "echo",
-            "depends_on": ["b"],
-            "input": {"rows": "${tasks.b.output.rows}"},
-        },
-    },
-}
+FLOW = fixable_workflow("fixme")
+
 
 SHELL = {
     "name": "shell-fix",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers.daemon_testing import Harmoniad
+from helpers.daemon_testing import Harmoniad, start_waiting
 
 from harmonia.client import AsyncClient, Client, ConflictError
 
@@ -19,21 +19,9 @@ GATED: dict[str, Any] = {
 }
 
 
-def start_waiting(client: Client) -> str:
-    execution = client.start_execution(workflow=GATED)
-    stream = client.events(execution.id, follow=True)
-    try:
-        for event in stream:
-            if event.type == "task_waiting":
-                return execution.id
-    finally:
-        stream.close()
-    raise AssertionError("the gate never waited")
-
-
 def test_the_sync_client_approves(daemon: Harmoniad) -> None:
     with Client(daemon.url, daemon.token) as client:
-        execution_id = start_waiting(client)
+        execution_id = start_waiting(client, GATED)
         with pytest.raises(ConflictError):
             client.approve_task(execution_id, "after")
         result = client.approve_task(execution_id, "gate", reason="fine", by="release-bot")
@@ -47,7 +35,7 @@ def test_the_sync_client_approves(daemon: Harmoniad) -> None:
 @pytest.mark.anyio
 async def test_the_async_client_rejects_as_itself(daemon: Harmoniad) -> None:
     with Client(daemon.url, daemon.token) as sync:
-        execution_id = start_waiting(sync)
+        execution_id = start_waiting(sync, GATED)
     async with AsyncClient(daemon.url, daemon.token) as client:
         result = await client.reject_task(execution_id, "gate", reason="no")
         assert (result.decision, result.by) == ("rejected", "harmonia-client")

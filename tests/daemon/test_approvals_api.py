@@ -6,28 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from helpers.daemon_testing import Harmoniad, sse_stream, start_execution
+from helpers.daemon_testing import Harmoniad, gated_workflow, sse_stream, start_execution
 
 
 def gated(**gate_input: Any) -> dict[str, Any]:
-    return {
-        "name": "gated",
-        "tasks": {
-            "build": {"component": "core", "action": "echo", "input": {"v": 1}},
-            "gate": {
-                "component": "core",
-                "action": "approve",
-                "depends_on": ["build"],
-                "input": {"message": "deploy build ${tasks.build.output.v}?", **gate_input},
-            },
-            "deploy": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["gate"],
-                "input": {"by": "${tasks.gate.output.by}"},
-            },
-        },
-    }
+    workflow = gated_workflow("gated", "deploy build ${tasks.build.output.v}?", **gate_input)
+    workflow["tasks"]["deploy"]["input"] = {"by": "${tasks.gate.output.by}"}
+    return workflow
 
 
 def start_waiting(api: httpx.Client, workflow: dict[str, Any] | None = None) -> str:

@@ -10,26 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers.daemon_testing import Harmoniad
+from helpers.daemon_testing import Harmoniad, fixable_workflow
 
 from harmonia.client import Client, ConflictError
 
 NO_RETRY = {"max_retries": 0}
 
-FIXABLE = {
-    "name": "fixable",
-    "defaults": {"retry_policy": NO_RETRY},
-    "tasks": {
-        "a": {"component": "core", "action": "echo", "input": {"n": 1}},
-        "b": {"component": "core", "action": "fail", "depends_on": ["a"]},
-        "c": {
-            "component": "core",
-            "action": "echo",
-            "depends_on": ["b"],
-            "input": {"rows": "${tasks.b.output.rows}"},
-        },
-    },
-}
+FIXABLE = fixable_workflow("fixable")
+
 
 SHELL = {
     "name": "shell-fix",

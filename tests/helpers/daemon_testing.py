@@ -20,19 +20,25 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from helpers.waiting import wait_until
 from httpx_sse import ServerSentEvent, connect_sse
 
+if TYPE_CHECKING:
+    from harmonia.client import Client
+
 __all__ = [
     "Harmoniad",
     "chain_workflow",
     "echo_workflow",
+    "fixable_workflow",
+    "gated_workflow",
     "read_sse",
     "sleep_workflow",
     "start_execution",
+    "start_waiting",
 ]
 
 LISTENING = re.compile(r"harmoniad listening on (http://\S+)")
@@ -244,6 +250,56 @@ def echo_workflow(name: str = "echo-pair") -> dict[str, Any]:
             },
         },
     }
+
+
+def gated_workflow(name: str, message: str, **gate_input: Any) -> dict[str, Any]:
+    """`build`, then `gate` waiting for approval (asking `message`), then `deploy`."""
+    return {
+        "name": name,
+        "tasks": {
+            "build": {"component": "core", "action": "echo", "input": {"v": 1}},
+            "gate": {
+                "component": "core",
+                "action": "approve",
+                "depends_on": ["build"],
+                "input": {"message": message, **gate_input},
+            },
+            "deploy": {"component": "core", "action": "echo", "depends_on": ["gate"]},
+        },
+    }
+
+
+def fixable_workflow(name: str) -> dict[str, Any]:
+    """A run to fix by hand: `a` completes, `b` fails for good (no retries), `c` reads `b`'s
+    output."""
+    return {
+        "name": name,
+        "defaults": {"retry_policy": {"max_retries": 0}},
+        "tasks": {
+            "a": {"component": "core", "action": "echo", "input": {"n": 1}},
+            "b": {"component": "core", "action": "fail", "depends_on": ["a"]},
+            "c": {
+                "component": "core",
+                "action": "echo",
+                "depends_on": ["b"],
+                "input": {"rows": "${tasks.b.output.rows}"},
+            },
+        },
+    }
+
+
+def start_waiting(client: Client, workflow: dict[str, Any]) -> str:
+    """Start `workflow` with the Python client; return once a task waits (followed, not
+    polled)."""
+    execution = client.start_execution(workflow=workflow)
+    stream = client.events(execution.id, follow=True)
+    try:
+        for event in stream:
+            if event.type == "task_waiting":
+                return execution.id
+    finally:
+        stream.close()
+    raise AssertionError("the gate never waited")
 
 
 def echo_template(name: str = "echo-template") -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 from harmonia_tui.screens.approvals import RejectScreen
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.execution import ExecutionScreen
-from helpers.daemon_testing import Harmoniad
+from helpers.daemon_testing import Harmoniad, gated_workflow
 from helpers.tui_testing import (
     SIZE,
     api_client,
@@ -27,19 +27,7 @@ from helpers.tui_testing import (
 
 
 def gated(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "tasks": {
-            "build": {"component": "core", "action": "echo", "input": {"v": 1}},
-            "gate": {
-                "component": "core",
-                "action": "approve",
-                "depends_on": ["build"],
-                "input": {"message": "ship build 1?"},
-            },
-            "deploy": {"component": "core", "action": "echo", "depends_on": ["gate"]},
-        },
-    }
+    return gated_workflow(name, "ship build 1?")
 
 
 @pytest.mark.anyio

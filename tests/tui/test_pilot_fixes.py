@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.json_editor import JsonEditScreen
-from helpers.daemon_testing import Harmoniad
+from helpers.daemon_testing import Harmoniad, fixable_workflow
 from helpers.tui_testing import (
     SIZE,
     api_client,
@@ -30,24 +30,6 @@ from textual.widgets import TextArea
 pytestmark = pytest.mark.anyio
 
 NO_RETRY = {"retry_policy": {"max_retries": 0}}
-
-
-def fixable(name: str) -> dict[str, Any]:
-    """`a` completes, `b` fails for good, `c` reads `b`'s output."""
-    return {
-        "name": name,
-        "defaults": NO_RETRY,
-        "tasks": {
-            "a": {"component": "core", "action": "echo", "input": {"n": 1}},
-            "b": {"component": "core", "action": "fail", "depends_on": ["a"]},
-            "c": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["b"],
-                "input": {"rows": "${tasks.b.output.rows}"},
-            },
-        },
-    }
 
 
 def shell_flow(name: str) -> dict[str, Any]:
@@ -109,7 +91,7 @@ async def test_retry_with_an_edited_input_bad_json_is_shown_not_sent(daemon: Har
 
 
 async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, fixable(unique("complete")))
+    execution_id = await start(daemon, fixable_workflow(unique("complete")))
     assert await wait_finished(daemon, execution_id) == "failed"
     app = make_app(daemon, open_execution=execution_id)
     async with app.run_test(size=SIZE) as pilot:
@@ -159,7 +141,7 @@ async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> N
 
 
 async def test_skip_with_K_after_a_confirm(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, fixable(unique("skip")))
+    execution_id = await start(daemon, fixable_workflow(unique("skip")))
     assert await wait_finished(daemon, execution_id) == "failed"
     app = make_app(daemon, open_execution=execution_id)
     async with app.run_test(size=SIZE) as pilot:

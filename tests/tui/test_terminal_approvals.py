@@ -6,24 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.daemon_testing import Harmoniad, start_execution
+from helpers.daemon_testing import Harmoniad, gated_workflow, start_execution
 from helpers.tui_terminal import TMUX, Terminal, dashboard
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
 
-GATED = {
-    "name": "gated-terminal",
-    "tasks": {
-        "build": {"component": "core", "action": "echo", "input": {"v": 1}},
-        "gate": {
-            "component": "core",
-            "action": "approve",
-            "depends_on": ["build"],
-            "input": {"message": "ship build one?"},
-        },
-        "deploy": {"component": "core", "action": "echo", "depends_on": ["gate"]},
-    },
-}
+GATED = gated_workflow("gated-terminal", "ship build one?")
 
 
 def test_a_approves_a_waiting_gate_in_a_real_terminal(

@@ -6,25 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.daemon_testing import Harmoniad, start_execution
+from helpers.daemon_testing import Harmoniad, fixable_workflow, start_execution
 from helpers.tui_terminal import TMUX, Terminal, dashboard
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
 
-FLOW = {
-    "name": "fix-in-a-terminal",
-    "defaults": {"retry_policy": {"max_retries": 0}},
-    "tasks": {
-        "a": {"component": "core", "action": "echo", "input": {"n": 1}},
-        "b": {"component": "core", "action": "fail", "depends_on": ["a"]},
-        "c": {
-            "component": "core",
-            "action": "echo",
-            "depends_on": ["b"],
-            "input": {"rows": "${tasks.b.output.rows}"},
-        },
-    },
-}
+FLOW = fixable_workflow("fix-in-a-terminal")
 
 
 def _line_one(screen: str) -> str:
