@@ -14,11 +14,11 @@ import shlex
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.cli_process import Cli, cli_subprocess
 from helpers.waiting import wait_until
 
 from harmonia.store import Store
@@ -46,23 +46,9 @@ def data(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-Cli = Callable[..., subprocess.CompletedProcess[str]]
-
-
 @pytest.fixture
 def cli(home: Path, tmp_path: Path) -> Cli:
-    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "harmonia.cli.main", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=_env(home),
-            cwd=tmp_path,
-            timeout=TIMEOUT,
-            check=False,
-        )
-
-    return run
+    return cli_subprocess(_env(home), tmp_path, TIMEOUT)
 
 
 def write(path: Path, text: str) -> Path:

@@ -5,14 +5,12 @@ Bad JSON and actions that do not apply exit 2 and record nothing."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.cli_process import Cli, cli_env, cli_subprocess
 from helpers.daemon_testing import Harmoniad, fixable_workflow
 
 from harmonia.client import Client
@@ -29,31 +27,6 @@ SHELL = {
     "tasks": {"t": {"component": "shell", "action": "run", "input": {"command": ["false"]}}},
 }
 
-Cli = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("HARMONIA_URL", "HARMONIA_TOKEN")}
-    env["HARMONIA_HOME"] = str(home)
-    env["NO_COLOR"] = "1"
-    env.pop("COLUMNS", None)
-    return env
-
-
-def runner(home: Path, cwd: Path) -> Cli:
-    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "harmonia.cli.main", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=_env(home),
-            cwd=cwd,
-            timeout=TIMEOUT,
-            check=False,
-        )
-
-    return run
-
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
@@ -62,7 +35,7 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def cli(home: Path, tmp_path: Path) -> Cli:
-    return runner(home, tmp_path)
+    return cli_subprocess(cli_env(home), tmp_path, TIMEOUT)
 
 
 def failed_run(cli: Cli, tmp_path: Path, document: dict[str, Any]) -> str:
@@ -166,7 +139,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
 
 
 def test_the_same_commands_against_a_daemon(daemon: Harmoniad, tmp_path: Path) -> None:
-    cli = runner(daemon.data_dir, tmp_path)
+    cli = cli_subprocess(cli_env(daemon.data_dir), tmp_path, TIMEOUT)
     with Client(daemon.url, data_dir=daemon.data_dir) as client:
         first = client.start_execution(workflow=FLOW)
         assert client.wait(first.id, timeout=30).status == "failed"
