@@ -189,18 +189,17 @@ def _process_gone(pid: int) -> bool:
     return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
+def _slow_command(pidfile: Path, **extra: Any) -> dict[str, Any]:
+    """One task, `slow`: a shell command that writes its pid to `pidfile`, then sleeps 60 s."""
+    command = f"echo $$ > {pidfile}; exec sleep 60"
+    return {"slow": {"component": "shell", "action": "run", "input": {"command": command}, **extra}}
+
+
 async def test_a_timeout_fails_the_attempt_and_kills_the_command_on_the_worker(
     tmp_path: Path, scheduler: str
 ) -> None:
     pidfile = tmp_path / "pid"
-    tasks = {
-        "slow": {
-            "component": "shell",
-            "action": "run",
-            "input": {"command": f"echo $$ > {pidfile}; exec sleep 60"},
-            "timeout": 1.5,
-        }
-    }
+    tasks = _slow_command(pidfile, timeout=1.5)
     final, _ = await _run(tmp_path / "data", tasks, scheduler)
     task = final.tasks["slow"]
     assert task.status == "failed"
@@ -213,13 +212,7 @@ async def test_cancel_cancels_the_future_and_kills_the_command_on_the_worker(
     tmp_path: Path, scheduler: str
 ) -> None:
     pidfile = tmp_path / "pid"
-    tasks = {
-        "slow": {
-            "component": "shell",
-            "action": "run",
-            "input": {"command": f"echo $$ > {pidfile}; exec sleep 60"},
-        }
-    }
+    tasks = _slow_command(pidfile)
     executor = await DaskExecutor.start(scheduler, None)
     async with open_engine(tmp_path / "data", executor=executor) as engine:
         state = await engine.start(_workflow(tasks))
