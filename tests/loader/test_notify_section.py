@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.loading import fails
 
 from harmonia.cli.main import main
-from harmonia.errors import ValidationFailed
 from harmonia.loader import load_workflow_text
 from harmonia.model.notify import DEFAULT_NOTIFY_EVENTS
 from harmonia.schema import workflow_json_schema
@@ -22,9 +22,7 @@ notify:
 
 
 def problems(notify: str) -> list[tuple[int | None, str | None, str]]:
-    with pytest.raises(ValidationFailed) as caught:
-        load_workflow_text(TEXT + notify, source="wf.yaml")
-    return [(p.line, p.field, p.message) for p in caught.value.problems]
+    return [(p.line, p.field, p.message) for p in fails(TEXT + notify, source="wf.yaml")]
 
 
 def test_a_good_section_is_kept_with_its_defaults() -> None:

@@ -3,9 +3,8 @@ kept in the stored document."""
 
 from __future__ import annotations
 
-import pytest
+from helpers.loading import fails
 
-from harmonia.errors import ValidationFailed
 from harmonia.loader import load_workflow_text
 
 TEXT = """\
@@ -19,9 +18,7 @@ schedules:
 
 
 def problems(schedules: str) -> list[tuple[int | None, str | None, str]]:
-    with pytest.raises(ValidationFailed) as caught:
-        load_workflow_text(TEXT + schedules, source="wf.yaml")
-    return [(p.line, p.field, p.message) for p in caught.value.problems]
+    return [(p.line, p.field, p.message) for p in fails(TEXT + schedules, source="wf.yaml")]
 
 
 def test_good_schedules_are_kept() -> None:
