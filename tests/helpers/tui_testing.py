@@ -34,6 +34,7 @@ __all__ = [
     "press",
     "sleepy_chain",
     "task_status",
+    "toasted",
     "toasts",
     "unique",
     "until",
@@ -86,6 +87,11 @@ async def press(pilot: Pilot[Any], *keys: str) -> None:
 def toasts(app: Any) -> list[str]:
     """Every toast the app showed: 'severity|title|message'."""
     return [f"{s}|{t}|{m}" for s, t, m in app.messages]
+
+
+def toasted(app: Any, *parts: str) -> bool:
+    """Whether one toast the app showed holds every one of `parts`."""
+    return any(all(part in toast for part in parts) for toast in toasts(app))
 
 
 def unique(prefix: str) -> str:

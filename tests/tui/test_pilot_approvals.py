@@ -20,7 +20,7 @@ from helpers.tui_testing import (
     press,
     start,
     task_status,
-    toasts,
+    toasted,
     unique,
     until,
 )
@@ -51,7 +51,7 @@ async def test_a_waiting_task_stands_out_and_a_approves_it(daemon: Harmoniad) ->
         await until(pilot, lambda: loaded(app, "completed"), "the execution completed")
         await until(
             pilot,
-            lambda: any("Approved gate" in t and "approved by tui" in t for t in toasts(app)),
+            lambda: toasted(app, "Approved gate", "approved by tui"),
             "the toast",
         )
         assert "gate approved by tui" in screen.log_view.shown_text
@@ -80,7 +80,7 @@ async def test_shift_d_rejects_with_the_reason_typed_and_esc_backs_out(daemon: H
         await until(pilot, lambda: loaded(app, "failed"), "the execution failed")
         await until(
             pilot,
-            lambda: any("Rejected gate" in t and "too risky" in t for t in toasts(app)),
+            lambda: toasted(app, "Rejected gate", "too risky"),
             "the toast",
         )
     async with api_client(daemon) as client:
@@ -104,7 +104,7 @@ async def test_the_keys_say_why_on_a_task_that_is_not_waiting(daemon: Harmoniad)
         await press(pilot, "a")
         await until(
             pilot,
-            lambda: any("build is completed" in t and "waiting: gate" in t for t in toasts(app)),
+            lambda: toasted(app, "build is completed", "waiting: gate"),
             "why a does not apply",
         )
         assert not isinstance(app.screen, ConfirmScreen)

@@ -20,7 +20,7 @@ from helpers.tui_testing import (
     press,
     start,
     task_status,
-    toasts,
+    toasted,
     unique,
     until,
     wait_finished,
@@ -81,7 +81,7 @@ async def test_retry_with_an_edited_input_bad_json_is_shown_not_sent(daemon: Har
         await until(pilot, lambda: loaded(app, "completed"), "completed after the retry")
         await until(
             pilot,
-            lambda: any("Retrying t" in t and "1 changed input key" in t for t in toasts(app)),
+            lambda: toasted(app, "Retrying t", "1 changed input key"),
             "the retry's toast",
         )
     async with api_client(daemon) as client:
@@ -101,7 +101,7 @@ async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> N
         await press(pilot, "m")  # a completed: m does not apply, and says why
         await until(
             pilot,
-            lambda: any("only a canceled, failed, pending or waiting" in t for t in toasts(app)),
+            lambda: toasted(app, "only a canceled, failed, pending or waiting"),
             "why m does not apply",
         )
         assert not isinstance(app.screen, JsonEditScreen)
@@ -120,7 +120,7 @@ async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> N
         assert "by hand" not in screen.graph.row_text("c")  # computed, not made by hand
         await until(
             pilot,
-            lambda: any("b completed by hand" in t for t in toasts(app)),
+            lambda: toasted(app, "b completed by hand"),
             "the completion's toast",
         )
         await until(
@@ -161,6 +161,4 @@ async def test_skip_with_K_after_a_confirm(daemon: Harmoniad) -> None:
         await until(pilot, lambda: loaded(app, "completed"), "completed after the skip")
         assert task_status(app, "b") == "skipped" and task_status(app, "c") == "skipped"
         await until(pilot, lambda: "by hand" in screen.graph.row_text("b"), "b marked by hand")
-        await until(
-            pilot, lambda: any("b skipped by hand" in t for t in toasts(app)), "the skip's toast"
-        )
+        await until(pilot, lambda: toasted(app, "b skipped by hand"), "the skip's toast")
