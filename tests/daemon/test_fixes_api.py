@@ -29,18 +29,6 @@ SHELL = {
 }
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("fixes-daemon") / "data") as running:
-        yield running
-
-
-@pytest.fixture
-def api(daemon: Harmoniad) -> Iterator[httpx.Client]:
-    with daemon.client() as client:
-        yield client
-
-
 @pytest.fixture
 def client(daemon: Harmoniad) -> Iterator[Client]:
     with Client(daemon.url, data_dir=daemon.data_dir) as connected:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.client
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +25,6 @@ from helpers.engine_probe import engine_options
 from harmonia.engine import open_engine
 from harmonia.loader import load_workflow_dict
 from harmonia.store.definitions import WorkflowDefinitions
-
-
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("listing") / "data") as running:
-        yield running
-
-
-@pytest.fixture
-def api(daemon: Harmoniad) -> Iterator[httpx.Client]:
-    with daemon.client() as client:
-        yield client
 
 
 def start(api: httpx.Client, workflow: dict[str, Any]) -> str:

@@ -16,12 +16,6 @@ from helpers.daemon_testing import Harmoniad, chain_workflow, echo_workflow
 API = "/api/v1/schedules"
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
-    with Harmoniad(tmp_path_factory.mktemp("sched-fixes") / "data") as running:
-        yield running
-
-
 @pytest.fixture
 def client(daemon: Harmoniad) -> Iterator[httpx.Client]:
     with daemon.client() as c:
