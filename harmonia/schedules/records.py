@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import orjson
 
 from harmonia.errors import NotFound, ValidationFailed
 from harmonia.schedules.spec import ScheduleSpec, parse_spec
-from harmonia.store.storage import write_atomically
+from harmonia.store.storage import load_or_set_aside, write_atomically
 
 __all__ = ["FILE", "KEPT_RUNS", "ScheduleRecord", "ScheduleStore", "new_schedule_id"]
 
@@ -102,6 +101,13 @@ class ScheduleRecord:
         )
 
 
+_DAMAGE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError, ValidationFailed)
+
+
+def _parse(payload: bytes) -> dict[str, ScheduleRecord]:
+    return {r["id"]: ScheduleRecord.from_dict(r) for r in orjson.loads(payload)["schedules"]}
+
+
 class ScheduleStore:
     """Every schedule of one data folder, in memory, written whole on `save`."""
 
@@ -113,26 +119,8 @@ class ScheduleStore:
         """Read the file (none: no schedules). A damaged one (it is only ever replaced whole,
         so a crash never leaves one: a hand or a disk did this) is kept aside, byte for byte,
         and the daemon goes on without schedules rather than not at all."""
-        try:
-            payload = self.path.read_bytes()
-        except FileNotFoundError:
-            self.records = {}
-            return
-        try:
-            raw = orjson.loads(payload)
-            rows = raw["schedules"]
-            records = {r["id"]: ScheduleRecord.from_dict(r) for r in rows}
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, ValidationFailed) as exc:
-            kept = self.path.with_name(
-                f"{FILE}.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
-            )
-            kept.write_bytes(payload)
-            self.path.unlink()
-            logger.error(
-                "%s is damaged (%s): kept as %s; no schedules loaded", self.path, exc, kept
-            )
-            records = {}
-        self.records = records
+        records = load_or_set_aside(self.path, _parse, _DAMAGE, logger, "schedules")
+        self.records = records or {}
 
     def snapshot(self) -> bytes:
         """The file's bytes now (taken on the event loop, written in a thread)."""

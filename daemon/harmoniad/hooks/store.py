@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import orjson
 
 from harmonia.errors import NotFound
-from harmonia.store.storage import write_atomically
+from harmonia.store.storage import load_or_set_aside, write_atomically
 
 __all__ = ["DEFAULT_WINDOW", "FILE", "HOOK_NAME", "HookRecord", "HookStore", "new_secret"]
 
@@ -82,6 +81,13 @@ class HookRecord:
         )
 
 
+_DAMAGE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError)
+
+
+def _parse(payload: bytes) -> dict[str, HookRecord]:
+    return {r["name"]: HookRecord.from_dict(r) for r in orjson.loads(payload)["hooks"]}
+
+
 class HookStore:
     """Every hook, in memory, written whole on `write`."""
 
@@ -93,20 +99,8 @@ class HookStore:
         """Read the file (none: no hooks). A damaged one (a hand or a disk, never a crash) is
         kept aside byte for byte and the daemon goes on with no hooks rather than not at all:
         every delivery is then a 404, which a sender retries."""
-        try:
-            payload = self.path.read_bytes()
-        except FileNotFoundError:
-            self.records = {}
-            return
-        try:
-            rows = orjson.loads(payload)["hooks"]
-            self.records = {r["name"]: HookRecord.from_dict(r) for r in rows}
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-            kept = self.path.with_name(f"{FILE}.damaged-{stamp}")
-            os.replace(self.path, kept)  # renamed: its mode (0600: it holds secrets) stays
-            logger.error("%s is damaged (%s): kept as %s; no hooks loaded", self.path, exc, kept)
-            self.records = {}
+        records = load_or_set_aside(self.path, _parse, _DAMAGE, logger, "hooks")
+        self.records = records or {}
 
     def snapshot(self) -> bytes:
         """The file's bytes now (taken on the event loop, written in a thread)."""
