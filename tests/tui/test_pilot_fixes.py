@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from harmonia_tui.app import HarmoniaApp
 from harmonia_tui.screens.confirm import ConfirmScreen
+from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.json_editor import JsonEditScreen
 from helpers.daemon_testing import Harmoniad, fixable_workflow
 from helpers.tui_testing import (
@@ -25,6 +27,7 @@ from helpers.tui_testing import (
     until,
     wait_finished,
 )
+from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 pytestmark = pytest.mark.anyio
@@ -43,19 +46,30 @@ def shell_flow(name: str) -> dict[str, Any]:
     }
 
 
+async def failed_run(daemon: Harmoniad, document: dict[str, Any]) -> str:
+    """Start `document` and return its id once it has failed."""
+    execution_id = await start(daemon, document)
+    assert await wait_finished(daemon, execution_id) == "failed"
+    return execution_id
+
+
+async def opened_failed(pilot: Pilot[Any], app: HarmoniaApp) -> ExecutionScreen:
+    """The execution screen, once it shows the failed execution."""
+    await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
+    return execution_screen(app)
+
+
 async def last_seq(daemon: Harmoniad, execution_id: str) -> int:
     async with api_client(daemon) as client:
         return (await client.get_execution(execution_id)).last_seq or 0
 
 
 async def test_retry_with_an_edited_input_bad_json_is_shown_not_sent(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, shell_flow(unique("edit-retry")))
-    assert await wait_finished(daemon, execution_id) == "failed"
+    execution_id = await failed_run(daemon, shell_flow(unique("edit-retry")))
     before = await last_seq(daemon, execution_id)
     app = make_app(daemon, open_execution=execution_id)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
-        screen = execution_screen(app)
+        screen = await opened_failed(pilot, app)
         screen.graph.select("t")
         await press(pilot, "r")
         await until(pilot, lambda: isinstance(app.screen, JsonEditScreen), "the retry editor")
@@ -91,12 +105,10 @@ async def test_retry_with_an_edited_input_bad_json_is_shown_not_sent(daemon: Har
 
 
 async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, fixable_workflow(unique("complete")))
-    assert await wait_finished(daemon, execution_id) == "failed"
+    execution_id = await failed_run(daemon, fixable_workflow(unique("complete")))
     app = make_app(daemon, open_execution=execution_id)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
-        screen = execution_screen(app)
+        screen = await opened_failed(pilot, app)
         screen.graph.select("a")
         await press(pilot, "m")  # a completed: m does not apply, and says why
         await until(
@@ -141,12 +153,10 @@ async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> N
 
 
 async def test_skip_with_K_after_a_confirm(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, fixable_workflow(unique("skip")))
-    assert await wait_finished(daemon, execution_id) == "failed"
+    execution_id = await failed_run(daemon, fixable_workflow(unique("skip")))
     app = make_app(daemon, open_execution=execution_id)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
-        screen = execution_screen(app)
+        screen = await opened_failed(pilot, app)
         screen.graph.select("b")
         await press(pilot, "K")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
