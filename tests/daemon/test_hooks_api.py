@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from helpers.daemon_testing import Harmoniad, echo_workflow
+from helpers.daemon_testing import Harmoniad, echo_workflow, store_workflow
 
 from harmonia.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers
 
@@ -42,9 +42,7 @@ def anonymous(daemon: Harmoniad) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def workflow_id(daemon: Harmoniad) -> str:
     with daemon.client() as c:
-        answer = c.post("/api/v1/workflows", json=echo_workflow("hooked"))
-        assert answer.status_code == 201, answer.text
-        return str(answer.json()["id"])
+        return store_workflow(c, echo_workflow("hooked"))
 
 
 def new_hook(client: httpx.Client, name: str, workflow_id: str, **extra: Any) -> dict[str, Any]:

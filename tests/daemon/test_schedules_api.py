@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers.daemon_testing import Harmoniad, echo_workflow
+from helpers.daemon_testing import Harmoniad, echo_workflow, store_workflow
 
 API = "/api/v1/schedules"
 
@@ -26,9 +26,7 @@ def client(daemon: Harmoniad) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def workflow_id(daemon: Harmoniad) -> str:
     with daemon.client() as c:
-        answer = c.post("/api/v1/workflows", json=echo_workflow("scheduled"))
-        assert answer.status_code == 201, answer.text
-        return str(answer.json()["id"])
+        return store_workflow(c, echo_workflow("scheduled"))
 
 
 def wait_for_runs(client: httpx.Client, sid: str, count: int) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from helpers.daemon_testing import Harmoniad
+from helpers.daemon_testing import Harmoniad, store_workflow
 
 CHILD = {
     "name": "child",
@@ -32,12 +32,6 @@ def parent(workflow: str) -> dict[str, Any]:
     }
 
 
-def store(api: httpx.Client, document: dict[str, Any]) -> str:
-    response = api.post("/api/v1/workflows", json=document)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
 def run(api: httpx.Client, daemon: Harmoniad, body: dict[str, Any]) -> dict[str, Any]:
     response = api.post("/api/v1/executions", json=body)
     assert response.status_code == 201, response.text
@@ -45,8 +39,8 @@ def run(api: httpx.Client, daemon: Harmoniad, body: dict[str, Any]) -> dict[str,
 
 
 def test_links_and_outputs_are_in_the_api(api: httpx.Client, daemon: Harmoniad) -> None:
-    child_wf = store(api, CHILD)
-    parent_wf = store(api, parent(child_wf))
+    child_wf = store_workflow(api, CHILD)
+    parent_wf = store_workflow(api, parent(child_wf))
     done = run(api, daemon, {"workflow_id": parent_wf})
     assert done["status"] == "completed", done
     assert done["output"] == {"got": 5}
@@ -84,8 +78,8 @@ def test_a_path_is_refused_by_the_daemon(api: httpx.Client, daemon: Harmoniad) -
 
 
 def test_stored_recursion_is_refused_with_422(api: httpx.Client, tmp_path: Path) -> None:
-    first = store(api, CHILD)
-    second = store(api, parent(first))
+    first = store_workflow(api, CHILD)
+    second = store_workflow(api, parent(first))
     replaced = api.put(f"/api/v1/workflows/{first}", json=parent(second) | {"name": "loop"})
     assert replaced.status_code == 200, replaced.text
     before = api.get("/api/v1/executions").json()["total"]

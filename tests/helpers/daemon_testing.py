@@ -39,6 +39,7 @@ __all__ = [
     "sleep_workflow",
     "start_execution",
     "start_waiting",
+    "store_workflow",
 ]
 
 LISTENING = re.compile(r"harmoniad listening on (http://\S+)")
@@ -316,6 +317,13 @@ def echo_template(name: str = "echo-template") -> dict[str, Any]:
         },
         "workflow": body,
     }
+
+
+def store_workflow(api: httpx.Client, document: dict[str, Any]) -> str:
+    """Store `document` as a workflow and return its id."""
+    response = api.post("/api/v1/workflows", json=document)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 def store_template(api: httpx.Client, document: dict[str, Any]) -> dict[str, Any]:
