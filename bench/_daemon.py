@@ -6,11 +6,14 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+
+import httpx
 
 LISTENING = re.compile(r"harmoniad listening on (http://\S+)")
 
@@ -85,6 +88,18 @@ def running_daemon(data_dir: Path, *args: str, profile: Path | None = None) -> I
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def daemon_with_client(*args: str) -> Iterator[tuple[Daemon, httpx.Client]]:
+    """`running_daemon` on a fresh temporary data folder, and an HTTP client of it (its token,
+    a 60 s timeout)."""
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        running_daemon(Path(folder) / "data", *args) as daemon,
+        httpx.Client(base_url=daemon.url, headers=daemon.auth, timeout=60) as client,
+    ):
+        yield daemon, client
 
 
 def parse_time(text: str) -> float:

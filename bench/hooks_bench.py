@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _daemon import percentile, running_daemon
+from _daemon import daemon_with_client, percentile
 
 from harmonia.signing import signed_headers
 
@@ -110,11 +109,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="100 deliveries")
     args = parser.parse_args()
     count = 100 if args.quick else args.count
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        running_daemon(Path(folder) / "data") as daemon,
-        httpx.Client(base_url=daemon.url, headers=daemon.auth, timeout=60) as client,
-    ):
+    with daemon_with_client() as (daemon, client):
         workflow_id = client.post("/api/v1/workflows", json=WORKFLOW).json()["id"]
         hook = client.post("/api/v1/hooks", json={"name": "bench", "workflow_id": workflow_id})
         hook.raise_for_status()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _daemon import parse_time, percentile, running_daemon
+from _daemon import daemon_with_client, parse_time, percentile
 
 WORKFLOW = {
     "name": "scheduled-echo",
@@ -40,11 +39,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="20 schedules, a short lead")
     args = parser.parse_args()
     count = 20 if args.quick else args.schedules
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        running_daemon(Path(folder) / "data") as daemon,
-        httpx.Client(base_url=daemon.url, headers=daemon.auth, timeout=60) as client,
-    ):
+    with daemon_with_client() as (_, client):
         workflow_id = client.post("/api/v1/workflows", json=WORKFLOW).json()["id"]
         started = time.monotonic()
         estimate = 0.05 * count + 2  # creating them takes a while: aim past it
