@@ -8,7 +8,6 @@ the daemon's address, for the commands that look for it) where a user's CLI woul
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import signal
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers.cli_process import Cli, cli_env, cli_subprocess
 from helpers.daemon_testing import Harmoniad, chain_workflow, echo_workflow, sleep_workflow
 
 from harmonia.cli.progress import format_event, task_column_width
@@ -30,36 +30,11 @@ from harmonia.events import Event as EngineEvent
 TIMEOUT = 90.0
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_workflows"
 
-Cli = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def _env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("HARMONIA_URL", "HARMONIA_TOKEN")}
-    env["HARMONIA_HOME"] = str(home)
-    env["NO_COLOR"] = "1"
-    env.pop("COLUMNS", None)
-    env.update(extra)
-    return env
-
 
 @pytest.fixture
 def cli_process(daemon: Harmoniad, tmp_path: Path) -> Cli:
     """`harmonia ARGS` as a subprocess, as a user runs it."""
-
-    def run(
-        *args: str | Path, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "harmonia.cli.main", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=_env(daemon.data_dir, **(env or {})),
-            cwd=tmp_path,
-            timeout=TIMEOUT,
-            check=False,
-        )
-
-    return run
+    return cli_subprocess(cli_env(daemon.data_dir), tmp_path, TIMEOUT)
 
 
 @pytest.fixture
@@ -391,7 +366,7 @@ def test_a_stopped_daemon_is_exit_3_with_one_line(tmp_path: Path) -> None:
         [sys.executable, "-m", "harmonia.cli.main", "watch", "abc", "--url", url],
         capture_output=True,
         text=True,
-        env=_env(tmp_path / "data"),
+        env=cli_env(tmp_path / "data"),
         timeout=TIMEOUT,
         check=False,
     )
@@ -412,7 +387,7 @@ def test_watch_survives_kill_9_without_missing_or_repeating(tmp_path: Path) -> N
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=_env(first.data_dir),
+            env=cli_env(first.data_dir),
         )
         progress: list[str] = []
         first_completed = threading.Event()
@@ -469,7 +444,7 @@ def test_ctrl_c_stops_watching_but_not_the_execution(daemon: Harmoniad, client: 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(daemon.data_dir),
+        env=cli_env(daemon.data_dir),
         # As from a terminal: a test run started in the background by a non-interactive shell
         # inherits SIGINT ignored, and Python then never turns Ctrl+C into KeyboardInterrupt.
         preexec_fn=_sigint_as_from_a_terminal,

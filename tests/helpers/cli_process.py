@@ -24,15 +24,18 @@ def cli_env(home: Path) -> dict[str, str]:
     return env
 
 
-def cli_subprocess(env: dict[str, str], cwd: Path, timeout: float) -> Cli:
-    """`harmonia ARGS` as `python -m harmonia.cli.main` in `cwd` with `env`."""
+def cli_subprocess(base: dict[str, str], cwd: Path, timeout: float) -> Cli:
+    """`harmonia ARGS` as `python -m harmonia.cli.main` in `cwd` with `base` (and, for one
+    call, the variables of its `env`)."""
 
-    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str | Path, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "harmonia.cli.main", *map(str, args)],
             capture_output=True,
             text=True,
-            env=env,
+            env={**base, **(env or {})},
             cwd=cwd,
             timeout=timeout,
             check=False,
