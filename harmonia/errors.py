@@ -6,6 +6,7 @@ another attempt, and so that operators can tell a timeout from a bad input at a 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -68,6 +69,19 @@ class TaskError(Exception):
         self.kind = str(kind)
         self.retryable = self.kind not in NOT_RETRYABLE if retryable is None else retryable
         self.details = details or {}
+
+    @classmethod
+    def timed_out(cls, attempt: int, timeout: float | None) -> TaskError:
+        """An attempt cut by the task's `timeout` (kind `timeout`, retried by default)."""
+        limit = "no limit" if timeout is None or math.isinf(timeout) else f"{timeout:g}s"
+        return cls(f"attempt {attempt} timed out after {limit}", ErrorKind.TIMEOUT)
+
+    def journal_doc(self) -> dict[str, Any]:
+        """The error as `task_failed` and `retry_attempted` record it (details when any)."""
+        doc: dict[str, Any] = {"message": self.message, "kind": self.kind}
+        if self.details:
+            doc["details"] = self.details
+        return doc
 
 
 @dataclass(frozen=True)

@@ -436,9 +436,7 @@ class ExecutionRunner:
                 except TaskError as exc:
                     error = exc
                 except TimeoutError:
-                    error = TaskError(
-                        f"attempt {attempt} timed out after {_seconds(timeout)}", ErrorKind.TIMEOUT
-                    )
+                    error = TaskError.timed_out(attempt, timeout)
                 except Exception as exc:  # a component bug must fail the task, not the engine
                     error = TaskError(f"{type(exc).__name__}: {exc}", ErrorKind.EXCEPTION)
             duration = round(anyio.current_time() - started, 6)
@@ -454,7 +452,7 @@ class ExecutionRunner:
                 except TypeError as exc:
                     error = TaskError(f"output is not JSON-serialisable: {exc}", ErrorKind.OUTPUT)
             used = attempt - task.budget_base
-            error_doc = _error_doc(error)
+            error_doc = error.journal_doc()
             if used < plan.policy.max_attempts and plan.policy.should_retry(
                 error.kind, error.retryable
             ):
@@ -493,16 +491,3 @@ class ExecutionRunner:
         with anyio.move_on_after(delay):
             await paused.wait()
         return not self._paused
-
-
-def _error_doc(error: TaskError) -> dict[str, Any]:
-    doc: dict[str, Any] = {"message": error.message, "kind": error.kind}
-    if error.details:
-        doc["details"] = error.details
-    return doc
-
-
-def _seconds(value: float | None) -> str:
-    if value is None or math.isinf(value):
-        return "no limit"
-    return f"{value:g}s"
