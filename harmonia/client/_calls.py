@@ -30,7 +30,6 @@ from harmonia.client._models import (
     Health,
     Page,
     Ready,
-    RetryResult,
     Schedule,
     ScheduleRun,
     Template,
@@ -388,12 +387,6 @@ def checkpoint(execution_id: str, name: str | None = None) -> Call[Checkpoint]:
     return _json_call(
         "POST", f"{API}/executions/{segment(execution_id)}/checkpoint", _model(Checkpoint), body
     )
-
-
-def retry_task(execution_id: str, task_id: str) -> Call[RetryResult]:
-    """Run the task and everything downstream of it again."""
-    path = f"{API}/executions/{segment(execution_id)}/tasks/{segment(task_id)}/retry"
-    return Call("POST", path, _model(RetryResult))
 
 
 def events_page(execution_id: str, after: int = 0, limit: int = 1000) -> Call[EventPage]:

@@ -1,5 +1,6 @@
 """What an operator may do to the open execution: why a key does not apply now, the question
-asked before a retry or a cancel (listing exactly what it will do), and the call to the daemon.
+asked before a cancel (listing exactly what it will do), and the call to the daemon (a retry's
+plan and editor are `harmonia_tui.screens.fix_actions`).
 Kept apart from the screen, which loads, follows and draws, so that the rules read in one place.
 """
 
@@ -7,16 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from harmonia_tui.connection import WorkflowShape
 from harmonia_tui.fold import ExecutionView
-from harmonia_tui.format import Glyphs, plural
+from harmonia_tui.format import plural
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.statuses import RESUMABLE
 
 if TYPE_CHECKING:
     from harmonia_tui.app import HarmoniaApp
 
-__all__ = ["OPERATED", "cancel_question", "operate", "retry", "retry_question", "unavailable"]
+__all__ = ["OPERATED", "cancel_question", "operate", "unavailable"]
 
 OPERATED = {
     "pause": "Paused: nothing new starts; running tasks finish",
@@ -56,31 +56,6 @@ def unavailable(
     return None
 
 
-def retry_question(
-    view: ExecutionView, shape: WorkflowShape | None, task_id: str, glyphs: Glyphs
-) -> ConfirmScreen:
-    """Before a retry: every task that will run again, when the graph is known."""
-    if shape is not None and shape.known:
-        again = [task_id, *shape.dag.downstream(task_id)]
-        lines = [
-            "This task will run again:"
-            if len(again) == 1
-            else f"These {len(again)} tasks will run again:"
-        ]
-        lines += [
-            f"  {glyphs.bullet} {tid} ({view.tasks[tid].status})"
-            for tid in again
-            if tid in view.tasks
-        ]
-    else:
-        lines = [
-            f"{task_id} will run again, with every task downstream of it",
-            "(the dependency graph is not known to the TUI, so they cannot be listed).",
-        ]
-    lines.append("Results of finished tasks upstream are kept.")
-    return ConfirmScreen(f"Retry {task_id}?", lines, yes="Retry", no="Don't")
-
-
 def cancel_question(view: ExecutionView) -> ConfirmScreen:
     """Before a cancel: how far the execution got and which running tasks will stop."""
     active = view.active_tasks()
@@ -95,19 +70,6 @@ def cancel_question(view: ExecutionView) -> ConfirmScreen:
         yes="Cancel execution",
         no="Keep it",
     )
-
-
-async def retry(app: HarmoniaApp, execution_id: str, task_id: str) -> None:
-    """Ask the daemon to run `task_id` and its downstream again; say what was reset."""
-    client = app.connection.client
-    result = await app.api(client.retry_task(execution_id, task_id), what=f"retrying {task_id}")
-    if result is not None:
-        names = ", ".join(result.reset)
-        app.notify(
-            f"{plural(len(result.reset), 'task')} run again ({names})",
-            title=f"Retrying {task_id}",
-            markup=False,
-        )
 
 
 async def operate(app: HarmoniaApp, execution_id: str, action: str, was: str | None = None) -> None:
