@@ -18,6 +18,7 @@ import httpx
 import httpx2
 import orjson
 import pytest
+from harmoniad.mcpserver.operator_tools import OPERATOR_TOOLS
 from harmoniad.tools import TOOLS
 from helpers.daemon_testing import Harmoniad
 from mcp import Client
@@ -49,7 +50,7 @@ def test_tools_are_listed_with_their_schemas(daemon: Harmoniad, mode: str) -> No
             return list((await client.list_tools()).tools)
 
     tools = anyio.run(main)
-    assert [t.name for t in tools] == [t.name for t in TOOLS]
+    assert [t.name for t in tools] == [t.name for t in [*TOOLS, *OPERATOR_TOOLS]]
     by_name = {t.name: t for t in tools}
     create = by_name["CreateWorkflowDefinition"].input_schema
     assert create["type"] == "object" and create["additionalProperties"] is False

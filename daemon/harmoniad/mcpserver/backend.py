@@ -1,4 +1,5 @@
-"""What the MCP server serves, wherever it runs: the tools and the executions' records.
+"""What the MCP server serves, wherever it runs: the tools, the operator's actions
+(`operator_tools`) and the executions' records.
 
 `DaemonBackend` is the daemon's own services (the `/mcp` path); `ClientBackend` reaches a
 running daemon through `harmonia.client` (`harmonia mcp` over stdio), so that both answer the
@@ -12,8 +13,9 @@ from typing import Any, Protocol
 
 from harmonia.client import AsyncClient, ClientError
 from harmoniad.context import DaemonState
+from harmoniad.mcpserver import operator_tools as ops
 from harmoniad.services import executions as service
-from harmoniad.tools import ToolError, run_tool
+from harmoniad.tools import ToolError, guarded, run_tool
 
 __all__ = ["EVENTS_LIMIT", "Backend", "ClientBackend", "DaemonBackend", "ResourceMissing"]
 
@@ -29,6 +31,10 @@ class ResourceMissing(LookupError):
 class Backend(Protocol):
     async def call(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """The tool's result; `ToolError` when it failed."""
+
+    async def operate(self, name: str, params: ops.TaskRef, by: str) -> dict[str, Any]:
+        """An operator tool's result (the REST answer's shape), done as `by`; `ToolError`
+        when the daemon refused (nothing is recorded then)."""
 
     async def execution(self, execution_id: str) -> dict[str, Any]:
         """The execution document (`GET /api/v1/executions/{id}`)."""
@@ -48,6 +54,29 @@ class DaemonBackend:
 
     async def call(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
         return await run_tool(self.state, name, arguments)
+
+    async def operate(self, name: str, params: ops.TaskRef, by: str) -> dict[str, Any]:
+        engine, execution_id, task_id = self.state.engine, params.execution_id, params.task_id
+
+        async def act() -> dict[str, Any]:
+            if isinstance(params, ops.Decision):
+                decide = engine.approve if name == "ApproveTask" else engine.reject
+                return await decide(execution_id, task_id, by=by, reason=params.reason)
+            if isinstance(params, ops.CompleteTask):
+                try:
+                    reset = await engine.complete_task(execution_id, task_id, params.output, by=by)
+                except ValueError as exc:  # an output that is not JSON the journal can keep
+                    raise ToolError(f"{name}: {exc}") from None
+                return _fixed(execution_id, task_id, "completed", reset)
+            if isinstance(params, ops.SkipTask):
+                reset = await engine.skip_task(execution_id, task_id, by=by, reason=params.reason)
+                return _fixed(execution_id, task_id, "skipped", reset)
+            if isinstance(params, ops.RetryTask):
+                reset = await engine.retry_task(execution_id, task_id, input=params.input, by=by)
+                return {"execution_id": execution_id, "task_id": task_id, "reset": reset}
+            return (await engine.retry_plan(execution_id, task_id)).to_public(execution_id)
+
+        return await guarded(self.state, name, act)
 
     async def execution(self, execution_id: str) -> dict[str, Any]:
         try:
@@ -84,6 +113,25 @@ class ClientBackend:
             raise ToolError(answer.error or f"{name} failed")
         return answer.result or {}
 
+    async def operate(self, name: str, params: ops.TaskRef, by: str) -> dict[str, Any]:
+        client, execution_id, task_id = self.client, params.execution_id, params.task_id
+        try:
+            if isinstance(params, ops.Decision):
+                decide = client.approve_task if name == "ApproveTask" else client.reject_task
+                return ops.dumped(await decide(execution_id, task_id, reason=params.reason, by=by))
+            if isinstance(params, ops.CompleteTask):
+                done = await client.complete_task(execution_id, task_id, params.output, by=by)
+                return ops.dumped(done)
+            if isinstance(params, ops.SkipTask):
+                skipped = await client.skip_task(execution_id, task_id, reason=params.reason, by=by)
+                return ops.dumped(skipped)
+            if isinstance(params, ops.RetryTask):
+                retried = await client.retry_task(execution_id, task_id, input=params.input, by=by)
+                return ops.dumped(retried)
+            return ops.dumped(await client.retry_plan(execution_id, task_id))
+        except ClientError as exc:
+            raise ToolError(f"{name}: {exc}") from None
+
     async def execution(self, execution_id: str) -> dict[str, Any]:
         try:
             found = await self.client.get_execution(execution_id)
@@ -101,3 +149,8 @@ class ClientBackend:
     async def recent(self) -> list[dict[str, Any]]:
         page = await self.client.list_executions(limit=LISTED_EXECUTIONS)
         return [item.model_dump(mode="json") for item in page.items]
+
+
+def _fixed(execution_id: str, task_id: str, status: str, reset: list[str]) -> dict[str, Any]:
+    """What `POST .../complete` and `.../skip` answer."""
+    return {"execution_id": execution_id, "task_id": task_id, "status": status, "reset": reset}

@@ -1,4 +1,5 @@
-"""The MCP server: the 17 tools with their JSON Schemas, and executions as resources.
+"""The MCP server: the 17 tools and the operator's actions (`operator_tools`) with their JSON
+Schemas, and executions as resources.
 
 Tools are listed with the input schema of their pydantic model (`Tool.input_schema`) and
 called through the backend, which validates the arguments with the same model: a tool's
@@ -22,6 +23,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.jsonrpc import INVALID_PARAMS
 
 from harmoniad.mcpserver.backend import EVENTS_LIMIT, Backend, ResourceMissing
+from harmoniad.mcpserver.operator_tools import OPERATOR_TOOLS, operator_named, operator_of
 from harmoniad.tools import TOOLS, ToolError
 
 __all__ = ["INSTRUCTIONS", "build_server", "execution_uri"]
@@ -30,12 +32,15 @@ INSTRUCTIONS = (
     "Harmonia runs workflows: DAGs of tasks, each calling a component's action (shell, python, "
     "http, Tekton components). Store a workflow (CreateWorkflowDefinition), start it "
     "(ExecuteWorkflow), then follow it (GetWorkflowExecutionStatus, or read the resource "
-    "harmonia://executions/{id} and its /events). ListComponents says what tasks may call."
+    "harmonia://executions/{id} and its /events). ListComponents says what tasks may call. "
+    "A task waiting for a person (status `waiting`) is decided with ApproveTask or RejectTask; "
+    "a failed one is fixed with CompleteTask, SkipTask or RetryTask (GetTaskRetryPlan first). "
+    "These are recorded as done by this MCP client."
 )
 
 SCHEME = "harmonia://executions/"
 _URI = re.compile(r"^harmonia://executions/([A-Za-z0-9_][A-Za-z0-9_.:-]{0,199})(/events)?$")
-_SCHEMAS = {t.name: t.input_schema() for t in TOOLS}
+_SCHEMAS = {t.name: t.input_schema() for t in [*TOOLS, *OPERATOR_TOOLS]}
 Context = ServerRequestContext[Any]
 
 
@@ -49,13 +54,18 @@ def build_server(backend: Backend, *, version: str) -> Server[Any]:
     async def list_tools(ctx: Context, params: types.PaginatedRequestParams | None) -> Any:
         tools = [
             types.Tool(name=t.name, description=t.description, input_schema=_SCHEMAS[t.name])
-            for t in TOOLS
+            for t in [*TOOLS, *OPERATOR_TOOLS]
         ]
         return types.ListToolsResult(tools=tools)
 
     async def call_tool(ctx: Context, params: types.CallToolRequestParams) -> Any:
+        operator = operator_named(params.name)
         try:
-            result = await backend.call(params.name, params.arguments or {})
+            if operator is None:
+                result = await backend.call(params.name, params.arguments or {})
+            else:
+                parsed = operator.parse(params.arguments or {})
+                result = await backend.operate(params.name, parsed, _client_of(ctx))
         except ToolError as exc:
             return types.CallToolResult(content=[types.TextContent(text=str(exc))], is_error=True)
         return types.CallToolResult(
@@ -121,6 +131,12 @@ def build_server(backend: Backend, *, version: str) -> Server[Any]:
         on_list_resource_templates=list_templates,
         on_read_resource=read_resource,
     )
+
+
+def _client_of(ctx: Context) -> str:
+    """Who an operator tool's action is recorded as done by: this session's MCP client."""
+    client = ctx.session.client_params
+    return operator_of(client.client_info.name if client is not None else None)
 
 
 def _json(value: Any) -> str:

@@ -9,7 +9,7 @@ turns every refusal (unknown tool, bad arguments, an unknown id, a conflict, a f
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable, ValidationFailed
@@ -19,7 +19,7 @@ from harmoniad.context import DaemonState
 from harmoniad.tools import components, executions, templates, workflows
 from harmoniad.tools.base import Tool, ToolError, text_of
 
-__all__ = ["CATEGORIES", "TOOLS", "Tool", "ToolError", "run_tool", "tool_named"]
+__all__ = ["CATEGORIES", "TOOLS", "Tool", "ToolError", "guarded", "run_tool", "tool_named"]
 
 logger = logging.getLogger("harmoniad.tools")
 
@@ -49,8 +49,16 @@ def tool_named(name: str) -> Tool[Any]:
 async def run_tool(state: DaemonState, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
     """The tool's result, or a `ToolError` saying why not."""
     tool = tool_named(name)
+    return await guarded(state, name, lambda: tool.call(state, arguments))
+
+
+async def guarded(
+    state: DaemonState, name: str, call: Callable[[], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """`call()`'s result, each refusal of the daemon's said as a `ToolError` naming `name`
+    (the MCP server's operator tools go through here too)."""
     try:
-        return await tool.call(state, arguments)
+        return await call()
     except ToolError:
         raise
     except ValidationFailed as exc:
