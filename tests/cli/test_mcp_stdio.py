@@ -1,7 +1,8 @@
 """`harmonia mcp`: the MCP server over stdio, driven by the official `mcp` SDK's stdio client
 as a desktop MCP client drives it: initialize, list the tools, call them, against a running
 daemon (`--url`) and with a daemon it embeds when none runs (stopped cleanly when the client
-hangs up); an explicit URL where nothing answers is exit 3."""
+hangs up); the operator's tools reach the daemon's REST actions, recorded as done by the MCP
+client; an explicit URL where nothing answers is exit 3."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from helpers.daemon_testing import Harmoniad
+from harmoniad.mcpserver.operator_tools import OPERATOR_TOOLS
+from helpers.daemon_testing import Harmoniad, gated_workflow, start_waiting
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp_types import Implementation
+
+from harmonia.client import Client as HarmoniaClient
 
 HARMONIA = str(Path(sys.executable).with_name("harmonia"))
 ECHO_TASKS = {"hello": {"component": "core", "action": "echo", "input": {"n": 1}}}
@@ -44,14 +49,23 @@ async def _create_and_run(client: Client, name: str) -> dict[str, Any]:
 def test_stdio_against_a_running_daemon(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with Harmoniad(data, "--no-access-log") as daemon:
+        with HarmoniaClient(daemon.url, data_dir=daemon.data_dir) as harmonia:
+            gated = start_waiting(harmonia, gated_workflow("stdio-gate", "go?"))
 
         async def main() -> dict[str, Any]:
             params = _params("--url", daemon.url, "--data-dir", str(data), home=tmp_path / "h")
-            async with Client(params, mode="legacy") as client:
+            agent = Implementation(name="desk-agent", version="2")
+            async with Client(params, mode="legacy", client_info=agent) as client:
                 assert client.server_info is not None and client.server_info.name == "harmonia"
                 assert client.instructions and "ExecuteWorkflow" in client.instructions
                 tools = (await client.list_tools()).tools
-                assert len(tools) == 17
+                assert len(tools) == 17 + len(OPERATOR_TOOLS)
+                early = {"execution_id": gated, "task_id": "build"}
+                not_waiting = await client.call_tool("ApproveTask", early)
+                assert not_waiting.is_error and "not waiting" in not_waiting.content[0].text
+                approved = await client.call_tool("ApproveTask", {**early, "task_id": "gate"})
+                assert not approved.is_error, approved.content
+                assert approved.structured_content["by"] == "mcp:desk-agent"
                 assert tools[0].input_schema["required"] == ["name", "description", "tasks"]
                 refused = await client.call_tool("GetWorkflowDefinition", {"workflow_id": "wf-0"})
                 assert refused.is_error and "no workflow" in refused.content[0].text
@@ -62,6 +76,7 @@ def test_stdio_against_a_running_daemon(tmp_path: Path) -> None:
         finished = daemon.wait_finished(started["execution_id"])
         assert finished["status"] == "completed"
         assert finished["tasks"]["hello"]["output"] == {"n": 1}
+        assert daemon.wait_finished(gated)["tasks"]["gate"]["output"]["by"] == "mcp:desk-agent"
 
 
 def test_stdio_embeds_a_daemon_when_none_runs(tmp_path: Path) -> None:

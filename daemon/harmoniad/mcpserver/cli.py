@@ -1,7 +1,8 @@
 """`harmonia mcp`: the MCP server over stdio, for desktop MCP clients (Claude Desktop, editors).
 
-It serves the same 17 tools and resources as `/mcp`, forwarding each call to a running daemon
-through `harmonia.client` (URL and token found as every client finds them). When none answers
+It serves the same tools (the 17 and the operator's) and resources as `/mcp`, forwarding each
+call to a running daemon through `harmonia.client` (URL and token found as every client finds
+them). When none answers
 and no URL was asked for, it starts one inside this process on the same data folder, as
 `harmonia tui` does, reachable by other clients while the MCP client keeps it open; it stops
 (running executions checkpointed) when the MCP client closes the pipe or on SIGTERM/SIGINT.
@@ -26,7 +27,8 @@ EXIT_UNREACHABLE = 3
 HELP = "serve the workflow tools over MCP on stdio (for desktop MCP clients)"
 DESCRIPTION = (
     "A Model Context Protocol server on standard input and output, with Harmonia's 17 "
-    "workflow tools and executions as resources. It talks to the running daemon; when none "
+    "workflow tools, the operator's tools (approve, reject, complete, skip, retry a task) "
+    "and executions as resources. It talks to the running daemon; when none "
     "answers (and no --url was given) it starts one inside this process, on the same data "
     "folder. Configure your MCP client to run `harmonia mcp`."
 )

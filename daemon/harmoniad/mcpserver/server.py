@@ -23,8 +23,13 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.jsonrpc import INVALID_PARAMS
 
 from harmoniad.mcpserver.backend import EVENTS_LIMIT, Backend, ResourceMissing
-from harmoniad.mcpserver.operator_tools import OPERATOR_TOOLS, operator_named, operator_of
-from harmoniad.tools import TOOLS, ToolError
+from harmoniad.mcpserver.operator_tools import (
+    OPERATOR_TOOLS,
+    OperatorTool,
+    operator_named,
+    operator_of,
+)
+from harmoniad.tools import TOOLS, Tool, ToolError
 
 __all__ = ["INSTRUCTIONS", "build_server", "execution_uri"]
 
@@ -40,7 +45,8 @@ INSTRUCTIONS = (
 
 SCHEME = "harmonia://executions/"
 _URI = re.compile(r"^harmonia://executions/([A-Za-z0-9_][A-Za-z0-9_.:-]{0,199})(/events)?$")
-_SCHEMAS = {t.name: t.input_schema() for t in [*TOOLS, *OPERATOR_TOOLS]}
+_LISTED: list[Tool[Any] | OperatorTool] = [*TOOLS, *OPERATOR_TOOLS]
+_SCHEMAS = {t.name: t.input_schema() for t in _LISTED}
 Context = ServerRequestContext[Any]
 
 
@@ -54,7 +60,7 @@ def build_server(backend: Backend, *, version: str) -> Server[Any]:
     async def list_tools(ctx: Context, params: types.PaginatedRequestParams | None) -> Any:
         tools = [
             types.Tool(name=t.name, description=t.description, input_schema=_SCHEMAS[t.name])
-            for t in [*TOOLS, *OPERATOR_TOOLS]
+            for t in _LISTED
         ]
         return types.ListToolsResult(tools=tools)
 
