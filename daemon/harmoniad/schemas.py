@@ -222,6 +222,11 @@ class ExecutionSummary(_Answer):
     task_count: int = Field(ge=0)
     done_count: int = Field(ge=0)
     failed_count: int = Field(ge=0)
+    waiting_count: int = Field(
+        ge=0,
+        description="Tasks waiting for a person now (status `waiting`, at an approval gate): "
+        "approve or reject them.",
+    )
     interrupted: bool = Field(
         description="Was running when its process died and nobody resumed it yet."
     )

@@ -19,6 +19,7 @@ SUMMARY_FIELDS = (
     "task_count",
     "done_count",
     "failed_count",
+    "waiting_count",
     "interrupted",
     "restored_from",
     "last_seq",
@@ -34,7 +35,7 @@ def summary_view(row: dict[str, Any], *, interrupted: bool | None = None) -> dic
         out[key] = iso_time(out[key])
     out["interrupted"] = bool(row.get("interrupted") if interrupted is None else interrupted)
     out["last_seq"] = int(row.get("last_seq") or 0)
-    for key in ("task_count", "done_count", "failed_count"):
+    for key in ("task_count", "done_count", "failed_count", "waiting_count"):
         out[key] = int(out[key] or 0)
     out["workflow"] = str(out["workflow"] or "")
     return out

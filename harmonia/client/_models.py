@@ -249,6 +249,8 @@ class ExecutionSummary(ApiModel):
     task_count: int = 0
     done_count: int = 0
     failed_count: int = 0
+    waiting_count: int = 0
+    """Tasks waiting for a person (at an approval gate); 0 from a daemon before the field."""
     interrupted: bool = False
     restored_from: str | None = None
     last_seq: int | None = None

@@ -280,6 +280,7 @@ class ExecutionState:
             "task_count": len(self.tasks),
             "done_count": counts["completed"] + counts["skipped"],
             "failed_count": counts["failed"],
+            "waiting_count": counts["waiting"],
             "restored_from": self.restored_from,
             "trigger": self.trigger,
             "damage": self.damage,
