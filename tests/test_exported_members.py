@@ -28,8 +28,8 @@ SURFACES = {
         StorageUnavailableError
         ActionInfo ApprovalResult Checkpoint ComponentInfo DamagedFile DeliveryAttempt Discovery
         Endpoint Event EventPage Execution ExecutionDamage ExecutionSummary ExecutorState
-        FixResult Health HermesState Hook HookDelivered Page Ready RetryPlan RetryResult
-        Schedule ScheduleRun StorageState TaskInfo Template TemplateInfo ToolAnswer
+        FixResult Health HermesState Hook HookDelivered HookLastDelivery Page Ready RetryPlan
+        RetryResult Schedule ScheduleRun StorageState TaskInfo Template TemplateInfo ToolAnswer
         WebhookDelivery Workflow WorkflowInfo WorkflowOrigin
     """,
 }

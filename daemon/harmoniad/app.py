@@ -68,7 +68,7 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
     app.router.redirect_slashes = False
     app.state.daemon = state
     app.state.mcp = mcp
-    app.state.hooks = HookService(state)
+    app.state.hooks = state.hooks = HookService(state)
     app.state.endpoints = ALL_ENDPOINTS
     app.state.sockets = streams.SOCKETS
     app.state.openapi = build_openapi(ALL_ENDPOINTS, streams.SOCKETS, version=state.version)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Protocol, cast
 
 import anyio
 from starlette.requests import HTTPConnection
@@ -20,7 +20,13 @@ from harmoniad.histories import SharedHistories
 from harmoniad.memory import MemoryTrimmer
 from harmoniad.webhooks import Webhooks
 
-__all__ = ["DaemonState", "daemon_state", "live_execution_ids"]
+__all__ = ["BoundHooks", "DaemonState", "daemon_state", "live_execution_ids"]
+
+
+class BoundHooks(Protocol):
+    """The inbound hooks, as deleting a workflow asks them (`harmoniad.hooks.HookService`)."""
+
+    async def bound_to(self, workflow_id: str) -> list[str]: ...
 
 
 @dataclass
@@ -38,6 +44,8 @@ class DaemonState:
     """Starts the stored workflows' schedules (`harmoniad.scheduler`); run by the server."""
     webhooks: Webhooks | None = None
     """Delivers chosen events to URLs (`harmoniad.webhooks`); run by the server."""
+    hooks: BoundHooks | None = None
+    """The inbound hooks: a workflow they start is not deleted under them."""
     """The registration with Hermes, when the daemon joins a Tekton installation."""
     stopping: anyio.Event = field(default_factory=anyio.Event)
     """Set when a stop signal arrives: streams end and no new stream starts."""

@@ -28,7 +28,15 @@ InputMap = Annotated[
 ]
 """`{input name: JSON Pointer}`; checked again (with messages by field) by the service."""
 
-__all__ = ["Hook", "HookCreate", "HookDelivered", "HookList", "HookRotate", "HookSecret"]
+__all__ = [
+    "Hook",
+    "HookCreate",
+    "HookDelivered",
+    "HookLastDelivery",
+    "HookList",
+    "HookRotate",
+    "HookSecret",
+]
 
 
 class HookCreate(_Request):
@@ -53,6 +61,14 @@ class HookCreate(_Request):
     description: str | None = None
 
 
+class HookLastDelivery(_Answer):
+    """The newest delivery that started an execution."""
+
+    delivery_id: str | None
+    execution_id: str
+    at: Time = Field(description="When its execution was created.")
+
+
 class Hook(_Answer):
     name: str
     workflow_id: str
@@ -62,6 +78,14 @@ class Hook(_Answer):
     created_at: Time
     rotated_at: Time = Field(description="When the secret was last rotated (null: never).")
     path: str = Field(description="Where deliveries are posted.")
+    deliveries: int = Field(
+        ge=0,
+        description="Executions its deliveries started, among those on record (a replayed "
+        "delivery id starts nothing and is not counted).",
+    )
+    last_delivery: HookLastDelivery | None = Field(
+        description="The newest delivery that started an execution (null: none yet)."
+    )
 
 
 class HookSecret(Hook):

@@ -34,7 +34,7 @@ from harmonia.client._errors import (
     ValidationError,
 )
 from harmonia.client._fix_calls import FixResult, RetryPlan
-from harmonia.client._hooks import Hook, HookDelivered
+from harmonia.client._hooks import Hook, HookDelivered, HookLastDelivery
 from harmonia.client._models import (
     ActionInfo,
     ApprovalResult,
@@ -100,6 +100,7 @@ __all__ = [
     "HermesState",
     "Hook",
     "HookDelivered",
+    "HookLastDelivery",
     "MethodNotAllowedError",
     "NotFoundError",
     "Page",

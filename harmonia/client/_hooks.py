@@ -19,6 +19,7 @@ from harmonia.signing import signed_headers
 __all__ = [
     "Hook",
     "HookDelivered",
+    "HookLastDelivery",
     "create_hook",
     "delete_hook",
     "deliver_hook",
@@ -26,6 +27,14 @@ __all__ = [
     "list_hooks",
     "rotate_hook_secret",
 ]
+
+
+class HookLastDelivery(ApiModel):
+    """The newest delivery to a hook that started an execution."""
+
+    delivery_id: str | None = None
+    execution_id: str
+    at: Timestamp | None = None
 
 
 class Hook(ApiModel):
@@ -39,6 +48,9 @@ class Hook(ApiModel):
     created_at: Timestamp | None = None
     rotated_at: Timestamp | None = None
     path: str = ""
+    deliveries: int = 0
+    """Executions its deliveries started (0 from a daemon before the field)."""
+    last_delivery: HookLastDelivery | None = None
     secret: str | None = Field(default=None, repr=False)
 
 

@@ -242,11 +242,40 @@ def test_the_python_client_signs_deliveries(daemon: Harmoniad, workflow_id: str)
         api.delete_hook("from-client")
 
 
-def test_a_hook_whose_workflow_was_deleted(client: httpx.Client, anonymous: httpx.Client) -> None:
+def test_a_workflow_is_not_deleted_under_its_hooks(
+    client: httpx.Client, anonymous: httpx.Client
+) -> None:
+    """Its senders would get a 409 for every delivery: the hooks are deleted first."""
     wf = client.post("/api/v1/workflows", json=echo_workflow("short-lived")).json()["id"]
-    hook = new_hook(client, "orphan", wf)
+    hooks = [new_hook(client, name, wf) for name in ("bound-a", "bound-b")]
+    refused = client.delete(f"/api/v1/workflows/{wf}")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "conflict"
+    assert "inbound hooks bound-a, bound-b" in refused.json()["message"]
+    tool = client.post(
+        "/api/mcp/v2/process",
+        json={"tool_name": "DeleteWorkflowDefinition", "arguments": {"workflow_id": wf}},
+    ).json()
+    assert tool["status"] == "error" and "bound-a" in tool["error"]
+    assert client.get(f"/api/v1/workflows/{wf}").status_code == 200
+    assert deliver(anonymous, "bound-a", {}, hooks[0]["secret"]).status_code == 201
+    for hook in hooks:
+        assert client.delete(f"{API}/{hook['name']}").status_code == 204
     assert client.delete(f"/api/v1/workflows/{wf}").status_code == 204
-    count = execution_count(client)
-    answer = deliver(anonymous, "orphan", {}, hook["secret"])
-    assert answer.status_code == 409 and "was deleted" in answer.json()["message"]
-    assert execution_count(client) == count
+
+
+def test_the_listing_shows_each_hook_s_deliveries(
+    client: httpx.Client, anonymous: httpx.Client, workflow_id: str
+) -> None:
+    hook = new_hook(client, "counted", workflow_id)
+    assert (hook["deliveries"], hook["last_delivery"]) == (0, None)
+    started = []
+    for delivery in ("d-1", "d-2", "d-2"):  # the last one a replay: it starts nothing
+        answer = deliver(anonymous, "counted", {}, hook["secret"], delivery_id=delivery)
+        started.append(answer.json()["execution_id"])
+    listed = next(h for h in client.get(API).json()["items"] if h["name"] == "counted")
+    assert listed["deliveries"] == 2
+    last = listed["last_delivery"]
+    assert (last["delivery_id"], last["execution_id"]) == ("d-2", started[1])
+    assert last["at"].endswith("Z")
+    assert client.get(f"{API}/counted").json()["deliveries"] == 2

@@ -123,7 +123,10 @@ export interface paths {
         /** Replace a stored workflow's definition */
         put: operations["replace_workflow"];
         post?: never;
-        /** Delete a stored workflow (its executions stay) */
+        /**
+         * Delete a stored workflow (its executions stay)
+         * @description Refused (409, the message naming them) while inbound hooks start the workflow: delete them first. Its schedules are disabled.
+         */
         delete: operations["delete_workflow"];
         options?: never;
         head?: never;
@@ -2031,6 +2034,11 @@ export interface components {
             /** Failed Count */
             failed_count: number;
             /**
+             * Waiting Count
+             * @description Tasks waiting for a person now (status `waiting`, at an approval gate): approve or reject them.
+             */
+            waiting_count: number;
+            /**
              * Interrupted
              * @description Was running when its process died and nobody resumed it yet.
              */
@@ -2674,6 +2682,30 @@ export interface components {
              * @description Where deliveries are posted.
              */
             path: string;
+            /**
+             * Deliveries
+             * @description Executions its deliveries started, among those on record (a replayed delivery id starts nothing and is not counted).
+             */
+            deliveries: number;
+            /** @description The newest delivery that started an execution (null: none yet). */
+            last_delivery: components["schemas"]["HookLastDelivery"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * HookLastDelivery
+         * @description The newest delivery that started an execution.
+         */
+        HookLastDelivery: {
+            /** Delivery Id */
+            delivery_id: string | null;
+            /** Execution Id */
+            execution_id: string;
+            /**
+             * At
+             * @description When its execution was created.
+             */
+            at: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -2738,6 +2770,13 @@ export interface components {
              * @description Where deliveries are posted.
              */
             path: string;
+            /**
+             * Deliveries
+             * @description Executions its deliveries started, among those on record (a replayed delivery id starts nothing and is not counted).
+             */
+            deliveries: number;
+            /** @description The newest delivery that started an execution (null: none yet). */
+            last_delivery: components["schemas"]["HookLastDelivery"] | null;
             /**
              * Secret
              * @description The HMAC-SHA256 key of deliveries. Shown only when the hook is created and when its secret is rotated: store it then.
@@ -2989,6 +3028,7 @@ export type ScheduleCreate = components['schemas']['ScheduleCreate'];
 export type ScheduleRunNow = components['schemas']['ScheduleRunNow'];
 export type HookList = components['schemas']['HookList'];
 export type Hook = components['schemas']['Hook'];
+export type HookLastDelivery = components['schemas']['HookLastDelivery'];
 export type HookCreate = components['schemas']['HookCreate'];
 export type HookSecret = components['schemas']['HookSecret'];
 export type HookRotate = components['schemas']['HookRotate'];
@@ -3506,6 +3546,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

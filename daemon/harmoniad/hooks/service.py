@@ -7,6 +7,7 @@ beyond whether the hook exists: the signature and the timestamp first, the body 
 
 from __future__ import annotations
 
+import builtins
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ import anyio.to_thread
 import orjson
 
 from harmonia.errors import InvalidOperation, NotFound, Problem, ValidationFailed
-from harmonia.events import EventType
+from harmonia.events import EventType, iso_time
 from harmonia.model import Workflow
 from harmonia.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_matches
 from harmonia.store.definitions import definition_path
@@ -79,6 +80,33 @@ class HookService:
     async def get(self, name: str) -> HookRecord:
         await self.ready()
         return self.store.get(name)
+
+    async def bound_to(self, workflow_id: str) -> builtins.list[str]:
+        """The hooks that start `workflow_id` (deleting it is refused while there are any)."""
+        await self.ready()
+        return sorted(r.name for r in self.store.records.values() if r.workflow_id == workflow_id)
+
+    async def activity(self) -> dict[str, dict[str, Any]]:
+        """Per hook name: `deliveries` (executions its deliveries started, still on record)
+        and `last_delivery` (the newest: `delivery_id`, `execution_id`, `at`), read from the
+        executions' triggers, so nothing is recorded twice."""
+        found: dict[str, dict[str, Any]] = {}
+        for row in await self.state.engine.index.rows():  # newest first
+            trigger = row.get("trigger")
+            if not isinstance(trigger, dict) or trigger.get("kind") != "hook":
+                continue
+            name = str(trigger.get("hook"))
+            seen = found.get(name)
+            if seen is None:
+                last = {
+                    "delivery_id": trigger.get("delivery_id"),
+                    "execution_id": row["id"],
+                    "at": iso_time(row.get("created_at")),
+                }
+                found[name] = {"deliveries": 1, "last_delivery": last}
+            else:
+                seen["deliveries"] += 1
+        return found
 
     async def create(
         self,

@@ -40,7 +40,9 @@ def hook_service(request: Request) -> HookService:
     return service
 
 
-def hook_view(record: HookRecord, *, secret: bool = False) -> dict[str, Any]:
+def hook_view(
+    record: HookRecord, *, secret: bool = False, activity: dict[str, Any] | None = None
+) -> dict[str, Any]:
     view = {
         "name": record.name,
         "workflow_id": record.workflow_id,
@@ -50,6 +52,8 @@ def hook_view(record: HookRecord, *, secret: bool = False) -> dict[str, Any]:
         "created_at": iso_time(record.created_at),
         "rotated_at": None if record.rotated_at is None else iso_time(record.rotated_at),
         "path": f"{_PATH}/{record.name}",
+        "deliveries": (activity or {}).get("deliveries", 0),
+        "last_delivery": (activity or {}).get("last_delivery"),
     }
     if secret:
         view["secret"] = record.secret
@@ -57,8 +61,9 @@ def hook_view(record: HookRecord, *, secret: bool = False) -> dict[str, Any]:
 
 
 async def list_hooks(request: Request) -> Response:
-    hooks = await hook_service(request).list()
-    return JSONResponse({"items": [hook_view(r) for r in hooks]})
+    service = hook_service(request)
+    hooks, activity = await service.list(), await service.activity()
+    return JSONResponse({"items": [hook_view(r, activity=activity.get(r.name)) for r in hooks]})
 
 
 async def create_hook(request: Request) -> Response:
@@ -74,8 +79,10 @@ async def create_hook(request: Request) -> Response:
 
 
 async def get_hook(request: Request) -> Response:
-    record = await hook_service(request).get(request.path_params["name"])
-    return JSONResponse(hook_view(record))
+    service = hook_service(request)
+    record = await service.get(request.path_params["name"])
+    activity = (await service.activity()).get(record.name)
+    return JSONResponse(hook_view(record, activity=activity))
 
 
 async def delete_hook(request: Request) -> Response:
@@ -85,8 +92,10 @@ async def delete_hook(request: Request) -> Response:
 
 async def rotate_hook_secret(request: Request) -> Response:
     await json_body(request, HookRotate, required=False)
-    record = await hook_service(request).rotate(request.path_params["name"])
-    return JSONResponse(hook_view(record, secret=True))
+    service = hook_service(request)
+    record = await service.rotate(request.path_params["name"])
+    activity = (await service.activity()).get(record.name)
+    return JSONResponse(hook_view(record, secret=True, activity=activity))
 
 
 async def deliver_to_hook(request: Request) -> Response:

@@ -103,6 +103,8 @@ ENDPOINTS = [
         "Delete a stored workflow (its executions stay)",
         "workflows",
         {204: None},
-        (401, 403, 404),
+        (401, 403, 404, 409),
+        description="Refused (409, the message naming them) while inbound hooks start the "
+        "workflow: delete them first. Its schedules are disabled.",
     ),
 ]

@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 
-from harmonia.errors import NotFound
+from harmonia.errors import InvalidOperation, NotFound
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
 from harmonia.schedules import parse_spec
@@ -61,8 +61,18 @@ async def replace_workflow(
 
 
 async def delete_workflow(state: DaemonState, workflow_id: str) -> None:
-    """Delete a stored workflow (a template is deleted through the templates)."""
-    await get_workflow(state, workflow_id)
+    """Delete a stored workflow (a template is deleted through the templates). Refused while
+    inbound hooks start it: their senders would get a 409 for every delivery from then on,
+    so the hooks go first, by a decision of the operator's."""
+    row = await get_workflow(state, workflow_id)
+    bound = await state.hooks.bound_to(workflow_id) if state.hooks is not None else []
+    if bound:
+        names = ", ".join(bound)
+        raise InvalidOperation(
+            f"workflow {row.get('name') or workflow_id} ({workflow_id}) is started by inbound "
+            f"hook{'s' if len(bound) > 1 else ''} {names}: delete "
+            f"{'them' if len(bound) > 1 else 'it'} first (harmonia hooks delete NAME)"
+        )
     await anyio.to_thread.run_sync(state.definitions.delete, workflow_id)
     await sync_schedules(state, workflow_id, [])
     if state.scheduler is not None:  # the schedules made through the API: disabled
