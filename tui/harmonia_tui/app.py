@@ -35,6 +35,7 @@ from harmonia_tui.screens.components import ComponentsScreen
 from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
+from harmonia_tui.screens.hooks import HooksScreen
 from harmonia_tui.screens.schedules import SchedulesScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.screens.workflows import WorkflowsScreen
@@ -69,6 +70,7 @@ class HarmoniaApp(App[None]):
         Binding("w", "workflows", "Workflows", show=False),
         Binding("o", "components", "Components", show=False),
         Binding("S", "schedules", "Schedules", show=False),
+        Binding("H", "hooks", "Hooks", show=False),
     ]
 
     COMMANDS = App.COMMANDS | {ExecutionCommands, WorkflowCommands}
@@ -314,6 +316,10 @@ class HarmoniaApp(App[None]):
         if not isinstance(self.screen, SchedulesScreen):
             self.push_screen(SchedulesScreen())
 
+    def action_hooks(self) -> None:
+        if not isinstance(self.screen, HooksScreen):
+            self.push_screen(HooksScreen())
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -327,5 +333,6 @@ class HarmoniaApp(App[None]):
         yield SystemCommand("Workflows", "Stored workflows; start one (w)", self.action_workflows)
         yield SystemCommand("Components", "What workflows may call (o)", self.action_components)
         yield SystemCommand("Schedules", "Schedules and their next runs (S)", self.action_schedules)
+        yield SystemCommand("Hooks", "Inbound hooks and their deliveries (H)", self.action_hooks)
         yield SystemCommand("Help", "Every key binding (?)", self.action_help)
         yield from super().get_system_commands(screen)

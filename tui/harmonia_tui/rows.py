@@ -32,6 +32,8 @@ class ExecutionRow:
     done_count: int
     failed_count: int
     interrupted: bool = False
+    waiting_count: int = 0
+    """Tasks waiting for a person (at an approval gate): the row is marked, `a` goes there."""
 
     @classmethod
     def from_summary(cls, summary: ExecutionSummary) -> ExecutionRow:
@@ -46,6 +48,7 @@ class ExecutionRow:
             done_count=summary.done_count,
             failed_count=summary.failed_count,
             interrupted=summary.interrupted,
+            waiting_count=summary.waiting_count,
         )
 
     @property
@@ -61,11 +64,15 @@ class ExecutionRow:
         text = f"{self.done_count}/{self.task_count}"
         if self.failed_count:
             text += f" ({self.failed_count} failed)"
+        if self.waiting_count:
+            text += f" ({self.waiting_count} waiting)"
         return text
 
     def matches(self, query: str) -> bool:
-        """The `/` filter: every word must appear in the workflow, the status or the id."""
-        haystack = f"{self.workflow} {self.status} {self.id}".lower()
+        """The `/` filter: every word must appear in the workflow, the status or the id (or
+        `waiting`, for an execution waiting for a person)."""
+        waiting = " waiting" if self.waiting_count else ""
+        haystack = f"{self.workflow} {self.status} {self.id}{waiting}".lower()
         return all(word in haystack for word in query.lower().split())
 
     def apply(self, event: Event) -> bool:

@@ -1,4 +1,6 @@
-"""The executions screen: every execution, newest first, live.
+"""The executions screen: every execution, newest first, live. An execution with tasks
+waiting for a person (approval gates) is marked, counted in the title, and `a` opens the next
+one at its first waiting task.
 
 Statuses follow the all-executions event stream as events arrive; counts and new executions
 come from the daemon's summaries, fetched again at most twice a second while events flow.
@@ -54,6 +56,12 @@ class ExecutionsScreen(TableScreen):
         # priority: the table's own enter (hidden) would otherwise hide this one in the footer
         Binding("enter", "open", "Open", tooltip="Open the highlighted execution", priority=True),
         Binding("slash", "filter", "Filter", tooltip="Filter by workflow, status or id"),
+        Binding(
+            "a",
+            "next_waiting",
+            "Waiting",
+            tooltip="Open the next execution waiting for a person, at its first waiting task",
+        ),
         Binding("r", "retry", "Retry"),
         Binding("R", "resume", "Resume", tooltip="Resume a failed, paused or canceled execution"),
         Binding("p", "pause", "Pause", tooltip="Pause the highlighted execution"),
@@ -182,6 +190,9 @@ class ExecutionsScreen(TableScreen):
             workflow = truncate(workflow, self._workflow_width, g.ellipsis)
         if row.interrupted:
             status.append(" (interrupted)", style="dim")
+        if row.waiting_count:
+            mark = f" {g.status('waiting')} {row.waiting_count} waiting"
+            status.append(mark, style=g.style("waiting"))
         progress = Text(
             progress_bar(row.done_count, row.task_count, self._bar_width, g) + " "
             if self._bar_width
@@ -256,6 +267,9 @@ class ExecutionsScreen(TableScreen):
             text = f"{shown} of {text} match “{self.filter_text}”"
         elif total > len(self.order):
             text += f" (newest {len(self.order)} shown)"
+        waiting = sum(1 for r in self.rows.values() if r.waiting_count)
+        if waiting:
+            text += f" · {waiting} waiting for a person (a opens)"
         executor = f" · {self.executor}" if self.executor else ""
         return f"{self.harmonia.description} · {text}{executor}"
 
@@ -311,6 +325,10 @@ class ExecutionsScreen(TableScreen):
             return "this is the first screen (q quits)"
         if action == "retry":
             return "retry runs a failed task again: open its execution (enter) and select the task"
+        if action == "next_waiting" and not any(
+            self.rows[i].waiting_count for i in self.shown if i in self.rows
+        ):
+            return "no execution listed here waits for a person"
         if action not in ("open", "pause", "resume", "cancel"):
             return None
         row = self.highlighted()
@@ -339,6 +357,19 @@ class ExecutionsScreen(TableScreen):
 
     def action_start(self) -> None:
         self.harmonia.action_workflows()
+
+    def action_next_waiting(self) -> None:
+        """The next waiting execution below the highlight (from the top after the last one),
+        opened: its graph selects its first waiting task, where `a` approves."""
+        waiting = [i for i in self.shown if i in self.rows and self.rows[i].waiting_count]
+        if not waiting:
+            return
+        current = self.highlighted_id()
+        after = self.shown.index(current) if current in self.shown else -1
+        below = [i for i in waiting if self.shown.index(i) > after]
+        target = (below or waiting)[0] if current not in waiting else current
+        self.select(target)
+        self.harmonia.open_execution(target)
 
     def action_retry(self) -> None:  # always unavailable here; the reason is the toast
         return None

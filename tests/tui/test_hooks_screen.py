@@ -1,0 +1,117 @@
+"""The hooks screen, driven from the keyboard (Pilot) against a real daemon: reached with `H`,
+it lists each hook's workflow, mapping and deliveries; enter opens the execution its last
+delivery started; `n` makes a hook and shows its secret once (a delivery signed with it is
+accepted); `d` deletes after a confirm; a toast for each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from harmonia_tui.screens.confirm import ConfirmScreen
+from harmonia_tui.screens.execution import ExecutionScreen
+from harmonia_tui.screens.executions import ExecutionsScreen
+from harmonia_tui.screens.hook_forms import HookFormScreen, HookSecretScreen, parse_input_map
+from harmonia_tui.screens.hooks import HooksScreen
+from helpers.daemon_testing import Harmoniad, echo_workflow
+from helpers.tui_testing import SIZE, make_app, press, toasted, until
+from textual.widgets import DataTable, Input
+
+from harmonia.signing import signed_headers
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Harmoniad]:
+    with Harmoniad(tmp_path / "data") as running:
+        yield running
+
+
+def cell(screen: HooksScreen, key: str, column: str) -> str:
+    table: DataTable[object] = screen.query_one(DataTable)
+    return str(table.get_cell(key, column))
+
+
+def deliver(client: httpx.Client, name: str, secret: str, delivery_id: str) -> httpx.Response:
+    body = orjson.dumps({"who": "sender"})
+    headers = signed_headers(secret, body, delivery_id=delivery_id)
+    return client.post(f"/api/v1/hooks/{name}", content=body, headers=headers)
+
+
+@pytest.mark.anyio
+async def test_hooks_screen_lists_opens_creates_with_the_secret_once_and_deletes(
+    daemon: Harmoniad,
+) -> None:
+    with daemon.client() as client:
+        workflow_id = client.post("/api/v1/workflows", json=echo_workflow("tui-hooked")).json()[
+            "id"
+        ]
+        made = client.post(
+            "/api/v1/hooks",
+            json={"name": "gh", "workflow_id": workflow_id, "input_map": {"who": "/who"}},
+        ).json()
+        delivered = deliver(client, "gh", made["secret"], "d-1").json()["execution_id"]
+    app = make_app(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "executions")
+        await press(pilot, "H")
+        await until(pilot, lambda: isinstance(app.screen, HooksScreen), "hooks")
+        screen = app.screen
+        assert isinstance(screen, HooksScreen)
+        await until(pilot, lambda: screen.loaded, "the list")
+        assert cell(screen, "gh", "workflow") == f"tui-hooked ({workflow_id})"
+        assert cell(screen, "gh", "mapping") == "who=/who"
+        assert cell(screen, "gh", "deliveries") == "1"
+        assert cell(screen, "gh", "last").endswith(f"→ {delivered}")
+
+        await press(pilot, "enter")  # the execution the last delivery started
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen), "its execution")
+        assert isinstance(app.screen, ExecutionScreen) and app.screen.execution_id == delivered
+        await press(pilot, "escape")
+        await until(pilot, lambda: app.screen is screen, "back on the hooks")
+
+        await press(pilot, "n")
+        await until(pilot, lambda: isinstance(app.screen, HookFormScreen), "the form")
+        form = app.screen
+        assert isinstance(form, HookFormScreen)
+        assert form.query_one("#workflow", Input).value == workflow_id  # the highlighted one's
+        await pilot.press(*"ci-hook", "enter")  # name, then on to the workflow
+        await pilot.press("enter", "enter")  # the workflow as it is, no mapping
+        await pilot.press(*"from CI", "enter")  # the description: it is made
+        await until(pilot, lambda: isinstance(app.screen, HookSecretScreen), "the secret")
+        shown = app.screen
+        assert isinstance(shown, HookSecretScreen)
+        secret = shown.query_one("#secret", Input).value
+        assert len(secret) >= 40
+        assert toasted(app, "hook ci-hook created")
+        with daemon.client() as client:
+            assert deliver(client, "ci-hook", secret, "ci-1").status_code == 201
+        await press(pilot, "enter")
+        await until(pilot, lambda: app.screen is screen, "the secret dismissed")
+        await until(pilot, lambda: "ci-hook" in [h.name for h in screen.items], "listed")
+
+        table = screen.query_one(DataTable)
+        table.move_cursor(row=[h.name for h in screen.items].index("ci-hook"))
+        await press(pilot, "d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
+        await press(pilot, "n")  # kept
+        await until(pilot, lambda: app.screen is screen, "kept")
+        await press(pilot, "d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm again")
+        await press(pilot, "y")
+        await until(pilot, lambda: toasted(app, "hook ci-hook deleted"), "the toast")
+        await until(pilot, lambda: [h.name for h in screen.items] == ["gh"], "gone")
+        with daemon.client() as client:
+            assert client.get("/api/v1/hooks/ci-hook").status_code == 404
+
+        await press(pilot, "escape")
+        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "back")
+
+
+def test_the_mapping_field_reads_name_equals_pointer() -> None:
+    assert parse_input_map(" ") is None
+    assert parse_input_map('who=/who, all=""') == {"who": "/who", "all": ""}
+    with pytest.raises(ValueError, match="input=/json/pointer"):
+        parse_input_map("who")

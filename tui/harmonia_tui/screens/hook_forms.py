@@ -1,0 +1,173 @@
+"""The dialogs of the hooks screen: the form that makes a hook, and the one showing its
+secret, which the daemon gives only in the answer to the create (a later listing never has
+it), so the dialog stays until the operator says it was stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from harmonia.client import Hook
+
+__all__ = ["HookForm", "HookFormScreen", "HookSecretScreen", "parse_input_map"]
+
+_CSS = """
+{name} {{
+    align: center middle;
+}}
+{name} > #dialog {{
+    width: 80;
+    max-width: 95%;
+    height: auto;
+    border: thick $primary;
+    background: $surface;
+    padding: 1 2;
+}}
+{name} #question {{
+    text-style: bold;
+    margin-bottom: 1;
+}}
+{name} #buttons {{
+    height: auto;
+    margin-top: 1;
+    align-horizontal: right;
+}}
+{name} Button {{
+    margin-left: 2;
+}}
+"""
+
+
+@dataclass(frozen=True)
+class HookForm:
+    name: str
+    workflow: str
+    """A stored workflow's id or name."""
+    input_map: dict[str, str] | None
+    description: str | None
+
+
+def parse_input_map(text: str) -> dict[str, str] | None:
+    """`input=/pointer, other=/x` as the API's `input_map` (None when empty); ValueError
+    naming the entry that is not `name=/pointer`."""
+    entries = [e.strip() for e in text.split(",") if e.strip()]
+    if not entries:
+        return None
+    mapping: dict[str, str] = {}
+    for entry in entries:
+        name, equals, pointer = entry.partition("=")
+        if not equals or not name.strip():
+            raise ValueError(f'{entry!r}: write input=/json/pointer ("" is the whole body)')
+        mapping[name.strip()] = pointer.strip().strip('"')
+    return mapping
+
+
+class HookFormScreen(ModalScreen[HookForm | None]):
+    """A new hook: name, workflow, optional input mapping and description. Enter in the last
+    field (or the button) makes it; esc does not."""
+
+    DEFAULT_CSS = _CSS.format(name="HookFormScreen")
+    BINDINGS = [Binding("escape", "back_out", "Don't create")]
+
+    def __init__(self, workflow: str = "") -> None:
+        super().__init__()
+        self.workflow = workflow
+        self.error = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("New inbound hook", id="question")
+            yield Input(placeholder="name (letters, digits, _ . -)", id="name")
+            yield Input(self.workflow, placeholder="workflow: its id or name", id="workflow")
+            yield Input(
+                placeholder="input mapping (optional): input=/json/pointer, other=/x",
+                id="input_map",
+            )
+            yield Input(placeholder="description (optional), then enter", id="description")
+            yield Static("", id="problem", markup=False)
+            with Horizontal(id="buttons"):
+                yield Button("Create (enter)", id="yes", variant="primary")
+                yield Button("Don't (esc)", id="no", variant="default")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "description":
+            self._create()
+        else:
+            self.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "yes":
+            self._create()
+        else:
+            self.dismiss(None)
+
+    def _create(self) -> None:
+        def value(field: str) -> str:
+            return self.query_one(f"#{field}", Input).value.strip()
+
+        try:
+            mapping = parse_input_map(value("input_map"))
+        except ValueError as exc:
+            self._problem(f"input mapping: {exc}")
+            return
+        if not value("name") or not value("workflow"):
+            self._problem("a hook needs a name and a workflow")
+            return
+        form = HookForm(value("name"), value("workflow"), mapping, value("description") or None)
+        self.dismiss(form)
+
+    def _problem(self, text: str) -> None:
+        self.error = text
+        self.query_one("#problem", Static).update(text)
+
+    def action_back_out(self) -> None:
+        self.dismiss(None)
+
+
+class HookSecretScreen(ModalScreen[None]):
+    """The secret of a hook just made: shown this once, with where senders post."""
+
+    DEFAULT_CSS = _CSS.format(name="HookSecretScreen")
+    BINDINGS = [Binding("escape,enter", "done", "Stored it")]
+
+    def __init__(self, hook: Hook, url: str) -> None:
+        super().__init__()
+        self.hook = hook
+        self.url = url
+
+    def compose(self) -> ComposeResult:
+        hook = self.hook
+        with Vertical(id="dialog"):
+            yield Static(f"Hook {hook.name}: its secret, shown this once", id="question")
+            yield Input(hook.secret or "", id="secret")
+            yield Static(
+                f"Senders POST a JSON body to {self.url}{hook.path}, signed with this secret "
+                "(HMAC-SHA256 of '{timestamp}.{body}' as X-Harmonia-Signature: sha256=<hex>). "
+                "Store it now: the daemon never shows it again (rotate makes a new one).",
+                markup=False,
+            )
+            with Horizontal(id="buttons"):
+                yield Button("Stored it (enter)", id="done", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#done", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_done(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,208 @@
+"""The hooks screen: every inbound hook with the workflow it starts (flagged when that
+workflow is gone), its input mapping, when it was made and its deliveries. `n` makes one (its
+secret shown once), `d` deletes the highlighted one after a confirm, enter opens the execution
+its last delivery started; each action says what it did in a toast.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from harmonia.client import Hook, WorkflowInfo
+from harmonia_tui.screens.base import NOT_HERE_EXECUTION
+from harmonia_tui.screens.confirm import ConfirmScreen
+from harmonia_tui.screens.filtering import ListingScreen
+from harmonia_tui.screens.hook_forms import HookForm, HookFormScreen, HookSecretScreen
+
+__all__ = ["HooksScreen", "mapping_text"]
+
+WORKFLOWS_LISTED = 1000
+COLUMNS = (
+    ("name", "name"),
+    ("workflow", "workflow"),
+    ("mapping", "mapping"),
+    ("created", "created"),
+    ("deliveries", "deliveries"),
+    ("last delivery", "last"),
+)
+
+
+def local(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
+
+
+def mapping_text(hook: Hook) -> str:
+    if not hook.input_map:
+        return "the body is the input"
+    return ", ".join(f"{name}={pointer or '(body)'}" for name, pointer in hook.input_map.items())
+
+
+class HooksScreen(ListingScreen[Hook]):
+    WHAT = "listing hooks"
+    TITLE = "Hooks"
+
+    BINDINGS = [
+        Binding("enter", "open_last", "Open last run", priority=True,
+                tooltip="Open the execution the hook's last delivery started"),
+        Binding("slash", "filter", "Filter", tooltip="Filter by name or workflow"),
+        Binding("n", "new_hook", "New", tooltip="Make a hook; its secret is shown once"),
+        Binding("d", "delete_hook", "Delete", tooltip="Delete the highlighted hook"),
+        Binding("u", "refresh", "Refresh", tooltip="Ask the daemon again"),
+        Binding("r", "retry", "Retry", show=False),
+        Binding("c", "cancel", "Cancel", show=False),
+        Binding("escape", "back", "Back"),
+    ]  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.workflows: dict[str, WorkflowInfo] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="filter by name or workflow; esc clears it", id="filter")
+        yield Static("Asking the daemon for its hooks...", id="empty")
+        table: DataTable[Text | str] = DataTable(id="hooks", cursor_type="row")
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+
+    async def listing(self) -> list[Hook]:
+        """The hooks, and the stored workflows they name (to show names, and which is gone)."""
+        client = self.harmonia.connection.client
+        workflows = await client.list_workflows(limit=WORKFLOWS_LISTED)
+        self.workflows = {w.id: w for w in workflows.items}
+        return await client.list_hooks()
+
+    def workflow_cell(self, hook: Hook) -> Text:
+        found = self.workflows.get(hook.workflow_id)
+        if found is None:
+            return Text(f"deleted: {hook.workflow_id}", style="bold red")
+        return Text(f"{found.name} ({hook.workflow_id})")
+
+    def _haystack(self, hook: Hook) -> str:
+        return f"{hook.name} {self.workflow_cell(hook).plain}".lower()
+
+    def render_rows(self) -> None:
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        keep = self.highlighted_id()
+        table.clear()
+        query = self.filter_text.lower()
+        shown = [h for h in self.items if not query or query in self._haystack(h)]
+        for h in shown:
+            last = h.last_delivery
+            table.add_row(
+                Text(h.name, style="bold"),
+                self.workflow_cell(h),
+                mapping_text(h),
+                local(h.created_at),
+                str(h.deliveries),
+                f"{local(last.at)} → {last.execution_id}" if last is not None else "-",
+                key=h.name,
+            )
+        empty = self.query_one("#empty", Static)
+        empty.update("No hooks. n makes one." if self.loaded else "Asking the daemon...")
+        empty.set_class(not shown, "-shown")
+        names = [h.name for h in shown]
+        if keep in names:
+            table.move_cursor(row=names.index(keep), animate=False)
+        self.refresh_keys()
+
+    def highlighted(self) -> Hook | None:
+        name = self.highlighted_id()
+        return next((h for h in self.items if h.name == name), None)
+
+    # ---- actions ----------------------------------------------------------------------------
+    def unavailable(self, action: str) -> str | None:
+        if action in ("retry", "cancel"):
+            return NOT_HERE_EXECUTION
+        hook = self.highlighted()
+        if action in ("delete_hook", "open_last") and hook is None:
+            return "No hook is highlighted."
+        if action == "open_last" and hook is not None and hook.last_delivery is None:
+            return f"{hook.name} has started nothing yet"
+        return None
+
+    def action_retry(self) -> None:
+        return None
+
+    action_cancel = action_retry
+
+    def action_open_last(self) -> None:
+        if isinstance(self.focused, Input):  # enter in the filter: done filtering
+            self._filter_done()
+            return
+        hook = self.highlighted()
+        if hook is not None and hook.last_delivery is not None:
+            self.harmonia.open_execution(hook.last_delivery.execution_id)
+
+    def action_new_hook(self) -> None:
+        hook = self.highlighted()
+        suggested = hook.workflow_id if hook is not None else ""
+        if not suggested and self.workflows:
+            suggested = next(iter(self.workflows))
+
+        def made(form: HookForm | None) -> None:
+            if form is not None:
+                self.start_task(lambda: self._create(form), group="hook", exclusive=True)
+
+        self.app.push_screen(HookFormScreen(suggested), made)
+
+    async def _create(self, form: HookForm) -> None:
+        by_name = [w.id for w in self.workflows.values() if w.name == form.workflow]
+        workflow_id = form.workflow if form.workflow in self.workflows else None
+        workflow_id = workflow_id or (by_name[0] if len(by_name) == 1 else form.workflow)
+        client = self.harmonia.connection.client
+        call = client.create_hook(
+            form.name, workflow_id, input_map=form.input_map, description=form.description
+        )
+        hook = await self.harmonia.api(call, what=f"creating hook {form.name}")
+        if hook is None:
+            return
+        self.notify(
+            f"hook {hook.name} created: it starts {workflow_id}", title="Hook", markup=False
+        )
+        self.app.push_screen(HookSecretScreen(hook, self.harmonia.connection.url))
+        await self._load()
+
+    def action_delete_hook(self) -> None:
+        hook = self.highlighted()
+        if hook is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_task(lambda: self._delete(hook), group="hook", exclusive=True)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete hook {hook.name}?",
+                [
+                    f"It starts workflow {self.workflow_cell(hook).plain}.",
+                    "Its senders' deliveries are refused (404) from now on; the executions "
+                    "it started stay.",
+                ],
+                yes="Delete hook",
+                no="Keep it",
+            ),
+            answered,
+        )
+
+    async def _delete(self, hook: Hook) -> None:
+        client = self.harmonia.connection.client
+
+        async def deleted() -> bool:
+            await client.delete_hook(hook.name)  # answers nothing: None is not a failure here
+            return True
+
+        if not await self.harmonia.api(deleted(), what=f"deleting hook {hook.name}"):
+            return
+        self.notify(f"hook {hook.name} deleted", title="Hook", markup=False)
+        await self._load()
+
+    def action_filter(self) -> None:
+        if not isinstance(self.focused, Input):
+            super().action_filter()
