@@ -97,10 +97,19 @@ def _list(client: Client, *, as_json: bool) -> int:
     if not found:
         print(f"no hooks in the daemon at {client.url}")
         return EXIT_OK
-    rows = [[h.name, h.workflow_id, _mapping(h), f"{h.window:g}s", h.path] for h in found]
-    header = ["NAME", "WORKFLOW", "INPUT", "WINDOW", "PATH"]
+    rows = [
+        [h.name, h.workflow_id, _mapping(h), f"{h.window:g}s", h.path, _deliveries(h)]
+        for h in found
+    ]
+    header = ["NAME", "WORKFLOW", "INPUT", "WINDOW", "PATH", "DELIVERIES"]
     print("\n".join(render_table(header, rows)))
     return EXIT_OK
+
+
+def _deliveries(hook: Hook) -> str:
+    """How many runs its deliveries started, and the last one's execution."""
+    last = hook.last_delivery
+    return f"{hook.deliveries} (last: {last.execution_id})" if last is not None else "0"
 
 
 def _mapping(hook: Hook) -> str:
@@ -120,6 +129,7 @@ def _print(hook: Hook, *, as_json: bool) -> int:
         ("window", f"{hook.window:g}s"),
         ("path", f"POST {hook.path}"),
         ("secret", f"rotated {hook.rotated_at}" if hook.rotated_at else "set at creation"),
+        ("deliveries", _deliveries(hook)),
     ]
     if hook.description:
         fields.append(("about", hook.description))

@@ -56,6 +56,10 @@ def test_create_list_show_rotate_delete(cli: Cli, daemon: Harmoniad, workflow_id
     report = cli("show", execution_id, "--url", daemon.url)
     assert report.returncode == 0, report.stderr
     assert "gh (delivery cli-1)" in report.stdout
+    assert f"1 (last: {execution_id})" in cli("hooks").stdout
+    assert f"deliveries  1 (last: {execution_id})" in cli("hooks", "show", "gh").stdout
+    refused = cli("workflows", "delete", workflow_id, "--url", daemon.url)
+    assert refused.returncode == 2 and "inbound hook gh: delete it first" in refused.stderr
 
     rotated = cli("hooks", "rotate", "gh")
     assert rotated.returncode == 0 and rotated.stdout.strip() not in ("", secret)

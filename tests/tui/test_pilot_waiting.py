@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
+from harmonia_tui.screens.help import HelpScreen
 from helpers.daemon_testing import Harmoniad, gated_workflow
 from helpers.tui_testing import (
     SIZE,
@@ -39,6 +40,14 @@ async def test_waiting_executions_are_marked_and_a_opens_the_first_waiting_task(
         await until(pilot, lambda: listing.loaded, "the list")
         await press(pilot, "a")  # nothing waits yet: the key says so
         await until(pilot, lambda: toasted(app, "no execution listed here waits"), "why not")
+        await press(pilot, "question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = app.screen.text
+        assert "a  Waiting  no execution listed here waits for a person" in help_text
+        assert "H  Hooks  yes" in help_text
+        await press(pilot, "escape")
+        await until(pilot, lambda: app.screen is listing, "the help closed")
 
         execution_id = await start(daemon, gated_workflow(unique("waits"), "ship it?"))
         await until(

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from harmonia.client import Hook
+from harmonia.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 __all__ = ["HookForm", "HookFormScreen", "HookSecretScreen", "parse_input_map"]
 
@@ -154,9 +155,11 @@ class HookSecretScreen(ModalScreen[None]):
             yield Static(f"Hook {hook.name}: its secret, shown this once", id="question")
             yield Input(hook.secret or "", id="secret")
             yield Static(
-                f"Senders POST a JSON body to {self.url}{hook.path}, signed with this secret "
-                "(HMAC-SHA256 of '{timestamp}.{body}' as X-Harmonia-Signature: sha256=<hex>). "
-                "Store it now: the daemon never shows it again (rotate makes a new one).",
+                f"Senders POST a JSON body to {self.url}{hook.path} with {TIMESTAMP_HEADER} "
+                f"(Unix seconds), {DELIVERY_HEADER} (an id per delivery) and "
+                f"{SIGNATURE_HEADER}: sha256=<HMAC-SHA256 of '{{timestamp}}.{{body}}' keyed with "
+                "this secret>. Store it now: the daemon never shows it again (rotate makes a "
+                "new one).",
                 markup=False,
             )
             with Horizontal(id="buttons"):
