@@ -229,6 +229,7 @@ def summary_row(summary: ExecutionSummary) -> dict[str, Any]:
         "task_count": summary.task_count,
         "done_count": summary.done_count,
         "failed_count": summary.failed_count,
+        "waiting_count": summary.waiting_count,
         "restored_from": summary.restored_from,
         "damage": summary.damage.model_dump() if summary.damage is not None else None,
     }

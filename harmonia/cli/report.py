@@ -343,6 +343,7 @@ def execution_row_json(row: Mapping[str, Any]) -> dict[str, Any]:
         "task_count": row.get("task_count", 0),
         "done_count": row.get("done_count", 0),
         "failed_count": row.get("failed_count", 0),
+        "waiting_count": row.get("waiting_count", 0),
         "restored_from": row.get("restored_from"),
         "damage": row.get("damage"),
     }
@@ -373,7 +374,8 @@ def executions_table(
                 status,
                 format_local_time(started if started is not None else row.get("created_at")),
                 duration,
-                f"{row.get('done_count', 0)}/{row.get('task_count', 0)}",
+                f"{row.get('done_count', 0)}/{row.get('task_count', 0)}"
+                + (f" ({row['waiting_count']} waiting)" if row.get("waiting_count") else ""),
             ]
         )
     return render_table(

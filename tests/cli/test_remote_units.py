@@ -353,11 +353,12 @@ def test_a_summary_becomes_a_table_row() -> None:
             "task_count": 3,
             "done_count": 1,
             "failed_count": 0,
+            "waiting_count": 2,
             "interrupted": True,
             "restored_from": None,
         }
     )
     row = summary_row(summary)
-    assert row["interrupted"] is True
+    assert row["interrupted"] is True and row["waiting_count"] == 2
     assert row["created_at"] == pytest.approx(1767323045.0)
     assert row["started_at"] is None

@@ -234,6 +234,21 @@ def test_executions_table_marks_interrupted_rows() -> None:
     assert cells[-2:] == ["-", "1/4"]
 
 
+def test_executions_table_says_how_many_tasks_wait_for_a_person() -> None:
+    row = {
+        "id": "e1",
+        "workflow": "etl",
+        "status": "running",
+        "created_at": 1_700_000_000.0,
+        "started_at": 1_700_000_000.0,
+        "task_count": 4,
+        "done_count": 1,
+        "waiting_count": 2,
+    }
+    _, line = executions_table([row], Style(False), now=1_700_000_010.0)
+    assert line.rstrip().endswith("1/4 (2 waiting)")
+
+
 def test_summary_of_a_failed_execution() -> None:
     state = ExecutionState(
         id="20261126-130501-abcdef",
