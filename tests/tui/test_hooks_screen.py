@@ -115,3 +115,13 @@ def test_the_mapping_field_reads_name_equals_pointer() -> None:
     assert parse_input_map('who=/who, all=""') == {"who": "/who", "all": ""}
     with pytest.raises(ValueError, match="input=/json/pointer"):
         parse_input_map("who")
+
+
+def test_a_hook_whose_workflow_is_gone_is_flagged() -> None:
+    from harmonia.client import Hook, WorkflowInfo
+
+    screen = HooksScreen()
+    screen.workflows = {"wf-1": WorkflowInfo(id="wf-1", name="kept")}
+    assert screen.workflow_cell(Hook(name="a", workflow_id="wf-1")).plain == "kept (wf-1)"
+    gone = screen.workflow_cell(Hook(name="b", workflow_id="wf-gone"))
+    assert gone.plain == "deleted: wf-gone" and "red" in str(gone.style)
