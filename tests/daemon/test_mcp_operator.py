@@ -126,6 +126,8 @@ def test_refused_calls_are_tool_errors_that_record_nothing(
         ("ApproveTask", {"execution_id": execution_id, "task_id": "gate", "by": "alice"}, "'by'"),
         ("CompleteTask", {"execution_id": execution_id, "task_id": "build"}, "'output'"),
         ("RetryTask", {"execution_id": execution_id, "task_id": "gate", "input": [1]}, "'input'"),
+        ("CompleteTask", {"execution_id": execution_id, "task_id": "gate", "output": 2**70},
+         "output"),
     ]  # fmt: skip
 
     async def main() -> None:

@@ -38,7 +38,8 @@ INSTRUCTIONS = (
     "http, Tekton components). Store a workflow (CreateWorkflowDefinition), start it "
     "(ExecuteWorkflow), then follow it (GetWorkflowExecutionStatus, or read the resource "
     "harmonia://executions/{id} and its /events). ListComponents says what tasks may call. "
-    "A task waiting for a person (status `waiting`) is decided with ApproveTask or RejectTask; "
+    "A task waiting for a person (status `waiting`; ListWorkflowExecutions gives each "
+    "execution's waiting_count) is decided with ApproveTask or RejectTask; "
     "a failed one is fixed with CompleteTask, SkipTask or RetryTask (GetTaskRetryPlan first). "
     "These are recorded as done by this MCP client."
 )
