@@ -25,11 +25,11 @@ __all__ = [
     "RetryTask",
     "SkipTask",
     "TaskRef",
+    "dumped",
     "operator_named",
     "operator_of",
 ]
 
-CATEGORY = "operator_actions"
 BY_PREFIX = "mcp"
 BY_LENGTH = 100
 """The journal's `by` is at most this long (the REST bodies' limit)."""
