@@ -1,7 +1,8 @@
 """The hooks screen, driven from the keyboard (Pilot) against a real daemon: reached with `H`,
 it lists each hook's workflow, mapping and deliveries; enter opens the execution its last
 delivery started; `n` makes a hook and shows its secret once (a delivery signed with it is
-accepted); `d` deletes after a confirm; a toast for each."""
+accepted); `R` rotates it (the old secret refused, the new one shown once) and `d` deletes,
+each after a confirm; a toast for each."""
 
 from __future__ import annotations
 
@@ -71,6 +72,19 @@ async def test_hooks_screen_lists_opens_creates_with_the_secret_once_and_deletes
         assert isinstance(app.screen, ExecutionScreen) and app.screen.execution_id == delivered
         await press(pilot, "escape")
         await until(pilot, lambda: app.screen is screen, "back on the hooks")
+
+        await press(pilot, "R")  # a new secret for gh, after a confirm
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "rotate's confirm")
+        await press(pilot, "y")
+        await until(pilot, lambda: isinstance(app.screen, HookSecretScreen), "the new secret")
+        fresh = app.screen.query_one("#secret", Input).value
+        assert fresh and fresh != made["secret"]
+        assert toasted(app, "hook gh: secret rotated")
+        with daemon.client() as client:
+            assert deliver(client, "gh", made["secret"], "d-old").status_code == 401
+            assert deliver(client, "gh", fresh, "d-2").status_code == 201
+        await press(pilot, "enter")
+        await until(pilot, lambda: app.screen is screen, "the new secret dismissed")
 
         await press(pilot, "n")
         await until(pilot, lambda: isinstance(app.screen, HookFormScreen), "the form")

@@ -1,7 +1,8 @@
 """The hooks screen: every inbound hook with the workflow it starts (flagged when that
 workflow is gone), its input mapping, when it was made and its deliveries. `n` makes one (its
-secret shown once), `d` deletes the highlighted one after a confirm, enter opens the execution
-its last delivery started; each action says what it did in a toast.
+secret shown once), `R` gives the highlighted one a new secret (shown once) and `d` deletes it,
+each after a confirm; enter opens the execution its last delivery started; each action says
+what it did in a toast.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class HooksScreen(ListingScreen[Hook]):
         Binding("slash", "filter", "Filter", tooltip="Filter by name or workflow"),
         Binding("n", "new_hook", "New", tooltip="Make a hook; its secret is shown once"),
         Binding("d", "delete_hook", "Delete", tooltip="Delete the highlighted hook"),
+        Binding("R", "rotate_secret", "Rotate", tooltip="Give the hook a new secret"),
         Binding("u", "refresh", "Refresh", tooltip="Ask the daemon again"),
         Binding("r", "retry", "Retry", show=False),
         Binding("c", "cancel", "Cancel", show=False),
@@ -120,7 +122,7 @@ class HooksScreen(ListingScreen[Hook]):
         if action in ("retry", "cancel"):
             return NOT_HERE_EXECUTION
         hook = self.highlighted()
-        if action in ("delete_hook", "open_last") and hook is None:
+        if action in ("delete_hook", "rotate_secret", "open_last") and hook is None:
             return "No hook is highlighted."
         if action == "open_last" and hook is not None and hook.last_delivery is None:
             return f"{hook.name} has started nothing yet"
@@ -190,6 +192,39 @@ class HooksScreen(ListingScreen[Hook]):
             ),
             answered,
         )
+
+    def action_rotate_secret(self) -> None:
+        hook = self.highlighted()
+        if hook is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_task(lambda: self._rotate(hook), group="hook", exclusive=True)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Give hook {hook.name} a new secret?",
+                [
+                    "The old secret stops working at once: deliveries signed with it are "
+                    "refused (401) until the senders have the new one, shown next, once.",
+                ],
+                yes="Rotate",
+                no="Keep it",
+            ),
+            answered,
+        )
+
+    async def _rotate(self, hook: Hook) -> None:
+        client = self.harmonia.connection.client
+        rotated = await self.harmonia.api(
+            client.rotate_hook_secret(hook.name), what=f"rotating the secret of {hook.name}"
+        )
+        if rotated is None:
+            return
+        self.notify(f"hook {hook.name}: secret rotated", title="Hook", markup=False)
+        self.app.push_screen(HookSecretScreen(rotated, self.harmonia.connection.url))
+        await self._load()
 
     async def _delete(self, hook: Hook) -> None:
         client = self.harmonia.connection.client
