@@ -21,6 +21,7 @@ from harmonia.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from harmonia.cli.output import print_execution_json, print_json
 from harmonia.cli.style import is_terminal, style_for
 from harmonia.errors import Problem, ValidationFailed
+from harmonia.gcpause import cycle_collection_paused
 
 if TYPE_CHECKING:
     from harmonia.cli.follow import EngineSettings, Watch
@@ -86,7 +87,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             "run it with --executor dask (and --dask-scheduler or --dask-workers)"
         )
     data_dir = data_dir_for_writing(args.data_dir)
-    from harmonia.cli.follow import run_sync, start_execution
+    with cycle_collection_paused():  # the engine's imports: no cycle to find (bench/RESULTS.md)
+        from harmonia.cli.follow import run_sync, start_execution
 
     settings = replace(settings, data_dir=data_dir)
     origin = str(Path(args.file).resolve().parent)  # sub-workflow paths start there
@@ -105,7 +107,8 @@ def _completed_and_whole(store: Store, execution_id: str) -> bool:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from harmonia.cli.follow import resume_execution, run_sync
+    with cycle_collection_paused():  # the engine's imports: no cycle to find (bench/RESULTS.md)
+        from harmonia.cli.follow import resume_execution, run_sync
 
     data_dir = data_dir_for_reading(args.data_dir)
     store = _store(data_dir)
@@ -123,7 +126,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def cmd_retry(args: argparse.Namespace) -> int:
     from harmonia.cli.fix_values import embedded_plan, input_override, show_plan
-    from harmonia.cli.follow import retry_task, run_sync
+
+    with cycle_collection_paused():  # the engine's imports: no cycle to find (bench/RESULTS.md)
+        from harmonia.cli.follow import retry_task, run_sync
 
     override = input_override(args)  # checked before the data folder is opened
     data_dir = data_dir_for_reading(args.data_dir)
@@ -189,7 +194,8 @@ def _finish(final: ExecutionState, args: argparse.Namespace) -> int:
 
 
 def _load_workflow(path: str, registry: ComponentRegistry | None = None) -> Workflow:
-    from harmonia.loader import load_workflow_file
+    with cycle_collection_paused():  # pydantic and the models: ~100k objects, no cycle
+        from harmonia.loader import load_workflow_file
 
     try:
         return load_workflow_file(path, registry)
@@ -221,10 +227,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     checking the file (bench/RESULTS.md)."""
     import gc
 
+    gc.disable()  # before the loader's imports too (pydantic and the models: ~100k objects)
     from harmonia.cli.components import registry_from_args
     from harmonia.loader import Template, load_definition_file
 
-    gc.disable()
     registry = registry_from_args(args)  # one for all files: remote look-ups are cached
     ok = True
     for path in args.files:

@@ -60,7 +60,8 @@ class Watch:
     view: ProgressView | None = None
 
     def attach(self, state: ExecutionState) -> ProgressView:
-        tracker = ProgressTracker({tid: str(t.status) for tid, t in state.tasks.items()})
+        # ProgressTracker makes each status a plain str itself: one pass over the tasks
+        tracker = ProgressTracker({tid: t.status for tid, t in state.tasks.items()})
         self.view = ProgressView(
             self.stream, tracker, style=self.style, live=self.live, show_events=self.events
         )

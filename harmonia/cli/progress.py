@@ -103,7 +103,7 @@ def error_text(error: Mapping[str, Any] | None) -> str:
 
 def task_column_width(task_ids: Mapping[str, Any] | list[str]) -> int:
     """Wide enough for the task ids, so columns line up, but capped for very long ids."""
-    longest = max((len(t) for t in task_ids), default=4)
+    longest = max(map(len, task_ids), default=4)
     return max(4, min(longest, MAX_TASK_WIDTH))
 
 
@@ -252,7 +252,7 @@ class ProgressView:
         self.style = style
         self.live = live
         self.show_events = show_events
-        self.task_width = task_column_width(list(tracker.statuses))
+        self.task_width = task_column_width(tracker.statuses)
         self._started = time.monotonic()
         self._drawn = False
 

@@ -43,7 +43,7 @@ class EchoAction(ModelAction[EchoInput]):
     ) -> list[FieldProblem]:
         """Every mapping is a valid input (as in `invoke`): loading need not prune and
         validate a copy of each echo task's input."""
-        if isinstance(raw, Mapping):
+        if type(raw) is dict or isinstance(raw, Mapping):  # a parsed dict: no ABC check
             return []
         return super().check_static_input(raw, is_dynamic)
 

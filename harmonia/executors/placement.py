@@ -79,6 +79,8 @@ def placement_problems(
         message = "resources apply only to tasks on Dask, and executor is 'local'"
         problems.append((message, ("resources",)))
     for tid, task in tasks.items():
+        if "executor" not in task and "resources" not in task:
+            continue  # most tasks: nothing to honour
         component = task.get("component")
         own = task.get("executor")
         movable = not isinstance(component, str) or component in MOVABLE_COMPONENTS

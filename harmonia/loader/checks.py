@@ -21,7 +21,7 @@ from harmonia.expressions import ExpressionError, compile_template
 from harmonia.loader.document import Document, KeyPath
 from harmonia.loader.fanout import check_fan_out_only, check_for_each, fan_out_tasks
 from harmonia.loader.outputs import check_output
-from harmonia.loader.references import ReferenceChecker, Upstream
+from harmonia.loader.references import ReferenceChecker, Upstream, is_plain
 from harmonia.model import cycle_message, find_cycles, suggest
 
 __all__ = ["Checker"]
@@ -40,7 +40,7 @@ class Checker:
             for task_id, task in raw_tasks.items():
                 if isinstance(task_id, str):
                     self.task_ids.append(task_id)
-                    if isinstance(task, Mapping):
+                    if _is_mapping(task):
                         self.tasks[task_id] = task
         raw_inputs = data.get("input")
         inputs = (
@@ -63,25 +63,34 @@ class Checker:
         if not in_file_order:  # a file in dependency order has no cycle: skip the search
             for cycle in find_cycles(graph):
                 self._add(cycle_message(cycle), ("tasks", cycle[0], "depends_on"))
+        references = self.references
+        fan_out = references.fan_out
         for task_id, task in self.tasks.items():
             action = self._action(task_id, task)
-            upstream = Upstream(graph, task_id)
+            # built only for a task that has references to check (most of a large file's
+            # inputs are plain values, and its tasks have no `when`)
+            upstream: Upstream | None = None
             raw_input = task.get("input", {})
-            if isinstance(raw_input, Mapping):
-                shell = action.shell_fields if action is not None else frozenset()
-                static = self.references.check_input(task_id, raw_input, shell, upstream)
+            if _is_mapping(raw_input):
+                if is_plain(raw_input):
+                    static = True
+                else:
+                    upstream = Upstream(graph, task_id)
+                    shell = action.shell_fields if action is not None else frozenset()
+                    static = references.check_input(task_id, raw_input, shell, upstream)
                 if action is not None:
                     self._check_input(task_id, task, action, raw_input, static)
             when = task.get("when")
-            if isinstance(when, str | bool):
-                self.references.check_when(task_id, when, upstream)
-            if task_id in self.references.fan_out:
-                check_for_each(task_id, task, self.references, upstream)
+            if when is not None and isinstance(when, str | bool):
+                upstream = upstream or Upstream(graph, task_id)
+                references.check_when(task_id, when, upstream)
+            if task_id in fan_out:
+                check_for_each(task_id, task, references, upstream or Upstream(graph, task_id))
                 if isinstance(action, ApproveAction):
                     path = ("tasks", task_id, "for_each")
                     self._add("an approval gate (core.approve) cannot fan out", path)
             else:
-                check_fan_out_only(task_id, task, self.references)
+                check_fan_out_only(task_id, task, references)
         check_output(self.references, self.output)
         for message, where in placement_problems(self.data, self.tasks):
             self._add(message, where)
@@ -98,16 +107,24 @@ class Checker:
         in_order = True
         for task_id, task in self.tasks.items():
             deps = task.get("depends_on")
-            if not isinstance(deps, list):
+            if not deps or not isinstance(deps, list):
                 continue
-            path = ("tasks", task_id, "depends_on")
             edges = graph[task_id]
+            mine = position[task_id]
             for index, dep in enumerate(deps):
                 if not isinstance(dep, str):
                     continue  # a type problem, reported by the model
+                if dep in edges:
+                    continue  # a duplicate, reported by the model
+                at = position.get(dep)
+                if at is not None and dep != task_id:
+                    edges.append(dep)
+                    in_order = in_order and at < mine
+                    continue
+                path = ("tasks", task_id, "depends_on")
                 if dep == task_id:
                     self._add("a task cannot depend on itself", path, (*path, index))
-                elif dep not in graph:
+                else:
                     hint = suggest(dep, self.task_ids)
                     self._add(
                         f"unknown dependency '{dep}'"
@@ -115,9 +132,6 @@ class Checker:
                         path,
                         (*path, index),
                     )
-                elif dep not in edges:
-                    edges.append(dep)
-                    in_order = in_order and position[dep] < position[task_id]
         return graph, in_order
 
     def _action(self, task_id: str, task: Mapping[str, Any]) -> Action | None:
@@ -185,6 +199,12 @@ class Checker:
 
     def _is_dynamic_key(self, value: Any) -> bool:
         return isinstance(value, str) and self._is_dynamic(value)
+
+
+def _is_mapping(value: object) -> bool:
+    """`isinstance(value, Mapping)`, with parsed data's dicts answered without the ABC's
+    check (~0.3 µs each, three times per task of a 10,000-task file)."""
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def _is_dynamic(value: Any) -> bool:

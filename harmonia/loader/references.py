@@ -26,7 +26,7 @@ from harmonia.loader.document import Document, KeyPath
 from harmonia.model import suggest, unknown_input_message
 from harmonia.taskenv import ALWAYS_WITHHELD
 
-__all__ = ["ReferenceChecker", "Upstream"]
+__all__ = ["ReferenceChecker", "Upstream", "is_plain"]
 
 
 class ReferenceChecker:
@@ -59,7 +59,7 @@ class ReferenceChecker:
         self, task_id: str, raw_input: Mapping[str, Any], shell: Collection[str], up: Upstream
     ) -> bool:
         """Check a task input; returns whether it compiled without any reference (static)."""
-        if _is_plain(raw_input):
+        if is_plain(raw_input):
             return True
         base = ("tasks", task_id, "input")
         try:
@@ -169,7 +169,7 @@ class ReferenceChecker:
 _LITERALS = frozenset({int, float, bool, type(None)})
 
 
-def _is_plain(raw_input: Mapping[str, Any]) -> bool:
+def is_plain(raw_input: Mapping[str, Any]) -> bool:
     """Whether an input holds only literal scalars and strings without a `$`: it compiles to
     itself, with no reference and no error (far below every template limit), so the compiler,
     which most inputs of a large workflow would go through for nothing, is skipped."""
