@@ -2,7 +2,8 @@
 
     python bench/listing_bench.py [--tasks 5000] [--stored 40] [--pollers 200] [--sse 50]
                                   [--interval 0.5] [--repeat 5] [--heavy-tasks 200000] [--quick]
-                                  [--poller-processes N] [--http auto|h11|httptools]
+                                  [--poller-processes N] [--raw-pollers]
+                                  [--http auto|h11|httptools]
 
 One real `harmoniad` (a subprocess, fresh data folder) holds `--stored` stored workflows of
 `--tasks` tasks each (uploaded through the API first, as a busy daemon's catalog would). The
@@ -20,7 +21,10 @@ one (or, with `--poller-processes N`, spread over N child processes: an httpx re
 client several times what it costs the daemon, and one process of 200 pollers is busy), the SSE
 clients in a child process of their own (the bytes they read would keep this process busy and
 inflate the pollers' timings; how late the pollers' loops woke is printed too, and the CPU the
-clients and the daemon used). `--http h11|httptools` picks the daemon's HTTP parser.
+clients and the daemon used). `--raw-pollers` makes the pollers minimal HTTP/1.1 clients (one
+keep-alive connection each, whole answers read) at a tenth of httpx's CPU: what the daemon
+does when its clients' cost is not on its machine. `--http h11|httptools` picks the daemon's
+HTTP parser. The defaults are the figures of record; the header says how they were taken.
 The run's time is from the gate's completion to its end, as the engine recorded them, so
 client-side work counts only if it slows the daemon. Latencies count requests sent while the
 execution existed (gate included). Prints poll p50/p99, `/health` p99 and the run's time alone
@@ -156,7 +160,14 @@ async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, l
     path = "/api/v1/executions"
     if count and args.poller_processes:
         children = PollerProcesses(
-            __file__, daemon.url, daemon.token, path, count, args.interval, args.poller_processes
+            __file__,
+            daemon.url,
+            daemon.token,
+            path,
+            count,
+            args.interval,
+            args.poller_processes,
+            args.raw_pollers,
         )
         await children.started()
     async with (
@@ -167,7 +178,15 @@ async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, l
         if count and children is None:
             span = range(count)
             background.start_soon(
-                pollers, daemon.url, daemon.token, path, span, count, args.interval, polls
+                pollers,
+                daemon.url,
+                daemon.token,
+                path,
+                span,
+                count,
+                args.interval,
+                polls,
+                args.raw_pollers,
             )
         background.start_soon(poll, api, "/health", 0.05, health, 0.0)
         cpu_before, sched_before = daemon.cpu_seconds(), daemon.main_thread_sched()
@@ -287,7 +306,8 @@ async def main(args: argparse.Namespace) -> None:
         if args.poller_processes
         else "in this process (one event loop)"
     )
-    print(f"the pollers are httpx clients {where}; the SSE clients in a child process")
+    kind = "minimal HTTP/1.1 clients (--raw-pollers)" if args.raw_pollers else "httpx clients"
+    print(f"the pollers are {kind} {where}; the SSE clients (httpx) in a child process")
     daemon_args = ["--max-body", str(MAX_BODY), "--http", args.http]
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -392,10 +412,9 @@ if __name__ == "__main__":
         anyio.run(stream_clients, url, execution_id, int(count), backend="asyncio")
         sys.exit(0)
     if sys.argv[1:2] == ["--poll-worker"]:
-        url, path, first, count, total, every = sys.argv[2:8]
-        anyio.run(
-            worker, url, path, int(first), int(count), int(total), float(every), backend="asyncio"
-        )
+        url, path, first, count, total, every, raw = sys.argv[2:9]
+        numbers = int(first), int(count), int(total), float(every)
+        anyio.run(worker, url, path, *numbers, raw == "1", backend="asyncio")
         sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=5_000)
@@ -412,6 +431,11 @@ if __name__ == "__main__":
         default=0,
         metavar="N",
         help="spread the pollers over N child processes (default 0: all in this one)",
+    )
+    parser.add_argument(
+        "--raw-pollers",
+        action="store_true",
+        help="pollers with a minimal HTTP/1.1 client instead of httpx (a tenth of its CPU)",
     )
     parser.add_argument(
         "--http", choices=["auto", "h11", "httptools"], default="auto", help="the daemon's parser"
