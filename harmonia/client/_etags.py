@@ -8,6 +8,7 @@ the very same object: neither side encodes, sends or parses the page again.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any, TypeVar
 
@@ -24,17 +25,20 @@ KEPT = 16
 
 
 class Revalidation:
-    """The last answer to each revalidated URL, with its ETag (one per client)."""
+    """The last answer to each revalidated URL, with its ETag (one per client; a blocking
+    client may be shared by threads, hence the lock)."""
 
     def __init__(self, kept: int = KEPT) -> None:
         self.kept = kept
         self._answers: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def request(self, call: Call[T], http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         """The call's request, naming the ETag of the last answer to its URL if there is one."""
         request = call.request(http)
         if call.revalidate:
-            kept = self._answers.get(str(request.url))
+            with self._lock:
+                kept = self._answers.get(str(request.url))
             if kept is not None:
                 request.headers["If-None-Match"] = kept[0]
         return request
@@ -45,18 +49,20 @@ class Revalidation:
         if not call.revalidate:
             return read_answer(call, response)
         url = str(request.url)
-        kept = self._answers.get(url)
-        if response.status_code == 304 and kept is not None:
-            self._answers.move_to_end(url)
-            parsed: T = kept[1]
-            return parsed
+        with self._lock:
+            kept = self._answers.get(url)
+            if response.status_code == 304 and kept is not None:
+                self._answers.move_to_end(url)
+                parsed: T = kept[1]
+                return parsed
         parsed = read_answer(call, response)
         etag = response.headers.get("etag")
-        if etag:
-            self._answers[url] = (etag, parsed)
-            self._answers.move_to_end(url)
-            while len(self._answers) > self.kept:
-                self._answers.popitem(last=False)
-        else:
-            self._answers.pop(url, None)
+        with self._lock:
+            if etag:
+                self._answers[url] = (etag, parsed)
+                self._answers.move_to_end(url)
+                while len(self._answers) > self.kept:
+                    self._answers.popitem(last=False)
+            else:
+                self._answers.pop(url, None)
         return parsed

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from helpers.daemon_testing import Harmoniad, echo_workflow
 
 from harmonia.client import AsyncClient, Client
+from harmonia.client._etags import KEPT
 
 NOT_MODIFIED = "GET /api/v1/executions 304"
 
@@ -80,3 +82,24 @@ async def test_the_async_client_polls_conditionally_too(daemon: Harmoniad) -> No
         await client.wait(second.id, timeout=30)
         changed = await client.list_executions()
         assert changed is not page and changed.items[0].id == second.id
+
+
+def test_the_answers_kept_are_bounded() -> None:
+    """One answer per URL, the least recently used dropped past `KEPT`: a URL asked for long
+    ago goes without `If-None-Match`, a recent one with it."""
+    conditional: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        conditional.append(request.headers.get("if-none-match"))
+        etag = f'"{request.url.params["offset"]}"'
+        if request.headers.get("if-none-match") == etag:
+            return httpx.Response(304, headers={"ETag": etag})
+        page = {"items": [], "total": 0, "limit": 1, "offset": 0}
+        return httpx.Response(200, json=page, headers={"ETag": etag})
+
+    with Client("http://127.0.0.1:1", "t", transport=httpx.MockTransport(answer)) as client:
+        pages = [client.list_executions(limit=1, offset=n) for n in range(KEPT + 1)]
+        assert client.list_executions(limit=1, offset=KEPT) is pages[KEPT]
+        assert conditional[-1] == f'"{KEPT}"'
+        assert client.list_executions(limit=1, offset=0) is not pages[0]  # dropped: asked anew
+        assert conditional[-1] is None
