@@ -2,6 +2,8 @@
 
     python bench/listing_bench.py [--tasks 5000] [--stored 40] [--pollers 200] [--sse 50]
                                   [--interval 0.5] [--repeat 5] [--heavy-tasks 200000] [--quick]
+                                  [--poller-processes N] [--raw-pollers]
+                                  [--http auto|h11|httptools]
 
 One real `harmoniad` (a subprocess, fresh data folder) holds `--stored` stored workflows of
 `--tasks` tasks each (uploaded through the API first, as a busy daemon's catalog would). The
@@ -15,9 +17,15 @@ with the load, `--repeat` times each, interleaved so a drift in the machine hits
 - one client asking for `/health` every 50 ms.
 
 All of them are httpx async clients, separate from the daemon's process: the pollers in this
-one, the SSE clients in a child process of their own (the bytes they read would keep this
-process busy and inflate the pollers' timings; how late this process's loop woke is printed
-too). The run's time is from the gate's completion to its end, as the engine recorded them, so
+one (or, with `--poller-processes N`, spread over N child processes: an httpx request costs its
+client several times what it costs the daemon, and one process of 200 pollers is busy), the SSE
+clients in a child process of their own (the bytes they read would keep this process busy and
+inflate the pollers' timings; how late the pollers' loops woke is printed too, and the CPU the
+clients and the daemon used). `--raw-pollers` makes the pollers minimal HTTP/1.1 clients (one
+keep-alive connection each, whole answers read) at a tenth of httpx's CPU: what the daemon
+does when its clients' cost is not on its machine. `--http h11|httptools` picks the daemon's
+HTTP parser. The defaults are the figures of record; the header says how they were taken.
+The run's time is from the gate's completion to its end, as the engine recorded them, so
 client-side work counts only if it slows the daemon. Latencies count requests sent while the
 execution existed (gate included). Prints poll p50/p99, `/health` p99 and the run's time alone
 and with the load (aims: poll p99 under 250 ms, the run at most 1.5x its time alone); asserts
@@ -43,7 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,47 +64,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _daemon import Daemon, parse_time, percentile, running_daemon
 from _dags import echo_workflow, random_dag
+from _pollers import PollerProcesses, Samples, cpu_seconds, lag_monitor, poll, pollers, worker
 
 MAX_BODY = 256 * 1024 * 1024
 """The daemon's request size limit here: the heavy workflow is tens of megabytes."""
-
-
-@dataclass
-class Samples:
-    """(sent at, seconds taken) per request, and the failures."""
-
-    times: list[tuple[float, float]] = field(default_factory=list)
-    failures: collections.Counter[str] = field(default_factory=collections.Counter)
-    """Failed requests by what went wrong (an HTTP status, or the exception's name)."""
-
-    @property
-    def errors(self) -> int:
-        return sum(self.failures.values())
-
-    def between(self, start: float, end: float) -> list[float]:
-        return [took for sent, took in self.times if start <= sent <= end]
-
-
-async def poll(
-    client: httpx.AsyncClient, path: str, every: float, samples: Samples, offset: float
-) -> None:
-    """Ask for `path` every `every` seconds, forever (the caller cancels)."""
-    await anyio.sleep(offset)
-    next_at = time.monotonic()
-    while True:
-        sent = time.time()
-        began = time.perf_counter()
-        try:
-            response = await client.get(path)
-            response.raise_for_status()
-        except httpx.HTTPStatusError as exc:
-            samples.failures[f"{path} {exc.response.status_code}: {exc.response.text[:200]}"] += 1
-        except httpx.HTTPError as exc:
-            samples.failures[f"{path} {type(exc).__name__}: {exc}"[:300]] += 1
-        else:
-            samples.times.append((sent, time.perf_counter() - began))
-        next_at += every
-        await anyio.sleep(max(0.0, next_at - time.monotonic()))
 
 
 async def follow(client: httpx.AsyncClient, execution_id: str, received: list[int]) -> None:
@@ -150,6 +121,12 @@ class Run:
     health: Samples
     client_lag: list[float]
     streamed: int
+    pollers_cpu: float
+    """CPU seconds the pollers used meanwhile (this whole process's, when they run in it)."""
+    pollers_polls: int
+    """How many polls they made meanwhile."""
+    streams_cpu: float
+    """CPU seconds the SSE clients' process used following the run."""
     daemon_cpu: float
     """CPU seconds the daemon used from the run's start to its end (all threads)."""
     loop_cpu: tuple[float, float]
@@ -165,15 +142,6 @@ async def status_of(api: httpx.AsyncClient, execution_id: str) -> str:
     raise AssertionError(f"{execution_id} is not listed")
 
 
-async def lag_monitor(lags: list[float], every: float = 0.01) -> None:
-    """How late this process's own loop wakes up: when it is busy, the latencies measured
-    here include time the clients, not the daemon, took."""
-    while True:
-        began = time.perf_counter()
-        await anyio.sleep(every)
-        lags.append(time.perf_counter() - began - every)
-
-
 def stream_worker(daemon: Daemon, execution_id: str, count: int) -> subprocess.Popen[str]:
     """The SSE clients, in a process of their own: the bytes they read (hundreds of MB) would
     otherwise keep this process's loop, and so the pollers' timings, busy."""
@@ -186,23 +154,43 @@ def stream_worker(daemon: Daemon, execution_id: str, count: int) -> subprocess.P
 
 
 async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, loaded: bool) -> Run:
-    pollers = args.pollers if loaded else 0
+    count = args.pollers if loaded else 0
     polls, health, lags = Samples(), Samples(), list[float]()
-    limits = httpx.Limits(max_connections=pollers + 8, max_keepalive_connections=None)
-    streams = None
+    streams = children = None
+    path = "/api/v1/executions"
+    if count and args.poller_processes:
+        children = PollerProcesses(
+            __file__,
+            daemon.url,
+            daemon.token,
+            path,
+            count,
+            args.interval,
+            args.poller_processes,
+            args.raw_pollers,
+        )
+        await children.started()
     async with (
         httpx.AsyncClient(base_url=daemon.url, headers=daemon.auth, timeout=120) as api,
-        httpx.AsyncClient(
-            base_url=daemon.url, headers=daemon.auth, timeout=120, limits=limits
-        ) as load,
         anyio.create_task_group() as background,
     ):
         background.start_soon(lag_monitor, lags)
-        for i in range(pollers):
-            offset = args.interval * i / max(1, pollers)  # spread over the interval
-            background.start_soon(poll, load, "/api/v1/executions", args.interval, polls, offset)
+        if count and children is None:
+            span = range(count)
+            background.start_soon(
+                pollers,
+                daemon.url,
+                daemon.token,
+                path,
+                span,
+                count,
+                args.interval,
+                polls,
+                args.raw_pollers,
+            )
         background.start_soon(poll, api, "/health", 0.05, health, 0.0)
         cpu_before, sched_before = daemon.cpu_seconds(), daemon.main_thread_sched()
+        own_before, own_since = cpu_seconds(), time.time()
         response = await api.post("/api/v1/executions", json={"workflow_id": workflow_id})
         response.raise_for_status()
         execution_id = response.json()["id"]
@@ -212,12 +200,19 @@ async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, l
         while await status_of(api, execution_id) in ("pending", "running"):  # noqa: ASYNC110
             await anyio.sleep(0.2)
         cpu_after, sched_after = daemon.cpu_seconds(), daemon.main_thread_sched()
+        pollers_cpu = cpu_seconds() - own_before
+        pollers_polls = sum(1 for sent, _ in polls.times if sent >= own_since)
         shown = (await api.get(f"/api/v1/executions/{execution_id}")).json()
         background.cancel_scope.cancel()  # the pollers (and this block: nothing more after it)
-    streamed = 0
+    if children is not None:
+        polls, child_lags, pollers_cpu = await children.stop()
+        lags += child_lags
+        pollers_polls = len(polls.times)
+    streamed, streams_cpu = 0, 0.0
     if streams is not None:
         out, _ = await anyio.to_thread.run_sync(lambda: streams.communicate(timeout=120))
-        streamed = int(out.split()[-1])
+        streamed_text, cpu_text = out.split()[-2:]
+        streamed, streams_cpu = int(streamed_text), float(cpu_text)
     assert shown["status"] == "completed", shown["status"]
     gate_done = parse_time(shown["tasks"]["gate"]["finished_at"])
     finished = parse_time(shown["finished_at"])
@@ -228,6 +223,9 @@ async def run_once(daemon: Daemon, workflow_id: str, args: argparse.Namespace, l
         health=health,
         client_lag=lags,
         streamed=streamed,
+        pollers_cpu=pollers_cpu,
+        pollers_polls=pollers_polls if count else 0,
+        streams_cpu=streams_cpu,
         daemon_cpu=cpu_after - cpu_before,
         loop_cpu=(sched_after[0] - sched_before[0], sched_after[1] - sched_before[1]),
     )
@@ -237,6 +235,7 @@ async def stream_clients(url: str, execution_id: str, count: int) -> None:
     """`--stream-worker`: follow one execution's SSE stream with `count` clients; print how
     many bytes they read in all."""
     received: list[list[int]] = [[] for _ in range(count)]
+    began = cpu_seconds()
     auth = {"Authorization": f"Bearer {os.environ['HARMONIA_TOKEN']}"}
     limits = httpx.Limits(max_connections=count)
     async with (
@@ -245,7 +244,7 @@ async def stream_clients(url: str, execution_id: str, count: int) -> None:
     ):
         for chunks in received:
             tg.start_soon(follow, client, execution_id, chunks)
-    print(sum(sum(chunks) for chunks in received), flush=True)
+    print(sum(sum(chunks) for chunks in received), cpu_seconds() - began, flush=True)
 
 
 async def heavy_load(daemon: Daemon, tasks: int, folder: Path) -> None:
@@ -300,11 +299,19 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"python={sys.version.split()[0]} tasks={args.tasks} stored={args.stored} "
         f"pollers={args.pollers} every {args.interval}s sse={args.sse} repeat={args.repeat} "
-        f"cpus={os.cpu_count()}"
+        f"cpus={os.cpu_count()} http={args.http}"
     )
+    where = (
+        f"in {args.poller_processes} child processes"
+        if args.poller_processes
+        else "in this process (one event loop)"
+    )
+    kind = "minimal HTTP/1.1 clients (--raw-pollers)" if args.raw_pollers else "httpx clients"
+    print(f"the pollers are {kind} {where}; the SSE clients (httpx) in a child process")
+    daemon_args = ["--max-body", str(MAX_BODY), "--http", args.http]
     with (
         tempfile.TemporaryDirectory() as tmp,
-        running_daemon(Path(tmp) / "data", "--max-body", str(MAX_BODY)) as daemon,
+        running_daemon(Path(tmp) / "data", *daemon_args) as daemon,
     ):
         set_priority(args.client_nice)
         folder = Path(tmp)
@@ -364,10 +371,23 @@ async def main(args: argparse.Namespace) -> None:
             f"{cpu_loaded:.2f} s (its loop thread {on_cpu:.2f} s on a CPU, {waiting:.2f} s "
             f"ready but waiting for one)"
         )
+        answered = sum(r.pollers_polls for r in loaded)
+        pollers_cpu = sum(r.pollers_cpu for r in loaded)
+        daemon_cpu = sum(r.daemon_cpu for r in loaded)
+        print(
+            f"clients' CPU in a loaded run (median): pollers "
+            f"{statistics.median(r.pollers_cpu for r in loaded):.2f} s "
+            f"({pollers_cpu / max(1, answered) * 1e3:.2f} ms a poll"
+            f"{'' if args.poller_processes else ', this whole process'}), SSE clients "
+            f"{statistics.median(r.streams_cpu for r in loaded):.2f} s; daemon "
+            f"{daemon_cpu / max(1, answered) * 1e3:.2f} ms a poll "
+            f"(all its CPU in the runs, the run's own included, divided by the polls)"
+        )
         for what, count in failures.most_common():
             print(f"  failed x{count}: {what}")
         print(
-            f"(the pollers' own event loop woke late by p50 {ms(lags, 50)}, p99 {ms(lags, 99)}: "
+            f"(the pollers' event loop{'s' if args.poller_processes > 1 else ''} woke late by "
+            f"p50 {ms(lags, 50)}, p99 {ms(lags, 99)}: "
             f"that much of each latency may be the clients' and not the daemon's)"
         )
         if args.samples is not None:
@@ -391,6 +411,11 @@ if __name__ == "__main__":
         url, execution_id, count = sys.argv[2:5]
         anyio.run(stream_clients, url, execution_id, int(count), backend="asyncio")
         sys.exit(0)
+    if sys.argv[1:2] == ["--poll-worker"]:
+        url, path, first, count, total, every, raw = sys.argv[2:9]
+        numbers = int(first), int(count), int(total), float(every)
+        anyio.run(worker, url, path, *numbers, raw == "1", backend="asyncio")
+        sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=5_000)
     parser.add_argument("--stored", type=int, default=40)
@@ -400,6 +425,21 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--gate", type=float, default=2.0, help="seconds the streams get to attach")
     parser.add_argument("--client-nice", type=int, default=0)
+    parser.add_argument(
+        "--poller-processes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="spread the pollers over N child processes (default 0: all in this one)",
+    )
+    parser.add_argument(
+        "--raw-pollers",
+        action="store_true",
+        help="pollers with a minimal HTTP/1.1 client instead of httpx (a tenth of its CPU)",
+    )
+    parser.add_argument(
+        "--http", choices=["auto", "h11", "httptools"], default="auto", help="the daemon's parser"
+    )
     parser.add_argument("--heavy-tasks", type=int, default=200_000)
     parser.add_argument("--samples", type=Path, help="write every loaded run's timings here (JSON)")
     parser.add_argument(

@@ -50,6 +50,7 @@ MIN_TOKEN_LENGTH = 32
 url-safe base64 are 192 bits, beyond guessing. (The generated token has 43.)"""
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 BUILTIN_COMPONENTS = ("core", "http", "python", "shell", "workflow")
+HTTP_PARSERS = ("auto", "h11", "httptools")
 PORT_ENV = "HARMONIA_PORT"
 HOST_ENV = "HARMONIA_HOST"
 
@@ -72,6 +73,8 @@ class DaemonConfig:
     log_json: bool = False
     log_level: str = "info"
     access_log: bool = True
+    http: str = "auto"
+    """uvicorn's HTTP parser: `httptools` (compiled) when installed, else `h11`; or either."""
     max_body: int = DEFAULT_MAX_BODY
     checkpoint_interval: float | None = DEFAULT_CHECKPOINT_INTERVAL
     components: tuple[str, ...] = BUILTIN_COMPONENTS
@@ -204,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="log level (default info)",
     )
     parser.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    parser.add_argument(
+        "--http",
+        choices=HTTP_PARSERS,
+        default="auto",
+        help="HTTP parser (default auto: httptools when installed, else h11)",
+    )
     parser.add_argument(
         "--max-body",
         type=positive_int,
@@ -338,6 +347,7 @@ def config_from_args(
         log_json=args.log_json,
         log_level=args.log_level,
         access_log=not args.no_access_log,
+        http=args.http,
         max_body=args.max_body,
         checkpoint_interval=args.checkpoint_interval or None,
         components=components,

@@ -17,6 +17,7 @@ from harmoniad.config import DaemonConfig
 from harmoniad.encoding import EventEncoder
 from harmoniad.hermes import HermesLink
 from harmoniad.histories import SharedHistories
+from harmoniad.livedocument import LiveDocuments
 from harmoniad.memory import MemoryTrimmer
 from harmoniad.webhooks import Webhooks
 
@@ -58,6 +59,8 @@ class DaemonState:
     """Each listed execution's summary as JSON, made again when the execution changes."""
     documents: DocumentCache = field(default_factory=DocumentCache)
     """Finished executions' documents as JSON, read again when their files change."""
+    live_documents: LiveDocuments = field(default_factory=LiveDocuments)
+    """Running executions' tasks as JSON, each encoded again when it changes."""
 
     memory: MemoryTrimmer = field(default_factory=MemoryTrimmer)
     """Gives freed memory back to the system once the streams have ended."""

@@ -65,11 +65,12 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 async def execution_document(state: DaemonState, execution_id: str) -> bytes:
-    """`GET /api/v1/executions/{id}` as bytes. A running execution's is built on the loop
-    (the engine changes its state there: ~90 ms for 5,000 tasks on a loaded machine); a
-    finished one's is read from disk in a worker thread, or from the cache while its files
-    are unchanged."""
+    """`GET /api/v1/executions/{id}` as bytes. A running execution's is made on the loop
+    (the engine changes its state there), encoding again only the tasks that changed since
+    the last request (`harmoniad.livedocument`); a finished one's is read from disk in a
+    worker thread, or from the cache while its files are unchanged."""
     engine = state.engine
+    state.live_documents.prune(engine.live_state)
     live = engine.live_state(execution_id)
     if live is not None and live.status in EXECUTION_FINISHED:
         # its run is concluding (final snapshot): once durable, it is read off the loop; an
@@ -78,7 +79,7 @@ async def execution_document(state: DaemonState, execution_id: str) -> bytes:
             await engine.wait(execution_id)
         live = engine.live_state(execution_id)
     if live is not None:
-        return orjson.dumps(live.to_public(), option=orjson.OPT_NON_STR_KEYS)
+        return state.live_documents.document(live)
     store = engine.store
     paths = (store.state_path(execution_id), store.journal_path(execution_id))
     cache = state.documents

@@ -46,7 +46,7 @@ from harmoniad.app import create_app
 from harmoniad.config import TOKEN_ENV, ConfigError, DaemonConfig, check_token_strength
 from harmoniad.context import DaemonState
 from harmoniad.hermes import HermesLink, Registration
-from harmoniad.httpprotocol import JsonErrorsH11Protocol
+from harmoniad.httpprotocol import protocol_class
 from harmoniad.logs import quiet_websocket_denials
 from harmoniad.security import load_or_create_token, token_file_is_private
 
@@ -189,6 +189,10 @@ class Daemon:
         registry = registry_for(config.components, config.declared, config.hermes_url)
         started = time.perf_counter()
         try:
+            protocol = protocol_class(config.http)
+        except ValueError as exc:
+            raise DaemonError(str(exc)) from None
+        try:
             executor = await open_executor(config.executor)
         except (ConnectionError, ImportError) as exc:
             raise DaemonError(str(exc)) from None
@@ -225,7 +229,7 @@ class Daemon:
                     # events are small JSON frames: compressing each one costs the daemon more
                     # CPU than it saves on the wire, times every WebSocket client
                     ws_per_message_deflate=False,
-                    http=JsonErrorsH11Protocol,  # its own 400s in the API's JSON shape
+                    http=protocol,  # its own 400s in the API's JSON shape
                     timeout_keep_alive=KEEP_ALIVE_SECONDS,
                 )
             )

@@ -69,11 +69,12 @@ class AsyncClient(ClientBase, AsyncApi):
         await self._http.aclose()
 
     async def _send(self, call: calls.Call[T]) -> T:
+        request = self._etags.request(call, self._http)
         try:
-            response = await self._http.send(call.request(self._http))
+            response = await self._http.send(request)
         except httpx.TransportError as exc:
             raise calls.unreachable(self.url, exc) from None
-        return calls.read_answer(call, response)
+        return self._etags.answer(call, request, response)
 
     # ---- streams -----------------------------------------------------------------------
 

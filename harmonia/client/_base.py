@@ -12,6 +12,7 @@ import httpx
 from harmonia import __version__
 from harmonia.client._config import resolve_token, resolve_url
 from harmonia.client._errors import error_from_response
+from harmonia.client._etags import Revalidation
 from harmonia.client._stream import STREAM_READ_TIMEOUT, Reconnect, StreamCursor
 
 __all__ = ["RETRY_STATUSES", "ClientBase", "ClientConfig", "stream_refused"]
@@ -70,6 +71,7 @@ class ClientBase:
     token: str | None
     reconnect: Reconnect
     _config: ClientConfig
+    _etags: Revalidation
 
     def _configure(
         self,
@@ -84,6 +86,7 @@ class ClientBase:
         self.url = self._config.url
         self.token = self._config.token
         self.reconnect = reconnect or Reconnect()
+        self._etags = Revalidation()
         return self._config
 
     def __repr__(self) -> str:

@@ -59,6 +59,9 @@ class Call(Generic[T]):
     params: dict[str, str] | None = None
     content: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    revalidate: bool = False
+    """A GET whose answer carries an ETag: sent again with `If-None-Match`, and a 304 answered
+    with the last answer (`harmonia.client._etags`)."""
 
     def request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         """The request, with the client's base URL, headers and timeout."""
@@ -340,12 +343,14 @@ def start_execution(
 def list_executions(
     status: str | None = None, limit: int = 50, offset: int = 0
 ) -> Call[Page[ExecutionSummary]]:
-    """Newest first."""
+    """Newest first. While the page is unchanged, the same object as the last time (the
+    client asks with its ETag and the daemon answers 304)."""
     return Call(
         "GET",
         f"{API}/executions",
         _page(ExecutionSummary),
         params=_params(status=status, limit=limit, offset=offset),
+        revalidate=True,
     )
 
 

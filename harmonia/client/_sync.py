@@ -68,11 +68,12 @@ class Client(ClientBase, BlockingApi):
         self._http.close()
 
     def _send(self, call: calls.Call[T]) -> T:
+        request = self._etags.request(call, self._http)
         try:
-            response = self._http.send(call.request(self._http))
+            response = self._http.send(request)
         except httpx.TransportError as exc:
             raise calls.unreachable(self.url, exc) from None
-        return calls.read_answer(call, response)
+        return self._etags.answer(call, request, response)
 
     # ---- streams -----------------------------------------------------------------------
 

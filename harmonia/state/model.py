@@ -322,11 +322,12 @@ class ExecutionState:
         """Each task of `to_public()["tasks"]`, made when asked for."""
         definitions = self.workflow.get("tasks") or {}
         for tid, task in self.tasks.items():
-            yield tid, self._public_task(tid, task, definitions)
+            yield tid, self.public_task(tid, task, definitions)
 
-    def _public_task(self, tid: str, task: TaskState, definitions: Any) -> dict[str, Any]:
-        """A task's public form; a `for_each` item names its task and index, and an expanded
-        task says how many items it has (clients group items under their task)."""
+    def public_task(self, tid: str, task: TaskState, definitions: Any) -> dict[str, Any]:
+        """A task's public form (`definitions`: the workflow document's tasks); a `for_each`
+        item names its task and index, and an expanded task says how many items it has
+        (clients group items under their task)."""
         doc = task.to_public(_depends_on(definitions.get(tid)))
         if tid in self.expansions:
             doc["item_count"] = len(self.expansions[tid])

@@ -1,12 +1,10 @@
 """The daemon's edges, through a real `harmoniad`: WebSocket handshakes from foreign browser
-origins, tokens too short for a bind other machines can reach, and requests so malformed that
-uvicorn answers them itself (still in the one JSON error shape)."""
+origins, and tokens too short for a bind other machines can reach (requests so malformed that
+uvicorn answers them itself: test_http_parsers.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -117,53 +115,3 @@ def test_a_short_token_on_loopback_is_accepted_with_a_warning(tmp_path: Path) ->
         daemon.wait_finished(execution_id)
         # a page served from an --allow-host name may open WebSockets too
         assert stream_over_websocket(daemon, execution_id, "http://harmonia.test")
-
-
-# ---- requests uvicorn refuses itself -------------------------------------------------------
-
-MALFORMED = {
-    "request line": b"THIS IS NOT HTTP\r\n\r\n",
-    "header without a colon": b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon here\r\n\r\n",
-    "headers too large": b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
-    + b"a" * 200_000
-    + b"\r\n\r\n",
-    "bad Content-Length": b"POST /api/v1/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-    b"Content-Length: twelve\r\n\r\n",
-    "control character in the target": b"GET /he\x01lth HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-}
-
-
-def raw_exchange(port: int, payload: bytes) -> bytes:
-    """Send bytes as they are; everything the daemon answers until it closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        # it may answer and close before it has taken all of a huge request
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            sock.sendall(payload)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
-@pytest.mark.parametrize("payload", MALFORMED.values(), ids=MALFORMED.keys())
-def test_a_request_uvicorn_cannot_parse_gets_the_json_error_shape(
-    daemon: Harmoniad, payload: bytes
-) -> None:
-    answer = raw_exchange(daemon.port, payload)
-    head, _, body = answer.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    assert status_line.startswith("HTTP/1.1 400 "), answer[:200]
-    headers = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines)}
-    assert headers["content-type"] == "application/json"
-    assert headers["connection"] == "close"
-    assert int(headers["content-length"]) == len(body)
-    error = json.loads(body)
-    assert error == {
-        "status": 400,
-        "code": "bad_request",
-        "message": error["message"],
-        "details": None,
-    }
-    assert "HTTP" in error["message"]
-    with daemon.client() as client:  # and the daemon goes on serving
-        assert client.get("/health").status_code == 200

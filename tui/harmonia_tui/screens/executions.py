@@ -3,7 +3,8 @@ waiting for a person (approval gates) is marked, counted in the title, and `a` o
 one at its first waiting task.
 
 Statuses follow the all-executions event stream as events arrive; counts and new executions
-come from the daemon's summaries, fetched again at most twice a second while events flow.
+come from the daemon's summaries, fetched again at most twice a second while events flow
+(conditionally: an unchanged page is a 304, handed back as the same page, and not redrawn).
 While another screen is on top, the stream is closed; coming back fetches the list afresh.
 """
 
@@ -92,6 +93,13 @@ class ExecutionsScreen(TableScreen):
         """How often the event stream was (re)opened (tests wait on it)."""
         self.executor = ""
         """Where the daemon runs tasks, when not in its own process (`executor_text`)."""
+        self._page: object = None
+        """The page the rows were last made from: the client hands back the same one while
+        the daemon says nothing changed (304)."""
+        self._rows_moved = False
+        """Rows changed since (by an event or an action): the next page is applied anyway."""
+        self.unchanged_pages = 0
+        """How many fetches found the page the rows were made from (tests wait on it)."""
 
     def compose_body(self) -> ComposeResult:
         yield Input(
@@ -139,11 +147,15 @@ class ExecutionsScreen(TableScreen):
         )
         if page is None:
             return
-        self.rows = {s.id: ExecutionRow.from_summary(s) for s in page.items}
-        self.order = [s.id for s in page.items]
-        self.total = page.total or len(page.items)
-        self.loaded = True
-        self.render_rows()
+        if page is self._page and not self._rows_moved:
+            self.unchanged_pages += 1
+        else:
+            self._page, self._rows_moved = page, False
+            self.rows = {s.id: ExecutionRow.from_summary(s) for s in page.items}
+            self.order = [s.id for s in page.items]
+            self.total = page.total or len(page.items)
+            self.loaded = True
+            self.render_rows()
         self.executor = await executor_text(client)
         self.sub_title = self._counts()
 
@@ -165,6 +177,7 @@ class ExecutionsScreen(TableScreen):
     def _receive(self, event: Event) -> None:
         row = self.rows.get(event.execution_id)
         if row is not None and row.apply(event):
+            self._rows_moved = True
             self._update_row(row.id)
             self.refresh_keys()
         self._dirty = True
@@ -415,5 +428,6 @@ class ExecutionsScreen(TableScreen):
         done = {"pause": "Paused", "resume": "Resumed", "cancel": "Canceled"}[action]
         self.notify(f"{done} {summary.workflow} ({summary.id}): now {summary.status}", markup=False)
         self.rows[row.id] = ExecutionRow.from_summary(summary)
+        self._rows_moved = True
         self._update_row(row.id)
         self.reload()
