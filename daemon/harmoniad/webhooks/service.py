@@ -1,11 +1,12 @@
 """The daemon's webhooks: events in, deliveries recorded, attempts out, beside the engine.
 
-A tap on the event bus keeps, as each event is published, the deliveries some target wants
-(a dictionary look-up for the others); the recorder writes them every `RECORD_EVERY` seconds,
-one fsync a round; the dispatcher sends what is due, at most `concurrency` attempts at once,
-each outcome written before its retry is planned. The catch-up reads from the journals what
-no tap saw (a crash, a backlog past `MAX_COLLECTED`). Nothing here makes the engine wait: a
-slow or dead receiver slows nothing but its own retries.
+A tap on the event bus keeps, as each event is published, those some target wants (a dictionary
+look-up and a list append: nothing built, serialised or written on the engine's path); the
+recorder makes their deliveries every `RECORD_EVERY` seconds, one write and one fsync a round
+(no JSON per delivery: see `deliveries_of`); the dispatcher sends what is due, at most
+`concurrency` attempts at once, each outcome written before its retry is planned. The catch-up
+reads from the journals what no tap saw (a crash, a backlog past `MAX_COLLECTED`). Nothing here
+makes the engine wait: a slow or dead receiver slows nothing but its own retries.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import itertools
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -22,10 +24,11 @@ from typing import Any
 import anyio
 import anyio.abc
 import httpx
+import orjson
 
 from harmonia.engine.engine import Engine
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
-from harmoniad.webhooks.feed import Route, Targets, delivery_for
+from harmoniad.webhooks.feed import Route, Targets, deliveries_of
 from harmoniad.webhooks.sender import AttemptSender
 from harmoniad.webhooks.settings import WebhookSettings
 from harmoniad.webhooks.store import PENDING, Delivery, DeliveryLog
@@ -35,11 +38,12 @@ __all__ = ["Webhooks"]
 logger = logging.getLogger("harmoniad.webhooks")
 
 RECORD_EVERY = 0.25
-"""Seconds the recorder collects deliveries (and attempt outcomes) before one write and fsync.
+"""Seconds the recorder collects events (and attempt outcomes) before one write and fsync.
 A crash in between loses nothing: the catch-up finds those events in the journals."""
 PAGE = 1000
 MAX_COLLECTED = 50_000
-"""Deliveries kept in memory between two rounds; past that, the journals hold the rest."""
+"""Events kept in memory between two rounds (references to events the engine made anyway);
+past that, the journals hold the rest."""
 
 
 class Webhooks:
@@ -61,13 +65,16 @@ class Webhooks:
         self.sender = AttemptSender(settings, clock=clock, transport=transport)
         self._lock = anyio.Lock()
         self._due: list[tuple[float, int, str]] = []
+        """Deliveries waiting for a time (retries, and those read from the log at start)."""
+        self._fresh: deque[Delivery] = deque()
+        """Deliveries just recorded, due now: first in, first sent (no heap needed)."""
         self._order = itertools.count()
         self._in_flight: set[str] = set()
         self._wakeup = anyio.Event()
         self._unmarked: dict[str, int] = {}
         """Each execution's last seq read, not yet in the log."""
-        self._collected: dict[str, tuple[Delivery, bytes]] = {}
-        """Deliveries found since the last record, by id."""
+        self._collected: list[tuple[Route, Event]] = []
+        """Events some target wants, read since the last record, with their route."""
         self._recorder_wakeup = anyio.Event()
         self._unresolved: list[Event] = []
         """Events of runs this engine does not hold (their route needs a read)."""
@@ -102,10 +109,10 @@ class Webhooks:
 
     # ---- events in -----------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
-        """Every event as it is published (a tap on the bus, on the writer's path): keep the
-        deliveries of those a target wants, in memory until the recorder's next round. Quick
-        and never waiting; a backlog past `MAX_COLLECTED` is left to the journals, where the
-        catch-up after that round finds it."""
+        """Every event as it is published (a tap on the bus, on the writer's path): keep those
+        a target wants, in memory until the recorder's next round. O(1), never waiting; a
+        backlog past `MAX_COLLECTED` is left to the journals, where the catch-up after that
+        round finds it."""
         if self._overflow:
             return  # not marked as read either: the catch-up reads it from the journal
         route = self.targets.route_now(event.execution_id)
@@ -114,8 +121,7 @@ class Webhooks:
             self._unresolved.append(event)  # a run not held here: resolved by the recorder
             wake = True
         elif event.type in route.wanted:
-            for delivery, line in delivery_for(route, event, self.clock):
-                self._collected[delivery.id] = (delivery, line)
+            self._collected.append((route, event))
             self._overflow = len(self._collected) >= MAX_COLLECTED
             wake = True
         if route is not None and route.wanted and not self._unresolved:
@@ -135,8 +141,7 @@ class Webhooks:
             if not route.wanted:
                 continue  # nobody to tell: nothing to record, not even how far it was read
             if event.type in route.wanted:
-                for delivery, line in delivery_for(route, event, self.clock):
-                    self._collected[delivery.id] = (delivery, line)
+                self._collected.append((route, event))
             if self._unmarked.get(current, 0) < event.seq:
                 self._unmarked[current] = event.seq
         self._recorder_wakeup.set()
@@ -190,19 +195,22 @@ class Webhooks:
         """Append the collected deliveries (those not yet in the log) and the marks, fsynced
         (with any attempt outcome written since), then let the dispatcher have them."""
         async with self._lock:
-            found = [(d, b) for d, b in self._collected.values() if d.id not in self.log.deliveries]
-            self._collected = {}
-            lines: list[dict[str, Any] | bytes] = [line for _, line in found]
+            collected, self._collected = self._collected, []
+            found, lines = deliveries_of(collected, self.clock(), self.log.deliveries)
             marks = {} if self._catching_up else dict(self._unmarked)
             if marks:
-                lines.append({"k": "mark", "seen": marks})
+                lines.append(orjson.dumps({"k": "mark", "seen": marks}) + b"\n")
             if not lines and not self.log.dirty:
                 return
-            offsets = await anyio.to_thread.run_sync(self.log.append, lines)
-            for (delivery, _), offset in zip(found, offsets, strict=False):
+            offset = await anyio.to_thread.run_sync(self.log.write, b"".join(lines))
+            deliveries = self.log.deliveries
+            for delivery, line in zip(found, lines, strict=False):
                 delivery.offset = offset
-                self.log.deliveries[delivery.id] = delivery
-                self._push(delivery)
+                offset += len(line)
+                deliveries[delivery.id] = delivery
+            if found:
+                self._fresh.extend(found)
+                self._wakeup.set()
             for execution_id, seq in marks.items():
                 self.log.seen[execution_id] = max(self.log.seen.get(execution_id, 0), seq)
                 if self._unmarked.get(execution_id) == seq:
@@ -230,6 +238,10 @@ class Webhooks:
                 pending = delivery is not None and delivery.status == PENDING
                 if pending and ident not in self._in_flight:
                     assert delivery is not None
+                    return delivery
+            while self._fresh:
+                delivery = self._fresh.popleft()
+                if delivery.status == PENDING and delivery.id not in self._in_flight:
                     return delivery
             wait = self._due[0][0] - now if self._due else math.inf
             wakeup = self._wakeup
