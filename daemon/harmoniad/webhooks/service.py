@@ -18,7 +18,6 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import anyio
@@ -29,9 +28,9 @@ import orjson
 from harmonia.engine.engine import Engine
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
 from harmoniad.webhooks.feed import Route, Targets, deliveries_of
-from harmoniad.webhooks.sender import AttemptSender
+from harmoniad.webhooks.sender import AttemptSender, Outcome
 from harmoniad.webhooks.settings import WebhookSettings
-from harmoniad.webhooks.store import PENDING, Delivery, DeliveryLog
+from harmoniad.webhooks.store import PENDING, Delivery, DeliveryLog, body_of
 
 __all__ = ["Webhooks"]
 
@@ -41,6 +40,9 @@ RECORD_EVERY = 0.25
 """Seconds the recorder collects events (and attempt outcomes) before one write and fsync.
 A crash in between loses nothing: the catch-up finds those events in the journals."""
 PAGE = 1000
+BODIES_KEPT = 8 << 20
+"""Bytes of `new` lines kept in memory for a first attempt (its body made from them without a
+read of the log); past that, a backlog's bodies are read back from the log when sent."""
 MAX_COLLECTED = 50_000
 """Events kept in memory between two rounds (references to events the engine made anyway);
 past that, the journals hold the rest."""
@@ -76,6 +78,11 @@ class Webhooks:
         self._collected: list[tuple[Route, Event]] = []
         """Events some target wants, read since the last record, with their route."""
         self._recorder_wakeup = anyio.Event()
+        self._outcomes: list[tuple[Delivery, Outcome]] = []
+        """Attempts made since the last record: written with its round, then applied."""
+        self._lines: dict[str, bytes] = {}
+        """`new` lines of deliveries not attempted yet, up to `BODIES_KEPT` bytes."""
+        self._lines_size = 0
         self._unresolved: list[Event] = []
         """Events of runs this engine does not hold (their route needs a read)."""
         self._overflow = False
@@ -99,7 +106,7 @@ class Webhooks:
         finally:
             untap()
             with anyio.CancelScope(shield=True):
-                if self._unmarked or self._collected or self.log.dirty:
+                if self._unmarked or self._collected or self._outcomes or self.log.dirty:
                     try:
                         await self._record()
                     except OSError as exc:
@@ -192,29 +199,58 @@ class Webhooks:
                 await self._catch_up()
 
     async def _record(self) -> None:
-        """Append the collected deliveries (those not yet in the log) and the marks, fsynced
-        (with any attempt outcome written since), then let the dispatcher have them."""
+        """Append the collected deliveries (those not yet in the log), the attempts' outcomes
+        and the marks in one write and one fsync, then let the dispatcher have them (and show
+        the outcomes, planning the retries)."""
         async with self._lock:
             collected, self._collected = self._collected, []
+            outcomes, self._outcomes = self._outcomes, []
             found, lines = deliveries_of(collected, self.clock(), self.log.deliveries)
+            tries = [
+                orjson.dumps(o.line(d.id), option=orjson.OPT_APPEND_NEWLINE) for d, o in outcomes
+            ]
             marks = {} if self._catching_up else dict(self._unmarked)
             if marks:
-                lines.append(orjson.dumps({"k": "mark", "seen": marks}) + b"\n")
-            if not lines and not self.log.dirty:
+                tries.append(orjson.dumps({"k": "mark", "seen": marks}) + b"\n")
+            if not lines and not tries and not self.log.dirty:
                 return
-            offset = await anyio.to_thread.run_sync(self.log.write, b"".join(lines))
-            deliveries = self.log.deliveries
-            for delivery, line in zip(found, lines, strict=False):
-                delivery.offset = offset
-                offset += len(line)
-                deliveries[delivery.id] = delivery
-            if found:
-                self._fresh.extend(found)
-                self._wakeup.set()
+            try:
+                offset = await anyio.to_thread.run_sync(self.log.write, b"".join(lines + tries))
+            except BaseException:
+                self._retry_unrecorded(outcomes)
+                raise
+            self._index(found, lines, offset)
+            for delivery, outcome in outcomes:
+                outcome.apply(delivery)  # shown once written
+                if delivery.status == PENDING:
+                    self._push(delivery)
             for execution_id, seq in marks.items():
                 self.log.seen[execution_id] = max(self.log.seen.get(execution_id, 0), seq)
                 if self._unmarked.get(execution_id) == seq:
                     del self._unmarked[execution_id]
+
+    def _index(self, found: list[Delivery], lines: list[bytes], offset: int) -> None:
+        """Recorded deliveries into the log's index and the dispatcher's queue; their lines
+        kept for their first attempt while `BODIES_KEPT` allows."""
+        deliveries, kept = self.log.deliveries, self._lines
+        room = BODIES_KEPT - self._lines_size
+        for delivery, line in zip(found, lines, strict=False):
+            delivery.offset = offset
+            offset += len(line)
+            deliveries[delivery.id] = delivery
+            if len(line) <= room:
+                kept[delivery.id] = line
+                room -= len(line)
+        self._lines_size = BODIES_KEPT - room
+        if found:
+            self._fresh.extend(found)
+            self._wakeup.set()
+
+    def _retry_unrecorded(self, outcomes: list[tuple[Delivery, Outcome]]) -> None:
+        """Attempts whose outcome could not be written: tried again later, as if not made."""
+        for delivery, _ in outcomes:
+            delivery.next_at = self.clock() + self.settings.retry_delay
+            self._push(delivery)
 
     # ---- attempts out --------------------------------------------------------------------
     def _push(self, delivery: Delivery) -> None:
@@ -252,15 +288,15 @@ class Webhooks:
 
     async def _send(self, delivery: Delivery, slots: anyio.Semaphore) -> None:
         try:
-            body = await anyio.to_thread.run_sync(self.log.read_body, delivery)
+            line = self._lines.pop(delivery.id, None)
+            if line is not None:
+                self._lines_size -= len(line)
+                body = body_of(orjson.loads(line))
+            else:  # a retry, or past BODIES_KEPT: the log has it
+                body = await anyio.to_thread.run_sync(self.log.read_body, delivery)
             outcome = await self.sender.attempt(delivery, body)
-            async with self._lock:  # fsynced by the recorder's next round
-                line = [outcome.line(delivery.id)]
-                await anyio.to_thread.run_sync(partial(self.log.append, line, sync=False))
+            self._outcomes.append((delivery, outcome))  # written, then shown, by the next round
             self._recorder_wakeup.set()
-            outcome.apply(delivery)  # shown once written
-            if delivery.status == PENDING:
-                self._push(delivery)
             logger.debug("webhook %s: %s", delivery.id, outcome.record)
         except Exception:
             logger.exception("webhook %s to %s: attempt not recorded", delivery.id, delivery.url)
