@@ -15,6 +15,7 @@ import pytest
 from harmoniad.webhooks import Webhooks, WebhookSettings
 from harmoniad.webhooks import service as service_module
 from harmoniad.webhooks import store as store_module
+from harmoniad.webhooks.feed import Route, deliveries_of, target_key
 from harmoniad.webhooks.settings import Secret
 from harmoniad.webhooks.store import Delivery, DeliveryLog, try_line
 from helpers.engine_probe import engine_options
@@ -216,3 +217,18 @@ async def test_a_backlog_past_the_memory_bound_is_caught_up_from_the_journal(
     assert sorted(d.task_id or "" for d in webhooks.listing(None, None)) == sorted(
         f"t{i}" for i in range(40)
     )
+
+
+def test_a_rounds_lines_are_the_delivery_lines_and_skip_what_is_known() -> None:
+    """The recorder's lines (each target's part serialised once per round) say what
+    `Delivery.new_line` says, and an event read twice, or already in the log, makes nothing."""
+    wanted = frozenset({"workflow_completed"})
+    route = Route("told", [(URL, "SECRET", "workflow", wanted, target_key("workflow", URL))])
+    event = Event(3, "workflow_completed", "ex1", None, 1.5, {"n": 1})
+    other = Event(4, "task_completed", "ex1", "t1", 1.6, {})
+    found, lines = deliveries_of([(route, event), (route, other), (route, event)], 2.0, set())
+    assert len(found) == 1 == len(lines)
+    expected = found[0].new_line("told", event.to_journal_line())
+    assert orjson.loads(lines[0]) == orjson.loads(expected) and lines[0].endswith(b"}\n")
+    assert found[0].secret_env == "SECRET" and found[0].source == "workflow"
+    assert deliveries_of([(route, event)], 2.0, {found[0].id}) == ([], [])

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Container
 from typing import Any
+
+import orjson
 
 from harmonia.engine.engine import Engine
 from harmonia.events import Event
@@ -19,7 +21,7 @@ from harmonia.model.notify import NotifyTarget
 from harmoniad.webhooks.settings import WebhookSettings
 from harmoniad.webhooks.store import Delivery
 
-__all__ = ["Route", "Targets", "delivery_for"]
+__all__ = ["Route", "Targets", "deliveries_of"]
 
 logger = logging.getLogger("harmoniad.webhooks")
 
@@ -96,27 +98,50 @@ def target_key(source: str, url: str) -> str:
     return hashlib.sha256(f"{source}\n{url}".encode()).hexdigest()[:10]
 
 
-def delivery_for(
-    route: Route, event: Event, now: Callable[[], float]
-) -> list[tuple[Delivery, bytes]]:
-    """The deliveries of `event` (none if no target asked for its type), with their log
-    lines. Ids are the target's key and the event's place: the same however often it is read."""
-    out = []
-    for url, secret_env, source, events, key in route.targets:
-        if event.type not in events:
-            continue
-        at = now()
-        delivery = Delivery(
-            f"wh_{key}_{event.execution_id}_{event.seq}",
-            url,
-            source,
-            secret_env,
-            event.type,
-            event.execution_id,
-            event.task_id,
-            event.seq,
-            at,
-            next_at=at,
-        )
-        out.append((delivery, delivery.new_line(route.workflow, event.to_journal_line())))
-    return out
+def deliveries_of(
+    found: list[tuple[Route, Event]], at: float, known: Container[str]
+) -> tuple[list[Delivery], list[bytes]]:
+    """The deliveries of a round's events (those not in `known` already), each with its log
+    line. Ids are the target's key and the event's place: the same however often an event is
+    read. A line is the target's part, serialised once per round, then the id and the event's
+    journal line (serialised once, by the engine): no JSON made per delivery."""
+    deliveries: list[Delivery] = []
+    lines: list[bytes] = []
+    made: set[str] = set()
+    heads: dict[int, list[tuple[Target, bytes]]] = {}
+    for route, event in found:
+        targets = heads.get(id(route))
+        if targets is None:
+            targets = heads[id(route)] = [(t, _head(t, route.workflow, at)) for t in route.targets]
+        for target, head in targets:
+            if event.type not in target[3]:
+                continue
+            ident = f"wh_{target[4]}_{event.execution_id}_{event.seq}"
+            if ident in known or ident in made:
+                continue
+            made.add(ident)
+            deliveries.append(
+                Delivery(
+                    ident,
+                    target[0],
+                    target[2],
+                    target[1],
+                    event.type,
+                    event.execution_id,
+                    event.task_id,
+                    event.seq,
+                    at,
+                    next_at=at,
+                )
+            )
+            journal_line = event.to_journal_line().rstrip(b"\n")
+            lines.append(b"".join((head, orjson.dumps(ident), b',"event":', journal_line, b"}\n")))
+    return deliveries, lines
+
+
+def _head(target: Target, workflow: str, at: float) -> bytes:
+    """The start of a `new` line to `target` (everything but the id and the event), the same
+    members as `Delivery.new_line` writes."""
+    url, secret_env, source, _, _ = target
+    fields = {"k": "new", "url": url, "source": source, "secret_env": secret_env}
+    return orjson.dumps({**fields, "at": at, "workflow": workflow})[:-1] + b',"id":'

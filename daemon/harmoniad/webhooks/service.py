@@ -1,11 +1,12 @@
 """The daemon's webhooks: events in, deliveries recorded, attempts out, beside the engine.
 
-A tap on the event bus keeps, as each event is published, the deliveries some target wants
-(a dictionary look-up for the others); the recorder writes them every `RECORD_EVERY` seconds,
-one fsync a round; the dispatcher sends what is due, at most `concurrency` attempts at once,
-each outcome written before its retry is planned. The catch-up reads from the journals what
-no tap saw (a crash, a backlog past `MAX_COLLECTED`). Nothing here makes the engine wait: a
-slow or dead receiver slows nothing but its own retries.
+A tap on the event bus keeps, as each event is published, those some target wants (a dictionary
+look-up and a list append: nothing built, serialised or written on the engine's path); the
+recorder makes their deliveries every `RECORD_EVERY` seconds, one write and one fsync a round
+(no JSON per delivery: see `deliveries_of`); the dispatcher sends what is due, at most
+`concurrency` attempts at once, each outcome written before its retry is planned. The catch-up
+reads from the journals what no tap saw (a crash, a backlog past `MAX_COLLECTED`). Nothing here
+makes the engine wait: a slow or dead receiver slows nothing but its own retries.
 """
 
 from __future__ import annotations
@@ -15,31 +16,36 @@ import itertools
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import anyio
 import anyio.abc
 import httpx
+import orjson
 
 from harmonia.engine.engine import Engine
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
-from harmoniad.webhooks.feed import Route, Targets, delivery_for
-from harmoniad.webhooks.sender import AttemptSender
+from harmoniad.webhooks.feed import Route, Targets, deliveries_of
+from harmoniad.webhooks.sender import AttemptSender, Outcome
 from harmoniad.webhooks.settings import WebhookSettings
-from harmoniad.webhooks.store import PENDING, Delivery, DeliveryLog
+from harmoniad.webhooks.store import PENDING, Delivery, DeliveryLog, body_of
 
 __all__ = ["Webhooks"]
 
 logger = logging.getLogger("harmoniad.webhooks")
 
 RECORD_EVERY = 0.25
-"""Seconds the recorder collects deliveries (and attempt outcomes) before one write and fsync.
+"""Seconds the recorder collects events (and attempt outcomes) before one write and fsync.
 A crash in between loses nothing: the catch-up finds those events in the journals."""
 PAGE = 1000
+BODIES_KEPT = 8 << 20
+"""Bytes of `new` lines kept in memory for a first attempt (its body made from them without a
+read of the log); past that, a backlog's bodies are read back from the log when sent."""
 MAX_COLLECTED = 50_000
-"""Deliveries kept in memory between two rounds; past that, the journals hold the rest."""
+"""Events kept in memory between two rounds (references to events the engine made anyway);
+past that, the journals hold the rest."""
 
 
 class Webhooks:
@@ -61,14 +67,22 @@ class Webhooks:
         self.sender = AttemptSender(settings, clock=clock, transport=transport)
         self._lock = anyio.Lock()
         self._due: list[tuple[float, int, str]] = []
+        """Deliveries waiting for a time (retries, and those read from the log at start)."""
+        self._fresh: deque[Delivery] = deque()
+        """Deliveries just recorded, due now: first in, first sent (no heap needed)."""
         self._order = itertools.count()
         self._in_flight: set[str] = set()
         self._wakeup = anyio.Event()
         self._unmarked: dict[str, int] = {}
         """Each execution's last seq read, not yet in the log."""
-        self._collected: dict[str, tuple[Delivery, bytes]] = {}
-        """Deliveries found since the last record, by id."""
+        self._collected: list[tuple[Route, Event]] = []
+        """Events some target wants, read since the last record, with their route."""
         self._recorder_wakeup = anyio.Event()
+        self._outcomes: list[tuple[Delivery, Outcome]] = []
+        """Attempts made since the last record: written with its round, then applied."""
+        self._lines: dict[str, bytes] = {}
+        """`new` lines of deliveries not attempted yet, up to `BODIES_KEPT` bytes."""
+        self._lines_size = 0
         self._unresolved: list[Event] = []
         """Events of runs this engine does not hold (their route needs a read)."""
         self._overflow = False
@@ -92,7 +106,7 @@ class Webhooks:
         finally:
             untap()
             with anyio.CancelScope(shield=True):
-                if self._unmarked or self._collected or self.log.dirty:
+                if self._unmarked or self._collected or self._outcomes or self.log.dirty:
                     try:
                         await self._record()
                     except OSError as exc:
@@ -102,10 +116,10 @@ class Webhooks:
 
     # ---- events in -----------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
-        """Every event as it is published (a tap on the bus, on the writer's path): keep the
-        deliveries of those a target wants, in memory until the recorder's next round. Quick
-        and never waiting; a backlog past `MAX_COLLECTED` is left to the journals, where the
-        catch-up after that round finds it."""
+        """Every event as it is published (a tap on the bus, on the writer's path): keep those
+        a target wants, in memory until the recorder's next round. O(1), never waiting; a
+        backlog past `MAX_COLLECTED` is left to the journals, where the catch-up after that
+        round finds it."""
         if self._overflow:
             return  # not marked as read either: the catch-up reads it from the journal
         route = self.targets.route_now(event.execution_id)
@@ -114,8 +128,7 @@ class Webhooks:
             self._unresolved.append(event)  # a run not held here: resolved by the recorder
             wake = True
         elif event.type in route.wanted:
-            for delivery, line in delivery_for(route, event, self.clock):
-                self._collected[delivery.id] = (delivery, line)
+            self._collected.append((route, event))
             self._overflow = len(self._collected) >= MAX_COLLECTED
             wake = True
         if route is not None and route.wanted and not self._unresolved:
@@ -135,8 +148,7 @@ class Webhooks:
             if not route.wanted:
                 continue  # nobody to tell: nothing to record, not even how far it was read
             if event.type in route.wanted:
-                for delivery, line in delivery_for(route, event, self.clock):
-                    self._collected[delivery.id] = (delivery, line)
+                self._collected.append((route, event))
             if self._unmarked.get(current, 0) < event.seq:
                 self._unmarked[current] = event.seq
         self._recorder_wakeup.set()
@@ -187,26 +199,58 @@ class Webhooks:
                 await self._catch_up()
 
     async def _record(self) -> None:
-        """Append the collected deliveries (those not yet in the log) and the marks, fsynced
-        (with any attempt outcome written since), then let the dispatcher have them."""
+        """Append the collected deliveries (those not yet in the log), the attempts' outcomes
+        and the marks in one write and one fsync, then let the dispatcher have them (and show
+        the outcomes, planning the retries)."""
         async with self._lock:
-            found = [(d, b) for d, b in self._collected.values() if d.id not in self.log.deliveries]
-            self._collected = {}
-            lines: list[dict[str, Any] | bytes] = [line for _, line in found]
+            collected, self._collected = self._collected, []
+            outcomes, self._outcomes = self._outcomes, []
+            found, lines = deliveries_of(collected, self.clock(), self.log.deliveries)
+            tries = [
+                orjson.dumps(o.line(d.id), option=orjson.OPT_APPEND_NEWLINE) for d, o in outcomes
+            ]
             marks = {} if self._catching_up else dict(self._unmarked)
             if marks:
-                lines.append({"k": "mark", "seen": marks})
-            if not lines and not self.log.dirty:
+                tries.append(orjson.dumps({"k": "mark", "seen": marks}) + b"\n")
+            if not lines and not tries and not self.log.dirty:
                 return
-            offsets = await anyio.to_thread.run_sync(self.log.append, lines)
-            for (delivery, _), offset in zip(found, offsets, strict=False):
-                delivery.offset = offset
-                self.log.deliveries[delivery.id] = delivery
-                self._push(delivery)
+            try:
+                offset = await anyio.to_thread.run_sync(self.log.write, b"".join(lines + tries))
+            except BaseException:
+                self._retry_unrecorded(outcomes)
+                raise
+            self._index(found, lines, offset)
+            for delivery, outcome in outcomes:
+                outcome.apply(delivery)  # shown once written
+                if delivery.status == PENDING:
+                    self._push(delivery)
             for execution_id, seq in marks.items():
                 self.log.seen[execution_id] = max(self.log.seen.get(execution_id, 0), seq)
                 if self._unmarked.get(execution_id) == seq:
                     del self._unmarked[execution_id]
+
+    def _index(self, found: list[Delivery], lines: list[bytes], offset: int) -> None:
+        """Recorded deliveries into the log's index and the dispatcher's queue; their lines
+        kept for their first attempt while `BODIES_KEPT` allows."""
+        deliveries, kept = self.log.deliveries, self._lines
+        room = BODIES_KEPT - self._lines_size
+        for delivery, line in zip(found, lines, strict=False):
+            delivery.offset = offset
+            offset += len(line)
+            deliveries[delivery.id] = delivery
+            if len(line) <= room:
+                kept[delivery.id] = line
+                room -= len(line)
+        self._lines_size = BODIES_KEPT - room
+        if found:
+            self._fresh.extend(found)
+            self._wakeup.set()
+
+    def _retry_unrecorded(self, outcomes: list[tuple[Delivery, Outcome]]) -> None:
+        """Attempts whose outcome could not be written: tried again later, as if not made."""
+        for delivery, _ in outcomes:
+            delivery.next_at = self.clock() + self.settings.retry_delay
+            self._push(delivery)
 
     # ---- attempts out --------------------------------------------------------------------
     def _push(self, delivery: Delivery) -> None:
@@ -231,6 +275,10 @@ class Webhooks:
                 if pending and ident not in self._in_flight:
                     assert delivery is not None
                     return delivery
+            while self._fresh:
+                delivery = self._fresh.popleft()
+                if delivery.status == PENDING and delivery.id not in self._in_flight:
+                    return delivery
             wait = self._due[0][0] - now if self._due else math.inf
             wakeup = self._wakeup
             with anyio.move_on_after(wait):
@@ -240,15 +288,15 @@ class Webhooks:
 
     async def _send(self, delivery: Delivery, slots: anyio.Semaphore) -> None:
         try:
-            body = await anyio.to_thread.run_sync(self.log.read_body, delivery)
+            line = self._lines.pop(delivery.id, None)
+            if line is not None:
+                self._lines_size -= len(line)
+                body = body_of(orjson.loads(line))
+            else:  # a retry, or past BODIES_KEPT: the log has it
+                body = await anyio.to_thread.run_sync(self.log.read_body, delivery)
             outcome = await self.sender.attempt(delivery, body)
-            async with self._lock:  # fsynced by the recorder's next round
-                line = [outcome.line(delivery.id)]
-                await anyio.to_thread.run_sync(partial(self.log.append, line, sync=False))
+            self._outcomes.append((delivery, outcome))  # written, then shown, by the next round
             self._recorder_wakeup.set()
-            outcome.apply(delivery)  # shown once written
-            if delivery.status == PENDING:
-                self._push(delivery)
             logger.debug("webhook %s: %s", delivery.id, outcome.record)
         except Exception:
             logger.exception("webhook %s to %s: attempt not recorded", delivery.id, delivery.url)
