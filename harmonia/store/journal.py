@@ -15,7 +15,7 @@ from pathlib import Path
 
 from harmonia.events import Event
 from harmonia.store.journalscan import JournalDamage, JournalScan, first_line_after, scan
-from harmonia.store.storage import fsync_directory, naming, write_all
+from harmonia.store.storage import naming, sync_together, write_all
 
 
 class CorruptJournal(Exception):
@@ -111,7 +111,8 @@ class JournalAppender:
         """Journals a failed append may have written past their durable length, to cut back."""
 
     def append(self, batches: Iterable[tuple[Path, list[bytes]]]) -> None:
-        """Write each journal's lines, then fsync each touched file once (group commit).
+        """Write each journal's lines, then fsync each touched file once (group commit), all
+        of them at once.
 
         All or nothing: if any write or fsync fails, every journal of the batch is cut back to
         where it was before it (the error names the file that failed)."""
@@ -127,11 +128,9 @@ class JournalAppender:
                 data = b"".join(lines)
                 touched.append((path, fd, len(data)))
                 write_all(fd, data, path)
-            for path, fd, _ in touched:
-                with naming(path):
-                    os.fdatasync(fd)
-            for path in created:
-                fsync_directory(path.parent)
+            # every file and every new file's folder at once (see `sync_together`)
+            files = [(fd, path) for path, fd, _ in touched]
+            sync_together(files, [path.parent for path in created], data_only=True)
         except BaseException:
             for path, _fd, _ in touched:
                 self._dirty[path] = self._durable[path]
