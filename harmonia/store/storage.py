@@ -109,6 +109,8 @@ def write_atomically(path: Path, payload: bytes | Iterable[bytes | memoryview]) 
     fsync_directory(path.parent)
 
 
+T = TypeVar("T")
+
 SYNC_THREADS = 16
 """Threads that fsync at once for `sync_together`."""
 
@@ -139,14 +141,25 @@ def sync_together(
         partial(_sync_file, fd, path, data_only) for fd, path in files
     ]
     jobs += [partial(fsync_directory, folder) for folder in dict.fromkeys(folders)]
-    if len(jobs) == 1:
-        jobs[0]()
-        return
-    futures: list[Future[None]] = [_pool().submit(job) for job in jobs]
-    errors = [future.exception() for future in futures]
-    for error in errors:
+    for _, error in run_together(jobs):
         if error is not None:
             raise error
+
+
+def run_together(jobs: Sequence[Callable[[], T]]) -> list[tuple[T | None, BaseException | None]]:
+    """Run blocking jobs at once in the fsync threads (one alone: here) and wait for all of
+    them: each one's result, or the error it raised."""
+    if len(jobs) == 1:
+        try:
+            return [(jobs[0](), None)]
+        except Exception as exc:
+            return [(None, exc)]
+    futures: list[Future[T]] = [_pool().submit(job) for job in jobs]
+    outcomes: list[tuple[T | None, BaseException | None]] = []
+    for future in futures:
+        error = future.exception()
+        outcomes.append((None, error) if error is not None else (future.result(), None))
+    return outcomes
 
 
 def _sync_file(fd: int, path: Path, data_only: bool) -> None:
@@ -157,15 +170,19 @@ def _sync_file(fd: int, path: Path, data_only: bool) -> None:
             os.fsync(fd)
 
 
+Pieces = list[bytes | memoryview]
+
+
 class AtomicWrites:
     """Atomic replacements of several files (as `write_atomically`), made durable together.
 
-    `add` writes a file's temporary copy; `commit` fsyncs every copy at once, renames each over
-    its file and fsyncs their folders at once: one writer commit that creates many executions
+    `add` only takes a file's new content; `commit` writes and fsyncs every temporary copy at
+    once (each in a thread: creating a file waits on a busy disk too), renames each over its
+    file and fsyncs their folders at once: one writer commit that creates many executions
     costs two rounds of fsyncs instead of two fsyncs per execution, one after the other."""
 
     def __init__(self) -> None:
-        self._pending: list[tuple[Path, str, int, Callable[[], None] | None]] = []
+        self._pending: list[tuple[Path, Pieces, Callable[[], None] | None]] = []
         self._paths: set[Path] = set()
         self._folders: dict[Path, None] = {}
 
@@ -183,69 +200,66 @@ class AtomicWrites:
         folders: Iterable[Path] = (),
         then: Callable[[], None] | None = None,
     ) -> None:
-        """Write `path`'s new content aside; `folders` are fsynced too by `commit` (a folder
-        made for it), then `then` is called once the file is replaced."""
-        pieces = [payload] if isinstance(payload, bytes) else payload
-        with naming(path):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            try:
-                for piece in pieces:
-                    _spend(path, len(piece))
-                    view = memoryview(piece)
-                    while view:
-                        view = view[os.write(fd, view) :]
-            except BaseException:
-                os.close(fd)
-                with _suppress_missing():
-                    os.unlink(tmp_name)
-                raise
-        self._pending.append((path, tmp_name, fd, then))
+        """Replace `path` with `payload` on `commit`; `folders` are fsynced too then (a folder
+        made for it), and `then` is called once the file is replaced."""
+        pieces: Pieces = [payload] if isinstance(payload, bytes) else list(payload)
+        self._pending.append((path, pieces, then))
         self._paths.add(path)
         self._folders.update(dict.fromkeys([path.parent, *folders]))
 
     def commit(self) -> None:
-        """Make every added file durable in place; on failure none not yet renamed is (their
-        temporary copies are removed) and the error names the file."""
+        """Make every added file durable in place; on failure none not yet renamed is (no
+        temporary copy stays behind) and the error names the file."""
         pending, folders = self._pending, list(self._folders)
-        self._pending, self._paths, self._folders = [], set(), {}
+        self.discard()
         if not pending:
             return
+        outcomes = run_together([partial(_write_copy, path, pieces) for path, pieces, _ in pending])
+        copies = [copy for copy, _ in outcomes]
         renamed = 0
         try:
-            sync_together([(fd, path) for path, _, fd, _ in pending])
-            for path, tmp_name, _, _ in pending:
+            for _, error in outcomes:
+                if error is not None:
+                    raise error
+            for (path, _, _), copy in zip(pending, copies, strict=True):
                 with naming(path):
-                    os.replace(tmp_name, path)
+                    os.replace(str(copy), path)
                 renamed += 1
         except BaseException:
-            _discard(pending[renamed:])
-            _close(pending[:renamed])
+            for copy in copies[renamed:]:
+                if copy is not None:
+                    with _suppress_missing():
+                        os.unlink(copy)
             raise
-        _close(pending)
         sync_together((), folders)
         for *_, then in pending:
             if then is not None:
                 then()
 
     def discard(self) -> None:
-        """Drop what was added and not committed (its temporary copies are removed)."""
-        pending = self._pending
+        """Forget what was added and not committed."""
         self._pending, self._paths, self._folders = [], set(), {}
-        _discard(pending)
 
 
-def _close(items: list[tuple[Path, str, int, Callable[[], None] | None]]) -> None:
-    for _, _, fd, _ in items:
-        with contextlib.suppress(OSError):
+def _write_copy(path: Path, pieces: Pieces) -> str:
+    """A durable temporary copy of `path`'s new content beside it; its name."""
+    with naming(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            for piece in pieces:
+                _spend(path, len(piece))
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except BaseException:
+            with _suppress_missing():
+                os.unlink(tmp_name)
+            raise
+        finally:
             os.close(fd)
-
-
-def _discard(items: list[tuple[Path, str, int, Callable[[], None] | None]]) -> None:
-    _close(items)
-    for _, tmp_name, _, _ in items:
-        with _suppress_missing():
-            os.unlink(tmp_name)
+    return tmp_name
 
 
 def _spend(path: Path, size: int) -> None:
@@ -289,9 +303,6 @@ def fsync_directory(folder: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
-
-
-T = TypeVar("T")
 
 
 def load_or_set_aside(
