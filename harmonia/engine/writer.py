@@ -309,11 +309,13 @@ class DurableWriter:
             raise _WriteFailed(exc, events_durable=True, ops_done=durable) from exc
 
     def _settle(self, group: AtomicWrites, rows: list[dict[str, Any]]) -> None:
-        """Make the grouped file writes durable, then the catalog rows queued with them (all
-        in one catalog write): a row never names an execution whose snapshot is not on disk."""
-        group.commit()
+        """Make the grouped file writes durable with the catalog rows queued with them (all in
+        one catalog write, in the same rounds of fsyncs; the catalog is replaced last, so a
+        row never names an execution whose snapshot a reader cannot find)."""
         if rows:
-            self._store.put_summaries(rows)
+            self._store.put_summaries(rows, group)
+        else:
+            group.commit()
 
 
 class _Waiter:

@@ -96,11 +96,12 @@ class Store:
         return open_catalog(self)
 
     @contextlib.contextmanager
-    def update_catalog(self) -> Iterator[Tables]:
-        """Change the catalog under its lock; a damaged one is kept aside and rebuilt first."""
+    def update_catalog(self, group: AtomicWrites | None = None) -> Iterator[Tables]:
+        """Change the catalog under its lock; a damaged one is kept aside and rebuilt first.
+        With `group`: committed with it (see `Catalog.update`)."""
         from harmonia.store.catalog_repair import rebuild_catalog
 
-        with self.catalog.update(repair=lambda: rebuild_catalog(self)) as tables:
+        with self.catalog.update(repair=lambda: rebuild_catalog(self), group=group) as tables:
             yield tables
 
     def read_catalog(self) -> Tables:
@@ -122,9 +123,12 @@ class Store:
         with self.update_catalog() as tables:
             tables.upsert("executions", summary)
 
-    def put_summaries(self, summaries: list[dict[str, Any]]) -> None:
-        """Several executions' rows in one catalog write (one rewrite, one fsync)."""
-        with self.update_catalog() as tables:
+    def put_summaries(
+        self, summaries: list[dict[str, Any]], group: AtomicWrites | None = None
+    ) -> None:
+        """Several executions' rows in one catalog write (one rewrite, one fsync). With `group`
+        (snapshots the rows describe), the catalog is replaced after them, durable with them."""
+        with self.update_catalog(group) as tables:
             tables.upsert_many("executions", summaries)
 
     def list_summaries(self) -> list[dict[str, Any]]:
