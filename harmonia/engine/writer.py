@@ -27,9 +27,10 @@ FileOp = Callable[[], None]
 
 
 class CatalogRow:
-    """A queued catalog row. Every row of one commit goes into one catalog write, made where
-    the first of them stands: the catalog is rewritten whole, so one write per row made
-    starting executions cost a rewrite and an fsync each (12 starts/s on a loaded disk)."""
+    """A queued catalog row. The rows of one commit go into one catalog write, made with the
+    grouped file writes before the next barrier (see `GroupOp`): the catalog is rewritten
+    whole, so one write per row made starting executions cost a rewrite and an fsync each
+    (12 starts/s on a loaded disk)."""
 
     __slots__ = ("summary",)
 
