@@ -51,6 +51,10 @@ from harmonia.taskenv import TaskEnvironment, secret_names
 DEFAULT_CHECKPOINT_INTERVAL = 60.0
 
 
+PREPARE_INLINE_TASKS = 20
+"""Workflows of up to this many tasks are planned on the event loop when they start."""
+
+
 class Engine:
     """Runs workflow executions durably. Use `open_engine(data_dir)` to get a running one."""
 
@@ -197,8 +201,11 @@ class Engine:
             return ExecutionPlan.for_workflow(workflow, self.registry), workflow.to_document()
 
         with cycle_collection_paused():
-            # a large workflow takes a while: in a worker thread, the loop goes on serving
-            plan, document = await anyio.to_thread.run_sync(prepare)
+            if len(workflow.tasks) > PREPARE_INLINE_TASKS:
+                # a large workflow takes a while: in a worker thread, the loop goes on serving
+                plan, document = await anyio.to_thread.run_sync(prepare)
+            else:  # cheaper than the trip to a thread and back (a burst of webhook starts)
+                plan, document = prepare()
             execution_id, lock = await self.records.new_execution()
             state = ExecutionState.new(
                 execution_id,

@@ -16,7 +16,7 @@ import anyio
 
 from harmonia.engine.index import ExecutionIndex
 from harmonia.engine.storagehealth import StorageHealth
-from harmonia.engine.writer import CatalogRow, DurableWriter, unavailable
+from harmonia.engine.writer import CatalogRow, DurableWriter, GroupOp, unavailable
 from harmonia.errors import NotFound
 from harmonia.state import ExecutionState
 from harmonia.store import Store
@@ -73,7 +73,7 @@ class ExecutionRecords:
         else:
             meta, tasks = snapshot_of(state)
         summary = state.summary()
-        self._writer.submit_op(lambda: store.create_snapshot(meta, tasks))
+        self._writer.submit_op(GroupOp(lambda group: store.create_snapshot(meta, tasks, group)))
         self._writer.submit_op(CatalogRow(summary))
         try:
             await self._writer.flush()
@@ -97,10 +97,12 @@ class ExecutionRecords:
             meta, rows = snapshot_rows(state)
             summary = state.summary()
             self._index.put(summary)
-            self._writer.submit_op(lambda: store.write_snapshot_rows(meta, rows))
+            self._writer.submit_op(
+                GroupOp(lambda group: store.write_snapshot_rows(meta, rows, group))
+            )
             self._writer.submit_op(CatalogRow(summary))
-            if final:
-                self._writer.submit_op(lambda: store.close_journal(state.id))
+            if final:  # its events are durable: no need to wait for the snapshot's fsync
+                self._writer.submit_op(GroupOp(lambda _: store.close_journal(state.id)))
             await self._writer.flush()
 
     async def row_lags(self, state: ExecutionState) -> bool:

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from harmonia.store.storage import CorruptDatabase, write_atomically
+from harmonia.store.storage import AtomicWrites, CorruptDatabase, write_atomically
 
 __all__ = [
     "CATALOG",
@@ -272,11 +272,15 @@ class Catalog:
             os.close(fd)
 
     @contextlib.contextmanager
-    def update(self, *, repair: Callable[[], Data] | None = None) -> Iterator[Tables]:
+    def update(
+        self, *, repair: Callable[[], Data] | None = None, group: AtomicWrites | None = None
+    ) -> Iterator[Tables]:
         """Change the tables under the write lock; written (atomically) only if changed.
 
         A damaged file is repaired by `repair` (called under the lock; it sets the file aside
-        and returns rebuilt tables) when given, else `CatalogDamaged` is raised."""
+        and returns rebuilt tables) when given, else `CatalogDamaged` is raised. With `group`,
+        the catalog is its last file and the group is committed under the lock: the files
+        written with it are durable in the same rounds of fsyncs, and replaced before it."""
         with self.locked():
             try:
                 _, data = self.read_seen()
@@ -287,13 +291,23 @@ class Catalog:
                 self.write(data)
             tables = Tables(data)
             yield tables
+            if group is None:
+                if tables.changed:
+                    self.write(tables.data)
+                return
             if tables.changed:
-                self.write(tables.data)
+                written = tables.data
+                group.add(self.path, orjson.dumps(written), then=lambda: self._remember(written))
+            group.commit()
 
     def write(self, data: Data) -> None:
         """Replace the file (call it under `locked()`)."""
         payload = orjson.dumps(data)
         write_atomically(self.path, payload)
+        self._remember(data)
+
+    def _remember(self, data: Data) -> None:
+        """Serve `data`, just written, from memory (until some process writes the file)."""
         with self._mutex:
             self._cached = (Seen(self.version(), time.time_ns()), data)
 

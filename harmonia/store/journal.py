@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from harmonia.events import Event
 from harmonia.store.journalscan import JournalDamage, JournalScan, first_line_after, scan
-from harmonia.store.storage import fsync_directory, naming, write_all
+from harmonia.store.storage import fsync_directory, naming, run_together, write_all
 
 
 class CorruptJournal(Exception):
@@ -111,46 +113,35 @@ class JournalAppender:
         """Journals a failed append may have written past their durable length, to cut back."""
 
     def append(self, batches: Iterable[tuple[Path, list[bytes]]]) -> None:
-        """Write each journal's lines, then fsync each touched file once (group commit).
+        """Write each journal's lines and fsync it once (group commit): every journal at once,
+        each in a thread (see `sync_together`), a new one's folder fsynced too.
 
         All or nothing: if any write or fsync fails, every journal of the batch is cut back to
         where it was before it (the error names the file that failed)."""
         if self._dirty:
             self.cut_back()
-        touched: list[tuple[Path, int, int]] = []
-        created: list[Path] = []
-        try:
-            for path, lines in batches:
-                fd = self._handles.get(path)
-                if fd is None:
-                    fd = self._open(path, created)
-                data = b"".join(lines)
-                touched.append((path, fd, len(data)))
-                write_all(fd, data, path)
-            for path, fd, _ in touched:
-                with naming(path):
-                    os.fdatasync(fd)
-            for path in created:
-                fsync_directory(path.parent)
-        except BaseException:
-            for path, _fd, _ in touched:
-                self._dirty[path] = self._durable[path]
-                self._forget(path)
+        jobs = [
+            partial(_append_one, path, b"".join(lines), self._handles.get(path))
+            for path, lines in batches
+        ]
+        appended = [result for result, _ in run_together(jobs)]
+        for item in appended:
+            assert item is not None  # _append_one catches what it raises
+            if item.fd is not None and item.path not in self._handles:
+                self._handles[item.path] = item.fd
+                self._durable[item.path] = item.start
+        errors = [item.error for item in appended if item is not None and item.error is not None]
+        if errors:
+            for item in appended:
+                if item is not None and item.fd is not None:
+                    self._dirty[item.path] = self._durable[item.path]
+                    self._forget(item.path)
             with contextlib.suppress(OSError):
                 self.cut_back()  # at once if the storage allows (a full disk can shrink a file)
-            raise
-        for path, _, size in touched:
-            self._durable[path] += size
-
-    def _open(self, path: Path, created: list[Path]) -> int:
-        with naming(path):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                created.append(path)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self._handles[path] = fd
-        self._durable[path] = os.fstat(fd).st_size
-        return fd
+            raise errors[0]
+        for item in appended:
+            if item is not None:
+                self._durable[item.path] += item.size
 
     def cut_back(self) -> None:
         """Cut every journal a failed append touched back to its durable length (and fsync
@@ -187,3 +178,37 @@ class JournalAppender:
     def close_all(self) -> None:
         for path in list(self._handles):
             self.close(path)
+
+
+@dataclass
+class _Appended:
+    """What `_append_one` did to one journal: the descriptor it wrote with (opened by it if
+    `start` is its length then), how much, and the error that stopped it."""
+
+    path: Path
+    fd: int | None
+    size: int
+    start: int = 0
+    error: BaseException | None = None
+
+
+def _append_one(path: Path, data: bytes, fd: int | None) -> _Appended:
+    """Open (if needed), write and fdatasync one journal; a new one's folder is fsynced too.
+    Runs in an fsync thread; never raises (the error is in the answer)."""
+    item = _Appended(path, fd, len(data))
+    try:
+        created = False
+        if item.fd is None:
+            with naming(path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                created = not path.exists()
+                item.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                item.start = os.fstat(item.fd).st_size
+        write_all(item.fd, data, path)
+        with naming(path):
+            os.fdatasync(item.fd)
+        if created:
+            fsync_directory(path.parent)
+    except Exception as exc:
+        item.error = exc
+    return item

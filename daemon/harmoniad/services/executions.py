@@ -6,8 +6,10 @@ wrote the catalog since the last listing (see `harmonia.engine.index`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
 
 import anyio
 
@@ -16,6 +18,7 @@ from harmonia.errors import NotFound
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
 from harmonia.state import ExecutionState
+from harmonia.store.definitions import WorkflowDefinitions, definition_path
 from harmoniad.bodies import SOURCE, off_the_loop
 from harmoniad.context import DaemonState
 from harmoniad.views import live_summary, summary_view
@@ -41,7 +44,8 @@ async def stored_workflow(
     state: DaemonState, workflow_id: str | None, document: Mapping[str, Any] | None = None
 ) -> Workflow:
     """The workflow to start: a stored one (`workflow_id`) or an inline `document`, read and
-    checked in a worker thread (see `off_the_loop`)."""
+    checked in a worker thread (see `off_the_loop`); a stored one once per version of its file
+    (see `_LOADED`)."""
     registry = state.engine.registry
 
     def load() -> Workflow:
@@ -51,7 +55,29 @@ async def stored_workflow(
         assert document is not None
         return load_workflow_dict(document, source=SOURCE, registry=registry)
 
-    return await off_the_loop(state, load)
+    if workflow_id is None:
+        return await off_the_loop(state, load)
+    path = definition_path(state.engine.store.data_dir, workflow_id)
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:  # deleted, or a definition from before files: no cache
+        return await off_the_loop(state, load)
+    version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    loaded = _LOADED.setdefault(state.definitions, {})
+    cached = loaded.get(workflow_id)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    workflow = await off_the_loop(state, load)
+    loaded[workflow_id] = (version, workflow)
+    return workflow
+
+
+_LOADED: WeakKeyDictionary[WorkflowDefinitions, dict[str, tuple[tuple[int, int, int], Workflow]]]
+_LOADED = WeakKeyDictionary()
+"""Stored workflows as `stored_workflow` read and checked them, per version of their file (a
+`stat` tells: definitions are replaced whole, never written in place): a burst of starts of
+one workflow (webhook deliveries, `POST /api/v1/executions`) would otherwise read and check
+the same document for each."""
 
 
 async def start_execution(
