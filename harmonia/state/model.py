@@ -266,7 +266,7 @@ class ExecutionState:
         if counted is None:
             counted = {str(s): 0 for s in TaskStatus}
             for t in self.tasks.values():
-                counted[str(t.status)] += 1
+                counted[t.status] += 1  # a `TaskStatus` finds its plain-`str` key
             self.counted = counted
         return dict(counted)
 
