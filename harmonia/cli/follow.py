@@ -207,10 +207,10 @@ async def _follow(
             helpers.start_soon(close_when_stopped)
             if view.live:
                 helpers.start_soon(tick)
-            async for event in subscription:
-                view.event(event)
+            while batch := await subscription.next_batch():
+                view.events(batch)
                 first_event.set()
-                if event.type == EventType.APPROVAL_DECIDED:
+                if any(event.type == EventType.APPROVAL_DECIDED for event in batch):
                     decided.set()
             helpers.cancel_scope.cancel()
         return await engine.wait(state.id)

@@ -14,6 +14,7 @@ otherwise (see `harmonia.cli.remote_parser`).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -199,8 +200,20 @@ def _error(lines: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `harmonia` script; returns the exit code."""
-    argv = sys.argv[1:] if argv is None else argv
+    """Entry point of the `harmonia` script; returns the exit code.
+
+    Called as the script (no `argv`), the process exits right after: what is left alive is
+    then frozen out of the collector, whose last full pass at interpreter exit would walk it
+    all (~0.1 s of CPU after a 10,000-task run) only to free memory that exiting frees."""
+    if argv is not None:
+        return _main(argv)
+    try:
+        return _main(sys.argv[1:])
+    finally:
+        gc.freeze()
+
+
+def _main(argv: Sequence[str]) -> int:
     args = build_parser(argv).parse_args(argv)
     handler: Handler = args.handler  # every subcommand's parser sets one (plugins' too)
     from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable, ValidationFailed

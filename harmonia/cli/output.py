@@ -27,22 +27,35 @@ def print_json(document: Any) -> None:
 
 
 def print_execution_json(state: ExecutionState) -> None:
-    """`print_json(state.to_public())`, byte for byte, written task by task: the whole document
-    of a 100,000-task execution (and its text) held at once was the peak of a run's memory.
+    """`print_json(state.to_public())`, byte for byte, written a chunk of tasks at a time: the
+    whole document of a 100,000-task execution (and its text) held at once was the peak of a
+    run's memory.
 
-    orjson escapes newlines inside strings, so every newline of a task's indented text is
-    layout, and indenting it one level deeper is a byte replace."""
+    orjson escapes newlines inside strings, so every newline of a chunk's indented text is
+    layout, and indenting it one level deeper is a byte replace; a chunk is serialised as one
+    mapping (one call per `_CHUNK_TASKS` tasks, not per task) and written without its braces."""
     out = sys.stdout.buffer
     sys.stdout.flush()
     head = orjson.dumps(state.public_head(), option=_INDENT)
-    chunk = [head[:-2], b',\n  "tasks": {']  # head ends with b"\n}"
-    count = 0
-    for count, (tid, doc) in enumerate(state.public_tasks(), 1):
-        text = orjson.dumps(doc, option=_INDENT).replace(b"\n", b"\n    ")
-        chunk.append(b"%s\n    %s: %s" % (b"," if count > 1 else b"", orjson.dumps(tid), text))
-        if count % _CHUNK_TASKS == 0:
-            out.write(b"".join(chunk))
+    out.write(head[:-2] + b',\n  "tasks": {')  # head ends with b"\n}"
+    chunk: dict[str, Any] = {}
+    written = False
+    for tid, doc in state.public_tasks():
+        chunk[tid] = doc
+        if len(chunk) >= _CHUNK_TASKS:
+            out.write(_tasks_text(chunk, written))
             chunk.clear()
-    chunk.append(b"\n  }\n}\n" if count else b"}\n}\n")
-    out.write(b"".join(chunk))
+            written = True
+    if chunk:
+        out.write(_tasks_text(chunk, written))
+        written = True
+    out.write(b"\n  }\n}\n" if written else b"}\n}\n")
     out.flush()
+
+
+def _tasks_text(chunk: dict[str, Any], after: bool) -> bytes:
+    """The members of `chunk` as they stand inside the document's `tasks` (two levels deep),
+    with the comma that separates them from an earlier chunk's when `after`."""
+    text = orjson.dumps(chunk, option=_INDENT).replace(b"\n", b"\n  ")
+    # b'{\n    "id": ...\n  }': drop the braces, keep the members' own line breaks
+    return (b"," if after else b"") + text[1:-4]

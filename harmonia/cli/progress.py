@@ -59,13 +59,19 @@ _RESETTING = frozenset(
 )
 
 
+_clock_second: list[Any] = [None, ""]
+"""The last whole second `format_clock` formatted, and its text: events come many a second."""
+
+
 def format_clock(timestamp: float) -> str:
     """Local wall-clock time with milliseconds: `13:05:01.234`."""
     whole = int(timestamp)
     millis = round((timestamp - whole) * 1000)
     if millis == 1000:
         whole, millis = whole + 1, 0
-    return time.strftime("%H:%M:%S", time.localtime(whole)) + f".{millis:03d}"
+    if _clock_second[0] != whole:
+        _clock_second[:] = whole, time.strftime("%H:%M:%S", time.localtime(whole))
+    return f"{_clock_second[1]}.{millis:03d}"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -263,6 +269,21 @@ class ProgressView:
             if line is not None:
                 self.message(line)
                 return
+        self.redraw()
+
+    def events(self, batch: list[Event]) -> None:
+        """`event` for each of a batch, their lines written at once: one write (and, with
+        stderr line-buffered, one system call) per batch instead of one per event."""
+        lines = []
+        for event in batch:
+            self.tracker.apply(event)
+            if self.show_events:
+                line = format_event(event, task_width=self.task_width, style=self.style)
+                if line is not None:
+                    lines.append(line)
+        if lines:
+            self._erase()
+            self.stream.write("\n".join(lines) + "\n")
         self.redraw()
 
     def message(self, line: str) -> None:

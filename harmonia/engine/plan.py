@@ -15,6 +15,7 @@ from harmonia.components import ComponentRegistry
 from harmonia.components.base import Action
 from harmonia.executors.placement import Placement, placement_of
 from harmonia.expressions import Condition, Template, compile_condition, compile_template
+from harmonia.expressions.limits import MAX_DEPTH, MAX_TEMPLATE_NODES
 from harmonia.model import (
     DEFAULT_TRIGGER_RULE,
     RetryPolicy,
@@ -80,7 +81,12 @@ class TaskPlan:
         self._condition: Condition | None = None
 
     def _compile(self) -> None:
-        template = compile_template(self.spec.input, self.action.shell_fields)
+        source = self.spec.input
+        if _literal(source):  # nothing to compile: the input renders to itself
+            self._input = source
+            self._compiled = True
+            return
+        template = compile_template(source, self.action.shell_fields)
         if template.is_static:
             self._input = template.render(_NO_CONTEXT)
         else:
@@ -129,6 +135,31 @@ class TaskPlan:
         if self._condition is None:
             self._condition = compile_condition(self.spec.when)
         return self._condition
+
+
+def _literal(value: Any) -> bool:
+    """Whether an input holds no `$` anywhere (so no reference and no `$${` escape) and is
+    well within the template limits: `compile_template` would render it to the very same
+    object, at ten times the cost of this look. Anything else goes through the compiler,
+    which also raises for inputs beyond its limits."""
+    stack = [(value, 0)]
+    nodes = 0
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_TEMPLATE_NODES // 2:
+            return False
+        if isinstance(item, str):
+            if "$" in item:
+                return False
+        elif isinstance(item, dict | list | tuple):
+            if depth >= MAX_DEPTH // 2:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, Mapping):
+            return False  # another kind of mapping: as the compiler makes of it
+    return True
 
 
 _NO_CONTEXT: Mapping[str, Any] = {}

@@ -7,7 +7,6 @@ its engine, and every state change goes through `RunnerHost.emit` (in memory now
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Mapping
 from functools import partial
@@ -15,11 +14,11 @@ from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from harmonia.components.approve import AwaitApproval
 from harmonia.components.base import ActionContext
 from harmonia.engine.approvals import begin_wait
+from harmonia.engine.dispatch import Dispatcher
 from harmonia.engine.fanout import FanOut
 from harmonia.engine.joins import JoinGate
 from harmonia.engine.outcome import Verdict, decide, record_outcome
@@ -86,7 +85,7 @@ class ExecutionRunner:
         """Trigger rules other than all_success (None when the workflow has none)."""
         self._fanout = FanOut(host, state, plan)
         """The `for_each` tasks: their items run through the same workers (`fanout`)."""
-        self._dispatch: MemoryObjectSendStream[Dispatch] | None = None
+        self._dispatch: Dispatcher[Dispatch] | None = None
         self.outcome_position = 0
         """Writer position of the last outcome event: waiting for it means the end is durable."""
         self._context: dict[str, Any] = {
@@ -159,12 +158,10 @@ class ExecutionRunner:
                     scope.cancel()
                 async with anyio.create_task_group() as tg:
                     self._tg = tg
-                    send, receive = anyio.create_memory_object_stream[Dispatch](math.inf)
-                    self._dispatch = send
+                    dispatch = self._dispatch = Dispatcher[Dispatch]()
                     workers = self._max if self._fanout.parents else len(self.state.tasks)
                     for _ in range(min(self._max, workers)):
-                        tg.start_soon(self._worker, receive.clone())
-                    receive.close()
+                        tg.start_soon(self._worker, dispatch)
                     self._pump()
         finally:
             self._dispatch = None
@@ -229,11 +226,12 @@ class ExecutionRunner:
         self._ready.clear()
         self._rebuild = False
 
-    def _pump(self) -> None:
-        """Move ready tasks into the ready queue and dispatch as many as capacity allows.
+    def _pump(self, *, keep: bool = False) -> None:
+        """Move ready tasks into the ready queue and dispatch as many as capacity allows
+        (`keep`: called by a worker, which takes one of them itself).
 
         When nothing is in flight and nothing more can be dispatched, close the dispatch
-        stream: the workers finish and the run concludes (completed, failed or paused)."""
+        queue: the workers finish and the run concludes (completed, failed or paused)."""
         dispatch = self._dispatch
         if dispatch is None:
             return
@@ -304,8 +302,9 @@ class ExecutionRunner:
                 dispatch.send_nowait((item, sorter))
         if fanout.concluded or (joins is not None and fanout.ended):
             # items skipped by their `when` ended their task just now
-            self._pump()
+            self._pump(keep=keep)
             return
+        dispatch.ready(keep=keep)
         if self._running == 0:
             self._dispatch = None
             dispatch.close()
@@ -327,34 +326,34 @@ class ExecutionRunner:
         if self._fanout.begin(tid, self._context, ruled=ruled):
             sorter.done(tid)
 
-    async def _worker(self, receive: MemoryObjectReceiveStream[Dispatch]) -> None:
-        """Run dispatched tasks one at a time until the dispatch stream closes. A fixed pool
+    async def _worker(self, dispatch: Dispatcher[Dispatch]) -> None:
+        """Run dispatched tasks one at a time until the dispatch queue closes. A fixed pool
         rather than an anyio task per workflow task: handing a task id to a waiting worker
         costs a fraction of spawning a task, and the pool size is the concurrency limit."""
         writer = self.host.writer
         crash_loops = self.host.crash_loops
         tasks = self.state.tasks
-        async with receive:
-            async for tid, sorter in receive:
-                if writer.needs_room():
-                    await writer.make_room()
-                if crash_loops.suspect(tasks[tid]) and not self._waits_on_engine(tid):
-                    completed = await self._attempts_on_probation(tid)
-                else:
-                    completed = await self._attempts(tid)
-                self._running -= 1
-                self._inflight.discard(tid)
-                if completed is not None and self._joins is not None and tid[-1] != "]":
-                    self._joins.settled(tid)  # (an item's end settles its task, in `fanout`)
-                if completed is None:
-                    self._parked.append(tid)  # paused during its backoff
-                elif tid[-1] == "]":
-                    self._fanout.finished(tid)  # an item: its task may be over
-                elif completed and sorter is self._sorter:
-                    sorter.done(tid)
-                elif completed:
-                    self._rebuild = True  # rebuilt while it ran; let the schedule re-read states
-                self._pump()
+        while (got := await dispatch.get()) is not None:
+            tid, sorter = got
+            if writer.needs_room():
+                await writer.make_room()
+            if crash_loops.suspect(tasks[tid]) and not self._waits_on_engine(tid):
+                completed = await self._attempts_on_probation(tid)
+            else:
+                completed = await self._attempts(tid)
+            self._running -= 1
+            self._inflight.discard(tid)
+            if completed is not None and self._joins is not None and tid[-1] != "]":
+                self._joins.settled(tid)  # (an item's end settles its task, in `fanout`)
+            if completed is None:
+                self._parked.append(tid)  # paused during its backoff
+            elif tid[-1] == "]":
+                self._fanout.finished(tid)  # an item: its task may be over
+            elif completed and sorter is self._sorter:
+                sorter.done(tid)
+            elif completed:
+                self._rebuild = True  # rebuilt while it ran; let the schedule re-read states
+            self._pump(keep=True)
 
     def _waits_on_engine(self, tid: str) -> bool:
         """Whether the task's action waits on other executions (`workflow.run`): it may not

@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_FREEZE_MIN_TASKS",
     "PYTHON_DEFAULT_INTERVAL",
     "WRITER_SWITCH_INTERVAL",
+    "YOUNG_THRESHOLD",
     "ProcessTuning",
     "heap_freezer",
     "switch_interval",
@@ -25,6 +26,9 @@ __all__ = [
 
 DEFAULT_FREEZE_MIN_TASKS = 2_000
 """Executions with fewer tasks do not freeze the heap: their objects cost the collector little."""
+
+YOUNG_THRESHOLD = 10_000
+"""Allocations between two collections of the youngest generation while the heap is frozen."""
 
 PYTHON_DEFAULT_INTERVAL = 0.005
 """`sys.getswitchinterval()` of a process that never changed it."""
@@ -71,12 +75,22 @@ class _HeapFreezer:
     def __init__(self) -> None:
         self._holders: set[object] = set()
         self._ours = False
+        self._threshold: tuple[int, int, int] | None = None
+        """The collector's thresholds before `hold` raised the youngest one, to put back."""
 
     def hold(self, holder: object) -> bool:
-        """Freeze everything alive now, on behalf of `holder`; True if frozen."""
+        """Freeze everything alive now, on behalf of `holder`; True if frozen. While frozen,
+        the youngest generation is collected every `YOUNG_THRESHOLD` allocations rather than
+        700: a run allocates a few short-lived containers per event, freed by reference
+        counting, and ~190 young passes (with their promotions) cost a 10,000-task run ~0.1 s."""
         if not self._ours and gc.get_freeze_count():
             return False  # someone else's freeze: leave the permanent generation alone
         gc.freeze()
+        if not self._ours:
+            young, middle, old = gc.get_threshold()
+            if young < YOUNG_THRESHOLD:
+                self._threshold = (young, middle, old)
+                gc.set_threshold(YOUNG_THRESHOLD, middle, old)
         self._ours = True
         self._holders.add(holder)
         return True
@@ -90,6 +104,9 @@ class _HeapFreezer:
         if not self._holders and self._ours:
             gc.unfreeze()
             self._ours = False
+            before, self._threshold = self._threshold, None
+            if before is not None and gc.get_threshold() == (YOUNG_THRESHOLD, *before[1:]):
+                gc.set_threshold(*before)  # unless someone set other thresholds meanwhile
 
     @property
     def holders(self) -> int:

@@ -179,8 +179,13 @@ class DurableWriter:
             raise unavailable(self.failure)
         if self._done >= target:
             return
-        waiter = _Waiter(target)
-        self._waiters.append(waiter)
+        waiters = self._waiters
+        if waiters and waiters[-1].target == target:
+            # the workers held back by `make_room` all wait for the same commit: one waiter
+            waiter = waiters[-1]
+        else:
+            waiter = _Waiter(target)
+            waiters.append(waiter)
         await waiter.done.wait()
         if waiter.error is not None:
             raise unavailable(waiter.error)

@@ -39,10 +39,12 @@ def apply(state: ExecutionState, event: Event) -> None:
         handler(state, event)
         state.counted = None
     elif event.task_id is not None:  # one task's event changes that task's status only
+        # statuses are `str`s (plain or `TaskStatus`): keys of `counted` as they are, without
+        # the enum's slow `str()`
         task = state.tasks[event.task_id]
-        before = str(task.status)
+        before = task.status
         handler(state, event)
-        after = str(task.status)
+        after = task.status
         if after != before:
             counted[before] -= 1
             counted[after] += 1

@@ -113,23 +113,27 @@ class TaskState:
     def to_public(self, depends_on: list[str] | None = None) -> dict[str, Any]:
         """The shape users see in `--json` output and the API; `depends_on` comes from the
         workflow document (a task's state does not repeat its definition)."""
+        started, finished = self.started_at, self.finished_at
+        started_text, finished_text = iso_time(started), iso_time(finished)
+        history = []
+        for h in self.history:
+            # the last attempt's times are usually the task's own: formatted once
+            entry = dict(h)
+            at = h.get("started_at")
+            entry["started_at"] = started_text if at == started else iso_time(at)
+            at = h.get("finished_at")
+            entry["finished_at"] = finished_text if at == finished else iso_time(at)
+            history.append(entry)
         return {
             "status": str(self.status),
             "depends_on": [] if depends_on is None else list(depends_on),
             "attempts": self.attempts,
             "output": self.output,
             "error": self.error,
-            "started_at": iso_time(self.started_at),
-            "finished_at": iso_time(self.finished_at),
-            "duration": _duration(self.started_at, self.finished_at),
-            "history": [
-                {
-                    **h,
-                    "started_at": iso_time(h.get("started_at")),
-                    "finished_at": iso_time(h.get("finished_at")),
-                }
-                for h in self.history
-            ],
+            "started_at": started_text,
+            "finished_at": finished_text,
+            "duration": _duration(started, finished),
+            "history": history,
             "child_execution_id": self.child_execution_id,
             "operator": _operator_public(self.operator),
             "input_override": self.input_override,
@@ -262,7 +266,7 @@ class ExecutionState:
         if counted is None:
             counted = {str(s): 0 for s in TaskStatus}
             for t in self.tasks.values():
-                counted[str(t.status)] += 1
+                counted[t.status] += 1  # a `TaskStatus` finds its plain-`str` key
             self.counted = counted
         return dict(counted)
 

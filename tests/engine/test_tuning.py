@@ -23,6 +23,7 @@ from harmonia.engine.tuning import (
     DEFAULT_FREEZE_MIN_TASKS,
     PYTHON_DEFAULT_INTERVAL,
     WRITER_SWITCH_INTERVAL,
+    YOUNG_THRESHOLD,
     ProcessTuning,
     _HeapFreezer,
     heap_freezer,
@@ -147,3 +148,24 @@ def test_the_heap_freezer_leaves_someone_elses_freeze_alone() -> None:
     assert gc.get_freeze_count() > 0  # "y" still holds it
     freezer.release("y")
     assert gc.get_freeze_count() == 0
+
+
+def test_the_heap_freezer_collects_the_young_generation_less_often_while_it_holds() -> None:
+    freezer = _HeapFreezer()
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        assert freezer.hold("x") is True and freezer.hold("y") is True
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
+        freezer.release("x")
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)  # "y" still holds it
+        freezer.release("y")
+        assert gc.get_threshold() == (700, 10, 10)
+        # thresholds someone set meanwhile are theirs: left as they are
+        freezer.hold("x")
+        gc.set_threshold(123, 4, 5)
+        freezer.release("x")
+        assert gc.get_threshold() == (123, 4, 5)
+    finally:
+        gc.set_threshold(*before)
+        assert gc.get_freeze_count() == 0
