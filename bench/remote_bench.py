@@ -7,7 +7,8 @@ to make N calls of its no-op tool (`Noop`), at the same concurrency C:
 
 - raw: one pooled `httpx.AsyncClient`, C workers POSTing `/api/mcp/v2/process`;
 - engine: an in-process engine running a workflow of N independent `rhetor.Noop` tasks with
-  `max_concurrency = C` (journal, events and all: a durable run);
+  `max_concurrency = C` (journal, events and all: a durable run), tuned as `harmoniad` and
+  `harmonia run` tune their process (`ProcessTuning`);
 - run: `harmonia run` of that workflow (`--component rhetor=URL`), timed by the execution's own
   `duration` (its start to its end as recorded: the interpreter's start-up and the file's
   loading are left out).
@@ -18,8 +19,9 @@ warm-up batch of calls the same way (imports, the event loop, the pool's C conne
 times N calls: wall (perf_counter) and CPU (user+sys of the whole child, all threads, over the
 timed part only), and the fake component's CPU over the same part (from /proc). `run`'s CPU is
 that of the whole `harmonia run` process less a 1-task run's of the same round (start-up,
-loading, the final snapshot). Figures are medians over the rounds; the ratio is the median of
-each round's engine/raw (or run/raw): the two were measured in the same minute.
+loading, the final snapshot). Figures are medians over the rounds; the ratios are those of the
+medians, and `rounds` gives the lowest and highest of each round's own wall ratio (its raw
+child ran in the same minute): the spread says how far to trust a figure.
 
 `--against REF` also times the `harmonia` package of a git revision (extracted, on PYTHONPATH)
 in every round, beside this tree's: before/after in the same minutes.
@@ -104,6 +106,7 @@ def workflow(n: int, concurrency: int, name: str = "remote-noop") -> dict[str, A
 async def child_engine(url: str, n: int, concurrency: int, warm: int, pid: int) -> dict[str, float]:
     from harmonia.components import default_registry
     from harmonia.engine import open_engine
+    from harmonia.engine.tuning import ProcessTuning
     from harmonia.loader import load_workflow_dict
 
     registry = default_registry(declared={"rhetor": url}, env={})
@@ -116,7 +119,8 @@ async def child_engine(url: str, n: int, concurrency: int, warm: int, pid: int) 
         assert state.status == "completed", state.status
 
     with tempfile.TemporaryDirectory() as data_dir:
-        async with open_engine(data_dir, registry, checkpoint_interval=None) as running:
+        options: dict[str, Any] = {"checkpoint_interval": None, "hooks": ProcessTuning()}
+        async with open_engine(data_dir, registry, **options) as running:
             await run(warm_wf)
             return await timed(run(wf), pid)
 
@@ -248,7 +252,7 @@ def report(
     )
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2-core machine: >2 means shared)")
     head = f"{'C':>3} {'side':<12} {'kind':<7} {'wall ms/call':>12} {'CPU ms/call':>11}"
-    print(head + f" {'server CPU':>10} {'wall ratio':>10} {'CPU ratio':>9}")
+    print(head + f" {'server CPU':>10} {'wall ratio':>10} {'CPU ratio':>9} {'rounds':>11}")
     worst = 0.0
     n = args.tasks
     for concurrency in args.concurrency:
@@ -284,17 +288,19 @@ def row(c: int, side: str, kind: str, got: list[Sample], n: int, ratios: Any) ->
     text = f"{c:>3} {side:<12} {kind:<7} {wall:>12.3f} {cpu:>11.3f}"
     text += f" {server:>10.3f}" if server else f" {'-':>10}"
     if ratios is not None:
-        text += f" {ratios[0]:>9.2f}x {ratios[1]:>8.2f}x"
+        text += f" {ratios[0]:>9.2f}x {ratios[1]:>8.2f}x {ratios[2]:>5.2f}-{ratios[3]:.2f}x"
     return text
 
 
 def row_with_ratio(
     c: int, side: str, kind: str, got: list[Sample], raws: list[Sample], n: int
 ) -> tuple[str, float]:
-    """The row, with the median of the rounds' own ratios (each against its round's raw)."""
-    wall_ratio = median([s.wall / r.wall for s, r in zip(got, raws, strict=True)])
-    cpu_ratio = median([s.cpu / r.cpu for s, r in zip(got, raws, strict=True)])
-    return row(c, side, kind, got, n, (wall_ratio, cpu_ratio)), wall_ratio
+    """The row, with the ratios of the medians to raw's, and the range of the rounds' own."""
+    wall_ratio = median([s.wall for s in got]) / median([r.wall for r in raws])
+    cpu_ratio = median([s.cpu for s in got]) / median([r.cpu for r in raws])
+    rounds = [s.wall / r.wall for s, r in zip(got, raws, strict=True)]
+    ratios = (wall_ratio, cpu_ratio, min(rounds), max(rounds))
+    return row(c, side, kind, got, n, ratios), wall_ratio
 
 
 if __name__ == "__main__":
