@@ -18,7 +18,7 @@ Fairness: raw and engine each run in a child process of their own, alternated ro
 warm-up batch of calls the same way (imports, the event loop, the pool's C connections), then
 times N calls: wall (perf_counter) and CPU (user+sys of the whole child, all threads, over the
 timed part only), and the fake component's CPU over the same part (from /proc). `run`'s CPU is
-that of the whole `harmonia run` process less a 1-task run's of the same round (start-up,
+that of the whole `harmonia run` process less the median of 1-task runs (one a round: start-up,
 loading, the final snapshot). Figures are medians over the rounds; the ratios are those of the
 medians, and `rounds` gives the lowest and highest of each round's own wall ratio (its raw
 child ran in the same minute): the spread says how far to trust a figure.
@@ -257,6 +257,7 @@ def report(
     n = args.tasks
     for concurrency in args.concurrency:
         samples: dict[tuple[str, str], list[Sample]] = {}
+        ones: dict[str, list[Sample]] = {}
         for _ in range(args.repeats):
             samples.setdefault(("raw", ""), []).append(
                 in_child("raw", url, n, concurrency, pid, None)
@@ -266,9 +267,12 @@ def report(
                 samples.setdefault(("engine", side), []).append(engine)
                 if not args.no_run:
                     full = run_command(url, n, concurrency, folder, path)
-                    one = run_command(url, 1, concurrency, folder, path)
-                    beyond = Sample(full.wall, full.cpu - one.cpu)
-                    samples.setdefault(("run", side), []).append(beyond)
+                    samples.setdefault(("run", side), []).append(full)
+                    ones.setdefault(side, []).append(run_command(url, 1, concurrency, folder, path))
+        for side, one in ones.items():  # start-up's CPU: the median of the side's 1-task runs
+            start_up = median([s.cpu for s in one])
+            for sample in samples[("run", side)]:
+                sample.cpu -= start_up
         raws = samples[("raw", "")]
         print(row(concurrency, "(httpx)", "raw", raws, n, None))
         for (kind, side), got in samples.items():
