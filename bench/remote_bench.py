@@ -200,7 +200,10 @@ def run_command(
     command += ["--component", f"rhetor={url}", "--checkpoint-interval", "0"]
     out_path = folder / "run.out"
     with open(out_path, "wb") as out, open(folder / "run.err", "w+b") as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, env=child_env(pythonpath))
+        # cwd: `python -c` puts the current folder first on sys.path, so from the repository's
+        # root this tree's `harmonia` would shadow the revision's on PYTHONPATH
+        env = child_env(pythonpath)
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=folder)
         _, status, usage = os.wait4(process.pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             err.seek(0)
