@@ -2,7 +2,7 @@
 
 A task's call is one POST of a ready JSON body to a fixed URL, and its answer is read whole:
 httpx's client layers around httpcore's pool (URL merging, cookies, auth and redirect flows,
-content decoders, request and response models) were half of a call's CPU and bought nothing
+content decoders, request and response models) were a quarter of a call's CPU and bought nothing
 here (bench/remote_bench.py). The pool also asks every pooled connection, twice per call,
 whether the server closed it; on asyncio anyio's socket stream answers that with a fresh
 attribute map and a `getpeername` system call each time, so the streams keep their socket.
