@@ -4,8 +4,8 @@ tools tasks call over HTTP (`harmonia.tekton.mcpv2`).
 Its endpoint comes from a `Directory` (Hermes, `--component`, `{NAME}_PORT`), looked up when a
 workflow is loaded (with its tool list, so a misspelt tool fails the load) and again when a
 call finds the cached answer stale or the endpoint refuses connections (the component may
-have moved). Calls share one pooled `httpx.AsyncClient` per component and event loop: a
-client's connections belong to the loop they were opened on, and one registry may serve
+have moved). Calls share one connection pool (`harmonia.tekton.pool`) per component and event
+loop: a pool's connections belong to the loop they were opened on, and one registry may serve
 several loops in turn (tests run asyncio then trio; the TUI restarts its embedded daemon).
 The engine closes it (`aclose`) when it stops.
 """
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 import anyio.lowlevel
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 from harmonia.components.base import (
@@ -41,7 +42,7 @@ from harmonia.tekton.mcpv2 import (
 )
 
 if TYPE_CHECKING:
-    import httpx
+    from harmonia.tekton.pool import CallPool
 
 __all__ = ["ComponentUnreachable", "RemoteAction", "RemoteComponent"]
 
@@ -151,7 +152,7 @@ class RemoteComponent(Component):
         self._tools: tuple[dict[str, Tool], float] | None = None
         self._tools_error: str | None = None
         self._tools_lock = threading.Lock()
-        self._client: httpx.AsyncClient | None = None
+        self._client: CallPool | None = None
         self._client_loop: object = None
 
     # ---- where it is, what it offers (sync: the loader's thread) ---------------------------
@@ -230,28 +231,24 @@ class RemoteComponent(Component):
             )
         return found.url
 
-    def _http(self) -> httpx.AsyncClient:
-        import httpx
+    def _pool(self) -> CallPool:
+        from harmonia.tekton.pool import CallPool
 
         loop = anyio.lowlevel.current_token().native_token
         if self._client is None or self._client_loop is not loop:
-            # a client of another (finished) loop cannot be closed from here: let it go
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(None, connect=CONNECT_TIMEOUT),
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
-                follow_redirects=False,
-            )
+            # a pool of another (finished) loop cannot be closed from here: let it go
+            self._client = CallPool(connect_timeout=CONNECT_TIMEOUT, max_connections=100)
             self._client_loop = loop
         return self._client
 
     async def call(self, ctx: ActionContext, tool: str, arguments: Mapping[str, Any]) -> Any:
         """`POST {endpoint}/api/mcp/v2/process` with the tool, its arguments and the attempt
         it serves; the answer's result, or a TaskError of the kind the answer means."""
-        import httpx
-        import orjson
+        import httpcore
+
+        from harmonia.tekton.pool import AnswerTooLarge
 
         base = await self.endpoint()
-        what = f"{self.name}.{tool}"
         try:
             body = orjson.dumps(
                 {
@@ -267,36 +264,35 @@ class RemoteComponent(Component):
             )
         except TypeError as exc:
             raise TaskError(
-                f"{what}: arguments are not JSON: {exc}", ErrorKind.INVALID_INPUT
+                f"{self.name}.{tool}: arguments are not JSON: {exc}", ErrorKind.INVALID_INPUT
             ) from None
-        client = self._http()
         try:
-            request = client.build_request(
-                "POST",
-                base + PROCESS_PATH,
-                content=body,
-                headers={"Content-Type": "application/json", "Accept": "application/json"},
+            status, content = await self._pool().post_json(
+                base + PROCESS_PATH, body, MAX_ANSWER_BYTES
             )
-            response = await client.send(request, stream=True)
-            try:
-                content = await _read_limited(response, what)
-            finally:
-                await response.aclose()
-        except httpx.TimeoutException as exc:
+        except AnswerTooLarge as exc:
+            raise TaskError(f"{self.name}.{tool}: {exc}", ErrorKind.OUTPUT) from None
+        except httpcore.TimeoutException as exc:
             raise TaskError(
-                f"{what} at {base}: timed out ({type(exc).__name__})", ErrorKind.TIMEOUT
+                f"{self.name}.{tool} at {base}: timed out ({type(exc).__name__})",
+                ErrorKind.TIMEOUT,
             ) from None
-        except httpx.TransportError as exc:
+        except (
+            httpcore.NetworkError,
+            httpcore.ProtocolError,
+            httpcore.UnsupportedProtocol,
+            httpcore.ConnectionNotAvailable,
+        ) as exc:
             self.directory.forget(self.name)  # it may have moved: look it up again
             raise TaskError(
-                f"{what} at {base}: {type(exc).__name__}: {exc or 'connection failed'}",
+                f"{self.name}.{tool} at {base}: {type(exc).__name__}: {exc or 'connection failed'}",
                 ErrorKind.CONNECTION,
             ) from None
         try:
             payload = orjson.loads(content) if content else None
         except orjson.JSONDecodeError:
             payload = None
-        return process_answer(what, response.status_code, payload, content)
+        return process_answer(f"{self.name}.{tool}", status, payload, content)
 
     # ---- description (async: the API, the CLI, MCP) ---------------------------------------
     def describe(self) -> dict[str, Any]:
@@ -349,17 +345,3 @@ class RemoteComponent(Component):
         if client is not None and loop is anyio.lowlevel.current_token().native_token:
             with anyio.CancelScope(shield=True):
                 await client.aclose()
-
-
-async def _read_limited(response: httpx.Response, what: str) -> bytes:
-    """The body, refusing one larger than `MAX_ANSWER_BYTES` (it would be a task output)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            raise TaskError(
-                f"{what}: answer larger than {MAX_ANSWER_BYTES} bytes", ErrorKind.OUTPUT
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
