@@ -245,12 +245,14 @@ class Bench:
 
 def revision_command(ref: str, folder: Path) -> Path:
     """An executable `harmonia` running the `harmonia` package of git revision `ref`
-    (extracted; on PYTHONPATH, which comes before the editable install's finder)."""
+    (extracted; on PYTHONPATH, which comes before the editable install's finder). `-P`: without
+    it `python -c` puts the working folder first, and run from the repository root the tree's
+    own `harmonia` would shadow the revision's."""
     where = extract_harmonia(ref, folder / "revision")
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(where)], check=True)
     script = folder / "harmonia-revision"
     script.write_text(
-        f"#!/bin/sh\nPYTHONPATH={where} exec {sys.executable} -c "
+        f"#!/bin/sh\nPYTHONPATH={where} exec {sys.executable} -P -c "
         "'import sys; from harmonia.cli.main import main; sys.exit(main())' \"$@\"\n"
     )
     script.chmod(0o755)
