@@ -1,6 +1,7 @@
 """The `harmonia` command line run as a subprocess, as a user runs it: a clean environment
 (none of the $HARMONIA_URL/$HARMONIA_TOKEN of the person running the tests, no colour, no
-$COLUMNS) and a caller that returns the finished process."""
+$COLUMNS) and a caller that returns the finished process; or the same call in this process,
+for tests about what a command does rather than about its process (each start costs ~0.5 s)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["Cli", "cli_env", "cli_subprocess"]
+import pytest
+
+__all__ = ["Cli", "cli_env", "cli_in_process", "cli_subprocess"]
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -40,5 +43,35 @@ def cli_subprocess(base: dict[str, str], cwd: Path, timeout: float) -> Cli:
             timeout=timeout,
             check=False,
         )
+
+    return run
+
+
+def cli_in_process(
+    home: Path, cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Cli:
+    """What `cli_subprocess(cli_env(home), cwd, ...)` returns, with `harmonia.cli.main.main`
+    called here: the same environment and folder for the call, its output captured, and an
+    argparse exit (SystemExit) turned into the exit code a process would have had."""
+    from harmonia.cli.main import main
+
+    def run(
+        *args: str | Path, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        with monkeypatch.context() as patch:
+            for name in ("HARMONIA_URL", "HARMONIA_TOKEN", "COLUMNS"):
+                patch.delenv(name, raising=False)
+            patch.setenv("HARMONIA_HOME", str(home))
+            patch.setenv("NO_COLOR", "1")
+            for name, value in (env or {}).items():
+                patch.setenv(name, value)
+            patch.chdir(cwd)
+            try:
+                code = main([str(arg) for arg in args])
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 1
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(list(map(str, args)), code, captured.out, captured.err)
 
     return run
