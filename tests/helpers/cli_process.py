@@ -5,6 +5,8 @@ for tests about what a command does rather than about its process (each start co
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["Cli", "cli_env", "cli_in_process", "cli_subprocess"]
+__all__ = ["Cli", "cli_env", "cli_in_process", "cli_subprocess", "harmonia_here"]
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -75,3 +77,34 @@ def cli_in_process(
         return subprocess.CompletedProcess(list(map(str, args)), code, captured.out, captured.err)
 
     return run
+
+
+def harmonia_here(
+    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`harmonia ARGS` called in this process from `cwd`, with this process's environment plus
+    `env` for the call: what `subprocess.run([harmonia, ...], cwd=cwd)` would return, for
+    tests without pytest's capsys and monkeypatch at hand (text and bytes output captured)."""
+    from harmonia.cli.main import main
+
+    out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True) for _ in "12")
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    try:
+        with (
+            contextlib.chdir(cwd),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            try:
+                code = main([str(arg) for arg in args])
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    text = [stream.buffer.getvalue().decode() for stream in (out, err)]  # type: ignore[attr-defined]
+    return subprocess.CompletedProcess(list(map(str, args)), code, *text)
