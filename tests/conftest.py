@@ -59,14 +59,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     Python failure is reported first; spread over workers (pytest-xdist, as CI runs it), they
     go first, so one worker runs them while the others take the Python tests (last, they
     would be the tail that every other worker waits on)."""
+    distributed = "PYTEST_XDIST_WORKER" in os.environ
+    if distributed:
+        from helpers.xdist_units import module_groups
+
+        module_groups(items)  # a module's daemon (or Dask cluster) starts on one worker only
     javascript = [item for item in items if item.nodeid.startswith("tests/client/test_js.py")]
     if not javascript:
         return
     for item in javascript:
         item.add_marker(pytest.mark.xdist_group("javascript"))
     python = [item for item in items if item not in javascript]
-    distributed = "PYTEST_XDIST_WORKER" in os.environ
     items[:] = javascript + python if distributed else python + javascript
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` with the JavaScript group sent out first (helpers/xdist_units.py)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from helpers.xdist_units import JavaScriptFirst
+
+    return JavaScriptFirst(config, log)
 
 
 @pytest.fixture(scope="module")

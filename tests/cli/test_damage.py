@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.cli_process import harmonia_here
 
 TIMEOUT = 60.0
 
@@ -27,7 +28,13 @@ tasks:
 
 
 def run(*args: str | Path, tool: str = "harmonia") -> subprocess.CompletedProcess[str]:
-    module = "harmonia.cli.main" if tool == "harmonia" else "harmoniad"
+    """`harmonia ARGS` called in this process (helpers/cli_process.py: what the commands find
+    and do is tested, not their process); `harmoniad --check` as a process of its own."""
+    if tool == "harmonia":
+        with pytest.MonkeyPatch.context() as patch:
+            patch.delenv("HARMONIA_URL", raising=False)
+            return harmonia_here(*args, cwd=Path.cwd(), env={"NO_COLOR": "1"})
+    module = "harmoniad"
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("HARMONIA_URL", None)
     return subprocess.run(

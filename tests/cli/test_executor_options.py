@@ -10,14 +10,25 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.cli_process import harmonia_here
 
 WORKFLOW = "name: w\ntasks:\n  a:\n    component: shell\n    action: run\n"
 WORKFLOW += "    input: {command: 'echo hi'}\n"
 
 
-def _harmonia(
+def _harmonia(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`harmonia ARGS` called in this process (helpers/cli_process.py): these exit before
+    anything runs, and what they say is tested, not the process."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("HARMONIA_DASK_SCHEDULER", raising=False)
+        env = {"HARMONIA_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+        return harmonia_here(*args, cwd=tmp_path, env=env)
+
+
+def _harmonia_process(
     tmp_path: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """The same as a process of its own: a Dask client's threads stay out of the test's."""
     environ = {k: v for k, v in os.environ.items() if k != "HARMONIA_DASK_SCHEDULER"}
     environ.update(HARMONIA_HOME=str(tmp_path / "home"), NO_COLOR="1", **(env or {}))
     return subprocess.run(
@@ -60,7 +71,7 @@ def test_a_workflow_asking_for_dask_needs_an_executor(tmp_path: Path) -> None:
 def test_an_unreachable_scheduler_is_exit_2(tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     (tmp_path / "w.yaml").write_text(WORKFLOW)
-    done = _harmonia(
+    done = _harmonia_process(
         tmp_path,
         "executors",
         "--executor",

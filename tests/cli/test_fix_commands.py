@@ -1,6 +1,8 @@
 """`harmonia complete`, `harmonia skip`, `harmonia retry --input/--dry-run`, run for real: in
-this process on a data folder (subprocesses), and against a real `harmoniad` with `--url`.
-Bad JSON and actions that do not apply exit 2 and record nothing."""
+this process on a data folder, and against a real `harmoniad` with `--url`. Bad JSON and
+actions that do not apply exit 2 and record nothing. The commands are called in the test's
+process (helpers/cli_process.py): what they do is tested here, the `harmonia` process itself
+in test_commands.py and test_remote.py."""
 
 from __future__ import annotations
 
@@ -10,13 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.cli_process import Cli, cli_env, cli_subprocess
+from helpers.cli_process import Cli, cli_in_process
 from helpers.daemon_testing import Harmoniad, fixable_workflow
 
 from harmonia.client import Client
 from harmonia.store import Store
-
-TIMEOUT = 60.0
 
 FLOW = fixable_workflow("fixme")
 
@@ -34,8 +34,10 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli(home: Path, tmp_path: Path) -> Cli:
-    return cli_subprocess(cli_env(home), tmp_path, TIMEOUT)
+def cli(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Cli:
+    return cli_in_process(home, tmp_path, capsys, monkeypatch)
 
 
 def failed_run(cli: Cli, tmp_path: Path, document: dict[str, Any]) -> str:
@@ -138,8 +140,13 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
         yield running
 
 
-def test_the_same_commands_against_a_daemon(daemon: Harmoniad, tmp_path: Path) -> None:
-    cli = cli_subprocess(cli_env(daemon.data_dir), tmp_path, TIMEOUT)
+def test_the_same_commands_against_a_daemon(
+    daemon: Harmoniad,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cli = cli_in_process(daemon.data_dir, tmp_path, capsys, monkeypatch)
     with Client(daemon.url, data_dir=daemon.data_dir) as client:
         first = client.start_execution(workflow=FLOW)
         assert client.wait(first.id, timeout=30).status == "failed"

@@ -1,13 +1,15 @@
-"""`harmonia show` of an execution with a `for_each` task, through the real CLI: the items are
-grouped under their task with its counts, and `--json` names each item's task and index."""
+"""`harmonia show` of an execution with a `for_each` task, through the real CLI (called in this
+process, helpers/cli_process.py): the items are grouped under their task with its counts, and
+`--json` names each item's task and index."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+import pytest
+from helpers.cli_process import harmonia_here
 
 WORKFLOW = """\
 name: fan-show
@@ -26,17 +28,10 @@ tasks:
 
 
 def harmonia(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, HARMONIA_HOME=str(tmp_path / "home"), NO_COLOR="1")
-    env.pop("COLUMNS", None)
-    return subprocess.run(
-        [sys.executable, "-m", "harmonia.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    env = {"HARMONIA_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COLUMNS", raising=False)
+        return harmonia_here(*args, cwd=tmp_path, env=env)
 
 
 def test_show_groups_the_items_under_their_task(tmp_path: Path) -> None:

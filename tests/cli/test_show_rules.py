@@ -1,19 +1,20 @@
-"""`harmonia show` names each task's join rule, through the real CLI, when a workflow uses
-rules; a workflow without any keeps the usual table."""
+"""`harmonia show` names each task's join rule, through the real CLI (called in this process,
+helpers/cli_process.py), when a workflow uses rules; a workflow without any keeps the usual
+table."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
+from helpers.cli_process import harmonia_here
+
 ROOT = Path(__file__).resolve().parent.parent.parent
-HARMONIA = Path(sys.executable).parent / "harmonia"
 
 
 def harmonia(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(HARMONIA), *args], capture_output=True, text=True, timeout=60)
+    return harmonia_here(*args, cwd=Path.cwd())
 
 
 def run_and_show(workflow: Path, data_dir: Path, *extra: str) -> list[str]:

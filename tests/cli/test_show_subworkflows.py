@@ -1,12 +1,14 @@
 """`harmonia run FILE` finds sub-workflow files next to it, and `harmonia show` prints the
-parent/child links both ways and the declared output; run as a real subprocess."""
+parent/child links both ways and the declared output; called in this process
+(helpers/cli_process.py: what is tested is where the files are found, not the process)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from helpers.cli_process import harmonia_here
 
 CHILD = """name: child
 input:
@@ -34,17 +36,10 @@ BROKEN_PARENT = PARENT.replace("n: 7", "n: seven")
 
 
 def harmonia(tmp_path: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """The real CLI, run from an unrelated folder: relative paths follow the file, not cwd."""
+    """The CLI, run from an unrelated folder: relative paths follow the file, not cwd."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(exist_ok=True)
-    return subprocess.run(
-        [sys.executable, "-m", "harmonia.cli.main", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=elsewhere,
-        timeout=60,
-        check=False,
-    )
+    return harmonia_here(*args, cwd=elsewhere)
 
 
 def test_show_prints_the_link_both_ways(tmp_path: Path) -> None:

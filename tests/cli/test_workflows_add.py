@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
-from helpers.daemon_testing import Harmoniad, harmonia_against
+from helpers.cli_process import harmonia_here
+from helpers.daemon_testing import Harmoniad
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_workflows" / "diamond.yaml"
 
 
-harmonia = harmonia_against
+def harmonia(daemon: Harmoniad, *args: str) -> subprocess.CompletedProcess[str]:
+    """`harmonia ARGS --url DAEMON --data-dir ITS_DATA` called in this process (the daemon is a
+    real one; the CLI's own process is tested in test_remote.py)."""
+    return harmonia_here(
+        *args, "--url", daemon.url, "--data-dir", daemon.data_dir, cwd=daemon.data_dir.parent
+    )
 
 
 def test_add_stores_a_workflow_and_starts_nothing(daemon: Harmoniad, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import anyio
 import pytest
@@ -24,8 +24,14 @@ def anyio_backend(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
-def call() -> Action:
-    return PythonComponent().action("call")
+async def call() -> AsyncIterator[Action]:
+    """The action of a component closed after the test: a worker left behind would outlive
+    its event loop and, exiting later, make asyncio report "Event loop is closed"."""
+    component = PythonComponent()
+    try:
+        yield component.action("call")
+    finally:
+        await component.aclose()
 
 
 async def test_sync_function_with_args_and_kwargs(call: Action) -> None:

@@ -100,7 +100,7 @@ def test_sigterm_with_streams_attached_exits_0_quickly(tmp_path: Path) -> None:
                     daemon.process.send_signal(signal.SIGTERM)
             # the loop ends because the daemon ended the stream cleanly (no TransportError)
         assert signalled
-        code = daemon.terminate(timeout=STOP_WITHIN)
+        code = daemon.wait(timeout=STOP_WITHIN)  # after the one SIGTERM above
         with pytest.raises(ConnectionClosed):
             while True:
                 ws.recv(timeout=10)

@@ -168,6 +168,16 @@ class Harmoniad:
             self.kill()
             raise
 
+    def wait(self, timeout: float = 30) -> int:
+        """Wait for an exit already asked for, without signalling again (a second SIGTERM
+        means "stop waiting for clients": it would change what the first one is tested for)."""
+        assert self.process is not None
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
     def __enter__(self) -> Harmoniad:
         return self.start()
 
