@@ -67,9 +67,7 @@ def test_json_and_filters(cli: Cli, execution_id: str) -> None:
 
 
 def test_bad_options_exit_2(cli: Cli) -> None:
-    with pytest.raises(SystemExit) as caught:
-        cli("webhooks", "deliveries", "--status", "lost")
-    assert caught.value.code == 2
+    assert cli("webhooks", "deliveries", "--status", "lost").returncode == 2
     assert cli("webhooks", "deliveries", "--offset", "-1").returncode == 2
 
 
