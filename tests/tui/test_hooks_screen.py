@@ -19,6 +19,7 @@ from harmonia_tui.screens.hook_forms import HookFormScreen, HookSecretScreen, pa
 from harmonia_tui.screens.hooks import HooksScreen
 from helpers.daemon_testing import Harmoniad, echo_workflow
 from helpers.tui_testing import SIZE, make_app, press, toasted, until
+from textual.app import App
 from textual.widgets import DataTable, Input
 
 from harmonia.signing import signed_headers
@@ -33,6 +34,16 @@ def daemon(tmp_path: Path) -> Iterator[Harmoniad]:
 def cell(screen: HooksScreen, key: str, column: str) -> str:
     table: DataTable[object] = screen.query_one(DataTable)
     return str(table.get_cell(key, column))
+
+
+def shown_secret(app: App[object]) -> str | None:
+    """The secret on screen, once the secret screen is up and composed (it is pushed first,
+    its widgets mounted after: asking for them at once can find none)."""
+    screen = app.screen
+    if not isinstance(screen, HookSecretScreen):
+        return None
+    found = screen.query("#secret")
+    return found.first(Input).value if found else None
 
 
 def deliver(client: httpx.Client, name: str, secret: str, delivery_id: str) -> httpx.Response:
@@ -76,8 +87,8 @@ async def test_hooks_screen_lists_opens_creates_with_the_secret_once_and_deletes
         await press(pilot, "R")  # a new secret for gh, after a confirm
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "rotate's confirm")
         await press(pilot, "y")
-        await until(pilot, lambda: isinstance(app.screen, HookSecretScreen), "the new secret")
-        fresh = app.screen.query_one("#secret", Input).value
+        await until(pilot, lambda: shown_secret(app) is not None, "the new secret")
+        fresh = shown_secret(app)
         assert fresh and fresh != made["secret"]
         assert toasted(app, "hook gh: secret rotated")
         with daemon.client() as client:
@@ -94,11 +105,9 @@ async def test_hooks_screen_lists_opens_creates_with_the_secret_once_and_deletes
         await pilot.press(*"ci-hook", "enter")  # name, then on to the workflow
         await pilot.press("enter", "enter")  # the workflow as it is, no mapping
         await pilot.press(*"from CI", "enter")  # the description: it is made
-        await until(pilot, lambda: isinstance(app.screen, HookSecretScreen), "the secret")
-        shown = app.screen
-        assert isinstance(shown, HookSecretScreen)
-        secret = shown.query_one("#secret", Input).value
-        assert len(secret) >= 40
+        await until(pilot, lambda: shown_secret(app) is not None, "the secret")
+        secret = shown_secret(app)
+        assert secret is not None and len(secret) >= 40
         assert toasted(app, "hook ci-hook created")
         with daemon.client() as client:
             assert deliver(client, "ci-hook", secret, "ci-1").status_code == 201
