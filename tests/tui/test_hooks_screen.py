@@ -46,6 +46,13 @@ def shown_secret(app: App[object]) -> str | None:
     return found.first(Input).value if found else None
 
 
+def focused_id(app: App[object]) -> str | None:
+    """The id of the widget with the focus on the top screen (keys typed before a form's
+    first field has it would go elsewhere)."""
+    focused = app.screen.focused
+    return None if focused is None else focused.id
+
+
 def deliver(client: httpx.Client, name: str, secret: str, delivery_id: str) -> httpx.Response:
     body = orjson.dumps({"who": "sender"})
     headers = signed_headers(secret, body, delivery_id=delivery_id)
@@ -98,7 +105,7 @@ async def test_hooks_screen_lists_opens_creates_with_the_secret_once_and_deletes
         await until(pilot, lambda: app.screen is screen, "the new secret dismissed")
 
         await press(pilot, "n")
-        await until(pilot, lambda: isinstance(app.screen, HookFormScreen), "the form")
+        await until(pilot, lambda: focused_id(app) == "name", "the form, ready for a name")
         form = app.screen
         assert isinstance(form, HookFormScreen)
         assert form.query_one("#workflow", Input).value == workflow_id  # the highlighted one's
