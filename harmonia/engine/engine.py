@@ -155,7 +155,13 @@ class Engine:
         )
 
     def _published_seq(self, execution_id: str) -> int | None:
-        return self.bus.published_seq(execution_id)
+        """How far replays may read an execution's journal: what the bus published, or, for one
+        this engine holds but has published nothing of yet, what was on disk when it was loaded
+        (the lines its writer appends are not durable until published). None: not held here."""
+        published = self.bus.published_seq(execution_id)
+        if published is None and execution_id in self.live:
+            return self.live.loaded_seq(execution_id)
+        return published
 
     async def persist(self, state: ExecutionState, *, final: bool) -> None:
         """Write the execution's snapshot and catalog row; return once they and all its events

@@ -52,6 +52,11 @@ class LiveExecutions:
     def runners(self) -> list[ExecutionRunner]:
         return list(self._runners.values())
 
+    def loaded_seq(self, execution_id: str) -> int:
+        """The last seq of a held execution when it was loaded from disk (0 if this engine
+        created it): every event up to it is durable."""
+        return self._loaded_at.get(execution_id, 0)
+
     def add(self, runner: ExecutionRunner) -> None:
         """Hold an execution this engine just created (its lock taken with its folder)."""
         self._runners[runner.state.id] = runner
