@@ -88,12 +88,7 @@ class ComponentsScreen(ListingScreen[ComponentInfo]):
                 str(len(info.actions)) if info.actions else (info.error or "none")[:60],
                 key=info.name,
             )
-        empty = self.query_one("#empty", Static)
-        empty.update("No components." if self.loaded else "Asking the daemon...")
-        empty.set_class(not shown, "-shown")
-        names = [c.name for c in shown]
-        if keep in names:
-            table.move_cursor(row=names.index(keep), animate=False)
+        self.rows_shown([c.name for c in shown], keep, "No components.", loaded=self.loaded)
         self.show_detail()
         self.refresh_keys()
 

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.coordinate import Coordinate
 from textual.widget import Widget
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from harmonia_tui.screens.base import HarmoniaScreen
 
@@ -95,6 +95,15 @@ class TableScreen(FilteredScreen):
     def render_rows(self) -> None:
         """Fill the table with the rows `filter_text` leaves."""
         raise NotImplementedError
+
+    def rows_shown(self, keys: list[str], keep: str | None, none: str, *, loaded: bool) -> None:
+        """After `render_rows` filled the table with rows `keys`: the note for an empty list
+        (`none`, or a wait while not `loaded`), and the cursor back on `keep` if still listed."""
+        empty = self.query_one("#empty", Static)
+        empty.update(none if loaded else "Asking the daemon...")
+        empty.set_class(not keys, "-shown")
+        if keep in keys:
+            self.query_one(DataTable).move_cursor(row=keys.index(keep), animate=False)
 
     def filter_applied(self) -> None:
         self.render_rows()

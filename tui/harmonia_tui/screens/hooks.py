@@ -105,12 +105,7 @@ class HooksScreen(ListingScreen[Hook]):
                 f"{local(last.at)} → {last.execution_id}" if last is not None else "-",
                 key=h.name,
             )
-        empty = self.query_one("#empty", Static)
-        empty.update("No hooks. n makes one." if self.loaded else "Asking the daemon...")
-        empty.set_class(not shown, "-shown")
-        names = [h.name for h in shown]
-        if keep in names:
-            table.move_cursor(row=names.index(keep), animate=False)
+        self.rows_shown([h.name for h in shown], keep, "No hooks. n makes one.", loaded=self.loaded)
         self.refresh_keys()
 
     def highlighted(self) -> Hook | None:

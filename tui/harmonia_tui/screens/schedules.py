@@ -93,12 +93,7 @@ class SchedulesScreen(ListingScreen[Schedule]):
                 (last.execution_id or last.state) if last is not None else "-",
                 key=s.id,
             )
-        empty = self.query_one("#empty", Static)
-        empty.update("No schedules." if self.loaded else "Asking the daemon...")
-        empty.set_class(not shown, "-shown")
-        ids = [s.id for s in shown]
-        if keep in ids:
-            table.move_cursor(row=ids.index(keep), animate=False)
+        self.rows_shown([s.id for s in shown], keep, "No schedules.", loaded=self.loaded)
         self.refresh_keys()
 
     def highlighted(self) -> Schedule | None:
