@@ -22,7 +22,6 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +40,6 @@ from harmonia.store.locks import ExecutionLock, ExecutionLocked
 from harmonia.store.storage import (
     AtomicWrites,
     CrashSafeStorage,
-    create_empty,
     probe_writes,
     write_atomically,
 )
@@ -194,8 +192,6 @@ class Store:
         if not (folder / "state.json").exists():
             with contextlib.suppress(OSError):
                 (folder / "lock").unlink()
-                with contextlib.suppress(FileNotFoundError):
-                    (folder / "journal.jsonl").unlink()  # empty: see `create_snapshot`
                 folder.rmdir()
         lock.release()
 
@@ -216,9 +212,7 @@ class Store:
         `put_summaries`). Never over another execution's: the folder is new, or claimed.
 
         With `group`, it is durable once the group is committed (with the other executions'
-        of the same writer commit), its folder's entry in `executions/` too. Its empty journal
-        is created just after it, durable by the same folder fsync: the first append then
-        need not fsync the folder again (one fsync fewer per execution started)."""
+        of the same writer commit), its folder's entry in `executions/` too."""
         folder = self.execution_dir(meta["id"])
         with contextlib.suppress(FileExistsError):
             folder.mkdir(parents=True)
@@ -228,9 +222,7 @@ class Store:
         rows = {str(n): {"task_id": tid, **rec} for n, (tid, rec) in enumerate(tasks.items(), 1)}
         payload = orjson.dumps({"execution": {"1": meta}, "tasks": rows})
         writes = AtomicWrites() if group is None else group
-        placed = partial(create_empty, self.journal_path(meta["id"]))
-        remember = self._remembering(path, b"")
-        writes.add(path, payload, folders=[folder.parent], then=remember, placed=placed)
+        writes.add(path, payload, folders=[folder.parent], then=self._remembering(path, b""))
         if group is None:
             writes.commit()
 
