@@ -35,12 +35,28 @@ class ExecutionIndex:
         self._ordered: list[Row] | None = None
         self._reading: anyio.Event | None = None
         self._damage_logged = False
+        self._held: set[str] = set()
+        """Executions stopped by a failed write: their rows are the catalog's (see `hold`)."""
 
     def put(self, summary: Row) -> None:
         """The engine recorded this row (call it on the event loop, before or as the catalog
         write is queued)."""
+        if summary["id"] in self._held:
+            return
         self._own[summary["id"]] = summary
         self._ordered = None
+
+    def hold(self, execution_id: str) -> None:
+        """A write failed and the execution was stopped: what this engine recorded of it may
+        never reach the disk (a run that went on in memory to its end), so its row is the
+        catalog's, whatever its stopping runner still records, until `release`."""
+        self._own.pop(execution_id, None)
+        self._held.add(execution_id)
+        self._ordered = None
+
+    def release(self, execution_id: str) -> None:
+        """The execution is loaded from disk again (the storage is back)."""
+        self._held.discard(execution_id)
 
     def peek(self, execution_id: str) -> Row | None:
         """One execution's row as last read or recorded, without reading the catalog."""

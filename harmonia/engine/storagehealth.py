@@ -125,6 +125,7 @@ class StorageHealth:
         live = self._engine.live
         runners = live.detach_all()
         for runner in runners:
+            self._engine.index.hold(runner.state.id)
             if runner.active:
                 runner.request_interrupt()  # its drive releases its lock once it is at rest
                 self._retiring.append(runner)
@@ -204,6 +205,7 @@ class StorageHealth:
         resume it if it was running; else just write its files (its end was recorded, its
         snapshot perhaps not)."""
         engine = self._engine
+        engine.index.release(execution_id)
         try:
             runner = await engine.live.attach(execution_id)
         except (NotFound, ExecutionLocked) as exc:

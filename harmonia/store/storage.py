@@ -183,6 +183,7 @@ class AtomicWrites:
 
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Pieces, Callable[[], None] | None]] = []
+        self._placed: dict[Path, Callable[[], None]] = {}
         self._paths: set[Path] = set()
         self._folders: dict[Path, None] = {}
 
@@ -199,18 +200,27 @@ class AtomicWrites:
         *,
         folders: Iterable[Path] = (),
         then: Callable[[], None] | None = None,
+        placed: Callable[[], None] | None = None,
+        rename_durable: bool = True,
     ) -> None:
         """Replace `path` with `payload` on `commit`; `folders` are fsynced too then (a folder
-        made for it), and `then` is called once the file is replaced."""
+        made for it), and `then` is called once the file is replaced. `placed` runs right
+        after the rename, before the folders' fsync: a file it creates beside `path` is made
+        durable by that same fsync (and exists only once `path` does). `rename_durable=False`:
+        its folder is not fsynced for it (a crash may leave the old file, whole), for a file
+        whose content a journal holds anyway."""
         pieces: Pieces = [payload] if isinstance(payload, bytes) else list(payload)
         self._pending.append((path, pieces, then))
+        if placed is not None:
+            self._placed[path] = placed
         self._paths.add(path)
-        self._folders.update(dict.fromkeys([path.parent, *folders]))
+        mine = [path.parent] if rename_durable else []
+        self._folders.update(dict.fromkeys([*mine, *folders]))
 
     def commit(self) -> None:
         """Make every added file durable in place; on failure none not yet renamed is (no
         temporary copy stays behind) and the error names the file."""
-        pending, folders = self._pending, list(self._folders)
+        pending, folders, placed = self._pending, list(self._folders), self._placed
         self.discard()
         if not pending:
             return
@@ -225,6 +235,8 @@ class AtomicWrites:
                 with naming(path):
                     os.replace(str(copy), path)
                 renamed += 1
+                if path in placed:
+                    placed[path]()
         except BaseException:
             for copy in copies[renamed:]:
                 if copy is not None:
@@ -238,7 +250,7 @@ class AtomicWrites:
 
     def discard(self) -> None:
         """Forget what was added and not committed."""
-        self._pending, self._paths, self._folders = [], set(), {}
+        self._pending, self._paths, self._folders, self._placed = [], set(), {}, {}
 
 
 def _write_copy(path: Path, pieces: Pieces) -> str:
@@ -289,6 +301,13 @@ def probe_writes(folder: Path, size: int = PROBE_BYTES) -> None:
             os.close(fd)
             with _suppress_missing():
                 os.unlink(path)
+
+
+def create_empty(path: Path) -> None:
+    """Create `path` empty if it is not there (its folder's fsync, left to the caller, makes
+    it durable)."""
+    with naming(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644))
 
 
 def fsync_directory(folder: Path) -> None:

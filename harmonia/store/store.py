@@ -22,6 +22,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ from harmonia.store.locks import ExecutionLock, ExecutionLocked
 from harmonia.store.storage import (
     AtomicWrites,
     CrashSafeStorage,
+    create_empty,
     probe_writes,
     write_atomically,
 )
@@ -192,6 +194,8 @@ class Store:
         if not (folder / "state.json").exists():
             with contextlib.suppress(OSError):
                 (folder / "lock").unlink()
+                with contextlib.suppress(FileNotFoundError):
+                    (folder / "journal.jsonl").unlink()  # empty: see `create_snapshot`
                 folder.rmdir()
         lock.release()
 
@@ -212,7 +216,9 @@ class Store:
         `put_summaries`). Never over another execution's: the folder is new, or claimed.
 
         With `group`, it is durable once the group is committed (with the other executions'
-        of the same writer commit), its folder's entry in `executions/` too."""
+        of the same writer commit), its folder's entry in `executions/` too. Its empty journal
+        is created just after it, durable by the same folder fsync: the first append then
+        need not fsync the folder again (one fsync fewer per execution started)."""
         folder = self.execution_dir(meta["id"])
         with contextlib.suppress(FileExistsError):
             folder.mkdir(parents=True)
@@ -222,7 +228,9 @@ class Store:
         rows = {str(n): {"task_id": tid, **rec} for n, (tid, rec) in enumerate(tasks.items(), 1)}
         payload = orjson.dumps({"execution": {"1": meta}, "tasks": rows})
         writes = AtomicWrites() if group is None else group
-        writes.add(path, payload, folders=[folder.parent], then=self._remembering(path, b""))
+        placed = partial(create_empty, self.journal_path(meta["id"]))
+        remember = self._remembering(path, b"")
+        writes.add(path, payload, folders=[folder.parent], then=remember, placed=placed)
         if group is None:
             writes.commit()
 
@@ -250,8 +258,8 @@ class Store:
         The same file as `write_snapshot` writes, built piece by piece: no TinyDB copy of every
         row, no parse of the old rows, no second copy of the whole file in memory. At 100,000
         tasks those copies were most of the final snapshot's memory and the reason for several
-        full garbage collections at the end of the run. With `group`, it is durable once the
-        group is committed."""
+        full garbage collections at the end of the run. With `group`, it is in place once the
+        group is committed (its content fsynced, its rename not: see below)."""
         path = self.state_path(meta["id"])
         if group is not None and path in group:
             group.commit()  # the tables to keep are those of the file the group writes
@@ -272,7 +280,8 @@ class Store:
             write_atomically(path, pieces)
             self._remember_tables(path, kept)
         else:
-            group.add(path, pieces, then=self._remembering(path, kept))
+            # the journal holds it all: a lost rename recovers the same state (one fsync less)
+            group.add(path, pieces, then=self._remembering(path, kept), rename_durable=False)
 
     def _tables_to_keep(self, path: Path) -> bytes:
         """`,"name":{...}` for each table of the file other than the snapshot's own."""

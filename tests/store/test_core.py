@@ -244,6 +244,18 @@ def test_a_new_execution_loads_with_every_task_pending(tmp_path: Path) -> None:
     assert temp_files(store.execution_dir(state.id)) == []
 
 
+def test_a_new_execution_has_its_empty_journal_and_abandoning_one_leaves_no_folder(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path)
+    state = new_execution(store, status="pending")
+    assert store.journal_path(state.id).read_bytes() == b""  # made with its first snapshot
+    execution_id, lock = store.new_execution(lambda: "20261202-000000-0000000001")
+    store.journal_path(execution_id).touch()  # as a refused create leaves it (snapshot removed)
+    store.abandon_execution(execution_id, lock)
+    assert not store.execution_dir(execution_id).exists()
+
+
 def test_load_execution_applies_the_journal_after_the_snapshot(tmp_path: Path) -> None:
     store = Store(tmp_path)
     state = new_execution(store, status="pending")

@@ -78,3 +78,27 @@ def test_run_together_answers_each_job_with_its_result_or_its_error() -> None:
     assert [result for result, _ in outcomes] == [1, None, 3]
     assert [type(error) for _, error in outcomes] == [type(None), ValueError, type(None)]
     assert run_together([fails])[0][0] is None  # one job alone runs here, the same way
+
+
+def test_placed_runs_after_the_rename_and_before_the_folder_fsync_which_skips_opted_out_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import harmonia.store.storage as storage
+
+    synced: list[Path] = []
+    real = storage.fsync_directory
+    monkeypatch.setattr(
+        storage, "fsync_directory", lambda folder: (synced.append(folder), real(folder))
+    )
+    made, replaced = tmp_path / "made" / "state.json", tmp_path / "kept" / "state.json"
+    replaced.parent.mkdir()
+    replaced.write_bytes(b"old")
+    seen: list[tuple[bool, list[Path]]] = []
+    group = AtomicWrites()
+    group.add(made, b"new", placed=lambda: seen.append((made.exists(), list(synced))))
+    group.add(replaced, b"newer", rename_durable=False)  # a journal holds its content
+    group.commit()
+    assert seen == [(True, [])]  # renamed, and no folder fsynced yet
+    assert synced == [made.parent]  # not `replaced`'s folder
+    assert replaced.read_bytes() == b"newer"
+    assert temp_files(tmp_path) == []
