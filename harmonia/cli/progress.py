@@ -294,7 +294,8 @@ class ProgressView:
         """`event` for each of a batch, their lines written at once: one write (and, with
         stderr line-buffered, one system call) per batch instead of one per event."""
         lines = []
-        apply, show, width, style = self.tracker.apply, self.show_events, self.task_width, self.style
+        apply, show = self.tracker.apply, self.show_events
+        width, style = self.task_width, self.style
         for event in batch:
             apply(event)
             if show:
