@@ -275,7 +275,7 @@ class ProgressView:
         self.task_width = task_column_width(tracker.statuses)
         self._started = time.monotonic()
         self._drawn = False
-        self._words = {
+        self._words: dict[str, str] = {
             EventType.TASK_STARTED: _status(style, "started", "running"),
             EventType.TASK_COMPLETED: _status(style, "completed"),
         }
