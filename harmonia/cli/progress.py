@@ -50,6 +50,15 @@ _STATUS_AFTER: dict[str, str] = {
     EventType.TASK_SKIPPED_BY_OPERATOR: "skipped",
 }
 _RUNNING = frozenset({"running", "retrying"})
+_PLAIN_STATUS_AFTER: dict[str, str] = {
+    EventType.TASK_STARTED: "running",
+    EventType.TASK_COMPLETED: "completed",
+    EventType.TASK_FAILED: "failed",
+    EventType.RETRY_ATTEMPTED: "retrying",
+    EventType.TASK_SKIPPED: "skipped",
+    EventType.TASK_WAITING: "waiting",
+}
+"""The events of `_STATUS_AFTER` that change their own task's status and nothing else."""
 _RESETTING = frozenset(
     {
         EventType.WORKFLOW_RESUMED,
@@ -195,6 +204,11 @@ class ProgressTracker:
 
     def apply(self, event: Event) -> None:
         task_id = event.task_id
+        new = _PLAIN_STATUS_AFTER.get(event.type)
+        if new is not None:  # one task's own status (all but a handful of a run's events)
+            if task_id in self.statuses:
+                self.statuses[task_id] = new
+            return
         if event.type in _RESETTING:
             for tid in (*event.data.get("reset", ()), *event.data.get("interrupted", ())):
                 if tid in self.statuses:
@@ -261,6 +275,11 @@ class ProgressView:
         self.task_width = task_column_width(tracker.statuses)
         self._started = time.monotonic()
         self._drawn = False
+        self._words: dict[str, str] = {
+            EventType.TASK_STARTED: _status(style, "started", "running"),
+            EventType.TASK_COMPLETED: _status(style, "completed"),
+        }
+        """The status words of the two events that make nearly every line of a run."""
 
     def event(self, event: Event) -> None:
         self.tracker.apply(event)
@@ -275,16 +294,38 @@ class ProgressView:
         """`event` for each of a batch, their lines written at once: one write (and, with
         stderr line-buffered, one system call) per batch instead of one per event."""
         lines = []
+        apply, show = self.tracker.apply, self.show_events
+        width, style = self.task_width, self.style
         for event in batch:
-            self.tracker.apply(event)
-            if self.show_events:
-                line = format_event(event, task_width=self.task_width, style=self.style)
+            apply(event)
+            if show:
+                line = self._common_line(event) or format_event(
+                    event, task_width=width, style=style
+                )
                 if line is not None:
                     lines.append(line)
         if lines:
             self._erase()
             self.stream.write("\n".join(lines) + "\n")
         self.redraw()
+
+    def _common_line(self, event: Event) -> str | None:
+        """`format_event` of a task's start or completion, with its status word made once per
+        view rather than per line (a run prints two such lines per task); None for any other
+        event."""
+        word = self._words.get(event.type)
+        if word is None or event.task_id is None:
+            return None
+        data = event.data
+        clock = format_clock(event.timestamp)
+        if self.style.enabled:
+            clock = self.style.paint(clock, "dim")
+        parts = [clock, event.task_id.ljust(self.task_width), word]
+        if "attempt" in data:
+            parts.append(f"attempt {data['attempt']}")
+        if "duration" in data and event.type == EventType.TASK_COMPLETED:
+            parts.append(format_duration(data["duration"]))
+        return "  ".join(parts)
 
     def message(self, line: str) -> None:
         """A log line above the status line."""

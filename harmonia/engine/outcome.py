@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 __all__ = ["Verdict", "decide", "record_outcome"]
 
 
+_SKIPPED = TaskStatus.SKIPPED
+"""A module constant: an enum member's lookup on its class costs more than the comparison."""
+
+
 class Verdict(enum.Enum):
     RUN = "run"
     SKIPPED = "skipped"
@@ -46,21 +50,22 @@ def decide(
     included (`harmonia.engine.joins`); only its `when` is left. A condition that cannot be
     evaluated fails the task, without retries: retrying cannot change the values it reads."""
     tasks = state.tasks
-    if plan.condition is None and ruled:
-        return Verdict.RUN
-    if plan.condition is None:
-        skipped = [d for d in plan.depends_on if tasks[d].status == TaskStatus.SKIPPED]
-        if skipped:
-            host.emit(
-                state,
-                EventType.TASK_SKIPPED,
-                tid,
-                {"reason": f"upstream task '{skipped[0]}' was skipped"},
-            )
-            return Verdict.SKIPPED
+    condition = plan.condition  # read once: every ready task passes here
+    if condition is None:
+        if ruled:
+            return Verdict.RUN
+        for dep in plan.depends_on:
+            if tasks[dep].status == _SKIPPED:
+                host.emit(
+                    state,
+                    EventType.TASK_SKIPPED,
+                    tid,
+                    {"reason": f"upstream task '{dep}' was skipped"},
+                )
+                return Verdict.SKIPPED
         return Verdict.RUN
     try:
-        go = plan.condition.evaluate(context)
+        go = condition.evaluate(context)
     except (ReferenceMissing, ExpressionTypeError, ExpressionError) as exc:
         kind = ErrorKind.REFERENCE if isinstance(exc, ReferenceMissing) else ErrorKind.EXPRESSION
         host.emit(
@@ -80,7 +85,7 @@ def decide(
         state,
         EventType.TASK_SKIPPED,
         tid,
-        {"reason": f"condition is false: {plan.condition.text}"},
+        {"reason": f"condition is false: {condition.text}"},
     )
     return Verdict.SKIPPED
 

@@ -142,6 +142,18 @@ def _literal(value: Any) -> bool:
     well within the template limits: `compile_template` would render it to the very same
     object, at ten times the cost of this look. Anything else goes through the compiler,
     which also raises for inputs beyond its limits."""
+    if type(value) is dict and len(value) < _FLAT_MAX:
+        # the common shape (a generated workflow's `{"i": "t5"}`): one flat mapping of strings
+        # and numbers, looked at without the general walk's stack and isinstance checks
+        for item in value.values():
+            kind = type(item)
+            if kind is str:
+                if "$" in item:
+                    return False
+            elif kind is not int and kind is not float and kind is not bool and item is not None:
+                break  # something nested or unusual: the general walk decides
+        else:
+            return True
     stack = [(value, 0)]
     nodes = 0
     while stack:
@@ -161,6 +173,10 @@ def _literal(value: Any) -> bool:
             return False  # another kind of mapping: as the compiler makes of it
     return True
 
+
+_FLAT_MAX = MAX_TEMPLATE_NODES // 2 - 1
+"""Most members a flat mapping may have for `_literal`'s quick look (its nodes: itself and
+each member, within the general walk's bound)."""
 
 _NO_CONTEXT: Mapping[str, Any] = {}
 """What a template without references is rendered with: it reads nothing."""

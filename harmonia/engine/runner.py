@@ -296,7 +296,11 @@ class ExecutionRunner:
                 self._running += 1
                 self._inflight.add(tid)
                 dispatch.send_nowait((tid, sorter))
-            while self._running < self._max and (item := fanout.take(context)) is not None:
+            while (
+                fanout.parents  # (no `for_each` task, no items: skip the look at every pump)
+                and self._running < self._max
+                and (item := fanout.take(context)) is not None
+            ):
                 self._running += 1
                 self._inflight.add(item)
                 dispatch.send_nowait((item, sorter))

@@ -8,7 +8,7 @@ writer, not the engine: what it dropped is never published, and waiters get Stor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -59,6 +59,9 @@ class GroupOp:
 
 
 FailureHandler = Callable[[BaseException], None]
+
+PublishGate = Callable[[list[Event]], Awaitable[None]]
+"""Awaited with a batch's events between their commit and their publication (tests only)."""
 
 DEFAULT_MAX_BACKLOG = 2_000
 """About a thousand tasks' worth of events: large enough that a commit (one fsync and a trip to
@@ -114,6 +117,11 @@ class DurableWriter:
         """Items of the commit now in its thread."""
         self.batches = 0
         """How many group commits ran (for benchmarks and tests)."""
+        self.before_publish: PublishGate | None = None
+        """For tests: awaited with each batch's events once they are durable, before they are
+        published (None: no wait). Holding one batch there shows what readers make of journal
+        lines that are on disk but that nobody was told of yet; batches without events (a
+        new execution's files) pass, so `Engine.start` still returns."""
 
     def submit(self, event: Event) -> None:
         self._submitted += 1
@@ -233,6 +241,8 @@ class DurableWriter:
                 self._in_flight = 0
             self.batches += 1
             if failed is None or failed.events_durable:
+                if self.before_publish is not None and events:
+                    await self.before_publish(events)
                 for event in events:
                     self._bus.publish(event)
             if failed is None:

@@ -13,7 +13,7 @@ from helpers.engine_probe import engine_options
 
 from harmonia.engine import open_engine
 from harmonia.engine.replays import SharedReplays
-from harmonia.events import Event
+from harmonia.events import Event, EventType
 from harmonia.loader import load_workflow_dict
 
 pytestmark = pytest.mark.anyio
@@ -130,3 +130,39 @@ async def test_many_lagging_subscribers_of_a_run_see_every_event_once(data_dir: 
     assert all(s.lag_count for s in subscriptions)
     pages = -(-state.last_seq // 40)  # what one subscriber reads, a page of 40 at a time
     assert engine.replays.reads <= pages + 1  # the others read none of their own
+
+
+async def test_lines_on_disk_of_a_held_execution_are_replayed_only_once_published(
+    data_dir: Path,
+) -> None:
+    """The journal of an execution this engine holds is read up to what the bus published (or
+    what was loaded): its writer's lines are not durable for readers until their publication.
+    The writer holds the batch with `workflow_started` between its fsync and its publication."""
+    workflow = load_workflow_dict(
+        {"name": "one", "tasks": {"a": {"component": "core", "action": "echo"}}}
+    )
+    held, release = anyio.Event(), anyio.Event()
+
+    async def hold(events: list[Event]) -> None:
+        if any(e.type == EventType.WORKFLOW_STARTED for e in events):
+            held.set()
+            await release.wait()
+
+    async with open_engine(data_dir, **engine_options()) as engine:
+        engine.writer.before_publish = hold
+        started = await engine.start(workflow)
+        try:
+            with anyio.fail_after(10):
+                await held.wait()
+            on_disk = await anyio.to_thread.run_sync(engine.store.read_events, started.id)
+            assert on_disk[0].type == EventType.WORKFLOW_STARTED  # written and fsynced...
+            assert engine.bus.published_seq(started.id) is None  # ...but not published
+            assert await engine.replays(started.id, 0) == []
+            assert await engine.replays(started.id, 0, 10) == []
+        finally:
+            release.set()  # a failed check must not leave the writer held (no shutdown)
+        with anyio.fail_after(10):
+            state = await engine.wait(started.id)
+        replayed = await engine.replays(started.id, 0)
+    assert state.status == "completed"
+    assert [e.seq for e in replayed] == list(range(1, state.last_seq + 1))
