@@ -223,6 +223,7 @@ class Bench:
         with tempfile.TemporaryDirectory(dir=self.folder) as data:
             command = [*run_one, "--data-dir", data, str(self.files["big.json"])]
             big = run_child(command, stdout=self.folder / "out.json")
+        floor = run_child([sys.executable, "-P", "-c", FLOOR_SCRIPT, str(self.files["big.json"])])
         per_task = big.maxrss_kb * 1024 / self.n_big
         beyond = (big.maxrss_kb - one.maxrss_kb) * 1024 / self.n_big
         self.add(
@@ -233,6 +234,16 @@ class Bench:
                 per_task <= 1.5 * 1024,
                 f"({beyond / 1024:.2f} KB/task beyond a 1-task run; "
                 f"{big.wall:.1f} s, cpu {big.cpu:.1f} s)",
+            )
+        )
+        self.add(
+            Row(
+                "  floor: imports of `run` + the file parsed",
+                f"{floor.maxrss_kb / 1024:.0f} MB = "
+                f"{floor.maxrss_kb * 1024 / self.n_big / 1024:.2f} KB/task",
+                "",
+                None,
+                f"(the run is {big.maxrss_kb / floor.maxrss_kb:.2f}x its floor)",
             )
         )
 
@@ -258,6 +269,18 @@ def revision_command(ref: str, folder: Path) -> Path:
     script.chmod(0o755)
     return script
 
+
+FLOOR_SCRIPT = """
+import sys
+from pathlib import Path
+import orjson
+import harmonia.cli.main, harmonia.cli.follow, harmonia.loader
+text = Path(sys.argv[1]).read_text(encoding="utf-8-sig")
+document = orjson.loads(text)
+"""
+"""The memory floor of `harmonia run FILE`: a process that imports what the run imports and
+holds the file's text and its parsed document, as the loader does, and nothing else. Run with
+this interpreter and `-P` (the tree's `harmonia`, whatever `--against` times)."""
 
 FIGURES = ("startup", "validate", "run", "resume", "memory")
 
