@@ -25,14 +25,17 @@ def share_task_strings(data: Any) -> None:
     ids: dict[Any, Any] = {tid: tid for tid in tasks}
     names: dict[str, str] = {}
     for task in tasks.values():
-        if not isinstance(task, dict):
+        if type(task) is not dict:
             continue
-        for field in ("component", "action"):
-            value = task.get(field)
-            if type(value) is str:
-                task[field] = names.setdefault(value, value)
+        component = task.get("component")
+        if type(component) is str:
+            task["component"] = names.setdefault(component, component)
+        action = task.get("action")
+        if type(action) is str:
+            task["action"] = names.setdefault(action, action)
         depends_on = task.get("depends_on")
-        if type(depends_on) is list:
-            for index, dep in enumerate(depends_on):
-                if type(dep) is str:
-                    depends_on[index] = ids.get(dep, dep)
+        if depends_on and type(depends_on) is list:
+            try:
+                depends_on[:] = [ids[dep] for dep in depends_on]
+            except (KeyError, TypeError):  # an unknown id, a list: the checks will say
+                depends_on[:] = [ids.get(d, d) if type(d) is str else d for d in depends_on]

@@ -214,15 +214,27 @@ class Workflow(Strict):
         return document
 
 
+_USUAL_FIELDS = frozenset({"component", "action", "input", "depends_on"})
+"""What most tasks of a large generated workflow set: their dict is made without a loop."""
+
+
 def _task_document(task: TaskSpec) -> dict[str, Any]:
     """What `model_dump(mode="json", exclude_unset=True)` makes of a task of plain JSON values,
     in field order; nested models (policy, resources) are dumped, the rest is shared."""
     given = task.model_fields_set
+    values = task.__dict__
+    if given == _USUAL_FIELDS:
+        return {
+            "component": values["component"],
+            "action": values["action"],
+            "input": values["input"],
+            "depends_on": values["depends_on"],
+        }
     return {
         name: value.model_dump(mode="json", exclude_unset=True)
         if isinstance(value, BaseModel)
         else value
-        for name, value in task.__dict__.items()
+        for name, value in values.items()
         if name in given
     }
 

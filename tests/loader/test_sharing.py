@@ -45,6 +45,7 @@ EVERY_FIELD: dict[str, Any] = {
             "max_items": 5,
             "input": {"item": "${item}"},
         },
+        "d": {"action": "echo", "component": "core", "depends_on": ["a"], "input": {}},
     },
     "output": {"last": "${tasks.b.output}"},
 }
@@ -77,6 +78,8 @@ def test_json_document_shares_the_models_values() -> None:
     tasks = workflow.to_document()["tasks"]
     assert tasks["b"]["input"] is workflow.tasks["b"].input
     assert tasks["c"]["depends_on"] is workflow.tasks["c"].depends_on
+    assert tasks["d"]["input"] is workflow.tasks["d"].input
+    assert list(tasks["d"]) == ["component", "action", "input", "depends_on"]  # field order
     assert tasks["b"]["when"] == "false"  # as the dump: the condition's text
 
 
