@@ -22,7 +22,8 @@ def share_task_strings(data: Any) -> None:
     tasks = data.get("tasks")
     if not isinstance(tasks, dict):
         return
-    ids: dict[Any, Any] = {tid: tid for tid in tasks}
+    # str keys only: a hit is then an equal str (True == 1 must not turn into a key `1`)
+    ids: dict[Any, Any] = {tid: tid for tid in tasks if type(tid) is str}
     names: dict[str, str] = {}
     for task in tasks.values():
         if type(task) is not dict:

@@ -12,6 +12,7 @@ import pytest
 
 from harmonia.components import default_registry
 from harmonia.loader import load_workflow_dict, load_workflow_file, load_workflow_text
+from harmonia.loader.sharing import share_task_strings
 from harmonia.model import Workflow
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_workflows"
@@ -115,3 +116,14 @@ def test_repeated_task_strings_are_one_object(fmt: str) -> None:
     assert third.depends_on[1] is ids["second_task"]
     assert first.component is second.component is third.component
     assert first.action is second.action is third.action
+
+
+def test_only_strings_are_swapped() -> None:
+    """A YAML id `1` and an item `true` are equal in Python: the item must stay as written,
+    for the problem to name it."""
+    deps: list[Any] = [True, "x_task"]
+    odd: list[Any] = [True, ["nested"]]
+    data = {"tasks": {1: {}, "x_task": {}, "y": {"depends_on": deps}, "z": {"depends_on": odd}}}
+    share_task_strings(data)
+    assert deps[0] is True and odd[0] is True
+    assert deps[1] is next(k for k in data["tasks"] if k == "x_task")
