@@ -33,6 +33,8 @@ class Document:
     fatal: bool = False  # nothing usable was parsed: stop after reporting `problems`
     index_lines: Callable[[], LineIndex] | None = None
     shape: tuple[str | None, bool] | None = None
+    plain_json: bool = False
+    """Read by orjson: JSON values only, no NaN (`Workflow.to_document` may share them)."""
     _lines: LineIndex | None = field(default=None, repr=False)
 
     @property

@@ -31,7 +31,13 @@ def parse_json(text: str, source: str) -> Document:
     if has_long_digits(text) or _may_hold_duplicates(text, data):
         return _parse_exactly(text, source)
     shape = (None, False) if values_fit(text) else None
-    return Document(source=source, data=data, index_lines=lambda: _json_lines(text), shape=shape)
+    return Document(
+        source=source,
+        data=data,
+        index_lines=lambda: _json_lines(text),
+        shape=shape,
+        plain_json=True,
+    )
 
 
 def _may_hold_duplicates(text: str, data: Any) -> bool:

@@ -28,6 +28,7 @@ from harmonia.loader.shape import shape_of
 from harmonia.loader.source import Format, read_file, read_text
 from harmonia.loader.subflows import Recursion, find_recursion
 from harmonia.model import LOADER_CONTEXT_KEY, TEMPLATE_KIND, Workflow, describe_value
+from harmonia.model.base import PLAIN_JSON_CONTEXT_KEY
 
 __all__ = ["load_workflow_dict", "load_workflow_file", "load_workflow_text"]
 
@@ -113,7 +114,8 @@ def load_document(document: Document, registry: ComponentRegistry | None = None)
 
     workflow: Workflow | None = None
     try:
-        workflow = Workflow.model_validate(data, context={LOADER_CONTEXT_KEY: True})
+        context = {LOADER_CONTEXT_KEY: True, PLAIN_JSON_CONTEXT_KEY: document.plain_json}
+        workflow = Workflow.model_validate(data, context=context)
     except pydantic.ValidationError as exc:
         problems.extend(pydantic_problems(exc, document))
     problems.extend(Checker(document, data, registry or default_registry()).run())

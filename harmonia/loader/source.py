@@ -11,6 +11,7 @@ from typing import Literal
 from harmonia.errors import Problem, ValidationFailed
 from harmonia.loader.document import Document
 from harmonia.loader.jsonsource import parse_json
+from harmonia.loader.sharing import share_task_strings
 
 __all__ = ["Format", "read_file", "read_text"]
 
@@ -37,8 +38,16 @@ def read_text(text: str, source: str, fmt: Format | None) -> Document:
     """Parse YAML or JSON text; `fmt=None` judges by content.
 
     Text starting with `{` or `[` is read as JSON, or as YAML if it is not valid JSON (flow
-    style); anything else is YAML.
+    style); anything else is YAML. The data is fresh: its repeated task ids and names are
+    made one object each (`sharing`).
     """
+    document = _parse(text, source, fmt)
+    if not document.fatal:
+        share_task_strings(document.data)
+    return document
+
+
+def _parse(text: str, source: str, fmt: Format | None) -> Document:
     if fmt == "json":
         return parse_json(text, source)
     if fmt is None and text.lstrip().startswith(("{", "[")):

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 
 __all__ = [
     "LOADER_CONTEXT_KEY",
+    "PLAIN_JSON_CONTEXT_KEY",
     "NonBlank",
     "Strict",
     "describe_value",
@@ -25,6 +26,11 @@ __all__ = [
 #: Context key that tells the models the loader runs the cross-field checks itself (with file,
 #: line and task attached), so the models must not report them a second time.
 LOADER_CONTEXT_KEY = "harmonia_loader"
+
+#: Context key that tells the models their data came from a JSON parser (dicts, lists, str,
+#: int, float, bool, None and nothing else), so `Workflow.to_document()` may share the models'
+#: values instead of dumping copies of them.
+PLAIN_JSON_CONTEXT_KEY = "harmonia_plain_json"
 
 
 class Strict(BaseModel):

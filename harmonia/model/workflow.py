@@ -10,10 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, model_validator
 
 from harmonia.errors import NotFound
-from harmonia.model.base import LOADER_CONTEXT_KEY, NonBlank, Strict, unknown_input_message
+from harmonia.model.base import (
+    LOADER_CONTEXT_KEY,
+    PLAIN_JSON_CONTEXT_KEY,
+    NonBlank,
+    Strict,
+    unknown_input_message,
+)
 from harmonia.model.graph import graph_problems
 from harmonia.model.inputs import InputSpec, check_declared
 from harmonia.model.notify import NotifyTarget
@@ -34,6 +40,7 @@ class Workflow(Strict):
     """
 
     _document: dict[str, Any] | None = PrivateAttr(default=None)
+    _plain_json: bool = PrivateAttr(default=False)
     _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)
 
     name: NonBlank = Field(min_length=1, description="Name of the workflow.")
@@ -80,6 +87,8 @@ class Workflow(Strict):
     @model_validator(mode="after")
     def _valid_graph(self, info: ValidationInfo) -> Workflow:
         context = info.context
+        if isinstance(context, Mapping) and context.get(PLAIN_JSON_CONTEXT_KEY):
+            self._plain_json = True
         if isinstance(context, Mapping) and context.get(LOADER_CONTEXT_KEY):
             return self
         problems = graph_problems(self.tasks)
@@ -183,8 +192,51 @@ class Workflow(Strict):
         if self._document is None:
             # Cached: dumping a 10,000-task workflow costs more than starting it. Workflows are
             # treated as immutable once loaded; nothing in Harmonia changes one in place.
-            self._document = self.model_dump(mode="json", exclude_unset=True)
+            if self._plain_json:
+                self._document = self._shared_document()
+            else:
+                self._document = self.model_dump(mode="json", exclude_unset=True)
         return self._document
+
+    def _shared_document(self) -> dict[str, Any]:
+        """The same document as the dump, but each task's dict holds the model's own values
+        (its `input` dict, its `depends_on` list) instead of copies: a second copy of every
+        task's containers is ~250 bytes a task kept for the whole run. Only for values read by
+        a JSON parser, which are already what a JSON-mode dump would make of them."""
+        rest = self.model_dump(mode="json", exclude_unset=True, exclude={"tasks"})
+        tasks = {tid: _task_document(task) for tid, task in self.tasks.items()}
+        document: dict[str, Any] = {}
+        for name in type(self).model_fields:  # the dump's order of fields
+            if name == "tasks":
+                document[name] = tasks
+            elif name in rest:
+                document[name] = rest[name]
+        return document
+
+
+_USUAL_FIELDS = frozenset({"component", "action", "input", "depends_on"})
+"""What most tasks of a large generated workflow set: their dict is made without a loop."""
+
+
+def _task_document(task: TaskSpec) -> dict[str, Any]:
+    """What `model_dump(mode="json", exclude_unset=True)` makes of a task of plain JSON values,
+    in field order; nested models (policy, resources) are dumped, the rest is shared."""
+    given = task.model_fields_set
+    values = task.__dict__
+    if given == _USUAL_FIELDS:
+        return {
+            "component": values["component"],
+            "action": values["action"],
+            "input": values["input"],
+            "depends_on": values["depends_on"],
+        }
+    return {
+        name: value.model_dump(mode="json", exclude_unset=True)
+        if isinstance(value, BaseModel)
+        else value
+        for name, value in values.items()
+        if name in given
+    }
 
 
 def load_stored_workflow(doc: Mapping[str, Any]) -> Workflow:
