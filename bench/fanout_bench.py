@@ -52,7 +52,7 @@ from websockets.asyncio.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _daemon import Daemon, parse_time, percentile, running_daemon
-from _dags import echo_workflow, random_dag
+from _dags import gated_workflow, random_dag
 
 _SSE_EVENT = re.compile(
     rb'^data: \{"seq":(\d+),"type":"\w+","execution_id":"[^"]*",'
@@ -191,15 +191,7 @@ class Run:
 
 
 def gated(graph: dict[str, list[str]], gate_seconds: float) -> dict[str, Any]:
-    """The DAG behind a `gate` task that sleeps while the clients connect; its roots depend on
-    the gate, so the DAG proper starts when the gate completes."""
-    document = echo_workflow("fanout", {t: deps or ["gate"] for t, deps in graph.items()})
-    document["tasks"]["gate"] = {
-        "component": "core",
-        "action": "sleep",
-        "input": {"seconds": gate_seconds},
-    }
-    return document
+    return gated_workflow("fanout", graph, gate_seconds)
 
 
 async def run_dag(

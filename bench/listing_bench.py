@@ -63,7 +63,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _daemon import Daemon, parse_time, percentile, running_daemon
-from _dags import echo_workflow, random_dag
+from _dags import echo_workflow, gated_workflow, random_dag
 from _pollers import PollerProcesses, Samples, cpu_seconds, lag_monitor, poll, pollers, worker
 
 MAX_BODY = 256 * 1024 * 1024
@@ -79,13 +79,7 @@ async def follow(client: httpx.AsyncClient, execution_id: str, received: list[in
 
 
 def gated(graph: dict[str, list[str]], gate_seconds: float) -> dict[str, Any]:
-    document = echo_workflow("listing-run", {t: deps or ["gate"] for t, deps in graph.items()})
-    document["tasks"]["gate"] = {
-        "component": "core",
-        "action": "sleep",
-        "input": {"seconds": gate_seconds},
-    }
-    return document
+    return gated_workflow("listing-run", graph, gate_seconds)
 
 
 async def store_file(api: httpx.AsyncClient, path: Path) -> str:
