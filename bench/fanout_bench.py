@@ -51,6 +51,7 @@ from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _args import bench_parser
 from _daemon import Daemon, parse_time, percentile, running_daemon
 from _dags import gated_workflow, random_dag
 
@@ -316,12 +317,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=10_000)
-    parser.add_argument("--sse", type=int, default=20)
-    parser.add_argument("--ws", type=int, default=5)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--client-nice", type=int, default=0)
+    parser = bench_parser(__doc__, tasks=10_000, sse=20, ws=5, repeat=3, client_nice=0)
     parser.add_argument("--gate", type=float, default=3.0, help="seconds the clients get to attach")
     parser.add_argument(
         "--ws-frames",

@@ -10,7 +10,7 @@ import argparse
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.output import print_json
-from harmonia.cli.remote import info, remote_command, session
+from harmonia.cli.remote import info, print_item, remote_command, session
 from harmonia.client import Client, Hook
 
 __all__ = ["cmd_hooks", "parse_map"]
@@ -46,7 +46,7 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         return _secret(hook, "created", as_json=args.json)
     with session(args) as client:
         if action == "show":
-            return _print(client.get_hook(args.name), as_json=args.json)
+            return print_item(client.get_hook(args.name), as_json=args.json, lines=_lines)
         if action == "rotate":
             return _secret(client.rotate_hook_secret(args.name), "has a new secret", args.json)
         client.delete_hook(args.name)
@@ -118,10 +118,9 @@ def _mapping(hook: Hook) -> str:
     return ", ".join(f"{k}={v or '(body)'}" for k, v in hook.input_map.items())
 
 
-def _print(hook: Hook, *, as_json: bool) -> int:
-    if as_json:
-        print_json(hook.model_dump(mode="json"))
-        return EXIT_OK
+def _lines(hook: Hook) -> list[str]:
+    from harmonia.cli.report import field_lines
+
     fields = [
         ("hook", hook.name),
         ("workflow", hook.workflow_id),
@@ -133,6 +132,4 @@ def _print(hook: Hook, *, as_json: bool) -> int:
     ]
     if hook.description:
         fields.append(("about", hook.description))
-    width = max(len(name) for name, _ in fields)
-    print("\n".join(f"{name.ljust(width)}  {value}" for name, value in fields))
-    return EXIT_OK
+    return field_lines(fields)
