@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.output import print_json
-from harmonia.cli.remote import info, print_item, remote_command, session
+from harmonia.cli.remote import info, list_action, print_item, remote_command, session
 from harmonia.client import Client, Hook
 
 __all__ = ["cmd_hooks", "parse_map"]
@@ -25,10 +26,8 @@ def cmd_hooks(args: argparse.Namespace) -> int:
             what = ", ".join(given) or "WORKFLOW_ID"
             raise CliError(f"hooks {action}: {what} is for create")
     if action == "list":
-        if args.name:
-            raise CliError("hooks list takes no NAME (did you mean `hooks show NAME`?)")
-        with session(args) as client:
-            return _list(client, as_json=args.json)
+        lister = partial(_list, as_json=args.json)
+        return list_action(args, "hooks", (args.name, "NAME"), lister)
     if not args.name:
         raise CliError(f"hooks {action}: which hook? give its NAME")
     if action == "create":

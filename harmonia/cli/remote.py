@@ -56,6 +56,7 @@ __all__ = [
     "execution_state",
     "finish",
     "follow",
+    "list_action",
     "pages",
     "print_answer",
     "print_item",
@@ -357,6 +358,22 @@ def session(args: argparse.Namespace) -> Iterator[Client]:
         yield client
     finally:
         client.close()
+
+
+def list_action(
+    args: argparse.Namespace,
+    command: str,
+    target: tuple[str | None, str],
+    lister: Callable[[Client], int],
+) -> int:
+    """`COMMAND list` of a command over a collection (hooks, schedules): a target (its value,
+    its metavar) given to it is a slip for `show`, said so (exit 2); else `lister` lists."""
+    given, metavar = target
+    if given:
+        hint = f"did you mean `{command} show {metavar}`?"
+        raise CliError(f"{command} list takes no {metavar} ({hint})")
+    with session(args) as client:
+        return lister(client)
 
 
 def print_answer(

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.inputs import input_from_args
 from harmonia.cli.listing import print_listing
 from harmonia.cli.output import print_json
-from harmonia.cli.remote import info, print_answer, print_item, remote_command, session
+from harmonia.cli.remote import (
+    info,
+    list_action,
+    print_answer,
+    print_item,
+    remote_command,
+    session,
+)
 from harmonia.cli.schedules_parser import CREATE_OPTIONS
 from harmonia.cli.uploads import daemon_refusal
 from harmonia.client import Client, Schedule
@@ -34,10 +42,8 @@ def cmd_schedules(args: argparse.Namespace) -> int:
         if given or args.input or args.input_file or args.paused:
             raise CliError(f"schedules {action}: {', '.join(given) or '--input'} is for create")
     if action == "list":
-        if args.target:
-            raise CliError("schedules list takes no ID (did you mean `schedules show ID`?)")
-        with session(args) as client:
-            return _list(client, as_json=args.json)
+        lister = partial(_list, as_json=args.json)
+        return list_action(args, "schedules", (args.target, "ID"), lister)
     if not args.target:
         what = "workflow" if action == "create" else "schedule"
         raise CliError(f"schedules {action}: which {what}? give its ID")
