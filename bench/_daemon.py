@@ -35,9 +35,7 @@ class Daemon:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the daemon has used so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        ticks = int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return process_cpu(self.process.pid)
 
     def main_thread_sched(self) -> tuple[float, float]:
         """The daemon's main thread (engine and API share it): seconds on a CPU so far, and
@@ -100,6 +98,16 @@ def daemon_with_client(*args: str) -> Iterator[tuple[Daemon, httpx.Client]]:
         httpx.Client(base_url=daemon.url, headers=daemon.auth, timeout=60) as client,
     ):
         yield daemon, client
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user+sys, all its threads) process `pid` has used so far; 0 off Linux.
+    For a child still running, which `os.wait4` cannot measure yet."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def parse_time(text: str) -> float:

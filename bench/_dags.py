@@ -24,6 +24,18 @@ def random_dag(
     return graph
 
 
+def gated_workflow(name: str, graph: dict[str, list[str]], gate_seconds: float) -> dict[str, Any]:
+    """The DAG behind a `gate` task that sleeps while the clients connect; its roots depend on
+    the gate, so the DAG proper starts when the gate completes."""
+    document = echo_workflow(name, {t: deps or ["gate"] for t, deps in graph.items()})
+    document["tasks"]["gate"] = {
+        "component": "core",
+        "action": "sleep",
+        "input": {"seconds": gate_seconds},
+    }
+    return document
+
+
 def echo_workflow(
     name: str, graph: dict[str, list[str]], *, max_concurrency: int = 64
 ) -> dict[str, Any]:

@@ -13,7 +13,6 @@ import argparse
 import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import anyio
@@ -21,11 +20,11 @@ import anyio
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _dags import chain, echo_workflow, random_dag
+from _engine import run_to_end
 from raw_limit import run_raw
 
 from harmonia.engine import open_engine
 from harmonia.engine.tuning import ProcessTuning
-from harmonia.events import TERMINAL_WORKFLOW_EVENTS
 from harmonia.loader import load_workflow_dict
 
 
@@ -38,15 +37,7 @@ async def run_engine(graph: dict[str, list[str]], name: str) -> tuple[float, int
         # tuned as `harmonia run` tunes its process: this measures what the command does
         options = {"checkpoint_interval": None, "hooks": ProcessTuning()}
         async with open_engine(data_dir, **options) as engine:
-            events = engine.subscribe()
-            started = time.perf_counter()
-            state = await engine.start(workflow)
-            async for event in events:
-                if event.type in TERMINAL_WORKFLOW_EVENTS:
-                    break
-            elapsed = time.perf_counter() - started
-            final = await engine.wait(state.id)
-            assert final.status == "completed", final.status
+            elapsed = await run_to_end(engine, workflow)
             return elapsed, engine.writer.batches
 
 

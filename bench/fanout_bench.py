@@ -51,8 +51,9 @@ from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _args import bench_parser
 from _daemon import Daemon, parse_time, percentile, running_daemon
-from _dags import echo_workflow, random_dag
+from _dags import gated_workflow, random_dag
 
 _SSE_EVENT = re.compile(
     rb'^data: \{"seq":(\d+),"type":"\w+","execution_id":"[^"]*",'
@@ -191,15 +192,7 @@ class Run:
 
 
 def gated(graph: dict[str, list[str]], gate_seconds: float) -> dict[str, Any]:
-    """The DAG behind a `gate` task that sleeps while the clients connect; its roots depend on
-    the gate, so the DAG proper starts when the gate completes."""
-    document = echo_workflow("fanout", {t: deps or ["gate"] for t, deps in graph.items()})
-    document["tasks"]["gate"] = {
-        "component": "core",
-        "action": "sleep",
-        "input": {"seconds": gate_seconds},
-    }
-    return document
+    return gated_workflow("fanout", graph, gate_seconds)
 
 
 async def run_dag(
@@ -324,12 +317,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=10_000)
-    parser.add_argument("--sse", type=int, default=20)
-    parser.add_argument("--ws", type=int, default=5)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--client-nice", type=int, default=0)
+    parser = bench_parser(__doc__, tasks=10_000, sse=20, ws=5, repeat=3, client_nice=0)
     parser.add_argument("--gate", type=float, default=3.0, help="seconds the clients get to attach")
     parser.add_argument(
         "--ws-frames",

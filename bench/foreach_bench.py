@@ -89,10 +89,10 @@ def run_fresh(shape: str, n: int, backend: str) -> tuple[float, float]:
 def only(shape: str, n: int, backend: str) -> None:
     """Run one workflow in this process; print seconds and peak RSS growth (MB)."""
     import anyio
+    from _engine import run_to_end
 
     from harmonia.engine import open_engine
     from harmonia.engine.tuning import ProcessTuning
-    from harmonia.events import TERMINAL_WORKFLOW_EVENTS
     from harmonia.loader import load_workflow_dict
 
     async def main() -> None:
@@ -101,15 +101,7 @@ def only(shape: str, n: int, backend: str) -> None:
             options = {"checkpoint_interval": None, "hooks": ProcessTuning()}
             async with open_engine(data_dir, **options) as engine:
                 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-                events = engine.subscribe()
-                started = time.perf_counter()
-                state = await engine.start(workflow)
-                async for event in events:
-                    if event.type in TERMINAL_WORKFLOW_EVENTS:
-                        break
-                elapsed = time.perf_counter() - started
-                final = await engine.wait(state.id)
-                assert final.status == "completed", final.status
+                elapsed = await run_to_end(engine, workflow)
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(elapsed, peak - before)
 

@@ -27,19 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from _daemon import process_cpu
 from helpers.daemon_testing import Harmoniad
 from helpers.fake_hermes import FakeHermes
 
 GOAL = 1.0
-
-
-def cpu_of(pid: int) -> float:
-    """CPU seconds (user+sys) process `pid` has used so far; 0 off Linux."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def one_round(hermes: FakeHermes, data_dir: Path) -> tuple[float, float, float, float]:
@@ -69,7 +61,7 @@ def one_round(hermes: FakeHermes, data_dir: Path) -> tuple[float, float, float, 
         daemon.kill()
         raise
     assert daemon.process is not None
-    cpu = cpu_of(daemon.process.pid)
+    cpu = process_cpu(daemon.process.pid)
     stopping = time.monotonic()
     daemon.process.send_signal(signal.SIGTERM)
     gone = hermes.wait_for(

@@ -62,8 +62,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _args import bench_parser
 from _daemon import Daemon, parse_time, percentile, running_daemon
-from _dags import echo_workflow, random_dag
+from _dags import echo_workflow, gated_workflow, random_dag
 from _pollers import PollerProcesses, Samples, cpu_seconds, lag_monitor, poll, pollers, worker
 
 MAX_BODY = 256 * 1024 * 1024
@@ -79,13 +80,7 @@ async def follow(client: httpx.AsyncClient, execution_id: str, received: list[in
 
 
 def gated(graph: dict[str, list[str]], gate_seconds: float) -> dict[str, Any]:
-    document = echo_workflow("listing-run", {t: deps or ["gate"] for t, deps in graph.items()})
-    document["tasks"]["gate"] = {
-        "component": "core",
-        "action": "sleep",
-        "input": {"seconds": gate_seconds},
-    }
-    return document
+    return gated_workflow("listing-run", graph, gate_seconds)
 
 
 async def store_file(api: httpx.AsyncClient, path: Path) -> str:
@@ -416,13 +411,9 @@ if __name__ == "__main__":
         numbers = int(first), int(count), int(total), float(every)
         anyio.run(worker, url, path, *numbers, raw == "1", backend="asyncio")
         sys.exit(0)
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=5_000)
-    parser.add_argument("--stored", type=int, default=40)
-    parser.add_argument("--pollers", type=int, default=200)
-    parser.add_argument("--interval", type=float, default=0.5)
-    parser.add_argument("--sse", type=int, default=50)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser = bench_parser(
+        __doc__, tasks=5_000, stored=40, pollers=200, interval=0.5, sse=50, repeat=5
+    )
     parser.add_argument("--gate", type=float, default=2.0, help="seconds the streams get to attach")
     parser.add_argument("--client-nice", type=int, default=0)
     parser.add_argument(

@@ -48,6 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _daemon import process_cpu  # noqa: E402
 from _revision import extract_harmonia  # noqa: E402
 
 FAKE = ROOT / "tests" / "helpers" / "fake_component.py"
@@ -57,13 +58,6 @@ TARGET = 1.5
 
 
 # ---- the children (each measurement in a process of its own) ------------------------------
-def server_cpu(pid: int) -> float:
-    """The fake component's CPU seconds so far (user+sys, all its threads); 0 off Linux."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def raw_calls(client: Any, url: str, n: int, concurrency: int) -> None:
@@ -126,10 +120,10 @@ async def child_engine(url: str, n: int, concurrency: int, warm: int, pid: int) 
 
 
 async def timed(work: Any, pid: int) -> dict[str, float]:
-    server0, cpu0, wall0 = server_cpu(pid), time.process_time(), time.perf_counter()
+    server0, cpu0, wall0 = process_cpu(pid), time.process_time(), time.perf_counter()
     await work
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return {"wall": wall, "cpu": cpu, "server": server_cpu(pid) - server0}
+    return {"wall": wall, "cpu": cpu, "server": process_cpu(pid) - server0}
 
 
 def child_main(args: argparse.Namespace) -> None:

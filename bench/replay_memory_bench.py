@@ -25,6 +25,7 @@ from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _args import bench_parser
 from _daemon import Daemon, running_daemon
 from _dags import echo_workflow, random_dag
 
@@ -128,10 +129,5 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=10_000)
-    parser.add_argument("--sse", type=int, default=40)
-    parser.add_argument("--ws", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--settle", type=float, default=2.0)
+    parser = bench_parser(__doc__, tasks=10_000, sse=40, ws=10, rounds=3, settle=2.0)
     anyio.run(main, parser.parse_args(), backend="asyncio")

@@ -71,43 +71,45 @@ def _refuse(transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> No
         transport.close()
 
 
-class JsonErrorsH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol; only its own 400 answer, and the close after it, differ."""
+class _Refusing:
+    """What both protocols change: their own 400 answer, and after it, the lingering close
+    (`_refuse`) instead of the parser's teardown."""
 
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
     _refused = False
 
     def send_400_response(self, msg: str) -> None:
         self._refused = True
         _refuse(self.transport, self.loop)
 
+    def shutdown(self) -> None:
+        if self._refused:
+            self.transport.close()
+        else:
+            super().shutdown()  # type: ignore[misc]
+
+
+class JsonErrorsH11Protocol(_Refusing, H11Protocol):
+    """uvicorn's h11 protocol; only its own 400 answer, and the close after it, differ."""
+
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # the rest of a request already refused
         super().data_received(data)
 
-    def shutdown(self) -> None:
-        if self._refused:
-            self.transport.close()
-        else:
-            super().shutdown()
-
 
 if HttpToolsProtocol is not None:
 
-    class JsonErrorsHttpToolsProtocol(HttpToolsProtocol):
+    class JsonErrorsHttpToolsProtocol(_Refusing, HttpToolsProtocol):
         """uvicorn's httptools protocol, with the same 400 answer and close as the h11 one, and
         h11's limit on a request's head (httptools itself would buffer any size)."""
 
-        _refused = False
         _head_open = False
         """Between the start of a request and the end of its headers."""
         _head_bytes = 0
         _ended = False
         """A request ended in the chunk being parsed (pipelining: the next may start in it)."""
-
-        def send_400_response(self, msg: str) -> None:
-            self._refused = True
-            _refuse(self.transport, self.loop)
 
         def data_received(self, data: bytes) -> None:
             if self._refused:
@@ -136,12 +138,6 @@ if HttpToolsProtocol is not None:
         def on_message_complete(self) -> None:
             self._ended = True
             super().on_message_complete()
-
-        def shutdown(self) -> None:
-            if self._refused:
-                self.transport.close()
-            else:
-                super().shutdown()
 
 else:
     JsonErrorsHttpToolsProtocol = None  # type: ignore[assignment,misc]

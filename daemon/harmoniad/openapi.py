@@ -52,18 +52,19 @@ class _Schemas:
         return value
 
     def template_document(self) -> dict[str, Any]:
-        if "TemplateDocument" not in self.components:
-            schema = TemplateSpec.model_json_schema(ref_template=REF)
-            schema["title"] = "TemplateDocument"
-            self.add("TemplateDocument", schema)
-        return {"$ref": REF.format(model="TemplateDocument")}
+        return self._document("TemplateDocument", TemplateSpec)
 
     def workflow_document(self) -> dict[str, Any]:
-        if "WorkflowDocument" not in self.components:
-            schema = Workflow.model_json_schema(ref_template=REF)
-            schema["title"] = "WorkflowDocument"
-            self.add("WorkflowDocument", schema)
-        return {"$ref": REF.format(model="WorkflowDocument")}
+        return self._document("WorkflowDocument", Workflow)
+
+    def _document(self, name: str, model: type[BaseModel]) -> dict[str, Any]:
+        """A file format's schema, added once under its document name: every body and answer
+        that carries such a file refers to the one entry."""
+        if name not in self.components:
+            schema = model.model_json_schema(ref_template=REF)
+            schema["title"] = name
+            self.add(name, schema)
+        return {"$ref": REF.format(model=name)}
 
 
 def build_openapi(

@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from harmonia.cli.errors import EXIT_OK
-
 __all__ = ["add_approve_command", "cmd_approve"]
 
 
 def add_approve_command(sub: Any) -> None:
     """Register `approve` on the `harmonia` subparsers."""
-    from harmonia.cli.remote_parser import REMOTE_EPILOG
+    from harmonia.cli.remote_parser import REMOTE_EPILOG, add_execution_id
 
     parser: argparse.ArgumentParser = sub.add_parser(
         "approve",
@@ -27,8 +25,7 @@ def add_approve_command(sub: Any) -> None:
         "fails (kind `rejected`). The decision, who made it and the reason are recorded in "
         "the execution's journal. Exit code 2 when the task is not waiting.",
     )
-    parser.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
-    parser.add_argument("task_id", metavar="TASK_ID")
+    add_execution_id(parser, task=True)
     parser.add_argument("--reject", action="store_true", help="reject instead of approve")
     parser.add_argument("--reason", metavar="TEXT", help="why (kept with the decision)")
     parser.add_argument("--by", metavar="NAME", default="cli", help="who decides (default: cli)")
@@ -48,8 +45,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 def _approve(args: argparse.Namespace) -> int:
     from harmonia.cli.errors import CliError
-    from harmonia.cli.output import print_json
-    from harmonia.cli.remote import info, resolve_execution_id, session
+    from harmonia.cli.remote import print_answer, resolve_execution_id, session
 
     if not args.by.strip():
         raise CliError("--by must name someone")
@@ -57,9 +53,6 @@ def _approve(args: argparse.Namespace) -> int:
         execution_id = resolve_execution_id(client, args.execution_id)
         decide = client.reject_task if args.reject else client.approve_task
         result = decide(execution_id, args.task_id, reason=args.reason, by=args.by)
-    if args.json:
-        print_json(result.model_dump(mode="json"))
-    else:
-        why = f": {result.reason}" if result.reason else ""
-        info(f"{result.task_id} of {result.execution_id} {result.decision} by {result.by}{why}")
-    return EXIT_OK
+    why = f": {result.reason}" if result.reason else ""
+    note = f"{result.task_id} of {result.execution_id} {result.decision} by {result.by}{why}"
+    return print_answer(result, as_json=args.json, note=note)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.output import print_json
-from harmonia.cli.remote_parser import add_url_option
+from harmonia.cli.remote_parser import add_describe_options
 
 if TYPE_CHECKING:
     from harmonia.components import ComponentRegistry
@@ -75,12 +75,7 @@ def add_components_command(sub: Any) -> None:
         "within short time-outs. Exit code 2 when NAME is unknown.",
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="one component")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument(
-        "--data-dir", metavar="DIR", help="data folder holding the daemon's token (with --url)"
-    )
-    add_component_options(parser)
-    add_url_option(parser, cmd_components, cmd_components_remote)
+    add_describe_options(parser, add_component_options, cmd_components, cmd_components_remote)
 
 
 def cmd_components(args: argparse.Namespace) -> int:

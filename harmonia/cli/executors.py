@@ -13,7 +13,7 @@ from typing import Any
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.output import print_json
-from harmonia.cli.remote_parser import add_url_option
+from harmonia.cli.remote_parser import add_describe_options
 from harmonia.executors.base import add_executor_options, executor_status, settings_from_args
 
 __all__ = ["add_executors_command"]
@@ -26,12 +26,7 @@ def add_executors_command(sub: Any) -> None:
         description="Print the executor (local or dask), the Dask scheduler's address and its "
         "workers and threads: a daemon's (--url), or those of the options given here.",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument(
-        "--data-dir", metavar="DIR", help="data folder holding the daemon's token (with --url)"
-    )
-    add_executor_options(parser)
-    add_url_option(parser, cmd_executors, cmd_executors_remote)
+    add_describe_options(parser, add_executor_options, cmd_executors, cmd_executors_remote)
 
 
 def cmd_executors(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from harmonia.cli.errors import CliError
 from harmonia.cli.fix_values import BY, output_value
-from harmonia.cli.remote_parser import Remote, add_url_option
+from harmonia.cli.remote_parser import Remote, add_execution_id, add_url_option
 
 if TYPE_CHECKING:
     from harmonia.bus import Subscription
@@ -59,7 +59,7 @@ def add_fix_commands(
         description="Record TASK_ID as completed with OUTPUT (JSON), as if it had returned "
         "it; the tasks below it then run. A failed or canceled execution runs again.",
     )
-    _ids(complete)
+    add_execution_id(complete, task=True)
     given = complete.add_mutually_exclusive_group(required=True)
     given.add_argument("--output", metavar="JSON", help="the task's output, any JSON value")
     given.add_argument("--output-file", metavar="FILE", help="the output, read from a file")
@@ -72,15 +72,10 @@ def add_fix_commands(
         description="Record TASK_ID as skipped; the tasks below it follow their rules for a "
         "skipped parent. A failed or canceled execution runs again.",
     )
-    _ids(skip)
+    add_execution_id(skip, task=True)
     skip.add_argument("--reason", metavar="TEXT", help="why, shown with the task")
     follow_options(skip)
     add_url_option(skip, cmd_skip, Remote(lambda _: cmd_skip_remote))
-
-
-def _ids(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
-    parser.add_argument("task_id", metavar="TASK_ID")
 
 
 # ---- in this process -------------------------------------------------------------------------

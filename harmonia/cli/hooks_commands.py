@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.output import print_json
-from harmonia.cli.remote import info, remote_command, session
+from harmonia.cli.remote import info, list_action, print_item, remote_command, session
 from harmonia.client import Client, Hook
 
 __all__ = ["cmd_hooks", "parse_map"]
@@ -25,10 +26,8 @@ def cmd_hooks(args: argparse.Namespace) -> int:
             what = ", ".join(given) or "WORKFLOW_ID"
             raise CliError(f"hooks {action}: {what} is for create")
     if action == "list":
-        if args.name:
-            raise CliError("hooks list takes no NAME (did you mean `hooks show NAME`?)")
-        with session(args) as client:
-            return _list(client, as_json=args.json)
+        lister = partial(_list, as_json=args.json)
+        return list_action(args, "hooks", (args.name, "NAME"), lister)
     if not args.name:
         raise CliError(f"hooks {action}: which hook? give its NAME")
     if action == "create":
@@ -46,7 +45,7 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         return _secret(hook, "created", as_json=args.json)
     with session(args) as client:
         if action == "show":
-            return _print(client.get_hook(args.name), as_json=args.json)
+            return print_item(client.get_hook(args.name), as_json=args.json, lines=_lines)
         if action == "rotate":
             return _secret(client.rotate_hook_secret(args.name), "has a new secret", args.json)
         client.delete_hook(args.name)
@@ -118,10 +117,9 @@ def _mapping(hook: Hook) -> str:
     return ", ".join(f"{k}={v or '(body)'}" for k, v in hook.input_map.items())
 
 
-def _print(hook: Hook, *, as_json: bool) -> int:
-    if as_json:
-        print_json(hook.model_dump(mode="json"))
-        return EXIT_OK
+def _lines(hook: Hook) -> list[str]:
+    from harmonia.cli.report import field_lines
+
     fields = [
         ("hook", hook.name),
         ("workflow", hook.workflow_id),
@@ -133,6 +131,4 @@ def _print(hook: Hook, *, as_json: bool) -> int:
     ]
     if hook.description:
         fields.append(("about", hook.description))
-    width = max(len(name) for name, _ in fields)
-    print("\n".join(f"{name.ljust(width)}  {value}" for name, value in fields))
-    return EXIT_OK
+    return field_lines(fields)

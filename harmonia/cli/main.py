@@ -36,7 +36,13 @@ from harmonia.cli.executors import add_executors_command
 from harmonia.cli.fix_commands import add_fix_commands, add_retry_options
 from harmonia.cli.inputs import add_input_options
 from harmonia.cli.plugins import add_plugin_commands
-from harmonia.cli.remote_parser import Handler, Remote, add_remote_commands, add_url_option
+from harmonia.cli.remote_parser import (
+    Handler,
+    Remote,
+    add_execution_id,
+    add_remote_commands,
+    add_url_option,
+)
 from harmonia.executors.base import add_executor_options
 
 __all__ = ["build_parser", "main"]
@@ -115,7 +121,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description="Continue an execution; completed tasks never run again, failed and "
         "canceled tasks get fresh attempts.",
     )
-    resume.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
+    add_execution_id(resume)
     resume.add_argument(
         "--from-damaged",
         action="store_true",
@@ -130,8 +136,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         help="run one task and everything downstream of it again",
         description="Run TASK_ID and every task that depends on it again; other results are kept.",
     )
-    retry.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
-    retry.add_argument("task_id", metavar="TASK_ID")
+    add_execution_id(retry, task=True)
     add_retry_options(retry)
     _follow_options(retry)
     add_url_option(retry, commands.cmd_retry, Remote(lambda module: module.cmd_retry))
@@ -161,7 +166,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
 
     show = sub.add_parser("show", help="one execution with its tasks and errors")
-    show.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
+    add_execution_id(show)
     _data_dir_option(show)
     show.add_argument(
         "--json", action="store_true", help="the same document as `harmonia run --json`"

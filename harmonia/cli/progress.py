@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, TextIO
 
 from harmonia.cli.style import Style
@@ -255,31 +256,28 @@ def format_status(tracker: ProgressTracker, elapsed: float, style: Style | None 
     return f"[{', '.join(parts)}] {format_duration(elapsed)}"
 
 
+@dataclass(eq=False)
 class ProgressView:
     """Writes event lines and, on a terminal, keeps the status line under them up to date."""
 
-    def __init__(
-        self,
-        stream: TextIO,
-        tracker: ProgressTracker,
-        *,
-        style: Style,
-        live: bool,
-        show_events: bool = True,
-    ) -> None:
-        self.stream = stream
-        self.tracker = tracker
-        self.style = style
-        self.live = live
-        self.show_events = show_events
-        self.task_width = task_column_width(tracker.statuses)
-        self._started = time.monotonic()
-        self._drawn = False
-        self._words: dict[str, str] = {
-            EventType.TASK_STARTED: _status(style, "started", "running"),
-            EventType.TASK_COMPLETED: _status(style, "completed"),
+    stream: TextIO
+    tracker: ProgressTracker
+    _: KW_ONLY
+    style: Style
+    live: bool
+    show_events: bool = True
+    task_width: int = field(init=False)
+    _started: float = field(init=False, default_factory=time.monotonic)
+    _drawn: bool = field(init=False, default=False)
+    _words: dict[str, str] = field(init=False)
+    """The status words of the two events that make nearly every line of a run."""
+
+    def __post_init__(self) -> None:
+        self.task_width = task_column_width(self.tracker.statuses)
+        self._words = {
+            EventType.TASK_STARTED: _status(self.style, "started", "running"),
+            EventType.TASK_COMPLETED: _status(self.style, "completed"),
         }
-        """The status words of the two events that make nearly every line of a run."""
 
     def event(self, event: Event) -> None:
         self.tracker.apply(event)

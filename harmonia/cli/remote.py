@@ -18,6 +18,8 @@ from contextlib import closing, contextmanager
 from datetime import datetime
 from typing import Any, TextIO, TypeVar
 
+from pydantic import BaseModel
+
 from harmonia.cli.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -54,7 +56,10 @@ __all__ = [
     "execution_state",
     "finish",
     "follow",
+    "list_action",
     "pages",
+    "print_answer",
+    "print_item",
     "remote_command",
     "resolve_execution_id",
     "summary_row",
@@ -62,6 +67,7 @@ __all__ = [
 
 Command = Callable[[argparse.Namespace], int]
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 # ---- connecting and errors -------------------------------------------------------------------
@@ -352,6 +358,48 @@ def session(args: argparse.Namespace) -> Iterator[Client]:
         yield client
     finally:
         client.close()
+
+
+def list_action(
+    args: argparse.Namespace,
+    command: str,
+    target: tuple[str | None, str],
+    lister: Callable[[Client], int],
+) -> int:
+    """`COMMAND list` of a command over a collection (hooks, schedules): a target (its value,
+    its metavar) given to it is a slip for `show`, said so (exit 2); else `lister` lists."""
+    given, metavar = target
+    if given:
+        hint = f"did you mean `{command} show {metavar}`?"
+        raise CliError(f"{command} list takes no {metavar} ({hint})")
+    with session(args) as client:
+        return lister(client)
+
+
+def print_answer(
+    answer: Any, *, as_json: bool, note: str | None, printed: str | None = None
+) -> int:
+    """The daemon's answer to a command that made or changed something: all of it as JSON
+    with --json; else `note` for people on stderr and `printed` (an id) on stdout for
+    scripts. Exit code 0."""
+    if as_json:
+        print_json(answer.model_dump(mode="json"))
+        return EXIT_OK
+    if note is not None:
+        info(note)
+    if printed is not None:
+        print(printed, flush=True)
+    return EXIT_OK
+
+
+def print_item(item: M, *, as_json: bool, lines: Callable[[M], list[str]]) -> int:
+    """One item a `show` command asked the daemon for: as JSON with --json, else the lines
+    `lines` makes of it (made only then). Exit code 0."""
+    if as_json:
+        print_json(item.model_dump(mode="json"))
+    else:
+        print("\n".join(lines(item)))
+    return EXIT_OK
 
 
 def info(line: str) -> None:

@@ -23,6 +23,8 @@ from harmonia.cli.remote import (
     follow,
     info,
     pages,
+    print_answer,
+    print_item,
     remote_command,
     resolve_execution_id,
     session,
@@ -33,6 +35,7 @@ from harmonia.cli.templates import cmd_templates
 from harmonia.cli.uploads import daemon_refusal, read_upload
 from harmonia.client import (
     Client,
+    Execution,
     ExecutionSummary,
     Page,
     Workflow,
@@ -73,13 +76,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
         with daemon_refusal(args, default_file=args.file):
             stored = client.create_workflow(text, fmt=fmt)
         execution = client.start_execution(stored.id, input=given)
-        if not args.quiet:
-            info(f"workflow {stored.name} stored as {stored.id}; execution {execution.id} started")
-        if not args.watch:
-            _print_started(execution.id, execution_json(execution) if args.json else None)
-            return EXIT_OK
-        final = follow(client, execution, args, after=None)
-        return finish(client, final, args)
+        note = f"workflow {stored.name} stored as {stored.id}; execution {execution.id} started"
+        return _started(client, execution, args, note)
 
 
 @remote_command
@@ -95,20 +93,22 @@ def cmd_watch(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     with session(args) as client:
         execution = client.restore(args.checkpoint_id)
-        if not args.quiet:
-            info(f"execution {execution.id} started from checkpoint {args.checkpoint_id}")
-        if not args.watch:
-            _print_started(execution.id, execution_json(execution) if args.json else None)
-            return EXIT_OK
-        final = follow(client, execution, args, after=None)
-        return finish(client, final, args)
+        note = f"execution {execution.id} started from checkpoint {args.checkpoint_id}"
+        return _started(client, execution, args, note)
 
 
-def _print_started(execution_id: str, document: dict[str, Any] | None) -> None:
-    if document is not None:
-        print_json(document)
+def _started(client: Client, execution: Execution, args: argparse.Namespace, note: str) -> int:
+    """After `submit` or `restore` started an execution: say so (unless --quiet), then print
+    its id (or JSON) and leave, or with --watch follow it and exit by its outcome."""
+    if not args.quiet:
+        info(note)
+    if args.watch:
+        return finish(client, follow(client, execution, args, after=None), args)
+    if args.json:
+        print_json(execution_json(execution))
     else:
-        print(execution_id, flush=True)
+        print(execution.id, flush=True)
+    return EXIT_OK
 
 
 # ---- cancel, pause, checkpoint ---------------------------------------------------------------
@@ -145,14 +145,10 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
     with session(args) as client:
         execution_id = resolve_execution_id(client, args.execution_id)
         checkpoint = client.checkpoint(execution_id, args.name)
-        if args.json:
-            print_json(checkpoint.model_dump(mode="json"))
-        else:
-            named = f" {checkpoint.name!r}" if checkpoint.name else ""
-            at = f" at event {checkpoint.seq}" if checkpoint.seq is not None else ""
-            info(f"checkpoint{named} of execution {checkpoint.execution_id}{at}")
-            print(checkpoint.id, flush=True)
-        return EXIT_OK
+        named = f" {checkpoint.name!r}" if checkpoint.name else ""
+        at = f" at event {checkpoint.seq}" if checkpoint.seq is not None else ""
+        note = f"checkpoint{named} of execution {checkpoint.execution_id}{at}"
+        return print_answer(checkpoint, as_json=args.json, note=note, printed=checkpoint.id)
 
 
 # ---- resume, retry (the daemon's side of the embedded commands) ------------------------------
@@ -282,12 +278,8 @@ def _add_workflow(args: argparse.Namespace) -> int:
     text, fmt = read_upload(args.workflow_id)
     with session(args) as client, daemon_refusal(args, default_file=args.workflow_id):
         stored = client.create_workflow(text, fmt=fmt)
-    if args.json:
-        print_json(stored.model_dump(mode="json"))
-    else:
-        info(f"workflow {stored.name} stored as {stored.id} (not started)")
-        print(stored.id)
-    return EXIT_OK
+    note = f"workflow {stored.name} stored as {stored.id} (not started)"
+    return print_answer(stored, as_json=args.json, note=note, printed=stored.id)
 
 
 def _list_workflows(client: Client, *, as_json: bool) -> int:
@@ -314,14 +306,15 @@ def _list_workflows(client: Client, *, as_json: bool) -> int:
 
 
 def _show_workflow(client: Client, workflow_id: str, *, as_json: bool) -> int:
+    workflow = client.get_workflow(workflow_id)
+    return print_item(workflow, as_json=as_json, lines=_workflow_lines)
+
+
+def _workflow_lines(workflow: Workflow) -> list[str]:
     import yaml
 
     from harmonia.cli.report import field_lines, format_local_time
 
-    workflow = client.get_workflow(workflow_id)
-    if as_json:
-        print_json(workflow.model_dump(mode="json"))
-        return EXIT_OK
     fields = [
         ("workflow", workflow.id),
         ("name", f"{workflow.name} {workflow.version or ''}".rstrip()),
@@ -334,8 +327,7 @@ def _show_workflow(client: Client, workflow_id: str, *, as_json: bool) -> int:
     lines = field_lines(fields)
     definition = yaml.safe_dump(workflow.document, sort_keys=False, allow_unicode=True)
     lines.extend(["", "definition:", *("  " + line for line in definition.splitlines())])
-    print("\n".join(lines))
-    return EXIT_OK
+    return lines
 
 
 def _origin_fields(workflow: Workflow) -> list[tuple[str, str]]:

@@ -30,6 +30,8 @@ __all__ = [
     "EmbeddedOrRemote",
     "Handler",
     "Remote",
+    "add_describe_options",
+    "add_execution_id",
     "add_remote_commands",
     "add_url_option",
     "uses_daemon",
@@ -102,6 +104,31 @@ def add_url_option(parser: argparse.ArgumentParser, embedded: Handler, remote: H
         )
 
 
+def add_describe_options(
+    parser: argparse.ArgumentParser,
+    options: Callable[[argparse.ArgumentParser], None],
+    embedded: Handler,
+    remote: Handler,
+) -> None:
+    """For a command that describes what this process would use, or with --url what the
+    daemon uses (`components`, `executors`): --json, --data-dir, the `options` that describe
+    it here, then --url."""
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="data folder holding the daemon's token (with --url)"
+    )
+    options(parser)
+    add_url_option(parser, embedded, remote)
+
+
+def add_execution_id(parser: argparse.ArgumentParser, *, task: bool = False) -> None:
+    """The EXECUTION_ID argument, as every command on one execution takes it; with `task`,
+    the TASK_ID after it (commands on one task)."""
+    parser.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
+    if task:
+        parser.add_argument("task_id", metavar="TASK_ID")
+
+
 # ---- the parsers -----------------------------------------------------------------------------
 
 
@@ -131,75 +158,22 @@ def add_remote_commands(sub: Any) -> None:
         parser.set_defaults(handler=handler)
         return parser
 
-    submit = command(
-        "submit",
-        Remote(lambda module: module.cmd_submit),
-        help="store a workflow in the daemon and start it",
-        description="Send a workflow file to the daemon, start an execution of it and print "
-        "the execution's id. With --watch, follow it like `run` does and exit by its outcome. "
-        "The execution runs in the daemon: Ctrl+C only stops watching.",
-    )
-    submit.add_argument("file", metavar="FILE", help="workflow file (YAML or JSON)")
-    add_input_options(submit)
-    submit.add_argument("-w", "--watch", action="store_true", help="follow it to the end")
-    _common(
-        submit,
-        json_help="print the execution as JSON (with --watch: the final one; progress stays "
-        "on stderr)",
-    )
-    _follow(submit)
-
-    watch = command(
-        "watch",
-        Remote(lambda module: module.cmd_watch),
-        help="follow an execution in the daemon until it ends",
-        description="Show an execution's events from its start, then live until it ends, "
-        "as `run` does. A dropped connection is resumed without missing or repeating an "
-        "event. A paused execution is watched until it is resumed and ends. Ctrl+C stops "
-        "watching; the execution goes on.",
-    )
-    watch.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
-    _common(watch, json_help="print the final execution as JSON on stdout")
-    _follow(watch)
-
-    for name, handler, what in (
-        (
-            "cancel",
-            Remote(lambda module: module.cmd_cancel),
-            "cancel an execution in the daemon (running tasks are cancelled)",
-        ),
-        (
-            "pause",
-            Remote(lambda module: module.cmd_pause),
-            "pause an execution in the daemon (nothing new starts; running tasks finish)",
-        ),
-    ):
-        parser = command(name, handler, help=what, description=what[0].upper() + what[1:])
-        parser.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
-        _common(parser, json_help="print the execution's summary as JSON")
-
-    checkpoint = command(
-        "checkpoint",
-        Remote(lambda module: module.cmd_checkpoint),
-        help="take a named snapshot of an execution in the daemon",
-        description="Record a checkpoint of the execution and print its id "
-        "(`harmonia restore` starts a new execution from it).",
-    )
-    checkpoint.add_argument("execution_id", metavar="EXECUTION_ID", help="id or unique prefix")
-    checkpoint.add_argument("--name", metavar="N", help="a name for the checkpoint")
-    _common(checkpoint, json_help="print the checkpoint as JSON")
-
-    restore = command(
-        "restore",
-        Remote(lambda module: module.cmd_restore),
-        help="start a new execution from a checkpoint",
-        description="Start a new execution in the daemon from a checkpoint (finished results "
-        "are kept, everything else runs) and print its id; with --watch, follow it.",
-    )
-    restore.add_argument("checkpoint_id", metavar="CHECKPOINT_ID")
-    restore.add_argument("-w", "--watch", action="store_true", help="follow it to the end")
-    _common(restore, json_help="print the new execution as JSON (with --watch: the final one)")
-    _follow(restore)
+    for spec in _EXECUTION_COMMANDS:
+        parser = command(
+            spec.name,
+            spec.handler,
+            help=spec.help,
+            description=spec.description or spec.help[0].upper() + spec.help[1:],
+        )
+        dest, metavar, target_help = spec.target
+        parser.add_argument(dest, metavar=metavar, help=target_help)
+        if spec.options is not None:
+            spec.options(parser)
+        if spec.watch:
+            parser.add_argument("-w", "--watch", action="store_true", help="follow it to the end")
+        _common(parser, json_help=spec.json_help)
+        if spec.follow:
+            _follow(parser)
 
     workflows = command(
         "workflows",
@@ -271,6 +245,89 @@ def add_remote_commands(sub: Any) -> None:
     from harmonia.cli.webhooks_parser import add_webhooks_command
 
     add_webhooks_command(command, _WebhooksCommands(), _common)
+
+
+@dataclass(frozen=True)
+class _ExecutionCommand:
+    """A command on one execution (or checkpoint) in the daemon: the target, options of its
+    own, then the common ones; `--watch` and `--quiet` for those that can follow a run."""
+
+    name: str
+    handler: Handler
+    help: str
+    json_help: str
+    target: tuple[str, str, str | None] = ("execution_id", "EXECUTION_ID", "id or unique prefix")
+    description: str = ""
+    """Default: the help, capitalised."""
+    options: Callable[[argparse.ArgumentParser], object] | None = None
+    watch: bool = False
+    follow: bool = False
+
+
+def _checkpoint_name(parser: argparse.ArgumentParser) -> object:
+    return parser.add_argument("--name", metavar="N", help="a name for the checkpoint")
+
+
+_EXECUTION_COMMANDS = (
+    _ExecutionCommand(
+        "submit",
+        Remote(lambda module: module.cmd_submit),
+        "store a workflow in the daemon and start it",
+        description="Send a workflow file to the daemon, start an execution of it and print "
+        "the execution's id. With --watch, follow it like `run` does and exit by its outcome. "
+        "The execution runs in the daemon: Ctrl+C only stops watching.",
+        target=("file", "FILE", "workflow file (YAML or JSON)"),
+        options=add_input_options,
+        watch=True,
+        json_help="print the execution as JSON (with --watch: the final one; progress stays "
+        "on stderr)",
+        follow=True,
+    ),
+    _ExecutionCommand(
+        "watch",
+        Remote(lambda module: module.cmd_watch),
+        "follow an execution in the daemon until it ends",
+        description="Show an execution's events from its start, then live until it ends, "
+        "as `run` does. A dropped connection is resumed without missing or repeating an "
+        "event. A paused execution is watched until it is resumed and ends. Ctrl+C stops "
+        "watching; the execution goes on.",
+        json_help="print the final execution as JSON on stdout",
+        follow=True,
+    ),
+    _ExecutionCommand(
+        "cancel",
+        Remote(lambda module: module.cmd_cancel),
+        "cancel an execution in the daemon (running tasks are cancelled)",
+        json_help="print the execution's summary as JSON",
+    ),
+    _ExecutionCommand(
+        "pause",
+        Remote(lambda module: module.cmd_pause),
+        "pause an execution in the daemon (nothing new starts; running tasks finish)",
+        json_help="print the execution's summary as JSON",
+    ),
+    _ExecutionCommand(
+        "checkpoint",
+        Remote(lambda module: module.cmd_checkpoint),
+        "take a named snapshot of an execution in the daemon",
+        description="Record a checkpoint of the execution and print its id "
+        "(`harmonia restore` starts a new execution from it).",
+        options=_checkpoint_name,
+        json_help="print the checkpoint as JSON",
+    ),
+    _ExecutionCommand(
+        "restore",
+        Remote(lambda module: module.cmd_restore),
+        "start a new execution from a checkpoint",
+        description="Start a new execution in the daemon from a checkpoint (finished results "
+        "are kept, everything else runs) and print its id; with --watch, follow it.",
+        target=("checkpoint_id", "CHECKPOINT_ID", None),
+        watch=True,
+        json_help="print the new execution as JSON (with --watch: the final one)",
+        follow=True,
+    ),
+)
+"""In the order `harmonia --help` lists them."""
 
 
 @dataclass(frozen=True)

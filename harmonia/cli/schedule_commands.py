@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.inputs import input_from_args
 from harmonia.cli.listing import print_listing
 from harmonia.cli.output import print_json
-from harmonia.cli.remote import info, remote_command, session
+from harmonia.cli.remote import (
+    info,
+    list_action,
+    print_answer,
+    print_item,
+    remote_command,
+    session,
+)
+from harmonia.cli.schedules_parser import CREATE_OPTIONS
 from harmonia.cli.uploads import daemon_refusal
 from harmonia.client import Client, Schedule
 from harmonia.errors import ValidationFailed
@@ -22,7 +31,7 @@ from harmonia.schedules import parse_spec
 
 __all__ = ["cmd_schedules", "describe_when"]
 
-CREATE_ONLY = ("cron", "timezone", "interval", "missed", "max_missed", "overlap", "grace")
+CREATE_ONLY = tuple(flag[2:].replace("-", "_") for flag in CREATE_OPTIONS)
 
 
 @remote_command
@@ -33,10 +42,8 @@ def cmd_schedules(args: argparse.Namespace) -> int:
         if given or args.input or args.input_file or args.paused:
             raise CliError(f"schedules {action}: {', '.join(given) or '--input'} is for create")
     if action == "list":
-        if args.target:
-            raise CliError("schedules list takes no ID (did you mean `schedules show ID`?)")
-        with session(args) as client:
-            return _list(client, as_json=args.json)
+        lister = partial(_list, as_json=args.json)
+        return list_action(args, "schedules", (args.target, "ID"), lister)
     if not args.target:
         what = "workflow" if action == "create" else "schedule"
         raise CliError(f"schedules {action}: which {what}? give its ID")
@@ -44,7 +51,7 @@ def cmd_schedules(args: argparse.Namespace) -> int:
         return _create(args)
     with session(args) as client:
         if action == "show":
-            return _print(client.get_schedule(args.target), as_json=args.json)
+            return print_item(client.get_schedule(args.target), as_json=args.json, lines=_lines)
         if action == "delete":
             client.delete_schedule(args.target)
             info(f"deleted schedule {args.target}")
@@ -53,22 +60,15 @@ def cmd_schedules(args: argparse.Namespace) -> int:
             return EXIT_OK
         if action == "run-now":
             run = client.run_schedule_now(args.target)
-            if args.json:
-                print_json(run.model_dump(mode="json"))
-            else:
-                info(f"schedule {args.target} started execution {run.execution_id}")
-                print(run.execution_id)
-            return EXIT_OK
+            note = f"schedule {args.target} started execution {run.execution_id}"
+            return print_answer(run, as_json=args.json, note=note, printed=run.execution_id)
         changed = (
             client.pause_schedule(args.target)
             if action == "pause"
             else client.unpause_schedule(args.target)
         )
-        if args.json:
-            print_json(changed.model_dump(mode="json"))
-        else:
-            info(f"schedule {changed.id} {action}d; next planned time {_when(changed)}")
-        return EXIT_OK
+        note = f"schedule {changed.id} {action}d; next planned time {_when(changed)}"
+        return print_answer(changed, as_json=args.json, note=note)
 
 
 def _create(args: argparse.Namespace) -> int:
@@ -83,12 +83,8 @@ def _create(args: argparse.Namespace) -> int:
         raise CliError(*(f"--{p.field}: {p.message}" for p in exc.problems)) from None
     with session(args) as client, daemon_refusal(args):
         created = client.create_schedule(args.target, paused=args.paused or None, **fields)
-    if args.json:
-        print_json(created.model_dump(mode="json"))
-    else:
-        info(f"schedule {created.id} created: {describe_when(created)}, next {_when(created)}")
-        print(created.id)
-    return EXIT_OK
+    note = f"schedule {created.id} created: {describe_when(created)}, next {_when(created)}"
+    return print_answer(created, as_json=args.json, note=note, printed=created.id)
 
 
 def describe_when(schedule: Schedule) -> str:
@@ -136,12 +132,9 @@ def _last_run(schedule: Schedule) -> str:
     return f"{run.execution_id or run.state} ({_local(run.planned_at)})"
 
 
-def _print(schedule: Schedule, *, as_json: bool) -> int:
+def _lines(schedule: Schedule) -> list[str]:
     from harmonia.cli.report import field_lines
 
-    if as_json:
-        print_json(schedule.model_dump(mode="json"))
-        return EXIT_OK
     fields = [
         ("schedule", schedule.id),
         ("workflow", schedule.workflow_id),
@@ -158,5 +151,4 @@ def _print(schedule: Schedule, *, as_json: bool) -> int:
         mark = " (run-now)" if run.manual else ""
         outcome = run.execution_id or f"{run.state}: {run.error}"
         lines.append(f"  {_local(run.planned_at)}  {outcome}{mark}")
-    print("\n".join(lines))
-    return EXIT_OK
+    return lines

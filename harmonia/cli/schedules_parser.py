@@ -9,9 +9,27 @@ from typing import Any
 
 from harmonia.cli.inputs import add_input_options
 
-__all__ = ["add_schedules_command"]
+__all__ = ["CREATE_OPTIONS", "add_schedules_command"]
 
 ACTIONS = ("list", "show", "create", "delete", "pause", "unpause", "run-now")
+
+CREATE_OPTIONS: dict[str, dict[str, Any]] = {
+    "--cron": {"metavar": "EXPR", "help": "a cron expression (5 or 6 fields)"},
+    "--timezone": {"metavar": "TZ", "help": "the IANA time zone of --cron (default UTC)"},
+    "--interval": {"metavar": "SECONDS", "type": float, "help": "seconds apart"},
+    "--missed": {
+        "choices": ("skip", "run_once", "run_all"),
+        "help": "planned times missed while the daemon was down (default skip)",
+    },
+    "--max-missed": {"metavar": "N", "type": int, "help": "run_all's cap (default 10)"},
+    "--overlap": {
+        "choices": ("allow", "skip", "queue"),
+        "help": "a planned time while the last run still runs (default skip)",
+    },
+    "--grace": {"metavar": "S", "type": float, "help": "seconds late still on time"},
+}
+"""The options of a schedule's timing, for `create` only: each is a field of the schedule
+the daemon is sent, under the option's name with `_` for `-`."""
 
 
 def add_schedules_command(
@@ -32,27 +50,8 @@ def add_schedules_command(
     parser.add_argument(
         "target", nargs="?", metavar="ID", help="a schedule id (create: the workflow id)"
     )
-    parser.add_argument("--cron", metavar="EXPR", help="create: a cron expression (5 or 6 fields)")
-    parser.add_argument(
-        "--timezone", metavar="TZ", help="create: the IANA time zone of --cron (default UTC)"
-    )
-    parser.add_argument("--interval", metavar="SECONDS", type=float, help="create: seconds apart")
-    parser.add_argument(
-        "--missed",
-        choices=("skip", "run_once", "run_all"),
-        help="create: planned times missed while the daemon was down (default skip)",
-    )
-    parser.add_argument(
-        "--max-missed", metavar="N", type=int, help="create: run_all's cap (default 10)"
-    )
-    parser.add_argument(
-        "--overlap",
-        choices=("allow", "skip", "queue"),
-        help="create: a planned time while the last run still runs (default skip)",
-    )
-    parser.add_argument(
-        "--grace", metavar="S", type=float, help="create: seconds late still on time"
-    )
+    for flag, options in CREATE_OPTIONS.items():
+        parser.add_argument(flag, **{**options, "help": "create: " + options["help"]})
     parser.add_argument("--description", metavar="TEXT", help="create: what it is for")
     parser.add_argument("--paused", action="store_true", help="create: paused from the start")
     add_input_options(parser)

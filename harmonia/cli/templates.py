@@ -19,6 +19,8 @@ from harmonia.cli.output import print_json
 from harmonia.cli.remote import (
     info,
     pages,
+    print_answer,
+    print_item,
     remote_command,
     session,
 )
@@ -48,7 +50,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
         return _import(args)
     with session(args) as client:
         if action == "show":
-            return _show(client.get_template(args.target), as_json=args.json)
+            return print_item(client.get_template(args.target), as_json=args.json, lines=_lines)
         if action == "export":
             return _export(client.get_template(args.target), args.output)
         if action == "delete":
@@ -64,12 +66,8 @@ def _import(args: argparse.Namespace) -> int:
     text, fmt = read_upload(args.target)
     with session(args) as client, daemon_refusal(args, default_file=args.target):
         stored = client.create_template(text, fmt=fmt, replace=args.replace)
-    if args.json:
-        print_json(stored.model_dump(mode="json"))
-    else:
-        info(f"template {stored.name} stored as {stored.id}")
-        print(stored.id)
-    return EXIT_OK
+    note = f"template {stored.name} stored as {stored.id}"
+    return print_answer(stored, as_json=args.json, note=note, printed=stored.id)
 
 
 def _export(template: Template, output: str | None) -> int:
@@ -118,11 +116,7 @@ def _instantiate(client: Client, args: argparse.Namespace) -> int:
         else:
             print(execution.id)
         return EXIT_OK
-    if args.json:
-        print_json(made.model_dump(mode="json"))
-    else:
-        print(made.id)
-    return EXIT_OK
+    return print_answer(made, as_json=args.json, note=None, printed=made.id)
 
 
 def _list(client: Client, *, as_json: bool) -> int:
@@ -144,12 +138,9 @@ def _list(client: Client, *, as_json: bool) -> int:
     )
 
 
-def _show(template: Template, *, as_json: bool) -> int:
+def _lines(template: Template) -> list[str]:
     from harmonia.cli.report import render_table
 
-    if as_json:
-        print_json(template.model_dump(mode="json"))
-        return EXIT_OK
     lines = [
         f"template     {template.name} {template.version or ''}".rstrip(),
         f"id           {template.id}",
@@ -162,8 +153,7 @@ def _show(template: Template, *, as_json: bool) -> int:
         lines += render_table(["PARAMETER", "TYPE", "DEFAULT", "ALLOWED", "DESCRIPTION"], rows)
     else:
         lines.append("no parameters")
-    print("\n".join(lines))
-    return EXIT_OK
+    return lines
 
 
 def _parameter_row(name: str, spec: dict[str, Any]) -> list[str]:

@@ -80,24 +80,24 @@ class _Parser:
         return fn
 
     def _or(self) -> Getter:
-        operands = [self._and()]
-        while self._is_kw(self._peek(), "or"):
-            self._next()
-            operands.append(self._and())
-        if len(operands) == 1:
-            return operands[0]
-        parts = tuple(operands)
-        return lambda context: any(part(context) for part in parts)
+        return self._joined("or", self._and, any)
 
     def _and(self) -> Getter:
-        operands = [self._not()]
-        while self._is_kw(self._peek(), "and"):
+        return self._joined("and", self._not, all)
+
+    def _joined(
+        self, keyword: str, operand: Callable[[], Getter], combine: Callable[[Any], bool]
+    ) -> Getter:
+        """Operands joined by `keyword` (left to right, short-circuit as `combine` is); a
+        single operand is returned as it is, so plain comparisons pay for no wrapper."""
+        operands = [operand()]
+        while self._is_kw(self._peek(), keyword):
             self._next()
-            operands.append(self._not())
+            operands.append(operand())
         if len(operands) == 1:
             return operands[0]
         parts = tuple(operands)
-        return lambda context: all(part(context) for part in parts)
+        return lambda context: combine(part(context) for part in parts)
 
     def _not(self) -> Getter:
         token = self._peek()

@@ -8,30 +8,8 @@ delays or stops the daemon: the link retries with backoff and says so once per c
 in the log and in `/ready`.
 """
 
+from harmoniad.hermes import registration
 from harmoniad.hermes.link import HermesLink
-from harmoniad.hermes.registration import (
-    CAPABILITIES,
-    COMPONENT_ID,
-    DEFAULT_INTERVAL,
-    MCP_PATH,
-    TOKEN_HEADER,
-    TOKEN_LIFETIME,
-    LinkState,
-    LinkStatus,
-    Registration,
-    off_status,
-)
+from harmoniad.hermes.registration import *  # noqa: F403 (its __all__ is this package's too)
 
-__all__ = [
-    "CAPABILITIES",
-    "COMPONENT_ID",
-    "DEFAULT_INTERVAL",
-    "MCP_PATH",
-    "TOKEN_HEADER",
-    "TOKEN_LIFETIME",
-    "HermesLink",
-    "LinkState",
-    "LinkStatus",
-    "Registration",
-    "off_status",
-]
+__all__ = ["HermesLink", *registration.__all__]
