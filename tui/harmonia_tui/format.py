@@ -23,6 +23,7 @@ __all__ = [
     "format_ago",
     "format_duration",
     "format_offset",
+    "local_time",
     "parse_time",
     "plural",
     "progress_bar",
@@ -153,6 +154,12 @@ def format_offset(when: datetime | None, origin: datetime | None) -> str:
     seconds = (when - origin).total_seconds()
     sign = "-" if seconds < 0 else "+"
     return sign + format_duration(abs(seconds))
+
+
+def local_time(moment: datetime | None) -> str:
+    """A moment in this machine's time zone, to the second ("-" for none): the hooks' and
+    schedules' times, which are dates rather than durations."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
 
 
 def elapsed(start: datetime | None, end: datetime | None, now: datetime) -> float | None:

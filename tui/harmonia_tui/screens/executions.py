@@ -14,9 +14,8 @@ from functools import partial
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input
 
 from harmonia.client import Event
 from harmonia_tui.connection import LinkState
@@ -52,6 +51,14 @@ COLUMNS = (
 
 class ExecutionsScreen(TableScreen):
     TITLE = "Executions"
+    COLUMNS = COLUMNS
+    TABLE_ID = "executions"
+    TABLE = ListTable
+    FILTER_PLACEHOLDER = "filter by workflow, status or id; enter keeps it, esc clears it"
+    EMPTY = (
+        "No executions yet. Press s to start a stored workflow, or run "
+        "`harmonia submit FILE` / `harmonia tui --run FILE`."
+    )
 
     BINDINGS = [
         # priority: the table's own enter (hidden) would otherwise hide this one in the footer
@@ -100,21 +107,6 @@ class ExecutionsScreen(TableScreen):
         """Rows changed since (by an event or an action): the next page is applied anyway."""
         self.unchanged_pages = 0
         """How many fetches found the page the rows were made from (tests wait on it)."""
-
-    def compose_body(self) -> ComposeResult:
-        yield Input(
-            placeholder="filter by workflow, status or id; enter keeps it, esc clears it",
-            id="filter",
-        )
-        yield Static(
-            "No executions yet. Press s to start a stored workflow, or run "
-            "`harmonia submit FILE` / `harmonia tui --run FILE`.",
-            id="empty",
-        )
-        table = ListTable(id="executions", cursor_type="row")
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
-        yield table
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -384,9 +376,6 @@ class ExecutionsScreen(TableScreen):
         self.select(target)
         self.harmonia.open_execution(target)
 
-    def action_retry(self) -> None:  # always unavailable here; the reason is the toast
-        return None
-
     def action_pause(self) -> None:
         row = self.highlighted()
         if row is not None:
@@ -401,12 +390,7 @@ class ExecutionsScreen(TableScreen):
         row = self.highlighted()
         if row is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.start_task(partial(self._operate, "cancel", row), group="the action")
-
-        self.app.push_screen(
+        self.confirm_then(
             ConfirmScreen(
                 f"Cancel execution {row.id}?",
                 [
@@ -416,7 +400,8 @@ class ExecutionsScreen(TableScreen):
                 yes="Cancel execution",
                 no="Keep it",
             ),
-            answered,
+            partial(self._operate, "cancel", row),
+            group="the action",
         )
 
     async def _operate(self, action: str, row: ExecutionRow) -> None:

@@ -8,18 +8,21 @@ means for it (`filter_applied`) and which widget has the keys when the box is do
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import on
+from textual.app import ComposeResult
 from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from harmonia_tui.screens.base import HarmoniaScreen
+from harmonia_tui.screens.base import NOT_HERE_EXECUTION, HarmoniaScreen
 
-__all__ = ["FilteredScreen", "TableScreen"]
+__all__ = ["FilteredScreen", "ListingScreen", "TableScreen"]
+
+Item = TypeVar("Item")
 
 
 class FilteredScreen(HarmoniaScreen):
@@ -79,7 +82,9 @@ class FilteredScreen(HarmoniaScreen):
 
 
 class TableScreen(FilteredScreen):
-    """A filtered list in a `DataTable`, with a note (id `empty`) for when there is none."""
+    """A filtered list in a `DataTable`, with a note (id `empty`) for when there is none.
+    Subclasses name the table's columns and texts; the execution keys a list screen binds only
+    to say where they apply (`ELSEWHERE`) are refused here with that reason."""
 
     DEFAULT_CSS = """
     TableScreen #empty {
@@ -91,6 +96,38 @@ class TableScreen(FilteredScreen):
         display: block;
     }
     """
+
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """The table's columns, (label, key), left to right."""
+    TABLE_ID = ""
+    FILTER_PLACEHOLDER = ""
+    EMPTY = ""
+    """The note (id `empty`) as the screen opens."""
+    TABLE: ClassVar[type[DataTable[Text | str]]] = DataTable
+    ELSEWHERE: ClassVar[tuple[str, ...]] = ()
+    """Execution actions bound here only so that their key says where it applies."""
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder=self.FILTER_PLACEHOLDER, id="filter")
+        yield Static(self.EMPTY, id="empty")
+        table = self.TABLE(id=self.TABLE_ID, cursor_type="row")
+        for label, key in self.COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+
+    def unavailable(self, action: str) -> str | None:
+        return NOT_HERE_EXECUTION if action in self.ELSEWHERE else None
+
+    def action_retry(self) -> None:
+        """Never runs from a list of other things (`ELSEWHERE`): the key's toast says why."""
+        return None
+
+    action_resume = action_pause = action_cancel = action_retry
+
+    def matching(self, items: Iterable[Item], text: Callable[[Item], str]) -> list[Item]:
+        """The items whose `text` holds the filter, case aside (all of them with none)."""
+        query = self.filter_text.lower()
+        return [item for item in items if not query or query in text(item).lower()]
 
     def render_rows(self) -> None:
         """Fill the table with the rows `filter_text` leaves."""
@@ -123,16 +160,16 @@ class TableScreen(FilteredScreen):
         return str(key.value) if key.value is not None else None
 
 
-Item = TypeVar("Item")
-
-
 class ListingScreen(TableScreen, Generic[Item]):
-    """A table of what one daemon call lists (components, schedules), asked again each time
-    the screen comes back and on `action_refresh`; subclasses say what to ask and how to
-    show it (`listing`, `WHAT`, `render_rows`)."""
+    """A table of what one daemon call lists (components, schedules, hooks), asked again each
+    time the screen comes back and on `action_refresh`; subclasses say what to ask and how to
+    show one item (`listing`, `WHAT`, `key_of`, `haystack`, `cells`)."""
 
     WHAT = "listing"
     """What the call does, for its worker group and a failure's toast ("listing schedules")."""
+    NONE = ""
+    """The note when the daemon lists nothing (or the filter leaves nothing)."""
+    ELSEWHERE = ("retry", "cancel")
 
     def __init__(self) -> None:
         super().__init__()
@@ -142,6 +179,36 @@ class ListingScreen(TableScreen, Generic[Item]):
 
     def listing(self) -> Awaitable[list[Item]]:
         raise NotImplementedError
+
+    def key_of(self, item: Item) -> str:
+        """The item's row key, unique in the list."""
+        raise NotImplementedError
+
+    def haystack(self, item: Item) -> str:
+        """What the `/` filter looks in."""
+        raise NotImplementedError
+
+    def cells(self, item: Item) -> tuple[Text | str, ...]:
+        """The item's row, one cell a column."""
+        raise NotImplementedError
+
+    def render_rows(self) -> None:
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        keep = self.highlighted_id()
+        table.clear()
+        shown = self.matching(self.items, self.haystack)
+        for item in shown:
+            table.add_row(*self.cells(item), key=self.key_of(item))
+        self.rows_shown([self.key_of(i) for i in shown], keep, self.NONE, loaded=self.loaded)
+        self.refresh_keys()
+
+    def highlighted(self) -> Item | None:
+        key = self.highlighted_id()
+        return next((item for item in self.items if self.key_of(item) == key), None)
+
+    def action_filter(self) -> None:
+        if not isinstance(self.focused, Input):
+            super().action_filter()
 
     def on_mount(self) -> None:
         super().on_mount()

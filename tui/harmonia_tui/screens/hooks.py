@@ -7,15 +7,12 @@ what it did in a toast.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input
 
 from harmonia.client import Hook, WorkflowInfo
-from harmonia_tui.screens.base import NOT_HERE_EXECUTION
+from harmonia_tui.format import local_time
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.filtering import ListingScreen
 from harmonia_tui.screens.hook_forms import HookForm, HookFormScreen, HookSecretScreen
@@ -33,10 +30,6 @@ COLUMNS = (
 )
 
 
-def local(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
-
-
 def mapping_text(hook: Hook) -> str:
     if not hook.input_map:
         return "the body is the input"
@@ -46,6 +39,11 @@ def mapping_text(hook: Hook) -> str:
 class HooksScreen(ListingScreen[Hook]):
     WHAT = "listing hooks"
     TITLE = "Hooks"
+    COLUMNS = COLUMNS
+    TABLE_ID = "hooks"
+    FILTER_PLACEHOLDER = "filter by name or workflow; esc clears it"
+    EMPTY = "Asking the daemon for its hooks..."
+    NONE = "No hooks. n makes one."
 
     BINDINGS = [
         Binding("enter", "open_last", "Open last run", priority=True,
@@ -64,14 +62,6 @@ class HooksScreen(ListingScreen[Hook]):
         super().__init__()
         self.workflows: dict[str, WorkflowInfo] = {}
 
-    def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="filter by name or workflow; esc clears it", id="filter")
-        yield Static("Asking the daemon for its hooks...", id="empty")
-        table: DataTable[Text | str] = DataTable(id="hooks", cursor_type="row")
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
-        yield table
-
     async def listing(self) -> list[Hook]:
         """The hooks, and the stored workflows they name (to show names, and which is gone)."""
         client = self.harmonia.connection.client
@@ -85,48 +75,31 @@ class HooksScreen(ListingScreen[Hook]):
             return Text(f"deleted: {hook.workflow_id}", style="bold red")
         return Text(f"{found.name} ({hook.workflow_id})")
 
-    def _haystack(self, hook: Hook) -> str:
-        return f"{hook.name} {self.workflow_cell(hook).plain}".lower()
+    def key_of(self, item: Hook) -> str:
+        return item.name
 
-    def render_rows(self) -> None:
-        table: DataTable[Text | str] = self.query_one(DataTable)
-        keep = self.highlighted_id()
-        table.clear()
-        query = self.filter_text.lower()
-        shown = [h for h in self.items if not query or query in self._haystack(h)]
-        for h in shown:
-            last = h.last_delivery
-            table.add_row(
-                Text(h.name, style="bold"),
-                self.workflow_cell(h),
-                mapping_text(h),
-                local(h.created_at),
-                str(h.deliveries),
-                f"{local(last.at)} → {last.execution_id}" if last is not None else "-",
-                key=h.name,
-            )
-        self.rows_shown([h.name for h in shown], keep, "No hooks. n makes one.", loaded=self.loaded)
-        self.refresh_keys()
+    def haystack(self, item: Hook) -> str:
+        return f"{item.name} {self.workflow_cell(item).plain}"
 
-    def highlighted(self) -> Hook | None:
-        name = self.highlighted_id()
-        return next((h for h in self.items if h.name == name), None)
+    def cells(self, item: Hook) -> tuple[Text | str, ...]:
+        last = item.last_delivery
+        return (
+            Text(item.name, style="bold"),
+            self.workflow_cell(item),
+            mapping_text(item),
+            local_time(item.created_at),
+            str(item.deliveries),
+            f"{local_time(last.at)} → {last.execution_id}" if last is not None else "-",
+        )
 
     # ---- actions ----------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:
-        if action in ("retry", "cancel"):
-            return NOT_HERE_EXECUTION
         hook = self.highlighted()
         if action in ("delete_hook", "rotate_secret", "open_last") and hook is None:
             return "No hook is highlighted."
         if action == "open_last" and hook is not None and hook.last_delivery is None:
             return f"{hook.name} has started nothing yet"
-        return None
-
-    def action_retry(self) -> None:
-        return None
-
-    action_cancel = action_retry
+        return super().unavailable(action)
 
     def action_open_last(self) -> None:
         if isinstance(self.focused, Input):  # enter in the filter: done filtering
@@ -169,12 +142,7 @@ class HooksScreen(ListingScreen[Hook]):
         hook = self.highlighted()
         if hook is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.start_task(lambda: self._delete(hook), group="hook", exclusive=True)
-
-        self.app.push_screen(
+        self.confirm_then(
             ConfirmScreen(
                 f"Delete hook {hook.name}?",
                 [
@@ -185,19 +153,16 @@ class HooksScreen(ListingScreen[Hook]):
                 yes="Delete hook",
                 no="Keep it",
             ),
-            answered,
+            lambda: self._delete(hook),
+            group="hook",
+            exclusive=True,
         )
 
     def action_rotate_secret(self) -> None:
         hook = self.highlighted()
         if hook is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.start_task(lambda: self._rotate(hook), group="hook", exclusive=True)
-
-        self.app.push_screen(
+        self.confirm_then(
             ConfirmScreen(
                 f"Give hook {hook.name} a new secret?",
                 [
@@ -207,7 +172,9 @@ class HooksScreen(ListingScreen[Hook]):
                 yes="Rotate",
                 no="Keep it",
             ),
-            answered,
+            lambda: self._rotate(hook),
+            group="hook",
+            exclusive=True,
         )
 
     async def _rotate(self, hook: Hook) -> None:
@@ -232,7 +199,3 @@ class HooksScreen(ListingScreen[Hook]):
             return
         self.notify(f"hook {hook.name} deleted", title="Hook", markup=False)
         await self._load()
-
-    def action_filter(self) -> None:
-        if not isinstance(self.focused, Input):
-            super().action_filter()

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input
 
 from harmonia.client import ApiError, TemplateInfo, WorkflowInfo
 from harmonia_tui.connection import LinkState
 from harmonia_tui.format import format_ago, truncate
-from harmonia_tui.screens.base import NOT_HERE_EXECUTION
 from harmonia_tui.screens.filtering import TableScreen
 from harmonia_tui.widgets.list_table import ListTable
 
@@ -32,6 +30,15 @@ MIN_NAME_WIDTH = 8
 
 class WorkflowsScreen(TableScreen):
     TITLE = "Workflows"
+    COLUMNS = COLUMNS
+    TABLE_ID = "workflows"
+    TABLE = ListTable
+    FILTER_PLACEHOLDER = "filter by name or description; esc clears it"
+    EMPTY = (
+        "No stored workflows. Store one with `harmonia submit FILE` or the API "
+        "(POST /api/v1/workflows); `harmonia tui --run FILE` stores and starts one."
+    )
+    ELSEWHERE = ("retry", "resume", "pause", "cancel")
 
     BINDINGS = [
         Binding("enter", "start", "Start", tooltip="Start the highlighted workflow", priority=True),
@@ -53,18 +60,6 @@ class WorkflowsScreen(TableScreen):
         """Which rows are templates: enter opens a form of their parameters."""
         self.filter_text = ""
         self.loaded = False
-
-    def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="filter by name or description; esc clears it", id="filter")
-        yield Static(
-            "No stored workflows. Store one with `harmonia submit FILE` or the API "
-            "(POST /api/v1/workflows); `harmonia tui --run FILE` stores and starts one.",
-            id="empty",
-        )
-        table = ListTable(id="workflows", cursor_type="row")
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
-        yield table
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -116,12 +111,7 @@ class WorkflowsScreen(TableScreen):
         now = self.harmonia.clock()
         keep = self.highlighted_id()
         table.clear()
-        query = self.filter_text.lower()
-        shown = [
-            w
-            for w in self.items
-            if not query or query in f"{w.name} {w.description or ''} {w.id}".lower()
-        ]
+        shown = self.matching(self.items, lambda w: f"{w.name} {w.description or ''} {w.id}")
         rows = [
             [
                 f"{info.name} (template)" if info.id in self.template_ids else info.name,
@@ -168,14 +158,11 @@ class WorkflowsScreen(TableScreen):
         event.stop()
         self.action_start()
 
-    # ---- filter ---------------------------------------------------------------------------
     # ---- actions --------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:
-        if action in ("retry", "resume", "pause", "cancel"):
-            return NOT_HERE_EXECUTION
         if action == "start" and self.highlighted_id() is None:
             return "no stored workflow to start" if not self.items else "no workflow is highlighted"
-        return None
+        return super().unavailable(action)
 
     def action_start(self) -> None:
         if isinstance(self.focused, Input):  # enter in the filter: done filtering
@@ -186,9 +173,3 @@ class WorkflowsScreen(TableScreen):
             self.harmonia.start_template(workflow_id)
         elif workflow_id is not None:
             self.harmonia.start_workflow(workflow_id)
-
-    # r, R, p, c are always unavailable here: the reason is the toast
-    def action_retry(self) -> None:
-        return None
-
-    action_resume = action_pause = action_cancel = action_retry
