@@ -21,20 +21,13 @@ from harmonia_tui.screens.filtering import ListingScreen
 
 __all__ = ["ComponentsScreen"]
 
-COLUMNS = (
-    ("name", "name"),
-    ("kind", "kind"),
-    ("health", "health"),
-    ("endpoint", "endpoint"),
-    ("actions", "actions"),
-)
 GOOD_HEALTH = frozenset({"ok", "healthy"})
 
 
 class ComponentsScreen(ListingScreen[ComponentInfo]):
     WHAT = "listing components"
     TITLE = "Components"
-    COLUMNS = COLUMNS
+    COLUMNS = ("name", "kind", "health", "endpoint", "actions")
     TABLE_ID = "components"
     FILTER_PLACEHOLDER = "filter by name, kind or endpoint; esc clears it"
     EMPTY = "Asking the daemon which components workflows may call..."

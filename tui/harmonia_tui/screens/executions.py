@@ -29,7 +29,7 @@ from harmonia_tui.format import (
 )
 from harmonia_tui.rows import ExecutionRow
 from harmonia_tui.screens.confirm import ConfirmScreen
-from harmonia_tui.screens.filtering import TableScreen
+from harmonia_tui.screens.filtering import TableScreen, column_key
 from harmonia_tui.statuses import RESUMABLE
 from harmonia_tui.widgets.list_table import ListTable
 
@@ -39,14 +39,7 @@ LIST_LIMIT = 500
 SCROLLBAR = 2
 MIN_WORKFLOW_WIDTH = 8
 BAR_WIDTH = 8
-COLUMNS = (
-    ("status", "status"),
-    ("workflow", "workflow"),
-    ("progress", "progress"),
-    ("started", "started"),
-    ("duration", "duration"),
-    ("id", "id"),
-)
+COLUMNS = ("status", "workflow", "progress", "started", "duration", "id")
 
 
 class ExecutionsScreen(TableScreen):
@@ -218,11 +211,11 @@ class ExecutionsScreen(TableScreen):
         for bar in (BAR_WIDTH, 0):  # the bar goes first, before names shrink below legible
             self._bar_width = bar
             self._workflow_width = None
-            widths = [len(label) for label, _ in COLUMNS]
+            widths = [len(label) for label in COLUMNS]
             for execution_id in self.order:
                 for index, cell in enumerate(self._cells(self.rows[execution_id])):
                     widths[index] = max(widths[index], len(cell))
-            workflow_column = [key for _, key in COLUMNS].index("workflow")
+            workflow_column = COLUMNS.index("workflow")
             others = sum(w for i, w in enumerate(widths) if i != workflow_column)
             room = self.app.size.width - others - 2 * len(COLUMNS) - SCROLLBAR
             if room >= widths[workflow_column]:
@@ -287,9 +280,9 @@ class ExecutionsScreen(TableScreen):
         old = self._signatures[execution_id]
         if signature == old:
             return
-        for (_, key), cell, before, after in zip(COLUMNS, cells, old, signature, strict=True):
+        for label, cell, before, after in zip(COLUMNS, cells, old, signature, strict=True):
             if before != after:
-                table.update_cell(execution_id, key, cell, update_width=True)
+                table.update_cell(execution_id, column_key(label), cell, update_width=True)
         self._signatures[execution_id] = signature
 
     def highlighted(self) -> ExecutionRow | None:

@@ -9,20 +9,39 @@ means for it (`filter_applied`) and which widget has the keys when the box is do
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import ClassVar, Generic, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from harmonia_tui.screens.base import NOT_HERE_EXECUTION, HarmoniaScreen
 
-__all__ = ["FilteredScreen", "ListingScreen", "TableScreen"]
+if TYPE_CHECKING:
+    from harmonia_tui.screens.confirm import ConfirmScreen
+
+__all__ = ["LISTING_KEYS", "FilteredScreen", "ListingScreen", "TableScreen", "column_key"]
+
+LISTING_KEYS = [
+    Binding("u", "refresh", "Refresh", tooltip="Ask the daemon again"),
+    Binding("r", "retry", "Retry", show=False),
+    Binding("c", "cancel", "Cancel", show=False),
+    Binding("escape", "back", "Back"),
+]
+"""The last keys of a listing screen's footer: ask again, the execution keys that apply
+elsewhere (hidden), and back."""
 
 Item = TypeVar("Item")
+
+
+def column_key(label: str) -> str:
+    """A table column's key: its label's first word ("next planned" is `next`)."""
+    return label.split()[0]
 
 
 class FilteredScreen(HarmoniaScreen):
@@ -97,8 +116,8 @@ class TableScreen(FilteredScreen):
     }
     """
 
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
-    """The table's columns, (label, key), left to right."""
+    COLUMNS: ClassVar[tuple[str, ...]] = ()
+    """The table's column labels, left to right (each one's key is `column_key`)."""
     TABLE_ID = ""
     FILTER_PLACEHOLDER = ""
     EMPTY = ""
@@ -111,8 +130,8 @@ class TableScreen(FilteredScreen):
         yield Input(placeholder=self.FILTER_PLACEHOLDER, id="filter")
         yield Static(self.EMPTY, id="empty")
         table = self.TABLE(id=self.TABLE_ID, cursor_type="row")
-        for label, key in self.COLUMNS:
-            table.add_column(label, key=key)
+        for label in self.COLUMNS:
+            table.add_column(label, key=column_key(label))
         yield table
 
     def unavailable(self, action: str) -> str | None:
@@ -209,6 +228,23 @@ class ListingScreen(TableScreen, Generic[Item]):
     def action_filter(self) -> None:
         if not isinstance(self.focused, Input):
             super().action_filter()
+
+    def with_highlighted(
+        self,
+        work: Callable[[Item], Awaitable[None]],
+        *,
+        group: str,
+        ask: Callable[[Item], ConfirmScreen] | None = None,
+    ) -> None:
+        """Run `work` on the highlighted item as the one task of `group` (none highlighted:
+        nothing), after a yes to `ask`'s question when there is one."""
+        item = self.highlighted()
+        if item is None:
+            return
+        if ask is None:
+            self.start_task(partial(work, item), group=group, exclusive=True)
+        else:
+            self.confirm_then(ask(item), partial(work, item), group=group, exclusive=True)
 
     def on_mount(self) -> None:
         super().on_mount()

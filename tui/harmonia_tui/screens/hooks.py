@@ -14,20 +14,12 @@ from textual.widgets import Input
 from harmonia.client import Hook, WorkflowInfo
 from harmonia_tui.format import local_time
 from harmonia_tui.screens.confirm import ConfirmScreen
-from harmonia_tui.screens.filtering import ListingScreen
+from harmonia_tui.screens.filtering import LISTING_KEYS, ListingScreen
 from harmonia_tui.screens.hook_forms import HookForm, HookFormScreen, HookSecretScreen
 
 __all__ = ["HooksScreen", "mapping_text"]
 
 WORKFLOWS_LISTED = 1000
-COLUMNS = (
-    ("name", "name"),
-    ("workflow", "workflow"),
-    ("mapping", "mapping"),
-    ("created", "created"),
-    ("deliveries", "deliveries"),
-    ("last delivery", "last"),
-)
 
 
 def mapping_text(hook: Hook) -> str:
@@ -39,7 +31,7 @@ def mapping_text(hook: Hook) -> str:
 class HooksScreen(ListingScreen[Hook]):
     WHAT = "listing hooks"
     TITLE = "Hooks"
-    COLUMNS = COLUMNS
+    COLUMNS = ("name", "workflow", "mapping", "created", "deliveries", "last delivery")
     TABLE_ID = "hooks"
     FILTER_PLACEHOLDER = "filter by name or workflow; esc clears it"
     EMPTY = "Asking the daemon for its hooks..."
@@ -52,10 +44,7 @@ class HooksScreen(ListingScreen[Hook]):
         Binding("n", "new_hook", "New", tooltip="Make a hook; its secret is shown once"),
         Binding("d", "delete_hook", "Delete", tooltip="Delete the highlighted hook"),
         Binding("R", "rotate_secret", "Rotate", tooltip="Give the hook a new secret"),
-        Binding("u", "refresh", "Refresh", tooltip="Ask the daemon again"),
-        Binding("r", "retry", "Retry", show=False),
-        Binding("c", "cancel", "Cancel", show=False),
-        Binding("escape", "back", "Back"),
+        *LISTING_KEYS,
     ]  # fmt: skip
 
     def __init__(self) -> None:
@@ -139,43 +128,22 @@ class HooksScreen(ListingScreen[Hook]):
         await self._load()
 
     def action_delete_hook(self) -> None:
-        hook = self.highlighted()
-        if hook is None:
-            return
-        self.confirm_then(
-            ConfirmScreen(
-                f"Delete hook {hook.name}?",
-                [
-                    f"It starts workflow {self.workflow_cell(hook).plain}.",
-                    "Its senders' deliveries are refused (404) from now on; the executions "
-                    "it started stay.",
-                ],
-                yes="Delete hook",
-                no="Keep it",
-            ),
-            lambda: self._delete(hook),
-            group="hook",
-            exclusive=True,
+        self.with_highlighted(self._delete, group="hook", ask=self._delete_question)
+
+    def _delete_question(self, hook: Hook) -> ConfirmScreen:
+        return ConfirmScreen(
+            f"Delete hook {hook.name}?",
+            [
+                f"It starts workflow {self.workflow_cell(hook).plain}.",
+                "Its senders' deliveries are refused (404) from now on; the executions "
+                "it started stay.",
+            ],
+            yes="Delete hook",
+            no="Keep it",
         )
 
     def action_rotate_secret(self) -> None:
-        hook = self.highlighted()
-        if hook is None:
-            return
-        self.confirm_then(
-            ConfirmScreen(
-                f"Give hook {hook.name} a new secret?",
-                [
-                    "The old secret stops working at once: deliveries signed with it are "
-                    "refused (401) until the senders have the new one, shown next, once.",
-                ],
-                yes="Rotate",
-                no="Keep it",
-            ),
-            lambda: self._rotate(hook),
-            group="hook",
-            exclusive=True,
-        )
+        self.with_highlighted(self._rotate, group="hook", ask=_rotate_question)
 
     async def _rotate(self, hook: Hook) -> None:
         client = self.harmonia.connection.client
@@ -199,3 +167,15 @@ class HooksScreen(ListingScreen[Hook]):
             return
         self.notify(f"hook {hook.name} deleted", title="Hook", markup=False)
         await self._load()
+
+
+def _rotate_question(hook: Hook) -> ConfirmScreen:
+    return ConfirmScreen(
+        f"Give hook {hook.name} a new secret?",
+        [
+            "The old secret stops working at once: deliveries signed with it are "
+            "refused (401) until the senders have the new one, shown next, once.",
+        ],
+        yes="Rotate",
+        no="Keep it",
+    )

@@ -12,18 +12,9 @@ from textual.binding import Binding
 
 from harmonia.client import Schedule
 from harmonia_tui.format import local_time
-from harmonia_tui.screens.filtering import ListingScreen
+from harmonia_tui.screens.filtering import LISTING_KEYS, ListingScreen
 
 __all__ = ["SchedulesScreen", "next_text", "when_text"]
-
-COLUMNS = (
-    ("id", "id"),
-    ("workflow", "workflow"),
-    ("when", "when"),
-    ("next planned", "next"),
-    ("policies", "policies"),
-    ("last run", "last"),
-)
 
 
 def when_text(schedule: Schedule) -> str:
@@ -43,7 +34,7 @@ def next_text(schedule: Schedule) -> Text:
 class SchedulesScreen(ListingScreen[Schedule]):
     WHAT = "listing schedules"
     TITLE = "Schedules"
-    COLUMNS = COLUMNS
+    COLUMNS = ("id", "workflow", "when", "next planned", "policies", "last run")
     TABLE_ID = "schedules"
     FILTER_PLACEHOLDER = "filter by id, workflow or expression; esc clears it"
     EMPTY = "Asking the daemon for its schedules..."
@@ -53,10 +44,7 @@ class SchedulesScreen(ListingScreen[Schedule]):
         Binding("slash", "filter", "Filter", tooltip="Filter by id, workflow or expression"),
         Binding("p", "toggle_pause", "Pause/unpause", tooltip="Pause or unpause the schedule"),
         Binding("n", "run_now", "Run now", tooltip="Start a run of the schedule now"),
-        Binding("u", "refresh", "Refresh", tooltip="Ask the daemon again"),
-        Binding("r", "retry", "Retry", show=False),
-        Binding("c", "cancel", "Cancel", show=False),
-        Binding("escape", "back", "Back"),
+        *LISTING_KEYS,
     ]
 
     def listing(self) -> Awaitable[list[Schedule]]:
@@ -86,9 +74,7 @@ class SchedulesScreen(ListingScreen[Schedule]):
         return super().unavailable(action)
 
     def action_toggle_pause(self) -> None:
-        schedule = self.highlighted()
-        if schedule is not None:
-            self.start_task(lambda: self._toggle(schedule), group="schedule", exclusive=True)
+        self.with_highlighted(self._toggle, group="schedule")
 
     async def _toggle(self, schedule: Schedule) -> None:
         client = self.harmonia.connection.client
@@ -108,9 +94,7 @@ class SchedulesScreen(ListingScreen[Schedule]):
         await self._load()
 
     def action_run_now(self) -> None:
-        schedule = self.highlighted()
-        if schedule is not None:
-            self.start_task(lambda: self._run_now(schedule), group="schedule", exclusive=True)
+        self.with_highlighted(self._run_now, group="schedule")
 
     async def _run_now(self, schedule: Schedule) -> None:
         client = self.harmonia.connection.client

@@ -16,14 +16,7 @@ from harmonia_tui.widgets.list_table import ListTable
 
 __all__ = ["WorkflowsScreen"]
 
-COLUMNS = (
-    ("name", "name"),
-    ("version", "version"),
-    ("tasks", "tasks"),
-    ("stored", "stored"),
-    ("id", "id"),
-    ("description", "description"),
-)
+COLUMNS = ("name", "version", "tasks", "stored", "id", "description")
 """The description last: free text, the one column a narrow terminal may cut."""
 MIN_NAME_WIDTH = 8
 
@@ -139,7 +132,7 @@ class WorkflowsScreen(TableScreen):
 
     def _name_width(self, rows: list[list[str]]) -> int:
         """Room for names once version, tasks, stored and id are whole (never cut an id)."""
-        widths = [len(label) for label, _ in COLUMNS]
+        widths = [len(label) for label in COLUMNS]
         for cells in rows:
             widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
         others = sum(widths[1:5]) + 2 * 5 + 2
