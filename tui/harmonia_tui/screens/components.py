@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from harmonia.client import ComponentInfo
-from harmonia_tui.screens.filtering import ListingScreen
+from harmonia_tui.screens.filtering import ListingScreen, filter_key
 
 __all__ = ["ComponentsScreen"]
 
@@ -25,11 +25,10 @@ GOOD_HEALTH = frozenset({"ok", "healthy"})
 
 
 class ComponentsScreen(ListingScreen[ComponentInfo]):
-    WHAT = "listing components"
     TITLE = "Components"
     COLUMNS = ("name", "kind", "health", "endpoint", "actions")
-    TABLE_ID = "components"
-    FILTER_PLACEHOLDER = "filter by name, kind or endpoint; esc clears it"
+    NOUN = "components"
+    FILTER_BY = "name, kind or endpoint"
     EMPTY = "Asking the daemon which components workflows may call..."
     NONE = "No components."
 
@@ -46,7 +45,7 @@ class ComponentsScreen(ListingScreen[ComponentInfo]):
     """
 
     BINDINGS = [
-        Binding("slash", "filter", "Filter", tooltip="Filter by name, kind or endpoint"),
+        filter_key(FILTER_BY),
         Binding("u", "refresh", "Refresh", tooltip="Ask every remote component again"),
         Binding("r", "retry", "Retry"),
         Binding("c", "cancel", "Cancel"),

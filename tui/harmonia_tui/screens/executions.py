@@ -15,7 +15,7 @@ from functools import partial
 from rich.text import Text
 from textual import on
 from textual.binding import Binding
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from harmonia.client import Event
 from harmonia_tui.connection import LinkState
@@ -29,7 +29,7 @@ from harmonia_tui.format import (
 )
 from harmonia_tui.rows import ExecutionRow
 from harmonia_tui.screens.confirm import ConfirmScreen
-from harmonia_tui.screens.filtering import TableScreen, column_key
+from harmonia_tui.screens.filtering import TableScreen, column_key, filter_key
 from harmonia_tui.statuses import RESUMABLE
 from harmonia_tui.widgets.list_table import ListTable
 
@@ -45,9 +45,10 @@ COLUMNS = ("status", "workflow", "progress", "started", "duration", "id")
 class ExecutionsScreen(TableScreen):
     TITLE = "Executions"
     COLUMNS = COLUMNS
-    TABLE_ID = "executions"
+    NOUN = "executions"
     TABLE = ListTable
-    FILTER_PLACEHOLDER = "filter by workflow, status or id; enter keeps it, esc clears it"
+    FILTER_BY = "workflow, status or id"
+    FILTER_KEYS = "enter keeps it, esc clears it"
     EMPTY = (
         "No executions yet. Press s to start a stored workflow, or run "
         "`harmonia submit FILE` / `harmonia tui --run FILE`."
@@ -56,7 +57,7 @@ class ExecutionsScreen(TableScreen):
     BINDINGS = [
         # priority: the table's own enter (hidden) would otherwise hide this one in the footer
         Binding("enter", "open", "Open", tooltip="Open the highlighted execution", priority=True),
-        Binding("slash", "filter", "Filter", tooltip="Filter by workflow, status or id"),
+        filter_key(FILTER_BY),
         Binding(
             "a",
             "next_waiting",
@@ -346,8 +347,7 @@ class ExecutionsScreen(TableScreen):
         return None
 
     def action_open(self) -> None:
-        if isinstance(self.focused, Input):  # enter in the filter: done filtering
-            self._filter_done()
+        if self.enter_in_filter():
             return
         row = self.highlighted()
         if row is not None:

@@ -25,7 +25,20 @@ from harmonia_tui.screens.base import NOT_HERE_EXECUTION, HarmoniaScreen
 if TYPE_CHECKING:
     from harmonia_tui.screens.confirm import ConfirmScreen
 
-__all__ = ["LISTING_KEYS", "FilteredScreen", "ListingScreen", "TableScreen", "column_key"]
+__all__ = [
+    "LISTING_KEYS",
+    "FilteredScreen",
+    "ListingScreen",
+    "TableScreen",
+    "column_key",
+    "filter_key",
+]
+
+
+def filter_key(by: str) -> Binding:
+    """The `/` key of a list filtered by `by` (as `TableScreen.FILTER_BY`)."""
+    return Binding("slash", "filter", "Filter", tooltip=f"Filter by {by}")
+
 
 LISTING_KEYS = [
     Binding("u", "refresh", "Refresh", tooltip="Ask the daemon again"),
@@ -71,6 +84,14 @@ class FilteredScreen(HarmoniaScreen):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
         self.filter_applied()
+
+    def enter_in_filter(self) -> bool:
+        """Whether enter (a priority key of the list) came while the filter box had the focus:
+        then it only ends the filtering, which keeps the filter."""
+        if not isinstance(self.focused, Input):
+            return False
+        self._filter_done()
+        return True
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -118,8 +139,11 @@ class TableScreen(FilteredScreen):
 
     COLUMNS: ClassVar[tuple[str, ...]] = ()
     """The table's column labels, left to right (each one's key is `column_key`)."""
-    TABLE_ID = ""
-    FILTER_PLACEHOLDER = ""
+    NOUN = ""
+    """What the rows are, plural ("hooks"): the table's id."""
+    FILTER_BY = ""
+    """What the `/` filter looks in, in words ("name or workflow")."""
+    FILTER_KEYS = "esc clears it"
     EMPTY = ""
     """The note (id `empty`) as the screen opens."""
     TABLE: ClassVar[type[DataTable[Text | str]]] = DataTable
@@ -127,9 +151,9 @@ class TableScreen(FilteredScreen):
     """Execution actions bound here only so that their key says where it applies."""
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder=self.FILTER_PLACEHOLDER, id="filter")
+        yield Input(placeholder=f"filter by {self.FILTER_BY}; {self.FILTER_KEYS}", id="filter")
         yield Static(self.EMPTY, id="empty")
-        table = self.TABLE(id=self.TABLE_ID, cursor_type="row")
+        table = self.TABLE(id=self.NOUN, cursor_type="row")
         for label in self.COLUMNS:
             table.add_column(label, key=column_key(label))
         yield table
@@ -182,10 +206,8 @@ class TableScreen(FilteredScreen):
 class ListingScreen(TableScreen, Generic[Item]):
     """A table of what one daemon call lists (components, schedules, hooks), asked again each
     time the screen comes back and on `action_refresh`; subclasses say what to ask and how to
-    show one item (`listing`, `WHAT`, `key_of`, `haystack`, `cells`)."""
+    show one item (`listing`, `key_of`, `haystack`, `cells`)."""
 
-    WHAT = "listing"
-    """What the call does, for its worker group and a failure's toast ("listing schedules")."""
     NONE = ""
     """The note when the daemon lists nothing (or the filter leaves nothing)."""
     ELSEWHERE = ("retry", "cancel")
@@ -195,6 +217,11 @@ class ListingScreen(TableScreen, Generic[Item]):
         self.items: list[Item] = []
         self.filter_text = ""
         self.loaded = False
+
+    @property
+    def what(self) -> str:
+        """What the call does, for its worker group and a failure's toast ("listing hooks")."""
+        return f"listing {self.NOUN}"
 
     def listing(self) -> Awaitable[list[Item]]:
         raise NotImplementedError
@@ -255,10 +282,10 @@ class ListingScreen(TableScreen, Generic[Item]):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.start_task(self._load, group=self.WHAT, exclusive=True)
+        self.start_task(self._load, group=self.what, exclusive=True)
 
     async def _load(self) -> None:
-        items = await self.harmonia.api(self.listing(), what=self.WHAT)
+        items = await self.harmonia.api(self.listing(), what=self.what)
         if items is None:
             return
         self.items = items

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import Input
 
 from harmonia.client import Hook, WorkflowInfo
 from harmonia_tui.format import local_time
 from harmonia_tui.screens.confirm import ConfirmScreen
-from harmonia_tui.screens.filtering import LISTING_KEYS, ListingScreen
+from harmonia_tui.screens.filtering import LISTING_KEYS, ListingScreen, filter_key
 from harmonia_tui.screens.hook_forms import HookForm, HookFormScreen, HookSecretScreen
 
 __all__ = ["HooksScreen", "mapping_text"]
@@ -29,18 +28,17 @@ def mapping_text(hook: Hook) -> str:
 
 
 class HooksScreen(ListingScreen[Hook]):
-    WHAT = "listing hooks"
     TITLE = "Hooks"
     COLUMNS = ("name", "workflow", "mapping", "created", "deliveries", "last delivery")
-    TABLE_ID = "hooks"
-    FILTER_PLACEHOLDER = "filter by name or workflow; esc clears it"
+    NOUN = "hooks"
+    FILTER_BY = "name or workflow"
     EMPTY = "Asking the daemon for its hooks..."
     NONE = "No hooks. n makes one."
 
     BINDINGS = [
         Binding("enter", "open_last", "Open last run", priority=True,
                 tooltip="Open the execution the hook's last delivery started"),
-        Binding("slash", "filter", "Filter", tooltip="Filter by name or workflow"),
+        filter_key(FILTER_BY),
         Binding("n", "new_hook", "New", tooltip="Make a hook; its secret is shown once"),
         Binding("d", "delete_hook", "Delete", tooltip="Delete the highlighted hook"),
         Binding("R", "rotate_secret", "Rotate", tooltip="Give the hook a new secret"),
@@ -91,8 +89,7 @@ class HooksScreen(ListingScreen[Hook]):
         return super().unavailable(action)
 
     def action_open_last(self) -> None:
-        if isinstance(self.focused, Input):  # enter in the filter: done filtering
-            self._filter_done()
+        if self.enter_in_filter():
             return
         hook = self.highlighted()
         if hook is not None and hook.last_delivery is not None:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 
 from harmonia.client import Schedule
 from harmonia_tui.format import local_time
-from harmonia_tui.screens.filtering import LISTING_KEYS, ListingScreen
+from harmonia_tui.screens.filtering import LISTING_KEYS, ListingScreen, filter_key
 
 __all__ = ["SchedulesScreen", "next_text", "when_text"]
 
@@ -32,16 +32,15 @@ def next_text(schedule: Schedule) -> Text:
 
 
 class SchedulesScreen(ListingScreen[Schedule]):
-    WHAT = "listing schedules"
     TITLE = "Schedules"
     COLUMNS = ("id", "workflow", "when", "next planned", "policies", "last run")
-    TABLE_ID = "schedules"
-    FILTER_PLACEHOLDER = "filter by id, workflow or expression; esc clears it"
+    NOUN = "schedules"
+    FILTER_BY = "id, workflow or expression"
     EMPTY = "Asking the daemon for its schedules..."
     NONE = "No schedules."
 
     BINDINGS = [
-        Binding("slash", "filter", "Filter", tooltip="Filter by id, workflow or expression"),
+        filter_key(FILTER_BY),
         Binding("p", "toggle_pause", "Pause/unpause", tooltip="Pause or unpause the schedule"),
         Binding("n", "run_now", "Run now", tooltip="Start a run of the schedule now"),
         *LISTING_KEYS,

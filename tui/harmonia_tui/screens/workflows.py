@@ -6,12 +6,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.binding import Binding
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from harmonia.client import ApiError, TemplateInfo, WorkflowInfo
 from harmonia_tui.connection import LinkState
 from harmonia_tui.format import format_ago, truncate
-from harmonia_tui.screens.filtering import TableScreen
+from harmonia_tui.screens.filtering import TableScreen, filter_key
 from harmonia_tui.widgets.list_table import ListTable
 
 __all__ = ["WorkflowsScreen"]
@@ -24,9 +24,9 @@ MIN_NAME_WIDTH = 8
 class WorkflowsScreen(TableScreen):
     TITLE = "Workflows"
     COLUMNS = COLUMNS
-    TABLE_ID = "workflows"
+    NOUN = "workflows"
     TABLE = ListTable
-    FILTER_PLACEHOLDER = "filter by name or description; esc clears it"
+    FILTER_BY = "name or description"
     EMPTY = (
         "No stored workflows. Store one with `harmonia submit FILE` or the API "
         "(POST /api/v1/workflows); `harmonia tui --run FILE` stores and starts one."
@@ -36,7 +36,7 @@ class WorkflowsScreen(TableScreen):
     BINDINGS = [
         Binding("enter", "start", "Start", tooltip="Start the highlighted workflow", priority=True),
         Binding("s", "start", "Start", tooltip="Start the highlighted workflow", show=False),
-        Binding("slash", "filter", "Filter", tooltip="Filter by name or description"),
+        filter_key(FILTER_BY),
         Binding("escape", "back", "Back"),
         # the execution keys, here only to say where they apply (never in the footer)
         Binding("r", "retry", "Retry", show=False),
@@ -158,8 +158,7 @@ class WorkflowsScreen(TableScreen):
         return super().unavailable(action)
 
     def action_start(self) -> None:
-        if isinstance(self.focused, Input):  # enter in the filter: done filtering
-            self._filter_done()
+        if self.enter_in_filter():
             return
         workflow_id = self.highlighted_id()
         if workflow_id in self.template_ids:
