@@ -40,6 +40,18 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+class _Glyph:
+    """One character the TUI draws, read on a `Glyphs` as the one it uses (`Glyphs.pick`);
+    on the class itself, the Unicode one."""
+
+    def __init__(self, unicode: str, ascii: str) -> None:
+        self.unicode = unicode
+        self.ascii = ascii
+
+    def __get__(self, glyphs: Glyphs | None, owner: type[Glyphs]) -> str:
+        return self.unicode if glyphs is None else glyphs.pick(self.unicode, self.ascii)
+
+
 @dataclass(frozen=True)
 class Glyphs:
     """Every character the TUI draws that is not plain ASCII, with its ASCII stand-in."""
@@ -59,33 +71,13 @@ class Glyphs:
     def pick(self, unicode: str, ascii: str) -> str:
         return ascii if self.ascii else unicode
 
-    @property
-    def rule(self) -> str:
-        return self.pick("─", "-")
-
-    @property
-    def parents_arrow(self) -> str:
-        return self.pick("◂", "<")
-
-    @property
-    def children_arrow(self) -> str:
-        return self.pick("▸", ">")
-
-    @property
-    def ellipsis(self) -> str:
-        return self.pick("…", "...")
-
-    @property
-    def bar_full(self) -> str:
-        return self.pick("█", "#")
-
-    @property
-    def bar_empty(self) -> str:
-        return self.pick("░", ".")
-
-    @property
-    def bullet(self) -> str:
-        return self.pick("·", "-")
+    rule = _Glyph("─", "-")
+    parents_arrow = _Glyph("◂", "<")
+    children_arrow = _Glyph("▸", ">")
+    ellipsis = _Glyph("…", "...")
+    bar_full = _Glyph("█", "#")
+    bar_empty = _Glyph("░", ".")
+    bullet = _Glyph("·", "-")
 
 
 def progress_bar(done: int, total: int, width: int, glyphs: Glyphs) -> str:

@@ -61,22 +61,28 @@ def fix_unavailable(action: str, view: ExecutionView, selected: str | None) -> s
 
 
 def _fix_lines(
-    view: ExecutionView,
-    shape: WorkflowShape | None,
-    task_id: str,
-    g: Glyphs,
-    *,
-    recorded: str,
-    then: str,
+    action: str, view: ExecutionView, shape: WorkflowShape | None, task_id: str, g: Glyphs
 ) -> list[str]:
-    """What a fix by hand records for the task (`recorded`), what that means below it
-    (`then`), and the tasks below it that are decided again: the lines of its question."""
-    task = view.tasks[task_id]
+    """The lines of a fix's question: what it records for the task, what that means below
+    it, and the tasks below it that are decided again."""
+    recorded, then = _RECORDS[action]
     return [
-        f"{task_id} ({task.status}) will be recorded as {recorded}",
+        f"{task_id} ({view.tasks[task_id].status}) will be recorded as {recorded}",
         then,
         *_below(view, shape, task_id, g),
     ]
+
+
+_RECORDS = {
+    "complete": (
+        "completed with the output below,",
+        "marked as made by hand; the tasks below it run as if it had returned it.",
+    ),
+    "skip": (
+        "skipped, marked as done by hand;",
+        "the tasks below it follow their rules for a skipped parent.",
+    ),
+}
 
 
 def _below(view: ExecutionView, shape: WorkflowShape | None, task_id: str, g: Glyphs) -> list[str]:
@@ -94,14 +100,7 @@ def complete_editor(
     view: ExecutionView, shape: WorkflowShape | None, task_id: str, glyphs: Glyphs
 ) -> JsonEditScreen:
     """Before a completion by hand: the output to record (any JSON), and what runs next."""
-    lines = _fix_lines(
-        view,
-        shape,
-        task_id,
-        glyphs,
-        recorded="completed with the output below,",
-        then="marked as made by hand; the tasks below it run as if it had returned it.",
-    )
+    lines = _fix_lines("complete", view, shape, task_id, glyphs)
     text = json.dumps(view.tasks[task_id].output, indent=2)
     return JsonEditScreen(f"Complete {task_id} by hand?", lines, text, yes="Complete")
 
@@ -109,14 +108,7 @@ def complete_editor(
 def skip_question(
     view: ExecutionView, shape: WorkflowShape | None, task_id: str, glyphs: Glyphs
 ) -> ConfirmScreen:
-    lines = _fix_lines(
-        view,
-        shape,
-        task_id,
-        glyphs,
-        recorded="skipped, marked as done by hand;",
-        then="the tasks below it follow their rules for a skipped parent.",
-    )
+    lines = _fix_lines("skip", view, shape, task_id, glyphs)
     return ConfirmScreen(f"Skip {task_id}?", lines, yes="Skip", no="Don't")
 
 

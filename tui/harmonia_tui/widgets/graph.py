@@ -24,7 +24,12 @@ from harmonia_tui.format import Clock, Glyphs, format_duration
 from harmonia_tui.format import truncate as fit
 from harmonia_tui.layout import GraphLayout, Row
 from harmonia_tui.taskview import TaskView
-from harmonia_tui.widgets._lines import fitted_strip, refresh_rows, set_virtual_height
+from harmonia_tui.widgets._lines import (
+    StyleCache,
+    fitted_strip,
+    refresh_rows,
+    set_virtual_height,
+)
 
 __all__ = ["TaskGraph", "graph_columns"]
 
@@ -110,7 +115,7 @@ class TaskGraph(ScrollView, can_focus=True):
         self._cache: dict[int, Strip] = {}
         self._cache_width = 0
         self._pass_width = 0
-        self._styles: dict[str, Style] = {}
+        self._style = StyleCache(self, self._named_style)
         self._jump_from: tuple[str, str] | None = None
         """(task we jumped from, task we landed on): pressing again cycles siblings."""
         self.paints = 0
@@ -185,7 +190,7 @@ class TaskGraph(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
-        self._styles.clear()
+        self._style.clear()
         self._update_virtual_size()
         # less room (a banner, an error line, a smaller terminal) must not leave the selected
         # task out of view until the next key; nor must the first size, known only now
@@ -310,23 +315,15 @@ class TaskGraph(ScrollView, can_focus=True):
         self.paints += 1
         return strip
 
-    def _style(self, name: str) -> Style:
-        """A style on the widget's own background, computed once: asking Textual for
-        `rich_style` walks the DOM, far too slow for every row of every update."""
-        style = self._styles.get(name)
-        if style is None:
-            if name == "":
-                style = self.rich_style
-            elif name.startswith("task-graph--"):
-                style = self._style("") + self.get_component_rich_style(name)
-            else:
-                style = self._style("") + Style.parse(name)
-            self._styles[name] = style
-        return style
+    def _named_style(self, name: str) -> Style:
+        """The graph's component classes from its CSS; any other name as Rich parses it."""
+        if name.startswith("task-graph--"):
+            return self.get_component_rich_style(name)
+        return Style.parse(name)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._styles.clear()
+        self._style.clear()
         self._cache.clear()
 
     def _render_row(self, row: Row, width: int) -> Strip:
