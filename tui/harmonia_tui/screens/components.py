@@ -30,6 +30,7 @@ class ComponentsScreen(ListingScreen[ComponentInfo]):
     NOUN = "components"
     FILTER_BY = "name, kind or endpoint"
     EMPTY = "Asking the daemon which components workflows may call..."
+    KEY = "name"
     NONE = "No components."
 
     DEFAULT_CSS = """
@@ -58,9 +59,6 @@ class ComponentsScreen(ListingScreen[ComponentInfo]):
 
     def listing(self) -> Awaitable[list[ComponentInfo]]:
         return self.harmonia.connection.client.list_components()
-
-    def key_of(self, item: ComponentInfo) -> str:
-        return item.name
 
     def haystack(self, item: ComponentInfo) -> str:
         return f"{item.name} {item.kind or ''} {item.endpoint or ''}"

@@ -152,11 +152,15 @@ class TableScreen(FilteredScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder=f"filter by {self.FILTER_BY}; {self.FILTER_KEYS}", id="filter")
-        yield Static(self.EMPTY, id="empty")
+        yield Static(self.empty_note(), id="empty")
         table = self.TABLE(id=self.NOUN, cursor_type="row")
         for label in self.COLUMNS:
             table.add_column(label, key=column_key(label))
         yield table
+
+    def empty_note(self) -> str:
+        """The note (id `empty`) as the screen opens, before any row."""
+        return self.EMPTY
 
     def unavailable(self, action: str) -> str | None:
         return NOT_HERE_EXECUTION if action in self.ELSEWHERE else None
@@ -206,10 +210,12 @@ class TableScreen(FilteredScreen):
 class ListingScreen(TableScreen, Generic[Item]):
     """A table of what one daemon call lists (components, schedules, hooks), asked again each
     time the screen comes back and on `action_refresh`; subclasses say what to ask and how to
-    show one item (`listing`, `key_of`, `haystack`, `cells`)."""
+    show one item (`listing`, `KEY`, `haystack`, `cells`)."""
 
     NONE = ""
     """The note when the daemon lists nothing (or the filter leaves nothing)."""
+    KEY = "id"
+    """The items' attribute that keys their rows (unique in the list)."""
     ELSEWHERE = ("retry", "cancel")
 
     def __init__(self) -> None:
@@ -226,9 +232,11 @@ class ListingScreen(TableScreen, Generic[Item]):
     def listing(self) -> Awaitable[list[Item]]:
         raise NotImplementedError
 
+    def empty_note(self) -> str:
+        return self.EMPTY or f"Asking the daemon for its {self.NOUN}..."
+
     def key_of(self, item: Item) -> str:
-        """The item's row key, unique in the list."""
-        raise NotImplementedError
+        return str(getattr(item, self.KEY))
 
     def haystack(self, item: Item) -> str:
         """What the `/` filter looks in."""

@@ -32,7 +32,7 @@ class HooksScreen(ListingScreen[Hook]):
     COLUMNS = ("name", "workflow", "mapping", "created", "deliveries", "last delivery")
     NOUN = "hooks"
     FILTER_BY = "name or workflow"
-    EMPTY = "Asking the daemon for its hooks..."
+    KEY = "name"
     NONE = "No hooks. n makes one."
 
     BINDINGS = [
@@ -61,9 +61,6 @@ class HooksScreen(ListingScreen[Hook]):
         if found is None:
             return Text(f"deleted: {hook.workflow_id}", style="bold red")
         return Text(f"{found.name} ({hook.workflow_id})")
-
-    def key_of(self, item: Hook) -> str:
-        return item.name
 
     def haystack(self, item: Hook) -> str:
         return f"{item.name} {self.workflow_cell(item).plain}"

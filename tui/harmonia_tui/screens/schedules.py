@@ -36,7 +36,6 @@ class SchedulesScreen(ListingScreen[Schedule]):
     COLUMNS = ("id", "workflow", "when", "next planned", "policies", "last run")
     NOUN = "schedules"
     FILTER_BY = "id, workflow or expression"
-    EMPTY = "Asking the daemon for its schedules..."
     NONE = "No schedules."
 
     BINDINGS = [
@@ -48,9 +47,6 @@ class SchedulesScreen(ListingScreen[Schedule]):
 
     def listing(self) -> Awaitable[list[Schedule]]:
         return self.harmonia.connection.client.list_schedules()
-
-    def key_of(self, item: Schedule) -> str:
-        return item.id
 
     def haystack(self, item: Schedule) -> str:
         return f"{item.id} {item.workflow_id} {when_text(item)}"
