@@ -12,7 +12,18 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-__all__ = ["StyleCache", "fitted_strip", "refresh_rows", "set_virtual_height"]
+__all__ = ["LineView", "StyleCache", "fitted_strip", "refresh_rows", "set_virtual_height"]
+
+
+class LineView(ScrollView):
+    """A scrolling line-API widget that reads its content width once per paint (`pass_width`)
+    rather than once per line: Textual computes the region anew on every read."""
+
+    pass_width = 0
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self.pass_width = self.scrollable_content_region.width
+        return super().render_lines(crop)
 
 
 class StyleCache:

@@ -15,14 +15,13 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.text import Text
 from textual import events
-from textual.geometry import Region
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from harmonia.client import Event
 from harmonia_tui.describe import LogLine, describe_event
 from harmonia_tui.format import Glyphs
 from harmonia_tui.widgets._lines import (
+    LineView,
     StyleCache,
     fitted_strip,
     refresh_rows,
@@ -32,7 +31,7 @@ from harmonia_tui.widgets._lines import (
 __all__ = ["EventLog"]
 
 
-class EventLog(ScrollView, can_focus=True):
+class EventLog(LineView, can_focus=True):
     DEFAULT_CSS = """
     EventLog {
         background: $surface;
@@ -58,7 +57,6 @@ class EventLog(ScrollView, can_focus=True):
         self._strips: dict[int, Strip] = {}
         self._style = StyleCache(self)
         self._width = 0
-        self._pass_width = 0
 
     @property
     def shown(self) -> list[LogLine]:
@@ -160,12 +158,8 @@ class EventLog(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._resize()
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._pass_width = self.scrollable_content_region.width  # once per paint, not per line
-        return super().render_lines(crop)
-
     def render_line(self, y: int) -> Strip:
-        width = self._pass_width
+        width = self.pass_width
         if width != self._width:
             self._strips.clear()
             self._style.clear()

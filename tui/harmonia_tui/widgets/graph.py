@@ -15,7 +15,6 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from harmonia_tui.fanout import counts_text
@@ -25,6 +24,7 @@ from harmonia_tui.format import truncate as fit
 from harmonia_tui.layout import GraphLayout, Row
 from harmonia_tui.taskview import TaskView
 from harmonia_tui.widgets._lines import (
+    LineView,
     StyleCache,
     fitted_strip,
     refresh_rows,
@@ -46,7 +46,7 @@ def graph_columns(layout: GraphLayout | None) -> tuple[int, int]:
     return id_width, gutter
 
 
-class TaskGraph(ScrollView, can_focus=True):
+class TaskGraph(LineView, can_focus=True):
     """Tasks by generation; arrows/hjkl move, `[` and `]` jump to parents and children."""
 
     COMPONENT_CLASSES = {"task-graph--cursor", "task-graph--header", "task-graph--muted"}
@@ -114,7 +114,6 @@ class TaskGraph(ScrollView, can_focus=True):
         self.selected: str | None = None
         self._cache: dict[int, Strip] = {}
         self._cache_width = 0
-        self._pass_width = 0
         self._style = StyleCache(self, self._named_style)
         self._jump_from: tuple[str, str] | None = None
         """(task we jumped from, task we landed on): pressing again cycles siblings."""
@@ -292,12 +291,8 @@ class TaskGraph(ScrollView, can_focus=True):
             self.select(layout.rows[row].task_id)
 
     # ---- drawing ----------------------------------------------------------------------------
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._pass_width = self.scrollable_content_region.width  # once per paint, not per line
-        return super().render_lines(crop)
-
     def render_line(self, y: int) -> Strip:
-        width = self._pass_width
+        width = self.pass_width
         if width != self._cache_width:
             self._cache.clear()
             self._cache_width = width
