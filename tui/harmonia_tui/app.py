@@ -257,14 +257,17 @@ class HarmoniaApp(App[None]):
     async def _start_form(self, workflow_id: str) -> None:
         client = self.connection.client
         workflow = await self.api(client.get_workflow(workflow_id), what="reading the workflow")
-        if workflow is None:
-            return
+        if workflow is not None:
+            self._open_form(StartWorkflowScreen(workflow))
+
+    def _open_form(self, form: StartWorkflowScreen) -> None:
+        """A start form (a workflow's or a template's); the execution it starts opens."""
 
         def started(execution_id: str | None) -> None:
             if execution_id:
                 self.open_execution(execution_id)
 
-        self.push_screen(StartWorkflowScreen(workflow), started)
+        self.push_screen(form, started)
 
     def start_template(self, template: str) -> None:
         """The start form of a template (by id or name): one field per parameter."""
@@ -276,14 +279,8 @@ class HarmoniaApp(App[None]):
         found = await self.api(
             self.connection.client.get_template(name), what="reading the template"
         )
-        if found is None:
-            return
-
-        def started(execution_id: str | None) -> None:
-            if execution_id:
-                self.open_execution(execution_id)
-
-        self.push_screen(StartTemplateScreen(found), started)
+        if found is not None:
+            self._open_form(StartTemplateScreen(found))
 
     def action_executions(self) -> None:
         """Back to the executions screen, making it if the app opened on an execution."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from harmonia.client import Event, Execution
 from harmonia.protocol import EventType, item_id, split_item_id
+from harmonia_tui.copying import same_named
 from harmonia_tui.format import elapsed, format_duration
 from harmonia_tui.gates import gate_note
 from harmonia_tui.statuses import EXECUTION_FINISHED, TASK_ACTIVE, TASK_DONE
@@ -69,17 +70,12 @@ class ExecutionView:
 
     @classmethod
     def from_execution(cls, doc: Execution) -> ExecutionView:
-        return cls(
-            id=doc.id,
-            workflow=doc.workflow,
-            status=doc.status,
+        """The document, its tasks as views (the other fields are its own of the same name)."""
+        return same_named(
+            cls,
+            doc,
             tasks={tid: TaskView.from_info(tid, info) for tid, info in doc.tasks.items()},
             input=dict(doc.input),
-            workflow_version=doc.workflow_version,
-            created_at=doc.created_at,
-            started_at=doc.started_at,
-            finished_at=doc.finished_at,
-            error=doc.error,
             last_seq=doc.last_seq or 0,
             items={t: i.item_count for t, i in doc.tasks.items() if i.item_count is not None},
             parent=(doc.parent.execution_id, doc.parent.task_id) if doc.parent else None,
@@ -272,12 +268,8 @@ def _on_child_execution_started(view: ExecutionView, event: Event) -> Change:
 
 def _on_task_completed(view: ExecutionView, event: Event) -> Change:
     task, new = view._task(event)
-    task.status = "completed"
     task.output = event.data.get("output")
-    task.error = None
-    task.note = None
-    task.finished_at = event.timestamp
-    task.close_attempt(event.timestamp, "completed")
+    task.end(event.timestamp, "completed")
     return _changed(task, new)
 
 
@@ -301,11 +293,7 @@ def _on_retry_attempted(view: ExecutionView, event: Event) -> Change:
 
 def _on_task_failed(view: ExecutionView, event: Event) -> Change:
     task, new = view._task(event)
-    task.status = "failed"
-    task.error = event.data.get("error")
-    task.note = None
-    task.finished_at = event.timestamp
-    task.close_attempt(event.timestamp, "failed", event.data.get("error"))
+    task.end(event.timestamp, "failed", event.data.get("error"))
     return _changed(task, new)
 
 
@@ -393,13 +381,8 @@ def _on_workflow_resumed(view: ExecutionView, event: Event) -> Change:
         task = view.tasks.get(tid)
         if task is None:
             task, new = view.tasks.setdefault(tid, TaskView(tid)), True
-        task.status = "pending"
-        task.output = None
-        task.error = None
-        task.note = None
-        task.finished_at = None
+        task.reset()
         task.child_execution_id = None
-        task.operator = None
         touched.add(tid)
     return Change(frozenset(touched), True, new)
 
@@ -415,8 +398,7 @@ def _on_task_fixed(view: ExecutionView, event: Event) -> Change:
         view.items.pop(tid, None)
     for tid in data.get("reset") or ():
         if (below := view.tasks.get(tid)) is not None:
-            below.status, below.output, below.error, below.note = "pending", None, None, None
-            below.finished_at, below.operator = None, None
+            below.reset()
             touched.add(tid)
     for tid in data.get("closed") or ():
         if (item := view.tasks.get(tid)) is not None:

@@ -23,6 +23,7 @@ __all__ = [
     "format_ago",
     "format_duration",
     "format_offset",
+    "local_time",
     "parse_time",
     "plural",
     "progress_bar",
@@ -37,6 +38,18 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+class _Glyph:
+    """One character the TUI draws, read on a `Glyphs` as the one it uses (`Glyphs.pick`);
+    on the class itself, the Unicode one."""
+
+    def __init__(self, unicode: str, ascii: str) -> None:
+        self.unicode = unicode
+        self.ascii = ascii
+
+    def __get__(self, glyphs: Glyphs | None, owner: type[Glyphs]) -> str:
+        return self.unicode if glyphs is None else glyphs.pick(self.unicode, self.ascii)
 
 
 @dataclass(frozen=True)
@@ -58,33 +71,13 @@ class Glyphs:
     def pick(self, unicode: str, ascii: str) -> str:
         return ascii if self.ascii else unicode
 
-    @property
-    def rule(self) -> str:
-        return self.pick("─", "-")
-
-    @property
-    def parents_arrow(self) -> str:
-        return self.pick("◂", "<")
-
-    @property
-    def children_arrow(self) -> str:
-        return self.pick("▸", ">")
-
-    @property
-    def ellipsis(self) -> str:
-        return self.pick("…", "...")
-
-    @property
-    def bar_full(self) -> str:
-        return self.pick("█", "#")
-
-    @property
-    def bar_empty(self) -> str:
-        return self.pick("░", ".")
-
-    @property
-    def bullet(self) -> str:
-        return self.pick("·", "-")
+    rule = _Glyph("─", "-")
+    parents_arrow = _Glyph("◂", "<")
+    children_arrow = _Glyph("▸", ">")
+    ellipsis = _Glyph("…", "...")
+    bar_full = _Glyph("█", "#")
+    bar_empty = _Glyph("░", ".")
+    bullet = _Glyph("·", "-")
 
 
 def progress_bar(done: int, total: int, width: int, glyphs: Glyphs) -> str:
@@ -153,6 +146,12 @@ def format_offset(when: datetime | None, origin: datetime | None) -> str:
     seconds = (when - origin).total_seconds()
     sign = "-" if seconds < 0 else "+"
     return sign + format_duration(abs(seconds))
+
+
+def local_time(moment: datetime | None) -> str:
+    """A moment in this machine's time zone, to the second ("-" for none): the hooks' and
+    schedules' times, which are dates rather than durations."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
 
 
 def elapsed(start: datetime | None, end: datetime | None, now: datetime) -> float | None:

@@ -62,23 +62,21 @@ class Dag:
 
     def downstream(self, task_id: str) -> list[str]:
         """Every task that (transitively) depends on `task_id`, in declaration order."""
-        seen: set[str] = set()
-        queue = deque(self.children.get(task_id, ()))
-        while queue:
-            tid = queue.popleft()
-            if tid not in seen:
-                seen.add(tid)
-                queue.extend(self.children.get(tid, ()))
-        return [tid for tid in self.order if tid in seen]
+        return self._reach(self.children, task_id)
 
     def upstream(self, task_id: str) -> list[str]:
+        """Every task `task_id` (transitively) depends on, in declaration order."""
+        return self._reach(self.parents, task_id)
+
+    def _reach(self, edges: Mapping[str, Iterable[str]], task_id: str) -> list[str]:
+        """The tasks reached from `task_id` along `edges` (children or parents)."""
         seen: set[str] = set()
-        queue = deque(self.parents.get(task_id, ()))
+        queue = deque(edges.get(task_id, ()))
         while queue:
             tid = queue.popleft()
             if tid not in seen:
                 seen.add(tid)
-                queue.extend(self.parents.get(tid, ()))
+                queue.extend(edges.get(tid, ()))
         return [tid for tid in self.order if tid in seen]
 
 

@@ -7,8 +7,9 @@ leaves it with nothing to offer, and the banner already says why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -24,15 +25,42 @@ LISTED = 200
 DISCOVERED = 5
 """Offered before anything is typed."""
 
+Item = TypeVar("Item")
 
-class ExecutionCommands(Provider):
-    """`Open <workflow> <id>` for the newest executions."""
 
-    items: list[ExecutionSummary]
+class DaemonCommands(Provider, Generic[Item]):
+    """A search over what the daemon listed at `startup`: each item is offered as a command
+    (`offer`), matched on its text and `haystack`, and runs `run`."""
+
+    items: list[Item]
 
     @property
     def harmonia(self) -> HarmoniaApp:
         return cast("HarmoniaApp", self.app)
+
+    def offer(self, item: Item) -> tuple[str, str]:
+        """The command's text and its help line."""
+        raise NotImplementedError
+
+    def haystack(self, item: Item) -> str:
+        """What a query is matched on besides the command's text."""
+        raise NotImplementedError
+
+    def run(self, item: Item) -> Callable[[], object]:
+        """What choosing the command does."""
+        raise NotImplementedError
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for item in self.items:
+            text, help = self.offer(item)
+            score = matcher.match(f"{text} {self.haystack(item)}")
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), self.run(item), text=text, help=help)
+
+
+class ExecutionCommands(DaemonCommands[ExecutionSummary]):
+    """`Open <workflow> <id>` for the newest executions."""
 
     async def startup(self) -> None:
         self.items = []
@@ -42,39 +70,23 @@ class ExecutionCommands(Provider):
             return
         self.items = list(page.items)
 
-    def _offer(self, summary: ExecutionSummary) -> tuple[str, str]:
-        return f"Open {summary.workflow} {summary.id}", f"execution, {summary.status}"
+    def offer(self, item: ExecutionSummary) -> tuple[str, str]:
+        return f"Open {item.workflow} {item.id}", f"execution, {item.status}"
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for summary in self.items:
-            text, help = self._offer(summary)
-            score = matcher.match(f"{text} {summary.status}")
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(text),
-                    partial(self.harmonia.open_execution, summary.id),
-                    text=text,
-                    help=help,
-                )
+    def haystack(self, item: ExecutionSummary) -> str:
+        return item.status
+
+    def run(self, item: ExecutionSummary) -> Callable[[], object]:
+        return partial(self.harmonia.open_execution, item.id)
 
     async def discover(self) -> Hits:
         for summary in self.items[:DISCOVERED]:
-            text, help = self._offer(summary)
-            yield DiscoveryHit(
-                text, partial(self.harmonia.open_execution, summary.id), text=text, help=help
-            )
+            text, help = self.offer(summary)
+            yield DiscoveryHit(text, self.run(summary), text=text, help=help)
 
 
-class WorkflowCommands(Provider):
+class WorkflowCommands(DaemonCommands[WorkflowInfo]):
     """`Start <name>` for every stored workflow (the start form asks for its inputs)."""
-
-    items: list[WorkflowInfo]
-
-    @property
-    def harmonia(self) -> HarmoniaApp:
-        return cast("HarmoniaApp", self.app)
 
     async def startup(self) -> None:
         self.items = []
@@ -90,21 +102,13 @@ class WorkflowCommands(Provider):
         except ClientError:
             return
 
-    def _offer(self, info: WorkflowInfo) -> tuple[str, str]:
-        version = f" {info.version}" if info.version else ""
-        tasks = f"{info.task_count} task" + ("" if info.task_count == 1 else "s")
-        return f"Start {info.name}{version}", f"stored workflow {info.id}, {tasks}"
+    def offer(self, item: WorkflowInfo) -> tuple[str, str]:
+        version = f" {item.version}" if item.version else ""
+        tasks = f"{item.task_count} task" + ("" if item.task_count == 1 else "s")
+        return f"Start {item.name}{version}", f"stored workflow {item.id}, {tasks}"
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for info in self.items:
-            text, help = self._offer(info)
-            score = matcher.match(f"{text} {info.id}")
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(text),
-                    partial(self.harmonia.start_workflow, info.id),
-                    text=text,
-                    help=help,
-                )
+    def haystack(self, item: WorkflowInfo) -> str:
+        return item.id
+
+    def run(self, item: WorkflowInfo) -> Callable[[], object]:
+        return partial(self.harmonia.start_workflow, item.id)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from harmonia.client import Event, ExecutionSummary
 from harmonia.protocol import EventType
+from harmonia_tui.copying import same_named
 from harmonia_tui.format import elapsed
 from harmonia_tui.statuses import EXECUTION_FINISHED
 
@@ -37,19 +38,8 @@ class ExecutionRow:
 
     @classmethod
     def from_summary(cls, summary: ExecutionSummary) -> ExecutionRow:
-        return cls(
-            id=summary.id,
-            workflow=summary.workflow,
-            status=summary.status,
-            created_at=summary.created_at,
-            started_at=summary.started_at,
-            finished_at=summary.finished_at,
-            task_count=summary.task_count,
-            done_count=summary.done_count,
-            failed_count=summary.failed_count,
-            interrupted=summary.interrupted,
-            waiting_count=summary.waiting_count,
-        )
+        """Every field is the summary's of the same name."""
+        return same_named(cls, summary)
 
     @property
     def finished(self) -> bool:

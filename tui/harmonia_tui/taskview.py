@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from harmonia.client import TaskInfo
+from harmonia_tui.copying import same_named
 from harmonia_tui.format import elapsed, parse_time
 from harmonia_tui.gates import gate_note
 from harmonia_tui.statuses import TASK_ACTIVE
@@ -73,17 +74,13 @@ class TaskView:
 
     @classmethod
     def from_info(cls, task_id: str, info: TaskInfo) -> TaskView:
-        return cls(
+        """The document's task; its attempts as views, and the note a gate or a fix by hand
+        leaves (the other fields are the document's of the same name)."""
+        return same_named(
+            cls,
+            info,
             id=task_id,
-            status=info.status,
-            attempts=info.attempts,
-            output=info.output,
-            error=info.error,
-            started_at=info.started_at,
-            finished_at=info.finished_at,
             history=[AttemptView.from_record(h) for h in info.history],
-            child_execution_id=info.child_execution_id,
-            operator=info.operator,
             note=gate_note(info.history[-1].get("waiting"))
             if info.status == "waiting" and info.history
             else by_hand(info.operator),
@@ -107,6 +104,25 @@ class TaskView:
             if attempt.attempt == number:
                 return attempt
         return None
+
+    def end(self, when: datetime, status: str, error: Any = None) -> None:
+        """The task ended (completed or failed) at `when`, with this error or none; so did
+        its open attempt."""
+        self.status = status
+        self.error = error
+        self.note = None
+        self.finished_at = when
+        self.close_attempt(when, status, error)
+
+    def reset(self) -> None:
+        """Pending again, as the engine leaves a task it will run again: no result, no note,
+        no fix by hand."""
+        self.status = "pending"
+        self.output = None
+        self.error = None
+        self.note = None
+        self.finished_at = None
+        self.operator = None
 
     def close_attempt(self, when: datetime, status: str, error: Any = None) -> None:
         """End the attempt still open (if any) with this status."""

@@ -11,11 +11,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from harmonia_tui.fold import ExecutionView
 from harmonia_tui.screens.confirm import ConfirmScreen
+from harmonia_tui.screens.dialog import Dialog
 
 if TYPE_CHECKING:
     from harmonia_tui.app import HarmoniaApp
@@ -59,7 +59,7 @@ def approve_question(view: ExecutionView, task_id: str) -> ConfirmScreen:
     )
 
 
-class RejectScreen(ModalScreen[str | None]):
+class RejectScreen(Dialog[str]):
     """Reject a gate: the reason typed (enter or the button) confirms; esc does not reject.
     Answers the reason ("" when none was given), or None when the operator backed out."""
 
@@ -114,15 +114,8 @@ class RejectScreen(ModalScreen[str | None]):
         event.stop()
         self.dismiss(event.value.strip())
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "yes":
-            self.dismiss(self.query_one("#reason", Input).value.strip())
-        else:
-            self.dismiss(None)
-
-    def action_back_out(self) -> None:
-        self.dismiss(None)
+    def confirmed(self) -> None:
+        self.dismiss(self.query_one("#reason", Input).value.strip())
 
 
 async def decide(

@@ -25,6 +25,7 @@ from harmonia_tui.widgets.messages import MessageBar
 
 if TYPE_CHECKING:
     from harmonia_tui.app import HarmoniaApp
+    from harmonia_tui.screens.confirm import ConfirmScreen
 
 __all__ = ["NOT_HERE_EXECUTION", "HarmoniaScreen"]
 
@@ -171,6 +172,23 @@ class HarmoniaScreen(Screen[None]):
 
         # a callable, not a coroutine: a worker cancelled before it starts leaves none unawaited
         self.run_worker(guarded, group=group, exclusive=exclusive)  # type: ignore[arg-type]
+
+    def confirm_then(
+        self,
+        question: ConfirmScreen,
+        work: Callable[[], Awaitable[None]],
+        *,
+        group: str,
+        exclusive: bool = False,
+    ) -> None:
+        """Ask `question`; on yes run `work` as `start_task` does. Every action that cannot be
+        taken back (cancel, delete, skip, a new secret) goes through here."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_task(work, group=group, exclusive=exclusive)
+
+        self.app.push_screen(question, answered)
 
     def refresh_keys(self) -> None:
         """Re-evaluate which keys apply, after a change that may alter that. The footer is

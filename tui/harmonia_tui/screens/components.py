@@ -14,27 +14,24 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from harmonia.client import ComponentInfo
-from harmonia_tui.screens.base import NOT_HERE_EXECUTION
-from harmonia_tui.screens.filtering import ListingScreen
+from harmonia_tui.screens.filtering import ListingScreen, filter_key
 
 __all__ = ["ComponentsScreen"]
 
-COLUMNS = (
-    ("name", "name"),
-    ("kind", "kind"),
-    ("health", "health"),
-    ("endpoint", "endpoint"),
-    ("actions", "actions"),
-)
 GOOD_HEALTH = frozenset({"ok", "healthy"})
 
 
 class ComponentsScreen(ListingScreen[ComponentInfo]):
-    WHAT = "listing components"
     TITLE = "Components"
+    COLUMNS = ("name", "kind", "health", "endpoint", "actions")
+    NOUN = "components"
+    FILTER_BY = "name, kind or endpoint"
+    EMPTY = "Asking the daemon which components workflows may call..."
+    KEY = "name"
+    NONE = "No components."
 
     DEFAULT_CSS = """
     ComponentsScreen #components {
@@ -49,7 +46,7 @@ class ComponentsScreen(ListingScreen[ComponentInfo]):
     """
 
     BINDINGS = [
-        Binding("slash", "filter", "Filter", tooltip="Filter by name, kind or endpoint"),
+        filter_key(FILTER_BY),
         Binding("u", "refresh", "Refresh", tooltip="Ask every remote component again"),
         Binding("r", "retry", "Retry"),
         Binding("c", "cancel", "Cancel"),
@@ -57,44 +54,28 @@ class ComponentsScreen(ListingScreen[ComponentInfo]):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="filter by name, kind or endpoint; esc clears it", id="filter")
-        yield Static("Asking the daemon which components workflows may call...", id="empty")
-        table: DataTable[Text | str] = DataTable(id="components", cursor_type="row")
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
-        yield table
+        yield from super().compose_body()
         yield Static("", id="component-detail")
 
     def listing(self) -> Awaitable[list[ComponentInfo]]:
         return self.harmonia.connection.client.list_components()
 
-    def render_rows(self) -> None:
-        table: DataTable[Text | str] = self.query_one(DataTable)
-        keep = self.highlighted_id()
-        table.clear()
-        query = self.filter_text.lower()
-        shown = [
-            c
-            for c in self.items
-            if not query or query in f"{c.name} {c.kind or ''} {c.endpoint or ''}".lower()
-        ]
-        for info in shown:
-            healthy = (info.health or "") in GOOD_HEALTH
-            table.add_row(
-                Text(info.name, style="bold"),
-                info.kind or "",
-                Text(info.health or "?", style="green" if healthy else "red"),
-                info.endpoint or "",
-                str(len(info.actions)) if info.actions else (info.error or "none")[:60],
-                key=info.name,
-            )
-        self.rows_shown([c.name for c in shown], keep, "No components.", loaded=self.loaded)
-        self.show_detail()
-        self.refresh_keys()
+    def haystack(self, item: ComponentInfo) -> str:
+        return f"{item.name} {item.kind or ''} {item.endpoint or ''}"
 
-    def highlighted(self) -> ComponentInfo | None:
-        name = self.highlighted_id()
-        return next((c for c in self.items if c.name == name), None)
+    def cells(self, item: ComponentInfo) -> tuple[Text | str, ...]:
+        healthy = (item.health or "") in GOOD_HEALTH
+        return (
+            Text(item.name, style="bold"),
+            item.kind or "",
+            Text(item.health or "?", style="green" if healthy else "red"),
+            item.endpoint or "",
+            str(len(item.actions)) if item.actions else (item.error or "none")[:60],
+        )
+
+    def render_rows(self) -> None:
+        super().render_rows()
+        self.show_detail()
 
     def show_detail(self) -> None:
         self.query_one("#component-detail", Static).update(detail_text(self.highlighted()))
@@ -103,21 +84,6 @@ class ComponentsScreen(ListingScreen[ComponentInfo]):
     def _moved(self) -> None:
         self.show_detail()
         self.refresh_keys()
-
-    # ---- actions ----------------------------------------------------------------------------
-    def unavailable(self, action: str) -> str | None:
-        if action in ("retry", "cancel"):
-            return NOT_HERE_EXECUTION
-        return None
-
-    def action_retry(self) -> None:
-        return None
-
-    action_cancel = action_retry
-
-    def action_filter(self) -> None:
-        if not isinstance(self.focused, Input):
-            super().action_filter()
 
 
 def detail_text(component: ComponentInfo | None) -> str:

@@ -14,9 +14,8 @@ from functools import partial
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable
 
 from harmonia.client import Event
 from harmonia_tui.connection import LinkState
@@ -30,7 +29,7 @@ from harmonia_tui.format import (
 )
 from harmonia_tui.rows import ExecutionRow
 from harmonia_tui.screens.confirm import ConfirmScreen
-from harmonia_tui.screens.filtering import TableScreen
+from harmonia_tui.screens.filtering import TableScreen, column_key, filter_key
 from harmonia_tui.statuses import RESUMABLE
 from harmonia_tui.widgets.list_table import ListTable
 
@@ -40,23 +39,25 @@ LIST_LIMIT = 500
 SCROLLBAR = 2
 MIN_WORKFLOW_WIDTH = 8
 BAR_WIDTH = 8
-COLUMNS = (
-    ("status", "status"),
-    ("workflow", "workflow"),
-    ("progress", "progress"),
-    ("started", "started"),
-    ("duration", "duration"),
-    ("id", "id"),
-)
+COLUMNS = ("status", "workflow", "progress", "started", "duration", "id")
 
 
 class ExecutionsScreen(TableScreen):
     TITLE = "Executions"
+    COLUMNS = COLUMNS
+    NOUN = "executions"
+    TABLE = ListTable
+    FILTER_BY = "workflow, status or id"
+    FILTER_KEYS = "enter keeps it, esc clears it"
+    EMPTY = (
+        "No executions yet. Press s to start a stored workflow, or run "
+        "`harmonia submit FILE` / `harmonia tui --run FILE`."
+    )
 
     BINDINGS = [
         # priority: the table's own enter (hidden) would otherwise hide this one in the footer
         Binding("enter", "open", "Open", tooltip="Open the highlighted execution", priority=True),
-        Binding("slash", "filter", "Filter", tooltip="Filter by workflow, status or id"),
+        filter_key(FILTER_BY),
         Binding(
             "a",
             "next_waiting",
@@ -100,21 +101,6 @@ class ExecutionsScreen(TableScreen):
         """Rows changed since (by an event or an action): the next page is applied anyway."""
         self.unchanged_pages = 0
         """How many fetches found the page the rows were made from (tests wait on it)."""
-
-    def compose_body(self) -> ComposeResult:
-        yield Input(
-            placeholder="filter by workflow, status or id; enter keeps it, esc clears it",
-            id="filter",
-        )
-        yield Static(
-            "No executions yet. Press s to start a stored workflow, or run "
-            "`harmonia submit FILE` / `harmonia tui --run FILE`.",
-            id="empty",
-        )
-        table = ListTable(id="executions", cursor_type="row")
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
-        yield table
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -226,11 +212,11 @@ class ExecutionsScreen(TableScreen):
         for bar in (BAR_WIDTH, 0):  # the bar goes first, before names shrink below legible
             self._bar_width = bar
             self._workflow_width = None
-            widths = [len(label) for label, _ in COLUMNS]
+            widths = [len(label) for label in COLUMNS]
             for execution_id in self.order:
                 for index, cell in enumerate(self._cells(self.rows[execution_id])):
                     widths[index] = max(widths[index], len(cell))
-            workflow_column = [key for _, key in COLUMNS].index("workflow")
+            workflow_column = COLUMNS.index("workflow")
             others = sum(w for i, w in enumerate(widths) if i != workflow_column)
             room = self.app.size.width - others - 2 * len(COLUMNS) - SCROLLBAR
             if room >= widths[workflow_column]:
@@ -295,9 +281,9 @@ class ExecutionsScreen(TableScreen):
         old = self._signatures[execution_id]
         if signature == old:
             return
-        for (_, key), cell, before, after in zip(COLUMNS, cells, old, signature, strict=True):
+        for label, cell, before, after in zip(COLUMNS, cells, old, signature, strict=True):
             if before != after:
-                table.update_cell(execution_id, key, cell, update_width=True)
+                table.update_cell(execution_id, column_key(label), cell, update_width=True)
         self._signatures[execution_id] = signature
 
     def highlighted(self) -> ExecutionRow | None:
@@ -361,8 +347,7 @@ class ExecutionsScreen(TableScreen):
         return None
 
     def action_open(self) -> None:
-        if isinstance(self.focused, Input):  # enter in the filter: done filtering
-            self._filter_done()
+        if self.enter_in_filter():
             return
         row = self.highlighted()
         if row is not None:
@@ -384,9 +369,6 @@ class ExecutionsScreen(TableScreen):
         self.select(target)
         self.harmonia.open_execution(target)
 
-    def action_retry(self) -> None:  # always unavailable here; the reason is the toast
-        return None
-
     def action_pause(self) -> None:
         row = self.highlighted()
         if row is not None:
@@ -401,12 +383,7 @@ class ExecutionsScreen(TableScreen):
         row = self.highlighted()
         if row is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.start_task(partial(self._operate, "cancel", row), group="the action")
-
-        self.app.push_screen(
+        self.confirm_then(
             ConfirmScreen(
                 f"Cancel execution {row.id}?",
                 [
@@ -416,7 +393,8 @@ class ExecutionsScreen(TableScreen):
                 yes="Cancel execution",
                 no="Keep it",
             ),
-            answered,
+            partial(self._operate, "cancel", row),
+            group="the action",
         )
 
     async def _operate(self, action: str, row: ExecutionRow) -> None:

@@ -60,6 +60,31 @@ def fix_unavailable(action: str, view: ExecutionView, selected: str | None) -> s
     return None
 
 
+def _fix_lines(
+    action: str, view: ExecutionView, shape: WorkflowShape | None, task_id: str, g: Glyphs
+) -> list[str]:
+    """The lines of a fix's question: what it records for the task, what that means below
+    it, and the tasks below it that are decided again."""
+    recorded, then = _RECORDS[action]
+    return [
+        f"{task_id} ({view.tasks[task_id].status}) will be recorded as {recorded}",
+        then,
+        *_below(view, shape, task_id, g),
+    ]
+
+
+_RECORDS = {
+    "complete": (
+        "completed with the output below,",
+        "marked as made by hand; the tasks below it run as if it had returned it.",
+    ),
+    "skip": (
+        "skipped, marked as done by hand;",
+        "the tasks below it follow their rules for a skipped parent.",
+    ),
+}
+
+
 def _below(view: ExecutionView, shape: WorkflowShape | None, task_id: str, g: Glyphs) -> list[str]:
     if shape is None or not shape.known:
         return ["The tasks below it are decided again (the graph is not known to the TUI)."]
@@ -75,25 +100,15 @@ def complete_editor(
     view: ExecutionView, shape: WorkflowShape | None, task_id: str, glyphs: Glyphs
 ) -> JsonEditScreen:
     """Before a completion by hand: the output to record (any JSON), and what runs next."""
-    task = view.tasks[task_id]
-    lines = [
-        f"{task_id} ({task.status}) will be recorded as completed with the output below,",
-        "marked as made by hand; the tasks below it run as if it had returned it.",
-        *_below(view, shape, task_id, glyphs),
-    ]
-    text = json.dumps(task.output, indent=2)
+    lines = _fix_lines("complete", view, shape, task_id, glyphs)
+    text = json.dumps(view.tasks[task_id].output, indent=2)
     return JsonEditScreen(f"Complete {task_id} by hand?", lines, text, yes="Complete")
 
 
 def skip_question(
     view: ExecutionView, shape: WorkflowShape | None, task_id: str, glyphs: Glyphs
 ) -> ConfirmScreen:
-    task = view.tasks[task_id]
-    lines = [
-        f"{task_id} ({task.status}) will be recorded as skipped, marked as done by hand;",
-        "the tasks below it follow their rules for a skipped parent.",
-        *_below(view, shape, task_id, glyphs),
-    ]
+    lines = _fix_lines("skip", view, shape, task_id, glyphs)
     return ConfirmScreen(f"Skip {task_id}?", lines, yes="Skip", no="Don't")
 
 

@@ -66,13 +66,8 @@ def skip_key(screen: ExecutionScreen) -> None:
     view, task_id = screen.view, screen.graph.selected
     if view is None or task_id is None:
         return
-
-    def answered(yes: bool | None) -> None:
-        if yes:
-            screen.start_task(
-                partial(skip, screen.harmonia, screen.execution_id, task_id), group=GROUP
-            )
-
-    screen.app.push_screen(
-        skip_question(view, screen.shape, task_id, screen.harmonia.glyphs), answered
+    screen.confirm_then(
+        skip_question(view, screen.shape, task_id, screen.harmonia.glyphs),
+        partial(skip, screen.harmonia, screen.execution_id, task_id),
+        group=GROUP,
     )

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Static
 
 from harmonia.client import Hook
 from harmonia.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from harmonia_tui.screens.dialog import Dialog
 
 __all__ = ["HookForm", "HookFormScreen", "HookSecretScreen", "parse_input_map"]
 
@@ -70,7 +71,7 @@ def parse_input_map(text: str) -> dict[str, str] | None:
     return mapping
 
 
-class HookFormScreen(ModalScreen[HookForm | None]):
+class HookFormScreen(Dialog[HookForm]):
     """A new hook: name, workflow, optional input mapping and description. Enter in the last
     field (or the button) makes it; esc does not."""
 
@@ -104,18 +105,13 @@ class HookFormScreen(ModalScreen[HookForm | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "description":
-            self._create()
+            self.confirmed()
         else:
             self.focus_next()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "yes":
-            self._create()
-        else:
-            self.dismiss(None)
+    def confirmed(self) -> None:
+        """Make the form from the fields, or say what is missing and stay open."""
 
-    def _create(self) -> None:
         def value(field: str) -> str:
             return self.query_one(f"#{field}", Input).value.strip()
 
@@ -133,9 +129,6 @@ class HookFormScreen(ModalScreen[HookForm | None]):
     def _problem(self, text: str) -> None:
         self.error = text
         self.query_one("#problem", Static).update(text)
-
-    def action_back_out(self) -> None:
-        self.dismiss(None)
 
 
 class HookSecretScreen(ModalScreen[None]):

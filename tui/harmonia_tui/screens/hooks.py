@@ -7,34 +7,18 @@ what it did in a toast.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
 
 from harmonia.client import Hook, WorkflowInfo
-from harmonia_tui.screens.base import NOT_HERE_EXECUTION
+from harmonia_tui.format import local_time
 from harmonia_tui.screens.confirm import ConfirmScreen
-from harmonia_tui.screens.filtering import ListingScreen
+from harmonia_tui.screens.filtering import LISTING_KEYS, ListingScreen, filter_key
 from harmonia_tui.screens.hook_forms import HookForm, HookFormScreen, HookSecretScreen
 
 __all__ = ["HooksScreen", "mapping_text"]
 
 WORKFLOWS_LISTED = 1000
-COLUMNS = (
-    ("name", "name"),
-    ("workflow", "workflow"),
-    ("mapping", "mapping"),
-    ("created", "created"),
-    ("deliveries", "deliveries"),
-    ("last delivery", "last"),
-)
-
-
-def local(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
 
 
 def mapping_text(hook: Hook) -> str:
@@ -44,33 +28,26 @@ def mapping_text(hook: Hook) -> str:
 
 
 class HooksScreen(ListingScreen[Hook]):
-    WHAT = "listing hooks"
     TITLE = "Hooks"
+    COLUMNS = ("name", "workflow", "mapping", "created", "deliveries", "last delivery")
+    NOUN = "hooks"
+    FILTER_BY = "name or workflow"
+    KEY = "name"
+    NONE = "No hooks. n makes one."
 
     BINDINGS = [
         Binding("enter", "open_last", "Open last run", priority=True,
                 tooltip="Open the execution the hook's last delivery started"),
-        Binding("slash", "filter", "Filter", tooltip="Filter by name or workflow"),
+        filter_key(FILTER_BY),
         Binding("n", "new_hook", "New", tooltip="Make a hook; its secret is shown once"),
         Binding("d", "delete_hook", "Delete", tooltip="Delete the highlighted hook"),
         Binding("R", "rotate_secret", "Rotate", tooltip="Give the hook a new secret"),
-        Binding("u", "refresh", "Refresh", tooltip="Ask the daemon again"),
-        Binding("r", "retry", "Retry", show=False),
-        Binding("c", "cancel", "Cancel", show=False),
-        Binding("escape", "back", "Back"),
+        *LISTING_KEYS,
     ]  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
         self.workflows: dict[str, WorkflowInfo] = {}
-
-    def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="filter by name or workflow; esc clears it", id="filter")
-        yield Static("Asking the daemon for its hooks...", id="empty")
-        table: DataTable[Text | str] = DataTable(id="hooks", cursor_type="row")
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
-        yield table
 
     async def listing(self) -> list[Hook]:
         """The hooks, and the stored workflows they name (to show names, and which is gone)."""
@@ -85,52 +62,31 @@ class HooksScreen(ListingScreen[Hook]):
             return Text(f"deleted: {hook.workflow_id}", style="bold red")
         return Text(f"{found.name} ({hook.workflow_id})")
 
-    def _haystack(self, hook: Hook) -> str:
-        return f"{hook.name} {self.workflow_cell(hook).plain}".lower()
+    def haystack(self, item: Hook) -> str:
+        return f"{item.name} {self.workflow_cell(item).plain}"
 
-    def render_rows(self) -> None:
-        table: DataTable[Text | str] = self.query_one(DataTable)
-        keep = self.highlighted_id()
-        table.clear()
-        query = self.filter_text.lower()
-        shown = [h for h in self.items if not query or query in self._haystack(h)]
-        for h in shown:
-            last = h.last_delivery
-            table.add_row(
-                Text(h.name, style="bold"),
-                self.workflow_cell(h),
-                mapping_text(h),
-                local(h.created_at),
-                str(h.deliveries),
-                f"{local(last.at)} → {last.execution_id}" if last is not None else "-",
-                key=h.name,
-            )
-        self.rows_shown([h.name for h in shown], keep, "No hooks. n makes one.", loaded=self.loaded)
-        self.refresh_keys()
-
-    def highlighted(self) -> Hook | None:
-        name = self.highlighted_id()
-        return next((h for h in self.items if h.name == name), None)
+    def cells(self, item: Hook) -> tuple[Text | str, ...]:
+        last = item.last_delivery
+        return (
+            Text(item.name, style="bold"),
+            self.workflow_cell(item),
+            mapping_text(item),
+            local_time(item.created_at),
+            str(item.deliveries),
+            f"{local_time(last.at)} → {last.execution_id}" if last is not None else "-",
+        )
 
     # ---- actions ----------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:
-        if action in ("retry", "cancel"):
-            return NOT_HERE_EXECUTION
         hook = self.highlighted()
         if action in ("delete_hook", "rotate_secret", "open_last") and hook is None:
             return "No hook is highlighted."
         if action == "open_last" and hook is not None and hook.last_delivery is None:
             return f"{hook.name} has started nothing yet"
-        return None
-
-    def action_retry(self) -> None:
-        return None
-
-    action_cancel = action_retry
+        return super().unavailable(action)
 
     def action_open_last(self) -> None:
-        if isinstance(self.focused, Input):  # enter in the filter: done filtering
-            self._filter_done()
+        if self.enter_in_filter():
             return
         hook = self.highlighted()
         if hook is not None and hook.last_delivery is not None:
@@ -166,49 +122,22 @@ class HooksScreen(ListingScreen[Hook]):
         await self._load()
 
     def action_delete_hook(self) -> None:
-        hook = self.highlighted()
-        if hook is None:
-            return
+        self.with_highlighted(self._delete, group="hook", ask=self._delete_question)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.start_task(lambda: self._delete(hook), group="hook", exclusive=True)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Delete hook {hook.name}?",
-                [
-                    f"It starts workflow {self.workflow_cell(hook).plain}.",
-                    "Its senders' deliveries are refused (404) from now on; the executions "
-                    "it started stay.",
-                ],
-                yes="Delete hook",
-                no="Keep it",
-            ),
-            answered,
+    def _delete_question(self, hook: Hook) -> ConfirmScreen:
+        return ConfirmScreen(
+            f"Delete hook {hook.name}?",
+            [
+                f"It starts workflow {self.workflow_cell(hook).plain}.",
+                "Its senders' deliveries are refused (404) from now on; the executions "
+                "it started stay.",
+            ],
+            yes="Delete hook",
+            no="Keep it",
         )
 
     def action_rotate_secret(self) -> None:
-        hook = self.highlighted()
-        if hook is None:
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.start_task(lambda: self._rotate(hook), group="hook", exclusive=True)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Give hook {hook.name} a new secret?",
-                [
-                    "The old secret stops working at once: deliveries signed with it are "
-                    "refused (401) until the senders have the new one, shown next, once.",
-                ],
-                yes="Rotate",
-                no="Keep it",
-            ),
-            answered,
-        )
+        self.with_highlighted(self._rotate, group="hook", ask=_rotate_question)
 
     async def _rotate(self, hook: Hook) -> None:
         client = self.harmonia.connection.client
@@ -233,6 +162,14 @@ class HooksScreen(ListingScreen[Hook]):
         self.notify(f"hook {hook.name} deleted", title="Hook", markup=False)
         await self._load()
 
-    def action_filter(self) -> None:
-        if not isinstance(self.focused, Input):
-            super().action_filter()
+
+def _rotate_question(hook: Hook) -> ConfirmScreen:
+    return ConfirmScreen(
+        f"Give hook {hook.name} a new secret?",
+        [
+            "The old secret stops working at once: deliveries signed with it are "
+            "refused (401) until the senders have the new one, shown next, once.",
+        ],
+        yes="Rotate",
+        no="Keep it",
+    )

@@ -14,8 +14,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
+
+from harmonia_tui.screens.dialog import Dialog
 
 __all__ = ["Edited", "JsonEditScreen", "parse_edit"]
 
@@ -38,7 +39,7 @@ def parse_edit(text: str, *, need_object: bool) -> tuple[Any, str | None]:
     return value, None
 
 
-class JsonEditScreen(ModalScreen[Edited | None]):
+class JsonEditScreen(Dialog[Edited]):
     """ctrl+s (or the first button) confirms when the JSON is valid; esc does not."""
 
     DEFAULT_CSS = """
@@ -81,7 +82,7 @@ class JsonEditScreen(ModalScreen[Edited | None]):
 
     BINDINGS = [
         Binding("ctrl+s", "confirm", "Confirm", priority=True),
-        Binding("escape", "dismiss_none", "Cancel"),
+        Binding("escape", "back_out", "Cancel"),
     ]
 
     def __init__(
@@ -127,12 +128,8 @@ class JsonEditScreen(ModalScreen[Edited | None]):
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "yes":
-            self.action_confirm()
-        else:
-            self.dismiss(None)
+    def confirmed(self) -> None:
+        self.action_confirm()
 
     def action_confirm(self) -> None:
         if not self.allowed:
@@ -143,6 +140,3 @@ class JsonEditScreen(ModalScreen[Edited | None]):
             self.query_one("#problem", Static).update(problem)
             return
         self.dismiss(Edited(value))
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)

@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from harmonia.client import ApiError, DaemonUnreachable, Template, ValidationError, Workflow
 from harmonia_tui.inputs import InputField, declared_inputs, problems_by_field, read_form
+from harmonia_tui.screens.dialog import Dialog
 
 if TYPE_CHECKING:
     from harmonia_tui.app import HarmoniaApp
@@ -26,7 +26,7 @@ FORM_CHROME = 15
 MIN_FIELDS, MAX_FIELDS = 5, 30
 
 
-class StartWorkflowScreen(ModalScreen[str | None]):
+class StartWorkflowScreen(Dialog[str]):
     """Dismissed with the new execution's id, or None."""
 
     DEFAULT_CSS = """
@@ -67,7 +67,8 @@ class StartWorkflowScreen(ModalScreen[str | None]):
     }
     """
 
-    BINDINGS = [Binding("escape", "close", "Cancel")]
+    BINDINGS = [Binding("escape", "back_out", "Cancel")]
+    YES = "start"
 
     TITLE_WORD = "Start"
     EMPTY = "This workflow declares no inputs."
@@ -135,16 +136,8 @@ class StartWorkflowScreen(ModalScreen[str | None]):
         else:
             self.submit()
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "start":
-            self.submit()
-        else:
-            self.dismiss(None)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+    def confirmed(self) -> None:
+        self.submit()
 
     def texts(self) -> dict[str, str]:
         return {
@@ -175,25 +168,41 @@ class StartWorkflowScreen(ModalScreen[str | None]):
             if self.is_attached and self.app.screen is self:
                 raise  # the form is still there: a real bug
 
+    @property
+    def doing(self) -> str:
+        """What the start does, for a failure's toast."""
+        return f"starting {self.workflow.name}"
+
+    async def started(self, values: dict[str, object]) -> tuple[str, str] | None:
+        """Ask the daemon to start: the new execution's id and the toast saying so, or None
+        when another form took over."""
+        execution = await self.harmonia.connection.client.start_execution(
+            self.workflow.id, input=values
+        )
+        return execution.id, f"{self.workflow.name}: execution {execution.id} started"
+
     async def _send(self, values: dict[str, object]) -> None:
+        """`started`, with the daemon's refusal shown on the fields it names (the rest below
+        them) and the new execution opened."""
         app = self.harmonia
         try:
-            execution = await app.connection.client.start_execution(self.workflow.id, input=values)
+            started = await self.started(values)
         except ValidationError as exc:
             per_field, other = problems_by_field(exc.details, f"{self.WHAT}.")
             self.show_problems(per_field, [exc.message, *other] if not per_field else other)
-            app.show_api_error(exc, f"starting {self.workflow.name}")
+            app.show_api_error(exc, self.doing)
             return
         except ApiError as exc:
             self.show_problems({}, [f"{exc.status} {exc.code}: {exc.message}"])
-            app.show_api_error(exc, f"starting {self.workflow.name}")
+            app.show_api_error(exc, self.doing)
             return
         except DaemonUnreachable as exc:
             app.connection.lost(exc.reason or str(exc))
             self.show_problems({}, [str(exc)])
             return
-        app.notify(
-            f"{self.workflow.name}: execution {execution.id} started", title="Started", markup=False
-        )
+        if started is None:
+            return
+        execution_id, said = started
+        app.notify(said, title="Started", markup=False)
         if self.app.screen is self:
-            self.dismiss(execution.id)
+            self.dismiss(execution_id)

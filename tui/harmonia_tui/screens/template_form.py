@@ -5,8 +5,8 @@ inputs of its own without defaults, opens the ordinary start form for them."""
 
 from __future__ import annotations
 
-from harmonia.client import ApiError, DaemonUnreachable, Template, ValidationError
-from harmonia_tui.inputs import declared_fields, problems_by_field
+from harmonia.client import Template
+from harmonia_tui.inputs import declared_fields
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 
 __all__ = ["StartTemplateScreen"]
@@ -25,40 +25,24 @@ class StartTemplateScreen(StartWorkflowScreen):
         self.template = template
         self.fields = declared_fields(template.parameters)
 
-    async def _send(self, values: dict[str, object]) -> None:
+    @property
+    def doing(self) -> str:
+        return f"starting from template {self.template.name}"
+
+    async def started(self, values: dict[str, object]) -> tuple[str, str] | None:
         app = self.harmonia
         client = app.connection.client
-        what = f"starting from template {self.template.name}"
-        try:
-            made = await client.instantiate_template(self.template.id, values)
-            workflow = await client.get_workflow(made.id)
-            required = [
-                name
-                for name, spec in (workflow.document.get("input") or {}).items()
-                if isinstance(spec, dict) and "default" not in spec
-            ]
-            if required:  # its own inputs: the ordinary form asks for them
-                self.dismiss(None)
-                app.start_workflow(made.id)
-                return
-            execution = await client.start_execution(made.id)
-        except ValidationError as exc:
-            per_field, other = problems_by_field(exc.details, "parameters.")
-            self.show_problems(per_field, [exc.message, *other] if not per_field else other)
-            app.show_api_error(exc, what)
-            return
-        except ApiError as exc:
-            self.show_problems({}, [f"{exc.status} {exc.code}: {exc.message}"])
-            app.show_api_error(exc, what)
-            return
-        except DaemonUnreachable as exc:
-            app.connection.lost(exc.reason or str(exc))
-            self.show_problems({}, [str(exc)])
-            return
-        app.notify(
-            f"{made.name} (from template {self.template.name}): execution {execution.id} started",
-            title="Started",
-            markup=False,
-        )
-        if self.app.screen is self:
-            self.dismiss(execution.id)
+        made = await client.instantiate_template(self.template.id, values)
+        workflow = await client.get_workflow(made.id)
+        required = [
+            name
+            for name, spec in (workflow.document.get("input") or {}).items()
+            if isinstance(spec, dict) and "default" not in spec
+        ]
+        if required:  # its own inputs: the ordinary form asks for them
+            self.dismiss(None)
+            app.start_workflow(made.id)
+            return None
+        execution = await client.start_execution(made.id)
+        said = f"{made.name} (from template {self.template.name}): execution {execution.id} started"
+        return execution.id, said

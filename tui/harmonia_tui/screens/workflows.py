@@ -5,38 +5,38 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable
 
 from harmonia.client import ApiError, TemplateInfo, WorkflowInfo
 from harmonia_tui.connection import LinkState
 from harmonia_tui.format import format_ago, truncate
-from harmonia_tui.screens.base import NOT_HERE_EXECUTION
-from harmonia_tui.screens.filtering import TableScreen
+from harmonia_tui.screens.filtering import TableScreen, filter_key
 from harmonia_tui.widgets.list_table import ListTable
 
 __all__ = ["WorkflowsScreen"]
 
-COLUMNS = (
-    ("name", "name"),
-    ("version", "version"),
-    ("tasks", "tasks"),
-    ("stored", "stored"),
-    ("id", "id"),
-    ("description", "description"),
-)
+COLUMNS = ("name", "version", "tasks", "stored", "id", "description")
 """The description last: free text, the one column a narrow terminal may cut."""
 MIN_NAME_WIDTH = 8
 
 
 class WorkflowsScreen(TableScreen):
     TITLE = "Workflows"
+    COLUMNS = COLUMNS
+    NOUN = "workflows"
+    TABLE = ListTable
+    FILTER_BY = "name or description"
+    EMPTY = (
+        "No stored workflows. Store one with `harmonia submit FILE` or the API "
+        "(POST /api/v1/workflows); `harmonia tui --run FILE` stores and starts one."
+    )
+    ELSEWHERE = ("retry", "resume", "pause", "cancel")
 
     BINDINGS = [
         Binding("enter", "start", "Start", tooltip="Start the highlighted workflow", priority=True),
         Binding("s", "start", "Start", tooltip="Start the highlighted workflow", show=False),
-        Binding("slash", "filter", "Filter", tooltip="Filter by name or description"),
+        filter_key(FILTER_BY),
         Binding("escape", "back", "Back"),
         # the execution keys, here only to say where they apply (never in the footer)
         Binding("r", "retry", "Retry", show=False),
@@ -53,18 +53,6 @@ class WorkflowsScreen(TableScreen):
         """Which rows are templates: enter opens a form of their parameters."""
         self.filter_text = ""
         self.loaded = False
-
-    def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="filter by name or description; esc clears it", id="filter")
-        yield Static(
-            "No stored workflows. Store one with `harmonia submit FILE` or the API "
-            "(POST /api/v1/workflows); `harmonia tui --run FILE` stores and starts one.",
-            id="empty",
-        )
-        table = ListTable(id="workflows", cursor_type="row")
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
-        yield table
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -116,12 +104,7 @@ class WorkflowsScreen(TableScreen):
         now = self.harmonia.clock()
         keep = self.highlighted_id()
         table.clear()
-        query = self.filter_text.lower()
-        shown = [
-            w
-            for w in self.items
-            if not query or query in f"{w.name} {w.description or ''} {w.id}".lower()
-        ]
+        shown = self.matching(self.items, lambda w: f"{w.name} {w.description or ''} {w.id}")
         rows = [
             [
                 f"{info.name} (template)" if info.id in self.template_ids else info.name,
@@ -149,7 +132,7 @@ class WorkflowsScreen(TableScreen):
 
     def _name_width(self, rows: list[list[str]]) -> int:
         """Room for names once version, tasks, stored and id are whole (never cut an id)."""
-        widths = [len(label) for label, _ in COLUMNS]
+        widths = [len(label) for label in COLUMNS]
         for cells in rows:
             widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
         others = sum(widths[1:5]) + 2 * 5 + 2
@@ -168,27 +151,17 @@ class WorkflowsScreen(TableScreen):
         event.stop()
         self.action_start()
 
-    # ---- filter ---------------------------------------------------------------------------
     # ---- actions --------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:
-        if action in ("retry", "resume", "pause", "cancel"):
-            return NOT_HERE_EXECUTION
         if action == "start" and self.highlighted_id() is None:
             return "no stored workflow to start" if not self.items else "no workflow is highlighted"
-        return None
+        return super().unavailable(action)
 
     def action_start(self) -> None:
-        if isinstance(self.focused, Input):  # enter in the filter: done filtering
-            self._filter_done()
+        if self.enter_in_filter():
             return
         workflow_id = self.highlighted_id()
         if workflow_id in self.template_ids:
             self.harmonia.start_template(workflow_id)
         elif workflow_id is not None:
             self.harmonia.start_workflow(workflow_id)
-
-    # r, R, p, c are always unavailable here: the reason is the toast
-    def action_retry(self) -> None:
-        return None
-
-    action_resume = action_pause = action_cancel = action_retry

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -10,7 +12,40 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-__all__ = ["fitted_strip", "refresh_rows", "set_virtual_height"]
+__all__ = ["LineView", "StyleCache", "fitted_strip", "refresh_rows", "set_virtual_height"]
+
+
+class LineView(ScrollView):
+    """A scrolling line-API widget that reads its content width once per paint (`pass_width`)
+    rather than once per line: Textual computes the region anew on every read."""
+
+    pass_width = 0
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self.pass_width = self.scrollable_content_region.width
+        return super().render_lines(crop)
+
+
+class StyleCache:
+    """Styles on a widget's own background, each computed once: asking Textual for
+    `rich_style` walks the DOM, far too slow for every row of every update. `named` makes a
+    style from its name (parsed, unless the widget has component classes); `clear` forgets
+    them all when the widget's styles or size change."""
+
+    def __init__(self, widget: Widget, named: Callable[[str], Style] = Style.parse) -> None:
+        self._widget = widget
+        self._named = named
+        self._styles: dict[str, Style] = {}
+
+    def __call__(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._widget.rich_style if name == "" else self("") + self._named(name)
+            self._styles[name] = style
+        return style
+
+    def clear(self) -> None:
+        self._styles.clear()
 
 
 def refresh_rows(view: ScrollView, rows: list[int]) -> None:

@@ -13,22 +13,25 @@ from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Region
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from harmonia.client import Event
 from harmonia_tui.describe import LogLine, describe_event
 from harmonia_tui.format import Glyphs
-from harmonia_tui.widgets._lines import fitted_strip, refresh_rows, set_virtual_height
+from harmonia_tui.widgets._lines import (
+    LineView,
+    StyleCache,
+    fitted_strip,
+    refresh_rows,
+    set_virtual_height,
+)
 
 __all__ = ["EventLog"]
 
 
-class EventLog(ScrollView, can_focus=True):
+class EventLog(LineView, can_focus=True):
     DEFAULT_CSS = """
     EventLog {
         background: $surface;
@@ -52,9 +55,8 @@ class EventLog(ScrollView, can_focus=True):
         """Whether the newest line is kept in view (until the user scrolls up)."""
         self._scrolling = False
         self._strips: dict[int, Strip] = {}
-        self._styles: dict[str, Style] = {}
+        self._style = StyleCache(self)
         self._width = 0
-        self._pass_width = 0
 
     @property
     def shown(self) -> list[LogLine]:
@@ -156,15 +158,11 @@ class EventLog(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._resize()
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._pass_width = self.scrollable_content_region.width  # once per paint, not per line
-        return super().render_lines(crop)
-
     def render_line(self, y: int) -> Strip:
-        width = self._pass_width
+        width = self.pass_width
         if width != self._width:
             self._strips.clear()
-            self._styles.clear()
+            self._style.clear()
             self._width = width
         index = y + self.scroll_offset.y
         entries = self._entries
@@ -176,17 +174,9 @@ class EventLog(ScrollView, can_focus=True):
             strip = self._strips[seq] = self._strip(self._line(entries[index]), width)
         return strip
 
-    def _style(self, name: str) -> Style:
-        """A style on the widget's background, computed once (`rich_style` is costly)."""
-        style = self._styles.get(name)
-        if style is None:
-            style = self.rich_style if name == "" else self._style("") + Style.parse(name)
-            self._styles[name] = style
-        return style
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._styles.clear()
+        self._style.clear()
         self._strips.clear()
 
     def _strip(self, line: LogLine, width: int) -> Strip:

@@ -15,7 +15,6 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from harmonia_tui.fanout import counts_text
@@ -24,7 +23,13 @@ from harmonia_tui.format import Clock, Glyphs, format_duration
 from harmonia_tui.format import truncate as fit
 from harmonia_tui.layout import GraphLayout, Row
 from harmonia_tui.taskview import TaskView
-from harmonia_tui.widgets._lines import fitted_strip, refresh_rows, set_virtual_height
+from harmonia_tui.widgets._lines import (
+    LineView,
+    StyleCache,
+    fitted_strip,
+    refresh_rows,
+    set_virtual_height,
+)
 
 __all__ = ["TaskGraph", "graph_columns"]
 
@@ -41,7 +46,7 @@ def graph_columns(layout: GraphLayout | None) -> tuple[int, int]:
     return id_width, gutter
 
 
-class TaskGraph(ScrollView, can_focus=True):
+class TaskGraph(LineView, can_focus=True):
     """Tasks by generation; arrows/hjkl move, `[` and `]` jump to parents and children."""
 
     COMPONENT_CLASSES = {"task-graph--cursor", "task-graph--header", "task-graph--muted"}
@@ -109,8 +114,7 @@ class TaskGraph(ScrollView, can_focus=True):
         self.selected: str | None = None
         self._cache: dict[int, Strip] = {}
         self._cache_width = 0
-        self._pass_width = 0
-        self._styles: dict[str, Style] = {}
+        self._style = StyleCache(self, self._named_style)
         self._jump_from: tuple[str, str] | None = None
         """(task we jumped from, task we landed on): pressing again cycles siblings."""
         self.paints = 0
@@ -185,7 +189,7 @@ class TaskGraph(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
-        self._styles.clear()
+        self._style.clear()
         self._update_virtual_size()
         # less room (a banner, an error line, a smaller terminal) must not leave the selected
         # task out of view until the next key; nor must the first size, known only now
@@ -287,12 +291,8 @@ class TaskGraph(ScrollView, can_focus=True):
             self.select(layout.rows[row].task_id)
 
     # ---- drawing ----------------------------------------------------------------------------
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._pass_width = self.scrollable_content_region.width  # once per paint, not per line
-        return super().render_lines(crop)
-
     def render_line(self, y: int) -> Strip:
-        width = self._pass_width
+        width = self.pass_width
         if width != self._cache_width:
             self._cache.clear()
             self._cache_width = width
@@ -310,23 +310,15 @@ class TaskGraph(ScrollView, can_focus=True):
         self.paints += 1
         return strip
 
-    def _style(self, name: str) -> Style:
-        """A style on the widget's own background, computed once: asking Textual for
-        `rich_style` walks the DOM, far too slow for every row of every update."""
-        style = self._styles.get(name)
-        if style is None:
-            if name == "":
-                style = self.rich_style
-            elif name.startswith("task-graph--"):
-                style = self._style("") + self.get_component_rich_style(name)
-            else:
-                style = self._style("") + Style.parse(name)
-            self._styles[name] = style
-        return style
+    def _named_style(self, name: str) -> Style:
+        """The graph's component classes from its CSS; any other name as Rich parses it."""
+        if name.startswith("task-graph--"):
+            return self.get_component_rich_style(name)
+        return Style.parse(name)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._styles.clear()
+        self._style.clear()
         self._cache.clear()
 
     def _render_row(self, row: Row, width: int) -> Strip:
