@@ -3,6 +3,8 @@ the child, the depth bound, stored ids and files; on asyncio and trio."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,19 @@ def files(bench: ProbeBench, folder: Path, child: dict[str, Any], **run: Any) ->
     return load_workflow_file(write(folder, "parent.json", parent_doc(**run)), bench.registry)
 
 
+@asynccontextmanager
+async def child_task_waiting(
+    bench: ProbeBench, folder: Path, gate: str = "g", **more: Any
+) -> AsyncIterator[tuple[Engine, ExecutionState]]:
+    """An engine running the parent from files, its child's `gated` task started and waiting
+    for `gate` (the state every cancel, pause, restart and restore test begins from)."""
+    wf = files(bench, folder, child_with({"gate": gate}, **more))
+    async with bench.engine() as engine:
+        started = await engine.start(wf, origin=folder)
+        await bench.probe.started("gated")
+        yield engine, started
+
+
 async def child_of(engine: Engine, state: ExecutionState, task: str = "sub") -> ExecutionState:
     child_id = state.tasks[task].child_execution_id
     assert child_id is not None
@@ -137,14 +152,8 @@ async def test_a_retry_starts_a_new_child(bench: ProbeBench, tmp_path: Path, pro
     assert [c.attempt for c in probe.calls_of("gated")] == [1, 1]  # one attempt in each child
 
 
-async def test_cancel_goes_down_to_the_child(
-    bench: ProbeBench, tmp_path: Path, probe: Probe
-) -> None:
-    hanging = child_with({"gate": "never"})
-    wf = files(bench, tmp_path, hanging)
-    async with bench.engine() as engine:
-        started = await engine.start(wf, origin=tmp_path)
-        await probe.started("gated")
+async def test_cancel_goes_down_to_the_child(bench: ProbeBench, tmp_path: Path) -> None:
+    async with child_task_waiting(bench, tmp_path, "never") as (engine, started):
         canceled = await engine.cancel(started.id)
         child = await child_of(engine, canceled)
         assert canceled.status == "canceled"
@@ -155,13 +164,8 @@ async def test_cancel_goes_down_to_the_child(
 async def test_pause_and_resume_go_down_to_the_child(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    gated = child_with(
-        {"gate": "g"}, later={"component": "probe", "action": "work", "depends_on": ["gated"]}
-    )
-    wf = files(bench, tmp_path, gated)
-    async with bench.engine() as engine:
-        started = await engine.start(wf, origin=tmp_path)
-        await probe.started("gated")
+    later = {"component": "probe", "action": "work", "depends_on": ["gated"]}
+    async with child_task_waiting(bench, tmp_path, later=later) as (engine, started):
         paused = await engine.pause(started.id)
         child_id = paused.tasks["sub"].child_execution_id
         assert child_id is not None
@@ -276,11 +280,7 @@ async def test_static_recursion_through_stored_ids_is_refused_at_start(
 async def test_a_restarted_engine_reattaches_to_the_recorded_child(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    gated = child_with({"gate": "g"})
-    wf = files(bench, tmp_path, gated)
-    async with bench.engine() as engine:
-        started = await engine.start(wf, origin=tmp_path)
-        await probe.started("gated")
+    async with child_task_waiting(bench, tmp_path) as (engine, started):
         child_id = engine.live_state(started.id).tasks["sub"].child_execution_id  # type: ignore[union-attr]
     # stopped with both running; the next engine resumes both, and the parent's task waits
     # for the child its attempt recorded rather than starting another one
@@ -302,11 +302,8 @@ async def test_resuming_only_the_parent_resumes_its_interrupted_child(
 ) -> None:
     """`harmonia resume PARENT` after a crash of `harmonia run` resumes one execution: the
     parent's task finds its child interrupted and resumes it rather than wait forever."""
-    gated = child_with({"gate": "g"})
-    wf = files(bench, tmp_path, gated)
-    async with bench.engine() as engine:
-        started = await engine.start(wf, origin=tmp_path)
-        await probe.started("gated")
+    async with child_task_waiting(bench, tmp_path) as (_, started):
+        pass  # the engine stops with the child's task running, as `harmonia run` would crash
     probe.open("g")
     async with bench.engine() as engine:
         await engine.resume(started.id)
@@ -320,11 +317,7 @@ async def test_resuming_only_the_parent_resumes_its_interrupted_child(
 async def test_a_restored_execution_finds_its_sub_workflow_files(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    gated = child_with({"gate": "g"})
-    wf = files(bench, tmp_path, gated)
-    async with bench.engine() as engine:
-        started = await engine.start(wf, origin=tmp_path)
-        await probe.started("gated")
+    async with child_task_waiting(bench, tmp_path) as (engine, started):
         checkpoint = await engine.checkpoint(started.id, "mid-child")
         probe.open("g")
         await engine.wait(started.id)

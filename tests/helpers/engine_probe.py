@@ -170,6 +170,13 @@ class ProbeBench:
         """`open_engine` over this bench's folder and registry, with `engine_options`."""
         return open_engine(self.data_dir, self.registry, **engine_options(**overrides))
 
+    async def run(
+        self, wf: Workflow, input: Mapping[str, Any] | None = None, **overrides: Any
+    ) -> ExecutionState:
+        """`wf` run to its end in an engine opened for it (`engine(**overrides)`) and closed."""
+        async with self.engine(**overrides) as engine:
+            return await run_to_end(engine, wf, input)
+
     def store(self) -> Store:
         """A fresh view of what is on disk (no engine's memory)."""
         return Store(self.data_dir)
