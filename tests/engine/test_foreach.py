@@ -6,16 +6,20 @@ Every test runs on asyncio and trio (see `anyio_backend` in conftest.py).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import pytest
 from helpers.engine_probe import FAST_RETRY, Probe, ProbeBench, run_to_end, wait_for
+from helpers.workflows import after
 
 from harmonia.engine import Engine
 from harmonia.state import ExecutionState
 from harmonia.store import Store
 
 pytestmark = pytest.mark.anyio
+
+T = TypeVar("T")
 
 
 def values(state: ExecutionState, tid: str) -> list[Any]:
@@ -211,6 +215,18 @@ async def failed_item_run(bench: ProbeBench, engine: Engine) -> ExecutionState:
     return await run_to_end(engine, bench.workflow(FLAKY))
 
 
+async def fixed_then(
+    bench: ProbeBench, act: Callable[[Engine, str], Awaitable[T]]
+) -> tuple[T, ExecutionState]:
+    """The FLAKY run failed on item 1, its cause fixed, then `act` on it in the same engine:
+    what `act` returned and the execution's state at its new end."""
+    async with bench.engine() as engine:
+        failed = await failed_item_run(bench, engine)
+        bench.probe.flags.clear()
+        done = await act(engine, failed.id)
+        return done, await engine.wait(failed.id)
+
+
 async def test_an_item_retries_alone_then_fails_its_task_for_good(
     bench: ProbeBench, probe: Probe
 ) -> None:
@@ -232,12 +248,8 @@ async def test_an_item_retries_alone_then_fails_its_task_for_good(
 async def test_an_operator_retry_of_one_item_runs_only_that_item_and_downstream(
     bench: ProbeBench, probe: Probe
 ) -> None:
-    async with bench.engine() as engine:
-        failed = await failed_item_run(bench, engine)
-        probe.flags.clear()
-        reset = await engine.retry_task(failed.id, "fan[1]")
-        assert reset == ["fan[1]", "fan", "after"]
-        state = await engine.wait(failed.id)
+    reset, state = await fixed_then(bench, lambda engine, id: engine.retry_task(id, "fan[1]"))
+    assert reset == ["fan[1]", "fan", "after"]
     assert state.status == "completed"
     assert probe.counts == {"fan[0]": 1, "fan[1]": 4, "fan[2]": 1, "after": 1}
     assert values(state, "fan") == [0, 1, 2]
@@ -249,12 +261,8 @@ async def test_an_operator_retry_of_one_item_runs_only_that_item_and_downstream(
 async def test_an_operator_retry_of_the_task_runs_its_failed_items_again(
     bench: ProbeBench, probe: Probe
 ) -> None:
-    async with bench.engine() as engine:
-        failed = await failed_item_run(bench, engine)
-        probe.flags.clear()
-        reset = await engine.retry_task(failed.id, "fan")
-        assert reset == ["fan[1]", "fan", "after"]
-        state = await engine.wait(failed.id)
+    reset, state = await fixed_then(bench, lambda engine, id: engine.retry_task(id, "fan"))
+    assert reset == ["fan[1]", "fan", "after"]
     assert state.status == "completed"
     assert probe.counts == {"fan[0]": 1, "fan[1]": 4, "fan[2]": 1, "after": 1}
 
@@ -263,11 +271,9 @@ async def test_a_retry_upstream_evaluates_the_list_again(bench: ProbeBench, prob
     wf = bench.workflow(
         {
             "source": {"input": {"value": [1, 2], "fail_while": "broken"}},
-            "fan": {
-                "depends_on": ["source"],
-                "for_each": "${tasks.source.output.value}",
-                "input": {"value": "${item}"},
-            },
+            "fan": after(
+                "source", for_each="${tasks.source.output.value}", input={"value": "${item}"}
+            ),
         }
     )
     async with bench.engine() as engine:
@@ -284,11 +290,7 @@ async def test_a_retry_upstream_evaluates_the_list_again(bench: ProbeBench, prob
 async def test_resume_after_a_failure_runs_only_the_failed_items(
     bench: ProbeBench, probe: Probe
 ) -> None:
-    async with bench.engine() as engine:
-        failed = await failed_item_run(bench, engine)
-        probe.flags.clear()
-        await engine.resume(failed.id)
-        state = await engine.wait(failed.id)
+    _, state = await fixed_then(bench, lambda engine, id: engine.resume(id))
     assert state.status == "completed"
     assert probe.counts == {"fan[0]": 1, "fan[1]": 4, "fan[2]": 1, "after": 1}
     assert values(state, "fan") == [0, 1, 2]
