@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.engine_probe import Probe, engine_options, registry_with, run_to_end, workflow
+from helpers.engine_probe import Probe, ProbeBench, run_to_end
 
-from harmonia.engine import open_engine
 from harmonia.engine.tuning import (
     DEFAULT_FREEZE_MIN_TASKS,
     PYTHON_DEFAULT_INTERVAL,
@@ -41,13 +40,13 @@ def large(gated: str = "go") -> dict[str, dict[str, Any]]:
     return tasks
 
 
-async def test_an_engine_used_as_a_library_tunes_nothing_process_wide(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(large(), registry)
+async def test_an_engine_used_as_a_library_tunes_nothing_process_wide(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(large())
     interval = sys.getswitchinterval()
     assert gc.get_freeze_count() == 0
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("gate")  # the execution is live and its writer runs
         assert gc.get_freeze_count() == 0
@@ -59,14 +58,12 @@ async def test_an_engine_used_as_a_library_tunes_nothing_process_wide(data_dir: 
 
 
 async def test_process_tuning_freezes_a_large_execution_only_while_it_is_live(
-    data_dir: Path,
+    bench: ProbeBench,
+    probe: Probe,
 ) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"gate": "go"}}, "b": {"depends_on": ["a"]}}, registry)
+    wf = bench.workflow({"a": {"input": {"gate": "go"}}, "b": {"depends_on": ["a"]}})
     assert gc.get_freeze_count() == 0
-    options = engine_options(hooks=ProcessTuning(freeze_min_tasks=2))
-    async with open_engine(data_dir, registry, **options) as engine:
+    async with bench.engine(hooks=ProcessTuning(freeze_min_tasks=2)) as engine:
         started = await engine.start(wf)
         await probe.started("a")
         assert heap_freezer.holders == 1
@@ -77,7 +74,7 @@ async def test_process_tuning_freezes_a_large_execution_only_while_it_is_live(
         assert heap_freezer.holders == 0
         assert gc.get_freeze_count() == 0
         # below the threshold nothing is frozen at all
-        small = workflow({"only": {"input": {"gate": "go"}}}, registry, name="small")
+        small = bench.workflow({"only": {"input": {"gate": "go"}}}, name="small")
         state = await run_to_end(engine, small)
         assert state.status == "completed"
         assert heap_freezer.holders == 0
