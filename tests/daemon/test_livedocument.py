@@ -17,6 +17,7 @@ from harmoniad.listing import execution_document
 from harmoniad.livedocument import LiveDocuments, task_made_from
 from helpers.daemon_testing import fixable_workflow
 from helpers.engine_probe import engine_options
+from helpers.workflows import task
 
 from harmonia.engine import open_engine
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, EventType
@@ -28,21 +29,10 @@ from harmonia.store.definitions import WorkflowDefinitions
 WORKFLOW: dict[str, Any] = {
     "name": "live-document",
     "tasks": {
-        "first": {"component": "core", "action": "echo", "input": {"n": 1}},
-        "items": {
-            "component": "core",
-            "action": "echo",
-            "depends_on": ["first"],
-            "for_each": ["a", "b", "c"],
-            "input": {"item": "${item}"},
-        },
-        "gate": {
-            "component": "core",
-            "action": "approve",
-            "depends_on": ["items"],
-            "input": {"message": "go?"},
-        },
-        "last": {"component": "core", "action": "echo", "depends_on": ["gate"]},
+        "first": task("core.echo", input={"n": 1}),
+        "items": task("core.echo", "first", for_each=["a", "b", "c"], input={"item": "${item}"}),
+        "gate": task("core.approve", "items", input={"message": "go?"}),
+        "last": task("core.echo", "gate"),
     },
 }
 
@@ -145,7 +135,7 @@ def test_every_public_field_of_a_task_is_compared() -> None:
 
 
 def test_kept_tasks_are_bounded() -> None:
-    workflow = {"tasks": {f"t{i}": {"component": "core", "action": "echo"} for i in range(50)}}
+    workflow = {"tasks": {f"t{i}": task("core.echo") for i in range(50)}}
     states = [ExecutionState(id=f"e{n}", workflow=workflow, input={}) for n in range(3)]
     for execution in states:
         execution.tasks = {tid: TaskState() for tid in workflow["tasks"]}

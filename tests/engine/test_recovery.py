@@ -10,6 +10,7 @@ import orjson
 import pytest
 from helpers.engine_probe import Probe, ProbeBench, engine_options, journal_path, run_to_end
 from helpers.killed import Journaled, write_killed_execution
+from helpers.workflows import task
 
 from harmonia.engine import open_engine
 from harmonia.events import EventType
@@ -196,14 +197,9 @@ def write_crashed_execution(data_dir: Path, wf_doc: dict[str, Any], events: Jour
 CRASHED_FLOW = {
     "name": "crashed",
     "tasks": {
-        "a": {"component": "core", "action": "echo", "input": {"x": 1}},
-        "b": {"component": "core", "action": "echo", "depends_on": ["a"], "input": {"y": 2}},
-        "c": {
-            "component": "core",
-            "action": "echo",
-            "depends_on": ["b"],
-            "input": {"a": "${tasks.a.output.x}", "b": "${tasks.b.output.y}"},
-        },
+        "a": task("core.echo", input={"x": 1}),
+        "b": task("core.echo", "a", input={"y": 2}),
+        "c": task("core.echo", "b", input={"a": "${tasks.a.output.x}", "b": "${tasks.b.output.y}"}),
     },
 }
 
@@ -297,11 +293,9 @@ async def test_a_crash_during_a_backoff_grants_no_extra_attempt(data_dir: Path) 
     flow = {
         "name": "backoff-crash",
         "tasks": {
-            "b": {
-                "component": "core",
-                "action": "fail",
-                "retry_policy": {"max_retries": 1, "initial_delay": 0.01, "jitter": 0},
-            }
+            "b": task(
+                "core.fail", retry_policy={"max_retries": 1, "initial_delay": 0.01, "jitter": 0}
+            )
         },
     }
     error = {"message": "failed on purpose", "kind": "error"}
@@ -320,7 +314,7 @@ async def test_a_crash_during_a_backoff_grants_no_extra_attempt(data_dir: Path) 
 
 
 async def test_journal_appends_are_group_committed(data_dir: Path) -> None:
-    tasks = {f"t{i}": {"component": "core", "action": "echo"} for i in range(100)}
+    tasks = {f"t{i}": task("core.echo") for i in range(100)}
     wf = load_workflow_dict({"name": "wide", "max_concurrency": 100, "tasks": tasks})
     async with open_engine(data_dir, **engine_options()) as engine:
         before = engine.writer.batches

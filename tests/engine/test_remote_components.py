@@ -17,6 +17,7 @@ import pytest
 from helpers._serve import ThreadedServer
 from helpers.engine_probe import FAST_RETRY, engine_options, run_to_end
 from helpers.fake_component import FakeComponent
+from helpers.workflows import task
 
 from harmonia.components import ComponentRegistry, default_registry
 from harmonia.components.remote import RemoteComponent
@@ -174,11 +175,7 @@ async def test_components_url_gives_a_plain_rest_component_its_base_url(
         {
             "name": "rest",
             "tasks": {
-                "health": {
-                    "component": "http",
-                    "action": "request",
-                    "input": {"url": "${components.rhetor.url}/health"},
-                }
+                "health": task("http.request", input={"url": "${components.rhetor.url}/health"})
             },
         },
         registry=registry,
@@ -192,14 +189,7 @@ async def test_components_url_gives_a_plain_rest_component_its_base_url(
 async def test_calls_share_one_pooled_connection_closed_with_the_engine(
     data_dir: Path, fake: FakeComponent, registry: ComponentRegistry
 ) -> None:
-    tasks = {
-        f"t{i}": {
-            "component": "rhetor",
-            "action": "Noop",
-            "depends_on": [f"t{i - 1}"] if i else [],
-        }
-        for i in range(5)
-    }
+    tasks = {f"t{i}": task("rhetor.Noop", depends_on=[f"t{i - 1}"] if i else []) for i in range(5)}
     wf = load_workflow_dict({"name": "chain", "tasks": tasks}, registry=registry)
     async with open_engine(data_dir, registry, **engine_options()) as engine:
         state = await run_to_end(engine, wf)

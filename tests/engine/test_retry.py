@@ -9,6 +9,7 @@ from typing import Any
 import anyio
 import pytest
 from helpers.engine_probe import FAST_RETRY, Probe, ProbeBench, engine_options, wait_for
+from helpers.workflows import task
 
 from harmonia.engine import Engine, open_engine
 from harmonia.events import Event, EventType
@@ -164,13 +165,8 @@ async def test_invalid_input_at_run_time_is_not_retried(data_dir: Path) -> None:
             "name": "bad-sleep",
             "defaults": {"retry_policy": policy(max_retries=3)},
             "tasks": {
-                "a": {"component": "core", "action": "echo", "input": {"s": "long"}},
-                "nap": {
-                    "component": "core",
-                    "action": "sleep",
-                    "depends_on": ["a"],
-                    "input": {"seconds": "${tasks.a.output.s}"},
-                },
+                "a": task("core.echo", input={"s": "long"}),
+                "nap": task("core.sleep", "a", input={"seconds": "${tasks.a.output.s}"}),
             },
         }
     )
@@ -189,14 +185,13 @@ async def test_timeout_fails_with_kind_timeout_and_is_retried(data_dir: Path) ->
         {
             "name": "slow",
             "tasks": {
-                "slow": {
-                    "component": "core",
-                    "action": "sleep",
-                    "input": {"seconds": 3600},
-                    "timeout": 30,
-                    "retry_policy": policy(max_retries=1),
-                },
-                "quick": {"component": "core", "action": "echo"},
+                "slow": task(
+                    "core.sleep",
+                    input={"seconds": 3600},
+                    timeout=30,
+                    retry_policy=policy(max_retries=1),
+                ),
+                "quick": task("core.echo"),
             },
         }
     )
@@ -222,13 +217,8 @@ async def test_workflow_default_timeout_applies_and_task_timeout_wins(data_dir: 
             "name": "timeouts",
             "defaults": {"timeout": 30},
             "tasks": {
-                "by_default": {"component": "core", "action": "sleep", "input": {"seconds": 3600}},
-                "own": {
-                    "component": "core",
-                    "action": "sleep",
-                    "input": {"seconds": 60},
-                    "timeout": 120,
-                },
+                "by_default": task("core.sleep", input={"seconds": 3600}),
+                "own": task("core.sleep", input={"seconds": 60}, timeout=120),
             },
         }
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from helpers.engine_probe import Probe, ProbeBench, engine_options, run_to_end
+from helpers.workflows import by_status, task
 
 from harmonia.components import default_registry
 from harmonia.engine import open_engine
@@ -40,8 +41,7 @@ async def test_chain_runs_in_order_and_passes_outputs(bench: ProbeBench, probe: 
             "c": {"depends_on": ["b"], "input": {"value": "${tasks.b.output}"}},
         },
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert [entry for entry in probe.log] == [
         ("start", "a"),
@@ -87,15 +87,13 @@ async def test_wide_fan_out_and_fan_in(bench: ProbeBench, probe: Probe) -> None:
     tasks: dict[str, dict[str, Any]] = {"root": {"input": {"value": 7}}}
     for i, leaf in enumerate(leaves):
         tasks[leaf] = {"depends_on": ["root"], "input": {"value": i}}
-    tasks["sink"] = {
-        "component": "core",
-        "action": "echo",
-        "depends_on": leaves,
-        "input": {"values": [f"${{tasks.{leaf}.output.value}}" for leaf in leaves]},
-    }
+    tasks["sink"] = task(
+        "core.echo",
+        depends_on=leaves,
+        input={"values": [f"${{tasks.{leaf}.output.value}}" for leaf in leaves]},
+    )
     wf = bench.workflow(tasks, max_concurrency=8)
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert_after_dependencies(probe, {leaf: ["root"] for leaf in leaves})
     assert state.tasks["sink"].output == {"values": list(range(width))}
@@ -114,11 +112,9 @@ async def test_references_keep_types_and_format_into_strings(data_dir: Path) -> 
                 "ratio": {"type": "number", "default": 0.5},
             },
             "tasks": {
-                "a": {
-                    "component": "core",
-                    "action": "echo",
-                    "input": {"n": 3, "items": [10, 20], "obj": {"k": "v"}, "flag": True},
-                },
+                "a": task(
+                    "core.echo", input={"n": 3, "items": [10, 20], "obj": {"k": "v"}, "flag": True}
+                ),
                 "b": {
                     "component": "core",
                     "action": "echo",
@@ -170,15 +166,10 @@ async def test_missing_reference_at_run_time_fails_that_task(data_dir: Path) -> 
             "name": "missing-ref",
             "defaults": {"retry_policy": {"max_retries": 3, "initial_delay": 0.01}},
             "tasks": {
-                "a": {"component": "core", "action": "echo", "input": {"x": 1}},
-                "b": {
-                    "component": "core",
-                    "action": "echo",
-                    "depends_on": ["a"],
-                    "input": {"y": "${tasks.a.output.nope}"},
-                },
-                "c": {"component": "core", "action": "echo", "depends_on": ["b"]},
-                "other": {"component": "core", "action": "echo", "depends_on": ["a"]},
+                "a": task("core.echo", input={"x": 1}),
+                "b": task("core.echo", "a", input={"y": "${tasks.a.output.nope}"}),
+                "c": task("core.echo", "b"),
+                "other": task("core.echo", "a"),
             },
         }
     )
@@ -198,8 +189,7 @@ async def test_missing_reference_at_run_time_fails_that_task(data_dir: Path) -> 
 async def test_max_concurrency_is_never_exceeded(bench: ProbeBench, probe: Probe) -> None:
     tasks = {f"t{i}": {"input": {"seconds": 0.01}} for i in range(15)}
     wf = bench.workflow(tasks, max_concurrency=3)
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert probe.max_running == 3  # reached, never passed
     assert len(probe.calls) == 15
@@ -209,8 +199,7 @@ async def test_max_concurrency_one_runs_strictly_one_at_a_time(
     bench: ProbeBench, probe: Probe
 ) -> None:
     wf = bench.workflow({f"t{i}": {} for i in range(6)}, max_concurrency=1)
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert probe.max_running == 1
     kinds = [what for what, _ in probe.log]
@@ -265,8 +254,7 @@ async def test_when_true_runs_and_when_false_skips(bench: ProbeBench, probe: Pro
             "off": {"when": False},
         },
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert state.tasks["yes"].status == "completed"
     assert state.tasks["no"].status == "skipped"
@@ -323,8 +311,7 @@ async def test_when_that_errors_fails_the_task(bench: ProbeBench, probe: Probe) 
             "fine": {"depends_on": ["a"]},
         },
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "failed"
     bad_type = state.tasks["bad_type"]
     assert bad_type.status == "failed"
@@ -359,15 +346,10 @@ async def test_failure_blocks_downstream_and_independent_branches_go_on(bench: P
         events = [e async for e in engine.subscribe(started.id, after_seq=0, until_finished=True)]
         state = await engine.wait(started.id)
     assert state.status == "failed"
-    assert {tid: t.status for tid, t in state.tasks.items()} == {
-        "root": "completed",
-        "bad": "failed",
-        "after_bad": "pending",
-        "after_after": "pending",
-        "join": "pending",
-        "side1": "completed",
-        "side2": "completed",
-        "also_bad": "failed",
+    assert by_status(state.tasks) == {
+        "completed": {"root", "side1", "side2"},
+        "failed": {"bad", "also_bad"},
+        "pending": {"after_bad", "after_after", "join"},
     }
     end = events[-1]
     assert end.type == EventType.WORKFLOW_FAILED
@@ -387,17 +369,11 @@ async def test_a_component_bug_fails_the_task_not_the_engine(data_dir: Path) -> 
         {
             "name": "bug",
             "tasks": {
-                "boom": {
-                    "component": "python",
-                    "action": "call",
-                    "input": {"function": "helpers.engine_funcs:boom"},
-                },
-                "bad_output": {
-                    "component": "python",
-                    "action": "call",
-                    "input": {"function": "helpers.engine_funcs:not_json"},
-                },
-                "ok": {"component": "core", "action": "echo"},
+                "boom": task("python.call", input={"function": "helpers.engine_funcs:boom"}),
+                "bad_output": task(
+                    "python.call", input={"function": "helpers.engine_funcs:not_json"}
+                ),
+                "ok": task("core.echo"),
             },
         }
     )

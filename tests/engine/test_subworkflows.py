@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pytest
 from helpers.engine_probe import FAST_RETRY, Probe, ProbeBench, wait_for
+from helpers.workflows import task
 
 from harmonia.engine import Engine
 from harmonia.loader import load_workflow_dict, load_workflow_file
@@ -33,12 +34,7 @@ CHILD = {
     "input": {"n": {"type": "integer"}},
     "tasks": {
         "double": {"component": "probe", "action": "work", "input": {"value": "${input.n}"}},
-        "gated": {
-            "component": "probe",
-            "action": "work",
-            "depends_on": ["double"],
-            "input": {"value": 1},
-        },
+        "gated": task("probe.work", "double", input={"value": 1}),
     },
     "output": {"total": "${tasks.double.output.value}", "name": "${workflow.name}"},
 }
@@ -63,12 +59,7 @@ def parent_doc(workflow: str = "child.json", **run: Any) -> dict[str, Any]:
                 "input": {"workflow": workflow, "input": {"n": 21}},
                 **run,
             },
-            "after": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["sub"],
-                "input": {"got": "${tasks.sub.output.total}"},
-            },
+            "after": task("core.echo", "sub", input={"got": "${tasks.sub.output.total}"}),
         },
         "output": {"got": "${tasks.after.output.got}"},
     }
@@ -164,7 +155,7 @@ async def test_cancel_goes_down_to_the_child(bench: ProbeBench, tmp_path: Path) 
 async def test_pause_and_resume_go_down_to_the_child(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    later = {"component": "probe", "action": "work", "depends_on": ["gated"]}
+    later = task("probe.work", "gated")
     async with child_task_waiting(bench, tmp_path, later=later) as (engine, started):
         paused = await engine.pause(started.id)
         child_id = paused.tasks["sub"].child_execution_id
@@ -187,11 +178,9 @@ async def test_depth_is_bounded_at_run_time(bench: ProbeBench, tmp_path: Path) -
         "name": "deep",
         "input": {"me": {"type": "string"}},
         "tasks": {
-            "again": {
-                "component": "workflow",
-                "action": "run",
-                "input": {"workflow": "${input.me}", "input": {"me": "${input.me}"}},
-            }
+            "again": task(
+                "workflow.run", input={"workflow": "${input.me}", "input": {"me": "${input.me}"}}
+            )
         },
     }
     wf = load_workflow_file(write(tmp_path, "deep.json", doc), bench.registry)
@@ -264,9 +253,7 @@ async def test_static_recursion_through_stored_ids_is_refused_at_start(
 
     async with bench.engine() as engine:
         definitions = WorkflowDefinitions(engine.store)
-        first = definitions.add(
-            {"name": "a", "tasks": {"t": {"component": "core", "action": "echo"}}}
-        )
+        first = definitions.add({"name": "a", "tasks": {"t": task("core.echo")}})
         second = definitions.add(parent_doc(first["id"]) | {"name": "b"})
         definitions.replace(first["id"], parent_doc(second["id"]) | {"name": "a"})
         wf = load_workflow_dict(parent_doc(first["id"]), registry=bench.registry)

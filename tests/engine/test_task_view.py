@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from helpers.engine_probe import FAST_RETRY, Probe, ProbeBench, engine_options, run_to_end
+from helpers.workflows import task
 
 from engine.test_recovery import CRASHED_EVENTS, CRASHED_FLOW, write_crashed_execution
 from harmonia.engine import open_engine
@@ -53,8 +54,7 @@ async def test_task_started_carries_the_input_as_rendered_for_that_attempt(
             "c": {"depends_on": ["b"], "input": {"value": "b said ${tasks.b.output.value}"}},
         },
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     shown = inputs_by_attempt(started_events(bench.data_dir, state.id))
     assert shown == {
@@ -111,13 +111,12 @@ async def test_an_input_that_cannot_be_rendered_starts_with_no_input_and_fails(
         {
             "name": "missing-ref",
             "tasks": {
-                "a": {"component": "core", "action": "echo", "input": {"x": 1}},
-                "b": {
-                    "component": "core",
-                    "action": "echo",
-                    "depends_on": ["a"],
-                    "input": {"y": "${tasks.a.output.nope}", "home": "${env.NOT_SET_HERE}"},
-                },
+                "a": task("core.echo", input={"x": 1}),
+                "b": task(
+                    "core.echo",
+                    "a",
+                    input={"y": "${tasks.a.output.nope}", "home": "${env.NOT_SET_HERE}"},
+                ),
             },
         }
     )

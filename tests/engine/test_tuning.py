@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from helpers.engine_probe import Probe, ProbeBench, run_to_end
+from helpers.workflows import task
 
 from harmonia.engine.tuning import (
     DEFAULT_FREEZE_MIN_TASKS,
@@ -83,18 +84,13 @@ async def test_process_tuning_freezes_a_large_execution_only_while_it_is_live(
 def test_harmonia_run_tunes_its_own_process_for_a_large_execution(tmp_path: Path) -> None:
     """The real command: its tasks read the collector's and the GIL's settings from inside it."""
     tasks: dict[str, Any] = {
-        f"t{i}": {"component": "core", "action": "echo", "input": {"i": i}}
-        for i in range(DEFAULT_FREEZE_MIN_TASKS)
+        f"t{i}": task("core.echo", input={"i": i}) for i in range(DEFAULT_FREEZE_MIN_TASKS)
     }
     for name, function in (
         ("frozen", "gc:get_freeze_count"),
         ("interval", "sys:getswitchinterval"),
     ):
-        tasks[name] = {
-            "component": "python",
-            "action": "call",
-            "input": {"function": function, "isolation": "inline"},
-        }
+        tasks[name] = task("python.call", input={"function": function, "isolation": "inline"})
     path = tmp_path / "large.json"
     path.write_text(json.dumps({"name": "large", "tasks": tasks}))
     env = {**os.environ, "HARMONIA_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from helpers.waiting import wait_until
+from helpers.workflows import task
 from httpx_sse import ServerSentEvent, connect_sse
 
 if TYPE_CHECKING:
@@ -253,12 +254,7 @@ def echo_workflow(name: str = "echo-pair") -> dict[str, Any]:
         "input": {"who": {"type": "string", "default": "world"}},
         "tasks": {
             "hello": {"component": "core", "action": "echo", "input": {"msg": "hi ${input.who}"}},
-            "bye": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["hello"],
-                "input": {"prev": "${tasks.hello.output.msg}"},
-            },
+            "bye": task("core.echo", "hello", input={"prev": "${tasks.hello.output.msg}"}),
         },
     }
 
@@ -268,14 +264,9 @@ def gated_workflow(name: str, message: str, **gate_input: Any) -> dict[str, Any]
     return {
         "name": name,
         "tasks": {
-            "build": {"component": "core", "action": "echo", "input": {"v": 1}},
-            "gate": {
-                "component": "core",
-                "action": "approve",
-                "depends_on": ["build"],
-                "input": {"message": message, **gate_input},
-            },
-            "deploy": {"component": "core", "action": "echo", "depends_on": ["gate"]},
+            "build": task("core.echo", input={"v": 1}),
+            "gate": task("core.approve", "build", input={"message": message, **gate_input}),
+            "deploy": task("core.echo", "gate"),
         },
     }
 
@@ -287,14 +278,9 @@ def fixable_workflow(name: str) -> dict[str, Any]:
         "name": name,
         "defaults": {"retry_policy": {"max_retries": 0}},
         "tasks": {
-            "a": {"component": "core", "action": "echo", "input": {"n": 1}},
-            "b": {"component": "core", "action": "fail", "depends_on": ["a"]},
-            "c": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["b"],
-                "input": {"rows": "${tasks.b.output.rows}"},
-            },
+            "a": task("core.echo", input={"n": 1}),
+            "b": task("core.fail", "a"),
+            "c": task("core.echo", "b", input={"rows": "${tasks.b.output.rows}"}),
         },
     }
 
@@ -345,7 +331,7 @@ def store_template(api: httpx.Client, document: dict[str, Any]) -> dict[str, Any
 def sleep_workflow(seconds: float, name: str = "sleeper") -> dict[str, Any]:
     return {
         "name": name,
-        "tasks": {"nap": {"component": "core", "action": "sleep", "input": {"seconds": seconds}}},
+        "tasks": {"nap": task("core.sleep", input={"seconds": seconds})},
     }
 
 
@@ -354,12 +340,9 @@ def chain_workflow(n: int, seconds: float, name: str = "chain") -> dict[str, Any
         "name": name,
         "max_concurrency": 1,
         "tasks": {
-            f"s{i}": {
-                "component": "core",
-                "action": "sleep",
-                "depends_on": [f"s{i - 1}"] if i else [],
-                "input": {"seconds": seconds},
-            }
+            f"s{i}": task(
+                "core.sleep", depends_on=[f"s{i - 1}"] if i else [], input={"seconds": seconds}
+            )
             for i in range(n)
         },
     }
