@@ -41,17 +41,7 @@ def test_reference_normalisation() -> None:
 
 
 def test_roots_constant() -> None:
-    roots = (
-        "input",
-        "tasks",
-        "workflow",
-        "execution",
-        "env",
-        "components",
-        "item",
-        "index",
-        "param",
-    )
+    roots = tuple("input tasks workflow execution env components item index param".split())
     assert frozenset(roots) == ROOTS
     # one list, in the order the documentation gives; the loader's messages use this order
     assert roots == REFERENCE_ROOTS

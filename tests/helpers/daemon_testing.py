@@ -253,7 +253,7 @@ def echo_workflow(name: str = "echo-pair") -> dict[str, Any]:
         "name": name,
         "input": {"who": {"type": "string", "default": "world"}},
         "tasks": {
-            "hello": {"component": "core", "action": "echo", "input": {"msg": "hi ${input.who}"}},
+            "hello": task("core.echo", input={"msg": "hi ${input.who}"}),
             "bye": task("core.echo", "hello", input={"prev": "${tasks.hello.output.msg}"}),
         },
     }
