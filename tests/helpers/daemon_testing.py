@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import yaml
 from helpers.waiting import wait_until
 from helpers.workflows import task
 from httpx_sse import ServerSentEvent, connect_sse
@@ -320,6 +321,21 @@ def store_workflow(api: httpx.Client, document: dict[str, Any]) -> str:
     response = api.post("/api/v1/workflows", json=document)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
+
+
+def store_workflow_yaml(
+    api: httpx.Client, document: dict[str, Any], **params: Any
+) -> dict[str, Any]:
+    """Store `document` sent as YAML text (the body a user writes), with query `params`; the
+    stored workflow's summary as answered."""
+    response = api.post(
+        "/api/v1/workflows",
+        content=yaml.safe_dump(document),
+        headers={"Content-Type": "application/yaml"},
+        params=params,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
 
 
 def store_template(api: httpx.Client, document: dict[str, Any]) -> dict[str, Any]:
