@@ -25,6 +25,7 @@ from harmonia.engine import open_engine
 from harmonia.events import EventType
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
+from harmonia.state import ExecutionState
 
 pytestmark = pytest.mark.anyio
 
@@ -52,12 +53,18 @@ def remote_workflow(
     )
 
 
+async def run_remote(
+    data_dir: Path, registry: ComponentRegistry, action: str, input: dict[str, Any], **task: Any
+) -> ExecutionState:
+    """The one-task workflow calling rhetor's `action`, run to its end."""
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        return await run_to_end(engine, remote_workflow(registry, action, input, **task))
+
+
 async def test_a_task_calls_a_remote_tool_with_its_attempts_context(
     data_dir: Path, fake: FakeComponent, registry: ComponentRegistry
 ) -> None:
-    wf = remote_workflow(registry, "Echo", {"message": "hi ", "times": 2})
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    state = await run_remote(data_dir, registry, "Echo", {"message": "hi ", "times": 2})
     task = state.tasks["call"]
     assert task.status == "completed", task.error
     context = {"execution_id": state.id, "task_id": "call", "attempt": 1, "caller": "harmonia"}
@@ -74,9 +81,9 @@ async def test_a_tools_own_error_fails_the_task_with_its_text_and_is_not_retried
     data_dir: Path, fake: FakeComponent, registry: ComponentRegistry
 ) -> None:
     policy = {**FAST_RETRY, "max_retries": 3}
-    wf = remote_workflow(registry, "Fail", {"message": "prompt rejected"}, retry_policy=policy)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    state = await run_remote(
+        data_dir, registry, "Fail", {"message": "prompt rejected"}, retry_policy=policy
+    )
     task = state.tasks["call"]
     assert (task.status, task.attempts) == ("failed", 1)
     assert task.error is not None
@@ -90,9 +97,8 @@ async def test_a_tools_transient_error_is_retried(
     data_dir: Path, fake: FakeComponent, registry: ComponentRegistry
 ) -> None:
     policy = {**FAST_RETRY, "max_retries": 1}
-    wf = remote_workflow(registry, "Fail", {"message": "provider timed out"}, retry_policy=policy)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    message = {"message": "provider timed out"}
+    state = await run_remote(data_dir, registry, "Fail", message, retry_policy=policy)
     assert (state.tasks["call"].status, state.tasks["call"].attempts) == ("failed", 2)
     assert [c.context["attempt"] for c in fake.calls if c.context] == [1, 2]
 
