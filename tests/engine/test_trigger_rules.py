@@ -24,28 +24,22 @@ OK: dict[str, Any] = {}
 FAIL: dict[str, Any] = {"input": {"fail_times": 99}}
 SKIP: dict[str, Any] = {"when": "false"}
 
+COMBOS = ("SS", "SF", "FF", "SK", "KK", "FK")
+"""Two parents' outcomes: S completed, F failed, K skipped."""
+
 # fmt: off
-FINAL: dict[str, dict[str, str]] = {
-    # two parents: S completed, F failed, K skipped -> the child's final status
-    "all_success":  {"SS": "completed", "SF": "pending",   "FF": "pending",   "SK": "skipped",
-                     "KK": "skipped",   "FK": "pending"},
-    "all_done":     {"SS": "completed", "SF": "completed", "FF": "completed", "SK": "completed",
-                     "KK": "completed", "FK": "completed"},
-    "all_failed":   {"SS": "skipped",   "SF": "skipped",   "FF": "completed", "SK": "skipped",
-                     "KK": "skipped",   "FK": "skipped"},
-    "one_success":  {"SS": "completed", "SF": "completed", "FF": "pending",   "SK": "completed",
-                     "KK": "skipped",   "FK": "pending"},
-    "one_failed":   {"SS": "skipped",   "SF": "completed", "FF": "completed", "SK": "skipped",
-                     "KK": "skipped",   "FK": "completed"},
-    "none_failed":  {"SS": "completed", "SF": "pending",   "FF": "pending",   "SK": "completed",
-                     "KK": "completed", "FK": "pending"},
-    "none_failed_min_one_success":
-                    {"SS": "completed", "SF": "pending",   "FF": "pending",   "SK": "completed",
-                     "KK": "skipped",   "FK": "pending"},
-    "none_skipped": {"SS": "completed", "SF": "completed", "FF": "completed", "SK": "skipped",
-                     "KK": "skipped",   "FK": "skipped"},
+FINALS: dict[str, str] = {  # the rule -> the child's status for each of COMBOS, in order
+    "all_success":                 "completed pending   pending   skipped   skipped   pending",
+    "all_done":                    "completed completed completed completed completed completed",
+    "all_failed":                  "skipped   skipped   completed skipped   skipped   skipped",
+    "one_success":                 "completed completed pending   completed skipped   pending",
+    "one_failed":                  "skipped   completed completed skipped   skipped   completed",
+    "none_failed":                 "completed pending   pending   completed completed pending",
+    "none_failed_min_one_success": "completed pending   pending   completed skipped   pending",
+    "none_skipped":                "completed completed completed skipped   skipped   skipped",
 }
 # fmt: on
+FINAL = {rule: dict(zip(COMBOS, row.split(), strict=True)) for rule, row in FINALS.items()}
 
 PARENTS = {"S": ("s1", "s2"), "F": ("f1", "f2"), "K": ("k1", "k2")}
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import gc
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.cli_process import cli_subprocess
 from helpers.engine_probe import Probe, ProbeBench, run_to_end
 from helpers.workflows import task
 
@@ -95,14 +95,7 @@ def test_harmonia_run_tunes_its_own_process_for_a_large_execution(tmp_path: Path
     path.write_text(json.dumps({"name": "large", "tasks": tasks}))
     env = {**os.environ, "HARMONIA_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
     command = ["run", str(path), "--json", "--data-dir", str(tmp_path / "data")]
-    done = subprocess.run(
-        [sys.executable, "-m", "harmonia.cli.main", *command],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = cli_subprocess(env, Path.cwd(), timeout=120)(*command)
     assert done.returncode == 0, done.stderr
     outputs = {t: doc.get("output") for t, doc in json.loads(done.stdout)["tasks"].items()}
     assert outputs["frozen"] > 0
