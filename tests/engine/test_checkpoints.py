@@ -11,6 +11,7 @@ import itertools
 import anyio
 import pytest
 from helpers.engine_probe import Probe, ProbeBench, wait_for
+from helpers.workflows import after
 
 from harmonia.events import EventType
 from harmonia.store import Store
@@ -24,7 +25,7 @@ async def test_periodic_checkpoints_are_written_during_a_long_execution(
     wf = bench.workflow(
         {
             "one": {"input": {"gate": "one"}},
-            "two": {"depends_on": ["one"], "input": {"gate": "two"}},
+            "two": after("one", input={"gate": "two"}),
         },
         name="slow",
     )

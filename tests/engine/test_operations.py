@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 from helpers.engine_probe import Probe, ProbeBench, run_to_end, wait_for
-from helpers.workflows import by_status
+from helpers.workflows import after, by_status
 
 from harmonia.engine import Engine
 from harmonia.errors import InvalidOperation, NotFound
@@ -406,7 +406,7 @@ async def test_checkpoint_then_restore_keeps_completed_tasks(
     wf = bench.workflow(
         {
             "a": {"input": {"value": "kept"}},
-            "b": {"depends_on": ["a"], "input": {"gate": "b"}},
+            "b": after("a", input={"gate": "b"}),
             "c": {"depends_on": ["b"], "input": {"value": "${tasks.a.output.value}"}},
             "skipped": {"when": False},
         },
