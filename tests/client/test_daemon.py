@@ -11,6 +11,7 @@ from typing import Any
 
 import anyio
 import pytest
+import yaml
 from helpers.daemon_testing import Harmoniad, chain_workflow, echo_workflow, sleep_workflow
 
 from harmonia.client import (
@@ -30,23 +31,11 @@ SAMPLE_TEMPLATE = (
     Path(__file__).resolve().parents[2] / "sample_workflows" / "greeting_template.yaml"
 )
 
-ECHO_YAML = """\
-name: greet
-version: "1.0.0"
-description: say hello, then goodbye
-input:
-  who: {type: string, default: world}
-tasks:
-  hello:
-    component: core
-    action: echo
-    input: {msg: "hi ${input.who}"}
-  bye:
-    component: core
-    action: echo
-    depends_on: [hello]
-    input: {prev: "${tasks.hello.output.msg}"}
-"""
+# the workflow as YAML text, the body a user writes (echo_workflow's tasks and input)
+ECHO_YAML = yaml.safe_dump(
+    {**echo_workflow("greet"), "version": "1.0.0", "description": "say hello, then goodbye"},
+    sort_keys=False,
+)
 
 INVALID_YAML = """\
 name: broken

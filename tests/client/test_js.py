@@ -35,15 +35,10 @@ def _run(command: list[str], timeout: float, env: dict[str, str] | None = None) 
 
     It runs in a process group of its own, killed whole on a timeout: node's test runner has
     a process per test file, and those have daemons."""
+    # nothing to read; stderr interleaved with stdout as a terminal shows them
+    streams = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
     with subprocess.Popen(
-        command,
-        cwd=PACKAGE,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        command, cwd=PACKAGE, env=env, text=True, start_new_session=True, **streams
     ) as process:
         try:
             output, _ = process.communicate(timeout=timeout)

@@ -20,6 +20,7 @@ import pytest
 from helpers.daemon_testing import Harmoniad, echo_workflow, start_execution
 from helpers.procs import alive
 from helpers.waiting import wait_until
+from helpers.workflows import task
 
 HELPERS = Path(__file__).resolve().parents[1] / "helpers"
 
@@ -36,18 +37,12 @@ def killer_workflow() -> dict[str, Any]:
     return {
         "name": "killer",
         "tasks": {
-            "boom": {
-                "component": "python",
-                "action": "call",
-                "input": {"function": "killers:exit_now", "args": [EXIT], "isolation": "inline"},
-            },
-            "steady": {"component": "core", "action": "echo", "input": {"x": 1}},
-            "after": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["boom"],
-                "input": {"y": 2},
-            },
+            "boom": task(
+                "python.call",
+                input={"function": "killers:exit_now", "args": [EXIT], "isolation": "inline"},
+            ),
+            "steady": task("core.echo", input={"x": 1}),
+            "after": task("core.echo", "boom", input={"y": 2}),
         },
     }
 
@@ -57,12 +52,10 @@ def gate_workflow(gate: Path) -> dict[str, Any]:
     return {
         "name": "gated",
         "tasks": {
-            "gate": {
-                "component": "python",
-                "action": "call",
-                "input": {"function": "killers:wait_for_file", "args": [str(gate), 120]},
-            },
-            "then": {"component": "core", "action": "echo", "depends_on": ["gate"], "input": {}},
+            "gate": task(
+                "python.call", input={"function": "killers:wait_for_file", "args": [str(gate), 120]}
+            ),
+            "then": task("core.echo", "gate", input={}),
         },
     }
 
@@ -147,12 +140,11 @@ def test_worker_processes_do_not_outlive_a_killed_daemon(tmp_path: Path) -> None
     workflow = {
         "name": "workers",
         "tasks": {
-            "quick": {"component": "python", "action": "call", "input": {"function": "os:getpid"}},
-            "busy": {
-                "component": "python",
-                "action": "call",
-                "input": {"function": "killers:pid_then_sleep", "args": [str(marker), 120]},
-            },
+            "quick": task("python.call", input={"function": "os:getpid"}),
+            "busy": task(
+                "python.call",
+                input={"function": "killers:pid_then_sleep", "args": [str(marker), 120]},
+            ),
         },
     }
     daemon = Harmoniad(tmp_path / "data", env=_env()).start()

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from helpers.daemon_testing import (
     Harmoniad,
     echo_template,
@@ -27,6 +26,7 @@ from helpers.daemon_testing import (
     sleep_workflow,
     sse_stream,
     store_template,
+    store_workflow_yaml,
 )
 
 from harmonia.events import EventType
@@ -55,17 +55,6 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
 
 def start(api: httpx.Client, workflow: dict[str, Any], **input: Any) -> dict[str, Any]:
     response = api.post("/api/v1/executions", json={"workflow": workflow, "input": input})
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-def store_workflow(api: httpx.Client, workflow: dict[str, Any], **params: Any) -> dict[str, Any]:
-    response = api.post(
-        "/api/v1/workflows",
-        content=yaml.safe_dump(workflow),
-        headers={"Content-Type": "application/yaml"},
-        params=params,
-    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -132,7 +121,7 @@ def test_components(api: httpx.Client) -> None:
 
 
 def test_workflow_crud(api: httpx.Client) -> None:
-    info = store_workflow(api, echo_workflow("crud"))
+    info = store_workflow_yaml(api, echo_workflow("crud"))
     assert info["name"] == "crud" and info["task_count"] == 2 and info["template"] is False
     assert info["created_at"].endswith("Z")
     listed = api.get("/api/v1/workflows", params={"limit": 500}).json()
@@ -156,7 +145,7 @@ def test_workflow_crud(api: httpx.Client) -> None:
 
 
 def test_templates_and_instantiate(api: httpx.Client, daemon: Harmoniad) -> None:
-    plain = store_workflow(api, echo_workflow("plain"))
+    plain = store_workflow_yaml(api, echo_workflow("plain"))
     template = store_template(api, echo_template("greeter"))
     ids = [t["id"] for t in api.get("/api/v1/templates").json()["items"]]
     assert template["id"] in ids and plain["id"] not in ids
@@ -196,7 +185,7 @@ def test_templates_and_instantiate(api: httpx.Client, daemon: Harmoniad) -> None
 def test_execution_of_stored_workflow_runs_to_completion(
     api: httpx.Client, daemon: Harmoniad
 ) -> None:
-    info = store_workflow(api, echo_workflow("stored"))
+    info = store_workflow_yaml(api, echo_workflow("stored"))
     response = api.post(
         "/api/v1/executions", json={"workflow_id": info["id"], "input": {"who": "ann"}}
     )

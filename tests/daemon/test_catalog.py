@@ -30,6 +30,7 @@ from helpers.daemon_testing import (
     sse_stream,
     start_execution,
     store_template,
+    store_workflow_yaml,
 )
 
 from harmonia.cli.main import main
@@ -44,17 +45,6 @@ def tree(folder: Path) -> dict[str, bytes]:
         str(p.relative_to(folder)): p.read_bytes() if p.is_file() else b"<dir>"
         for p in sorted(folder.rglob("*"))
     }
-
-
-def store_workflow(api: httpx.Client, document: dict[str, Any], **params: Any) -> dict[str, Any]:
-    response = api.post(
-        "/api/v1/workflows",
-        content=yaml.safe_dump(document),
-        headers={"Content-Type": "application/yaml"},
-        params=params,
-    )
-    assert response.status_code == 201, response.text
-    return dict(response.json())
 
 
 def wide_workflow(tasks: int, name: str = "wide") -> dict[str, Any]:
@@ -92,8 +82,8 @@ def daemon(tmp_path: Path) -> Iterator[Harmoniad]:
 
 def test_stored_workflows_are_files_of_their_own_not_catalog_rows(daemon: Harmoniad) -> None:
     with daemon.client() as api:
-        big = store_workflow(api, wide_workflow(2_000))
-        small = store_workflow(api, echo_workflow())
+        big = store_workflow_yaml(api, wide_workflow(2_000))
+        small = store_workflow_yaml(api, echo_workflow())
         catalog = (daemon.data_dir / "catalog.json").read_bytes()
         assert b"document" not in catalog and len(catalog) < 4_000
         files = {p.name for p in (daemon.data_dir / "workflows").iterdir()}
@@ -131,7 +121,7 @@ def test_an_old_data_folder_is_migrated_when_the_daemon_starts(tmp_path: Path) -
     daemon = Harmoniad(tmp_path / "data").start()
     try:
         with daemon.client() as api:
-            stored = store_workflow(api, echo_workflow("kept"))
+            stored = store_workflow_yaml(api, echo_workflow("kept"))
             template = store_template(api, echo_template("kept-template"))
             old = api.post("/api/v1/executions", json={"workflow_id": stored["id"]}).json()
             daemon.wait_finished(old["id"])
@@ -179,7 +169,7 @@ def test_a_damaged_catalog_is_rebuilt_and_interrupted_executions_resume(
     daemon = Harmoniad(tmp_path / "data").start()
     try:
         with daemon.client() as api:
-            stored = store_workflow(api, echo_workflow("survivor"))
+            stored = store_workflow_yaml(api, echo_workflow("survivor"))
             done_id = start_execution(api, echo_workflow())
             daemon.wait_finished(done_id)
             api.post(f"/api/v1/executions/{done_id}/checkpoint", json={"name": "kept"})
@@ -333,7 +323,7 @@ def test_failed_requests_and_commands_write_nothing(
     daemon: Harmoniad, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with daemon.client() as api:
-        workflow = store_workflow(api, echo_workflow())["id"]
+        workflow = store_workflow_yaml(api, echo_workflow())["id"]
         template = store_template(api, echo_template("t"))["id"]
         done = start_execution(api, echo_workflow())
         read_sse(api, f"/events/executions/{done}")

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 from helpers.daemon_testing import Harmoniad, echo_workflow, read_sse, sse_stream, start_execution
+from helpers.workflows import task
 
 
 def gate_workflow(gate: Path, name: str) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def gate_workflow(gate: Path, name: str) -> dict[str, Any]:
     return {
         "name": name,
         "tasks": {
-            "first": {"component": "core", "action": "echo", "input": {"n": 1}},
+            "first": task("core.echo", input={"n": 1}),
             "held": {
                 "component": "shell",
                 "action": "run",

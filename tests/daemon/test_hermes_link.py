@@ -94,6 +94,24 @@ async def running(link: HermesLink) -> AsyncIterator[HermesLink]:
             link.stop()
 
 
+@pytest.fixture
+def hermes() -> FakeHermes:
+    return FakeHermes()
+
+
+@pytest.fixture
+async def gate(hermes: FakeHermes) -> Gate:
+    """The fake Hermes behind its switch (made in the test's event loop: it holds events)."""
+    return Gate(hermes)
+
+
+@pytest.fixture
+def info_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """The captured log, INFO and above: what the link says about Hermes coming and going."""
+    caplog.set_level(logging.INFO)
+    return caplog
+
+
 def make_link(
     gate: Gate,
     *,
@@ -114,9 +132,9 @@ def hermes_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "harmoniad.hermes"]
 
 
-async def test_registers_with_tektons_fields_and_heartbeats_with_the_token() -> None:
-    hermes = FakeHermes()
-    gate = Gate(hermes)
+async def test_registers_with_tektons_fields_and_heartbeats_with_the_token(
+    hermes: FakeHermes, gate: Gate
+) -> None:
     async with running(make_link(gate)) as link:
         await gate.until(lambda: len(hermes.calls_to("heartbeat")) >= 3)
         assert link.status.state is LinkState.REGISTERED
@@ -142,9 +160,9 @@ async def test_registers_with_tektons_fields_and_heartbeats_with_the_token() -> 
     assert hermes.calls_to("components")
 
 
-async def test_an_emptied_registry_is_noticed_and_filled_again() -> None:
-    hermes = FakeHermes()
-    gate = Gate(hermes)
+async def test_an_emptied_registry_is_noticed_and_filled_again(
+    hermes: FakeHermes, gate: Gate
+) -> None:
     async with running(make_link(gate)):
         await gate.until(lambda: hermes.entry("harmonia") is not None)
         hermes.forget_all()  # what a Hermes restart does; the old token stays valid
@@ -153,11 +171,8 @@ async def test_an_emptied_registry_is_noticed_and_filled_again() -> None:
 
 
 async def test_a_refused_token_means_a_new_registration(
-    caplog: pytest.LogCaptureFixture,
+    info_log: pytest.LogCaptureFixture, hermes: FakeHermes, gate: Gate
 ) -> None:
-    caplog.set_level(logging.INFO)
-    hermes = FakeHermes()
-    gate = Gate(hermes)
     async with running(make_link(gate)) as link:
         await gate.until(lambda: hermes.calls_to("heartbeat"))
         later = hermes.clock() + 2 * hermes.token_lifetime
@@ -168,13 +183,11 @@ async def test_a_refused_token_means_a_new_registration(
         beats = len(hermes.calls_to("heartbeat"))
         await gate.until(lambda: len(hermes.calls_to("heartbeat")) >= beats + 2)
         assert hermes.calls_to("heartbeat")[-1].status == 200
-    lines = hermes_lines(caplog)
+    lines = hermes_lines(info_log)
     assert lines.count("Hermes refused the token; registering again") == 1, lines
 
 
-async def test_the_token_is_renewed_before_it_expires() -> None:
-    hermes = FakeHermes()
-    gate = Gate(hermes)
+async def test_the_token_is_renewed_before_it_expires(hermes: FakeHermes, gate: Gate) -> None:
     clock = Clock()
     link = make_link(gate, token_lifetime=100.0, clock=clock)
     assert link.renew_after == pytest.approx(100.0 - 3 * INTERVAL)
@@ -191,11 +204,8 @@ async def test_the_token_is_renewed_before_it_expires() -> None:
 
 
 async def test_hermes_down_logs_once_retries_and_registers_when_back(
-    caplog: pytest.LogCaptureFixture,
+    info_log: pytest.LogCaptureFixture, hermes: FakeHermes, gate: Gate
 ) -> None:
-    caplog.set_level(logging.INFO)
-    hermes = FakeHermes()
-    gate = Gate(hermes)
     gate.down = True
     async with running(make_link(gate)) as link:
         await gate.until(lambda: gate.refused >= 4)
@@ -208,7 +218,7 @@ async def test_hermes_down_logs_once_retries_and_registers_when_back(
         await gate.until(lambda: gate.refused >= refused + 3)
         gate.down = False
         await gate.until(lambda: link.status.state is LinkState.REGISTERED)
-    lines = hermes_lines(caplog)
+    lines = hermes_lines(info_log)
     assert len([m for m in lines if m.startswith("Hermes unreachable")]) == 2, lines
     assert len([m for m in lines if m.startswith("registered with Hermes")]) == 2, lines
 
@@ -228,9 +238,9 @@ async def test_root_paths_when_api_answers_404() -> None:
     assert hermes.calls[-1].path == "/unregister" and hermes.calls[-1].status == 200
 
 
-async def test_stop_unregisters_with_the_query_parameter_and_the_token() -> None:
-    hermes = FakeHermes()
-    gate = Gate(hermes)
+async def test_stop_unregisters_with_the_query_parameter_and_the_token(
+    hermes: FakeHermes, gate: Gate
+) -> None:
     link = make_link(gate)
     async with running(link):
         await gate.until(lambda: hermes.entry("harmonia") is not None)
@@ -242,9 +252,9 @@ async def test_stop_unregisters_with_the_query_parameter_and_the_token() -> None
     assert link.status.state is LinkState.UNREGISTERED
 
 
-async def test_a_stop_during_the_registration_still_removes_the_entry() -> None:
-    hermes = FakeHermes()
-    gate = Gate(hermes)
+async def test_a_stop_during_the_registration_still_removes_the_entry(
+    hermes: FakeHermes, gate: Gate
+) -> None:
     gate.hold = anyio.Event()
     link = make_link(gate)
     async with anyio.create_task_group() as tg:
@@ -260,9 +270,7 @@ async def test_a_stop_during_the_registration_still_removes_the_entry() -> None:
     assert link.status.state is LinkState.UNREGISTERED
 
 
-async def test_a_hung_hermes_does_not_hold_the_stop() -> None:
-    hermes = FakeHermes()
-    gate = Gate(hermes)
+async def test_a_hung_hermes_does_not_hold_the_stop(hermes: FakeHermes, gate: Gate) -> None:
     link = make_link(gate)
     with anyio.fail_after(5):  # STOP_GRACE + UNREGISTER_TIMEOUT are 3 s
         async with running(link):
@@ -272,11 +280,8 @@ async def test_a_hung_hermes_does_not_hold_the_stop() -> None:
 
 
 async def test_another_harmonia_in_the_entry_is_not_fought_over(
-    caplog: pytest.LogCaptureFixture,
+    info_log: pytest.LogCaptureFixture, hermes: FakeHermes, gate: Gate
 ) -> None:
-    caplog.set_level(logging.INFO)
-    hermes = FakeHermes()
-    gate = Gate(hermes)
     async with running(make_link(gate)) as link:
         await gate.until(lambda: hermes.entry("harmonia") is not None)
         other = registration("http://localhost:9999").body()
@@ -290,7 +295,7 @@ async def test_another_harmonia_in_the_entry_is_not_fought_over(
         assert len(hermes.calls_to("heartbeat")) == beats  # nor heartbeats for the other one
         hermes.forget_all()  # the other one left: take the entry back
         await gate.until(lambda: link.status.state is LinkState.REGISTERED)
-    assert any("points at http://localhost:9999" in m for m in hermes_lines(caplog))
+    assert any("points at http://localhost:9999" in m for m in hermes_lines(info_log))
 
 
 async def test_an_error_status_is_refused_not_unreachable() -> None:
@@ -306,9 +311,7 @@ async def test_an_error_status_is_refused_not_unreachable() -> None:
         assert "answered 500" in (link.status.error or "")
 
 
-async def test_status_json_for_ready() -> None:
-    hermes = FakeHermes()
-    gate = Gate(hermes)
+async def test_status_json_for_ready(hermes: FakeHermes, gate: Gate) -> None:
     link = make_link(gate)
     assert link.status.as_json()["state"] == "registering"
     async with running(link):

@@ -28,12 +28,6 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
 
 
 @pytest.fixture
-def client(daemon: Harmoniad) -> Iterator[httpx.Client]:
-    with daemon.client() as c:
-        yield c
-
-
-@pytest.fixture
 def anonymous(daemon: Harmoniad) -> Iterator[httpx.Client]:
     with daemon.client(token=False) as c:
         yield c
@@ -45,8 +39,8 @@ def workflow_id(daemon: Harmoniad) -> str:
         return store_workflow(c, echo_workflow("hooked"))
 
 
-def new_hook(client: httpx.Client, name: str, workflow_id: str, **extra: Any) -> dict[str, Any]:
-    answer = client.post(API, json={"name": name, "workflow_id": workflow_id, **extra})
+def new_hook(api: httpx.Client, name: str, workflow_id: str, **extra: Any) -> dict[str, Any]:
+    answer = api.post(API, json={"name": name, "workflow_id": workflow_id, **extra})
     assert answer.status_code == 201, answer.text
     return dict(answer.json())
 
@@ -57,23 +51,23 @@ def deliver(http: httpx.Client, name: str, body: Any, secret: str, **kwargs: Any
     return http.post(f"{API}/{name}", content=raw, headers=headers)
 
 
-def execution_count(client: httpx.Client) -> int:
-    return int(client.get("/api/v1/executions", params={"limit": 1}).json()["total"])
+def execution_count(api: httpx.Client) -> int:
+    return int(api.get("/api/v1/executions", params={"limit": 1}).json()["total"])
 
 
-def test_create_list_show_rotate_delete(client: httpx.Client, workflow_id: str) -> None:
-    hook = new_hook(client, "crud", workflow_id, description="for the test")
+def test_create_list_show_rotate_delete(api: httpx.Client, workflow_id: str) -> None:
+    hook = new_hook(api, "crud", workflow_id, description="for the test")
     assert hook["path"] == f"{API}/crud" and len(hook["secret"]) >= 40
-    listed = client.get(API).json()["items"]
+    listed = api.get(API).json()["items"]
     assert [h["name"] for h in listed if h["name"] == "crud"] == ["crud"]
     assert all("secret" not in h for h in listed)
-    shown = client.get(f"{API}/crud").json()
+    shown = api.get(f"{API}/crud").json()
     assert "secret" not in shown and shown["rotated_at"] is None
-    rotated = client.post(f"{API}/crud/rotate").json()
+    rotated = api.post(f"{API}/crud/rotate").json()
     assert rotated["secret"] != hook["secret"] and rotated["rotated_at"] is not None
-    assert client.delete(f"{API}/crud").status_code == 204
-    assert client.get(f"{API}/crud").status_code == 404
-    assert client.delete(f"{API}/crud").status_code == 404
+    assert api.delete(f"{API}/crud").status_code == 204
+    assert api.get(f"{API}/crud").status_code == 404
+    assert api.delete(f"{API}/crud").status_code == 404
 
 
 def test_management_needs_the_token(anonymous: httpx.Client, workflow_id: str) -> None:
@@ -84,23 +78,21 @@ def test_management_needs_the_token(anonymous: httpx.Client, workflow_id: str) -
     assert anonymous.post(f"{API}/x/rotate").status_code == 401
 
 
-def test_bad_creates_store_nothing(
-    daemon: Harmoniad, client: httpx.Client, workflow_id: str
-) -> None:
+def test_bad_creates_store_nothing(daemon: Harmoniad, api: httpx.Client, workflow_id: str) -> None:
     before = (
         (daemon.data_dir / "hooks.json").read_bytes()
         if (daemon.data_dir / "hooks.json").exists()
         else None
     )
-    unknown_wf = client.post(API, json={"name": "a", "workflow_id": "wf-nope"})
+    unknown_wf = api.post(API, json={"name": "a", "workflow_id": "wf-nope"})
     assert unknown_wf.status_code == 404 and unknown_wf.json()["code"] == "not_found"
-    bad_name = client.post(API, json={"name": "-bad/", "workflow_id": workflow_id})
+    bad_name = api.post(API, json={"name": "-bad/", "workflow_id": workflow_id})
     assert bad_name.status_code == 422
-    bad_map = client.post(
+    bad_map = api.post(
         API, json={"name": "a", "workflow_id": workflow_id, "input_map": {"who": "no-slash"}}
     )
     assert bad_map.status_code == 422 and "input_map" in bad_map.text
-    unknown_input = client.post(
+    unknown_input = api.post(
         API, json={"name": "a", "workflow_id": workflow_id, "input_map": {"nope": "/x"}}
     )
     assert unknown_input.status_code == 422 and "nope" in unknown_input.text
@@ -110,14 +102,14 @@ def test_bad_creates_store_nothing(
         else None
     )
     assert after == before
-    new_hook(client, "twice", workflow_id)
-    assert client.post(API, json={"name": "twice", "workflow_id": workflow_id}).status_code == 409
+    new_hook(api, "twice", workflow_id)
+    assert api.post(API, json={"name": "twice", "workflow_id": workflow_id}).status_code == 409
 
 
 def test_a_signed_delivery_starts_the_workflow_once(
-    daemon: Harmoniad, client: httpx.Client, anonymous: httpx.Client, workflow_id: str
+    daemon: Harmoniad, api: httpx.Client, anonymous: httpx.Client, workflow_id: str
 ) -> None:
-    hook = new_hook(client, "greet", workflow_id)
+    hook = new_hook(api, "greet", workflow_id)
     first = deliver(anonymous, "greet", {"who": "hooks"}, hook["secret"], delivery_id="d-1")
     assert first.status_code == 201, first.text
     answer = first.json()
@@ -126,38 +118,38 @@ def test_a_signed_delivery_starts_the_workflow_once(
     assert execution["status"] == "completed"
     assert execution["input"] == {"who": "hooks"}
     assert execution["trigger"]["kind"] == "hook" and execution["trigger"]["delivery_id"] == "d-1"
-    events = client.get(f"/api/v1/executions/{answer['execution_id']}/events").json()["items"]
+    events = api.get(f"/api/v1/executions/{answer['execution_id']}/events").json()["items"]
     received = [e for e in events if e["type"] == "webhook_received"]
     assert len(received) == 1 and received[0]["data"]["hook"] == "greet"
     assert received[0]["data"]["delivery_id"] == "d-1"
-    count = execution_count(client)
+    count = execution_count(api)
     again = deliver(anonymous, "greet", {"who": "hooks"}, hook["secret"], delivery_id="d-1")
     assert again.status_code == 200, again.text
     assert again.json()["execution_id"] == answer["execution_id"] and again.json()["replayed"]
-    assert execution_count(client) == count
+    assert execution_count(api) == count
 
 
 def test_input_map_takes_parts_of_the_body(
-    daemon: Harmoniad, client: httpx.Client, anonymous: httpx.Client, workflow_id: str
+    daemon: Harmoniad, api: httpx.Client, anonymous: httpx.Client, workflow_id: str
 ) -> None:
-    hook = new_hook(client, "mapped", workflow_id, input_map={"who": "/sender/login"})
+    hook = new_hook(api, "mapped", workflow_id, input_map={"who": "/sender/login"})
     body = {"sender": {"login": "octocat"}, "action": "opened"}
     answer = deliver(anonymous, "mapped", body, hook["secret"])
     assert answer.status_code == 201, answer.text
     execution = daemon.wait_finished(answer.json()["execution_id"])
     assert execution["input"] == {"who": "octocat"}
-    count = execution_count(client)
+    count = execution_count(api)
     missing = deliver(anonymous, "mapped", {"sender": {}}, hook["secret"])
     assert missing.status_code == 422 and "/sender/login" in missing.text
-    assert execution_count(client) == count
+    assert execution_count(api) == count
 
 
 def test_refused_deliveries_record_nothing(
-    client: httpx.Client, anonymous: httpx.Client, workflow_id: str
+    api: httpx.Client, anonymous: httpx.Client, workflow_id: str
 ) -> None:
-    hook = new_hook(client, "strict", workflow_id)
+    hook = new_hook(api, "strict", workflow_id)
     secret, raw = hook["secret"], b'{"who": "x"}'
-    count = execution_count(client)
+    count = execution_count(api)
 
     def post(headers: dict[str, str], body: bytes = raw, name: str = "strict") -> httpx.Response:
         return anonymous.post(f"{API}/{name}", content=body, headers=headers)
@@ -190,13 +182,13 @@ def test_refused_deliveries_record_nothing(
     assert no_id.status_code == 400 and DELIVERY_HEADER in no_id.json()["message"]
     wrong_input = post(signed_headers(secret, b'{"nope": 1}'), body=b'{"nope": 1}')
     assert wrong_input.status_code == 422
-    assert execution_count(client) == count
+    assert execution_count(api) == count
 
 
 def test_a_hook_secret_opens_nothing_else(
-    client: httpx.Client, anonymous: httpx.Client, workflow_id: str
+    api: httpx.Client, anonymous: httpx.Client, workflow_id: str
 ) -> None:
-    hook = new_hook(client, "narrow", workflow_id)
+    hook = new_hook(api, "narrow", workflow_id)
     secret = hook["secret"]
     as_bearer = {"Authorization": f"Bearer {secret}"}
     assert anonymous.get("/api/v1/executions", headers=as_bearer).status_code == 401
@@ -206,15 +198,15 @@ def test_a_hook_secret_opens_nothing_else(
     assert anonymous.post(f"{API}/narrow/rotate", headers=signed).status_code == 401
     assert anonymous.post("/api/v1/executions", headers=signed, content=b"{}").status_code == 401
     # another hook's secret does not sign for this one
-    other = new_hook(client, "narrow2", workflow_id)
+    other = new_hook(api, "narrow2", workflow_id)
     assert deliver(anonymous, "narrow", {}, other["secret"]).status_code == 401
 
 
 def test_rotation_stops_the_old_secret(
-    client: httpx.Client, anonymous: httpx.Client, workflow_id: str
+    api: httpx.Client, anonymous: httpx.Client, workflow_id: str
 ) -> None:
-    hook = new_hook(client, "rotating", workflow_id)
-    new = client.post(f"{API}/rotating/rotate").json()["secret"]
+    hook = new_hook(api, "rotating", workflow_id)
+    new = api.post(f"{API}/rotating/rotate").json()["secret"]
     assert deliver(anonymous, "rotating", {}, hook["secret"]).status_code == 401
     assert deliver(anonymous, "rotating", {}, new).status_code == 201
 
@@ -228,54 +220,54 @@ def test_the_host_check_still_applies(anonymous: httpx.Client, workflow_id: str)
 def test_the_python_client_signs_deliveries(daemon: Harmoniad, workflow_id: str) -> None:
     from harmonia.client import Client
 
-    with Client(daemon.url, token=daemon.token) as api:
-        hook = api.create_hook("from-client", workflow_id, input_map={"who": "/name"})
+    with Client(daemon.url, token=daemon.token) as client:
+        hook = client.create_hook("from-client", workflow_id, input_map={"who": "/name"})
         assert hook.secret and hook.input_map == {"who": "/name"}
-        assert "from-client" in [h.name for h in api.list_hooks()]
-        first = api.deliver_hook("from-client", {"name": "py"}, hook.secret, delivery_id="c-1")
-        again = api.deliver_hook("from-client", {"name": "py"}, hook.secret, delivery_id="c-1")
+        assert "from-client" in [h.name for h in client.list_hooks()]
+        first = client.deliver_hook("from-client", {"name": "py"}, hook.secret, delivery_id="c-1")
+        again = client.deliver_hook("from-client", {"name": "py"}, hook.secret, delivery_id="c-1")
         assert not first.replayed and again.replayed
         assert again.execution_id == first.execution_id
-        assert api.wait(first.execution_id).input == {"who": "py"}
-        rotated = api.rotate_hook_secret("from-client")
+        assert client.wait(first.execution_id).input == {"who": "py"}
+        rotated = client.rotate_hook_secret("from-client")
         assert rotated.secret and rotated.secret != hook.secret
-        api.delete_hook("from-client")
+        client.delete_hook("from-client")
 
 
 def test_a_workflow_is_not_deleted_under_its_hooks(
-    client: httpx.Client, anonymous: httpx.Client
+    api: httpx.Client, anonymous: httpx.Client
 ) -> None:
     """Its senders would get a 409 for every delivery: the hooks are deleted first."""
-    wf = client.post("/api/v1/workflows", json=echo_workflow("short-lived")).json()["id"]
-    hooks = [new_hook(client, name, wf) for name in ("bound-a", "bound-b")]
-    refused = client.delete(f"/api/v1/workflows/{wf}")
+    wf = api.post("/api/v1/workflows", json=echo_workflow("short-lived")).json()["id"]
+    hooks = [new_hook(api, name, wf) for name in ("bound-a", "bound-b")]
+    refused = api.delete(f"/api/v1/workflows/{wf}")
     assert refused.status_code == 409, refused.text
     assert refused.json()["code"] == "conflict"
     assert "inbound hooks bound-a, bound-b" in refused.json()["message"]
-    tool = client.post(
+    tool = api.post(
         "/api/mcp/v2/process",
         json={"tool_name": "DeleteWorkflowDefinition", "arguments": {"workflow_id": wf}},
     ).json()
     assert tool["status"] == "error" and "bound-a" in tool["error"]
-    assert client.get(f"/api/v1/workflows/{wf}").status_code == 200
+    assert api.get(f"/api/v1/workflows/{wf}").status_code == 200
     assert deliver(anonymous, "bound-a", {}, hooks[0]["secret"]).status_code == 201
     for hook in hooks:
-        assert client.delete(f"{API}/{hook['name']}").status_code == 204
-    assert client.delete(f"/api/v1/workflows/{wf}").status_code == 204
+        assert api.delete(f"{API}/{hook['name']}").status_code == 204
+    assert api.delete(f"/api/v1/workflows/{wf}").status_code == 204
 
 
 def test_the_listing_shows_each_hook_s_deliveries(
-    client: httpx.Client, anonymous: httpx.Client, workflow_id: str
+    api: httpx.Client, anonymous: httpx.Client, workflow_id: str
 ) -> None:
-    hook = new_hook(client, "counted", workflow_id)
+    hook = new_hook(api, "counted", workflow_id)
     assert (hook["deliveries"], hook["last_delivery"]) == (0, None)
     started = []
     for delivery in ("d-1", "d-2", "d-2"):  # the last one a replay: it starts nothing
         answer = deliver(anonymous, "counted", {}, hook["secret"], delivery_id=delivery)
         started.append(answer.json()["execution_id"])
-    listed = next(h for h in client.get(API).json()["items"] if h["name"] == "counted")
+    listed = next(h for h in api.get(API).json()["items"] if h["name"] == "counted")
     assert listed["deliveries"] == 2
     last = listed["last_delivery"]
     assert (last["delivery_id"], last["execution_id"]) == ("d-2", started[1])
     assert last["at"].endswith("Z")
-    assert client.get(f"{API}/counted").json()["deliveries"] == 2
+    assert api.get(f"{API}/counted").json()["deliveries"] == 2

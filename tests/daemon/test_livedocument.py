@@ -6,6 +6,8 @@ what is kept is bounded and forgotten once the run ends."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from harmoniad.listing import execution_document
 from harmoniad.livedocument import LiveDocuments, task_made_from
 from helpers.daemon_testing import fixable_workflow
 from helpers.engine_probe import engine_options
+from helpers.workflows import task
 
 from harmonia.engine import open_engine
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, EventType
@@ -28,21 +31,10 @@ from harmonia.store.definitions import WorkflowDefinitions
 WORKFLOW: dict[str, Any] = {
     "name": "live-document",
     "tasks": {
-        "first": {"component": "core", "action": "echo", "input": {"n": 1}},
-        "items": {
-            "component": "core",
-            "action": "echo",
-            "depends_on": ["first"],
-            "for_each": ["a", "b", "c"],
-            "input": {"item": "${item}"},
-        },
-        "gate": {
-            "component": "core",
-            "action": "approve",
-            "depends_on": ["items"],
-            "input": {"message": "go?"},
-        },
-        "last": {"component": "core", "action": "echo", "depends_on": ["gate"]},
+        "first": task("core.echo", input={"n": 1}),
+        "items": task("core.echo", "first", for_each=["a", "b", "c"], input={"item": "${item}"}),
+        "gate": task("core.approve", "items", input={"message": "go?"}),
+        "last": task("core.echo", "gate"),
     },
 }
 
@@ -59,13 +51,20 @@ async def same_as_fresh(state: DaemonState, execution_id: str) -> bool:
     return await execution_document(state, execution_id) == fresh(live)
 
 
-@pytest.mark.anyio
-async def test_the_document_is_the_one_built_afresh_at_every_event(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+@asynccontextmanager
+async def daemon_state(data_dir: Path) -> AsyncIterator[DaemonState]:
+    """The daemon's state over an engine of its own on `data_dir`, without the HTTP server:
+    what the execution route serves is called directly, between the engine's steps."""
     async with open_engine(data_dir, **engine_options()) as engine:
-        state = DaemonState(
+        yield DaemonState(
             engine, DaemonConfig(data_dir=data_dir), WorkflowDefinitions(engine.store)
         )
+
+
+@pytest.mark.anyio
+async def test_the_document_is_the_one_built_afresh_at_every_event(tmp_path: Path) -> None:
+    async with daemon_state(tmp_path / "data") as state:
+        engine = state.engine
         started = await engine.start(load_workflow_dict(WORKFLOW))
         subscription = engine.subscribe(started.id, after_seq=0)
         checked = 0
@@ -91,11 +90,8 @@ async def test_the_document_is_the_one_built_afresh_at_every_event(tmp_path: Pat
 
 @pytest.mark.anyio
 async def test_a_finished_run_retried_is_shown_from_its_new_state(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    async with open_engine(data_dir, **engine_options()) as engine:
-        state = DaemonState(
-            engine, DaemonConfig(data_dir=data_dir), WorkflowDefinitions(engine.store)
-        )
+    async with daemon_state(tmp_path / "data") as state:
+        engine = state.engine
         started = await engine.start(load_workflow_dict(fixable_workflow("live-retry")))
         assert await same_as_fresh(state, started.id)  # kept for the first run's state
         assert (await engine.wait(started.id)).status == "failed"
@@ -145,7 +141,7 @@ def test_every_public_field_of_a_task_is_compared() -> None:
 
 
 def test_kept_tasks_are_bounded() -> None:
-    workflow = {"tasks": {f"t{i}": {"component": "core", "action": "echo"} for i in range(50)}}
+    workflow = {"tasks": {f"t{i}": task("core.echo") for i in range(50)}}
     states = [ExecutionState(id=f"e{n}", workflow=workflow, input={}) for n in range(3)]
     for execution in states:
         execution.tasks = {tid: TaskState() for tid in workflow["tasks"]}

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from helpers.cli_process import cli_subprocess
 from helpers.daemon_testing import Harmoniad, echo_workflow, read_sse, start_execution
 from helpers.diskfull import DiskKind
 from helpers.waiting import wait_until
@@ -126,14 +126,7 @@ def remote_cli(daemon: Harmoniad, *args: str) -> subprocess.CompletedProcess[str
     """The real `harmonia` command talking to `daemon`."""
     env = {**os.environ, "HARMONIA_URL": daemon.url, "HARMONIA_TOKEN": daemon.token}
     env["NO_COLOR"] = "1"
-    return subprocess.run(
-        [sys.executable, "-m", "harmonia.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return cli_subprocess(env, Path.cwd(), timeout=60)(*args)
 
 
 def announced(disk: DiskKind) -> int | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from helpers.daemon_testing import Harmoniad, store_workflow
+from helpers.workflows import task
 
 CHILD = {
     "name": "child",
@@ -21,13 +22,7 @@ CHILD = {
 def parent(workflow: str) -> dict[str, Any]:
     return {
         "name": "parent",
-        "tasks": {
-            "sub": {
-                "component": "workflow",
-                "action": "run",
-                "input": {"workflow": workflow, "input": {"n": 5}},
-            }
-        },
+        "tasks": {"sub": task("workflow.run", input={"workflow": workflow, "input": {"n": 5}})},
         "output": {"got": "${tasks.sub.output.n}"},
     }
 

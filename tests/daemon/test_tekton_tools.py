@@ -64,16 +64,21 @@ def refused(api: httpx.Client, tool: str, **arguments: Any) -> str:
     return str(body["error"])
 
 
+def created(api: httpx.Client, name: str, tasks: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """CreateWorkflowDefinition's result for `name` running `tasks` with a `who` input;
+    `more` adds arguments or replaces the description."""
+    who = {"who": {"type": "string", "default": "world"}}
+    arguments = {"description": "made by a test", "input_schema": who, **more}
+    return ok(api, "CreateWorkflowDefinition", name=name, tasks=tasks, **arguments)
+
+
+def core(action: str, parameters: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """ExecuteComponentAction's arguments for the core component's `action`."""
+    return {"component_name": "core", "action": action, "parameters": parameters, **more}
+
+
 def create(api: httpx.Client, name: str, tasks: dict[str, Any]) -> str:
-    result = ok(
-        api,
-        "CreateWorkflowDefinition",
-        name=name,
-        description="made by a test",
-        tasks=tasks,
-        input_schema={"who": {"type": "string", "default": "world"}},
-    )
-    return str(result["workflow_id"])
+    return str(created(api, name, tasks)["workflow_id"])
 
 
 def wait_finished(daemon: Harmoniad, execution_id: str) -> dict[str, Any]:
@@ -182,19 +187,11 @@ def test_the_envelope_is_checked_like_tekton_checks_it(api: httpx.Client) -> Non
 
 
 def test_workflow_definition_tools(api: httpx.Client) -> None:
-    created = ok(
-        api,
-        "CreateWorkflowDefinition",
-        name="greet",
-        description="says hello",
-        tasks=ECHO_TASKS,
-        input_schema={"who": {"type": "string", "default": "world"}},
-        metadata={"owner": "me"},
-    )
-    workflow_id = created["workflow_id"]
-    assert created["id"] == workflow_id and created["name"] == "greet"
-    assert (created["version"], created["task_count"]) == ("1.0", 1)
-    assert created["ignored"] == ["metadata"]  # said, not dropped silently
+    made = created(api, "greet", ECHO_TASKS, description="says hello", metadata={"owner": "me"})
+    workflow_id = made["workflow_id"]
+    assert made["id"] == workflow_id and made["name"] == "greet"
+    assert (made["version"], made["task_count"]) == ("1.0", 1)
+    assert made["ignored"] == ["metadata"]  # said, not dropped silently
     # the REST API sees the same stored workflow
     assert api.get(f"/api/v1/workflows/{workflow_id}").json()["name"] == "greet"
 
@@ -216,13 +213,8 @@ def test_workflow_definition_tools(api: httpx.Client) -> None:
 
 
 def test_workflow_definition_tools_refuse(api: httpx.Client) -> None:
-    bad = refused(
-        api,
-        "CreateWorkflowDefinition",
-        name="bad",
-        description="d",
-        tasks={"t": {"component": "nowhere", "action": "x"}},
-    )
+    unknown = {"t": {"component": "nowhere", "action": "x"}}
+    bad = refused(api, "CreateWorkflowDefinition", name="bad", description="d", tasks=unknown)
     assert "task 't', field 'component': unknown component 'nowhere'" in bad
     assert "'description'" in refused(api, "CreateWorkflowDefinition", name="x", tasks=ECHO_TASKS)
     assert "no workflow 'wf-000000000000'" in refused(
@@ -345,38 +337,17 @@ def test_component_tools(api: httpx.Client) -> None:
     actions = ok(api, "GetComponentActions", component_name="core")
     assert actions["component"] == "core"
     assert {a["name"] for a in actions["items"]} == {"echo", "sleep", "fail", "approve"}
-    echoed = ok(
-        api,
-        "ExecuteComponentAction",
-        component_name="core",
-        action="echo",
-        parameters={"greeting": "hi"},
-    )
+    echoed = ok(api, "ExecuteComponentAction", **core("echo", {"greeting": "hi"}))
     assert echoed == {"component": "core", "action": "echo", "output": {"greeting": "hi"}}
 
 
 def test_component_tools_refuse(api: httpx.Client) -> None:
     assert "'surprise'" in refused(api, "ListComponents", surprise=True)
     assert "nowhere" in refused(api, "GetComponentActions", component_name="nowhere")
-    failed = refused(
-        api,
-        "ExecuteComponentAction",
-        component_name="core",
-        action="fail",
-        parameters={"message": "on purpose"},
-    )
+    failed = refused(api, "ExecuteComponentAction", **core("fail", {"message": "on purpose"}))
     assert "core.fail failed" in failed and "on purpose" in failed
-    assert "teleport" in refused(
-        api, "ExecuteComponentAction", component_name="core", action="teleport", parameters={}
-    )
-    slow = refused(
-        api,
-        "ExecuteComponentAction",
-        component_name="core",
-        action="sleep",
-        parameters={"seconds": 30},
-        timeout=0.2,
-    )
+    assert "teleport" in refused(api, "ExecuteComponentAction", **core("teleport", {}))
+    slow = refused(api, "ExecuteComponentAction", **core("sleep", {"seconds": 30}, timeout=0.2))
     assert "did not answer within 0.2s" in slow
 
 

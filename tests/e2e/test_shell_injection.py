@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers.cli_process import cli_subprocess
 from helpers.daemon_testing import Harmoniad
 from helpers.engine_probe import engine_options, run_to_end
 
@@ -106,17 +107,10 @@ def test_cli_run_quotes_hostile_inputs(tmp_path: Path) -> None:
     flow = tmp_path / "hostile.yaml"
     flow.write_text(yaml.safe_dump(document), encoding="utf-8")
     env = {**os.environ, "HARMONIA_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    harmonia = cli_subprocess(env, Path.cwd(), timeout=60)
     for value in ("1; touch FILE", "$(touch FILE)", "'; touch FILE; echo '"):
         data = str(tmp_path / "data")
-        command = [sys.executable, "-m", "harmonia.cli.main", "run", str(flow), "--json"]
-        run = subprocess.run(
-            [*command, "--data-dir", data, "--input", f"x={value}"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=False,
-        )
+        run = harmonia("run", flow, "--json", "--data-dir", data, "--input", f"x={value}")
         assert run.returncode == 0, run.stderr
         doc = json.loads(run.stdout)
         for tid in QUOTED:

@@ -7,32 +7,29 @@ for time to pass; a quiet period of many intervals runs on virtual time (helpers
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import anyio
 import pytest
-from helpers.engine_probe import Probe, engine_options, registry_with, wait_for, workflow
+from helpers.engine_probe import Probe, ProbeBench, wait_for
+from helpers.workflows import after
 
-from harmonia.engine import open_engine
 from harmonia.events import EventType
 from harmonia.store import Store
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_periodic_checkpoints_are_written_during_a_long_execution(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_periodic_checkpoints_are_written_during_a_long_execution(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(
         {
             "one": {"input": {"gate": "one"}},
-            "two": {"depends_on": ["one"], "input": {"gate": "two"}},
+            "two": after("one", input={"gate": "two"}),
         },
-        registry,
         name="slow",
     )
-    options = engine_options(checkpoint_interval=0.02)
-    async with open_engine(data_dir, registry, **options) as engine:
+    async with bench.engine(checkpoint_interval=0.02) as engine:
         started = await engine.start(wf)
         store = engine.store
 
@@ -47,26 +44,25 @@ async def test_periodic_checkpoints_are_written_during_a_long_execution(data_dir
         probe.open("two")
         live = await engine.wait(started.id)
     assert live.status == "completed"
-    checkpoints = Store(data_dir).list_checkpoints(started.id)
+    checkpoints = Store(bench.data_dir).list_checkpoints(started.id)
     assert checkpoints, "no periodic checkpoint was written"
     assert all(c["kind"] == "periodic" for c in checkpoints)
     assert len(checkpoints) == 1  # a newer periodic checkpoint replaces the older one
-    record = Store(data_dir).load_checkpoint(checkpoints[0]["id"])
+    record = Store(bench.data_dir).load_checkpoint(checkpoints[0]["id"])
     assert 0 < record["seq"] <= live.last_seq
-    assert Store(data_dir).load_execution(started.id).to_public() == live.to_public()
-    assert Store(data_dir).read_events(started.id)[-1].type == EventType.WORKFLOW_COMPLETED
+    assert Store(bench.data_dir).load_execution(started.id).to_public() == live.to_public()
+    assert Store(bench.data_dir).read_events(started.id)[-1].type == EventType.WORKFLOW_COMPLETED
 
 
 @pytest.mark.virtual_time
 async def test_periodic_checkpoints_skip_an_execution_where_nothing_happened(
-    data_dir: Path,
+    bench: ProbeBench,
+    probe: Probe,
 ) -> None:
     """The checkpoint's own event is not news: an idle execution is not snapshotted again and
     again (each one would add an event to its journal)."""
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"idle": {"input": {"gate": "idle"}}}, registry)
-    async with open_engine(data_dir, registry, **engine_options(checkpoint_interval=1)) as engine:
+    wf = bench.workflow({"idle": {"input": {"gate": "idle"}}})
+    async with bench.engine(checkpoint_interval=1) as engine:
         started = await engine.start(wf)
         # a deadline far beyond the 1 s ticks the clock may jump through while threads write
         await probe.until(lambda: probe.counts.get("idle", 0) >= 1, 3600, "idle to start")
@@ -74,7 +70,7 @@ async def test_periodic_checkpoints_skip_an_execution_where_nothing_happened(
         await anyio.sleep(30)
         probe.open("idle")
         state = await engine.wait(started.id)
-    events = Store(data_dir).read_events(state.id)
+    events = Store(bench.data_dir).read_events(state.id)
     checkpoints = [e for e in events if e.type == EventType.CHECKPOINT_CREATED]
     # Each checkpoint follows news: one after the start, perhaps one after `idle` completed
     # (if the timer fires before the run records its end), never one after another.

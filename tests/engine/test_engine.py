@@ -2,41 +2,39 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import anyio
 import pytest
-from helpers.engine_probe import Probe, engine_options, registry_with, workflow
+from helpers.engine_probe import Probe, ProbeBench
 
 from harmonia.bus import Subscription
-from harmonia.engine import Engine, open_engine
+from harmonia.engine import Engine
 from harmonia.store import Store
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_catalog_row_is_current_while_running_and_after_resume(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"gate": "a"}}, "b": {"depends_on": ["a"]}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_catalog_row_is_current_while_running_and_after_resume(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow({"a": {"input": {"gate": "a"}}, "b": {"depends_on": ["a"]}})
+    async with bench.engine() as engine:
         state = await engine.start(wf)
         await probe.started("a")
         await engine.writer.flush()
-        row = Store(data_dir).get_summary(state.id)
+        row = Store(bench.data_dir).get_summary(state.id)
         assert row["status"] == "running"
         assert row["started_at"] is not None
         await engine.pause(state.id)
         probe.open("a")
         await engine.wait(state.id)
-        assert Store(data_dir).get_summary(state.id)["status"] == "paused"
+        assert Store(bench.data_dir).get_summary(state.id)["status"] == "paused"
         await engine.resume(state.id)
         await engine.writer.flush()
-        row = Store(data_dir).get_summary(state.id)
+        row = Store(bench.data_dir).get_summary(state.id)
         assert row["status"] in ("running", "completed")
         final = await engine.wait(state.id)
         assert final.status == "completed"
-        assert Store(data_dir).get_summary(state.id)["done_count"] == 2
+        assert Store(bench.data_dir).get_summary(state.id)["done_count"] == 2
 
 
 def replay_only(engine: Engine, execution_id: str, after_seq: int | None) -> Subscription:
@@ -45,14 +43,12 @@ def replay_only(engine: Engine, execution_id: str, after_seq: int | None) -> Sub
     return subscription
 
 
-async def test_a_replay_only_stream_of_a_finished_execution_ends(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {}, "b": {"depends_on": ["a"]}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as first:
+async def test_a_replay_only_stream_of_a_finished_execution_ends(bench: ProbeBench) -> None:
+    wf = bench.workflow({"a": {}, "b": {"depends_on": ["a"]}})
+    async with bench.engine() as first:
         state = await first.start(wf)
         await first.wait(state.id)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         with anyio.fail_after(10):
             history = [e.seq async for e in replay_only(engine, state.id, 0)]
             assert history == list(range(1, state.last_seq + 1))
@@ -62,12 +58,12 @@ async def test_a_replay_only_stream_of_a_finished_execution_ends(data_dir: Path)
             assert nothing == []
 
 
-async def test_live_ids_lists_the_executions_the_engine_holds(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    gated = workflow({"a": {"input": {"gate": "a"}}}, registry, name="gated")
-    quick = workflow({"a": {}}, registry, name="quick")
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_live_ids_lists_the_executions_the_engine_holds(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    gated = bench.workflow({"a": {"input": {"gate": "a"}}}, name="gated")
+    quick = bench.workflow({"a": {}}, name="quick")
+    async with bench.engine() as engine:
         done = await engine.wait((await engine.start(quick)).id)
         running = await engine.start(gated)
         await probe.started("a")
@@ -79,7 +75,7 @@ async def test_live_ids_lists_the_executions_the_engine_holds(data_dir: Path) ->
 
 
 async def test_a_bug_in_a_run_ends_the_engine_loudly_instead_of_hanging(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    bench: ProbeBench, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An exception escaping an execution's run (an engine bug) cancels the executions' task
     group; the shutdown that follows must still flush through the writer and let the error
@@ -90,13 +86,11 @@ async def test_a_bug_in_a_run_ends_the_engine_loudly_instead_of_hanging(
         raise RuntimeError(f"engine bug while running {tid}")
 
     monkeypatch.setattr(ExecutionRunner, "_attempts", broken)
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {}}, registry)
+    wf = bench.workflow({"a": {}})
     bug = pytest.RaisesExc(RuntimeError, match="engine bug while running a")
     with anyio.fail_after(30), pytest.RaisesGroup(bug, flatten_subgroups=True):
-        async with open_engine(data_dir, registry, **engine_options()) as engine:
+        async with bench.engine() as engine:
             state = await engine.start(wf)
             await engine.wait(state.id)
     # what was recorded before the bug is on disk: the execution can be looked at
-    assert Store(data_dir).load_execution(state.id).status == "running"
+    assert Store(bench.data_dir).load_execution(state.id).status == "running"

@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
+from helpers.workflows import task
 
 from harmonia.components.base import ActionContext
 from harmonia.engine import open_engine
@@ -47,25 +48,13 @@ class Recording(LocalExecutor):
 WORKFLOW = {
     "name": "through-an-executor",
     "tasks": {
-        "sh": {"component": "shell", "action": "run", "input": {"command": "echo hi"}},
-        "py": {
-            "component": "python",
-            "action": "call",
-            "input": {"function": "operator:add", "args": [2, 3], "isolation": "inline"},
-        },
-        "gate": {"component": "core", "action": "echo", "input": {"n": 1}},
-        "here": {
-            "component": "shell",
-            "action": "run",
-            "executor": "local",
-            "input": {"command": "echo local"},
-        },
-        "slow": {
-            "component": "shell",
-            "action": "run",
-            "timeout": 0.5,
-            "input": {"command": "sleep 30"},
-        },
+        "sh": task("shell.run", input={"command": "echo hi"}),
+        "py": task(
+            "python.call", input={"function": "operator:add", "args": [2, 3], "isolation": "inline"}
+        ),
+        "gate": task("core.echo", input={"n": 1}),
+        "here": task("shell.run", executor="local", input={"command": "echo local"}),
+        "slow": task("shell.run", timeout=0.5, input={"command": "sleep 30"}),
     },
 }
 
@@ -96,12 +85,7 @@ async def test_an_engine_without_dask_refuses_a_workflow_that_asks_for_it(
     doc = {
         "name": "wants-dask",
         "tasks": {
-            "a": {
-                "component": "shell",
-                "action": "run",
-                "executor": "dask",
-                "input": {"command": "true"},
-            },
+            "a": task("shell.run", executor="dask", input={"command": "true"}),
         },
     }
     async with open_engine(data_dir) as engine:

@@ -6,16 +6,20 @@ Every test runs on asyncio and trio (see `anyio_backend` in conftest.py).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import pytest
 from helpers.engine_probe import FAST_RETRY, Probe, ProbeBench, run_to_end, wait_for
+from helpers.workflows import after
 
 from harmonia.engine import Engine
 from harmonia.state import ExecutionState
 from harmonia.store import Store
 
 pytestmark = pytest.mark.anyio
+
+T = TypeVar("T")
 
 
 def values(state: ExecutionState, tid: str) -> list[Any]:
@@ -41,8 +45,7 @@ async def test_a_literal_list_runs_one_item_per_element_and_keeps_their_order(
             "after": {"depends_on": ["fan"], "input": {"value": "${tasks.fan.output}"}},
         }
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert values(state, "fan") == ["a:0", "b:1", "c:2"]
     assert [state.tasks[f"fan[{i}]"].status for i in range(3)] == ["completed"] * 3
@@ -94,8 +97,7 @@ async def test_an_empty_list_completes_the_task_with_an_empty_output(
         },
         input={"items": {"type": "array", "default": []}},
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert state.tasks["fan"].output == []
     assert state.tasks["after"].output["value"] == []
@@ -134,8 +136,7 @@ async def test_a_reference_that_is_not_a_list_fails_the_task(
             "fan": {"depends_on": ["source"], "for_each": "${tasks.source.output.value}"},
         }
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     error = state.tasks["fan"].error
     assert state.tasks["fan"].status == "failed" and error is not None
     assert "for_each must give a list, not str" in error["message"]
@@ -185,8 +186,7 @@ async def test_an_item_with_a_false_when_is_skipped_and_gives_null(
     wf = bench.workflow(
         {"fan": {"for_each": [1, 5, 2], "when": "item > 1", "input": {"value": "${item}"}}}
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert state.tasks["fan[0]"].status == "skipped"
     output = state.tasks["fan"].output
@@ -211,6 +211,22 @@ async def failed_item_run(bench: ProbeBench, engine: Engine) -> ExecutionState:
     return await run_to_end(engine, bench.workflow(FLAKY))
 
 
+async def fixed_then(
+    bench: ProbeBench, act: Callable[[Engine, str], Awaitable[T]]
+) -> tuple[T, ExecutionState]:
+    """The FLAKY run failed on item 1, its cause fixed, then `act` on it in the same engine:
+    what `act` returned and the execution's state at its new end, which every way of going
+    on must complete by running item 1 alone once more (after its 3 failures), then `after`."""
+    async with bench.engine() as engine:
+        failed = await failed_item_run(bench, engine)
+        bench.probe.flags.clear()
+        done = await act(engine, failed.id)
+        state = await engine.wait(failed.id)
+    assert state.status == "completed"
+    assert bench.probe.counts == {"fan[0]": 1, "fan[1]": 4, "fan[2]": 1, "after": 1}
+    return done, state
+
+
 async def test_an_item_retries_alone_then_fails_its_task_for_good(
     bench: ProbeBench, probe: Probe
 ) -> None:
@@ -230,44 +246,28 @@ async def test_an_item_retries_alone_then_fails_its_task_for_good(
 
 
 async def test_an_operator_retry_of_one_item_runs_only_that_item_and_downstream(
-    bench: ProbeBench, probe: Probe
+    bench: ProbeBench,
 ) -> None:
-    async with bench.engine() as engine:
-        failed = await failed_item_run(bench, engine)
-        probe.flags.clear()
-        reset = await engine.retry_task(failed.id, "fan[1]")
-        assert reset == ["fan[1]", "fan", "after"]
-        state = await engine.wait(failed.id)
-    assert state.status == "completed"
-    assert probe.counts == {"fan[0]": 1, "fan[1]": 4, "fan[2]": 1, "after": 1}
+    reset, state = await fixed_then(bench, lambda engine, id: engine.retry_task(id, "fan[1]"))
+    assert reset == ["fan[1]", "fan", "after"]
     assert values(state, "fan") == [0, 1, 2]
     # the list was not evaluated again
     types = journal_types(bench.store(), state.id, "fan")
     assert types.count("task_expanded") == 1
 
 
-async def test_an_operator_retry_of_the_task_runs_its_failed_items_again(
-    bench: ProbeBench, probe: Probe
-) -> None:
-    async with bench.engine() as engine:
-        failed = await failed_item_run(bench, engine)
-        probe.flags.clear()
-        reset = await engine.retry_task(failed.id, "fan")
-        assert reset == ["fan[1]", "fan", "after"]
-        state = await engine.wait(failed.id)
-    assert state.status == "completed"
-    assert probe.counts == {"fan[0]": 1, "fan[1]": 4, "fan[2]": 1, "after": 1}
+async def test_an_operator_retry_of_the_task_runs_its_failed_items_again(bench: ProbeBench) -> None:
+    reset, _ = await fixed_then(bench, lambda engine, id: engine.retry_task(id, "fan"))
+    assert reset == ["fan[1]", "fan", "after"]
 
 
 async def test_a_retry_upstream_evaluates_the_list_again(bench: ProbeBench, probe: Probe) -> None:
     wf = bench.workflow(
         {
             "source": {"input": {"value": [1, 2], "fail_while": "broken"}},
-            "fan": {
-                "depends_on": ["source"],
-                "for_each": "${tasks.source.output.value}",
-                "input": {"value": "${item}"},
-            },
+            "fan": after(
+                "source", for_each="${tasks.source.output.value}", input={"value": "${item}"}
+            ),
         }
     )
     async with bench.engine() as engine:
@@ -281,16 +281,8 @@ async def test_a_retry_upstream_evaluates_the_list_again(bench: ProbeBench, prob
     assert journal_types(bench.store(), state.id, "fan").count("task_expanded") == 2
 
 
-async def test_resume_after_a_failure_runs_only_the_failed_items(
-    bench: ProbeBench, probe: Probe
-) -> None:
-    async with bench.engine() as engine:
-        failed = await failed_item_run(bench, engine)
-        probe.flags.clear()
-        await engine.resume(failed.id)
-        state = await engine.wait(failed.id)
-    assert state.status == "completed"
-    assert probe.counts == {"fan[0]": 1, "fan[1]": 4, "fan[2]": 1, "after": 1}
+async def test_resume_after_a_failure_runs_only_the_failed_items(bench: ProbeBench) -> None:
+    _, state = await fixed_then(bench, lambda engine, id: engine.resume(id))
     assert values(state, "fan") == [0, 1, 2]
 
 
@@ -391,8 +383,7 @@ async def test_items_that_are_not_json_fail_the_task_and_nothing_else(
 ) -> None:
     """Only a workflow built in Python can hold such a list (files hold JSON and YAML)."""
     wf = bench.workflow({"fan": {"for_each": [{1, 2}]}, "other": {"input": {"value": 1}}})
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     error = state.tasks["fan"].error
     assert state.tasks["fan"].status == "failed" and error is not None
     assert error["message"].startswith("for_each items are not JSON")

@@ -8,17 +8,16 @@ Each example runs its own event loop with `anyio.run` (see test_runner_property.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from helpers.engine_probe import Probe, engine_options, registry_with, run_to_end, workflow
+from helpers.engine_probe import (
+    Probe,
+    run_afresh,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from harmonia.engine import open_engine
 
 
 @st.composite
@@ -29,25 +28,16 @@ def fan_outs(draw: st.DrawFn) -> tuple[list[bool], int, int]:
 
 
 async def run_fan_out(failing: list[bool], parallel: int, limit: int) -> tuple[Probe, Any]:
-    probe = Probe()
-    registry = registry_with(probe)
     items = [{"n": i, "fail": 99 if bad else 0} for i, bad in enumerate(failing)]
-    wf = workflow(
-        {
-            "fan": {
-                "for_each": items,
-                "max_parallel": parallel,
-                "input": {"value": "${item.n}", "fail_times": "${item.fail}"},
-            },
-            "after": {"depends_on": ["fan"], "input": {"value": "${tasks.fan.output}"}},
+    tasks = {
+        "fan": {
+            "for_each": items,
+            "max_parallel": parallel,
+            "input": {"value": "${item.n}", "fail_times": "${item.fail}"},
         },
-        registry,
-        max_concurrency=limit,
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        async with open_engine(Path(tmp) / "data", registry, **engine_options()) as engine:
-            state = await run_to_end(engine, wf)
-    return probe, state
+        "after": {"depends_on": ["fan"], "input": {"value": "${tasks.fan.output}"}},
+    }
+    return await run_afresh(tasks, max_concurrency=limit)
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])

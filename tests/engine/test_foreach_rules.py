@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.engine_probe import ProbeBench, run_to_end
+from helpers.engine_probe import ProbeBench
 
 pytestmark = pytest.mark.anyio
 
@@ -61,8 +61,7 @@ async def test_a_ruled_fan_out_is_skipped_by_its_rule_without_expanding(data_dir
             },
         }
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.tasks["fan"].status == "skipped"
     assert "fan" not in state.expansions
     assert state.status == "completed"
@@ -78,8 +77,7 @@ async def test_a_failed_fan_out_wakes_one_failed_and_all_done_below_it(data_dir:
             "after": {"depends_on": ["fan"]},
         }
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.tasks["fan[0]"].status == "completed"
     assert state.tasks["fan[1]"].status == "failed"
     assert state.tasks["fan"].status == "failed"
@@ -98,8 +96,7 @@ async def test_a_completed_fan_out_skips_one_failed_and_runs_all_done(data_dir: 
             "cleanup": {"depends_on": ["fan"], "trigger_rule": "all_done"},
         }
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.tasks["alert"].status == "skipped"
     assert state.tasks["cleanup"].status == "completed"
     assert state.status == "completed"

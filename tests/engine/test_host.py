@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 import pytest
+from helpers.workflows import task
 
 from harmonia.bus import EventBus
 from harmonia.components import default_registry
@@ -85,13 +86,8 @@ async def test_a_runner_runs_a_workflow_for_a_host_with_nothing_but_the_protocol
         {
             "name": "bare",
             "tasks": {
-                "a": {"component": "core", "action": "echo", "input": {"n": 1}},
-                "b": {
-                    "component": "core",
-                    "action": "echo",
-                    "depends_on": ["a"],
-                    "input": {"from_a": "${tasks.a.output.n}"},
-                },
+                "a": task("core.echo", input={"n": 1}),
+                "b": task("core.echo", "a", input={"from_a": "${tasks.a.output.n}"}),
             },
         }
     )

@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import anyio.from_thread
 import pytest
-from helpers.engine_probe import Probe, engine_options, registry_with, workflow
+from helpers.engine_probe import Probe, ProbeBench, engine_options, registry_with, workflow
 
 import harmonia.store.catalog as catalog_module
 from harmonia.engine import open_engine
@@ -21,12 +21,11 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_an_execution_that_ends_during_a_catalog_read_is_listed_as_ended(
-    data_dir: Path,
+    bench: ProbeBench,
+    probe: Probe,
 ) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"gate": "a"}}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    wf = bench.workflow({"a": {"input": {"gate": "a"}}})
+    async with bench.engine() as engine:
         state = await engine.start(wf)
         await probe.started("a")
         await engine.writer.flush()

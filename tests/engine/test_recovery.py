@@ -8,15 +8,9 @@ from typing import Any
 
 import orjson
 import pytest
-from helpers.engine_probe import (
-    Probe,
-    engine_options,
-    journal_path,
-    registry_with,
-    run_to_end,
-    workflow,
-)
+from helpers.engine_probe import Probe, ProbeBench, engine_options, journal_path, run_to_end
 from helpers.killed import Journaled, write_killed_execution
+from helpers.workflows import task
 
 from harmonia.engine import open_engine
 from harmonia.events import EventType
@@ -51,11 +45,9 @@ def records(state: ExecutionState) -> dict[str, Any]:
 
 
 async def test_stored_execution_equals_the_live_state_and_journal_is_contiguous(
-    data_dir: Path,
+    bench: ProbeBench,
 ) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+    wf = bench.workflow(
         {
             "a": {"input": {"value": 1}},
             "flaky": {
@@ -67,12 +59,11 @@ async def test_stored_execution_equals_the_live_state_and_journal_is_contiguous(
             "bad": {"input": {"fail_times": 9, "kind": "invalid_input"}},
             "end": {"depends_on": ["flaky"]},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         live = await run_to_end(engine, wf)
     assert live.status == "failed"
-    store = Store(data_dir)
+    store = Store(bench.data_dir)
     loaded = store.load_execution(live.id)
     assert loaded.to_public() == live.to_public()
     assert records(loaded) == records(live)
@@ -81,7 +72,7 @@ async def test_stored_execution_equals_the_live_state_and_journal_is_contiguous(
     events = store.read_events(live.id)
     assert [e.seq for e in events] == list(range(1, live.last_seq + 1))
     assert {e.execution_id for e in events} == {live.id}
-    raw_lines = journal_path(data_dir, live.id).read_bytes().splitlines()
+    raw_lines = journal_path(bench.data_dir, live.id).read_bytes().splitlines()
     assert len(raw_lines) == len(events)
     assert [orjson.loads(line)["seq"] for line in raw_lines] == [e.seq for e in events]
 
@@ -93,10 +84,8 @@ async def test_stored_execution_equals_the_live_state_and_journal_is_contiguous(
     assert summary["done_count"] == 4
 
 
-async def test_snapshot_plus_replay_equals_full_replay(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_snapshot_plus_replay_equals_full_replay(bench: ProbeBench, probe: Probe) -> None:
+    wf = bench.workflow(
         {
             "a": {"input": {"value": 1}},
             "b": {"depends_on": ["a"], "input": {"gate": "b"}},
@@ -107,15 +96,14 @@ async def test_snapshot_plus_replay_equals_full_replay(data_dir: Path) -> None:
             },
             "skipped": {"depends_on": ["b"], "when": False},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("b")
         checkpoint = await engine.checkpoint(started.id, name="middle")
         probe.open("b")
         live = await engine.wait(started.id)
-    store = Store(data_dir)
+    store = Store(bench.data_dir)
     whole = full_replay(store, live.id)
     assert whole.to_public() == live.to_public()
     assert records(whole) == records(live)
@@ -135,13 +123,11 @@ async def test_snapshot_plus_replay_equals_full_replay(data_dir: Path) -> None:
     assert store.load_execution(live.id).to_public() == live.to_public()
 
 
-async def test_replaying_events_twice_changes_nothing(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {}, "b": {"depends_on": ["a"]}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_replaying_events_twice_changes_nothing(bench: ProbeBench) -> None:
+    wf = bench.workflow({"a": {}, "b": {"depends_on": ["a"]}})
+    async with bench.engine() as engine:
         live = await run_to_end(engine, wf)
-    store = Store(data_dir)
+    store = Store(bench.data_dir)
     state = store.load_execution(live.id)
     for event in store.read_events(live.id):
         apply(state, event)  # all at or below last_seq: ignored
@@ -151,23 +137,22 @@ async def test_replaying_events_twice_changes_nothing(data_dir: Path) -> None:
 # ---- recovery after an interruption ---------------------------------------------------------
 
 
-async def test_shutdown_interrupts_and_recover_resumes_where_it_stopped(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_shutdown_interrupts_and_recover_resumes_where_it_stopped(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(
         {
             "done": {"input": {"value": "d"}},
             "long": {"input": {"hang_times": 1}},  # the first call hangs until cancelled
             "after": {"depends_on": ["long", "done"], "input": {"value": "${tasks.done.output}"}},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.until(lambda: ("end", "done") in probe.log and probe.counts.get("long") == 1)
     # leaving the engine interrupted the execution without recording an end
     assert ("cancel", "long") in probe.log
-    store = Store(data_dir)
+    store = Store(bench.data_dir)
     (row,) = store.list_summaries()
     assert row["id"] == started.id
     assert row["status"] == "running"
@@ -184,7 +169,7 @@ async def test_shutdown_interrupts_and_recover_resumes_where_it_stopped(data_dir
     assert not any(t.startswith("workflow_") and t != "workflow_started" for t in types)
     assert events[-1].type == "retry_attempted" and events[-1].data["shutdown"] is True
 
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         assert await engine.recover() == [started.id]
         assert await engine.recover() == []  # already live here
         state = await engine.wait(started.id)
@@ -195,9 +180,11 @@ async def test_shutdown_interrupts_and_recover_resumes_where_it_stopped(data_dir
     assert long.attempts == 2
     assert [h["status"] for h in long.history] == ["stopped", "completed"]
     assert state.tasks["after"].output["value"] == {"task": "done", "attempt": 1, "value": "d"}
-    resumed = [e for e in Store(data_dir).read_events(started.id) if e.type == "workflow_resumed"]
+    resumed = [
+        e for e in Store(bench.data_dir).read_events(started.id) if e.type == "workflow_resumed"
+    ]
     assert resumed[-1].data == {"reason": "recovered", "reset": [], "interrupted": ["long"]}
-    assert Store(data_dir).list_summaries()[0]["interrupted"] is False
+    assert Store(bench.data_dir).list_summaries()[0]["interrupted"] is False
 
 
 def write_crashed_execution(data_dir: Path, wf_doc: dict[str, Any], events: Journaled) -> str:
@@ -210,14 +197,9 @@ def write_crashed_execution(data_dir: Path, wf_doc: dict[str, Any], events: Jour
 CRASHED_FLOW = {
     "name": "crashed",
     "tasks": {
-        "a": {"component": "core", "action": "echo", "input": {"x": 1}},
-        "b": {"component": "core", "action": "echo", "depends_on": ["a"], "input": {"y": 2}},
-        "c": {
-            "component": "core",
-            "action": "echo",
-            "depends_on": ["b"],
-            "input": {"a": "${tasks.a.output.x}", "b": "${tasks.b.output.y}"},
-        },
+        "a": task("core.echo", input={"x": 1}),
+        "b": task("core.echo", "a", input={"y": 2}),
+        "c": task("core.echo", "b", input={"a": "${tasks.a.output.x}", "b": "${tasks.b.output.y}"}),
     },
 }
 
@@ -295,11 +277,9 @@ async def test_interrupted_attempt_does_not_use_up_the_retry_budget(data_dir: Pa
     assert state.tasks["b"].budget_base == 1
 
 
-async def test_get_reads_a_finished_execution_back_from_disk(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"value": [1, 2]}}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+async def test_get_reads_a_finished_execution_back_from_disk(bench: ProbeBench) -> None:
+    wf = bench.workflow({"a": {"input": {"value": [1, 2]}}})
+    async with bench.engine() as engine:
         live = await run_to_end(engine, wf)
         assert not engine.is_live(live.id)
         again = await engine.get(live.id)
@@ -313,11 +293,9 @@ async def test_a_crash_during_a_backoff_grants_no_extra_attempt(data_dir: Path) 
     flow = {
         "name": "backoff-crash",
         "tasks": {
-            "b": {
-                "component": "core",
-                "action": "fail",
-                "retry_policy": {"max_retries": 1, "initial_delay": 0.01, "jitter": 0},
-            }
+            "b": task(
+                "core.fail", retry_policy={"max_retries": 1, "initial_delay": 0.01, "jitter": 0}
+            )
         },
     }
     error = {"message": "failed on purpose", "kind": "error"}
@@ -336,7 +314,7 @@ async def test_a_crash_during_a_backoff_grants_no_extra_attempt(data_dir: Path) 
 
 
 async def test_journal_appends_are_group_committed(data_dir: Path) -> None:
-    tasks = {f"t{i}": {"component": "core", "action": "echo"} for i in range(100)}
+    tasks = {f"t{i}": task("core.echo") for i in range(100)}
     wf = load_workflow_dict({"name": "wide", "max_concurrency": 100, "tasks": tasks})
     async with open_engine(data_dir, **engine_options()) as engine:
         before = engine.writer.batches

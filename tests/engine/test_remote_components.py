@@ -17,6 +17,7 @@ import pytest
 from helpers._serve import ThreadedServer
 from helpers.engine_probe import FAST_RETRY, engine_options, run_to_end
 from helpers.fake_component import FakeComponent
+from helpers.workflows import task
 
 from harmonia.components import ComponentRegistry, default_registry
 from harmonia.components.remote import RemoteComponent
@@ -24,6 +25,7 @@ from harmonia.engine import open_engine
 from harmonia.events import EventType
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
+from harmonia.state import ExecutionState
 
 pytestmark = pytest.mark.anyio
 
@@ -51,12 +53,18 @@ def remote_workflow(
     )
 
 
+async def run_remote(
+    data_dir: Path, registry: ComponentRegistry, action: str, input: dict[str, Any], **task: Any
+) -> ExecutionState:
+    """The one-task workflow calling rhetor's `action`, run to its end."""
+    async with open_engine(data_dir, registry, **engine_options()) as engine:
+        return await run_to_end(engine, remote_workflow(registry, action, input, **task))
+
+
 async def test_a_task_calls_a_remote_tool_with_its_attempts_context(
     data_dir: Path, fake: FakeComponent, registry: ComponentRegistry
 ) -> None:
-    wf = remote_workflow(registry, "Echo", {"message": "hi ", "times": 2})
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    state = await run_remote(data_dir, registry, "Echo", {"message": "hi ", "times": 2})
     task = state.tasks["call"]
     assert task.status == "completed", task.error
     context = {"execution_id": state.id, "task_id": "call", "attempt": 1, "caller": "harmonia"}
@@ -73,9 +81,9 @@ async def test_a_tools_own_error_fails_the_task_with_its_text_and_is_not_retried
     data_dir: Path, fake: FakeComponent, registry: ComponentRegistry
 ) -> None:
     policy = {**FAST_RETRY, "max_retries": 3}
-    wf = remote_workflow(registry, "Fail", {"message": "prompt rejected"}, retry_policy=policy)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    state = await run_remote(
+        data_dir, registry, "Fail", {"message": "prompt rejected"}, retry_policy=policy
+    )
     task = state.tasks["call"]
     assert (task.status, task.attempts) == ("failed", 1)
     assert task.error is not None
@@ -89,9 +97,8 @@ async def test_a_tools_transient_error_is_retried(
     data_dir: Path, fake: FakeComponent, registry: ComponentRegistry
 ) -> None:
     policy = {**FAST_RETRY, "max_retries": 1}
-    wf = remote_workflow(registry, "Fail", {"message": "provider timed out"}, retry_policy=policy)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    message = {"message": "provider timed out"}
+    state = await run_remote(data_dir, registry, "Fail", message, retry_policy=policy)
     assert (state.tasks["call"].status, state.tasks["call"].attempts) == ("failed", 2)
     assert [c.context["attempt"] for c in fake.calls if c.context] == [1, 2]
 
@@ -174,11 +181,7 @@ async def test_components_url_gives_a_plain_rest_component_its_base_url(
         {
             "name": "rest",
             "tasks": {
-                "health": {
-                    "component": "http",
-                    "action": "request",
-                    "input": {"url": "${components.rhetor.url}/health"},
-                }
+                "health": task("http.request", input={"url": "${components.rhetor.url}/health"})
             },
         },
         registry=registry,
@@ -192,14 +195,7 @@ async def test_components_url_gives_a_plain_rest_component_its_base_url(
 async def test_calls_share_one_pooled_connection_closed_with_the_engine(
     data_dir: Path, fake: FakeComponent, registry: ComponentRegistry
 ) -> None:
-    tasks = {
-        f"t{i}": {
-            "component": "rhetor",
-            "action": "Noop",
-            "depends_on": [f"t{i - 1}"] if i else [],
-        }
-        for i in range(5)
-    }
+    tasks = {f"t{i}": task("rhetor.Noop", depends_on=[f"t{i - 1}"] if i else []) for i in range(5)}
     wf = load_workflow_dict({"name": "chain", "tasks": tasks}, registry=registry)
     async with open_engine(data_dir, registry, **engine_options()) as engine:
         state = await run_to_end(engine, wf)

@@ -8,14 +8,8 @@ from typing import Any
 
 import anyio
 import pytest
-from helpers.engine_probe import (
-    FAST_RETRY,
-    Probe,
-    engine_options,
-    registry_with,
-    wait_for,
-    workflow,
-)
+from helpers.engine_probe import FAST_RETRY, Probe, ProbeBench, engine_options, wait_for
+from helpers.workflows import task
 
 from harmonia.engine import Engine, open_engine
 from harmonia.events import Event, EventType
@@ -42,20 +36,18 @@ def policy(**fields: Any) -> dict[str, Any]:
 
 @pytest.mark.virtual_time
 async def test_max_retries_two_means_three_attempts_with_exponential_backoff(
-    data_dir: Path,
+    bench: ProbeBench,
+    probe: Probe,
 ) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+    wf = bench.workflow(
         {
             "flaky": {
                 "input": {"fail_times": 99},
                 "retry_policy": policy(max_retries=2, initial_delay=1, backoff_multiplier=3),
             }
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         before = anyio.current_time()
         state, events = await run_with_events(engine, wf)
         assert anyio.current_time() - before >= 1 + 3  # the backoffs were waited out
@@ -78,10 +70,8 @@ async def test_max_retries_two_means_three_attempts_with_exponential_backoff(
 
 @pytest.mark.virtual_time
 async def test_backoff_is_capped_by_max_delay_and_jitter_uses_the_injected_rng(
-    data_dir: Path,
+    bench: ProbeBench,
 ) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
     retry = {
         "max_retries": 4,
         "initial_delay": 1,
@@ -89,8 +79,8 @@ async def test_backoff_is_capped_by_max_delay_and_jitter_uses_the_injected_rng(
         "max_delay": 2.5,
         "jitter": 0.5,
     }
-    wf = workflow({"t": {"input": {"fail_times": 99}, "retry_policy": retry}}, registry)
-    async with open_engine(data_dir, registry, **engine_options(rng=random.Random(7))) as engine:
+    wf = bench.workflow({"t": {"input": {"fail_times": 99}, "retry_policy": retry}})
+    async with bench.engine(rng=random.Random(7)) as engine:
         before = anyio.current_time()
         _, events = await run_with_events(engine, wf)
         waited = anyio.current_time() - before
@@ -101,10 +91,8 @@ async def test_backoff_is_capped_by_max_delay_and_jitter_uses_the_injected_rng(
     assert waited >= sum(delays)
 
 
-async def test_flaky_task_succeeds_on_its_third_attempt(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_flaky_task_succeeds_on_its_third_attempt(bench: ProbeBench) -> None:
+    wf = bench.workflow(
         {
             "flaky": {
                 "input": {"fail_times": 2, "value": "ok"},
@@ -112,9 +100,8 @@ async def test_flaky_task_succeeds_on_its_third_attempt(data_dir: Path) -> None:
             },
             "after": {"depends_on": ["flaky"], "input": {"value": "${tasks.flaky.output.attempt}"}},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         state, events = await run_with_events(engine, wf)
     assert state.status == "completed"
     flaky = state.tasks["flaky"]
@@ -128,10 +115,8 @@ async def test_flaky_task_succeeds_on_its_third_attempt(data_dir: Path) -> None:
     assert completed[0].data["attempt"] == 3
 
 
-async def test_retry_on_restricts_which_kinds_retry(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_retry_on_restricts_which_kinds_retry(bench: ProbeBench) -> None:
+    wf = bench.workflow(
         {
             "listed": {
                 "input": {"fail_times": 99, "kind": "connection"},
@@ -142,9 +127,8 @@ async def test_retry_on_restricts_which_kinds_retry(data_dir: Path) -> None:
                 "retry_policy": policy(max_retries=2, retry_on=["connection", "timeout"]),
             },
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         state, events = await run_with_events(engine, wf)
     assert state.tasks["listed"].attempts == 3
     assert state.tasks["not_listed"].attempts == 1
@@ -156,10 +140,8 @@ async def test_retry_on_restricts_which_kinds_retry(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["invalid_input", "reference", "http_client_error", "output"])
-async def test_non_retryable_kinds_fail_at_once(data_dir: Path, kind: str) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_non_retryable_kinds_fail_at_once(bench: ProbeBench, kind: str) -> None:
+    wf = bench.workflow(
         {
             "t": {
                 "input": {"fail_times": 99, "kind": kind},
@@ -167,9 +149,8 @@ async def test_non_retryable_kinds_fail_at_once(data_dir: Path, kind: str) -> No
                 "retry_policy": policy(max_retries=3, retry_on=[kind, "error"]),
             }
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         state, events = await run_with_events(engine, wf)
     task = state.tasks["t"]
     assert task.status == "failed"
@@ -184,13 +165,8 @@ async def test_invalid_input_at_run_time_is_not_retried(data_dir: Path) -> None:
             "name": "bad-sleep",
             "defaults": {"retry_policy": policy(max_retries=3)},
             "tasks": {
-                "a": {"component": "core", "action": "echo", "input": {"s": "long"}},
-                "nap": {
-                    "component": "core",
-                    "action": "sleep",
-                    "depends_on": ["a"],
-                    "input": {"seconds": "${tasks.a.output.s}"},
-                },
+                "a": task("core.echo", input={"s": "long"}),
+                "nap": task("core.sleep", "a", input={"seconds": "${tasks.a.output.s}"}),
             },
         }
     )
@@ -209,14 +185,13 @@ async def test_timeout_fails_with_kind_timeout_and_is_retried(data_dir: Path) ->
         {
             "name": "slow",
             "tasks": {
-                "slow": {
-                    "component": "core",
-                    "action": "sleep",
-                    "input": {"seconds": 3600},
-                    "timeout": 30,
-                    "retry_policy": policy(max_retries=1),
-                },
-                "quick": {"component": "core", "action": "echo"},
+                "slow": task(
+                    "core.sleep",
+                    input={"seconds": 3600},
+                    timeout=30,
+                    retry_policy=policy(max_retries=1),
+                ),
+                "quick": task("core.echo"),
             },
         }
     )
@@ -242,13 +217,8 @@ async def test_workflow_default_timeout_applies_and_task_timeout_wins(data_dir: 
             "name": "timeouts",
             "defaults": {"timeout": 30},
             "tasks": {
-                "by_default": {"component": "core", "action": "sleep", "input": {"seconds": 3600}},
-                "own": {
-                    "component": "core",
-                    "action": "sleep",
-                    "input": {"seconds": 60},
-                    "timeout": 120,
-                },
+                "by_default": task("core.sleep", input={"seconds": 3600}),
+                "own": task("core.sleep", input={"seconds": 60}, timeout=120),
             },
         }
     )
@@ -262,18 +232,15 @@ async def test_workflow_default_timeout_applies_and_task_timeout_wins(data_dir: 
 
 
 @pytest.mark.virtual_time
-async def test_default_retry_policy_merges_field_by_field(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_default_retry_policy_merges_field_by_field(bench: ProbeBench) -> None:
+    wf = bench.workflow(
         {
             "inherits": {"input": {"fail_times": 99}},
             "overrides": {"input": {"fail_times": 99}, "retry_policy": {"max_retries": 0}},
         },
-        registry,
         defaults={"retry_policy": policy(max_retries=1, initial_delay=2)},
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         state, events = await run_with_events(engine, wf)
     assert state.tasks["inherits"].attempts == 2
     assert state.tasks["overrides"].attempts == 1
@@ -281,19 +248,16 @@ async def test_default_retry_policy_merges_field_by_field(data_dir: Path) -> Non
     assert retry.data["delay"] == pytest.approx(2)
 
 
-async def test_retrying_status_is_visible_during_backoff(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_retrying_status_is_visible_during_backoff(bench: ProbeBench, probe: Probe) -> None:
+    wf = bench.workflow(
         {
             "t": {
                 "input": {"fail_times": 1},
                 "retry_policy": policy(max_retries=1, initial_delay=0.1),
             }
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         live = await engine.get(started.id)
         await wait_for(lambda: live.tasks["t"].status == "retrying")

@@ -10,13 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.engine_probe import (
-    Probe,
-    engine_options,
-    registry_with,
-    run_to_end,
-    workflow,
-)
+from helpers.engine_probe import Probe, ProbeBench, engine_options, run_to_end
+from helpers.workflows import by_status, task
 
 from harmonia.components import default_registry
 from harmonia.engine import open_engine
@@ -38,19 +33,15 @@ def assert_after_dependencies(probe: Probe, depends: dict[str, list[str]]) -> No
             assert position(probe.log, "end", dep) < position(probe.log, "start", tid), (dep, tid)
 
 
-async def test_chain_runs_in_order_and_passes_outputs(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_chain_runs_in_order_and_passes_outputs(bench: ProbeBench, probe: Probe) -> None:
+    wf = bench.workflow(
         {
             "a": {"input": {"value": 1}},
             "b": {"depends_on": ["a"], "input": {"value": "${tasks.a.output.value}"}},
             "c": {"depends_on": ["b"], "input": {"value": "${tasks.b.output}"}},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert [entry for entry in probe.log] == [
         ("start", "a"),
@@ -65,11 +56,9 @@ async def test_chain_runs_in_order_and_passes_outputs(data_dir: Path) -> None:
     assert all(t.attempts == 1 for t in state.tasks.values())
 
 
-async def test_diamond_joins_after_both_branches(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
+async def test_diamond_joins_after_both_branches(bench: ProbeBench, probe: Probe) -> None:
     depends = {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}
-    wf = workflow(
+    wf = bench.workflow(
         {
             "a": {},
             "b": {"depends_on": ["a"], "input": {"gate": "b"}},
@@ -79,9 +68,8 @@ async def test_diamond_joins_after_both_branches(data_dir: Path) -> None:
                 "input": {"value": ["${tasks.b.output.task}", "${tasks.c.output.task}"]},
             },
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         # c finishes while b is held at its gate: d must still wait for b
         await probe.until(lambda: ("end", "c") in probe.log and ("start", "b") in probe.log)
@@ -93,23 +81,19 @@ async def test_diamond_joins_after_both_branches(data_dir: Path) -> None:
     assert state.tasks["d"].output["value"] == ["b", "c"]
 
 
-async def test_wide_fan_out_and_fan_in(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
+async def test_wide_fan_out_and_fan_in(bench: ProbeBench, probe: Probe) -> None:
     width = 60
     leaves = [f"leaf{i}" for i in range(width)]
     tasks: dict[str, dict[str, Any]] = {"root": {"input": {"value": 7}}}
     for i, leaf in enumerate(leaves):
         tasks[leaf] = {"depends_on": ["root"], "input": {"value": i}}
-    tasks["sink"] = {
-        "component": "core",
-        "action": "echo",
-        "depends_on": leaves,
-        "input": {"values": [f"${{tasks.{leaf}.output.value}}" for leaf in leaves]},
-    }
-    wf = workflow(tasks, registry, max_concurrency=8)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    tasks["sink"] = task(
+        "core.echo",
+        depends_on=leaves,
+        input={"values": [f"${{tasks.{leaf}.output.value}}" for leaf in leaves]},
+    )
+    wf = bench.workflow(tasks, max_concurrency=8)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert_after_dependencies(probe, {leaf: ["root"] for leaf in leaves})
     assert state.tasks["sink"].output == {"values": list(range(width))}
@@ -128,11 +112,9 @@ async def test_references_keep_types_and_format_into_strings(data_dir: Path) -> 
                 "ratio": {"type": "number", "default": 0.5},
             },
             "tasks": {
-                "a": {
-                    "component": "core",
-                    "action": "echo",
-                    "input": {"n": 3, "items": [10, 20], "obj": {"k": "v"}, "flag": True},
-                },
+                "a": task(
+                    "core.echo", input={"n": 3, "items": [10, 20], "obj": {"k": "v"}, "flag": True}
+                ),
                 "b": {
                     "component": "core",
                     "action": "echo",
@@ -184,15 +166,10 @@ async def test_missing_reference_at_run_time_fails_that_task(data_dir: Path) -> 
             "name": "missing-ref",
             "defaults": {"retry_policy": {"max_retries": 3, "initial_delay": 0.01}},
             "tasks": {
-                "a": {"component": "core", "action": "echo", "input": {"x": 1}},
-                "b": {
-                    "component": "core",
-                    "action": "echo",
-                    "depends_on": ["a"],
-                    "input": {"y": "${tasks.a.output.nope}"},
-                },
-                "c": {"component": "core", "action": "echo", "depends_on": ["b"]},
-                "other": {"component": "core", "action": "echo", "depends_on": ["a"]},
+                "a": task("core.echo", input={"x": 1}),
+                "b": task("core.echo", "a", input={"y": "${tasks.a.output.nope}"}),
+                "c": task("core.echo", "b"),
+                "other": task("core.echo", "a"),
             },
         }
     )
@@ -209,24 +186,20 @@ async def test_missing_reference_at_run_time_fails_that_task(data_dir: Path) -> 
     assert state.status == "failed"
 
 
-async def test_max_concurrency_is_never_exceeded(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
+async def test_max_concurrency_is_never_exceeded(bench: ProbeBench, probe: Probe) -> None:
     tasks = {f"t{i}": {"input": {"seconds": 0.01}} for i in range(15)}
-    wf = workflow(tasks, registry, max_concurrency=3)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    wf = bench.workflow(tasks, max_concurrency=3)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert probe.max_running == 3  # reached, never passed
     assert len(probe.calls) == 15
 
 
-async def test_max_concurrency_one_runs_strictly_one_at_a_time(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({f"t{i}": {} for i in range(6)}, registry, max_concurrency=1)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+async def test_max_concurrency_one_runs_strictly_one_at_a_time(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow({f"t{i}": {} for i in range(6)}, max_concurrency=1)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert probe.max_running == 1
     kinds = [what for what, _ in probe.log]
@@ -272,20 +245,16 @@ async def test_python_call_tasks_run_and_count_concurrency(data_dir: Path) -> No
 # ---- when: and skips ------------------------------------------------------------------------
 
 
-async def test_when_true_runs_and_when_false_skips(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_when_true_runs_and_when_false_skips(bench: ProbeBench, probe: Probe) -> None:
+    wf = bench.workflow(
         {
             "a": {"input": {"value": 5}},
             "yes": {"depends_on": ["a"], "when": "tasks.a.output.value > 2"},
             "no": {"depends_on": ["a"], "when": "tasks.a.output.value > 10"},
             "off": {"when": False},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
     assert state.tasks["yes"].status == "completed"
     assert state.tasks["no"].status == "skipped"
@@ -294,10 +263,10 @@ async def test_when_true_runs_and_when_false_skips(data_dir: Path) -> None:
     assert state.tasks["no"].attempts == 0
 
 
-async def test_skip_propagates_unless_the_task_has_its_own_when(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_skip_propagates_unless_the_task_has_its_own_when(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(
         {
             "a": {"input": {"value": 1}},
             "gated": {"depends_on": ["a"], "when": "tasks.a.output.value == 2"},
@@ -307,9 +276,8 @@ async def test_skip_propagates_unless_the_task_has_its_own_when(data_dir: Path) 
             "decides_no": {"depends_on": ["gated"], "when": "tasks.gated.status == 'completed'"},
             "mixed": {"depends_on": ["a", "gated"]},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         skip_events = []
         async for event in engine.subscribe(started.id, after_seq=0, until_finished=True):
@@ -333,10 +301,8 @@ async def test_skip_propagates_unless_the_task_has_its_own_when(data_dir: Path) 
     assert "gated" in reasons["below"]
 
 
-async def test_when_that_errors_fails_the_task(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_when_that_errors_fails_the_task(bench: ProbeBench, probe: Probe) -> None:
+    wf = bench.workflow(
         {
             "a": {"input": {"value": "text"}},
             "bad_type": {"depends_on": ["a"], "when": "tasks.a.output.value > 3"},
@@ -344,10 +310,8 @@ async def test_when_that_errors_fails_the_task(data_dir: Path) -> None:
             "below": {"depends_on": ["bad_type"]},
             "fine": {"depends_on": ["a"]},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "failed"
     bad_type = state.tasks["bad_type"]
     assert bad_type.status == "failed"
@@ -364,10 +328,8 @@ async def test_when_that_errors_fails_the_task(data_dir: Path) -> None:
 # ---- failure semantics ----------------------------------------------------------------------
 
 
-async def test_failure_blocks_downstream_and_independent_branches_go_on(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+async def test_failure_blocks_downstream_and_independent_branches_go_on(bench: ProbeBench) -> None:
+    wf = bench.workflow(
         {
             "root": {},
             "bad": {"depends_on": ["root"], "input": {"fail_times": 99}},
@@ -378,22 +340,16 @@ async def test_failure_blocks_downstream_and_independent_branches_go_on(data_dir
             "side2": {"depends_on": ["side1"]},
             "also_bad": {"input": {"fail_times": 99, "kind": "invalid_input"}},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         events = [e async for e in engine.subscribe(started.id, after_seq=0, until_finished=True)]
         state = await engine.wait(started.id)
     assert state.status == "failed"
-    assert {tid: t.status for tid, t in state.tasks.items()} == {
-        "root": "completed",
-        "bad": "failed",
-        "after_bad": "pending",
-        "after_after": "pending",
-        "join": "pending",
-        "side1": "completed",
-        "side2": "completed",
-        "also_bad": "failed",
+    assert by_status(state.tasks) == {
+        "completed": {"root", "side1", "side2"},
+        "failed": {"bad", "also_bad"},
+        "pending": {"after_bad", "after_after", "join"},
     }
     end = events[-1]
     assert end.type == EventType.WORKFLOW_FAILED
@@ -413,17 +369,11 @@ async def test_a_component_bug_fails_the_task_not_the_engine(data_dir: Path) -> 
         {
             "name": "bug",
             "tasks": {
-                "boom": {
-                    "component": "python",
-                    "action": "call",
-                    "input": {"function": "helpers.engine_funcs:boom"},
-                },
-                "bad_output": {
-                    "component": "python",
-                    "action": "call",
-                    "input": {"function": "helpers.engine_funcs:not_json"},
-                },
-                "ok": {"component": "core", "action": "echo"},
+                "boom": task("python.call", input={"function": "helpers.engine_funcs:boom"}),
+                "bad_output": task(
+                    "python.call", input={"function": "helpers.engine_funcs:not_json"}
+                ),
+                "ok": task("core.echo"),
             },
         }
     )

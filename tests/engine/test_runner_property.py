@@ -7,17 +7,16 @@ loop with `anyio.run`, on the backend the test is parametrized with.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from helpers.engine_probe import Probe, engine_options, registry_with, run_to_end, workflow
+from helpers.engine_probe import (
+    Probe,
+    run_afresh,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from harmonia.engine import open_engine
 
 
 @st.composite
@@ -34,14 +33,8 @@ def dags(draw: st.DrawFn) -> tuple[dict[str, list[str]], int]:
 
 
 async def run_dag(graph: dict[str, list[str]], limit: int) -> tuple[Probe, Any]:
-    probe = Probe()
-    registry = registry_with(probe)
     tasks = {tid: {"depends_on": deps} for tid, deps in graph.items()}
-    wf = workflow(tasks, registry, max_concurrency=limit)
-    with tempfile.TemporaryDirectory() as tmp:
-        async with open_engine(Path(tmp) / "data", registry, **engine_options()) as engine:
-            state = await run_to_end(engine, wf)
-    return probe, state
+    return await run_afresh(tasks, max_concurrency=limit)
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])

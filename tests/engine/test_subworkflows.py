@@ -3,12 +3,15 @@ the child, the depth bound, stored ids and files; on asyncio and trio."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from helpers.engine_probe import FAST_RETRY, Probe, ProbeBench, wait_for
+from helpers.workflows import task
 
 from harmonia.engine import Engine
 from harmonia.loader import load_workflow_dict, load_workflow_file
@@ -31,12 +34,7 @@ CHILD = {
     "input": {"n": {"type": "integer"}},
     "tasks": {
         "double": {"component": "probe", "action": "work", "input": {"value": "${input.n}"}},
-        "gated": {
-            "component": "probe",
-            "action": "work",
-            "depends_on": ["double"],
-            "input": {"value": 1},
-        },
+        "gated": task("probe.work", "double", input={"value": 1}),
     },
     "output": {"total": "${tasks.double.output.value}", "name": "${workflow.name}"},
 }
@@ -61,12 +59,7 @@ def parent_doc(workflow: str = "child.json", **run: Any) -> dict[str, Any]:
                 "input": {"workflow": workflow, "input": {"n": 21}},
                 **run,
             },
-            "after": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["sub"],
-                "input": {"got": "${tasks.sub.output.total}"},
-            },
+            "after": task("core.echo", "sub", input={"got": "${tasks.sub.output.total}"}),
         },
         "output": {"got": "${tasks.after.output.got}"},
     }
@@ -75,6 +68,19 @@ def parent_doc(workflow: str = "child.json", **run: Any) -> dict[str, Any]:
 def files(bench: ProbeBench, folder: Path, child: dict[str, Any], **run: Any) -> Workflow:
     write(folder, "child.json", child)
     return load_workflow_file(write(folder, "parent.json", parent_doc(**run)), bench.registry)
+
+
+@asynccontextmanager
+async def child_task_waiting(
+    bench: ProbeBench, folder: Path, gate: str = "g", **more: Any
+) -> AsyncIterator[tuple[Engine, ExecutionState]]:
+    """An engine running the parent from files, its child's `gated` task started and waiting
+    for `gate` (the state every cancel, pause, restart and restore test begins from)."""
+    wf = files(bench, folder, child_with({"gate": gate}, **more))
+    async with bench.engine() as engine:
+        started = await engine.start(wf, origin=folder)
+        await bench.probe.started("gated")
+        yield engine, started
 
 
 async def child_of(engine: Engine, state: ExecutionState, task: str = "sub") -> ExecutionState:
@@ -137,14 +143,8 @@ async def test_a_retry_starts_a_new_child(bench: ProbeBench, tmp_path: Path, pro
     assert [c.attempt for c in probe.calls_of("gated")] == [1, 1]  # one attempt in each child
 
 
-async def test_cancel_goes_down_to_the_child(
-    bench: ProbeBench, tmp_path: Path, probe: Probe
-) -> None:
-    hanging = child_with({"gate": "never"})
-    wf = files(bench, tmp_path, hanging)
-    async with bench.engine() as engine:
-        started = await engine.start(wf, origin=tmp_path)
-        await probe.started("gated")
+async def test_cancel_goes_down_to_the_child(bench: ProbeBench, tmp_path: Path) -> None:
+    async with child_task_waiting(bench, tmp_path, "never") as (engine, started):
         canceled = await engine.cancel(started.id)
         child = await child_of(engine, canceled)
         assert canceled.status == "canceled"
@@ -155,13 +155,8 @@ async def test_cancel_goes_down_to_the_child(
 async def test_pause_and_resume_go_down_to_the_child(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    gated = child_with(
-        {"gate": "g"}, later={"component": "probe", "action": "work", "depends_on": ["gated"]}
-    )
-    wf = files(bench, tmp_path, gated)
-    async with bench.engine() as engine:
-        started = await engine.start(wf, origin=tmp_path)
-        await probe.started("gated")
+    later = task("probe.work", "gated")
+    async with child_task_waiting(bench, tmp_path, later=later) as (engine, started):
         paused = await engine.pause(started.id)
         child_id = paused.tasks["sub"].child_execution_id
         assert child_id is not None
@@ -183,11 +178,9 @@ async def test_depth_is_bounded_at_run_time(bench: ProbeBench, tmp_path: Path) -
         "name": "deep",
         "input": {"me": {"type": "string"}},
         "tasks": {
-            "again": {
-                "component": "workflow",
-                "action": "run",
-                "input": {"workflow": "${input.me}", "input": {"me": "${input.me}"}},
-            }
+            "again": task(
+                "workflow.run", input={"workflow": "${input.me}", "input": {"me": "${input.me}"}}
+            )
         },
     }
     wf = load_workflow_file(write(tmp_path, "deep.json", doc), bench.registry)
@@ -260,9 +253,7 @@ async def test_static_recursion_through_stored_ids_is_refused_at_start(
 
     async with bench.engine() as engine:
         definitions = WorkflowDefinitions(engine.store)
-        first = definitions.add(
-            {"name": "a", "tasks": {"t": {"component": "core", "action": "echo"}}}
-        )
+        first = definitions.add({"name": "a", "tasks": {"t": task("core.echo")}})
         second = definitions.add(parent_doc(first["id"]) | {"name": "b"})
         definitions.replace(first["id"], parent_doc(second["id"]) | {"name": "a"})
         wf = load_workflow_dict(parent_doc(first["id"]), registry=bench.registry)
@@ -276,11 +267,7 @@ async def test_static_recursion_through_stored_ids_is_refused_at_start(
 async def test_a_restarted_engine_reattaches_to_the_recorded_child(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    gated = child_with({"gate": "g"})
-    wf = files(bench, tmp_path, gated)
-    async with bench.engine() as engine:
-        started = await engine.start(wf, origin=tmp_path)
-        await probe.started("gated")
+    async with child_task_waiting(bench, tmp_path) as (engine, started):
         child_id = engine.live_state(started.id).tasks["sub"].child_execution_id  # type: ignore[union-attr]
     # stopped with both running; the next engine resumes both, and the parent's task waits
     # for the child its attempt recorded rather than starting another one
@@ -302,11 +289,8 @@ async def test_resuming_only_the_parent_resumes_its_interrupted_child(
 ) -> None:
     """`harmonia resume PARENT` after a crash of `harmonia run` resumes one execution: the
     parent's task finds its child interrupted and resumes it rather than wait forever."""
-    gated = child_with({"gate": "g"})
-    wf = files(bench, tmp_path, gated)
-    async with bench.engine() as engine:
-        started = await engine.start(wf, origin=tmp_path)
-        await probe.started("gated")
+    async with child_task_waiting(bench, tmp_path) as (_, started):
+        pass  # the engine stops with the child's task running, as `harmonia run` would crash
     probe.open("g")
     async with bench.engine() as engine:
         await engine.resume(started.id)
@@ -320,11 +304,7 @@ async def test_resuming_only_the_parent_resumes_its_interrupted_child(
 async def test_a_restored_execution_finds_its_sub_workflow_files(
     bench: ProbeBench, tmp_path: Path, probe: Probe
 ) -> None:
-    gated = child_with({"gate": "g"})
-    wf = files(bench, tmp_path, gated)
-    async with bench.engine() as engine:
-        started = await engine.start(wf, origin=tmp_path)
-        await probe.started("gated")
+    async with child_task_waiting(bench, tmp_path) as (engine, started):
         checkpoint = await engine.checkpoint(started.id, "mid-child")
         probe.open("g")
         await engine.wait(started.id)

@@ -11,14 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.engine_probe import (
-    FAST_RETRY,
-    Probe,
-    engine_options,
-    registry_with,
-    run_to_end,
-    workflow,
-)
+from helpers.engine_probe import FAST_RETRY, Probe, ProbeBench, engine_options, run_to_end
+from helpers.workflows import task
 
 from engine.test_recovery import CRASHED_EVENTS, CRASHED_FLOW, write_crashed_execution
 from harmonia.engine import open_engine
@@ -43,11 +37,9 @@ def inputs_by_attempt(events: list[Event]) -> dict[tuple[str | None, int], Any]:
 
 
 async def test_task_started_carries_the_input_as_rendered_for_that_attempt(
-    data_dir: Path,
+    bench: ProbeBench,
 ) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+    wf = bench.workflow(
         {
             "a": {"input": {"value": {"n": 3}}},
             "b": {
@@ -61,12 +53,10 @@ async def test_task_started_carries_the_input_as_rendered_for_that_attempt(
             },
             "c": {"depends_on": ["b"], "input": {"value": "b said ${tasks.b.output.value}"}},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.status == "completed"
-    shown = inputs_by_attempt(started_events(data_dir, state.id))
+    shown = inputs_by_attempt(started_events(bench.data_dir, state.id))
     assert shown == {
         ("a", 1): {"value": {"n": 3}},
         # every attempt says what it ran with, the retry included
@@ -121,13 +111,12 @@ async def test_an_input_that_cannot_be_rendered_starts_with_no_input_and_fails(
         {
             "name": "missing-ref",
             "tasks": {
-                "a": {"component": "core", "action": "echo", "input": {"x": 1}},
-                "b": {
-                    "component": "core",
-                    "action": "echo",
-                    "depends_on": ["a"],
-                    "input": {"y": "${tasks.a.output.nope}", "home": "${env.NOT_SET_HERE}"},
-                },
+                "a": task("core.echo", input={"x": 1}),
+                "b": task(
+                    "core.echo",
+                    "a",
+                    input={"y": "${tasks.a.output.nope}", "home": "${env.NOT_SET_HERE}"},
+                ),
             },
         }
     )
@@ -166,27 +155,25 @@ def depends_of(doc: dict[str, Any]) -> dict[str, list[str]]:
 
 
 async def test_public_document_lists_each_tasks_dependencies_live_and_from_disk(
-    data_dir: Path,
+    bench: ProbeBench,
+    probe: Probe,
 ) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+    wf = bench.workflow(
         {
             "a": {},
             "b": {"depends_on": ["a"], "input": {"gate": "go"}},
             "c": {"depends_on": ["a"]},
             "d": {"depends_on": ["b", "c"]},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("b")
         live = await engine.get(started.id)
         assert depends_of(live.to_public()) == DEPENDS
         probe.open("go")
         await engine.wait(started.id)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         stored = await engine.get(started.id)  # snapshot + journal, read back from disk
     assert stored.status == "completed"
     assert depends_of(stored.to_public()) == DEPENDS

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from helpers.engine_probe import FAST_RETRY, ProbeBench, run_to_end
+from helpers.workflows import after, by_status
 
 from harmonia.events import EventType
 from harmonia.model import TRIGGER_RULES
@@ -23,28 +24,22 @@ OK: dict[str, Any] = {}
 FAIL: dict[str, Any] = {"input": {"fail_times": 99}}
 SKIP: dict[str, Any] = {"when": "false"}
 
+COMBOS = ("SS", "SF", "FF", "SK", "KK", "FK")
+"""Two parents' outcomes: S completed, F failed, K skipped."""
+
 # fmt: off
-FINAL: dict[str, dict[str, str]] = {
-    # two parents: S completed, F failed, K skipped -> the child's final status
-    "all_success":  {"SS": "completed", "SF": "pending",   "FF": "pending",   "SK": "skipped",
-                     "KK": "skipped",   "FK": "pending"},
-    "all_done":     {"SS": "completed", "SF": "completed", "FF": "completed", "SK": "completed",
-                     "KK": "completed", "FK": "completed"},
-    "all_failed":   {"SS": "skipped",   "SF": "skipped",   "FF": "completed", "SK": "skipped",
-                     "KK": "skipped",   "FK": "skipped"},
-    "one_success":  {"SS": "completed", "SF": "completed", "FF": "pending",   "SK": "completed",
-                     "KK": "skipped",   "FK": "pending"},
-    "one_failed":   {"SS": "skipped",   "SF": "completed", "FF": "completed", "SK": "skipped",
-                     "KK": "skipped",   "FK": "completed"},
-    "none_failed":  {"SS": "completed", "SF": "pending",   "FF": "pending",   "SK": "completed",
-                     "KK": "completed", "FK": "pending"},
-    "none_failed_min_one_success":
-                    {"SS": "completed", "SF": "pending",   "FF": "pending",   "SK": "completed",
-                     "KK": "skipped",   "FK": "pending"},
-    "none_skipped": {"SS": "completed", "SF": "completed", "FF": "completed", "SK": "skipped",
-                     "KK": "skipped",   "FK": "skipped"},
+FINALS: dict[str, str] = {  # the rule -> the child's status for each of COMBOS, in order
+    "all_success":                 "completed pending   pending   skipped   skipped   pending",
+    "all_done":                    "completed completed completed completed completed completed",
+    "all_failed":                  "skipped   skipped   completed skipped   skipped   skipped",
+    "one_success":                 "completed completed pending   completed skipped   pending",
+    "one_failed":                  "skipped   completed completed skipped   skipped   completed",
+    "none_failed":                 "completed pending   pending   completed completed pending",
+    "none_failed_min_one_success": "completed pending   pending   completed skipped   pending",
+    "none_skipped":                "completed completed completed skipped   skipped   skipped",
 }
 # fmt: on
+FINAL = {rule: dict(zip(COMBOS, row.split(), strict=True)) for rule, row in FINALS.items()}
 
 PARENTS = {"S": ("s1", "s2"), "F": ("f1", "f2"), "K": ("k1", "k2")}
 
@@ -65,8 +60,7 @@ async def test_rule_against_every_mix_of_parent_outcomes(data_dir: Path, rule: s
     for combo in FINAL[rule]:
         tasks[f"c_{combo}"] = {"depends_on": parents_of(combo), "trigger_rule": rule}
     wf = bench.workflow(tasks)
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     got = {combo: state.tasks[f"c_{combo}"].status for combo in FINAL[rule]}
     assert got == FINAL[rule]
     for combo, status in got.items():
@@ -83,13 +77,12 @@ async def test_default_rule_comes_from_defaults_and_a_task_overrides_it(data_dir
         {
             "bad": FAIL,
             "ok": OK,
-            "cleanup": {"depends_on": ["bad", "ok"]},
-            "strict": {"depends_on": ["bad", "ok"], "trigger_rule": "all_success"},
+            "cleanup": after("bad", "ok"),
+            "strict": after("bad", "ok", rule="all_success"),
         },
         defaults={"trigger_rule": "all_done"},
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.tasks["cleanup"].status == "completed"
     assert state.tasks["strict"].status == "pending"
     assert state.status == "failed"
@@ -101,8 +94,8 @@ async def test_one_failed_runs_at_the_first_failure_without_waiting(data_dir: Pa
         {
             "bad": FAIL,
             "slow": {"input": {"gate": "slow"}},
-            "alert": {"depends_on": ["bad", "slow"], "trigger_rule": "one_failed"},
-            "cleanup": {"depends_on": ["bad", "slow"], "trigger_rule": "all_done"},
+            "alert": after("bad", "slow", rule="one_failed"),
+            "cleanup": after("bad", "slow", rule="all_done"),
         }
     )
     probe = bench.probe
@@ -127,10 +120,10 @@ async def test_early_decisions_run_or_skip_before_the_other_parents_end(data_dir
             "ok": OK,
             "skipped": SKIP,
             "slow": {"input": {"gate": "slow"}},
-            "first_success": {"depends_on": ["ok", "slow"], "trigger_rule": "one_success"},
-            "all_failed": {"depends_on": ["ok", "slow"], "trigger_rule": "all_failed"},
-            "no_skips": {"depends_on": ["skipped", "slow"], "trigger_rule": "none_skipped"},
-            "below_skip": {"depends_on": ["all_failed"]},
+            "first_success": after("ok", "slow", rule="one_success"),
+            "all_failed": after("ok", "slow", rule="all_failed"),
+            "no_skips": after("skipped", "slow", rule="none_skipped"),
+            "below_skip": after("all_failed"),
         }
     )
     probe = bench.probe
@@ -148,14 +141,9 @@ async def test_early_decisions_run_or_skip_before_the_other_parents_end(data_dir
         probe.open("slow")
         state = await engine.wait(started.id)
     assert state.status == "completed"
-    assert {t: s.status for t, s in state.tasks.items()} == {
-        "ok": "completed",
-        "skipped": "skipped",
-        "slow": "completed",
-        "first_success": "completed",
-        "all_failed": "skipped",
-        "no_skips": "skipped",
-        "below_skip": "skipped",
+    assert by_status(state.tasks) == {
+        "completed": {"ok", "slow", "first_success"},
+        "skipped": {"skipped", "all_failed", "no_skips", "below_skip"},
     }
 
 
@@ -168,23 +156,18 @@ async def test_blocked_tasks_count_as_failed_for_rules_below_them(data_dir: Path
         {
             "setup": OK,
             "work": {"depends_on": ["setup"], **FAIL},
-            "publish": {"depends_on": ["work"]},
-            "archive": {"depends_on": ["publish"], "trigger_rule": "none_failed"},
-            "cleanup": {"depends_on": ["publish", "setup"], "trigger_rule": "all_done"},
-            "alert": {"depends_on": ["publish"], "trigger_rule": "one_failed"},
-            "after_cleanup": {"depends_on": ["cleanup"]},
+            "publish": after("work"),
+            "archive": after("publish", rule="none_failed"),
+            "cleanup": after("publish", "setup", rule="all_done"),
+            "alert": after("publish", rule="one_failed"),
+            "after_cleanup": after("cleanup"),
         }
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
-    assert {t: s.status for t, s in state.tasks.items()} == {
-        "setup": "completed",
-        "work": "failed",
-        "publish": "pending",
-        "archive": "pending",
-        "cleanup": "completed",
-        "alert": "completed",
-        "after_cleanup": "completed",
+    state = await bench.run(wf)
+    assert by_status(state.tasks) == {
+        "completed": {"setup", "cleanup", "alert", "after_cleanup"},
+        "failed": {"work"},
+        "pending": {"publish", "archive"},
     }
     assert state.status == "failed"
 
@@ -194,21 +177,18 @@ async def test_skips_propagate_through_ruled_tasks(data_dir: Path) -> None:
     wf = bench.workflow(
         {
             "ok": OK,
-            "alert": {"depends_on": ["ok"], "trigger_rule": "one_failed"},
-            "after_alert": {"depends_on": ["alert"]},
-            "after_alert_done": {"depends_on": ["alert"], "trigger_rule": "all_done"},
-            "after_alert_no_skip": {"depends_on": ["alert"], "trigger_rule": "none_skipped"},
+            "alert": after("ok", rule="one_failed"),
+            "after_alert": after("alert"),
+            "after_alert_done": after("alert", rule="all_done"),
+            "after_alert_no_skip": after("alert", rule="none_skipped"),
         }
     )
     async with bench.engine() as engine:
         state = await run_to_end(engine, wf)
         events = [e async for e in _journal(engine, state.id)]
-    assert {t: s.status for t, s in state.tasks.items()} == {
-        "ok": "completed",
-        "alert": "skipped",
-        "after_alert": "skipped",
-        "after_alert_done": "completed",
-        "after_alert_no_skip": "skipped",
+    assert by_status(state.tasks) == {
+        "completed": {"ok", "after_alert_done"},
+        "skipped": {"alert", "after_alert", "after_alert_no_skip"},
     }
     assert state.status == "completed"
     reasons = {e.task_id: e.data["reason"] for e in events if e.type == EventType.TASK_SKIPPED}
@@ -240,23 +220,14 @@ async def test_the_rule_decides_first_then_when(data_dir: Path) -> None:
             "bad": FAIL,
             "ok": OK,
             # the rule says run, the condition says no: skipped
-            "quiet_alert": {"depends_on": ["bad"], "trigger_rule": "one_failed", "when": "false"},
+            "quiet_alert": after("bad", rule="one_failed", when="false"),
             # the rule says run, the condition reads how the parent ended
-            "on_failure": {
-                "depends_on": ["bad", "ok"],
-                "trigger_rule": "all_done",
-                "when": "tasks.bad.status == 'failed'",
-            },
+            "on_failure": after("bad", "ok", rule="all_done", when="tasks.bad.status == 'failed'"),
             # the rule says skip: the condition is not asked (it would fail: no output)
-            "never": {
-                "depends_on": ["ok"],
-                "trigger_rule": "one_failed",
-                "when": "tasks.ok.output.missing == 1",
-            },
+            "never": after("ok", rule="one_failed", when="tasks.ok.output.missing == 1"),
         }
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.tasks["quiet_alert"].status == "skipped"
     assert state.tasks["on_failure"].status == "completed"
     assert state.tasks["never"].status == "skipped"
@@ -270,17 +241,12 @@ async def test_all_success_keeps_its_when_override_of_skipped_parents(data_dir: 
     wf = bench.workflow(
         {
             "skipped": SKIP,
-            "own_when": {"depends_on": ["skipped"], "when": "true"},
-            "no_when": {"depends_on": ["skipped"]},
-            "ruled_when": {
-                "depends_on": ["skipped"],
-                "trigger_rule": "none_failed_min_one_success",
-                "when": "true",
-            },
+            "own_when": after("skipped", when="true"),
+            "no_when": after("skipped"),
+            "ruled_when": after("skipped", rule="none_failed_min_one_success", when="true"),
         }
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.tasks["own_when"].status == "completed"
     assert state.tasks["no_when"].status == "skipped"
     assert state.tasks["ruled_when"].status == "skipped"  # its rule decides, not its `when`
@@ -296,20 +262,11 @@ async def test_a_reference_to_a_parent_without_output_fails_the_task_clearly(
     wf = bench.workflow(
         {
             "bad": FAIL,
-            "cleanup": {
-                "depends_on": ["bad"],
-                "trigger_rule": "all_done",
-                "input": {"value": "${tasks.bad.output.path}"},
-            },
-            "report": {
-                "depends_on": ["bad"],
-                "trigger_rule": "all_done",
-                "input": {"value": "${tasks.bad.status}"},
-            },
+            "cleanup": after("bad", rule="all_done", input={"value": "${tasks.bad.output.path}"}),
+            "report": after("bad", rule="all_done", input={"value": "${tasks.bad.status}"}),
         }
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     cleanup = state.tasks["cleanup"]
     assert cleanup.status == "failed"
     assert cleanup.error is not None
@@ -332,14 +289,13 @@ async def test_a_retrying_parent_is_not_final(data_dir: Path) -> None:
         {
             "flaky": {"input": {"fail_times": 2}, "retry_policy": retry},
             "doomed": {"input": {"fail_times": 99}, "retry_policy": retry},
-            "flaky_alert": {"depends_on": ["flaky"], "trigger_rule": "one_failed"},
-            "doomed_alert": {"depends_on": ["doomed"], "trigger_rule": "one_failed"},
-            "all_failed": {"depends_on": ["flaky", "doomed"], "trigger_rule": "all_failed"},
+            "flaky_alert": after("flaky", rule="one_failed"),
+            "doomed_alert": after("doomed", rule="one_failed"),
+            "all_failed": after("flaky", "doomed", rule="all_failed"),
         }
     )
     probe = bench.probe
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.tasks["flaky"].status == "completed"
     assert state.tasks["flaky"].attempts == 3
     assert state.tasks["flaky_alert"].status == "skipped"  # a failed attempt is not a failure
@@ -356,15 +312,14 @@ async def test_a_ruled_task_retries_like_any_other(data_dir: Path) -> None:
     wf = bench.workflow(
         {
             "bad": FAIL,
-            "alert": {
-                "depends_on": ["bad"],
-                "trigger_rule": "one_failed",
-                "input": {"fail_times": 1},
-                "retry_policy": {"max_retries": 1, **FAST_RETRY},
-            },
+            "alert": after(
+                "bad",
+                rule="one_failed",
+                input={"fail_times": 1},
+                retry_policy={"max_retries": 1, **FAST_RETRY},
+            ),
         }
     )
-    async with bench.engine() as engine:
-        state = await run_to_end(engine, wf)
+    state = await bench.run(wf)
     assert state.tasks["alert"].status == "completed"
     assert state.tasks["alert"].attempts == 2

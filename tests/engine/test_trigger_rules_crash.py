@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.crash_campaign import harmonia_command, read_journal
+from helpers.workflows import task
 
 
 def workflow(side: Path, flag: Path) -> dict[str, Any]:
@@ -28,34 +29,31 @@ def workflow(side: Path, flag: Path) -> dict[str, Any]:
         "name": "rules-crash",
         "defaults": {"timeout": 60},
         "tasks": {
-            "bad": {"component": "shell", "action": "run", "input": {"command": "exit 1"}},
+            "bad": task("shell.run", input={"command": "exit 1"}),
             "hold": {
                 "component": "shell",
                 "action": "run",
                 # waits for the test to let it finish (the flag appears before the resume)
                 "input": {"command": f"while [ ! -e {flag} ]; do sleep 0.01; done"},
             },
-            "alert": {
-                "component": "shell",
-                "action": "run",
-                "depends_on": ["bad", "hold"],
-                "trigger_rule": "one_failed",
-                "input": {"command": record("alert")},
-            },
-            "not_all_failed": {
-                "component": "shell",
-                "action": "run",
-                "depends_on": ["bad", "alert"],
-                "trigger_rule": "all_failed",
-                "input": {"command": record("not_all_failed")},
-            },
-            "cleanup": {
-                "component": "shell",
-                "action": "run",
-                "depends_on": ["bad", "hold", "alert"],
-                "trigger_rule": "all_done",
-                "input": {"command": record("cleanup")},
-            },
+            "alert": task(
+                "shell.run", "bad", "hold", rule="one_failed", input={"command": record("alert")}
+            ),
+            "not_all_failed": task(
+                "shell.run",
+                "bad",
+                "alert",
+                rule="all_failed",
+                input={"command": record("not_all_failed")},
+            ),
+            "cleanup": task(
+                "shell.run",
+                "bad",
+                "hold",
+                "alert",
+                rule="all_done",
+                input={"command": record("cleanup")},
+            ),
         },
     }
 

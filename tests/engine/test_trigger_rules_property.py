@@ -13,6 +13,7 @@ parametrized backend.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,23 +64,23 @@ def reference_decision(rule: str, parents: list[str]) -> str:
         return "run"
     every = {o: all(p == o for p in parents) for o in "SFK"}
     some = {o: o in parents for o in "SFK"}
-    if rule == "all_success":
-        return "run" if every["S"] else ("block" if some["F"] else "skip")
-    if rule == "all_done":
-        return "run"
-    if rule == "all_failed":
-        return "run" if every["F"] else "skip"
-    if rule == "one_success":
-        return "run" if some["S"] else ("skip" if every["K"] else "block")
-    if rule == "one_failed":
-        return "run" if some["F"] else "skip"
-    if rule == "none_failed":
-        return "block" if some["F"] else "run"
-    if rule == "none_failed_min_one_success":
-        return "block" if some["F"] else ("skip" if every["K"] else "run")
-    if rule == "none_skipped":
-        return "skip" if some["K"] else "run"
-    raise AssertionError(rule)
+    return DECISIONS[rule](every, some)
+
+
+Outcomes = dict[str, bool]
+DECISIONS: dict[str, Callable[[Outcomes, Outcomes], str]] = {
+    # rule -> its decision from which outcomes every parent had and which some parent had
+    "all_success": lambda every, some: "run" if every["S"] else ("block" if some["F"] else "skip"),
+    "all_done": lambda every, some: "run",
+    "all_failed": lambda every, some: "run" if every["F"] else "skip",
+    "one_success": lambda every, some: "run" if some["S"] else ("skip" if every["K"] else "block"),
+    "one_failed": lambda every, some: "run" if some["F"] else "skip",
+    "none_failed": lambda every, some: "block" if some["F"] else "run",
+    "none_failed_min_one_success": lambda every, some: (
+        "block" if some["F"] else ("skip" if every["K"] else "run")
+    ),
+    "none_skipped": lambda every, some: "skip" if some["K"] else "run",
+}
 
 
 def reference_statuses(case: Case) -> dict[str, str]:

@@ -10,15 +10,15 @@ from __future__ import annotations
 import gc
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.engine_probe import Probe, engine_options, registry_with, run_to_end, workflow
+from helpers.cli_process import cli_subprocess
+from helpers.engine_probe import Probe, ProbeBench, run_to_end
+from helpers.workflows import task
 
-from harmonia.engine import open_engine
 from harmonia.engine.tuning import (
     DEFAULT_FREEZE_MIN_TASKS,
     PYTHON_DEFAULT_INTERVAL,
@@ -41,13 +41,13 @@ def large(gated: str = "go") -> dict[str, dict[str, Any]]:
     return tasks
 
 
-async def test_an_engine_used_as_a_library_tunes_nothing_process_wide(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(large(), registry)
+async def test_an_engine_used_as_a_library_tunes_nothing_process_wide(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    wf = bench.workflow(large())
     interval = sys.getswitchinterval()
     assert gc.get_freeze_count() == 0
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("gate")  # the execution is live and its writer runs
         assert gc.get_freeze_count() == 0
@@ -59,14 +59,12 @@ async def test_an_engine_used_as_a_library_tunes_nothing_process_wide(data_dir: 
 
 
 async def test_process_tuning_freezes_a_large_execution_only_while_it_is_live(
-    data_dir: Path,
+    bench: ProbeBench,
+    probe: Probe,
 ) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {"input": {"gate": "go"}}, "b": {"depends_on": ["a"]}}, registry)
+    wf = bench.workflow({"a": {"input": {"gate": "go"}}, "b": {"depends_on": ["a"]}})
     assert gc.get_freeze_count() == 0
-    options = engine_options(hooks=ProcessTuning(freeze_min_tasks=2))
-    async with open_engine(data_dir, registry, **options) as engine:
+    async with bench.engine(hooks=ProcessTuning(freeze_min_tasks=2)) as engine:
         started = await engine.start(wf)
         await probe.started("a")
         assert heap_freezer.holders == 1
@@ -77,7 +75,7 @@ async def test_process_tuning_freezes_a_large_execution_only_while_it_is_live(
         assert heap_freezer.holders == 0
         assert gc.get_freeze_count() == 0
         # below the threshold nothing is frozen at all
-        small = workflow({"only": {"input": {"gate": "go"}}}, registry, name="small")
+        small = bench.workflow({"only": {"input": {"gate": "go"}}}, name="small")
         state = await run_to_end(engine, small)
         assert state.status == "completed"
         assert heap_freezer.holders == 0
@@ -86,30 +84,18 @@ async def test_process_tuning_freezes_a_large_execution_only_while_it_is_live(
 def test_harmonia_run_tunes_its_own_process_for_a_large_execution(tmp_path: Path) -> None:
     """The real command: its tasks read the collector's and the GIL's settings from inside it."""
     tasks: dict[str, Any] = {
-        f"t{i}": {"component": "core", "action": "echo", "input": {"i": i}}
-        for i in range(DEFAULT_FREEZE_MIN_TASKS)
+        f"t{i}": task("core.echo", input={"i": i}) for i in range(DEFAULT_FREEZE_MIN_TASKS)
     }
     for name, function in (
         ("frozen", "gc:get_freeze_count"),
         ("interval", "sys:getswitchinterval"),
     ):
-        tasks[name] = {
-            "component": "python",
-            "action": "call",
-            "input": {"function": function, "isolation": "inline"},
-        }
+        tasks[name] = task("python.call", input={"function": function, "isolation": "inline"})
     path = tmp_path / "large.json"
     path.write_text(json.dumps({"name": "large", "tasks": tasks}))
     env = {**os.environ, "HARMONIA_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
     command = ["run", str(path), "--json", "--data-dir", str(tmp_path / "data")]
-    done = subprocess.run(
-        [sys.executable, "-m", "harmonia.cli.main", *command],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = cli_subprocess(env, Path.cwd(), timeout=120)(*command)
     assert done.returncode == 0, done.stderr
     outputs = {t: doc.get("output") for t, doc in json.loads(done.stdout)["tasks"].items()}
     assert outputs["frozen"] > 0

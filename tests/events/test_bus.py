@@ -10,13 +10,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import pytest
-from helpers.engine_probe import (
-    Probe,
-    engine_options,
-    journal_path,
-    registry_with,
-    workflow,
-)
+from helpers.engine_probe import ProbeBench, engine_options, journal_path
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -48,9 +42,8 @@ def assert_complete_sequence(events: list[Event], execution_id: str, last_seq: i
 
 
 async def test_every_event_carries_its_fields(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow(
         {
             "ok": {"input": {"value": {"n": 1}}},
             "flaky": {
@@ -60,10 +53,9 @@ async def test_every_event_carries_its_fields(data_dir: Path) -> None:
             "bad": {"input": {"fail_times": 9, "kind": "exit_code"}},
             "skip": {"when": False},
         },
-        registry,
         version="4.2.0",
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf, {})
         events = [e async for e in engine.subscribe(started.id, after_seq=0, until_finished=True)]
     for e in events:
@@ -125,10 +117,9 @@ async def test_subscribers_only_ever_see_durable_events(data_dir: Path) -> None:
 
 
 async def test_until_finished_ends_after_the_terminal_event(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"a": {}, "b": {"depends_on": ["a"]}}, registry)
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    bench = ProbeBench(data_dir)
+    wf = bench.workflow({"a": {}, "b": {"depends_on": ["a"]}})
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         subscription = engine.subscribe(started.id, until_finished=True)
         with anyio.fail_after(10):
@@ -187,17 +178,16 @@ async def test_a_tiny_buffer_on_a_subscription_to_every_execution(data_dir: Path
 
 
 async def test_subscribe_after_seq_replays_history_then_goes_on_live(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow(
+    bench = ProbeBench(data_dir)
+    probe = bench.probe
+    wf = bench.workflow(
         {
             "a": {},
             "b": {"depends_on": ["a"]},
             "held": {"depends_on": ["b"], "input": {"gate": "g"}},
         },
-        registry,
     )
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         await probe.started("held")
         await engine.writer.flush()  # the history so far is durable and published
@@ -211,7 +201,7 @@ async def test_subscribe_after_seq_replays_history_then_goes_on_live(data_dir: P
     assert events[-1].type == EventType.WORKFLOW_COMPLETED
 
     # after the end, a new subscriber still gets the whole history from the journal
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         with anyio.fail_after(10):
             replayed = [
                 e async for e in engine.subscribe(started.id, after_seq=0, until_finished=True)
@@ -220,11 +210,11 @@ async def test_subscribe_after_seq_replays_history_then_goes_on_live(data_dir: P
 
 
 async def test_shutdown_ends_every_subscription(data_dir: Path) -> None:
-    probe = Probe()
-    registry = registry_with(probe)
-    wf = workflow({"held": {"input": {"hang_times": 1}}}, registry)
+    bench = ProbeBench(data_dir)
+    probe = bench.probe
+    wf = bench.workflow({"held": {"input": {"hang_times": 1}}})
     seen: list[Event] = []
-    async with open_engine(data_dir, registry, **engine_options()) as engine:
+    async with bench.engine() as engine:
         started = await engine.start(wf)
         subscription = engine.subscribe(started.id, after_seq=0)
         await probe.started("held")

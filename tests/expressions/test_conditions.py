@@ -4,7 +4,7 @@ their positions (harmonia.expressions.conditions, .tokens and .operators)."""
 from __future__ import annotations
 
 import pytest
-from helpers.expressions import evaluate
+from helpers.expressions import evaluate, raised
 
 from harmonia.expressions import (
     ExpressionError,
@@ -12,6 +12,19 @@ from harmonia.expressions import (
     ReferenceMissing,
     compile_condition,
 )
+
+PRECEDENCE = [  # how tightly each operator binds
+    ("true or false and false", True),  # and binds tighter than or
+    ("(true or false) and false", False),
+    ("not false and false", False),  # not binds tighter than and
+    ("not (false and false)", True),
+    ("false or not false", True),
+    ("not 1 == 2", True),  # comparison binds tighter than not
+    ("false and false or true", True),
+    ("true and (false or (true and not false))", True),
+    ("1 == 1 and 2 == 2 or 3 == 4", True),
+    ("input.limit > 50 and input.limit < 150 and tasks.fetch.status == 'completed'", True),
+]
 
 
 @pytest.mark.parametrize(
@@ -75,21 +88,7 @@ def test_condition_values(text: str, expected: bool) -> None:
     assert evaluate(text) is expected
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("true or false and false", True),  # and binds tighter than or
-        ("(true or false) and false", False),
-        ("not false and false", False),  # not binds tighter than and
-        ("not (false and false)", True),
-        ("false or not false", True),
-        ("not 1 == 2", True),  # comparison binds tighter than not
-        ("false and false or true", True),
-        ("true and (false or (true and not false))", True),
-        ("1 == 1 and 2 == 2 or 3 == 4", True),
-        ("input.limit > 50 and input.limit < 150 and tasks.fetch.status == 'completed'", True),
-    ],
-)
+@pytest.mark.parametrize(("text", "expected"), PRECEDENCE)
 def test_precedence(text: str, expected: bool) -> None:
     assert evaluate(text) is expected
 
@@ -120,11 +119,10 @@ def test_short_circuit_avoids_missing_references() -> None:
     ],
 )
 def test_condition_type_errors(text: str, message: str) -> None:
-    with pytest.raises(ExpressionTypeError) as info:
-        evaluate(text)
-    assert message in str(info.value)
-    assert text in str(info.value)
-    assert info.value.text == text
+    error = raised(ExpressionTypeError, evaluate, text)
+    assert message in str(error)
+    assert text in str(error)
+    assert error.text == text
 
 
 def test_equality_between_any_types_is_fine() -> None:
@@ -171,9 +169,7 @@ def test_equality_between_any_types_is_fine() -> None:
     ],
 )
 def test_condition_syntax_errors(text: str, message: str, position: int) -> None:
-    with pytest.raises(ExpressionError) as info:
-        compile_condition(text)
-    error = info.value
+    error = raised(ExpressionError, compile_condition, text)
     assert message in error.message
     assert error.position == position
     assert error.text == text
@@ -181,10 +177,9 @@ def test_condition_syntax_errors(text: str, message: str, position: int) -> None
 
 
 def test_condition_error_message_format() -> None:
-    with pytest.raises(ExpressionError) as info:
-        compile_condition("input.b == (1 ))")
-    assert str(info.value).startswith("unexpected token ')'")
-    assert str(info.value).endswith(' at position 15 in "input.b == (1 ))"')
+    error = raised(ExpressionError, compile_condition, "input.b == (1 ))")
+    assert str(error).startswith("unexpected token ')'")
+    assert str(error).endswith(' at position 15 in "input.b == (1 ))"')
 
 
 def test_condition_references_and_text() -> None:

@@ -28,6 +28,26 @@ from harmonia.expressions import (
     templates,
 )
 
+CONDITION_PYTHON = [  # Python a condition does not take
+    "().__class__",
+    "input.x.__len__",
+    "input.x.__len__ > 0",
+    "f(1)",
+    "input.x(1)",
+    "input.x.count()",
+    "__import__('os')",
+    "[].__class__.__bases__",
+    "input.x.__class__ == 1",
+    "input['__class__'] == 1",
+    "lambda: 1",
+    "1 if input.x else 2",
+    "input.x + 1 > 2",
+    "input.x[0:2]",
+    "{'a': 1}",
+    "input.x; 1",
+    "input.a = 1",
+]
+
 
 @pytest.mark.parametrize(
     "text",
@@ -48,28 +68,7 @@ def test_template_refuses_python(text: str) -> None:
         compile_template(text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "().__class__",
-        "input.x.__len__",
-        "input.x.__len__ > 0",
-        "f(1)",
-        "input.x(1)",
-        "input.x.count()",
-        "__import__('os')",
-        "[].__class__.__bases__",
-        "input.x.__class__ == 1",
-        "input['__class__'] == 1",
-        "lambda: 1",
-        "1 if input.x else 2",
-        "input.x + 1 > 2",
-        "input.x[0:2]",
-        "{'a': 1}",
-        "input.x; 1",
-        "input.a = 1",
-    ],
-)
+@pytest.mark.parametrize("text", CONDITION_PYTHON)
 def test_condition_refuses_python(text: str) -> None:
     with pytest.raises(ExpressionError):
         compile_condition(text)

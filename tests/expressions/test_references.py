@@ -9,7 +9,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Mapping
 
 import pytest
-from helpers.expressions import render
+from helpers.expressions import raised, render
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,17 +41,8 @@ def test_reference_normalisation() -> None:
 
 
 def test_roots_constant() -> None:
-    roots = (
-        "input",
-        "tasks",
-        "workflow",
-        "execution",
-        "env",
-        "components",
-        "item",
-        "index",
-        "param",
-    )
+    # on one line, not a column re-typing the source's table
+    roots = tuple("input tasks workflow execution env components item index param".split())  # noqa: SIM905
     assert frozenset(roots) == ROOTS
     # one list, in the order the documentation gives; the loader's messages use this order
     assert roots == REFERENCE_ROOTS
@@ -87,37 +78,35 @@ def test_lookup_works_on_custom_mapping() -> None:
 # --------------------------------------------------------------------------- missing references
 
 
-@pytest.mark.parametrize(
-    ("template", "reason"),
-    [
-        ("${tasks.fetch.output.json.items[3]}", "list index 3 out of range (length 2)"),
-        (
-            "${tasks.fetch.output.json.items[3].id}",
-            "list index 3 out of range (length 2) in tasks.fetch.output.json.items",
-        ),
-        ("${tasks.fetch.output.json.nope}", "key 'nope' not found"),
-        ("${tasks.fetch.output.json.name.x}", "tasks.fetch.output.json.name is a string"),
-        ("${tasks.fetch.output.json.name[0]}", "is a string, which has no index [0]"),
-        ("${tasks.fetch.output.json.count.x}", "is a number"),
-        ("${tasks.fetch.output.tags.x}", "cannot look up key 'x' in a list"),
-        ("${tasks.skipped.output.x}", "tasks.skipped.output is null"),
-        ("${tasks.other.output}", "task 'other' has no result"),
-        ("${input.nope}", "the execution input has no 'nope'"),
-        ("${env.NOPE}", "environment variable 'NOPE' is not set"),
-    ],
-)
+MISSING = [  # a reference with no value, and the reason given
+    ("${tasks.fetch.output.json.items[3]}", "list index 3 out of range (length 2)"),
+    (
+        "${tasks.fetch.output.json.items[3].id}",
+        "list index 3 out of range (length 2) in tasks.fetch.output.json.items",
+    ),
+    ("${tasks.fetch.output.json.nope}", "key 'nope' not found"),
+    ("${tasks.fetch.output.json.name.x}", "tasks.fetch.output.json.name is a string"),
+    ("${tasks.fetch.output.json.name[0]}", "is a string, which has no index [0]"),
+    ("${tasks.fetch.output.json.count.x}", "is a number"),
+    ("${tasks.fetch.output.tags.x}", "cannot look up key 'x' in a list"),
+    ("${tasks.skipped.output.x}", "tasks.skipped.output is null"),
+    ("${tasks.other.output}", "task 'other' has no result"),
+    ("${input.nope}", "the execution input has no 'nope'"),
+    ("${env.NOPE}", "environment variable 'NOPE' is not set"),
+]
+
+
+@pytest.mark.parametrize(("template", "reason"), MISSING)
 def test_missing_reference(template: str, reason: str) -> None:
-    with pytest.raises(ReferenceMissing) as info:
-        render(template)
-    assert reason in info.value.reason
-    assert info.value.reference == template[2:-1]
-    assert str(info.value).startswith(f"reference {template} has no value: ")
+    error = raised(ReferenceMissing, render, template)
+    assert reason in error.reason
+    assert error.reference == template[2:-1]
+    assert str(error).startswith(f"reference {template} has no value: ")
 
 
 def test_missing_reference_message_matches_spec() -> None:
-    with pytest.raises(ReferenceMissing) as info:
-        render("${tasks.fetch.output.json.items[3]}")
-    assert str(info.value) == (
+    error = raised(ReferenceMissing, render, "${tasks.fetch.output.json.items[3]}")
+    assert str(error) == (
         "reference ${tasks.fetch.output.json.items[3]} has no value: "
         "list index 3 out of range (length 2)"
     )
@@ -180,9 +169,7 @@ def test_errors_are_picklable() -> None:
     ],
 )
 def test_template_syntax_errors(template: str, message: str, position: int) -> None:
-    with pytest.raises(ExpressionError) as info:
-        compile_template({"outer": [template]})
-    error = info.value
+    error = raised(ExpressionError, compile_template, {"outer": [template]})
     assert message in error.message
     assert error.text == template
     assert error.position == position
@@ -197,11 +184,10 @@ def test_expression_error_str_names_text_and_position() -> None:
 
 def test_long_text_is_shown_as_excerpt() -> None:
     template = "x" * 5000 + " ${nope.a} " + "y" * 5000
-    with pytest.raises(ExpressionError) as info:
-        compile_template(template)
-    assert len(str(info.value)) < 400
-    assert "nope" in str(info.value)
-    assert info.value.position == 5003
+    error = raised(ExpressionError, compile_template, template)
+    assert len(str(error)) < 400
+    assert "nope" in str(error)
+    assert error.position == 5003
 
 
 # ----------------------------------------------------------------------------------- properties

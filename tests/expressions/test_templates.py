@@ -41,6 +41,15 @@ def test_single_reference_returns_the_referenced_object(ctx: dict[str, Any]) -> 
     assert render("${tasks.fetch.output.json}", ctx) is ctx["tasks"]["fetch"]["output"]["json"]
 
 
+ESCAPES = [  # `$$` writes a `$`; a lone `$` is itself
+    ("$${input.limit}", "${input.limit}"),
+    ("cost $${x} and ${input.limit}", "cost ${x} and 100"),
+    ("$5 and $ and $$", "$5 and $ and $$"),
+    ("$${", "${"),
+    ("$$${input.limit}", "$${input.limit}"),
+]
+
+
 @pytest.mark.parametrize(
     ("template", "expected"),
     [
@@ -54,23 +63,10 @@ def test_single_reference_returns_the_referenced_object(ctx: dict[str, Any]) -> 
         ("item ${tasks.fetch.output.json.items[0]}", 'item {"id": 1}'),
         ("from ${input.source}/x", "from https://example.org/x"),
         ("${workflow.name}-${workflow.version}", "nightly-1.0.0"),
+        *ESCAPES,
     ],
 )
 def test_reference_inside_string_is_formatted(template: str, expected: str) -> None:
-    assert render(template) == expected
-
-
-@pytest.mark.parametrize(
-    ("template", "expected"),
-    [
-        ("$${input.limit}", "${input.limit}"),
-        ("cost $${x} and ${input.limit}", "cost ${x} and 100"),
-        ("$5 and $ and $$", "$5 and $ and $$"),
-        ("$${", "${"),
-        ("$$${input.limit}", "$${input.limit}"),
-    ],
-)
-def test_escapes(template: str, expected: str) -> None:
     assert render(template) == expected
 
 

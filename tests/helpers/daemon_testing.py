@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import yaml
 from helpers.waiting import wait_until
+from helpers.workflows import task
 from httpx_sse import ServerSentEvent, connect_sse
 
 if TYPE_CHECKING:
@@ -252,13 +254,8 @@ def echo_workflow(name: str = "echo-pair") -> dict[str, Any]:
         "name": name,
         "input": {"who": {"type": "string", "default": "world"}},
         "tasks": {
-            "hello": {"component": "core", "action": "echo", "input": {"msg": "hi ${input.who}"}},
-            "bye": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["hello"],
-                "input": {"prev": "${tasks.hello.output.msg}"},
-            },
+            "hello": task("core.echo", input={"msg": "hi ${input.who}"}),
+            "bye": task("core.echo", "hello", input={"prev": "${tasks.hello.output.msg}"}),
         },
     }
 
@@ -268,14 +265,9 @@ def gated_workflow(name: str, message: str, **gate_input: Any) -> dict[str, Any]
     return {
         "name": name,
         "tasks": {
-            "build": {"component": "core", "action": "echo", "input": {"v": 1}},
-            "gate": {
-                "component": "core",
-                "action": "approve",
-                "depends_on": ["build"],
-                "input": {"message": message, **gate_input},
-            },
-            "deploy": {"component": "core", "action": "echo", "depends_on": ["gate"]},
+            "build": task("core.echo", input={"v": 1}),
+            "gate": task("core.approve", "build", input={"message": message, **gate_input}),
+            "deploy": task("core.echo", "gate"),
         },
     }
 
@@ -287,14 +279,9 @@ def fixable_workflow(name: str) -> dict[str, Any]:
         "name": name,
         "defaults": {"retry_policy": {"max_retries": 0}},
         "tasks": {
-            "a": {"component": "core", "action": "echo", "input": {"n": 1}},
-            "b": {"component": "core", "action": "fail", "depends_on": ["a"]},
-            "c": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["b"],
-                "input": {"rows": "${tasks.b.output.rows}"},
-            },
+            "a": task("core.echo", input={"n": 1}),
+            "b": task("core.fail", "a"),
+            "c": task("core.echo", "b", input={"rows": "${tasks.b.output.rows}"}),
         },
     }
 
@@ -336,6 +323,21 @@ def store_workflow(api: httpx.Client, document: dict[str, Any]) -> str:
     return str(response.json()["id"])
 
 
+def store_workflow_yaml(
+    api: httpx.Client, document: dict[str, Any], **params: Any
+) -> dict[str, Any]:
+    """Store `document` sent as YAML text (the body a user writes), with query `params`; the
+    stored workflow's summary as answered."""
+    response = api.post(
+        "/api/v1/workflows",
+        content=yaml.safe_dump(document),
+        headers={"Content-Type": "application/yaml"},
+        params=params,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
 def store_template(api: httpx.Client, document: dict[str, Any]) -> dict[str, Any]:
     response = api.post("/api/v1/templates", json=document)
     assert response.status_code == 201, response.text
@@ -345,7 +347,7 @@ def store_template(api: httpx.Client, document: dict[str, Any]) -> dict[str, Any
 def sleep_workflow(seconds: float, name: str = "sleeper") -> dict[str, Any]:
     return {
         "name": name,
-        "tasks": {"nap": {"component": "core", "action": "sleep", "input": {"seconds": seconds}}},
+        "tasks": {"nap": task("core.sleep", input={"seconds": seconds})},
     }
 
 
@@ -354,12 +356,9 @@ def chain_workflow(n: int, seconds: float, name: str = "chain") -> dict[str, Any
         "name": name,
         "max_concurrency": 1,
         "tasks": {
-            f"s{i}": {
-                "component": "core",
-                "action": "sleep",
-                "depends_on": [f"s{i - 1}"] if i else [],
-                "input": {"seconds": seconds},
-            }
+            f"s{i}": task(
+                "core.sleep", depends_on=[f"s{i - 1}"] if i else [], input={"seconds": seconds}
+            )
             for i in range(n)
         },
     }

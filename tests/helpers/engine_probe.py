@@ -10,6 +10,7 @@ to wait for a gate the test opens; waiting on the probe (`until`) is condition-b
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -170,9 +171,27 @@ class ProbeBench:
         """`open_engine` over this bench's folder and registry, with `engine_options`."""
         return open_engine(self.data_dir, self.registry, **engine_options(**overrides))
 
+    async def run(
+        self, wf: Workflow, input: Mapping[str, Any] | None = None, **overrides: Any
+    ) -> ExecutionState:
+        """`wf` run to its end in an engine opened for it (`engine(**overrides)`) and closed."""
+        async with self.engine(**overrides) as engine:
+            return await run_to_end(engine, wf, input)
+
     def store(self) -> Store:
         """A fresh view of what is on disk (no engine's memory)."""
         return Store(self.data_dir)
+
+
+async def run_afresh(
+    tasks: Mapping[str, Mapping[str, Any]], **fields: Any
+) -> tuple[Probe, ExecutionState]:
+    """`tasks` run to their end with a new probe, in an engine over a temporary folder: a
+    hypothesis example gets no fixture, and each must start from nothing."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = ProbeBench(Path(tmp) / "data")
+        state = await bench.run(bench.workflow(tasks, **fields))
+    return bench.probe, state
 
 
 def workflow(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import pytest
 
 from harmonia.expressions import compile_condition, compile_template
+
+E = TypeVar("E", bound=BaseException)
 
 
 def make_context() -> dict[str, Any]:
@@ -36,3 +40,11 @@ def render(value: Any, context: Mapping[str, Any] | None = None) -> Any:
 
 def evaluate(text: str, context: Mapping[str, Any] | None = None) -> bool:
     return compile_condition(text).evaluate(make_context() if context is None else context)
+
+
+def raised(kind: type[E], call: Callable[..., object], *args: Any) -> E:
+    """The `kind` error `call(*args)` raises (the test fails if it raises none): one line for
+    the tests that read the error, instead of a `with pytest.raises` block each."""
+    with pytest.raises(kind) as info:
+        call(*args)
+    return info.value

@@ -121,17 +121,9 @@ class FakeComponent:
             )
 
     def wait_for_calls(self, count: int, timeout: float = 20.0) -> list[Call]:
-        from helpers.waiting import wait_until  # here: this file also runs as a script
+        from helpers.waiting import wait_for_count  # here: this file also runs as a script
 
-        with self._changed:
-            wait_until(
-                lambda: len(self.calls) >= count,
-                timeout,
-                f"{count} call(s)",
-                wake=self._changed.wait,
-                detail=lambda: f"{len(self.calls)} arrived",
-            )
-            return list(self.calls)
+        return wait_for_count(self._changed, self.calls, count, timeout, "call(s)")
 
     def _record(self, call: Call) -> None:
         with self._changed:

@@ -18,6 +18,18 @@ INVALID = DATA / "invalid"
 GOOD_TASK = "    component: core\n    action: echo\n"
 
 
+def with_section(name: str, section: str, before_tasks: str = "") -> str:
+    """The YAML of a one-task workflow `name` ending in `section:`, for a test to append the
+    section's items to: one text, so that the line numbers the tests expect stay put."""
+    task = "  a: {component: core, action: echo, input: {x: 1}}\n"
+    return f"name: {name}\n{before_tasks}tasks:\n{task}{section}:\n"
+
+
+def section_problems(text: str) -> list[tuple[int | None, str | None, str]]:
+    """(line, field, message) of each problem of `text` loaded as the file wf.yaml."""
+    return [(p.line, p.field, p.message) for p in fails(text, source="wf.yaml")]
+
+
 def problems_of(path: Path) -> list[Problem]:
     with pytest.raises(ValidationFailed) as info:
         load_workflow_file(path)

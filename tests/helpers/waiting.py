@@ -8,6 +8,7 @@ anyio code, and so also runs on trio's MockClock, where its deadline is virtual 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -50,6 +51,22 @@ def wait_until(
         else:
             wake(left)
     return value
+
+
+def wait_for_count(
+    condition: threading.Condition, items: list[T], count: int, timeout: float, what: str
+) -> list[T]:
+    """Block until `items` (appended to under `condition`, which is then notified) holds
+    `count`, and return a copy of them all: how a fake server's test waits for its requests."""
+    with condition:
+        wait_until(
+            lambda: len(items) >= count,
+            timeout,
+            f"{count} {what}",
+            wake=condition.wait,
+            detail=lambda: f"{len(items)} arrived",
+        )
+        return list(items)
 
 
 async def wait_until_async(

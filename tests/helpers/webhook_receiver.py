@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import orjson
-from helpers.waiting import wait_until
+from helpers.waiting import wait_for_count
 
 __all__ = ["Received", "Receiver", "receiver"]
 
@@ -75,14 +75,7 @@ class Receiver:
 
     def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
         """Block until `count` requests have come; return them all."""
-        with self.condition:
-            wait_until(
-                lambda: len(self.requests) >= count,
-                timeout,
-                f"{count} webhook request(s) (got {len(self.requests)})",
-                wake=self.condition.wait,
-            )
-            return list(self.requests)
+        return wait_for_count(self.condition, self.requests, count, timeout, "webhook request(s)")
 
 
 @contextmanager

@@ -6,23 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.loading import fails
+from helpers.loading import section_problems, with_section
 
 from harmonia.cli.main import main
 from harmonia.loader import load_workflow_text
 from harmonia.model.notify import DEFAULT_NOTIFY_EVENTS
 from harmonia.schema import workflow_json_schema
 
-TEXT = """\
-name: told
-tasks:
-  a: {component: core, action: echo, input: {x: 1}}
-notify:
-"""
+TEXT = with_section("told", "notify")
 
 
 def problems(notify: str) -> list[tuple[int | None, str | None, str]]:
-    return [(p.line, p.field, p.message) for p in fails(TEXT + notify, source="wf.yaml")]
+    return section_problems(TEXT + notify)
 
 
 def test_a_good_section_is_kept_with_its_defaults() -> None:

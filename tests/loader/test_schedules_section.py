@@ -3,22 +3,15 @@ kept in the stored document."""
 
 from __future__ import annotations
 
-from helpers.loading import fails
+from helpers.loading import section_problems, with_section
 
 from harmonia.loader import load_workflow_text
 
-TEXT = """\
-name: nightly
-input:
-  limit: {type: integer, default: 5}
-tasks:
-  a: {component: core, action: echo, input: {x: 1}}
-schedules:
-"""
+TEXT = with_section("nightly", "schedules", "input:\n  limit: {type: integer, default: 5}\n")
 
 
 def problems(schedules: str) -> list[tuple[int | None, str | None, str]]:
-    return [(p.line, p.field, p.message) for p in fails(TEXT + schedules, source="wf.yaml")]
+    return section_problems(TEXT + schedules)
 
 
 def test_good_schedules_are_kept() -> None:

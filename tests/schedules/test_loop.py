@@ -16,7 +16,7 @@ from helpers.fake_clock import FakeClock, until
 from harmonia.errors import InvalidOperation, NotFound, ValidationFailed
 from harmonia.schedules import parse_spec
 from harmonia.schedules.loop import Scheduler
-from harmonia.schedules.records import ScheduleStore
+from harmonia.schedules.records import ScheduleRecord, ScheduleStore
 
 pytestmark = pytest.mark.anyio
 
@@ -240,13 +240,22 @@ async def test_run_now_ignores_overlap_and_keeps_the_plan(tmp_path: Path) -> Non
         assert scheduler.next_planned(record) == T0 + 10
 
 
+async def failed_start(
+    scheduler: Scheduler, clock: FakeClock, launcher: FakeLauncher, error: Exception
+) -> ScheduleRecord:
+    """An every-10-s schedule of "wf" whose first start (10 s on) fails with `error`: its
+    record, the failed run checked in it."""
+    record = await scheduler.create("wf", parse_spec({"interval": 10}))
+    launcher.fail_with = error
+    await step(scheduler, clock, 10)
+    assert record.runs[-1]["state"] == "failed"
+    return record
+
+
 async def test_a_failed_start_is_recorded_not_retried(tmp_path: Path) -> None:
     clock, launcher = FakeClock(T0), FakeLauncher()
     async with running(tmp_path, clock, launcher) as scheduler:
-        record = await scheduler.create("wf", parse_spec({"interval": 10}))
-        launcher.fail_with = LookupError("no workflow 'wf'")
-        await step(scheduler, clock, 10)
-        assert record.runs[-1]["state"] == "failed"
+        record = await failed_start(scheduler, clock, launcher, LookupError("no workflow 'wf'"))
         assert "no workflow 'wf'" in record.runs[-1]["error"]
         launcher.fail_with = None
         await step(scheduler, clock, 10)
@@ -261,10 +270,7 @@ async def test_a_schedule_whose_workflow_is_gone_is_disabled(
     and cannot be unpaused; deleting the workflow in this daemon disables it at once."""
     clock, launcher = FakeClock(T0), FakeLauncher()
     async with running(tmp_path, clock, launcher) as scheduler:
-        record = await scheduler.create("wf", parse_spec({"interval": 10}))
-        launcher.fail_with = NotFound("no workflow 'wf'")
-        await step(scheduler, clock, 10)
-        assert record.runs[-1]["state"] == "failed"
+        record = await failed_start(scheduler, clock, launcher, NotFound("no workflow 'wf'"))
         assert record.paused and record.disabled == "its workflow wf was deleted"
         assert "schedule " + record.id + " disabled" in caplog.text
         assert scheduler.next_planned(record) is None
