@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from helpers.cli_process import Cli, cli_subprocess
+from helpers.task_specs import core, shell
 from helpers.waiting import wait_until
 
 from harmonia.store import Store
@@ -73,22 +74,6 @@ def flow(name: str, tasks: dict[str, dict[str, Any]], **extra: Any) -> str:
 def flow_file(folder: Path, name: str, **tasks: dict[str, Any]) -> Path:
     """`flow(name, tasks)` written to `folder / NAME.json`, the task ids as keywords."""
     return write(folder / f"{name}.json", flow(name, tasks))
-
-
-def core(action: str, *deps: str, **more: Any) -> dict[str, Any]:
-    """A task of the `core` component (`more` adds keys such as `input`)."""
-    task: dict[str, Any] = {"component": "core", "action": action, **more}
-    if deps:
-        task["depends_on"] = list(deps)
-    return task
-
-
-def shell(command: str, *deps: str, **more: Any) -> dict[str, Any]:
-    task: dict[str, Any] = {"component": "shell", "action": "run", "input": {"command": command}}
-    if deps:
-        task["depends_on"] = list(deps)
-    task.update(more)
-    return task
 
 
 # ---- run: completed, --json, inputs, show, executions -------------------------------------------

@@ -22,6 +22,7 @@ import pytest
 import yaml
 from helpers.cli_process import Cli, cli_env, cli_subprocess
 from helpers.daemon_testing import Harmoniad, chain_workflow, echo_workflow, sleep_workflow
+from helpers.task_specs import core, shell
 
 from harmonia.cli.progress import format_event, task_column_width
 from harmonia.client import Client
@@ -72,23 +73,13 @@ def submit_echo(cli: Cli, folder: Path, name: str, *args: str) -> Any:
 
 def failing_until(marker: Path) -> dict[str, Any]:
     """`check` fails until `marker` exists; `after` depends on it."""
+    check = f"test -f {shlex.quote(str(marker))}"
     return {
         "name": "until-marker",
         "tasks": {
-            "first": {"component": "core", "action": "echo", "input": {"x": 1}},
-            "check": {
-                "component": "shell",
-                "action": "run",
-                "depends_on": ["first"],
-                "retry_policy": {"max_retries": 0},
-                "input": {"command": f"test -f {shlex.quote(str(marker))}"},
-            },
-            "after": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["check"],
-                "input": {"ok": True},
-            },
+            "first": core("echo", input={"x": 1}),
+            "check": shell(check, "first", retry_policy={"max_retries": 0}),
+            "after": core("echo", "check", input={"ok": True}),
         },
     }
 
