@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from helpers.cli_process import Cli, cli_subprocess
+from helpers.task_specs import core, shell
 from helpers.waiting import wait_until
 
 from harmonia.store import Store
@@ -70,12 +71,9 @@ def flow(name: str, tasks: dict[str, dict[str, Any]], **extra: Any) -> str:
     return json.dumps({"name": name, **extra, "tasks": tasks}, indent=2)
 
 
-def shell(command: str, *deps: str, **more: Any) -> dict[str, Any]:
-    task: dict[str, Any] = {"component": "shell", "action": "run", "input": {"command": command}}
-    if deps:
-        task["depends_on"] = list(deps)
-    task.update(more)
-    return task
+def flow_file(folder: Path, name: str, **tasks: dict[str, Any]) -> Path:
+    """`flow(name, tasks)` written to `folder / NAME.json`, the task ids as keywords."""
+    return write(folder / f"{name}.json", flow(name, tasks))
 
 
 # ---- run: completed, --json, inputs, show, executions -------------------------------------------
@@ -160,20 +158,12 @@ tasks:
 
 
 def test_failed_run_exit_1_in_default_home(cli: Cli, home: Path, tmp_path: Path) -> None:
-    wf = write(
-        tmp_path / "fails.json",
-        flow(
-            "fails",
-            {
-                "ok": {"component": "core", "action": "echo"},
-                "broken": {
-                    "component": "core",
-                    "action": "fail",
-                    "input": {"message": "the disk is on fire\nsecond line"},
-                },
-                "after": {"component": "core", "action": "echo", "depends_on": ["broken"]},
-            },
-        ),
+    wf = flow_file(
+        tmp_path,
+        "fails",
+        ok=core("echo"),
+        broken=core("fail", input={"message": "the disk is on fire\nsecond line"}),
+        after=core("echo", "broken"),
     )
     run = cli("run", wf)  # no --data-dir: $HARMONIA_HOME
     assert run.returncode == 1, run.stderr
@@ -308,16 +298,12 @@ def test_validate_and_schema(cli: Cli, tmp_path: Path) -> None:
 
 def test_resume_after_fixing_the_cause(cli: Cli, data: Path, tmp_path: Path) -> None:
     log, marker = tmp_path / "ran.log", tmp_path / "MARKER"
-    wf = write(
-        tmp_path / "gate.json",
-        flow(
-            "gate",
-            {
-                "prepare": shell(appends(log, "prepare")),
-                "check": shell(f"test -f {shlex.quote(str(marker))}", "prepare"),
-                "publish": shell(appends(log, "publish"), "check"),
-            },
-        ),
+    wf = flow_file(
+        tmp_path,
+        "gate",
+        prepare=shell(appends(log, "prepare")),
+        check=shell(f"test -f {shlex.quote(str(marker))}", "prepare"),
+        publish=shell(appends(log, "publish"), "check"),
     )
     first = cli("run", wf, "--data-dir", data, "--json")
     assert first.returncode == 1, first.stderr
@@ -349,17 +335,13 @@ def test_retry_reruns_the_task_and_its_downstream_only(
     cli: Cli, data: Path, tmp_path: Path
 ) -> None:
     log = tmp_path / "ran.log"
-    wf = write(
-        tmp_path / "chain.json",
-        flow(
-            "chain",
-            {
-                "a": shell(appends(log, "a")),
-                "b": shell(appends(log, "b"), "a"),
-                "c": shell(appends(log, "c"), "b"),
-                "d": shell(appends(log, "d"), "a"),
-            },
-        ),
+    wf = flow_file(
+        tmp_path,
+        "chain",
+        a=shell(appends(log, "a")),
+        b=shell(appends(log, "b"), "a"),
+        c=shell(appends(log, "c"), "b"),
+        d=shell(appends(log, "d"), "a"),
     )
     run = cli("run", wf, "--data-dir", data, "--json")
     assert run.returncode == 0, run.stderr
@@ -383,21 +365,12 @@ def test_retry_reruns_the_task_and_its_downstream_only(
 
 
 def test_ctrl_c_cancels_cleanly(home: Path, data: Path, tmp_path: Path) -> None:
-    wf = write(
-        tmp_path / "nap.json",
-        flow(
-            "nap",
-            {
-                "quick": {"component": "core", "action": "echo"},
-                "nap": {
-                    "component": "core",
-                    "action": "sleep",
-                    "input": {"seconds": 300},
-                    "depends_on": ["quick"],
-                },
-                "after": {"component": "core", "action": "echo", "depends_on": ["nap"]},
-            },
-        ),
+    wf = flow_file(
+        tmp_path,
+        "nap",
+        quick=core("echo"),
+        nap=core("sleep", "quick", input={"seconds": 300}),
+        after=core("echo", "nap"),
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "harmonia.cli.main", "run", wf, "--data-dir", data, "--json"],
@@ -454,8 +427,8 @@ def test_checkpoint_interval_option(cli: Cli, data: Path, tmp_path: Path) -> Non
         flow(
             "slow",
             {
-                "a": {"component": "core", "action": "sleep", "input": {"seconds": 0.4}},
-                "b": {"component": "core", "action": "sleep", "input": {"seconds": 0.4}},
+                "a": core("sleep", input={"seconds": 0.4}),
+                "b": core("sleep", input={"seconds": 0.4}),
             },
             max_concurrency=1,
         ),

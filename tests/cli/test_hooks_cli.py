@@ -5,32 +5,21 @@ delivery started names its hook and delivery."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from helpers.daemon_testing import Harmoniad, echo_workflow
+from helpers.cli_process import Cli, cli_env, cli_subprocess
+from helpers.cli_steps import data_file, stored_echo
+from helpers.daemon_testing import Harmoniad
 
-from harmonia.client import Client
 from harmonia.signing import signed_headers
-
-Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="module")
 def workflow_id(daemon: Harmoniad) -> str:
-    with Client(daemon.url, daemon.token) as client:
-        return client.create_workflow(echo_workflow("cli-hooked")).id
-
-
-def hooks_file(daemon: Harmoniad) -> bytes | None:
-    path = daemon.data_dir / "hooks.json"
-    return path.read_bytes() if path.exists() else None
+    return stored_echo(daemon, "cli-hooked")
 
 
 def test_create_list_show_rotate_delete(cli: Cli, daemon: Harmoniad, workflow_id: str) -> None:
@@ -71,7 +60,7 @@ def test_create_list_show_rotate_delete(cli: Cli, daemon: Harmoniad, workflow_id
 def test_misuse_and_refusals_exit_2_and_store_nothing(
     cli: Cli, daemon: Harmoniad, workflow_id: str
 ) -> None:
-    before = hooks_file(daemon)
+    before = data_file(daemon, "hooks.json")
     cases = [
         (("hooks", "create", "x"), "which workflow"),
         (("hooks", "create", "x", workflow_id, "--map", "who"), "INPUT=/json/pointer"),
@@ -88,21 +77,13 @@ def test_misuse_and_refusals_exit_2_and_store_nothing(
         done = cli(*args)
         assert done.returncode == 2, (args, done.stderr)
         assert text in done.stderr, (args, done.stderr)
-    assert hooks_file(daemon) == before
+    assert data_file(daemon, "hooks.json") == before
 
 
 def test_as_a_real_process(daemon: Harmoniad, tmp_path: Path, workflow_id: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("HARMONIA_URL", "HARMONIA_TOKEN")}
-    env["HARMONIA_HOME"] = str(daemon.data_dir)
-
-    def harmonia(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "harmonia.cli.main", "hooks", *args],
-            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False,
-        )  # fmt: skip
-
-    made = harmonia("create", "proc", workflow_id, "--window", "60", "--json")
+    harmonia = cli_subprocess(cli_env(daemon.data_dir), tmp_path, 60)
+    made = harmonia("hooks", "create", "proc", workflow_id, "--window", "60", "--json")
     assert made.returncode == 0, made.stderr
     assert json.loads(made.stdout)["window"] == 60 and json.loads(made.stdout)["secret"]
-    listed = harmonia("--json")
+    listed = harmonia("hooks", "--json")
     assert "proc" in [h["name"] for h in json.loads(listed.stdout)]

@@ -22,6 +22,7 @@ import pytest
 import yaml
 from helpers.cli_process import Cli, cli_env, cli_subprocess
 from helpers.daemon_testing import Harmoniad, chain_workflow, echo_workflow, sleep_workflow
+from helpers.task_specs import core, shell
 
 from harmonia.cli.progress import format_event, task_column_width
 from harmonia.client import Client
@@ -48,25 +49,37 @@ def write_workflow(path: Path, document: dict[str, Any]) -> Path:
     return path
 
 
+def watch_process(daemon: Harmoniad, execution_id: str, **more: Any) -> subprocess.Popen[str]:
+    """`harmonia watch EXECUTION --url DAEMON` started as a process (`more` for Popen), with
+    its output piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "harmonia.cli.main", "watch", execution_id, "--url", daemon.url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(daemon.data_dir),
+        **more,
+    )
+
+
+def submit_echo(cli: Cli, folder: Path, name: str, *args: str) -> Any:
+    """`harmonia submit --json ARGS` of `echo_workflow(name)`, which must succeed: the
+    execution it prints."""
+    flow = write_workflow(folder / "echo.yaml", echo_workflow(name))
+    done = cli("submit", flow, "--json", *args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 def failing_until(marker: Path) -> dict[str, Any]:
     """`check` fails until `marker` exists; `after` depends on it."""
+    check = f"test -f {shlex.quote(str(marker))}"
     return {
         "name": "until-marker",
         "tasks": {
-            "first": {"component": "core", "action": "echo", "input": {"x": 1}},
-            "check": {
-                "component": "shell",
-                "action": "run",
-                "depends_on": ["first"],
-                "retry_policy": {"max_retries": 0},
-                "input": {"command": f"test -f {shlex.quote(str(marker))}"},
-            },
-            "after": {
-                "component": "core",
-                "action": "echo",
-                "depends_on": ["check"],
-                "input": {"ok": True},
-            },
+            "first": core("echo", input={"x": 1}),
+            "check": shell(check, "first", retry_policy={"max_retries": 0}),
+            "after": core("echo", "check", input={"ok": True}),
         },
     }
 
@@ -122,10 +135,7 @@ def test_submit_prints_the_id_and_watch_follows_it(
 def test_submit_json_without_watch_prints_the_started_execution(
     cli: Cli, daemon: Harmoniad, tmp_path: Path
 ) -> None:
-    flow = write_workflow(tmp_path / "echo.yaml", echo_workflow("json-submit"))
-    done = cli("submit", flow, "--json", "-i", "who=zed", "--url", daemon.url)
-    assert done.returncode == 0, done.stderr
-    document = json.loads(done.stdout)
+    document = submit_echo(cli, tmp_path, "json-submit", "-i", "who=zed", "--url", daemon.url)
     assert document["workflow"] == "json-submit"
     assert document["input"] == {"who": "zed"}
 
@@ -192,10 +202,7 @@ def test_resume_through_the_daemon_with_the_environment(
 def test_executions_and_show_through_the_daemon(
     cli: Cli, daemon: Harmoniad, tmp_path: Path
 ) -> None:
-    flow = write_workflow(tmp_path / "echo.yaml", echo_workflow("listed"))
-    done = cli("submit", flow, "--watch", "-q", "--json", "--url", daemon.url)
-    assert done.returncode == 0, done.stderr
-    execution_id = json.loads(done.stdout)["id"]
+    execution_id = submit_echo(cli, tmp_path, "listed", "--watch", "-q", "--url", daemon.url)["id"]
 
     table = cli("executions", "--url", daemon.url)
     assert table.returncode == 0, table.stderr
@@ -308,9 +315,8 @@ def test_pause_then_resume(cli: Cli, daemon: Harmoniad, client: Client, tmp_path
 
 
 def test_checkpoint_then_restore(cli: Cli, daemon: Harmoniad, tmp_path: Path) -> None:
-    flow = write_workflow(tmp_path / "echo.yaml", echo_workflow("to-restore"))
-    done = cli("submit", flow, "--watch", "-q", "--json", "--url", daemon.url)
-    execution_id = json.loads(done.stdout)["id"]
+    submitted = submit_echo(cli, tmp_path, "to-restore", "--watch", "-q", "--url", daemon.url)
+    execution_id = submitted["id"]
     made = cli("checkpoint", execution_id, "--name", "snap", "--url", daemon.url)
     assert made.returncode == 0, made.stderr
     checkpoint_id = made.stdout.strip()
@@ -382,13 +388,7 @@ def test_watch_survives_kill_9_without_missing_or_repeating(tmp_path: Path) -> N
     try:
         with Client(first.url, first.token) as client:
             execution = client.start_execution(workflow=chain_workflow(6, 0.5, "watched"))
-        watcher = subprocess.Popen(
-            [sys.executable, "-m", "harmonia.cli.main", "watch", execution.id, "--url", first.url],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=cli_env(first.data_dir),
-        )
+        watcher = watch_process(first, execution.id)
         progress: list[str] = []
         first_completed = threading.Event()
 
@@ -439,16 +439,9 @@ def test_watch_survives_kill_9_without_missing_or_repeating(tmp_path: Path) -> N
 
 def test_ctrl_c_stops_watching_but_not_the_execution(daemon: Harmoniad, client: Client) -> None:
     execution = client.start_execution(workflow=sleep_workflow(60, "long-nap"))
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "harmonia.cli.main", "watch", execution.id, "--url", daemon.url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env(daemon.data_dir),
-        # As from a terminal: a test run started in the background by a non-interactive shell
-        # inherits SIGINT ignored, and Python then never turns Ctrl+C into KeyboardInterrupt.
-        preexec_fn=_sigint_as_from_a_terminal,
-    )
+    # As from a terminal: a test run started in the background by a non-interactive shell
+    # inherits SIGINT ignored, and Python then never turns Ctrl+C into KeyboardInterrupt.
+    watcher = watch_process(daemon, execution.id, preexec_fn=_sigint_as_from_a_terminal)
     try:
         assert watcher.stderr is not None
         lines = []

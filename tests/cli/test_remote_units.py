@@ -6,11 +6,10 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers.cli_process import cli_subprocess
 
 from harmonia.cli import commands
 from harmonia.cli.errors import EXIT_UNREACHABLE, CliError
@@ -234,14 +233,7 @@ def test_an_unreachable_daemon_from_a_subprocess(tmp_path: Path) -> None:
     workflow.write_text("name: w\ntasks:\n  a: {component: core, action: echo}\n")
     url = f"http://127.0.0.1:{_free_port()}"
     env = {**os.environ, "HARMONIA_URL": url, "HARMONIA_HOME": str(tmp_path / "home")}
-    done = subprocess.run(
-        [sys.executable, "-m", "harmonia.cli.main", "submit", str(workflow), "--watch"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    done = cli_subprocess(env, tmp_path, 60)("submit", workflow, "--watch")
     assert done.returncode == 3
     assert done.stdout == ""
     assert done.stderr == (

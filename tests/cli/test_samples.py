@@ -26,12 +26,17 @@ def harmonia(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
     )
 
 
-def run_sample(name: str, data_dir: Path, *inputs: str, cwd: Path | None = None) -> dict[str, Any]:
-    """Run a sample to its end; it must complete, and the JSON must say so."""
+def run_args(name: str, data_dir: Path, *inputs: str) -> list[str]:
+    """`run SAMPLE --json --data-dir DATA_DIR`, with an `--input` for each of `inputs`."""
     args = ["run", str(SAMPLES / name), "--json", "--data-dir", str(data_dir)]
     for item in inputs:
         args += ["--input", item]
-    proc = harmonia(*args, cwd=cwd)
+    return args
+
+
+def run_sample(name: str, data_dir: Path, *inputs: str, cwd: Path | None = None) -> dict[str, Any]:
+    """Run a sample to its end; it must complete, and the JSON must say so."""
+    proc = harmonia(*run_args(name, data_dir, *inputs), cwd=cwd)
     assert proc.returncode == 0, f"{name} exited {proc.returncode}:\n{proc.stderr}"
     doc: dict[str, Any] = json.loads(proc.stdout)
     assert doc["status"] == "completed", doc
@@ -44,6 +49,11 @@ def outputs(doc: dict[str, Any]) -> dict[str, Any]:
 
 def statuses(doc: dict[str, Any]) -> dict[str, str]:
     return {tid: task["status"] for tid, task in doc["tasks"].items()}
+
+
+def ended(**tasks: str) -> dict[str, str]:
+    """The statuses a run should end with, given status by status: `skipped="a b"`."""
+    return {task: status for status, names in tasks.items() for task in names.split()}
 
 
 def sample_files() -> list[Path]:
@@ -179,16 +189,10 @@ def test_etl_pipeline_more_rows(tmp_path: Path) -> None:
 
 def test_when_branch_fast(tmp_path: Path) -> None:
     doc = run_sample("when_branch.yaml", tmp_path / "data")
-    assert statuses(doc) == {
-        "measure": "completed",
-        "fast_path": "completed",
-        "thorough_path": "skipped",
-        "thorough_followup": "skipped",
-        "join": "completed",
-        "report": "completed",
-        "alert": "skipped",
-        "notify": "skipped",
-    }
+    assert statuses(doc) == ended(
+        completed="measure fast_path join report",
+        skipped="thorough_path thorough_followup alert notify",
+    )
     out = outputs(doc)
     assert out["measure"] is False
     assert out["fast_path"] == {"path": "fast", "size": 42}
@@ -199,16 +203,10 @@ def test_when_branch_fast(tmp_path: Path) -> None:
 
 def test_when_branch_thorough(tmp_path: Path) -> None:
     doc = run_sample("when_branch.yaml", tmp_path / "data", "mode=thorough", "size=500")
-    assert statuses(doc) == {
-        "measure": "completed",
-        "fast_path": "skipped",
-        "thorough_path": "completed",
-        "thorough_followup": "completed",
-        "join": "completed",
-        "report": "completed",
-        "alert": "completed",
-        "notify": "completed",
-    }
+    assert statuses(doc) == ended(
+        completed="measure thorough_path thorough_followup join report alert notify",
+        skipped="fast_path",
+    )
     out = outputs(doc)
     assert out["thorough_followup"]["log"] == "checking 500 items thoroughly\n"
     assert out["notify"] == {"notified": "size 500 is above 100"}
@@ -216,15 +214,7 @@ def test_when_branch_thorough(tmp_path: Path) -> None:
 
 
 def test_when_branch_rejects_an_unknown_mode(tmp_path: Path) -> None:
-    proc = harmonia(
-        "run",
-        str(SAMPLES / "when_branch.yaml"),
-        "--input",
-        "mode=sloppy",
-        "--data-dir",
-        str(tmp_path / "data"),
-        "--json",
-    )
+    proc = harmonia(*run_args("when_branch.yaml", tmp_path / "data", "mode=sloppy"))
     assert proc.returncode == 2
     assert not (tmp_path / "data" / "executions").exists()
 
@@ -241,15 +231,11 @@ def test_long_dag(tmp_path: Path) -> None:
 
 def test_join_rules_without_failures(tmp_path: Path) -> None:
     doc = run_sample("join_rules.yaml", tmp_path / "data")
-    assert statuses(doc) == {
-        "prepare": "completed",
-        "extract_a": "completed",
-        "extract_b": "skipped",
-        "merge": "completed",  # none_failed_min_one_success: one source completed, one skipped
-        "publish": "completed",
-        "alert": "skipped",  # one_failed: nothing failed
-        "cleanup": "completed",  # all_done
-    }
+    # merge (none_failed_min_one_success) runs: one source completed, one skipped; alert
+    # (one_failed) is skipped: nothing failed; cleanup (all_done) runs
+    assert statuses(doc) == ended(
+        completed="prepare extract_a merge publish cleanup", skipped="extract_b alert"
+    )
     out = outputs(doc)
     assert out["merge"] == {"a": "completed", "b": "skipped"}
     scratch = out["prepare"]["stdout"]
@@ -262,28 +248,18 @@ def test_join_rules_without_failures(tmp_path: Path) -> None:
 
 def test_join_rules_with_a_failure(tmp_path: Path) -> None:
     """The alert and the cleanup run because of the failure, and the execution still fails."""
-    proc = harmonia(
-        "run",
-        str(SAMPLES / "join_rules.yaml"),
-        "--input",
-        "fail=true",
-        "--json",
-        "--data-dir",
-        str(tmp_path / "data"),
-    )
+    proc = harmonia(*run_args("join_rules.yaml", tmp_path / "data", "fail=true"))
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["status"] == "failed"
     assert doc["error"] == "1 task(s) failed: extract_a"
-    assert statuses(doc) == {
-        "prepare": "completed",
-        "extract_a": "failed",
-        "extract_b": "skipped",
-        "merge": "pending",  # blocked by the failure, as below any failure
-        "publish": "pending",
-        "alert": "completed",
-        "cleanup": "completed",
-    }
+    # merge and publish are blocked by the failure (pending), as below any failure
+    assert statuses(doc) == ended(
+        completed="prepare alert cleanup",
+        failed="extract_a",
+        skipped="extract_b",
+        pending="merge publish",
+    )
     out = outputs(doc)
     assert out["alert"] == {"message": "extract failed: a=failed b=skipped"}
     assert not Path(out["prepare"]["stdout"]).exists()

@@ -5,28 +5,17 @@ show` of a scheduled run names its schedule."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers.daemon_testing import Harmoniad, echo_workflow
-
-from harmonia.client import Client
-
-Cli = Callable[..., subprocess.CompletedProcess[str]]
+from helpers.cli_process import Cli, cli_env, cli_subprocess
+from helpers.cli_steps import data_file, stored_echo
+from helpers.daemon_testing import Harmoniad
 
 
 @pytest.fixture(scope="module")
 def workflow_id(daemon: Harmoniad) -> str:
-    with Client(daemon.url, daemon.token) as client:
-        return client.create_workflow(echo_workflow("cli-scheduled")).id
-
-
-def schedules_file(daemon: Harmoniad) -> bytes | None:
-    path = daemon.data_dir / "schedules.json"
-    return path.read_bytes() if path.exists() else None
+    return stored_echo(daemon, "cli-scheduled")
 
 
 def test_create_list_show_pause_unpause_delete(cli: Cli, workflow_id: str) -> None:
@@ -83,10 +72,10 @@ def test_run_now_and_show_names_the_schedule(cli: Cli, daemon: Harmoniad, workfl
 def test_bad_create_exits_2_and_stores_nothing(
     cli: Cli, daemon: Harmoniad, workflow_id: str, args: list[str], words: str
 ) -> None:
-    before = schedules_file(daemon)
+    before = data_file(daemon, "schedules.json")
     done = cli("schedules", "create", workflow_id, *args)
     assert done.returncode == 2 and words in done.stderr, done.stderr
-    assert schedules_file(daemon) == before
+    assert data_file(daemon, "schedules.json") == before
 
 
 def test_unknown_id_and_misuse_exit_2(cli: Cli) -> None:
@@ -99,19 +88,13 @@ def test_unknown_id_and_misuse_exit_2(cli: Cli) -> None:
 
 
 def test_as_a_real_process(daemon: Harmoniad, tmp_path: Path) -> None:
-    env = {k: v for k, v in __import__("os").environ.items() if k != "HARMONIA_URL"}
-    env["HARMONIA_HOME"] = str(daemon.data_dir)
-    done = subprocess.run(
-        [sys.executable, "-m", "harmonia.cli.main", "schedules", "--json"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False,
-    )  # fmt: skip
+    done = cli_subprocess(cli_env(daemon.data_dir), tmp_path, 60)("schedules", "--json")
     assert done.returncode == 0, done.stderr
     assert isinstance(json.loads(done.stdout), list)
 
 
 def test_a_deleted_workflow_s_schedule_shows_as_disabled(cli: Cli, daemon: Harmoniad) -> None:
-    with Client(daemon.url, daemon.token) as client:
-        doomed = client.create_workflow(echo_workflow("cli-doomed")).id
+    doomed = stored_echo(daemon, "cli-doomed")
     sid = cli("schedules", "create", doomed, "--interval", "86400").stdout.strip()
     assert cli("workflows", "delete", doomed).returncode == 0
     listed = cli("schedules")

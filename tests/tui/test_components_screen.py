@@ -15,7 +15,8 @@ from harmonia_tui.screens.help import HelpScreen
 from helpers._serve import ThreadedServer
 from helpers.daemon_testing import Harmoniad
 from helpers.fake_component import FakeComponent
-from helpers.tui_testing import SIZE, make_app, press, until
+from helpers.pilot_steps import cell, piloted, reach
+from helpers.tui_testing import press, until
 from textual.widgets import DataTable, Static
 
 
@@ -31,28 +32,17 @@ def remote_daemon(tmp_path: Path, rhetor: ThreadedServer) -> Iterator[Harmoniad]
         yield daemon
 
 
-def cell(screen: ComponentsScreen, name: str, column: str) -> str:
-    table: DataTable[object] = screen.query_one(DataTable)
-    return str(table.get_cell(name, column))
-
-
 @pytest.mark.anyio
 async def test_the_components_screen_lists_kinds_health_and_parameters(
     remote_daemon: Harmoniad, rhetor: ThreadedServer
 ) -> None:
-    app = make_app(remote_daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "executions")
-        await press(pilot, "question_mark")
-        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-        assert isinstance(app.screen, HelpScreen) and "Components" in app.screen.text
-        await press(pilot, "escape")
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "back")
+    async with piloted(remote_daemon) as (_, pilot):
+        await reach(pilot, ExecutionsScreen, "executions")
+        help_screen = await reach(pilot, HelpScreen, "the help", key="question_mark")
+        assert "Components" in help_screen.text
+        await reach(pilot, ExecutionsScreen, "back", key="escape")
 
-        await press(pilot, "o")
-        await until(pilot, lambda: isinstance(app.screen, ComponentsScreen), "components")
-        screen = app.screen
-        assert isinstance(screen, ComponentsScreen)
+        screen = await reach(pilot, ComponentsScreen, "components", key="o")
         await until(pilot, lambda: screen.loaded, "the list")
         assert [c.name for c in screen.items] == [
             "core",
@@ -78,5 +68,4 @@ async def test_the_components_screen_lists_kinds_health_and_parameters(
         rhetor.stop()
         await press(pilot, "u")
         await until(pilot, lambda: cell(screen, "rhetor", "health") == "unreachable", "refresh")
-        await press(pilot, "escape")
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "back again")
+        await reach(pilot, ExecutionsScreen, "back again", key="escape")

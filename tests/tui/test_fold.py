@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from harmonia_tui.fold import ExecutionView
 from helpers.tui_events import T0, ev, fresh
 
 from harmonia.client import Event, Execution
+
+
+def viewed(status: str, **fields: Any) -> ExecutionView:
+    """The view of execution x1 of workflow wf built from its document, as the daemon sends it
+    (`fields` beside its status)."""
+    return ExecutionView.from_execution(
+        Execution.model_validate({"id": "x1", "workflow": "wf", "status": status, **fields})
+    )
 
 
 def test_a_run_with_a_retry_and_a_failure_folds_into_the_right_view() -> None:
@@ -101,34 +110,29 @@ def test_a_skipped_task_keeps_its_reason() -> None:
 
 def test_the_document_and_the_event_fold_agree() -> None:
     """The view built from a document equals the view folded from the same history."""
-    doc = Execution.model_validate(
-        {
-            "id": "x1",
-            "workflow": "wf",
-            "status": "completed",
-            "started_at": "2026-01-02T03:04:05.000Z",
-            "finished_at": "2026-01-02T03:04:07.000Z",
-            "last_seq": 4,
-            "tasks": {
-                "a": {
-                    "status": "completed",
-                    "attempts": 1,
-                    "output": 3,
-                    "started_at": "2026-01-02T03:04:05.000Z",
-                    "finished_at": "2026-01-02T03:04:06.000Z",
-                    "history": [
-                        {
-                            "attempt": 1,
-                            "started_at": "2026-01-02T03:04:05.000Z",
-                            "finished_at": "2026-01-02T03:04:06.000Z",
-                            "status": "completed",
-                        }
-                    ],
-                }
-            },
-        }
+    from_doc = viewed(
+        "completed",
+        started_at="2026-01-02T03:04:05.000Z",
+        finished_at="2026-01-02T03:04:07.000Z",
+        last_seq=4,
+        tasks={
+            "a": {
+                "status": "completed",
+                "attempts": 1,
+                "output": 3,
+                "started_at": "2026-01-02T03:04:05.000Z",
+                "finished_at": "2026-01-02T03:04:06.000Z",
+                "history": [
+                    {
+                        "attempt": 1,
+                        "started_at": "2026-01-02T03:04:05.000Z",
+                        "finished_at": "2026-01-02T03:04:06.000Z",
+                        "status": "completed",
+                    }
+                ],
+            }
+        },
     )
-    from_doc = ExecutionView.from_execution(doc)
     history = [
         ev(1, "workflow_started", None, 0),
         ev(2, "task_started", "a", 0, attempt=1, input={"n": 3}),
@@ -171,16 +175,11 @@ def test_each_attempt_keeps_the_input_its_task_started_event_carries() -> None:
 
 
 def test_inputs_missing_from_the_journal_end_up_not_recorded() -> None:
-    doc = Execution.model_validate(
-        {
-            "id": "x1",
-            "workflow": "wf",
-            "status": "failed",
-            "last_seq": 9,
-            "tasks": {"a": {"status": "failed", "attempts": 1, "history": [{"attempt": 1}]}},
-        }
+    view = viewed(
+        "failed",
+        last_seq=9,
+        tasks={"a": {"status": "failed", "attempts": 1, "history": [{"attempt": 1}]}},
     )
-    view = ExecutionView.from_execution(doc)
     assert view.needs_inputs()
     assert view.inputs_read().tasks == {"a"}
     assert view.tasks["a"].history[0].input_recorded is False and not view.needs_inputs()

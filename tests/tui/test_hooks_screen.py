@@ -18,7 +18,8 @@ from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.hook_forms import HookFormScreen, HookSecretScreen, parse_input_map
 from harmonia_tui.screens.hooks import HooksScreen
 from helpers.daemon_testing import Harmoniad, echo_workflow
-from helpers.tui_testing import SIZE, make_app, press, toasted, until
+from helpers.pilot_steps import cell, piloted, reach
+from helpers.tui_testing import press, toasted, until
 from textual.app import App
 from textual.widgets import DataTable, Input
 
@@ -29,11 +30,6 @@ from harmonia.signing import signed_headers
 def daemon(tmp_path: Path) -> Iterator[Harmoniad]:
     with Harmoniad(tmp_path / "data") as running:
         yield running
-
-
-def cell(screen: HooksScreen, key: str, column: str) -> str:
-    table: DataTable[object] = screen.query_one(DataTable)
-    return str(table.get_cell(key, column))
 
 
 def shown_secret(app: App[object]) -> str | None:
@@ -72,13 +68,9 @@ async def test_hooks_screen_lists_opens_creates_with_the_secret_once_and_deletes
             json={"name": "gh", "workflow_id": workflow_id, "input_map": {"who": "/who"}},
         ).json()
         delivered = deliver(client, "gh", made["secret"], "d-1").json()["execution_id"]
-    app = make_app(daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "executions")
-        await press(pilot, "H")
-        await until(pilot, lambda: isinstance(app.screen, HooksScreen), "hooks")
-        screen = app.screen
-        assert isinstance(screen, HooksScreen)
+    async with piloted(daemon) as (app, pilot):
+        await reach(pilot, ExecutionsScreen, "executions")
+        screen = await reach(pilot, HooksScreen, "hooks", key="H")
         await until(pilot, lambda: screen.loaded, "the list")
         assert cell(screen, "gh", "workflow") == f"tui-hooked ({workflow_id})"
         assert cell(screen, "gh", "mapping") == "who=/who"
@@ -136,8 +128,7 @@ async def test_hooks_screen_lists_opens_creates_with_the_secret_once_and_deletes
         with daemon.client() as client:
             assert client.get("/api/v1/hooks/ci-hook").status_code == 404
 
-        await press(pilot, "escape")
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "back")
+        await reach(pilot, ExecutionsScreen, "back", key="escape")
 
 
 def test_the_mapping_field_reads_name_equals_pointer() -> None:

@@ -4,19 +4,21 @@ both as `tui`, each with a toast; on a task that is not waiting the keys say why
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from harmonia_tui.app import HarmoniaApp
 from harmonia_tui.screens.approvals import RejectScreen
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.execution import ExecutionScreen
 from helpers.daemon_testing import Harmoniad, gated_workflow
+from helpers.pilot_steps import piloted, reach
 from helpers.tui_testing import (
-    SIZE,
     api_client,
     execution_screen,
     loaded,
-    make_app,
     press,
     start,
     task_status,
@@ -24,65 +26,53 @@ from helpers.tui_testing import (
     unique,
     until,
 )
+from textual.pilot import Pilot
+
+pytestmark = pytest.mark.anyio
 
 
-def gated(name: str) -> dict[str, Any]:
-    return gated_workflow(name, "ship build 1?")
-
-
-@pytest.mark.anyio
-async def test_a_waiting_task_stands_out_and_a_approves_it(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, gated(unique("approve")))
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
+@asynccontextmanager
+async def at_the_gate(
+    daemon: Harmoniad, prefix: str
+) -> AsyncIterator[tuple[str, HarmoniaApp, Pilot[Any]]]:
+    """An execution whose `gate` waits for approval, open in the app once it waits."""
+    execution_id = await start(daemon, gated_workflow(unique(prefix), "ship build 1?"))
+    async with piloted(daemon, open_execution=execution_id) as (app, pilot):
         await until(pilot, lambda: task_status(app, "gate") == "waiting", "the gate waits")
+        yield execution_id, app, pilot
+
+
+async def test_a_waiting_task_stands_out_and_a_approves_it(daemon: Harmoniad) -> None:
+    async with at_the_gate(daemon, "approve") as (execution_id, app, pilot):
         screen = execution_screen(app)
         graph = screen.graph
         await until(pilot, lambda: graph.selected == "gate", "the waiting task is selected")
         row = graph.row_text("gate")
         assert "◈ gate" in row and "waiting" in row
         await until(pilot, lambda: "waits for approval" in screen.log_view.shown_text, "log")
-        await press(pilot, "a")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
-        confirm = app.screen
-        assert isinstance(confirm, ConfirmScreen)
+        confirm = await reach(pilot, ConfirmScreen, "the confirm", key="a")
         assert any("ship build 1?" in line for line in confirm.lines)
         await press(pilot, "y")
         await until(pilot, lambda: loaded(app, "completed"), "the execution completed")
-        await until(
-            pilot,
-            lambda: toasted(app, "Approved gate", "approved by tui"),
-            "the toast",
-        )
+        await until(pilot, lambda: toasted(app, "Approved gate", "approved by tui"), "the toast")
         assert "gate approved by tui" in screen.log_view.shown_text
     async with api_client(daemon) as client:
         final = await client.get_execution(execution_id)
     assert final.tasks["gate"].output["by"] == "tui"
 
 
-@pytest.mark.anyio
 async def test_shift_d_rejects_with_the_reason_typed_and_esc_backs_out(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, gated(unique("reject")))
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: task_status(app, "gate") == "waiting", "the gate waits")
+    async with at_the_gate(daemon, "reject") as (execution_id, app, pilot):
         graph = execution_screen(app).graph
         await until(pilot, lambda: graph.selected == "gate", "the waiting task is selected")
-        await press(pilot, "D")
-        await until(pilot, lambda: isinstance(app.screen, RejectScreen), "the reason prompt")
-        await press(pilot, "escape")  # backs out: nothing decided
-        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen), "prompt closed")
+        await reach(pilot, RejectScreen, "the reason prompt", key="D")
+        await reach(pilot, ExecutionScreen, "prompt closed", key="escape")  # nothing decided
         assert task_status(app, "gate") == "waiting"
-        await press(pilot, "D")
-        await until(pilot, lambda: isinstance(app.screen, RejectScreen), "the reason prompt")
+        await reach(pilot, RejectScreen, "the reason prompt", key="D")
         await pilot.press(*"too risky")
         await pilot.press("enter")
         await until(pilot, lambda: loaded(app, "failed"), "the execution failed")
-        await until(
-            pilot,
-            lambda: toasted(app, "Rejected gate", "too risky"),
-            "the toast",
-        )
+        await until(pilot, lambda: toasted(app, "Rejected gate", "too risky"), "the toast")
     async with api_client(daemon) as client:
         final = await client.get_execution(execution_id)
         events = (await client.events_page(execution_id)).items
@@ -92,12 +82,8 @@ async def test_shift_d_rejects_with_the_reason_typed_and_esc_backs_out(daemon: H
     assert [e.type for e in events].count("approval_decided") == 1
 
 
-@pytest.mark.anyio
 async def test_the_keys_say_why_on_a_task_that_is_not_waiting(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, gated(unique("notwaiting")))
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: task_status(app, "gate") == "waiting", "the gate waits")
+    async with at_the_gate(daemon, "notwaiting") as (_, app, pilot):
         graph = execution_screen(app).graph
         await press(pilot, "g")
         await until(pilot, lambda: graph.selected == "build", "g selects the first task")

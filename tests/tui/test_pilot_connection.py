@@ -4,6 +4,8 @@ TUI embeds when none answers. Each test starts its own daemon.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +16,13 @@ from harmonia_tui.connection import Connection
 from harmonia_tui.embedded import locate
 from harmonia_tui.screens.executions import ExecutionsScreen
 from helpers.daemon_testing import Harmoniad
+from helpers.pilot_steps import opened, piloted, reach
 from helpers.tui_testing import (
     FAST_RECONNECT,
     SIZE,
     api_client,
-    execution_screen,
     free_port,
     loaded,
-    make_app,
     sleepy_chain,
     start,
     toasts,
@@ -31,20 +32,29 @@ from helpers.tui_testing import (
 
 from harmonia.client import AsyncClient
 
+pytestmark = pytest.mark.anyio
+
+
+@contextmanager
+def first_daemon(data: Path) -> Iterator[tuple[Harmoniad, int]]:
+    """A daemon on a port of its own (a second one is started on it later), killed after."""
+    port = free_port()
+    first = Harmoniad(data, "--port", str(port)).start()
+    try:
+        yield first, port
+    finally:
+        first.kill()
+
+
 # ---- the connection: banner, reconnection, catching up -----------------------------------------
 
 
-@pytest.mark.anyio
 async def test_a_lost_daemon_shows_a_banner_and_the_screen_catches_up(tmp_path: Path) -> None:
-    port = free_port()
     data = tmp_path / "data"
-    first = Harmoniad(data, "--port", str(port)).start()
-    try:
+    with first_daemon(data) as (first, port):
         execution_id = await start(first, sleepy_chain(unique("outage"), n=16, seconds=0.1))
-        app = make_app(first, open_execution=execution_id)
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: loaded(app, "running"), "running")
-            screen = execution_screen(app)
+        async with piloted(first, open_execution=execution_id) as (app, pilot):
+            screen = await opened(pilot, "running", "running")
             banner = screen.query_one("#connection-banner")
             assert not banner.has_class("-lost")
             first.terminate()  # the execution is checkpointed and continues on restart
@@ -67,14 +77,11 @@ async def test_a_lost_daemon_shows_a_banner_and_the_screen_catches_up(tmp_path: 
                 assert any("Reconnected" in t for t in toasts(app))
             finally:
                 second.terminate()
-    finally:
-        first.kill()
 
 
 # ---- the embedded daemon ----------------------------------------------------------------------
 
 
-@pytest.mark.anyio
 async def test_without_a_daemon_the_tui_embeds_one_that_others_can_reach(tmp_path: Path) -> None:
     data = tmp_path / "data"
     target = locate(None, data)
@@ -92,7 +99,7 @@ async def test_without_a_daemon_the_tui_embeds_one_that_others_can_reach(tmp_pat
         connection = Connection(AsyncClient(target.url, target.token), embedded=True)
         app = HarmoniaApp(connection, description=target.description, close_client=True)
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
+            await reach(pilot, ExecutionsScreen, "the list")
             assert app.sub_title.startswith("embedded daemon http://127.0.0.1:")
     finally:
         if target.embedded is not None:
@@ -109,12 +116,9 @@ def api_client_for(data: Path) -> Any:
 # ---- a token the daemon refuses -----------------------------------------------------------------
 
 
-@pytest.mark.anyio
 async def test_a_refused_token_is_said_until_the_daemon_accepts_it(tmp_path: Path) -> None:
-    port = free_port()
     data = tmp_path / "data"
-    first = Harmoniad(data, "--port", str(port)).start()
-    try:
+    with first_daemon(data) as (first, port):
         execution_id = await start(first, sleepy_chain(unique("hidden"), n=1, seconds=0.01))
         client = AsyncClient(first.url, "not-the-token", reconnect=FAST_RECONNECT, timeout=10)
         connection = Connection(
@@ -149,8 +153,6 @@ async def test_a_refused_token_is_said_until_the_daemon_accepts_it(tmp_path: Pat
                 await until(pilot, lambda: execution_id in screen.order, "the list loaded")
             finally:
                 second.terminate()
-    finally:
-        first.kill()
 
 
 def test_the_token_source_is_named_as_the_cli_names_it(

@@ -15,13 +15,11 @@ from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.json_editor import JsonEditScreen
 from helpers.daemon_testing import Harmoniad
+from helpers.pilot_steps import opened, piloted, reach
 from helpers.tui_testing import (
-    SIZE,
     api_client,
-    execution_screen,
     flaky_workflow,
     loaded,
-    make_app,
     press,
     sleepy_chain,
     start,
@@ -32,19 +30,15 @@ from helpers.tui_testing import (
 )
 from textual.widgets import DataTable, Input
 
+pytestmark = pytest.mark.anyio
+
 # ---- executions: list, filter, open ------------------------------------------------------------
 
 
-@pytest.mark.anyio
 async def test_executions_list_is_live_filters_and_opens(daemon: Harmoniad) -> None:
-    app = make_app(daemon)
     alpha, beta = unique("alpha"), unique("beta")
-    async with app.run_test(size=SIZE) as pilot:
-        await until(
-            pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the executions screen"
-        )
-        screen = app.screen
-        assert isinstance(screen, ExecutionsScreen)
+    async with piloted(daemon) as (app, pilot):
+        screen = await reach(pilot, ExecutionsScreen, "the executions screen")
         # started after the screen opened: the live stream brings them in
         first = await start(daemon, sleepy_chain(alpha, n=2, seconds=0.05))
         second = await start(daemon, sleepy_chain(beta, n=2, seconds=0.05))
@@ -73,8 +67,7 @@ async def test_executions_list_is_live_filters_and_opens(daemon: Harmoniad) -> N
         await press(pilot, "enter")  # done filtering: back to the table
         await until(pilot, lambda: isinstance(app.focused, DataTable), "the table focused")
         await press(pilot, "enter")  # open it
-        await until(pilot, lambda: loaded(app, "completed"), "the execution screen")
-        assert execution_screen(app).execution_id == first
+        assert (await opened(pilot, "completed", "the execution screen")).execution_id == first
         await press(pilot, "escape")
         await until(pilot, lambda: app.screen is screen, "back on the list")
         await press(pilot, "escape")  # clears the filter
@@ -84,15 +77,12 @@ async def test_executions_list_is_live_filters_and_opens(daemon: Harmoniad) -> N
 # ---- retry, resume, pause, cancel from the keyboard ---------------------------------------------
 
 
-@pytest.mark.anyio
 async def test_retry_a_failed_task_from_the_keyboard_and_watch_it_complete(
     daemon: Harmoniad, tmp_path: Path
 ) -> None:
     execution_id = await start(daemon, flaky_workflow(unique("retry"), tmp_path / "marker"))
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "failed"), "the execution failed")
-        screen = execution_screen(app)
+    async with piloted(daemon, open_execution=execution_id) as (app, pilot):
+        screen = await opened(pilot, "failed", "the execution failed")
         graph = screen.graph
         assert "✗ flaky" in graph.row_text("flaky") and "failed" in graph.row_text("flaky")
         assert "○ after" in graph.row_text("after")  # never ran: pending
@@ -108,10 +98,8 @@ async def test_retry_a_failed_task_from_the_keyboard_and_watch_it_complete(
         assert not isinstance(app.screen, ConfirmScreen)
         await press(pilot, "right_square_bracket")
         await until(pilot, lambda: graph.selected == "flaky", "] jumps to the child")
-        await press(pilot, "r")  # the retry plan from the daemon, above the input to edit
-        await until(pilot, lambda: isinstance(app.screen, JsonEditScreen), "the confirmation")
-        confirm = app.screen
-        assert isinstance(confirm, JsonEditScreen)
+        # the retry plan from the daemon, above the input to edit
+        confirm = await reach(pilot, JsonEditScreen, "the confirmation", key="r")
         text = "\n".join(confirm.lines)
         assert "flaky" in text and "after" in text and "side" not in text
         await press(pilot, "ctrl+s")  # the input unchanged: a plain retry
@@ -135,7 +123,6 @@ async def test_retry_a_failed_task_from_the_keyboard_and_watch_it_complete(
         assert "#1" in detail and "#2" in detail and "[exit_code]" in detail
 
 
-@pytest.mark.anyio
 async def test_the_engines_rendered_inputs_and_edges_show_for_an_unstored_workflow(
     daemon: Harmoniad, tmp_path: Path
 ) -> None:
@@ -146,10 +133,8 @@ async def test_the_engines_rendered_inputs_and_edges_show_for_an_unstored_workfl
     async with api_client(daemon) as client:
         execution = await client.start_execution(workflow=document)
         assert (await client.wait(execution.id, timeout=30)).status == "failed"
-    app = make_app(daemon, open_execution=execution.id)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
-        screen = execution_screen(app)
+    async with piloted(daemon, open_execution=execution.id) as (app, pilot):
+        screen = await opened(pilot, "failed", "the failed execution")
         assert screen.shape is not None and screen.shape.known
         assert screen.shape.source == "the execution"
         assert screen.layout_ is not None and screen.layout_.layers[0] == ("setup",)
@@ -164,8 +149,7 @@ async def test_the_engines_rendered_inputs_and_edges_show_for_an_unstored_workfl
         assert '"command":' in screen.detail.shown_text
         assert "approximation" not in screen.detail.shown_text
         # retried live: `after` gets flaky's output rendered into its input
-        await press(pilot, "r")
-        await until(pilot, lambda: isinstance(app.screen, JsonEditScreen), "the confirmation")
+        await reach(pilot, JsonEditScreen, "the confirmation", key="r")
         await press(pilot, "ctrl+s")
         await until(pilot, lambda: loaded(app, "completed"), "completed after the retry")
         screen.graph.select("after")
@@ -177,13 +161,11 @@ async def test_the_engines_rendered_inputs_and_edges_show_for_an_unstored_workfl
         assert "as rendered for attempt #1" in screen.detail.shown_text
 
 
-@pytest.mark.anyio
 async def test_resume_a_failed_execution(daemon: Harmoniad, tmp_path: Path) -> None:
     execution_id = await start(daemon, flaky_workflow(unique("resume"), tmp_path / "marker"))
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "failed"), "the execution failed")
-        assert execution_screen(app).check_action("pause", ()) is None  # dimmed
+    async with piloted(daemon, open_execution=execution_id) as (app, pilot):
+        screen = await opened(pilot, "failed", "the execution failed")
+        assert screen.check_action("pause", ()) is None  # dimmed
         await press(pilot, "R")
         await until(pilot, lambda: loaded(app, "completed"), "resumed to completion", deadline=20)
         assert task_status(app, "after") == "completed"
@@ -194,20 +176,15 @@ async def test_resume_a_failed_execution(daemon: Harmoniad, tmp_path: Path) -> N
             lambda: any("only a failed, paused or canceled one" in t for t in toasts(app)),
             "why R does not apply",
         )
-        await press(pilot, "escape")  # opened directly: esc leads to the executions
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        screen = app.screen
-        assert isinstance(screen, ExecutionsScreen)
-        await until(pilot, lambda: execution_id in screen.shown, "the execution listed")
+        # opened directly: esc leads to the executions
+        listing = await reach(pilot, ExecutionsScreen, "the list", key="escape")
+        await until(pilot, lambda: execution_id in listing.shown, "the execution listed")
 
 
-@pytest.mark.anyio
 async def test_pause_resume_and_cancel_with_confirmation(daemon: Harmoniad) -> None:
     execution_id = await start(daemon, sleepy_chain(unique("pausing"), n=300, seconds=0.1))
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "running"), "the execution running")
-        screen = execution_screen(app)
+    async with piloted(daemon, open_execution=execution_id) as (app, pilot):
+        screen = await opened(pilot, "running", "the execution running")
         await press(pilot, "p")
         await until(pilot, lambda: loaded(app, "paused"), "paused")
         await until(pilot, lambda: any("Paused" in t for t in toasts(app)), "the toast")
@@ -218,13 +195,11 @@ async def test_pause_resume_and_cancel_with_confirmation(daemon: Harmoniad) -> N
         await until(pilot, lambda: any("Resumed" in t for t in toasts(app)), "the toast")
         resumed = next(t for t in toasts(app) if "Resumed" in t)
         assert "where it paused" in resumed and "fresh attempts" not in resumed, resumed
-        await press(pilot, "c")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await reach(pilot, ConfirmScreen, "the confirmation", key="c")
         await press(pilot, "n")  # keep it
         await until(pilot, lambda: app.screen is screen, "back without canceling")
         assert screen.view is not None and screen.view.status == "running", screen.view.status
-        await press(pilot, "c")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await reach(pilot, ConfirmScreen, "the confirmation", key="c")
         await press(pilot, "y")
         await until(pilot, lambda: loaded(app, "canceled"), "canceled")
         assert screen.view is not None
@@ -236,16 +211,12 @@ async def test_pause_resume_and_cancel_with_confirmation(daemon: Harmoniad) -> N
         await until(pilot, lambda: any("already ended" in t for t in toasts(app)), "why not")
 
 
-@pytest.mark.anyio
 async def test_actions_on_the_executions_list_and_daemon_errors_are_shown(
     daemon: Harmoniad,
 ) -> None:
     execution_id = await start(daemon, sleepy_chain(unique("listed"), n=300, seconds=0.1))
-    app = make_app(daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        screen = app.screen
-        assert isinstance(screen, ExecutionsScreen)
+    async with piloted(daemon) as (app, pilot):
+        screen = await reach(pilot, ExecutionsScreen, "the list")
         await until(pilot, lambda: execution_id in screen.shown, "the execution listed")
         table = screen.query_one(DataTable)
         table.move_cursor(row=screen.shown.index(execution_id))
@@ -254,7 +225,6 @@ async def test_actions_on_the_executions_list_and_daemon_errors_are_shown(
         # the daemon refuses a second pause with 409; force the call past the dimmed key
         await screen._operate("pause", screen.rows[execution_id])
         assert any("409 conflict" in t and "only a running one can pause" in t for t in toasts(app))
-        await press(pilot, "c")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await reach(pilot, ConfirmScreen, "the confirmation", key="c")
         await press(pilot, "y")
         await until(pilot, lambda: screen.rows[execution_id].status == "canceled", "canceled")

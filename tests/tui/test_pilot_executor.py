@@ -9,7 +9,8 @@ import pytest
 from harmonia_tui.executor import describe_executor
 from harmonia_tui.screens.executions import ExecutionsScreen
 from helpers.daemon_testing import Harmoniad
-from helpers.tui_testing import SIZE, make_app, until
+from helpers.pilot_steps import piloted, reach
+from helpers.tui_testing import until
 
 from harmonia.client import ExecutorState
 
@@ -37,11 +38,8 @@ def dask_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]
 
 @pytest.mark.anyio
 async def test_the_executions_screen_shows_the_dask_cluster(dask_daemon: Harmoniad) -> None:
-    app = make_app(dask_daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        screen = app.screen
-        assert isinstance(screen, ExecutionsScreen)
+    async with piloted(dask_daemon) as (_, pilot):
+        screen = await reach(pilot, ExecutionsScreen, "the list")
         await until(pilot, lambda: "workers" in str(screen.sub_title), "the executor line")
         assert str(screen.sub_title).endswith(" · 2 workers, 2 threads")
         assert " · dask tcp://127.0.0.1:" in str(screen.sub_title)

@@ -5,6 +5,8 @@ Results made by hand are marked on screen; each action ends in a toast."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -13,19 +15,15 @@ from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.json_editor import JsonEditScreen
 from helpers.daemon_testing import Harmoniad, fixable_workflow
+from helpers.pilot_steps import finished, opened, piloted, reach
 from helpers.tui_testing import (
-    SIZE,
     api_client,
-    execution_screen,
     loaded,
-    make_app,
     press,
-    start,
     task_status,
     toasted,
     unique,
     until,
-    wait_finished,
 )
 from textual.pilot import Pilot
 from textual.widgets import TextArea
@@ -46,17 +44,16 @@ def shell_flow(name: str) -> dict[str, Any]:
     }
 
 
-async def failed_run(daemon: Harmoniad, document: dict[str, Any]) -> str:
-    """Start `document` and return its id once it has failed."""
-    execution_id = await start(daemon, document)
-    assert await wait_finished(daemon, execution_id) == "failed"
-    return execution_id
-
-
-async def opened_failed(pilot: Pilot[Any], app: HarmoniaApp) -> ExecutionScreen:
-    """The execution screen, once it shows the failed execution."""
-    await until(pilot, lambda: loaded(app, "failed"), "the failed execution")
-    return execution_screen(app)
+@asynccontextmanager
+async def failed_and_open(
+    daemon: Harmoniad, document: dict[str, Any], task_id: str
+) -> AsyncIterator[tuple[str, HarmoniaApp, Pilot[Any], ExecutionScreen]]:
+    """`document` run until it failed, then open in the app with `task_id` selected."""
+    execution_id = await finished(daemon, document, "failed")
+    async with piloted(daemon, open_execution=execution_id) as (app, pilot):
+        screen = await opened(pilot, "failed", "the failed execution")
+        screen.graph.select(task_id)
+        yield execution_id, app, pilot, screen
 
 
 async def last_seq(daemon: Harmoniad, execution_id: str) -> int:
@@ -65,16 +62,10 @@ async def last_seq(daemon: Harmoniad, execution_id: str) -> int:
 
 
 async def test_retry_with_an_edited_input_bad_json_is_shown_not_sent(daemon: Harmoniad) -> None:
-    execution_id = await failed_run(daemon, shell_flow(unique("edit-retry")))
-    before = await last_seq(daemon, execution_id)
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await opened_failed(pilot, app)
-        screen.graph.select("t")
-        await press(pilot, "r")
-        await until(pilot, lambda: isinstance(app.screen, JsonEditScreen), "the retry editor")
-        editor = app.screen
-        assert isinstance(editor, JsonEditScreen)
+    document = shell_flow(unique("edit-retry"))
+    async with failed_and_open(daemon, document, "t") as (execution_id, app, pilot, _):
+        before = await last_seq(daemon, execution_id)
+        editor = await reach(pilot, JsonEditScreen, "the retry editor", key="r")
         assert "These 2 tasks will run again:" in editor.lines
         assert any(line.endswith(" t") for line in editor.lines)
         assert any(line.endswith(" u") for line in editor.lines)
@@ -105,11 +96,8 @@ async def test_retry_with_an_edited_input_bad_json_is_shown_not_sent(daemon: Har
 
 
 async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> None:
-    execution_id = await failed_run(daemon, fixable_workflow(unique("complete")))
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await opened_failed(pilot, app)
-        screen.graph.select("a")
+    document = fixable_workflow(unique("complete"))
+    async with failed_and_open(daemon, document, "a") as (execution_id, app, pilot, screen):
         await press(pilot, "m")  # a completed: m does not apply, and says why
         await until(
             pilot,
@@ -118,10 +106,7 @@ async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> N
         )
         assert not isinstance(app.screen, JsonEditScreen)
         screen.graph.select("b")
-        await press(pilot, "m")
-        await until(pilot, lambda: isinstance(app.screen, JsonEditScreen), "the output editor")
-        editor = app.screen
-        assert isinstance(editor, JsonEditScreen)
+        editor = await reach(pilot, JsonEditScreen, "the output editor", key="m")
         assert editor.question == "Complete b by hand?"
         assert any("c (pending)" in line for line in editor.lines)
         editor.query_one(TextArea).load_text('{"rows": 5}')
@@ -153,20 +138,14 @@ async def test_complete_by_hand_with_m_and_see_it_marked(daemon: Harmoniad) -> N
 
 
 async def test_skip_with_K_after_a_confirm(daemon: Harmoniad) -> None:
-    execution_id = await failed_run(daemon, fixable_workflow(unique("skip")))
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await opened_failed(pilot, app)
-        screen.graph.select("b")
-        await press(pilot, "K")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
-        question = app.screen
-        assert isinstance(question, ConfirmScreen) and question.question == "Skip b?"
+    document = fixable_workflow(unique("skip"))
+    async with failed_and_open(daemon, document, "b") as (_, app, pilot, screen):
+        question = await reach(pilot, ConfirmScreen, "the confirm", key="K")
+        assert question.question == "Skip b?"
         await press(pilot, "n")  # not now: nothing happens
         await until(pilot, lambda: app.screen is screen, "back without skipping")
         assert task_status(app, "b") == "failed"
-        await press(pilot, "K")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm again")
+        await reach(pilot, ConfirmScreen, "the confirm again", key="K")
         await press(pilot, "y")
         await until(pilot, lambda: loaded(app, "completed"), "completed after the skip")
         assert task_status(app, "b") == "skipped" and task_status(app, "c") == "skipped"

@@ -7,21 +7,10 @@ from typing import Any
 
 import pytest
 from harmonia_tui.fanout import counts_text
-from harmonia_tui.fold import ExecutionView
 from helpers.daemon_testing import Harmoniad
-from helpers.tui_testing import (
-    SIZE,
-    execution_screen,
-    loaded,
-    make_app,
-    press,
-    start,
-    unique,
-    until,
-    wait_finished,
-)
-
-from harmonia.client import Event, Execution
+from helpers.pilot_steps import finished, opened, piloted
+from helpers.tui_events import ev, fresh
+from helpers.tui_testing import press, unique, until
 
 
 def fan_workflow(name: str) -> dict[str, Any]:
@@ -49,12 +38,9 @@ def fan_workflow(name: str) -> dict[str, Any]:
 async def test_a_fanned_out_task_is_one_node_with_counts_and_x_shows_its_items(
     daemon: Harmoniad,
 ) -> None:
-    execution_id = await start(daemon, fan_workflow(unique("fan")))
-    assert await wait_finished(daemon, execution_id) == "failed"
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "failed"), "the execution")
-        screen = execution_screen(app)
+    execution_id = await finished(daemon, fan_workflow(unique("fan")), "failed")
+    async with piloted(daemon, open_execution=execution_id) as (_, pilot):
+        screen = await opened(pilot, "failed")
         graph = screen.graph
         assert graph.layout_ is not None
         assert set(graph.layout_.tasks) == {"fan", "after"}  # one node, no item rows
@@ -82,37 +68,15 @@ async def test_a_fanned_out_task_is_one_node_with_counts_and_x_shows_its_items(
 
 
 def test_the_fold_learns_items_from_task_expanded_and_counts_them() -> None:
-    doc = Execution.model_validate(
-        {
-            "id": "e1",
-            "workflow": "w",
-            "status": "running",
-            "last_seq": 1,
-            "tasks": {"fan": {"status": "pending", "depends_on": []}},
-        }
-    )
-    view = ExecutionView.from_execution(doc)
-
-    def event(seq: int, type: str, task_id: str, **data: Any) -> Event:
-        return Event.model_validate(
-            {
-                "seq": seq,
-                "type": type,
-                "execution_id": "e1",
-                "task_id": task_id,
-                "timestamp": "2026-01-01T00:00:00Z",
-                "data": data,
-            }
-        )
-
-    change = view.apply(event(2, "task_expanded", "fan", count=3, items=[1, 2, 3]))
+    view = fresh("fan")
+    change = view.apply(ev(2, "task_expanded", "fan", count=3, items=[1, 2, 3]))
     assert change.structure and "fan" in change.tasks
     assert view.item_ids("fan") == ["fan[0]", "fan[1]", "fan[2]"]
     assert counts_text(view, "fan") == "0/3 completed, 3 pending"
-    change = view.apply(event(3, "task_started", "fan[1]", attempt=1))
+    change = view.apply(ev(3, "task_started", "fan[1]", attempt=1))
     assert change.tasks == {"fan[1]", "fan"}
-    view.apply(event(4, "task_completed", "fan[1]", attempt=1, output=2))
-    view.apply(event(5, "task_started", "fan[0]", attempt=1))
+    view.apply(ev(4, "task_completed", "fan[1]", attempt=1, output=2))
+    view.apply(ev(5, "task_started", "fan[0]", attempt=1))
     assert counts_text(view, "fan") == "1/3 completed, 1 running, 1 pending"
     assert view.tasks["fan"].status == "running"
 
@@ -120,16 +84,7 @@ def test_the_fold_learns_items_from_task_expanded_and_counts_them() -> None:
 def test_the_event_log_tells_an_expansion() -> None:
     from harmonia_tui.describe import describe_event
 
-    event = Event.model_validate(
-        {
-            "seq": 4,
-            "type": "task_expanded",
-            "execution_id": "e1",
-            "task_id": "fan",
-            "timestamp": "2026-01-01T00:00:00Z",
-            "data": {"count": 3, "items": [1, 2, 3]},
-        }
-    )
+    event = ev(4, "task_expanded", "fan", count=3, items=[1, 2, 3])
     line = describe_event(event, None)
     assert line.text == "fan expanded to 3 items"
     assert line.status == "running"

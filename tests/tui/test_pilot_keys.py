@@ -1,9 +1,6 @@
 """Keys, help and command palette, moving around the graph, and starting workflows, driven from
-the keyboard (Textual's Pilot) against a real daemon.
-
-The module's `daemon` is one `harmoniad --port 0` subprocess (tests/tui/conftest.py); each test
-stores workflows with names of its own. Waiting is always on a condition with a deadline
-(`until`), never a fixed sleep.
+the keyboard (Textual's Pilot) against the module's real daemon (tests/tui/conftest.py), as
+in test_pilot_executions.py: workflows named for each test, every wait on a condition.
 """
 
 from __future__ import annotations
@@ -18,41 +15,42 @@ from harmonia_tui.screens.help import HelpScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.screens.workflows import WorkflowsScreen
 from helpers.daemon_testing import Harmoniad
+from helpers.pilot_steps import finished_chain, opened, pick_in_palette, piloted, reach
 from helpers.tui_testing import (
     SAMPLES,
-    SIZE,
     api_client,
-    execution_screen,
     free_port,
-    loaded,
-    make_app,
-    palette_offers,
     press,
-    sleepy_chain,
-    start,
     toasts,
     unique,
     until,
-    wait_finished,
 )
-from textual.command import CommandPalette
 from textual.widgets import Input
+
+pytestmark = pytest.mark.anyio
+
+# ---- the command ---------------------------------------------------------------------------------
+
+
+def test_an_unreachable_url_is_exit_code_3(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harmonia.cli.main import main
+
+    # pytest's stdin is no terminal, which is refused first (test_terminal.py): pretend it is
+    monkeypatch.setattr("harmonia_tui.cli.needs_terminal", lambda: None)
+    assert main(["tui", "--url", f"http://127.0.0.1:{free_port()}"]) == 3
+    assert "no Harmonia daemon answers" in capsys.readouterr().err
+
 
 # ---- help, palette, keys -------------------------------------------------------------------------
 
 
-@pytest.mark.anyio
 async def test_help_lists_every_binding_and_why_some_do_not_apply(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, sleepy_chain(unique("help"), n=1, seconds=0))
-    assert await wait_finished(daemon, execution_id) == "completed"
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "completed"), "loaded")
-        await press(pilot, "question_mark")
-        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-        help_screen = app.screen
-        assert isinstance(help_screen, HelpScreen)
-        text = help_screen.text
+    execution_id = await finished_chain(daemon, "help", seconds=0)
+    async with piloted(daemon, open_execution=execution_id) as (_, pilot):
+        await opened(pilot, "completed", "loaded")
+        text = (await reach(pilot, HelpScreen, "the help", key="question_mark")).text
         for key, action in [
             ("r", "Retry"),
             ("R", "Resume"),
@@ -74,45 +72,28 @@ async def test_help_lists_every_binding_and_why_some_do_not_apply(daemon: Harmon
                 key in line.split("  ")[0] and action in line for line in text.splitlines()
             ), (key, action, text)
         assert "only a running one can be paused" in text
-        await press(pilot, "escape")
-        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen), "help closed")
+        await reach(pilot, ExecutionScreen, "help closed", key="escape")
 
 
-@pytest.mark.anyio
 async def test_help_on_the_list_lists_the_tables_own_keys(daemon: Harmoniad) -> None:
-    app = make_app(daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        await press(pilot, "question_mark")
-        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-        help_screen = app.screen
-        assert isinstance(help_screen, HelpScreen)
+    async with piloted(daemon) as (_, pilot):
+        await reach(pilot, ExecutionsScreen, "the list")
+        help_screen = await reach(pilot, HelpScreen, "the help", key="question_mark")
         moving = help_screen.text.split("Moving (ListTable)\n", 1)[-1].split("Everywhere")[0]
         assert "Cursor up" in moving and "Cursor down" in moving, help_screen.text
 
 
-@pytest.mark.anyio
 async def test_command_palette_reaches_screens_and_actions(daemon: Harmoniad) -> None:
-    app = make_app(daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        await press(pilot, "ctrl+p")
-        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*"workfl")
-        # the palette searches in the background, and enter before it has found anything does
-        # nothing: wait, as a person would, until the search is over with Workflows on top
-        await until(pilot, lambda: palette_offers(app, "Workflows"), "the palette's search")
-        await press(pilot, "enter")
-        await until(pilot, lambda: isinstance(app.screen, WorkflowsScreen), "the workflows screen")
+    async with piloted(daemon) as (_, pilot):
+        await reach(pilot, ExecutionsScreen, "the list")
+        await pick_in_palette(pilot, "workfl", "Workflows", "the palette's search")
+        await reach(pilot, WorkflowsScreen, "the workflows screen")
 
 
-@pytest.mark.anyio
 async def test_moving_around_the_graph_opening_a_task_and_quitting(daemon: Harmoniad) -> None:
     sample = SAMPLES / "diamond.yaml"  # prepare -> (double | shift_cmd -> shift) -> join
-    app = make_app(daemon, run_file=sample)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "completed"), "diamond completed", deadline=20)
-        graph = execution_screen(app).graph
+    async with piloted(daemon, run_file=sample) as (app, pilot):
+        graph = (await opened(pilot, "completed", "diamond completed")).graph
         steps = [
             ("g", "prepare"),
             ("j", "double"),
@@ -133,29 +114,15 @@ async def test_moving_around_the_graph_opening_a_task_and_quitting(daemon: Harmo
         await until(pilot, lambda: app.screen.maximized is not None, "the detail maximized")
         await press(pilot, "escape")
         await until(pilot, lambda: app.screen.maximized is None, "back to the graph")
-        await press(pilot, "w")  # workflows, from anywhere
-        await until(pilot, lambda: isinstance(app.screen, WorkflowsScreen), "workflows")
-        await press(pilot, "e")  # and back to the executions
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "executions")
+        await reach(pilot, WorkflowsScreen, "workflows", key="w")  # from anywhere
+        await reach(pilot, ExecutionsScreen, "executions", key="e")  # and back
         await press(pilot, "q")
         await until(pilot, lambda: not app.is_running, "the app quit")
-
-
-def test_an_unreachable_url_is_exit_code_3(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from harmonia.cli.main import main
-
-    # pytest's stdin is no terminal, which is refused first (test_terminal.py): pretend it is
-    monkeypatch.setattr("harmonia_tui.cli.needs_terminal", lambda: None)
-    assert main(["tui", "--url", f"http://127.0.0.1:{free_port()}"]) == 3
-    assert "no Harmonia daemon answers" in capsys.readouterr().err
 
 
 # ---- workflows: start one, with inputs checked as the API checks them --------------------------
 
 
-@pytest.mark.anyio
 async def test_start_a_workflow_asking_for_its_inputs(daemon: Harmoniad) -> None:
     name = unique("inputs")
     document: dict[str, Any] = {
@@ -175,13 +142,9 @@ async def test_start_a_workflow_asking_for_its_inputs(daemon: Harmoniad) -> None
     }
     async with api_client(daemon) as client:
         await client.create_workflow(document)
-    app = make_app(daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        await press(pilot, "s")  # start: the workflows screen
-        await until(pilot, lambda: isinstance(app.screen, WorkflowsScreen), "workflows")
-        workflows = app.screen
-        assert isinstance(workflows, WorkflowsScreen)
+    async with piloted(daemon) as (app, pilot):
+        await reach(pilot, ExecutionsScreen, "the list")
+        workflows = await reach(pilot, WorkflowsScreen, "workflows", key="s")  # start: workflows
         await until(pilot, lambda: any(w.name == name for w in workflows.items), "listed")
         await pilot.press("slash", *"inputs", "enter")
         await press(pilot, "s")
@@ -204,36 +167,29 @@ async def test_start_a_workflow_asking_for_its_inputs(daemon: Harmoniad) -> None
         form.query_one("#field-1", Input).value = "ann"
         form.query_one("#field-1", Input).focus()
         await press(pilot, "enter")  # enter on the last field starts it
-        await until(pilot, lambda: loaded(app, "completed"), "the new execution completed")
-        screen = execution_screen(app)
+        screen = await opened(pilot, "completed", "the new execution completed")
         assert screen.view is not None and screen.view.input == {"count": 3, "who": "ann"}
         assert screen.view.tasks["greet"].output == {"text": "hello ann", "n": 3}
         # the detail pane repaints on the next coalesced refresh, not with the status
         await until(pilot, lambda: "hello ann" in screen.detail.shown_text, "greet's detail")
 
 
-@pytest.mark.anyio
 async def test_run_file_submits_it_and_opens_the_execution(daemon: Harmoniad) -> None:
-    sample = SAMPLES / "diamond.yaml"
-    app = make_app(daemon, run_file=sample)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "completed"), "diamond completed", deadline=20)
-        screen = execution_screen(app)
+    async with piloted(daemon, run_file=SAMPLES / "diamond.yaml") as (_, pilot):
+        screen = await opened(pilot, "completed", "diamond completed")
         assert screen.shape is not None and screen.shape.known
         assert screen.layout_ is not None
         assert screen.layout_.layers[0] == ("prepare",) and "join" in screen.layout_.layers[3]
         assert "◂ double, shift" in screen.graph.row_text("join")
 
 
-@pytest.mark.anyio
 async def test_run_file_with_problems_shows_every_one(daemon: Harmoniad, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "name: bad\ntasks:\n  a: {component: core, action: nope}\n"
         "  b: {component: core, action: echo, depends_on: [zz]}\n"
     )
-    app = make_app(daemon, run_file=bad)
-    async with app.run_test(size=SIZE) as pilot:
+    async with piloted(daemon, run_file=bad) as (app, pilot):
         await until(pilot, lambda: any("422" in t for t in toasts(app)), "the validation error")
         error = next(t for t in toasts(app) if "422" in t)
         assert "bad.yaml" in error and "nope" in error and "zz" in error

@@ -7,20 +7,17 @@ from __future__ import annotations
 import pytest
 from harmonia_tui.screens.executions import ExecutionsScreen
 from helpers.daemon_testing import Harmoniad
-from helpers.tui_testing import SIZE, make_app, sleepy_chain, start, unique, until, wait_finished
+from helpers.pilot_steps import finished_chain, piloted, reach
+from helpers.tui_testing import sleepy_chain, start, unique, until
 
 NOT_MODIFIED = "GET /api/v1/executions 304"
 
 
 @pytest.mark.anyio
 async def test_an_unchanged_listing_is_not_fetched_again(daemon: Harmoniad) -> None:
-    first = await start(daemon, sleepy_chain(unique("poll"), n=2, seconds=0.01))
-    assert await wait_finished(daemon, first) == "completed"
-    app = make_app(daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        screen = app.screen
-        assert isinstance(screen, ExecutionsScreen)
+    first = await finished_chain(daemon, "poll", n=2)
+    async with piloted(daemon) as (_, pilot):
+        screen = await reach(pilot, ExecutionsScreen, "the list")
         await until(pilot, lambda: first in screen.shown, "the finished execution listed")
         rows = screen.rows
         unchanged = screen.unchanged_pages

@@ -10,40 +10,19 @@ from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from helpers.daemon_testing import Harmoniad
-from helpers.tui_testing import (
-    SAMPLES,
-    SIZE,
-    execution_screen,
-    loaded,
-    make_app,
-    palette_offers,
-    press,
-    sleepy_chain,
-    start,
-    unique,
-    until,
-    wait_finished,
-)
-from textual.command import CommandPalette
+from helpers.pilot_steps import finished, finished_chain, opened, pick_in_palette, piloted, reach
+from helpers.tui_testing import SAMPLES, press, sleepy_chain, start, unique, until
 from textual.widgets import DataTable
 
-
-def executions(app: object) -> ExecutionsScreen:
-    screen = getattr(app, "screen", None)
-    assert isinstance(screen, ExecutionsScreen), type(screen).__name__
-    return screen
+pytestmark = pytest.mark.anyio
 
 
-@pytest.mark.anyio
 async def test_the_highlight_follows_its_execution_when_newer_ones_appear(
     daemon: Harmoniad,
 ) -> None:
-    older = await start(daemon, sleepy_chain(unique("older"), n=1, seconds=0.01))
-    await wait_finished(daemon, older)
-    app = make_app(daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        screen = executions(app)
+    older = await finished_chain(daemon, "older")
+    async with piloted(daemon) as (app, pilot):
+        screen = await reach(pilot, ExecutionsScreen, "the list")
         await until(pilot, lambda: screen.shown[:1] == [older], "the older one on top")
         assert screen.highlighted_id() == older
         newer = await start(daemon, sleepy_chain(unique("newer"), n=1, seconds=0.01))
@@ -53,53 +32,39 @@ async def test_the_highlight_follows_its_execution_when_newer_ones_appear(
         # open it, and while it is open another starts: back on the list, it is still the one
         # highlighted, and enter opens it again
         await press(pilot, "enter")
-        await until(pilot, lambda: loaded(app, "completed"), "the older one opened")
-        third = await start(daemon, sleepy_chain(unique("third"), n=1, seconds=0.01))
-        await wait_finished(daemon, third)
+        await opened(pilot, "completed", "the older one opened")
+        third = await finished_chain(daemon, "third")
         await press(pilot, "escape")
         await until(pilot, lambda: app.screen is screen and third in screen.shown, "back")
         assert screen.highlighted_id() == older
         await press(pilot, "enter")
-        await until(pilot, lambda: loaded(app), "opened again")
-        assert execution_screen(app).execution_id == older
+        assert (await opened(pilot, what="opened again")).execution_id == older
 
 
-@pytest.mark.anyio
 async def test_after_run_esc_highlights_the_execution_just_left(
     daemon: Harmoniad, tmp_path: Path
 ) -> None:
     name = unique("run")
-    previous = await start(daemon, sleepy_chain(unique("previous"), n=1, seconds=0.01))
-    await wait_finished(daemon, previous)
+    await finished_chain(daemon, "previous")
     workflow = tmp_path / "run.yaml"
     workflow.write_text(
         f"name: {name}\ntasks:\n  one: {{component: core, action: echo, input: {{}}}}\n",
         encoding="utf-8",
     )
-    app = make_app(daemon, run_file=workflow)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "completed"), "the run opened")
-        ran = execution_screen(app).execution_id
-        await press(pilot, "escape")
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        screen = executions(app)
+    async with piloted(daemon, run_file=workflow) as (_, pilot):
+        ran = (await opened(pilot, "completed", "the run opened")).execution_id
+        screen = await reach(pilot, ExecutionsScreen, "the list", key="escape")
         await until(pilot, lambda: ran in screen.shown, "the run listed")
         assert screen.highlighted_id() == ran
         await press(pilot, "enter")
-        await until(pilot, lambda: loaded(app), "opened")
-        assert execution_screen(app).execution_id == ran
+        assert (await opened(pilot, what="opened")).execution_id == ran
 
 
-@pytest.mark.anyio
 async def test_j_k_home_and_end_move_in_the_list(daemon: Harmoniad) -> None:
     for n in range(3):
-        await wait_finished(
-            daemon, await start(daemon, sleepy_chain(unique(f"keys{n}"), n=1, seconds=0.01))
-        )
-    app = make_app(daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        screen = executions(app)
+        await finished_chain(daemon, f"keys{n}")
+    async with piloted(daemon) as (_, pilot):
+        screen = await reach(pilot, ExecutionsScreen, "the list")
         await until(pilot, lambda: len(screen.shown) >= 3, "three listed")
         shown = list(screen.shown)
         await press(pilot, "j")
@@ -112,50 +77,32 @@ async def test_j_k_home_and_end_move_in_the_list(daemon: Harmoniad) -> None:
         await until(pilot, lambda: screen.highlighted_id() == shown[0], "home: the first row")
 
 
-@pytest.mark.anyio
 async def test_the_palette_opens_executions_and_starts_workflows_by_name(
     daemon: Harmoniad,
 ) -> None:
     name = unique("palette")
-    execution_id = await start(daemon, sleepy_chain(name, n=1, seconds=0.01))
-    await wait_finished(daemon, execution_id)
-    app = make_app(daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-        await press(pilot, "ctrl+p")
-        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*f"open {name}")
+    execution_id = await finished(daemon, sleepy_chain(name, n=1, seconds=0.01))
+    async with piloted(daemon) as (_, pilot):
+        await reach(pilot, ExecutionsScreen, "the list")
         offer = f"Open {name} {execution_id}"
-        await until(pilot, lambda: palette_offers(app, offer), "the execution offered")
-        await press(pilot, "enter")
-        await until(pilot, lambda: loaded(app), "the execution opened")
-        assert execution_screen(app).execution_id == execution_id
+        await pick_in_palette(pilot, f"open {name}", offer, "the execution offered")
+        assert (await opened(pilot, what="the execution opened")).execution_id == execution_id
 
-        await press(pilot, "ctrl+p")
-        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*f"start {name}")
-        offer = f"Start {name} 1.0.0"
-        await until(pilot, lambda: palette_offers(app, offer), "the workflow offered")
-        await press(pilot, "enter")
-        await until(pilot, lambda: isinstance(app.screen, StartWorkflowScreen), "the start form")
+        await pick_in_palette(pilot, f"start {name}", f"Start {name} 1.0.0", "the workflow offered")
+        await reach(pilot, StartWorkflowScreen, "the start form")
 
 
-@pytest.mark.anyio
 async def test_after_help_on_a_live_execution_the_list_shows_every_cell_whole(
     tmp_path: Path,
 ) -> None:
     with Harmoniad(tmp_path / "data") as own:  # a fresh list: its columns sized by one row
-        app = make_app(own, run_file=SAMPLES / "long_dag.yaml")
-        async with app.run_test(size=(160, 40)) as pilot:
-            await until(pilot, lambda: loaded(app, "running"), "the run, live")
-            execution_id = execution_screen(app).execution_id
-            await press(pilot, "question_mark")
-            await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        run_file = SAMPLES / "long_dag.yaml"
+        async with piloted(own, size=(160, 40), run_file=run_file) as (_, pilot):
+            execution_id = (await opened(pilot, "running", "the run, live")).execution_id
+            await reach(pilot, HelpScreen, "the help", key="question_mark")
             await press(pilot, "escape")
-            await until(pilot, lambda: loaded(app), "the help closed")
-            await press(pilot, "escape")
-            await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "the list")
-            screen = executions(app)
+            await opened(pilot, what="the help closed")
+            screen = await reach(pilot, ExecutionsScreen, "the list", key="escape")
             table = screen.query_one(DataTable)
 
             def whole() -> bool:

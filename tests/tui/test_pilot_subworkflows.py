@@ -5,17 +5,8 @@ from __future__ import annotations
 
 import pytest
 from helpers.daemon_testing import Harmoniad
-from helpers.tui_testing import (
-    SIZE,
-    api_client,
-    execution_screen,
-    loaded,
-    make_app,
-    press,
-    unique,
-    until,
-    wait_finished,
-)
+from helpers.pilot_steps import opened, piloted
+from helpers.tui_testing import api_client, execution_screen, loaded, press, unique, until
 
 
 @pytest.mark.anyio
@@ -41,15 +32,12 @@ async def test_enter_on_a_workflow_task_opens_the_child(daemon: Harmoniad) -> No
                 },
             }
         )
-    assert await wait_finished(daemon, parent.id) == "completed"
-    async with api_client(daemon) as client:
+        assert (await client.wait(parent.id, timeout=30)).status == "completed"
         child_id = (await client.get_execution(parent.id)).tasks["sub"].child_execution_id
     assert child_id is not None
 
-    app = make_app(daemon, open_execution=parent.id)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "completed"), "the parent execution")
-        screen = execution_screen(app)
+    async with piloted(daemon, open_execution=parent.id) as (app, pilot):
+        screen = await opened(pilot, "completed", "the parent execution")
         screen.graph.select("sub")
         linked = f"child execution: {child_id}"
         await until(pilot, lambda: linked in screen.detail.shown_text, "the link in the detail")

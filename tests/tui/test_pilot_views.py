@@ -11,22 +11,12 @@ import pytest
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.widgets.messages import MessageBar
 from helpers.daemon_testing import Harmoniad
-from helpers.tui_testing import (
-    SAMPLES,
-    SIZE,
-    api_client,
-    execution_screen,
-    loaded,
-    make_app,
-    press,
-    sleepy_chain,
-    start,
-    unique,
-    until,
-    wait_finished,
-)
+from helpers.pilot_steps import finished_chain, opened, piloted, reach
+from helpers.tui_testing import SAMPLES, SIZE, api_client, press, unique, until, wait_finished
 from textual.widgets import Button
 from textual.widgets._toast import Toast
+
+pytestmark = pytest.mark.anyio
 
 
 def wide_workflow(name: str, n: int, failing: int) -> dict[str, Any]:
@@ -42,7 +32,6 @@ def wide_workflow(name: str, n: int, failing: int) -> dict[str, Any]:
     return {"name": name, "max_concurrency": 50, "tasks": tasks}
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize("size", [SIZE, (80, 24)])
 async def test_among_500_tasks_the_selected_one_is_on_screen_when_the_graph_opens(
     daemon: Harmoniad, size: tuple[int, int]
@@ -52,10 +41,8 @@ async def test_among_500_tasks_the_selected_one_is_on_screen_when_the_graph_open
             workflow=wide_workflow(unique("wide"), 500, failing=470)
         )
     assert await wait_finished(daemon, execution.id) == "failed"
-    app = make_app(daemon, open_execution=execution.id)
-    async with app.run_test(size=size) as pilot:
-        await until(pilot, lambda: loaded(app, "failed"), "the execution")
-        graph = execution_screen(app).graph
+    async with piloted(daemon, size=size, open_execution=execution.id) as (_, pilot):
+        graph = (await opened(pilot, "failed")).graph
         assert graph.selected == "t470"  # the first failed task
 
         def on_screen() -> bool:
@@ -84,28 +71,20 @@ class SteppingClock:
         return datetime.now(UTC) + self.ahead
 
 
-@pytest.mark.anyio
 async def test_started_ago_keeps_moving_once_the_execution_has_ended(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, sleepy_chain(unique("ended"), n=1, seconds=0.01))
-    assert await wait_finished(daemon, execution_id) == "completed"
+    execution_id = await finished_chain(daemon, "ended")
     clock = SteppingClock()
-    app = make_app(daemon, open_execution=execution_id, clock=clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "completed"), "the execution")
-        summary = execution_screen(app).summary
+    async with piloted(daemon, open_execution=execution_id, clock=clock) as (_, pilot):
+        summary = (await opened(pilot, "completed")).summary
         assert "started" in summary.text.plain and "5m ago" not in summary.text.plain
         clock.ahead = timedelta(minutes=5)
         await until(pilot, lambda: "started 5m ago" in summary.text.plain, "5m ago", deadline=5)
 
 
-@pytest.mark.anyio
 async def test_messages_cover_nothing_live(daemon: Harmoniad) -> None:
-    execution_id = await start(daemon, sleepy_chain(unique("said"), n=2, seconds=0.01))
-    assert await wait_finished(daemon, execution_id) == "completed"
-    app = make_app(daemon, open_execution=execution_id)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: loaded(app, "completed"), "the execution")
-        screen = execution_screen(app)
+    execution_id = await finished_chain(daemon, "said", n=2)
+    async with piloted(daemon, open_execution=execution_id) as (app, pilot):
+        screen = await opened(pilot, "completed")
         await press(pilot, "p")  # does not apply: the reason is said
         bar = screen.query_one(MessageBar)
         await until(pilot, lambda: "only a running one" in bar.plain, "the reason, in the bar")
@@ -116,17 +95,14 @@ async def test_messages_cover_nothing_live(daemon: Harmoniad) -> None:
         assert bar.region.height > 0
 
 
-@pytest.mark.anyio
 async def test_at_80x24_the_start_forms_buttons_are_on_screen(daemon: Harmoniad) -> None:
     async with api_client(daemon) as client:
         text = (SAMPLES / "diamond.yaml").read_text(encoding="utf-8")
         info = await client.create_workflow(text.replace("name: diamond", f"name: {unique('f')}"))
-    app = make_app(daemon)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with piloted(daemon, size=(80, 24)) as (app, pilot):
         await until(pilot, lambda: app.is_running and app.screen.is_mounted, "the app")
         app.start_workflow(info.id)
-        await until(pilot, lambda: isinstance(app.screen, StartWorkflowScreen), "the form")
-        form = app.screen
+        form = await reach(pilot, StartWorkflowScreen, "the form")
         await pilot.pause()
         start = form.query_one("#start", Button)
         box = form.query_one("#form")  # what its border shows: inside, on screen

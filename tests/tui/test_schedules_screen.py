@@ -13,19 +13,14 @@ import pytest
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.schedules import SchedulesScreen
 from helpers.daemon_testing import Harmoniad, echo_workflow
-from helpers.tui_testing import SIZE, make_app, press, toasts, until
-from textual.widgets import DataTable
+from helpers.pilot_steps import cell, piloted, reach
+from helpers.tui_testing import press, toasts, until
 
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[Harmoniad]:
     with Harmoniad(tmp_path / "data") as running:
         yield running
-
-
-def cell(screen: SchedulesScreen, key: str, column: str) -> str:
-    table: DataTable[object] = screen.query_one(DataTable)
-    return str(table.get_cell(key, column))
 
 
 def make_schedule(client: httpx.Client) -> tuple[str, str]:
@@ -40,13 +35,9 @@ async def test_schedules_screen_shows_next_times_pauses_and_runs_now(daemon: Har
     with daemon.client() as client:
         sid, upcoming = make_schedule(client)
     expected = datetime.fromisoformat(upcoming.replace("Z", "+00:00")).astimezone()
-    app = make_app(daemon)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "executions")
-        await press(pilot, "S")
-        await until(pilot, lambda: isinstance(app.screen, SchedulesScreen), "schedules")
-        screen = app.screen
-        assert isinstance(screen, SchedulesScreen)
+    async with piloted(daemon) as (app, pilot):
+        await reach(pilot, ExecutionsScreen, "executions")
+        screen = await reach(pilot, SchedulesScreen, "schedules", key="S")
         await until(pilot, lambda: screen.loaded, "the list")
         assert cell(screen, sid, "when") == "15 4 * * * (Asia/Tokyo)"
         assert cell(screen, sid, "next") == expected.strftime("%Y-%m-%d %H:%M:%S")
@@ -66,8 +57,7 @@ async def test_schedules_screen_shows_next_times_pauses_and_runs_now(daemon: Har
             execution = client.get(f"/api/v1/executions/{execution_id}").json()
         assert execution["trigger"]["schedule_id"] == sid
 
-        await press(pilot, "escape")
-        await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), "back")
+        await reach(pilot, ExecutionsScreen, "back", key="escape")
 
 
 def test_a_disabled_schedule_says_why_in_the_next_column() -> None:

@@ -102,24 +102,22 @@ def test_help_screen(snap_compare: SnapCompare) -> None:
     assert snap_compare(app, terminal_size=(120, 48), run_before=ready)
 
 
-def test_workflows_screen(snap_compare: SnapCompare) -> None:
-    async def ready(pilot: Pilot[Any]) -> None:
-        await settle(pilot, lambda: isinstance(pilot.app.screen, ExecutionsScreen))
-        await pilot.press("w")
-        await settle(
-            pilot, lambda: isinstance(pilot.app.screen, WorkflowsScreen) and pilot.app.screen.loaded
-        )
+async def workflows_listed(pilot: Pilot[Any]) -> None:
+    """From the executions, `w`: the workflows screen, once it has listed them."""
+    await settle(pilot, lambda: isinstance(pilot.app.screen, ExecutionsScreen))
+    await pilot.press("w")
+    await settle(
+        pilot, lambda: isinstance(pilot.app.screen, WorkflowsScreen) and pilot.app.screen.loaded
+    )
 
-    assert snap_compare(fake_app(), terminal_size=SIZE, run_before=ready)
+
+def test_workflows_screen(snap_compare: SnapCompare) -> None:
+    assert snap_compare(fake_app(), terminal_size=SIZE, run_before=workflows_listed)
 
 
 def test_start_workflow_form_with_problems(snap_compare: SnapCompare) -> None:
     async def ready(pilot: Pilot[Any]) -> None:
-        await settle(pilot, lambda: isinstance(pilot.app.screen, ExecutionsScreen))
-        await pilot.press("w")
-        await settle(
-            pilot, lambda: isinstance(pilot.app.screen, WorkflowsScreen) and pilot.app.screen.loaded
-        )
+        await workflows_listed(pilot)
         await pilot.press("down", "s")  # nightly-etl sorts after diamond
         await settle(
             pilot,

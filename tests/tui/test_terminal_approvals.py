@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.daemon_testing import Harmoniad, gated_workflow, start_execution
-from helpers.tui_terminal import TMUX, Terminal, dashboard
+from helpers.daemon_testing import gated_workflow
+from helpers.terminal_steps import daemon_running, dashboard_on
+from helpers.tui_terminal import TMUX, Terminal
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
 
@@ -17,11 +18,8 @@ GATED = gated_workflow("gated-terminal", "ship build one?")
 def test_a_approves_a_waiting_gate_in_a_real_terminal(
     tmp_path: Path, terminals: list[Terminal]
 ) -> None:
-    with Harmoniad(tmp_path / "data") as daemon:
-        with daemon.client() as client:
-            execution_id = start_execution(client, GATED)
-        terminal = dashboard(daemon.url, daemon.data_dir, tmp_path, width=120, height=32)
-        terminals.append(terminal)
+    with daemon_running(tmp_path, GATED) as (daemon, execution_id):
+        terminal = dashboard_on(daemon, tmp_path, terminals, height=32)
         terminal.wait_for(lambda s: "gated-terminal" in s, "the execution in the list")
         terminal.keys("Enter")
         screen = terminal.wait_for(

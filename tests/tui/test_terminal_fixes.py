@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.daemon_testing import Harmoniad, fixable_workflow, start_execution
-from helpers.tui_terminal import TMUX, Terminal, dashboard
+from helpers.daemon_testing import fixable_workflow
+from helpers.terminal_steps import daemon_running, dashboard_on
+from helpers.tui_terminal import TMUX, Terminal
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
 
@@ -25,12 +26,9 @@ def _line_one(screen: str) -> str:
 def test_complete_a_failed_task_by_hand_in_a_terminal(
     tmp_path: Path, terminals: list[Terminal]
 ) -> None:
-    with Harmoniad(tmp_path / "data") as daemon:
-        with daemon.client() as client:
-            execution_id = start_execution(client, FLOW)
+    with daemon_running(tmp_path, FLOW) as (daemon, execution_id):
         assert daemon.wait_finished(execution_id)["status"] == "failed"
-        terminal = dashboard(daemon.url, daemon.data_dir, tmp_path, width=120, height=36)
-        terminals.append(terminal)
+        terminal = dashboard_on(daemon, tmp_path, terminals)
         terminal.wait_for(lambda s: "fix-in-a-terminal" in s, "the execution in the list")
         terminal.keys("Enter")
         terminal.wait_for(lambda s: "generation 0" in s, "the execution screen")
