@@ -136,7 +136,7 @@ def profiling(pid: int, out: Path | None) -> Iterator[None]:
     if out is None or not Path(spy).exists():
         yield
         return
-    command = [spy, "record", "--threads", "--idle", "--nonblocking", "--format", "raw", "-r", "100"]
+    command = [spy, "record", "--threads", "--idle", "--nonblocking", "--format", "raw"]
     process = subprocess.Popen(
         [*command, "-o", str(out), "--pid", str(pid)],
         stdout=subprocess.DEVNULL,

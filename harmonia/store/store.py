@@ -414,6 +414,7 @@ class Store:
 
     def close(self) -> None:
         self._appender.close_all()
+        self.catalog.close()
 
     # ---- locks -------------------------------------------------------------------------
     def lock_execution(self, execution_id: str) -> ExecutionLock:
