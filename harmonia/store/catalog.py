@@ -222,7 +222,7 @@ class Catalog:
         try:
             journal = _version(os.fstat(fd))
             old = seen.journal
-            if old is None or journal.inode != old.inode or journal.size < cached.end:
+            if old is not None and (journal.inode != old.inode or journal.size < cached.end):
                 return None
             raw = os.pread(fd, journal.size - cached.end, cached.end)
         finally:
@@ -377,15 +377,16 @@ class Catalog:
         """Keep the current file (and its journal, beside it) under a new name that nothing
         else uses, and return it (call it under `locked()`). Linked, not renamed: a name
         already taken fails instead of being replaced, and the file stays in place until a
-        rebuilt one replaces it."""
+        rebuilt one replaces it (the journal is moved: it is emptied in place)."""
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         for n in range(1000):
             suffix = f".damaged-{stamp}" + (f"-{n}" if n else "")
             aside = self.path.with_name(CATALOG + suffix)
             try:
                 os.link(self.path, aside)
-                if _size(self.journal_path):
+                if _size(self.journal_path):  # moved: the rebuilt file's write empties it
                     os.link(self.journal_path, self.journal_path.with_name(cj.JOURNAL + suffix))
+                    os.unlink(self.journal_path)
             except FileExistsError:
                 continue
             return aside
