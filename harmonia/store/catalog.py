@@ -175,6 +175,8 @@ class Catalog:
         self.lock_path = self.data_dir / LOCK
         self._mutex = threading.Lock()
         self._cached: _Read | None = None
+        self._appended_lines = False
+        """Whether this process appended to the journal (`close` folds it then)."""
 
     def version(self) -> FileVersion | None:
         return _stat(self.path)
@@ -363,6 +365,7 @@ class Catalog:
 
     def _appended(self, seen: Seen, data: Data, end: int, lines: int) -> None:
         """Serve `data`, just appended, from memory (until some process writes either file)."""
+        self._appended_lines = True
         with self._mutex:
             journal = _stat(self.journal_path)
             self._cached = _Read(Seen(seen.version, time.time_ns(), journal), data, end, lines)
@@ -393,7 +396,11 @@ class Catalog:
         raise FileExistsError(f"no free name to keep {self.path} aside")
 
     def close(self) -> None:
-        """Fold at a clean close; a failure leaves the journal, which still holds every row."""
+        """Fold at a clean close of a store that appended (one that only read writes nothing);
+        a failure leaves the journal, which still holds every row."""
+        if not self._appended_lines:
+            return
+        self._appended_lines = False
         with contextlib.suppress(OSError, CatalogDamaged):
             self.fold()
 

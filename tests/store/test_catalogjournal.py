@@ -210,6 +210,10 @@ def test_a_kill_between_the_fold_and_the_journal_cut_changes_nothing(tmp_path: P
     assert journal.stat().st_size == 0
     journal.write_bytes(lines)  # as if the kill came before the journal was cut
     assert rows(tmp_path) == expected
+    reader = Store(tmp_path)
+    reader.list_summaries()
+    reader.close()  # a store that only read writes nothing
+    assert journal.read_bytes() == lines
     assert [c["id"] for c in Store(tmp_path).list_checkpoints()] == ["ckpt-two"]
 
 
