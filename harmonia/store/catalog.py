@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from harmonia.store import catalogjournal as cj
+import harmonia.store.catalogjournal as cj
 from harmonia.store.catalogtables import Data, Tables
 from harmonia.store.storage import (
     AtomicWrites,
