@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import orjson
 
 import harmonia.store.catalogjournal as cj
-from harmonia.store.catalogtables import Data, Tables
+from harmonia.store.catalogtables import Data, Index, Tables
 from harmonia.store.storage import (
     AtomicWrites,
     CorruptDatabase,
@@ -121,6 +121,7 @@ class _Read(NamedTuple):
     data: Data
     end: int = 0
     lines: int = 0
+    ids: Index | None = None
 
 
 def _version(st: os.stat_result) -> FileVersion:
@@ -231,11 +232,11 @@ class Catalog:
             os.close(fd)
         if self.version() != seen.version:  # folded meanwhile: the lines may be of a new file
             return None
-        return self._replayed(cached.data, raw, cached.end, cached.lines, seen, journal)
+        return self._replayed(cached, raw, journal)
 
-    def _replayed(
-        self, data: Data, raw: bytes, start: int, lines: int, seen: Seen, journal: FileVersion
-    ) -> _Read:
+    def _replayed(self, read: _Read, raw: bytes, journal: FileVersion) -> _Read:
+        """`read` with the journal's lines in `raw` (its bytes from `read.end` on) replayed."""
+        start, lines, seen = read.end, read.lines, read.seen
         scanned = cj.scan(raw, REQUIRED)
         if scanned.bad is not None:
             bad = scanned.bad
@@ -243,11 +244,12 @@ class Catalog:
                 self.journal_path, bad.problem, offset=start + bad.offset, line=lines + bad.line + 1
             )
             raise CatalogDamaged(damage)
-        tables = Tables(data)
+        tables = Tables(read.data, read.ids)
         for ops in scanned.updates:
             tables.replay(ops)
         seen = Seen(seen.version, seen.read_at_ns, journal)
-        return _Read(seen, tables.data, start + scanned.end, lines + scanned.lines)
+        end, lines = start + scanned.end, lines + scanned.lines
+        return _Read(seen, tables.data, end, lines, tables.index if tables.changed else read.ids)
 
     def _load(self) -> _Read:
         while True:
@@ -278,7 +280,7 @@ class Catalog:
                 os.close(fd)
             # a fold between the two reads: this journal may not extend the file read
             if self.version() == version:
-                return self._replayed(data, lines, 0, 0, Seen(version, read_at), journal)
+                return self._replayed(_Read(Seen(version, read_at), data), lines, journal)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -312,7 +314,7 @@ class Catalog:
                     raise
                 self.write(repair())
                 read = self._read()
-            tables = Tables(read.data)
+            tables = Tables(read.data, read.ids)
             yield tables
             if not tables.changed:
                 if group is not None:
@@ -328,7 +330,7 @@ class Catalog:
                 return
             line = cj.encode(tables.ops)
             end, lines = read.end + len(line), read.lines + 1
-            remember = partial(self._appended, read.seen, written, end, lines)
+            remember = partial(self._appended, read.seen, written, end, lines, tables.index)
             if group is None:
                 append_durably(self.journal_path, line, read.end)
                 remember()
@@ -363,12 +365,13 @@ class Catalog:
             if read.seen.version is not None and _size(self.journal_path):
                 self.write(read.data)
 
-    def _appended(self, seen: Seen, data: Data, end: int, lines: int) -> None:
+    def _appended(self, seen: Seen, data: Data, end: int, lines: int, index: Index) -> None:
         """Serve `data`, just appended, from memory (until some process writes either file)."""
         self._appended_lines = True
         with self._mutex:
             journal = _stat(self.journal_path)
-            self._cached = _Read(Seen(seen.version, time.time_ns(), journal), data, end, lines)
+            seen = Seen(seen.version, time.time_ns(), journal)
+            self._cached = _Read(seen, data, end, lines, index)
 
     def _remember(self, data: Data) -> None:
         """Serve `data`, just written, from memory (until some process writes the file)."""
