@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +254,46 @@ def test_an_old_folder_without_a_journal_opens_unchanged(tmp_path: Path) -> None
     assert {k: v for k, v in after.items() if k != "catalog.lock"} == before
     assert not (tmp_path / cj.JOURNAL).exists()
     assert os.listdir(folder) == ["state.json"]
+
+
+def test_writers_sharing_a_folder_and_a_reader_never_lose_a_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two stores append (and fold: a small threshold) at once while a third reads: every row
+    stays, and no read ever sees fewer rows than one before it (a fold between its reads of
+    the file and of the journal is noticed and read again)."""
+    monkeypatch.setattr(cj, "FOLD_MIN_BYTES", 1_500)
+    monkeypatch.setattr(catalog_module, "SETTLE_NS", 0)
+    started(Store(tmp_path), 0)
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write(first: int) -> None:
+        store = Store(tmp_path)
+        try:
+            for n in range(first, first + 40):
+                started(store, n)
+        except BaseException as exc:
+            errors.append(exc)
+
+    def read() -> None:
+        reader = Store(tmp_path)
+        seen = 0
+        try:
+            while not done.is_set():
+                count = len(reader.list_summaries())
+                assert count >= seen
+                seen = count
+        except BaseException as exc:
+            errors.append(exc)
+
+    writers = [threading.Thread(target=write, args=(first,)) for first in (1, 101)]
+    reader = threading.Thread(target=read)
+    for thread in [*writers, reader]:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    reader.join()
+    assert errors == []
+    assert len(rows(tmp_path)) == 81
