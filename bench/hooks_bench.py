@@ -12,14 +12,27 @@ many `POST /api/v1/executions` of the same workflow (with the token), the same w
 starting an execution costs without a hook. `--quick`: 100 of each. Each pass prints the
 daemon's CPU time (user + system, all its threads) per request beside its wall rate, and
 (where `perf` may count them) its fsyncs and context switches per request: on a loaded machine
-the fsync-bound rate reads low, what each delivery costs does not.
+the fsync-bound rate reads low, what each delivery costs does not. The bytes the daemon wrote to
+disk per request (/proc io `write_bytes`) and the catalog's size at the end show whether a start
+costs more as the history grows.
+
+`--against REF` also measures the code (`harmonia` and `harmoniad`) of a git revision, in
+alternation with this tree's, `--rounds` times each: the machine's speed varies by the hour, so
+only processes run in the same minutes compare. `--deliveries-only` skips the replay and baseline
+passes; `--profile FOLDER` records the daemon's threads with py-spy (raw collapsed stacks).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import anyio
@@ -28,7 +41,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _daemon import daemon_with_client, percentile
+from _daemon import Daemon, daemon_with_client, percentile
+from _revision import ROOT
 from _syscalls import counting
 
 from harmonia.signing import signed_headers
@@ -106,24 +120,52 @@ def report(what: str, count: int, elapsed: float, latencies: list[float]) -> Non
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--quick", action="store_true", help="100 deliveries")
-    args = parser.parse_args()
-    count = 100 if args.quick else args.count
+def written_bytes(pid: int) -> int:
+    """Bytes process `pid` has caused to be written to storage so far (Linux /proc io)."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    return 0
+
+
+@contextmanager
+def profiling(pid: int, out: Path | None) -> Iterator[None]:
+    """py-spy recording every thread of `pid` (native frames too) into `out` while the block
+    runs; nothing without `out`."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if out is None or not Path(spy).exists():
+        yield
+        return
+    command = [spy, "record", "--threads", "--idle", "--nonblocking", "--format", "raw"]
+    process = subprocess.Popen(
+        [*command, "-o", str(out), "--pid", str(pid)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    try:
+        yield
+    finally:
+        process.send_signal(2)
+        process.wait(timeout=60)
+
+
+def measure(label: str, count: int, concurrency: int, full: bool, profile: Path | None) -> float:
+    """One fresh daemon: its deliveries (and with `full`, replays and baseline); the rate."""
+    print(f"--- {label}")
     with daemon_with_client() as (daemon, client):
         workflow_id = client.post("/api/v1/workflows", json=WORKFLOW).json()["id"]
         hook = client.post("/api/v1/hooks", json={"name": "bench", "workflow_id": workflow_id})
         hook.raise_for_status()
         secret = hook.json()["secret"]
-        cpu, loop = daemon.cpu_seconds(), daemon.main_thread_sched()[0]
-        with counting(daemon.process.pid) as syscalls:
+        pid = daemon.process.pid
+        cpu, loop, disk = daemon.cpu_seconds(), daemon.main_thread_sched()[0], written_bytes(pid)
+        with counting(pid) as syscalls, profiling(pid, profile):
             elapsed, latencies, ids = anyio.run(
-                send_all, daemon.url, secret, count, args.concurrency, None
+                send_all, daemon.url, secret, count, concurrency, None
             )
         cpu, loop = daemon.cpu_seconds() - cpu, daemon.main_thread_sched()[0] - loop
+        disk = written_bytes(pid) - disk
         if len(set(ids.values())) != count:
             raise SystemExit("some deliveries did not start an execution of their own")
         report("deliveries (signature checked, execution started)", count, elapsed, latencies)
@@ -135,24 +177,97 @@ def main() -> int:
             "the loop is the bound)"
         )
         print(f"daemon syscalls: {syscalls.per(count)}")
-        print(f"aim: at least 300/s -> {'met' if hooks_rate >= 300 else 'NOT met'}")
-        cpu = daemon.cpu_seconds()
-        elapsed, latencies, _ = anyio.run(
-            send_all, daemon.url, secret, count, args.concurrency, ids
+        print(
+            f"daemon bytes written per delivery: {disk / count / 1024:.1f} KiB; {catalog(daemon)}"
         )
-        cpu = daemon.cpu_seconds() - cpu
-        report("replays (same ids: answered with the same executions)", count, elapsed, latencies)
-        print(f"daemon CPU per replay: {cpu / count * 1000:.2f} ms")
-        cpu = daemon.cpu_seconds()
-        with counting(daemon.process.pid) as syscalls:
-            elapsed, latencies = anyio.run(
-                start_all, daemon.url, daemon.auth, workflow_id, count, args.concurrency
-            )
-        cpu = daemon.cpu_seconds() - cpu
-        report("baseline: POST /api/v1/executions (token, no hook)", count, elapsed, latencies)
-        print(f"daemon CPU per start: {cpu / count * 1000:.2f} ms (runs included)")
-        print(f"daemon syscalls: {syscalls.per(count)}")
-        print(f"deliveries ran at {hooks_rate / (count / elapsed):.2f}x the baseline's rate")
+        print(f"aim: at least 300/s -> {'met' if hooks_rate >= 300 else 'NOT met'}")
+        if full:
+            passes(daemon, secret, workflow_id, count, concurrency, ids, hooks_rate)
+    return hooks_rate
+
+
+def catalog(daemon: Daemon) -> str:
+    """The catalog's files and their sizes now."""
+    files = sorted(daemon.data_dir.glob("catalog*"))
+    sizes = ", ".join(f"{f.name} {f.stat().st_size / 1024:.0f} KiB" for f in files)
+    return f"catalog files: {sizes or 'none'}"
+
+
+def passes(
+    daemon: Daemon,
+    secret: str,
+    workflow_id: str,
+    count: int,
+    concurrency: int,
+    ids: dict[str, str],
+    hooks_rate: float,
+) -> None:
+    """The replay pass and the baseline pass, after the deliveries."""
+    cpu = daemon.cpu_seconds()
+    elapsed, latencies, _ = anyio.run(send_all, daemon.url, secret, count, concurrency, ids)
+    cpu = daemon.cpu_seconds() - cpu
+    report("replays (same ids: answered with the same executions)", count, elapsed, latencies)
+    print(f"daemon CPU per replay: {cpu / count * 1000:.2f} ms")
+    cpu = daemon.cpu_seconds()
+    with counting(daemon.process.pid) as syscalls:
+        elapsed, latencies = anyio.run(
+            start_all, daemon.url, daemon.auth, workflow_id, count, concurrency
+        )
+    cpu = daemon.cpu_seconds() - cpu
+    report("baseline: POST /api/v1/executions (token, no hook)", count, elapsed, latencies)
+    print(f"daemon CPU per start: {cpu / count * 1000:.2f} ms (runs included)")
+    print(f"daemon syscalls: {syscalls.per(count)}")
+    print(f"deliveries ran at {hooks_rate / (count / elapsed):.2f}x the baseline's rate")
+
+
+def extract(ref: str, where: Path) -> Path:
+    """`harmonia/` and `harmoniad/` of revision `ref` under `where`, for PYTHONPATH (which
+    comes before the editable install's finders)."""
+    where.mkdir()
+    for member, strip in (("harmonia", 0), ("daemon/harmoniad", 1)):
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", ref, member],
+            check=True,
+            capture_output=True,
+        ).stdout
+        tar = ["tar", "-x", "-C", str(where), f"--strip-components={strip}"]
+        subprocess.run(tar, input=archive, check=True)
+    return where
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--quick", action="store_true", help="100 deliveries")
+    parser.add_argument("--against", metavar="REF", help="also measure this git revision")
+    parser.add_argument("--rounds", type=int, default=1, help="alternations with --against")
+    parser.add_argument("--deliveries-only", action="store_true", help="no replays, no baseline")
+    parser.add_argument("--profile", type=Path, metavar="FOLDER", help="py-spy the daemon")
+    args = parser.parse_args()
+    count = 100 if args.quick else args.count
+    full = not args.deliveries_only
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    rates: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        trees: list[tuple[str, str | None]] = [("this tree", None)]
+        if args.against:
+            trees.append((args.against, str(extract(args.against, Path(folder) / "base"))))
+        own = os.environ.get("PYTHONPATH")
+        for round_ in range(args.rounds):
+            for label, path in trees:
+                os.environ.pop("PYTHONPATH", None)
+                if path is not None or own is not None:
+                    os.environ["PYTHONPATH"] = path or own or ""
+                name = label.replace(" ", "-").replace("/", "-")
+                out = args.profile / f"{name}-{round_}.txt" if args.profile else None
+                rate = measure(f"{label}, round {round_ + 1}", count, args.concurrency, full, out)
+                rates.setdefault(label, []).append(rate)
+    if args.against:
+        print("--- summary (deliveries/s per round)")
+        for label, values in rates.items():
+            print(f"{label}: " + ", ".join(f"{v:.0f}" for v in values))
     return 0
 
 

@@ -6,10 +6,13 @@ each stored workflow; the documents are files of their own, see `harmonia.store.
 
 Reads come from memory while the file is unchanged: a `stat` says whether some process wrote it
 since (a write replaces the file, so its inode changes), and only then is it parsed again.
-Writes take an exclusive lock (`catalog.lock`), start from the file as it is then, and replace it
-atomically, so processes sharing a data folder never lose each other's rows. A file that cannot
-be read whole is never written over: `definitions.check_catalog` says what is wrong and where,
-and `harmonia.store.catalog_repair` sets it aside and rebuilds the catalog.
+Writes take an exclusive lock (`catalog.lock`), start from the file as it is then, and append
+the rows they change to `catalog.journal` (see `harmonia.store.catalogjournal`), which every read
+replays over the file; the file is replaced atomically by the whole tables ("folded") only now
+and then, so processes sharing a data folder never lose each other's rows and an update costs
+what it changes, not the catalog's size. A file that cannot be read whole is never written
+over: `definitions.check_catalog` says what is wrong and where, and
+`harmonia.store.catalog_repair` sets it aside and rebuilds the catalog.
 """
 
 from __future__ import annotations
@@ -21,12 +24,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 
-from harmonia.store.storage import AtomicWrites, CorruptDatabase, write_atomically
+import harmonia.store.catalogjournal as cj
+from harmonia.store.catalogtables import Data, Index, Tables
+from harmonia.store.storage import (
+    AtomicWrites,
+    CorruptDatabase,
+    append_durably,
+    naming,
+    write_atomically,
+)
 
 __all__ = [
     "CATALOG",
@@ -34,6 +46,7 @@ __all__ = [
     "Catalog",
     "CatalogDamage",
     "CatalogDamaged",
+    "Data",
     "Seen",
     "Tables",
     "load_json",
@@ -54,9 +67,6 @@ SETTLE_NS = 1_000_000_000
 """A file read less than this long after its last change may be rewritten within the same tick
 of the file system's clock and keep its size and timestamp; such a read is confirmed by one more
 read once this much time has passed ("racy" timestamps, as git calls them)."""
-
-Row = dict[str, Any]
-Data = dict[str, dict[str, Row]]
 
 
 @dataclass(frozen=True)
@@ -89,14 +99,29 @@ class FileVersion(NamedTuple):
 
 
 class Seen(NamedTuple):
-    """A version of the file and when it was read: see `Catalog.changed_since`."""
+    """A version of the file (and of its journal) and when they were read: see
+    `Catalog.changed_since`."""
 
     version: FileVersion | None
     read_at_ns: int
+    journal: FileVersion | None = None
 
     @property
     def settled(self) -> bool:
-        return self.version is None or self.read_at_ns - self.version.mtime_ns >= SETTLE_NS
+        return all(
+            v is None or self.read_at_ns - v.mtime_ns >= SETTLE_NS
+            for v in (self.version, self.journal)
+        )
+
+
+class _Read(NamedTuple):
+    """The tables as read, and how far into the journal (bytes, lines) they go."""
+
+    seen: Seen
+    data: Data
+    end: int = 0
+    lines: int = 0
+    ids: Index | None = None
 
 
 def _version(st: os.stat_result) -> FileVersion:
@@ -140,124 +165,122 @@ def _shape_problem(data: Any) -> str | None:
     return None
 
 
-class Tables:
-    """The catalog's tables, as read; changes copy what they touch (readers in other threads
-    may hold the same rows), and `changed` says whether there is anything to write."""
-
-    def __init__(self, data: Data) -> None:
-        self.data = data
-        self.changed = False
-        self._copied: set[str] = set()
-
-    def rows(self, table: str) -> list[Row]:
-        """The rows of `table`, shared: copy one before changing it."""
-        return list(self.data.get(table, {}).values())
-
-    def get(self, table: str, row_id: str) -> Row | None:
-        for row in self.data.get(table, {}).values():
-            if row.get("id") == row_id:
-                return row
-        return None
-
-    def upsert(self, table: str, row: Row) -> None:
-        """Replace the row with the same `id`, or add it."""
-        rows = self._writable(table)
-        for doc_id, old in rows.items():
-            if old.get("id") == row["id"]:
-                rows[doc_id] = row
-                return
-        rows[str(max((int(k) for k in rows if k.isdigit()), default=0) + 1)] = row
-
-    def upsert_many(self, table: str, new_rows: list[Row]) -> None:
-        """`upsert` of each row in order (a later row with the same `id` wins), with one pass
-        over the table instead of one per row: a commit may carry hundreds of catalog rows."""
-        rows = self._writable(table)
-        where = {old.get("id"): doc_id for doc_id, old in rows.items()}
-        next_id = max((int(k) for k in rows if k.isdigit()), default=0) + 1
-        for row in new_rows:
-            doc_id = where.get(row["id"])
-            if doc_id is None:
-                doc_id = where[row["id"]] = str(next_id)
-                next_id += 1
-            rows[doc_id] = row
-
-    def remove(self, table: str, matches: Callable[[Row], bool]) -> int:
-        rows = self.data.get(table, {})
-        gone = [doc_id for doc_id, row in rows.items() if matches(row)]
-        if gone:
-            writable = self._writable(table)
-            for doc_id in gone:
-                del writable[doc_id]
-        return len(gone)
-
-    def replace_table(self, table: str, rows: list[Row]) -> None:
-        self._writable(table)
-        self.data[table] = {str(i): row for i, row in enumerate(rows, start=1)}
-
-    def _writable(self, table: str) -> dict[str, Row]:
-        if not self.changed:
-            self.data = dict(self.data)
-            self.changed = True
-        if table not in self._copied:
-            self.data[table] = dict(self.data.get(table, {}))
-            self._copied.add(table)
-        return self.data[table]
-
-
 class Catalog:
-    """One data folder's catalog file. Thread-safe; every method does blocking I/O except
-    `changed_since`, which only stats the file."""
+    """One data folder's catalog file and its journal. Thread-safe; every method does blocking
+    I/O except `changed_since`, which only stats the files."""
 
     def __init__(self, data_dir: str | Path) -> None:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / CATALOG
+        self.journal_path = self.data_dir / cj.JOURNAL
         self.lock_path = self.data_dir / LOCK
         self._mutex = threading.Lock()
-        self._cached: tuple[Seen, Data] | None = None
+        self._cached: _Read | None = None
+        self._appended_lines = False
+        """Whether this process appended to the journal (`close` folds it then)."""
 
     def version(self) -> FileVersion | None:
-        try:
-            return _version(os.stat(self.path))
-        except FileNotFoundError:
-            return None
+        return _stat(self.path)
 
     def changed_since(self, seen: Seen | None) -> bool:
         """Whether `read()` may return something other than what was read as `seen`."""
         if seen is None:
             return True
-        if self.version() != seen.version:
+        if self.version() != seen.version or _stat(self.journal_path) != seen.journal:
             return True
         # a read within the file's last clock tick is confirmed once, after that tick
         return not seen.settled and time.time_ns() - seen.read_at_ns >= SETTLE_NS
 
     def read(self) -> Tables:
-        """The tables as the file holds them now (from memory while it is unchanged); empty
-        tables when there is no file yet. Raises `CatalogDamaged`."""
+        """The tables as the file and its journal hold them now (from memory while they are
+        unchanged); empty tables when there is no file yet. Raises `CatalogDamaged`."""
         return Tables(self.read_seen()[1])
 
     def read_seen(self) -> tuple[Seen, Data]:
         """The tables (shared: do not change them) and the `Seen` they correspond to."""
+        read = self._read()
+        return read.seen, read.data
+
+    def _read(self) -> _Read:
         with self._mutex:
             cached = self._cached
-            if cached is not None and not self.changed_since(cached[0]):
+            if cached is not None and not self.changed_since(cached.seen):
                 return cached
-            self._cached = cached = self._load()
+            grown = None if cached is None else self._grown(cached)
+            self._cached = cached = grown if grown is not None else self._load()
             return cached
 
-    def _load(self) -> tuple[Seen, Data]:
-        read_at = time.time_ns()
+    def _grown(self, cached: _Read) -> _Read | None:
+        """`cached` with the journal lines appended since (None: the file was replaced, or
+        the journal cut or replaced, or the read was racy: read both again)."""
+        seen = cached.seen
+        if seen.version is None or self.version() != seen.version:
+            return None
+        if seen.read_at_ns - seen.version.mtime_ns < SETTLE_NS:  # racy: see `SETTLE_NS`
+            return None
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = os.open(self.journal_path, os.O_RDONLY)
         except FileNotFoundError:
-            return Seen(None, read_at), {}
+            return None
         try:
-            # the version of the very file read: a writer replaces it, never changes it in place
-            version = _version(os.fstat(fd))
-            with os.fdopen(os.dup(fd), "rb") as file:
-                raw = file.read()
+            journal = _version(os.fstat(fd))
+            old = seen.journal
+            if old is not None and (journal.inode != old.inode or journal.size < cached.end):
+                return None
+            raw = os.pread(fd, journal.size - cached.end, cached.end)
         finally:
             os.close(fd)
-        return Seen(version, read_at), parse_catalog(raw, self.path)
+        if self.version() != seen.version:  # folded meanwhile: the lines may be of a new file
+            return None
+        return self._replayed(cached, raw, journal)
+
+    def _replayed(self, read: _Read, raw: bytes, journal: FileVersion) -> _Read:
+        """`read` with the journal's lines in `raw` (its bytes from `read.end` on) replayed."""
+        start, lines, seen = read.end, read.lines, read.seen
+        scanned = cj.scan(raw, REQUIRED)
+        if scanned.bad is not None:
+            bad = scanned.bad
+            damage = CatalogDamage(
+                self.journal_path, bad.problem, offset=start + bad.offset, line=lines + bad.line + 1
+            )
+            raise CatalogDamaged(damage)
+        tables = Tables(read.data, read.ids)
+        for ops in scanned.updates:
+            tables.replay(ops)
+        seen = Seen(seen.version, seen.read_at_ns, journal)
+        end, lines = start + scanned.end, lines + scanned.lines
+        return _Read(seen, tables.data, end, lines, tables.index if tables.changed else read.ids)
+
+    def _load(self) -> _Read:
+        while True:
+            read_at = time.time_ns()
+            journal = _stat(self.journal_path)
+            try:
+                fd = os.open(self.path, os.O_RDONLY)
+            except FileNotFoundError:
+                # a journal without its file extends nothing: the catalog is rebuilt
+                return _Read(Seen(None, read_at, journal), {})
+            try:
+                # the version of the very file read: a writer replaces it, never changes it
+                version = _version(os.fstat(fd))
+                with os.fdopen(os.dup(fd), "rb") as file:
+                    raw = file.read()
+            finally:
+                os.close(fd)
+            data = parse_catalog(raw, self.path)
+            try:
+                fd = os.open(self.journal_path, os.O_RDONLY)
+            except FileNotFoundError:
+                return _Read(Seen(version, read_at), data)
+            try:
+                journal = _version(os.fstat(fd))
+                with os.fdopen(os.dup(fd), "rb") as file:
+                    lines = file.read()
+            finally:
+                os.close(fd)
+            # a fold between the two reads: this journal may not extend the file read
+            if self.version() == version:
+                return self._replayed(_Read(Seen(version, read_at), data), lines, journal)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -275,56 +298,129 @@ class Catalog:
     def update(
         self, *, repair: Callable[[], Data] | None = None, group: AtomicWrites | None = None
     ) -> Iterator[Tables]:
-        """Change the tables under the write lock; written (atomically) only if changed.
+        """Change the tables under the write lock; the changes are appended to the journal
+        (the file is written whole when there is none yet, or when the journal has grown
+        enough: see `fold_due`), only if there are any.
 
         A damaged file is repaired by `repair` (called under the lock; it sets the file aside
         and returns rebuilt tables) when given, else `CatalogDamaged` is raised. With `group`,
         the catalog is its last file and the group is committed under the lock: the files
-        written with it are durable in the same rounds of fsyncs, and replaced before it."""
+        written with it are durable in the same rounds of fsyncs, and in place before it."""
         with self.locked():
             try:
-                _, data = self.read_seen()
+                read = self._read()
             except CatalogDamaged:
                 if repair is None:
                     raise
-                data = repair()
-                self.write(data)
-            tables = Tables(data)
+                self.write(repair())
+                read = self._read()
+            tables = Tables(read.data, read.ids)
             yield tables
-            if group is None:
-                if tables.changed:
-                    self.write(tables.data)
+            if not tables.changed:
+                if group is not None:
+                    group.commit()
                 return
-            if tables.changed:
-                written = tables.data
-                group.add(self.path, orjson.dumps(written), then=lambda: self._remember(written))
-            group.commit()
+            written = tables.data
+            if read.seen.version is None:  # no file yet: the first write makes it
+                if group is None:
+                    self.write(written)
+                    return
+                group.commit()  # the files the first rows describe, in place before them
+                self.write(written)
+                return
+            line = cj.encode(tables.ops)
+            end, lines = read.end + len(line), read.lines + 1
+            remember = partial(self._appended, read.seen, written, end, lines, tables.index)
+            if group is None:
+                append_durably(self.journal_path, line, read.end)
+                remember()
+            else:
+                group.append(self.journal_path, line, read.end, then=remember)
+                group.commit()
+            if self.fold_due(read.seen.version.size, end):
+                self.write(written)
+
+    @staticmethod
+    def fold_due(catalog_size: int, journal_size: int) -> bool:
+        """Whether the journal has grown enough to be folded into the file."""
+        return journal_size >= max(cj.FOLD_MIN_BYTES, cj.FOLD_RATIO * catalog_size)
 
     def write(self, data: Data) -> None:
-        """Replace the file (call it under `locked()`)."""
-        payload = orjson.dumps(data)
-        write_atomically(self.path, payload)
+        """Replace the file with `data` whole and empty the journal (call it under
+        `locked()`). A crash between the two leaves a journal whose lines the file holds
+        already: replaying them changes nothing (see `harmonia.store.catalogjournal`)."""
+        write_atomically(self.path, orjson.dumps(data))
+        with contextlib.suppress(FileNotFoundError), naming(self.journal_path):
+            if os.stat(self.journal_path).st_size:
+                os.truncate(self.journal_path, 0)
         self._remember(data)
+
+    def fold(self) -> None:
+        """Write the journal's lines into the file, if there are any (a store that closes
+        leaves a compact catalog for the next process to read)."""
+        if not _size(self.journal_path):
+            return
+        with self.locked():
+            read = self._read()
+            if read.seen.version is not None and _size(self.journal_path):
+                self.write(read.data)
+
+    def _appended(self, seen: Seen, data: Data, end: int, lines: int, index: Index) -> None:
+        """Serve `data`, just appended, from memory (until some process writes either file)."""
+        self._appended_lines = True
+        with self._mutex:
+            journal = _stat(self.journal_path)
+            seen = Seen(seen.version, time.time_ns(), journal)
+            self._cached = _Read(seen, data, end, lines, index)
 
     def _remember(self, data: Data) -> None:
         """Serve `data`, just written, from memory (until some process writes the file)."""
         with self._mutex:
-            self._cached = (Seen(self.version(), time.time_ns()), data)
+            seen = Seen(self.version(), time.time_ns(), _stat(self.journal_path))
+            self._cached = _Read(seen, data)
 
     def set_aside(self) -> Path:
-        """Keep the current file under a new name that nothing else uses, and return it
-        (call it under `locked()`). Linked, not renamed: a name already taken fails instead of
-        being replaced, and the file stays in place until a rebuilt one replaces it."""
+        """Keep the current file (and its journal, beside it) under a new name that nothing
+        else uses, and return it (call it under `locked()`). Linked, not renamed: a name
+        already taken fails instead of being replaced, and the file stays in place until a
+        rebuilt one replaces it (the journal is moved: it is emptied in place)."""
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         for n in range(1000):
-            aside = self.path.with_name(f"{CATALOG}.damaged-{stamp}" + (f"-{n}" if n else ""))
+            suffix = f".damaged-{stamp}" + (f"-{n}" if n else "")
+            aside = self.path.with_name(CATALOG + suffix)
             try:
                 os.link(self.path, aside)
+                if _size(self.journal_path):  # moved: the rebuilt file's write empties it
+                    os.link(self.journal_path, self.journal_path.with_name(cj.JOURNAL + suffix))
+                    os.unlink(self.journal_path)
             except FileExistsError:
                 continue
             return aside
         raise FileExistsError(f"no free name to keep {self.path} aside")
 
+    def close(self) -> None:
+        """Fold at a clean close of a store that appended (one that only read writes nothing);
+        a failure leaves the journal, which still holds every row."""
+        if not self._appended_lines:
+            return
+        self._appended_lines = False
+        with contextlib.suppress(OSError, CatalogDamaged):
+            self.fold()
+
     def forget_cache(self) -> None:
         with self._mutex:
             self._cached = None
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _stat(path: Path) -> FileVersion | None:
+    try:
+        return _version(os.stat(path))
+    except FileNotFoundError:
+        return None

@@ -32,12 +32,14 @@ import orjson
 from harmonia.errors import InvalidOperation, NotFound
 from harmonia.store.catalog import (
     CATALOG,
+    REQUIRED,
     CatalogDamage,
     CatalogDamaged,
     Tables,
     load_json,
     parse_catalog,
 )
+from harmonia.store.catalogjournal import JOURNAL, scan
 from harmonia.store.storage import CorruptDatabase, fsync_directory, write_atomically
 
 if TYPE_CHECKING:
@@ -311,6 +313,7 @@ def check_catalog(data_dir: str | Path) -> list[CatalogDamage]:
         found.append(CatalogDamage(folder / CATALOG, f"cannot be read: {exc.strerror or exc}"))
     except CatalogDamaged as exc:
         found.append(exc.damage)
+    found += _journal_damage(folder / JOURNAL)
     for path in sorted((folder / WORKFLOWS).glob("*.json")):
         try:
             read_definition_file(path)
@@ -319,3 +322,15 @@ def check_catalog(data_dir: str | Path) -> list[CatalogDamage]:
         except CatalogDamaged as exc:
             found.append(exc.damage)
     return found
+
+
+def _journal_damage(path: Path) -> list[CatalogDamage]:
+    """The catalog journal's damage: an unreadable line before the last (a torn last line is
+    what a crash leaves, cut by the next write: not damage)."""
+    try:
+        bad = scan(path.read_bytes(), REQUIRED).bad
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        return [CatalogDamage(path, f"cannot be read: {exc.strerror or exc}")]
+    return [] if bad is None else [CatalogDamage(path, bad.problem, bad.offset, bad.line + 1)]

@@ -186,6 +186,7 @@ class AtomicWrites:
         self._placed: dict[Path, Callable[[], None]] = {}
         self._paths: set[Path] = set()
         self._folders: dict[Path, None] = {}
+        self._appends: list[tuple[Path, bytes, int, Callable[[], None]]] = []
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -217,21 +218,30 @@ class AtomicWrites:
         mine = [path.parent] if rename_durable else []
         self._folders.update(dict.fromkeys([*mine, *folders]))
 
+    def append(self, path: Path, data: bytes, offset: int, *, then: Callable[[], None]) -> None:
+        """Write `data` into `path` at `offset` (what follows is cut: a torn tail) on
+        `commit`, after the renames (a line never names a file not yet in place), made durable
+        in the same round of fsyncs as their folders; `then` once it is."""
+        self._appends.append((path, data, offset, then))
+        self._paths.add(path)
+
     def commit(self) -> None:
         """Make every added file durable in place; on failure none not yet renamed is (no
         temporary copy stays behind) and the error names the file."""
         pending, folders, placed = self._pending, list(self._folders), self._placed
+        appends = self._appends
         self.discard()
-        if not pending:
+        if not pending and not appends:
             return
-        outcomes = run_together([partial(_write_copy, path, pieces) for path, pieces, _ in pending])
+        renames = pending
+        outcomes = run_together([partial(_write_copy, path, pieces) for path, pieces, _ in renames])
         copies = [copy for copy, _ in outcomes]
         renamed = 0
         try:
             for _, error in outcomes:
                 if error is not None:
                     raise error
-            for (path, _, _), copy in zip(pending, copies, strict=True):
+            for (path, _, _), copy in zip(renames, copies, strict=True):
                 with naming(path):
                     os.replace(str(copy), path)
                 renamed += 1
@@ -243,14 +253,62 @@ class AtomicWrites:
                     with _suppress_missing():
                         os.unlink(copy)
             raise
-        sync_together((), folders)
+        opened: list[tuple[int, bool, Path]] = []
+        try:
+            for path, data, offset, _ in appends:
+                fd, created = _append_at(path, data, offset)
+                opened.append((fd, created, path))
+            files = [(fd, path) for fd, _, path in opened]
+            made = [path.parent for _, created, path in opened if created]
+            sync_together(files, [*folders, *made], data_only=True)
+        finally:
+            for fd, _, _ in opened:
+                os.close(fd)
         for *_, then in pending:
             if then is not None:
                 then()
+        for *_, done in appends:
+            done()
 
     def discard(self) -> None:
         """Forget what was added and not committed."""
         self._pending, self._paths, self._folders, self._placed = [], set(), {}, {}
+        self._appends = []
+
+
+def _append_at(path: Path, data: bytes, offset: int) -> tuple[int, bool]:
+    """`data` written into `path` at `offset`, anything after it cut first (a torn tail), not
+    yet fsynced: the open descriptor and whether the file was created. A failed write is cut
+    back too, so no partial line stays for the next append to follow."""
+    with naming(path):
+        try:
+            fd, created = os.open(path, os.O_WRONLY), False
+        except FileNotFoundError:
+            fd, created = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644), True
+    try:
+        with naming(path):
+            if os.fstat(fd).st_size != offset:
+                os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
+        try:
+            write_all(fd, data, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, offset)
+            raise
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, created
+
+
+def append_durably(path: Path, data: bytes, offset: int) -> None:
+    """`AtomicWrites.append` alone: written, fdatasynced (its folder too if it was created)."""
+    fd, created = _append_at(path, data, offset)
+    try:
+        sync_together([(fd, path)], [path.parent] if created else [], data_only=True)
+    finally:
+        os.close(fd)
 
 
 def _write_copy(path: Path, pieces: Pieces) -> str:

@@ -2,6 +2,7 @@
 
     DATA_DIR/catalog.json                 one summary row per execution, checkpoint index, and
                                           stored workflows' info (harmonia.store.catalog)
+    DATA_DIR/catalog.journal              catalog updates since its last rewrite, one a line
     DATA_DIR/workflows/ID.json            one stored workflow (harmonia.store.definitions)
     DATA_DIR/executions/ID/state.json     snapshot: execution row, task rows, checkpoints
     DATA_DIR/executions/ID/journal.jsonl  every event since the execution began
@@ -414,6 +415,7 @@ class Store:
 
     def close(self) -> None:
         self._appender.close_all()
+        self.catalog.close()
 
     # ---- locks -------------------------------------------------------------------------
     def lock_execution(self, execution_id: str) -> ExecutionLock:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.catalog_files import catalog_bytes, catalog_data
 from helpers.waiting import wait_until
 
 HELPERS = Path(__file__).resolve().parent
@@ -341,10 +342,7 @@ class Campaign:
         return ["--data-dir", str(self.data_dir)]
 
     def _in_catalog(self, execution_id: str) -> bool:
-        try:
-            return execution_id.encode() in (self.data_dir / "catalog.json").read_bytes()
-        except FileNotFoundError:
-            return False
+        return execution_id.encode() in catalog_bytes(self.data_dir)
 
     def journal(self, execution_id: str) -> Path:
         return self.data_dir / "executions" / execution_id / "journal.jsonl"
@@ -448,6 +446,7 @@ class Campaign:
         catalog = self.data_dir / "catalog.json"
         if catalog.exists():
             json.loads(catalog.read_bytes())  # never a half-written catalog
+            catalog_data(self.data_dir)  # nor a damaged journal line (a torn last one is cut)
         showing = self._spawn_cli("show", execution_id, "--json")
         if self.current is not None:
             # a resume was killed: the execution is known

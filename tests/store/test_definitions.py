@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from helpers.catalog_files import catalog_data
 
 from harmonia.errors import NotFound
 from harmonia.store import Store
@@ -69,8 +70,7 @@ def test_add_get_list_replace_delete(definitions: WorkflowDefinitions, data_dir:
     assert [r["id"] for r in definitions.list()] == [first["id"]]
 
     # the catalog lists it without its document, which is a file of its own
-    catalog = orjson.loads((data_dir / "catalog.json").read_bytes())
-    (row,) = catalog[TABLE].values()
+    (row,) = catalog_data(data_dir)[TABLE].values()
     assert row["name"] == "one-b" and "document" not in row
     (stored,) = (data_dir / "workflows").iterdir()
     assert stored.name == f"{first['id']}.json"
