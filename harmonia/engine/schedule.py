@@ -4,7 +4,7 @@ The same contract as the part of `graphlib.TopologicalSorter` the runner uses (`
 `done`, the same `ValueError`s), without its per-node objects and without `prepare()`'s cycle
 search: every graph reaching a runner was checked for cycles when its workflow was loaded (or
 its stored document on resume), and the runner builds a schedule at every start and resume
-(graphlib took ~100 M instructions for 10,000 tasks, this ~10 M).
+(a resume's schedule of 10,000 tasks: ~100 M instructions with graphlib, ~27 M now).
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ class Schedule:
     """Tasks and how many of their dependencies are not done yet (`_OUT`/`_DONE` once ready).
 
     As in graphlib, a dependency that is not a key of the graph is a task too (ready at
-    once), and a dependency listed twice must be done... once: it counts twice, and its
-    `done` releases both."""
+    once), and a dependency listed twice counts twice, which its one `done` releases."""
 
     __slots__ = ("_ready", "_successors", "_waiting")
 
