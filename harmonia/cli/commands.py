@@ -235,7 +235,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     ok = True
     for path in args.files:
         try:
-            loaded = load_definition_file(path, registry)
+            loaded = load_definition_file(path, registry, keep=False)
         except ValidationFailed as exc:
             ok = False
             for problem in exc.problems:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
 from harmonia.engine.outcome import Verdict, decide
@@ -25,6 +24,7 @@ from harmonia.state import TASK_DONE, ExecutionState, TaskStatus
 
 if TYPE_CHECKING:
     from harmonia.engine.host import RunnerHost
+    from harmonia.engine.schedule import Schedule
 
 __all__ = ["FanOut", "ItemPlan", "evaluate_list"]
 
@@ -246,7 +246,7 @@ class FanOut:
             self.concluded.append(tid)
         return True
 
-    def settle(self, sorter: TopologicalSorter[str]) -> bool:
+    def settle(self, sorter: Schedule) -> bool:
         """Tell the schedule which tasks completed; False if one was not handed out by this
         schedule (it was rebuilt meanwhile): the runner rebuilds it from the states."""
         fine = True

@@ -1,8 +1,9 @@
 """Drives one execution: schedules ready tasks, runs their attempts and retries, concludes.
 
-One runner per execution, one anyio task group per run; `graphlib.TopologicalSorter` gives the
-order and a fixed pool of `max_concurrency` workers the limit. It needs only `RunnerHost` of
-its engine, and every state change goes through `RunnerHost.emit` (in memory now, durable soon).
+One runner per execution, one anyio task group per run; a `Schedule` (graphlib's contract,
+lighter) gives the order and a fixed pool of `max_concurrency` workers the limit. It needs
+only `RunnerHost` of its engine, and every state change goes through `RunnerHost.emit` (in
+memory now, durable soon).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from functools import partial
-from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -25,6 +25,7 @@ from harmonia.engine.outcome import Verdict, decide, record_outcome
 from harmonia.engine.outputs import render_output
 from harmonia.engine.overrides import merge_override
 from harmonia.engine.plan import TaskResults
+from harmonia.engine.schedule import Schedule
 from harmonia.errors import ErrorKind, StorageUnavailable, TaskError
 from harmonia.events import EventType
 from harmonia.expressions import ReferenceMissing
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from harmonia.store.store import ExecutionLock
 
 
-Dispatch = tuple[str, "TopologicalSorter[str]"]
+Dispatch = tuple[str, "Schedule"]
 """A task id handed to a worker, with the schedule it was taken from."""
 
 
@@ -72,7 +73,7 @@ class ExecutionRunner:
         self._interrupt = False
         self._scope: anyio.CancelScope | None = None
         self._tg: anyio.abc.TaskGroup | None = None
-        self._sorter: TopologicalSorter[str] = TopologicalSorter()
+        self._sorter = Schedule()
         self._ready: deque[str] = deque()
         self._parked: deque[str] = deque()
         """Tasks whose retry backoff a pause cut short: the next attempt waits for resume."""
@@ -208,18 +209,18 @@ class ExecutionRunner:
         rebuild."""
         tasks = self.state.tasks
         done = {tid for tid, task in tasks.items() if task.status in TASK_DONE}
-        graph = self.plan.graph()
-        if done:
-            graph = {
-                tid: tuple(d for d in deps if d not in done)
-                for tid, deps in graph.items()
-                if tid not in done
-            }
-        if self._joins is not None:
-            graph = self._joins.rebuilt(graph)
         with cycle_collection_paused():
-            sorter: TopologicalSorter[str] = TopologicalSorter(graph)
-            sorter.prepare()
+            if self._joins is None:
+                sorter = Schedule.remaining(self.plan.graph(), done)
+            else:
+                graph = self.plan.graph()
+                if done:
+                    graph = {
+                        tid: tuple(d for d in deps if d not in done)
+                        for tid, deps in graph.items()
+                        if tid not in done
+                    }
+                sorter = Schedule(self._joins.rebuilt(graph))
             # the schedule lives as long as the run: long-lived state, as the hooks see it
             self.host.hooks.execution_built(self.state.id, len(tasks))
         self._sorter = sorter
@@ -313,7 +314,7 @@ class ExecutionRunner:
             self._dispatch = None
             dispatch.close()
 
-    def _offer_fanout(self, tid: str, sorter: TopologicalSorter[str]) -> None:
+    def _offer_fanout(self, tid: str, sorter: Schedule) -> None:
         """A ready `for_each` task: its trigger rule first (before its list is expanded),
         then `FanOut.begin`, which expands it or picks its items up again."""
         joins, state = self._joins, self.state

@@ -23,8 +23,11 @@ from harmonia.loader.fanout import check_fan_out_only, check_for_each, fan_out_t
 from harmonia.loader.outputs import check_output
 from harmonia.loader.references import ReferenceChecker, Upstream, is_plain
 from harmonia.model import cycle_message, find_cycles, suggest
+from harmonia.model.tasks import FAN_OUT_ONLY
 
 __all__ = ["Checker"]
+
+_MAX_PARALLEL, _MAX_ITEMS = FAN_OUT_ONLY  # (two names: a third would fail here)
 
 
 class Checker:
@@ -71,7 +74,7 @@ class Checker:
             # inputs are plain values, and its tasks have no `when`)
             upstream: Upstream | None = None
             raw_input = task.get("input", {})
-            if _is_mapping(raw_input):
+            if type(raw_input) is dict or isinstance(raw_input, Mapping):  # `_is_mapping`
                 if is_plain(raw_input):
                     static = True
                 else:
@@ -89,7 +92,7 @@ class Checker:
                 if isinstance(action, ApproveAction):
                     path = ("tasks", task_id, "for_each")
                     self._add("an approval gate (core.approve) cannot fan out", path)
-            else:
+            elif _MAX_PARALLEL in task or _MAX_ITEMS in task:  # most tasks: no call
                 check_fan_out_only(task_id, task, references)
         check_output(self.references, self.output)
         for message, where in placement_problems(self.data, self.tasks):

@@ -70,11 +70,14 @@ def is_template(data: Any) -> bool:
 
 
 def load_definition_file(
-    path: str | Path, registry: ComponentRegistry | None = None
+    path: str | Path, registry: ComponentRegistry | None = None, *, keep: bool = True
 ) -> Workflow | Template:
-    """A workflow file or a template file (`kind: template`), told apart by their content."""
+    """A workflow file or a template file (`kind: template`), told apart by their content.
+
+    `keep=False` when the result is only checked and dropped (`harmonia validate`): its
+    strings are then not made one object each, which only saves memory while it is kept."""
     with cycle_collection_paused():
-        document = read_file(path)
+        document = read_file(path, share=keep)
         if is_template(document.data):
             return load_template_document(document, registry)
         return load_document(document, registry)

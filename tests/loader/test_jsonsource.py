@@ -106,6 +106,17 @@ def test_more_values_than_allowed_are_refused_without_a_walk_below(
     assert [p.field for p in info.value.problems] == ["x"]  # unknown field, nothing else
 
 
+@pytest.mark.parametrize("items", [998, 999, 1_000])
+def test_text_shorter_than_twice_the_limit_is_not_counted(
+    monkeypatch: pytest.MonkeyPatch, items: int
+) -> None:
+    """The densest JSON (one-digit items) has a value per two characters: the shortcut by
+    length and the count agree at the boundary."""
+    monkeypatch.setattr(shape, "MAX_VALUES", 1_000)
+    text = "[" + ",".join(["0"] * items) + "]"  # items + 1 values, 2 * items + 1 characters
+    assert values_fit(text) == (items + 1 <= 1_000)
+
+
 def test_lines_are_looked_up_only_when_a_problem_is_reported(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

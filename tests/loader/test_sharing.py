@@ -127,3 +127,18 @@ def test_only_strings_are_swapped() -> None:
     share_task_strings(data)
     assert deps[0] is True and odd[0] is True
     assert deps[1] is next(k for k in data["tasks"] if k == "x_task")
+
+
+def test_a_definition_only_checked_is_not_shared(tmp_path: Path) -> None:
+    """`harmonia validate` keeps nothing: it skips the sharing pass, and gets the same result."""
+    from harmonia.loader import load_definition_file
+
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(EVERY_FIELD))
+    kept = load_definition_file(path)
+    checked = load_definition_file(path, keep=False)
+    assert checked == kept
+    assert isinstance(checked, Workflow)
+    assert checked.tasks["c"].depends_on[0] is not next(k for k in checked.tasks if k == "a")
+    assert isinstance(kept, Workflow)
+    assert kept.tasks["c"].depends_on[0] is next(k for k in kept.tasks if k == "a")
