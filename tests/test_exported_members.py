@@ -20,7 +20,7 @@ import harmonia.client
 SURFACES = {
     "harmonia": "__version__",
     "harmonia.client": """
-        DEFAULT_URL resolve_token resolve_url
+        DEFAULT_URL DaemonAddress resolve_daemon resolve_token resolve_url
         AsyncClient Client Reconnect
         ClientError DaemonUnreachable ProtocolError ApiError BadRequestError UnauthorizedError
         ForbiddenError NotFoundError MethodNotAllowedError ConflictError ExecutionDamagedError

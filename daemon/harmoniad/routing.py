@@ -22,11 +22,13 @@ from harmonia.errors import NotFound
 from harmoniad.errors import ApiError
 
 __all__ = [
+    "ACTION_ERRORS",
     "PATH_PARAM_PATTERN",
     "Endpoint",
     "Handler",
     "HeaderParam",
     "SocketEndpoint",
+    "action_endpoint",
     "routes_for",
     "valid_path_param",
 ]
@@ -79,6 +81,40 @@ class Endpoint:
     @property
     def path_params(self) -> list[str]:
         return re.findall(r"{([^}:]+)", self.path)
+
+
+ACTION_ERRORS = (401, 403, 404, 409, 413, 415, 422)
+"""An action's refusals: the thing is unknown (404), the action does not apply to its state
+(409), the body is too large, not JSON or not valid (413, 415, 422)."""
+
+
+def action_endpoint(
+    path: str,
+    handler: Handler,
+    summary: str,
+    tag: str,
+    responses: dict[int, Answer],
+    body_model: type[BaseModel],
+    *,
+    errors: tuple[int, ...] = ACTION_ERRORS,
+    body_required: bool = False,
+    description: str = "",
+) -> Endpoint:
+    """A POST that acts on one existing thing (an execution, a task, a checkpoint, a schedule,
+    a hook) with a JSON body of options, which may be left out unless `body_required`."""
+    return Endpoint(
+        "POST",
+        path,
+        handler,
+        summary,
+        tag,
+        responses,
+        errors,
+        body="json",
+        body_model=body_model,
+        body_required=body_required,
+        description=description,
+    )
 
 
 @dataclass(frozen=True)

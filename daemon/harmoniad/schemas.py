@@ -9,7 +9,7 @@ answers by the schemathesis test, which keeps the two honest.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
@@ -69,6 +69,19 @@ class _Request(BaseModel):
 
 class _Answer(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+
+ItemT = TypeVar("ItemT")
+
+
+class _Paged(_Answer, Generic[ItemT]):
+    """The envelope of every paged listing (`PageQuery`): `items` from `offset`, at most
+    `limit` of them, out of `total`. Subclasses name the page, as the OpenAPI shows it."""
+
+    items: list[ItemT]
+    total: int = Field(ge=0)
+    limit: int
+    offset: int
 
 
 # ---- errors and service ------------------------------------------------------------------
@@ -154,11 +167,8 @@ class WorkflowDetail(WorkflowInfo):
     )
 
 
-class WorkflowList(_Answer):
-    items: list[WorkflowInfo]
-    total: int = Field(ge=0)
-    limit: int
-    offset: int
+class WorkflowList(_Paged[WorkflowInfo]):
+    pass
 
 
 # ---- executions --------------------------------------------------------------------------
@@ -237,11 +247,8 @@ class ExecutionSummary(_Answer):
     )
 
 
-class ExecutionList(_Answer):
-    items: list[ExecutionSummary]
-    total: int = Field(ge=0)
-    limit: int
-    offset: int
+class ExecutionList(_Paged[ExecutionSummary]):
+    pass
 
 
 class TaskAttempt(_Answer):

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from harmoniad.schemas import Time, WorkflowInfo, WorkflowOrigin, _Answer, _Request
+from harmoniad.schemas import Time, WorkflowInfo, WorkflowOrigin, _Answer, _Paged, _Request
 
 __all__ = [
     "InstantiatedWorkflow",
@@ -37,11 +37,8 @@ class TemplateDetail(TemplateInfo):
     document: dict[str, Any] = Field(description="The template document as stored.")
 
 
-class TemplateList(_Answer):
-    items: list[TemplateInfo]
-    total: int = Field(ge=0)
-    limit: int
-    offset: int
+class TemplateList(_Paged[TemplateInfo]):
+    pass
 
 
 class TemplateWriteQuery(_Request):

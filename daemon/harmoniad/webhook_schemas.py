@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from harmoniad.routing import PATH_PARAM_PATTERN
-from harmoniad.schemas import PageQuery, Time, _Answer
+from harmoniad.schemas import PageQuery, Time, _Answer, _Paged
 
 __all__ = ["DeliveryAttempt", "DeliveryList", "DeliveryQuery", "WebhookDelivery"]
 
@@ -51,8 +51,5 @@ class WebhookDelivery(_Answer):
     attempts: list[DeliveryAttempt] = Field(description="Oldest first.")
 
 
-class DeliveryList(_Answer):
-    items: list[WebhookDelivery]
-    total: int = Field(ge=0)
-    limit: int
-    offset: int
+class DeliveryList(_Paged[WebhookDelivery]):
+    pass

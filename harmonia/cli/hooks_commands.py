@@ -11,7 +11,14 @@ from functools import partial
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.output import print_json
-from harmonia.cli.remote import info, list_action, print_item, remote_command, session
+from harmonia.cli.remote import (
+    info,
+    list_action,
+    print_deleted,
+    print_item,
+    remote_command,
+    session,
+)
 from harmonia.client import Client, Hook
 
 __all__ = ["cmd_hooks", "parse_map"]
@@ -49,10 +56,7 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         if action == "rotate":
             return _secret(client.rotate_hook_secret(args.name), "has a new secret", args.json)
         client.delete_hook(args.name)
-    info(f"deleted hook {args.name}")
-    if args.json:
-        print_json({"name": args.name, "deleted": True})
-    return EXIT_OK
+    return print_deleted("hook", "name", args.name, as_json=args.json)
 
 
 def _create_flags(args: argparse.Namespace) -> list[tuple[str, object]]:

@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-__all__ = ["GROUP", "add_plugin_commands"]
+__all__ = ["GROUP", "add_daemon_options", "add_plugin_commands"]
 
 GROUP = "harmonia.commands"
 _NOT_A_PLUGIN = frozenset({"--version"})
@@ -37,3 +37,16 @@ def add_plugin_commands(
                 f"harmonia: warning: command {entry.name!r} ({entry.value}) left out: "
                 f"{type(exc).__name__}: {exc}\n"
             )
+
+
+def add_daemon_options(parser: argparse.ArgumentParser) -> None:
+    """`--url` and `--data-dir` of a plugin's command that finds the daemon as every client
+    does (`harmonia tui`, `harmonia mcp`): one wording for them all."""
+    parser.add_argument(
+        "--url", metavar="URL", help="daemon URL (default: as other commands find it)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data folder (default: $HARMONIA_HOME, else the user data folder)",
+    )

@@ -39,17 +39,6 @@ EVENT_ERROR_LIMIT = 240
 """Characters of an error kept on an event line; the summary prints the whole message."""
 
 _DONE = frozenset({"completed", "skipped"})
-_STATUS_AFTER: dict[str, str] = {
-    EventType.TASK_STARTED: "running",
-    EventType.TASK_COMPLETED: "completed",
-    EventType.TASK_FAILED: "failed",
-    EventType.RETRY_ATTEMPTED: "retrying",
-    EventType.TASK_SKIPPED: "skipped",
-    EventType.TASK_EXPANDED: "running",
-    EventType.TASK_WAITING: "waiting",
-    EventType.TASK_COMPLETED_BY_OPERATOR: "completed",
-    EventType.TASK_SKIPPED_BY_OPERATOR: "skipped",
-}
 _RUNNING = frozenset({"running", "retrying"})
 _PLAIN_STATUS_AFTER: dict[str, str] = {
     EventType.TASK_STARTED: "running",
@@ -60,6 +49,13 @@ _PLAIN_STATUS_AFTER: dict[str, str] = {
     EventType.TASK_WAITING: "waiting",
 }
 """The events of `_STATUS_AFTER` that change their own task's status and nothing else."""
+_STATUS_AFTER: dict[str, str] = {
+    **_PLAIN_STATUS_AFTER,
+    EventType.TASK_EXPANDED: "running",
+    EventType.TASK_COMPLETED_BY_OPERATOR: "completed",
+    EventType.TASK_SKIPPED_BY_OPERATOR: "skipped",
+}
+"""Every event that sets its task's status: the word the status becomes."""
 _RESETTING = frozenset(
     {
         EventType.WORKFLOW_RESUMED,

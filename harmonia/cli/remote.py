@@ -59,6 +59,7 @@ __all__ = [
     "list_action",
     "pages",
     "print_answer",
+    "print_deleted",
     "print_item",
     "remote_command",
     "resolve_execution_id",
@@ -389,6 +390,15 @@ def print_answer(
         info(note)
     if printed is not None:
         print(printed, flush=True)
+    return EXIT_OK
+
+
+def print_deleted(what: str, key: str, value: str, *, as_json: bool) -> int:
+    """What a `delete` says: a note for people on stderr, and with --json `{key: value,
+    "deleted": true}` for scripts, which get nothing on stdout otherwise. Exit code 0."""
+    info(f"deleted {what} {value}")
+    if as_json:
+        print_json({key: value, "deleted": True})
     return EXIT_OK
 
 

@@ -11,14 +11,13 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from harmonia.cli.errors import EXIT_OK, CliError
+from harmonia.cli.errors import CliError
 from harmonia.cli.inputs import input_from_args
 from harmonia.cli.listing import print_listing
-from harmonia.cli.output import print_json
 from harmonia.cli.remote import (
-    info,
     list_action,
     print_answer,
+    print_deleted,
     print_item,
     remote_command,
     session,
@@ -54,10 +53,7 @@ def cmd_schedules(args: argparse.Namespace) -> int:
             return print_item(client.get_schedule(args.target), as_json=args.json, lines=_lines)
         if action == "delete":
             client.delete_schedule(args.target)
-            info(f"deleted schedule {args.target}")
-            if args.json:
-                print_json({"id": args.target, "deleted": True})
-            return EXIT_OK
+            return print_deleted("schedule", "id", args.target, as_json=args.json)
         if action == "run-now":
             run = client.run_schedule_now(args.target)
             note = f"schedule {args.target} started execution {run.execution_id}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from harmonia.cli.listing import print_listing
 from harmonia.cli.output import print_json
 from harmonia.cli.remote import (
     info,
+    list_action,
     pages,
     print_answer,
     print_item,
@@ -44,8 +46,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
     action = args.action
     if action in NEEDS_TARGET and not args.target:
         raise CliError(f"templates {action}: give the template's {NEEDS_TARGET[action]}")
-    if action == "list" and args.target:
-        raise CliError("templates list takes no NAME (did you mean `templates show NAME`?)")
+    if action == "list":
+        lister = partial(_list, as_json=args.json)
+        return list_action(args, "templates", (args.target, "NAME"), lister)
     if action == "import":
         return _import(args)
     with session(args) as client:
@@ -57,9 +60,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
             client.delete_template(args.target)
             info(f"deleted template {args.target}")
             return EXIT_OK
-        if action == "instantiate":
-            return _instantiate(client, args)
-        return _list(client, as_json=args.json)
+        return _instantiate(client, args)  # the last of the parser's choices
 
 
 def _import(args: argparse.Namespace) -> int:

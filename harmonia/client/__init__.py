@@ -14,7 +14,13 @@ code) for answers, `DaemonUnreachable` when there is no answer.
 """
 
 from harmonia.client._async import AsyncClient
-from harmonia.client._config import DEFAULT_URL, resolve_token, resolve_url
+from harmonia.client._config import (
+    DEFAULT_URL,
+    DaemonAddress,
+    resolve_daemon,
+    resolve_token,
+    resolve_url,
+)
 from harmonia.client._errors import (
     ApiError,
     BadRequestError,
@@ -82,6 +88,7 @@ __all__ = [
     "ClientError",
     "ComponentInfo",
     "ConflictError",
+    "DaemonAddress",
     "DaemonUnreachable",
     "DamagedFile",
     "DeliveryAttempt",
@@ -126,6 +133,7 @@ __all__ = [
     "Workflow",
     "WorkflowInfo",
     "WorkflowOrigin",
+    "resolve_daemon",
     "resolve_token",
     "resolve_url",
 ]

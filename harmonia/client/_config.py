@@ -8,6 +8,7 @@ environment (`HARMONIA_URL`, `HARMONIA_TOKEN`), then what the daemon left in its
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import orjson
 from harmonia.paths import default_data_dir
 from harmonia.protocol import DAEMON_FILE, DEFAULT_PORT, TOKEN_ENV, TOKEN_FILE, URL_ENV
 
-__all__ = ["DEFAULT_URL", "resolve_token", "resolve_url"]
+__all__ = ["DEFAULT_URL", "DaemonAddress", "resolve_daemon", "resolve_token", "resolve_url"]
 
 DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 """Where a daemon started with no options listens."""
@@ -30,6 +31,24 @@ def resolve_url(url: str | None = None, *, data_dir: PathLike | None = None) -> 
         if candidate and candidate.strip():
             return _connectable(candidate.strip().rstrip("/"))
     return DEFAULT_URL
+
+
+@dataclass(frozen=True)
+class DaemonAddress:
+    """Where the daemon should be, for a program that starts one in its own process when none
+    answers (`harmonia tui`, `harmonia mcp`), unless the URL was asked for."""
+
+    url: str
+    data_dir: Path
+    explicit: bool
+    """The URL came from the caller or `$HARMONIA_URL`: a silence there is an error."""
+
+
+def resolve_daemon(url: str | None = None, *, data_dir: PathLike | None = None) -> DaemonAddress:
+    """`resolve_url` with the data folder it looked in and whether the URL was asked for."""
+    folder = default_data_dir(data_dir)
+    explicit = bool(url or os.environ.get(URL_ENV))
+    return DaemonAddress(resolve_url(url, data_dir=folder), folder, explicit)
 
 
 def _connectable(url: str) -> str:

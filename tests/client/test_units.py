@@ -42,6 +42,7 @@ from harmonia.client import (
     UnsupportedMediaTypeError,
     ValidationError,
     WorkflowInfo,
+    resolve_daemon,
     resolve_token,
     resolve_url,
 )
@@ -69,6 +70,18 @@ def test_url_order_argument_env_daemon_file_default(
     clean_env.setenv("HARMONIA_URL", "http://localhost:9200/")
     assert resolve_url(data_dir=tmp_path) == "http://localhost:9200"
     assert resolve_url("http://[::1]:9300/", data_dir=tmp_path) == "http://[::1]:9300"
+
+
+def test_a_daemon_is_explicit_only_when_a_url_is_asked_for(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "daemon.json").write_text(json.dumps({"url": "http://127.0.0.1:9100"}))
+    found = resolve_daemon(data_dir=tmp_path)
+    assert (found.url, found.data_dir, found.explicit) == ("http://127.0.0.1:9100", tmp_path, False)
+    assert resolve_daemon("http://127.0.0.1:9300", data_dir=tmp_path).explicit
+    clean_env.setenv("HARMONIA_URL", "http://localhost:9200/")
+    found = resolve_daemon(data_dir=tmp_path)
+    assert (found.url, found.explicit) == ("http://localhost:9200", True)
 
 
 def test_url_from_the_default_data_dir(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:

@@ -29,6 +29,11 @@ def one_task(task: dict[str, Any], **workflow: Any) -> dict[str, Any]:
     return {"name": "w", **workflow, "tasks": {"a": task}}
 
 
+def echo(**fields: Any) -> dict[str, Any]:
+    """A `core.echo` task with `fields`: the component matters to none of these tests."""
+    return {"component": "core", "action": "echo", **fields}
+
+
 def made(document: dict[str, Any], **values: Any) -> Workflow:
     return instantiate(load_template_dict(document), values).workflow
 
@@ -36,13 +41,11 @@ def made(document: dict[str, Any], **values: Any) -> Workflow:
 def test_a_whole_placeholder_keeps_the_values_type_anywhere() -> None:
     document = template(
         one_task(
-            {
-                "component": "core",
-                "action": "echo",
-                "timeout": "${param.timeout}",
-                "retry_policy": {"max_retries": "${param.retries}"},
-                "input": {"n": "${param.n}", "flags": "${param.flags}", "on": "${param.on}"},
-            },
+            echo(
+                timeout="${param.timeout}",
+                retry_policy={"max_retries": "${param.retries}"},
+                input={"n": "${param.n}", "flags": "${param.flags}", "on": "${param.on}"},
+            ),
             max_concurrency="${param.width}",
         ),
         {
@@ -67,13 +70,7 @@ def test_inside_a_longer_string_a_value_is_formatted_in() -> None:
         {
             "name": "report-${param.day}",
             "description": "for ${param.day}: ${param.limits}",
-            "tasks": {
-                "a_${param.day}": {
-                    "component": "core",
-                    "action": "echo",
-                    "input": {"text": "n=${param.n} of ${input.total}"},
-                }
-            },
+            "tasks": {"a_${param.day}": echo(input={"text": "n=${param.n} of ${input.total}"})},
             "input": {"total": {"type": "integer", "default": 1}},
         },
         {
@@ -90,13 +87,7 @@ def test_inside_a_longer_string_a_value_is_formatted_in() -> None:
 
 def test_a_value_that_looks_like_a_reference_stays_text() -> None:
     document = template(
-        one_task(
-            {
-                "component": "core",
-                "action": "echo",
-                "input": {"a": "${param.v}", "b": "x ${param.v}"},
-            }
-        ),
+        one_task(echo(input={"a": "${param.v}", "b": "x ${param.v}"})),
         {"v": {"type": "string"}},
     )
     workflow = made(document, v="${env.HOME}")
@@ -160,13 +151,7 @@ def test_only_an_integer_goes_into_shell_arithmetic() -> None:
 
 def test_in_a_condition_a_value_is_a_literal() -> None:
     document = template(
-        one_task(
-            {
-                "component": "core",
-                "action": "echo",
-                "when": "${param.mode} == 'on' and ${param.n} > 2",
-            }
-        ),
+        one_task(echo(when="${param.mode} == 'on' and ${param.n} > 2")),
         {"mode": {"type": "string"}, "n": {"type": "integer"}},
     )
     assert made(document, mode="on", n=3).tasks["a"].when == "\"on\" == 'on' and 3 > 2"
@@ -217,7 +202,7 @@ workflow:
 
 def test_a_body_broken_with_the_defaults_is_found_at_load_time() -> None:
     document = template(
-        one_task({"component": "core", "action": "echo", "depends_on": ["${param.dep}"]}),
+        one_task(echo(depends_on=["${param.dep}"])),
         {"dep": {"type": "string", "default": "missing"}},
     )
     with pytest.raises(ValidationFailed) as caught:
@@ -228,8 +213,8 @@ def test_a_body_broken_with_the_defaults_is_found_at_load_time() -> None:
 
 def test_a_template_is_not_a_workflow_and_param_is_only_for_templates() -> None:
     with pytest.raises(ValidationFailed, match="this is a template"):
-        load_workflow_dict(template(one_task({"component": "core", "action": "echo"}), {}))
-    workflow = one_task({"component": "core", "action": "echo", "input": {"x": "${param.x}"}})
+        load_workflow_dict(template(one_task(echo()), {}))
+    workflow = one_task(echo(input={"x": "${param.x}"}))
     with pytest.raises(ValidationFailed, match="only a template's workflow body"):
         load_workflow_dict(workflow)
 
@@ -247,9 +232,7 @@ def test_values_cannot_blow_the_workflow_up(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(substitution, "MAX_VALUES", 50)
     document = template(
-        one_task(
-            {"component": "core", "action": "echo", "input": {"a": "${param.v}", "b": "${param.v}"}}
-        ),
+        one_task(echo(input={"a": "${param.v}", "b": "${param.v}"})),
         {"v": {"type": "array"}},
     )
     assert made(document, v=list(range(20))).tasks["a"].input["a"] == list(range(20))

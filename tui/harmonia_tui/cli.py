@@ -2,8 +2,9 @@
 
 `harmonia tui` reaches `add_command` through the entry-point group `harmonia.commands` (so the
 engine's CLI never imports this package by name), and `python -m harmonia_tui` reaches `main`.
-This module imports only the standard library until `run`: `add_command` runs on every start
-of `harmonia --help`, and the client and Textual take a quarter of a second to import.
+This module imports only the standard library (and the plugins' `harmonia.cli.plugins`) until
+`run`: `add_command` runs on every start of `harmonia --help`, and the client and Textual take
+a quarter of a second to import.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import locale
 import os
 import sys
 from collections.abc import Sequence
+
+from harmonia.cli.plugins import add_daemon_options
 
 __all__ = ["add_command", "build_parser", "main", "run"]
 
@@ -43,14 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--url", metavar="URL", help="daemon URL (default: as other commands find it)"
-    )
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="data folder (default: $HARMONIA_HOME, else the user data folder)",
-    )
+    add_daemon_options(parser)
     parser.add_argument("--run", metavar="FILE", help="store and start this workflow, then open it")
     parser.add_argument(
         "--ascii", action="store_true", help="ASCII only: no box drawing or symbols"

@@ -24,9 +24,7 @@ import anyio
 import anyio.from_thread
 import anyio.lowlevel
 
-from harmonia.client import Client, ClientError, resolve_token, resolve_url
-from harmonia.paths import default_data_dir
-from harmonia.protocol import URL_ENV
+from harmonia.client import Client, ClientError, resolve_daemon, resolve_token
 
 __all__ = ["EMBEDDED_LOG", "DaemonNotFound", "EmbeddedDaemon", "Target", "locate", "probe"]
 
@@ -66,17 +64,16 @@ def probe(url: str, timeout: float = 1.5) -> bool:
 
 def locate(url: str | None = None, data_dir: str | os.PathLike[str] | None = None) -> Target:
     """The running daemon, else an embedded one (unless a URL was asked for explicitly)."""
-    folder = default_data_dir(data_dir)
-    explicit = bool(url or os.environ.get(URL_ENV))
     try:
-        resolved = resolve_url(url, data_dir=folder)
+        address = resolve_daemon(url, data_dir=data_dir)
     except ValueError as exc:
         raise DaemonNotFound(str(exc)) from None
-    if probe(resolved):
-        return Target(resolved, resolve_token(None, data_dir=folder), folder)
-    if explicit:
+    folder = address.data_dir
+    if probe(address.url):
+        return Target(address.url, resolve_token(None, data_dir=folder), folder)
+    if address.explicit:
         raise DaemonNotFound(
-            f"no Harmonia daemon answers at {resolved}; start one with `harmoniad`, or run "
+            f"no Harmonia daemon answers at {address.url}; start one with `harmoniad`, or run "
             "`harmonia tui` without --url (and without $HARMONIA_URL) to start one inside it"
         )
     embedded = EmbeddedDaemon(folder).start()

@@ -17,27 +17,39 @@ async function finished(workflow) {
   return state.client.wait(execution.id)
 }
 
-test('SSE: the whole history, then after a seq, then nothing after the last', async () => {
+test('SSE: the whole history', async () => {
   const final = await finished(echoWorkflow('history'))
   const all = await collect(state.client.events(final.id))
   assert.deepEqual(seqs(all), range(1, final.last_seq))
   assert.equal(all[0].type, 'workflow_started')
   assert.equal(all.at(-1).type, 'workflow_completed')
   assert.deepEqual(all, await history(state.client, final.id))
-  assert.deepEqual(seqs(await collect(state.client.events(final.id, { after: 2 }))), range(3, final.last_seq))
-  assert.deepEqual(await collect(state.client.events(final.id, { after: final.last_seq })), [])
 })
 
-test('SSE with follow: the stream goes on after the end, a retry shows up on it', async () => {
-  const final = await finished(echoWorkflow('followed'))
-  const stream = state.client.events(final.id, { follow: true })
-  const seen = await until(stream, (event) => event.type === 'workflow_completed')
-  await state.client.retryTask(final.id, 'bye')
-  const more = await until(stream, (event) => event.type === 'workflow_completed')
-  await stream.return()
-  assert.equal(more[0].type, 'workflow_resumed')
-  assert.deepEqual(seqs([...seen, ...more]), range(1, seen.length + more.length))
-})
+// What both transports promise, tested the same way on each.
+const TRANSPORTS = {
+  SSE: (id, options) => state.client.events(id, options),
+  WebSocket: (id, options) => state.client.wsEvents(id, options),
+}
+
+for (const [name, open] of Object.entries(TRANSPORTS)) {
+  test(`${name}: after a seq, and nothing after the last`, async () => {
+    const final = await finished(echoWorkflow(`${name}-after`))
+    assert.deepEqual(seqs(await collect(open(final.id, { after: 2 }))), range(3, final.last_seq))
+    assert.deepEqual(await collect(open(final.id, { after: final.last_seq })), [])
+  })
+
+  test(`${name} with follow: the stream goes on after the end, a retry shows up on it`, async () => {
+    const final = await finished(echoWorkflow(`${name}-followed`))
+    const stream = open(final.id, { follow: true })
+    const seen = await until(stream, (event) => event.type === 'workflow_completed')
+    await state.client.retryTask(final.id, 'hello')
+    const more = await until(stream, (event) => event.type === 'workflow_completed')
+    await stream.return()
+    assert.equal(more[0].type, 'workflow_resumed')
+    assert.deepEqual(seqs([...seen, ...more]), range(1, seen.length + more.length))
+  })
+}
 
 test('WebSocket: batch frames are unpacked into every event, once, in order', async () => {
   const frames = []
@@ -66,23 +78,6 @@ test('WebSocket: batch frames are unpacked into every event, once, in order', as
     frames.flatMap((frame) => frame.events.map((event) => event.seq)),
     seqs(events),
   )
-})
-
-test('WebSocket: after a seq, and nothing after the last', async () => {
-  const final = await finished(echoWorkflow('ws-after'))
-  assert.deepEqual(seqs(await collect(state.client.wsEvents(final.id, { after: 2 }))), range(3, final.last_seq))
-  assert.deepEqual(await collect(state.client.wsEvents(final.id, { after: final.last_seq })), [])
-})
-
-test('WebSocket with follow: a retry shows up on the same socket', async () => {
-  const final = await finished(echoWorkflow('ws-followed'))
-  const stream = state.client.wsEvents(final.id, { follow: true })
-  const seen = await until(stream, (event) => event.type === 'workflow_completed')
-  await state.client.retryTask(final.id, 'hello')
-  const more = await until(stream, (event) => event.type === 'workflow_completed')
-  await stream.return()
-  assert.equal(more[0].type, 'workflow_resumed')
-  assert.deepEqual(seqs([...seen, ...more]), range(1, seen.length + more.length))
 })
 
 test('the browser way: a standard WebSocket class, the token in the query', async () => {

@@ -9,15 +9,17 @@ and no URL was asked for, it starts one inside this process on the same data fol
 Standard output carries only MCP messages: logs go to standard error.
 
 It reaches `harmonia` through the entry-point group `harmonia.commands`; this module imports
-only the standard library until `run`, since `add_command` runs on every `harmonia --help`.
+only the standard library (and the plugins' `harmonia.cli.plugins`) until `run`, since
+`add_command` runs on every `harmonia --help`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
+
+from harmonia.cli.plugins import add_daemon_options
 
 __all__ = ["add_command", "run"]
 
@@ -37,14 +39,7 @@ DESCRIPTION = (
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`harmonia mcp`: the entry point of the group `harmonia.commands` (see pyproject.toml)."""
     parser = sub.add_parser("mcp", help=HELP, description=DESCRIPTION)
-    parser.add_argument(
-        "--url", metavar="URL", help="daemon URL (default: as other commands find it)"
-    )
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="data folder (default: $HARMONIA_HOME, else the user data folder)",
-    )
+    add_daemon_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -73,22 +68,19 @@ async def _serve(url: str | None, data_dir: str | None) -> int:
     import anyio
 
     from harmonia import __version__
-    from harmonia.client import AsyncClient, ClientError, resolve_token, resolve_url
-    from harmonia.paths import default_data_dir
-    from harmonia.protocol import URL_ENV
+    from harmonia.client import AsyncClient, ClientError, resolve_daemon, resolve_token
     from harmoniad.mcpserver.backend import ClientBackend
     from harmoniad.mcpserver.server import build_server
 
-    folder = default_data_dir(data_dir)
-    explicit = bool(url or os.environ.get(URL_ENV))
     try:
-        target = resolve_url(url, data_dir=folder)
+        address = resolve_daemon(url, data_dir=data_dir)
     except ValueError as exc:
         raise _Unreachable(str(exc)) from None
+    folder, target = address.data_dir, address.url
     token = resolve_token(None, data_dir=folder)
     embedded: Any = None
     running = await _answers(target)
-    if not running and explicit:
+    if not running and address.explicit:
         raise _Unreachable(f"no Harmonia daemon answers at {target}")
     async with anyio.create_task_group() as tg:
         if not running:

@@ -13,7 +13,7 @@ from harmoniad.approval_schemas import ApprovalDecision, ApprovalResult
 from harmoniad.bodies import json_body
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse
-from harmoniad.routing import Endpoint, Handler
+from harmoniad.routing import Endpoint, Handler, action_endpoint
 
 __all__ = ["ENDPOINTS"]
 
@@ -46,17 +46,13 @@ async def _decide(request: Request, *, approve: bool) -> Response:
 
 
 def _endpoint(verb: str, handler: Handler, summary: str) -> Endpoint:
-    return Endpoint(
-        "POST",
+    return action_endpoint(
         f"/api/v1/executions/{{id}}/tasks/{{task_id}}/{verb}",
         handler,
         summary,
         "executions",
         {200: ApprovalResult},
-        (401, 403, 404, 409, 413, 415, 422),
-        body="json",
-        body_model=ApprovalDecision,
-        body_required=False,
+        ApprovalDecision,
     )
 
 

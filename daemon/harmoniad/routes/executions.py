@@ -16,7 +16,7 @@ from harmoniad.context import DaemonState, daemon_state
 from harmoniad.fix_schemas import RetryAction
 from harmoniad.listing import etag_matches, execution_document, listing_page
 from harmoniad.responses import JSONResponse
-from harmoniad.routing import Answer, Endpoint, Handler, HeaderParam
+from harmoniad.routing import Answer, Endpoint, Handler, HeaderParam, action_endpoint
 from harmoniad.schemas import (
     Checkpoint,
     CheckpointCreate,
@@ -127,7 +127,6 @@ async def restore_checkpoint(request: Request) -> Response:
     return JSONResponse(execution.to_public(), status_code=201)
 
 
-_ACTION_ERRORS = (401, 403, 404, 409, 413, 415, 422)
 LISTING_ETAG = HeaderParam(
     "If-None-Match",
     "The `ETag` of a listing this client has: 304 (no body) while the listing is the same.",
@@ -142,20 +141,8 @@ def _operator_endpoint(
     responses: dict[int, Answer],
     body_model: type[BaseModel] = OperatorAction,
 ) -> Endpoint:
-    """An operator action on an execution: a POST whose JSON body may be left out, refused
-    (409) when it does not apply to the execution's state."""
-    return Endpoint(
-        "POST",
-        path,
-        handler,
-        summary,
-        _EXECUTION,
-        responses,
-        _ACTION_ERRORS,
-        body="json",
-        body_model=body_model,
-        body_required=False,
-    )
+    """An operator action on an execution, refused (409) when it does not apply to its state."""
+    return action_endpoint(path, handler, summary, _EXECUTION, responses, body_model)
 
 
 ENDPOINTS = [
@@ -243,16 +230,12 @@ ENDPOINTS = [
         (401, 403, 422),
         query=CheckpointQuery,
     ),
-    Endpoint(
-        "POST",
+    action_endpoint(
         "/api/v1/checkpoints/{id}/restore",
         restore_checkpoint,
         "Start a new execution from a checkpoint",
         "checkpoints",
         {201: Execution},
-        (401, 403, 404, 409, 413, 415, 422),
-        body="json",
-        body_model=OperatorAction,
-        body_required=False,
+        OperatorAction,
     ),
 ]

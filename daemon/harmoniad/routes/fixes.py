@@ -14,12 +14,11 @@ from harmoniad.bodies import json_body
 from harmoniad.context import daemon_state
 from harmoniad.fix_schemas import CompleteAction, FixResult, RetryPlan, SkipAction
 from harmoniad.responses import JSONResponse
-from harmoniad.routing import Endpoint
+from harmoniad.routing import Endpoint, action_endpoint
 
 __all__ = ["ENDPOINTS"]
 
 _TASK = "/api/v1/executions/{id}/tasks/{task_id}"
-_ERRORS = (401, 403, 404, 409, 413, 415, 422)
 
 
 async def complete_task(request: Request) -> Response:
@@ -51,28 +50,22 @@ async def retry_plan(request: Request) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint(
-        "POST",
+    action_endpoint(
         f"{_TASK}/complete",
         complete_task,
         "Mark a failed, pending, waiting or canceled task completed with a given output",
         "executions",
         {200: FixResult},
-        _ERRORS,
-        body="json",
-        body_model=CompleteAction,
+        CompleteAction,
+        body_required=True,
     ),
-    Endpoint(
-        "POST",
+    action_endpoint(
         f"{_TASK}/skip",
         skip_task,
         "Mark a failed, pending, waiting or canceled task skipped",
         "executions",
         {200: FixResult},
-        _ERRORS,
-        body="json",
-        body_model=SkipAction,
-        body_required=False,
+        SkipAction,
     ),
     Endpoint(
         "GET",

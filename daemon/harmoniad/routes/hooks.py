@@ -26,7 +26,7 @@ from harmoniad.hook_schemas import (
 from harmoniad.hooks.service import HookService
 from harmoniad.hooks.store import HookRecord
 from harmoniad.responses import JSONResponse, NoContent
-from harmoniad.routing import Endpoint, HeaderParam
+from harmoniad.routing import Endpoint, HeaderParam, action_endpoint
 
 __all__ = ["DELIVERY_PATH", "ENDPOINTS", "hook_view"]
 
@@ -138,17 +138,14 @@ ENDPOINTS = [
         "DELETE", DELIVERY_PATH, delete_hook, "Delete an inbound hook (its runs stay)",
         "hooks", {204: None}, (401, 403, 404),
     ),
-    Endpoint(
-        "POST",
+    action_endpoint(
         f"{DELIVERY_PATH}/rotate",
         rotate_hook_secret,
         "Give a hook a new secret (the old one stops working at once)",
         "hooks",
         {200: HookSecret},
-        (401, 403, 404, 413, 415, 422),
-        body="json",
-        body_model=HookRotate,
-        body_required=False,
+        HookRotate,
+        errors=(401, 403, 404, 413, 415, 422),
     ),
     Endpoint(
         "POST",

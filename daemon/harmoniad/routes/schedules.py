@@ -19,7 +19,7 @@ from harmonia.schedules.records import ScheduleRecord
 from harmoniad.bodies import json_body
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse, NoContent
-from harmoniad.routing import Endpoint
+from harmoniad.routing import Endpoint, action_endpoint
 from harmoniad.schedule_schemas import (
     Schedule,
     ScheduleCreate,
@@ -108,7 +108,8 @@ async def run_schedule_now(request: Request) -> Response:
 
 
 _PATH = "/api/v1/schedules"
-_ACTION_ERRORS = (401, 403, 404, 413, 415, 422)
+_NO_CONFLICT = (401, 403, 404, 413, 415, 422)
+"""Pausing applies in every state: no 409 (unpausing a disabled schedule is one)."""
 
 ENDPOINTS = [
     Endpoint(
@@ -152,44 +153,29 @@ ENDPOINTS = [
         {204: None},
         (401, 403, 404),
     ),
-    *(
-        Endpoint(
-            "POST",
-            f"{_PATH}/{{id}}/{verb}",
-            handler,
-            summary,
-            "schedules",
-            {200: Schedule},
-            errors,
-            body="json",
-            body_model=ScheduleRunNow,
-            body_required=False,
-        )
-        for verb, handler, summary, errors in (
-            (
-                "pause",
-                pause_schedule,
-                "Pause a schedule: nothing starts until it is unpaused",
-                _ACTION_ERRORS,
-            ),
-            (
-                "unpause",
-                unpause_schedule,
-                "Unpause a schedule: it counts its planned times from now",
-                (*_ACTION_ERRORS, 409),
-            ),
-        )
+    action_endpoint(
+        f"{_PATH}/{{id}}/pause",
+        pause_schedule,
+        "Pause a schedule: nothing starts until it is unpaused",
+        "schedules",
+        {200: Schedule},
+        ScheduleRunNow,
+        errors=_NO_CONFLICT,
     ),
-    Endpoint(
-        "POST",
+    action_endpoint(
+        f"{_PATH}/{{id}}/unpause",
+        unpause_schedule,
+        "Unpause a schedule: it counts its planned times from now",
+        "schedules",
+        {200: Schedule},
+        ScheduleRunNow,
+    ),
+    action_endpoint(
         f"{_PATH}/{{id}}/run-now",
         run_schedule_now,
         "Start one run of a schedule now, whatever its overlap policy",
         "schedules",
         {201: ScheduleRun},
-        (*_ACTION_ERRORS, 409),
-        body="json",
-        body_model=ScheduleRunNow,
-        body_required=False,
+        ScheduleRunNow,
     ),
 ]

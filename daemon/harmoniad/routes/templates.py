@@ -16,7 +16,7 @@ from starlette.responses import Response
 from harmoniad.bodies import json_body, query_params, template_body
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse, NoContent
-from harmoniad.routing import Endpoint
+from harmoniad.routing import Endpoint, action_endpoint
 from harmoniad.schemas import PageQuery
 from harmoniad.services import templates as service
 from harmoniad.template_schemas import (
@@ -126,17 +126,14 @@ ENDPOINTS = [
         {204: None},
         _NAME_ERRORS,
     ),
-    Endpoint(
-        "POST",
+    action_endpoint(
         "/api/v1/templates/{name}/instantiate",
         instantiate_template,
         "Store a new workflow made from a template with the given parameter values",
         "templates",
         {201: InstantiatedWorkflow},
-        (*_NAME_ERRORS, 413, 415, 422),
-        body="json",
-        body_model=TemplateInstantiate,
-        body_required=False,
+        TemplateInstantiate,
+        errors=(*_NAME_ERRORS, 413, 415, 422),
         description="Every bad value is reported at once: a 422 whose `details` name each "
         "parameter (`field`: `parameters.NAME`); then the workflow the values make is "
         "validated as any workflow. Nothing is stored unless all is well.",
