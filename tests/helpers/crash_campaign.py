@@ -16,8 +16,8 @@ counts as a no-op kill.
 
 After every kill it checks that the data folder still loads: `harmonia show ID --json` (called in
 this process) works and agrees with the journal, state.json and catalog.json are valid JSON, and
-only the journal's last line may be torn. `finish` resumes whatever is unfinished; `verify` compares the outputs with an
-uncrashed run and the side file with the journals.
+only the journal's last line may be torn. `finish` resumes whatever is unfinished; `verify`
+compares the outputs with an uncrashed run and the side file with the journals.
 
 Shared by tests/crash/test_sigkill.py and bench/crash_loop.py.
 """
