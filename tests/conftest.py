@@ -5,7 +5,6 @@ remote component, and a disk to fill."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,12 +54,6 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 COMPILED = ("harmonia", "daemon", "tui", "tests/helpers")
 """What the suite's subprocesses (daemons, CLIs, crash children) import from this checkout."""
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Keep the test modules pytest rewrites (its asserts) for the next run, whatever
-    $PYTHONDONTWRITEBYTECODE says: rewriting them all costs each xdist worker ~10 s of CPU."""
-    sys.dont_write_bytecode = False
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
