@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 from pathlib import Path
@@ -335,6 +336,7 @@ def test_main_validate_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     good.write_text("name: good\ntasks:\n  only: {component: core, action: echo}\n")
     assert main(["validate", str(good)]) == 0
     assert capsys.readouterr().out == f"{good}: ok (1 task)\n"
+    assert gc.isenabled()  # paused for the command, not left off for the calling process
 
 
 def test_run_sync_unwraps_a_lone_error_from_task_groups() -> None:
