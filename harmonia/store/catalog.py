@@ -255,29 +255,16 @@ class Catalog:
         while True:
             read_at = time.time_ns()
             journal = _stat(self.journal_path)
-            try:
-                fd = os.open(self.path, os.O_RDONLY)
-            except FileNotFoundError:
+            whole = _read_whole(self.path)
+            if whole is None:
                 # a journal without its file extends nothing: the catalog is rebuilt
                 return _Read(Seen(None, read_at, journal), {})
-            try:
-                # the version of the very file read: a writer replaces it, never changes it
-                version = _version(os.fstat(fd))
-                with os.fdopen(os.dup(fd), "rb") as file:
-                    raw = file.read()
-            finally:
-                os.close(fd)
+            version, raw = whole
             data = parse_catalog(raw, self.path)
-            try:
-                fd = os.open(self.journal_path, os.O_RDONLY)
-            except FileNotFoundError:
+            whole = _read_whole(self.journal_path)
+            if whole is None:
                 return _Read(Seen(version, read_at), data)
-            try:
-                journal = _version(os.fstat(fd))
-                with os.fdopen(os.dup(fd), "rb") as file:
-                    lines = file.read()
-            finally:
-                os.close(fd)
+            journal, lines = whole
             # a fold between the two reads: this journal may not extend the file read
             if self.version() == version:
                 return self._replayed(_Read(Seen(version, read_at), data), lines, journal)
@@ -417,6 +404,22 @@ def _size(path: Path) -> int:
         return os.stat(path).st_size
     except FileNotFoundError:
         return 0
+
+
+def _read_whole(path: Path) -> tuple[FileVersion, bytes] | None:
+    """A file's bytes with the version of the very file read (a writer replaces the catalog's
+    files or appends to them, so the stat of the open descriptor is the one that matches);
+    None when it does not exist."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        version = _version(os.fstat(fd))
+        with os.fdopen(os.dup(fd), "rb") as file:
+            return version, file.read()
+    finally:
+        os.close(fd)
 
 
 def _stat(path: Path) -> FileVersion | None:

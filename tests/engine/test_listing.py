@@ -4,11 +4,11 @@ another process wrote it, and never shows an execution as running after it ended
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import anyio
 import anyio.from_thread
 import pytest
+from helpers.catalog_files import count_full_reads
 from helpers.engine_probe import Probe, ProbeBench, engine_options, registry_with, workflow
 
 import harmonia.store.catalog as catalog_module
@@ -63,30 +63,22 @@ async def test_listing_reads_the_catalog_only_after_another_process_wrote_it(
         done = await engine.wait((await engine.start(wf)).id)
         await engine.writer.flush()
         catalog = engine.store.catalog
-        loads = 0
-        load = catalog._load
-
-        def counted() -> Any:
-            nonlocal loads
-            loads += 1
-            return load()
-
-        catalog._load = counted  # type: ignore[method-assign]
+        loads = count_full_reads(catalog)
         first = await engine.index.rows()
         assert [(r["id"], r["status"]) for r in first] == [(done.id, "completed")]
         for _ in range(50):
             assert await engine.index.rows() == first
-        assert loads <= 1  # at most the first listing's read (the engine wrote since)
+        assert loads() <= 1  # at most the first listing's read (the engine wrote since)
 
         # another process (a `harmonia run` next to the daemon) records an execution
         other = ExecutionState.new("20000101-000000-0000000000", wf.to_document(), {}, 1.0)
         other.status = "failed"
         Store(data_dir).put_summary(other.summary())
-        before = loads
+        before = loads()
         rows = await engine.index.rows()
         assert [r["id"] for r in rows] == [done.id, other.id]
         assert rows[1]["status"] == "failed"
-        assert loads == before + 1
+        assert loads() == before + 1
         for _ in range(20):
             await engine.index.rows()
-        assert loads == before + 1
+        assert loads() == before + 1

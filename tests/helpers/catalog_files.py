@@ -4,7 +4,9 @@ its last fold)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harmonia.store.catalog import Catalog, Data
 from harmonia.store.catalogjournal import JOURNAL
@@ -21,3 +23,18 @@ def catalog_bytes(data_dir: Path) -> bytes:
     return b"".join(
         p.read_bytes() for p in (data_dir / "catalog.json", data_dir / JOURNAL) if p.exists()
     )
+
+
+def count_full_reads(catalog: Catalog) -> Callable[[], int]:
+    """Counts `catalog`'s full reads of its file from now on: what the read cache and the
+    journal's partial replay are there to avoid. The returned function gives the count."""
+    loads = 0
+    load = catalog._load
+
+    def counted() -> Any:
+        nonlocal loads
+        loads += 1
+        return load()
+
+    catalog._load = counted  # type: ignore[method-assign]
+    return lambda: loads

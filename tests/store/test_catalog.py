@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 import pytest
+from helpers.catalog_files import count_full_reads
 
 import harmonia.store.catalog as catalog_module
 import harmonia.store.catalog_repair as repair_module
@@ -68,22 +69,14 @@ def test_reads_parse_the_file_once_until_some_process_rewrites_it(
     store = Store(tmp_path)
     new_execution(store, "20260101-000000-aaaaaaaaaa")
     reader = Store(tmp_path)
-    loads = 0
-    load = reader.catalog._load
-
-    def counted() -> Any:
-        nonlocal loads
-        loads += 1
-        return load()
-
-    reader.catalog._load = counted  # type: ignore[method-assign]
+    loads = count_full_reads(reader.catalog)
     for _ in range(20):
         assert [r["id"] for r in reader.list_summaries()] == ["20260101-000000-aaaaaaaaaa"]
-    assert loads == 1
+    assert loads() == 1
     new_execution(store, "20260101-000000-bbbbbbbbbb", created_at=2.0)
     assert len(reader.list_summaries()) == 2
     assert reader.get_summary("20260101-000000-bbbbbbbbbb")["status"] == "pending"
-    assert loads == 2
+    assert loads() == 2
 
 
 def test_a_read_within_the_file_clock_tick_is_confirmed_once_later(

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
+from helpers.catalog_files import count_full_reads
 
 import harmonia.store.catalog as catalog_module
 import harmonia.store.catalogjournal as cj
@@ -95,20 +96,12 @@ def test_updates_are_appended_and_replayed_by_another_store(
     catalog = (tmp_path / "catalog.json").read_bytes()
     reader = Store(tmp_path)
     assert rows(tmp_path) == {first.id: "pending"}
-    loads = 0
-    load = reader.catalog._load
-
-    def counted() -> Any:
-        nonlocal loads
-        loads += 1
-        return load()
-
-    reader.catalog._load = counted  # type: ignore[method-assign]
+    loads = count_full_reads(reader.catalog)
     assert len(reader.list_summaries()) == 1
     for n in range(2, 6):
         started(store, n)
         assert len(reader.list_summaries()) == n  # the new lines only: no full read
-    assert loads == 1
+    assert loads() == 1
     assert (tmp_path / "catalog.json").read_bytes() == catalog  # never rewritten
     assert len((tmp_path / cj.JOURNAL).read_bytes().splitlines()) == 4
     checkpoint(store, first.id, "one")
