@@ -26,12 +26,21 @@ class Schedule:
 
     __slots__ = ("_ready", "_successors", "_waiting")
 
-    def __init__(self, graph: Mapping[str, Iterable[str]] | None = None) -> None:
+    def __init__(
+        self,
+        graph: Mapping[str, Iterable[str]] | None = None,
+        done: set[str] | frozenset[str] = frozenset(),
+    ) -> None:
+        """The schedule of `graph`'s tasks not in `done`, the edges to done tasks left out."""
         waiting: dict[str, int] = {}
         successors: dict[str, list[str]] = {}
         for node, deps in (graph or {}).items():
-            count = waiting.get(node, 0)
+            if node in done:
+                continue
+            count = 0
             for dep in deps:
+                if dep in done:
+                    continue
                 count += 1
                 if dep not in waiting:
                     waiting[dep] = 0
@@ -49,29 +58,8 @@ class Schedule:
     def remaining(
         cls, depends_on: Mapping[str, tuple[str, ...]], done: set[str] | frozenset[str]
     ) -> Schedule:
-        """The schedule of the tasks not in `done`, the edges to done tasks left out: what a
-        resumed or retried run has left to do, without building that graph first."""
-        schedule = cls()
-        waiting = schedule._waiting
-        successors = schedule._successors
-        ready = schedule._ready
-        for node, deps in depends_on.items():
-            if node in done:
-                continue
-            count = 0
-            for dep in deps:
-                if dep in done:
-                    continue
-                count += 1
-                later = successors.get(dep)
-                if later is None:
-                    successors[dep] = [node]
-                else:
-                    later.append(node)
-            waiting[node] = count
-            if not count:
-                ready.append(node)
-        return schedule
+        """What a resumed or retried run has left to do, without building that graph first."""
+        return cls(depends_on, done)
 
     def get_ready(self) -> tuple[str, ...]:
         """The tasks that became ready since the last call (each is handed out once)."""
