@@ -21,6 +21,7 @@ from harmoniad.server import KEEP_ALIVE_SECONDS
 from harmoniad.services.executions import list_executions
 from helpers.daemon_testing import Harmoniad, echo_workflow, sleep_workflow
 from helpers.engine_probe import engine_options
+from helpers.waiting import wait_until_async
 
 from harmonia.engine import open_engine
 from harmonia.loader import load_workflow_dict
@@ -130,7 +131,13 @@ async def test_the_listing_bytes_are_the_listing_built_afresh(tmp_path: Path) ->
         await engine.wait(finished.id)
         canceled = await engine.start(sleeper)
         await engine.cancel(canceled.id)
-        await engine.start(sleeper)  # left running
+        running = await engine.start(sleeper)  # left running
+        # the comparison below is two reads: a task_started landing between them moved last_seq
+        await wait_until_async(
+            lambda: (live := engine.live_state(running.id)) and live.summary()["last_seq"] >= 2,
+            10,
+            "the running execution's task_started",
+        )
         for _ in range(2):  # built, then from the cache
             for status, offset, limit in ((None, 0, 50), ("running", 0, 50), (None, 1, 1)):
                 page = await listing_page(state, status=status, offset=offset, limit=limit)
