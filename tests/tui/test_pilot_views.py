@@ -105,7 +105,7 @@ async def test_at_80x24_the_start_forms_buttons_are_on_screen(daemon: Harmoniad)
         form = await reach(pilot, StartWorkflowScreen, "the form")
         await pilot.pause()
         start = form.query_one("#start", Button)
-        box = form.query_one("#form")  # what its border shows: inside, on screen
+        box = form.query_one("#dialog")  # what its border shows: inside, on screen
         await until(
             pilot,
             lambda: start.region.height > 0 and box.content_region.contains_region(start.region),

@@ -64,28 +64,8 @@ class RejectScreen(Dialog[str]):
     Answers the reason ("" when none was given), or None when the operator backed out."""
 
     DEFAULT_CSS = """
-    RejectScreen {
-        align: center middle;
-    }
     RejectScreen > #dialog {
-        width: 72;
-        max-width: 95%;
-        height: auto;
         border: thick $error;
-        background: $surface;
-        padding: 1 2;
-    }
-    RejectScreen #question {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-    RejectScreen #buttons {
-        height: auto;
-        margin-top: 1;
-        align-horizontal: right;
-    }
-    RejectScreen Button {
-        margin-left: 2;
     }
     """
 

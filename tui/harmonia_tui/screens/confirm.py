@@ -6,43 +6,20 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from harmonia_tui.screens.dialog import FramedScreen
 
 __all__ = ["ConfirmScreen"]
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(FramedScreen[bool]):
     """`y` (or the first button) confirms; `n`, `esc` (or the second button) does not."""
 
     DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-    }
     ConfirmScreen > #dialog {
-        width: 72;
-        max-width: 95%;
-        height: auto;
         max-height: 90%;
         border: thick $warning;
-        background: $surface;
-        padding: 1 2;
-    }
-    ConfirmScreen #question {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-    ConfirmScreen #details {
-        height: auto;
-        max-height: 20;
-    }
-    ConfirmScreen #buttons {
-        height: auto;
-        margin-top: 1;
-        align-horizontal: right;
-    }
-    ConfirmScreen Button {
-        margin-left: 2;
     }
     """
 

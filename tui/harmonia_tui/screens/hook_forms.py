@@ -11,40 +11,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from harmonia.client import Hook
 from harmonia.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
-from harmonia_tui.screens.dialog import Dialog
+from harmonia_tui.screens.dialog import Dialog, FramedScreen
 
 __all__ = ["HookForm", "HookFormScreen", "HookSecretScreen", "parse_input_map"]
-
-_CSS = """
-{name} {{
-    align: center middle;
-}}
-{name} > #dialog {{
-    width: 80;
-    max-width: 95%;
-    height: auto;
-    border: thick $primary;
-    background: $surface;
-    padding: 1 2;
-}}
-{name} #question {{
-    text-style: bold;
-    margin-bottom: 1;
-}}
-{name} #buttons {{
-    height: auto;
-    margin-top: 1;
-    align-horizontal: right;
-}}
-{name} Button {{
-    margin-left: 2;
-}}
-"""
 
 
 @dataclass(frozen=True)
@@ -75,7 +48,11 @@ class HookFormScreen(Dialog[HookForm]):
     """A new hook: name, workflow, optional input mapping and description. Enter in the last
     field (or the button) makes it; esc does not."""
 
-    DEFAULT_CSS = _CSS.format(name="HookFormScreen")
+    DEFAULT_CSS = """
+    HookFormScreen > #dialog {
+        width: 80;
+    }
+    """
     BINDINGS = [Binding("escape", "back_out", "Don't create")]
 
     def __init__(self, workflow: str = "") -> None:
@@ -131,10 +108,14 @@ class HookFormScreen(Dialog[HookForm]):
         self.query_one("#problem", Static).update(text)
 
 
-class HookSecretScreen(ModalScreen[None]):
+class HookSecretScreen(FramedScreen[None]):
     """The secret of a hook just made: shown this once, with where senders post."""
 
-    DEFAULT_CSS = _CSS.format(name="HookSecretScreen")
+    DEFAULT_CSS = """
+    HookSecretScreen > #dialog {
+        width: 80;
+    }
+    """
     BINDINGS = [Binding("escape,enter", "done", "Stored it")]
 
     def __init__(self, hook: Hook, url: str) -> None:

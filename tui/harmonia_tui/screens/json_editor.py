@@ -43,40 +43,15 @@ class JsonEditScreen(Dialog[Edited]):
     """ctrl+s (or the first button) confirms when the JSON is valid; esc does not."""
 
     DEFAULT_CSS = """
-    JsonEditScreen {
-        align: center middle;
-    }
     JsonEditScreen > #dialog {
         width: 90;
-        max-width: 95%;
-        height: auto;
-        max-height: 95%;
         border: thick $warning;
-        background: $surface;
-        padding: 1 2;
-    }
-    JsonEditScreen #question {
-        text-style: bold;
-        margin-bottom: 1;
     }
     JsonEditScreen #details {
-        height: auto;
         max-height: 10;
     }
     JsonEditScreen TextArea {
         height: 14;
-    }
-    JsonEditScreen #problem {
-        color: $error;
-        height: auto;
-    }
-    JsonEditScreen #buttons {
-        height: auto;
-        margin-top: 1;
-        align-horizontal: right;
-    }
-    JsonEditScreen Button {
-        margin-left: 2;
     }
     """
 

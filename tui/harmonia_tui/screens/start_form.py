@@ -30,17 +30,8 @@ class StartWorkflowScreen(Dialog[str]):
     """Dismissed with the new execution's id, or None."""
 
     DEFAULT_CSS = """
-    StartWorkflowScreen {
-        align: center middle;
-    }
-    StartWorkflowScreen > #form {
+    StartWorkflowScreen > #dialog {
         width: 84;
-        max-width: 95%;
-        height: auto;
-        max-height: 95%;
-        border: thick $primary;
-        background: $surface;
-        padding: 1 2;
     }
     StartWorkflowScreen #form-title {
         text-style: bold;
@@ -56,14 +47,6 @@ class StartWorkflowScreen(Dialog[str]):
     StartWorkflowScreen .field-error, StartWorkflowScreen #form-error {
         color: $error;
         height: auto;
-    }
-    StartWorkflowScreen #buttons {
-        height: auto;
-        margin-top: 1;
-        align-horizontal: right;
-    }
-    StartWorkflowScreen Button {
-        margin-left: 2;
     }
     """
 
@@ -87,7 +70,7 @@ class StartWorkflowScreen(Dialog[str]):
 
     def compose(self) -> ComposeResult:
         wf = self.workflow
-        with Vertical(id="form"):
+        with Vertical(id="dialog"):
             yield Static(
                 f"{self.TITLE_WORD} {wf.name}" + (f" {wf.version}" if wf.version else ""),
                 id="form-title",
