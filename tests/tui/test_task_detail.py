@@ -6,13 +6,16 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from harmonia_tui.connection import WorkflowShape
 from harmonia_tui.fold import ExecutionView
 from harmonia_tui.format import Glyphs
 from harmonia_tui.layout import Dag
-from harmonia_tui.widgets.task_detail import render_task
+from harmonia_tui.widgets.task_detail import TaskDetail, render_task
 from helpers.tui_events import T0, ev, fresh
+from helpers.waiting import wait_until_async
 from rich.console import Console
+from textual.app import App, ComposeResult
 
 from harmonia.client import Execution
 
@@ -79,3 +82,34 @@ def test_the_detail_pane_names_a_tasks_own_join_rule() -> None:
     assert "trigger rule: one_failed" in alert
     assert "trigger rule one_failed: no upstream task failed" in alert  # the skip's reason
     assert "trigger rule" not in _pane(view, "bad", specs)
+
+
+@pytest.mark.anyio
+async def test_the_detail_pane_lays_its_lines_out_again_when_its_scrollbar_comes() -> None:
+    """Lines laid out before the scrollbar appeared were one column too wide, and the
+    pane cut off their last character ("psql:" showed as "psql")."""
+    view = fresh("short", "long")
+    message = "command exited with code 2: psql: connection refused " * 6
+    view.apply_all(
+        [ev(1, "task_failed", "long", 1, attempt=1, error={"kind": "command", "message": message})]
+    )
+    shape = WorkflowShape(Dag.from_depends_on({t: [] for t in view.tasks}), {})
+
+    class Pane(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TaskDetail(Glyphs())
+
+    app = Pane()
+    async with app.run_test(size=(40, 8)) as pilot:
+        pane = app.query_one(TaskDetail)
+        pane.show(view.tasks["short"], view, shape, T0)
+        await pilot.pause()
+        assert not pane.show_vertical_scrollbar  # short enough: laid out at the full width
+        pane.show(view.tasks["long"], view, shape, T0)
+        await wait_until_async(
+            lambda: pane.show_vertical_scrollbar, 10, "the scrollbar", wake=pilot.pause
+        )
+        await pilot.pause()
+        width = pane.scrollable_content_region.width
+        lines = [pane.render_line(y) for y in range(pane.scrollable_content_region.height)]
+        assert {line.cell_length for line in lines} == {width}  # none cut by the compositor

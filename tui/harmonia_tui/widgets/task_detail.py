@@ -302,7 +302,9 @@ class TaskDetail(ScrollView, can_focus=True):
         self._render_strips()
 
     def render_line(self, y: int) -> Strip:
-        if self._width < 0:
+        if self._width != self.scrollable_content_region.width:
+            # a resize, or the scrollbar came or went: lines laid out for the old width had
+            # their last column cut off
             self._render_strips()
         index = y + self.scroll_offset.y
         if 0 <= index < len(self._strips):
