@@ -24,6 +24,7 @@ from harmonia.cli.remote import (
     info,
     pages,
     print_answer,
+    print_deleted,
     print_item,
     remote_command,
     resolve_execution_id,
@@ -262,11 +263,7 @@ def cmd_workflows(args: argparse.Namespace) -> int:
             return _show_workflow(client, args.workflow_id, as_json=args.json)
         if args.action == "delete":
             client.delete_workflow(args.workflow_id)
-            if args.json:
-                print_json({"id": args.workflow_id, "deleted": True})
-            else:
-                print(f"deleted workflow {args.workflow_id}")
-            return EXIT_OK
+            return print_deleted("workflow", "id", args.workflow_id, as_json=args.json)
         return _list_workflows(client, as_json=args.json)
 
 

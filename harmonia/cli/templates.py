@@ -22,6 +22,7 @@ from harmonia.cli.remote import (
     list_action,
     pages,
     print_answer,
+    print_deleted,
     print_item,
     remote_command,
     session,
@@ -58,8 +59,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
             return _export(client.get_template(args.target), args.output)
         if action == "delete":
             client.delete_template(args.target)
-            info(f"deleted template {args.target}")
-            return EXIT_OK
+            return print_deleted("template", "name", args.target, as_json=args.json)
         return _instantiate(client, args)  # the last of the parser's choices
 
 

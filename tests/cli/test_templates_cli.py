@@ -91,7 +91,9 @@ def test_import_list_show_instantiate_export_delete(daemon: Harmoniad, tmp_path:
     on_stdout = harmonia(daemon, "templates", "export", "greeting")
     assert yaml.safe_load(on_stdout.stdout) == yaml.safe_load(SAMPLE.read_text())
 
-    assert harmonia(daemon, "templates", "delete", "greeting").returncode == 0
+    deleted = harmonia(daemon, "templates", "delete", "greeting", "--json")
+    assert deleted.returncode == 0, deleted.stderr
+    assert json.loads(deleted.stdout) == {"name": "greeting", "deleted": True}  # as every delete
     gone = harmonia(daemon, "templates", "show", "greeting")
     assert gone.returncode == 2 and "no template 'greeting'" in gone.stderr
 
