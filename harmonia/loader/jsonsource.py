@@ -74,9 +74,7 @@ def _parse_exactly(text: str, source: str) -> Document:
             duplicates.clear()
             parsed.data = json.loads(text, object_pairs_hook=pairs_hook, parse_int=read_int)
     except json.JSONDecodeError as exc:
-        parsed.problems.append(
-            Problem(f"JSON syntax error: {exc.msg}", file=source, line=exc.lineno)
-        )
+        parsed.problems.append(Problem(_syntax_message(exc), file=source, line=exc.lineno))
         parsed.fatal = True
         return parsed
     except RecursionError:
@@ -111,3 +109,11 @@ def _containers(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
         yield path, data
         for index, value in enumerate(data):
             yield from _containers(value, (*path, index))
+
+
+def _syntax_message(exc: json.JSONDecodeError) -> str:
+    """The json module's complaint with its column; at the very end of the text it only
+    names what it expected next, so say that the file ends there (most often: cut short)."""
+    if not exc.doc[exc.pos :].strip():
+        return f"JSON syntax error: the file ends before the document does ({exc.msg})"
+    return f"JSON syntax error at column {exc.colno}: {exc.msg}"

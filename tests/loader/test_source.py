@@ -82,7 +82,10 @@ def test_json_text_has_lines_too() -> None:
 def test_json_syntax_error() -> None:
     (problem,) = fails('{"name": "j",\n "tasks": }\n', fmt="json")
     assert problem.line == 2
-    assert problem.message.startswith("JSON syntax error")
+    assert problem.message == "JSON syntax error at column 11: Expecting value"
+    (cut,) = fails('{"name": "j",\n "tasks": {"a": {"component": "core"\n', fmt="json")
+    assert cut.line == 3  # where the file ends
+    assert cut.message.startswith("JSON syntax error: the file ends before the document does")
 
 
 def test_json_duplicate_keys() -> None:
