@@ -397,6 +397,14 @@ class Store:
         """Group commit: write each journal's lines, fsync each file once."""
         self._appender.append(lines.items())
 
+    def append_jobs(self, lines: JournalLines) -> list[journal.AppendJob]:
+        """`append_lines` in two halves, for a commit that runs these jobs with its other
+        fsyncs (see `JournalAppender.jobs`), then gives their results to `settle_appends`."""
+        return self._appender.jobs(lines.items())
+
+    def settle_appends(self, appended: list[Any]) -> None:
+        self._appender.settle(appended)
+
     def append_events(self, events: list[Event]) -> None:
         self.append_lines(self.journal_lines(events))
 
