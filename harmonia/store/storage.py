@@ -262,17 +262,7 @@ class AtomicWrites:
         except BaseException:
             _remove_copies(copies)
             raise
-        renamed = 0
-        try:
-            for (path, _, _), copy in zip(renames, copies, strict=True):
-                with naming(path):
-                    os.replace(str(copy), path)
-                renamed += 1
-                if path in placed:
-                    placed[path]()
-        except BaseException:
-            _remove_copies(copies[renamed:])
-            raise
+        _rename_together([path for path, _, _ in renames], copies, placed)
         opened: list[tuple[int, bool, Path]] = []
         try:
             for path, data, offset, _ in appends:
@@ -294,6 +284,34 @@ class AtomicWrites:
         """Forget what was added and not committed."""
         self._pending, self._paths, self._folders, self._placed = [], set(), {}, {}
         self._appends, self._first = [], None
+
+
+def _rename_together(
+    paths: list[Path], copies: list[Any], placed: dict[Path, Callable[[], None]]
+) -> None:
+    """Rename each copy over its file, all at once (each in an fsync thread), each file's
+    `placed` right after its own rename; raise the first error once all are done, with the
+    copies not renamed removed.
+
+    At once because replacing a file frees the old one's blocks, which waits on the disk
+    (3 ms a file here, 16 one after the other 47 ms, at once 2-20 ms): a commit that ends
+    executions replaces each one's first snapshot. The files are independent of each other;
+    what must follow them all (the catalog's line, the folders' fsync) still does."""
+
+    def rename(path: Path, copy: str) -> None:
+        try:
+            with naming(path):
+                os.replace(copy, path)
+        except BaseException:
+            _remove_copies([copy])
+            raise
+        if path in placed:
+            placed[path]()
+
+    jobs = [partial(rename, path, copy) for path, copy in zip(paths, copies, strict=True)]
+    for _, error in run_together(jobs):
+        if error is not None:
+            raise error
 
 
 def _remove_copies(copies: Iterable[str | None]) -> None:
