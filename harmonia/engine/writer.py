@@ -375,7 +375,7 @@ class _JournalRound:
     """A commit's journal lines, written and fsynced in its group's first round; `durable`
     once they are (empty lines are durable from the start)."""
 
-    __slots__ = ("durable", "lines", "store")
+    __slots__ = ("_settle", "durable", "lines", "store")
 
     def __init__(self, store: Store, lines: JournalLines) -> None:
         self.store = store
@@ -383,10 +383,11 @@ class _JournalRound:
         self.durable = not lines
 
     def jobs(self) -> list[Callable[[], Any]]:
-        return list(self.store.append_jobs(self.lines))
+        jobs, self._settle = self.store.journal_round(self.lines)
+        return list(jobs)
 
     def settle(self, results: list[Any]) -> None:
-        self.store.settle_appends(results)
+        self._settle(results)
         self.durable = True
 
 

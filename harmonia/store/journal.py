@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from harmonia.events import Event
 from harmonia.store.journalscan import JournalDamage, JournalScan, first_line_after, scan
@@ -204,6 +205,9 @@ class _Appended:
 
 AppendJob = Callable[[], _Appended]
 """One journal's write and fdatasync (run in an fsync thread; never raises)."""
+
+Round = tuple[list[AppendJob], Callable[[list[Any]], None]]
+"""`JournalAppender.jobs` and the `settle` their answers go to (`Store.journal_round`)."""
 
 
 def _append_one(path: Path, data: bytes, fd: int | None) -> _Appended:

@@ -289,14 +289,10 @@ class AtomicWrites:
 def _rename_together(
     paths: list[Path], copies: list[Any], placed: dict[Path, Callable[[], None]]
 ) -> None:
-    """Rename each copy over its file, all at once (each in an fsync thread), each file's
-    `placed` right after its own rename; raise the first error once all are done, with the
-    copies not renamed removed.
-
-    At once because replacing a file frees the old one's blocks, which waits on the disk
-    (3 ms a file here, 16 one after the other 47 ms, at once 2-20 ms): a commit that ends
-    executions replaces each one's first snapshot. The files are independent of each other;
-    what must follow them all (the catalog's line, the folders' fsync) still does."""
+    """Rename each copy over its file at once (each in an fsync thread; its `placed` right
+    after), as replacing a file frees the old one's blocks, which waits on the disk (a final
+    snapshot replaces the first); the first error is raised once all are done, with the
+    copies not renamed removed. The files are independent; the commit's rest follows all."""
 
     def rename(path: Path, copy: str) -> None:
         try:

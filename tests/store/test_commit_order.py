@@ -41,7 +41,7 @@ def commit_with_lines(store: Store, state: ExecutionState, event: Event) -> Atom
     """A group as the writer builds it: the event's line first, then the final snapshot."""
     group = AtomicWrites()
     lines = store.journal_lines([event])
-    group.sync_first(store.append_jobs(lines), store.settle_appends)
+    group.sync_first(*store.journal_round(lines))
     meta = {**state.meta_record(), "status": "completed"}
     store.write_snapshot_rows(meta, [b"{}"], group)
     return group
