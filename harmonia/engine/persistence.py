@@ -16,7 +16,7 @@ import anyio
 
 from harmonia.engine.index import ExecutionIndex
 from harmonia.engine.storagehealth import StorageHealth
-from harmonia.engine.writer import CatalogRow, DurableWriter, GroupOp, unavailable
+from harmonia.engine.writer import AfterCommit, CatalogRow, DurableWriter, GroupOp, unavailable
 from harmonia.errors import NotFound
 from harmonia.state import ExecutionState
 from harmonia.store import Store
@@ -102,7 +102,7 @@ class ExecutionRecords:
             )
             self._writer.submit_op(CatalogRow(summary))
             if final:  # its events are durable: no need to wait for the snapshot's fsync
-                self._writer.submit_op(GroupOp(lambda _: store.close_journal(state.id)))
+                self._writer.submit_op(AfterCommit(lambda: store.close_journal(state.id)))
             await self._writer.flush()
 
     async def row_lags(self, state: ExecutionState) -> bool:

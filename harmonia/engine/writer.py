@@ -58,6 +58,21 @@ class GroupOp:
         raise RuntimeError("a GroupOp is run by the writer's commit with its group")
 
 
+class AfterCommit:
+    """A queued operation that writes nothing and runs once its commit is over, failed or
+    not (closing a finished execution's journal): a commit's journal lines are written in
+    its group's first round, after its operations were queued, so a journal closed at its
+    place in the queue would be closed under its own last lines."""
+
+    __slots__ = ("run",)
+
+    def __init__(self, run: Callable[[], None]) -> None:
+        self.run = run
+
+    def __call__(self) -> None:
+        raise RuntimeError("an AfterCommit is run by the writer once its commit is over")
+
+
 FailureHandler = Callable[[BaseException], None]
 
 PublishGate = Callable[[list[Event]], Awaitable[None]]
@@ -298,13 +313,33 @@ class DurableWriter:
 
     def _write(self, lines: JournalLines, ops: list[FileOp]) -> None:
         """The commit, in the thread: the events' lines (all or nothing), then the operations
-        in order; a failure says how far it got."""
+        in order; a failure says how far it got.
+
+        The lines are fsynced in the same round as the group's temporary copies (`sync_first`),
+        and nothing is renamed, no catalog row appended and no barrier run before they are
+        durable: a crash at any point leaves what a crash between the two rounds of old left
+        (durable lines and unrenamed copies, or neither), one round of fsyncs sooner."""
+        journal = _JournalRound(self._store, lines)
+        group = AtomicWrites()
         try:
             if lines:
-                self._store.append_lines(lines)
+                group.sync_first(journal.jobs(), journal.settle)
         except Exception as exc:
             raise _WriteFailed(exc, events_durable=False, ops_done=0) from exc
-        group = AtomicWrites()
+        after: list[AfterCommit] = []
+        try:
+            self._write_ops(group, ops, after)
+        except _WriteFailed as failed:
+            failed.events_durable = journal.durable
+            raise
+        finally:
+            for op in after:
+                op.run()
+
+    def _write_ops(self, group: AtomicWrites, ops: list[FileOp], after: list[AfterCommit]) -> None:
+        """The operations, grouped up to each barrier (the last group commits the journal
+        lines even with no operation); `_WriteFailed` says how many ran. The `AfterCommit`s
+        go to `after`."""
         rows: list[dict[str, Any]] = []
         durable = 0
         """How many of `ops` are durable: those before the last barrier."""
@@ -314,6 +349,8 @@ class DurableWriter:
                     rows.append(op.summary)
                 elif isinstance(op, GroupOp):
                     op.write(group)
+                elif isinstance(op, AfterCommit):
+                    after.append(op)
                 else:
                     self._settle(group, rows)
                     rows, durable = [], index
@@ -332,6 +369,26 @@ class DurableWriter:
             self._store.put_summaries(rows, group)
         else:
             group.commit()
+
+
+class _JournalRound:
+    """A commit's journal lines, written and fsynced in its group's first round; `durable`
+    once they are (empty lines are durable from the start)."""
+
+    __slots__ = ("_settle", "durable", "lines", "store")
+
+    def __init__(self, store: Store, lines: JournalLines) -> None:
+        self.store = store
+        self.lines = lines
+        self.durable = not lines
+
+    def jobs(self) -> list[Callable[[], Any]]:
+        jobs, self._settle = self.store.journal_round(self.lines)
+        return list(jobs)
+
+    def settle(self, results: list[Any]) -> None:
+        self._settle(results)
+        self.durable = True
 
 
 class _Waiter:

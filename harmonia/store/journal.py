@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from harmonia.events import Event
 from harmonia.store.journalscan import JournalDamage, JournalScan, first_line_after, scan
@@ -118,13 +119,23 @@ class JournalAppender:
 
         All or nothing: if any write or fsync fails, every journal of the batch is cut back to
         where it was before it (the error names the file that failed)."""
+        jobs = self.jobs(batches)
+        self.settle([result for result, _ in run_together(jobs)])
+
+    def jobs(self, batches: Iterable[tuple[Path, list[bytes]]]) -> list[AppendJob]:
+        """`append` in two halves, for a caller that runs these jobs at once with others of
+        its own (`AtomicWrites.sync_first`) and then hands what they answered to `settle`.
+        A journal a failed append left dirty is cut back first (raising if it still fails)."""
         if self._dirty:
             self.cut_back()
-        jobs = [
+        return [
             partial(_append_one, path, b"".join(lines), self._handles.get(path))
             for path, lines in batches
         ]
-        appended = [result for result, _ in run_together(jobs)]
+
+    def settle(self, appended: Sequence[_Appended | None]) -> None:
+        """Take in what `jobs` did; raise the first error once every journal of the batch is
+        cut back (see `append`)."""
         for item in appended:
             assert item is not None  # _append_one catches what it raises
             if item.fd is not None and item.path not in self._handles:
@@ -190,6 +201,13 @@ class _Appended:
     size: int
     start: int = 0
     error: BaseException | None = None
+
+
+AppendJob = Callable[[], _Appended]
+"""One journal's write and fdatasync (run in an fsync thread; never raises)."""
+
+Round = tuple[list[AppendJob], Callable[[list[Any]], None]]
+"""`JournalAppender.jobs` and the `settle` their answers go to (`Store.journal_round`)."""
 
 
 def _append_one(path: Path, data: bytes, fd: int | None) -> _Appended:

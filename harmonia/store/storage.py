@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import orjson
 from tinydb.storages import Storage
@@ -187,6 +187,7 @@ class AtomicWrites:
         self._paths: set[Path] = set()
         self._folders: dict[Path, None] = {}
         self._appends: list[tuple[Path, bytes, int, Callable[[], None]]] = []
+        self._first: FirstRound | None = None
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -225,34 +226,43 @@ class AtomicWrites:
         self._appends.append((path, data, offset, then))
         self._paths.add(path)
 
+    def sync_first(
+        self, jobs: Sequence[Callable[[], Any]], settle: Callable[[list[Any]], None]
+    ) -> None:
+        """Run `jobs` (blocking writes that fsync their own files: a journal's appends) on
+        `commit`, at once with the temporary copies, then hand their results to `settle`,
+        before any rename: one round of fsyncs for both, and no file is replaced unless
+        `settle` returned (it raises to stop the commit). Once per group."""
+        if self._first is not None:
+            raise RuntimeError("sync_first() twice on one AtomicWrites")
+        self._first = FirstRound(list(jobs), settle)
+
     def commit(self) -> None:
         """Make every added file durable in place; on failure none not yet renamed is (no
         temporary copy stays behind) and the error names the file."""
         pending, folders, placed = self._pending, list(self._folders), self._placed
-        appends = self._appends
+        appends, first = self._appends, self._first
         self.discard()
-        if not pending and not appends:
+        if first is None and not pending and not appends:
             return
         renames = pending
-        outcomes = run_together([partial(_write_copy, path, pieces) for path, pieces, _ in renames])
+        jobs: list[Callable[[], Any]] = [] if first is None else first.jobs
+        copy_jobs: list[Callable[[], Any]] = [
+            partial(_write_copy, path, pieces) for path, pieces, _ in renames
+        ]
+        outcomes = run_together([*jobs, *copy_jobs])
+        firsts, outcomes = outcomes[: len(jobs)], outcomes[len(jobs) :]
         copies = [copy for copy, _ in outcomes]
-        renamed = 0
         try:
+            if first is not None:
+                first.settle([result for result, _ in firsts])
             for _, error in outcomes:
                 if error is not None:
                     raise error
-            for (path, _, _), copy in zip(renames, copies, strict=True):
-                with naming(path):
-                    os.replace(str(copy), path)
-                renamed += 1
-                if path in placed:
-                    placed[path]()
         except BaseException:
-            for copy in copies[renamed:]:
-                if copy is not None:
-                    with _suppress_missing():
-                        os.unlink(copy)
+            _remove_copies(copies)
             raise
+        _rename_together([path for path, _, _ in renames], copies, placed)
         opened: list[tuple[int, bool, Path]] = []
         try:
             for path, data, offset, _ in appends:
@@ -273,7 +283,45 @@ class AtomicWrites:
     def discard(self) -> None:
         """Forget what was added and not committed."""
         self._pending, self._paths, self._folders, self._placed = [], set(), {}, {}
-        self._appends = []
+        self._appends, self._first = [], None
+
+
+def _rename_together(
+    paths: list[Path], copies: list[Any], placed: dict[Path, Callable[[], None]]
+) -> None:
+    """Rename each copy over its file at once (each in an fsync thread; its `placed` right
+    after), as replacing a file frees the old one's blocks, which waits on the disk (a final
+    snapshot replaces the first); the first error is raised once all are done, with the
+    copies not renamed removed. The files are independent; the commit's rest follows all."""
+
+    def rename(path: Path, copy: str) -> None:
+        try:
+            with naming(path):
+                os.replace(copy, path)
+        except BaseException:
+            _remove_copies([copy])
+            raise
+        if path in placed:
+            placed[path]()
+
+    jobs = [partial(rename, path, copy) for path, copy in zip(paths, copies, strict=True)]
+    for _, error in run_together(jobs):
+        if error is not None:
+            raise error
+
+
+def _remove_copies(copies: Iterable[str | None]) -> None:
+    for copy in copies:
+        if copy is not None:
+            with _suppress_missing():
+                os.unlink(copy)
+
+
+class FirstRound(NamedTuple):
+    """Jobs run with a group's temporary copies, and what takes their results (`sync_first`)."""
+
+    jobs: list[Callable[[], Any]]
+    settle: Callable[[list[Any]], None]
 
 
 def _append_at(path: Path, data: bytes, offset: int) -> tuple[int, bool]:

@@ -393,12 +393,12 @@ class Store:
             lines.append(event.to_journal_line())
         return {self.journal_path(eid): lines for eid, lines in by_id.items()}
 
-    def append_lines(self, lines: JournalLines) -> None:
-        """Group commit: write each journal's lines, fsync each file once."""
-        self._appender.append(lines.items())
+    def journal_round(self, lines: JournalLines) -> journal.Round:
+        """Lines as jobs for a commit's first round of fsyncs, and what takes their answers."""
+        return self._appender.jobs(lines.items()), self._appender.settle
 
     def append_events(self, events: list[Event]) -> None:
-        self.append_lines(self.journal_lines(events))
+        self._appender.append(self.journal_lines(events).items())
 
     def cut_back_journals(self) -> None:
         """Cut the journals a failed append touched back to what was durable (see

@@ -102,3 +102,27 @@ def test_placed_runs_after_the_rename_and_before_the_folder_fsync_which_skips_op
     assert synced == [made.parent]  # not `replaced`'s folder
     assert replaced.read_bytes() == b"newer"
     assert temp_files(tmp_path) == []
+
+
+def test_renames_run_at_once_and_a_refused_one_leaves_no_copy_and_calls_nothing_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = [tmp_path / name / "state.json" for name in ("a", "b", "c")]
+    called: list[Path] = []
+    group = AtomicWrites()
+    for path in files:
+        group.add(path, b"new", then=lambda path=path: called.append(path))
+    real = os.replace
+
+    def replace(src: str, dst: Path) -> None:
+        if dst == files[1]:
+            raise OSError(errno.EIO, "I/O error")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match="I/O error") as raised:
+        group.commit()
+    assert raised.value.filename == str(files[1])
+    assert [path.exists() for path in files] == [True, False, True]  # each alone
+    assert called == []  # the commit failed: nobody is told a file is in place
+    assert temp_files(tmp_path) == []
