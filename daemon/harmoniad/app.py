@@ -21,7 +21,7 @@ from harmoniad.errors import exception_handlers
 from harmoniad.hooks.service import HookService
 from harmoniad.logs import AccessLogMiddleware
 from harmoniad.mcpserver.http import McpEndpoint
-from harmoniad.openapi import build_openapi
+from harmoniad.openapi import OpenApiDocument
 from harmoniad.routes import ENDPOINTS
 from harmoniad.routes.system import MCP_PATH
 from harmoniad.routing import routes_for
@@ -71,5 +71,5 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
     app.state.hooks = state.hooks = HookService(state)
     app.state.endpoints = ALL_ENDPOINTS
     app.state.sockets = streams.SOCKETS
-    app.state.openapi = build_openapi(ALL_ENDPOINTS, streams.SOCKETS, version=state.version)
+    app.state.openapi = OpenApiDocument(ALL_ENDPOINTS, streams.SOCKETS, version=state.version)
     return app

@@ -17,7 +17,9 @@ __all__ = [
 
 
 class _Answer(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """An answer's shape, which the OpenAPI document shows: built on first use (`defer_build`)."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class McpProcess(BaseModel):

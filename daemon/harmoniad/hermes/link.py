@@ -6,11 +6,10 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
-import httpx
 
 from harmonia.protocol import backoff_delay
 from harmoniad.hermes.registration import (
@@ -21,6 +20,9 @@ from harmoniad.hermes.registration import (
     LinkStatus,
     Registration,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["HermesLink"]
 
@@ -132,7 +134,10 @@ class HermesLink:
         """The client, made in a worker thread: a process's first one costs 0.1-0.2 s (lazy
         imports, certificates), which the event loop must not spend while the daemon starts.
         A plain-http Hermes needs no certificates (no redirect is followed, so no request can
-        turn into https)."""
+        turn into https). httpx is imported here too: a daemon that joins no Hermes never
+        pays for it."""
+        import httpx
+
         return httpx.AsyncClient(
             base_url=self.url,
             timeout=self._timeout,
@@ -290,6 +295,8 @@ class HermesLink:
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         assert self._client is not None
+        import httpx  # already loaded by `_new_client`: a dictionary look-up
+
         try:
             return await self._client.request(method, path, **kwargs)
         except httpx.TimeoutException:

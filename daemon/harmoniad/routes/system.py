@@ -131,7 +131,7 @@ async def discovery_v1(request: Request) -> Response:
 
 
 async def openapi(request: Request) -> Response:
-    return JSONResponse(request.app.state.openapi)
+    return JSONResponse(request.app.state.openapi.document())
 
 
 ENDPOINTS = [

@@ -27,7 +27,7 @@ class Params(BaseModel):
     """A tool's arguments: unknown names are refused (a misspelt optional argument would
     otherwise be dropped without a word)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # validator made on first call
 
 
 class ToolError(Exception):

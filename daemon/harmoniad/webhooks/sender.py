@@ -13,10 +13,9 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx
 
 from harmonia import __version__
 from harmonia.protocol import backoff_delay
@@ -29,6 +28,9 @@ from harmonia.signing import (
 )
 from harmoniad.webhooks.settings import WebhookSettings
 from harmoniad.webhooks.store import DELIVERED, FAILED, PENDING, Delivery
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["AttemptSender", "Outcome"]
 
@@ -78,14 +80,19 @@ class AttemptSender:
         self.rng = rng or random.Random()
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
+        self._opening = anyio.Lock()
 
     async def open(self) -> None:
-        """Make the HTTP client in a worker thread: loading the CA certificates for https
-        takes a while the event loop (the engine's) should not wait."""
-        if self._http is None:
-            self._http = await anyio.to_thread.run_sync(self._new_client)
+        """Make the HTTP client, once, in a worker thread: importing httpx and loading the CA
+        certificates for https take a while the event loop (the engine's) should not wait.
+        `attempt` calls it, so a daemon that never sends a webhook never pays for either."""
+        async with self._opening:
+            if self._http is None:
+                self._http = await anyio.to_thread.run_sync(self._new_client)
 
     def _new_client(self) -> httpx.AsyncClient:
+        import httpx
+
         return httpx.AsyncClient(
             transport=self._transport,
             timeout=self.settings.timeout,
@@ -113,6 +120,8 @@ class AttemptSender:
     async def attempt(self, delivery: Delivery, body: bytes) -> Outcome:
         """POST it once: the attempt, the delivery's status after it, and when the next one
         is due (`delivery` itself is left as it was)."""
+        if self._http is None:
+            await self.open()
         started = self.clock()
         number = len(delivery.attempts) + 1
         code: int | None = None
@@ -161,6 +170,8 @@ class AttemptSender:
     ) -> tuple[int | None, str, str | None]:
         """(status code, answer excerpt, error) of one POST, within the attempt timeout."""
         assert self._http is not None, "open() first"
+        import httpx  # loaded by `open`: a dictionary look-up
+
         try:
             with anyio.fail_after(self.settings.timeout):
                 async with self._http.stream("POST", url, content=body, headers=headers) as answer:

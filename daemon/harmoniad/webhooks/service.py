@@ -18,11 +18,10 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
-import httpx
 import orjson
 
 from harmonia.engine.engine import Engine
@@ -31,6 +30,9 @@ from harmoniad.webhooks.feed import Route, Targets, deliveries_of
 from harmoniad.webhooks.sender import AttemptSender, Outcome
 from harmoniad.webhooks.settings import WebhookSettings
 from harmoniad.webhooks.store import PENDING, Delivery, DeliveryLog, body_of
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Webhooks"]
 
@@ -92,7 +94,6 @@ class Webhooks:
         self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:
         await anyio.to_thread.run_sync(self.log.load)
-        await self.sender.open()
         untap = self.engine.bus.tap(self._on_event)
         for delivery in self.log.deliveries.values():
             if delivery.status == PENDING:
