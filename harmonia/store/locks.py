@@ -7,6 +7,7 @@ process gets when it tries to take it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -47,9 +48,20 @@ class ExecutionLock:
                 exc.filename = str(self.path)  # the message names the file that was refused
             raise
         self._fd = fd
+        _remove_leftover_copies(self.path.parent)
 
     def release(self) -> None:
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def _remove_leftover_copies(folder: Path) -> None:
+    """Remove the temporary copies (`.NAME.*.tmp`) a process killed inside a commit left in
+    its execution's folder: only the lock's holder writes there, so now they are nobody's."""
+    with os.scandir(folder) as entries:
+        leftovers = [e.path for e in entries if e.name.startswith(".") and e.name.endswith(".tmp")]
+    for path in leftovers:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)

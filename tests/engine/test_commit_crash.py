@@ -64,6 +64,8 @@ async def test_a_kill_before_the_renames_recovers_the_finished_run_without_runni
     assert EventType.WORKFLOW_COMPLETED in events  # durable before the rename was tried
     snapshot = orjson.loads(store.state_path(execution_id).read_bytes())
     assert snapshot["execution"]["1"]["status"] != "completed"  # the first one, not renamed
+    folder = store.execution_dir(execution_id)
+    assert list(folder.glob(".state.json.*.tmp"))  # the final snapshot's copy, never renamed
     loaded = store.load_execution(execution_id)  # the old snapshot plus the journal
     assert loaded.status == "completed" and loaded.tasks["a"].status == "completed"
 
@@ -79,4 +81,5 @@ async def test_a_kill_before_the_renames_recovers_the_finished_run_without_runni
     assert events.count(EventType.TASK_STARTED) == 1  # never run again
     assert store.get_summary(execution_id)["status"] == "completed"
     assert store.load_execution(execution_id).status == "completed"
+    assert not list(folder.glob("*.tmp")) and not list(folder.glob(".*.tmp"))  # taken over
     store.close()
