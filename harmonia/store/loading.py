@@ -81,9 +81,12 @@ def load_state(store: Store, execution_id: str, *, repair: bool = False) -> Exec
 def _from_snapshot(snapshot: tuple[dict[str, Any], dict[str, Any]]) -> ExecutionState:
     meta, tasks = snapshot
     state = ExecutionState.from_records(meta, tasks)
+    rows = state.tasks
     for tid in state.workflow.get("tasks", {}):
-        # the first snapshot holds no task rows: every task starts out pending
-        state.tasks.setdefault(tid, TaskState())
+        # the first snapshot holds no task rows: every task starts out pending (not
+        # `setdefault`, which built a state for every task that has a row, to drop it)
+        if tid not in rows:
+            rows[tid] = TaskState()
     return state
 
 
