@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from harmonia.components import ComponentRegistry
@@ -207,7 +208,17 @@ class _EnvPlaceholders(Mapping[str, str]):
 class ExecutionPlan:
     workflow: Workflow
     tasks: dict[str, TaskPlan]
-    dependents: dict[str, tuple[str, ...]]
+
+    @cached_property
+    def dependents(self) -> dict[str, tuple[str, ...]]:
+        """Task -> the tasks that depend on it directly. Found when first asked for (a retry,
+        a trigger rule): a run's schedule finds them itself, and a resume of 10,000 tasks
+        built them on the way to its first task for nothing."""
+        found: dict[str, list[str]] = {tid: [] for tid in self.tasks}
+        for tid, plan in self.tasks.items():
+            for dep in plan.depends_on:
+                found[dep].append(tid)
+        return {k: tuple(v) for k, v in found.items()}
 
     @classmethod
     def for_workflow(cls, workflow: Workflow, registry: ComponentRegistry) -> ExecutionPlan:
@@ -227,7 +238,6 @@ class ExecutionPlan:
     @classmethod
     def compile(cls, workflow: Workflow, registry: ComponentRegistry) -> ExecutionPlan:
         tasks: dict[str, TaskPlan] = {}
-        dependents: dict[str, list[str]] = {tid: [] for tid in workflow.tasks}
         defaults = workflow.defaults
         # Same merge as Workflow.effective(), done once for the common case of a task without
         # its own policy: per-task pydantic copies cost more than running an echo task.
@@ -255,9 +265,7 @@ class ExecutionPlan:
                 default_rule if spec.trigger_rule is None else TriggerRule(spec.trigger_rule),
                 placement_of(spec, workflow, placements),
             )
-            for dep in spec.depends_on:
-                dependents[dep].append(tid)
-        return cls(workflow, tasks, {k: tuple(v) for k, v in dependents.items()})
+        return cls(workflow, tasks)
 
     def graph(self) -> dict[str, tuple[str, ...]]:
         """Task -> the tasks it depends on, the shape graphlib wants."""
