@@ -14,7 +14,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 from helpers.daemon_testing import Harmoniad
+from helpers.waiting import wait_until
 
 
 def appends(word: str) -> list[str]:
@@ -74,6 +76,12 @@ def wait_for_line(path: Path, text: str, within: float = 30.0) -> None:
         time.sleep(0.02)
 
 
+def recorded(api: httpx.Client, execution_id: str, kind: str, task_id: str) -> bool:
+    """Whether the execution's journal holds that event (the events page reads it)."""
+    page = api.get(f"/api/v1/executions/{execution_id}/events", params={"limit": 10000}).json()
+    return any(e["type"] == kind and e["task_id"] == task_id for e in page["items"])
+
+
 def test_kill_9_while_a_child_runs(tmp_path: Path) -> None:
     log, release = tmp_path / "ran.log", tmp_path / "release"
     daemon = Harmoniad(tmp_path / "data").start()
@@ -87,8 +95,15 @@ def test_kill_9_while_a_child_runs(tmp_path: Path) -> None:
             parent_id = started.json()["id"]
             wait_for_line(log, "child-wait")
             before = api.get(f"/api/v1/executions/{parent_id}").json()
-        child_id = before["tasks"]["sub"]["child_execution_id"]
-        assert child_id is not None
+            child_id = before["tasks"]["sub"]["child_execution_id"]
+            assert child_id is not None
+            # `wait` starts once `first` completed in memory; its completion reaches the
+            # journal a commit later: killed before that, `first` rightly ran again
+            wait_until(
+                lambda: recorded(api, child_id, "task_completed", "first"),
+                30,
+                "the child's first task's completion in its journal",
+            )
         daemon.kill()
 
         daemon.start()  # the same data folder: recovery resumes both executions
