@@ -14,7 +14,7 @@ import anyio.lowlevel
 from harmonia_tui.app import HarmoniaApp
 from harmonia_tui.connection import Connection
 from harmonia_tui.screens.execution import ExecutionScreen
-from helpers.daemon_testing import Harmoniad, chain_workflow
+from helpers.daemon_testing import Harmoniad, chain_workflow, held
 from helpers.waiting import wait_until_async
 from textual.command import Command, CommandList, CommandPalette
 from textual.pilot import Pilot
@@ -129,16 +129,6 @@ def flaky_workflow(name: str, marker: Path) -> dict[str, Any]:
 def sleepy_chain(name: str, n: int = 40, seconds: float = 0.15) -> dict[str, Any]:
     """A chain slow enough for a screen to be looked at while it runs."""
     return chain_workflow(n, seconds, name)
-
-
-def held(document: dict[str, Any], task_id: str, release: Path) -> dict[str, Any]:
-    """`document` with `task_id` running until the test creates `release`: a run that is
-    still live whenever the test looks, however loaded the machine (a run merely slow ends
-    before a busy machine's app has shown it live)."""
-    command = f"while [ ! -e '{release}' ]; do sleep 0.02; done"  # polls: nothing signals it
-    hold = {"component": "shell", "action": "run", "input": {"command": command}, "timeout": 600}
-    kept = {k: v for k, v in document["tasks"][task_id].items() if k == "depends_on"}
-    return {**document, "tasks": {**document["tasks"], task_id: hold | kept}}
 
 
 async def start(daemon: Harmoniad, document: dict[str, Any], **input: Any) -> str:
