@@ -26,6 +26,7 @@ from helpers.daemon_testing import (
     chain_workflow,
     echo_template,
     echo_workflow,
+    held,
     read_sse,
     sse_stream,
     start_execution,
@@ -166,6 +167,7 @@ def damaged(original: bytes, how: str) -> bytes:
 def test_a_damaged_catalog_is_rebuilt_and_interrupted_executions_resume(
     tmp_path: Path, how: str
 ) -> None:
+    release = tmp_path / "release"
     daemon = Harmoniad(tmp_path / "data").start()
     try:
         with daemon.client() as api:
@@ -173,7 +175,8 @@ def test_a_damaged_catalog_is_rebuilt_and_interrupted_executions_resume(
             done_id = start_execution(api, echo_workflow())
             daemon.wait_finished(done_id)
             api.post(f"/api/v1/executions/{done_id}/checkpoint", json={"name": "kept"})
-            running_id = start_execution(api, chain_workflow(6, 0.3))
+            # its last task held: still running at the kill, however late the stream is read
+            running_id = start_execution(api, held(chain_workflow(6, 0.3), "s5", release))
             with sse_stream(api, f"/events/executions/{running_id}") as stream:
                 for sse in stream:
                     event = json.loads(sse.data)
@@ -182,6 +185,7 @@ def test_a_damaged_catalog_is_rebuilt_and_interrupted_executions_resume(
                         break
     finally:
         daemon.kill()
+    release.touch()
     catalog = daemon.data_dir / "catalog.json"
     bad = damaged(catalog.read_bytes(), how)
     catalog.write_bytes(bad)

@@ -23,6 +23,7 @@ from helpers.daemon_testing import (
     Harmoniad,
     chain_workflow,
     event_seqs,
+    held,
     read_sse,
     sse_stream,
     start_execution,
@@ -39,7 +40,10 @@ def test_kill_9_mid_execution_then_restart_continues_and_sse_resumes(tmp_path: P
     daemon = Harmoniad(tmp_path / "data").start()
     try:
         with daemon.client() as client:
-            execution_id = start_execution(client, chain_workflow(8, 0.25))
+            # its last task held: still running at the kill, however late the stream is read
+            release = tmp_path / "release"
+            chain = held(chain_workflow(8, 0.25), "s7", release)
+            execution_id = start_execution(client, chain)
             before: list[dict[str, object]] = []
             with (  # the kill ends the read
                 pytest.raises(httpx.TransportError),
@@ -51,6 +55,7 @@ def test_kill_9_mid_execution_then_restart_continues_and_sse_resumes(tmp_path: P
                     if event["type"] == "task_completed" and event["task_id"] == "s2":
                         daemon.kill()
         assert daemon.process is not None and daemon.process.returncode == -signal.SIGKILL
+        release.touch()
 
         daemon.start()  # same data folder, new port; the token file is the same
         assert "resumed 1 interrupted execution(s): " + execution_id in daemon.wait_for_log(

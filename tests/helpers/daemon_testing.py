@@ -37,6 +37,7 @@ __all__ = [
     "echo_workflow",
     "fixable_workflow",
     "gated_workflow",
+    "held",
     "read_sse",
     "sleep_workflow",
     "start_execution",
@@ -362,6 +363,16 @@ def chain_workflow(n: int, seconds: float, name: str = "chain") -> dict[str, Any
             for i in range(n)
         },
     }
+
+
+def held(document: dict[str, Any], task_id: str, release: Path) -> dict[str, Any]:
+    """`document` with `task_id` running until the test creates `release`: a run that is
+    still live whenever the test looks or kills, however loaded the machine (a run merely
+    slow can end before a busy machine's test or app has seen it live)."""
+    command = f"while [ ! -e '{release}' ]; do sleep 0.02; done"  # polls: nothing signals it
+    hold = {"component": "shell", "action": "run", "input": {"command": command}, "timeout": 600}
+    kept = {k: v for k, v in document["tasks"][task_id].items() if k == "depends_on"}
+    return {**document, "tasks": {**document["tasks"], task_id: hold | kept}}
 
 
 def event_seqs(events: list[ServerSentEvent]) -> list[int]:

@@ -49,11 +49,13 @@ def app_of(pilot: Pilot[Any]) -> HarmoniaApp:
 
 
 async def reach(pilot: Pilot[Any], kind: type[S], what: str, key: str | None = None) -> S:
-    """Press `key` if given, wait until the top screen is a `kind` and return it: the wait
-    and the isinstance check every test wrote out before looking at the screen."""
+    """Press `key` if given, wait until the top screen is a `kind`, mounted, and return it:
+    the wait and the isinstance check every test wrote out before looking at the screen.
+    A screen is on top as soon as it is pushed, before its `on_mount` has run: a test that
+    looked at it (or ended, closing the app) then raced that handler."""
     if key is not None:
         await press(pilot, key)
-    await until(pilot, lambda: isinstance(pilot.app.screen, kind), what)
+    await until(pilot, lambda: isinstance(top := pilot.app.screen, kind) and top.is_mounted, what)
     screen = pilot.app.screen
     assert isinstance(screen, kind), type(screen).__name__
     return screen

@@ -48,6 +48,19 @@ def blocks(seconds: float) -> str:
     return "done"
 
 
+def blocks_until(path: str, within: float) -> str:
+    """Block (no event loop here) until `path` exists: the caller's loop creates it, so this
+    returns only if that loop kept running meanwhile; "never" after `within` seconds."""
+    import os
+
+    deadline = time.monotonic() + within
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            return "never"
+        time.sleep(0.01)  # polling a file nothing signals
+    return "done"
+
+
 class Calculator:
     @staticmethod
     def triple(x: int) -> int:

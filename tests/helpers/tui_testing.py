@@ -14,7 +14,7 @@ import anyio.lowlevel
 from harmonia_tui.app import HarmoniaApp
 from harmonia_tui.connection import Connection
 from harmonia_tui.screens.execution import ExecutionScreen
-from helpers.daemon_testing import Harmoniad, chain_workflow
+from helpers.daemon_testing import Harmoniad, chain_workflow, held
 from helpers.waiting import wait_until_async
 from textual.command import Command, CommandList, CommandPalette
 from textual.pilot import Pilot
@@ -28,6 +28,7 @@ __all__ = [
     "execution_screen",
     "flaky_workflow",
     "free_port",
+    "held",
     "loaded",
     "make_app",
     "palette_offers",

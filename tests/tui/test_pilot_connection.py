@@ -22,6 +22,7 @@ from helpers.tui_testing import (
     SIZE,
     api_client,
     free_port,
+    held,
     loaded,
     sleepy_chain,
     start,
@@ -50,14 +51,16 @@ def first_daemon(data: Path) -> Iterator[tuple[Harmoniad, int]]:
 
 
 async def test_a_lost_daemon_shows_a_banner_and_the_screen_catches_up(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+    data, release = tmp_path / "data", tmp_path / "release"
+    chain = held(sleepy_chain(unique("outage"), n=16, seconds=0.1), "s0", release)
     with first_daemon(data) as (first, port):
-        execution_id = await start(first, sleepy_chain(unique("outage"), n=16, seconds=0.1))
+        execution_id = await start(first, chain)  # running until released, however slow the app
         async with piloted(first, open_execution=execution_id) as (app, pilot):
             screen = await opened(pilot, "running", "running")
             banner = screen.query_one("#connection-banner")
             assert not banner.has_class("-lost")
             first.terminate()  # the execution is checkpointed and continues on restart
+            release.touch()
             await until(pilot, lambda: banner.has_class("-lost"), "the banner")
             assert "lost" in str(banner.render()) and "reconnecting" in str(banner.render())
             second = Harmoniad(data, "--port", str(port)).start()

@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from helpers.daemon_testing import Harmoniad
 from helpers.pilot_steps import finished, finished_chain, opened, pick_in_palette, piloted, reach
-from helpers.tui_testing import SAMPLES, press, sleepy_chain, start, unique, until
+from helpers.tui_testing import SAMPLES, held, press, sleepy_chain, start, unique, until
 from textual.widgets import DataTable
 
 pytestmark = pytest.mark.anyio
@@ -95,14 +96,18 @@ async def test_the_palette_opens_executions_and_starts_workflows_by_name(
 async def test_after_help_on_a_live_execution_the_list_shows_every_cell_whole(
     tmp_path: Path,
 ) -> None:
+    release = tmp_path / "release"
+    sample = yaml.safe_load((SAMPLES / "long_dag.yaml").read_text(encoding="utf-8"))
+    run_file = tmp_path / "long_dag.yaml"  # its first task held: live until the list shows it
+    run_file.write_text(yaml.safe_dump(held(sample, "start", release)), encoding="utf-8")
     with Harmoniad(tmp_path / "data") as own:  # a fresh list: its columns sized by one row
-        run_file = SAMPLES / "long_dag.yaml"
         async with piloted(own, size=(160, 40), run_file=run_file) as (_, pilot):
             execution_id = (await opened(pilot, "running", "the run, live")).execution_id
             await reach(pilot, HelpScreen, "the help", key="question_mark")
             await press(pilot, "escape")
-            await opened(pilot, what="the help closed")
+            await opened(pilot, "running", "the help closed")
             screen = await reach(pilot, ExecutionsScreen, "the list", key="escape")
+            release.touch()  # the list has it live; now it runs to its end
             table = screen.query_one(DataTable)
 
             def whole() -> bool:

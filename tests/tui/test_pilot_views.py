@@ -78,7 +78,7 @@ async def test_started_ago_keeps_moving_once_the_execution_has_ended(daemon: Har
         summary = (await opened(pilot, "completed")).summary
         assert "started" in summary.text.plain and "5m ago" not in summary.text.plain
         clock.ahead = timedelta(minutes=5)
-        await until(pilot, lambda: "started 5m ago" in summary.text.plain, "5m ago", deadline=5)
+        await until(pilot, lambda: "started 5m ago" in summary.text.plain, "5m ago")
 
 
 async def test_messages_cover_nothing_live(daemon: Harmoniad) -> None:
@@ -110,5 +110,4 @@ async def test_at_80x24_the_start_forms_buttons_are_on_screen(daemon: Harmoniad)
             pilot,
             lambda: start.region.height > 0 and box.content_region.contains_region(start.region),
             "the Start button on screen",
-            deadline=5,
         )

@@ -30,8 +30,20 @@ SnapCompare = Callable[..., bool]
 
 
 async def settle(pilot: Pilot[Any], predicate: Callable[[], object]) -> None:
-    await wait_until_async(predicate, 10, "the screen to settle", wake=lambda: pilot.pause(0.02))
+    """Wait for `predicate`, then for the picture to stop changing: a relayout (a scrollbar
+    come, text wrapped again) can still be on its way, and on a loaded machine the snapshot
+    caught one half done (a detail line wrapped at the old width)."""
+    await wait_until_async(predicate, 20, "the screen to settle", wake=lambda: pilot.pause(0.02))
     await pilot.pause()
+    shots = [pilot.app.export_screenshot()]
+
+    async def next_shot() -> None:
+        await pilot.pause(0.05)
+        shots.append(pilot.app.export_screenshot())
+
+    await wait_until_async(
+        lambda: len(shots) > 1 and shots[-1] == shots[-2], 20, "a still picture", wake=next_shot
+    )
 
 
 def execution_loaded(pilot: Pilot[Any]) -> bool:

@@ -54,7 +54,7 @@ async def test_the_form_is_made_of_the_parameters_and_checks_them(daemon: Harmon
         await until(pilot, lambda: isinstance(app.screen, StartTemplateScreen), "the form")
         form = app.screen
         assert isinstance(form, StartTemplateScreen)
-        await pilot.pause()
+        await until(pilot, lambda: form.query("#field-3"), "the form's last field")
 
         hints = [str(label.render()) for label in form.query(Label)]
         assert [h.split()[0] for h in hints] == ["who", "times", "style", "timeout"]
@@ -116,7 +116,7 @@ async def test_the_daemons_problems_land_on_the_parameters(daemon: Harmoniad) ->
         await until(pilot, lambda: isinstance(app.screen, StartTemplateScreen), "the form")
         form = app.screen
         assert isinstance(form, StartTemplateScreen)
-        await pilot.pause()
+        await until(pilot, lambda: form.query("#field-0"), "the form's field")
         form.query_one("#field-0", Input).value = "nope"
         form.submit()
         error = form.query_one("#form-error", Static)

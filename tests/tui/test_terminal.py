@@ -121,7 +121,6 @@ def test_after_a_kill_and_restart_the_list_shows_what_started_meanwhile(
         screen = terminal.wait_for(
             lambda s: execution_id[:18] in s and "completed" in s,
             "the execution started as the daemon came back",
-            deadline=10,
         )
         assert "1 execution" in screen
     finally:
