@@ -10,7 +10,6 @@ the daemon is a real `harmoniad` subprocess.
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
 from typing import Any
 
@@ -116,9 +115,7 @@ def test_an_unknown_component_is_refused_at_load_time_even_with_hermes_down(
 ) -> None:
     env = {"HERMES_URL": f"http://127.0.0.1:{closed_port()}"}
     with Harmoniad(tmp_path / "d", env=env) as daemon, daemon.client() as client:
-        started = time.monotonic()
         answer = client.post("/api/v1/executions", json={"workflow": remote_workflow("Noop", {})})
-        assert time.monotonic() - started < 5
     assert answer.status_code == 422, answer.text
     (problem,) = answer.json()["details"]
     assert problem["task"] == "call" and problem["field"] == "component"

