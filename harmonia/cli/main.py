@@ -18,7 +18,6 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import cast
 
 from harmonia import __version__
 from harmonia.argtypes import positive_int
@@ -36,7 +35,6 @@ from harmonia.cli.errors import (
 from harmonia.cli.executors import add_executors_command
 from harmonia.cli.fix_commands import add_fix_commands, add_retry_options
 from harmonia.cli.inputs import add_input_options
-from harmonia.cli.onecommand import OneCommand, named_command
 from harmonia.cli.plugins import add_plugin_commands
 from harmonia.cli.remote_parser import (
     Handler,
@@ -92,19 +90,7 @@ def _follow_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser for `argv` (None: for any command line, installed packages' commands too).
-    When `argv` names a built-in command, only that command's parser is built (`OneCommand`)."""
-    only = named_command(argv)
-    if only is not None:
-        parser, built = _build_parser(argv, only)
-        if built:
-            return parser
-    return _build_parser(argv, None)[0]
-
-
-def _build_parser(
-    argv: Sequence[str] | None, only: str | None
-) -> tuple[argparse.ArgumentParser, bool]:
+    """The parser for `argv` (None: for any command line, installed packages' commands too)."""
     parser = argparse.ArgumentParser(
         prog="harmonia",
         description="Run workflows durably and inspect what ran.",
@@ -116,11 +102,7 @@ def _build_parser(
         "4 the data folder could not be written (disk full?), 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"harmonia {__version__}")
-    sub = cast(
-        OneCommand,
-        parser.add_subparsers(dest="command", metavar="COMMAND", required=True, action=OneCommand),
-    )
-    sub.only = only
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser(
         "run",
@@ -212,9 +194,8 @@ def _build_parser(
         "--template", action="store_true", help="the schema of template files (kind: template)"
     )
     schema.set_defaults(handler=commands.cmd_schema)
-    if only is None:
-        add_plugin_commands(sub, argv)  # `tui` comes from the dashboard's package
-    return parser, sub.built
+    add_plugin_commands(sub, argv)  # `tui` comes from the dashboard's package
+    return parser
 
 
 def _error(lines: Sequence[str]) -> None:
