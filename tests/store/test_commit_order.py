@@ -67,30 +67,26 @@ def test_lines_and_copies_share_the_first_round_and_renames_follow_it(
     store.close()
 
 
-def test_a_refused_line_renames_nothing_and_leaves_no_copy(data_dir: Path) -> None:
+@pytest.mark.parametrize(
+    ("refused", "kept"),
+    [
+        ("journal.jsonl", []),  # the torn half line was cut back: no event, nothing renamed
+        ("state.json", ["workflow_started"]),  # the line was durable first: it stays
+    ],
+)
+def test_a_refused_write_renames_nothing_and_leaves_no_copy(
+    data_dir: Path, refused: str, kept: list[str]
+) -> None:
     store, state = new_store(data_dir)
     before = store.state_path(state.id).read_bytes()
     group = commit_with_lines(store, state, started(state))
     with injected_disk(data_dir) as disk:
-        disk.fill(only="journal.jsonl")
+        disk.fill(only=refused)
         with pytest.raises(OSError, match="No space left"):
             group.commit()
-    assert store.state_path(state.id).read_bytes() == before
+    assert store.state_path(state.id).read_bytes() == before  # the old snapshot
     assert list(store.execution_dir(state.id).glob("*.tmp")) == []
-    assert store.read_events(state.id) == []  # the torn half line was cut back
-    assert store.journal_path(state.id).stat().st_size == 0
-    store.close()
-
-
-def test_a_refused_copy_keeps_the_durable_line_and_the_old_snapshot(data_dir: Path) -> None:
-    store, state = new_store(data_dir)
-    before = store.state_path(state.id).read_bytes()
-    group = commit_with_lines(store, state, started(state))
-    with injected_disk(data_dir) as disk:
-        disk.fill(only="state.json")
-        with pytest.raises(OSError, match="No space left"):
-            group.commit()
-    assert store.state_path(state.id).read_bytes() == before
-    assert list(store.execution_dir(state.id).glob("*.tmp")) == []
-    assert [e.type for e in store.read_events(state.id)] == ["workflow_started"]
+    assert [e.type for e in store.read_events(state.id)] == kept
+    if not kept:
+        assert store.journal_path(state.id).stat().st_size == 0
     store.close()
