@@ -84,6 +84,20 @@ def test_the_detail_pane_names_a_tasks_own_join_rule() -> None:
     assert "trigger rule" not in _pane(view, "bad", specs)
 
 
+def test_an_attempt_waiting_for_a_person_says_waiting() -> None:
+    view = fresh("gate")
+    view.apply_all(
+        [
+            ev(1, "task_started", "gate", 0, attempt=1, input={"message": "ship?"}),
+            ev(2, "task_waiting", "gate", 1, attempt=1, message="ship?"),
+        ]
+    )
+    text = _pane(view, "gate")
+    assert view.tasks["gate"].status == "waiting"
+    attempt = text.splitlines()[text.splitlines().index("attempts") + 1]
+    assert attempt.startswith("#1  started") and attempt.endswith("◈ waiting")  # not pending
+
+
 @pytest.mark.anyio
 async def test_the_detail_pane_lays_its_lines_out_again_when_its_scrollbar_comes() -> None:
     """Lines laid out before the scrollbar appeared were one column too wide, and the

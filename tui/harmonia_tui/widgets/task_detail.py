@@ -129,7 +129,7 @@ def render_task(
         parts.append(Text("none", style="dim"))
     origin = view.origin
     for attempt in task.history:
-        status = attempt.status or ("running" if task.active else "pending")
+        status = attempt.status or _in_progress(task)
         look = "failed" if status == "interrupted" else status
         line = Text()
         line.append(f"#{attempt.attempt}", style="bold")
@@ -147,6 +147,14 @@ def render_task(
         if attempt.input_recorded and attempt is not latest:
             parts.append(_attempt_input(attempt, latest))
     return Group(*parts)
+
+
+def _in_progress(task: TaskView) -> str:
+    """What an attempt without an outcome is doing: the task's own status while it runs or
+    waits for a person, else it has not begun."""
+    if task.status == "waiting":
+        return "waiting"
+    return "running" if task.active else "pending"
 
 
 def _declared_input(
