@@ -319,18 +319,25 @@ class DurableWriter:
         and nothing is renamed, no catalog row appended and no barrier run before they are
         durable: a crash at any point leaves what a crash between the two rounds of old left
         (durable lines and unrenamed copies, or neither), one round of fsyncs sooner."""
-        journal = _JournalRound(self._store, lines)
         group = AtomicWrites()
+        lines_durable = not lines
         try:
             if lines:
-                group.sync_first(journal.jobs(), journal.settle)
+                jobs, settle_appends = self._store.journal_round(lines)
+
+                def settle(answers: list[Any]) -> None:
+                    nonlocal lines_durable
+                    settle_appends(answers)
+                    lines_durable = True
+
+                group.sync_first(jobs, settle)
         except Exception as exc:
             raise _WriteFailed(exc, events_durable=False, ops_done=0) from exc
         after: list[AfterCommit] = []
         try:
             self._write_ops(group, ops, after)
         except _WriteFailed as failed:
-            failed.events_durable = journal.durable
+            failed.events_durable = lines_durable
             raise
         finally:
             for op in after:
@@ -369,26 +376,6 @@ class DurableWriter:
             self._store.put_summaries(rows, group)
         else:
             group.commit()
-
-
-class _JournalRound:
-    """A commit's journal lines, written and fsynced in its group's first round; `durable`
-    once they are (empty lines are durable from the start)."""
-
-    __slots__ = ("_settle", "durable", "lines", "store")
-
-    def __init__(self, store: Store, lines: JournalLines) -> None:
-        self.store = store
-        self.lines = lines
-        self.durable = not lines
-
-    def jobs(self) -> list[Callable[[], Any]]:
-        jobs, self._settle = self.store.journal_round(self.lines)
-        return list(jobs)
-
-    def settle(self, results: list[Any]) -> None:
-        self._settle(results)
-        self.durable = True
 
 
 class _Waiter:

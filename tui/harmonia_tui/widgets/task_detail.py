@@ -13,7 +13,6 @@ from rich.console import Console, Group, RenderableType
 from rich.highlighter import JSONHighlighter
 from rich.style import Style
 from rich.text import Text
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from harmonia.expressions import preview
@@ -21,7 +20,7 @@ from harmonia_tui.connection import WorkflowShape
 from harmonia_tui.fold import ExecutionView
 from harmonia_tui.format import Glyphs, format_duration, format_offset
 from harmonia_tui.taskview import AttemptView, TaskView
-from harmonia_tui.widgets._lines import refresh_rows, set_virtual_height
+from harmonia_tui.widgets._lines import LineView, refresh_rows, set_virtual_height
 from harmonia_tui.widgets.text_lines import changed_rows
 
 __all__ = ["TaskDetail", "render_task"]
@@ -211,7 +210,7 @@ def _text_key(part: RenderableType) -> Hashable | None:
     )
 
 
-class TaskDetail(ScrollView, can_focus=True):
+class TaskDetail(LineView, can_focus=True):
     """Drawn with the line API, like the graph: a new selection or a new attempt redraws this
     pane alone, without laying the screen out again."""
 
@@ -310,7 +309,7 @@ class TaskDetail(ScrollView, can_focus=True):
         self._render_strips()
 
     def render_line(self, y: int) -> Strip:
-        if self._width != self.scrollable_content_region.width:
+        if self._width != self.pass_width:
             # a resize, or the scrollbar came or went: lines laid out for the old width had
             # their last column cut off
             self._render_strips()
