@@ -48,6 +48,11 @@ class ExecutionLock:
                 exc.filename = str(self.path)  # the message names the file that was refused
             raise
         self._fd = fd
+
+    def take_over(self) -> None:
+        """`acquire` an existing execution's lock, then remove the temporary copies a process
+        killed inside a commit left in its folder (a new execution's folder has none)."""
+        self.acquire()
         _remove_leftover_copies(self.path.parent)
 
     def release(self) -> None:

@@ -424,7 +424,7 @@ class Store:
         if not self.state_path(execution_id).is_file():
             raise NotFound(f"no execution {execution_id!r} in {self.data_dir}")
         lock = ExecutionLock(self.execution_dir(execution_id) / "lock")
-        lock.acquire()
+        lock.take_over()
         return lock
 
     def is_locked(self, execution_id: str) -> bool:
