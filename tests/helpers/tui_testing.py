@@ -23,6 +23,7 @@ from harmonia.client import AsyncClient, Reconnect
 
 __all__ = [
     "FAST_RECONNECT",
+    "HEALTH_TIMEOUT",
     "SAMPLES",
     "SIZE",
     "execution_screen",
@@ -43,12 +44,17 @@ __all__ = [
 ]
 
 FAST_RECONNECT = Reconnect(attempts=1_000_000, initial_delay=0.05, max_delay=0.3, stable_after=5)
+HEALTH_TIMEOUT = 10.0
+"""The tests' daemons go away by being killed or stopped, which a probe learns at once (refused);
+a short time-out only made a busy machine's slow answer look like an outage (a flaky banner)."""
 
 
 def make_app(daemon: Harmoniad, **kwargs: Any) -> HarmoniaApp:
     """The app on `daemon`, probing its health often so that outages show at once."""
     client = AsyncClient(daemon.url, daemon.token, reconnect=FAST_RECONNECT, timeout=10)
-    connection = Connection(client, health_interval=0.2, retry_interval=0.1, health_timeout=1.0)
+    connection = Connection(
+        client, health_interval=0.2, retry_interval=0.1, health_timeout=HEALTH_TIMEOUT
+    )
     return HarmoniaApp(connection, close_client=True, **kwargs)
 
 

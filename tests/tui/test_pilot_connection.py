@@ -19,6 +19,7 @@ from helpers.daemon_testing import Harmoniad
 from helpers.pilot_steps import opened, piloted, reach
 from helpers.tui_testing import (
     FAST_RECONNECT,
+    HEALTH_TIMEOUT,
     SIZE,
     api_client,
     free_port,
@@ -129,7 +130,7 @@ async def test_a_refused_token_is_said_until_the_daemon_accepts_it(tmp_path: Pat
             token_source="$HARMONIA_TOKEN",
             health_interval=0.2,
             retry_interval=0.1,
-            health_timeout=1.0,
+            health_timeout=HEALTH_TIMEOUT,
         )
         app = HarmoniaApp(connection, close_client=True)
         async with app.run_test(size=SIZE) as pilot:

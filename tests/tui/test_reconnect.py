@@ -19,6 +19,7 @@ from harmonia_tui.connection import Connection
 from harmonia_tui.screens.executions import ExecutionsScreen
 from helpers.daemon_testing import Harmoniad, echo_workflow
 from helpers.tui_testing import (
+    HEALTH_TIMEOUT,
     SIZE,
     api_client,
     free_port,
@@ -37,7 +38,9 @@ SLOW_STREAM = Reconnect(attempts=1_000_000, initial_delay=1.5, max_delay=1.5, st
 
 def slow_stream_app(daemon: Harmoniad) -> HarmoniaApp:
     client = AsyncClient(daemon.url, daemon.token, reconnect=SLOW_STREAM, timeout=10)
-    connection = Connection(client, health_interval=0.2, retry_interval=0.1, health_timeout=1.0)
+    connection = Connection(
+        client, health_interval=0.2, retry_interval=0.1, health_timeout=HEALTH_TIMEOUT
+    )
     return HarmoniaApp(connection, close_client=True)
 
 
