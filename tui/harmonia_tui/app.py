@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Awaitable, Iterable
+from contextlib import suppress
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -19,6 +20,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import WorkerCancelled, WorkerError, WorkerFailed
 
 from harmonia.client import (
     ApiError,
@@ -44,6 +46,10 @@ from harmonia_tui.widgets.messages import LiveMessage
 __all__ = ["HarmoniaApp"]
 
 T = TypeVar("T")
+
+
+QUIT_WAIT = 2.0
+"""Seconds the app waits at quit for its cancelled workers before closing the client anyway."""
 
 
 class HarmoniaApp(App[None]):
@@ -131,8 +137,14 @@ class HarmoniaApp(App[None]):
             self.run_worker(self._run_file(self.run_file), name="run-file")
 
     async def on_unmount(self) -> None:
+        """Close the client only once the workers that use it are gone: Textual has asked them
+        to stop by now but not waited, and one still sending met a closed client."""
         self._unsubscribe()
         if self.close_client:
+            with anyio.move_on_after(QUIT_WAIT):
+                for worker in list(self.workers):
+                    with suppress(WorkerCancelled, WorkerFailed, WorkerError):
+                        await worker.wait()
             await self.connection.client.aclose()
 
     def _on_link(self, state: LinkState) -> None:
