@@ -156,6 +156,7 @@ async def test_start_a_workflow_asking_for_its_inputs(daemon: Harmoniad) -> None
         form = app.screen
         assert isinstance(form, StartWorkflowScreen)
         count = form.query_one("#field-0", Input)
+        await until(pilot, lambda: form.focused is count, "the first field focused")
         assert count.value == "2"
         count.value = "0"
         form.submit()  # who is missing, count too small: nothing is sent

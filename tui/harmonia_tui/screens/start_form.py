@@ -57,6 +57,10 @@ class StartWorkflowScreen(Dialog[str]):
     EMPTY = "This workflow declares no inputs."
     WHAT = "input"
 
+    AUTO_FOCUS = "#field-0, #start"
+    """The first field, or Start when there is none: Textual focuses it once the screen is
+    shown, where an on_mount query failed if the app closed while the screen mounted."""
+
     def __init__(self, workflow: Workflow | Template) -> None:
         super().__init__()
         self.workflow = workflow
@@ -102,12 +106,6 @@ class StartWorkflowScreen(Dialog[str]):
         on a short terminal (24 lines) too."""
         room = self.size.height - FORM_CHROME
         self.query_one("#fields").styles.max_height = max(MIN_FIELDS, min(MAX_FIELDS, room))
-
-    def on_mount(self) -> None:
-        if self.fields:
-            self.query_one("#field-0", Input).focus()
-        else:
-            self.query_one("#start", Button).focus()
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
