@@ -259,9 +259,8 @@ class DurableWriter:
     ) -> _Pending | None:
         """One commit, whose first round runs `previous`'s last round: `previous` is then over
         (published, its waiters woken), and so is this one unless it left its own (returned)."""
-        # Serialise here, on the loop: the commit thread then only calls write() and
-        # fsync(), which release the GIL. Python work in the thread would make the loop
-        # wait for the GIL (up to the switch interval) every time it polls.
+        # Serialise here, on the loop: the commit thread then only calls write() and fsync(),
+        # which release the GIL (Python work there would make the loop wait for the GIL).
         lines = self._store.journal_lines(events)
         size = len(events) + len(ops)
         self._in_flight += size
@@ -277,7 +276,6 @@ class DurableWriter:
         finally:
             self._commit_started = None
         self.batches += 1
-        del lines
         if previous is not None:
             self._in_flight -= previous.size
             if failed is not None and failed.previous:  # its last round failed in this one's
@@ -439,6 +437,8 @@ class DurableWriter:
             self._settle(group, rows)
         except Exception as exc:
             group.discard()
+            if group.last_round is not None:  # failed after it (a catalog fold): not run
+                group.last_round.settle([])
             raise _WriteFailed(exc, events_durable=True, ops_done=durable) from exc
         return durable
 
