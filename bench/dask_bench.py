@@ -37,6 +37,7 @@ sys.path.insert(0, str(HERE))
 from _pyfuncs import busy, noop  # noqa: E402
 
 from harmonia.engine import open_engine  # noqa: E402
+from harmonia.executors.base import CONNECT_TIMEOUT  # noqa: E402
 from harmonia.executors.dask import DaskExecutor  # noqa: E402
 from harmonia.loader import load_workflow_dict  # noqa: E402
 
@@ -62,7 +63,9 @@ def client_map(client: Any, function: Any, n: int, *args: Any) -> float:
 
 
 async def through_engine(doc: dict[str, Any], scheduler: str | None) -> float:
-    executor = None if scheduler is None else await DaskExecutor.start(scheduler, None)
+    executor = (
+        None if scheduler is None else await DaskExecutor.start(scheduler, None, CONNECT_TIMEOUT)
+    )
     with tempfile.TemporaryDirectory() as data:
         async with open_engine(data, executor=executor) as engine:
             loaded = load_workflow_dict(doc)

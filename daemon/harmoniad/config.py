@@ -320,7 +320,13 @@ def config_from_args(
             f"--component {clash[0]}=...: {clash[0]!r} is a built-in component; choose another name"
         )
     try:
-        executor = executor_settings(args.executor, args.dask_scheduler, args.dask_workers, env)
+        executor = executor_settings(
+            args.executor,
+            args.dask_scheduler,
+            args.dask_workers,
+            env,
+            connect_timeout=args.dask_connect_timeout,
+        )
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     token = env.get(TOKEN_ENV) or None

@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 SCHEDULER_ENV = "HARMONIA_DASK_SCHEDULER"
+CONNECT_TIMEOUT = 10.0
+"""Seconds to keep trying to reach an existing Dask scheduler before giving up (exit 2)."""
 
 
 class TaskExecutor(Protocol):
@@ -72,13 +74,17 @@ class LocalExecutor:
 
 @dataclass(frozen=True)
 class ExecutorSettings:
-    """`--executor`, `--dask-scheduler` (or `$HARMONIA_DASK_SCHEDULER`), `--dask-workers`."""
+    """`--executor`, `--dask-scheduler` (or `$HARMONIA_DASK_SCHEDULER`), `--dask-workers`,
+    `--dask-connect-timeout`."""
 
     kind: str = "local"
     scheduler: str | None = None
     """The address of an existing Dask scheduler (tcp://HOST:8786)."""
     workers: int | None = None
     """Worker processes of a `LocalCluster` started for this engine."""
+    connect_timeout: float = CONNECT_TIMEOUT
+    """How long connecting to `scheduler` may take: Dask retries a refused connection until
+    then, so a wrong address fails after this long, not at once."""
 
 
 def executor_settings(
@@ -86,13 +92,23 @@ def executor_settings(
     scheduler: str | None,
     workers: int | None,
     environ: Mapping[str, str] | None = None,
+    *,
+    connect_timeout: float | None = None,
 ) -> ExecutorSettings:
     """Check the options together; ValueError says what is wrong (exit code 2)."""
     environ = os.environ if environ is None else environ
     if kind in (None, "local"):
-        if scheduler is not None or workers is not None:
-            given = "--dask-scheduler" if scheduler is not None else "--dask-workers"
-            raise ValueError(f"{given} applies only with --executor dask")
+        given = [
+            option
+            for option, value in (
+                ("--dask-scheduler", scheduler),
+                ("--dask-workers", workers),
+                ("--dask-connect-timeout", connect_timeout),
+            )
+            if value is not None
+        ]
+        if given:
+            raise ValueError(f"{given[0]} applies only with --executor dask")
         return ExecutorSettings()
     if kind != "dask":
         raise ValueError(f"unknown executor {kind!r}; known: local, dask")
@@ -107,7 +123,13 @@ def executor_settings(
             )
     if workers is not None and workers < 1:
         raise ValueError(f"--dask-workers must be at least 1 (got {workers})")
-    return ExecutorSettings("dask", scheduler=scheduler, workers=workers)
+    if connect_timeout is None:
+        return ExecutorSettings("dask", scheduler=scheduler, workers=workers)
+    if workers is not None:
+        raise ValueError("--dask-connect-timeout applies to --dask-scheduler, not --dask-workers")
+    if not connect_timeout > 0:  # also refuses nan
+        raise ValueError(f"--dask-connect-timeout must be above 0 (got {connect_timeout})")
+    return ExecutorSettings("dask", scheduler=scheduler, connect_timeout=connect_timeout)
 
 
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
@@ -128,10 +150,22 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="start a local Dask cluster of N worker processes instead",
     )
+    group.add_argument(
+        "--dask-connect-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="how long to keep trying to reach --dask-scheduler before giving up "
+        f"(default: {CONNECT_TIMEOUT:g})",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> ExecutorSettings:
-    return executor_settings(args.executor, args.dask_scheduler, args.dask_workers)
+    return executor_settings(
+        args.executor,
+        args.dask_scheduler,
+        args.dask_workers,
+        connect_timeout=args.dask_connect_timeout,
+    )
 
 
 async def open_executor(settings: ExecutorSettings) -> TaskExecutor | None:
@@ -141,7 +175,7 @@ async def open_executor(settings: ExecutorSettings) -> TaskExecutor | None:
         return None
     from harmonia.executors.dask import DaskExecutor
 
-    return await DaskExecutor.start(settings.scheduler, settings.workers)
+    return await DaskExecutor.start(settings.scheduler, settings.workers, settings.connect_timeout)
 
 
 async def executor_status(executor: TaskExecutor | None) -> dict[str, Any]:

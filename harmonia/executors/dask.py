@@ -52,12 +52,17 @@ class DaskExecutor:
         self.address = str(client.scheduler.address) if client.scheduler else ""
 
     @classmethod
-    async def start(cls, scheduler: str | None, workers: int | None) -> DaskExecutor:
+    async def start(
+        cls, scheduler: str | None, workers: int | None, connect_timeout: float
+    ) -> DaskExecutor:
         """Connect (or start a local cluster) off the loop: either takes a while."""
-        return await anyio.to_thread.run_sync(cls.connect, scheduler, workers)
+        return await anyio.to_thread.run_sync(cls.connect, scheduler, workers, connect_timeout)
 
     @classmethod
-    def connect(cls, scheduler: str | None, workers: int | None) -> DaskExecutor:
+    def connect(
+        cls, scheduler: str | None, workers: int | None, connect_timeout: float
+    ) -> DaskExecutor:
+        """`connect_timeout`: how long to keep trying to reach `scheduler` (Dask retries)."""
         cluster: LocalCluster | None = None
         if workers is not None:
             # a dead worker fails its task at once (`worker_lost`): the engine retries it
@@ -71,7 +76,7 @@ class DaskExecutor:
             client = Client(cluster, set_as_default=False)
         else:
             try:
-                client = Client(scheduler, timeout=10, set_as_default=False)
+                client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
             except (OSError, TimeoutError) as exc:
                 message = f"cannot reach the Dask scheduler {scheduler}: {exc}"
                 raise ConnectionError(message) from None

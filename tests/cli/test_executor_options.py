@@ -48,6 +48,15 @@ def _harmonia_process(
             "give either --dask-scheduler or --dask-workers, not both",
         ),
         (["--executor", "dask", "--dask-workers", "0"], "--dask-workers must be at least 1"),
+        (["--dask-connect-timeout", "1"], "--dask-connect-timeout applies only with --executor"),
+        (
+            ["--executor", "dask", "--dask-workers", "1", "--dask-connect-timeout", "1"],
+            "--dask-connect-timeout applies to --dask-scheduler, not --dask-workers",
+        ),
+        (
+            ["--executor", "dask", "--dask-scheduler", "tcp://x:1", "--dask-connect-timeout", "0"],
+            "--dask-connect-timeout must be above 0",
+        ),
     ],
 )
 def test_bad_executor_options_are_exit_2_and_write_nothing(
@@ -69,6 +78,8 @@ def test_a_workflow_asking_for_dask_needs_an_executor(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_scheduler_is_exit_2(tmp_path: Path) -> None:
+    """Port 9 refuses at once; Dask retries until the connect timeout (10 s by default: the
+    test gives it 0.5 s, the error is the same)."""
     pytest.importorskip("distributed")
     (tmp_path / "w.yaml").write_text(WORKFLOW)
     done = _harmonia_process(
@@ -76,6 +87,8 @@ def test_an_unreachable_scheduler_is_exit_2(tmp_path: Path) -> None:
         "executors",
         "--executor",
         "dask",
+        "--dask-connect-timeout",
+        "0.5",
         env={"HARMONIA_DASK_SCHEDULER": "tcp://127.0.0.1:9"},
     )
     assert done.returncode == 2, done.stderr

@@ -21,7 +21,13 @@ from typing import Any
 import pytest
 import yaml
 from helpers.cli_process import Cli, cli_env, cli_subprocess
-from helpers.daemon_testing import Harmoniad, chain_workflow, echo_workflow, sleep_workflow
+from helpers.daemon_testing import (
+    Harmoniad,
+    chain_workflow,
+    echo_workflow,
+    held,
+    sleep_workflow,
+)
 from helpers.task_specs import core, shell
 
 from harmonia.cli.progress import format_event, task_column_width
@@ -301,7 +307,11 @@ def test_cancel_then_cancel_again(
 
 
 def test_pause_then_resume(cli: Cli, daemon: Harmoniad, client: Client, tmp_path: Path) -> None:
-    flow = write_workflow(tmp_path / "chain.yaml", chain_workflow(4, 0.6, "to-pause"))
+    """The first task runs until the test releases it: the run is still live when `pause`
+    comes, however loaded the machine (a 2.4 s chain had ended first on a loaded run)."""
+    release = tmp_path / "release"
+    chain = held(chain_workflow(4, 0.6, "to-pause"), "s0", release)
+    flow = write_workflow(tmp_path / "chain.yaml", chain)
     execution_id = cli("submit", flow, "--url", daemon.url).stdout.strip()
     _wait_for(client, execution_id, lambda e: e.type == "task_started")
     paused = cli("pause", execution_id, "--json", "--url", daemon.url)
@@ -309,6 +319,7 @@ def test_pause_then_resume(cli: Cli, daemon: Harmoniad, client: Client, tmp_path
     assert json.loads(paused.stdout)["status"] == "paused"
     again = cli("pause", execution_id, "--url", daemon.url)
     assert again.returncode == 2
+    release.touch()
     resumed = cli("resume", execution_id, "--url", daemon.url)
     assert resumed.returncode == 0, resumed.stderr
     assert "(to-pause) completed" in resumed.stdout

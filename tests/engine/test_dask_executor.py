@@ -21,6 +21,7 @@ from helpers.dask_cluster import local_cluster
 from helpers.waiting import wait_until_async
 
 from harmonia.engine import open_engine
+from harmonia.executors.base import CONNECT_TIMEOUT
 from harmonia.executors.dask import DaskExecutor, submission_key
 from harmonia.loader import load_workflow_dict
 from harmonia.state import ExecutionState
@@ -67,7 +68,9 @@ def _workflow(tasks: dict[str, Any], **extra: Any) -> Any:
 async def _run(
     data_dir: Path, tasks: dict[str, Any], scheduler: str | None, **extra: Any
 ) -> tuple[ExecutionState, list[dict[str, Any]]]:
-    executor = None if scheduler is None else await DaskExecutor.start(scheduler, None)
+    executor = (
+        None if scheduler is None else await DaskExecutor.start(scheduler, None, CONNECT_TIMEOUT)
+    )
     async with open_engine(data_dir, executor=executor) as engine:
         state = await engine.start(_workflow(tasks, **extra))
         with anyio.fail_after(90):
@@ -213,7 +216,7 @@ async def test_cancel_cancels_the_future_and_kills_the_command_on_the_worker(
 ) -> None:
     pidfile = tmp_path / "pid"
     tasks = _slow_command(pidfile)
-    executor = await DaskExecutor.start(scheduler, None)
+    executor = await DaskExecutor.start(scheduler, None, CONNECT_TIMEOUT)
     async with open_engine(tmp_path / "data", executor=executor) as engine:
         state = await engine.start(_workflow(tasks))
         await wait_until_async(lambda: pidfile.exists() and pidfile.read_text(), 30, "a start")
@@ -269,7 +272,7 @@ async def test_a_killed_worker_is_a_worker_lost_attempt_and_the_engine_retries(
     assert retry["attempt"] == 1 and retry["error"]["kind"] == "worker_lost"
     assert _process_gone(int(marker.read_text()))
     # the nanny starts a new worker: the module's later tests see two again
-    executor = await DaskExecutor.start(scheduler, None)
+    executor = await DaskExecutor.start(scheduler, None, CONNECT_TIMEOUT)
     try:
         with anyio.fail_after(60):
             while (await executor.describe())["workers"] < 2:  # noqa: ASYNC110 (a poll)
@@ -283,7 +286,7 @@ async def test_a_result_for_an_attempt_no_longer_awaited_is_ignored_and_recorded
 ) -> None:
     tasks = {"once": {"component": "python", "action": "call",
                       "input": {"function": f"{FUNCS}:add", "args": [2, 2]}}}  # fmt: skip
-    executor = await DaskExecutor.start(scheduler, None)
+    executor = await DaskExecutor.start(scheduler, None, CONNECT_TIMEOUT)
     async with open_engine(tmp_path / "data", executor=executor) as engine:
         state = await engine.start(_workflow(tasks))
         with anyio.fail_after(60):

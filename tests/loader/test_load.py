@@ -418,7 +418,9 @@ def valid_documents(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
-@settings(max_examples=200, deadline=None)
+# 60: every line-to-line step of harmonia that 200 fixed examples reach is reached by the 24th
+# (a settrace count of the suite's derandomized examples); 140 more added none, only CPU
+@settings(max_examples=60, deadline=None)
 @given(valid_documents())
 def test_valid_documents_load_and_round_trip(doc: dict[str, Any]) -> None:
     workflow = load_workflow_dict(doc)
