@@ -157,16 +157,21 @@ def test_the_heap_freezer_collects_the_young_generation_less_often_while_it_hold
         assert gc.get_freeze_count() == 0
 
 
+@pytest.mark.parametrize("size", [3, DEFAULT_FREEZE_MIN_TASKS])
 def test_harmonia_run_freezes_the_loaded_workflow_before_the_collector_walks_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    size: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The command's first freeze comes while loading's pause still holds (no pass over the
-    loaded workflow before it), the engine's own follows, and both are let go by the end."""
+    """The command's freeze comes while loading's pause still holds (no pass over the loaded
+    workflow before it), whatever the size; the engine's own follows for a large execution;
+    all are let go by the end."""
     from harmonia.cli.main import main
 
-    tasks = {f"t{i}": task("core.echo", input={"i": i}) for i in range(DEFAULT_FREEZE_MIN_TASKS)}
-    path = tmp_path / "large.json"
-    path.write_text(json.dumps({"name": "large", "tasks": tasks}))
+    tasks = {f"t{i}": task("core.echo", input={"i": i}) for i in range(size)}
+    path = tmp_path / "wf.json"
+    path.write_text(json.dumps({"name": "wf", "tasks": tasks}))
     holds: list[tuple[bool, bool]] = []
     """(the holder is the engine's, the collector was on) for each hold."""
     hold = heap_freezer.hold
@@ -180,7 +185,9 @@ def test_harmonia_run_freezes_the_loaded_workflow_before_the_collector_walks_it(
     assert code == 0
     assert json.loads(capsys.readouterr().out)["status"] == "completed"
     assert holds[0] == (False, False)  # the command's, with the collector still paused
-    assert holds[1:] and all(engine for engine, _ in holds[1:])  # then the engine's
+    engine_holds = holds[1:]
+    assert all(engine for engine, _ in engine_holds)
+    assert bool(engine_holds) == (size >= DEFAULT_FREEZE_MIN_TASKS)
     assert heap_freezer.holders == 0
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
