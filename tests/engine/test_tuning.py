@@ -155,3 +155,39 @@ def test_the_heap_freezer_collects_the_young_generation_less_often_while_it_hold
     finally:
         gc.set_threshold(*before)
         assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("size", [3, DEFAULT_FREEZE_MIN_TASKS])
+def test_harmonia_run_freezes_the_loaded_workflow_before_the_collector_walks_it(
+    size: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command's freeze comes while loading's pause still holds (no pass over the loaded
+    workflow before it), whatever the size; the engine's own follows for a large execution;
+    all are let go by the end."""
+    from harmonia.cli.main import main
+
+    tasks = {f"t{i}": task("core.echo", input={"i": i}) for i in range(size)}
+    path = tmp_path / "wf.json"
+    path.write_text(json.dumps({"name": "wf", "tasks": tasks}))
+    holds: list[tuple[bool, bool]] = []
+    """(the holder is the engine's, the collector was on) for each hold."""
+    hold = heap_freezer.hold
+
+    def spied_hold(holder: object) -> bool:
+        holds.append((isinstance(holder, tuple), gc.isenabled()))  # (engine, execution id)
+        return hold(holder)
+
+    monkeypatch.setattr(heap_freezer, "hold", spied_hold)
+    code = main(["run", str(path), "--json", "--quiet", "--data-dir", str(tmp_path / "data")])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "completed"
+    assert holds[0] == (False, False)  # the command's, with the collector still paused
+    engine_holds = holds[1:]
+    assert all(engine for engine, _ in engine_holds)
+    assert bool(engine_holds) == (size >= DEFAULT_FREEZE_MIN_TASKS)
+    assert heap_freezer.holders == 0
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
