@@ -10,25 +10,23 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import anyio
 from anyio.from_thread import run_sync as run_sync_on_loop
 from anyio.lowlevel import EventLoopToken, current_token
 
-T = TypeVar("T")
+Job = Callable[[], None]
 
 
-class _Commit(Generic[T]):
-    """One job in flight: the loop waits on `finished`; `result` is what the job returned,
-    `error` what it raised."""
+class _Commit:
+    """One job in flight: the loop waits on `finished`; `error` is what the job raised."""
 
-    __slots__ = ("error", "finished", "job", "result")
+    __slots__ = ("error", "finished", "job")
 
-    def __init__(self, job: Callable[[], T]) -> None:
+    def __init__(self, job: Job) -> None:
         self.job = job
         self.finished = anyio.Event()
-        self.result: T | None = None
         self.error: BaseException | None = None
 
 
@@ -39,7 +37,7 @@ class CommitThread:
 
     def __init__(self, name: str = "harmonia commit") -> None:
         self._name = name
-        self._jobs: queue.SimpleQueue[_Commit[Any] | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Commit | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._token: EventLoopToken | None = None
 
@@ -52,9 +50,8 @@ class CommitThread:
     async def __aexit__(self, *exc_info: Any) -> None:
         self._jobs.put(None)  # the thread ends once it is idle; nothing is left in flight
 
-    async def run(self, job: Callable[[], T]) -> T:
-        """Run `job` in the thread and wait for it; its answer is returned, or its exception
-        raised, here.
+    async def run(self, job: Job) -> None:
+        """Run `job` in the thread and wait for it; its exception is raised here.
 
         Once handed over, a job always runs to its end: a cancelled caller still waits for
         it (a write cut short by shutdown would be a torn journal line)."""
@@ -66,12 +63,11 @@ class CommitThread:
             await commit.finished.wait()
         if commit.error is not None:
             raise commit.error
-        return commit.result  # type: ignore[return-value]  # set: the job returned
 
     def _serve(self) -> None:
         while (commit := self._jobs.get()) is not None:
             try:
-                commit.result = commit.job()
+                commit.job()
             except BaseException as exc:  # handed to the waiting coroutine, raised there
                 commit.error = exc
             try:

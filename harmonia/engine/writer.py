@@ -7,11 +7,10 @@ writer, not the engine: what it dropped is never published, and waiters get Stor
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
 import anyio
 
@@ -21,7 +20,7 @@ from harmonia.engine.hooks import EngineHooks
 from harmonia.errors import StorageUnavailable
 from harmonia.events import Event
 from harmonia.store import Store
-from harmonia.store.storage import AtomicWrites, LastRound, run_together
+from harmonia.store.storage import AtomicWrites
 from harmonia.store.store import JournalLines
 
 FileOp = Callable[[], None]
@@ -227,12 +226,8 @@ class DurableWriter:
             self._hooks.writer_stopped()
 
     async def _commit_until_closed(self, thread: CommitThread) -> None:
-        pending: _Pending | None = None
         while True:
             if not self._events and not self._ops:
-                if pending is not None:  # nothing to share its last round with: run it alone
-                    pending = await self._commit(thread, [], [], pending)
-                    continue
                 if self._closing:
                     return
                 self._wakeup = anyio.Event()
@@ -244,69 +239,38 @@ class DurableWriter:
                 await anyio.sleep(self.commit_window)
             events, self._events = self._events, []
             ops, self._ops = self._ops, []
-            pending = await self._commit(thread, events, ops, pending)
+            # Serialise here, on the loop: the commit thread then only calls write() and
+            # fsync(), which release the GIL. Python work in the thread would make the loop
+            # wait for the GIL (up to the switch interval) every time it polls.
+            lines = self._store.journal_lines(events)
+            self._committing_upto = self._done + len(events) + len(ops)
+            self._commit_started = time.monotonic()
+            self._in_flight = len(events) + len(ops)
+            failed: _WriteFailed | None = None
+            try:
+                await thread.run(partial(self._write, lines, ops))
+            except _WriteFailed as exc:
+                failed = exc
+            finally:
+                self._commit_started = None
+                self._in_flight = 0
+            self.batches += 1
+            if failed is None or failed.events_durable:
+                if self.before_publish is not None and events:
+                    await self.before_publish(events)
+                for event in events:
+                    self._bus.publish(event)
+            if failed is None:
+                self._done += len(events) + len(ops)
+            else:
+                self._done += (len(events) if failed.events_durable else 0) + failed.ops_done
             # Drop the batch before waiting for the next one: these locals would otherwise keep
             # the last batch alive while the writer idles - after an execution's end, that is
             # its final snapshot (every task's record) and its last few thousand events.
-            del events, ops
-
-    async def _commit(
-        self,
-        thread: CommitThread,
-        events: list[Event],
-        ops: list[FileOp],
-        previous: _Pending | None,
-    ) -> _Pending | None:
-        """One commit, whose first round runs `previous`'s last round: `previous` is then over
-        (published, its waiters woken), and so is this one unless it left its own (returned)."""
-        # Serialise here, on the loop: the commit thread then only calls write() and fsync(),
-        # which release the GIL (Python work there would make the loop wait for the GIL).
-        lines = self._store.journal_lines(events)
-        size = len(events) + len(ops)
-        self._in_flight += size
-        self._committing_upto = self._done + self._in_flight
-        self._commit_started = time.monotonic()
-        last = None if previous is None else previous.last_round
-        failed: _WriteFailed | None = None
-        outcome: tuple[LastRound | None, int] = (None, len(ops))
-        try:
-            outcome = await thread.run(partial(self._write, lines, ops, last))
-        except _WriteFailed as exc:
-            failed = exc
-        finally:
-            self._commit_started = None
-        self.batches += 1
-        if previous is not None:
-            self._in_flight -= previous.size
-            if failed is not None and failed.previous:  # its last round failed in this one's
-                n = len(previous.events) + previous.durable
-                await self._finish(previous.events, n, failed.error)
-            else:
-                await self._finish(previous.events, previous.size, None)
-        self._in_flight -= size
-        tail, durable = outcome
-        if failed is None:
-            if tail is not None:  # over once the next commit's first round has run it
-                self._in_flight += size
-                return _Pending(events, len(ops), tail, durable)
-            await self._finish(events, size, None)
-        else:
-            published = events if failed.events_durable else []
-            await self._finish(published, len(published) + failed.ops_done, failed.error)
-        return None
-
-    async def _finish(self, events: list[Event], done: int, error: BaseException | None) -> None:
-        """A commit is over: publish its durable `events`, count `done` items of it done, and
-        fail on `error` (which counts the rest: see `_fail`)."""
-        if events:
-            if self.before_publish is not None:
-                await self.before_publish(events)
-            for event in events:
-                self._bus.publish(event)
-        self._done += done
-        if error is not None:
-            self._fail(error)
-        self._wake_waiters()
+            del events, ops, lines
+            if failed is not None:
+                self._fail(failed.error)
+            self._wake_waiters()
 
     def _wake_waiters(self) -> None:
         if self._waiters:
@@ -347,76 +311,42 @@ class DurableWriter:
         self._closing = True
         self._wakeup.set()
 
-    def _write(
-        self, lines: JournalLines, ops: list[FileOp], last: LastRound | None
-    ) -> tuple[LastRound | None, int]:
+    def _write(self, lines: JournalLines, ops: list[FileOp]) -> None:
         """The commit, in the thread: the events' lines (all or nothing), then the operations
-        in order; its own last round (returned) and how many `ops` are durable without it; a
-        failure says how far it got.
+        in order; a failure says how far it got.
 
         The lines are fsynced in the same round as the group's temporary copies (`sync_first`),
         and nothing is renamed, no catalog row appended and no barrier run before they are
         durable: a crash at any point leaves what a crash between the two rounds of old left
-        (durable lines and unrenamed copies, or neither), one round of fsyncs sooner.
-
-        `last`, the previous commit's last round (folders, catalog lines), runs in that same
-        first round: commits overlap by a round. Nothing of this one depends on it (what it
-        writes was queued before that commit was acknowledged); only its waiters do."""
+        (durable lines and unrenamed copies, or neither), one round of fsyncs sooner."""
         group = AtomicWrites()
         lines_durable = not lines
-        last_settled = last is None
-        last_failed = False
-
-        def settle_last(answers: list[Any]) -> None:
-            nonlocal last_settled, last_failed
-            if last is not None and not last_settled:
-                last_settled = True
-                try:
-                    last.settle(answers)
-                except Exception:
-                    last_failed = True
-                    raise
-
-        after: list[AfterCommit] = []
         try:
-            try:
-                jobs, settle_appends = self._store.journal_round(lines) if lines else ([], None)
-            except Exception as exc:
-                raise _WriteFailed(exc, events_durable=False, ops_done=0) from exc
-            if jobs or last is not None:
-                tail = [] if last is None else last.jobs()
+            if lines:
+                jobs, settle_appends = self._store.journal_round(lines)
 
                 def settle(answers: list[Any]) -> None:
                     nonlocal lines_durable
-                    try:
-                        if settle_appends is not None:
-                            settle_appends(answers[: len(jobs)])
-                            lines_durable = True
-                    finally:
-                        settle_last(answers[len(jobs) :])
+                    settle_appends(answers)
+                    lines_durable = True
 
-                group.sync_first([*jobs, *tail], settle)
-            try:
-                durable = self._write_ops(group, ops, after)
-                return group.last_round, durable
-            except _WriteFailed as failed:
-                failed.events_durable = lines_durable
-                raise
+                group.sync_first(jobs, settle)
+        except Exception as exc:
+            raise _WriteFailed(exc, events_durable=False, ops_done=0) from exc
+        after: list[AfterCommit] = []
+        try:
+            self._write_ops(group, ops, after)
         except _WriteFailed as failed:
-            if not last_settled and last is not None:  # failed before its first round
-                with contextlib.suppress(Exception):  # noted in `last_failed`
-                    settle_last([answer for answer, _ in run_together(last.jobs())])
-            failed.previous = last_failed
+            failed.events_durable = lines_durable
             raise
         finally:
             for op in after:
                 op.run()
 
-    def _write_ops(self, group: AtomicWrites, ops: list[FileOp], after: list[AfterCommit]) -> int:
+    def _write_ops(self, group: AtomicWrites, ops: list[FileOp], after: list[AfterCommit]) -> None:
         """The operations, grouped up to each barrier (the last group commits the journal
-        lines even with no operation; its last round is left in `group.last_round`); how many
-        are durable without that round, or `_WriteFailed` saying how many ran. The
-        `AfterCommit`s go to `after`."""
+        lines even with no operation); `_WriteFailed` says how many ran. The `AfterCommit`s
+        go to `after`."""
         rows: list[dict[str, Any]] = []
         durable = 0
         """How many of `ops` are durable: those before the last barrier."""
@@ -433,14 +363,10 @@ class DurableWriter:
                     rows, durable = [], index
                     op()
                     durable = index + 1
-            group.defer_last_round = True
             self._settle(group, rows)
         except Exception as exc:
             group.discard()
-            if group.last_round is not None:  # failed after it (a catalog fold): not run
-                group.last_round.settle([])
             raise _WriteFailed(exc, events_durable=True, ops_done=durable) from exc
-        return durable
 
     def _settle(self, group: AtomicWrites, rows: list[dict[str, Any]]) -> None:
         """Make the grouped file writes durable with the catalog rows queued with them (all in
@@ -464,28 +390,13 @@ class _Waiter:
 
 
 class _WriteFailed(Exception):
-    """A commit that failed part-way: were its events made durable, how many operations ran,
-    and whether the previous commit's last round, run with its first, failed too."""
+    """A commit that failed part-way: were its events made durable, how many operations ran."""
 
     def __init__(self, error: Exception, *, events_durable: bool, ops_done: int) -> None:
         super().__init__(str(error))
         self.error = error
         self.events_durable = events_durable
         self.ops_done = ops_done
-        self.previous = False
-
-
-class _Pending(NamedTuple):
-    """A commit over but for its last round (`last_round`), which the next one runs."""
-
-    events: list[Event]
-    ops: int
-    last_round: LastRound
-    durable: int  # how many of its `ops` are durable without its last round
-
-    @property
-    def size(self) -> int:
-        return len(self.events) + self.ops
 
 
 def unavailable(error: BaseException) -> StorageUnavailable:

@@ -20,8 +20,7 @@ import orjson
 
 from harmonia.errors import NotFound, ValidationFailed
 from harmonia.schedules.spec import ScheduleSpec, parse_spec
-from harmonia.store.setaside import load_or_set_aside
-from harmonia.store.storage import write_atomically
+from harmonia.store.storage import load_or_set_aside, write_atomically
 
 __all__ = ["FILE", "KEPT_RUNS", "ScheduleRecord", "ScheduleStore", "new_schedule_id"]
 

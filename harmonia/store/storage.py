@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -186,10 +188,6 @@ class AtomicWrites:
         self._folders: dict[Path, None] = {}
         self._appends: list[tuple[Path, bytes, int, Callable[[], None]]] = []
         self._first: FirstRound | None = None
-        self.defer_last_round = False
-        """Set: `commit` leaves its last round (appends and folders) in `last_round`, for the
-        owner to run with a later one; the `then` of each append is called once written."""
-        self.last_round: LastRound | None = None
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -265,21 +263,17 @@ class AtomicWrites:
             _remove_copies(copies)
             raise
         _rename_together([path for path, _, _ in renames], copies, placed)
-        opened: list[tuple[int, Path]] = []
-        made: list[Path] = []
+        opened: list[tuple[int, bool, Path]] = []
         try:
             for path, data, offset, _ in appends:
                 fd, created = _append_at(path, data, offset)
-                opened.append((fd, path))
-                made += [path.parent] if created else []
-        except BaseException:
-            LastRound(opened, []).settle([])
-            raise
-        last = LastRound(opened, [*folders, *made])
-        if self.defer_last_round:
-            self.last_round = last if opened or folders else None
-        else:
-            last.run()
+                opened.append((fd, created, path))
+            files = [(fd, path) for fd, _, path in opened]
+            made = [path.parent for _, created, path in opened if created]
+            sync_together(files, [*folders, *made], data_only=True)
+        finally:
+            for fd, _, _ in opened:
+                os.close(fd)
         for *_, then in pending:
             if then is not None:
                 then()
@@ -321,40 +315,6 @@ def _remove_copies(copies: Iterable[str | None]) -> None:
         if copy is not None:
             with _suppress_missing():
                 os.unlink(copy)
-
-
-class LastRound:
-    """The last round of a commit: fdatasync its appends (it owns their descriptors) and fsync
-    its folders. `jobs` answer their error instead of raising it; `settle` closes and raises."""
-
-    def __init__(self, files: list[tuple[int, Path]], folders: list[Path]) -> None:
-        self.files, self.folders = files, list(dict.fromkeys(folders))
-
-    def jobs(self) -> list[Callable[[], BaseException | None]]:
-        syncs: list[Callable[[], None]] = [
-            partial(_sync_file, fd, path, True) for fd, path in self.files
-        ]
-        syncs += [partial(fsync_directory, folder) for folder in self.folders]
-        return [partial(_error_of, job) for job in syncs]
-
-    def settle(self, errors: Sequence[BaseException | None]) -> None:
-        files, self.files = self.files, []
-        for fd, _ in files:
-            os.close(fd)
-        for error in errors:
-            if error is not None:
-                raise error
-
-    def run(self) -> None:
-        self.settle([answer for answer, _ in run_together(self.jobs())])
-
-
-def _error_of(job: Callable[[], None]) -> BaseException | None:
-    try:
-        job()
-    except Exception as exc:
-        return exc
-    return None
 
 
 class FirstRound(NamedTuple):
@@ -427,6 +387,28 @@ def _spend(path: Path, size: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
 
+PROBE_BYTES = 64 * 1024
+"""What `probe_writes` writes: more than one journal batch usually needs, so that a disk with
+only a few bytes free is not taken for one that is back."""
+
+
+def probe_writes(folder: Path, size: int = PROBE_BYTES) -> None:
+    """Write, fsync and remove a file of `size` bytes in `folder`; raise what a write would.
+
+    How a writer that failed finds out, without touching any real file, that the storage takes
+    writes again."""
+    path = folder / ".write-probe"
+    with naming(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            write_all(fd, bytes(size), path)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            with _suppress_missing():
+                os.unlink(path)
+
+
 def create_empty(path: Path) -> None:
     """Create `path` empty if it is not there (its folder's fsync, left to the caller, makes
     it durable)."""
@@ -446,6 +428,32 @@ def fsync_directory(folder: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def load_or_set_aside(
+    path: Path,
+    parse: Callable[[bytes], T],
+    damage: tuple[type[Exception], ...],
+    logger: logging.Logger,
+    what: str,
+) -> T | None:
+    """`parse` of the file a store writes whole; None when there is none. A damaged one (only
+    ever replaced whole, so a crash never leaves one: a hand or a disk did this), that is one
+    `parse` fails on with an error of `damage`, is renamed to `NAME.damaged-<UTC time>` beside
+    it, byte for byte and with its mode (a file of secrets stays private), logged, and None
+    returned: the daemon goes on without `what` rather than not at all."""
+    try:
+        payload = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        return parse(payload)
+    except damage as exc:
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        kept = path.with_name(f"{path.name}.damaged-{stamp}")
+        os.replace(path, kept)
+        logger.error("%s is damaged (%s): kept as %s; no %s loaded", path, exc, kept, what)
+        return None
 
 
 class _suppress_missing:

@@ -39,11 +39,11 @@ from harmonia.store.catalog import Catalog, CatalogDamaged, Data, Seen, Tables
 from harmonia.store.damage import DamagedFile, cut_at_damage, keep_aside, relative_name
 from harmonia.store.loading import load_state
 from harmonia.store.locks import ExecutionLock, ExecutionLocked
-from harmonia.store.probe import probe_writes
 from harmonia.store.storage import (
     AtomicWrites,
     CrashSafeStorage,
     create_empty,
+    probe_writes,
     write_atomically,
 )
 

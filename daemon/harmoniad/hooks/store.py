@@ -18,8 +18,7 @@ from typing import Any
 import orjson
 
 from harmonia.errors import NotFound
-from harmonia.store.setaside import load_or_set_aside
-from harmonia.store.storage import write_atomically
+from harmonia.store.storage import load_or_set_aside, write_atomically
 
 __all__ = ["DEFAULT_WINDOW", "FILE", "HOOK_NAME", "HookRecord", "HookStore", "new_secret"]
 
