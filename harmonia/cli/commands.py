@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -69,55 +70,42 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Everything that can be wrong with the call is checked before the data folder is touched
     (the workflow and its input before the engine is imported, so a typo is reported at once).
 
-    The collector stays paused from loading until the loaded workflow is frozen out of it
-    (`_freeze_loaded`): a pass in between found no cycle and walked every object of
-    the workflow, up to three times (~60 ms of a 10,000-task run; bench/RESULTS.md)."""
+    The collector stays paused from loading until what is alive (the imports, the loaded
+    workflow) is frozen out of its passes, for the rest of the command: a pass in between
+    found no cycle and walked every object of the workflow, up to three times (~60 ms of a
+    10,000-task run), and the engine freezes only large executions, once built (1,000-task
+    chain: 71 passes, 63 ms -> 42, 24 ms; bench/RESULTS.md). Held through the `--json`
+    document too: its young passes stay 10,000 allocations apart (`heap_freezer`)."""
     from harmonia.cli.components import registry_from_args
     from harmonia.cli.inputs import input_from_args
 
     registry = registry_from_args(args)
-    with cycle_collection_paused():
-        workflow = _load_workflow(args.file, registry)
-        given = input_from_args(args)
-        try:
-            workflow.validate_input(given)
-        except ValidationFailed as exc:
-            raise CliError(*(_input_problem(p) for p in exc.problems)) from None
-        from harmonia.cli.follow import run_sync, start_execution
-        from harmonia.executors.placement import dask_tasks
+    with ExitStack() as frozen_for_the_command:
+        with cycle_collection_paused():
+            workflow = _load_workflow(args.file, registry)
+            given = input_from_args(args)
+            try:
+                workflow.validate_input(given)
+            except ValidationFailed as exc:
+                raise CliError(*(_input_problem(p) for p in exc.problems)) from None
+            from harmonia.cli.follow import run_sync, start_execution
+            from harmonia.engine.tuning import heap_freezer
+            from harmonia.executors.placement import dask_tasks
 
-        settings = _settings(args, Path(), registry)  # every option checked before any write
-        if settings.executor.kind != "dask" and (wanting := dask_tasks(workflow)):
-            raise CliError(
-                f"{args.file}: task '{wanting[0]}' asks for executor 'dask': "
-                "run it with --executor dask (and --dask-scheduler or --dask-workers)"
-            )
-        data_dir = data_dir_for_writing(args.data_dir)
-        thaw = _freeze_loaded()  # before the collector runs again
-    settings = replace(settings, data_dir=data_dir)
-    origin = str(Path(args.file).resolve().parent)  # sub-workflow paths start there
-    try:
+            settings = _settings(args, Path(), registry)  # every option checked before any write
+            if settings.executor.kind != "dask" and (wanting := dask_tasks(workflow)):
+                raise CliError(
+                    f"{args.file}: task '{wanting[0]}' asks for executor 'dask': "
+                    "run it with --executor dask (and --dask-scheduler or --dask-workers)"
+                )
+            data_dir = data_dir_for_writing(args.data_dir)
+            frozen_for_the_command.enter_context(heap_freezer.frozen())
+        settings = replace(settings, data_dir=data_dir)
+        origin = str(Path(args.file).resolve().parent)  # sub-workflow paths start there
         final = run_sync(
             partial(start_execution, origin=origin), settings, workflow, given, _watch(args)
         )
         return _finish(final, args)
-    finally:
-        thaw()
-
-
-def _freeze_loaded() -> Callable[[], None]:
-    """Freeze what is alive now (the imports, the loaded workflow) out of the collector's passes
-    until the returned call: the engine freezes a large execution too, but only once its run
-    is built, after the passes that made loading costly; and it leaves small ones alone,
-    whose loaded workflow the passes of a short run walked again and again (1,000-task chain:
-    71 passes, 63 ms -> 42, 24 ms). Held through the `--json` document: its young passes stay
-    10,000 allocations apart (`heap_freezer`). The command's process ends right after."""
-    from harmonia.engine.tuning import heap_freezer
-
-    holder = object()
-    if not heap_freezer.hold(holder):
-        return lambda: None  # someone else's freeze (`heap_freezer.hold`)
-    return partial(heap_freezer.release, holder)
 
 
 def _completed_and_whole(store: Store, execution_id: str) -> bool:

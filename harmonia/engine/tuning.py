@@ -108,6 +108,16 @@ class _HeapFreezer:
             if before is not None and gc.get_threshold() == (YOUNG_THRESHOLD, *before[1:]):
                 gc.set_threshold(*before)  # unless someone set other thresholds meanwhile
 
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """`hold` for the length of a block, the block being the holder."""
+        holder = object()
+        self.hold(holder)
+        try:
+            yield
+        finally:
+            self.release(holder)
+
     @property
     def holders(self) -> int:
         return len(self._holders)
