@@ -6,6 +6,8 @@ Imports nothing beyond what the interpreter has loaded at start (and `harmonia`)
 marks are those of the command itself; writes them to OUT at the first `task_started`.
 """
 
+from __future__ import annotations  # annotations unevaluated: `typing` is not imported
+
 import os
 import sys
 import time
@@ -31,11 +33,11 @@ STAGES = (
 marks = [("interpreter up", time.process_time(), time.perf_counter())]
 
 
-def mark(label):
+def mark(label: str) -> None:
     marks.append((label, time.process_time(), time.perf_counter()))
 
 
-def wrap(module, attribute):
+def wrap(module: str, attribute: str) -> None:
     import functools
     import importlib
 
@@ -51,7 +53,7 @@ def wrap(module, attribute):
     if func.__code__.co_flags & 0x80:  # a coroutine function
 
         @functools.wraps(func)
-        async def marked_async(*args, **kwargs):
+        async def marked_async(*args: object, **kwargs: object) -> object:
             mark(f"{label} >")
             result = await func(*args, **kwargs)
             mark(f"{label} <")
@@ -61,7 +63,7 @@ def wrap(module, attribute):
         return
 
     @functools.wraps(func)
-    def marked(*args, **kwargs):
+    def marked(*args: object, **kwargs: object) -> object:
         mark(f"{label} >")
         result = func(*args, **kwargs)
         mark(f"{label} <")
@@ -70,12 +72,12 @@ def wrap(module, attribute):
     setattr(owner, name, marked)
 
 
-def main(out, argv):
+def main(out: str, argv: list[str]) -> None:
     import harmonia.store.journal as journal
 
     append_one = journal._append_one
 
-    def first_start(path, data, fd):
+    def first_start(path: os.PathLike[str], data: bytes, fd: int | None) -> object:
         done = append_one(path, data, fd)
         if b'"task_started"' in data:
             mark("first task_started appended")
@@ -84,7 +86,7 @@ def main(out, argv):
             os._exit(0)
         return done
 
-    journal._append_one = first_start
+    journal._append_one = first_start  # type: ignore[assignment]
     import harmonia.cli.main
 
     mark("harmonia.cli.main imported")
