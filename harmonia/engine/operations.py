@@ -55,6 +55,13 @@ async def resume(
     if reason in ("recovered", "storage_recovered"):
         reset = []
     loops = engine.crash_loops.find(state, interrupted)
+    # An execution its process left running has a catalog row that says so already: its row
+    # is queued after the commit below, and written while the runner builds its schedule
+    # (with the events it was one more round of fsyncs before any task could start: the
+    # catalog is written once the lines are durable). A crash before it leaves that row,
+    # still found interrupted. A paused, failed or canceled one's row changes status: written
+    # with the events, so a crash right after its resume still finds it interrupted.
+    row_first = state.status != ExecutionStatus.RUNNING
     engine.emit(
         state,
         EventType.WORKFLOW_RESUMED,
@@ -62,12 +69,13 @@ async def resume(
         {"reason": reason, "reset": reset, "interrupted": interrupted},
     )
     engine.crash_loops.fail(engine, state, loops)
-    engine.records.save_summary(state)
+    if row_first:
+        engine.records.save_summary(state)
     # Commit now, while the loop is idle: once the workers run, the writer's thread gets
     # the GIL only when they pause (see `DurableWriter.make_room`), and the first new
     # task_started would queue behind this commit.
     await engine.writer.flush()
-    _go_on(engine, runner, summary_saved=True)
+    _go_on(engine, runner, summary_saved=row_first)
     if reason not in ("recovered", "storage_recovered"):
         await resume_children(engine, state)
     return state

@@ -10,6 +10,7 @@ import orjson
 import pytest
 from helpers.engine_probe import Probe, ProbeBench, engine_options, journal_path, run_to_end
 from helpers.killed import Journaled, write_killed_execution
+from helpers.waiting import wait_until_async
 from helpers.workflows import task
 
 from harmonia.engine import open_engine
@@ -323,3 +324,67 @@ async def test_journal_appends_are_group_committed(data_dir: Path) -> None:
     assert state.status == "completed"
     assert state.last_seq == 202
     assert batches < state.last_seq / 4  # many events per fsync, not one each
+
+
+# ---- the catalog row of a resume ------------------------------------------------------------
+
+
+def row_of(data_dir: Path, execution_id: str) -> dict[str, Any]:
+    """The execution's catalog row as a fresh process reads it from disk."""
+    return Store(data_dir).get_summary(execution_id)
+
+
+async def test_a_recovered_executions_row_is_written_while_its_tasks_run(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    """A crashed execution's row already says running, so a resume writes it after its first
+    commit rather than with it (one round of fsyncs fewer before a task starts): written all
+    the same while the run goes on, not only at its end."""
+    wf = bench.workflow({"held": {"input": {"gate": "go"}}, "after": {"depends_on": ["held"]}})
+    async with bench.engine() as engine:
+        started = await engine.start(wf)
+        await probe.started("held")
+    assert row_of(bench.data_dir, started.id)["status"] == "running"
+    async with bench.engine() as engine:
+        assert await engine.recover() == [started.id]
+        await probe.started("held", times=2)
+        seq = next(
+            e.seq
+            for e in reversed(Store(bench.data_dir).read_events(started.id))
+            if e.type == EventType.WORKFLOW_RESUMED
+        )
+        await wait_until_async(
+            lambda: row_of(bench.data_dir, started.id)["last_seq"] >= seq,
+            10,
+            "the resumed execution's row to catch up with its resume",
+        )
+        assert probe.counts == {"held": 2}  # still held: written while the task runs
+        probe.open("go")
+        state = await engine.wait(started.id)
+    assert state.status == "completed"
+    assert row_of(bench.data_dir, started.id)["status"] == "completed"
+
+
+async def test_a_resumed_failed_executions_row_says_running_once_resume_returns(
+    bench: ProbeBench, probe: Probe
+) -> None:
+    """A resume that changes the row's status writes it with its events: a crash right
+    after the answer still finds the execution interrupted, not failed."""
+    wf = bench.workflow(
+        {
+            "flaky": {"input": {"fail_while": "broken"}},
+            "held": {"depends_on": ["flaky"], "input": {"gate": "go"}},  # keeps it running
+        }
+    )
+    probe.flags.add("broken")
+    failed = await bench.run(wf)
+    assert failed.status == "failed"
+    assert row_of(bench.data_dir, failed.id)["status"] == "failed"
+    probe.flags.discard("broken")
+    async with bench.engine() as engine:
+        await engine.resume(failed.id)
+        row = row_of(bench.data_dir, failed.id)
+        assert row["status"] == "running" and row["last_seq"] > failed.last_seq
+        probe.open("go")
+        state = await engine.wait(failed.id)
+    assert state.status == "completed"
