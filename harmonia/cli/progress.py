@@ -272,7 +272,7 @@ class ProgressView:
     _drawn: bool = field(init=False, default=False)
     _words: dict[str, str] = field(init=False)
     """The status words of the two events that make nearly every line of a run."""
-    _attempts: dict[object, str] = field(init=False, default_factory=dict)
+    _attempts: dict[int, str] = field(init=False, default_factory=dict)
     _durations: dict[float, str] = field(init=False, default_factory=dict)
     """Texts made for earlier lines: a run's durations are whole microseconds, mostly few."""
 
@@ -329,9 +329,11 @@ class ProgressView:
         data = event.data
         if "attempt" in data:
             attempt = data["attempt"]
-            text = self._attempts.get(attempt)
+            text = self._attempts.get(attempt) if type(attempt) is int else None
             if text is None:
-                text = self._attempts[attempt] = f"  attempt {attempt}"
+                text = f"  attempt {attempt}"
+                if type(attempt) is int:  # (only ints are kept: any value prints)
+                    self._attempts[attempt] = text
             line += text
         if "duration" in data and event.type == EventType.TASK_COMPLETED:
             seconds = data["duration"]
