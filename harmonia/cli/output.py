@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
@@ -31,9 +31,9 @@ def print_execution_json(state: ExecutionState) -> None:
     whole document of a 100,000-task execution (and its text) held at once was the peak of a
     run's memory.
 
-    orjson escapes newlines inside strings, so every newline of a chunk's indented text is
-    layout, and indenting it one level deeper is a byte replace; a chunk is serialised as one
-    mapping (one call per `_CHUNK_TASKS` tasks, not per task) and written without its braces."""
+    A chunk is serialised as one mapping (one call per `_CHUNK_TASKS` tasks, not per task),
+    nested where it stands in the document (`{"tasks": chunk}`), so orjson indents it as the
+    document would; it is written without the wrapper's first and last lines."""
     out = sys.stdout.buffer
     sys.stdout.flush()
     head = orjson.dumps(state.public_head(), option=_INDENT)
@@ -43,19 +43,25 @@ def print_execution_json(state: ExecutionState) -> None:
     for tid, doc in state.public_tasks():
         chunk[tid] = doc
         if len(chunk) >= _CHUNK_TASKS:
-            out.write(_tasks_text(chunk, written))
+            _write_tasks(out, chunk, written)
             chunk.clear()
             written = True
     if chunk:
-        out.write(_tasks_text(chunk, written))
+        _write_tasks(out, chunk, written)
         written = True
     out.write(b"\n  }\n}\n" if written else b"}\n}\n")
     out.flush()
 
 
-def _tasks_text(chunk: dict[str, Any], after: bool) -> bytes:
+_WRAPPER_HEAD = len(b'{\n  "tasks": {')
+_WRAPPER_TAIL = len(b"\n  }\n}")
+
+
+def _write_tasks(out: BinaryIO, chunk: dict[str, Any], after: bool) -> None:
     """The members of `chunk` as they stand inside the document's `tasks` (two levels deep),
-    with the comma that separates them from an earlier chunk's when `after`."""
-    text = orjson.dumps(chunk, option=_INDENT).replace(b"\n", b"\n  ")
-    # b'{\n    "id": ...\n  }': drop the braces, keep the members' own line breaks
-    return (b"," if after else b"") + text[1:-4]
+    after the comma that separates them from an earlier chunk's when `after`."""
+    text = orjson.dumps({"tasks": chunk}, option=_INDENT)
+    # b'{\n  "tasks": {\n    "id": ...\n    }\n  }\n}': the members and their line breaks
+    if after:
+        out.write(b",")
+    out.write(memoryview(text)[_WRAPPER_HEAD : len(text) - _WRAPPER_TAIL])

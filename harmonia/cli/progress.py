@@ -67,6 +67,10 @@ _RESETTING = frozenset(
 
 _clock_second: list[Any] = [None, ""]
 """The last whole second `format_clock` formatted, and its text: events come many a second."""
+_TEXTS_KEPT = 4096
+"""Duration texts a view keeps (`ProgressView._common_line`)."""
+_MILLIS = tuple(f".{a}{b}{c}" for a in "0123456789" for b in "0123456789" for c in "0123456789")
+"""Each millisecond's text (`.042`), looked up rather than formatted: two per task of a run."""
 
 
 def format_clock(timestamp: float) -> str:
@@ -77,7 +81,8 @@ def format_clock(timestamp: float) -> str:
         whole, millis = whole + 1, 0
     if _clock_second[0] != whole:
         _clock_second[:] = whole, time.strftime("%H:%M:%S", time.localtime(whole))
-    return f"{_clock_second[1]}.{millis:03d}"
+    second: str = _clock_second[1]
+    return second + _MILLIS[millis]
 
 
 def format_duration(seconds: float | None) -> str:
@@ -267,6 +272,9 @@ class ProgressView:
     _drawn: bool = field(init=False, default=False)
     _words: dict[str, str] = field(init=False)
     """The status words of the two events that make nearly every line of a run."""
+    _attempts: dict[int, str] = field(init=False, default_factory=dict)
+    _durations: dict[float, str] = field(init=False, default_factory=dict)
+    """Texts made for earlier lines: a run's durations are whole microseconds, mostly few."""
 
     def __post_init__(self) -> None:
         self.task_width = task_column_width(self.tracker.statuses)
@@ -288,14 +296,17 @@ class ProgressView:
         """`event` for each of a batch, their lines written at once: one write (and, with
         stderr line-buffered, one system call) per batch instead of one per event."""
         lines = []
-        apply, show = self.tracker.apply, self.show_events
+        apply, statuses = self.tracker.apply, self.tracker.statuses
+        show, common = self.show_events, self._common_line
         width, style = self.task_width, self.style
         for event in batch:
-            apply(event)
+            new = _PLAIN_STATUS_AFTER.get(event.type)
+            if new is None:
+                apply(event)
+            elif event.task_id in statuses:  # `apply` of nearly every event, inlined
+                statuses[event.task_id] = new
             if show:
-                line = self._common_line(event) or format_event(
-                    event, task_width=width, style=style
-                )
+                line = common(event) or format_event(event, task_width=width, style=style)
                 if line is not None:
                     lines.append(line)
         if lines:
@@ -305,21 +316,36 @@ class ProgressView:
 
     def _common_line(self, event: Event) -> str | None:
         """`format_event` of a task's start or completion, with its status word made once per
-        view rather than per line (a run prints two such lines per task); None for any other
-        event."""
+        view rather than per line (a run prints two such lines per task), and its attempt
+        and duration texts kept as made; None for any other event."""
         word = self._words.get(event.type)
-        if word is None or event.task_id is None:
+        task_id = event.task_id
+        if word is None or task_id is None:
             return None
-        data = event.data
         clock = format_clock(event.timestamp)
         if self.style.enabled:
             clock = self.style.paint(clock, "dim")
-        parts = [clock, event.task_id.ljust(self.task_width), word]
+        line = f"{clock}  {task_id.ljust(self.task_width)}  {word}"
+        data = event.data
         if "attempt" in data:
-            parts.append(f"attempt {data['attempt']}")
+            attempt = data["attempt"]
+            text = self._attempts.get(attempt) if type(attempt) is int else None
+            if text is None:
+                text = f"  attempt {attempt}"
+                if type(attempt) is int:  # (only ints are kept: any value prints)
+                    self._attempts[attempt] = text
+            line += text
         if "duration" in data and event.type == EventType.TASK_COMPLETED:
-            parts.append(format_duration(data["duration"]))
-        return "  ".join(parts)
+            seconds = data["duration"]
+            text = self._durations.get(seconds) if type(seconds) is float else None
+            if text is None:
+                text = "  " + format_duration(seconds)
+                if type(seconds) is float and seconds > 0:  # (-0.0 == 0.0, not the same text)
+                    if len(self._durations) >= _TEXTS_KEPT:
+                        self._durations.clear()
+                    self._durations[seconds] = text
+            line += text
+        return line
 
     def message(self, line: str) -> None:
         """A log line above the status line."""

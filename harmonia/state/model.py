@@ -113,29 +113,40 @@ class TaskState:
     def to_public(self, depends_on: list[str] | None = None) -> dict[str, Any]:
         """The shape users see in `--json` output and the API; `depends_on` comes from the
         workflow document (a task's state does not repeat its definition)."""
+        return self.public_with([] if depends_on is None else list(depends_on))
+
+    def public_with(self, depends_on: list[str]) -> dict[str, Any]:
+        """`to_public` keeping `depends_on` itself (a list made for this document): the
+        `--json` document makes one per task, so each step here counts."""
         started, finished = self.started_at, self.finished_at
         started_text, finished_text = iso_time(started), iso_time(finished)
-        history = []
-        for h in self.history:
-            # the last attempt's times are usually the task's own: formatted once
-            entry = dict(h)
-            at = h.get("started_at")
-            entry["started_at"] = started_text if at == started else iso_time(at)
-            at = h.get("finished_at")
-            entry["finished_at"] = finished_text if at == finished else iso_time(at)
-            history.append(entry)
+        # the last attempt's times are usually the task's own: formatted once
+        history = [
+            {
+                **h,
+                "started_at": started_text
+                if (at := h.get("started_at")) == started
+                else iso_time(at),
+                "finished_at": finished_text
+                if (end := h.get("finished_at")) == finished
+                else iso_time(end),
+            }
+            for h in self.history
+        ]
         return {
             "status": str(self.status),
-            "depends_on": [] if depends_on is None else list(depends_on),
+            "depends_on": depends_on,
             "attempts": self.attempts,
             "output": self.output,
             "error": self.error,
             "started_at": started_text,
             "finished_at": finished_text,
-            "duration": _duration(started, finished),
+            "duration": None
+            if started is None or finished is None
+            else round(finished - started, 6),
             "history": history,
             "child_execution_id": self.child_execution_id,
-            "operator": _operator_public(self.operator),
+            "operator": None if self.operator is None else _operator_public(self.operator),
             "input_override": self.input_override,
         }
 
@@ -325,15 +336,20 @@ class ExecutionState:
     def public_tasks(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each task of `to_public()["tasks"]`, made when asked for."""
         definitions = self.workflow.get("tasks") or {}
+        public_task = self.public_task
         for tid, task in self.tasks.items():
-            yield tid, self.public_task(tid, task, definitions)
+            yield tid, public_task(tid, task, definitions)
 
     def public_task(self, tid: str, task: TaskState, definitions: Any) -> dict[str, Any]:
         """A task's public form (`definitions`: the workflow document's tasks); a `for_each`
         item names its task and index, and an expanded task says how many items it has
         (clients group items under their task)."""
-        doc = task.to_public(_depends_on(definitions.get(tid)))
-        if tid in self.expansions:
+        depends_on = _depends_on(definitions.get(tid))
+        doc = task.public_with([] if depends_on is None else depends_on)
+        if tid[-1:] != "]":  # neither an item nor, usually, expanded: no more to look at
+            if self.expansions and tid in self.expansions:
+                doc["item_count"] = len(self.expansions[tid])
+        elif tid in self.expansions:
             doc["item_count"] = len(self.expansions[tid])
         elif (split := split_item_id(tid)) is not None:
             doc["depends_on"] = []
@@ -342,10 +358,12 @@ class ExecutionState:
 
 
 def _depends_on(definition: Any) -> list[str] | None:
-    if not isinstance(definition, dict):
+    if type(definition) is not dict and not isinstance(definition, dict):
         return None
     deps = definition.get("depends_on")
-    return [str(d) for d in deps] if isinstance(deps, list | tuple) else None
+    if type(deps) is list or isinstance(deps, list | tuple):
+        return [d if type(d) is str else str(d) for d in deps]
+    return None
 
 
 def _duration(start: float | None, end: float | None) -> float | None:
