@@ -3,6 +3,7 @@ per module), and with `--dask-workers` the cluster the command starts and stops 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("distributed")
+if importlib.util.find_spec("distributed") is None:
+    pytest.skip("distributed is not installed", allow_module_level=True)
 
 from helpers.dask_cluster import local_cluster
 

@@ -10,16 +10,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from harmoniad.mcpserver.operator_tools import OPERATOR_TOOLS
 from helpers.daemon_testing import Harmoniad, gated_workflow, start_waiting
-from mcp import Client
-from mcp.client.stdio import StdioServerParameters
-from mcp_types import Implementation
 
 from harmonia.client import Client as HarmoniaClient
+
+if TYPE_CHECKING:
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
 
 HARMONIA = str(Path(sys.executable).with_name("harmonia"))
 ECHO_TASKS = {"hello": {"component": "core", "action": "echo", "input": {"n": 1}}}
@@ -31,6 +32,10 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def _params(*args: str, home: Path) -> StdioServerParameters:
+    """The `harmonia mcp` server to start (the MCP SDK is imported by the tests that use it:
+    ~1 s that every xdist worker would pay for at collection)."""
+    from mcp.client.stdio import StdioServerParameters
+
     return StdioServerParameters(command=HARMONIA, args=["mcp", *args], env=_env(home))
 
 
@@ -54,6 +59,9 @@ def test_stdio_against_a_running_daemon(tmp_path: Path) -> None:
 
         async def main() -> dict[str, Any]:
             params = _params("--url", daemon.url, "--data-dir", str(data), home=tmp_path / "h")
+            from mcp import Client
+            from mcp_types import Implementation
+
             agent = Implementation(name="desk-agent", version="2")
             async with Client(params, mode="legacy", client_info=agent) as client:
                 assert client.server_info is not None and client.server_info.name == "harmonia"
@@ -83,6 +91,8 @@ def test_stdio_embeds_a_daemon_when_none_runs(tmp_path: Path) -> None:
     data = tmp_path / "data"
 
     async def main() -> str:
+        from mcp import Client
+
         async with Client(_params("--data-dir", str(data), home=tmp_path / "h")) as client:
             components = await client.call_tool("ListComponents", {})
             assert "core" in [c["name"] for c in components.structured_content["items"]]

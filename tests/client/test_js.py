@@ -1,6 +1,7 @@
 """The JavaScript client's own tests (clients/js, `node --test`), run as part of this suite so that
 CI's one command covers them: `npm ci` from the committed lockfile, then node's test runner, whose
-tests start real daemons (this virtualenv's `harmoniad`) on free loopback ports.
+tests talk to real daemons (this virtualenv's `harmoniad`) on free loopback ports: one plain
+daemon started here for the files that need nothing else, and their own for the others.
 
 Skipped only where Node is not installed at all; any failure shows node's own report.
 """
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.daemon_testing import Harmoniad
 
 PACKAGE = Path(__file__).resolve().parents[2] / "clients" / "js"
 STAMP = PACKAGE / "node_modules" / ".installed-from-lockfile"
@@ -67,7 +69,7 @@ def _install(npm: str) -> None:
 
 
 @pytest.mark.timeout(INSTALL_TIMEOUT + TEST_TIMEOUT + 30)
-def test_the_javascript_client() -> None:
+def test_the_javascript_client(tmp_path: Path) -> None:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         pytest.skip("Node.js 20+ (node, npm) is not installed: the JavaScript client needs it")
@@ -85,8 +87,12 @@ def test_the_javascript_client() -> None:
         env["HARMONIAD"] = str(harmoniad)  # the daemon of the code under test
     files = sorted(str(path.relative_to(PACKAGE)) for path in (PACKAGE / "test").glob("*.test.js"))
     assert files, "clients/js/test has no *.test.js"
-    output = _run(
-        [node, "--test", "--test-reporter=spec", *NODE_TEST_OPTIONS, *files], TEST_TIMEOUT, env
-    )
+    # one plain daemon for the files that need no other (clients/js/test/support.js useDaemon)
+    with Harmoniad(tmp_path / "shared-data") as shared:
+        env["HARMONIA_JS_DAEMON_URL"] = shared.url
+        env["HARMONIA_JS_DAEMON_DIR"] = str(shared.data_dir)
+        output = _run(
+            [node, "--test", "--test-reporter=spec", *NODE_TEST_OPTIONS, *files], TEST_TIMEOUT, env
+        )
     passed = re.search(r"^\S*\s*pass (\d+)", output, re.M)
     assert passed and int(passed[1]) > 0, f"node ran no test:\n{_tail(output)}"

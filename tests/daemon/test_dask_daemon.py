@@ -4,6 +4,7 @@ the cluster runs that task again when it comes back (at-least-once), and never a
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +13,8 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("distributed")
+if importlib.util.find_spec("distributed") is None:
+    pytest.skip("distributed is not installed", allow_module_level=True)
 
 from helpers.daemon_testing import Harmoniad, start_execution
 from helpers.dask_cluster import local_cluster

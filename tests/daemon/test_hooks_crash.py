@@ -113,7 +113,7 @@ def test_a_damaged_hooks_file_is_set_aside(tmp_path: Path) -> None:
         assert client.get(API).json()["items"] == []
         kept = list(data_dir.glob("hooks.json.damaged-*"))
         assert len(kept) == 1 and kept[0].read_bytes().startswith(b'{"version": 1')
-        assert "hooks.json is damaged" in daemon.log
+        daemon.wait_for_log("hooks.json is damaged")  # its stderr is read by another thread
         wf = client.post("/api/v1/workflows", json=echo_workflow("hooked")).json()["id"]
         assert client.post(API, json={"name": "new", "workflow_id": wf}).status_code == 201
         stored = orjson.loads((data_dir / "hooks.json").read_bytes())

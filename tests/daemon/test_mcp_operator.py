@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
@@ -17,11 +17,11 @@ import pytest
 from harmoniad.mcpserver.operator_tools import OPERATOR_TOOLS
 from harmoniad.tools import TOOLS
 from helpers.daemon_testing import Harmoniad, fixable_workflow, gated_workflow, start_waiting
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
-from mcp_types import Implementation
 
 from harmonia.client import Client as HarmoniaClient
+
+if TYPE_CHECKING:
+    from mcp import Client
 
 AGENT = "test-agent"
 BY = f"mcp:{AGENT}"
@@ -49,6 +49,12 @@ def client(daemon: Harmoniad) -> Iterator[HarmoniaClient]:
 
 @asynccontextmanager
 async def session(daemon: Harmoniad, *, mode: str = "auto") -> AsyncIterator[Client]:
+    """An MCP session with the daemon (the MCP SDK imported here: ~1 s that every xdist worker
+    would pay for at collection, not only the one running these tests)."""
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp_types import Implementation
+
     async with httpx2.AsyncClient(headers=daemon.auth, timeout=30) as http:
         transport = streamable_http_client(f"{daemon.url}/mcp", http_client=http)
         info = Implementation(name=AGENT, version="1.0")

@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.lowlevel
@@ -21,9 +21,9 @@ import pytest
 from harmoniad.mcpserver.operator_tools import OPERATOR_TOOLS
 from harmoniad.tools import TOOLS
 from helpers.daemon_testing import Harmoniad
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.exceptions import MCPError
+
+if TYPE_CHECKING:
+    from mcp import Client
 
 ECHO_TASKS = {"hello": {"component": "core", "action": "echo", "input": {"msg": "${input.who}"}}}
 STOP_WITHIN = 5.0
@@ -37,6 +37,11 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
 
 @asynccontextmanager
 async def session(daemon: Harmoniad, *, mode: str = "auto") -> AsyncIterator[Client]:
+    """An MCP session with the daemon (the MCP SDK imported here: ~1 s that every xdist worker
+    would pay for at collection, not only the one running these tests)."""
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
     async with httpx2.AsyncClient(headers=daemon.auth, timeout=30) as http:
         transport = streamable_http_client(f"{daemon.url}/mcp", http_client=http)
         async with Client(transport, mode=mode) as client:
@@ -125,6 +130,8 @@ def test_failures_are_results_an_agent_can_read(daemon: Harmoniad) -> None:
             assert bad.is_error and "'limit'" in bad.content[0].text
             unknown = await client.call_tool("Teleport", {})
             assert unknown.is_error and "no tool 'Teleport'" in unknown.content[0].text
+            from mcp.shared.exceptions import MCPError
+
             with pytest.raises(MCPError, match="no execution"):
                 await client.read_resource("harmonia://executions/20200101-000000-0000000000")
             with pytest.raises(MCPError, match="no resource"):

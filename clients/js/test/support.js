@@ -10,11 +10,28 @@ import { HarmoniaClient } from '../src/node.js'
 
 export { Harmoniad }
 
-/** Start one daemon for the test file (stopped, and its data folder removed, at the end). */
+/**
+ * The plain daemon that the runner shares between test files, if it names one: Python's suite
+ * (tests/client/test_js.py) starts one and sets $HARMONIA_JS_DAEMON_URL and
+ * $HARMONIA_JS_DAEMON_DIR, so its files pay for one start, not one each. The files that use it
+ * look only at what they made themselves; a file that stops or kills its daemon starts its own.
+ */
+function sharedDaemon() {
+  const url = process.env.HARMONIA_JS_DAEMON_URL
+  const dataDir = process.env.HARMONIA_JS_DAEMON_DIR
+  if (!url || !dataDir) return null
+  const daemon = new Harmoniad({ dataDir }) // not started here, so dispose() leaves it running
+  daemon.url = url
+  daemon.port = Number(new URL(url).port)
+  return daemon
+}
+
+/** One plain daemon for the test file: the shared one, else one started for the file (stopped,
+ * and its data folder removed, at the end). */
 export function useDaemon(options) {
   const state = { daemon: null, client: null }
   before(async () => {
-    state.daemon = await new Harmoniad(options).start()
+    state.daemon = (options === undefined && sharedDaemon()) || (await new Harmoniad(options).start())
     state.client = new HarmoniaClient({ url: state.daemon.url, token: state.daemon.token })
   })
   after(async () => {
