@@ -24,7 +24,7 @@ from harmoniad.logs import AccessLogMiddleware
 from harmoniad.mcpserver.http import McpEndpoint
 from harmoniad.openapi import OpenApiDocument
 from harmoniad.routegroups import RouteTable
-from harmoniad.routes import EAGER, GROUPS
+from harmoniad.routes import TABLE
 from harmoniad.routes.system import MCP_PATH
 from harmoniad.scheduler import daemon_scheduler
 from harmoniad.security import SecurityMiddleware, load_or_create_token
@@ -36,7 +36,7 @@ __all__ = ["create_app", "route_table"]
 
 def route_table() -> RouteTable:
     """Every endpoint and socket the daemon serves (the groups not imported yet)."""
-    return RouteTable([*EAGER, *streams.ENDPOINTS], GROUPS, streams.SOCKETS)
+    return RouteTable([*TABLE, *streams.ENDPOINTS], streams.SOCKETS)
 
 
 def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None) -> Starlette:

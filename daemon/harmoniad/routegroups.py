@@ -57,21 +57,22 @@ class _Public:
 
 
 class RouteTable:
-    """The `eager` endpoints, the lazily imported `groups`, and the WebSocket `sockets`: what the
+    """Endpoints imported already and groups imported on first use (`entries`, in the order
+    `/discovery` and the OpenAPI document list them), and the WebSocket `sockets`: what the
     router serves, `/discovery` lists, the OpenAPI document describes and the security
     middleware lets through without a token."""
 
     def __init__(
-        self,
-        eager: Sequence[Endpoint],
-        groups: Sequence[RouteGroup],
-        sockets: Sequence[SocketEndpoint],
+        self, entries: Sequence[Endpoint | RouteGroup], sockets: Sequence[SocketEndpoint]
     ) -> None:
+        eager = [e for e in entries if isinstance(e, Endpoint)]
+        groups = [e for e in entries if isinstance(e, RouteGroup)]
         for group in groups:
             taken = [e.path for e in eager if group.covers(e.path)]
             if taken:
                 raise ValueError(f"{group.module} covers paths served eagerly: {taken}")
-        self.eager = list(eager)
+        self.entries = tuple(entries)
+        self.eager = eager
         self.groups = tuple(groups)
         self.sockets = tuple(sockets)
         self._public = _Public(self.eager)
@@ -91,8 +92,11 @@ class RouteTable:
         return self._load(group)[0]
 
     def endpoints(self) -> list[Endpoint]:
-        """Every endpoint (importing every group)."""
-        return [*self.eager, *(e for g in self.groups for e in self._load(g)[0])]
+        """Every endpoint, in the table's order (importing every group)."""
+        found: list[Endpoint] = []
+        for entry in self.entries:
+            found.extend(self._load(entry)[0] if isinstance(entry, RouteGroup) else [entry])
+        return found
 
     def is_public(self, method: str, path: str) -> bool:
         """Whether a request needs no token; a group's own endpoints say so once it is loaded

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from harmoniad.app import route_table
 from harmoniad.routegroups import RouteGroup, RouteTable
-from harmoniad.routes import EAGER, GROUPS
+from harmoniad.routes import TABLE
+from harmoniad.routing import Endpoint
 from harmoniad.streams import ENDPOINTS as STREAM_ENDPOINTS
 from harmoniad.streams import SOCKETS
 from helpers.daemon_testing import Harmoniad
@@ -20,7 +21,7 @@ from helpers.daemon_testing import Harmoniad
 def test_every_group_serves_only_paths_under_its_prefixes() -> None:
     table = route_table()
     endpoints = table.endpoints()  # raises if a group strays
-    for group in GROUPS:
+    for group in table.groups:
         own = table.group_endpoints(group)
         assert own, group.module
         assert all(group.covers(e.path) for e in own), group.module
@@ -29,11 +30,15 @@ def test_every_group_serves_only_paths_under_its_prefixes() -> None:
 
 
 def test_a_group_may_not_cover_an_eager_path_nor_serve_outside_its_prefixes() -> None:
+    eager = [e for e in TABLE if isinstance(e, Endpoint)]
     with pytest.raises(ValueError, match="served eagerly"):
-        RouteTable(EAGER, [RouteGroup("harmoniad.routes.webhooks", ("/api/v1",))], SOCKETS)
+        RouteTable([*eager, RouteGroup("harmoniad.routes.webhooks", ("/api/v1",))], SOCKETS)
     stray = RouteTable(
-        [*EAGER, *STREAM_ENDPOINTS],
-        [RouteGroup("harmoniad.routes.webhooks", ("/api/v1/elsewhere",))],
+        [
+            *eager,
+            *STREAM_ENDPOINTS,
+            RouteGroup("harmoniad.routes.webhooks", ("/api/v1/elsewhere",)),
+        ],
         SOCKETS,
     )
     with pytest.raises(ValueError, match="outside its prefixes"):

@@ -13,7 +13,7 @@ from harmoniad.responses import JSONResponse
 from harmoniad.routing import Endpoint
 from harmoniad.system_schemas import Health, Ready
 
-__all__ = ["ENDPOINTS", "MCP_PATH", "port_of"]
+__all__ = ["DOCUMENT", "ENDPOINTS", "LIVENESS", "MCP_PATH", "port_of"]
 
 MCP_PATH = "/mcp"
 
@@ -68,7 +68,7 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(request.app.state.openapi.document())
 
 
-ENDPOINTS = [
+LIVENESS = [
     Endpoint(
         "GET",
         "/health",
@@ -88,6 +88,8 @@ ENDPOINTS = [
         {200: Ready, 503: Ready},
         (401, 403),
     ),
+]
+DOCUMENT = [
     Endpoint(
         "GET",
         "/openapi.json",
@@ -98,3 +100,4 @@ ENDPOINTS = [
         (401, 403),
     ),
 ]
+ENDPOINTS = [*LIVENESS, *DOCUMENT]
