@@ -42,7 +42,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _daemon import Daemon, daemon_with_client, percentile
-from _revision import ROOT
+from _revision import extract_code
 from _syscalls import counting
 
 from harmonia.signing import signed_headers
@@ -220,21 +220,6 @@ def passes(
     print(f"deliveries ran at {hooks_rate / (count / elapsed):.2f}x the baseline's rate")
 
 
-def extract(ref: str, where: Path) -> Path:
-    """`harmonia/` and `harmoniad/` of revision `ref` under `where`, for PYTHONPATH (which
-    comes before the editable install's finders)."""
-    where.mkdir()
-    for member, strip in (("harmonia", 0), ("daemon/harmoniad", 1)):
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", "--format=tar", ref, member],
-            check=True,
-            capture_output=True,
-        ).stdout
-        tar = ["tar", "-x", "-C", str(where), f"--strip-components={strip}"]
-        subprocess.run(tar, input=archive, check=True)
-    return where
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
@@ -253,7 +238,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         trees: list[tuple[str, str | None]] = [("this tree", None)]
         if args.against:
-            trees.append((args.against, str(extract(args.against, Path(folder) / "base"))))
+            trees.append((args.against, str(extract_code(args.against, Path(folder) / "base"))))
         own = os.environ.get("PYTHONPATH")
         for round_ in range(args.rounds):
             for label, path in trees:

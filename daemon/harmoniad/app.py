@@ -3,7 +3,8 @@
 Layers, outermost first: the access log (which also answers an escaped exception with the JSON
 500), the security middleware (Host, token, body size), the storage guard (no writes while the
 storage is failed), Starlette's exception handling (every error becomes the one JSON shape),
-then the route table (with `/mcp`, the MCP server's streamable HTTP transport).
+then the route table (with `/mcp`, the MCP server's streamable HTTP transport), whose less
+used groups are imported on their first request (`harmoniad.routegroups`).
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ from harmoniad.hooks.service import HookService
 from harmoniad.logs import AccessLogMiddleware
 from harmoniad.mcpserver.http import McpEndpoint
 from harmoniad.openapi import OpenApiDocument
-from harmoniad.routes import ENDPOINTS
+from harmoniad.routegroups import RouteTable
+from harmoniad.routes import TABLE
 from harmoniad.routes.system import MCP_PATH
-from harmoniad.routing import routes_for
 from harmoniad.scheduler import daemon_scheduler
-from harmoniad.security import SecurityMiddleware, load_or_create_token, signed_routes
+from harmoniad.security import SecurityMiddleware, load_or_create_token
 from harmoniad.storageguard import StorageGuardMiddleware
 from harmoniad.webhooks import Webhooks
 
-__all__ = ["ALL_ENDPOINTS", "create_app"]
+__all__ = ["create_app", "route_table"]
 
-ALL_ENDPOINTS = [*ENDPOINTS, *streams.ENDPOINTS]
+
+def route_table() -> RouteTable:
+    """Every endpoint and socket the daemon serves (the groups not imported yet)."""
+    return RouteTable([*TABLE, *streams.ENDPOINTS], streams.SOCKETS)
 
 
 def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None) -> Starlette:
@@ -44,8 +48,9 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
     mcp = McpEndpoint(state, max_body=config.max_body)
     state.scheduler = daemon_scheduler(engine, state.definitions)
     state.webhooks = Webhooks(engine, config.webhooks)
+    table = route_table()
     app = Starlette(
-        routes=[*routes_for(ALL_ENDPOINTS, streams.SOCKETS), Route(MCP_PATH, mcp, name=MCP_PATH)],
+        routes=[*table.routes(), Route(MCP_PATH, mcp, name=MCP_PATH)],
         middleware=[
             Middleware(AccessLogMiddleware, enabled=config.access_log),
             Middleware(
@@ -53,12 +58,7 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
                 token=token,
                 allow_hosts=config.allow_hosts,
                 max_body=config.max_body,
-                open_paths=frozenset(
-                    e.path for e in ALL_ENDPOINTS if e.public and not e.path_params
-                ),
-                signed_routes=signed_routes(
-                    (e.method, e.path) for e in ALL_ENDPOINTS if e.public and e.path_params
-                ),
+                public=table.is_public,
                 tekton_open=config.tekton_open,
             ),
             Middleware(StorageGuardMiddleware, engine=engine),
@@ -69,7 +69,6 @@ def create_app(engine: Engine, config: DaemonConfig, *, token: str | None = None
     app.state.daemon = state
     app.state.mcp = mcp
     app.state.hooks = state.hooks = HookService(state)
-    app.state.endpoints = ALL_ENDPOINTS
-    app.state.sockets = streams.SOCKETS
-    app.state.openapi = OpenApiDocument(ALL_ENDPOINTS, streams.SOCKETS, version=state.version)
+    app.state.route_table = table
+    app.state.openapi = OpenApiDocument(table, version=state.version)
     return app

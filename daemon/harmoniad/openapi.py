@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from harmonia.model import TemplateSpec, Workflow
 from harmoniad.bodies import WORKFLOW_MEDIA_TYPES
+from harmoniad.routegroups import RouteTable
 from harmoniad.routing import PATH_PARAM_PATTERN, Endpoint, SocketEndpoint
 from harmoniad.schemas import WORKFLOW_DOCUMENT_MARK, ErrorBody
 
@@ -69,19 +70,18 @@ class _Schemas:
 
 class OpenApiDocument:
     """The daemon's document, built on its first request and kept: building it (a JSON Schema
-    of every model) cost a fifth of each daemon start, for a path few clients ever ask for."""
+    of every model, every route group imported) cost a fifth of each daemon start, for a path
+    few clients ever ask for."""
 
-    def __init__(
-        self, endpoints: Sequence[Endpoint], sockets: Iterable[SocketEndpoint], *, version: str
-    ) -> None:
-        self._endpoints = endpoints
-        self._sockets = tuple(sockets)
+    def __init__(self, table: RouteTable, *, version: str) -> None:
+        self._table = table
         self._version = version
         self._document: dict[str, Any] | None = None
 
     def document(self) -> dict[str, Any]:
         if self._document is None:
-            self._document = build_openapi(self._endpoints, self._sockets, version=self._version)
+            table = self._table
+            self._document = build_openapi(table.endpoints(), table.sockets, version=self._version)
         return self._document
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import hmac
 import os
-import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -28,7 +27,6 @@ __all__ = [
     "SecurityMiddleware",
     "host_of",
     "load_or_create_token",
-    "signed_routes",
 ]
 
 OPEN_PATHS = frozenset({"/health"})
@@ -40,16 +38,13 @@ TEKTON_PREFIX = "/api/mcp/v2/"
 
 WS_UNAUTHORIZED = 4401
 
-SignedRoutes = tuple[tuple[str, re.Pattern[str]], ...]
+Public = Callable[[str, str], bool]
+"""Whether a request (method, path) needs no token: an open path, or one whose handler
+authenticates it by signature (an inbound hook's delivery). WebSockets pass no method."""
 
 
-def signed_routes(routes: Iterable[tuple[str, str]]) -> SignedRoutes:
-    """(method, path pattern) of the public endpoints with path parameters: inbound hook
-    deliveries, whose handler checks their HMAC signature instead of the token."""
-    return tuple(
-        (method, re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"))
-        for method, path in routes
-    )
+def _only_open_paths(method: str, path: str) -> bool:
+    return path in OPEN_PATHS
 
 
 def load_or_create_token(config: DaemonConfig) -> str:
@@ -124,16 +119,14 @@ class SecurityMiddleware:
         token: str,
         allow_hosts: Iterable[str] = (),
         max_body: int,
-        open_paths: frozenset[str] = OPEN_PATHS,
-        signed_routes: SignedRoutes = (),
+        public: Public = _only_open_paths,
         tekton_open: bool = False,
     ) -> None:
         self.app = app
         self._token = token.encode()
         self._allow_hosts = frozenset(h.lower() for h in allow_hosts)
         self.max_body = max_body
-        self.open_paths = open_paths
-        self.signed_routes = signed_routes
+        self.public = public
         self.tekton_open = tekton_open
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -157,8 +150,7 @@ class SecurityMiddleware:
             await _deny_websocket(scope, send, 403, _error_body(403, "forbidden_origin", message))
             return
         if (
-            scope["path"] not in self.open_paths
-            and not self._signed(scope)
+            not self.public(scope.get("method", ""), scope["path"])
             and not self._tekton_caller(scope, headers)
             and not self._authorized(scope, headers)
         ):
@@ -208,14 +200,6 @@ class SecurityMiddleware:
         if not host:
             return False
         return is_loopback_host(host) or host in self._allow_hosts
-
-    def _signed(self, scope: Scope) -> bool:
-        """A request its handler authenticates by signature (a hook delivery): that handler
-        does one thing, start the hook's workflow, and refuses anything unsigned."""
-        if scope["type"] != "http":
-            return False
-        method, path = scope["method"], scope["path"]
-        return any(m == method and p.match(path) for m, p in self.signed_routes)
 
     def _tekton_caller(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
         """With `--tekton-open`: a call of a Tekton path that may go without a token. Only

@@ -46,7 +46,7 @@ from harmoniad.app import create_app
 from harmoniad.config import TOKEN_ENV, ConfigError, DaemonConfig, check_token_strength
 from harmoniad.context import DaemonState
 from harmoniad.hermes import HermesLink, Registration
-from harmoniad.httpprotocol import protocol_class
+from harmoniad.httpparsers import protocol_class
 from harmoniad.logs import quiet_websocket_denials
 from harmoniad.security import load_or_create_token, token_file_is_private
 

@@ -7,16 +7,14 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import sys
 from collections.abc import Iterator
 
 import pytest
-from harmoniad import httpprotocol
-from harmoniad.httpprotocol import (
-    MAX_HEAD_BYTES,
-    JsonErrorsH11Protocol,
-    JsonErrorsHttpToolsProtocol,
-    protocol_class,
-)
+from harmoniad.h11protocol import JsonErrorsH11Protocol
+from harmoniad.httpparsers import protocol_class
+from harmoniad.httpprotocol import MAX_HEAD_BYTES
+from harmoniad.httptoolsprotocol import JsonErrorsHttpToolsProtocol
 from helpers.daemon_testing import Harmoniad
 
 PARSERS = ["h11", "httptools"]
@@ -113,11 +111,11 @@ def test_a_head_within_the_limit_is_served(served: Harmoniad) -> None:
 def test_auto_is_httptools_when_installed_and_h11_otherwise(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert JsonErrorsHttpToolsProtocol is not None  # a dependency of the project
-    assert protocol_class() is JsonErrorsHttpToolsProtocol
+    assert protocol_class() is JsonErrorsHttpToolsProtocol  # httptools: a dependency
     assert protocol_class("httptools") is JsonErrorsHttpToolsProtocol
     assert protocol_class("h11") is JsonErrorsH11Protocol
-    monkeypatch.setattr(httpprotocol, "JsonErrorsHttpToolsProtocol", None)
+    # as without httptools: importing its protocol's module fails
+    monkeypatch.setitem(sys.modules, "harmoniad.httptoolsprotocol", None)
     assert protocol_class("auto") is JsonErrorsH11Protocol
     with pytest.raises(ValueError, match="not installed"):
         protocol_class("httptools")
