@@ -231,6 +231,11 @@ class ExecutionsScreen(TableScreen):
 
     def render_rows(self) -> None:
         table: DataTable[Text | str] = self.query_one(DataTable)
+        # Between redraws only a person moves the cursor; a move whose message has not been
+        # handled yet (`_highlight_moved`) must win over `selected`, or the redraw undoes it.
+        moved = self.highlighted_id()
+        if moved is not None and moved != self._placed:
+            self.selected = moved
         query = self.filter_text
         wanted = [i for i in self.order if not query or self.rows[i].matches(query)]
         self.query_one("#empty").set_class(self.loaded and not self.order, "-shown")
