@@ -346,10 +346,7 @@ class ExecutionState:
         (clients group items under their task)."""
         depends_on = _depends_on(definitions.get(tid))
         doc = task.public_with([] if depends_on is None else depends_on)
-        if tid[-1:] != "]":  # neither an item nor, usually, expanded: no more to look at
-            if self.expansions and tid in self.expansions:
-                doc["item_count"] = len(self.expansions[tid])
-        elif tid in self.expansions:
+        if tid in self.expansions:
             doc["item_count"] = len(self.expansions[tid])
         elif (split := split_item_id(tid)) is not None:
             doc["depends_on"] = []
@@ -358,12 +355,10 @@ class ExecutionState:
 
 
 def _depends_on(definition: Any) -> list[str] | None:
-    if type(definition) is not dict and not isinstance(definition, dict):
+    if not isinstance(definition, dict):
         return None
     deps = definition.get("depends_on")
-    if type(deps) is list or isinstance(deps, list | tuple):
-        return [d if type(d) is str else str(d) for d in deps]
-    return None
+    return list(map(str, deps)) if isinstance(deps, list | tuple) else None
 
 
 def _duration(start: float | None, end: float | None) -> float | None:
