@@ -52,6 +52,21 @@ class Daemon:
         return float("nan")
 
 
+def listening_url(process: subprocess.Popen[str]) -> str | None:
+    """The address a starting daemon prints on stdout, or None if it ended first; then its
+    stdout is drained in a thread, so the daemon never blocks on a full pipe."""
+    assert process.stdout is not None
+    url = None
+    for line in process.stdout:
+        found = LISTENING.search(line)
+        if found:
+            url = found.group(1)
+            break
+    if url is not None:
+        threading.Thread(target=lambda: [None for _ in process.stdout or ()], daemon=True).start()
+    return url
+
+
 @contextmanager
 def running_daemon(data_dir: Path, *args: str, profile: Path | None = None) -> Iterator[Daemon]:
     """`harmoniad --port 0` on `data_dir` (access log off: the benchmark measures the API).
@@ -70,17 +85,9 @@ def running_daemon(data_dir: Path, *args: str, profile: Path | None = None) -> I
         text=True,
         env=env,
     )
-    assert process.stdout is not None
-    url = None
-    for line in process.stdout:
-        found = LISTENING.search(line)
-        if found:
-            url = found.group(1)
-            break
+    url = listening_url(process)
     if url is None:
         raise RuntimeError(f"harmoniad did not start (exit code {process.wait()})")
-    # keep draining stdout so the daemon never blocks on a full pipe
-    threading.Thread(target=lambda: [None for _ in process.stdout or ()], daemon=True).start()
     try:
         yield Daemon(process, url, data_dir)
     finally:

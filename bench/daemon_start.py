@@ -38,7 +38,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _args import bench_parser
-from _daemon import LISTENING, process_cpu
+from _daemon import listening_url, process_cpu
 from _revision import extract_code
 
 HARMONIAD = Path(sys.executable).with_name("harmoniad")
@@ -89,16 +89,10 @@ def started(
     assert process.stdout is not None and process.stderr is not None
     stderr: list[str] = []
     threading.Thread(target=lambda: stderr.extend(process.stderr or ()), daemon=True).start()
-    url = None
-    for line in process.stdout:
-        found = LISTENING.search(line)
-        if found:
-            url = found.group(1)
-            break
+    url = listening_url(process)
     if url is None:
         process.wait()
         raise RuntimeError("harmoniad did not start:\n" + "".join(stderr[-30:]))
-    threading.Thread(target=lambda: [None for _ in process.stdout or ()], daemon=True).start()
     try:
         yield Started(process, url, began, stderr)
     finally:

@@ -85,28 +85,21 @@ NOT_AT_START = [
 def test_a_daemon_start_and_stop_without_hermes_or_webhooks_imports_no_httpx(
     tmp_path: Path,
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HERMES", "HARMONIA"))}
-    done = subprocess.run(
-        [sys.executable, "-c", START_AND_STOP, str(tmp_path / "data")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["none"], done.stderr
+    assert _modules_found(START_AND_STOP, str(tmp_path / "data")) == ["none"]
 
 
 def test_a_daemon_answering_health_imports_no_route_group_mcp_server_or_h11(
     tmp_path: Path,
 ) -> None:
+    assert _modules_found(HEALTH_ONLY, str(tmp_path / "data"), *NOT_AT_START) == ["none"]
+
+
+def _modules_found(script: str, *args: str) -> list[str]:
+    """What `script` prints (the unwanted modules it found, or "none"), run in a fresh
+    interpreter without Hermes or Harmonia settings from this environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HERMES", "HARMONIA"))}
     done = subprocess.run(
-        [sys.executable, "-c", HEALTH_ONLY, str(tmp_path / "data"), *NOT_AT_START],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["none"], done.stderr
+    return done.stdout.split()
