@@ -18,7 +18,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, TextIO
 
 from harmonia.cli.style import Style
-from harmonia.events import Event, EventType
+from harmonia.events import MILLISECOND_TEXTS, Event, EventType
 from harmonia.protocol import item_id
 
 __all__ = [
@@ -69,8 +69,6 @@ _clock_second: list[Any] = [None, ""]
 """The last whole second `format_clock` formatted, and its text: events come many a second."""
 _TEXTS_KEPT = 4096
 """Duration texts a view keeps (`ProgressView._common_line`)."""
-_MILLIS = tuple(f".{a}{b}{c}" for a in "0123456789" for b in "0123456789" for c in "0123456789")
-"""Each millisecond's text (`.042`), looked up rather than formatted: two per task of a run."""
 
 
 def format_clock(timestamp: float) -> str:
@@ -82,7 +80,7 @@ def format_clock(timestamp: float) -> str:
     if _clock_second[0] != whole:
         _clock_second[:] = whole, time.strftime("%H:%M:%S", time.localtime(whole))
     second: str = _clock_second[1]
-    return second + _MILLIS[millis]
+    return second + MILLISECOND_TEXTS[millis]
 
 
 def format_duration(seconds: float | None) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import anyio
 from anyio.lowlevel import current_token
 
 __all__ = ["loop_clock"]
@@ -18,7 +17,5 @@ __all__ = ["loop_clock"]
 
 def loop_clock() -> Callable[[], float]:
     """The running backend's clock: the same values as `anyio.current_time()` in this event
-    loop (call it there), or `anyio.current_time` itself if the backend cannot be read."""
-    backend = getattr(current_token(), "backend_class", None)
-    clock = getattr(backend, "current_time", None)
-    return clock if callable(clock) else anyio.current_time
+    loop (call it there)."""
+    return current_token().backend_class.current_time

@@ -231,11 +231,7 @@ class ExecutionsScreen(TableScreen):
 
     def render_rows(self) -> None:
         table: DataTable[Text | str] = self.query_one(DataTable)
-        # Between redraws only a person moves the cursor; a move whose message has not been
-        # handled yet (`_highlight_moved`) must win over `selected`, or the redraw undoes it.
-        moved = self.highlighted_id()
-        if moved is not None and moved != self._placed:
-            self.selected = moved
+        self._follow_a_move()  # one whose message is still queued: the redraw must keep it
         query = self.filter_text
         wanted = [i for i in self.order if not query or self.rows[i].matches(query)]
         self.query_one("#empty").set_class(self.loaded and not self.order, "-shown")
@@ -307,10 +303,15 @@ class ExecutionsScreen(TableScreen):
         # The messages of the highlight moving as rows came and went arrive later, maybe once
         # another screen has gone: only a highlight away from where `render_rows` put it is a
         # move of the person's, which `selected` follows.
+        self._follow_a_move()
+        self.refresh_keys()
+
+    def _follow_a_move(self) -> None:
+        """`selected` follows the highlight when it is away from where `render_rows` or
+        `select` put it: between those, only a person moves the table's cursor."""
         current = self.highlighted_id()
         if current is not None and current != self._placed:
             self.selected = self._placed = current
-        self.refresh_keys()
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
