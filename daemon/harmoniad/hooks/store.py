@@ -1,8 +1,8 @@
-"""The hooks of one data folder: `DATA_DIR/hooks.json`, replaced whole (temp file, fsync,
-rename, like `schedules.json`), so a crash leaves the old file or the new one, never half.
+"""The hooks of one data folder: `DATA_DIR/hooks.json`, replaced whole like `schedules.json`
+(`harmonia.store.recordfile`), so a crash leaves the old file or the new one, never half.
 
 Each hook keeps its secret here (the file is created 0600 in the 0700 data folder): the
-daemon must read it back to check signatures. Only the daemon writes it; call from a thread.
+daemon must read it back to check signatures.
 """
 
 from __future__ import annotations
@@ -12,13 +12,9 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import orjson
-
-from harmonia.errors import NotFound
-from harmonia.store.storage import load_or_set_aside, write_atomically
+from harmonia.store.recordfile import RecordFile
 
 __all__ = ["DEFAULT_WINDOW", "FILE", "HOOK_NAME", "HookRecord", "HookStore", "new_secret"]
 
@@ -81,38 +77,24 @@ class HookRecord:
         )
 
 
-_DAMAGE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError)
+class HookStore(RecordFile[HookRecord]):
+    """Every hook, in memory, written whole (by name) on `save`; the file is private (0600)."""
 
+    FILE = FILE
+    SECTION = "hooks"
+    NOUN = "hook"
+    KEY = HOOK_NAME
+    LOGGER = logger
 
-def _parse(payload: bytes) -> dict[str, HookRecord]:
-    return {r["name"]: HookRecord.from_dict(r) for r in orjson.loads(payload)["hooks"]}
+    def key_of(self, record: HookRecord) -> str:
+        return record.name
 
+    def from_row(self, row: dict[str, Any]) -> HookRecord:
+        return HookRecord.from_dict(row)
 
-class HookStore:
-    """Every hook, in memory, written whole on `write`."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / FILE
-        self.records: dict[str, HookRecord] = {}
-
-    def load(self) -> None:
-        """Read the file (none: no hooks). A damaged one (a hand or a disk, never a crash) is
-        kept aside byte for byte and the daemon goes on with no hooks rather than not at all:
-        every delivery is then a 404, which a sender retries."""
-        records = load_or_set_aside(self.path, _parse, _DAMAGE, logger, "hooks")
-        self.records = records or {}
-
-    def snapshot(self) -> bytes:
-        """The file's bytes now (taken on the event loop, written in a thread)."""
-        rows = [r.to_dict() for r in sorted(self.records.values(), key=lambda r: r.name)]
-        return orjson.dumps({"version": 1, "hooks": rows})
+    def in_file_order(self) -> list[HookRecord]:
+        return sorted(self.records.values(), key=lambda r: r.name)
 
     def write(self, payload: bytes) -> None:
-        write_atomically(self.path, payload)
+        super().write(payload)
         os.chmod(self.path, 0o600)
-
-    def get(self, name: str) -> HookRecord:
-        record = self.records.get(name) if HOOK_NAME.fullmatch(name) else None
-        if record is None:
-            raise NotFound(f"no hook {name!r}")
-        return record
