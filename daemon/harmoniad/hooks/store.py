@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from harmonia.store.recordfile import RecordFile
@@ -46,24 +46,11 @@ class HookRecord:
     """Fields of a newer daemon's file, kept as they were."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.extra,
-            "name": self.name,
-            "workflow_id": self.workflow_id,
-            "secret": self.secret,
-            "created_at": self.created_at,
-            "input_map": self.input_map,
-            "window": self.window,
-            "description": self.description,
-            "rotated_at": self.rotated_at,
-        }
+        """The file's row: the record's fields, after those of a newer daemon."""
+        return {**self.extra, **{name: getattr(self, name) for name in _FIELDS}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HookRecord:
-        known = {
-            "name", "workflow_id", "secret", "created_at", "input_map", "window",
-            "description", "rotated_at",
-        }  # fmt: skip
         return cls(
             name=str(data["name"]),
             workflow_id=str(data["workflow_id"]),
@@ -73,8 +60,11 @@ class HookRecord:
             window=float(data.get("window") or DEFAULT_WINDOW),
             description=data.get("description"),
             rotated_at=data.get("rotated_at"),
-            extra={k: v for k, v in data.items() if k not in known},
+            extra={k: v for k, v in data.items() if k not in _FIELDS},
         )
+
+
+_FIELDS = tuple(f.name for f in fields(HookRecord) if f.name != "extra")
 
 
 class HookStore(RecordFile[HookRecord]):
