@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from _dags import echo_workflow, random_dag
+from helpers.crash_campaign import journal_line_count
 
 POLL = 0.0005
 TARGET_FIRST_TASK = 0.5  # seconds from launching `harmonia resume`
@@ -39,14 +41,6 @@ TARGET_FIRST_TASK = 0.5  # seconds from launching `harmonia resume`
 def default_harmonia() -> str:
     script = Path(sys.executable).parent / "harmonia"
     return str(script) if script.exists() else "harmonia"
-
-
-def count_lines(path: Path) -> int:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().count(b"\n")
-    except FileNotFoundError:
-        return 0
 
 
 def complete_events(path: Path) -> tuple[list[dict[str, object]], int]:
@@ -82,7 +76,7 @@ def run_and_kill(
             found = list(executions.iterdir())
             if found:
                 journal = found[0] / "journal.jsonl"
-        if journal is not None and count_lines(journal) >= mark:
+        if journal is not None and journal_line_count(journal) >= mark:
             os.kill(run.pid, signal.SIGKILL)
             break
         time.sleep(POLL)

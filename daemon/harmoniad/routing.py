@@ -23,12 +23,17 @@ from harmoniad.errors import ApiError
 
 __all__ = [
     "ACTION_ERRORS",
+    "LISTING_ERRORS",
+    "LOOKUP_ERRORS",
     "PATH_PARAM_PATTERN",
     "Endpoint",
     "Handler",
     "HeaderParam",
     "SocketEndpoint",
     "action_endpoint",
+    "delete_endpoint",
+    "listing_endpoint",
+    "lookup_endpoint",
     "routes_for",
     "valid_path_param",
 ]
@@ -114,6 +119,60 @@ def action_endpoint(
         body_model=body_model,
         body_required=body_required,
         description=description,
+    )
+
+
+LISTING_ERRORS = (401, 403, 422)
+"""A listing's refusals: no or a wrong token, a host not allowed, a bad query string."""
+
+LOOKUP_ERRORS = (401, 403, 404)
+"""Refusals of a request for one thing by its id or name: the token, the host, no such thing."""
+
+
+def listing_endpoint(
+    path: str,
+    handler: Handler,
+    summary: str,
+    tag: str,
+    answer: type[BaseModel],
+    *,
+    query: type[BaseModel] | None = None,
+    errors: tuple[int, ...] = LISTING_ERRORS,
+    description: str = "",
+) -> Endpoint:
+    """A GET of many things (a page of them where `query` takes `offset` and `limit`)."""
+    return Endpoint(
+        "GET",
+        path,
+        handler,
+        summary,
+        tag,
+        {200: answer},
+        errors,
+        query=query,
+        description=description,
+    )
+
+
+def lookup_endpoint(
+    path: str, handler: Handler, summary: str, tag: str, answer: type[BaseModel]
+) -> Endpoint:
+    """A GET of one thing named in the path: 404 when there is no such thing."""
+    return Endpoint("GET", path, handler, summary, tag, {200: answer}, LOOKUP_ERRORS)
+
+
+def delete_endpoint(
+    path: str,
+    handler: Handler,
+    summary: str,
+    tag: str,
+    *,
+    errors: tuple[int, ...] = LOOKUP_ERRORS,
+    description: str = "",
+) -> Endpoint:
+    """A DELETE of one thing named in the path: 204 and no body when it is gone."""
+    return Endpoint(
+        "DELETE", path, handler, summary, tag, {204: None}, errors, description=description
     )
 
 

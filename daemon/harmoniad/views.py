@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from harmonia.events import iso_time
 from harmonia.state import ExecutionState
 
-__all__ = ["SUMMARY_FIELDS", "checkpoint_view", "live_summary", "summary_view", "workflow_view"]
+__all__ = [
+    "SUMMARY_FIELDS",
+    "checkpoint_view",
+    "live_summary",
+    "page_of",
+    "summary_view",
+    "workflow_view",
+]
+
+T = TypeVar("T")
 
 SUMMARY_FIELDS = (
     "id",
@@ -58,3 +68,11 @@ def checkpoint_view(record: dict[str, Any]) -> dict[str, Any]:
     out = {k: record.get(k) for k in ("id", "execution_id", "name", "kind", "created_at", "seq")}
     out["created_at"] = iso_time(out["created_at"])
     return out
+
+
+def page_of(
+    rows: Sequence[T], view: Callable[[T], dict[str, Any]], *, offset: int, limit: int
+) -> dict[str, Any]:
+    """A page of a listing held whole in memory: its slice's views, with the listing's total."""
+    items = [view(r) for r in rows[offset : offset + limit]]
+    return {"items": items, "total": len(rows), "limit": limit, "offset": offset}

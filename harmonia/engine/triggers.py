@@ -82,45 +82,35 @@ class Parents:
 def readiness(rule: TriggerRule, parents: Parents) -> Readiness:
     """The rule table (README, "Join rules"). A task without parents always runs.
 
-    Every answer other than WAIT stays true whatever the unfinished parents do later (a rule
-    decides early only on outcomes that cannot be undone within a run), so the final status
-    of every task depends only on its parents' final statuses, never on timing."""
+    Each rule has an early answer, given as soon as outcomes that cannot be undone within a run
+    decide it, and a final one once no parent is unfinished (WAIT until then). So every answer
+    but WAIT stays true whatever the unfinished parents do later, and the final status of every
+    task depends only on its parents' final statuses, never on timing."""
     s, f, k, u = parents.succeeded, parents.failed, parents.skipped, parents.unfinished
     if s + f + k + u == 0:
         return Readiness.RUN
+    early: Readiness | None
     if rule is TriggerRule.ALL_SUCCESS:
-        if f:
-            return Readiness.BLOCK
-        return Readiness.WAIT if u else (Readiness.SKIP if k else Readiness.RUN)
-    if rule is TriggerRule.ALL_DONE:
-        return Readiness.WAIT if u else Readiness.RUN
-    if rule is TriggerRule.ALL_FAILED:
-        if s or k:
-            return Readiness.SKIP
-        return Readiness.WAIT if u else Readiness.RUN
-    if rule is TriggerRule.ONE_SUCCESS:
-        if s:
-            return Readiness.RUN
-        if u:
-            return Readiness.WAIT
-        return Readiness.BLOCK if f else Readiness.SKIP
-    if rule is TriggerRule.ONE_FAILED:
-        if f:
-            return Readiness.RUN
-        return Readiness.WAIT if u else Readiness.SKIP
-    if rule is TriggerRule.NONE_FAILED:
-        if f:
-            return Readiness.BLOCK
-        return Readiness.WAIT if u else Readiness.RUN
-    if rule is TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS:
-        if f:
-            return Readiness.BLOCK
-        return Readiness.WAIT if u else (Readiness.RUN if s else Readiness.SKIP)
-    if rule is TriggerRule.NONE_SKIPPED:
-        if k:
-            return Readiness.SKIP
-        return Readiness.WAIT if u else Readiness.RUN
-    raise ValueError(f"unknown trigger rule {rule!r}")
+        early, final = (Readiness.BLOCK if f else None), (Readiness.SKIP if k else Readiness.RUN)
+    elif rule is TriggerRule.ALL_DONE:
+        early, final = None, Readiness.RUN
+    elif rule is TriggerRule.ALL_FAILED:
+        early, final = (Readiness.SKIP if s or k else None), Readiness.RUN
+    elif rule is TriggerRule.ONE_SUCCESS:
+        early, final = (Readiness.RUN if s else None), (Readiness.BLOCK if f else Readiness.SKIP)
+    elif rule is TriggerRule.ONE_FAILED:
+        early, final = (Readiness.RUN if f else None), Readiness.SKIP
+    elif rule is TriggerRule.NONE_FAILED:
+        early, final = (Readiness.BLOCK if f else None), Readiness.RUN
+    elif rule is TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS:
+        early, final = (Readiness.BLOCK if f else None), (Readiness.RUN if s else Readiness.SKIP)
+    elif rule is TriggerRule.NONE_SKIPPED:
+        early, final = (Readiness.SKIP if k else None), Readiness.RUN
+    else:
+        raise ValueError(f"unknown trigger rule {rule!r}")
+    if early is not None:
+        return early
+    return Readiness.WAIT if u else final
 
 
 def skip_reason(rule: TriggerRule, outcomes: dict[str, Outcome]) -> str:

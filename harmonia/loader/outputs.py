@@ -30,7 +30,4 @@ def check_output(references: ReferenceChecker, raw_output: Any) -> None:
         except ExpressionError as exc:
             references.report(f"invalid reference: {exc}", path)
             continue
-        for ref in template.references:
-            message = references.problem(ref, "", everything)
-            if message is not None:
-                references.report(message, path)
+        references.check_references(template.references, "", everything, path)

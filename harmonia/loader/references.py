@@ -8,7 +8,7 @@ its strings compiled one by one, to say which field holds the problem.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from harmonia.errors import Problem
@@ -55,6 +55,15 @@ class ReferenceChecker:
     def report(self, message: str, path: KeyPath) -> None:
         self.problems.append(self.document.problem(message, path))
 
+    def check_references(
+        self, refs: Iterable[Reference], task_id: str, up: Upstream, path: KeyPath
+    ) -> None:
+        """Report what is wrong with each of `refs`, written at `path`, used in `task_id`."""
+        for ref in refs:
+            message = self.problem(ref, task_id, up)
+            if message is not None:
+                self.report(message, path)
+
     def check_input(
         self, task_id: str, raw_input: Mapping[str, Any], shell: Collection[str], up: Upstream
     ) -> bool:
@@ -94,10 +103,7 @@ class ReferenceChecker:
                 self.report(f"invalid reference: {exc}", path)
                 string_errors = True
                 continue
-            for ref in compiled.references:
-                message = self.problem(ref, task_id, up)
-                if message is not None:
-                    self.report(message, path)
+            self.check_references(compiled.references, task_id, up, path)
         if not string_errors:
             self.report(f"invalid input: {whole}", base)
 
@@ -109,10 +115,7 @@ class ReferenceChecker:
         except ExpressionError as exc:
             self.report(f"invalid condition: {exc}", path)
             return
-        for ref in condition.references:
-            message = self.problem(ref, task_id, up)
-            if message is not None:
-                self.report(message, path)
+        self.check_references(condition.references, task_id, up, path)
 
     def problem(self, ref: Reference, task_id: str, upstream: Upstream) -> str | None:
         """What is wrong with `ref` used in task `task_id`, or None."""

@@ -184,7 +184,7 @@ class Scheduler:
             if record.queue and active:
                 self._watch(record)
         if changed:
-            await self._save()  # the claim: durable before anything starts
+            await self.store.save()  # the claim: durable before anything starts
         await self._launch(launches)
 
     # ---- starting runs ---------------------------------------------------------------------
@@ -195,7 +195,7 @@ class Scheduler:
         async with anyio.create_task_group() as tg:
             for record, run in launches:
                 tg.start_soon(self._start_one, record, run)
-        await self._save()
+        await self.store.save()
         for record, run in launches:
             if record.queue and run["state"] == "started":
                 self._watch(record)
@@ -231,7 +231,7 @@ class Scheduler:
                     run["execution_id"], run["state"] = found, "started"
         await self._launch(launches)
         if any(r["state"] != "starting" for rec in self.store.records.values() for r in rec.runs):
-            await self._save()
+            await self.store.save()
 
     def _disable(self, record: ScheduleRecord) -> None:
         """Stop a schedule whose workflow is gone: paused, with the reason shown (the caller
@@ -276,10 +276,6 @@ class Scheduler:
             self._watched.discard(execution_id)
             self.wake()
 
-    async def _save(self) -> None:
-        payload = self.store.snapshot()
-        await anyio.to_thread.run_sync(self.store.write, payload)
-
     # ---- operations (the API's) ------------------------------------------------------------
     def list(self) -> list[ScheduleRecord]:
         return sorted(self.store.records.values(), key=lambda r: (r.created_at, r.id))
@@ -295,12 +291,7 @@ class Scheduler:
         async with self._lock:
             now = self.clock.now()
             record = ScheduleRecord(self.store.new_id(), workflow_id, spec, now, now, paused=paused)
-            self.store.records[record.id] = record
-            try:
-                await self._save()
-            except BaseException:
-                del self.store.records[record.id]
-                raise
+            await self.store.add(record)
         self.wake()
         return record
 
@@ -328,7 +319,7 @@ class Scheduler:
                 if record.id not in kept:
                     del self.store.records[record.id]
             self.store.records.update(kept)
-            await self._save()
+            await self.store.save()
         self.wake()
 
     async def workflow_deleted(self, workflow_id: str) -> None:
@@ -339,18 +330,12 @@ class Scheduler:
             for record in found:
                 self._disable(record)
             if found:
-                await self._save()
+                await self.store.save()
         self.wake()
 
     async def delete(self, schedule_id: str) -> None:
         async with self._lock:
-            record = self.store.get(schedule_id)
-            del self.store.records[schedule_id]
-            try:
-                await self._save()
-            except BaseException:
-                self.store.records[schedule_id] = record
-                raise
+            await self.store.remove(schedule_id)
         self.wake()
 
     async def set_paused(self, schedule_id: str, paused: bool) -> ScheduleRecord:
@@ -366,7 +351,7 @@ class Scheduler:
                 record.paused = paused
                 if not paused:
                     record.cursor = max(record.cursor, self.clock.now())
-                await self._save()
+                await self.store.save()
         self.wake()
         return record
 
@@ -375,7 +360,7 @@ class Scheduler:
         async with self._lock:
             record = self.store.get(schedule_id)
             run = record.add_run(self.clock.now(), manual=True)
-            await self._save()
+            await self.store.save()
             await self._launch([(record, run)])
         if run["state"] == "failed":
             raise InvalidOperation(

@@ -4,7 +4,7 @@ Each record keeps its spec and where it stands: `cursor` (the latest planned tim
 the `queue` of planned times waiting for the running one, and its recent `runs`. A run is
 recorded as `starting` (durably) before its execution is started, and gets its execution id
 after: a crash in between leaves a `starting` run that recovery settles (see `loop`). Only the
-daemon writes this file (one daemon per data folder); blocking I/O, call from a thread.
+daemon writes this file (one daemon per data folder): `harmonia.store.recordfile`.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import orjson
-
-from harmonia.errors import NotFound, ValidationFailed
+from harmonia.errors import ValidationFailed
 from harmonia.schedules.spec import ScheduleSpec, parse_spec
-from harmonia.store.storage import load_or_set_aside, write_atomically
+from harmonia.store.recordfile import RecordFile
 
 __all__ = ["FILE", "KEPT_RUNS", "ScheduleRecord", "ScheduleStore", "new_schedule_id"]
 
@@ -101,40 +98,21 @@ class ScheduleRecord:
         )
 
 
-_DAMAGE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError, ValidationFailed)
-
-
-def _parse(payload: bytes) -> dict[str, ScheduleRecord]:
-    return {r["id"]: ScheduleRecord.from_dict(r) for r in orjson.loads(payload)["schedules"]}
-
-
-class ScheduleStore:
+class ScheduleStore(RecordFile[ScheduleRecord]):
     """Every schedule of one data folder, in memory, written whole on `save`."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / FILE
-        self.records: dict[str, ScheduleRecord] = {}
+    FILE = FILE
+    SECTION = "schedules"
+    NOUN = "schedule"
+    KEY = SAFE_ID
+    DAMAGE = (*RecordFile.DAMAGE, ValidationFailed)
+    LOGGER = logger
 
-    def load(self) -> None:
-        """Read the file (none: no schedules). A damaged one (it is only ever replaced whole,
-        so a crash never leaves one: a hand or a disk did this) is kept aside, byte for byte,
-        and the daemon goes on without schedules rather than not at all."""
-        records = load_or_set_aside(self.path, _parse, _DAMAGE, logger, "schedules")
-        self.records = records or {}
+    def key_of(self, record: ScheduleRecord) -> str:
+        return record.id
 
-    def snapshot(self) -> bytes:
-        """The file's bytes now (taken on the event loop, written in a thread)."""
-        rows = [r.to_dict() for r in self.records.values()]
-        return orjson.dumps({"version": 1, "schedules": rows})
-
-    def write(self, payload: bytes) -> None:
-        write_atomically(self.path, payload)
-
-    def get(self, schedule_id: str) -> ScheduleRecord:
-        record = self.records.get(schedule_id) if SAFE_ID.fullmatch(schedule_id) else None
-        if record is None:
-            raise NotFound(f"no schedule {schedule_id!r}")
-        return record
+    def from_row(self, row: dict[str, Any]) -> ScheduleRecord:
+        return ScheduleRecord.from_dict(row)
 
     def new_id(self) -> str:
         while True:

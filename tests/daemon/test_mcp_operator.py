@@ -6,18 +6,18 @@ that records nothing. Tekton's MCP v2 paths keep their 17 tools."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
-import httpx2
 import pytest
 from harmoniad.mcpserver.operator_tools import OPERATOR_TOOLS
 from harmoniad.tools import TOOLS
 from helpers.daemon_testing import Harmoniad, fixable_workflow, gated_workflow, start_waiting
 
+from daemon.mcp_session import session as mcp_session
 from harmonia.client import Client as HarmoniaClient
 
 if TYPE_CHECKING:
@@ -47,19 +47,9 @@ def client(daemon: Harmoniad) -> Iterator[HarmoniaClient]:
         yield connected
 
 
-@asynccontextmanager
-async def session(daemon: Harmoniad, *, mode: str = "auto") -> AsyncIterator[Client]:
-    """An MCP session with the daemon (the MCP SDK imported here: ~1 s that every xdist worker
-    would pay for at collection, not only the one running these tests)."""
-    from mcp import Client
-    from mcp.client.streamable_http import streamable_http_client
-    from mcp_types import Implementation
-
-    async with httpx2.AsyncClient(headers=daemon.auth, timeout=30) as http:
-        transport = streamable_http_client(f"{daemon.url}/mcp", http_client=http)
-        info = Implementation(name=AGENT, version="1.0")
-        async with Client(transport, mode=mode, client_info=info) as mcp:
-            yield mcp
+def session(daemon: Harmoniad, *, mode: str = "auto") -> AbstractAsyncContextManager[Client]:
+    """An MCP session whose client calls itself AGENT."""
+    return mcp_session(daemon, mode=mode, agent=AGENT)
 
 
 def call(daemon: Harmoniad, name: str, arguments: dict[str, Any], mode: str = "auto") -> Any:

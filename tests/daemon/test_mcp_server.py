@@ -7,23 +7,20 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 import anyio.lowlevel
 import httpx
-import httpx2
 import orjson
 import pytest
 from harmoniad.mcpserver.operator_tools import OPERATOR_TOOLS
 from harmoniad.tools import TOOLS
 from helpers.daemon_testing import Harmoniad
 
-if TYPE_CHECKING:
-    from mcp import Client
+from daemon.mcp_session import session
 
 ECHO_TASKS = {"hello": {"component": "core", "action": "echo", "input": {"msg": "${input.who}"}}}
 STOP_WITHIN = 5.0
@@ -33,19 +30,6 @@ STOP_WITHIN = 5.0
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harmoniad]:
     with Harmoniad(tmp_path_factory.mktemp("mcp") / "data", "--no-access-log") as running:
         yield running
-
-
-@asynccontextmanager
-async def session(daemon: Harmoniad, *, mode: str = "auto") -> AsyncIterator[Client]:
-    """An MCP session with the daemon (the MCP SDK imported here: ~1 s that every xdist worker
-    would pay for at collection, not only the one running these tests)."""
-    from mcp import Client
-    from mcp.client.streamable_http import streamable_http_client
-
-    async with httpx2.AsyncClient(headers=daemon.auth, timeout=30) as http:
-        transport = streamable_http_client(f"{daemon.url}/mcp", http_client=http)
-        async with Client(transport, mode=mode) as client:
-            yield client
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])

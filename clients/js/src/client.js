@@ -132,6 +132,11 @@ async function signedHeaders(secret, text, deliveryId) {
   }
 }
 
+/** The path of one task of an execution. */
+function taskPath(id, taskId) {
+  return `${API}/executions/${segment(id)}/tasks/${segment(taskId)}`
+}
+
 function jsonBody(body) {
   return { body: JSON.stringify(body ?? {}), contentType: MEDIA_TYPES.json }
 }
@@ -180,28 +185,39 @@ export class HarmoniaClient {
     return send(this._config, { method, path, query, body, contentType, extraHeaders, ...call })
   }
 
+  /** A call to an endpoint that takes no query parameters: of `options`, only `signal` and
+   * `timeout` count. */
+  _call(method, path, options) {
+    return this._send(method, path, { call: split(options).call })
+  }
+
+  /** A POST of a JSON body (`{}` when left out) to an endpoint that takes no query parameters. */
+  _postJson(path, body, options) {
+    return this._send('POST', path, { call: split(options).call, ...jsonBody(body) })
+  }
+
   // ---- service ----------------------------------------------------------------------------
 
   /** Needs no token: a cheap "is it up" check. */
   async health(options) {
-    return this._send('GET', '/health', { call: split(options).call })
+    return this._call('GET', '/health', options)
   }
 
   async ready(options) {
-    return this._send('GET', '/ready', { call: split(options).call })
+    return this._call('GET', '/ready', options)
   }
 
   async discovery(options) {
-    return this._send('GET', '/discovery', { call: split(options).call })
+    return this._call('GET', '/discovery', options)
   }
 
   /** The same answer at the path most Tekton components serve it at. */
   async discoveryV1(options) {
-    return this._send('GET', `${API}/discovery`, { call: split(options).call })
+    return this._call('GET', `${API}/discovery`, options)
   }
 
   async openapi(options) {
-    return this._send('GET', '/openapi.json', { call: split(options).call })
+    return this._call('GET', '/openapi.json', options)
   }
 
   // ---- workflows --------------------------------------------------------------------------
@@ -218,7 +234,7 @@ export class HarmoniaClient {
   }
 
   async getWorkflow(id, options) {
-    return this._send('GET', `${API}/workflows/${segment(id)}`, { call: split(options).call })
+    return this._call('GET', `${API}/workflows/${segment(id)}`, options)
   }
 
   /** Replace the definition. */
@@ -229,7 +245,7 @@ export class HarmoniaClient {
   }
 
   async deleteWorkflow(id, options) {
-    return this._send('DELETE', `${API}/workflows/${segment(id)}`, { call: split(options).call })
+    return this._call('DELETE', `${API}/workflows/${segment(id)}`, options)
   }
 
   // ---- templates --------------------------------------------------------------------------
@@ -248,27 +264,24 @@ export class HarmoniaClient {
 
   /** A template by name or id, with its `parameters` and `document`. */
   async getTemplate(name, options) {
-    return this._send('GET', `${API}/templates/${segment(name)}`, { call: split(options).call })
+    return this._call('GET', `${API}/templates/${segment(name)}`, options)
   }
 
   async deleteTemplate(name, options) {
-    return this._send('DELETE', `${API}/templates/${segment(name)}`, { call: split(options).call })
+    return this._call('DELETE', `${API}/templates/${segment(name)}`, options)
   }
 
   /** A new stored workflow made from the template: `{parameters?, name?}`; a 422 names every
    * bad value (`details[].field`: `parameters.NAME`). */
   async instantiateTemplate(name, body = {}, options) {
-    return this._send('POST', `${API}/templates/${segment(name)}/instantiate`, {
-      call: split(options).call,
-      ...jsonBody(body),
-    })
+    return this._postJson(`${API}/templates/${segment(name)}/instantiate`, body, options)
   }
 
   // ---- executions -------------------------------------------------------------------------
 
   /** Start a stored workflow `{workflow_id, input?}` or an unstored one `{workflow, input?}`. */
   async createExecution(body, options) {
-    return this._send('POST', `${API}/executions`, { call: split(options).call, ...jsonBody(body) })
+    return this._postJson(`${API}/executions`, body, options)
   }
 
   /** Newest first; options: `status`, `limit`, `offset`. */
@@ -277,7 +290,7 @@ export class HarmoniaClient {
   }
 
   async getExecution(id, options) {
-    return this._send('GET', `${API}/executions/${segment(id)}`, { call: split(options).call })
+    return this._call('GET', `${API}/executions/${segment(id)}`, options)
   }
 
   /** Running tasks are cancelled; a 409 `conflict` when the execution has ended. */
@@ -297,18 +310,12 @@ export class HarmoniaClient {
   }
 
   async _operate(id, action, options, body = {}) {
-    return this._send('POST', `${API}/executions/${segment(id)}/${action}`, {
-      call: split(options).call,
-      ...jsonBody(body),
-    })
+    return this._postJson(`${API}/executions/${segment(id)}/${action}`, body, options)
   }
 
   /** A named snapshot: `{name?}`. */
   async checkpointExecution(id, body = {}, options) {
-    return this._send('POST', `${API}/executions/${segment(id)}/checkpoint`, {
-      call: split(options).call,
-      ...jsonBody(body),
-    })
+    return this._postJson(`${API}/executions/${segment(id)}/checkpoint`, body, options)
   }
 
   /** Run the task and everything downstream of it again (exactly `retryPlan`'s `reset`).
@@ -321,9 +328,7 @@ export class HarmoniaClient {
   /** What a retry of the task now would run again (`reset`, `unexpanded`), whether it would be
    * refused (`allowed`, `refusal`), and its `input` as last rendered; changes nothing. */
   async retryPlan(id, taskId, options) {
-    return this._send('GET', `${API}/executions/${segment(id)}/tasks/${segment(taskId)}/retry-plan`, {
-      call: split(options).call,
-    })
+    return this._call('GET', `${taskPath(id, taskId)}/retry-plan`, options)
   }
 
   /** Mark a failed, pending, waiting or canceled task completed with `{output, by?}` (any JSON,
@@ -353,10 +358,7 @@ export class HarmoniaClient {
   }
 
   async _taskAction(id, taskId, action, options, body = {}) {
-    return this._send('POST', `${API}/executions/${segment(id)}/tasks/${segment(taskId)}/${action}`, {
-      call: split(options).call,
-      ...jsonBody(body),
-    })
+    return this._postJson(`${taskPath(id, taskId)}/${action}`, body, options)
   }
 
   /** Recorded events after `after`, oldest first (no waiting for new ones); `limit`. */
@@ -371,69 +373,69 @@ export class HarmoniaClient {
 
   /** A new execution that starts from the checkpoint. */
   async restoreCheckpoint(id, options) {
-    return this._send('POST', `${API}/checkpoints/${segment(id)}/restore`, { call: split(options).call })
+    return this._call('POST', `${API}/checkpoints/${segment(id)}/restore`, options)
   }
 
   // ---- schedules --------------------------------------------------------------------------
 
   async listSchedules(options) {
-    return this._send('GET', `${API}/schedules`, { call: split(options).call })
+    return this._call('GET', `${API}/schedules`, options)
   }
 
   /** `{workflow_id, cron + timezone? | interval, input?, missed?, max_missed?, overlap?, ...}`;
    * a bad expression, zone, interval or input is a 422 naming the field. */
   async createSchedule(body, options) {
-    return this._send('POST', `${API}/schedules`, { call: split(options).call, ...jsonBody(body) })
+    return this._postJson(`${API}/schedules`, body, options)
   }
 
   async getSchedule(id, options) {
-    return this._send('GET', `${API}/schedules/${segment(id)}`, { call: split(options).call })
+    return this._call('GET', `${API}/schedules/${segment(id)}`, options)
   }
 
   /** The executions it started stay. */
   async deleteSchedule(id, options) {
-    return this._send('DELETE', `${API}/schedules/${segment(id)}`, { call: split(options).call })
+    return this._call('DELETE', `${API}/schedules/${segment(id)}`, options)
   }
 
   async pauseSchedule(id, options) {
-    return this._send('POST', `${API}/schedules/${segment(id)}/pause`, { call: split(options).call })
+    return this._call('POST', `${API}/schedules/${segment(id)}/pause`, options)
   }
 
   /** It counts its planned times from now on. */
   async unpauseSchedule(id, options) {
-    return this._send('POST', `${API}/schedules/${segment(id)}/unpause`, { call: split(options).call })
+    return this._call('POST', `${API}/schedules/${segment(id)}/unpause`, options)
   }
 
   /** One run now, whatever the overlap policy. */
   async runScheduleNow(id, options) {
-    return this._send('POST', `${API}/schedules/${segment(id)}/run-now`, { call: split(options).call })
+    return this._call('POST', `${API}/schedules/${segment(id)}/run-now`, options)
   }
 
   // ---- inbound hooks ----------------------------------------------------------------------
 
   /** Every inbound hook (never a secret). */
   async listHooks(options) {
-    return this._send('GET', `${API}/hooks`, { call: split(options).call })
+    return this._call('GET', `${API}/hooks`, options)
   }
 
   /** `{name, workflow_id, input_map?, window?, description?}`; the answer's `secret` is shown
    * this once. */
   async createHook(body, options) {
-    return this._send('POST', `${API}/hooks`, { call: split(options).call, ...jsonBody(body) })
+    return this._postJson(`${API}/hooks`, body, options)
   }
 
   async getHook(name, options) {
-    return this._send('GET', `${API}/hooks/${segment(name)}`, { call: split(options).call })
+    return this._call('GET', `${API}/hooks/${segment(name)}`, options)
   }
 
   /** The executions it started stay. */
   async deleteHook(name, options) {
-    return this._send('DELETE', `${API}/hooks/${segment(name)}`, { call: split(options).call })
+    return this._call('DELETE', `${API}/hooks/${segment(name)}`, options)
   }
 
   /** A new secret (in the answer); the old one stops working at once. */
   async rotateHookSecret(name, options) {
-    return this._send('POST', `${API}/hooks/${segment(name)}/rotate`, { call: split(options).call })
+    return this._call('POST', `${API}/hooks/${segment(name)}/rotate`, options)
   }
 
   /** Deliver `body` to a hook as a sender does: signed now with the hook's `secret`
@@ -464,31 +466,31 @@ export class HarmoniaClient {
   // ---- components -------------------------------------------------------------------------
 
   async listComponents(options) {
-    return this._send('GET', `${API}/components`, { call: split(options).call })
+    return this._call('GET', `${API}/components`, options)
   }
 
   /** One component as the list shows it; a 404 says where the daemon looked. */
   async getComponent(name, options) {
-    return this._send('GET', `${API}/components/${segment(name)}`, { call: split(options).call })
+    return this._call('GET', `${API}/components/${segment(name)}`, options)
   }
 
   async listActions(name, options) {
-    return this._send('GET', `${API}/components/${segment(name)}/actions`, { call: split(options).call })
+    return this._call('GET', `${API}/components/${segment(name)}/actions`, options)
   }
 
   // ---- Tekton's MCP v2 dialect: the 17 workflow tools -----------------------------------
 
   async mcpHealth(options) {
-    return this._send('GET', '/api/mcp/v2/health', { call: split(options).call })
+    return this._call('GET', '/api/mcp/v2/health', options)
   }
 
   async mcpCapabilities(options) {
-    return this._send('GET', '/api/mcp/v2/capabilities', { call: split(options).call })
+    return this._call('GET', '/api/mcp/v2/capabilities', options)
   }
 
   /** The tools, their parameters as Python type reprs (as Tekton components list theirs). */
   async mcpTools(options) {
-    return this._send('GET', '/api/mcp/v2/tools', { call: split(options).call })
+    return this._call('GET', '/api/mcp/v2/tools', options)
   }
 
   /**
@@ -496,7 +498,7 @@ export class HarmoniaClient {
    * the reason in `error`; it does not reject.
    */
   async mcpProcess(body, options) {
-    return this._send('POST', '/api/mcp/v2/process', { call: split(options).call, ...jsonBody(body) })
+    return this._postJson('/api/mcp/v2/process', body, options)
   }
 
   // ---- live events ------------------------------------------------------------------------

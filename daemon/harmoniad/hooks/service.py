@@ -138,25 +138,14 @@ class HookService:
             record = HookRecord(
                 name, workflow_id, new_secret(), self.clock(), mapping, window, description
             )
-            self.store.records[name] = record
-            try:
-                await self._save()
-            except BaseException:
-                del self.store.records[name]
-                raise
+            await self.store.add(record)
         logger.info("hook %s created (workflow %s)", name, workflow_id)
         return record
 
     async def delete(self, name: str) -> None:
         await self.ready()
         async with self._lock:
-            record = self.store.get(name)
-            del self.store.records[name]
-            try:
-                await self._save()
-            except BaseException:
-                self.store.records[name] = record
-                raise
+            await self.store.remove(name)
         logger.info("hook %s deleted", name)
 
     async def rotate(self, name: str) -> HookRecord:
@@ -167,15 +156,12 @@ class HookService:
             old = (record.secret, record.rotated_at)
             record.secret, record.rotated_at = new_secret(), self.clock()
             try:
-                await self._save()
+                await self.store.save()
             except BaseException:
                 record.secret, record.rotated_at = old
                 raise
         logger.info("hook %s: secret rotated", name)
         return record
-
-    async def _save(self) -> None:
-        await anyio.to_thread.run_sync(self.store.write, self.store.snapshot())
 
     # ---- deliveries (no token: the signature is the credential) ---------------------------
     async def deliver(self, name: str, headers: Mapping[str, str], body: bytes) -> Accepted:

@@ -1,8 +1,8 @@
-"""The hooks of one data folder: `DATA_DIR/hooks.json`, replaced whole (temp file, fsync,
-rename, like `schedules.json`), so a crash leaves the old file or the new one, never half.
+"""The hooks of one data folder: `DATA_DIR/hooks.json`, replaced whole like `schedules.json`
+(`harmonia.store.recordfile`), so a crash leaves the old file or the new one, never half.
 
 Each hook keeps its secret here (the file is created 0600 in the 0700 data folder): the
-daemon must read it back to check signatures. Only the daemon writes it; call from a thread.
+daemon must read it back to check signatures.
 """
 
 from __future__ import annotations
@@ -11,14 +11,10 @@ import logging
 import os
 import re
 import secrets
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-import orjson
-
-from harmonia.errors import NotFound
-from harmonia.store.storage import load_or_set_aside, write_atomically
+from harmonia.store.recordfile import RecordFile
 
 __all__ = ["DEFAULT_WINDOW", "FILE", "HOOK_NAME", "HookRecord", "HookStore", "new_secret"]
 
@@ -50,24 +46,11 @@ class HookRecord:
     """Fields of a newer daemon's file, kept as they were."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.extra,
-            "name": self.name,
-            "workflow_id": self.workflow_id,
-            "secret": self.secret,
-            "created_at": self.created_at,
-            "input_map": self.input_map,
-            "window": self.window,
-            "description": self.description,
-            "rotated_at": self.rotated_at,
-        }
+        """The file's row: the record's fields, after those of a newer daemon."""
+        return {**self.extra, **{name: getattr(self, name) for name in _FIELDS}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HookRecord:
-        known = {
-            "name", "workflow_id", "secret", "created_at", "input_map", "window",
-            "description", "rotated_at",
-        }  # fmt: skip
         return cls(
             name=str(data["name"]),
             workflow_id=str(data["workflow_id"]),
@@ -77,42 +60,31 @@ class HookRecord:
             window=float(data.get("window") or DEFAULT_WINDOW),
             description=data.get("description"),
             rotated_at=data.get("rotated_at"),
-            extra={k: v for k, v in data.items() if k not in known},
+            extra={k: v for k, v in data.items() if k not in _FIELDS},
         )
 
 
-_DAMAGE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError)
+_FIELDS = tuple(f.name for f in fields(HookRecord) if f.name != "extra")
 
 
-def _parse(payload: bytes) -> dict[str, HookRecord]:
-    return {r["name"]: HookRecord.from_dict(r) for r in orjson.loads(payload)["hooks"]}
+class HookStore(RecordFile[HookRecord]):
+    """Every hook, in memory, written whole (by name) on `save`; the file is private (0600)."""
 
+    FILE = FILE
+    SECTION = "hooks"
+    NOUN = "hook"
+    KEY = HOOK_NAME
+    LOGGER = logger
 
-class HookStore:
-    """Every hook, in memory, written whole on `write`."""
+    def key_of(self, record: HookRecord) -> str:
+        return record.name
 
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / FILE
-        self.records: dict[str, HookRecord] = {}
+    def from_row(self, row: dict[str, Any]) -> HookRecord:
+        return HookRecord.from_dict(row)
 
-    def load(self) -> None:
-        """Read the file (none: no hooks). A damaged one (a hand or a disk, never a crash) is
-        kept aside byte for byte and the daemon goes on with no hooks rather than not at all:
-        every delivery is then a 404, which a sender retries."""
-        records = load_or_set_aside(self.path, _parse, _DAMAGE, logger, "hooks")
-        self.records = records or {}
-
-    def snapshot(self) -> bytes:
-        """The file's bytes now (taken on the event loop, written in a thread)."""
-        rows = [r.to_dict() for r in sorted(self.records.values(), key=lambda r: r.name)]
-        return orjson.dumps({"version": 1, "hooks": rows})
+    def in_file_order(self) -> list[HookRecord]:
+        return sorted(self.records.values(), key=lambda r: r.name)
 
     def write(self, payload: bytes) -> None:
-        write_atomically(self.path, payload)
+        super().write(payload)
         os.chmod(self.path, 0o600)
-
-    def get(self, name: str) -> HookRecord:
-        record = self.records.get(name) if HOOK_NAME.fullmatch(name) else None
-        if record is None:
-            raise NotFound(f"no hook {name!r}")
-        return record

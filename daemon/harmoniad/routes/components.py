@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse
-from harmoniad.routing import Endpoint
+from harmoniad.routing import listing_endpoint, lookup_endpoint
 from harmoniad.schemas import ActionList, ComponentInfo, ComponentList
 
 __all__ = ["ENDPOINTS"]
@@ -31,31 +31,26 @@ async def list_actions(request: Request) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint(
-        "GET",
+    listing_endpoint(
         "/api/v1/components",
         list_components,
         "Every component workflows may call: kind, endpoint, health and actions",
         "components",
-        {200: ComponentList},
-        (401, 403),
+        ComponentList,
+        errors=(401, 403),
     ),
-    Endpoint(
-        "GET",
+    lookup_endpoint(
         "/api/v1/components/{name}",
         get_component,
         "One component, as the list shows it (404 says where Harmonia looked)",
         "components",
-        {200: ComponentInfo},
-        (401, 403, 404),
+        ComponentInfo,
     ),
-    Endpoint(
-        "GET",
+    lookup_endpoint(
         "/api/v1/components/{name}/actions",
         list_actions,
         "One component's actions, with their input schemas (a remote tool's parameters too)",
         "components",
-        {200: ActionList},
-        (401, 403, 404),
+        ActionList,
     ),
 ]

@@ -16,7 +16,16 @@ from harmoniad.context import DaemonState, daemon_state
 from harmoniad.fix_schemas import RetryAction
 from harmoniad.listing import etag_matches, execution_document, listing_page
 from harmoniad.responses import JSONResponse
-from harmoniad.routing import Answer, Endpoint, Handler, HeaderParam, action_endpoint
+from harmoniad.routing import (
+    LOOKUP_ERRORS,
+    Answer,
+    Endpoint,
+    Handler,
+    HeaderParam,
+    action_endpoint,
+    listing_endpoint,
+    lookup_endpoint,
+)
 from harmoniad.schemas import (
     Checkpoint,
     CheckpointCreate,
@@ -168,14 +177,12 @@ ENDPOINTS = [
         query=ExecutionListQuery,
         headers=(LISTING_ETAG,),
     ),
-    Endpoint(
-        "GET",
+    lookup_endpoint(
         "/api/v1/executions/{id}",
         get_execution,
         "An execution with every task's state",
         _EXECUTION,
-        {200: Execution},
-        (401, 403, 404),
+        Execution,
     ),
     _operator_endpoint(
         "/api/v1/executions/{id}/cancel",
@@ -210,24 +217,21 @@ ENDPOINTS = [
         {200: RetryResult},
         body_model=RetryAction,
     ),
-    Endpoint(
-        "GET",
+    listing_endpoint(
         "/api/v1/executions/{id}/events",
         list_events,
         "A page of an execution's recorded events, oldest first",
         _EXECUTION,
-        {200: EventPage},
-        (401, 403, 404, 422),
+        EventPage,
         query=EventsQuery,
+        errors=(*LOOKUP_ERRORS, 422),
     ),
-    Endpoint(
-        "GET",
+    listing_endpoint(
         "/api/v1/checkpoints",
         list_checkpoints,
         "List checkpoints, oldest first",
         "checkpoints",
-        {200: CheckpointList},
-        (401, 403, 422),
+        CheckpointList,
         query=CheckpointQuery,
     ),
     action_endpoint(

@@ -26,7 +26,14 @@ from harmoniad.hook_schemas import (
 from harmoniad.hooks.service import HookService
 from harmoniad.hooks.store import HookRecord
 from harmoniad.responses import JSONResponse, NoContent
-from harmoniad.routing import Endpoint, HeaderParam, action_endpoint
+from harmoniad.routing import (
+    Endpoint,
+    HeaderParam,
+    action_endpoint,
+    delete_endpoint,
+    listing_endpoint,
+    lookup_endpoint,
+)
 
 __all__ = ["DELIVERY_PATH", "ENDPOINTS", "hook_view"]
 
@@ -113,10 +120,7 @@ async def deliver_to_hook(request: Request) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint(
-        "GET", _PATH, list_hooks, "List inbound hooks (without secrets)", "hooks",
-        {200: HookList}, (401, 403, 422),
-    ),
+    listing_endpoint(_PATH, list_hooks, "List inbound hooks (without secrets)", "hooks", HookList),
     Endpoint(
         "POST",
         _PATH,
@@ -130,14 +134,8 @@ ENDPOINTS = [
         description="An unknown `workflow_id` is a 404, a name in use a 409, a bad name or "
         "an `input_map` naming inputs the workflow does not declare a 422; nothing is stored.",
     ),
-    Endpoint(
-        "GET", DELIVERY_PATH, get_hook, "An inbound hook (without its secret)", "hooks",
-        {200: Hook}, (401, 403, 404),
-    ),
-    Endpoint(
-        "DELETE", DELIVERY_PATH, delete_hook, "Delete an inbound hook (its runs stay)",
-        "hooks", {204: None}, (401, 403, 404),
-    ),
+    lookup_endpoint(DELIVERY_PATH, get_hook, "An inbound hook (without its secret)", "hooks", Hook),
+    delete_endpoint(DELIVERY_PATH, delete_hook, "Delete an inbound hook (its runs stay)", "hooks"),
     action_endpoint(
         f"{DELIVERY_PATH}/rotate",
         rotate_hook_secret,

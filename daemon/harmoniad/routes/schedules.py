@@ -19,7 +19,13 @@ from harmonia.schedules.records import ScheduleRecord
 from harmoniad.bodies import json_body
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse, NoContent
-from harmoniad.routing import Endpoint, action_endpoint
+from harmoniad.routing import (
+    Endpoint,
+    action_endpoint,
+    delete_endpoint,
+    listing_endpoint,
+    lookup_endpoint,
+)
 from harmoniad.schedule_schemas import (
     Schedule,
     ScheduleCreate,
@@ -112,14 +118,12 @@ _NO_CONFLICT = (401, 403, 404, 413, 415, 422)
 """Pausing applies in every state: no 409 (unpausing a disabled schedule is one)."""
 
 ENDPOINTS = [
-    Endpoint(
-        "GET",
+    listing_endpoint(
         _PATH,
         list_schedules,
         "List schedules with their next planned times",
         "schedules",
-        {200: ScheduleList},
-        (401, 403, 422),
+        ScheduleList,
     ),
     Endpoint(
         "POST",
@@ -135,23 +139,14 @@ ENDPOINTS = [
         "the workflow does not take is a 422 naming the field; nothing is stored. An unknown "
         "`workflow_id` is a 404.",
     ),
-    Endpoint(
-        "GET",
-        f"{_PATH}/{{id}}",
-        get_schedule,
-        "A schedule with its latest runs",
-        "schedules",
-        {200: Schedule},
-        (401, 403, 404),
+    lookup_endpoint(
+        f"{_PATH}/{{id}}", get_schedule, "A schedule with its latest runs", "schedules", Schedule
     ),
-    Endpoint(
-        "DELETE",
+    delete_endpoint(
         f"{_PATH}/{{id}}",
         delete_schedule,
         "Delete a schedule (the executions it started stay)",
         "schedules",
-        {204: None},
-        (401, 403, 404),
     ),
     action_endpoint(
         f"{_PATH}/{{id}}/pause",

@@ -16,7 +16,14 @@ from starlette.responses import Response
 from harmoniad.bodies import json_body, query_params, template_body
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse, NoContent
-from harmoniad.routing import Endpoint, action_endpoint
+from harmoniad.routing import (
+    LOOKUP_ERRORS,
+    Endpoint,
+    action_endpoint,
+    delete_endpoint,
+    listing_endpoint,
+    lookup_endpoint,
+)
 from harmoniad.schemas import PageQuery
 from harmoniad.services import templates as service
 from harmoniad.template_schemas import (
@@ -27,7 +34,7 @@ from harmoniad.template_schemas import (
     TemplateList,
     TemplateWriteQuery,
 )
-from harmoniad.views import workflow_view
+from harmoniad.views import page_of, workflow_view
 
 __all__ = ["ENDPOINTS"]
 
@@ -55,10 +62,7 @@ async def create_template(request: Request) -> Response:
 async def list_templates(request: Request) -> Response:
     page = query_params(request, PageQuery)
     rows = await service.list_templates(daemon_state(request))
-    items = [template_view(r) for r in rows[page.offset : page.offset + page.limit]]
-    return JSONResponse(
-        {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}
-    )
+    return JSONResponse(page_of(rows, template_view, offset=page.offset, limit=page.limit))
 
 
 async def get_template(request: Request) -> Response:
@@ -81,8 +85,6 @@ async def instantiate_template(request: Request) -> Response:
     return JSONResponse(info, status_code=201)
 
 
-_NAME_ERRORS = (401, 403, 404)
-
 ENDPOINTS = [
     Endpoint(
         "POST",
@@ -98,33 +100,26 @@ ENDPOINTS = [
         "`workflow`), as YAML or JSON, checked as `harmonia validate` does. A name already "
         "taken is a 409 unless `?replace=true`.",
     ),
-    Endpoint(
-        "GET",
+    listing_endpoint(
         "/api/v1/templates",
         list_templates,
         "List stored templates, newest first",
         "templates",
-        {200: TemplateList},
-        (401, 403, 422),
+        TemplateList,
         query=PageQuery,
     ),
-    Endpoint(
-        "GET",
+    lookup_endpoint(
         "/api/v1/templates/{name}",
         get_template,
         "A template (by id or name) with its parameters and document",
         "templates",
-        {200: TemplateDetail},
-        _NAME_ERRORS,
+        TemplateDetail,
     ),
-    Endpoint(
-        "DELETE",
+    delete_endpoint(
         "/api/v1/templates/{name}",
         delete_template,
         "Delete a template (workflows made from it stay)",
         "templates",
-        {204: None},
-        _NAME_ERRORS,
     ),
     action_endpoint(
         "/api/v1/templates/{name}/instantiate",
@@ -133,7 +128,7 @@ ENDPOINTS = [
         "templates",
         {201: InstantiatedWorkflow},
         TemplateInstantiate,
-        errors=(*_NAME_ERRORS, 413, 415, 422),
+        errors=(*LOOKUP_ERRORS, 413, 415, 422),
         description="Every bad value is reported at once: a 422 whose `details` name each "
         "parameter (`field`: `parameters.NAME`); then the workflow the values make is "
         "validated as any workflow. Nothing is stored unless all is well.",

@@ -13,7 +13,8 @@ from harmonia.events import iso_time
 from harmoniad.bodies import query_params
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse
-from harmoniad.routing import Endpoint
+from harmoniad.routing import listing_endpoint
+from harmoniad.views import page_of
 from harmoniad.webhook_schemas import DeliveryList, DeliveryQuery
 from harmoniad.webhooks.store import PENDING, Delivery
 
@@ -40,26 +41,16 @@ async def list_webhook_deliveries(request: Request) -> Response:
     query = query_params(request, DeliveryQuery)
     webhooks = daemon_state(request).webhooks
     found = [] if webhooks is None else webhooks.listing(query.execution_id, query.status)
-    page = found[query.offset : query.offset + query.limit]
-    return JSONResponse(
-        {
-            "items": [delivery_view(d) for d in page],
-            "total": len(found),
-            "limit": query.limit,
-            "offset": query.offset,
-        }
-    )
+    return JSONResponse(page_of(found, delivery_view, offset=query.offset, limit=query.limit))
 
 
 ENDPOINTS = [
-    Endpoint(
-        "GET",
+    listing_endpoint(
         "/api/v1/webhooks/deliveries",
         list_webhook_deliveries,
         "Outbound webhook deliveries with their attempts, newest first",
         "webhooks",
-        {200: DeliveryList},
-        (401, 403, 422),
+        DeliveryList,
         query=DeliveryQuery,
         description="Each delivery is recorded before its first attempt and keeps its id on "
         "every attempt; `pending` ones are retried with backoff until the daemon's attempt "

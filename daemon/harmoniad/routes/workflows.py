@@ -13,7 +13,13 @@ from starlette.responses import Response
 from harmoniad.bodies import query_params, workflow_body
 from harmoniad.context import daemon_state
 from harmoniad.responses import JSONResponse, NoContent
-from harmoniad.routing import Endpoint
+from harmoniad.routing import (
+    LOOKUP_ERRORS,
+    Endpoint,
+    delete_endpoint,
+    listing_endpoint,
+    lookup_endpoint,
+)
 from harmoniad.schemas import PageQuery, WorkflowDetail, WorkflowInfo, WorkflowList
 from harmoniad.services import workflows as service
 from harmoniad.views import workflow_view
@@ -67,24 +73,20 @@ ENDPOINTS = [
         description="The body is the workflow file, as YAML or JSON; it is validated as "
         "`harmonia validate` does (a template goes to /api/v1/templates).",
     ),
-    Endpoint(
-        "GET",
+    listing_endpoint(
         "/api/v1/workflows",
         list_workflows,
         "List stored workflows, newest first",
         "workflows",
-        {200: WorkflowList},
-        (401, 403, 422),
+        WorkflowList,
         query=PageQuery,
     ),
-    Endpoint(
-        "GET",
+    lookup_endpoint(
         "/api/v1/workflows/{id}",
         get_workflow,
         "A stored workflow with its document",
         "workflows",
-        {200: WorkflowDetail},
-        (401, 403, 404),
+        WorkflowDetail,
     ),
     Endpoint(
         "PUT",
@@ -96,14 +98,12 @@ ENDPOINTS = [
         (*_WRITE_ERRORS, 404),
         body="workflow",
     ),
-    Endpoint(
-        "DELETE",
+    delete_endpoint(
         "/api/v1/workflows/{id}",
         delete_workflow,
         "Delete a stored workflow (its executions stay)",
         "workflows",
-        {204: None},
-        (401, 403, 404, 409),
+        errors=(*LOOKUP_ERRORS, 409),
         description="Refused (409, the message naming them) while inbound hooks start the "
         "workflow: delete them first. Its schedules are disabled.",
     ),

@@ -19,7 +19,7 @@ from harmonia.model import Workflow
 from harmonia.schedules import parse_spec
 from harmoniad.bodies import off_the_loop
 from harmoniad.context import DaemonState
-from harmoniad.views import workflow_view
+from harmoniad.views import page_of, workflow_view
 
 __all__ = [
     "check_document",
@@ -90,8 +90,7 @@ async def get_workflow(state: DaemonState, workflow_id: str) -> dict[str, Any]:
 async def list_workflows(state: DaemonState, *, offset: int, limit: int) -> dict[str, Any]:
     """A page of stored workflows' info (templates left out), newest first."""
     rows = await anyio.to_thread.run_sync(lambda: state.definitions.list(template=False))
-    items = [workflow_view(r) for r in rows[offset : offset + limit]]
-    return {"items": items, "total": len(rows), "limit": limit, "offset": offset}
+    return page_of(rows, workflow_view, offset=offset, limit=limit)
 
 
 async def sync_schedules(state: DaemonState, workflow_id: str, raw: list[Any]) -> None:
