@@ -43,7 +43,7 @@ def line(item: Delivery, n: int) -> bytes:
 
 
 def by_id(log: DeliveryLog) -> dict[str, Delivery]:
-    return {d.id: d for d in reversed(log.select(None, None))}
+    return {d.id: d for d in reversed(log.select(None, None)[1])}
 
 
 def body(ident: str, n: int) -> bytes:
@@ -91,7 +91,7 @@ def test_a_torn_last_line_is_cut_and_pending_deliveries_stay(tmp_path: Path) -> 
     assert again.read_body(found["wh_b"]) == body("wh_b", 2)
     assert found["wh_b"].event == "workflow_completed"
     assert again.seen == {"ex1": 3}
-    assert [d.id for d in again.select(None, "pending")] == ["wh_b"]
+    assert [d.id for d in again.select(None, "pending")[1]] == ["wh_b"]
 
 
 def test_compaction_keeps_pending_and_recent(
@@ -133,7 +133,7 @@ async def test_events_journaled_while_nobody_watched_get_their_deliveries(tmp_pa
         async with anyio.create_task_group() as tg:
             await tg.start(webhooks.run)
             await wait_until_async(
-                lambda: len(webhooks.listing(state.id, "delivered")) == 4, 10, "4 deliveries"
+                lambda: len(webhooks.listing(state.id, "delivered")[1]) == 4, 10, "4 deliveries"
             )
             tg.cancel_scope.cancel()
     by_url = sorted((r.url.host, r.headers["X-Harmonia-Event"]) for r in received)
@@ -150,7 +150,7 @@ async def test_events_journaled_while_nobody_watched_get_their_deliveries(tmp_pa
     reread = DeliveryLog(tmp_path)
     reread.load()
     assert reread.seen[state.id] == state.last_seq
-    assert {d.status for d in reread.select(None, None)} == {"delivered"}
+    assert {d.status for d in reread.select(None, None)[1]} == {"delivered"}
 
 
 async def test_a_new_log_takes_stored_executions_as_history(tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ async def test_a_new_log_takes_stored_executions_as_history(tmp_path: Path) -> N
             await tg.start(webhooks.run)
             await wait_until_async(lambda: webhooks.log.seen.get(state.id), 10, "the mark")
             tg.cancel_scope.cancel()
-    assert webhooks.listing(None, None) == []
+    assert webhooks.listing(None, None)[1] == []
 
 
 async def test_a_receiver_that_never_answers_holds_nothing_up(tmp_path: Path) -> None:
@@ -179,10 +179,10 @@ async def test_a_receiver_that_never_answers_holds_nothing_up(tmp_path: Path) ->
             with anyio.fail_after(20):
                 await engine.wait(state.id)
             await wait_until_async(
-                lambda: len(webhooks.listing(state.id, None)) == 50, 10, "50 recorded deliveries"
+                lambda: len(webhooks.listing(state.id, None)[1]) == 50, 10, "50 recorded deliveries"
             )
             await wait_until_async(lambda: len(webhooks._in_flight) == 2, 10, "2 in flight")
-            assert len(webhooks.listing(state.id, "pending")) == 50  # the rest wait their turn
+            assert len(webhooks.listing(state.id, "pending")[1]) == 50  # the rest wait their turn
             tg.cancel_scope.cancel()
     assert str(state.status) == "completed"
 
@@ -219,10 +219,10 @@ async def test_a_backlog_past_the_memory_bound_is_caught_up_from_the_journal(
             state = await engine.start(notified_workflow(["task_completed"], tasks=40))
             await engine.wait(state.id)
             await wait_until_async(
-                lambda: len(webhooks.listing(state.id, "delivered")) == 40, 20, "40 deliveries"
+                lambda: len(webhooks.listing(state.id, "delivered")[1]) == 40, 20, "40 deliveries"
             )
             tg.cancel_scope.cancel()
-    assert sorted(d.task_id or "" for d in webhooks.listing(None, None)) == sorted(
+    assert sorted(d.task_id or "" for d in webhooks.listing(None, None)[1]) == sorted(
         f"t{i}" for i in range(40)
     )
 
@@ -247,11 +247,13 @@ def test_a_rounds_lines_are_batches_and_skip_what_is_known(tmp_path: Path) -> No
     assert batches_of([(route, event)], 2.0, {(key, "ex1"): {3}}) == ([], [])
     again = DeliveryLog(tmp_path)
     again.load()
-    (told, done) = again.select(None, None)
+    (told, done) = again.select(None, None)[1]
     assert (told.id, told.secret_env, told.source) == (f"wh_{key}_ex1_3", "SECRET", "workflow")
     assert (done.task_id, done.event, done.seq) == ("t0", "task_completed", 2)
     assert again.read_body(told) == body(told.id, 1)
     assert again.recorded == {(key, "ex1"): {2, 3}}
+    assert again.select(None, "pending", 1, 1) == (2, [done])
+    assert again.select("ex2", None) == (0, [])
 
 
 def test_an_old_log_is_read_with_new_lines_after_it(tmp_path: Path) -> None:
@@ -268,7 +270,7 @@ def test_an_old_log_is_read_with_new_lines_after_it(tmp_path: Path) -> None:
     log.close()
     again = DeliveryLog(tmp_path)
     again.load()
-    newer, older = again.select(None, "pending")
+    newer, older = again.select(None, "pending")[1]
     assert older.id == old.id and older.attempts == old.attempts and older.next_at == 9.0
     assert again.read_body(older) == body(old.id, 7)
     assert newer.id == f"wh_{key}_ex1_4" and newer.task_id == "t"

@@ -339,5 +339,8 @@ class Webhooks:
             slots.release()
 
     # ---- reading -------------------------------------------------------------------------
-    def listing(self, execution_id: str | None, status: str | None) -> list[Delivery]:
-        return self.log.select(execution_id, status)
+    def listing(
+        self, execution_id: str | None, status: str | None, offset: int = 0, limit: int = -1
+    ) -> tuple[int, list[Delivery]]:
+        """How many deliveries match, and a page of them (newest first)."""
+        return self.log.select(execution_id, status, offset, limit)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,27 +150,23 @@ class DeliveryLog:
             handle.seek(batch.offset)
             return handle.readline()
 
-    def entries(self) -> Iterator[tuple[Batch, int]]:
-        """Every delivery's place, newest first."""
+    def select(
+        self, execution_id: str | None, status: str | None, offset: int = 0, limit: int = -1
+    ) -> tuple[int, list[Delivery]]:
+        """How many deliveries match, and those from `offset` on (`limit` of them; -1: all),
+        newest first: a `Delivery` is made for those only."""
+        total = 0
+        page: list[Delivery] = []
+        end = offset + limit if limit >= 0 else None
         for batch in reversed(self.batches):
+            if execution_id is not None and batch.execution_id != execution_id:
+                continue
             for index in range(len(batch) - 1, -1, -1):
-                yield batch, index
-
-    def select(self, execution_id: str | None, status: str | None) -> list[Delivery]:
-        """Newest first."""
-        return [
-            batch.delivery(index)
-            for batch, index in self.entries()
-            if (execution_id is None or batch.execution_id == execution_id)
-            and (status is None or batch.status(index) == status)
-        ]
-
-    def pending(self) -> Iterator[tuple[Batch, int]]:
-        """Every pending delivery's place, oldest first."""
-        for batch in self.batches:
-            for index in range(len(batch)):
-                if batch.status(index) == PENDING:
-                    yield batch, index
+                if status is None or batch.status(index) == status:
+                    if total >= offset and (end is None or total < end):
+                        page.append(batch.delivery(index))
+                    total += 1
+        return total, page
 
     # ---- writing (in a worker thread) -----------------------------------------------------
     def append(self, lines: Sequence[dict[str, Any] | bytes], *, sync: bool = True) -> list[int]:
