@@ -17,7 +17,7 @@ from harmoniad.webhooks import service as service_module
 from harmoniad.webhooks import store as store_module
 from harmoniad.webhooks.feed import Route, batches_of, target_key
 from harmoniad.webhooks.settings import Secret
-from harmoniad.webhooks.store import Delivery, DeliveryLog, try_line
+from harmoniad.webhooks.store import Delivery, DeliveryLog, Listing, try_line
 from helpers.engine_probe import engine_options
 from helpers.waiting import wait_until_async
 
@@ -133,7 +133,7 @@ async def test_events_journaled_while_nobody_watched_get_their_deliveries(tmp_pa
         async with anyio.create_task_group() as tg:
             await tg.start(webhooks.run)
             await wait_until_async(
-                lambda: len(webhooks.listing(state.id, "delivered")[1]) == 4, 10, "4 deliveries"
+                lambda: len(webhooks.listing(state.id, "delivered")) == 4, 10, "4 deliveries"
             )
             tg.cancel_scope.cancel()
     by_url = sorted((r.url.host, r.headers["X-Harmonia-Event"]) for r in received)
@@ -162,7 +162,7 @@ async def test_a_new_log_takes_stored_executions_as_history(tmp_path: Path) -> N
             await tg.start(webhooks.run)
             await wait_until_async(lambda: webhooks.log.seen.get(state.id), 10, "the mark")
             tg.cancel_scope.cancel()
-    assert webhooks.listing(None, None)[1] == []
+    assert len(webhooks.listing(None, None)) == 0
 
 
 async def test_a_receiver_that_never_answers_holds_nothing_up(tmp_path: Path) -> None:
@@ -179,10 +179,10 @@ async def test_a_receiver_that_never_answers_holds_nothing_up(tmp_path: Path) ->
             with anyio.fail_after(20):
                 await engine.wait(state.id)
             await wait_until_async(
-                lambda: len(webhooks.listing(state.id, None)[1]) == 50, 10, "50 recorded deliveries"
+                lambda: len(webhooks.listing(state.id, None)) == 50, 10, "50 recorded deliveries"
             )
             await wait_until_async(lambda: len(webhooks._in_flight) == 2, 10, "2 in flight")
-            assert len(webhooks.listing(state.id, "pending")[1]) == 50  # the rest wait their turn
+            assert len(webhooks.listing(state.id, "pending")) == 50  # the rest wait their turn
             tg.cancel_scope.cancel()
     assert str(state.status) == "completed"
 
@@ -219,10 +219,10 @@ async def test_a_backlog_past_the_memory_bound_is_caught_up_from_the_journal(
             state = await engine.start(notified_workflow(["task_completed"], tasks=40))
             await engine.wait(state.id)
             await wait_until_async(
-                lambda: len(webhooks.listing(state.id, "delivered")[1]) == 40, 20, "40 deliveries"
+                lambda: len(webhooks.listing(state.id, "delivered")) == 40, 20, "40 deliveries"
             )
             tg.cancel_scope.cancel()
-    assert sorted(d.task_id or "" for d in webhooks.listing(None, None)[1]) == sorted(
+    assert sorted(d.task_id or "" for d in webhooks.listing(None, None)) == sorted(
         f"t{i}" for i in range(40)
     )
 
@@ -254,6 +254,9 @@ def test_a_rounds_lines_are_batches_and_skip_what_is_known(tmp_path: Path) -> No
     assert again.recorded == {(key, "ex1"): {2, 3}}
     assert again.select(None, "pending", 1, 1) == (2, [done])
     assert again.select("ex2", None) == (0, [])
+    listing = Listing(again, None, None)
+    assert len(listing) == 2 and listing[1:5] == [done] and listing[-1] == done
+    assert listing[::2] == [told] and list(listing) == [told, done]
 
 
 def test_an_old_log_is_read_with_new_lines_after_it(tmp_path: Path) -> None:

@@ -39,15 +39,12 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
 async def list_webhook_deliveries(request: Request) -> Response:
     query = query_params(request, DeliveryQuery)
     webhooks = daemon_state(request).webhooks
-    total, page = (
-        (0, [])
-        if webhooks is None
-        else webhooks.listing(query.execution_id, query.status, query.offset, query.limit)
-    )
+    found = [] if webhooks is None else webhooks.listing(query.execution_id, query.status)
+    page = found[query.offset : query.offset + query.limit]
     return JSONResponse(
         {
             "items": [delivery_view(d) for d in page],
-            "total": total,
+            "total": len(found),
             "limit": query.limit,
             "offset": query.offset,
         }

@@ -31,7 +31,7 @@ from harmoniad.webhooks.feed import Route, Targets, batches_of
 from harmoniad.webhooks.records import PENDING, Batch, Delivery, body_of
 from harmoniad.webhooks.sender import AttemptSender, Outcome
 from harmoniad.webhooks.settings import WebhookSettings
-from harmoniad.webhooks.store import DeliveryLog
+from harmoniad.webhooks.store import DeliveryLog, Listing
 
 if TYPE_CHECKING:
     import httpx
@@ -339,8 +339,6 @@ class Webhooks:
             slots.release()
 
     # ---- reading -------------------------------------------------------------------------
-    def listing(
-        self, execution_id: str | None, status: str | None, offset: int = 0, limit: int = -1
-    ) -> tuple[int, list[Delivery]]:
-        """How many deliveries match, and a page of them (newest first)."""
-        return self.log.select(execution_id, status, offset, limit)
+    def listing(self, execution_id: str | None, status: str | None) -> Listing:
+        """The deliveries that match, newest first (made as they are read: a page's)."""
+        return Listing(self.log, execution_id, status)

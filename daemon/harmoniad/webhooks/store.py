@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import orjson
 
@@ -38,6 +38,7 @@ __all__ = [
     "Batch",
     "Delivery",
     "DeliveryLog",
+    "Listing",
     "try_line",
 ]
 
@@ -253,6 +254,36 @@ class DeliveryLog:
         line = orjson.loads(raw)
         line["events"] = [line["events"][index] for index in kept]
         return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+
+
+class Listing(Sequence[Delivery]):
+    """The deliveries a filter matches, newest first: counted when made, a `Delivery` made
+    only for those read (a page of a listing of thousands makes the page's)."""
+
+    def __init__(self, log: DeliveryLog, execution_id: str | None, status: str | None) -> None:
+        self._log, self._filter = log, (execution_id, status)
+        self._total = log.select(execution_id, status, 0, 0)[0]
+
+    def __len__(self) -> int:
+        return self._total
+
+    def __iter__(self) -> Iterator[Delivery]:
+        return iter(self._log.select(*self._filter)[1])
+
+    @overload
+    def __getitem__(self, key: int) -> Delivery: ...
+    @overload
+    def __getitem__(self, key: slice) -> list[Delivery]: ...
+    def __getitem__(self, key: int | slice) -> Delivery | list[Delivery]:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self._total)
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return self._log.select(*self._filter, start, max(0, stop - start))[1]
+        index = key + self._total if key < 0 else key
+        if not 0 <= index < self._total:
+            raise IndexError(key)
+        return self._log.select(*self._filter, index, 1)[1][0]
 
 
 def _batch_of(line: dict[str, Any]) -> Batch:
