@@ -15,9 +15,9 @@ import pytest
 from harmoniad.webhooks import Webhooks, WebhookSettings
 from harmoniad.webhooks import service as service_module
 from harmoniad.webhooks import store as store_module
-from harmoniad.webhooks.feed import Route, deliveries_of, target_key
+from harmoniad.webhooks.feed import Route, batches_of, target_key
 from harmoniad.webhooks.settings import Secret
-from harmoniad.webhooks.store import Delivery, DeliveryLog, try_line
+from harmoniad.webhooks.store import Delivery, DeliveryLog, Listing, try_line
 from helpers.engine_probe import engine_options
 from helpers.waiting import wait_until_async
 
@@ -35,8 +35,15 @@ def delivery(ident: str, at: float = 1.0) -> Delivery:
 
 
 def line(item: Delivery, n: int) -> bytes:
+    """A `new` line, one delivery's, as logs written before `news` lines hold them."""
     event = Event(3, "workflow_completed", "ex1", None, 1.5, {"n": n})
-    return item.new_line("told", event.to_journal_line())
+    head = {"k": "new", "id": item.id, "url": item.url, "source": item.source}
+    head |= {"secret_env": item.secret_env, "at": item.created_at, "workflow": "told"}
+    return orjson.dumps(head)[:-1] + b',"event":' + event.to_journal_line().rstrip(b"\n") + b"}\n"
+
+
+def by_id(log: DeliveryLog) -> dict[str, Delivery]:
+    return {d.id: d for d in reversed(log.select(None, None)[1])}
 
 
 def body(ident: str, n: int) -> bytes:
@@ -67,8 +74,7 @@ def notified_workflow(events: list[str], tasks: int = 2) -> Any:
 def test_a_torn_last_line_is_cut_and_pending_deliveries_stay(tmp_path: Path) -> None:
     log = DeliveryLog(tmp_path)
     first, second = delivery("wh_a"), delivery("wh_b")
-    offsets = log.append([line(first, 1), line(second, 2)])
-    first.offset = offsets[0]
+    log.append([line(first, 1), line(second, 2)])
     first.attempts.append({"attempt": 1, "at": 2.0, "status_code": 200, "error": None})
     first.status = "delivered"
     log.append([try_line(first), {"k": "mark", "seen": {"ex1": 3}}])
@@ -79,12 +85,13 @@ def test_a_torn_last_line_is_cut_and_pending_deliveries_stay(tmp_path: Path) -> 
     again = DeliveryLog(tmp_path)
     again.load()
     assert log.path.stat().st_size == whole and not again.fresh
-    assert again.deliveries["wh_a"].status == "delivered"
-    assert again.deliveries["wh_b"].status == "pending" and again.deliveries["wh_b"].attempts == []
-    assert again.read_body(again.deliveries["wh_b"]) == body("wh_b", 2)
-    assert again.deliveries["wh_b"].event == "workflow_completed"
+    found = by_id(again)
+    assert found["wh_a"].status == "delivered"
+    assert found["wh_b"].status == "pending" and found["wh_b"].attempts == []
+    assert again.read_body(found["wh_b"]) == body("wh_b", 2)
+    assert found["wh_b"].event == "workflow_completed"
     assert again.seen == {"ex1": 3}
-    assert [d.id for d in again.select(None, "pending")] == ["wh_b"]
+    assert [d.id for d in again.select(None, "pending")[1]] == ["wh_b"]
 
 
 def test_compaction_keeps_pending_and_recent(
@@ -104,9 +111,10 @@ def test_compaction_keeps_pending_and_recent(
     log.close()
     again = DeliveryLog(tmp_path)
     again.load()
-    assert list(again.deliveries) == ["wh_2", "wh_4", "wh_5"]
-    assert again.read_body(again.deliveries["wh_5"]) == body("wh_5", 5)
-    assert again.deliveries["wh_4"].status == "delivered"
+    found = by_id(again)
+    assert list(found) == ["wh_2", "wh_4", "wh_5"]
+    assert again.read_body(found["wh_5"]) == body("wh_5", 5)
+    assert found["wh_4"].status == "delivered"
 
 
 async def test_events_journaled_while_nobody_watched_get_their_deliveries(tmp_path: Path) -> None:
@@ -142,7 +150,7 @@ async def test_events_journaled_while_nobody_watched_get_their_deliveries(tmp_pa
     reread = DeliveryLog(tmp_path)
     reread.load()
     assert reread.seen[state.id] == state.last_seq
-    assert {d.status for d in reread.deliveries.values()} == {"delivered"}
+    assert {d.status for d in reread.select(None, None)[1]} == {"delivered"}
 
 
 async def test_a_new_log_takes_stored_executions_as_history(tmp_path: Path) -> None:
@@ -154,7 +162,7 @@ async def test_a_new_log_takes_stored_executions_as_history(tmp_path: Path) -> N
             await tg.start(webhooks.run)
             await wait_until_async(lambda: webhooks.log.seen.get(state.id), 10, "the mark")
             tg.cancel_scope.cancel()
-    assert webhooks.listing(None, None) == []
+    assert len(webhooks.listing(None, None)) == 0
 
 
 async def test_a_receiver_that_never_answers_holds_nothing_up(tmp_path: Path) -> None:
@@ -219,16 +227,54 @@ async def test_a_backlog_past_the_memory_bound_is_caught_up_from_the_journal(
     )
 
 
-def test_a_rounds_lines_are_the_delivery_lines_and_skip_what_is_known() -> None:
-    """The recorder's lines (each target's part serialised once per round) say what
-    `Delivery.new_line` says, and an event read twice, or already in the log, makes nothing."""
-    wanted = frozenset({"workflow_completed"})
-    route = Route("told", [(URL, "SECRET", "workflow", wanted, target_key("workflow", URL))])
+def test_a_rounds_lines_are_batches_and_skip_what_is_known(tmp_path: Path) -> None:
+    """The recorder writes one line per target and execution; read back, each of its events
+    is a delivery whose body is what it was before `news` lines (the same bytes as a `new`
+    line's), and an event read twice, or already in the log, makes nothing."""
+    wanted = frozenset({"workflow_completed", "task_completed"})
+    key = target_key("workflow", URL)
+    route = Route("told", [(URL, "SECRET", "workflow", wanted, key)])
     event = Event(3, "workflow_completed", "ex1", None, 1.5, {"n": 1})
-    other = Event(4, "task_completed", "ex1", "t1", 1.6, {})
-    found, lines = deliveries_of([(route, event), (route, other), (route, event)], 2.0, set())
-    assert len(found) == 1 == len(lines)
-    expected = found[0].new_line("told", event.to_journal_line())
-    assert orjson.loads(lines[0]) == orjson.loads(expected) and lines[0].endswith(b"}\n")
-    assert found[0].secret_env == "SECRET" and found[0].source == "workflow"
-    assert deliveries_of([(route, event)], 2.0, {found[0].id}) == ([], [])
+    other = Event(4, "task_started", "ex1", "t1", 1.6, {})
+    task = Event(2, "task_completed", "ex1", "t0", 1.4, {})
+    found, lines = batches_of(
+        [(route, task), (route, event), (route, other), (route, event)], 2.0, {}
+    )
+    assert len(found) == 1 == len(lines) and found[0].seqs == [2, 3]
+    log = DeliveryLog(tmp_path)
+    log.append(lines)
+    log.close()
+    assert batches_of([(route, event)], 2.0, {(key, "ex1"): {3}}) == ([], [])
+    again = DeliveryLog(tmp_path)
+    again.load()
+    (told, done) = again.select(None, None)[1]
+    assert (told.id, told.secret_env, told.source) == (f"wh_{key}_ex1_3", "SECRET", "workflow")
+    assert (done.task_id, done.event, done.seq) == ("t0", "task_completed", 2)
+    assert again.read_body(told) == body(told.id, 1)
+    assert again.recorded == {(key, "ex1"): {2, 3}}
+    assert again.select(None, "pending", 1, 1) == (2, [done])
+    assert again.select("ex2", None) == (0, [])
+    listing = Listing(again, None, None)
+    assert len(listing) == 2 and listing[1:5] == [done] and listing[-1] == done
+    assert listing[::2] == [told] and list(listing) == [told, done]
+
+
+def test_an_old_log_is_read_with_new_lines_after_it(tmp_path: Path) -> None:
+    """A daemon upgraded in place: its `new` lines (one delivery each) and their attempts
+    are read beside the `news` lines written since, and their bodies do not change."""
+    key = target_key("daemon", URL)
+    old = delivery(f"wh_{key}_ex1_3")
+    route = Route("told", [(URL, None, "daemon", frozenset({"task_completed"}), key)])
+    _, lines = batches_of([(route, Event(4, "task_completed", "ex1", "t", 1.6, {}))], 2.0, {})
+    old.attempts.append({"attempt": 1, "at": 2.0, "status_code": 500, "error": "answered HTTP 500"})
+    old.next_at = 9.0
+    log = DeliveryLog(tmp_path)
+    log.append([line(old, 7), try_line(old), *lines])
+    log.close()
+    again = DeliveryLog(tmp_path)
+    again.load()
+    newer, older = again.select(None, "pending")[1]
+    assert older.id == old.id and older.attempts == old.attempts and older.next_at == 9.0
+    assert again.read_body(older) == body(old.id, 7)
+    assert newer.id == f"wh_{key}_ex1_4" and newer.task_id == "t"
+    assert again.recorded == {(key, "ex1"): {3, 4}}

@@ -2,7 +2,8 @@
 
 Each execution's route (its workflow's `notify:` and the daemon's targets) is worked out once
 and cached. A delivery's id is derived from its target and its event's place, so reading an
-event twice (the tap, then the catch-up after a crash) records nothing twice.
+event twice (the tap, then the catch-up after a crash) records nothing twice; a round's
+deliveries are recorded as one line per target and execution (`batches_of`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Container
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -18,14 +19,17 @@ import orjson
 from harmonia.engine.engine import Engine
 from harmonia.events import Event
 from harmonia.model.notify import NotifyTarget
+from harmoniad.webhooks.records import Batch
 from harmoniad.webhooks.settings import WebhookSettings
-from harmoniad.webhooks.store import Delivery
 
-__all__ = ["Route", "Targets", "deliveries_of"]
+__all__ = ["Route", "Targets", "batches_of"]
 
 logger = logging.getLogger("harmoniad.webhooks")
 
 CACHED_EXECUTIONS = 1024
+BATCH = 512
+"""Events a `news` line holds at most: a retry, which reads its body back from its line,
+parses that much."""
 
 
 Target = tuple[str, str | None, str, frozenset[str], str]
@@ -98,50 +102,75 @@ def target_key(source: str, url: str) -> str:
     return hashlib.sha256(f"{source}\n{url}".encode()).hexdigest()[:10]
 
 
-def deliveries_of(
-    found: list[tuple[Route, Event]], at: float, known: Container[str]
-) -> tuple[list[Delivery], list[bytes]]:
-    """The deliveries of a round's events (those not in `known` already), each with its log
-    line. Ids are the target's key and the event's place: the same however often an event is
-    read. A line is the target's part, serialised once per round, then the id and the event's
-    journal line (serialised once, by the engine): no JSON made per delivery."""
-    deliveries: list[Delivery] = []
-    lines: list[bytes] = []
-    made: set[str] = set()
-    heads: dict[int, list[tuple[Target, bytes]]] = {}
+def batches_of(
+    found: list[tuple[Route, Event]], at: float, recorded: Mapping[tuple[str, str], set[int]]
+) -> tuple[list[Batch], list[bytes]]:
+    """A round's events as batches (one per target and execution, at most `BATCH` events
+    each) and their log lines, leaving out events already recorded for a target. No object,
+    id or JSON is made per delivery: a line is the target's part, serialised once, and the
+    events' journal lines (serialised by the engine as it emitted them) joined."""
+    by_route: dict[int, tuple[Route, list[Event]]] = {}
     for route, event in found:
-        targets = heads.get(id(route))
-        if targets is None:
-            targets = heads[id(route)] = [(t, _head(t, route.workflow, at)) for t in route.targets]
-        for target, head in targets:
-            if event.type not in target[3]:
-                continue
-            ident = f"wh_{target[4]}_{event.execution_id}_{event.seq}"
-            if ident in known or ident in made:
-                continue
-            made.add(ident)
-            deliveries.append(
-                Delivery(
-                    ident,
-                    target[0],
-                    target[2],
-                    target[1],
-                    event.type,
-                    event.execution_id,
-                    event.task_id,
-                    event.seq,
-                    at,
-                    next_at=at,
-                )
-            )
-            journal_line = event.to_journal_line().rstrip(b"\n")
-            lines.append(b"".join((head, orjson.dumps(ident), b',"event":', journal_line, b"}\n")))
-    return deliveries, lines
+        group = by_route.get(id(route))
+        if group is None:
+            group = by_route[id(route)] = (route, [])
+        group[1].append(event)
+    batches: list[Batch] = []
+    lines: list[bytes] = []
+    for route, events in by_route.values():
+        for execution_id, chosen_events in _by_execution(events).items():
+            for target in route.targets:
+                known = recorded.get((target[4], execution_id), ())
+                wanted, made = target[3], set()
+                chosen = []
+                for event in chosen_events:
+                    if event.type in wanted and event.seq not in known and event.seq not in made:
+                        made.add(event.seq)
+                        chosen.append(event)
+                for start in range(0, len(chosen), BATCH):
+                    part = chosen[start : start + BATCH]
+                    batch, line = _batch(target, route.workflow, execution_id, at, part)
+                    batches.append(batch)
+                    lines.append(line)
+    return batches, lines
 
 
-def _head(target: Target, workflow: str, at: float) -> bytes:
-    """The start of a `new` line to `target` (everything but the id and the event), the same
-    members as `Delivery.new_line` writes."""
-    url, secret_env, source, _, _ = target
-    fields = {"k": "new", "url": url, "source": source, "secret_env": secret_env}
-    return orjson.dumps({**fields, "at": at, "workflow": workflow})[:-1] + b',"id":'
+def _by_execution(events: list[Event]) -> dict[str, list[Event]]:
+    """A route's events by execution (one, but for a run read in a fallback route)."""
+    first = events[0].execution_id
+    if all(event.execution_id == first for event in events):
+        return {first: events}
+    grouped: dict[str, list[Event]] = {}
+    for event in events:
+        grouped.setdefault(event.execution_id, []).append(event)
+    return grouped
+
+
+def _batch(
+    target: Target, workflow: str, execution_id: str, at: float, events: list[Event]
+) -> tuple[Batch, bytes]:
+    url, secret_env, source, _, key = target
+    journal = [event.to_journal_line() for event in events]
+    head = {
+        "k": "news",
+        "key": key,
+        "url": url,
+        "source": source,
+        "secret_env": secret_env,
+        "at": at,
+        "workflow": workflow,
+        "execution_id": execution_id,
+    }
+    # A journal line has one newline, its last byte (JSON escapes any other): joined, the
+    # newlines become the commas between the array's items, in one pass of C.
+    events_text = b"".join(journal).replace(b"\n", b",")[:-1]
+    line = b"".join((orjson.dumps(head)[:-1], b',"events":[', events_text, b"]}\n"))
+    entries = (
+        [event.seq for event in events],
+        [event.type for event in events],
+        [event.task_id for event in events],
+    )
+    batch = Batch(
+        (url, source, secret_env, key), workflow, execution_id, at, entries, lines=journal
+    )
+    return batch, line

@@ -3,8 +3,9 @@
 A tap on the event bus keeps, as each event is published, those some target wants (a dictionary
 look-up and a list append: nothing built, serialised or written on the engine's path); the
 recorder makes their deliveries every `RECORD_EVERY` seconds, one write and one fsync a round
-(no JSON per delivery: see `deliveries_of`); the dispatcher sends what is due, at most
-`concurrency` attempts at once, each outcome written before its retry is planned. The catch-up
+(a line per target and execution, no object or JSON per delivery: see `batches_of`); the
+dispatcher sends what is due (making a `Delivery` only then), at most `concurrency` attempts
+at once, each outcome written before its retry is planned. The catch-up
 reads from the journals what no tap saw (a crash, a backlog past `MAX_COLLECTED`). Nothing here
 makes the engine wait: a slow or dead receiver slows nothing but its own retries.
 """
@@ -26,10 +27,11 @@ import orjson
 
 from harmonia.engine.engine import Engine
 from harmonia.events import TERMINAL_WORKFLOW_EVENTS, Event
-from harmoniad.webhooks.feed import Route, Targets, deliveries_of
+from harmoniad.webhooks.feed import Route, Targets, batches_of
+from harmoniad.webhooks.records import PENDING, Batch, Delivery, body_of
 from harmoniad.webhooks.sender import AttemptSender, Outcome
 from harmoniad.webhooks.settings import WebhookSettings
-from harmoniad.webhooks.store import PENDING, Delivery, DeliveryLog, body_of
+from harmoniad.webhooks.store import DeliveryLog, Listing
 
 if TYPE_CHECKING:
     import httpx
@@ -43,8 +45,9 @@ RECORD_EVERY = 0.25
 A crash in between loses nothing: the catch-up finds those events in the journals."""
 PAGE = 1000
 BODIES_KEPT = 8 << 20
-"""Bytes of `new` lines kept in memory for a first attempt (its body made from them without a
-read of the log); past that, a backlog's bodies are read back from the log when sent."""
+"""Bytes of recorded lines whose events are kept in memory for a first attempt (its body made
+from them without a read of the log); past that, a backlog's bodies are read back from the log
+when sent."""
 MAX_COLLECTED = 50_000
 """Events kept in memory between two rounds (references to events the engine made anyway);
 past that, the journals hold the rest."""
@@ -68,10 +71,11 @@ class Webhooks:
         self.targets = Targets(engine, settings)
         self.sender = AttemptSender(settings, clock=clock, transport=transport)
         self._lock = anyio.Lock()
-        self._due: list[tuple[float, int, str]] = []
-        """Deliveries waiting for a time (retries, and those read from the log at start)."""
-        self._fresh: deque[Delivery] = deque()
-        """Deliveries just recorded, due now: first in, first sent (no heap needed)."""
+        self._due: list[tuple[float, int, Delivery]] = []
+        """Deliveries waiting for a time (retries, and those tried before a restart)."""
+        self._fresh: deque[Batch] = deque()
+        """Batches with entries never sent, due now: first in, first sent, each from its
+        `cursor` on (no heap, and no object per delivery until it is sent)."""
         self._order = itertools.count()
         self._in_flight: set[str] = set()
         self._wakeup = anyio.Event()
@@ -82,9 +86,11 @@ class Webhooks:
         self._recorder_wakeup = anyio.Event()
         self._outcomes: list[tuple[Delivery, Outcome]] = []
         """Attempts made since the last record: written with its round, then applied."""
-        self._lines: dict[str, bytes] = {}
-        """`new` lines of deliveries not attempted yet, up to `BODIES_KEPT` bytes."""
-        self._lines_size = 0
+        self._kept: dict[int, int] = {}
+        """Bytes of each batch (by id) whose `lines` are kept, up to `BODIES_KEPT` in all."""
+        self._kept_size = 0
+        self._recorder_woken = False
+        """The recorder's wake-up is set (the tap sets it once, not once per event)."""
         self._unresolved: list[Event] = []
         """Events of runs this engine does not hold (their route needs a read)."""
         self._overflow = False
@@ -95,9 +101,13 @@ class Webhooks:
     ) -> None:
         await anyio.to_thread.run_sync(self.log.load)
         untap = self.engine.bus.tap(self._on_event)
-        for delivery in self.log.deliveries.values():
-            if delivery.status == PENDING:
-                self._push(delivery)
+        for batch in self.log.batches:
+            for delivery in batch.touched.values():
+                if delivery.status == PENDING:
+                    self._push(delivery)  # tried before: due when its backoff says
+            if len(batch.touched) < len(batch):
+                self._fresh.append(batch)  # never tried: due now
+        self._wakeup.set()
         task_status.started()
         try:
             async with anyio.create_task_group() as tg:
@@ -124,17 +134,23 @@ class Webhooks:
         if self._overflow:
             return  # not marked as read either: the catch-up reads it from the journal
         route = self.targets.route_now(event.execution_id)
-        wake = event.type in TERMINAL_WORKFLOW_EVENTS  # a run's end: its mark is written
         if route is None:
             self._unresolved.append(event)  # a run not held here: resolved by the recorder
-            wake = True
-        elif event.type in route.wanted:
-            self._collected.append((route, event))
-            self._overflow = len(self._collected) >= MAX_COLLECTED
-            wake = True
-        if route is not None and route.wanted and not self._unresolved:
-            self._unmarked[event.execution_id] = event.seq
-        if wake:
+        elif not route.wanted:
+            if event.type not in TERMINAL_WORKFLOW_EVENTS:
+                return
+        else:
+            if event.type in route.wanted:
+                self._collected.append((route, event))
+                self._overflow = len(self._collected) >= MAX_COLLECTED
+            elif event.type not in TERMINAL_WORKFLOW_EVENTS:  # a run's end: its mark written
+                if not self._unresolved:
+                    self._unmarked[event.execution_id] = event.seq
+                return
+            if not self._unresolved:
+                self._unmarked[event.execution_id] = event.seq
+        if not self._recorder_woken:
+            self._recorder_woken = True
             self._recorder_wakeup.set()
 
     async def _take(self, events: list[Event]) -> None:
@@ -190,6 +206,7 @@ class Webhooks:
             wakeup = self._recorder_wakeup
             await wakeup.wait()
             self._recorder_wakeup = anyio.Event()
+            self._recorder_woken = False
             await anyio.sleep(RECORD_EVERY)  # pacing, not synchronisation: see above
             unresolved, self._unresolved = self._unresolved, []
             await self._take(unresolved)
@@ -206,7 +223,7 @@ class Webhooks:
         async with self._lock:
             collected, self._collected = self._collected, []
             outcomes, self._outcomes = self._outcomes, []
-            found, lines = deliveries_of(collected, self.clock(), self.log.deliveries)
+            found, lines = batches_of(collected, self.clock(), self.log.recorded)
             tries = [
                 orjson.dumps(o.line(d.id), option=orjson.OPT_APPEND_NEWLINE) for d, o in outcomes
             ]
@@ -230,19 +247,18 @@ class Webhooks:
                 if self._unmarked.get(execution_id) == seq:
                     del self._unmarked[execution_id]
 
-    def _index(self, found: list[Delivery], lines: list[bytes], offset: int) -> None:
-        """Recorded deliveries into the log's index and the dispatcher's queue; their lines
-        kept for their first attempt while `BODIES_KEPT` allows."""
-        deliveries, kept = self.log.deliveries, self._lines
-        room = BODIES_KEPT - self._lines_size
-        for delivery, line in zip(found, lines, strict=False):
-            delivery.offset = offset
+    def _index(self, found: list[Batch], lines: list[bytes], offset: int) -> None:
+        """Recorded batches into the log's index and the dispatcher's queue; their events'
+        lines kept for their first attempts while `BODIES_KEPT` allows."""
+        for batch, line in zip(found, lines, strict=True):
+            batch.offset = offset
             offset += len(line)
-            deliveries[delivery.id] = delivery
-            if len(line) <= room:
-                kept[delivery.id] = line
-                room -= len(line)
-        self._lines_size = BODIES_KEPT - room
+            self.log.add(batch)
+            if self._kept_size + len(line) <= BODIES_KEPT:
+                self._kept[id(batch)] = len(line)
+                self._kept_size += len(line)
+            else:
+                batch.lines = None  # read back from the log when sent
         if found:
             self._fresh.extend(found)
             self._wakeup.set()
@@ -255,31 +271,36 @@ class Webhooks:
 
     # ---- attempts out --------------------------------------------------------------------
     def _push(self, delivery: Delivery) -> None:
-        heapq.heappush(self._due, (delivery.next_at, next(self._order), delivery.id))
+        heapq.heappush(self._due, (delivery.next_at, next(self._order), delivery))
         self._wakeup.set()
 
     async def _dispatch(self, tg: anyio.abc.TaskGroup) -> None:
         slots = anyio.Semaphore(self.settings.concurrency)
         while True:
             await slots.acquire()
-            delivery = await self._next_due()
+            delivery, body = await self._next_due()
             self._in_flight.add(delivery.id)
-            tg.start_soon(self._send, delivery, slots)
+            tg.start_soon(self._send, delivery, body, slots)
 
-    async def _next_due(self) -> Delivery:
+    async def _next_due(self) -> tuple[Delivery, bytes | None]:
+        """The next delivery to send, with its body when its batch still holds its event
+        (None: read it from the log)."""
         while True:
             now = self.clock()
             while self._due and self._due[0][0] <= now:
-                _, _, ident = heapq.heappop(self._due)
-                delivery = self.log.deliveries.get(ident)
-                pending = delivery is not None and delivery.status == PENDING
-                if pending and ident not in self._in_flight:
-                    assert delivery is not None
-                    return delivery
-            while self._fresh:
-                delivery = self._fresh.popleft()
+                delivery = heapq.heappop(self._due)[2]
                 if delivery.status == PENDING and delivery.id not in self._in_flight:
-                    return delivery
+                    return delivery, None
+            while self._fresh:
+                batch = self._fresh[0]
+                while batch.cursor < len(batch):
+                    index = batch.cursor
+                    batch.cursor += 1
+                    if index not in batch.touched:  # else tried before a restart: in _due
+                        delivery = batch.touch(index)
+                        return delivery, self._first_body(batch, delivery)
+                self._fresh.popleft()
+                self._release(batch)
             wait = self._due[0][0] - now if self._due else math.inf
             wakeup = self._wakeup
             with anyio.move_on_after(wait):
@@ -287,13 +308,23 @@ class Webhooks:
             if wakeup.is_set():
                 self._wakeup = anyio.Event()
 
-    async def _send(self, delivery: Delivery, slots: anyio.Semaphore) -> None:
+    def _first_body(self, batch: Batch, delivery: Delivery) -> bytes | None:
+        """A first attempt's body, from its event's journal line kept in memory."""
+        if batch.lines is None:
+            return None
+        body = body_of(delivery.id, batch.workflow, orjson.loads(batch.lines[delivery.index]))
+        if batch.cursor >= len(batch):
+            self._release(batch)
+        return body
+
+    def _release(self, batch: Batch) -> None:
+        """Every entry of `batch` was sent once: retries read their bodies from the log."""
+        batch.lines = None
+        self._kept_size -= self._kept.pop(id(batch), 0)
+
+    async def _send(self, delivery: Delivery, body: bytes | None, slots: anyio.Semaphore) -> None:
         try:
-            line = self._lines.pop(delivery.id, None)
-            if line is not None:
-                self._lines_size -= len(line)
-                body = body_of(orjson.loads(line))
-            else:  # a retry, or past BODIES_KEPT: the log has it
+            if body is None:  # a retry, or past BODIES_KEPT: the log has it
                 body = await anyio.to_thread.run_sync(self.log.read_body, delivery)
             outcome = await self.sender.attempt(delivery, body)
             self._outcomes.append((delivery, outcome))  # written, then shown, by the next round
@@ -308,5 +339,6 @@ class Webhooks:
             slots.release()
 
     # ---- reading -------------------------------------------------------------------------
-    def listing(self, execution_id: str | None, status: str | None) -> list[Delivery]:
-        return self.log.select(execution_id, status)
+    def listing(self, execution_id: str | None, status: str | None) -> Listing:
+        """The deliveries that match, newest first (made as they are read: a page's)."""
+        return Listing(self.log, execution_id, status)

@@ -1,28 +1,46 @@
 """The deliveries log: every outbound webhook delivery, recorded before it is sent.
 
 One append-only file of JSON lines under the data folder (`webhooks/deliveries.jsonl`): a
-`new` line per delivery (its body, byte for byte as every attempt sends it), a `try` line per
+`news` line per recording round, target and execution (the events it delivers, each as its
+journal line has it: the bodies, byte for byte as every attempt sends them), a `try` line per
 attempt's outcome, and `mark` lines saying how far each execution's events were looked at.
-Appends are fsynced before anyone is told, as the journals' are, so a delivery once recorded
-survives kill -9; a torn last line is cut when the file is read. Bodies stay on disk (read back
-by offset when sent): a huge backlog costs memory only for its small `Delivery` records.
+A log written before `news` lines has a `new` line per delivery; both are read. Appends are
+fsynced before anyone is told, as the journals' are, so a delivery once recorded survives
+kill -9; a torn last line is cut when the file is read.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import orjson
 
-from harmonia.events import iso_time
 from harmonia.store.storage import fsync_directory, naming, write_all, write_atomically
+from harmoniad.webhooks.records import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    STATUSES,
+    Batch,
+    Delivery,
+    body_of,
+)
 
-__all__ = ["STATUSES", "Delivery", "DeliveryLog", "body_of", "try_line"]
+__all__ = [
+    "DELIVERED",
+    "FAILED",
+    "PENDING",
+    "STATUSES",
+    "Batch",
+    "Delivery",
+    "DeliveryLog",
+    "Listing",
+    "try_line",
+]
 
 logger = logging.getLogger("harmoniad.webhooks")
 
@@ -31,83 +49,6 @@ FILE = "deliveries.jsonl"
 KEEP_FINISHED = 10_000
 """Delivered and failed deliveries kept when the log is compacted (at start, once it holds
 twice as many): their attempts stay visible for a while, and the file stops growing."""
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-STATUSES = (PENDING, DELIVERED, FAILED)
-
-
-@dataclass(slots=True)
-class Delivery:
-    """One event for one URL: where its body is in the log, and how its attempts went."""
-
-    id: str
-    url: str
-    source: str
-    """`workflow` (the workflow file's `notify:`) or `daemon` (`harmoniad --notify`)."""
-    secret_env: str | None
-    """The environment variable of a workflow target's secret (a daemon target uses the
-    daemon's); the secret itself is never written anywhere."""
-    event: str
-    execution_id: str
-    task_id: str | None
-    seq: int
-    created_at: float
-    offset: int = -1
-    """Byte offset of its `new` line in the log (its body is there)."""
-    status: str = PENDING
-    next_at: float = 0.0
-    attempts: list[dict[str, Any]] = field(default_factory=list)
-
-    def new_line(self, workflow: str, event_line: bytes) -> bytes:
-        """Its `new` line: who it goes to, and the event as its journal line has it (the
-        engine serialised it already; the body is made from it when sent, the same bytes on
-        every attempt, see `body_of`)."""
-        head = orjson.dumps(
-            {
-                "k": "new",
-                "id": self.id,
-                "url": self.url,
-                "source": self.source,
-                "secret_env": self.secret_env,
-                "at": self.created_at,
-                "workflow": workflow,
-            }
-        )
-        return head[:-1] + b',"event":' + event_line.rstrip(b"\n") + b"}\n"
-
-    @classmethod
-    def from_line(cls, line: dict[str, Any], offset: int) -> Delivery:
-        event = line["event"]
-        return cls(
-            id=str(line["id"]),
-            url=str(line["url"]),
-            source=str(line["source"]),
-            secret_env=line.get("secret_env"),
-            event=str(event["type"]),
-            execution_id=str(event["execution_id"]),
-            task_id=event.get("task_id"),
-            seq=int(event["seq"]),
-            created_at=float(line["at"]),
-            offset=offset,
-            next_at=float(line["at"]),
-        )
-
-
-def body_of(line: dict[str, Any]) -> bytes:
-    """What a delivery POSTs: made from its `new` line alone, so every attempt (before or
-    after a restart) sends the same bytes."""
-    event = line["event"]
-    return orjson.dumps(
-        {
-            "delivery_id": line["id"],
-            "event": event["type"],
-            "execution_id": event["execution_id"],
-            "workflow": line.get("workflow", ""),
-            "task_id": event.get("task_id"),
-            "seq": event["seq"],
-            "timestamp": iso_time(event["ts"]),
-            "data": event.get("data") or {},
-        }
-    )
 
 
 class DeliveryLog:
@@ -116,8 +57,11 @@ class DeliveryLog:
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / FOLDER / FILE
-        self.deliveries: dict[str, Delivery] = {}
-        """Oldest first (insertion order)."""
+        self.batches: list[Batch] = []
+        """Oldest first; each delivery is one entry of one."""
+        self.recorded: dict[tuple[str, str], set[int]] = {}
+        """The seqs recorded for each (target key, execution): an event read twice (the tap,
+        then the catch-up) is recorded once."""
         self.seen: dict[str, int] = {}
         """Each execution's last seq whose deliveries are recorded."""
         self.fresh = True
@@ -135,64 +79,95 @@ class DeliveryLog:
         except FileNotFoundError:
             data = None
         self.fresh = data is None
-        self.deliveries, self.seen = {}, {}
         end = self._parse(data or b"")
         if data is not None and end < len(data):
             logger.warning("%s: cut a torn last line (%d bytes)", self.path, len(data) - end)
             with naming(self.path), open(self.path, "r+b") as handle:
                 handle.truncate(end)
                 os.fsync(handle.fileno())
-        finished = [d for d in self.deliveries.values() if d.status != PENDING]
-        if len(finished) > 2 * KEEP_FINISHED:
-            self._compact(finished[: len(finished) - KEEP_FINISHED])
+        finished = sum(b.finished() for b in self.batches)
+        if finished > 2 * KEEP_FINISHED:
+            self._compact(finished - KEEP_FINISHED)
 
     def _parse(self, data: bytes) -> int:
         """Apply every whole line; return where the whole lines end."""
+        self.batches, self.recorded, self.seen = [], {}, {}
+        ids: dict[str, tuple[Batch, int]] = {}  # for the `try` lines; dropped once read
         offset = 0
         while True:
             newline = data.find(b"\n", offset)
             if newline < 0:
                 return offset
             try:
-                self._apply(orjson.loads(data[offset:newline]), offset)
+                self._apply(orjson.loads(data[offset:newline]), offset, ids)
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 logger.error(
                     "%s: line at byte %d is unreadable (%s): skipped", self.path, offset, exc
                 )
             offset = newline + 1
 
-    def _apply(self, line: dict[str, Any], offset: int) -> None:
+    def _apply(self, line: dict[str, Any], offset: int, ids: dict[str, tuple[Batch, int]]) -> None:
         kind = line["k"]
-        if kind == "new":
-            delivery = Delivery.from_line(line, offset)
-            self.deliveries.setdefault(delivery.id, delivery)
+        if kind in ("news", "new"):
+            batch = _batch_of(line)
+            batch.offset = offset
+            for index in range(len(batch)):
+                ident = batch.ident(index)
+                if ident not in ids:
+                    ids[ident] = (batch, index)
+            self.add(batch)
         elif kind == "try":
-            found = self.deliveries.get(line["id"])
+            found = ids.get(line["id"])
             if found is not None:
-                found.attempts.append(line["attempt"])
-                found.status = str(line["status"])
-                found.next_at = float(line.get("next") or 0.0)
+                delivery = found[0].touch(found[1])
+                delivery.attempts.append(line["attempt"])
+                delivery.status = str(line["status"])
+                delivery.next_at = float(line.get("next") or 0.0)
         elif kind == "mark":
             for execution_id, seq in line["seen"].items():
                 self.seen[execution_id] = max(self.seen.get(execution_id, 0), int(seq))
 
-    def read_body(self, delivery: Delivery) -> bytes:
-        """The body `delivery` sends (made from its `new` line)."""
-        return body_of(orjson.loads(self._raw_line(delivery)))
+    def add(self, batch: Batch) -> None:
+        """A batch now in the log (its line written)."""
+        self.batches.append(batch)
+        key = (batch.key, batch.execution_id)
+        seqs = self.recorded.get(key)
+        if seqs is None:
+            seqs = self.recorded[key] = set()
+        seqs.update(batch.seqs)
 
-    def _raw_line(self, delivery: Delivery) -> bytes:
+    def read_body(self, delivery: Delivery) -> bytes:
+        """The body `delivery` sends (made from the event its batch's line holds)."""
+        batch = delivery.batch
+        assert batch is not None, "a delivery is made by its batch"
+        return body_of(delivery.id, batch.workflow, self._event(batch, delivery.index))
+
+    def _event(self, batch: Batch, index: int) -> dict[str, Any]:
+        line = orjson.loads(self._raw_line(batch))
+        return dict(line["event"] if line["k"] == "new" else line["events"][index])
+
+    def _raw_line(self, batch: Batch) -> bytes:
         with naming(self.path), open(self.path, "rb") as handle:
-            handle.seek(delivery.offset)
+            handle.seek(batch.offset)
             return handle.readline()
 
-    def select(self, execution_id: str | None, status: str | None) -> list[Delivery]:
-        """Newest first."""
-        return [
-            d
-            for d in reversed(self.deliveries.values())
-            if (execution_id is None or d.execution_id == execution_id)
-            and (status is None or d.status == status)
-        ]
+    def select(
+        self, execution_id: str | None, status: str | None, offset: int = 0, limit: int = -1
+    ) -> tuple[int, list[Delivery]]:
+        """How many deliveries match, and those from `offset` on (`limit` of them; -1: all),
+        newest first: a `Delivery` is made for those only."""
+        total = 0
+        page: list[Delivery] = []
+        end = offset + limit if limit >= 0 else None
+        for batch in reversed(self.batches):
+            if execution_id is not None and batch.execution_id != execution_id:
+                continue
+            for index in range(len(batch) - 1, -1, -1):
+                if status is None or batch.status(index) == status:
+                    if total >= offset and (end is None or total < end):
+                        page.append(batch.delivery(index))
+                    total += 1
+        return total, page
 
     # ---- writing (in a worker thread) -----------------------------------------------------
     def append(self, lines: Sequence[dict[str, Any] | bytes], *, sync: bool = True) -> list[int]:
@@ -247,26 +222,89 @@ class DeliveryLog:
             os.close(self._fd)
             self._fd = None
 
-    def _compact(self, dropped: list[Delivery]) -> None:
-        """Rewrite the log without the oldest finished deliveries (atomically: a crash leaves
-        the old file or the new one)."""
-        for delivery in dropped:
-            del self.deliveries[delivery.id]
+    def _compact(self, drop: int) -> None:
+        """Rewrite the log without its `drop` oldest finished deliveries (atomically: a crash
+        leaves the old file or the new one)."""
         lines: list[bytes] = []
-        raw = {d.id: self._raw_line(d) for d in self.deliveries.values()}
-        for delivery in self.deliveries.values():
-            lines.append(raw[delivery.id])
-            for attempt in delivery.attempts:
-                lines.append(orjson.dumps(_try_line(delivery, attempt)) + b"\n")
+        dropped = 0
+        for batch in self.batches:
+            kept = []
+            for index in range(len(batch)):
+                if dropped < drop and batch.status(index) != PENDING:
+                    dropped += 1
+                else:
+                    kept.append(index)
+            if kept:
+                lines.append(self._kept_line(batch, kept))
+                for index in kept:
+                    found = batch.touched.get(index)
+                    if found is not None:
+                        lines += [orjson.dumps(_try_line(found, a)) + b"\n" for a in found.attempts]
         lines.append(orjson.dumps({"k": "mark", "seen": self.seen}) + b"\n")
         self.close()
         write_atomically(self.path, lines)
-        logger.info("%s: compacted (%d finished deliveries dropped)", self.path, len(dropped))
-        self._parse_again()
-
-    def _parse_again(self) -> None:
-        self.deliveries, self.seen = {}, {}
+        logger.info("%s: compacted (%d finished deliveries dropped)", self.path, dropped)
         self._parse(self.path.read_bytes())
+
+    def _kept_line(self, batch: Batch, kept: list[int]) -> bytes:
+        """Its line with only the `kept` entries (the line itself when all are)."""
+        raw = self._raw_line(batch)
+        if len(kept) == len(batch):
+            return raw
+        line = orjson.loads(raw)
+        line["events"] = [line["events"][index] for index in kept]
+        return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+
+
+class Listing(Sequence[Delivery]):
+    """The deliveries a filter matches, newest first: counted when made, a `Delivery` made
+    only for those read (a page of a listing of thousands makes the page's)."""
+
+    def __init__(self, log: DeliveryLog, execution_id: str | None, status: str | None) -> None:
+        self._log, self._filter = log, (execution_id, status)
+        self._total = log.select(execution_id, status, 0, 0)[0]
+
+    def __len__(self) -> int:
+        return self._total
+
+    def __iter__(self) -> Iterator[Delivery]:
+        return iter(self._log.select(*self._filter)[1])
+
+    @overload
+    def __getitem__(self, key: int) -> Delivery: ...
+    @overload
+    def __getitem__(self, key: slice) -> list[Delivery]: ...
+    def __getitem__(self, key: int | slice) -> Delivery | list[Delivery]:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self._total)
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return self._log.select(*self._filter, start, max(0, stop - start))[1]
+        index = key + self._total if key < 0 else key
+        if not 0 <= index < self._total:
+            raise IndexError(key)
+        return self._log.select(*self._filter, index, 1)[1][0]
+
+
+def _batch_of(line: dict[str, Any]) -> Batch:
+    """The batch of a `news` line, or of an old `new` line (one delivery, its id as written:
+    `wh_{key}_...`, the key being the target's)."""
+    if line["k"] == "new":
+        event, ident = line["event"], str(line["id"])
+        target = (str(line["url"]), str(line["source"]), line.get("secret_env"), ident[3:13])
+        entries = ([int(event["seq"])], [str(event["type"])], [event.get("task_id")])
+        execution_id, fixed_id = str(event["execution_id"]), ident
+    else:
+        events = line["events"]
+        target = (str(line["url"]), str(line["source"]), line.get("secret_env"), str(line["key"]))
+        entries = (
+            [int(e["seq"]) for e in events],
+            [str(e["type"]) for e in events],
+            [e.get("task_id") for e in events],
+        )
+        execution_id, fixed_id = str(line["execution_id"]), None
+    workflow, at = str(line.get("workflow", "")), float(line["at"])
+    return Batch(target, workflow, execution_id, at, entries, fixed_id=fixed_id)
 
 
 def _try_line(delivery: Delivery, attempt: dict[str, Any]) -> dict[str, Any]:
