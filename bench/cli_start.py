@@ -114,6 +114,7 @@ def main() -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith("HARMONIA")}
         base |= {"HARMONIA_URL": daemon.url, "HARMONIA_TOKEN": daemon.token, "NO_COLOR": "1"}
         base.pop("PYTHONDONTWRITEBYTECODE", None)  # .pyc files are what a user has
+        os.chdir(folder)  # a `harmonia/` in the current folder would shadow --against's
         trees = {"this tree": base}
         if args.against:
             code = extract_code(args.against, Path(folder) / "against")
