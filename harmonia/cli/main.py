@@ -260,8 +260,8 @@ def _main(argv: Sequence[str], *, script: bool = False) -> int:
 
 def _daemon_command(handler: Handler, args: argparse.Namespace, *, script: bool) -> Handler | None:
     """A command that talks to a daemon, its modules imported with the cyclic collector
-    paused (~150k objects, no cycle among them, ~100 passes over them otherwise), and then,
-    when the process ends with the command, frozen out of the collector's later passes: ~6%
+    paused (~30k objects that live to the end, no cycle among them, ~100 passes), and then,
+    when the process ends with the command, frozen out of the collector's later passes: ~3%
     of `harmonia executions`. Not for the embedded commands: the engine freezes the heap by
     its own rules (`harmonia.engine.tuning`), which a freeze made before it would turn off."""
     with cycle_collection_paused():
