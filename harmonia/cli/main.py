@@ -42,8 +42,10 @@ from harmonia.cli.remote_parser import (
     add_execution_id,
     add_remote_commands,
     add_url_option,
+    daemon_handler,
 )
 from harmonia.executors.base import add_executor_options
+from harmonia.gcpause import cycle_collection_paused
 
 __all__ = ["build_parser", "main"]
 
@@ -213,18 +215,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is not None:
         return _main(argv)
     try:
-        return _main(sys.argv[1:])
+        return _main(sys.argv[1:], script=True)
     finally:
         gc.freeze()
 
 
-def _main(argv: Sequence[str]) -> int:
-    args = build_parser(argv).parse_args(argv)
+def _main(argv: Sequence[str], *, script: bool = False) -> int:
+    """`script`: this process exits after the command (see `main`)."""
+    with cycle_collection_paused():
+        args = build_parser(argv).parse_args(argv)
     handler: Handler = args.handler  # every subcommand's parser sets one (plugins' too)
     from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable, ValidationFailed
     from harmonia.store.locks import ExecutionLocked
 
     try:
+        if (remote := _daemon_command(handler, args, script=script)) is not None:
+            handler = remote
         return handler(args)
     except CliError as exc:
         _error(exc.lines)
@@ -250,6 +256,19 @@ def _main(argv: Sequence[str]) -> int:
     except OSError as exc:
         _error([f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")])
         return EXIT_FAILED
+
+
+def _daemon_command(handler: Handler, args: argparse.Namespace, *, script: bool) -> Handler | None:
+    """A command that talks to a daemon, its modules imported with the cyclic collector
+    paused (~30k objects that live to the end, no cycle among them, ~100 passes), and then,
+    when the process ends with the command, frozen out of the collector's later passes: ~3%
+    of `harmonia executions`. Not for the embedded commands: the engine freezes the heap by
+    its own rules (`harmonia.engine.tuning`), which a freeze made before it would turn off."""
+    with cycle_collection_paused():
+        remote = daemon_handler(handler, args)
+        if remote is not None and script:
+            gc.freeze()
+    return remote
 
 
 if __name__ == "__main__":

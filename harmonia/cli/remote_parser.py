@@ -34,6 +34,7 @@ __all__ = [
     "add_execution_id",
     "add_remote_commands",
     "add_url_option",
+    "daemon_handler",
     "uses_daemon",
 ]
 
@@ -72,10 +73,14 @@ class Remote:
 
     pick: Callable[[ModuleType], Handler]
 
-    def __call__(self, args: argparse.Namespace) -> int:
+    def resolve(self) -> Handler:
+        """The handler itself, its modules imported."""
         from harmonia.cli import remote_commands
 
-        return self.pick(remote_commands)(args)
+        return self.pick(remote_commands)
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        return self.resolve()(args)
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,14 @@ class EmbeddedOrRemote:
 
     def __call__(self, args: argparse.Namespace) -> int:
         return self.pick(args)(args)
+
+
+def daemon_handler(handler: Handler, args: argparse.Namespace) -> Handler | None:
+    """The handler of a command that talks to a daemon, with its modules imported (the client,
+    pydantic, httpx: most of such a command's start); None for a command that does not."""
+    if isinstance(handler, EmbeddedOrRemote):
+        handler = handler.pick(args)
+    return handler.resolve() if isinstance(handler, Remote) else None
 
 
 def add_url_option(parser: argparse.ArgumentParser, embedded: Handler, remote: Handler) -> None:

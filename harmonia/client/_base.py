@@ -4,6 +4,7 @@ decisions of their stream loops that need no I/O."""
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +59,21 @@ class ClientConfig:
 
     def http_options(self) -> dict[str, Any]:
         """What `httpx.Client` and `httpx.AsyncClient` are both built with."""
-        return {"base_url": self.url, "headers": self.headers(), "timeout": self.timeout}
+        return {
+            "base_url": self.url,
+            "headers": self.headers(),
+            "timeout": self.timeout,
+            "verify": self.tls(),
+        }
+
+    def tls(self) -> ssl.SSLContext | bool:
+        """Certificates checked against the CA bundle for an https daemon. A plain-http daemon
+        gets a context that checks all the same but trusts nothing: every request goes to its
+        base URL and no redirect is followed, so no TLS is ever spoken, and loading the bundle
+        costs ~25 ms of a CLI command's start (a stray https request fails instead)."""
+        if httpx.URL(self.url).scheme == "https":
+            return True
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
     def ws_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,20 @@ def test_the_token_is_sent_as_a_bearer_header(
     client = Client(data_dir=tmp_path)
     assert client.token == "s3cret"
     client.close()
+
+
+def test_a_plain_http_daemon_gets_a_tls_context_that_trusts_nothing(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """No CA bundle is loaded for a daemon spoken to without TLS; should a request turn to
+    https all the same, its certificate is still checked, against no trusted root at all."""
+    plain = ClientConfig.resolve("http://127.0.0.1:8007", None, data_dir=tmp_path, timeout=5)
+    context = plain.tls()
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
+    secure = ClientConfig.resolve("https://harmonia.test", None, data_dir=tmp_path, timeout=5)
+    assert secure.tls() is True  # httpx's default: the CA bundle
 
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1:8007", "127.0.0.1:8007", "http://"])
