@@ -89,8 +89,6 @@ class Webhooks:
         self._kept: dict[int, int] = {}
         """Bytes of each batch (by id) whose `lines` are kept, up to `BODIES_KEPT` in all."""
         self._kept_size = 0
-        self._recorder_woken = False
-        """The recorder's wake-up is set (the tap sets it once, not once per event)."""
         self._unresolved: list[Event] = []
         """Events of runs this engine does not hold (their route needs a read)."""
         self._overflow = False
@@ -136,21 +134,16 @@ class Webhooks:
         route = self.targets.route_now(event.execution_id)
         if route is None:
             self._unresolved.append(event)  # a run not held here: resolved by the recorder
-        elif not route.wanted:
-            if event.type not in TERMINAL_WORKFLOW_EVENTS:
-                return
         else:
-            if event.type in route.wanted:
+            wanted = event.type in route.wanted
+            if wanted:
                 self._collected.append((route, event))
                 self._overflow = len(self._collected) >= MAX_COLLECTED
-            elif event.type not in TERMINAL_WORKFLOW_EVENTS:  # a run's end: its mark written
-                if not self._unresolved:
-                    self._unmarked[event.execution_id] = event.seq
-                return
-            if not self._unresolved:
+            if route.wanted and not self._unresolved:
                 self._unmarked[event.execution_id] = event.seq
-        if not self._recorder_woken:
-            self._recorder_woken = True
+            if not wanted and event.type not in TERMINAL_WORKFLOW_EVENTS:
+                return  # nothing to record before the round a run's end or a delivery starts
+        if not self._recorder_wakeup.is_set():  # set once a round, not once an event
             self._recorder_wakeup.set()
 
     async def _take(self, events: list[Event]) -> None:
@@ -206,7 +199,6 @@ class Webhooks:
             wakeup = self._recorder_wakeup
             await wakeup.wait()
             self._recorder_wakeup = anyio.Event()
-            self._recorder_woken = False
             await anyio.sleep(RECORD_EVERY)  # pacing, not synchronisation: see above
             unresolved, self._unresolved = self._unresolved, []
             await self._take(unresolved)
