@@ -16,6 +16,7 @@ import orjson
 
 from harmonia.cli.errors import CliError
 from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers, loads
+from harmonia.valuekinds import a_json_kind
 
 __all__ = [
     "add_input_options",
@@ -109,8 +110,7 @@ def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str,
         return {}
     if not isinstance(data, Mapping):
         raise CliError(
-            f"{option} {path}: expected a mapping of input names to values, "
-            f"not {type(data).__name__}"
+            f"{option} {path}: expected an object of input names to values, not {a_json_kind(data)}"
         )
     bad = [key for key in data if not isinstance(key, str)]
     if bad:

@@ -20,6 +20,7 @@ import pydantic
 from pydantic_core import ErrorDetails
 
 from harmonia.errors import ErrorKind, TaskError
+from harmonia.valuekinds import json_kind
 
 if TYPE_CHECKING:
     from harmonia.components.childprotocol import ChildExecutions
@@ -147,10 +148,6 @@ def _field_path(raw: Any, loc: tuple[int | str, ...], is_dynamic: Callable[[Any]
     return path
 
 
-def _type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
 _VALID_PREFIX = "Input should be a valid "
 
 
@@ -204,7 +201,7 @@ def _problems_from_errors(
                 noun = message.removeprefix(_VALID_PREFIX)
                 if noun not in expected:
                     expected.append(noun)
-                got = _type_name(item.get("input"))
+                got = json_kind(item.get("input"))
             elif message not in messages:
                 messages.append(message)
         if expected:
@@ -274,7 +271,7 @@ class Action(abc.ABC):
         parts is checked without those parts.
         """
         if not isinstance(raw, Mapping):
-            return [FieldProblem("", f"input must be a mapping (got {_type_name(raw)})")]
+            return [FieldProblem("", f"input must be an object (got {json_kind(raw)})")]
         problems: list[FieldProblem] = []
         known = self._known_fields()
         if self._forbids_extra():
@@ -321,8 +318,8 @@ class Action(abc.ABC):
         """Run-time check of the rendered input; every bad field is named in one TaskError."""
         if not isinstance(raw, Mapping):
             raise TaskError(
-                f"invalid input for action '{self.name}': input must be a mapping "
-                f"(got {_type_name(raw)})",
+                f"invalid input for action '{self.name}': input must be an object "
+                f"(got {json_kind(raw)})",
                 ErrorKind.INVALID_INPUT,
             )
         problems: list[FieldProblem] = []

@@ -92,7 +92,7 @@ class RemoteAction(Action):
         """Against the tool's listed parameters: every required one given, none unknown,
         literal values of plain types (str, int, ...) of that type."""
         if not isinstance(raw, Mapping):
-            return [FieldProblem("", "input must be a mapping of the tool's arguments")]
+            return [FieldProblem("", "input must be an object of the tool's arguments")]
         if self.tool is None:
             return []
         params = self.tool.parameters
@@ -127,7 +127,7 @@ class RemoteAction(Action):
         (a `remote_error`); the load-time check above already caught what the list shows."""
         if not isinstance(raw, Mapping):
             raise TaskError(
-                f"invalid input for {self._what}: the input must be a mapping of arguments",
+                f"invalid input for {self._what}: the input must be an object of arguments",
                 ErrorKind.INVALID_INPUT,
             )
         return _AnyArguments.model_validate(dict(raw))

@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 from harmonia.components.base import ActionContext, Component, ModelAction
 from harmonia.errors import ErrorKind, TaskError
 from harmonia.taskenv import task_environment
+from harmonia.valuekinds import json_kind
 
 __all__ = ["DEFAULT_KILL_GRACE", "MAX_CAPTURE_BYTES", "ShellComponent", "ShellRunAction"]
 
@@ -59,13 +60,13 @@ def _check_command(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
                 raise PydanticCustomError(
                     "command_item",
                     "item {index} must be a string (got {type})",
-                    {"index": index, "type": "null" if item is None else type(item).__name__},
+                    {"index": index, "type": json_kind(item)},
                 )
     else:
         raise PydanticCustomError(
             "command_kind",
-            "must be a string (run by /bin/sh) or a list of strings (argv) (got {type})",
-            {"type": "null" if value is None else type(value).__name__},
+            "must be a string (run by /bin/sh) or an array of strings (argv) (got {type})",
+            {"type": json_kind(value)},
         )
     return handler(value)
 

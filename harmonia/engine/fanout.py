@@ -21,6 +21,7 @@ from harmonia.events import EventType
 from harmonia.expressions import Condition, ReferenceMissing, compile_template
 from harmonia.protocol import item_id, split_item_id
 from harmonia.state import TASK_DONE, ExecutionState, TaskStatus
+from harmonia.valuekinds import json_kind
 
 if TYPE_CHECKING:
     from harmonia.engine.host import RunnerHost
@@ -94,8 +95,9 @@ def evaluate_list(plan: TaskPlan, context: Mapping[str, Any], limit: int) -> lis
         except ReferenceMissing as exc:
             raise FanOutError(f"for_each: {exc}", ErrorKind.REFERENCE) from None
     if not isinstance(value, list | tuple):
-        kind = type(value).__name__ if value is not None else "null"
-        raise FanOutError(f"for_each must give a list, not {kind}", ErrorKind.INVALID_INPUT)
+        raise FanOutError(
+            f"for_each must give an array, not {json_kind(value)}", ErrorKind.INVALID_INPUT
+        )
     if len(value) > limit:
         raise FanOutError(
             f"for_each gave {len(value):,} items, over the limit of {limit:,} "

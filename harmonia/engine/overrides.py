@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from harmonia.errors import ErrorKind, TaskError
+from harmonia.valuekinds import a_json_kind
 
 __all__ = ["merge_override"]
 
@@ -23,7 +24,7 @@ def merge_override(rendered: Any, override: dict[str, Any] | None) -> Any:
     if not isinstance(rendered, dict):
         raise TaskError(
             f"the retry's input override needs an object input; this task's input is "
-            f"{type(rendered).__name__}",
+            f"{a_json_kind(rendered)}",
             ErrorKind.INVALID_INPUT,
         )
     return {**rendered, **override}

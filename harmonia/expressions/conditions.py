@@ -13,9 +13,10 @@ from typing import Any, NoReturn
 from harmonia.expressions.errors import ExpressionError
 from harmonia.expressions.limits import MAX_DEPTH, MAX_EXPRESSION_LENGTH
 from harmonia.expressions.lookup import Getter, make_getter
-from harmonia.expressions.operators import comparison, is_number, py_name
+from harmonia.expressions.operators import comparison, is_number
 from harmonia.expressions.references import Reference
 from harmonia.expressions.tokens import Token, tokenize
+from harmonia.valuekinds import json_kind
 
 __all__ = ["Condition", "compile_condition"]
 
@@ -208,7 +209,7 @@ def compile_condition(text: str) -> Condition:
     if isinstance(text, bool):
         return Condition("true" if text else "false", _constant(text), ())
     if not isinstance(text, str):
-        raise ExpressionError(f"a condition must be a string, not {py_name(text)}", "")
+        raise ExpressionError(f"a condition must be a string, not {json_kind(text)}", "")
     if len(text) > MAX_EXPRESSION_LENGTH:
         raise ExpressionError(f"condition longer than {MAX_EXPRESSION_LENGTH} characters", "")
     parser = _Parser(text)

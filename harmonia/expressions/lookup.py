@@ -12,6 +12,7 @@ from typing import Any
 
 from harmonia.expressions.errors import ReferenceMissing
 from harmonia.expressions.references import Reference, normalise
+from harmonia.valuekinds import a_json_kind
 
 __all__ = ["Getter", "make_getter"]
 
@@ -19,24 +20,7 @@ Getter = Callable[[Mapping[str, Any]], Any]
 
 
 class _StepFailed(Exception):
-    """A lookup step hit a value that is neither a mapping nor a list."""
-
-
-def _kind(value: Any) -> str:
-    """JSON-flavoured name of a value's type, for run-time messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return f"a {type(value).__name__}"
+    """A lookup step hit a value that is neither an object nor an array."""
 
 
 def _step(value: Any, key: str | int) -> Any:
@@ -85,10 +69,10 @@ def _reason(ref: Reference, n: int, container: Any, key: str | int) -> str:
         return f"key {key!r} not found{suffix}{known}"
     if isinstance(container, list | tuple):
         if isinstance(key, int):
-            return f"list index {key} out of range (length {len(container)}){suffix}"
-        return f"cannot look up key {key!r} in a list{suffix} (use an index like [0])"
+            return f"array index {key} out of range (length {len(container)}){suffix}"
+        return f"cannot look up key {key!r} in an array{suffix} (use an index like [0])"
     what = f"index [{key}]" if isinstance(key, int) else f"key {key!r}"
-    return f"{where} is {_kind(container)}, which has no {what}"
+    return f"{where} is {a_json_kind(container)}, which has no {what}"
 
 
 def _missing(ref: Reference, context: Mapping[str, Any]) -> ReferenceMissing:

@@ -13,12 +13,9 @@ from typing import Any, Final
 
 from harmonia.expressions.errors import ExpressionTypeError
 from harmonia.expressions.limits import MAX_DEPTH
+from harmonia.valuekinds import a_json_kind, json_kind
 
-__all__ = ["comparison", "is_number", "py_name"]
-
-
-def py_name(value: Any) -> str:
-    return "None" if value is None else type(value).__name__
+__all__ = ["comparison", "is_number"]
 
 
 def is_number(value: Any) -> bool:
@@ -49,7 +46,8 @@ def _contains(container: Any, item: Any, op: str, text: str) -> bool:
         if isinstance(item, str):
             return item in container
         raise ExpressionTypeError(
-            f"'{op}' needs a str on the left when the right is a str, not {py_name(item)}", text
+            f"'{op}' needs a string on the left when the right is a string, not {json_kind(item)}",
+            text,
         )
     if isinstance(container, list | tuple):
         return any(_equal(item, element) for element in container)
@@ -58,10 +56,11 @@ def _contains(container: Any, item: Any, op: str, text: str) -> bool:
             return item in container
         except TypeError:
             raise ExpressionTypeError(
-                f"'{op}' cannot look up a {py_name(item)} among the keys of a dict", text
+                f"'{op}' cannot look up {a_json_kind(item)} among the keys of an object", text
             ) from None
     raise ExpressionTypeError(
-        f"'{op}' needs a list, str or dict on the right, not {py_name(container)}", text
+        f"'{op}' needs an array, a string or an object on the right, not {json_kind(container)}",
+        text,
     )
 
 
@@ -89,7 +88,7 @@ def comparison(op: str, text: str) -> Callable[[Any, Any], bool]:
         if (is_number(a) and is_number(b)) or (isinstance(a, str) and isinstance(b, str)):
             return ordering(a, b)
         raise ExpressionTypeError(
-            f"'{op}' not supported between {py_name(a)} and {py_name(b)}", text
+            f"'{op}' not supported between {json_kind(a)} and {json_kind(b)}", text
         )
 
     return compare

@@ -176,12 +176,12 @@ def _scan_bracket(text: str, pos: int, end: int) -> tuple[str | int, int]:
         m = _INT_RE.match(text, p, end)
         if m is None:
             if p < end and text[p] == "-":
-                raise ExpressionError("negative list indexes are not supported", text, p)
+                raise ExpressionError("negative array indexes are not supported", text, p)
             raise ExpressionError(
-                f"expected a list index or a quoted key after '[', found {show(text, p)}", text, p
+                f"expected an array index or a quoted key after '[', found {show(text, p)}", text, p
             )
         if len(m.group()) > 15:
-            raise ExpressionError("list index too large", text, p)
+            raise ExpressionError("array index too large", text, p)
         seg, p = int(m.group()), m.end()
     p = skip_ws(text, p, end)
     if p >= end or text[p] != "]":

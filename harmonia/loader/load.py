@@ -91,7 +91,7 @@ def load_document(document: Document, registry: ComponentRegistry | None = None)
         message = (
             "the document is empty; a workflow is a mapping with at least 'name' and 'tasks'"
             if data is None
-            else f"the top level must be a mapping with 'name' and 'tasks', not "
+            else f"the top level must be an object with 'name' and 'tasks', not "
             f"{describe_value(data)}"
         )
         problems.append(Problem(message, file=document.source, line=document.line(())))

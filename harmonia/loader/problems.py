@@ -32,10 +32,10 @@ _TYPE_WORDS = {
     "int_type": "an integer",
     "float_type": "a number",
     "bool_type": "a boolean",
-    "dict_type": "a mapping",
-    "list_type": "a list",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
+    "dict_type": "an object",
+    "list_type": "an array",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
 }
 
 

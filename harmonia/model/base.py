@@ -8,10 +8,11 @@ reported instead of being coerced into something the author did not write.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from harmonia.valuekinds import json_kind
 
 __all__ = [
     "LOADER_CONTEXT_KEY",
@@ -60,20 +61,15 @@ def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
 
 def describe_value(value: Any) -> str:
     """Name a value's type in the vocabulary of YAML/JSON authors, with a short excerpt."""
-    if value is None:
-        return "null"
-    if isinstance(value, Mapping):
-        return "object"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, bool):
-        kind, text = "boolean", "true" if value else "false"
-    elif isinstance(value, int | float):
-        kind, text = ("integer" if isinstance(value, int) else "number"), repr(value)
-    elif isinstance(value, str):
-        kind, text = "string", json.dumps(value, ensure_ascii=False)
+    kind = json_kind(value)
+    if kind in ("null", "object", "array"):
+        return kind
+    if kind == "boolean":
+        text = "true" if value else "false"
+    elif kind == "string":
+        text = json.dumps(value, ensure_ascii=False)
     else:
-        kind, text = type(value).__name__, repr(value)
+        text = repr(value)
     if len(text) > 40:
         text = text[:37] + "..."
     return f"{kind} {text}"

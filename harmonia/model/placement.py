@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
+from harmonia.valuekinds import json_kind
+
 __all__ = ["EXECUTORS", "ExecutorName", "Resources", "executor_field", "resources_field"]
 
 EXECUTORS = ("local", "dask")
@@ -21,14 +23,14 @@ def _amount(value: Any) -> float:
     """A resource amount: a positive finite number. YAML reads `4e9` as text (YAML 1.1 wants a
     dot in a float), so numeric text is read as the number it spells."""
     if isinstance(value, bool):
-        raise ValueError("must be a number (got bool)")
+        raise ValueError("must be a number (got boolean)")
     if isinstance(value, str):
         try:
             value = float(value.strip())
         except ValueError:
             raise ValueError(f"must be a number (got {value!r})") from None
     if not isinstance(value, int | float):
-        raise ValueError(f"must be a number (got {type(value).__name__})")
+        raise ValueError(f"must be a number (got {json_kind(value)})")
     number = float(value)
     if not math.isfinite(number) or number <= 0:
         raise ValueError(f"must be a positive number (got {value!r})")

@@ -86,7 +86,7 @@ def test_input_file(tmp_path: Path) -> None:
     with pytest.raises(CliError, match="invalid JSON"):
         load_input_file(json_file)
     yaml_file.write_text("- 1\n- 2\n")
-    with pytest.raises(CliError, match="expected a mapping"):
+    with pytest.raises(CliError, match="expected an object of input names"):
         load_input_file(yaml_file)
     yaml_file.write_text("a: [\n")
     with pytest.raises(CliError, match="invalid YAML"):

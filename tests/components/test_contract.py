@@ -214,7 +214,7 @@ def test_static_missing_required_field() -> None:
 def test_static_wrong_literal_types() -> None:
     found = problems("shell", "run", {"command": 7, "timeout": "abc", "check": [1]})
     assert set(found) == {"command", "timeout", "check"}
-    assert "got int" in found["command"]
+    assert "got integer" in found["command"]
 
 
 def test_static_dynamic_values_are_not_type_checked() -> None:
@@ -247,6 +247,6 @@ def test_static_cross_field_rule_sees_dynamic_values() -> None:
     assert "not both" in found["body"]
 
 
-def test_static_input_must_be_a_mapping() -> None:
+def test_static_input_must_be_an_object() -> None:
     found = default_registry().action("core", "echo").check_static_input([1], is_dynamic)  # type: ignore[arg-type]
-    assert len(found) == 1 and "mapping" in found[0].message
+    assert len(found) == 1 and "must be an object (got array)" in found[0].message

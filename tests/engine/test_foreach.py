@@ -139,7 +139,7 @@ async def test_a_reference_that_is_not_a_list_fails_the_task(
     state = await bench.run(wf)
     error = state.tasks["fan"].error
     assert state.tasks["fan"].status == "failed" and error is not None
-    assert "for_each must give a list, not str" in error["message"]
+    assert "for_each must give an array, not string" in error["message"]
 
 
 async def test_max_parallel_bounds_the_items_running_at_once(

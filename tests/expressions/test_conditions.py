@@ -107,15 +107,15 @@ def test_short_circuit_avoids_missing_references() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("tasks.fetch.output.json.name < 3", "'<' not supported between str and int"),
-        ("input.none < 1", "'<' not supported between None and int"),
-        ("input.flag > 0", "'>' not supported between bool and int"),
-        ("[1] <= [2]", "'<=' not supported between list and list"),
-        ("1 >= '1'", "'>=' not supported between int and str"),
-        ("1 in tasks.fetch.output.json.name", "'in' needs a str on the left"),
-        ("1 in input.limit", "'in' needs a list, str or dict on the right, not int"),
-        ("1 not in input.none", "'not in' needs a list, str or dict on the right, not None"),
-        ("[1] in tasks.fetch.output.json", "'in' cannot look up a list"),
+        ("tasks.fetch.output.json.name < 3", "'<' not supported between string and integer"),
+        ("input.none < 1", "'<' not supported between null and integer"),
+        ("input.flag > 0", "'>' not supported between boolean and integer"),
+        ("[1] <= [2]", "'<=' not supported between array and array"),
+        ("1 >= '1'", "'>=' not supported between integer and string"),
+        ("1 in tasks.fetch.output.json.name", "'in' needs a string on the left"),
+        ("1 in input.limit", "on the right, not integer"),
+        ("1 not in input.none", "'not in' needs an array, a string or an object on the right"),
+        ("[1] in tasks.fetch.output.json", "'in' cannot look up an array"),
     ],
 )
 def test_condition_type_errors(text: str, message: str) -> None:

@@ -79,16 +79,16 @@ def test_lookup_works_on_custom_mapping() -> None:
 
 
 MISSING = [  # a reference with no value, and the reason given
-    ("${tasks.fetch.output.json.items[3]}", "list index 3 out of range (length 2)"),
+    ("${tasks.fetch.output.json.items[3]}", "array index 3 out of range (length 2)"),
     (
         "${tasks.fetch.output.json.items[3].id}",
-        "list index 3 out of range (length 2) in tasks.fetch.output.json.items",
+        "array index 3 out of range (length 2) in tasks.fetch.output.json.items",
     ),
     ("${tasks.fetch.output.json.nope}", "key 'nope' not found"),
     ("${tasks.fetch.output.json.name.x}", "tasks.fetch.output.json.name is a string"),
     ("${tasks.fetch.output.json.name[0]}", "is a string, which has no index [0]"),
-    ("${tasks.fetch.output.json.count.x}", "is a number"),
-    ("${tasks.fetch.output.tags.x}", "cannot look up key 'x' in a list"),
+    ("${tasks.fetch.output.json.count.x}", "is an integer"),
+    ("${tasks.fetch.output.tags.x}", "cannot look up key 'x' in an array"),
     ("${tasks.skipped.output.x}", "tasks.skipped.output is null"),
     ("${tasks.other.output}", "task 'other' has no result"),
     ("${input.nope}", "the execution input has no 'nope'"),
@@ -108,7 +108,7 @@ def test_missing_reference_message_matches_spec() -> None:
     error = raised(ReferenceMissing, render, "${tasks.fetch.output.json.items[3]}")
     assert str(error) == (
         "reference ${tasks.fetch.output.json.items[3]} has no value: "
-        "list index 3 out of range (length 2)"
+        "array index 3 out of range (length 2)"
     )
 
 
@@ -153,8 +153,8 @@ def test_errors_are_picklable() -> None:
         ("${tasks.a.status.x}", "nothing may follow tasks.ID.status", 17),
         ("${input.}", "expected a name after '.'", 8),
         ("${input..a}", "expected a name after '.'", 8),
-        ("${input[-1]}", "negative list indexes are not supported", 8),
-        ("${input[x]}", "expected a list index or a quoted key", 8),
+        ("${input[-1]}", "negative array indexes are not supported", 8),
+        ("${input[x]}", "expected an array index or a quoted key", 8),
         ("${input[0}", "expected ']'", 9),
         ("${input['a}", "unterminated string", 8),
         ("${input['a\\q']}", "unknown escape", 10),
@@ -163,7 +163,7 @@ def test_errors_are_picklable() -> None:
         ("${input.a + 1}", "unexpected '+' in a reference", 10),
         ("${input.__class__}", "names starting with '__' are not allowed", 8),
         ("${input['__class__']}", "names starting with '__' are not allowed", 8),
-        ("${input[99999999999999999999]}", "list index too large", 8),
+        ("${input[99999999999999999999]}", "array index too large", 8),
         ("${${input.a}}", "expected a reference", 2),
         ("${1}", "expected a reference", 2),
     ],

@@ -152,7 +152,7 @@ EXPECTED: dict[str, list[tuple[int | None, str | None, str | None, str]]] = {
         (17, "cleanup", "trigger_rule", "expected a string, got array"),
     ],
     "not_a_mapping.yaml": [
-        (1, None, None, "the top level must be a mapping with 'name' and 'tasks', not array")
+        (1, None, None, "the top level must be an object with 'name' and 'tasks', not array")
     ],
     "several_problems.yaml": [
         (2, None, "max_concurrency", "must be >= 1, got integer 0"),

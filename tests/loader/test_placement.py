@@ -83,4 +83,4 @@ def test_bad_values_are_named_with_their_line() -> None:
     assert executor.line == 7 and "'local' or 'dask'" in executor.message
     assert "must be a positive number (got -1)" in by_field[("b", "resources.GPU")].message
     assert "must be a number (got 'lots')" in by_field[("b", "resources.memory")].message
-    assert "must be a number (got bool)" in by_field[("b", "resources.TPU")].message
+    assert "must be a number (got boolean)" in by_field[("b", "resources.TPU")].message

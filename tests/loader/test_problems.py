@@ -74,5 +74,5 @@ def test_duplicate_dependency() -> None:
 def test_top_level_scalar() -> None:
     (problem,) = fails("just text\n")
     assert problem.message == (
-        "the top level must be a mapping with 'name' and 'tasks', not string \"just text\""
+        "the top level must be an object with 'name' and 'tasks', not string \"just text\""
     )

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static, TextArea
 
+from harmonia.valuekinds import a_json_kind
 from harmonia_tui.screens.dialog import Dialog
 
 __all__ = ["Edited", "JsonEditScreen", "parse_edit"]
@@ -35,7 +36,7 @@ def parse_edit(text: str, *, need_object: bool) -> tuple[Any, str | None]:
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     if need_object and not isinstance(value, dict):
-        return None, f"must be a JSON object, not {type(value).__name__}"
+        return None, f"must be a JSON object, not {a_json_kind(value)}"
     return value, None
 
 
