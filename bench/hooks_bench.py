@@ -17,13 +17,14 @@ disk per request (/proc io `write_bytes`) and the catalog's size at the end show
 costs more as the history grows.
 
 The load generator (`--sender`) is measurement hygiene, as wrk is, not a dodge: by default
-(`h11`) every request (body, timestamp, signature, delivery id) is built before the timed
-pass and sent over `--concurrency` keep-alive connections with h11 on anyio streams, each
-answer parsed and checked as strictly as before (status, distinct execution ids, replays naming
-the same execution). `--sender httpx` is the first form of this bench (an httpx client building
-and sending each request during the pass: ~2.3 ms of this process's CPU per request, taken
-from the daemon on a 2-core machine); quote its figure beside the default one. Every pass
-prints this process's own CPU per request (`getrusage`), so the sender's share is on record.
+(`h11`) every request (body, timestamp, signature, delivery id) is built before the timed pass
+(h11 only writes its bytes as it goes out) and sent over `--concurrency` keep-alive connections
+with h11 on anyio streams, each answer parsed and checked as strictly as before (status,
+distinct execution ids, replays naming the same execution). `--sender httpx` is the first form
+of this bench (an httpx client building and sending each request during the pass: ~2 ms of
+this process's CPU per request, taken from the daemon on a 2-core machine); quote its figure
+beside the default one. Every pass prints this process's own CPU per request (`getrusage`),
+so the sender's share is on record.
 
 `--against REF` also measures the code (`harmonia` and `harmoniad`) of a git revision, in
 alternation with this tree's, `--rounds` times each: the machine's speed varies by the hour, so
@@ -121,8 +122,8 @@ def measure(
         print(
             f"daemon CPU per delivery: {cpu / count * 1000:.2f} ms (its executions' runs "
             f"included: they run meanwhile), of which its event loop's thread "
-            f"{loop / count * 1000:.2f} ms ({loop / elapsed:.0%} of the wall time: near 100%, "
-            "the loop is the bound)"
+            f"{loop / count * 1000:.2f} ms ({loop / elapsed:.0%} of the wall time: only near "
+            "100% is the loop the bound)"
         )
         print(f"daemon syscalls: {syscalls.per(count)}")
         print(
