@@ -1,6 +1,6 @@
 """A light load generator for the API benches, as wrk is: requests built before the timed pass,
 sent over keep-alive connections with h11 (sans-IO: it writes requests and parses answers) on
-anyio TCP streams. An httpx client spends ~2 ms of CPU per request (1.8-2.2 measured): on 2
+anyio TCP streams. An httpx client spends ~2 ms of CPU per request (1.8-2.8 measured): on 2
 cores, taken from the daemon it measures."""
 
 from __future__ import annotations
