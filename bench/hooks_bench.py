@@ -11,10 +11,11 @@ answered as a replay of the same execution (checked, and timed too). Last, the b
 many `POST /api/v1/executions` of the same workflow (with the token), the same way: what
 starting an execution costs without a hook. `--quick`: 100 of each. Each pass prints the
 daemon's CPU time (user + system, all its threads) per request beside its wall rate, and
-(where `perf` may count them) its fsyncs and context switches per request: on a loaded machine
-the fsync-bound rate reads low, what each delivery costs does not. The bytes the daemon wrote to
-disk per request (/proc io `write_bytes`) and the catalog's size at the end show whether a start
-costs more as the history grows.
+(where `perf` may count them) its fsyncs and context switches per request; the deliveries'
+pass also each group of its threads' switches and CPU (named where py-spy is installed). On a
+loaded machine the fsync-bound rate reads low, what each delivery costs does not. The bytes the
+daemon wrote to disk per request (/proc io `write_bytes`) and the catalog's size at the end show
+whether a start costs more as the history grows.
 
 The load generator (`--sender`) is measurement hygiene, as wrk is, not a dodge: by default
 (`h11`) every request (body, timestamp, signature, delivery id) is built before the timed pass
@@ -51,6 +52,7 @@ from _daemon import Daemon, daemon_with_client, percentile
 from _hook_passes import SENDERS, Pass, deliveries, starts
 from _revision import extract_code
 from _syscalls import counting
+from _threads import per_thread
 
 WORKFLOW = {
     "name": "hooked-echo",
@@ -110,7 +112,7 @@ def measure(
         secret = hook.json()["secret"]
         pid = daemon.process.pid
         cpu, loop, disk = daemon.cpu_seconds(), daemon.main_thread_sched()[0], written_bytes(pid)
-        with counting(pid) as syscalls, profiling(pid, profile):
+        with per_thread(pid) as threads, counting(pid) as syscalls, profiling(pid, profile):
             first = deliveries(sender, daemon.url, secret, count, concurrency, None)
         cpu, loop = daemon.cpu_seconds() - cpu, daemon.main_thread_sched()[0] - loop
         disk = written_bytes(pid) - disk
@@ -126,6 +128,7 @@ def measure(
             "100% is the loop the bound)"
         )
         print(f"daemon syscalls: {syscalls.per(count)}")
+        print(f"daemon {threads.per(count)}")
         print(
             f"daemon bytes written per delivery: {disk / count / 1024:.1f} KiB; {catalog(daemon)}"
         )
