@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from harmonia.protocol import STATUS_CODES, ErrorCode
+from harmonia.protocol import STATUS_CODES, ErrorCode, problem_text
 
 __all__ = [
     "ApiError",
@@ -233,22 +233,16 @@ def format_problem(problem: Any, default_file: str | None = None) -> str:
         loc = problem.get("loc")
         where = ".".join(str(part) for part in loc) if isinstance(loc, list | tuple) else ""
         return f"{where}: {problem['msg']}" if where else str(problem["msg"])
-    message = str(problem.get("message", ""))
-    parts: list[str] = []
     file = problem.get("file")
     if default_file is not None and (not file or _placeholder(str(file))):
         file = default_file
-    line = problem.get("line")
-    if file or line is not None:
-        where = str(file or "<workflow>")
-        if line is not None:
-            where += f":{line}"
-        parts.append(where)
-    if problem.get("task") is not None:
-        parts.append(f"task '{problem['task']}'")
-    if problem.get("field") is not None:
-        parts.append(f"field '{problem['field']}'")
-    return ": ".join([", ".join(parts), message]) if parts else message
+    return problem_text(
+        str(problem.get("message", "")),
+        str(file) if file else None,
+        problem.get("line"),
+        problem.get("task"),
+        problem.get("field"),
+    )
 
 
 def _placeholder(name: str) -> bool:

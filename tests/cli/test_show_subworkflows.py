@@ -77,7 +77,7 @@ def test_a_failing_child_input_is_the_task_failure(tmp_path: Path) -> None:
     ran = harmonia(tmp_path, "run", tmp_path / "parent.yaml", "--data-dir", tmp_path / "data")
     assert ran.returncode == 1, ran.stderr
     assert "invalid input for workflow 'parts/child.yaml'" in ran.stderr
-    assert "input.n" in ran.stderr
+    assert "input 'n': expected integer" in ran.stderr
 
 
 def test_a_recursive_file_is_refused_before_anything_runs(tmp_path: Path) -> None:
