@@ -47,6 +47,8 @@ def _number_to_str(value: Any) -> Any:
 
 def _check_command(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     """One clear message instead of pydantic's per-union-member errors."""
+    from harmonia.model import describe_value  # only a wrong command needs it
+
     if isinstance(value, str):
         if not value.strip():
             raise PydanticCustomError("too_short", "must not be empty")
@@ -58,14 +60,14 @@ def _check_command(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
             if not isinstance(item, str):
                 raise PydanticCustomError(
                     "command_item",
-                    "item {index} must be a string (got {type})",
-                    {"index": index, "type": "null" if item is None else type(item).__name__},
+                    "item {index} must be a string, got {got}",
+                    {"index": index, "got": describe_value(item)},
                 )
     else:
         raise PydanticCustomError(
             "command_kind",
-            "must be a string (run by /bin/sh) or a list of strings (argv) (got {type})",
-            {"type": "null" if value is None else type(value).__name__},
+            "expected a string (run by /bin/sh) or a list of strings (argv), got {got}",
+            {"got": describe_value(value)},
         )
     return handler(value)
 

@@ -399,6 +399,41 @@ def test_malformed_json_and_wrong_types_are_422(api: httpx.Client) -> None:
     assert counts(api) == before
 
 
+def test_a_refused_body_is_said_in_the_words_of_the_workflow_file(api: httpx.Client) -> None:
+    """pydantic's own words ("bogus: Extra inputs are not permitted", which reads like the
+    workflow's input; "Input should be a valid dictionary"; "the request is not valid" with
+    "Value error, ..." in details) were the daemon's: each now says what `harmonia validate`
+    would, without echoing the value sent."""
+
+    def said(response: httpx.Response) -> tuple[str, list[str]]:
+        body = assert_error(response, 422, "validation_error")
+        return body["message"], [d["msg"] for d in body["details"]]
+
+    executions = "/api/v1/executions"
+    assert said(api.post(executions, json={"workflow_id": "wf-x", "bogus": 1})) == (
+        "bogus: unknown field",
+        ["unknown field"],
+    )
+    quotes = "expected a string, got integer (put it in quotes to make it a string)"
+    assert said(api.post(executions, json={"workflow_id": 5, "input": 5})) == (
+        f"workflow_id: {quotes}",
+        [quotes, "expected a mapping, got integer"],
+    )
+    assert said(api.post(executions, json={})) == (
+        "give exactly one of 'workflow_id' and 'workflow'",
+        ["give exactly one of 'workflow_id' and 'workflow'"],
+    )
+    assert said(api.get(executions, params={"limit": "lots"})) == (
+        "limit: expected an integer, got string",
+        ["expected an integer, got string"],
+    )
+    status = said(api.get(executions, params={"status": "bored"}))[0]
+    assert status.startswith("status: must be 'pending', 'running', ")
+    assert said(api.get(executions, params={"bogus": "1"}))[0] == (
+        "bogus: unknown query parameter; known: limit, offset, status"
+    )
+
+
 def test_invalid_workflow_is_422_with_located_problems(api: httpx.Client) -> None:
     before = counts(api)
     text = (

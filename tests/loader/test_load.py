@@ -100,7 +100,7 @@ EXPECTED: dict[str, list[tuple[int | None, str | None, str | None, str]]] = {
         (6, "a", "input.command", "required field missing"),
         (7, "a", "input.comand", "unknown field"),
         (8, "a", "input.check", "unknown input 'strict'; this workflow declares no inputs"),
-        (13, "b", "input.seconds", "valid number"),
+        (13, "b", "input.seconds", 'expected a number, got string "soon"'),
     ],
     "bad_reference_syntax.yaml": [
         (9, "a", "input.url", "invalid reference: unterminated '${'"),
