@@ -51,7 +51,10 @@ def error_message(error: ErrorDetails, *, show_value: bool = True) -> str:
     sent: it can be large, or a secret)."""
     kind = error["type"]
     value = error.get("input")
-    got = describe_value(value) if show_value else describe_value(value).partition(" ")[0]
+    got = describe_value(value)
+    if not show_value:
+        got = got.partition(" ")[0]
+    tail = f", got {got}" if show_value else ""  # its kind alone says nothing of a bound
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "extra_forbidden":
         return "unknown field"
@@ -67,11 +70,11 @@ def error_message(error: ErrorDetails, *, show_value: bool = True) -> str:
         return message
     if kind in _BOUND_WORDS:
         word, key = _BOUND_WORDS[kind]
-        return f"must be {word} {_number(ctx.get(key))}, got {got}"
+        return f"must be {word} {_number(ctx.get(key))}{tail}"
     if kind == "string_too_short" and ctx.get("min_length") == 1:
         return "must not be empty"
     if kind in ("literal_error", "enum"):
-        return f"must be {error['msg'].removeprefix(_SHOULD_BE)}, got {got}"
+        return f"must be {error['msg'].removeprefix(_SHOULD_BE)}{tail}"
     return error["msg"]
 
 

@@ -427,8 +427,10 @@ def test_a_refused_body_is_said_in_the_words_of_the_workflow_file(api: httpx.Cli
         "limit: expected an integer, got string",
         ["expected an integer, got string"],
     )
+    assert said(api.get(executions, params={"limit": "0"}))[0] == "limit: must be >= 1"
     status = said(api.get(executions, params={"status": "bored"}))[0]
     assert status.startswith("status: must be 'pending', 'running', ")
+    assert status.endswith("'canceled' or 'damaged'")
     assert said(api.get(executions, params={"bogus": "1"}))[0] == (
         "bogus: unknown query parameter; known: limit, offset, status"
     )
