@@ -134,7 +134,7 @@ def parse_yaml(text: str, source: str, loader: type[yaml.SafeLoader] | None = No
             index.walk(node)
             error = index.error or exc
         parsed.problems.append(
-            _syntax_problem(error, source)
+            _syntax_problem(error, source, text)
             if isinstance(error, yaml.YAMLError)
             else Problem(TOO_DEEP, file=source)
         )
@@ -154,10 +154,16 @@ def parse_yaml(text: str, source: str, loader: type[yaml.SafeLoader] | None = No
     return parsed
 
 
-def _syntax_problem(exc: yaml.YAMLError, source: str) -> Problem:
+def _syntax_problem(exc: yaml.YAMLError, source: str, text: str) -> Problem:
+    """A syntax error at its line; one the parser met only at the end of the text (a bracket
+    never closed) at the line of what was left open, since the end is no line to fix."""
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         message = ": ".join(str(p) for p in (exc.context, exc.problem) if p)
+        lines = len(text.splitlines())
+        if mark is not None and mark.line >= lines and exc.context_mark is not None:
+            mark = exc.context_mark
+            message += " before the end of the file"
         line = mark.line + 1 if mark is not None else None
         return Problem(f"YAML syntax error: {message or exc}", file=source, line=line)
     return Problem(f"YAML syntax error: {exc}", file=source)  # characters YAML does not allow
