@@ -83,6 +83,13 @@ class ApiError(ClientError):
             return []
         return [format_problem(p, default_file) for p in self.details if p is not None]
 
+    def message_lines(self, default_file: str | None = None) -> list[str]:
+        """`message_for`, then each problem it does not already say: what a person is shown
+        (the CLI, the dashboard), each line once."""
+        lines = [self.message_for(default_file)]
+        lines += [p for p in dict.fromkeys(self.problem_lines(default_file)) if p not in lines]
+        return lines
+
     def message_for(self, default_file: str | None = None) -> str:
         """`message`, naming `default_file` where the daemon could only say `<request body>`
         (as `problem_lines` does for the problems)."""
