@@ -73,6 +73,8 @@ def error_message(error: ErrorDetails, *, show_value: bool = True) -> str:
         return f"must be {word} {_number(ctx.get(key))}{tail}"
     if kind == "string_too_short" and ctx.get("min_length") == 1:
         return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return f"must match the pattern {ctx.get('pattern')!r}{tail}"
     if kind in ("literal_error", "enum"):
         return f"must be {error['msg'].removeprefix(_SHOULD_BE)}{tail}"
     return error["msg"]

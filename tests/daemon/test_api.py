@@ -428,6 +428,8 @@ def test_a_refused_body_is_said_in_the_words_of_the_workflow_file(api: httpx.Cli
         ["expected an integer, got string"],
     )
     assert said(api.get(executions, params={"limit": "0"}))[0] == "limit: must be >= 1"
+    hook = said(api.post("/api/v1/hooks", json={"name": "bad name!", "workflow_id": "x"}))[0]
+    assert hook.startswith("name: must match the pattern '^[A-Za-z0-9]")
     status = said(api.get(executions, params={"status": "bored"}))[0]
     assert status.startswith("status: must be 'pending', 'running', ")
     assert status.endswith("'canceled' or 'damaged'")
