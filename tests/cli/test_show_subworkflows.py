@@ -89,6 +89,14 @@ def test_a_recursive_file_is_refused_before_anything_runs(tmp_path: Path) -> Non
     assert not (tmp_path / "data").exists()  # refused: nothing written
 
 
+def test_validate_refuses_a_recursive_file_as_run_does(tmp_path: Path) -> None:
+    """`harmonia validate` said "ok" of a file that `harmonia run` refuses (README: both do)."""
+    (tmp_path / "loop.yaml").write_text(PARENT.replace("parts/child.yaml", "./loop.yaml"))
+    checked = harmonia(tmp_path, "validate", tmp_path / "loop.yaml")
+    assert checked.returncode == 2, checked.stdout
+    assert "sub-workflow recursion: loop.yaml -> ./loop.yaml" in checked.stdout
+
+
 def test_a_loop_through_stored_ids_is_refused_when_the_run_starts(tmp_path: Path) -> None:
     from harmonia.store import Store
     from harmonia.store.definitions import WorkflowDefinitions
