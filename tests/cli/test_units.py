@@ -374,3 +374,16 @@ def test_run_sync_unwraps_a_lone_error_from_task_groups() -> None:
 
     with pytest.raises(CliError, match="inner"):
         run_sync(fails)
+
+
+@pytest.mark.parametrize(
+    "command", [["run"], ["executions"], ["submit"], ["workflows", "list"], ["tui"], ["mcp"]]
+)
+def test_every_data_dir_help_names_what_it_reads(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The commands' help left out $HARMONIA_DATA_DIR, which they read (README, harmoniad)."""
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "$HARMONIA_HOME, else $HARMONIA_DATA_DIR, else the user data folder" in text
