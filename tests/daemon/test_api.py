@@ -399,6 +399,20 @@ def test_malformed_json_and_wrong_types_are_422(api: httpx.Client) -> None:
     assert counts(api) == before
 
 
+def test_an_id_that_cannot_be_one_is_named_by_what_it_would_name(api: httpx.Client) -> None:
+    """`GET /api/v1/executions/a%20b` said "no id 'a b'" where a well-formed unknown id says
+    "no execution 'x'": the kind comes from the path, as for every other 404."""
+    for path, message in [
+        ("/api/v1/executions/a%20b", "no execution 'a b'"),
+        ("/api/v1/workflows/%00", "no workflow '\\x00'"),
+        ("/api/v1/templates/a%20b", "no template 'a b'"),
+    ]:
+        body = assert_error(api.get(path), 404, "not_found")
+        assert body["message"] == message, path
+    retry = api.post("/api/v1/executions/x/tasks/a%20b/retry", json={})
+    assert assert_error(retry, 404, "not_found")["message"] == "no task 'a b'"
+
+
 def test_a_refused_body_is_said_in_the_words_of_the_workflow_file(api: httpx.Client) -> None:
     """pydantic's own words ("bogus: Extra inputs are not permitted", which reads like the
     workflow's input; "Input should be a valid dictionary"; "the request is not valid" with
