@@ -95,15 +95,9 @@ class Problem:
     field: str | None = None
 
     def __str__(self) -> str:
-        where = self.file or "<workflow>"
-        if self.line is not None:
-            where += f":{self.line}"
-        parts = [where]
-        if self.task is not None:
-            parts.append(f"task '{self.task}'")
-        if self.field is not None:
-            parts.append(f"field '{self.field}'")
-        return ": ".join([", ".join(parts), self.message])
+        from harmonia.protocol import problem_text
+
+        return problem_text(self.message, self.file, self.line, self.task, self.field)
 
 
 @dataclass

@@ -30,6 +30,7 @@ __all__ = [
     "EventType",
     "backoff_delay",
     "item_id",
+    "problem_text",
     "split_item_id",
 ]
 
@@ -139,6 +140,29 @@ TERMINAL_WORKFLOW_EVENTS: Final = frozenset(
     {EventType.WORKFLOW_COMPLETED, EventType.WORKFLOW_FAILED, EventType.WORKFLOW_CANCELED}
 )
 """The events that end an execution's run (a resume may start another)."""
+
+
+def problem_text(
+    message: str,
+    file: str | None = None,
+    line: int | None = None,
+    task: str | None = None,
+    field: str | None = None,
+) -> str:
+    """One validation problem as a line, as the engine, the daemon's messages and the clients
+    all tell it: `file:line, task 't', field 'f': message`. A problem located by an execution
+    input alone reads `input 'limit': message`, as `harmonia run` said it and the daemon did
+    not (`<workflow>, field 'input.limit'`: a file that never existed)."""
+    parts: list[str] = []
+    if file or line is not None:
+        parts.append((file or "<workflow>") + (f":{line}" if line is not None else ""))
+    elif task is None and field is not None and field.startswith("input."):
+        return f"input '{field.removeprefix('input.')}': {message}"
+    if task is not None:
+        parts.append(f"task '{task}'")
+    if field is not None:
+        parts.append(f"field '{field}'")
+    return ": ".join([", ".join(parts), message]) if parts else message
 
 
 # ---- fan-out items ---------------------------------------------------------------------------

@@ -128,6 +128,9 @@ def query_params(request: Request, model: type[M]) -> M:
             problems.append(_problem(name, "given more than once", request.query_params[name]))
     for name, value in values.items():
         field = model.model_fields.get(name)
+        if field is None:
+            known = ", ".join(model.model_fields) or "none"
+            problems.append(_problem(name, f"unknown query parameter; known: {known}", value))
         is_int = field is not None and _is_int(field.annotation)
         if is_int and not _WHOLE_NUMBER.fullmatch(value):
             problems.append(InitErrorDetails(type="int_parsing", loc=(name,), input=value))

@@ -20,7 +20,7 @@ from harmonia import __version__
 from harmonia.argtypes import port_number, positive_int, seconds
 from harmonia.engine.engine import DEFAULT_CHECKPOINT_INTERVAL
 from harmonia.executors.base import ExecutorSettings, add_executor_options, executor_settings
-from harmonia.paths import default_data_dir
+from harmonia.paths import DATA_DIR_HELP, default_data_dir
 from harmonia.protocol import DEFAULT_PORT, TOKEN_ENV, TOKEN_FILE
 from harmonia.taskenv import SECRET_ENV_VAR
 from harmonia.tekton.urls import hermes_setting, parse_declared
@@ -184,8 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="data folder (default: $HARMONIA_HOME, else $HARMONIA_DATA_DIR, else the user "
-        "data folder)",
+        help=DATA_DIR_HELP,
     )
     parser.add_argument(
         "--allow-host",

@@ -26,6 +26,7 @@ from harmonia.errors import (
     StorageUnavailable,
     ValidationFailed,
 )
+from harmonia.model.wording import error_message
 from harmonia.protocol import ERROR_STATUS, STATUS_CODES, ErrorCode
 from harmonia.store.storage import STORAGE_ERRNOS
 from harmonia.store.store import ExecutionLocked
@@ -87,10 +88,11 @@ def problem_details(problems: list[Problem]) -> list[dict[str, Any]]:
 
 
 def pydantic_details(exc: pydantic.ValidationError) -> list[dict[str, Any]]:
-    """pydantic's errors without the echoed input (it can be large, or hold secrets)."""
+    """pydantic's errors in the loader's words (`harmonia.model.wording`), without the echoed
+    input (it can be large, or hold secrets): only its kind is named."""
     return [
-        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-        for e in exc.errors(include_url=False, include_input=False, include_context=False)
+        {"loc": list(e["loc"]), "msg": error_message(e, show_value=False), "type": e["type"]}
+        for e in exc.errors(include_url=False)
     ]
 
 
@@ -128,7 +130,9 @@ async def _pydantic_error(request: Request, exc: Exception) -> Response:
     details = pydantic_details(exc)
     first = details[0] if details else None
     where = ".".join(str(p) for p in first["loc"]) if first else ""
-    message = f"{where}: {first['msg']}" if first and where else "the request is not valid"
+    message = first["msg"] if first else "the request is not valid"
+    if where:
+        message = f"{where}: {message}"
     return error_response(ErrorCode.VALIDATION_ERROR, message, details)
 
 

@@ -199,6 +199,16 @@ def routes_for(endpoints: Sequence[Endpoint], sockets: Iterable[SocketEndpoint])
     return routes
 
 
+def _kind_named(path: str, param: str) -> str:
+    """What `{param}` of `path` names, said as a 404 for a well-formed id says it: `execution`
+    for `/api/v1/executions/{id}` (the segment before it, singular), not `id`."""
+    parts = path.split("/")
+    marker = "{" + param + "}"
+    if marker in parts and (at := parts.index(marker)) > 0 and parts[at - 1].endswith("s"):
+        return parts[at - 1].removesuffix("s")
+    return param.replace("_", " ")
+
+
 def valid_path_param(value: str) -> bool:
     return bool(_PATH_PARAM.fullmatch(value)) and ".." not in value
 
@@ -221,7 +231,7 @@ class _dispatcher:
         endpoint = self.endpoints[request.method]
         for name, value in request.path_params.items():
             if not valid_path_param(value):
-                raise NotFound(f"no {name.replace('_', ' ')} {value!r}")
+                raise NotFound(f"no {_kind_named(endpoint.path, name)} {value!r}")
         if endpoint.query is None and request.query_params:
             names = ", ".join(sorted(set(request.query_params)))
             raise ApiError(

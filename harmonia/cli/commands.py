@@ -21,7 +21,7 @@ from harmonia.cli.datadir import data_dir_for_reading, data_dir_for_writing
 from harmonia.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from harmonia.cli.output import print_execution_json, print_json
 from harmonia.cli.style import is_terminal, style_for
-from harmonia.errors import Problem, ValidationFailed
+from harmonia.errors import ValidationFailed
 from harmonia.gcpause import cycle_collection_paused
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             try:
                 workflow.validate_input(given)
             except ValidationFailed as exc:
-                raise CliError(*(_input_problem(p) for p in exc.problems)) from None
+                raise CliError(*(str(p) for p in exc.problems)) from None
             from harmonia.cli.follow import run_sync, start_execution
             from harmonia.engine.tuning import heap_freezer
             from harmonia.executors.placement import dask_tasks
@@ -211,13 +211,6 @@ def _load_workflow(path: str, registry: ComponentRegistry | None = None) -> Work
         return load_workflow_file(path, registry)
     except ValidationFailed as exc:
         raise CliError(*(str(p) for p in exc.problems)) from None
-
-
-def _input_problem(problem: Problem) -> str:
-    """`input 'limit': must be at least 1`: input problems have no file, only a field."""
-    field = problem.field or ""
-    name = field.removeprefix("input.")
-    return f"input '{name}': {problem.message}" if name else f"input: {problem.message}"
 
 
 def _store(data_dir: Path) -> Store:

@@ -16,7 +16,7 @@ import orjson
 
 from harmonia.cli.errors import CliError
 from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers, loads
-from harmonia.valuekinds import a_json_kind
+from harmonia.valuekinds import json_kind
 
 __all__ = [
     "add_input_options",
@@ -49,7 +49,7 @@ def input_from_args(args: argparse.Namespace) -> dict[str, Any]:
     from_file = load_input_file(args.input_file) if args.input_file else {}
     given = merge_inputs(from_file, parse_input_pairs(args.input or []))
     for path, value in find_big_integers(given):
-        raise CliError(f"input {dotted(path)}: {big_integer_message(value)}")
+        raise CliError(f"input '{dotted(path)}': {big_integer_message(value)}")
     return given
 
 
@@ -91,7 +91,7 @@ def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str,
     """
     import yaml  # only paid for when the option is used
 
-    from harmonia.loader.yamlsource import SafeLoader  # reads huge integers, not to crash on them
+    from harmonia.loader.yamlsource import SafeLoader, syntax_problem  # reads huge integers
 
     source = Path(path)
     try:
@@ -103,14 +103,13 @@ def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str,
         data: Any = loads(text) if strict_json else yaml.load(text, Loader=SafeLoader)
     except orjson.JSONDecodeError as exc:
         raise CliError(f"{option} {path}: invalid JSON: {exc}") from None
-    except yaml.YAMLError as exc:
-        detail = " ".join(str(exc).split())
-        raise CliError(f"{option} {path}: invalid YAML: {detail}") from None
+    except yaml.YAMLError as exc:  # located as in a workflow file
+        raise CliError(f"{option} {syntax_problem(exc, str(path), text)}") from None
     if data is None:
         return {}
     if not isinstance(data, Mapping):
         raise CliError(
-            f"{option} {path}: expected an object of input names to values, not {a_json_kind(data)}"
+            f"{option} {path}: expected an object of input names to values, got {json_kind(data)}"
         )
     bad = [key for key in data if not isinstance(key, str)]
     if bad:

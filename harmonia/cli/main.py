@@ -46,6 +46,7 @@ from harmonia.cli.remote_parser import (
 )
 from harmonia.executors.base import add_executor_options
 from harmonia.gcpause import cycle_collection_paused
+from harmonia.paths import DATA_DIR_HELP
 
 __all__ = ["build_parser", "main"]
 
@@ -64,7 +65,7 @@ def _data_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="data folder (default: $HARMONIA_HOME, else the user data folder)",
+        help=DATA_DIR_HELP,
     )
 
 

@@ -12,6 +12,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from harmonia.paths import DATA_DIR_HELP
+
 __all__ = ["GROUP", "add_daemon_options", "add_plugin_commands"]
 
 GROUP = "harmonia.commands"
@@ -48,5 +50,5 @@ def add_daemon_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="data folder (default: $HARMONIA_HOME, else the user data folder)",
+        help=DATA_DIR_HELP,
     )

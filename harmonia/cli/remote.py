@@ -110,10 +110,7 @@ def api_error_code(exc: ApiError) -> int:
 def api_error_lines(
     exc: ApiError, args: argparse.Namespace | None = None, *, default_file: str | None = None
 ) -> list[str]:
-    lines = [exc.message_for(default_file)]
-    for problem in exc.problem_lines(default_file):
-        if problem not in lines:
-            lines.append(problem)
+    lines = exc.message_lines(default_file)
     if isinstance(exc, UnauthorizedError):
         data_dir = getattr(args, "data_dir", None) if args is not None else None
         token_file = default_data_dir(data_dir) / TOKEN_FILE

@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from harmonia.cli.inputs import add_input_options
+from harmonia.paths import DATA_DIR_HELP
 from harmonia.protocol import URL_ENV
 
 __all__ = [
@@ -150,8 +151,9 @@ def _common(parser: argparse.ArgumentParser, *, json_help: str | None = None) ->
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="data folder holding the daemon's token and address "
-        "(default: $HARMONIA_HOME, else the user data folder)",
+        help=DATA_DIR_HELP.replace(
+            "data folder", "data folder holding the daemon's token and address", 1
+        ),
     )
     if json_help is not None:
         parser.add_argument("--json", action="store_true", help=json_help)

@@ -11,6 +11,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+import orjson
+
 from harmonia.cli.errors import CliError
 from harmonia.cli.inputs import input_from_args
 from harmonia.cli.listing import print_listing
@@ -135,7 +137,7 @@ def _lines(schedule: Schedule) -> list[str]:
         ("schedule", schedule.id),
         ("workflow", schedule.workflow_id),
         ("when", describe_when(schedule)),
-        ("input", str(schedule.input or {})),
+        ("input", orjson.dumps(schedule.input or {}).decode()),  # as `harmonia show` does
         ("missed", f"{schedule.missed} (cap {schedule.max_missed}, grace {schedule.grace:g}s)"),
         ("overlap", schedule.overlap),
         ("next", _when(schedule)),

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from harmonia.protocol import STATUS_CODES, ErrorCode
+from harmonia.protocol import STATUS_CODES, ErrorCode, problem_text
 
 __all__ = [
     "ApiError",
@@ -82,6 +82,13 @@ class ApiError(ClientError):
         if not isinstance(self.details, list):
             return []
         return [format_problem(p, default_file) for p in self.details if p is not None]
+
+    def message_lines(self, default_file: str | None = None) -> list[str]:
+        """`message_for`, then each problem it does not already say: what a person is shown
+        (the CLI, the dashboard), each line once."""
+        lines = [self.message_for(default_file)]
+        lines += [p for p in dict.fromkeys(self.problem_lines(default_file)) if p not in lines]
+        return lines
 
     def message_for(self, default_file: str | None = None) -> str:
         """`message`, naming `default_file` where the daemon could only say `<request body>`
@@ -233,22 +240,16 @@ def format_problem(problem: Any, default_file: str | None = None) -> str:
         loc = problem.get("loc")
         where = ".".join(str(part) for part in loc) if isinstance(loc, list | tuple) else ""
         return f"{where}: {problem['msg']}" if where else str(problem["msg"])
-    message = str(problem.get("message", ""))
-    parts: list[str] = []
     file = problem.get("file")
     if default_file is not None and (not file or _placeholder(str(file))):
         file = default_file
-    line = problem.get("line")
-    if file or line is not None:
-        where = str(file or "<workflow>")
-        if line is not None:
-            where += f":{line}"
-        parts.append(where)
-    if problem.get("task") is not None:
-        parts.append(f"task '{problem['task']}'")
-    if problem.get("field") is not None:
-        parts.append(f"field '{problem['field']}'")
-    return ": ".join([", ".join(parts), message]) if parts else message
+    return problem_text(
+        str(problem.get("message", "")),
+        str(file) if file else None,
+        problem.get("line"),
+        problem.get("task"),
+        problem.get("field"),
+    )
 
 
 def _placeholder(name: str) -> bool:

@@ -148,19 +148,15 @@ def _field_path(raw: Any, loc: tuple[int | str, ...], is_dynamic: Callable[[Any]
     return path
 
 
-_VALID_PREFIX = "Input should be a valid "
-
-
 def _message(item: ErrorDetails, known: Iterable[str]) -> str:
+    from harmonia.model.wording import error_message  # only an input with a problem needs it
+
     kind = item["type"]
     if kind == "extra_forbidden" and len(item["loc"]) == 1:
         return f"unknown field; known fields: {', '.join(sorted(known)) or '(none)'}"
     if kind == "missing" and len(item["loc"]) == 1:
         return "required field missing"
-    message = item["msg"]
-    if kind == "value_error":
-        message = message.removeprefix("Value error, ")
-    return message
+    return error_message(item)
 
 
 def _problems_from_errors(
@@ -169,13 +165,16 @@ def _problems_from_errors(
     is_dynamic: Callable[[Any], bool],
     known: Iterable[str],
 ) -> list[FieldProblem]:
-    """Rewrite pydantic's errors as one readable problem per field path.
+    """Rewrite pydantic's errors as one readable problem per field path, in the loader's words
+    (`harmonia.model.wording`).
 
     A union reports one error per member. When one member got further (an error deeper inside
     the value, e.g. at an item of a list), the other members' type errors are noise and dropped;
-    type errors left at one path are merged: "Input should be a valid string or integer (got
-    list)".
+    type errors left at one path are merged: "expected a string or a list, got integer 5".
     """
+    from harmonia.model import describe_value
+    from harmonia.model.wording import expected_noun
+
     by_path: dict[str, list[ErrorDetails]] = {}
     for item in errors:
         by_path.setdefault(_field_path(raw, tuple(item["loc"]), is_dynamic), []).append(item)
@@ -194,23 +193,18 @@ def _problems_from_errors(
                 continue
         expected: list[str] = []
         messages: list[str] = []
-        got: str | None = None
+        got = ""
         for item in items:
-            message = _message(item, known)
-            if item["type"].endswith("_type") and message.startswith(_VALID_PREFIX):
-                noun = message.removeprefix(_VALID_PREFIX)
+            noun = expected_noun(item["type"])
+            if noun is not None:
                 if noun not in expected:
                     expected.append(noun)
-                got = json_kind(item.get("input"))
-            elif message not in messages:
+                got = describe_value(item.get("input"))
+            elif (message := _message(item, known)) not in messages:
                 messages.append(message)
         if expected:
-            nouns = (
-                ", ".join(expected[:-1]) + " or " + expected[-1]
-                if len(expected) > 1
-                else expected[0]
-            )
-            messages.insert(0, f"{_VALID_PREFIX}{nouns} (got {got})")
+            nouns = " or ".join(expected)
+            messages.insert(0, f"expected {nouns}, got {got}")
         problems.append(FieldProblem(path, "; ".join(messages)))
     return problems
 

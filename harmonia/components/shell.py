@@ -30,7 +30,6 @@ from pydantic_core import PydanticCustomError
 from harmonia.components.base import ActionContext, Component, ModelAction
 from harmonia.errors import ErrorKind, TaskError
 from harmonia.taskenv import task_environment
-from harmonia.valuekinds import json_kind
 
 __all__ = ["DEFAULT_KILL_GRACE", "MAX_CAPTURE_BYTES", "ShellComponent", "ShellRunAction"]
 
@@ -48,6 +47,8 @@ def _number_to_str(value: Any) -> Any:
 
 def _check_command(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     """One clear message instead of pydantic's per-union-member errors."""
+    from harmonia.model import describe_value  # only a wrong command needs it
+
     if isinstance(value, str):
         if not value.strip():
             raise PydanticCustomError("too_short", "must not be empty")
@@ -59,14 +60,14 @@ def _check_command(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
             if not isinstance(item, str):
                 raise PydanticCustomError(
                     "command_item",
-                    "item {index} must be a string (got {type})",
-                    {"index": index, "type": json_kind(item)},
+                    "item {index} must be a string, got {got}",
+                    {"index": index, "got": describe_value(item)},
                 )
     else:
         raise PydanticCustomError(
             "command_kind",
-            "must be a string (run by /bin/sh) or an array of strings (argv) (got {type})",
-            {"type": json_kind(value)},
+            "expected a string (run by /bin/sh) or an array of strings (argv), got {got}",
+            {"got": describe_value(value)},
         )
     return handler(value)
 

@@ -22,6 +22,7 @@ from harmonia.expressions.limits import (
 )
 from harmonia.expressions.preview import preview, preview_shell_command
 from harmonia.expressions.references import (
+    CONTEXT_FIELDS,
     ITEM_ROOTS,
     MARKERS,
     REFERENCE_ROOTS,
@@ -37,6 +38,7 @@ from harmonia.expressions.templates import (
 )
 
 __all__ = [
+    "CONTEXT_FIELDS",
     "ITEM_ROOTS",
     "MARKERS",
     "MAX_DEPTH",

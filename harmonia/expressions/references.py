@@ -16,6 +16,7 @@ from harmonia.expressions.errors import ExpressionError
 from harmonia.expressions.limits import MAX_EXPRESSION_LENGTH
 
 __all__ = [
+    "CONTEXT_FIELDS",
     "ITEM_ROOTS",
     "MARKERS",
     "REFERENCE_ROOTS",
@@ -48,6 +49,9 @@ REFERENCE_ROOTS: Final = (
 """The names a reference starts with, in the order documentation lists them. `param` names a
 template's parameter: it is substituted when the template is instantiated, so it never
 reaches the engine (the loader refuses it in a workflow)."""
+CONTEXT_FIELDS: Final = {"workflow": ("name", "version"), "execution": ("id",)}
+"""The strings the engine gives these roots (`ExecutionRunner`'s context): any other name
+after them has no value, so the loader refuses it instead of the task failing at run time."""
 ITEM_ROOTS: Final = frozenset({"item", "index"})
 """The roots only a `for_each` task's input and `when` have: its current item and index."""
 ROOTS: Final = frozenset(REFERENCE_ROOTS)

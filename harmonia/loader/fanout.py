@@ -12,6 +12,7 @@ from typing import Any
 
 from harmonia.expressions import ITEM_ROOTS, ExpressionError, parse_reference
 from harmonia.loader.references import ReferenceChecker, Upstream
+from harmonia.model import describe_value
 from harmonia.model.tasks import DEFAULT_MAX_ITEMS, FAN_OUT_ONLY, fan_out_only_message
 
 __all__ = ["check_fan_out_only", "check_for_each", "fan_out_tasks"]
@@ -42,15 +43,17 @@ def check_for_each(
     if not isinstance(value, str):
         return  # a type problem, reported by the model
     text = value.strip()
-    try:
-        if not (text.startswith("${") and text.endswith("}")):
-            raise ExpressionError("must be a literal list or one ${...} reference", text)
-        ref = parse_reference(text)
-    except ExpressionError as exc:
+    if not (text.startswith("${") and text.endswith("}")):
         references.report(
-            f"for_each must be a literal list or exactly one ${{...}} reference to a list: {exc}",
+            "must be a literal list or exactly one ${...} reference to a list, "
+            f"got {describe_value(value)}",
             path,
         )
+        return
+    try:
+        ref = parse_reference(text)
+    except ExpressionError as exc:
+        references.report(f"invalid reference: {exc}", path)
         return
     if ref.root in ITEM_ROOTS:
         references.report(f"{ref} cannot give the list it is an item of", path)

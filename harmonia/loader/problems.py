@@ -3,7 +3,8 @@ and field, and every problem raised together, sorted and once.
 
 pydantic says `int_type` at `("tasks", "fetch", "timeout")`; an author needs "expected a
 number, got boolean true" at line 7, task 'fetch', field 'timeout', with a "did you mean" for
-misspelt fields. The wording lives here so that every loader path says the same thing.
+misspelt fields. The wording of one error is `harmonia.model.wording`'s, which the daemon and
+the components' input checks share; what only a file has (keys, hints) is added here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pydantic
 from harmonia.errors import Problem, ValidationFailed
 from harmonia.loader.document import Document, KeyPath
 from harmonia.model import IDENTIFIER_PATTERN, Workflow, describe_value, suggest
+from harmonia.model.wording import error_message
 
 __all__ = ["pydantic_problems", "raise_problems"]
 
@@ -25,26 +27,6 @@ def raise_problems(problems: list[Problem]) -> NoReturn:
     unique = list(dict.fromkeys(problems))
     unique.sort(key=lambda p: (p.line or 0, p.message, p.task or "", p.field or ""))
     raise ValidationFailed(problems=unique)
-
-
-_TYPE_WORDS = {
-    "string_type": "a string",
-    "int_type": "an integer",
-    "float_type": "a number",
-    "bool_type": "a boolean",
-    "dict_type": "an object",
-    "list_type": "an array",
-    "model_type": "an object",
-    "model_attributes_type": "an object",
-}
-
-
-_BOUND_WORDS = {
-    "greater_than_equal": (">=", "ge"),
-    "greater_than": (">", "gt"),
-    "less_than_equal": ("<=", "le"),
-    "less_than": ("<", "lt"),
-}
 
 
 def pydantic_problems(exc: pydantic.ValidationError, parsed: Document) -> list[Problem]:
@@ -64,26 +46,10 @@ def pydantic_problems(exc: pydantic.ValidationError, parsed: Document) -> list[P
             message = "unknown field" + (f"; {hint}" if hint else "")
             if not hint and known:
                 message += f"; valid fields: {', '.join(known)}"
-        elif kind == "missing":
-            message = "required field missing"
-        elif kind == "value_error":
-            message = str(error.get("ctx", {}).get("error", error["msg"]))
-        elif kind in _TYPE_WORDS:
-            message = f"expected {_TYPE_WORDS[kind]}, got {describe_value(value)}"
-            if kind == "string_type" and isinstance(value, int | float | bool):
-                message += " (put it in quotes to make it a string)"
-        elif kind in _BOUND_WORDS:
-            word, key = _BOUND_WORDS[kind]
-            bound = error.get("ctx", {}).get(key)
-            message = f"must be {word} {bound}, got {describe_value(value)}"
-        elif kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
-            message = "must not be empty"
-        elif kind == "literal_error":
-            message = f"{error['msg']}, got {describe_value(value)}"
         elif kind == "too_short" and loc == ("tasks",):
             message = "a workflow needs at least one task"
         else:
-            message = error["msg"]
+            message = error_message(error)
         problems.append(parsed.problem(message, loc))
     return problems
 

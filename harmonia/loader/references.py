@@ -13,6 +13,7 @@ from typing import Any
 
 from harmonia.errors import Problem
 from harmonia.expressions import (
+    CONTEXT_FIELDS,
     ITEM_ROOTS,
     MAX_TEMPLATE_NODES,
     ExpressionError,
@@ -134,6 +135,8 @@ class ReferenceChecker:
                 )
         elif ref.root == "tasks":
             return self._task_problem(ref, task_id, upstream)
+        elif ref.root in CONTEXT_FIELDS:
+            return _context_problem(ref)
         elif ref.root in ITEM_ROOTS and task_id not in self.fan_out:
             return f"{ref} only has a value in a task with for_each (the current item)"
         elif ref.root == "param":
@@ -167,6 +170,20 @@ class ReferenceChecker:
         if len(ref.path) < 2 or ref.path[1] not in ("output", "status"):
             return f"{ref} must be tasks.{target}.output[...] or tasks.{target}.status"
         return None
+
+
+def _context_problem(ref: Reference) -> str | None:
+    """`${workflow.nam}`: the engine's workflow and execution fields are few and fixed."""
+    fields = CONTEXT_FIELDS[ref.root]
+    name = ref.path[0] if ref.path else None
+    if name not in fields:
+        hint = suggest(str(name), fields) if isinstance(name, str) else ""
+        return f"{ref} has no value: {ref.root} has {' and '.join(fields)}" + (
+            f" ({hint})" if hint else ""
+        )
+    if len(ref.path) > 1:
+        return f"{ref} has no value: {ref.root}.{name} is a string"
+    return None
 
 
 _LITERALS = frozenset({int, float, bool, type(None)})

@@ -25,7 +25,7 @@ from harmonia.errors import Problem, ValidationFailed
 from harmonia.gcpause import cycle_collection_paused
 from harmonia.jsonlimits import big_integer_message, find_big_integers
 from harmonia.loader.document import Document, KeyPath, split_path
-from harmonia.loader.load import load_document
+from harmonia.loader.load import check_file_recursion, load_document
 from harmonia.loader.problems import pydantic_problems, raise_problems
 from harmonia.loader.shape import shape_of
 from harmonia.loader.source import Format, read_file, read_text
@@ -80,7 +80,9 @@ def load_definition_file(
         document = read_file(path, share=keep)
         if is_template(document.data):
             return load_template_document(document, registry)
-        return load_document(document, registry)
+        workflow = load_document(document, registry)
+    check_file_recursion(document, Path(path))  # as `load_workflow_file`: validate = run
+    return workflow
 
 
 def load_template_file(path: str | Path, registry: ComponentRegistry | None = None) -> Template:

@@ -23,7 +23,7 @@ from harmonia.jsonlimits import HugeInteger, is_big_integer
 from harmonia.loader.document import Document, KeyPath, LineIndex, split_path
 from harmonia.loader.shape import MAX_VALUES, TOO_DEEP, too_many_values
 
-__all__ = ["PureSafeLoader", "SafeLoader", "parse_yaml", "yaml_lines"]
+__all__ = ["PureSafeLoader", "SafeLoader", "parse_yaml", "syntax_problem", "yaml_lines"]
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -134,7 +134,7 @@ def parse_yaml(text: str, source: str, loader: type[yaml.SafeLoader] | None = No
             index.walk(node)
             error = index.error or exc
         parsed.problems.append(
-            _syntax_problem(error, source)
+            syntax_problem(error, source, text)
             if isinstance(error, yaml.YAMLError)
             else Problem(TOO_DEEP, file=source)
         )
@@ -154,11 +154,18 @@ def parse_yaml(text: str, source: str, loader: type[yaml.SafeLoader] | None = No
     return parsed
 
 
-def _syntax_problem(exc: yaml.YAMLError, source: str) -> Problem:
+def syntax_problem(exc: yaml.YAMLError, source: str, text: str) -> Problem:
+    """A syntax error at its line; one the parser met only at the end of the text (a bracket
+    never closed) at the line of what was left open, since the end is no line to fix."""
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         message = ": ".join(str(p) for p in (exc.context, exc.problem) if p)
+        lines = len(text.splitlines())
         line = mark.line + 1 if mark is not None else None
+        if line is not None and line > lines:
+            context = exc.context_mark
+            line = min(context.line + 1 if context is not None else line, max(lines, 1))
+            message += " before the end of the file"
         return Problem(f"YAML syntax error: {message or exc}", file=source, line=line)
     return Problem(f"YAML syntax error: {exc}", file=source)  # characters YAML does not allow
 

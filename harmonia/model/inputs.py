@@ -164,7 +164,7 @@ class InputSpec(Strict):
             return value
         problems = _value_problems(info.data, value)
         if problems:
-            raise ValueError("default does not fit the input: " + "; ".join(problems))
+            raise ValueError("default does not fit its spec: " + "; ".join(problems))
         return value
 
     @property

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
-from harmonia.valuekinds import json_kind
+from harmonia.model.base import describe_value
 
 __all__ = ["EXECUTORS", "ExecutorName", "Resources", "executor_field", "resources_field"]
 
@@ -22,18 +22,17 @@ ExecutorName = Literal["local", "dask"]
 def _amount(value: Any) -> float:
     """A resource amount: a positive finite number. YAML reads `4e9` as text (YAML 1.1 wants a
     dot in a float), so numeric text is read as the number it spells."""
-    if isinstance(value, bool):
-        raise ValueError("must be a number (got boolean)")
     if isinstance(value, str):
         try:
-            value = float(value.strip())
+            number = float(value.strip())
         except ValueError:
-            raise ValueError(f"must be a number (got {value!r})") from None
-    if not isinstance(value, int | float):
-        raise ValueError(f"must be a number (got {json_kind(value)})")
-    number = float(value)
+            raise ValueError(f"expected a number, got {describe_value(value)}") from None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        raise ValueError(f"expected a number, got {describe_value(value)}")
     if not math.isfinite(number) or number <= 0:
-        raise ValueError(f"must be a positive number (got {value!r})")
+        raise ValueError(f"must be > 0, got {describe_value(value)}")
     return number
 
 

@@ -106,7 +106,7 @@ def parse_spec(raw: Any, *, where: str = "") -> ScheduleSpec:
         problems.append(Problem(message, field=f"{where}{name}"))
 
     if not isinstance(raw, dict):
-        raise ValidationFailed([Problem("a schedule must be a mapping", field=where.rstrip("."))])
+        raise ValidationFailed([Problem("a schedule must be an object", field=where.rstrip("."))])
     for name in raw:
         if name not in FIELDS and name not in ("workflow_id", "id"):
             bad(str(name), f"unknown field {name!r} (known: {', '.join(sorted(FIELDS))})")
@@ -132,7 +132,7 @@ def parse_spec(raw: Any, *, where: str = "") -> ScheduleSpec:
         bad("interval", f"must be a number of seconds > 0 (at most ten years), not {interval!r}")
     given_input = raw.get("input", {})
     if not isinstance(given_input, dict):
-        bad("input", "must be a mapping of input names to values")
+        bad("input", "must be an object of input names to values")
     missed = _choice(raw, "missed", MissedPolicy, MissedPolicy.SKIP, bad)
     overlap = _choice(raw, "overlap", OverlapPolicy, OverlapPolicy.SKIP, bad)
     max_missed = raw.get("max_missed", DEFAULT_MAX_MISSED)

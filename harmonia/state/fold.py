@@ -154,11 +154,11 @@ def _on_task_failed(state: ExecutionState, event: Event) -> None:
 
 
 def _on_task_skipped(state: ExecutionState, event: Event) -> None:
+    """A skip is decided for a pending task and takes no time; a start kept from a run before
+    a retry reset the task would make it look as long as the wait since then."""
     task = _task(state, event)
     task.status = TaskStatus.SKIPPED
-    task.finished_at = event.timestamp
-    if task.started_at is None:
-        task.started_at = event.timestamp
+    task.started_at = task.finished_at = event.timestamp
 
 
 def _finish(state: ExecutionState, event: Event, status: ExecutionStatus) -> None:

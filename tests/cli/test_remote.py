@@ -273,10 +273,15 @@ def test_an_invalid_workflow_lists_every_problem(
 
 
 def test_an_invalid_input_is_refused(cli: Cli, daemon: Harmoniad) -> None:
-    done = cli("submit", SAMPLES / "diamond.yaml", "--input", "base=-1", "--url", daemon.url)
+    """Said once, as `harmonia run` says it: it was said twice, the first time located in a
+    file called `<workflow>`."""
+    done = cli("submit", SAMPLES / "diamond.yaml", "--input", "base=x", "--url", daemon.url)
     assert done.returncode == 2
-    assert "base" in done.stderr
-    assert error_lines(done)
+    assert error_lines(done) == [
+        "harmonia: error: input 'base': expected integer, got string \"x\""
+    ]
+    ran = cli("run", SAMPLES / "diamond.yaml", "--input", "base=x")
+    assert (ran.returncode, error_lines(ran)) == (2, error_lines(done))
 
 
 def test_a_wrong_token_exits_2_with_a_hint(cli: Cli, daemon: Harmoniad) -> None:

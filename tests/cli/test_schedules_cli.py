@@ -35,6 +35,8 @@ def test_create_list_show_pause_unpause_delete(cli: Cli, workflow_id: str) -> No
 
     shown = cli("schedules", "show", sid)
     assert "America/New_York" in shown.stdout and "queue" in shown.stdout
+    # JSON, as `harmonia show` prints an execution's input (it was Python's {'who': 'ops'})
+    assert 'input     {"who":"ops"}' in shown.stdout
 
     paused = cli("schedules", "pause", sid)
     assert paused.returncode == 0 and "next planned time paused" in paused.stderr

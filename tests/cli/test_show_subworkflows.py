@@ -77,7 +77,7 @@ def test_a_failing_child_input_is_the_task_failure(tmp_path: Path) -> None:
     ran = harmonia(tmp_path, "run", tmp_path / "parent.yaml", "--data-dir", tmp_path / "data")
     assert ran.returncode == 1, ran.stderr
     assert "invalid input for workflow 'parts/child.yaml'" in ran.stderr
-    assert "input.n" in ran.stderr
+    assert "input 'n': expected integer" in ran.stderr
 
 
 def test_a_recursive_file_is_refused_before_anything_runs(tmp_path: Path) -> None:
@@ -87,6 +87,14 @@ def test_a_recursive_file_is_refused_before_anything_runs(tmp_path: Path) -> Non
     assert "sub-workflow recursion: loop.yaml -> ./loop.yaml" in ran.stderr
     assert "task 'sub', field 'input.workflow'" in ran.stderr
     assert not (tmp_path / "data").exists()  # refused: nothing written
+
+
+def test_validate_refuses_a_recursive_file_as_run_does(tmp_path: Path) -> None:
+    """`harmonia validate` said "ok" of a file that `harmonia run` refuses (README: both do)."""
+    (tmp_path / "loop.yaml").write_text(PARENT.replace("parts/child.yaml", "./loop.yaml"))
+    checked = harmonia(tmp_path, "validate", tmp_path / "loop.yaml")
+    assert checked.returncode == 2, checked.stdout
+    assert "sub-workflow recursion: loop.yaml -> ./loop.yaml" in checked.stdout
 
 
 def test_a_loop_through_stored_ids_is_refused_when_the_run_starts(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import io
 import re
@@ -14,6 +15,7 @@ import pytest
 from harmonia.cli.errors import CliError
 from harmonia.cli.follow import run_sync
 from harmonia.cli.inputs import (
+    input_from_args,
     load_input_file,
     merge_inputs,
     parse_input_pairs,
@@ -89,10 +91,36 @@ def test_input_file(tmp_path: Path) -> None:
     with pytest.raises(CliError, match="expected an object of input names"):
         load_input_file(yaml_file)
     yaml_file.write_text("a: [\n")
-    with pytest.raises(CliError, match="invalid YAML"):
+    with pytest.raises(CliError, match=":1: YAML syntax error: "):
         load_input_file(yaml_file)
     with pytest.raises(CliError, match="cannot read the file"):
         load_input_file(tmp_path / "missing.yaml")
+
+
+def test_input_file_problems_are_located_as_in_a_workflow_file(tmp_path: Path) -> None:
+    """A YAML error said `in "<unicode string>", line 2, column 1` and a list `not list`: the
+    file and line, and the words of a workflow file's problems, instead."""
+    yaml_file = tmp_path / "in.yaml"
+    yaml_file.write_text("n: 1\nnames: [a, b\n")
+    with pytest.raises(CliError) as caught:
+        load_input_file(yaml_file)
+    assert str(caught.value) == (
+        f"--input-file {yaml_file}:2: YAML syntax error: while parsing a flow sequence: "
+        "did not find expected ',' or ']' before the end of the file"
+    )
+    yaml_file.write_text("- 1\n")
+    with pytest.raises(CliError) as caught:
+        load_input_file(yaml_file)
+    assert str(caught.value) == (
+        f"--input-file {yaml_file}: expected an object of input names to values, got array"
+    )
+
+
+def test_a_big_integer_input_is_named_as_other_input_problems() -> None:
+    args = argparse.Namespace(input=["n=99999999999999999999999"], input_file=None)
+    with pytest.raises(CliError) as caught:
+        input_from_args(args)
+    assert str(caught.value).startswith("input 'n': integer 99999999999999999999999 is out of")
 
 
 def test_flags_win_over_the_file() -> None:
@@ -346,3 +374,16 @@ def test_run_sync_unwraps_a_lone_error_from_task_groups() -> None:
 
     with pytest.raises(CliError, match="inner"):
         run_sync(fails)
+
+
+@pytest.mark.parametrize(
+    "command", [["run"], ["executions"], ["submit"], ["workflows", "list"], ["tui"], ["mcp"]]
+)
+def test_every_data_dir_help_names_what_it_reads(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The commands' help left out $HARMONIA_DATA_DIR, which they read (README, harmoniad)."""
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "$HARMONIA_HOME, else $HARMONIA_DATA_DIR, else the user data folder" in text

@@ -214,7 +214,30 @@ def test_static_missing_required_field() -> None:
 def test_static_wrong_literal_types() -> None:
     found = problems("shell", "run", {"command": 7, "timeout": "abc", "check": [1]})
     assert set(found) == {"command", "timeout", "check"}
-    assert "got integer" in found["command"]
+    assert found == {
+        "command": (
+            "expected a string (run by /bin/sh) or an array of strings (argv), got integer 7"
+        ),
+        "timeout": 'expected a number, got string "abc"',
+        "check": "expected a boolean, got array",
+    }
+
+
+def test_static_wrong_types_in_the_loaders_words() -> None:
+    """A component's input said pydantic's "Input should be a valid dictionary (got list)"
+    where the workflow's own fields say "expected an object, got array": one vocabulary."""
+    assert problems("shell", "run", {"command": "ls", "env": [1], "cwd": 3}) == {
+        "env": "expected an object, got array",
+        "cwd": "expected a string, got integer 3",
+    }
+    assert problems("shell", "run", {"command": ["ls", None]}) == {
+        "command": "item 1 must be a string, got null"
+    }
+    assert problems("core", "approve", {"message": "ok?", "on_timeout": "maybe"}) == {
+        "on_timeout": "must be 'reject' or 'approve', got string \"maybe\""
+    }
+    kind = problems("core", "fail", {"kind": "nope"})["kind"]
+    assert kind.startswith("must be 'timeout', 'error', ") and kind.endswith('got string "nope"')
 
 
 def test_static_dynamic_values_are_not_type_checked() -> None:

@@ -399,6 +399,59 @@ def test_malformed_json_and_wrong_types_are_422(api: httpx.Client) -> None:
     assert counts(api) == before
 
 
+def test_an_id_that_cannot_be_one_is_named_by_what_it_would_name(api: httpx.Client) -> None:
+    """`GET /api/v1/executions/a%20b` said "no id 'a b'" where a well-formed unknown id says
+    "no execution 'x'": the kind comes from the path, as for every other 404."""
+    for path, message in [
+        ("/api/v1/executions/a%20b", "no execution 'a b'"),
+        ("/api/v1/workflows/%00", "no workflow '\\x00'"),
+        ("/api/v1/templates/a%20b", "no template 'a b'"),
+    ]:
+        body = assert_error(api.get(path), 404, "not_found")
+        assert body["message"] == message, path
+    retry = api.post("/api/v1/executions/x/tasks/a%20b/retry", json={})
+    assert assert_error(retry, 404, "not_found")["message"] == "no task 'a b'"
+
+
+def test_a_refused_body_is_said_in_the_words_of_the_workflow_file(api: httpx.Client) -> None:
+    """pydantic's own words ("bogus: Extra inputs are not permitted", which reads like the
+    workflow's input; "Input should be a valid dictionary"; "the request is not valid" with
+    "Value error, ..." in details) were the daemon's: each now says what `harmonia validate`
+    would, without echoing the value sent."""
+
+    def said(response: httpx.Response) -> tuple[str, list[str]]:
+        body = assert_error(response, 422, "validation_error")
+        return body["message"], [d["msg"] for d in body["details"]]
+
+    executions = "/api/v1/executions"
+    assert said(api.post(executions, json={"workflow_id": "wf-x", "bogus": 1})) == (
+        "bogus: unknown field",
+        ["unknown field"],
+    )
+    quotes = "expected a string, got integer (put it in quotes to make it a string)"
+    assert said(api.post(executions, json={"workflow_id": 5, "input": 5})) == (
+        f"workflow_id: {quotes}",
+        [quotes, "expected an object, got integer"],
+    )
+    assert said(api.post(executions, json={})) == (
+        "give exactly one of 'workflow_id' and 'workflow'",
+        ["give exactly one of 'workflow_id' and 'workflow'"],
+    )
+    assert said(api.get(executions, params={"limit": "lots"})) == (
+        "limit: expected an integer, got string",
+        ["expected an integer, got string"],
+    )
+    assert said(api.get(executions, params={"limit": "0"}))[0] == "limit: must be >= 1"
+    hook = said(api.post("/api/v1/hooks", json={"name": "bad name!", "workflow_id": "x"}))[0]
+    assert hook.startswith("name: must match the pattern '^[A-Za-z0-9]")
+    status = said(api.get(executions, params={"status": "bored"}))[0]
+    assert status.startswith("status: must be 'pending', 'running', ")
+    assert status.endswith("'canceled' or 'damaged'")
+    assert said(api.get(executions, params={"bogus": "1"}))[0] == (
+        "bogus: unknown query parameter; known: limit, offset, status"
+    )
+
+
 def test_invalid_workflow_is_422_with_located_problems(api: httpx.Client) -> None:
     before = counts(api)
     text = (

@@ -96,7 +96,7 @@ def test_the_cli_refuses_an_input_beyond_64_bits(tmp_path: Path, value: str) -> 
     result = harmonia(tmp_path, "run", str(path), "--input", f"n={value}")
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert "input n" in result.stderr and RANGE in result.stderr
+    assert "input 'n" in result.stderr and RANGE in result.stderr
 
 
 def test_the_cli_refuses_a_huge_integer_in_an_input_file(tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_the_cli_refuses_a_huge_integer_in_an_input_file(tmp_path: Path) -> None
     (tmp_path / "inputs.yaml").write_text(f"n: {HUGE}\n")
     result = harmonia(tmp_path, "run", str(path), "--input-file", "inputs.yaml")
     assert result.returncode == 2, result.stderr
-    assert "input n: an integer of 5000 digits" in result.stderr
+    assert "input 'n': an integer of 5000 digits" in result.stderr
 
 
 def test_a_function_returning_2_to_the_70_fails_its_task(tmp_path: Path) -> None:

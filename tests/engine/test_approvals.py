@@ -245,7 +245,7 @@ async def test_cancel_ends_a_waiting_gate_as_canceled(bench: ProbeBench) -> None
         ({"timeout": "3 weeks"}, "timeout", "not a duration"),
         ({"timeout": 0}, "timeout", "more than 0"),
         ({"on_timeout": "maybe"}, "on_timeout", "reject"),
-        ({"message": ""}, "message", "at least 1"),
+        ({"message": ""}, "message", "must not be empty"),
     ],
 )
 def test_a_bad_gate_input_is_refused_at_load_naming_the_field(

@@ -230,7 +230,7 @@ async def test_bad_child_input_fails_the_task_without_a_child(
         state = await engine.wait((await engine.start(wf, origin=tmp_path)).id)
     error = state.tasks["sub"].error or {}
     assert error["kind"] == "invalid_input"
-    assert "input.n" in error["message"]
+    assert "input 'n': expected integer" in error["message"]
     assert state.tasks["sub"].child_execution_id is None
 
 

@@ -73,3 +73,26 @@ def test_a_cycle_closed_by_one_backward_dependency_is_found() -> None:
     (problem,) = fails(text)
     assert (problem.task, problem.field) == ("t0", "depends_on")
     assert problem.message.startswith("dependency cycle: t0 -> t4 -> t3 -> t2 -> t1 -> t0")
+
+
+def test_unknown_workflow_and_execution_fields_are_refused_when_loaded() -> None:
+    """`${workflow.nam}` loaded fine and failed the task at run time ("key 'nam' not found"):
+    the engine gives workflow.name, workflow.version and execution.id, nothing else."""
+    text = "name: w\ntasks:\n  a:\n" + GOOD_TASK
+    text += "    input: {a: '${workflow.nam}', b: '${execution.idd}', c: '${workflow.name.x}'}\n"
+    text += "    when: workflow.versoin == '1'\n"
+    problems = fails(text)
+    fields = "workflow has name and version"
+    assert sorted((p.field, p.message) for p in problems) == [
+        ("input.a", f"${{workflow.nam}} has no value: {fields} (did you mean 'name'?)"),
+        ("input.b", "${execution.idd} has no value: execution has id (did you mean 'id'?)"),
+        ("input.c", "${workflow.name.x} has no value: workflow.name is a string"),
+        ("when", f"${{workflow.versoin}} has no value: {fields} (did you mean 'version'?)"),
+    ]
+
+
+def test_known_workflow_and_execution_fields_load() -> None:
+    text = "name: w\ntasks:\n  a:\n" + GOOD_TASK
+    text += "    input: {m: '${workflow.name} ${workflow.version} ${execution.id}'}\n"
+    text += "    when: workflow.name == 'w'\n"
+    assert load_workflow_text(text).tasks["a"].when == "workflow.name == 'w'"

@@ -46,7 +46,20 @@ def test_for_each_must_be_a_list_or_one_reference() -> None:
     text += "    input: {command: ls}\n"
     (problem,) = fails(text)
     assert (problem.line, problem.task, problem.field) == (6, "a", "for_each")
-    assert problem.message.startswith("for_each must be a literal list or exactly one")
+    assert problem.message == (
+        'must be a literal list or exactly one ${...} reference to a list, got string "files: '
+        '${input.x}"'
+    )
+
+
+def test_a_bad_for_each_reference_is_said_once() -> None:
+    """It said the rule twice: "for_each must be a literal list or exactly one ${...}
+    reference to a list: must be a literal list or one ${...} reference in ..."."""
+    text = "name: w\ntasks:\n  a:\n" + SHELL + "    for_each: '${input.x y}'\n"
+    text += "    input: {command: ls}\n"
+    (problem,) = fails(text)
+    assert problem.message.startswith("invalid reference: ")
+    assert problem.message.count("literal list") == 0
 
 
 def test_for_each_references_are_checked_like_any_other() -> None:

@@ -100,7 +100,7 @@ EXPECTED: dict[str, list[tuple[int | None, str | None, str | None, str]]] = {
         (6, "a", "input.command", "required field missing"),
         (7, "a", "input.comand", "unknown field"),
         (8, "a", "input.check", "unknown input 'strict'; this workflow declares no inputs"),
-        (13, "b", "input.seconds", "valid number"),
+        (13, "b", "input.seconds", 'expected a number, got string "soon"'),
     ],
     "bad_reference_syntax.yaml": [
         (9, "a", "input.url", "invalid reference: unterminated '${'"),
@@ -123,7 +123,7 @@ EXPECTED: dict[str, list[tuple[int | None, str | None, str | None, str]]] = {
             6,
             None,
             "input.limit.default",
-            "default does not fit the input: 0 is less than the minimum 1",
+            "default does not fit its spec: 0 is less than the minimum 1",
         )
     ],
     "bad_retry_on.yaml": [
@@ -160,7 +160,7 @@ EXPECTED: dict[str, list[tuple[int | None, str | None, str | None, str]]] = {
             4,
             None,
             "input.limit.default",
-            "default does not fit the input: -1 is less than the minimum 0",
+            "default does not fit its spec: -1 is less than the minimum 0",
         ),
         (9, "fetch", "input.url", "unknown input 'source'; declared: limit"),
         (10, "fetch", "retry_policy.max_retries", "must be >= 0, got integer -1"),

@@ -81,6 +81,6 @@ def test_bad_values_are_named_with_their_line() -> None:
     by_field = {(p.task, p.field): p for p in problems}
     executor = by_field[("a", "executor")]
     assert executor.line == 7 and "'local' or 'dask'" in executor.message
-    assert "must be a positive number (got -1)" in by_field[("b", "resources.GPU")].message
-    assert "must be a number (got 'lots')" in by_field[("b", "resources.memory")].message
-    assert "must be a number (got boolean)" in by_field[("b", "resources.TPU")].message
+    assert by_field[("b", "resources.GPU")].message == "must be > 0, got integer -1"
+    assert by_field[("b", "resources.memory")].message == 'expected a number, got string "lots"'
+    assert by_field[("b", "resources.TPU")].message == "expected a number, got boolean true"

@@ -45,6 +45,18 @@ def test_alias_bomb_is_refused() -> None:
     assert "more than" in problem.message
 
 
+def test_a_flow_left_open_is_located_where_it_opens() -> None:
+    """`input: {message: hi` on the last line was reported at line 7 of a 6-line file (where
+    the parser ran out of text): the line to fix is the one that opens the mapping."""
+    text = "name: w\ntasks:\n  a:\n    component: core\n    action: echo\n"
+    (problem,) = fails(text + "    input: {message: hi\n", source="wf.yaml")
+    assert problem.line == 6
+    assert problem.message == (
+        "YAML syntax error: while parsing a flow mapping: did not find expected ',' or '}' "
+        "before the end of the file"
+    )
+
+
 def test_multiple_documents_are_a_syntax_error() -> None:
     (problem,) = fails("name: a\n---\nname: b\n")
     assert problem.line == 2

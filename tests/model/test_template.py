@@ -113,7 +113,8 @@ def test_an_integer_beyond_64_bits_is_named() -> None:
 
 
 def test_a_broken_parameter_spec_is_refused() -> None:
-    with pytest.raises(ValidationError, match="default does not fit"):
+    # a parameter's default does not fit its parameter: it said "... fit the input"
+    with pytest.raises(ValidationError, match="default does not fit its spec: 1 is less than"):
         spec({"n": {"type": "integer", "minimum": 3, "default": 1}})
     with pytest.raises(ValidationError, match="pattern applies to string"):
         spec({"n": {"type": "integer", "pattern": "x"}})

@@ -108,6 +108,21 @@ def test_a_skipped_task_keeps_its_reason() -> None:
     assert view.tasks["a"].status == "skipped" and view.tasks["a"].note == "condition is false: x"
 
 
+def test_a_task_skipped_after_a_retry_reset_it_took_no_time() -> None:
+    """As the engine's fold: the skip kept the start of the run before the reset, and the
+    task looked as long as the wait between them."""
+    view = fresh("a")
+    view.apply_all(
+        [
+            ev(1, "task_started", "a", 0, attempt=1),
+            ev(2, "task_completed", "a", 1, attempt=1),
+            ev(3, "workflow_resumed", None, 30, reset=["a"]),
+            ev(4, "task_skipped", "a", 31, reason="trigger rule one_failed"),
+        ]
+    )
+    assert view.tasks["a"].duration(T0 + timedelta(seconds=40)) == 0
+
+
 def test_the_document_and_the_event_fold_agree() -> None:
     """The view built from a document equals the view folded from the same history."""
     from_doc = viewed(

@@ -195,3 +195,16 @@ async def test_run_file_with_problems_shows_every_one(daemon: Harmoniad, tmp_pat
         error = next(t for t in toasts(app) if "422" in t)
         assert "bad.yaml" in error and "nope" in error and "zz" in error
         assert isinstance(app.screen, ExecutionsScreen)
+
+
+async def test_run_file_missing_an_input_says_it_once(daemon: Harmoniad, tmp_path: Path) -> None:
+    """The daemon's message and its one problem are the same line: it was shown twice."""
+    wanting = tmp_path / "wanting.yaml"
+    wanting.write_text(
+        "name: wanting\ninput: {who: {type: string}}\n"
+        "tasks:\n  a: {component: core, action: echo}\n"
+    )
+    async with piloted(daemon, run_file=wanting) as (app, pilot):
+        await until(pilot, lambda: any("422" in t for t in toasts(app)), "the validation error")
+        error = next(t for t in toasts(app) if "422" in t)
+        assert error.endswith("|input 'who': missing required input"), error

@@ -216,8 +216,8 @@ class HarmoniaApp(App[None]):
         self.notify(str(exc), title=f"{what} failed", severity="error", timeout=12, markup=False)
 
     def show_api_error(self, exc: ApiError, what: str, *, file: str | None = None) -> None:
-        problems = exc.problem_lines(file) if isinstance(exc, ValidationError) else exc.problems
-        lines = [exc.message, *problems[:12]]
+        message, *problems = exc.message_lines(file if isinstance(exc, ValidationError) else None)
+        lines = [message, *problems[:12]]
         if len(problems) > 12:
             lines.append(f"... and {len(problems) - 12} more")
         self.notify(

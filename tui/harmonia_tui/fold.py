@@ -300,9 +300,7 @@ def _on_task_failed(view: ExecutionView, event: Event) -> Change:
 def _on_task_skipped(view: ExecutionView, event: Event) -> Change:
     task, new = view._task(event)
     task.status = "skipped"
-    task.finished_at = event.timestamp
-    if task.started_at is None:
-        task.started_at = event.timestamp
+    task.started_at = task.finished_at = event.timestamp  # no time, as the engine's fold says
     reason = event.data.get("reason")
     task.note = str(reason) if reason else None
     return _changed(task, new)

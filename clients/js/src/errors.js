@@ -124,7 +124,8 @@ export function transportReason(error) {
 
 /**
  * One validation problem as a line: the engine's problems (`{message, file, line, task,
- * field}`) read like `harmonia validate`; pydantic-style ones (`{loc, msg}`) read `loc: msg`.
+ * field}`) read like `harmonia validate` (an execution input's: `input 'NAME': message`);
+ * pydantic-style ones (`{loc, msg}`) read `loc: msg`.
  */
 export function formatProblem(problem) {
   if (problem === null || typeof problem !== 'object') return String(problem)
@@ -133,11 +134,14 @@ export function formatProblem(problem) {
     return where ? `${where}: ${problem.msg}` : String(problem.msg)
   }
   const parts = []
+  const message = String(problem.message ?? '')
   if (problem.file || problem.line != null) {
     parts.push(`${problem.file || '<workflow>'}${problem.line != null ? `:${problem.line}` : ''}`)
+  } else if (problem.task == null && String(problem.field ?? '').startsWith('input.')) {
+    // an execution input's problem, as harmonia.protocol.problem_text says it
+    return `input '${problem.field.slice('input.'.length)}': ${message}`
   }
   if (problem.task != null) parts.push(`task '${problem.task}'`)
   if (problem.field != null) parts.push(`field '${problem.field}'`)
-  const message = String(problem.message ?? '')
   return parts.length ? `${parts.join(', ')}: ${message}` : message
 }

@@ -122,6 +122,9 @@ test('422: a bad query parameter is named in details[].loc', async () => {
     .createExecution({ workflow_id: (await state.client.createWorkflow(ECHO_YAML)).id, input: { who: 5 } })
     .catch((caught) => caught)
   assert.deepEqual([input.status, input.code], [422, 'validation_error'])
+  // as `harmonia run` says it, not located in a file called `<workflow>`
+  assert.deepEqual(input.problems, [`input 'who': expected string, got integer 5`])
+  assert.equal(input.message, input.problems[0])
 })
 
 test('an answer that is not the daemon\'s JSON still becomes a HarmoniaError', async () => {

@@ -1,0 +1,85 @@
+"""pydantic's errors in the words of a workflow file's author, wherever they are told.
+
+pydantic says "Input should be a valid dictionary" and "Extra inputs are not permitted"; a
+workflow's author reads "input" as the workflow's input. The loader, the daemon's answers and
+the components' input checks each said it their own way; this is the one translation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import ErrorDetails
+
+from harmonia.model.base import describe_value
+
+__all__ = ["error_message", "expected_noun"]
+
+_TYPE_WORDS = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "a boolean",
+    "bool_parsing": "a boolean",
+    "dict_type": "an object",
+    "list_type": "an array",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+}
+
+_BOUND_WORDS = {
+    "greater_than_equal": (">=", "ge"),
+    "greater_than": (">", "gt"),
+    "less_than_equal": ("<=", "le"),
+    "less_than": ("<", "lt"),
+}
+
+_SHOULD_BE = "Input should be "
+
+
+def expected_noun(kind: str) -> str | None:
+    """`a number` for pydantic's `float_type` (and its other type errors); None otherwise."""
+    return _TYPE_WORDS.get(kind)
+
+
+def error_message(error: ErrorDetails, *, show_value: bool = True) -> str:
+    """One pydantic error as an author reads it: `expected a number, got string "ten"`.
+    `show_value=False` names only the value's kind (an API answer never echoes what was
+    sent: it can be large, or a secret)."""
+    kind = error["type"]
+    value = error.get("input")
+    got = describe_value(value)
+    if not show_value:
+        got = got.partition(" ")[0]
+    tail = f", got {got}" if show_value else ""  # its kind alone says nothing of a bound
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field missing"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
+    noun = _TYPE_WORDS.get(kind)
+    if noun is not None:
+        message = f"expected {noun}, got {got}"
+        if kind == "string_type" and isinstance(value, int | float | bool):
+            message += " (put it in quotes to make it a string)"
+        return message
+    if kind in _BOUND_WORDS:
+        word, key = _BOUND_WORDS[kind]
+        return f"must be {word} {_number(ctx.get(key))}{tail}"
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return f"must match the pattern {ctx.get('pattern')!r}{tail}"
+    if kind in ("literal_error", "enum"):
+        return f"must be {error['msg'].removeprefix(_SHOULD_BE)}{tail}"
+    return error["msg"]
+
+
+def _number(bound: Any) -> Any:
+    """`0` for a bound declared `0.0`: what the author compares with is a number, not a float."""
+    return int(bound) if isinstance(bound, float) and bound.is_integer() else bound
