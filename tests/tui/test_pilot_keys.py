@@ -5,6 +5,7 @@ in test_pilot_executions.py: workflows named for each test, every wait on a cond
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -184,27 +185,29 @@ async def test_run_file_submits_it_and_opens_the_execution(daemon: Harmoniad) ->
         assert "◂ double, shift" in screen.graph.row_text("join")
 
 
-async def test_run_file_with_problems_shows_every_one(daemon: Harmoniad, tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(
+REFUSED_FILES = [
+    pytest.param(
         "name: bad\ntasks:\n  a: {component: core, action: nope}\n"
-        "  b: {component: core, action: echo, depends_on: [zz]}\n"
-    )
+        "  b: {component: core, action: echo, depends_on: [zz]}\n",
+        lambda error: "bad.yaml" in error and "nope" in error and "zz" in error,
+        id="every-problem-shown",
+    ),
+    pytest.param(  # the daemon's message and its one problem are the same line: shown twice
+        "name: bad\ninput: {who: {type: string}}\ntasks:\n  a: {component: core, action: echo}\n",
+        lambda error: error.endswith("|input 'who': missing required input"),
+        id="a-missing-input-said-once",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "told"), REFUSED_FILES)
+async def test_run_file_the_daemon_refuses(
+    daemon: Harmoniad, tmp_path: Path, text: str, told: Callable[[str], bool]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
     async with piloted(daemon, run_file=bad) as (app, pilot):
         await until(pilot, lambda: any("422" in t for t in toasts(app)), "the validation error")
         error = next(t for t in toasts(app) if "422" in t)
-        assert "bad.yaml" in error and "nope" in error and "zz" in error
+        assert told(error), error
         assert isinstance(app.screen, ExecutionsScreen)
-
-
-async def test_run_file_missing_an_input_says_it_once(daemon: Harmoniad, tmp_path: Path) -> None:
-    """The daemon's message and its one problem are the same line: it was shown twice."""
-    wanting = tmp_path / "wanting.yaml"
-    wanting.write_text(
-        "name: wanting\ninput: {who: {type: string}}\n"
-        "tasks:\n  a: {component: core, action: echo}\n"
-    )
-    async with piloted(daemon, run_file=wanting) as (app, pilot):
-        await until(pilot, lambda: any("422" in t for t in toasts(app)), "the validation error")
-        error = next(t for t in toasts(app) if "422" in t)
-        assert error.endswith("|input 'who': missing required input"), error
