@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -68,16 +68,34 @@ def listening_url(process: subprocess.Popen[str]) -> str | None:
 
 
 @contextmanager
-def running_daemon(data_dir: Path, *args: str, profile: Path | None = None) -> Iterator[Daemon]:
+def running_daemon(
+    data_dir: Path,
+    *args: str,
+    profile: Path | None = None,
+    python: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Daemon]:
     """`harmoniad --port 0` on `data_dir` (access log off: the benchmark measures the API).
 
     With `profile`, the daemon runs under cProfile and writes its statistics there when it
-    stops (exact call counts: how many encodings, writes and sends each event costs)."""
+    stops (exact call counts: how many encodings, writes and sends each event costs).
+    `python`: another interpreter (a user's venv, without the dev extras) runs `-m harmoniad`;
+    `env`: variables set for it (PYTHONPATH, to run another tree's code)."""
     script = Path(sys.executable).with_name("harmoniad")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "harmoniad"]
+    if python is not None:
+        command = [python, "-P", "-m", "harmoniad"]  # -P: the cwd does not shadow PYTHONPATH
     if profile is not None:
-        command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "harmoniad"]
-    env = {k: v for k, v in os.environ.items() if k != "HARMONIA_TOKEN"}
+        command = [
+            python or sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(profile),
+            "-m",
+            "harmoniad",
+        ]
+    env = {k: v for k, v in os.environ.items() if k != "HARMONIA_TOKEN"} | dict(env or {})
     process = subprocess.Popen(
         [*command, "--port", "0", "--data-dir", str(data_dir), "--no-access-log", *args],
         stdout=subprocess.PIPE,
