@@ -104,7 +104,7 @@ class ExecutionScreen(FilteredScreen):
     """
 
     BINDINGS = [
-        Binding("r", "retry", "Retry", tooltip="Run the selected failed task and its downstream"),
+        Binding("r", "retry", "Retry", tooltip="Run the selected task and its downstream again"),
         Binding("R", "resume", "Resume", tooltip="Resume a failed, paused or canceled execution"),
         Binding("p", "pause", "Pause", tooltip="Start nothing new; running tasks finish"),
         Binding("c", "cancel", "Cancel", tooltip="Cancel the execution"),

@@ -39,12 +39,9 @@ def unavailable(
     if action == "open":
         return None if selected else "select a task first (arrows or hjkl)"
     if action == "retry":
-        if selected is None or selected not in view.tasks:
-            return "select a failed task first (arrows or hjkl)"
-        task = view.tasks[selected]
-        if task.status != "failed":
-            return f"{selected} is {task.status}; only a failed task can be retried"
-        return None
+        # which tasks may be retried is the daemon's retry plan's to say (the editor shows its
+        # refusal): a completed task or a waiting gate may be, as the CLI and the API allow
+        return None if selected in view.tasks else "select a task first (arrows or hjkl)"
     if action == "resume" and view.status not in RESUMABLE:
         return (
             f"the execution is {view.status}; only a failed, paused or canceled one can be resumed"

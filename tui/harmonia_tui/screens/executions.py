@@ -329,7 +329,7 @@ class ExecutionsScreen(TableScreen):
                 return None
             return "this is the first screen (q quits)"
         if action == "retry":
-            return "retry runs a failed task again: open its execution (enter) and select the task"
+            return "retry runs a task and its downstream again: open the execution (enter), pick it"
         if action == "next_waiting" and not any(
             self.rows[i].waiting_count for i in self.shown if i in self.rows
         ):
