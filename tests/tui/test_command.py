@@ -23,7 +23,7 @@ def test_harmonia_lists_and_runs_tui() -> None:
     )
     own = subprocess.run([HARMONIA, "tui", "--help"], capture_output=True, text=True, timeout=60)
     assert own.returncode == 0
-    for option in ("--url URL", "--data-dir DIR", "--run FILE", "--ascii"):
+    for option in ("--url URL", "--data-dir DIR", "--run FILE", "--input KEY=VALUE", "--ascii"):
         assert option in own.stdout
 
 
@@ -45,3 +45,23 @@ def test_other_commands_never_load_the_dashboard() -> None:
         [sys.executable, "-c", code, str(sample)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_input_is_checked_before_the_dashboard_starts(tmp_path: Path) -> None:
+    """`--input` belongs to `--run`, and a bad input file is exit 2 naming it, before any
+    daemon is looked for or any terminal needed."""
+    alone = subprocess.run(
+        [HARMONIA, "tui", "--input", "who=ada"], capture_output=True, text=True, timeout=60
+    )
+    assert alone.returncode == 2 and "--run FILE" in alone.stderr, alone.stderr
+    listed = tmp_path / "in.yaml"
+    listed.write_text("[1, 2]\n")
+    sample = ENGINE.parent / "sample_workflows" / "diamond.yaml"
+    bad = subprocess.run(
+        [HARMONIA, "tui", "--run", str(sample), "--input-file", str(listed)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2, bad.stderr
+    assert f"--input-file {listed}: expected an object of input names" in bad.stderr

@@ -185,6 +185,24 @@ async def test_run_file_submits_it_and_opens_the_execution(daemon: Harmoniad) ->
         assert "◂ double, shift" in screen.graph.row_text("join")
 
 
+async def test_run_file_with_an_input_starts_it_with_that_input(
+    daemon: Harmoniad, tmp_path: Path
+) -> None:
+    """`harmonia tui --run FILE --input who=ada`: a workflow with a required input runs."""
+    wanting = tmp_path / "wanting.yaml"
+    wanting.write_text(
+        "name: wanting\ninput: {who: {type: string}}\n"
+        "tasks:\n  a: {component: core, action: echo, input: {hello: '${input.who}'}}\n"
+    )
+    async with piloted(daemon, run_file=wanting, run_input={"who": "ada"}) as (_, pilot):
+        screen = await opened(pilot, "completed", "wanting completed")
+        assert screen.view is not None
+        async with api_client(daemon) as client:
+            execution = await client.get_execution(screen.view.id)
+        assert execution.input == {"who": "ada"}
+        assert execution.tasks["a"].output == {"hello": "ada"}
+
+
 REFUSED_FILES = [
     pytest.param(
         "name: bad\ntasks:\n  a: {component: core, action: nope}\n"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Mapping
 from contextlib import suppress
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import anyio
 from textual.app import App, SystemCommand
@@ -91,6 +91,7 @@ class HarmoniaApp(App[None]):
         ascii: bool = False,
         description: str | None = None,
         run_file: str | Path | None = None,
+        run_input: Mapping[str, Any] | None = None,
         open_execution: str | None = None,
         coalesce_interval: float = 0.05,
         watch_health: bool = True,
@@ -102,6 +103,7 @@ class HarmoniaApp(App[None]):
         self.glyphs = Glyphs(ascii=ascii)
         self.description = description or f"daemon {connection.url}"
         self.run_file = Path(run_file) if run_file is not None else None
+        self.run_input = dict(run_input) if run_input else None
         self.open_at_start = open_execution
         self.coalesce_interval = coalesce_interval
         self.watch_health = watch_health
@@ -248,7 +250,9 @@ class HarmoniaApp(App[None]):
         )
         if info is None:
             return
-        execution = await self.api(client.start_execution(info.id), what=f"starting {info.name}")
+        execution = await self.api(
+            client.start_execution(info.id, input=self.run_input), what=f"starting {info.name}"
+        )
         if execution is None:
             return
         self.notify(f"{info.name}: execution {execution.id} started", title="Started", markup=False)

@@ -14,7 +14,9 @@ import locale
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+from harmonia.cli.inputs import add_input_options
 from harmonia.cli.plugins import add_daemon_options
 
 __all__ = ["add_command", "build_parser", "main", "run"]
@@ -48,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_daemon_options(parser)
     parser.add_argument("--run", metavar="FILE", help="store and start this workflow, then open it")
+    add_input_options(parser)  # the --run execution's input, as `harmonia run` takes it
     parser.add_argument(
         "--ascii", action="store_true", help="ASCII only: no box drawing or symbols"
     )
@@ -95,8 +98,25 @@ def token_source(data_dir: str | os.PathLike[str], embedded: bool) -> str:
     )
 
 
+def run_input(args: argparse.Namespace) -> dict[str, Any]:
+    """`--input`/`--input-file` for the `--run` execution, read before anything starts (a bad
+    value is exit 2 here, not a toast); CliError naming the option at fault."""
+    from harmonia.cli.errors import CliError
+    from harmonia.cli.inputs import input_from_args
+
+    if (args.input or args.input_file) and args.run is None:
+        raise CliError("--input and --input-file give the input of --run FILE's execution")
+    return input_from_args(args)
+
+
 def run(args: argparse.Namespace) -> int:
+    from harmonia.cli.errors import CliError
+
     refusal = needs_terminal()
+    try:
+        given = run_input(args)
+    except CliError as exc:
+        refusal = str(exc)
     if refusal is not None:
         print(f"harmonia tui: {refusal}", file=sys.stderr)
         return EXIT_USAGE
@@ -128,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
             ascii=wants_ascii(bool(args.ascii)),
             description=target.description,
             run_file=args.run,
+            run_input=given,
             close_client=True,
         )
         app.run()
