@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, TextIO
 
@@ -265,8 +265,10 @@ class ProgressView:
     style: Style
     live: bool
     show_events: bool = True
+    clock: Callable[[], float] = time.monotonic
+    """What the status line's elapsed time is read from (tests give a fixed one)."""
     task_width: int = field(init=False)
-    _started: float = field(init=False, default_factory=time.monotonic)
+    _started: float = field(init=False)
     _drawn: bool = field(init=False, default=False)
     _words: dict[str, str] = field(init=False)
     """The status words of the two events that make nearly every line of a run."""
@@ -275,6 +277,7 @@ class ProgressView:
     """Texts made for earlier lines: a run's durations are whole microseconds, mostly few."""
 
     def __post_init__(self) -> None:
+        self._started = self.clock()
         self.task_width = task_column_width(self.tracker.statuses)
         self._words = {
             EventType.TASK_STARTED: _status(self.style, "started", "running"),
@@ -355,7 +358,7 @@ class ProgressView:
         if not self.live:
             self.stream.flush()
             return
-        elapsed = time.monotonic() - self._started
+        elapsed = self.clock() - self._started
         plain = format_status(self.tracker, elapsed)
         width = shutil.get_terminal_size((80, 24)).columns - 1
         if len(plain) > width:  # a wrapped line cannot be rewritten with \r

@@ -223,9 +223,11 @@ def test_status_line_only_when_live() -> None:
     assert plain.getvalue().endswith("a     started    attempt 1\n")
 
     tty = io.StringIO()
-    view = ProgressView(tty, ProgressTracker({"a": "pending"}), style=Style(False), live=True)
+    tracker = ProgressTracker({"a": "pending"})
+    now = iter([100.0, 100.25])  # made, then the event's redraw: no wall clock read
+    view = ProgressView(tty, tracker, style=Style(False), live=True, clock=lambda: next(now))
     view.event(started)
-    assert tty.getvalue().endswith("\r\x1b[K[0/1 done, 1 running] 0.00s")
+    assert tty.getvalue().endswith("\r\x1b[K[0/1 done, 1 running] 0.25s")
     view.close()
     assert tty.getvalue().endswith("\r\x1b[K")
 
