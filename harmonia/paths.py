@@ -9,17 +9,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["DATA_DIR_ENV", "DATA_DIR_HELP", "HOME_ENV", "default_data_dir"]
+__all__ = ["DATA_DIR_DEFAULT", "DATA_DIR_ENV", "DATA_DIR_HELP", "HOME_ENV", "default_data_dir"]
 
 HOME_ENV = "HARMONIA_HOME"
 """Environment variable naming the data folder; handy for tests, containers and CI."""
 DATA_DIR_ENV = "HARMONIA_DATA_DIR"
 """The original (Tekton) Harmonia's name for the same setting, accepted so that a Tekton
 environment carries over; `HARMONIA_HOME` wins when both are set."""
-DATA_DIR_HELP = (
-    f"data folder (default: ${HOME_ENV}, else ${DATA_DIR_ENV}, else the user data folder)"
-)
-"""The `--data-dir` help of every command, the daemon's included: what `default_data_dir` reads."""
+DATA_DIR_DEFAULT = f"(default: ${HOME_ENV}, else ${DATA_DIR_ENV}, else the user data folder)"
+"""What `default_data_dir` reads, for every command's `--data-dir` help, the daemon's included."""
+DATA_DIR_HELP = f"data folder {DATA_DIR_DEFAULT}"
 
 
 def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from harmonia.cli.inputs import add_input_options
-from harmonia.paths import DATA_DIR_HELP
+from harmonia.paths import DATA_DIR_DEFAULT
 from harmonia.protocol import URL_ENV
 
 __all__ = [
@@ -151,9 +151,7 @@ def _common(parser: argparse.ArgumentParser, *, json_help: str | None = None) ->
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
-        help=DATA_DIR_HELP.replace(
-            "data folder", "data folder holding the daemon's token and address", 1
-        ),
+        help=f"data folder holding the daemon's token and address {DATA_DIR_DEFAULT}",
     )
     if json_help is not None:
         parser.add_argument("--json", action="store_true", help=json_help)

@@ -154,8 +154,6 @@ def _message(item: ErrorDetails, known: Iterable[str]) -> str:
     kind = item["type"]
     if kind == "extra_forbidden" and len(item["loc"]) == 1:
         return f"unknown field; known fields: {', '.join(sorted(known)) or '(none)'}"
-    if kind == "missing" and len(item["loc"]) == 1:
-        return "required field missing"
     return error_message(item)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic_core import ErrorDetails
 
 from harmonia.model.base import describe_value
+from harmonia.valuekinds import json_kind
 
 __all__ = ["error_message", "expected_noun"]
 
@@ -51,9 +52,7 @@ def error_message(error: ErrorDetails, *, show_value: bool = True) -> str:
     sent: it can be large, or a secret)."""
     kind = error["type"]
     value = error.get("input")
-    got = describe_value(value)
-    if not show_value:
-        got = got.partition(" ")[0]
+    got = describe_value(value) if show_value else json_kind(value)
     tail = f", got {got}" if show_value else ""  # its kind alone says nothing of a bound
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "extra_forbidden":
