@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import anyio
 import orjson
 
 from harmonia.events import Event
@@ -62,6 +63,7 @@ class EventEncoder:
         self._old: dict[tuple[str, int], _Forms] = {}
         self._chunks: dict[tuple[str, str, int, int], bytes | str] = {}
         self._streams = 0
+        self._idle: anyio.Event | None = None
 
     @contextmanager
     def streaming(self) -> Iterator[None]:
@@ -73,8 +75,19 @@ class EventEncoder:
             self._streams -= 1
             if not self._streams:
                 self.clear()
+                if self._idle is not None:
+                    self._idle.set()
+                    self._idle = None
                 if self.on_idle is not None:
                     self.on_idle()
+
+    async def wait_idle(self) -> None:
+        """Return once no stream runs: a stopping daemon lets its streams send their last
+        frame before uvicorn closes their connections."""
+        while self._streams:
+            if self._idle is None:
+                self._idle = anyio.Event()
+            await self._idle.wait()
 
     def clear(self) -> None:
         self._young, self._old, self._chunks = {}, {}, {}

@@ -24,7 +24,7 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -80,12 +80,20 @@ connection it still believed open crossed the daemon closing it, and its request
 (polling clients under load saw `Server disconnected without sending a response`)."""
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server without its signal handlers, and with an event for "listening"."""
+STREAMS_CLOSE_WITHIN = 2.0
+"""Seconds a stop waits for the streams it ended to send their last frame before uvicorn
+closes every connection: normally milliseconds; a client that does not answer a WebSocket
+close is not waited for longer."""
 
-    def __init__(self, config: uvicorn.Config) -> None:
+
+class _Server(uvicorn.Server):
+    """uvicorn's server without its signal handlers, with an event for "listening", and a
+    shutdown that first lets the ended streams close themselves."""
+
+    def __init__(self, config: uvicorn.Config, streams_ended: Callable[[], Awaitable[None]]):
         super().__init__(config)
         self.listening = anyio.Event()
+        self._streams_ended = streams_ended
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -94,6 +102,14 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         self.listening.set()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn closes the WebSockets still open with 1012 (service restart); the streams
+        `Daemon.stop()` ended close with 1001 themselves once they get the loop, which under
+        load can come after uvicorn's next tick, so they are waited for first."""
+        with anyio.move_on_after(STREAMS_CLOSE_WITHIN):
+            await self._streams_ended()
+        await super().shutdown(sockets)
 
 
 class Daemon:
@@ -231,7 +247,8 @@ class Daemon:
                     ws_per_message_deflate=False,
                     http=protocol,  # its own 400s in the API's JSON shape
                     timeout_keep_alive=KEEP_ALIVE_SECONDS,
-                )
+                ),
+                streams_ended=self._state.encoder.wait_idle,
             )
             self._server = server
             quiet_websocket_denials()

@@ -316,16 +316,16 @@ async def execution_socket(websocket: WebSocket) -> None:
 
     gone = False
     encoder = state.encoder
-    try:
-        with encoder.streaming():
+    with encoder.streaming():  # held until the close is sent: a stopping daemon waits for it
+        try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(pump, tg.cancel_scope)
                 tg.start_soon(listen, tg.cancel_scope)
-    except* (WebSocketDisconnect, OSError):
-        gone = True  # the client went away mid-send
-    if outcome["code"] is not None and not gone:
-        with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):
-            await websocket.close(outcome["code"])
+        except* (WebSocketDisconnect, OSError):
+            gone = True  # the client went away mid-send
+        if outcome["code"] is not None and not gone:
+            with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):
+                await websocket.close(outcome["code"])
 
 
 def _flag(value: str | None) -> bool:

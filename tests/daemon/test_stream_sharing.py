@@ -140,3 +140,27 @@ async def test_each_event_is_encoded_once_and_everything_is_dropped_after_the_la
             encoder.text(event(seq))
         assert encoder.kept <= 2 * 4 + 2  # two generations of forms, two chunks
     assert encoder.kept == 0 and idle == [1]
+
+
+async def test_wait_idle_returns_once_the_last_stream_has_ended() -> None:
+    encoder = EventEncoder()
+    with anyio.fail_after(5):
+        await encoder.wait_idle()  # no stream: at once
+    ended: list[str] = []
+    first, second = encoder.streaming(), encoder.streaming()
+    first.__enter__()
+    second.__enter__()
+
+    async def wait() -> None:
+        await encoder.wait_idle()
+        ended.append("idle")
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(wait)
+            await anyio.wait_all_tasks_blocked()
+            first.__exit__(None, None, None)
+            await anyio.wait_all_tasks_blocked()
+            assert ended == []  # one stream still runs (its close not yet sent)
+            second.__exit__(None, None, None)
+    assert ended == ["idle"]
