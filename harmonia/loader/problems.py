@@ -16,8 +16,8 @@ import pydantic
 
 from harmonia.errors import Problem, ValidationFailed
 from harmonia.loader.document import Document, KeyPath
-from harmonia.model import IDENTIFIER_PATTERN, Workflow, describe_value, suggest
-from harmonia.model.wording import error_message
+from harmonia.model import IDENTIFIER_PATTERN, Workflow, describe_value
+from harmonia.model.wording import error_message, unknown_field
 
 __all__ = ["pydantic_problems", "raise_problems"]
 
@@ -42,10 +42,7 @@ def pydantic_problems(exc: pydantic.ValidationError, parsed: Document) -> list[P
             message = _key_message(loc, value, kind, error["msg"])
         elif kind == "extra_forbidden":
             known = _fields_at(loc[:-1])
-            hint = suggest(str(loc[-1]), known) if known else ""
-            message = "unknown field" + (f"; {hint}" if hint else "")
-            if not hint and known:
-                message += f"; valid fields: {', '.join(known)}"
+            message = unknown_field(str(loc[-1]), known) if known else "unknown field"
         elif kind == "too_short" and loc == ("tasks",):
             message = "a workflow needs at least one task"
         else:

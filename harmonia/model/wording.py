@@ -7,14 +7,15 @@ the components' input checks each said it their own way; this is the one transla
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic_core import ErrorDetails
 
-from harmonia.model.base import describe_value
+from harmonia.model.base import describe_value, suggest
 from harmonia.valuekinds import json_kind
 
-__all__ = ["error_message", "expected_noun"]
+__all__ = ["error_message", "expected_noun", "unknown_field"]
 
 _TYPE_WORDS = {
     "string_type": "a string",
@@ -44,6 +45,15 @@ _SHOULD_BE = "Input should be "
 def expected_noun(kind: str) -> str | None:
     """`a number` for pydantic's `float_type` (and its other type errors); None otherwise."""
     return _TYPE_WORDS.get(kind)
+
+
+def unknown_field(name: str, known: Iterable[str]) -> str:
+    """What a field nobody declared is told: the close name if there is one (most are typos),
+    else the known fields, in the loader's and the components' words alike (one said "valid
+    fields", the other "known fields")."""
+    fields = list(known)
+    hint = suggest(name, fields)
+    return f"unknown field; {hint or 'known fields: ' + (', '.join(fields) or '(none)')}"
 
 
 def error_message(error: ErrorDetails, *, show_value: bool = True) -> str:

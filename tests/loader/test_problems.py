@@ -5,10 +5,10 @@ from __future__ import annotations
 from helpers.loading import GOOD_TASK, fails, located
 
 
-def test_unknown_field_without_close_match_lists_valid_fields() -> None:
+def test_unknown_field_without_close_match_lists_known_fields() -> None:
     (problem,) = fails("name: w\nzzz: 1\ntasks:\n  a:\n" + GOOD_TASK)
     assert (problem.line, problem.field) == (2, "zzz")
-    assert problem.message.startswith("unknown field; valid fields: name, version, description")
+    assert problem.message.startswith("unknown field; known fields: name, version, description")
 
 
 def test_unknown_fields_everywhere() -> None:
