@@ -175,7 +175,7 @@ def test_validation_problems_follow_the_message_once_each() -> None:
         [{"message": "unknown field", "line": 3}, {"message": "cycle", "task": "a"}],
     )
     assert api_error_lines(error, default_file="w.yaml") == [
-        "2 problems; the first: <workflow>:3: unknown field",
+        "2 problems:",  # not the first again: it is listed below
         "w.yaml:3: unknown field",
         "w.yaml, task 'a': cycle",
     ]
