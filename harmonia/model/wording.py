@@ -84,9 +84,37 @@ def error_message(error: ErrorDetails, *, show_value: bool = True) -> str:
         return "must not be empty"
     if kind == "string_pattern_mismatch":
         return f"must match the pattern {ctx.get('pattern')!r}{tail}"
-    if kind in ("literal_error", "enum"):
+    if kind in ("literal_error", "enum", "finite_number", "multiple_of"):
         return f"must be {error['msg'].removeprefix(_SHOULD_BE)}{tail}"
-    return error["msg"]
+    sized = _size_words(kind, ctx)
+    if sized is not None:
+        return sized
+    return _must(error["msg"])
+
+
+def _size_words(kind: str, ctx: dict[str, Any]) -> str | None:
+    """A length bound in the words of JSON: "must have at least 1 item" (pydantic: "List
+    should have at least 1 item after validation, not 0"), None for another kind."""
+    bound = ctx.get("min_length") if kind.endswith("too_short") else ctx.get("max_length")
+    if bound is None or kind not in (
+        "too_short",
+        "too_long",
+        "string_too_short",
+        "string_too_long",
+    ):
+        return None  # another kind, or our own error of that kind (it says it in our words)
+    least = "at least" if kind.endswith("too_short") else "at most"
+    unit = "character" if kind.startswith("string") else "item"
+    return f"must have {least} {bound} {unit}{'' if bound == 1 else 's'}"
+
+
+def _must(message: str) -> str:
+    """Any other pydantic message, its "Input should" made "must" (pydantic's "input" is the
+    value here, not the workflow's input): a kind not translated above still reads alike."""
+    for should in (_SHOULD_BE, "Input should "):
+        if message.startswith(should):
+            return "must " + message.removeprefix("Input should ")
+    return message
 
 
 def _number(bound: Any) -> Any:
