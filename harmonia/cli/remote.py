@@ -287,10 +287,13 @@ def follow(
         if notice is not None:
             view.message(notice)
         statuses = view.tracker.statuses
+        # the look at every status costs O(tasks) an event: only once a gate was seen to wait
+        gated = until_gate and "waiting" in statuses.values()
         with closing(client.events(execution.id, after=after)) as events:
             for event in events:
                 view.event(engine_event(event))
-                if until_gate and may_rest_at_a_gate(statuses):
+                gated = gated or (until_gate and event.type == "task_waiting")
+                if gated and may_rest_at_a_gate(statuses):
                     now = client.get_execution(execution.id)
                     if at_rest_at_a_gate(now) and (now.last_seq or 0) <= event.seq:
                         return now  # and every event up to its rest was shown
