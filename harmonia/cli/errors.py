@@ -15,6 +15,10 @@ the workflow's (1), so scripts can wait for the daemon and try again."""
 EXIT_STORAGE = 4
 """The data folder refused a write (disk full, I/O error, read-only file system): nothing is
 wrong with the call or the workflow; `harmonia resume` continues once it can be written."""
+EXIT_WAITING = 5
+"""The execution waits for a person at an approval gate in the daemon: not over, neither
+completed nor failed. The command stopped following it there (`harmonia approve` decides,
+`harmonia watch` follows it); a script must not read it as done."""
 EXIT_INTERRUPTED = 130
 """A second Ctrl+C: the shell convention for death by SIGINT (128 + 2)."""
 

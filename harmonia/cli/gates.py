@@ -1,15 +1,27 @@
-"""`harmonia run` while its execution waits at an approval gate: the run is at rest but not
-over, so the command keeps following it until a gate's timeout (the only one who can decide in
-this process) lets it go on, and says so.
+"""A followed execution waiting at an approval gate: at rest, but not over.
+
+`harmonia run` (in this process) keeps following it until a gate's timeout (the only one who
+can decide here) lets it go on, and says so. The commands that follow an execution of a daemon
+(`submit --watch`, `resume`, `retry`) stop there instead, since a person decides it there,
+maybe hours later: they say so, show what each gate asks, and exit with `EXIT_WAITING`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import anyio
 
 from harmonia.state import ExecutionState
 
-__all__ = ["DecisionSignal", "gate_notice"]
+if TYPE_CHECKING:
+    from harmonia.client import Execution
+
+__all__ = ["DecisionSignal", "at_rest_at_a_gate", "gate_notice", "may_rest_at_a_gate"]
+
+_ACTIVE = frozenset({"running", "retrying"})
+_ENDED = frozenset({"completed", "skipped", "failed", "canceled"})
 
 
 class DecisionSignal:
@@ -44,3 +56,30 @@ def gate_notice(state: ExecutionState) -> str:
         f"harmonia: {', '.join(waiting)} waits for approval ({how}); to decide by hand, "
         "run the workflow in harmoniad and use `harmonia approve`. Ctrl+C cancels."
     )
+
+
+def may_rest_at_a_gate(statuses: Mapping[str, str]) -> bool:
+    """Whether the statuses folded from the events say a gate waits and nothing runs: the
+    moment to ask the daemon whether the execution is at rest (`at_rest_at_a_gate`)."""
+    waiting = False
+    for status in statuses.values():
+        if status in _ACTIVE:
+            return False
+        waiting = waiting or status == "waiting"
+    return waiting
+
+
+def at_rest_at_a_gate(execution: Execution) -> bool:
+    """Whether the daemon's execution waits for a person and nothing else can start: it is
+    running, a task waits, none runs, and no pending task has all its parents ended (the
+    engine may be about to start one: then it is not at rest yet, and following goes on)."""
+    tasks = execution.tasks
+    if execution.status != "running" or not any(t.status == "waiting" for t in tasks.values()):
+        return False
+    for task in tasks.values():
+        if task.status in _ACTIVE:
+            return False
+        parents = [tasks[p].status for p in task.depends_on if p in tasks]
+        if task.status == "pending" and task.parent is None and all(s in _ENDED for s in parents):
+            return False
+    return True

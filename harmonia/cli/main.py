@@ -3,7 +3,8 @@
 Exit codes: 0 the execution completed (or the command succeeded), 1 it failed or was canceled,
 2 the command could not start (bad file, bad input, unknown id or task, bad data folder, or a
 usage error), 3 the daemon could not be reached, 4 the data folder refused a write (disk full),
-130 a second Ctrl+C.
+5 an execution of a daemon waits for a person at an approval gate (not over: following it
+stopped there), 130 a second Ctrl+C.
 
 `run`, `validate`, `schema` run in this process; `submit`, `watch`, `cancel`, `pause`,
 `checkpoint`, `restore`, `workflows` talk to a daemon; `executions`, `show`, `resume`, `retry`
@@ -102,7 +103,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "resume and retry talk to a daemon when --url is given or $HARMONIA_URL is set, and "
         "work in this process otherwise. Exit codes: 0 ok, 1 the execution failed or was "
         "canceled, 2 the command could not start, 3 the daemon could not be reached, "
-        "4 the data folder could not be written (disk full?), 130 interrupted.",
+        "4 the data folder could not be written (disk full?), 5 the daemon's execution waits "
+        "for a person at an approval gate, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"harmonia {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

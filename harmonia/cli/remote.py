@@ -27,8 +27,10 @@ from harmonia.cli.errors import (
     EXIT_STORAGE,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
+    EXIT_WAITING,
     CliError,
 )
+from harmonia.cli.gates import at_rest_at_a_gate, may_rest_at_a_gate
 from harmonia.cli.output import print_json
 from harmonia.cli.progress import ProgressTracker, ProgressView
 from harmonia.cli.style import is_terminal, style_for
@@ -265,9 +267,11 @@ def follow(
     *,
     after: int | None,
     notice: str | None = None,
+    until_gate: bool = True,
 ) -> Execution:
     """Show the execution's events after `after` (all of them with None) until it ends, then
-    return its final state.
+    return its final state; with `until_gate`, stop once it waits for a person at an
+    approval gate (`harmonia.cli.gates`) and return it as it is then.
 
     `execution` gives the task statuses the first event applies to: all `pending` when
     following from the start, the current ones when following from now. Ctrl+C stops
@@ -282,9 +286,17 @@ def follow(
     try:
         if notice is not None:
             view.message(notice)
+        statuses = view.tracker.statuses
+        # the look at every status costs O(tasks) an event: only once a gate was seen to wait
+        gated = until_gate and "waiting" in statuses.values()
         with closing(client.events(execution.id, after=after)) as events:
             for event in events:
                 view.event(engine_event(event))
+                gated = gated or (until_gate and event.type == "task_waiting")
+                if gated and may_rest_at_a_gate(statuses):
+                    now = client.get_execution(execution.id)
+                    if at_rest_at_a_gate(now) and (now.last_seq or 0) <= event.seq:
+                        return now  # and every event up to its rest was shown
     except KeyboardInterrupt:
         view.close()
         raise CliError(
@@ -325,9 +337,12 @@ def _url_option(client: Client, args: argparse.Namespace) -> str:
 
 def finish(client: Client, final: Execution, args: argparse.Namespace) -> int:
     """The end of a followed execution, as `harmonia run` ends: the summary (on stderr with
-    --json, which puts the document on stdout; only on failure with --quiet), exit 0 or 1."""
+    --json, which puts the document on stdout; only on failure with --quiet), exit 0 or 1;
+    at a gate, what it waits for and how to decide (as `harmonia show` says), exit 5."""
     from harmonia.cli.report import summary_lines
 
+    if at_rest_at_a_gate(final):
+        return _stopped_at_a_gate(client, final, args)
     completed = final.status == "completed"
     quiet = bool(getattr(args, "quiet", False))
     stream: TextIO | None
@@ -346,6 +361,29 @@ def finish(client: Client, final: Execution, args: argparse.Namespace) -> int:
         stream.write("\n".join(lines) + "\n")
         stream.flush()
     return EXIT_OK if completed else EXIT_FAILED
+
+
+def _stopped_at_a_gate(client: Client, final: Execution, args: argparse.Namespace) -> int:
+    """Following stopped at a gate: the summary, what each gate asks and how to decide (the
+    lines of `harmonia show`), and how to follow on; on stderr (the document on stdout with
+    --json), also with --quiet: the command did not end the way its caller waits for."""
+    from harmonia.cli.report import summary_lines, waiting_lines
+
+    if args.json:
+        print_json(execution_json(final))
+    state, style = execution_state(final), style_for(sys.stderr)
+    option = _url_option(client, args)
+    waiting = ", ".join(tid for tid, task in final.tasks.items() if task.status == "waiting")
+    lines = [f"harmonia: {waiting} waits for approval; stopped following (the daemon keeps it)"]
+    lines += summary_lines(state, style)
+    lines += [
+        line + option if line.startswith("  decide: ") else line
+        for line in waiting_lines(state, style)
+    ]
+    lines.append(f"  follow: harmonia watch {final.id}{option}")
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
+    return EXIT_WAITING
 
 
 @contextmanager

@@ -86,7 +86,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     with session(args) as client:
         execution_id = resolve_execution_id(client, args.execution_id)
         execution = client.get_execution(execution_id)
-        final = follow(client, execution, args, after=None)
+        # watching is what was asked: on through a gate's wait, to its decision and the end
+        final = follow(client, execution, args, after=None, until_gate=False)
         return finish(client, final, args)
 
 

@@ -57,7 +57,9 @@ _EITHER_HELP = (
 REMOTE_EPILOG = (
     "Exit codes: 0 ok (the execution completed), 1 it failed or was canceled (or the daemon "
     "failed), 2 the daemon refused the request (bad file or input, unknown id, an operation "
-    "that does not apply), 3 the daemon could not be reached, 130 interrupted."
+    "that does not apply), 3 the daemon could not be reached, 5 the execution waits for a "
+    "person at an approval gate (submit --watch, resume and retry stop following there), "
+    "130 interrupted."
 )
 
 

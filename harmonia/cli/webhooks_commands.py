@@ -10,7 +10,7 @@ import argparse
 
 from harmonia.cli.errors import EXIT_OK, CliError
 from harmonia.cli.output import print_json
-from harmonia.cli.remote import remote_command, session
+from harmonia.cli.remote import remote_command, resolve_execution_id, session
 from harmonia.client import Page, WebhookDelivery
 
 __all__ = ["cmd_webhooks"]
@@ -21,8 +21,11 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
     if args.offset < 0:
         raise CliError("--offset must not be negative")
     with session(args) as client:
+        # an unknown id is refused as `harmonia show` refuses it (a prefix is taken too), not
+        # answered with an empty list that reads as "nothing was delivered"
+        execution = args.execution and resolve_execution_id(client, args.execution)
         page = client.webhook_deliveries(
-            execution_id=args.execution, status=args.status, limit=args.limit, offset=args.offset
+            execution_id=execution or None, status=args.status, limit=args.limit, offset=args.offset
         )
     if args.json:
         print_json(page.model_dump(mode="json"))

@@ -84,11 +84,15 @@ class ApiError(ClientError):
         return [format_problem(p, default_file) for p in self.details if p is not None]
 
     def message_lines(self, default_file: str | None = None) -> list[str]:
-        """`message_for`, then each problem it does not already say: what a person is shown
-        (the CLI, the dashboard), each line once."""
+        """What a person is shown (the CLI), each problem once: `message_for` then any problem
+        it does not say; with several problems, how many, then each. (The daemon's message,
+        `N problems; the first: ...`, is for readers of the message alone: above the list it
+        said the first problem twice.)"""
+        problems = list(dict.fromkeys(self.problem_lines(default_file)))
+        if len(problems) > 1:
+            return [f"{len(problems)} problems:", *problems]
         lines = [self.message_for(default_file)]
-        lines += [p for p in dict.fromkeys(self.problem_lines(default_file)) if p not in lines]
-        return lines
+        return lines + [p for p in problems if p not in lines]
 
     def message_for(self, default_file: str | None = None) -> str:
         """`message`, naming `default_file` where the daemon could only say `<request body>`

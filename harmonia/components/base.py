@@ -149,11 +149,12 @@ def _field_path(raw: Any, loc: tuple[int | str, ...], is_dynamic: Callable[[Any]
 
 
 def _message(item: ErrorDetails, known: Iterable[str]) -> str:
-    from harmonia.model.wording import error_message  # only an input with a problem needs it
+    # only an input with a problem needs them
+    from harmonia.model.wording import error_message, unknown_field
 
     kind = item["type"]
     if kind == "extra_forbidden" and len(item["loc"]) == 1:
-        return f"unknown field; known fields: {', '.join(sorted(known)) or '(none)'}"
+        return unknown_field(str(item["loc"][0]), sorted(known))
     return error_message(item)
 
 
@@ -269,12 +270,9 @@ class Action(abc.ABC):
         if self._forbids_extra():
             for key in raw:
                 if key not in known:
-                    problems.append(
-                        FieldProblem(
-                            str(key),
-                            f"unknown field; known fields: {', '.join(sorted(known)) or '(none)'}",
-                        )
-                    )
+                    from harmonia.model.wording import unknown_field
+
+                    problems.append(FieldProblem(str(key), unknown_field(str(key), sorted(known))))
         for key in _fields_of(self.input_model)[1]:
             if key not in raw:
                 problems.append(FieldProblem(key, "required field missing"))

@@ -30,6 +30,7 @@ from harmonia.components.base import (
     UnknownComponent,
 )
 from harmonia.errors import ErrorKind, TaskError
+from harmonia.suggestions import suggest
 from harmonia.tekton.discovery import Directory, Location
 from harmonia.tekton.mcpv2 import (
     HEALTH_PATH,
@@ -100,9 +101,9 @@ class RemoteAction(Action):
         known = ", ".join(sorted(params)) or "(none)"
         for key, value in raw.items():
             if key not in params:
-                problems.append(
-                    FieldProblem(str(key), f"not a parameter of {self._what}; it takes: {known}")
-                )
+                hint = suggest(str(key), sorted(params))  # most are typos
+                taken = hint or f"it takes: {known}"
+                problems.append(FieldProblem(str(key), f"not a parameter of {self._what}; {taken}"))
                 continue
             spec = params[key]
             expected = json_type_of(spec.get("type")) if isinstance(spec, Mapping) else None

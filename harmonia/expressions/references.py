@@ -14,6 +14,7 @@ from typing import Final
 
 from harmonia.expressions.errors import ExpressionError
 from harmonia.expressions.limits import MAX_EXPRESSION_LENGTH
+from harmonia.suggestions import suggest
 
 __all__ = [
     "CONTEXT_FIELDS",
@@ -33,6 +34,7 @@ __all__ = [
     "scan_string",
     "show",
     "skip_ws",
+    "unknown_root",
 ]
 
 REFERENCE_ROOTS: Final = (
@@ -227,11 +229,25 @@ def _check_shape(
         raise ExpressionError(f"'tasks' must be followed by a task id: {allowed}", text, start)
     if len(path) < 2 or path[1] not in _TASK_FIELDS:
         pos = positions[1] if len(path) > 1 else start
+        hint = suggest(path[1], _TASK_FIELDS) if len(path) > 1 and isinstance(path[1], str) else ""
         raise ExpressionError(
-            f"after a task id only .output or .status may follow: {allowed}", text, pos
+            f"after a task id only .output or .status may follow{f' ({hint})' if hint else ''}"
+            f": {allowed}",
+            text,
+            pos,
         )
     if path[1] == "status" and len(path) > 2:
         raise ExpressionError(f"nothing may follow tasks.ID.status: {allowed}", text, positions[2])
+
+
+def unknown_root(word: str, text: str, pos: int, hint: str = "") -> ExpressionError:
+    """A name no reference starts with: its close root if there is one (`inptu`: did you mean
+    'input'?), else `hint` (what the caller knows of the place), with the roots there are."""
+    close = suggest(word, sorted(ROOTS))
+    said = f" ({close})" if close else hint
+    return ExpressionError(
+        f"unknown name {word!r}{said}: a reference starts with one of {ROOTS_TEXT}", text, pos
+    )
 
 
 def scan_reference(text: str, pos: int, end: int) -> tuple[Reference, int]:
@@ -244,9 +260,7 @@ def scan_reference(text: str, pos: int, end: int) -> tuple[Reference, int]:
         )
     root = m.group()
     if root not in ROOTS:
-        raise ExpressionError(
-            f"unknown name {root!r}: a reference starts with one of {ROOTS_TEXT}", text, pos
-        )
+        raise unknown_root(root, text, pos)
     pos = m.end()
     path: list[str | int] = []
     positions: list[int] = []

@@ -14,11 +14,11 @@ from harmonia.expressions.errors import ExpressionError
 from harmonia.expressions.references import (
     ROOT_RE,
     ROOTS,
-    ROOTS_TEXT,
     scan_braced,
     scan_reference,
     scan_string,
     skip_ws,
+    unknown_root,
 )
 
 __all__ = ["Token", "tokenize"]
@@ -58,9 +58,7 @@ def _unknown_name(text: str, pos: int, word: str, after: int) -> ExpressionError
         hint = ""
     else:
         hint = f" (to compare with text, quote it: '{word}')"
-    return ExpressionError(
-        f"unknown name {word!r}: a reference starts with one of {ROOTS_TEXT}{hint}", text, pos
-    )
+    return unknown_root(word, text, pos, hint)
 
 
 def tokenize(text: str) -> list[Token]:

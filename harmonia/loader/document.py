@@ -35,6 +35,9 @@ class Document:
     shape: tuple[str | None, bool] | None = None
     plain_json: bool = False
     """Read by orjson: JSON values only, no NaN (`Workflow.to_document` may share them)."""
+    key_texts: dict[KeyPath, str] = field(default_factory=dict)
+    """A key YAML read as something else than a string (`yes` -> True), as written: filled
+    with the lines, so that a problem names the key the author sees."""
     _lines: LineIndex | None = field(default=None, repr=False)
 
     @property
@@ -53,6 +56,10 @@ class Document:
             if line is not None:
                 return line
         return None
+
+    def written_key(self, path: KeyPath) -> str | None:
+        """The text of the last key of `path` where YAML read it as no string, else None."""
+        return self.key_texts.get(path) if self.lines else None
 
     def problem(self, message: str, path: KeyPath, *, line_path: KeyPath | None = None) -> Problem:
         """A problem at `path`, split into task and field the way users read a workflow."""

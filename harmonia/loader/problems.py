@@ -16,8 +16,8 @@ import pydantic
 
 from harmonia.errors import Problem, ValidationFailed
 from harmonia.loader.document import Document, KeyPath
-from harmonia.model import IDENTIFIER_PATTERN, Workflow, describe_value, suggest
-from harmonia.model.wording import error_message
+from harmonia.model import IDENTIFIER_PATTERN, Workflow, describe_value
+from harmonia.model.wording import error_message, unknown_field
 
 __all__ = ["pydantic_problems", "raise_problems"]
 
@@ -39,13 +39,14 @@ def pydantic_problems(exc: pydantic.ValidationError, parsed: Document) -> list[P
         if loc and loc[-1] == "[key]":
             # pydantic may normalise the key in `loc` (True -> 1); the input is the key as read
             loc = (*loc[:-2], value) if len(loc) >= 2 else loc[:-1]
-            message = _key_message(loc, value, kind, error["msg"])
+            written = parsed.written_key(loc)  # `yes`, read by YAML as true
+            message = _key_message(loc, value, kind, error["msg"], written)
+            if written is not None:  # located by the key the author wrote, not 'True'
+                problems.append(parsed.problem(message, (*loc[:-1], written), line_path=loc))
+                continue
         elif kind == "extra_forbidden":
             known = _fields_at(loc[:-1])
-            hint = suggest(str(loc[-1]), known) if known else ""
-            message = "unknown field" + (f"; {hint}" if hint else "")
-            if not hint and known:
-                message += f"; valid fields: {', '.join(known)}"
+            message = unknown_field(str(loc[-1]), known) if known else "unknown field"
         elif kind == "too_short" and loc == ("tasks",):
             message = "a workflow needs at least one task"
         else:
@@ -54,16 +55,28 @@ def pydantic_problems(exc: pydantic.ValidationError, parsed: Document) -> list[P
     return problems
 
 
-def _key_message(loc: KeyPath, key: Any, kind: str, default: str) -> str:
-    what = {"tasks": "task id", "input": "input name"}.get(str(loc[0]) if loc else "", "key")
+_NAMES = {
+    "tasks": "task id",
+    "input": "input name",
+    "output": "output name",
+    "parameters": "parameter name",
+}
+
+
+def _key_message(loc: KeyPath, key: Any, kind: str, default: str, written: str | None) -> str:
+    what = _NAMES.get(str(loc[0]) if len(loc) == 2 else "", "key")
     if kind == "string_pattern_mismatch":
         return (
             f"invalid {what} '{key}': must start with a letter or '_' and contain only "
             f"letters, digits, '_' and '-' ({IDENTIFIER_PATTERN})"
         )
+    if kind == "string_type" and written is not None:
+        return (
+            f"YAML reads the {what} {written} as {describe_value(key)}, not as a name: quote "
+            f'it ("{written}":) to keep it'
+        )
     if kind == "string_type":
-        hint = " (YAML reads yes/no/on/off as booleans: quote it)" if isinstance(key, bool) else ""
-        return f"invalid {what} {describe_value(key)}: must be a string{hint}"
+        return f"invalid {what} {describe_value(key)}: must be a string"
     return default
 
 

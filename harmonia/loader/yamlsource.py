@@ -144,10 +144,10 @@ def parse_yaml(text: str, source: str, loader: type[yaml.SafeLoader] | None = No
         return parsed
     root, built = node, builder
     if builder.duplicates:  # the walk for lines reports each duplicate key where it is
-        lines = _Index(builder, parsed).walk(root)
+        lines = _Index(builder, parsed, parsed.key_texts).walk(root)
         parsed.index_lines = lambda: lines
     else:
-        parsed.index_lines = lambda: _Index(built, None).walk(root)
+        parsed.index_lines = lambda: _Index(built, None, parsed.key_texts).walk(root)
     if not builder.shared:
         shape = too_many_values() if builder.values > MAX_VALUES else None
         parsed.shape = (shape, builder.big)
@@ -324,9 +324,12 @@ class _Index:
     anchor, and skipping it keeps nested aliases from costing exponential time.
     """
 
-    def __init__(self, builder: _Builder, document: Document | None) -> None:
+    def __init__(
+        self, builder: _Builder, document: Document | None, texts: dict[KeyPath, str] | None = None
+    ) -> None:
         self.builder = builder
         self.document = document
+        self.texts = texts  # where to keep the text of keys YAML read as no string
         self.lines: LineIndex = {}
         self.seen: set[int] = set()
         self.error: yaml.YAMLError | RecursionError | None = None
@@ -351,6 +354,8 @@ class _Index:
                 key = self.builder.key(key_node, node)
                 line = key_node.start_mark.line + 1
                 self.lines[(*path, key)] = line
+                if self.texts is not None and not isinstance(key, str):
+                    self.texts[(*path, key)] = str(key_node.value)
                 if key not in first_line:
                     first_line[key] = line
                 elif self.document is not None:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from harmonia.suggestions import suggest
 from harmonia.valuekinds import json_kind
 
 __all__ = [
@@ -48,15 +49,6 @@ def _not_blank(value: str) -> str:
 
 NonBlank = Annotated[str, AfterValidator(_not_blank)]
 """A name of a workflow or template: spaces alone name nothing."""
-
-
-def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
-    """A "did you mean" hint, because most unknown names in workflow files are typos.
-    (`difflib` is imported here: only a file with a problem needs it.)"""
-    import difflib
-
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else ""
 
 
 def describe_value(value: Any) -> str:

@@ -7,14 +7,15 @@ the components' input checks each said it their own way; this is the one transla
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic_core import ErrorDetails
 
-from harmonia.model.base import describe_value
+from harmonia.model.base import describe_value, suggest
 from harmonia.valuekinds import json_kind
 
-__all__ = ["error_message", "expected_noun"]
+__all__ = ["error_message", "expected_noun", "unknown_field"]
 
 _TYPE_WORDS = {
     "string_type": "a string",
@@ -46,6 +47,15 @@ def expected_noun(kind: str) -> str | None:
     return _TYPE_WORDS.get(kind)
 
 
+def unknown_field(name: str, known: Iterable[str]) -> str:
+    """What a field nobody declared is told: the close name if there is one (most are typos),
+    else the known fields, in the loader's and the components' words alike (one said "valid
+    fields", the other "known fields")."""
+    fields = list(known)
+    hint = suggest(name, fields)
+    return f"unknown field; {hint or 'known fields: ' + (', '.join(fields) or '(none)')}"
+
+
 def error_message(error: ErrorDetails, *, show_value: bool = True) -> str:
     """One pydantic error as an author reads it: `expected a number, got string "ten"`.
     `show_value=False` names only the value's kind (an API answer never echoes what was
@@ -74,9 +84,37 @@ def error_message(error: ErrorDetails, *, show_value: bool = True) -> str:
         return "must not be empty"
     if kind == "string_pattern_mismatch":
         return f"must match the pattern {ctx.get('pattern')!r}{tail}"
-    if kind in ("literal_error", "enum"):
+    if kind in ("literal_error", "enum", "finite_number", "multiple_of"):
         return f"must be {error['msg'].removeprefix(_SHOULD_BE)}{tail}"
-    return error["msg"]
+    sized = _size_words(kind, ctx)
+    if sized is not None:
+        return sized
+    return _must(error["msg"])
+
+
+def _size_words(kind: str, ctx: dict[str, Any]) -> str | None:
+    """A length bound in the words of JSON: "must have at least 1 item" (pydantic: "List
+    should have at least 1 item after validation, not 0"), None for another kind."""
+    bound = ctx.get("min_length") if kind.endswith("too_short") else ctx.get("max_length")
+    if bound is None or kind not in (
+        "too_short",
+        "too_long",
+        "string_too_short",
+        "string_too_long",
+    ):
+        return None  # another kind, or our own error of that kind (it says it in our words)
+    least = "at least" if kind.endswith("too_short") else "at most"
+    unit = "character" if kind.startswith("string") else "item"
+    return f"must have {least} {bound} {unit}{'' if bound == 1 else 's'}"
+
+
+def _must(message: str) -> str:
+    """Any other pydantic message, its "Input should" made "must" (pydantic's "input" is the
+    value here, not the workflow's input): a kind not translated above still reads alike."""
+    for should in (_SHOULD_BE, "Input should "):
+        if message.startswith(should):
+            return "must " + message.removeprefix("Input should ")
+    return message
 
 
 def _number(bound: Any) -> Any:

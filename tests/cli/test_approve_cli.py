@@ -88,3 +88,47 @@ def test_run_in_process_waits_for_a_gates_timeout_and_says_so(
     final = json.loads(captured.out)
     assert final["status"] == "failed"
     assert final["tasks"]["gate"]["error"]["kind"] == "rejected"
+
+
+WITH_A_SLOW_BRANCH = GATED | {
+    "tasks": GATED["tasks"]
+    | {"slow": {"component": "core", "action": "sleep", "input": {"seconds": 0.3}}}
+}
+
+
+def test_submit_watch_stops_once_the_run_waits_for_a_person(
+    cli: Cli, client: Client, tmp_path: Path
+) -> None:
+    """`--watch` follows the run while anything runs (the slow branch) and stops once only a
+    gate waits, saying so and how to decide, exit 5: a person decides, maybe hours later."""
+    flow = tmp_path / "gated.json"
+    flow.write_text(json.dumps(WITH_A_SLOW_BRANCH), encoding="utf-8")
+    done = cli("submit", flow, "--watch")
+    assert done.returncode == 5, done.stderr
+    err = done.stderr
+    stop = err.index("harmonia: gate waits for approval; stopped following")
+    assert re.search(r"slow +completed", err[:stop])  # followed to the end of what ran
+    assert re.search(r"^  gate: release it\? \(until .*, then reject\)$", err, re.M)
+    found = re.search(r"execution (\S+) started", err)
+    assert found is not None
+    execution_id = found.group(1)
+    assert f"  decide: harmonia approve {execution_id} TASK" in err
+    assert f"  follow: harmonia watch {execution_id}" in err
+    now = client.get_execution(execution_id)
+    assert (now.status, now.tasks["gate"].status) == ("running", "waiting")
+
+
+def test_retry_of_a_gate_stops_when_it_asks_again(
+    cli: Cli, client: Client, daemon: Harmoniad
+) -> None:
+    execution_id = start_waiting(client, GATED)
+    assert cli("approve", execution_id, "gate", "--reject").returncode == 0
+    assert client.wait(execution_id, timeout=30).status == "failed"
+    done = cli("retry", execution_id, "gate", "--url", daemon.url, "--json")
+    assert done.returncode == 5, done.stderr
+    assert "retrying gate" in done.stderr
+    assert "gate waits for approval; stopped following" in done.stderr
+    assert json.loads(done.stdout)["tasks"]["gate"]["status"] == "waiting"
+    # it waits in the daemon, which goes on with it once a person decides
+    assert cli("approve", execution_id, "gate").returncode == 0
+    assert client.wait(execution_id, timeout=30).status == "completed"

@@ -265,10 +265,11 @@ def test_an_invalid_workflow_lists_every_problem(
     )
     done = cli("submit", flow, "--url", daemon.url)
     assert done.returncode == 2
-    lines = error_lines(done)
-    assert len(lines) >= 3  # the message, then one line per problem
-    assert any(str(flow) in line and "missing" in line for line in lines)
-    assert any("nope" in line for line in lines)
+    head, *problems = [line.removeprefix("harmonia: error: ") for line in error_lines(done)]
+    assert head == f"{len(problems)} problems:" and len(problems) >= 2  # how many, then each
+    assert len(set(problems)) == len(problems)  # once each: the first is not said twice
+    assert any(str(flow) in line and "missing" in line for line in problems)
+    assert any("nope" in line for line in problems)
     assert done.stdout == ""
 
 

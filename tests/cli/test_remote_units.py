@@ -13,6 +13,7 @@ from helpers.cli_process import cli_subprocess
 
 from harmonia.cli import commands
 from harmonia.cli.errors import EXIT_UNREACHABLE, CliError
+from harmonia.cli.gates import at_rest_at_a_gate, may_rest_at_a_gate
 from harmonia.cli.main import build_parser, main
 from harmonia.cli.remote import (
     api_error_lines,
@@ -175,7 +176,7 @@ def test_validation_problems_follow_the_message_once_each() -> None:
         [{"message": "unknown field", "line": 3}, {"message": "cycle", "task": "a"}],
     )
     assert api_error_lines(error, default_file="w.yaml") == [
-        "2 problems; the first: <workflow>:3: unknown field",
+        "2 problems:",  # not the first again: it is listed below
         "w.yaml:3: unknown field",
         "w.yaml, task 'a': cycle",
     ]
@@ -354,3 +355,23 @@ def test_a_summary_becomes_a_table_row() -> None:
     assert row["interrupted"] is True and row["waiting_count"] == 2
     assert row["created_at"] == pytest.approx(1767323045.0)
     assert row["started_at"] is None
+
+
+def _run_of(**statuses: str) -> Execution:
+    """An execution of `build -> gate -> deploy` plus `other` after `build`, as the daemon
+    shows it, with the given task statuses."""
+    parents = {"build": [], "gate": ["build"], "deploy": ["gate"], "other": ["build"]}
+    tasks = {tid: {"status": s, "depends_on": parents[tid]} for tid, s in statuses.items()}
+    return Execution.model_validate({"id": "e1", "status": "running", "tasks": tasks})
+
+
+def test_at_rest_at_a_gate_only_when_nothing_else_can_start() -> None:
+    waiting = {"build": "completed", "gate": "waiting", "deploy": "pending"}
+    assert at_rest_at_a_gate(_run_of(**waiting, other="completed"))
+    assert not at_rest_at_a_gate(_run_of(**waiting, other="running"))
+    # its parent ended: the engine is about to start it, the run is not at rest yet
+    assert not at_rest_at_a_gate(_run_of(**waiting, other="pending"))
+    decided = {"build": "completed", "gate": "completed", "deploy": "pending"}
+    assert not at_rest_at_a_gate(_run_of(**decided, other="completed"))
+    assert may_rest_at_a_gate({"gate": "waiting", "deploy": "pending"})
+    assert not may_rest_at_a_gate({"gate": "waiting", "other": "retrying"})

@@ -60,10 +60,17 @@ def test_json_and_filters(cli: Cli, execution_id: str) -> None:
     (item,) = page["items"]
     assert item["execution_id"] == execution_id and page["total"] == 1
     assert [a["status_code"] for a in item["attempts"]] == [502, 200]
-    other = cli("webhooks", "deliveries", "--execution", "no-such-run")
-    assert other.returncode == 0 and other.stdout.strip() == "no webhook deliveries"
+    prefix = cli("webhooks", "deliveries", "--execution", execution_id[:12], "--json")
+    assert [i["id"] for i in json.loads(prefix.stdout)["items"]] == [item["id"]]
     failed = json.loads(cli("webhooks", "deliveries", "--status", "failed", "--json").stdout)
     assert failed["items"] == []
+
+
+def test_an_unknown_execution_is_refused_by_name(cli: Cli) -> None:
+    other = cli("webhooks", "deliveries", "--execution", "no-such-run")
+    assert other.returncode == cli("show", "no-such-run").returncode == 2
+    assert "no execution 'no-such-run'" in other.stderr
+    assert other.stdout == ""
 
 
 def test_bad_options_exit_2(cli: Cli) -> None:

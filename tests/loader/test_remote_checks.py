@@ -68,6 +68,9 @@ def test_arguments_are_checked_against_the_tools_parameters(registry: ComponentR
         "input.times": "rhetor.Echo takes integer here (int)",
         "input.colour": "not a parameter of rhetor.Echo; it takes: message, times",
     }
+    typo = "    component: rhetor\n    action: Echo\n    input: {message: hi, tmes: 2}\n"
+    (misspelt,) = fails(one_task(typo), registry=registry)
+    assert misspelt.message == "not a parameter of rhetor.Echo; did you mean 'times'?"
     (missing,) = fails(one_task("    component: rhetor\n    action: Echo\n"), registry=registry)
     assert (missing.field, missing.message) == ("input.message", "required by rhetor.Echo")
 
