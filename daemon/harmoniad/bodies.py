@@ -165,7 +165,7 @@ async def workflow_body(request: Request, registry: ComponentRegistry) -> Workfl
     text, fmt = await _document_text(request, "workflow")
     return await off_the_loop(
         daemon_state(request),
-        lambda: load_workflow_text(text, source=SOURCE, fmt=fmt, registry=registry),
+        lambda: load_workflow_text(text, source=SOURCE, fmt=fmt, registry=registry, stored=True),
     )
 
 

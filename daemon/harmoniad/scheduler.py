@@ -51,7 +51,9 @@ class EngineLauncher:
 
         def load() -> Workflow:
             document = self.definitions.get(workflow_id)["document"]
-            return load_workflow_dict(document, source=f"workflow {workflow_id}", registry=registry)
+            return load_workflow_dict(
+                document, source=f"workflow {workflow_id}", registry=registry, stored=True
+            )
 
         try:
             shared.value = await anyio.to_thread.run_sync(load, limiter=self._loads)

@@ -26,7 +26,7 @@ from harmonia.loader.problems import pydantic_problems, raise_problems
 from harmonia.loader.schedules import schedule_problems
 from harmonia.loader.shape import shape_of
 from harmonia.loader.source import Format, read_file, read_text
-from harmonia.loader.subflows import Recursion, find_recursion
+from harmonia.loader.subflows import Recursion, find_recursion, stored_path_calls
 from harmonia.model import LOADER_CONTEXT_KEY, TEMPLATE_KIND, Workflow, describe_value
 from harmonia.model.base import PLAIN_JSON_CONTEXT_KEY
 
@@ -60,14 +60,15 @@ def load_workflow_text(
     source: str = "<text>",
     fmt: Format | None = None,
     registry: ComponentRegistry | None = None,
+    stored: bool = False,
 ) -> Workflow:
     """Load a workflow from YAML or JSON text.
 
     `fmt=None` judges by content: text starting with `{` or `[` is read as JSON, or as YAML if
-    it is not valid JSON (flow style); anything else is YAML.
+    it is not valid JSON (flow style); anything else is YAML. `stored`: see `load_document`.
     """
     with cycle_collection_paused():
-        return load_document(read_text(text, source, fmt), registry)
+        return load_document(read_text(text, source, fmt), registry, stored=stored)
 
 
 def load_workflow_dict(
@@ -75,14 +76,20 @@ def load_workflow_dict(
     *,
     source: str = "<dict>",
     registry: ComponentRegistry | None = None,
+    stored: bool = False,
 ) -> Workflow:
-    """Load a workflow from already parsed data (an API body, a stored `to_document()`)."""
+    """Load a workflow from already parsed data (an API body, a stored `to_document()`);
+    `stored`: see `load_document`."""
     with cycle_collection_paused():
-        return load_document(Document(source=source, data=doc), registry)
+        return load_document(Document(source=source, data=doc), registry, stored=stored)
 
 
-def load_document(document: Document, registry: ComponentRegistry | None = None) -> Workflow:
-    """The checks in order: what would make the next ones choke is reported on its own."""
+def load_document(
+    document: Document, registry: ComponentRegistry | None = None, *, stored: bool = False
+) -> Workflow:
+    """The checks in order: what would make the next ones choke is reported on its own.
+    `stored`: the workflow lives in a daemon, without a file, so a sub-workflow file path is
+    a problem here rather than a failure of every run."""
     problems = list(document.problems)
     if document.fatal:
         raise_problems(problems)
@@ -120,6 +127,10 @@ def load_document(document: Document, registry: ComponentRegistry | None = None)
         problems.extend(pydantic_problems(exc, document))
     problems.extend(Checker(document, data, registry or default_registry()).run())
     problems.extend(schedule_problems(document, data, workflow))
+    if stored:
+        where = ("input", "workflow")
+        calls = stored_path_calls(data)
+        problems.extend(document.problem(m, ("tasks", task, *where)) for task, m in calls)
     if problems or workflow is None:
         raise_problems(problems)
     return workflow

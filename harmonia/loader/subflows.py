@@ -15,7 +15,7 @@ from typing import Any
 from harmonia.components.childprotocol import is_workflow_path
 from harmonia.errors import NotFound, ValidationFailed
 
-__all__ = ["Recursion", "find_recursion", "workflow_calls"]
+__all__ = ["Recursion", "find_recursion", "stored_path_calls", "workflow_calls"]
 
 ReadStored = Callable[[str], Mapping[str, Any]]
 """A stored workflow id -> its document (raises NotFound)."""
@@ -33,6 +33,22 @@ def workflow_calls(data: Any) -> Iterator[tuple[str, str]]:
         ref = raw_input.get("workflow") if isinstance(raw_input, Mapping) else None
         if isinstance(ref, str) and ref and "${" not in ref:
             yield str(task_id), ref
+
+
+def stored_path_calls(data: Any) -> Iterator[tuple[str, str]]:
+    """`(task id, message)` for each literal sub-workflow *file* of a workflow that is to be
+    stored in a daemon: it runs there without its file, so no path could ever be read (the
+    task would fail at run time, on every run). The message says what to give instead."""
+    for task_id, ref in workflow_calls(data):
+        if is_workflow_path(ref):
+            yield (
+                task_id,
+                (
+                    f"sub-workflow {ref!r} is a file path, but a workflow stored in the daemon runs "
+                    f"without its file: store the child first (`harmonia workflows add {ref}`) "
+                    "and give the id it prints (workflow: wf-...)"
+                ),
+            )
 
 
 class Recursion(Exception):

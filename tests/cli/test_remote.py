@@ -273,6 +273,30 @@ def test_an_invalid_workflow_lists_every_problem(
     assert done.stdout == ""
 
 
+def test_a_sub_workflow_path_is_refused_before_anything_is_stored(
+    cli: Cli, daemon: Harmoniad, tmp_path: Path
+) -> None:
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "child.yaml").write_text(
+        "name: child\ntasks:\n  x: {component: core, action: echo}\n", encoding="utf-8"
+    )
+    flow = tmp_path / "parent.yaml"
+    flow.write_text(
+        "name: parent\ntasks:\n  sub:\n    component: workflow\n    action: run\n"
+        "    input: {workflow: parts/child.yaml}\n",
+        encoding="utf-8",
+    )
+    with daemon.client() as api:
+        stored_before = api.get("/api/v1/workflows").json()["total"]
+    done = cli("submit", flow, "--watch", "--url", daemon.url)
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = error_lines(done)
+    assert f"{flow}:6, task 'sub', field 'input.workflow': sub-workflow 'parts/child.yaml'" in line
+    assert "harmonia workflows add parts/child.yaml" in line
+    with daemon.client() as api:
+        assert api.get("/api/v1/workflows").json()["total"] == stored_before
+
+
 def test_an_invalid_input_is_refused(cli: Cli, daemon: Harmoniad) -> None:
     """Said once, as `harmonia run` says it: it was said twice, the first time located in a
     file called `<workflow>`."""

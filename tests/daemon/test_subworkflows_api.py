@@ -63,8 +63,35 @@ def test_the_openapi_document_describes_the_links(api: httpx.Client) -> None:
     assert set(schemas["ParentLink"]["properties"]) == {"execution_id", "task_id", "depth"}
 
 
-def test_a_path_is_refused_by_the_daemon(api: httpx.Client, daemon: Harmoniad) -> None:
-    done = run(api, daemon, {"workflow": parent("child.yaml")})
+def test_a_path_is_refused_up_front(api: httpx.Client) -> None:
+    """A stored workflow runs without its file: a literal path is a 422 naming the task and
+    the path when it is stored or started inline, not a failure of every run."""
+    before = (api.get("/api/v1/executions").json()["total"], api.get("/api/v1/workflows").json())
+    started = api.post("/api/v1/executions", json={"workflow": parent("parts/child.yaml")})
+    stored = api.post("/api/v1/workflows", json=parent("child.yaml"))
+    yaml_text = "name: p\ntasks:\n  sub:\n    component: workflow\n    action: run\n"
+    yaml_text += "    input: {workflow: ../child.yml}\n"
+    headers = {"content-type": "application/yaml"}
+    as_yaml = api.post("/api/v1/workflows", content=yaml_text, headers=headers)
+    for response, path in (
+        (started, "parts/child.yaml"),
+        (stored, "child.yaml"),
+        (as_yaml, "../child.yml"),
+    ):
+        assert response.status_code == 422, response.text
+        (problem,) = response.json()["details"]
+        assert (problem["task"], problem["field"]) == ("sub", "input.workflow")
+        assert f"sub-workflow '{path}' is a file path" in problem["message"]
+        assert "harmonia workflows add" in problem["message"]
+    assert as_yaml.json()["details"][0]["line"] == 6
+    after = (api.get("/api/v1/executions").json()["total"], api.get("/api/v1/workflows").json())
+    assert after == before  # nothing was written
+
+
+def test_a_computed_path_fails_its_task(api: httpx.Client, daemon: Harmoniad) -> None:
+    """A path known only at run time is refused when the task runs, saying why."""
+    body = parent("${input.child}") | {"input": {"child": {"type": "string"}}}
+    done = run(api, daemon, {"workflow": body, "input": {"child": "child.yaml"}})
     assert done["status"] == "failed"
     error = done["tasks"]["sub"]["error"]
     assert error["kind"] == "invalid_input"

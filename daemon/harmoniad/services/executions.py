@@ -51,9 +51,11 @@ async def stored_workflow(
     def load() -> Workflow:
         if workflow_id is not None:
             stored = state.definitions.get(workflow_id)["document"]
-            return load_workflow_dict(stored, source=f"workflow {workflow_id}", registry=registry)
+            return load_workflow_dict(
+                stored, source=f"workflow {workflow_id}", registry=registry, stored=True
+            )
         assert document is not None
-        return load_workflow_dict(document, source=SOURCE, registry=registry)
+        return load_workflow_dict(document, source=SOURCE, registry=registry, stored=True)
 
     if workflow_id is None:
         return await off_the_loop(state, load)

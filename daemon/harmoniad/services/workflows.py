@@ -36,7 +36,7 @@ async def check_document(state: DaemonState, document: Mapping[str, Any], source
     """A workflow document checked by the loader as `harmonia validate` checks a file."""
     registry = state.engine.registry
     return await off_the_loop(
-        state, lambda: load_workflow_dict(document, source=source, registry=registry)
+        state, lambda: load_workflow_dict(document, source=source, registry=registry, stored=True)
     )
 
 
