@@ -41,14 +41,12 @@ def stored_path_calls(data: Any) -> Iterator[tuple[str, str]]:
     task would fail at run time, on every run). The message says what to give instead."""
     for task_id, ref in workflow_calls(data):
         if is_workflow_path(ref):
-            yield (
-                task_id,
-                (
-                    f"sub-workflow {ref!r} is a file path, but a workflow stored in the daemon runs "
-                    f"without its file: store the child first (`harmonia workflows add {ref}`) "
-                    "and give the id it prints (workflow: wf-...)"
-                ),
+            message = (
+                f"sub-workflow {ref!r} is a file path, but a workflow stored in the daemon "
+                f"runs without its file: store the child first (`harmonia workflows add "
+                f"{ref}`) and give the id it prints (workflow: wf-...)"
             )
+            yield task_id, message
 
 
 class Recursion(Exception):
