@@ -87,7 +87,11 @@ class TaskView:
         )
 
     def duration(self, now: datetime) -> float | None:
-        """Finished: from start to end. Active: so far. Pending: nothing."""
+        """Finished: from start to end. Active: so far. Pending, or a result made by hand
+        (its start is an earlier attempt's, its end the operator's): nothing, as `harmonia
+        show` prints it."""
+        if self.operator:
+            return None
         if self.status in TASK_ACTIVE:
             return elapsed(self.started_at, None, now)
         if self.finished_at is None:
