@@ -160,6 +160,8 @@ def _lines(template: Template) -> list[str]:
 def _parameter_row(name: str, spec: dict[str, Any]) -> list[str]:
     import json
 
+    from harmonia.model.inputs import bound_text
+
     default = json.dumps(spec["default"], ensure_ascii=False) if "default" in spec else "(required)"
     allowed = []
     if "enum" in spec:
@@ -173,7 +175,7 @@ def _parameter_row(name: str, spec: dict[str, Any]) -> list[str]:
         ("max_length", "length <="),
     ):
         if key in spec:
-            allowed.append(f"{word} {spec[key]}")
+            allowed.append(f"{word} {bound_text(spec[key])}")
     if "pattern" in spec:
         allowed.append(f"matches {spec['pattern']}")
     return [
