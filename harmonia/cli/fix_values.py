@@ -34,7 +34,7 @@ def parse_json(text: str, what: str) -> Any:
     try:
         value = jsonlimits.loads(text)
     except (orjson.JSONDecodeError, ValueError) as exc:
-        raise CliError(f"{what}: not valid JSON: {exc}") from None
+        raise CliError(f"{what}: not valid JSON: {exc}{_quote_hint(text)}") from None
     big = list(jsonlimits.find_big_integers(value))
     if big:
         path, number = big[0]
@@ -43,6 +43,15 @@ def parse_json(text: str, what: str) -> Any:
             f"{what}{'.' + where if where else ''}: {jsonlimits.big_integer_message(number)}"
         )
     return value
+
+
+def _quote_hint(text: str) -> str:
+    """For a bare word (`--output done`): JSON's strings are quoted, which the parser's own
+    words ("invalid literal, expected 'null'") do not tell."""
+    word = text.strip()
+    if not word or word[0] in '{["-0123456789' or any(c in word for c in '{}[]"'):
+        return ""
+    return f"; a string is written in double quotes: '\"{word}\"'"
 
 
 def _read(path: str, what: str) -> str:
@@ -70,9 +79,10 @@ def input_override(args: argparse.Namespace) -> dict[str, Any] | None:
         return None
     value = parse_json(text, what)
     if not isinstance(value, dict):
+        from harmonia.valuekinds import json_kind
+
         raise CliError(
-            f"{what}: must be a JSON object (its keys replace the task's), "
-            f"not {type(value).__name__}"
+            f"{what}: must be a JSON object (its keys replace the task's), not {json_kind(value)}"
         )
     return value
 
