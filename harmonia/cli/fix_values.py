@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from harmonia.cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from harmonia.cli.output import print_json
+from harmonia.errors import reading_failure
 
 if TYPE_CHECKING:
     from harmonia.cli.follow import EngineSettings
@@ -58,8 +59,7 @@ def _read(path: str, what: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CliError(f"{what} {path}: cannot read the file: {reason}") from None
+        raise CliError(f"{what} {path}: cannot read the file: {reading_failure(exc)}") from None
 
 
 def output_value(args: argparse.Namespace) -> Any:

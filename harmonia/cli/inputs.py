@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from harmonia.cli.errors import CliError
+from harmonia.errors import reading_failure
 from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers, loads
 from harmonia.valuekinds import json_kind
 
@@ -97,7 +98,7 @@ def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str,
     try:
         text = source.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{option} {path}: cannot read the file: {_reason(exc)}") from None
+        raise CliError(f"{option} {path}: cannot read the file: {reading_failure(exc)}") from None
     strict_json = source.suffix.lower() == ".json"
     try:
         data: Any = loads(text) if strict_json else yaml.load(text, Loader=SafeLoader)
@@ -120,9 +121,3 @@ def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str,
 def merge_inputs(from_file: Mapping[str, Any], from_flags: Mapping[str, Any]) -> dict[str, Any]:
     """The flags win: a file holds the usual values, a flag is the override for this run."""
     return {**from_file, **from_flags}
-
-
-def _reason(exc: OSError | UnicodeDecodeError) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc)
