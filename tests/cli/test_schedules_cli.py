@@ -106,4 +106,9 @@ def test_a_deleted_workflow_s_schedule_shows_as_disabled(cli: Cli, daemon: Harmo
     assert f"disabled: its workflow {doomed} was deleted" in row
     refused = cli("schedules", "unpause", sid)
     assert refused.returncode == 2 and "is disabled" in refused.stderr
+    before = data_file(daemon, "schedules.json")
+    ran = cli("schedules", "run-now", sid)  # it said "could not start its run: no workflow"
+    assert ran.returncode == 2, ran.stderr
+    assert f"is disabled: its workflow {doomed} was deleted (delete it)" in ran.stderr
+    assert data_file(daemon, "schedules.json") == before  # and recorded a failed run
     assert cli("schedules", "delete", sid).returncode == 0
