@@ -184,4 +184,5 @@ async def test_a_refused_hook_form_opens_again_as_typed_with_the_reason(
         form.confirmed()
         await until(pilot, lambda: shown_secret(app) is not None, "the secret")
         await press(pilot, "enter")
+        await until(pilot, lambda: app.screen is screen, "the secret dismissed")
         await until(pilot, lambda: "good-name" in [h.name for h in screen.items], "listed")
