@@ -85,12 +85,8 @@ class HooksScreen(ListingScreen[Hook]):
             return f"{hook.name} has started nothing yet"
         return super().unavailable(action)
 
-    def action_open_last(self) -> None:
-        if self.enter_in_filter():
-            return
-        hook = self.highlighted()
-        if hook is not None and hook.last_delivery is not None:
-            self.harmonia.open_execution(hook.last_delivery.execution_id)
+    def last_run(self, item: Hook) -> str | None:
+        return item.last_delivery.execution_id if item.last_delivery is not None else None
 
     def action_new_hook(self) -> None:
         hook = self.highlighted()
