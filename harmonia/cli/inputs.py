@@ -84,8 +84,11 @@ def split_pairs(pairs: Iterable[str], option: str = "--input") -> dict[str, str]
     return result
 
 
-def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str, Any]:
-    """A YAML or JSON file holding one mapping of input names to values.
+def load_input_file(
+    path: str | Path, option: str = "--input-file", what: str = "input"
+) -> dict[str, Any]:
+    """A YAML or JSON file holding one mapping of input names to values (`what`: of
+    template parameter names, for `--param-file`).
 
     JSON is read strictly when the file ends in `.json`; anything else is read as YAML, which
     also accepts JSON text.
@@ -110,11 +113,11 @@ def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str,
         return {}
     if not isinstance(data, Mapping):
         raise CliError(
-            f"{option} {path}: expected an object of input names to values, got {json_kind(data)}"
+            f"{option} {path}: expected an object of {what} names to values, got {json_kind(data)}"
         )
     bad = [key for key in data if not isinstance(key, str)]
     if bad:
-        raise CliError(f"{option} {path}: input names must be strings, not {bad[0]!r}")
+        raise CliError(f"{option} {path}: {what} names must be strings, not {bad[0]!r}")
     return dict(data)
 
 

@@ -96,7 +96,7 @@ def parameter_values(
     specs: dict[str, dict[str, Any]], pairs: list[str], param_file: str | None
 ) -> dict[str, Any]:
     """The values to send: the file's, overridden by each `--param`, read by declared type."""
-    values = load_input_file(param_file, "--param-file") if param_file else {}
+    values = load_input_file(param_file, "--param-file", "parameter") if param_file else {}
     for name, text in split_pairs(pairs, "--param").items():
         declared = specs.get(name, {}).get("type", "string") if name in specs else None
         values[name] = text if declared == "string" else parse_input_value(text)
