@@ -159,3 +159,11 @@ class StorageUnavailable(Exception):
         """The file whose write failed, when known."""
         self.error = error
         """The system's reason, e.g. `No space left on device`."""
+
+
+def reading_failure(exc: OSError | UnicodeDecodeError) -> str:
+    """Why a file could not be read, in words (`No such file or directory`), not Python's
+    `[Errno 2] No such file or directory: 'x.yaml'` that repeats the name the message gives."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)

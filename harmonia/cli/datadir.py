@@ -8,12 +8,14 @@ an OSError from deep inside the store half-way through an execution.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from harmonia.cli.errors import CliError
 from harmonia.paths import default_data_dir
+from harmonia.protocol import DAEMON_FILE, URL_ENV
 
-__all__ = ["data_dir_for_reading", "data_dir_for_writing"]
+__all__ = ["data_dir_for_reading", "data_dir_for_writing", "held_by_daemon"]
 
 
 def data_dir_for_reading(option: str | None) -> Path:
@@ -35,3 +37,23 @@ def data_dir_for_writing(option: str | None) -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise CliError(f"data folder {path} is not writable")
     return path
+
+
+def held_by_daemon(option: str | None, refusal: str) -> list[str]:
+    """What to do when an execution this command would run is held by the data folder's own
+    daemon (`refusal` names the holder's pid): the command works in this process unless given
+    --url, which a user who started `harmoniad` and then typed `harmonia resume ID` does not
+    know. Nothing when another process (a `harmonia run`) holds it."""
+    import orjson  # only on this error path: the parser's imports stay light
+
+    holder = re.search(r"\(pid (\d+)\)", refusal)
+    try:
+        document = orjson.loads((default_data_dir(option) / DAEMON_FILE).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return []
+    if not (holder and isinstance(document, dict) and isinstance(document.get("url"), str)):
+        return []
+    if str(document.get("pid")) != holder.group(1):
+        return []
+    url = document["url"]
+    return [f"it is the daemon at {url}: ask it with --url {url} (or set {URL_ENV}={url})"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from harmonia.cli.errors import EXIT_OK, EXIT_USAGE, CliError
 from harmonia.cli.output import print_json
+from harmonia.errors import reading_failure
 
 if TYPE_CHECKING:
     from harmonia.cli.follow import EngineSettings
@@ -34,7 +35,7 @@ def parse_json(text: str, what: str) -> Any:
     try:
         value = jsonlimits.loads(text)
     except (orjson.JSONDecodeError, ValueError) as exc:
-        raise CliError(f"{what}: not valid JSON: {exc}") from None
+        raise CliError(f"{what}: not valid JSON: {exc}{_quote_hint(text)}") from None
     big = list(jsonlimits.find_big_integers(value))
     if big:
         path, number = big[0]
@@ -45,12 +46,20 @@ def parse_json(text: str, what: str) -> Any:
     return value
 
 
+def _quote_hint(text: str) -> str:
+    """For a bare word (`--output done`): JSON's strings are quoted, which the parser's own
+    words ("invalid literal, expected 'null'") do not tell."""
+    word = text.strip()
+    if not word or word[0] in '{["-0123456789' or any(c in word for c in '{}[]"'):
+        return ""
+    return f"; a string is written in double quotes: '\"{word}\"'"
+
+
 def _read(path: str, what: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CliError(f"{what} {path}: cannot read the file: {reason}") from None
+        raise CliError(f"{what} {path}: cannot read the file: {reading_failure(exc)}") from None
 
 
 def output_value(args: argparse.Namespace) -> Any:
@@ -70,9 +79,10 @@ def input_override(args: argparse.Namespace) -> dict[str, Any] | None:
         return None
     value = parse_json(text, what)
     if not isinstance(value, dict):
+        from harmonia.valuekinds import json_kind
+
         raise CliError(
-            f"{what}: must be a JSON object (its keys replace the task's), "
-            f"not {type(value).__name__}"
+            f"{what}: must be a JSON object (its keys replace the task's), not {json_kind(value)}"
         )
     return value
 

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from harmonia.cli.errors import CliError
+from harmonia.errors import reading_failure
 from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers, loads
 from harmonia.valuekinds import json_kind
 
@@ -83,8 +84,11 @@ def split_pairs(pairs: Iterable[str], option: str = "--input") -> dict[str, str]
     return result
 
 
-def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str, Any]:
-    """A YAML or JSON file holding one mapping of input names to values.
+def load_input_file(
+    path: str | Path, option: str = "--input-file", what: str = "input"
+) -> dict[str, Any]:
+    """A YAML or JSON file holding one mapping of input names to values (`what`: of
+    template parameter names, for `--param-file`).
 
     JSON is read strictly when the file ends in `.json`; anything else is read as YAML, which
     also accepts JSON text.
@@ -97,7 +101,7 @@ def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str,
     try:
         text = source.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{option} {path}: cannot read the file: {_reason(exc)}") from None
+        raise CliError(f"{option} {path}: cannot read the file: {reading_failure(exc)}") from None
     strict_json = source.suffix.lower() == ".json"
     try:
         data: Any = loads(text) if strict_json else yaml.load(text, Loader=SafeLoader)
@@ -109,20 +113,14 @@ def load_input_file(path: str | Path, option: str = "--input-file") -> dict[str,
         return {}
     if not isinstance(data, Mapping):
         raise CliError(
-            f"{option} {path}: expected an object of input names to values, got {json_kind(data)}"
+            f"{option} {path}: expected an object of {what} names to values, got {json_kind(data)}"
         )
     bad = [key for key in data if not isinstance(key, str)]
     if bad:
-        raise CliError(f"{option} {path}: input names must be strings, not {bad[0]!r}")
+        raise CliError(f"{option} {path}: {what} names must be strings, not {bad[0]!r}")
     return dict(data)
 
 
 def merge_inputs(from_file: Mapping[str, Any], from_flags: Mapping[str, Any]) -> dict[str, Any]:
     """The flags win: a file holds the usual values, a flag is the override for this run."""
     return {**from_file, **from_flags}
-
-
-def _reason(exc: OSError | UnicodeDecodeError) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc)

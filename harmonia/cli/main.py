@@ -25,6 +25,7 @@ from harmonia.argtypes import positive_int
 from harmonia.cli import commands
 from harmonia.cli.approve_command import add_approve_command
 from harmonia.cli.components import add_component_options, add_components_command
+from harmonia.cli.datadir import held_by_daemon
 from harmonia.cli.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -238,7 +239,10 @@ def _main(argv: Sequence[str], *, script: bool = False) -> int:
     except CliError as exc:
         _error(exc.lines)
         return exc.code
-    except (NotFound, InvalidOperation, ExecutionLocked) as exc:
+    except ExecutionLocked as exc:  # a daemon holds it: say how to reach that daemon
+        _error([str(exc), *held_by_daemon(getattr(args, "data_dir", None), str(exc))])
+        return EXIT_USAGE
+    except (NotFound, InvalidOperation) as exc:
         _error([str(exc)])
         return EXIT_USAGE
     except ValidationFailed as exc:  # found as the engine starts (stored sub-workflow loops)

@@ -65,7 +65,9 @@ def cmd_schedules(args: argparse.Namespace) -> int:
             if action == "pause"
             else client.unpause_schedule(args.target)
         )
-        note = f"schedule {changed.id} {action}d; next planned time {_when(changed)}"
+        note = f"schedule {changed.id} {action}d"
+        if action == "unpause" or changed.disabled:  # paused has no next time to name
+            note += f"; next planned time {_when(changed)}"
         return print_answer(changed, as_json=args.json, note=note)
 
 
@@ -75,6 +77,8 @@ def _create(args: argparse.Namespace) -> int:
     fields["input"] = input_from_args(args)
     if args.description is not None:
         fields["description"] = args.description
+    if ("cron" in fields) == ("interval" in fields):  # the spec's words are its fields'
+        raise CliError("schedules create: give exactly one of --cron EXPR and --interval SECONDS")
     try:
         parse_spec(fields)
     except ValidationFailed as exc:

@@ -96,7 +96,7 @@ def parameter_values(
     specs: dict[str, dict[str, Any]], pairs: list[str], param_file: str | None
 ) -> dict[str, Any]:
     """The values to send: the file's, overridden by each `--param`, read by declared type."""
-    values = load_input_file(param_file, "--param-file") if param_file else {}
+    values = load_input_file(param_file, "--param-file", "parameter") if param_file else {}
     for name, text in split_pairs(pairs, "--param").items():
         declared = specs.get(name, {}).get("type", "string") if name in specs else None
         values[name] = text if declared == "string" else parse_input_value(text)
@@ -160,6 +160,8 @@ def _lines(template: Template) -> list[str]:
 def _parameter_row(name: str, spec: dict[str, Any]) -> list[str]:
     import json
 
+    from harmonia.model.inputs import bound_text
+
     default = json.dumps(spec["default"], ensure_ascii=False) if "default" in spec else "(required)"
     allowed = []
     if "enum" in spec:
@@ -173,7 +175,7 @@ def _parameter_row(name: str, spec: dict[str, Any]) -> list[str]:
         ("max_length", "length <="),
     ):
         if key in spec:
-            allowed.append(f"{word} {spec[key]}")
+            allowed.append(f"{word} {bound_text(spec[key])}")
     if "pattern" in spec:
         allowed.append(f"matches {spec['pattern']}")
     return [

@@ -13,6 +13,7 @@ from typing import Literal
 from harmonia.cli.errors import CliError
 from harmonia.cli.remote import api_error_code, api_error_lines
 from harmonia.client import ValidationError
+from harmonia.errors import reading_failure
 
 __all__ = ["daemon_refusal", "read_upload"]
 
@@ -24,8 +25,7 @@ def read_upload(name: str) -> tuple[str, Literal["yaml", "json"]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CliError(f"{name}: cannot read the file: {reason}") from None
+        raise CliError(f"{name}: cannot read the file: {reading_failure(exc)}") from None
     return text, "json" if path.suffix.lower() == ".json" else "yaml"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from harmonia.errors import Problem, ValidationFailed
+from harmonia.errors import Problem, ValidationFailed, reading_failure
 from harmonia.loader.document import Document
 from harmonia.loader.jsonsource import parse_json
 from harmonia.loader.sharing import share_task_strings
@@ -30,7 +30,7 @@ def read_file(path: str | Path, *, share: bool = True) -> Document:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")  # editors on Windows add a BOM
     except (OSError, UnicodeDecodeError) as exc:
-        problem = Problem(f"cannot read the file: {exc}", file=source)
+        problem = Problem(f"cannot read the file: {reading_failure(exc)}", file=source)
         raise ValidationFailed(problems=[problem]) from None
     return read_text(text, source, _SUFFIX_FORMATS.get(Path(path).suffix.lower()), share=share)
 

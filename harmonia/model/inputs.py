@@ -17,7 +17,7 @@ from harmonia.errors import Problem, ValidationFailed
 from harmonia.jsonlimits import big_integer_message, dotted, find_big_integers
 from harmonia.model.base import Strict, describe_value
 
-__all__ = ["InputSpec", "InputType", "check_declared"]
+__all__ = ["InputSpec", "InputType", "bound_text", "check_declared"]
 
 InputType = Literal["string", "integer", "number", "boolean", "object", "array"]
 
@@ -52,9 +52,9 @@ def _value_problems(spec: Mapping[str, Any], value: Any) -> list[str]:
     minimum, maximum = spec.get("minimum"), spec.get("maximum")
     if type_ in ("integer", "number"):
         if minimum is not None and value < minimum:
-            problems.append(f"{value!r} is less than the minimum {_num(minimum)}")
+            problems.append(f"{value!r} is less than the minimum {bound_text(minimum)}")
         if maximum is not None and value > maximum:
-            problems.append(f"{value!r} is greater than the maximum {_num(maximum)}")
+            problems.append(f"{value!r} is greater than the maximum {bound_text(maximum)}")
     min_length, max_length = spec.get("min_length"), spec.get("max_length")
     if type_ in ("string", "array"):
         unit = "characters" if type_ == "string" else "items"
@@ -76,8 +76,9 @@ def _same_value(a: Any, b: Any) -> bool:
     return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
-def _num(value: Any) -> str:
-    """Print 1.0 as 1: bounds are written as integers far more often than not."""
+def bound_text(value: Any) -> str:
+    """Print 1.0 as 1: bounds are written as integers far more often than not (a daemon's
+    answer carries them as floats: `harmonia templates show`, the dashboard's forms)."""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
@@ -128,7 +129,9 @@ class InputSpec(Strict):
             raise ValueError(f"{name} applies to {' and '.join(types)} inputs, not {type_}")
         lower = info.data.get(lower_name) if lower_name is not None else None
         if value is not None and lower is not None and value < lower:
-            raise ValueError(f"{name} {_num(value)} is less than {lower_name} {_num(lower)}")
+            raise ValueError(
+                f"{name} {bound_text(value)} is less than {lower_name} {bound_text(lower)}"
+            )
         return value
 
     @field_validator("pattern")

@@ -343,10 +343,8 @@ class Scheduler:
         pause are not missed runs (nothing was down), they were not wanted."""
         async with self._lock:
             record = self.store.get(schedule_id)
-            if record.disabled is not None and not paused:
-                raise InvalidOperation(
-                    f"schedule {schedule_id} is disabled: {record.disabled} (delete it)"
-                )
+            if not paused:
+                _refuse_disabled(record)
             if record.paused != paused:
                 record.paused = paused
                 if not paused:
@@ -359,6 +357,7 @@ class Scheduler:
         """Start one run now, whatever the overlap policy says (an operator asked for it)."""
         async with self._lock:
             record = self.store.get(schedule_id)
+            _refuse_disabled(record)  # before a run is recorded: a refusal writes nothing
             run = record.add_run(self.clock.now(), manual=True)
             await self.store.save()
             await self._launch([(record, run)])
@@ -367,3 +366,9 @@ class Scheduler:
                 f"schedule {schedule_id} could not start its run: {run['error']}"
             )
         return run
+
+
+def _refuse_disabled(record: ScheduleRecord) -> None:
+    """A disabled schedule neither unpauses nor runs now: its workflow is gone."""
+    if record.disabled is not None:
+        raise InvalidOperation(f"schedule {record.id} is disabled: {record.disabled} (delete it)")

@@ -132,3 +132,21 @@ def test_retry_of_a_gate_stops_when_it_asks_again(
     # it waits in the daemon, which goes on with it once a person decides
     assert cli("approve", execution_id, "gate").returncode == 0
     assert client.wait(execution_id, timeout=30).status == "completed"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("resume",), ("retry", "gate", "--dry-run"), ("skip", "gate"), ("complete", "gate")],
+)
+def test_a_command_on_an_execution_the_daemon_runs_says_how_to_ask_it(
+    cli: Cli, client: Client, daemon: Harmoniad, command: tuple[str, ...]
+) -> None:
+    """Without --url these commands work in this process, which cannot take an execution the
+    local daemon runs: the refusal named only the daemon's pid; it now says how to ask it."""
+    execution_id = start_waiting(client, GATED)
+    args = [*command, "--output", "1"] if command[0] == "complete" else list(command)
+    refused = cli(args[0], execution_id, *args[1:])
+    assert refused.returncode == 2, refused.stderr
+    assert "is being run by another process" in refused.stderr
+    assert f"ask it with --url {daemon.url} (or set HARMONIA_URL={daemon.url})" in refused.stderr
+    assert "Traceback" not in refused.stderr

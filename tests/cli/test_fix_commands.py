@@ -59,6 +59,10 @@ def test_complete_in_this_process(cli: Cli, home: Path, tmp_path: Path) -> None:
     bad = cli("complete", execution_id, "b", "--output", '{"rows": 4')
     assert bad.returncode == 2
     assert "--output: not valid JSON" in bad.stderr
+    assert "double quotes" not in bad.stderr  # JSON gone wrong, not a bare word
+    word = cli("complete", execution_id, "b", "--output", "done")
+    assert word.returncode == 2  # the parser said only "invalid literal, expected 'null'"
+    assert word.stderr.rstrip().endswith("""a string is written in double quotes: '"done"'""")
     wrong = cli("complete", execution_id, "a", "--output", "1")
     assert wrong.returncode == 2
     assert "task 'a' is completed; only a canceled, failed, pending or waiting task" in wrong.stderr
@@ -120,6 +124,7 @@ def test_retry_dry_run_and_input_override_in_this_process(
     shell_id = failed_run(cli, tmp_path, SHELL)
     not_object = cli("retry", shell_id, "t", "--input", "[1]")
     assert not_object.returncode == 2 and "must be a JSON object" in not_object.stderr
+    assert not_object.stderr.rstrip().endswith("not array")  # it said Python's "not list"
     broken = cli("retry", shell_id, "t", "--input", "{")
     assert broken.returncode == 2 and "--input: not valid JSON" in broken.stderr
     fixed = cli("retry", shell_id, "t", "--input", '{"command": ["echo", "ok"]}', "--json")

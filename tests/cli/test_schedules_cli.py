@@ -39,7 +39,8 @@ def test_create_list_show_pause_unpause_delete(cli: Cli, workflow_id: str) -> No
     assert 'input     {"who":"ops"}' in shown.stdout
 
     paused = cli("schedules", "pause", sid)
-    assert paused.returncode == 0 and "next planned time paused" in paused.stderr
+    # it said "paused; next planned time paused"
+    assert paused.returncode == 0 and paused.stderr == f"harmonia: schedule {sid} paused\n"
     assert "paused" in cli("schedules").stdout
     assert cli("schedules", "unpause", sid).returncode == 0
     assert json.loads(cli("schedules", "show", sid, "--json").stdout)["paused"] is False
@@ -68,7 +69,8 @@ def test_run_now_and_show_names_the_schedule(cli: Cli, daemon: Harmoniad, workfl
         (["--cron", "0 * * * *", "--timezone", "Atlantis/Capital"], "unknown time zone"),
         (["--interval", "0"], "--interval: must be a number of seconds > 0"),
         (["--interval", "10", "--input", "stranger=1"], "stranger"),  # the daemon says so
-        ([], "give exactly one of 'cron'"),
+        ([], "give exactly one of --cron EXPR and --interval SECONDS"),  # not 'cron'
+        (["--cron", "* * * * *", "--interval", "5"], "exactly one of --cron EXPR and"),
     ],
 )
 def test_bad_create_exits_2_and_stores_nothing(
@@ -104,4 +106,9 @@ def test_a_deleted_workflow_s_schedule_shows_as_disabled(cli: Cli, daemon: Harmo
     assert f"disabled: its workflow {doomed} was deleted" in row
     refused = cli("schedules", "unpause", sid)
     assert refused.returncode == 2 and "is disabled" in refused.stderr
+    before = data_file(daemon, "schedules.json")
+    ran = cli("schedules", "run-now", sid)  # it said "could not start its run: no workflow"
+    assert ran.returncode == 2, ran.stderr
+    assert f"is disabled: its workflow {doomed} was deleted (delete it)" in ran.stderr
+    assert data_file(daemon, "schedules.json") == before  # and recorded a failed run
     assert cli("schedules", "delete", sid).returncode == 0

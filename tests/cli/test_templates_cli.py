@@ -51,7 +51,8 @@ def test_import_list_show_instantiate_export_delete(daemon: Harmoniad, tmp_path:
     assert listed.returncode == 0 and "greeting" in listed.stdout and template_id in listed.stdout
     shown = harmonia(daemon, "templates", "show", "greeting")
     assert shown.returncode == 0, shown.stderr
-    assert "times" in shown.stdout and ">= 1" in shown.stdout and "one of" in shown.stdout
+    assert "times" in shown.stdout and "one of" in shown.stdout
+    assert ">= 1; <= 10 " in shown.stdout  # integer bounds (it said ">= 1.0; <= 10.0")
 
     made = harmonia(
         daemon, "templates", "instantiate", "greeting", "--param", "who=true", "-p", "times=3"

@@ -33,6 +33,7 @@ from harmonia.cli.progress import (
 )
 from harmonia.cli.report import executions_table, render_table, summary_lines
 from harmonia.cli.style import Style, style_for
+from harmonia.cli.templates import parameter_values
 from harmonia.events import Event
 from harmonia.paths import default_data_dir
 from harmonia.state import ExecutionState, TaskState
@@ -95,6 +96,18 @@ def test_input_file(tmp_path: Path) -> None:
         load_input_file(yaml_file)
     with pytest.raises(CliError, match="cannot read the file"):
         load_input_file(tmp_path / "missing.yaml")
+
+
+def test_a_param_file_speaks_of_parameters(tmp_path: Path) -> None:
+    """`templates instantiate --param-file` said "an object of input names": a template has
+    parameters (the word of its other messages)."""
+    listed = tmp_path / "p.yaml"
+    listed.write_text("- 1\n")
+    with pytest.raises(CliError) as caught:
+        parameter_values({}, [], str(listed))
+    assert str(caught.value) == (
+        f"--param-file {listed}: expected an object of parameter names to values, got array"
+    )
 
 
 def test_input_file_problems_are_located_as_in_a_workflow_file(tmp_path: Path) -> None:

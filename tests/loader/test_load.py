@@ -244,7 +244,8 @@ def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.yaml"
     (problem,) = problems_of(path)
     assert problem.file == str(path)
-    assert problem.message.startswith("cannot read the file")
+    # not Python's "[Errno 2] No such file or directory: '...nope.yaml'": the file is named once
+    assert problem.message == "cannot read the file: No such file or directory"
 
 
 # ---------------------------------------------------------------------------------- property

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from harmonia_tui.screens.execution import ExecutionScreen
-from harmonia_tui.screens.execution_actions import unavailable
+from harmonia_tui.screens.execution_actions import cancel_question, unavailable
 from helpers.tui_events import ev, fresh
 
 
@@ -43,3 +43,20 @@ def test_each_action_applies_to_the_execution_as_shown() -> None:
     assert unavailable("open", None, None, "cannot open execution x1") == (
         "cannot open execution x1"
     )
+
+
+def test_the_cancel_confirm_names_the_gates_that_stop_waiting() -> None:
+    """An execution whose only activity is a gate said "0 running tasks will be cancelled",
+    as if the cancel stopped nothing; the gate is named too."""
+    view = fresh("build", "release")
+    view.apply_all(
+        [
+            ev(1, "workflow_started"),
+            ev(2, "task_started", "release", attempt=1),
+            ev(3, "task_waiting", "release", 1, attempt=1, message="ship it?"),
+        ]
+    )
+    assert view.tasks["release"].status == "waiting"
+    lines = cancel_question(view).lines
+    assert "0 running tasks will be cancelled" in lines
+    assert "1 task waiting for approval too: release" in lines

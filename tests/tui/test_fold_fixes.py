@@ -50,3 +50,21 @@ def test_a_skip_by_hand_and_a_later_reset_clear_the_mark() -> None:
     assert describe_event(skipped, T0).text == "a skipped by hand by cli: down"
     view.apply_all([ev(3, "workflow_resumed", "a", 2, reason="retry", reset=["a", "b"])])
     assert a.status == "pending" and a.operator is None
+
+
+def test_a_result_made_by_hand_has_no_duration() -> None:
+    """The graph showed "skipped 2 10.3s by hand" (from the last attempt's start to the
+    operator's skip); `harmonia show` prints "-": the operator's result took no run time."""
+    view = fresh("a")
+    view.apply_all(
+        [
+            ev(1, "workflow_started", t=0),
+            ev(2, "task_started", "a", 0, attempt=1),
+            ev(3, "task_failed", "a", 1, attempt=1, error={"kind": "error", "message": "x"}),
+            ev(4, "task_skipped_by_operator", "a", 11, action="skip", by="tui"),
+        ]
+    )
+    a = view.tasks["a"]
+    assert a.status == "skipped" and a.duration(T0) is None
+    view.apply_all([ev(5, "task_completed_by_operator", "a", 12, action="complete", by="tui")])
+    assert a.status == "completed" and a.duration(T0) is None

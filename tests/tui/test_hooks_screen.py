@@ -146,3 +146,43 @@ def test_a_hook_whose_workflow_is_gone_is_flagged() -> None:
     assert screen.workflow_cell(Hook(name="a", workflow_id="wf-1")).plain == "kept (wf-1)"
     gone = screen.workflow_cell(Hook(name="b", workflow_id="wf-gone"))
     assert gone.plain == "deleted: wf-gone" and "red" in str(gone.style)
+
+
+@pytest.mark.anyio
+async def test_a_refused_hook_form_opens_again_as_typed_with_the_reason(
+    daemon: Harmoniad,
+) -> None:
+    """A name the daemon refuses closed the form (a toast said why): every field had to be
+    typed again. The form now comes back as typed, the daemon's reason under it."""
+    with daemon.client() as client:
+        workflow_id = client.post("/api/v1/workflows", json=echo_workflow("tui-refused")).json()[
+            "id"
+        ]
+    async with piloted(daemon) as (app, pilot):
+        await reach(pilot, ExecutionsScreen, "executions")
+        screen = await reach(pilot, HooksScreen, "hooks", key="H")
+        await until(pilot, lambda: screen.loaded, "the list")
+        await press(pilot, "n")
+        await until(pilot, lambda: focused_id(app) == "name", "the form, ready for a name")
+        await pilot.press(*"bad name", "enter", "enter")
+        await pilot.press(*"who=/who", "enter", *"from CI", "enter")
+        await until(pilot, lambda: toasted(app, "must match the pattern"), "the refusal")
+
+        def again() -> HookFormScreen | None:
+            form = app.screen
+            return form if isinstance(form, HookFormScreen) and form.is_mounted else None
+
+        await until(pilot, lambda: again() is not None, "the form again")
+        form = again()
+        assert form is not None
+        values = {f: form.query_one(f"#{f}", Input).value for f in ("name", "workflow")}
+        assert values == {"name": "bad name", "workflow": workflow_id}
+        assert form.query_one("#input_map", Input).value == "who=/who"
+        assert form.query_one("#description", Input).value == "from CI"
+        assert "must match the pattern" in form.error
+        form.query_one("#name", Input).value = "good-name"
+        form.confirmed()
+        await until(pilot, lambda: shown_secret(app) is not None, "the secret")
+        await press(pilot, "enter")
+        await until(pilot, lambda: app.screen is screen, "the secret dismissed")
+        await until(pilot, lambda: "good-name" in [h.name for h in screen.items], "listed")

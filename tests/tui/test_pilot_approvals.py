@@ -52,6 +52,7 @@ async def test_a_waiting_task_stands_out_and_a_approves_it(daemon: Harmoniad) ->
         await until(pilot, lambda: "waits for approval" in screen.log_view.shown_text, "log")
         confirm = await reach(pilot, ConfirmScreen, "the confirm", key="a")
         assert any("ship build 1?" in line for line in confirm.lines)
+        assert not any("a approves" in line for line in confirm.lines)  # its keys are y/n
         await press(pilot, "y")
         await until(pilot, lambda: loaded(app, "completed"), "the execution completed")
         await until(pilot, lambda: toasted(app, "Approved gate", "approved by tui"), "the toast")
@@ -65,7 +66,8 @@ async def test_shift_d_rejects_with_the_reason_typed_and_esc_backs_out(daemon: H
     async with at_the_gate(daemon, "reject") as (execution_id, app, pilot):
         graph = execution_screen(app).graph
         await until(pilot, lambda: graph.selected == "gate", "the waiting task is selected")
-        await reach(pilot, RejectScreen, "the reason prompt", key="D")
+        prompt = await reach(pilot, RejectScreen, "the reason prompt", key="D")
+        assert prompt.asks == "awaiting approval: ship build 1?"  # not its keys: enter/esc
         await reach(pilot, ExecutionScreen, "prompt closed", key="escape")  # nothing decided
         assert task_status(app, "gate") == "waiting"
         await reach(pilot, RejectScreen, "the reason prompt", key="D")

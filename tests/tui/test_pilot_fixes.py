@@ -142,6 +142,11 @@ async def test_skip_with_K_after_a_confirm(daemon: Harmoniad) -> None:
     async with failed_and_open(daemon, document, "b") as (_, app, pilot, screen):
         question = await reach(pilot, ConfirmScreen, "the confirm", key="K")
         assert question.question == "Skip b?"
+        # a sentence per line: "...marked as done by hand;" wrapped, then "the tasks below"
+        assert question.lines[:2] == [
+            "b (failed) will be recorded as skipped, marked as done by hand.",
+            "The tasks below it follow their rules for a skipped parent.",
+        ]
         await press(pilot, "n")  # not now: nothing happens
         await until(pilot, lambda: app.screen is screen, "back without skipping")
         assert task_status(app, "b") == "failed"

@@ -26,7 +26,7 @@ from helpers.tui_testing import (
     unique,
     until,
 )
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 pytestmark = pytest.mark.anyio
 
@@ -203,24 +203,51 @@ async def test_run_file_with_an_input_starts_it_with_that_input(
         assert execution.tasks["a"].output == {"hello": "ada"}
 
 
+async def test_run_file_with_an_input_the_daemon_refuses_opens_the_form_with_it(
+    daemon: Harmoniad, tmp_path: Path
+) -> None:
+    """`harmonia tui --run FILE -i who=5` (read as the integer 5, the input is a string):
+    the 422 was a toast and the operator was left on the list, to find the workflow and start
+    it again with s. The start form now opens with the value given and the daemon's problem
+    on its field."""
+    wanting = tmp_path / "wanting.yaml"
+    wanting.write_text(
+        "name: wanting\ninput: {who: {type: string}, n: {type: integer, default: 1}}\n"
+        "tasks:\n  a: {component: core, action: echo, input: {hello: '${input.who}'}}\n"
+    )
+    async with piloted(daemon, run_file=wanting, run_input={"who": 5}) as (_, pilot):
+        form = await reach(pilot, StartWorkflowScreen, "the start form")
+        await until(pilot, lambda: form.query("#error-0"), "its fields")
+        assert form.query_one("#field-0", Input).value == "5"  # as given
+        assert form.query_one("#field-1", Input).value == "1"  # the default
+        error = str(form.query_one("#error-0", Static).render())
+        assert error == "expected string, got integer 5", error
+        form.query_one("#field-0", Input).value = "ada"
+        form.submit()
+        screen = await opened(pilot, "completed", "wanting completed")
+        assert screen.view is not None and screen.view.input == {"who": "ada", "n": 1}
+
+
 REFUSED_FILES = [
     pytest.param(
         "name: bad\ntasks:\n  a: {component: core, action: nope}\n"
         "  b: {component: core, action: echo, depends_on: [zz]}\n",
         lambda error: "bad.yaml" in error and "nope" in error and "zz" in error,
+        ExecutionsScreen,  # not stored: nothing to start
         id="every-problem-shown",
     ),
     pytest.param(  # the daemon's message and its one problem are the same line: shown twice
         "name: bad\ninput: {who: {type: string}}\ntasks:\n  a: {component: core, action: echo}\n",
         lambda error: error.endswith("|input 'who': missing required input"),
+        StartWorkflowScreen,  # stored: its form asks for the input
         id="a-missing-input-said-once",
     ),
 ]
 
 
-@pytest.mark.parametrize(("text", "told"), REFUSED_FILES)
+@pytest.mark.parametrize(("text", "told", "then"), REFUSED_FILES)
 async def test_run_file_the_daemon_refuses(
-    daemon: Harmoniad, tmp_path: Path, text: str, told: Callable[[str], bool]
+    daemon: Harmoniad, tmp_path: Path, text: str, told: Callable[[str], bool], then: type[Any]
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
@@ -228,4 +255,4 @@ async def test_run_file_the_daemon_refuses(
         await until(pilot, lambda: any("422" in t for t in toasts(app)), "the validation error")
         error = next(t for t in toasts(app) if "422" in t)
         assert told(error), error
-        assert isinstance(app.screen, ExecutionsScreen)
+        await reach(pilot, then, then.__name__)

@@ -1,6 +1,7 @@
 """The schedules screen, driven from the keyboard (Textual's Pilot) against a real daemon:
 reached with `S`, it shows each schedule's expression and next planned time; `p` pauses and
-unpauses (with a toast), `n` starts a run now whose execution the row then names."""
+unpauses (with a toast), `n` starts a run now whose execution the row then names, and enter
+opens it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.schedules import SchedulesScreen
 from helpers.daemon_testing import Harmoniad, echo_workflow
@@ -42,6 +44,7 @@ async def test_schedules_screen_shows_next_times_pauses_and_runs_now(daemon: Har
         assert cell(screen, sid, "when") == "15 4 * * * (Asia/Tokyo)"
         assert cell(screen, sid, "next") == expected.strftime("%Y-%m-%d %H:%M:%S")
         assert cell(screen, sid, "last") == "-"
+        assert screen.unavailable("open_last") == f"{sid} has started nothing yet"
 
         await press(pilot, "p")
         await until(pilot, lambda: cell(screen, sid, "next") == "paused", "paused")
@@ -57,6 +60,10 @@ async def test_schedules_screen_shows_next_times_pauses_and_runs_now(daemon: Har
             execution = client.get(f"/api/v1/executions/{execution_id}").json()
         assert execution["trigger"]["schedule_id"] == sid
 
+        # enter opens that run (its footer offered "Select", which did nothing)
+        opened = await reach(pilot, ExecutionScreen, "the last run", key="enter")
+        assert opened.execution_id == execution_id
+        await reach(pilot, SchedulesScreen, "back on the schedules", key="escape")
         await reach(pilot, ExecutionsScreen, "back", key="escape")
 
 

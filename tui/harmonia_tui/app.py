@@ -26,6 +26,7 @@ from harmonia.client import (
     ApiError,
     ClientError,
     DaemonUnreachable,
+    Execution,
     UnauthorizedError,
     ValidationError,
 )
@@ -250,13 +251,25 @@ class HarmoniaApp(App[None]):
         )
         if info is None:
             return
-        execution = await self.api(
-            client.start_execution(info.id, input=self.run_input), what=f"starting {info.name}"
-        )
-        if execution is None:
-            return
-        self.notify(f"{info.name}: execution {execution.id} started", title="Started", markup=False)
-        self.open_execution(execution.id)
+        refused: list[ValidationError] = []
+
+        async def starting() -> Execution:
+            try:
+                return await client.start_execution(info.id, input=self.run_input)
+            except ValidationError as exc:
+                refused.append(exc)
+                raise
+
+        execution = await self.api(starting(), what=f"starting {info.name}")
+        if execution is not None:
+            said = f"{info.name}: execution {execution.id} started"
+            self.notify(said, title="Started", markup=False)
+            self.open_execution(execution.id)
+        elif refused:  # its input: the start form, with the values given and the problems
+            workflow = await self.api(client.get_workflow(info.id), what="reading the workflow")
+            if workflow is not None:
+                given = self.run_input
+                self._open_form(StartWorkflowScreen(workflow, given=given, refused=refused[0]))
 
     # ---- navigation -------------------------------------------------------------------------
     def open_execution(self, execution_id: str) -> None:

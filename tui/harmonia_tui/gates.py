@@ -10,10 +10,16 @@ from typing import Any
 __all__ = ["gate_log_text", "gate_note"]
 
 
+GATE_KEYS = " (a approves, D rejects)"
+"""How the note of a waiting task ends on the execution screen (not in the dialogs these
+keys open, whose own keys are y/n, enter/esc)."""
+
+
 def gate_note(gate: Mapping[str, Any] | None) -> str:
-    """`awaiting approval: MESSAGE` for a waiting task (its gate as the journal recorded it)."""
+    """`awaiting approval: MESSAGE` for a waiting task (its gate as the journal recorded it),
+    then the keys that decide it."""
     message = str((gate or {}).get("message") or "").strip()
-    return "awaiting approval" + (f": {message}" if message else "") + " (a approves, D rejects)"
+    return "awaiting approval" + (f": {message}" if message else "") + GATE_KEYS
 
 
 def gate_log_text(task: str, data: Mapping[str, Any]) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 
 from harmonia.model import InputSpec
+from harmonia.model.inputs import bound_text
 
 __all__ = [
     "FormResult",
@@ -58,9 +59,9 @@ class InputField:
         parts = [self.type, "required" if self.required else "optional"]
         minimum, maximum = self.spec.get("minimum"), self.spec.get("maximum")
         if minimum is not None:
-            parts.append(f">= {_num(minimum)}")
+            parts.append(f">= {bound_text(minimum)}")
         if maximum is not None:
-            parts.append(f"<= {_num(maximum)}")
+            parts.append(f"<= {bound_text(maximum)}")
         enum = self.spec.get("enum")
         if enum:
             parts.append("one of " + ", ".join(to_text("", v) for v in enum))
@@ -142,10 +143,6 @@ def check_value(spec: Mapping[str, Any], value: Any) -> list[str]:
     except PydanticValidationError:
         return []  # a spec the daemon would not have stored: leave the verdict to it
     return declared.check(value)
-
-
-def _num(value: Any) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def problems_by_field(

@@ -14,13 +14,21 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from harmonia_tui.fold import ExecutionView
+from harmonia_tui.gates import GATE_KEYS
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.dialog import Dialog
 
 if TYPE_CHECKING:
     from harmonia_tui.app import HarmoniaApp
 
-__all__ = ["GATE_BINDINGS", "RejectScreen", "approve_question", "decide", "gate_unavailable"]
+__all__ = [
+    "GATE_BINDINGS",
+    "RejectScreen",
+    "approve_question",
+    "decide",
+    "gate_asks",
+    "gate_unavailable",
+]
 
 GATE_BINDINGS = [
     Binding("a", "approve", "Approve", tooltip="Approve the selected task waiting for approval"),
@@ -44,16 +52,17 @@ def gate_unavailable(view: ExecutionView | None, selected: str | None) -> str | 
     return None
 
 
-def _asks(view: ExecutionView, task_id: str) -> str:
+def gate_asks(view: ExecutionView, task_id: str) -> str:
+    """What the gate asks, for the dialogs of `a` and `D`: its note without the keys."""
     task = view.tasks[task_id]
-    return task.note or "awaiting approval"
+    return (task.note or "awaiting approval").removesuffix(GATE_KEYS)
 
 
 def approve_question(view: ExecutionView, task_id: str) -> ConfirmScreen:
     """Before an approval: what the gate asks, and what runs next."""
     return ConfirmScreen(
         f"Approve {task_id}?",
-        [_asks(view, task_id), "Approved, it completes and the tasks after it run."],
+        [gate_asks(view, task_id), "Approved, it completes and the tasks after it run."],
         yes="Approve",
         no="Don't",
     )

@@ -34,6 +34,7 @@ from harmonia_tui.screens.approvals import (
     RejectScreen,
     approve_question,
     decide,
+    gate_asks,
     gate_unavailable,
 )
 from harmonia_tui.screens.execution_actions import (
@@ -446,8 +447,7 @@ class ExecutionScreen(FilteredScreen):
         if approve:
             self.app.push_screen(approve_question(view, task_id), answered)
         else:
-            asks = view.tasks[task_id].note or "awaiting approval"
-            self.app.push_screen(RejectScreen(task_id, asks), answered)
+            self.app.push_screen(RejectScreen(task_id, gate_asks(view, task_id)), answered)
 
     def action_resume(self) -> None:
         self._operate("resume")

@@ -54,16 +54,22 @@ def unavailable(
 
 
 def cancel_question(view: ExecutionView) -> ConfirmScreen:
-    """Before a cancel: how far the execution got and which running tasks will stop."""
+    """Before a cancel: how far the execution got and which running tasks will stop, and the
+    gates that stop waiting (an execution waiting only for a person said "0 running tasks")."""
     active = view.active_tasks()
+    waiting = [tid for tid, task in view.tasks.items() if task.status == "waiting"]
+    lines = [
+        f"workflow {view.workflow}: {view.done}/{len(view.tasks)} tasks done",
+        f"{plural(len(active), 'running task')} will be cancelled"
+        + (f": {', '.join(active[:10])}" if active else ""),
+    ]
+    if waiting:
+        lines.append(
+            f"{plural(len(waiting), 'task')} waiting for approval too: {', '.join(waiting[:10])}"
+        )
     return ConfirmScreen(
         f"Cancel execution {view.id}?",
-        [
-            f"workflow {view.workflow}: {view.done}/{len(view.tasks)} tasks done",
-            f"{plural(len(active), 'running task')} will be cancelled"
-            + (f": {', '.join(active[:10])}" if active else ""),
-            "R resumes it later; completed tasks are kept.",
-        ],
+        [*lines, "R resumes it later; completed tasks are kept."],
         yes="Cancel execution",
         no="Keep it",
     )

@@ -260,6 +260,19 @@ class ListingScreen(TableScreen, Generic[Item]):
         key = self.highlighted_id()
         return next((item for item in self.items if self.key_of(item) == key), None)
 
+    def last_run(self, item: Item) -> str | None:
+        """The execution enter opens for `item` (the run it started last), if any: a screen
+        that binds enter to `open_last` says which."""
+        return None
+
+    def action_open_last(self) -> None:
+        if self.enter_in_filter():
+            return
+        item = self.highlighted()
+        execution_id = self.last_run(item) if item is not None else None
+        if execution_id is not None:
+            self.harmonia.open_execution(execution_id)
+
     def action_filter(self) -> None:
         if not isinstance(self.focused, Input):
             super().action_filter()

@@ -73,14 +73,14 @@ def _fix_lines(
     ]
 
 
-_RECORDS = {
+_RECORDS = {  # a sentence per line: each line of a dialog wraps on its own
     "complete": (
-        "completed with the output below,",
-        "marked as made by hand; the tasks below it run as if it had returned it.",
+        "completed with the output below, marked as made by hand.",
+        "The tasks below it run as if it had returned it.",
     ),
     "skip": (
-        "skipped, marked as done by hand;",
-        "the tasks below it follow their rules for a skipped parent.",
+        "skipped, marked as done by hand.",
+        "The tasks below it follow their rules for a skipped parent.",
     ),
 }
 

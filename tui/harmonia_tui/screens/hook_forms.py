@@ -17,7 +17,7 @@ from harmonia.client import Hook
 from harmonia.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from harmonia_tui.screens.dialog import Dialog, FramedScreen
 
-__all__ = ["HookForm", "HookFormScreen", "HookSecretScreen", "parse_input_map"]
+__all__ = ["HookForm", "HookFormScreen", "HookSecretScreen", "map_text", "parse_input_map"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,11 @@ class HookForm:
     """A stored workflow's id or name."""
     input_map: dict[str, str] | None
     description: str | None
+
+
+def map_text(mapping: dict[str, str] | None) -> str:
+    """An `input_map` as the form's field reads it (`parse_input_map` reads it back)."""
+    return ", ".join(f"{name}={pointer}" for name, pointer in (mapping or {}).items())
 
 
 def parse_input_map(text: str) -> dict[str, str] | None:
@@ -55,22 +60,37 @@ class HookFormScreen(Dialog[HookForm]):
     """
     BINDINGS = [Binding("escape", "back_out", "Don't create")]
 
-    def __init__(self, workflow: str = "") -> None:
+    def __init__(
+        self, workflow: str = "", *, refused: HookForm | None = None, problem: str = ""
+    ) -> None:
+        """`refused`: a form the daemon refused (`problem` says why), shown again as it was
+        typed, so that the operator mends one field instead of typing them all again."""
         super().__init__()
-        self.workflow = workflow
-        self.error = ""
+        self.workflow = refused.workflow if refused is not None else workflow
+        self.refused = refused
+        self.error = problem
 
     def compose(self) -> ComposeResult:
+        refused = self.refused
         with Vertical(id="dialog"):
             yield Static("New inbound hook", id="question")
-            yield Input(placeholder="name (letters, digits, _ . -)", id="name")
+            yield Input(
+                refused.name if refused else "",
+                placeholder="name (letters, digits, _ . -)",
+                id="name",
+            )
             yield Input(self.workflow, placeholder="workflow: its id or name", id="workflow")
             yield Input(
+                map_text(refused.input_map) if refused else "",
                 placeholder="input mapping (optional): input=/json/pointer, other=/x",
                 id="input_map",
             )
-            yield Input(placeholder="description (optional), then enter", id="description")
-            yield Static("", id="problem", markup=False)
+            yield Input(
+                (refused.description or "") if refused else "",
+                placeholder="description (optional), then enter",
+                id="description",
+            )
+            yield Static(self.error, id="problem", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Create (enter)", id="yes", variant="primary")
                 yield Button("Don't (esc)", id="no", variant="default")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 
-from harmonia.client import Hook, WorkflowInfo
+from harmonia.client import ApiError, Hook, WorkflowInfo
 from harmonia_tui.format import local_time
 from harmonia_tui.screens.confirm import ConfirmScreen
 from harmonia_tui.screens.filtering import LISTING_KEYS, ListingScreen, filter_key
@@ -85,35 +85,45 @@ class HooksScreen(ListingScreen[Hook]):
             return f"{hook.name} has started nothing yet"
         return super().unavailable(action)
 
-    def action_open_last(self) -> None:
-        if self.enter_in_filter():
-            return
-        hook = self.highlighted()
-        if hook is not None and hook.last_delivery is not None:
-            self.harmonia.open_execution(hook.last_delivery.execution_id)
+    def last_run(self, item: Hook) -> str | None:
+        return item.last_delivery.execution_id if item.last_delivery is not None else None
 
     def action_new_hook(self) -> None:
         hook = self.highlighted()
         suggested = hook.workflow_id if hook is not None else ""
         if not suggested and self.workflows:
             suggested = next(iter(self.workflows))
+        self._open_form(HookFormScreen(suggested))
 
+    def _open_form(self, form_screen: HookFormScreen) -> None:
         def made(form: HookForm | None) -> None:
             if form is not None:
                 self.start_task(lambda: self._create(form), group="hook", exclusive=True)
 
-        self.app.push_screen(HookFormScreen(suggested), made)
+        self.app.push_screen(form_screen, made)
 
     async def _create(self, form: HookForm) -> None:
+        """Make the hook; a refusal (a bad name, an unknown workflow, a mapping the workflow
+        does not take) opens the form again as typed, with the daemon's reason."""
         by_name = [w.id for w in self.workflows.values() if w.name == form.workflow]
         workflow_id = form.workflow if form.workflow in self.workflows else None
         workflow_id = workflow_id or (by_name[0] if len(by_name) == 1 else form.workflow)
         client = self.harmonia.connection.client
-        call = client.create_hook(
-            form.name, workflow_id, input_map=form.input_map, description=form.description
-        )
-        hook = await self.harmonia.api(call, what=f"creating hook {form.name}")
+        refusal: list[str] = []
+
+        async def creating() -> Hook:
+            try:
+                return await client.create_hook(
+                    form.name, workflow_id, input_map=form.input_map, description=form.description
+                )
+            except ApiError as exc:
+                refusal.extend(exc.message_lines())
+                raise
+
+        hook = await self.harmonia.api(creating(), what=f"creating hook {form.name}")
         if hook is None:
+            if refusal and not isinstance(self.app.screen, HookFormScreen):
+                self._open_form(HookFormScreen(refused=form, problem="\n".join(refusal)))
             return
         self.notify(
             f"hook {hook.name} created: it starts {workflow_id}", title="Hook", markup=False

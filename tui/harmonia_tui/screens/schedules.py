@@ -1,6 +1,6 @@
 """The schedules screen: every schedule of the daemon's stored workflows with when it fires,
 its next planned time and its last run; `p` pauses or unpauses the highlighted one and `n`
-starts a run of it now (its overlap policy aside), each with a toast.
+starts a run of it now (its overlap policy aside), each with a toast; enter opens its last run.
 """
 
 from __future__ import annotations
@@ -39,11 +39,13 @@ class SchedulesScreen(ListingScreen[Schedule]):
     NONE = "No schedules."
 
     BINDINGS = [
+        Binding("enter", "open_last", "Open last run", priority=True,
+                tooltip="Open the execution the schedule started last"),
         filter_key(FILTER_BY),
         Binding("p", "toggle_pause", "Pause/unpause", tooltip="Pause or unpause the schedule"),
         Binding("n", "run_now", "Run now", tooltip="Start a run of the schedule now"),
         *LISTING_KEYS,
-    ]
+    ]  # fmt: skip
 
     def listing(self) -> Awaitable[list[Schedule]]:
         return self.harmonia.connection.client.list_schedules()
@@ -64,9 +66,16 @@ class SchedulesScreen(ListingScreen[Schedule]):
 
     # ---- actions ----------------------------------------------------------------------------
     def unavailable(self, action: str) -> str | None:
-        if action in ("toggle_pause", "run_now") and self.highlighted() is None:
+        schedule = self.highlighted()
+        if action in ("toggle_pause", "run_now", "open_last") and schedule is None:
             return "No schedule is highlighted."
+        if action == "open_last" and schedule is not None and self.last_run(schedule) is None:
+            return f"{schedule.id} has started nothing yet"
         return super().unavailable(action)
+
+    def last_run(self, item: Schedule) -> str | None:
+        started = [run.execution_id for run in item.runs if run.execution_id]
+        return started[-1] if started else None
 
     def action_toggle_pause(self) -> None:
         self.with_highlighted(self._toggle, group="schedule")

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,7 +14,13 @@ from textual.css.query import NoMatches
 from textual.widgets import Button, Input, Label, Static
 
 from harmonia.client import ApiError, DaemonUnreachable, Template, ValidationError, Workflow
-from harmonia_tui.inputs import InputField, declared_inputs, problems_by_field, read_form
+from harmonia_tui.inputs import (
+    InputField,
+    declared_inputs,
+    problems_by_field,
+    read_form,
+    to_text,
+)
 from harmonia_tui.screens.dialog import Dialog
 
 if TYPE_CHECKING:
@@ -61,9 +68,19 @@ class StartWorkflowScreen(Dialog[str]):
     """The first field, or Start when there is none: Textual focuses it once the screen is
     shown, where an on_mount query failed if the app closed while the screen mounted."""
 
-    def __init__(self, workflow: Workflow | Template) -> None:
+    def __init__(
+        self,
+        workflow: Workflow | Template,
+        *,
+        given: Mapping[str, Any] | None = None,
+        refused: ValidationError | None = None,
+    ) -> None:
+        """`given`: values to show instead of the defaults, which the daemon `refused`
+        (`tui --run FILE -i ...`): the operator mends the field it names, the rest as given."""
         super().__init__()
         self.workflow = workflow
+        self.given = dict(given or {})
+        self.refused = refused
         self.fields: list[InputField] = (
             declared_inputs(workflow.document) if isinstance(workflow, Workflow) else []
         )
@@ -91,7 +108,9 @@ class StartWorkflowScreen(Dialog[str]):
                         hint += f"  {item.description}"
                     yield Label(hint, classes="hint", markup=False)
                     yield Input(
-                        value=item.initial_text(),
+                        value=to_text(item.type, self.given[item.name])
+                        if item.name in self.given
+                        else item.initial_text(),
                         placeholder="required" if item.required else "empty: the default",
                         id=f"field-{index}",
                     )
@@ -100,6 +119,15 @@ class StartWorkflowScreen(Dialog[str]):
             with Horizontal(id="buttons"):
                 yield Button("Start", id="start", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.refused is not None:
+            self._show_refusal(self.refused)
+
+    def _show_refusal(self, exc: ValidationError) -> None:
+        """The daemon's problems on the fields they name, the rest below them."""
+        per_field, other = problems_by_field(exc.details, f"{self.WHAT}.")
+        self.show_problems(per_field, [exc.message, *other] if not per_field else other)
 
     def on_resize(self) -> None:
         """The fields scroll, so that the title, the errors and the buttons stay on screen
@@ -169,8 +197,7 @@ class StartWorkflowScreen(Dialog[str]):
         try:
             started = await self.started(values)
         except ValidationError as exc:
-            per_field, other = problems_by_field(exc.details, f"{self.WHAT}.")
-            self.show_problems(per_field, [exc.message, *other] if not per_field else other)
+            self._show_refusal(exc)
             app.show_api_error(exc, self.doing)
             return
         except ApiError as exc:
