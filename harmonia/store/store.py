@@ -4,7 +4,9 @@
                                           stored workflows' info (harmonia.store.catalog)
     DATA_DIR/catalog.journal              catalog updates since its last rewrite, one a line
     DATA_DIR/workflows/ID.json            one stored workflow (harmonia.store.definitions)
-    DATA_DIR/executions/ID/state.json     snapshot: execution row, task rows, checkpoints
+    DATA_DIR/executions/ID/state.json     snapshot: execution row, task rows, checkpoints;
+                                          written at creation, at checkpoints, and at the end
+                                          of a long run only (`engine.persistence`)
     DATA_DIR/executions/ID/journal.jsonl  every event since the execution began
     DATA_DIR/executions/ID/lock           held (flock) by the process running the execution
 

@@ -43,6 +43,7 @@ async def main():
         {"name": "one", "tasks": {"a": {"component": "core", "action": "echo", "input": {"x": 1}}}}
     )
     async with open_engine(sys.argv[1]) as engine:
+        engine.records.snapshot_min_events = 0  # a final snapshot even for this short run
         state = await engine.start(wf)
         print(state.id, flush=True)
         await engine.wait(state.id)
