@@ -20,17 +20,11 @@ from harmonia.engine.writer import AfterCommit, CatalogRow, DurableWriter, Group
 from harmonia.errors import NotFound
 from harmonia.state import ExecutionState
 from harmonia.store import Store
+from harmonia.store.snapshots import snapshot_of, snapshot_rows
 from harmonia.store.storage import STORAGE_ERRNOS
-from harmonia.store.store import ExecutionLock, snapshot_of, snapshot_rows
+from harmonia.store.store import ExecutionLock
 
-__all__ = ["SNAPSHOT_MIN_EVENTS", "ExecutionRecords", "new_execution_id"]
-
-SNAPSHOT_MIN_EVENTS = 1_000
-"""An execution whose journal holds at most this many events is persisted without a snapshot:
-the journal holds every change and the snapshot only shortens its replay, which at this length
-costs what reading a snapshot does (2,002 events of 1,000 tasks: 4.2 ms, 4.6 ms from a final
-snapshot), while the snapshot's fsync at each short run's end was a fifth of the durable
-writes of an execution's start and end (bench/RESULTS.md, h-hooks5)."""
+__all__ = ["ExecutionRecords", "new_execution_id"]
 
 
 def new_execution_id(now: float) -> str:
@@ -56,8 +50,6 @@ class ExecutionRecords:
         self._index = index
         self._storage = storage
         self._clock = clock
-        self.snapshot_min_events = SNAPSHOT_MIN_EVENTS
-        """See `SNAPSHOT_MIN_EVENTS` (0: every `persist` writes the snapshot; for tests)."""
 
     async def new_execution(self) -> tuple[str, ExecutionLock]:
         """A fresh id, its folder created exclusively and locked (see `Store.new_execution`)."""
@@ -99,22 +91,22 @@ class ExecutionRecords:
         self._writer.submit_op(CatalogRow(summary))
 
     async def persist(self, state: ExecutionState, *, final: bool) -> None:
-        """Write the snapshot and the catalog row; wait until they and all events are on disk
-        (`StorageUnavailable` if a write failed). `final`: the journal is closed too.
+        """Write the state as `latest.json` and the catalog row; wait until they are written
+        and all events durable (`StorageUnavailable` if a write failed). `final`: the journal
+        is closed too.
 
-        A short journal gets no snapshot (`SNAPSHOT_MIN_EVENTS`): the one on disk (the first,
-        or a checkpoint's) plus the journal loads the same state, crashed here or not."""
+        `latest.json` is not fsynced: the journal holds every change and the fsynced snapshot
+        (`state.json`, the first or a checkpoint's) plus the journal loads the same state, so
+        a power loss may cost this file, never what it says (`harmonia.store.loading`). Its
+        fsync was one of ~4.4 per started execution (bench/RESULTS.md, h-hooks5)."""
         with anyio.CancelScope(shield=True):
             store = self._store
+            meta, rows = snapshot_rows(state)
             summary = state.summary()
             self._index.put(summary)
-            if state.last_seq > self.snapshot_min_events:
-                meta, rows = snapshot_rows(state)
-                self._writer.submit_op(
-                    GroupOp(lambda group: store.write_snapshot_rows(meta, rows, group))
-                )
+            self._writer.submit_op(GroupOp(lambda group: store.write_latest(meta, rows, group)))
             self._writer.submit_op(CatalogRow(summary))
-            if final:  # its events are durable: no need to wait for the snapshot's fsync
+            if final:  # closed once its last lines are durable (`AfterCommit`)
                 self._writer.submit_op(AfterCommit(lambda: store.close_journal(state.id)))
             await self._writer.flush()
 

@@ -1,7 +1,7 @@
-"""kill -9 inside a writer commit, after its journal lines are durable (with the final
-snapshot's copy when it has one) and before the rest of the commit (the points the one-round
-commit added, harmonia.engine.writer): the execution recovers from the snapshot on disk plus
-the journal, and its finished task never runs again."""
+"""kill -9 inside a writer commit, after its journal lines are durable (with the copy of the
+state the run ended with) and before the rest of the commit (the points the one-round commit
+added, harmonia.engine.writer): the execution recovers from what is on disk (its first snapshot
+or `latest.json`, plus the journal), and its finished task never runs again."""
 
 from __future__ import annotations
 
@@ -35,15 +35,15 @@ def die():
 real_replace, real_append_at = os.replace, storage._append_at
 
 def replace(src, dst):
-    # the final snapshot replaces the first one: die before it is renamed
-    if os.path.basename(str(dst)) == "state.json" and os.path.exists(dst):
+    # the state the run ended with (`latest.json`): die before it is renamed into place
+    if sys.argv[2] == "rename" and os.path.basename(str(dst)) == "latest.json":
         die()
     return real_replace(src, dst)
 
 def append_at(path, data, offset):
     # the run's end is in its journal (the commit's first round): die before the catalog
     # row that says so is appended
-    if path.name == "catalog.journal" and b'"completed"' in data:
+    if sys.argv[2] == "row" and path.name == "catalog.journal" and b'"completed"' in data:
         die()
     return real_append_at(path, data, offset)
 
@@ -54,7 +54,6 @@ async def main():
         {"name": "one", "tasks": {"a": {"component": "core", "action": "echo", "input": {"x": 1}}}}
     )
     async with open_engine(sys.argv[1]) as engine:
-        engine.records.snapshot_min_events = int(sys.argv[2])
         state = await engine.start(wf)
         print(state.id, flush=True)
         await engine.wait(state.id)
@@ -63,9 +62,10 @@ anyio.run(main)
 """
 
 
-async def killed_at_its_end(data_dir: Path, snapshot_min_events: int) -> str:
-    """The id of a one-task run whose process was killed in the commit of its end."""
-    command = [sys.executable, "-c", CHILD, str(data_dir), str(snapshot_min_events)]
+async def killed_at_its_end(data_dir: Path, where: str) -> str:
+    """The id of a one-task run whose process was killed in the commit of its end, before
+    `where`: the "rename" of `latest.json`, or the catalog "row" after it."""
+    command = [sys.executable, "-c", CHILD, str(data_dir), where]
     child = await anyio.run_process(command, check=False)
     assert child.returncode == -signal.SIGKILL, child.stderr
     execution_id, killed = child.stdout.decode().split()
@@ -98,26 +98,27 @@ async def recovers_finished_once(data_dir: Path, execution_id: str) -> None:
 async def test_a_kill_before_the_renames_recovers_the_finished_run_without_running_it_again(
     data_dir: Path,
 ) -> None:
-    execution_id = await killed_at_its_end(data_dir, snapshot_min_events=0)  # a final snapshot
+    execution_id = await killed_at_its_end(data_dir, "rename")
     store = Store(data_dir)
     snapshot = orjson.loads(store.state_path(execution_id).read_bytes())
-    assert snapshot["execution"]["1"]["status"] != "completed"  # the first one, not renamed
+    assert snapshot["execution"]["1"]["last_seq"] == 0  # the first one
+    assert not store.latest_path(execution_id).exists()
     folder = store.execution_dir(execution_id)
-    assert list(folder.glob(".state.json.*.tmp"))  # the final snapshot's copy, never renamed
+    assert list(folder.glob(".latest.json.*.tmp"))  # the end's copy, never renamed
     store.close()
     await recovers_finished_once(data_dir, execution_id)
     assert not list(folder.glob("*.tmp")) and not list(folder.glob(".*.tmp"))  # taken over
 
 
-async def test_a_kill_after_a_short_runs_end_recovers_it_from_its_first_snapshot(
-    data_dir: Path,
-) -> None:
-    """A short run ends without a final snapshot (`SNAPSHOT_MIN_EVENTS`): its end is only
-    in its journal when the process dies."""
-    execution_id = await killed_at_its_end(data_dir, snapshot_min_events=1_000)
+async def test_a_kill_before_the_catalog_row_recovers_from_latest_json(data_dir: Path) -> None:
+    """`latest.json` was renamed into place (not fsynced: a kill leaves it whole in the page
+    cache), the catalog row saying the run ended not yet appended."""
+    execution_id = await killed_at_its_end(data_dir, "row")
     store = Store(data_dir)
-    snapshot = orjson.loads(store.state_path(execution_id).read_bytes())
-    assert snapshot["execution"]["1"]["last_seq"] == 0  # the first snapshot
-    assert not list(store.execution_dir(execution_id).glob(".*.tmp"))  # and no other
+    latest = orjson.loads(store.latest_path(execution_id).read_bytes())["execution"]["1"]
+    assert latest["status"] == "completed"
+    assert (
+        orjson.loads(store.state_path(execution_id).read_bytes())["execution"]["1"]["last_seq"] == 0
+    )
     store.close()
     await recovers_finished_once(data_dir, execution_id)

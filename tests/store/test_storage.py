@@ -96,7 +96,7 @@ def test_placed_runs_after_the_rename_and_before_the_folder_fsync_which_skips_op
     seen: list[tuple[bool, list[Path]]] = []
     group = AtomicWrites()
     group.add(made, b"new", placed=lambda: seen.append((made.exists(), list(synced))))
-    group.add(replaced, b"newer", rename_durable=False)  # a journal holds its content
+    group.add(replaced, b"newer", sync=False)  # a cache: a journal holds its content
     group.commit()
     assert seen == [(True, [])]  # renamed, and no folder fsynced yet
     assert synced == [made.parent]  # not `replaced`'s folder
