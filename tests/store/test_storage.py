@@ -104,6 +104,22 @@ def test_placed_runs_after_the_rename_and_before_the_folder_fsync_which_skips_op
     assert temp_files(tmp_path) == []
 
 
+def test_a_file_added_without_sync_is_replaced_with_no_fsync_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`latest.json`'s write: content, rename and folder all left to the page cache."""
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    path = tmp_path / "latest.json"
+    path.write_bytes(b"old")
+    group = AtomicWrites()
+    group.add(path, [b"ne", b"w"], sync=False)
+    group.commit()
+    assert (path.read_bytes(), synced) == (b"new", [])
+    assert temp_files(tmp_path) == []
+
+
 def test_renames_run_at_once_and_a_refused_one_leaves_no_copy_and_calls_nothing_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
