@@ -274,7 +274,9 @@ class Store:
         """The state (`snapshot_rows`) as `latest.json` once `group` is committed, neither it
         nor its rename fsynced: a cache of the snapshot and the journal, which loading checks
         against both and passes over where a power loss spoiled it (`harmonia.store.loading`).
-        It is written whole, a 100,000-task state without a copy of its rows in memory."""
+        It is written whole, a 100,000-task state without a copy of its rows in memory. (Two
+        of one execution in a group are renamed at once: the older may win, which only makes
+        the next load replay a few more lines.)"""
         group.add(self.latest_path(meta["id"]), snapshot_pieces(meta, rows, b""), sync=False)
 
     def _tables_to_keep(self, path: Path) -> bytes:
