@@ -13,7 +13,7 @@ import anyio
 from harmonia.errors import StorageUnavailable
 from harmonia.events import EventType
 from harmonia.state import ExecutionState
-from harmonia.store.store import snapshot_of
+from harmonia.store.snapshots import snapshot_of
 
 if TYPE_CHECKING:
     from harmonia.engine.engine import Engine

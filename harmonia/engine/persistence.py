@@ -20,8 +20,9 @@ from harmonia.engine.writer import AfterCommit, CatalogRow, DurableWriter, Group
 from harmonia.errors import NotFound
 from harmonia.state import ExecutionState
 from harmonia.store import Store
+from harmonia.store.snapshots import snapshot_of, snapshot_rows
 from harmonia.store.storage import STORAGE_ERRNOS
-from harmonia.store.store import ExecutionLock, snapshot_of, snapshot_rows
+from harmonia.store.store import ExecutionLock
 
 __all__ = ["ExecutionRecords", "new_execution_id"]
 
@@ -90,18 +91,22 @@ class ExecutionRecords:
         self._writer.submit_op(CatalogRow(summary))
 
     async def persist(self, state: ExecutionState, *, final: bool) -> None:
-        """Write the snapshot and the catalog row; wait until they and all events are on disk
-        (`StorageUnavailable` if a write failed). `final`: the journal is closed too."""
+        """Write the state as `latest.json` and the catalog row; wait until they are written
+        and all events durable (`StorageUnavailable` if a write failed). `final`: the journal
+        is closed too.
+
+        `latest.json` is not fsynced: the journal holds every change and the fsynced snapshot
+        (`state.json`, the first or a checkpoint's) plus the journal loads the same state, so
+        a power loss may cost this file, never what it says (`harmonia.store.loading`). Its
+        fsync was one of ~4.4 per started execution (bench/RESULTS.md, h-hooks5)."""
         with anyio.CancelScope(shield=True):
             store = self._store
             meta, rows = snapshot_rows(state)
             summary = state.summary()
             self._index.put(summary)
-            self._writer.submit_op(
-                GroupOp(lambda group: store.write_snapshot_rows(meta, rows, group))
-            )
+            self._writer.submit_op(GroupOp(lambda group: store.write_latest(meta, rows, group)))
             self._writer.submit_op(CatalogRow(summary))
-            if final:  # its events are durable: no need to wait for the snapshot's fsync
+            if final:  # closed once its last lines are durable (`AfterCommit`)
                 self._writer.submit_op(AfterCommit(lambda: store.close_journal(state.id)))
             await self._writer.flush()
 

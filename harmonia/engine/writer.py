@@ -44,7 +44,8 @@ class CatalogRow:
 class GroupOp:
     """A queued operation that need not wait for the file writes queued before it: what it
     writes goes into the commit's `AtomicWrites`, made durable with its neighbours' (new
-    executions' first snapshots, final snapshots), or it writes nothing (closing a journal).
+    executions' first snapshots; not fsynced, the states runs stopped with: `latest.json`), or
+    it writes nothing (closing a journal).
 
     Any other operation is a barrier: the group and the catalog rows queued before it are made
     durable first. A commit of N new executions thus costs two rounds of fsyncs, not 2N."""

@@ -1,5 +1,11 @@
 """Recovering an execution from its files: the last snapshot plus the journal after it.
 
+The last snapshot is `latest.json` where it is whole and ahead of `state.json`: written without
+fsync when a run stops, it spares a replay of the journal but is only a cache of it, so one a
+power loss left missing, empty or cut short is passed over (never damage), and so is one the
+journal does not reach (it belongs to no run of this journal); `state.json`, fsynced, is then
+the base, as it was before that run stopped.
+
 When a file is damaged the execution still loads, as far as its readable part goes: a damaged
 snapshot leaves the journal alone to rebuild from (without the workflow document, which only
 the snapshot holds), a damaged journal leaves the events before the damage. Such a state has
@@ -24,6 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = ["load_state"]
 
+Snapshot = tuple[dict[str, Any], dict[str, Any]]
+"""A snapshot file's execution row and its task rows by task id (`read_snapshot`)."""
+
 _APPLY_ERRORS = (KeyError, TypeError, ValueError, AttributeError, AssertionError)
 
 
@@ -32,7 +41,7 @@ def load_state(store: Store, execution_id: str, *, repair: bool = False) -> Exec
     state_path = store.state_path(execution_id)
     journal_path = store.journal_path(execution_id)
     problems: list[DamagedFile] = []
-    snapshot: tuple[dict[str, Any], dict[str, Any]] | None = None
+    snapshot: Snapshot | None = None
     try:
         snapshot = read_snapshot(state_path, execution_id)
     except FileNotFoundError:
@@ -45,13 +54,25 @@ def load_state(store: Store, execution_id: str, *, repair: bool = False) -> Exec
         problems.append(
             DamagedFile(relative_name(store.data_dir, state_path), exc.reason, exc.offset, exc.line)
         )
-    state = _from_snapshot(snapshot) if snapshot is not None else None
+    base = snapshot
+    if snapshot is not None:
+        base = _latest(store, execution_id, snapshot[0].get("last_seq", 0)) or snapshot
+    state = _from_snapshot(base) if base is not None else None
     scan = journal.load(
         journal_path,
         after_seq=state.last_seq if state is not None else 0,
         execution_id=execution_id,
         repair=repair and snapshot is not None,
     )
+    if (
+        snapshot is not None
+        and state is not None
+        and base is not snapshot
+        and scan.damage is None
+        and scan.last_seq < state.last_seq
+    ):  # a whole journal that stops before the cache: not its run's
+        base, state = snapshot, _from_snapshot(snapshot)
+        scan = journal.load(journal_path, after_seq=state.last_seq, execution_id=execution_id)
     raws = scan.raws
     if state is None:
         state = _from_journal(execution_id, scan.events)
@@ -60,7 +81,7 @@ def load_state(store: Store, execution_id: str, *, repair: bool = False) -> Exec
     if misfit is not None:
         index, reason = misfit
         # start again without the misfit: a failed `apply` may have changed part of the state
-        fresh = _from_snapshot(snapshot) if snapshot is not None else None
+        fresh = _from_snapshot(base) if base is not None else None
         state = fresh or _from_journal(execution_id, [])
         _apply_all(state, raws[:index])
         offset, line = journal.locate(journal_path, raws[index]["seq"])
@@ -78,7 +99,18 @@ def load_state(store: Store, execution_id: str, *, repair: bool = False) -> Exec
     return state
 
 
-def _from_snapshot(snapshot: tuple[dict[str, Any], dict[str, Any]]) -> ExecutionState:
+def _latest(store: Store, execution_id: str, floor: int) -> Snapshot | None:
+    """`latest.json` if it reads whole and is ahead of seq `floor` (the snapshot's), else None
+    (see the module docstring)."""
+    try:
+        latest = read_snapshot(store.latest_path(execution_id), execution_id)
+    except (FileNotFoundError, SnapshotDamaged):
+        return None
+    last_seq = latest[0].get("last_seq")
+    return latest if isinstance(last_seq, int) and last_seq > floor else None
+
+
+def _from_snapshot(snapshot: Snapshot) -> ExecutionState:
     meta, tasks = snapshot
     state = ExecutionState.from_records(meta, tasks)
     rows = state.tasks

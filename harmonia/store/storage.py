@@ -182,7 +182,7 @@ class AtomicWrites:
     costs two rounds of fsyncs instead of two fsyncs per execution, one after the other."""
 
     def __init__(self) -> None:
-        self._pending: list[tuple[Path, Pieces, Callable[[], None] | None]] = []
+        self._pending: list[tuple[Path, Pieces, Callable[[], None] | None, bool]] = []
         self._placed: dict[Path, Callable[[], None]] = {}
         self._paths: set[Path] = set()
         self._folders: dict[Path, None] = {}
@@ -203,20 +203,20 @@ class AtomicWrites:
         folders: Iterable[Path] = (),
         then: Callable[[], None] | None = None,
         placed: Callable[[], None] | None = None,
-        rename_durable: bool = True,
+        sync: bool = True,
     ) -> None:
         """Replace `path` with `payload` on `commit`; `folders` are fsynced too then (a folder
         made for it), and `then` is called once the file is replaced. `placed` runs right
         after the rename, before the folders' fsync: a file it creates beside `path` is made
-        durable by that same fsync (and exists only once `path` does). `rename_durable=False`:
-        its folder is not fsynced for it (a crash may leave the old file, whole), for a file
-        whose content a journal holds anyway."""
+        durable by that same fsync (and exists only once `path` does). `sync=False`: neither
+        it nor its folder is fsynced, for a cache whose content a journal holds anyway and
+        that its readers check (a power loss may leave it missing, old, empty or cut short)."""
         pieces: Pieces = [payload] if isinstance(payload, bytes) else list(payload)
-        self._pending.append((path, pieces, then))
+        self._pending.append((path, pieces, then, sync))
         if placed is not None:
             self._placed[path] = placed
         self._paths.add(path)
-        mine = [path.parent] if rename_durable else []
+        mine = [path.parent] if sync else []
         self._folders.update(dict.fromkeys([*mine, *folders]))
 
     def append(self, path: Path, data: bytes, offset: int, *, then: Callable[[], None]) -> None:
@@ -248,7 +248,7 @@ class AtomicWrites:
         renames = pending
         jobs: list[Callable[[], Any]] = [] if first is None else first.jobs
         copy_jobs: list[Callable[[], Any]] = [
-            partial(_write_copy, path, pieces) for path, pieces, _ in renames
+            partial(_write_copy, path, pieces, sync) for path, pieces, _, sync in renames
         ]
         outcomes = run_together([*jobs, *copy_jobs])
         firsts, outcomes = outcomes[: len(jobs)], outcomes[len(jobs) :]
@@ -262,7 +262,7 @@ class AtomicWrites:
         except BaseException:
             _remove_copies(copies)
             raise
-        _rename_together([path for path, _, _ in renames], copies, placed)
+        _rename_together([path for path, *_ in renames], copies, placed)
         opened: list[tuple[int, bool, Path]] = []
         try:
             for path, data, offset, _ in appends:
@@ -274,7 +274,7 @@ class AtomicWrites:
         finally:
             for fd, _, _ in opened:
                 os.close(fd)
-        for *_, then in pending:
+        for _, _, then, _ in pending:
             if then is not None:
                 then()
         for *_, done in appends:
@@ -359,8 +359,8 @@ def append_durably(path: Path, data: bytes, offset: int) -> None:
         os.close(fd)
 
 
-def _write_copy(path: Path, pieces: Pieces) -> str:
-    """A durable temporary copy of `path`'s new content beside it; its name."""
+def _write_copy(path: Path, pieces: Pieces, sync: bool = True) -> str:
+    """A temporary copy of `path`'s new content beside it (durable if `sync`); its name."""
     with naming(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -370,7 +370,8 @@ def _write_copy(path: Path, pieces: Pieces) -> str:
                 view = memoryview(piece)
                 while view:
                     view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         except BaseException:
             with _suppress_missing():
                 os.unlink(tmp_name)

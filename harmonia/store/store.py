@@ -5,6 +5,7 @@
     DATA_DIR/catalog.journal              catalog updates since its last rewrite, one a line
     DATA_DIR/workflows/ID.json            one stored workflow (harmonia.store.definitions)
     DATA_DIR/executions/ID/state.json     snapshot: execution row, task rows, checkpoints
+    DATA_DIR/executions/ID/latest.json    its latest state when its run stopped (not fsynced)
     DATA_DIR/executions/ID/journal.jsonl  every event since the execution began
     DATA_DIR/executions/ID/lock           held (flock) by the process running the execution
 
@@ -39,6 +40,7 @@ from harmonia.store.catalog import Catalog, CatalogDamaged, Data, Seen, Tables
 from harmonia.store.damage import DamagedFile, cut_at_damage, keep_aside, relative_name
 from harmonia.store.loading import load_state
 from harmonia.store.locks import ExecutionLock, ExecutionLocked
+from harmonia.store.snapshots import snapshot_of, snapshot_pieces, snapshot_rows
 from harmonia.store.storage import (
     AtomicWrites,
     CrashSafeStorage,
@@ -57,6 +59,8 @@ ID_ATTEMPTS = 100
 """Fresh ids tried before giving up (one is almost always enough)."""
 
 JournalLines = dict[Path, list[bytes]]
+
+LATEST = "latest.json"
 
 SNAPSHOT_TABLES = ("execution", "tasks")
 """The tables a snapshot replaces; any other table of an execution's database (checkpoints)
@@ -90,6 +94,9 @@ class Store:
 
     def state_path(self, execution_id: str) -> Path:
         return self.execution_dir(execution_id) / "state.json"
+
+    def latest_path(self, execution_id: str) -> Path:
+        return self.execution_dir(execution_id) / LATEST
 
     # ---- catalog -----------------------------------------------------------------------
     def open_catalog(self) -> CatalogOpened:
@@ -250,39 +257,27 @@ class Store:
             db.close()
         self._remember_tables(path, _other_tables(data))
 
-    def write_snapshot_rows(
-        self, meta: dict[str, Any], rows: list[bytes], group: AtomicWrites | None = None
-    ) -> None:
+    def write_snapshot_rows(self, meta: dict[str, Any], rows: list[bytes]) -> None:
         """Replace the snapshot with `meta` and task rows already serialised in chunks
         (`snapshot_rows`).
 
         The same file as `write_snapshot` writes, built piece by piece: no TinyDB copy of every
         row, no parse of the old rows, no second copy of the whole file in memory. At 100,000
         tasks those copies were most of the final snapshot's memory and the reason for several
-        full garbage collections at the end of the run. With `group`, it is in place once the
-        group is committed (its content fsynced, its rename not: see below)."""
+        full garbage collections at the end of the run."""
         path = self.state_path(meta["id"])
-        if group is not None and path in group:
-            group.commit()  # the tables to keep are those of the file the group writes
         kept = self._tables_to_keep(path)
-        pieces: list[bytes | memoryview] = [
-            b'{"execution":{"1":',
-            orjson.dumps(meta),
-            b'},"tasks":{',
-        ]
-        for index, chunk in enumerate(rows):
-            if index:
-                pieces.append(b",")
-            pieces.append(memoryview(chunk)[1:-1])  # the rows, without the chunk's braces
-        pieces.append(b"}")
-        pieces.append(kept)
-        pieces.append(b"}")
-        if group is None:
-            write_atomically(path, pieces)
-            self._remember_tables(path, kept)
-        else:
-            # the journal holds it all: a lost rename recovers the same state (one fsync less)
-            group.add(path, pieces, then=self._remembering(path, kept), rename_durable=False)
+        write_atomically(path, snapshot_pieces(meta, rows, kept))
+        self._remember_tables(path, kept)
+
+    def write_latest(self, meta: dict[str, Any], rows: list[bytes], group: AtomicWrites) -> None:
+        """The state (`snapshot_rows`) as `latest.json` once `group` is committed, neither it
+        nor its rename fsynced: a cache of the snapshot and the journal, which loading checks
+        against both and passes over where a power loss spoiled it (`harmonia.store.loading`).
+        It is written whole, a 100,000-task state without a copy of its rows in memory. (Two
+        of one execution in a group are renamed at once: the older may win, which only makes
+        the next load replay a few more lines.)"""
+        group.add(self.latest_path(meta["id"]), snapshot_pieces(meta, rows, b""), sync=False)
 
     def _tables_to_keep(self, path: Path) -> bytes:
         """`,"name":{...}` for each table of the file other than the snapshot's own."""
@@ -446,10 +441,6 @@ def _cached(storage: type[CrashSafeStorage]) -> Any:
     return CachingMiddleware(storage)  # type: ignore[no-untyped-call]
 
 
-def _task_records(state: ExecutionState) -> dict[str, dict[str, Any]]:
-    return {tid: task.to_record() for tid, task in state.tasks.items()}
-
-
 def _file_version(path: Path) -> tuple[int, int]:
     try:
         st = path.stat()
@@ -464,37 +455,6 @@ def _other_tables(data: Mapping[str, Any]) -> bytes:
         for name, table in data.items()
         if name not in SNAPSHOT_TABLES
     )
-
-
-SNAPSHOT_CHUNK = 1_000
-"""Task rows serialised per bytes object by `snapshot_rows`."""
-
-
-def snapshot_rows(state: ExecutionState) -> tuple[dict[str, Any], list[bytes]]:
-    """The snapshot as `write_snapshot_rows` wants it: serialised here, on the event loop, so
-    the writer thread can write it while the loop goes on, without a copy of every record.
-
-    Each chunk is the JSON object of up to `SNAPSHOT_CHUNK` rows of the TinyDB tasks table
-    (`{"1": {...}, "2": {...}}`). Chunks rather than one bytes object per row: each bytes object
-    orjson returns holds about 4 KiB of memory whatever its length (measured with orjson 3.13:
-    100,000 small rows took 390 MB), and bytes are not tracked by the garbage collector, which
-    the records copied before were."""
-    dumps = orjson.dumps
-    chunks: list[bytes] = []
-    chunk: dict[str, Any] = {}
-    for number, (tid, task) in enumerate(state.tasks.items(), start=1):
-        chunk[str(number)] = {"task_id": tid, **task.to_record(copy=False)}
-        if len(chunk) >= SNAPSHOT_CHUNK:
-            chunks.append(dumps(chunk))
-            chunk = {}
-    if chunk:
-        chunks.append(dumps(chunk))
-    return state.meta_record(), chunks
-
-
-def snapshot_of(state: ExecutionState) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """A deep-enough copy of the state to write from another thread while the loop goes on."""
-    return state.meta_record(), _task_records(state)
 
 
 __all__ = ["ExecutionLock", "ExecutionLocked", "Store", "TaskState", "snapshot_of", "snapshot_rows"]

@@ -192,11 +192,11 @@ async def test_a_failed_final_snapshot_keeps_the_recorded_end_and_writes_it_on_r
             state = await engine.start(wf)
             await bench.probe.started("a")
             await wait_for(lambda: "a" in recorded(data_dir, state.id, "task_started"))
-            disk.fill(only="state.json")
+            disk.fill(only="latest.json")
             bench.probe.open("g")
             await wait_for(lambda: not engine.storage.available)
             assert engine.storage.failure is not None
-            assert engine.storage.failure.path.endswith("state.json")  # type: ignore[union-attr]
+            assert engine.storage.failure.path.endswith("latest.json")  # type: ignore[union-attr]
             await wait_for(
                 lambda: bool(published) and published[-1].type == EventType.WORKFLOW_COMPLETED
             )

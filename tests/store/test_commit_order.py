@@ -2,7 +2,8 @@
 one round, renames only once both are durable (harmonia.engine.writer, AtomicWrites.sync_first).
 
 A crash (or a refused write) before the renames must leave the old snapshot, whole, beside
-lines that are durable or cut back; never a snapshot ahead of its journal."""
+lines that are durable or cut back; never a snapshot ahead of its journal. (The snapshot a run
+leaves when it stops is `latest.json`, not fsynced: its copy goes in the same first round.)"""
 
 from __future__ import annotations
 
@@ -38,12 +39,12 @@ def started(state: ExecutionState) -> Event:
 
 
 def commit_with_lines(store: Store, state: ExecutionState, event: Event) -> AtomicWrites:
-    """A group as the writer builds it: the event's line first, then the final snapshot."""
+    """A group as the writer builds it: the event's line first, then the latest state."""
     group = AtomicWrites()
     lines = store.journal_lines([event])
     group.sync_first(*store.journal_round(lines))
-    meta = {**state.meta_record(), "status": "completed"}
-    store.write_snapshot_rows(meta, [b"{}"], group)
+    meta = {**state.meta_record(), "status": "completed", "last_seq": event.seq}
+    store.write_latest(meta, [b"{}"], group)
     return group
 
 
@@ -61,9 +62,9 @@ def test_lines_and_copies_share_the_first_round_and_renames_follow_it(
     )
     commit_with_lines(store, state, started(state)).commit()
     assert order[0] == 2  # one round: the line and the copy
-    assert "state.json" in order[1:]  # then the rename
+    assert "latest.json" in order[1:]  # then the rename
     assert [e.type for e in store.read_events(state.id)] == ["workflow_started"]
-    assert store.load_execution(state.id).status == "running"
+    assert store.load_execution(state.id).status == "completed"  # what latest.json says
     store.close()
 
 
@@ -71,7 +72,7 @@ def test_lines_and_copies_share_the_first_round_and_renames_follow_it(
     ("refused", "kept"),
     [
         ("journal.jsonl", []),  # the torn half line was cut back: no event, nothing renamed
-        ("state.json", ["workflow_started"]),  # the line was durable first: it stays
+        ("latest.json", ["workflow_started"]),  # the line was durable first: it stays
     ],
 )
 def test_a_refused_write_renames_nothing_and_leaves_no_copy(
@@ -85,6 +86,7 @@ def test_a_refused_write_renames_nothing_and_leaves_no_copy(
         with pytest.raises(OSError, match="No space left"):
             group.commit()
     assert store.state_path(state.id).read_bytes() == before  # the old snapshot
+    assert not store.latest_path(state.id).exists()
     assert list(store.execution_dir(state.id).glob("*.tmp")) == []
     assert [e.type for e in store.read_events(state.id)] == kept
     if not kept:

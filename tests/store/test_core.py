@@ -351,10 +351,10 @@ def test_snapshot_rows_write_the_same_database_and_keep_checkpoints(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     from harmonia.state import apply
-    from harmonia.store import store as store_module
-    from harmonia.store.store import snapshot_of, snapshot_rows
+    from harmonia.store import snapshots
+    from harmonia.store.snapshots import snapshot_of, snapshot_rows
 
-    monkeypatch.setattr(store_module, "SNAPSHOT_CHUNK", chunk)
+    monkeypatch.setattr(snapshots, "SNAPSHOT_CHUNK", chunk)
     store = Store(tmp_path)
     state = new_execution(store)
     store.add_checkpoint(checkpoint_record(state, "ckpt-m1", "manual", 1))

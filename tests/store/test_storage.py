@@ -96,11 +96,27 @@ def test_placed_runs_after_the_rename_and_before_the_folder_fsync_which_skips_op
     seen: list[tuple[bool, list[Path]]] = []
     group = AtomicWrites()
     group.add(made, b"new", placed=lambda: seen.append((made.exists(), list(synced))))
-    group.add(replaced, b"newer", rename_durable=False)  # a journal holds its content
+    group.add(replaced, b"newer", sync=False)  # a cache: a journal holds its content
     group.commit()
     assert seen == [(True, [])]  # renamed, and no folder fsynced yet
     assert synced == [made.parent]  # not `replaced`'s folder
     assert replaced.read_bytes() == b"newer"
+    assert temp_files(tmp_path) == []
+
+
+def test_a_file_added_without_sync_is_replaced_with_no_fsync_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`latest.json`'s write: content, rename and folder all left to the page cache."""
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    path = tmp_path / "latest.json"
+    path.write_bytes(b"old")
+    group = AtomicWrites()
+    group.add(path, [b"ne", b"w"], sync=False)
+    group.commit()
+    assert (path.read_bytes(), synced) == (b"new", [])
     assert temp_files(tmp_path) == []
 
 
