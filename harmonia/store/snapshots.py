@@ -20,7 +20,7 @@ SNAPSHOT_CHUNK = 1_000
 
 
 def snapshot_rows(state: ExecutionState) -> tuple[dict[str, Any], list[bytes]]:
-    """The snapshot as `write_snapshot_rows` wants it: serialised here, on the event loop, so
+    """The state as `Store.write_latest` wants it: serialised here, on the event loop, so
     the writer thread can write it while the loop goes on, without a copy of every record.
 
     Each chunk is the JSON object of up to `SNAPSHOT_CHUNK` rows of the TinyDB tasks table

@@ -22,7 +22,7 @@ import contextlib
 import fcntl
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -46,7 +46,6 @@ from harmonia.store.storage import (
     CrashSafeStorage,
     create_empty,
     probe_writes,
-    write_atomically,
 )
 
 if TYPE_CHECKING:
@@ -62,10 +61,6 @@ JournalLines = dict[Path, list[bytes]]
 
 LATEST = "latest.json"
 
-SNAPSHOT_TABLES = ("execution", "tasks")
-"""The tables a snapshot replaces; any other table of an execution's database (checkpoints)
-is carried over as it is."""
-
 
 class Store:
     """Blocking access to one data folder. Create directories lazily: an invalid workflow run
@@ -75,9 +70,6 @@ class Store:
         self.data_dir = Path(data_dir)
         self.catalog = Catalog(self.data_dir)
         self._appender = journal.JournalAppender()
-        self._kept_tables: dict[Path, tuple[tuple[int, int], bytes]] = {}
-        """Per snapshot file this store wrote last: its (mtime, size) then, and its other
-        tables serialised, so the next snapshot need not parse the whole file to keep them."""
 
     # ---- paths -------------------------------------------------------------------------
     @property
@@ -237,8 +229,7 @@ class Store:
         payload = orjson.dumps({"execution": {"1": meta}, "tasks": rows})
         writes = AtomicWrites() if group is None else group
         placed = partial(create_empty, self.journal_path(meta["id"]))
-        remember = self._remembering(path, b"")
-        writes.add(path, payload, folders=[folder.parent], then=remember, placed=placed)
+        writes.add(path, payload, folders=[folder.parent], placed=placed)
         if group is None:
             writes.commit()
 
@@ -252,23 +243,8 @@ class Store:
             table = db.table("tasks")
             table.truncate()
             table.insert_multiple({"task_id": tid, **rec} for tid, rec in tasks.items())
-            data = db.storage.read() or {}
         finally:
             db.close()
-        self._remember_tables(path, _other_tables(data))
-
-    def write_snapshot_rows(self, meta: dict[str, Any], rows: list[bytes]) -> None:
-        """Replace the snapshot with `meta` and task rows already serialised in chunks
-        (`snapshot_rows`).
-
-        The same file as `write_snapshot` writes, built piece by piece: no TinyDB copy of every
-        row, no parse of the old rows, no second copy of the whole file in memory. At 100,000
-        tasks those copies were most of the final snapshot's memory and the reason for several
-        full garbage collections at the end of the run."""
-        path = self.state_path(meta["id"])
-        kept = self._tables_to_keep(path)
-        write_atomically(path, snapshot_pieces(meta, rows, kept))
-        self._remember_tables(path, kept)
 
     def write_latest(self, meta: dict[str, Any], rows: list[bytes], group: AtomicWrites) -> None:
         """The state (`snapshot_rows`) as `latest.json` once `group` is committed, neither it
@@ -278,20 +254,6 @@ class Store:
         of one execution in a group are renamed at once: the older may win, which only makes
         the next load replay a few more lines.)"""
         group.add(self.latest_path(meta["id"]), snapshot_pieces(meta, rows, b""), sync=False)
-
-    def _tables_to_keep(self, path: Path) -> bytes:
-        """`,"name":{...}` for each table of the file other than the snapshot's own."""
-        remembered = self._kept_tables.get(path)
-        if remembered is not None and remembered[0] == _file_version(path):
-            return remembered[1]
-        data = CrashSafeStorage(path).read() or {}
-        return _other_tables(data)
-
-    def _remember_tables(self, path: Path, kept: bytes) -> None:
-        self._kept_tables[path] = (_file_version(path), kept)
-
-    def _remembering(self, path: Path, kept: bytes) -> Callable[[], None]:
-        return lambda: self._remember_tables(path, kept)
 
     def load_execution(self, execution_id: str, *, repair: bool = False) -> ExecutionState:
         """Recover an execution: its last snapshot plus every journaled event after it.
@@ -344,10 +306,8 @@ class Store:
                 table.remove(Query().kind == "periodic")
             table.remove(Query().id == record["id"])  # one recorded before a crash, never announced
             table.insert(record)
-            data = db.storage.read() or {}
         finally:
             db.close()
-        self._remember_tables(path, _other_tables(data))
         with self.update_catalog() as tables:
             if record.get("kind") == "periodic":
                 tables.remove(
@@ -439,22 +399,6 @@ class Store:
 def _cached(storage: type[CrashSafeStorage]) -> Any:
     """TinyDB's write cache: a snapshot's many table operations become one file write."""
     return CachingMiddleware(storage)  # type: ignore[no-untyped-call]
-
-
-def _file_version(path: Path) -> tuple[int, int]:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return (-1, -1)
-    return (st.st_mtime_ns, st.st_size)
-
-
-def _other_tables(data: Mapping[str, Any]) -> bytes:
-    return b"".join(
-        b"," + orjson.dumps(name) + b":" + orjson.dumps(table)
-        for name, table in data.items()
-        if name not in SNAPSHOT_TABLES
-    )
 
 
 __all__ = ["ExecutionLock", "ExecutionLocked", "Store", "TaskState", "snapshot_of", "snapshot_rows"]

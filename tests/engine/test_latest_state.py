@@ -141,12 +141,12 @@ async def test_a_checkpoint_after_latest_json_is_the_base(bench: ProbeBench, pro
 async def test_a_data_folder_of_before_latest_json_loads(bench: ProbeBench) -> None:
     """Folders written before `latest.json` hold the state a run ended with in `state.json`
     (fsynced), and no `latest.json`: the format is the same, one file fewer."""
-    from harmonia.store.snapshots import snapshot_rows
+    from harmonia.store.snapshots import snapshot_of
 
     live, _ = await finished(bench)
     store = bench.store()
     store.latest_path(live.id).unlink()
-    store.write_snapshot_rows(*snapshot_rows(live))
+    store.write_snapshot(*snapshot_of(live))
     assert execution_row(store.state_path(live.id))["last_seq"] == live.last_seq
     loads_as(store, live)
     store.close()

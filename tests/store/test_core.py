@@ -347,12 +347,15 @@ def test_a_periodic_checkpoint_replaces_the_previous_one_and_manual_ones_stay(
 
 
 @pytest.mark.parametrize("chunk", [1, 1000])
-def test_snapshot_rows_write_the_same_database_and_keep_checkpoints(
+def test_latest_json_holds_the_rows_a_snapshot_holds_and_leaves_checkpoints_in_state_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
+    from dataclasses import replace
+
     from harmonia.state import apply
     from harmonia.store import snapshots
     from harmonia.store.snapshots import snapshot_of, snapshot_rows
+    from harmonia.store.storage import AtomicWrites
 
     monkeypatch.setattr(snapshots, "SNAPSHOT_CHUNK", chunk)
     store = Store(tmp_path)
@@ -365,25 +368,24 @@ def test_snapshot_rows_write_the_same_database_and_keep_checkpoints(
         event(4, "task_started", "b"),
     ]:
         apply(state, e)
-    meta, rows = snapshot_rows(state)
-    store.write_snapshot_rows(meta, rows)
-    loaded = store.load_execution(state.id)
-    assert loaded == state
-    # byte for byte what the TinyDB path reads back, and the checkpoint is still there
-    as_rows = TinyDB(store.state_path(state.id), storage=CrashSafeStorage).tables()
-    assert as_rows == {"execution", "tasks", "checkpoints"}
+        store.append_events([replace(e, execution_id=state.id)])
+    group = AtomicWrites()
+    store.write_latest(*snapshot_rows(state), group)
+    group.commit()
+    # the same tables, row for row, as the TinyDB path writes
+    latest = TinyDB(store.latest_path(state.id), storage=CrashSafeStorage)
+    assert latest.tables() == {"execution", "tasks"}
+    meta, tasks = snapshot_of(state)
+    assert latest.table("execution").all() == [meta]
+    assert {
+        r["task_id"]: {k: v for k, v in r.items() if k != "task_id"}
+        for r in latest.table("tasks").all()
+    } == tasks
+    latest.close()
+    assert store.load_execution(state.id) == state
+    # the checkpoint stays in state.json, the fsynced base
     assert store.load_checkpoint("ckpt-m1")["seq"] == 1
-    # another process (store) adds a checkpoint: the next snapshot keeps it too
-    Store(tmp_path).add_checkpoint(checkpoint_record(state, "ckpt-m2", "manual", 2))
-    store.write_snapshot_rows(*snapshot_rows(state))
-    assert store.load_checkpoint("ckpt-m2")["seq"] == 2
-    assert store.load_checkpoint("ckpt-m1")["seq"] == 1
-    # and the dict-based snapshot agrees with the rows
-    store.write_snapshot(*snapshot_of(state))
-    assert store.load_execution(state.id) == loaded
-    store.write_snapshot_rows(*snapshot_rows(state))
-    assert store.load_execution(state.id) == loaded
-    assert [c["id"] for c in store.list_checkpoints(state.id)] == ["ckpt-m1", "ckpt-m2"]
+    assert [c["id"] for c in store.list_checkpoints(state.id)] == ["ckpt-m1"]
 
 
 def test_journal_read_in_one_pass_or_line_by_line_gives_the_same_events(
