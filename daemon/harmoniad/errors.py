@@ -177,7 +177,8 @@ async def _os_error(request: Request, exc: Exception) -> Response:
 
 
 def _text(exc: Exception) -> str:
-    # LookupError's str() of a single argument is its repr-quoted form; take the argument
+    # the message alone: a NotFound's str() adds the data folder it searched (`where`), a
+    # server path no client is to see
     return str(exc.args[0]) if exc.args else type(exc).__name__
 
 

@@ -332,6 +332,22 @@ def test_unknown_paths_and_ids_are_json_404(api: httpx.Client) -> None:
     assert_error(api.get("/events/executions/nope"), 404, "not_found")
 
 
+def test_a_404_does_not_show_the_servers_data_folder(api: httpx.Client, daemon: Harmoniad) -> None:
+    """`GET /api/v1/executions/nope` said "no execution 'nope' in /srv/.../data": the store's
+    words for a local CLI user. A client learns which id is missing, not the server's paths."""
+    folder = str(daemon.data_dir)
+    for method, path, message in [
+        ("GET", "/api/v1/executions/nope", "no execution 'nope'"),
+        ("GET", "/api/v1/executions/nope/tasks/a/retry-plan", "no execution 'nope'"),
+        ("POST", "/api/v1/executions/nope/resume", "no execution 'nope'"),
+        ("POST", "/api/v1/checkpoints/nope/restore", "no checkpoint 'nope'"),
+    ]:
+        response = api.request(method, path, json={} if method == "POST" else None)
+        body = assert_error(response, 404, "not_found")
+        assert folder not in response.text, path
+        assert body["message"] == message, path
+
+
 def test_wrong_method_is_405_with_allow(api: httpx.Client) -> None:
     response = api.patch("/api/v1/workflows/wf-x")
     body = assert_error(response, 405, "method_not_allowed")

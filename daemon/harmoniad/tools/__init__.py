@@ -19,7 +19,16 @@ from harmoniad.context import DaemonState
 from harmoniad.tools import components, executions, templates, workflows
 from harmoniad.tools.base import Tool, ToolError, text_of
 
-__all__ = ["CATEGORIES", "TOOLS", "Tool", "ToolError", "guarded", "run_tool", "tool_named"]
+__all__ = [
+    "CATEGORIES",
+    "TOOLS",
+    "Tool",
+    "ToolError",
+    "guarded",
+    "run_tool",
+    "text_of",
+    "tool_named",
+]
 
 logger = logging.getLogger("harmoniad.tools")
 
