@@ -32,7 +32,10 @@ from harmonia.store.storage import STORAGE_ERRNOS
 from harmonia.store.store import ExecutionLocked
 from harmoniad.responses import JSONResponse
 
-__all__ = ["ApiError", "error_response", "exception_handlers", "problem_details"]
+__all__ = ["ApiError", "error_response", "exception_handlers", "problem_details", "refused"]
+
+QUERY_VALUE_SHOWN = 40
+"""Characters of a refused query value an error shows (quotes included)."""
 
 STORAGE_RETRY_AFTER = "5"
 """Seconds a client should wait before it tries a write again (the engine's longest probe)."""
@@ -87,13 +90,36 @@ def problem_details(problems: list[Problem]) -> list[dict[str, Any]]:
     ]
 
 
-def pydantic_details(exc: pydantic.ValidationError) -> list[dict[str, Any]]:
+def pydantic_details(exc: pydantic.ValidationError, *, query: bool = False) -> list[dict[str, Any]]:
     """pydantic's errors in the loader's words (`harmonia.model.wording`), without the echoed
-    input (it can be large, or hold secrets): only its kind is named."""
+    input of a body (it can be large, or hold secrets): only its kind is named. A query
+    string's value is shown (`got 'lots'`): a few characters the client wrote in the URL,
+    which the access log shows anyway, and its kind is always "string"."""
     return [
-        {"loc": list(e["loc"]), "msg": error_message(e, show_value=False), "type": e["type"]}
+        {
+            "loc": list(e["loc"]),
+            "msg": error_message(e, show_value=query, describe=_query_value),
+            "type": e["type"],
+        }
         for e in exc.errors(include_url=False)
     ]
+
+
+def _query_value(value: Any) -> str:
+    text = repr(str(value))
+    return text if len(text) <= QUERY_VALUE_SHOWN else text[: QUERY_VALUE_SHOWN - 4] + "...'"
+
+
+def refused(exc: pydantic.ValidationError, *, query: bool = False) -> ApiError:
+    """The 422 answer to a request pydantic refused: the first error (where: what) as the
+    message, every error in `details`."""
+    details = pydantic_details(exc, query=query)
+    first = details[0] if details else None
+    where = ".".join(str(p) for p in first["loc"]) if first else ""
+    message = first["msg"] if first else "the request is not valid"
+    if where:
+        message = f"{where}: {message}"
+    return ApiError(422, message, code=ErrorCode.VALIDATION_ERROR, details=details)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -127,13 +153,8 @@ async def _validation_failed(request: Request, exc: Exception) -> Response:
 
 async def _pydantic_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, pydantic.ValidationError)
-    details = pydantic_details(exc)
-    first = details[0] if details else None
-    where = ".".join(str(p) for p in first["loc"]) if first else ""
-    message = first["msg"] if first else "the request is not valid"
-    if where:
-        message = f"{where}: {message}"
-    return error_response(ErrorCode.VALIDATION_ERROR, message, details)
+    answer = refused(exc)
+    return error_response(answer.code, answer.message, answer.details)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
