@@ -67,7 +67,14 @@ def test_run_now_and_show_names_the_schedule(cli: Cli, daemon: Harmoniad, workfl
     [
         (["--cron", "99 * * * *"], "--cron: bad cron expression"),
         (["--cron", "0 * * * *", "--timezone", "Atlantis/Capital"], "unknown time zone"),
-        (["--interval", "0"], "--interval: must be a number of seconds > 0"),
+        # it said "... > 0 (at most ten years), not 0.0": argparse's float, not what was typed
+        (
+            ["--interval", "0"],
+            "--interval: must be a number of seconds > 0 (at most ten years), not 0\n",
+        ),
+        (["--interval", "-1.5"], "not -1.5\n"),
+        (["--grace", "-1", "--interval", "5"], "--grace: must be a number of seconds >= 0"),
+        (["--interval", "often"], "--interval: expected a number of seconds, got 'often'"),
         (["--interval", "10", "--input", "stranger=1"], "stranger"),  # the daemon says so
         ([], "give exactly one of --cron EXPR and --interval SECONDS"),  # not 'cron'
         (["--cron", "* * * * *", "--interval", "5"], "exactly one of --cron EXPR and"),
