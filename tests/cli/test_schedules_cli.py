@@ -107,7 +107,12 @@ def test_as_a_real_process(daemon: Harmoniad, tmp_path: Path) -> None:
 def test_a_deleted_workflow_s_schedule_shows_as_disabled(cli: Cli, daemon: Harmoniad) -> None:
     doomed = stored_echo(daemon, "cli-doomed")
     sid = cli("schedules", "create", doomed, "--interval", "86400").stdout.strip()
-    assert cli("workflows", "delete", doomed).returncode == 0
+    deleted = cli("workflows", "delete", doomed)  # it said "deleted workflow ID", no more
+    assert deleted.returncode == 0
+    assert deleted.stderr == (
+        f"harmonia: deleted workflow {doomed}; disabled 1 schedule made for it: {sid} "
+        "(harmonia schedules delete ID)\n"
+    )
     listed = cli("schedules")
     row = next(line for line in listed.stdout.splitlines() if line.startswith(sid))
     assert f"disabled: its workflow {doomed} was deleted" in row

@@ -60,10 +60,12 @@ async def replace_workflow(
     return workflow_view(row)
 
 
-async def delete_workflow(state: DaemonState, workflow_id: str) -> None:
+async def delete_workflow(state: DaemonState, workflow_id: str) -> dict[str, Any]:
     """Delete a stored workflow (a template is deleted through the templates). Refused while
     inbound hooks start it: their senders would get a 409 for every delivery from then on,
-    so the hooks go first, by a decision of the operator's."""
+    so the hooks go first, by a decision of the operator's. The answer says what became of
+    its schedules: those of its file are removed with it, those made through the API are
+    disabled (kept, so that their operator sees why they stopped)."""
     row = await get_workflow(state, workflow_id)
     bound = await state.hooks.bound_to(workflow_id) if state.hooks is not None else []
     if bound:
@@ -74,9 +76,16 @@ async def delete_workflow(state: DaemonState, workflow_id: str) -> None:
             f"{'them' if len(bound) > 1 else 'it'} first (harmonia hooks delete NAME)"
         )
     await anyio.to_thread.run_sync(state.definitions.delete, workflow_id)
-    await sync_schedules(state, workflow_id, [])
+    removed = await sync_schedules(state, workflow_id, [])
+    disabled: list[str] = []
     if state.scheduler is not None:  # the schedules made through the API: disabled
-        await state.scheduler.workflow_deleted(workflow_id)
+        disabled = await state.scheduler.workflow_deleted(workflow_id)
+    return {
+        "id": workflow_id,
+        "deleted": True,
+        "schedules_removed": removed,
+        "schedules_disabled": disabled,
+    }
 
 
 async def get_workflow(state: DaemonState, workflow_id: str) -> dict[str, Any]:
@@ -93,8 +102,10 @@ async def list_workflows(state: DaemonState, *, offset: int, limit: int) -> dict
     return page_of(rows, workflow_view, offset=offset, limit=limit)
 
 
-async def sync_schedules(state: DaemonState, workflow_id: str, raw: list[Any]) -> None:
+async def sync_schedules(state: DaemonState, workflow_id: str, raw: list[Any]) -> list[str]:
     """A stored workflow's `schedules:` (already checked by the loader) become its schedules
-    (an unchanged one keeps its runs); none when the daemon runs no scheduler."""
-    if state.scheduler is not None:
-        await state.scheduler.sync_workflow(workflow_id, [parse_spec(r) for r in raw])
+    (an unchanged one keeps its runs); none when the daemon runs no scheduler. The ids of
+    the schedules it removed."""
+    if state.scheduler is None:
+        return []
+    return await state.scheduler.sync_workflow(workflow_id, [parse_spec(r) for r in raw])

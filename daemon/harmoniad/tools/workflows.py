@@ -106,8 +106,8 @@ async def update_workflow(state: DaemonState, params: UpdateWorkflowDefinition) 
 
 
 async def delete_workflow(state: DaemonState, params: WorkflowId) -> dict[str, Any]:
-    await service.delete_workflow(state, params.workflow_id)
-    return {"workflow_id": params.workflow_id, "deleted": True}
+    gone = await service.delete_workflow(state, params.workflow_id)
+    return {"workflow_id": gone.pop("id"), **gone}  # what became of its schedules too
 
 
 async def get_workflow(state: DaemonState, params: WorkflowId) -> dict[str, Any]:
