@@ -9,15 +9,16 @@ stored definitions too, but reached through `harmoniad.services.templates` only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import anyio
 
-from harmonia.errors import InvalidOperation, NotFound
+from harmonia.errors import InvalidOperation, NotFound, ValidationFailed
 from harmonia.loader import load_workflow_dict
 from harmonia.model import Workflow
 from harmonia.schedules import parse_spec
-from harmoniad.bodies import off_the_loop
+from harmoniad.bodies import SOURCE, off_the_loop
 from harmoniad.context import DaemonState
 from harmoniad.views import page_of, workflow_view
 
@@ -26,6 +27,7 @@ __all__ = [
     "delete_workflow",
     "get_workflow",
     "list_workflows",
+    "refuse_unset_secrets",
     "replace_workflow",
     "store_workflow",
     "sync_schedules",
@@ -40,19 +42,34 @@ async def check_document(state: DaemonState, document: Mapping[str, Any], source
     )
 
 
-async def store_workflow(state: DaemonState, workflow: Workflow) -> dict[str, Any]:
-    """Store a checked workflow under a new id, its file's schedules with it; its
-    `WorkflowInfo`."""
+def refuse_unset_secrets(state: DaemonState, workflow: Workflow, source: str = SOURCE) -> None:
+    """A 422 naming `notify[i].secret_env` and the variable, when this daemon's environment
+    does not set it: stored or started, every delivery to that target would fail until its
+    attempts ran out, said nowhere but in the delivery listing. Checked where a workflow is
+    stored and where it is started (a daemon restarted without the variable refuses to start
+    a workflow stored while it was set)."""
+    found = state.webhooks.sender.unset_secrets(workflow.notify) if state.webhooks else []
+    if found:
+        raise ValidationFailed([replace(p, file=source) for p in found])
+
+
+async def store_workflow(
+    state: DaemonState, workflow: Workflow, source: str = SOURCE
+) -> dict[str, Any]:
+    """Store a checked workflow (read from `source`) under a new id, its file's schedules
+    with it; its `WorkflowInfo`."""
+    refuse_unset_secrets(state, workflow, source)
     row = await off_the_loop(state, lambda: state.definitions.add(workflow.to_document()))
     await sync_schedules(state, row["id"], workflow.schedules)
     return workflow_view(row)
 
 
 async def replace_workflow(
-    state: DaemonState, workflow_id: str, workflow: Workflow
+    state: DaemonState, workflow_id: str, workflow: Workflow, source: str = SOURCE
 ) -> dict[str, Any]:
     """Replace a stored workflow's definition (not a template's)."""
     await get_workflow(state, workflow_id)
+    refuse_unset_secrets(state, workflow, source)
     row = await off_the_loop(
         state, lambda: state.definitions.replace(workflow_id, workflow.to_document())
     )

@@ -84,7 +84,7 @@ async def create_workflow(state: DaemonState, params: CreateWorkflowDefinition) 
     if params.input_schema:
         document["input"] = params.input_schema
     workflow = await service.check_document(state, document, "arguments")
-    info = await service.store_workflow(state, workflow)
+    info = await service.store_workflow(state, workflow, "arguments")
     return with_id(info, ignored(params))
 
 
@@ -101,7 +101,7 @@ async def update_workflow(state: DaemonState, params: UpdateWorkflowDefinition) 
     document.update({k: v for k, v in changes.items() if v is not None})
     source = f"workflow {params.workflow_id} updated"
     workflow = await service.check_document(state, document, source)
-    info = await service.replace_workflow(state, params.workflow_id, workflow)
+    info = await service.replace_workflow(state, params.workflow_id, workflow, source)
     return with_id(info, ignored(params))
 
 
