@@ -5,12 +5,15 @@ show` of a scheduled run names its schedule."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from helpers.cli_process import Cli, cli_env, cli_subprocess
 from helpers.cli_steps import data_file, stored_echo
 from helpers.daemon_testing import Harmoniad
+from helpers.timezones import local_zone
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +62,27 @@ def test_run_now_and_show_names_the_schedule(cli: Cli, daemon: Harmoniad, workfl
     shown = cli("show", execution_id, "--url", daemon.url)
     assert shown.returncode == 0, shown.stderr
     assert f"scheduled  {sid} (run-now at" in shown.stdout
+    cli("schedules", "delete", sid)
+
+
+def test_planned_times_carry_their_utc_offset(cli: Cli, workflow_id: str) -> None:
+    """`schedules` showed next times in the viewer's zone with no zone at all, beside a cron
+    read in its own (`0 9 * * * (Europe/Paris)`, next `2026-12-05 13:30:00`: which 13:30?)."""
+    made = cli(
+        "schedules", "create", workflow_id, "--cron", "0 9 * * *", "--timezone", "Europe/Paris"
+    )
+    sid = made.stdout.strip()
+    with local_zone("Asia/Kolkata"):  # +05:30 all year: no daylight saving to guess
+        listed = cli("schedules")
+        shown = cli("schedules", "show", sid)
+    planned = json.loads(cli("schedules", "show", sid, "--json").stdout)["next_planned_at"]
+    moment = datetime.fromisoformat(planned).astimezone(timezone(timedelta(hours=5, minutes=30)))
+    expected = moment.strftime("%Y-%m-%d %H:%M:%S +05:30")
+    assert moment.strftime("%H:%M") in ("13:30", "12:30")  # 09:00 in Paris, summer or winter
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(sid))
+    assert expected in row, row
+    assert f"next      {expected}" in shown.stdout, shown.stdout
+    assert re.search(r", next \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\n$", made.stderr)
     cli("schedules", "delete", sid)
 
 
