@@ -9,8 +9,10 @@ clients branch on; the message is for people.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, overload
 
 import pydantic
 from starlette.exceptions import HTTPException
@@ -32,7 +34,14 @@ from harmonia.store.storage import STORAGE_ERRNOS
 from harmonia.store.store import ExecutionLocked
 from harmoniad.responses import JSONResponse
 
-__all__ = ["ApiError", "error_response", "exception_handlers", "problem_details", "refused"]
+__all__ = [
+    "ApiError",
+    "error_response",
+    "exception_handlers",
+    "problem_details",
+    "refused",
+    "without_data_dir",
+]
 
 QUERY_VALUE_SHOWN = 40
 """Characters of a refused query value an error shows (quotes included)."""
@@ -173,16 +182,31 @@ async def _damaged(request: Request, exc: Exception) -> Response:
 
 async def _storage_unavailable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StorageUnavailable)
-    return storage_unavailable_response(exc)
+    return storage_unavailable_response(exc, _data_dir(request))
 
 
-def storage_unavailable_response(exc: StorageUnavailable) -> Response:
+def storage_unavailable_response(exc: StorageUnavailable, data_dir: Path) -> Response:
     return error_response(
         ErrorCode.STORAGE_UNAVAILABLE,
-        exc.message,
-        {"path": exc.path, "error": exc.error},
+        without_data_dir(exc.message, data_dir),
+        {"path": without_data_dir(exc.path, data_dir), "error": exc.error},
         {"Retry-After": STORAGE_RETRY_AFTER},
     )
+
+
+@overload
+def without_data_dir(text: str, data_dir: Path) -> str: ...
+@overload
+def without_data_dir(text: None, data_dir: Path) -> None: ...
+def without_data_dir(text: str | None, data_dir: Path) -> str | None:
+    """`text` with the data folder's own path left out (`executions/ID/journal.jsonl`): the
+    file is named within the folder, for the operator; the server's paths are not a client's
+    business."""
+    return None if text is None else text.replace(f"{data_dir}{os.sep}", "")
+
+
+def _data_dir(request: Request) -> Path:
+    return Path(request.app.state.daemon.engine.store.data_dir)
 
 
 async def _os_error(request: Request, exc: Exception) -> Response:
@@ -194,7 +218,7 @@ async def _os_error(request: Request, exc: Exception) -> Response:
         raise exc
     if request.method not in ("GET", "HEAD"):
         request.app.state.daemon.engine.storage.report(exc)
-    return storage_unavailable_response(unavailable(exc))
+    return storage_unavailable_response(unavailable(exc), _data_dir(request))
 
 
 def _text(exc: Exception) -> str:
