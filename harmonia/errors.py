@@ -111,7 +111,19 @@ class ValidationFailed(Exception):
 
 
 class NotFound(LookupError):
-    """An execution, task, checkpoint or workflow id that does not exist."""
+    """An execution, task, checkpoint or workflow id that does not exist.
+
+    `where` is the data folder a lookup searched. `str()` names it, for a local user who may
+    have meant another folder; the message alone (`args[0]`) leaves it out, and that is what
+    the daemon answers: its clients have no business learning the server's file paths."""
+
+    def __init__(self, message: str, *, where: object = None) -> None:
+        super().__init__(message)
+        self.where = where
+
+    def __str__(self) -> str:
+        message = str(self.args[0]) if self.args else ""
+        return message if self.where is None else f"{message} in {self.where}"
 
 
 class InvalidOperation(Exception):

@@ -30,7 +30,7 @@ SURFACES = {
         Endpoint Event EventPage Execution ExecutionDamage ExecutionSummary ExecutorState
         FixResult Health HermesState Hook HookDelivered HookLastDelivery Page Ready RetryPlan
         RetryResult Schedule ScheduleRun StorageState TaskInfo Template TemplateInfo ToolAnswer
-        WebhookDelivery Workflow WorkflowInfo WorkflowOrigin
+        WebhookDelivery Workflow WorkflowDeleted WorkflowInfo WorkflowOrigin
     """,
 }
 """What each package exports; a new or a removed name is an API change, made here too."""

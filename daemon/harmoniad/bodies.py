@@ -31,7 +31,7 @@ from harmonia.gcpause import cycle_collection_paused
 from harmonia.loader import Template, load_template_text, load_workflow_text
 from harmonia.model import Workflow
 from harmoniad.context import DaemonState, daemon_state
-from harmoniad.errors import ApiError
+from harmoniad.errors import ApiError, refused
 
 __all__ = [
     "WORKFLOW_MEDIA_TYPES",
@@ -134,9 +134,12 @@ def query_params(request: Request, model: type[M]) -> M:
         is_int = field is not None and _is_int(field.annotation)
         if is_int and not _WHOLE_NUMBER.fullmatch(value):
             problems.append(InitErrorDetails(type="int_parsing", loc=(name,), input=value))
-    if problems:
-        raise ValidationError.from_exception_data(model.__name__, problems)
-    return model.model_validate(values)
+    try:
+        if problems:
+            raise ValidationError.from_exception_data(model.__name__, problems)
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise refused(exc, query=True) from None
 
 
 def _is_int(annotation: object) -> bool:

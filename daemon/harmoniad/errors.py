@@ -9,8 +9,10 @@ clients branch on; the message is for people.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, overload
 
 import pydantic
 from starlette.exceptions import HTTPException
@@ -32,7 +34,17 @@ from harmonia.store.storage import STORAGE_ERRNOS
 from harmonia.store.store import ExecutionLocked
 from harmoniad.responses import JSONResponse
 
-__all__ = ["ApiError", "error_response", "exception_handlers", "problem_details"]
+__all__ = [
+    "ApiError",
+    "error_response",
+    "exception_handlers",
+    "problem_details",
+    "refused",
+    "without_data_dir",
+]
+
+QUERY_VALUE_SHOWN = 40
+"""Characters of a refused query value an error shows (quotes included)."""
 
 STORAGE_RETRY_AFTER = "5"
 """Seconds a client should wait before it tries a write again (the engine's longest probe)."""
@@ -87,13 +99,36 @@ def problem_details(problems: list[Problem]) -> list[dict[str, Any]]:
     ]
 
 
-def pydantic_details(exc: pydantic.ValidationError) -> list[dict[str, Any]]:
+def pydantic_details(exc: pydantic.ValidationError, *, query: bool = False) -> list[dict[str, Any]]:
     """pydantic's errors in the loader's words (`harmonia.model.wording`), without the echoed
-    input (it can be large, or hold secrets): only its kind is named."""
+    input of a body (it can be large, or hold secrets): only its kind is named. A query
+    string's value is shown (`got 'lots'`): a few characters the client wrote in the URL,
+    which the access log shows anyway, and its kind is always "string"."""
     return [
-        {"loc": list(e["loc"]), "msg": error_message(e, show_value=False), "type": e["type"]}
+        {
+            "loc": list(e["loc"]),
+            "msg": error_message(e, show_value=query, describe=_query_value),
+            "type": e["type"],
+        }
         for e in exc.errors(include_url=False)
     ]
+
+
+def _query_value(value: Any) -> str:
+    text = repr(str(value))
+    return text if len(text) <= QUERY_VALUE_SHOWN else text[: QUERY_VALUE_SHOWN - 4] + "...'"
+
+
+def refused(exc: pydantic.ValidationError, *, query: bool = False) -> ApiError:
+    """The 422 answer to a request pydantic refused: the first error (where: what) as the
+    message, every error in `details`."""
+    details = pydantic_details(exc, query=query)
+    first = details[0] if details else None
+    where = ".".join(str(p) for p in first["loc"]) if first else ""
+    message = first["msg"] if first else "the request is not valid"
+    if where:
+        message = f"{where}: {message}"
+    return ApiError(422, message, code=ErrorCode.VALIDATION_ERROR, details=details)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -127,13 +162,8 @@ async def _validation_failed(request: Request, exc: Exception) -> Response:
 
 async def _pydantic_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, pydantic.ValidationError)
-    details = pydantic_details(exc)
-    first = details[0] if details else None
-    where = ".".join(str(p) for p in first["loc"]) if first else ""
-    message = first["msg"] if first else "the request is not valid"
-    if where:
-        message = f"{where}: {message}"
-    return error_response(ErrorCode.VALIDATION_ERROR, message, details)
+    answer = refused(exc)
+    return error_response(answer.code, answer.message, answer.details)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -152,16 +182,31 @@ async def _damaged(request: Request, exc: Exception) -> Response:
 
 async def _storage_unavailable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StorageUnavailable)
-    return storage_unavailable_response(exc)
+    return storage_unavailable_response(exc, _data_dir(request))
 
 
-def storage_unavailable_response(exc: StorageUnavailable) -> Response:
+def storage_unavailable_response(exc: StorageUnavailable, data_dir: Path) -> Response:
     return error_response(
         ErrorCode.STORAGE_UNAVAILABLE,
-        exc.message,
-        {"path": exc.path, "error": exc.error},
+        without_data_dir(exc.message, data_dir),
+        {"path": without_data_dir(exc.path, data_dir), "error": exc.error},
         {"Retry-After": STORAGE_RETRY_AFTER},
     )
+
+
+@overload
+def without_data_dir(text: str, data_dir: Path) -> str: ...
+@overload
+def without_data_dir(text: None, data_dir: Path) -> None: ...
+def without_data_dir(text: str | None, data_dir: Path) -> str | None:
+    """`text` with the data folder's own path left out (`executions/ID/journal.jsonl`): the
+    file is named within the folder, for the operator; the server's paths are not a client's
+    business."""
+    return None if text is None else text.replace(f"{data_dir}{os.sep}", "")
+
+
+def _data_dir(request: Request) -> Path:
+    return Path(request.app.state.daemon.engine.store.data_dir)
 
 
 async def _os_error(request: Request, exc: Exception) -> Response:
@@ -173,11 +218,12 @@ async def _os_error(request: Request, exc: Exception) -> Response:
         raise exc
     if request.method not in ("GET", "HEAD"):
         request.app.state.daemon.engine.storage.report(exc)
-    return storage_unavailable_response(unavailable(exc))
+    return storage_unavailable_response(unavailable(exc), _data_dir(request))
 
 
 def _text(exc: Exception) -> str:
-    # LookupError's str() of a single argument is its repr-quoted form; take the argument
+    # the message alone: a NotFound's str() adds the data folder it searched (`where`), a
+    # server path no client is to see
     return str(exc.args[0]) if exc.args else type(exc).__name__
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "PageQuery",
     "ResumeAction",
     "RetryResult",
+    "WorkflowDeleted",
     "WorkflowDetail",
     "WorkflowInfo",
     "WorkflowList",
@@ -169,6 +170,20 @@ class WorkflowDetail(WorkflowInfo):
     document: dict[str, Any] = Field(description="The workflow document as stored.")
     origin: WorkflowOrigin | None = Field(
         default=None, description="The template and values it was made from, if it was."
+    )
+
+
+class WorkflowDeleted(_Answer):
+    """What deleting a workflow did, beyond the workflow: its schedules stop either way."""
+
+    id: str
+    deleted: bool = Field(description="Always true.")
+    schedules_removed: list[str] = Field(
+        description="The schedules its file declared (`schedules:`): removed with it."
+    )
+    schedules_disabled: list[str] = Field(
+        description="The schedules made for it through the API: disabled, kept so that their "
+        "operator sees why they stopped (delete them, or make new ones for a new workflow)."
     )
 
 

@@ -30,6 +30,7 @@ class StorageGuardMiddleware:
             try:
                 self.engine.storage.check()
             except StorageUnavailable as exc:
-                await storage_unavailable_response(exc)(scope, receive, send)
+                answer = storage_unavailable_response(exc, self.engine.store.data_dir)
+                await answer(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from harmonia.cli.datadir import data_dir_for_reading, data_dir_for_writing
-from harmonia.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
+from harmonia.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, EXIT_WAITING, CliError
 from harmonia.cli.output import print_execution_json, print_json
 from harmonia.cli.style import is_terminal, style_for
 from harmonia.errors import ValidationFailed
@@ -185,6 +185,7 @@ def _watch(args: argparse.Namespace) -> Watch:
 def _finish(final: ExecutionState, args: argparse.Namespace) -> int:
     """Print the outcome: the JSON document on stdout with --json (the summary then goes to
     stderr, to keep stdout parseable); with --quiet, the summary only when something is wrong."""
+    from harmonia.cli.gates import undecidable_here, waiting_here_lines
     from harmonia.cli.report import summary_lines
 
     completed = final.status == "completed"
@@ -196,10 +197,15 @@ def _finish(final: ExecutionState, args: argparse.Namespace) -> int:
         stream = None if completed else sys.stderr
     else:
         stream = sys.stdout
+    waiting = final.status == "running" and undecidable_here(final)  # left at rest, at a gate
     if stream is not None:
         lines = summary_lines(final, style_for(stream), data_dir_option=args.data_dir)
+        if waiting:
+            lines += waiting_here_lines(final, args.data_dir)
         stream.write("\n".join(lines) + "\n")
         stream.flush()
+    if waiting:
+        return EXIT_WAITING
     return EXIT_OK if completed else EXIT_FAILED
 
 

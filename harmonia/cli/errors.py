@@ -18,7 +18,8 @@ wrong with the call or the workflow; `harmonia resume` continues once it can be 
 EXIT_WAITING = 5
 """The execution waits for a person at an approval gate in the daemon: not over, neither
 completed nor failed. The command stopped following it there (`harmonia approve` decides,
-`harmonia watch` follows it); a script must not read it as done."""
+`harmonia watch` follows it); a script must not read it as done. `harmonia run` exits with it
+too at a gate no timeout decides: the execution is left at rest for a daemon to take up."""
 EXIT_INTERRUPTED = 130
 """A second Ctrl+C: the shell convention for death by SIGINT (128 + 2)."""
 

@@ -25,7 +25,7 @@ from anyio.abc import TaskStatus
 
 from harmonia.bus import Subscription
 from harmonia.cli.errors import EXIT_INTERRUPTED, EXIT_STORAGE, CliError
-from harmonia.cli.gates import DecisionSignal, gate_notice
+from harmonia.cli.gates import DecisionSignal, gate_notice, undecidable_here
 from harmonia.cli.progress import ProgressTracker, ProgressView
 from harmonia.cli.style import Style
 from harmonia.components import ComponentRegistry
@@ -192,6 +192,8 @@ async def _follow(
         while waits_for_approval(state):  # at rest but not over: a gate's timeout goes on
             decided.clear()
             watch.notice(gate_notice(state))
+            if undecidable_here(state):
+                break
             await decided.wait()
             await engine.wait(state.id)
         subscription.close()

@@ -1,24 +1,34 @@
 """A followed execution waiting at an approval gate: at rest, but not over.
 
 `harmonia run` (in this process) keeps following it until a gate's timeout (the only one who
-can decide here) lets it go on, and says so. The commands that follow an execution of a daemon
-(`submit --watch`, `resume`, `retry`) stop there instead, since a person decides it there,
-maybe hours later: they say so, show what each gate asks, and exit with `EXIT_WAITING`.
+can decide here) lets it go on, and says so; at a gate no timeout decides, it stops and leaves
+the execution at rest for a daemon on its data folder to take up (exit `EXIT_WAITING`). The
+commands that follow an execution of a daemon (`submit --watch`, `resume`, `retry`) stop there
+instead, since a person decides it there, maybe hours later: they say so, show what each gate
+asks, and exit with `EXIT_WAITING`.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import anyio
 
-from harmonia.state import ExecutionState
+from harmonia.state import ExecutionState, TaskState
 
 if TYPE_CHECKING:
     from harmonia.client import Execution
 
-__all__ = ["DecisionSignal", "at_rest_at_a_gate", "gate_notice", "may_rest_at_a_gate"]
+__all__ = [
+    "DecisionSignal",
+    "at_rest_at_a_gate",
+    "gate_notice",
+    "may_rest_at_a_gate",
+    "undecidable_here",
+    "waiting_here_lines",
+]
 
 _ACTIVE = frozenset({"running", "retrying"})
 _ENDED = frozenset({"completed", "skipped", "failed", "canceled"})
@@ -42,20 +52,45 @@ class DecisionSignal:
         await self._event.wait()
 
 
+def _timed(task: TaskState) -> bool:
+    return (task.history or [{}])[-1].get("waiting", {}).get("deadline") is not None
+
+
+def undecidable_here(state: ExecutionState) -> bool:
+    """Whether no waiting gate has a timeout: nothing in this process can ever decide one,
+    so `harmonia run` stops following there (the execution at rest, resumable by a daemon)
+    rather than wait forever."""
+    waiting = [task for task in state.tasks.values() if task.status == "waiting"]
+    return bool(waiting) and not any(_timed(task) for task in waiting)
+
+
 def gate_notice(state: ExecutionState) -> str:
     """What `harmonia run` says while its execution waits at a gate: in this process only a
     gate's timeout decides; a person decides through a daemon."""
     waiting = [tid for tid, task in state.tasks.items() if task.status == "waiting"]
-    timed = [
-        tid
-        for tid in waiting
-        if (state.tasks[tid].history or [{}])[-1].get("waiting", {}).get("deadline") is not None
-    ]
-    how = "its timeout decides it here" if len(timed) == len(waiting) else "no timeout decides it"
+    if undecidable_here(state):
+        return (
+            f"harmonia: {', '.join(waiting)} waits for approval and no timeout decides it: "
+            "nothing in this process can, so `harmonia run` stops here and leaves the "
+            "execution at rest (resumable). Give the gate a `timeout` to wait it out here."
+        )
     return (
-        f"harmonia: {', '.join(waiting)} waits for approval ({how}); to decide by hand, "
-        "run the workflow in harmoniad and use `harmonia approve`. Ctrl+C cancels."
+        f"harmonia: {', '.join(waiting)} waits for approval (its timeout decides it here); "
+        "to decide by hand, run the workflow in harmoniad and use `harmonia approve`. "
+        "Ctrl+C cancels."
     )
+
+
+def waiting_here_lines(state: ExecutionState, data_dir_option: str | None) -> list[str]:
+    """How to decide the gates of an execution `harmonia run` left at rest: a daemon on its
+    data folder takes it up (an interrupted execution continues by itself there)."""
+    waiting = [tid for tid, task in state.tasks.items() if task.status == "waiting"]
+    option = f" --data-dir {shlex.quote(data_dir_option)}" if data_dir_option else ""
+    return [
+        f"  waiting for approval: {', '.join(waiting)}; to decide, start `harmoniad{option}` "
+        f"(it takes the execution up), then `harmonia approve {state.id} {waiting[0]}`"
+        + (" (--reject to refuse)" if len(waiting) == 1 else " (each task)"),
+    ]
 
 
 def may_rest_at_a_gate(statuses: Mapping[str, str]) -> bool:

@@ -24,7 +24,6 @@ from harmonia.cli.remote import (
     info,
     pages,
     print_answer,
-    print_deleted,
     print_item,
     remote_command,
     resolve_execution_id,
@@ -263,9 +262,28 @@ def cmd_workflows(args: argparse.Namespace) -> int:
         if args.action == "show":
             return _show_workflow(client, args.workflow_id, as_json=args.json)
         if args.action == "delete":
-            client.delete_workflow(args.workflow_id)
-            return print_deleted("workflow", "id", args.workflow_id, as_json=args.json)
+            return _delete_workflow(client, args.workflow_id, as_json=args.json)
         return _list_workflows(client, as_json=args.json)
+
+
+def _delete_workflow(client: Client, workflow_id: str, *, as_json: bool) -> int:
+    """`workflows delete ID`, saying what became of its schedules (a deleted workflow's
+    schedules stop: one of its file goes with it, one made by hand stays, disabled). No
+    hook is left: the daemon refuses while one starts it."""
+    gone = client.delete_workflow(workflow_id)
+    note = f"deleted workflow {workflow_id}"
+    if gone.schedules_removed:
+        note += f"; removed the schedules of its file: {', '.join(gone.schedules_removed)}"
+    if gone.schedules_disabled:
+        note += (
+            f"; disabled {len(gone.schedules_disabled)} schedule"
+            f"{'' if len(gone.schedules_disabled) == 1 else 's'} made for it: "
+            f"{', '.join(gone.schedules_disabled)} (harmonia schedules delete ID)"
+        )
+    info(note)
+    if as_json:
+        print_json(gone.model_dump(mode="json"))
+    return EXIT_OK
 
 
 def _add_workflow(args: argparse.Namespace) -> int:

@@ -44,11 +44,18 @@ _COUNT_ORDER = (
 )
 
 
-def format_local_time(timestamp: float | None) -> str:
-    """`2026-11-26 13:05:01` in the viewer's time zone, or `-`."""
+def format_local_time(timestamp: float | None, *, offset: bool = False) -> str:
+    """`2026-11-26 13:05:01` in the viewer's time zone, or `-`; with `offset`, the zone's
+    UTC offset after it (`2026-11-26 13:05:01 +01:00`): a planned time read beside a cron
+    expression's own zone must say which zone it is in."""
     if timestamp is None:
         return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+    moment = time.localtime(timestamp)
+    text = time.strftime("%Y-%m-%d %H:%M:%S", moment)
+    if not offset:
+        return text
+    zone = time.strftime("%z", moment)
+    return f"{text} {zone[:3]}:{zone[3:]}"
 
 
 def waiting_lines(state: ExecutionState, style: Style) -> list[str]:

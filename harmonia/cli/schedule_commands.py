@@ -107,7 +107,7 @@ def _when(schedule: Schedule) -> str:
 def _local(moment: datetime | None) -> str:
     from harmonia.cli.report import format_local_time
 
-    return format_local_time(moment.timestamp() if moment is not None else None)
+    return format_local_time(moment.timestamp() if moment is not None else None, offset=True)
 
 
 def _list(client: Client, *, as_json: bool) -> int:

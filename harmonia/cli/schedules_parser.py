@@ -13,10 +13,25 @@ __all__ = ["CREATE_OPTIONS", "add_schedules_command"]
 
 ACTIONS = ("list", "show", "create", "delete", "pause", "unpause", "run-now")
 
+
+def _as_written(text: str) -> int | float:
+    """A number of seconds as the user wrote it: `0` stays 0, so the schedule's own check
+    (`harmonia.schedules.spec`, shared with the API) quotes what was typed, not argparse's
+    `0.0`; and a word is refused in words, not as an "invalid float value"."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+
+
 CREATE_OPTIONS: dict[str, dict[str, Any]] = {
     "--cron": {"metavar": "EXPR", "help": "a cron expression (5 or 6 fields)"},
     "--timezone": {"metavar": "TZ", "help": "the IANA time zone of --cron (default UTC)"},
-    "--interval": {"metavar": "SECONDS", "type": float, "help": "seconds apart"},
+    "--interval": {"metavar": "SECONDS", "type": _as_written, "help": "seconds apart"},
     "--missed": {
         "choices": ("skip", "run_once", "run_all"),
         "help": "planned times missed while the daemon was down (default skip)",
@@ -26,7 +41,7 @@ CREATE_OPTIONS: dict[str, dict[str, Any]] = {
         "choices": ("allow", "skip", "queue"),
         "help": "a planned time while the last run still runs (default skip)",
     },
-    "--grace": {"metavar": "S", "type": float, "help": "seconds late still on time"},
+    "--grace": {"metavar": "S", "type": _as_written, "help": "seconds late still on time"},
 }
 """The options of a schedule's timing, for `create` only: each is a field of the schedule
 the daemon is sent, under the option's name with `_` for `-`."""

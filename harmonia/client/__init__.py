@@ -70,6 +70,7 @@ from harmonia.client._models import (
     ToolAnswer,
     WebhookDelivery,
     Workflow,
+    WorkflowDeleted,
     WorkflowInfo,
     WorkflowOrigin,
 )
@@ -131,6 +132,7 @@ __all__ = [
     "ValidationError",
     "WebhookDelivery",
     "Workflow",
+    "WorkflowDeleted",
     "WorkflowInfo",
     "WorkflowOrigin",
     "resolve_daemon",

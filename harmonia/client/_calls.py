@@ -36,6 +36,7 @@ from harmonia.client._models import (
     TemplateInfo,
     ToolAnswer,
     Workflow,
+    WorkflowDeleted,
     WorkflowInfo,
 )
 
@@ -204,8 +205,9 @@ def update_workflow(
     return _document_call("PUT", path, document, fmt, _model(WorkflowInfo))
 
 
-def delete_workflow(workflow_id: str) -> Call[None]:
-    return Call("DELETE", f"{API}/workflows/{segment(workflow_id)}", _nothing)
+def delete_workflow(workflow_id: str) -> Call[WorkflowDeleted]:
+    """Delete it; the answer names its schedules (removed with it, or disabled)."""
+    return Call("DELETE", f"{API}/workflows/{segment(workflow_id)}", _model(WorkflowDeleted))
 
 
 # ---- schedules -----------------------------------------------------------------------------

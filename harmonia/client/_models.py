@@ -38,6 +38,7 @@ __all__ = [
     "TaskInfo",
     "Timestamp",
     "Workflow",
+    "WorkflowDeleted",
     "WorkflowInfo",
 ]
 
@@ -181,6 +182,17 @@ class WorkflowInfo(ApiModel):
     updated_at: Timestamp | None = None
     origin: WorkflowOrigin | None = None
     """Set when it was made from a template (in `get_workflow` and `instantiate_template`)."""
+
+
+class WorkflowDeleted(ApiModel):
+    """What deleting a workflow did to its schedules (`delete_workflow`)."""
+
+    id: str
+    deleted: bool = True
+    schedules_removed: list[str] = Field(default_factory=list)
+    """Those its file declared (`schedules:`), removed with it."""
+    schedules_disabled: list[str] = Field(default_factory=list)
+    """Those made through the API, disabled (kept: their operator sees why they stopped)."""
 
 
 class Workflow(WorkflowInfo):

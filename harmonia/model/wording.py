@@ -7,7 +7,7 @@ the components' input checks each said it their own way; this is the one transla
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic_core import ErrorDetails
@@ -56,13 +56,19 @@ def unknown_field(name: str, known: Iterable[str]) -> str:
     return f"unknown field; {hint or 'known fields: ' + (', '.join(fields) or '(none)')}"
 
 
-def error_message(error: ErrorDetails, *, show_value: bool = True) -> str:
+def error_message(
+    error: ErrorDetails,
+    *,
+    show_value: bool = True,
+    describe: Callable[[Any], str] = describe_value,
+) -> str:
     """One pydantic error as an author reads it: `expected a number, got string "ten"`.
     `show_value=False` names only the value's kind (an API answer never echoes what was
-    sent: it can be large, or a secret)."""
+    sent: it can be large, or a secret); `describe` words a shown value where its kind says
+    nothing (a query string's values are all strings)."""
     kind = error["type"]
     value = error.get("input")
-    got = describe_value(value) if show_value else json_kind(value)
+    got = describe(value) if show_value else json_kind(value)
     tail = f", got {got}" if show_value else ""  # its kind alone says nothing of a bound
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "extra_forbidden":

@@ -9,6 +9,7 @@ trigger, and started only if there is none (never lost).
 
 from __future__ import annotations
 
+import builtins
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
@@ -295,10 +296,12 @@ class Scheduler:
         self.wake()
         return record
 
-    async def sync_workflow(self, workflow_id: str, specs: Sequence[ScheduleSpec]) -> None:
+    async def sync_workflow(
+        self, workflow_id: str, specs: Sequence[ScheduleSpec]
+    ) -> builtins.list[str]:
         """Make the `document` schedules of a stored workflow its file's `schedules:` (none
         once it is deleted). One whose spec did not change keeps its record (where it stands,
-        its runs); the others are replaced."""
+        its runs); the others are replaced. The ids of the removed ones, for the answer."""
         async with self._lock:
             now = self.clock.now()
             old = [
@@ -307,7 +310,7 @@ class Scheduler:
                 if r.origin == "document" and r.workflow_id == workflow_id
             ]
             if not old and not specs:
-                return
+                return []
             kept: dict[str, ScheduleRecord] = {}
             for spec in specs:
                 same = next((r for r in old if r.spec == spec and r.id not in kept), None)
@@ -315,23 +318,29 @@ class Scheduler:
                     self.store.new_id(), workflow_id, spec, now, now, origin="document"
                 )
                 kept[record.id] = record
-            for record in old:
-                if record.id not in kept:
-                    del self.store.records[record.id]
+            removed = [r.id for r in old if r.id not in kept]
+            for schedule_id in removed:
+                del self.store.records[schedule_id]
             self.store.records.update(kept)
             await self.store.save()
         self.wake()
+        return removed
 
-    async def workflow_deleted(self, workflow_id: str) -> None:
+    async def workflow_deleted(self, workflow_id: str) -> builtins.list[str]:
         """Disable the schedules of a deleted workflow at once (those of its file are already
-        removed with it: `sync_workflow`)."""
+        removed with it: `sync_workflow`); the ids of those it disabled, for the answer."""
         async with self._lock:
-            found = [r for r in self.store.records.values() if r.workflow_id == workflow_id]
+            found = [
+                r
+                for r in self.store.records.values()
+                if r.workflow_id == workflow_id and r.disabled is None
+            ]
             for record in found:
                 self._disable(record)
             if found:
                 await self.store.save()
         self.wake()
+        return [r.id for r in found]
 
     async def delete(self, schedule_id: str) -> None:
         async with self._lock:

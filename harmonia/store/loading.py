@@ -46,7 +46,7 @@ def load_state(store: Store, execution_id: str, *, repair: bool = False) -> Exec
         snapshot = read_snapshot(state_path, execution_id)
     except FileNotFoundError:
         if not journal_path.exists():
-            raise NotFound(f"no execution {execution_id!r} in {store.data_dir}") from None
+            raise NotFound(f"no execution {execution_id!r}", where=store.data_dir) from None
         problems.append(
             DamagedFile(relative_name(store.data_dir, state_path), "missing beside its journal")
         )

@@ -146,7 +146,7 @@ class Store:
     def get_summary(self, execution_id: str) -> dict[str, Any]:
         row = self.read_catalog().get("executions", execution_id)
         if row is None:
-            raise NotFound(f"no execution {execution_id!r} in {self.data_dir}")
+            raise NotFound(f"no execution {execution_id!r}", where=self.data_dir)
         return dict(row)
 
     def resolve_execution_id(self, given: str) -> str:
@@ -158,7 +158,7 @@ class Store:
         if len(matches) == 1:
             return str(matches[0])
         if not matches:
-            raise NotFound(f"no execution {given!r} in {self.data_dir}")
+            raise NotFound(f"no execution {given!r}", where=self.data_dir)
         raise NotFound(f"execution id {given!r} is ambiguous: {', '.join(sorted(matches)[:5])}")
 
     # ---- execution snapshots -----------------------------------------------------------
@@ -326,7 +326,7 @@ class Store:
     def load_checkpoint(self, checkpoint_id: str) -> dict[str, Any]:
         row = self.read_catalog().get("checkpoints", checkpoint_id)
         if row is None:
-            raise NotFound(f"no checkpoint {checkpoint_id!r} in {self.data_dir}")
+            raise NotFound(f"no checkpoint {checkpoint_id!r}", where=self.data_dir)
         state_db = TinyDB(
             self.state_path(row["execution_id"]), storage=CrashSafeStorage, create=False
         )
@@ -377,7 +377,7 @@ class Store:
         """Lock an existing execution (NotFound otherwise: nothing is created for an id that
         names no execution)."""
         if not self.state_path(execution_id).is_file():
-            raise NotFound(f"no execution {execution_id!r} in {self.data_dir}")
+            raise NotFound(f"no execution {execution_id!r}", where=self.data_dir)
         lock = ExecutionLock(self.execution_dir(execution_id) / "lock")
         lock.take_over()
         return lock

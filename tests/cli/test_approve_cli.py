@@ -90,6 +90,30 @@ def test_run_in_process_waits_for_a_gates_timeout_and_says_so(
     assert final["tasks"]["gate"]["error"]["kind"] == "rejected"
 
 
+def test_run_in_process_stops_at_a_gate_no_timeout_decides_leaving_it_for_a_daemon(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It followed forever ("no timeout decides it"): nobody can decide a gate in this
+    process. It now stops at rest (exit 5, the execution resumable) and says how to decide;
+    a daemon started on the data folder takes the execution up and `approve` ends it."""
+    flow = tmp_path / "gate.json"
+    document = gated_workflow("gated-here", "ship it?")  # no timeout
+    flow.write_text(json.dumps(document), encoding="utf-8")
+    data = tmp_path / "data"
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["run", str(flow), "--data-dir", str(data)]) == 5
+    captured = capsys.readouterr()
+    assert "gate waits for approval and no timeout decides it: nothing in this process can" in (
+        captured.err
+    )
+    (execution_id,) = re.findall(r"harmonia approve (\S+) gate", captured.out)
+    assert f"start `harmoniad --data-dir {data}` (it takes the execution up)" in captured.out
+    with Harmoniad(data) as daemon, daemon.client() as api:
+        decided = api.post(f"/api/v1/executions/{execution_id}/tasks/gate/approve", json={})
+        assert decided.status_code == 200, decided.text
+        assert daemon.wait_finished(execution_id)["status"] == "completed"
+
+
 WITH_A_SLOW_BRANCH = GATED | {
     "tasks": GATED["tasks"]
     | {"slow": {"component": "core", "action": "sleep", "input": {"seconds": 0.3}}}

@@ -5,12 +5,15 @@ show` of a scheduled run names its schedule."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from helpers.cli_process import Cli, cli_env, cli_subprocess
 from helpers.cli_steps import data_file, stored_echo
 from helpers.daemon_testing import Harmoniad
+from helpers.timezones import local_zone
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +65,40 @@ def test_run_now_and_show_names_the_schedule(cli: Cli, daemon: Harmoniad, workfl
     cli("schedules", "delete", sid)
 
 
+def test_planned_times_carry_their_utc_offset(cli: Cli, workflow_id: str) -> None:
+    """`schedules` showed next times in the viewer's zone with no zone at all, beside a cron
+    read in its own (`0 9 * * * (Europe/Paris)`, next `2026-12-05 13:30:00`: which 13:30?)."""
+    made = cli(
+        "schedules", "create", workflow_id, "--cron", "0 9 * * *", "--timezone", "Europe/Paris"
+    )
+    sid = made.stdout.strip()
+    with local_zone("Asia/Kolkata"):  # +05:30 all year: no daylight saving to guess
+        listed = cli("schedules")
+        shown = cli("schedules", "show", sid)
+    planned = json.loads(cli("schedules", "show", sid, "--json").stdout)["next_planned_at"]
+    moment = datetime.fromisoformat(planned).astimezone(timezone(timedelta(hours=5, minutes=30)))
+    expected = moment.strftime("%Y-%m-%d %H:%M:%S +05:30")
+    assert moment.strftime("%H:%M") in ("13:30", "12:30")  # 09:00 in Paris, summer or winter
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(sid))
+    assert expected in row, row
+    assert f"next      {expected}" in shown.stdout, shown.stdout
+    assert re.search(r", next \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\n$", made.stderr)
+    cli("schedules", "delete", sid)
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
         (["--cron", "99 * * * *"], "--cron: bad cron expression"),
         (["--cron", "0 * * * *", "--timezone", "Atlantis/Capital"], "unknown time zone"),
-        (["--interval", "0"], "--interval: must be a number of seconds > 0"),
+        # it said "... > 0 (at most ten years), not 0.0": argparse's float, not what was typed
+        (
+            ["--interval", "0"],
+            "--interval: must be a number of seconds > 0 (at most ten years), not 0\n",
+        ),
+        (["--interval", "-1.5"], "not -1.5\n"),
+        (["--grace", "-1", "--interval", "5"], "--grace: must be a number of seconds >= 0"),
+        (["--interval", "often"], "--interval: expected a number of seconds, got 'often'"),
         (["--interval", "10", "--input", "stranger=1"], "stranger"),  # the daemon says so
         ([], "give exactly one of --cron EXPR and --interval SECONDS"),  # not 'cron'
         (["--cron", "* * * * *", "--interval", "5"], "exactly one of --cron EXPR and"),
@@ -100,7 +131,12 @@ def test_as_a_real_process(daemon: Harmoniad, tmp_path: Path) -> None:
 def test_a_deleted_workflow_s_schedule_shows_as_disabled(cli: Cli, daemon: Harmoniad) -> None:
     doomed = stored_echo(daemon, "cli-doomed")
     sid = cli("schedules", "create", doomed, "--interval", "86400").stdout.strip()
-    assert cli("workflows", "delete", doomed).returncode == 0
+    deleted = cli("workflows", "delete", doomed)  # it said "deleted workflow ID", no more
+    assert deleted.returncode == 0
+    assert deleted.stderr == (
+        f"harmonia: deleted workflow {doomed}; disabled 1 schedule made for it: {sid} "
+        "(harmonia schedules delete ID)\n"
+    )
     listed = cli("schedules")
     row = next(line for line in listed.stdout.splitlines() if line.startswith(sid))
     assert f"disabled: its workflow {doomed} was deleted" in row

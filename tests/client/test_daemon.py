@@ -139,7 +139,8 @@ def test_workflow_create_list_get_update_delete(client: Client) -> None:
     assert (updated.id, updated.version) == (info.id, "2.0.0")
     assert client.get_workflow(info.id).version == "2.0.0"
 
-    client.delete_workflow(info.id)
+    gone = client.delete_workflow(info.id)
+    assert (gone.id, gone.schedules_removed, gone.schedules_disabled) == (info.id, [], [])
     with pytest.raises(NotFoundError):
         client.get_workflow(info.id)
     with pytest.raises(NotFoundError):

@@ -139,7 +139,7 @@ def test_workflow_crud(api: httpx.Client) -> None:
     assert response.json()["description"] == "second version"
     assert response.json()["created_at"] == info["created_at"]
 
-    assert api.delete(f"/api/v1/workflows/{info['id']}").status_code == 204
+    assert api.delete(f"/api/v1/workflows/{info['id']}").status_code == 200
     assert_error(api.get(f"/api/v1/workflows/{info['id']}"), 404, "not_found")
     assert_error(api.delete(f"/api/v1/workflows/{info['id']}"), 404, "not_found")
 
@@ -332,6 +332,22 @@ def test_unknown_paths_and_ids_are_json_404(api: httpx.Client) -> None:
     assert_error(api.get("/events/executions/nope"), 404, "not_found")
 
 
+def test_a_404_does_not_show_the_servers_data_folder(api: httpx.Client, daemon: Harmoniad) -> None:
+    """`GET /api/v1/executions/nope` said "no execution 'nope' in /srv/.../data": the store's
+    words for a local CLI user. A client learns which id is missing, not the server's paths."""
+    folder = str(daemon.data_dir)
+    for method, path, message in [
+        ("GET", "/api/v1/executions/nope", "no execution 'nope'"),
+        ("GET", "/api/v1/executions/nope/tasks/a/retry-plan", "no execution 'nope'"),
+        ("POST", "/api/v1/executions/nope/resume", "no execution 'nope'"),
+        ("POST", "/api/v1/checkpoints/nope/restore", "no checkpoint 'nope'"),
+    ]:
+        response = api.request(method, path, json={} if method == "POST" else None)
+        body = assert_error(response, 404, "not_found")
+        assert folder not in response.text, path
+        assert body["message"] == message, path
+
+
 def test_wrong_method_is_405_with_allow(api: httpx.Client) -> None:
     response = api.patch("/api/v1/workflows/wf-x")
     body = assert_error(response, 405, "method_not_allowed")
@@ -437,16 +453,20 @@ def test_a_refused_body_is_said_in_the_words_of_the_workflow_file(api: httpx.Cli
         "give exactly one of 'workflow_id' and 'workflow'",
         ["give exactly one of 'workflow_id' and 'workflow'"],
     )
+    # a query value is shown: every one is a string, so "got string" said nothing, and it is a
+    # few characters the client wrote in the URL, not a body that could be large or secret
     assert said(api.get(executions, params={"limit": "lots"})) == (
-        "limit: expected an integer, got string",
-        ["expected an integer, got string"],
+        "limit: expected an integer, got 'lots'",
+        ["expected an integer, got 'lots'"],
     )
-    assert said(api.get(executions, params={"limit": "0"}))[0] == "limit: must be >= 1"
+    assert said(api.get(executions, params={"limit": "0"}))[0] == "limit: must be >= 1, got '0'"
+    long = said(api.get(executions, params={"offset": "x" * 100}))[0]
+    assert long == f"offset: expected an integer, got '{'x' * 35}...'"
     hook = said(api.post("/api/v1/hooks", json={"name": "bad name!", "workflow_id": "x"}))[0]
     assert hook.startswith("name: must match the pattern '^[A-Za-z0-9]")
     status = said(api.get(executions, params={"status": "bored"}))[0]
     assert status.startswith("status: must be 'pending', 'running', ")
-    assert status.endswith("'canceled' or 'damaged'")
+    assert status.endswith("'canceled' or 'damaged', got 'bored'")
     assert said(api.get(executions, params={"bogus": "1"}))[0] == (
         "bogus: unknown query parameter; known: limit, offset, status"
     )

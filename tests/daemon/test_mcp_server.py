@@ -116,8 +116,9 @@ def test_failures_are_results_an_agent_can_read(daemon: Harmoniad) -> None:
             assert unknown.is_error and "no tool 'Teleport'" in unknown.content[0].text
             from mcp.shared.exceptions import MCPError
 
-            with pytest.raises(MCPError, match="no execution"):
+            with pytest.raises(MCPError, match="no execution") as missed:
                 await client.read_resource("harmonia://executions/20200101-000000-0000000000")
+            assert str(daemon.data_dir) not in str(missed.value)  # no server path to a client
             with pytest.raises(MCPError, match="no resource"):
                 await client.read_resource("file:///etc/passwd")
 

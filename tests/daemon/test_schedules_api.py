@@ -197,8 +197,15 @@ def test_a_workflow_file_schedules_follow_the_stored_workflow(
     assert refused.status_code == 422
     assert refused.json()["details"][0]["field"] == "schedules[0].timezone"
     assert len(mine()) == 2
-    assert client.delete(f"/api/v1/workflows/{stored_id}").status_code == 204
-    assert mine() == []
+    by_hand = client.post(API, json={"workflow_id": stored_id, "interval": 60}).json()["id"]
+    deleted = client.delete(f"/api/v1/workflows/{stored_id}")
+    # it was a bare 204: nobody learnt that two schedules went and one stopped
+    assert deleted.status_code == 200, deleted.text
+    said = deleted.json()
+    assert said["id"] == stored_id and said["deleted"] is True
+    assert sorted(said["schedules_removed"]) == sorted(s["id"] for s in now)
+    assert said["schedules_disabled"] == [by_hand]
+    assert [(s["id"], s["paused"]) for s in mine()] == [(by_hand, True)]
 
 
 def test_a_template_is_never_scheduled_but_its_instances_are(client: httpx.Client) -> None:

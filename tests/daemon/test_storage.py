@@ -83,12 +83,17 @@ def completed_tasks(client: httpx.Client, execution_id: str) -> list[str]:
     return [e["task_id"] for e in events if e["type"] == "task_completed"]
 
 
-def assert_writes_refused_and_reads_served(client: httpx.Client, execution_id: str) -> None:
+def assert_writes_refused_and_reads_served(
+    client: httpx.Client, execution_id: str, data_dir: Path
+) -> None:
     ready = client.get("/ready")
     assert ready.status_code == 503
     assert ready.json()["ready"] is False
     storage = ready.json()["storage"]
     assert storage["path"] and storage["since"]
+    # the file within the data folder ("executions/ID/..."), not the server's path to it
+    assert str(data_dir) not in ready.text and not storage["path"].startswith("/"), storage
+    assert storage["error"].startswith("storage unavailable: cannot write "), storage
     assert "No space left on device" in storage["error"]
     wait_until(
         lambda: (
@@ -110,6 +115,7 @@ def assert_writes_refused_and_reads_served(client: httpx.Client, execution_id: s
         body = answer.json()
         assert body["code"] == "storage_unavailable"
         assert body["details"]["error"] == "No space left on device"
+        assert str(data_dir) not in answer.text, answer.text
         assert answer.headers["retry-after"]
     assert client.get("/health").status_code == 200
     shown = client.get(f"/api/v1/executions/{execution_id}")
@@ -167,7 +173,7 @@ def test_a_full_disk_stops_the_run_and_it_completes_once_space_is_back(
     log, gate = tmp_path / "ran.log", tmp_path / "gate"
     with Harmoniad(disk.data_dir, command=disk.command("harmoniad")) as daemon:
         client, execution_id = stop_on_full_disk(daemon, disk, log, gate)
-        assert_writes_refused_and_reads_served(client, execution_id)
+        assert_writes_refused_and_reads_served(client, execution_id, disk.data_dir)
         durable = completed_tasks(client, execution_id)
         cancel = remote_cli(daemon, "cancel", execution_id)
         assert cancel.returncode == 4, cancel.stderr

@@ -208,6 +208,8 @@ def test_workflow_definition_tools(api: httpx.Client) -> None:
     assert ok(api, "DeleteWorkflowDefinition", workflow_id=workflow_id) == {
         "workflow_id": workflow_id,
         "deleted": True,
+        "schedules_removed": [],
+        "schedules_disabled": [],
     }
     assert api.get(f"/api/v1/workflows/{workflow_id}").status_code == 404
 

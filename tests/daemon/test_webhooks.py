@@ -147,6 +147,37 @@ def test_the_listing_pages_and_filters(tmp_path: Path) -> None:
         assert bad.status_code == 422
 
 
+def test_a_secret_env_the_daemon_lacks_is_refused_where_stored_and_started(
+    tmp_path: Path,
+) -> None:
+    """It was taken (validate ok, submit 201) and every delivery then failed until its
+    attempts ran out. Now a 422 names the field and the variable, nothing is stored; and a
+    workflow stored while the variable was set is refused at its start by a daemon restarted
+    without it (the variable is the daemon's own: no request can set it)."""
+    workflow = notified("http://127.0.0.1:9/hook", ["workflow_completed"], secret_env="HOOK_KEY")
+    said = (
+        "field 'notify[0].secret_env': $HOOK_KEY is not set in the daemon's environment, so "
+        "its deliveries could not be signed: set it where harmoniad starts (and restart "
+        "harmoniad), or drop secret_env"
+    )
+    with Harmoniad(tmp_path / "data", env={"HOOK_KEY": SECRET}) as daemon, daemon.client() as api:
+        stored = api.post("/api/v1/workflows", json=workflow)
+        assert stored.status_code == 201, stored.text
+        workflow_id = stored.json()["id"]
+    with Harmoniad(tmp_path / "data") as daemon, daemon.client() as api:
+        for body in ({"workflow": workflow}, {"workflow_id": workflow_id}):
+            refused = api.post("/api/v1/executions", json=body)
+            assert refused.status_code == 422, refused.text
+            where = "<request body>" if "workflow" in body else f"workflow {workflow_id}"
+            assert refused.json()["message"] == f"{where}, {said}"
+            assert refused.json()["details"][0]["field"] == "notify[0].secret_env"
+        assert api.post("/api/v1/workflows", json=workflow).status_code == 422
+        again = api.put(f"/api/v1/workflows/{workflow_id}", json=workflow)
+        assert again.status_code == 422, again.text
+        assert api.get("/api/v1/executions").json()["total"] == 0
+        assert api.get("/api/v1/workflows").json()["total"] == 1
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -47,8 +47,9 @@ def test_tui_in_tmux_against_a_running_daemon(
         assert f"daemon {daemon.url}" in screen  # the header names the daemon
         assert "✓ completed" in screen and "1/1" in screen
         footer = screen.rstrip().splitlines()[-1]
-        for key in ("⏎ Open", "/ Filter", "r Retry", "R Resume", "p Pause", "c Cancel", "s Start"):
+        for key in ("⏎ Open", "/ Filter", "R Resume", "p Pause", "c Cancel", "s Start"):
             assert key in footer, footer
+        assert "Retry" not in footer and "Back" not in footer, footer  # never on this list
 
         terminal.keys("Enter")
         screen = terminal.wait_for(

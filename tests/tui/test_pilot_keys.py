@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harmonia_tui.screens.components import ComponentsScreen
 from harmonia_tui.screens.execution import ExecutionScreen
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
+from harmonia_tui.screens.hooks import HooksScreen
+from harmonia_tui.screens.schedules import SchedulesScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from harmonia_tui.screens.workflows import WorkflowsScreen
 from helpers.daemon_testing import Harmoniad
@@ -26,6 +29,7 @@ from helpers.tui_testing import (
     unique,
     until,
 )
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 pytestmark = pytest.mark.anyio
@@ -82,6 +86,42 @@ async def test_help_on_the_list_lists_the_tables_own_keys(daemon: Harmoniad) -> 
         help_screen = await reach(pilot, HelpScreen, "the help", key="question_mark")
         moving = help_screen.text.split("Moving (ListTable)\n", 1)[-1].split("Everywhere")[0]
         assert "Cursor up" in moving and "Cursor down" in moving, help_screen.text
+
+
+def footer_keys(screen: Screen[Any]) -> list[str]:
+    """The keys the footer shows (dimmed ones too), as `key Description`: the screen's
+    active bindings, which leave out those whose `check_action` answers False."""
+    return [
+        f"{screen.app.get_key_display(active.binding)} {active.binding.description}"
+        for active in screen.active_bindings.values()
+        if active.binding.show
+    ]
+
+
+async def test_list_footers_show_no_key_that_never_applies_there(daemon: Harmoniad) -> None:
+    """Every list showed `r Retry` (a task's action) dimmed, and the first screen `esc Back`:
+    keys that never work there. They are left out; pressed, they still say where they apply;
+    `esc Back` shows on the first screen while a filter is open (it closes it)."""
+    async with piloted(daemon, size=(200, 40)) as (app, pilot):
+        first = await reach(pilot, ExecutionsScreen, "the list")
+        keys = footer_keys(first)
+        assert "s Start" in keys and "r Retry" not in keys and "esc Back" not in keys, keys
+        await press(pilot, "slash")
+        await until(pilot, lambda: "esc Back" in footer_keys(first), "back, to close the filter")
+        await press(pilot, "escape")
+        await until(pilot, lambda: "esc Back" not in footer_keys(first), "the filter closed")
+        for kind, key in [
+            (WorkflowsScreen, "w"),
+            (SchedulesScreen, "S"),
+            (HooksScreen, "H"),
+            (ComponentsScreen, "o"),
+        ]:
+            screen = await reach(pilot, kind, kind.__name__, key=key)
+            keys = footer_keys(screen)
+            assert "esc Back" in keys and "/ Filter" in keys, (kind.__name__, keys)
+            assert not any(k.endswith((" Retry", " Cancel")) for k in keys), (kind.__name__, keys)
+        await press(pilot, "r")
+        await until(pilot, lambda: any("open one first" in t for t in toasts(app)), "why not")
 
 
 async def test_command_palette_reaches_screens_and_actions(daemon: Harmoniad) -> None:

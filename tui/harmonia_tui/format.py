@@ -148,10 +148,16 @@ def format_offset(when: datetime | None, origin: datetime | None) -> str:
     return sign + format_duration(abs(seconds))
 
 
-def local_time(moment: datetime | None) -> str:
+def local_time(moment: datetime | None, *, offset: bool = False) -> str:
     """A moment in this machine's time zone, to the second ("-" for none): the hooks' and
-    schedules' times, which are dates rather than durations."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
+    schedules' times, which are dates rather than durations. With `offset`, the zone's UTC
+    offset after it (`+01:00`): a schedule's planned time sits beside its cron's own zone."""
+    if moment is None:
+        return "-"
+    local = moment.astimezone()
+    text = local.strftime("%Y-%m-%d %H:%M:%S")
+    zone = local.strftime("%z")
+    return f"{text} {zone[:3]}:{zone[3:]}" if offset else text
 
 
 def elapsed(start: datetime | None, end: datetime | None, now: datetime) -> float | None:

@@ -69,7 +69,9 @@ test('workflows: create (YAML text, JSON text, object), list, get, replace, dele
   assert.equal(replaced.version, '2.0.0')
   assert.equal(replaced.template, false)
 
-  assert.equal(await client.deleteWorkflow(fromJson.id), undefined)
+  assert.deepEqual(await client.deleteWorkflow(fromJson.id), {
+    id: fromJson.id, deleted: true, schedules_removed: [], schedules_disabled: [],
+  })
   await assert.rejects(client.getWorkflow(fromJson.id), { name: 'HarmoniaError', status: 404, code: 'not_found' })
 })
 

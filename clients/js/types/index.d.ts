@@ -51,6 +51,7 @@ import type {
   SkipAction,
   TemplateInstantiate,
   TemplateList,
+  WorkflowDeleted,
   WorkflowDetail,
   WorkflowDocument,
   WorkflowInfo,
@@ -193,7 +194,8 @@ export declare class HarmoniaClient {
     document: WorkflowSource,
     options?: WorkflowOptions,
   ): Promise<WorkflowInfo>
-  deleteWorkflow(id: string, options?: CallOptions): Promise<void>
+  /** What became of its schedules: those of its file removed, those made for it disabled. */
+  deleteWorkflow(id: string, options?: CallOptions): Promise<WorkflowDeleted>
 
   // templates
   createTemplate(document: TemplateSource, options?: TemplateOptions): Promise<TemplateInfo>

@@ -125,7 +125,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a stored workflow (its executions stay)
-         * @description Refused (409, the message naming them) while inbound hooks start the workflow: delete them first. Its schedules are disabled.
+         * @description Refused (409, the message naming them) while inbound hooks start the workflow: delete them first. The answer names its schedules: those of its file removed, those made through the API disabled.
          */
         delete: operations["delete_workflow"];
         options?: never;
@@ -1468,6 +1468,31 @@ export interface components {
             parameters: {
                 [key: string]: unknown;
             };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WorkflowDeleted
+         * @description What deleting a workflow did, beyond the workflow: its schedules stop either way.
+         */
+        WorkflowDeleted: {
+            /** Id */
+            id: string;
+            /**
+             * Deleted
+             * @description Always true.
+             */
+            deleted: boolean;
+            /**
+             * Schedules Removed
+             * @description The schedules its file declared (`schedules:`): removed with it.
+             */
+            schedules_removed: string[];
+            /**
+             * Schedules Disabled
+             * @description The schedules made for it through the API: disabled, kept so that their operator sees why they stopped (delete them, or make new ones for a new workflow).
+             */
+            schedules_disabled: string[];
         } & {
             [key: string]: unknown;
         };
@@ -2978,6 +3003,7 @@ export type WorkflowInfo = components['schemas']['WorkflowInfo'];
 export type WorkflowList = components['schemas']['WorkflowList'];
 export type WorkflowDetail = components['schemas']['WorkflowDetail'];
 export type WorkflowOrigin = components['schemas']['WorkflowOrigin'];
+export type WorkflowDeleted = components['schemas']['WorkflowDeleted'];
 export type TemplateDocument = components['schemas']['TemplateDocument'];
 export type ParameterSpec = components['schemas']['ParameterSpec'];
 export type TemplateInfo = components['schemas']['TemplateInfo'];
@@ -3519,12 +3545,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No Content */
-            204: {
+            /** @description OK */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WorkflowDeleted"];
+                };
             };
             /** @description Unauthorized */
             401: {

@@ -15,7 +15,7 @@ from harmonia.client import AsyncClient, ClientError
 from harmoniad.context import DaemonState
 from harmoniad.mcpserver import operator_tools as ops
 from harmoniad.services import executions as service
-from harmoniad.tools import ToolError, guarded, run_tool
+from harmoniad.tools import ToolError, guarded, run_tool, text_of
 
 __all__ = ["EVENTS_LIMIT", "Backend", "ClientBackend", "DaemonBackend", "ResourceMissing"]
 
@@ -82,13 +82,13 @@ class DaemonBackend:
         try:
             return (await self.state.engine.get(execution_id)).to_public()
         except LookupError as exc:
-            raise ResourceMissing(str(exc)) from None
+            raise ResourceMissing(text_of(exc)) from None
 
     async def events(self, execution_id: str) -> dict[str, Any]:
         try:
             return await service.events_page(self.state, execution_id, after=0, limit=EVENTS_LIMIT)
         except LookupError as exc:
-            raise ResourceMissing(str(exc)) from None
+            raise ResourceMissing(text_of(exc)) from None
 
     async def recent(self) -> list[dict[str, Any]]:
         page = await service.list_executions(

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harmoniad.bodies import json_body, query_params
+from harmoniad.bodies import SOURCE, json_body, query_params
 from harmoniad.context import DaemonState, daemon_state
 from harmoniad.fix_schemas import RetryAction
 from harmoniad.listing import etag_matches, execution_document, listing_page
@@ -53,7 +53,8 @@ async def create_execution(request: Request) -> Response:
     state = daemon_state(request)
     body = await json_body(request, ExecutionCreate)
     workflow = await service.stored_workflow(state, body.workflow_id, body.workflow)
-    execution = await service.start_execution(state, workflow, body.input)
+    source = SOURCE if body.workflow_id is None else f"workflow {body.workflow_id}"
+    execution = await service.start_execution(state, workflow, body.input, source=source)
     return JSONResponse(execution.to_public(), status_code=201)
 
 

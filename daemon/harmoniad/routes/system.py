@@ -8,6 +8,7 @@ from starlette.responses import Response
 from harmonia.events import iso_time
 from harmonia.executors.base import executor_status
 from harmoniad.context import daemon_state, live_execution_ids
+from harmoniad.errors import without_data_dir
 from harmoniad.hermes import off_status
 from harmoniad.responses import JSONResponse
 from harmoniad.routing import Endpoint
@@ -42,6 +43,7 @@ async def ready(request: Request) -> Response:
     storage = state.engine.storage
     is_ready = state.ready and not state.stopping.is_set() and storage.available
     failure = storage.failure
+    data_dir = state.engine.store.data_dir
     return JSONResponse(
         {
             "ready": is_ready,
@@ -52,8 +54,8 @@ async def ready(request: Request) -> Response:
             "running_executions": len(running),
             "storage": {
                 "available": failure is None,
-                "error": None if failure is None else failure.message,
-                "path": None if failure is None else failure.path,
+                "error": None if failure is None else without_data_dir(failure.message, data_dir),
+                "path": None if failure is None else without_data_dir(failure.path, data_dir),
                 "since": iso_time(storage.since),
                 "stopped_executions": list(storage.stopped),
             },

@@ -12,15 +12,20 @@ from starlette.responses import Response
 
 from harmoniad.bodies import query_params, workflow_body
 from harmoniad.context import daemon_state
-from harmoniad.responses import JSONResponse, NoContent
+from harmoniad.responses import JSONResponse
 from harmoniad.routing import (
     LOOKUP_ERRORS,
     Endpoint,
-    delete_endpoint,
     listing_endpoint,
     lookup_endpoint,
 )
-from harmoniad.schemas import PageQuery, WorkflowDetail, WorkflowInfo, WorkflowList
+from harmoniad.schemas import (
+    PageQuery,
+    WorkflowDeleted,
+    WorkflowDetail,
+    WorkflowInfo,
+    WorkflowList,
+)
 from harmoniad.services import workflows as service
 from harmoniad.views import workflow_view
 
@@ -54,8 +59,9 @@ async def replace_workflow(request: Request) -> Response:
 
 
 async def delete_workflow(request: Request) -> Response:
-    await service.delete_workflow(daemon_state(request), request.path_params["id"])
-    return NoContent()
+    return JSONResponse(
+        await service.delete_workflow(daemon_state(request), request.path_params["id"])
+    )
 
 
 _WRITE_ERRORS = (401, 403, 413, 415, 422)
@@ -98,13 +104,16 @@ ENDPOINTS = [
         (*_WRITE_ERRORS, 404),
         body="workflow",
     ),
-    delete_endpoint(
+    Endpoint(
+        "DELETE",
         "/api/v1/workflows/{id}",
         delete_workflow,
         "Delete a stored workflow (its executions stay)",
         "workflows",
-        errors=(*LOOKUP_ERRORS, 409),
+        {200: WorkflowDeleted},
+        (*LOOKUP_ERRORS, 409),
         description="Refused (409, the message naming them) while inbound hooks start the "
-        "workflow: delete them first. Its schedules are disabled.",
+        "workflow: delete them first. The answer names its schedules: those of its file "
+        "removed, those made through the API disabled.",
     ),
 ]

@@ -21,6 +21,7 @@ from harmonia.state import ExecutionState
 from harmonia.store.definitions import WorkflowDefinitions, definition_path
 from harmoniad.bodies import SOURCE, off_the_loop
 from harmoniad.context import DaemonState
+from harmoniad.services.workflows import refuse_unset_secrets
 from harmoniad.views import live_summary, summary_view
 
 __all__ = [
@@ -83,8 +84,15 @@ the same document for each."""
 
 
 async def start_execution(
-    state: DaemonState, workflow: Workflow, input: Mapping[str, Any] | None
+    state: DaemonState,
+    workflow: Workflow,
+    input: Mapping[str, Any] | None,
+    *,
+    source: str = SOURCE,
 ) -> ExecutionState:
+    """Start it; refused (422) while its notify targets could never be signed, `source`
+    naming where it came from (`SOURCE`, or `workflow ID` for a stored one)."""
+    refuse_unset_secrets(state, workflow, source)
     return await state.engine.start(workflow, input)
 
 

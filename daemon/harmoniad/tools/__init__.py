@@ -16,10 +16,20 @@ from harmonia.errors import InvalidOperation, NotFound, StorageUnavailable, Vali
 from harmonia.store.storage import STORAGE_ERRNOS
 from harmonia.store.store import ExecutionLocked
 from harmoniad.context import DaemonState
+from harmoniad.errors import without_data_dir
 from harmoniad.tools import components, executions, templates, workflows
 from harmoniad.tools.base import Tool, ToolError, text_of
 
-__all__ = ["CATEGORIES", "TOOLS", "Tool", "ToolError", "guarded", "run_tool", "tool_named"]
+__all__ = [
+    "CATEGORIES",
+    "TOOLS",
+    "Tool",
+    "ToolError",
+    "guarded",
+    "run_tool",
+    "text_of",
+    "tool_named",
+]
 
 logger = logging.getLogger("harmoniad.tools")
 
@@ -65,7 +75,8 @@ async def guarded(
         problems = [str(p) for p in exc.problems] or ["invalid"]
         raise ToolError(f"{name}: " + "; ".join(problems)) from None
     except StorageUnavailable as exc:
-        raise ToolError(f"{name}: {exc.message}") from None
+        message = without_data_dir(exc.message, state.engine.store.data_dir)
+        raise ToolError(f"{name}: {message}") from None
     except (NotFound, InvalidOperation, ExecutionLocked) as exc:
         raise ToolError(f"{name}: {text_of(exc)}") from None
     except OSError as exc:

@@ -118,5 +118,5 @@ def python_type_repr(annotation: Any) -> str:
 
 
 def text_of(exc: BaseException) -> str:
-    """An exception's message (a LookupError's str() would quote it)."""
+    """An exception's message alone: a NotFound's str() adds the server's data folder."""
     return str(exc.args[0]) if exc.args else type(exc).__name__

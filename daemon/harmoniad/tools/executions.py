@@ -49,7 +49,8 @@ class ListWorkflowExecutions(Params):
 
 async def execute_workflow(state: DaemonState, params: ExecuteWorkflow) -> dict[str, Any]:
     workflow = await service.stored_workflow(state, params.workflow_id)
-    execution = await service.start_execution(state, workflow, params.input_data)
+    source = f"workflow {params.workflow_id}"
+    execution = await service.start_execution(state, workflow, params.input_data, source=source)
     out: dict[str, Any] = {
         "execution_id": execution.id,
         "workflow_id": params.workflow_id,

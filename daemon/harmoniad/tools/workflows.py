@@ -84,7 +84,7 @@ async def create_workflow(state: DaemonState, params: CreateWorkflowDefinition) 
     if params.input_schema:
         document["input"] = params.input_schema
     workflow = await service.check_document(state, document, "arguments")
-    info = await service.store_workflow(state, workflow)
+    info = await service.store_workflow(state, workflow, "arguments")
     return with_id(info, ignored(params))
 
 
@@ -101,13 +101,13 @@ async def update_workflow(state: DaemonState, params: UpdateWorkflowDefinition) 
     document.update({k: v for k, v in changes.items() if v is not None})
     source = f"workflow {params.workflow_id} updated"
     workflow = await service.check_document(state, document, source)
-    info = await service.replace_workflow(state, params.workflow_id, workflow)
+    info = await service.replace_workflow(state, params.workflow_id, workflow, source)
     return with_id(info, ignored(params))
 
 
 async def delete_workflow(state: DaemonState, params: WorkflowId) -> dict[str, Any]:
-    await service.delete_workflow(state, params.workflow_id)
-    return {"workflow_id": params.workflow_id, "deleted": True}
+    gone = await service.delete_workflow(state, params.workflow_id)
+    return {"workflow_id": gone.pop("id"), **gone}  # what became of its schedules too
 
 
 async def get_workflow(state: DaemonState, params: WorkflowId) -> dict[str, Any]:

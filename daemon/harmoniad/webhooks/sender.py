@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from harmonia import __version__
+from harmonia.errors import Problem
+from harmonia.model.notify import NotifyTarget
 from harmonia.protocol import backoff_delay
 from harmonia.signing import (
     DELIVERY_HEADER,
@@ -104,6 +106,22 @@ class AttemptSender:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+    def unset_secrets(self, notify: Sequence[NotifyTarget]) -> list[Problem]:
+        """The targets whose `secret_env` this daemon's environment does not set: each of
+        their deliveries would fail, attempt after attempt, until the attempts ran out. The
+        variable is read from the daemon's own environment, so nothing a client sends can
+        set it: it is set where harmoniad starts, then the workflow stored or started."""
+        return [
+            Problem(
+                f"${target.secret_env} is not set in the daemon's environment, so its "
+                "deliveries could not be signed: set it where harmoniad starts (and restart "
+                "harmoniad), or drop secret_env",
+                field=f"notify[{index}].secret_env",
+            )
+            for index, target in enumerate(notify)
+            if target.secret_env is not None and not self.environ.get(target.secret_env)
+        ]
 
     def secret_for(self, delivery: Delivery) -> bytes | None:
         """The signing key of its target; KeyError naming the variable when it is not set."""

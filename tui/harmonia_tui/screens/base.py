@@ -92,12 +92,24 @@ class HarmoniaScreen(Screen[None]):
         """Why `action` does not apply now, or None when it does."""
         return None
 
+    def never_here(self, action: str) -> bool:
+        """Whether `action` cannot apply on this screen whatever is selected (a task's retry
+        on a list of executions): its key is bound only to say where it applies."""
+        return False
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A key that applies is shown; one that does not is dimmed, or, when the footer
-        cannot hold every key, left out (it still says why when pressed, and `?` lists it)."""
+        """A key that applies is shown; one that does not now is dimmed, or, when the footer
+        cannot hold every key, left out; one that never applies here (`never_here`) is left
+        out always: a dimmed `r Retry` on a list of workflows promised a key that would never
+        work there. A key left out still says why when pressed, and `?` lists it."""
         if self.unavailable(action) is None:
             return True
+        if self.never_here(action):
+            return False
         return False if self.footer_crowded() else None
+
+    def _left_out(self, action: str) -> bool:
+        return self.never_here(action) and self.unavailable(action) is not None
 
     def footer_crowded(self) -> bool:
         """Whether the footer's keys, dimmed ones included, are wider than the terminal."""
@@ -106,7 +118,7 @@ class HarmoniaScreen(Screen[None]):
         for node in (self, self.app):
             for bindings in node._bindings.key_to_bindings.values():
                 for binding in bindings:
-                    if not binding.show or binding.action in seen:
+                    if not binding.show or binding.action in seen or self._left_out(binding.action):
                         continue
                     seen.add(binding.action)
                     key = self.app.get_key_display(binding)

@@ -323,6 +323,11 @@ class ExecutionsScreen(TableScreen):
         self.clear_filter()  # the first screen: nothing to go back to
 
     # ---- actions ------------------------------------------------------------------------------
+    def never_here(self, action: str) -> bool:
+        """A task's retry never applies to a list; back only clears a filter (when it is not
+        the first screen, `unavailable` lets it through and the footer shows it)."""
+        return action in ("retry", "back")
+
     def unavailable(self, action: str) -> str | None:
         if action == "back":
             if self.filter_text or self.query_one("#filter").has_class("-active"):

@@ -165,6 +165,9 @@ class TableScreen(FilteredScreen):
     def unavailable(self, action: str) -> str | None:
         return NOT_HERE_EXECUTION if action in self.ELSEWHERE else None
 
+    def never_here(self, action: str) -> bool:
+        return action in self.ELSEWHERE
+
     def action_retry(self) -> None:
         """Never runs from a list of other things (`ELSEWHERE`): the key's toast says why."""
         return None

@@ -28,7 +28,7 @@ def next_text(schedule: Schedule) -> Text:
         return Text(f"disabled: {schedule.disabled}", style="red")
     if schedule.paused:
         return Text("paused", style="yellow")
-    return Text(local_time(schedule.next_planned_at), style="bold")
+    return Text(local_time(schedule.next_planned_at, offset=True), style="bold")
 
 
 class SchedulesScreen(ListingScreen[Schedule]):
@@ -92,7 +92,9 @@ class SchedulesScreen(ListingScreen[Schedule]):
         if changed is None:
             return
         word = (
-            "paused" if changed.paused else f"unpaused; next {local_time(changed.next_planned_at)}"
+            "paused"
+            if changed.paused
+            else f"unpaused; next {local_time(changed.next_planned_at, offset=True)}"
         )
         self.notify(f"schedule {changed.id} {word}", title="Schedule", markup=False)
         await self._load()
