@@ -128,8 +128,8 @@ def daemon_with_client(
 ) -> Iterator[tuple[Daemon, httpx.Client]]:
     """`running_daemon` on a fresh temporary data folder, and an HTTP client of it (its token,
     a 60 s timeout). `keep_in`: the folder is made there and left for its owner to remove, so
-    that removing thousands of executions (TRIMs on a `discard` mount) does not slow the next
-    daemon's fsyncs inside the same bench run."""
+    that removing thousands of executions does not slow the next daemon of the same bench run
+    (it did, 2x: bench/RESULTS.md 2026-12-04; this machine's ext4 is mounted with `discard`)."""
     with (
         _folder(keep_in) as folder,
         running_daemon(folder / "data", *args) as daemon,

@@ -111,7 +111,8 @@ def measure(
 ) -> float:
     """One fresh daemon: its deliveries (and with `full`, replays and baseline); the rate. Its
     data folder stays in `keep_in` until the bench ends: removed at once, its thousands of
-    files made the next round's fsyncs slower (rounds read 540, 310, 270/s for the same code)."""
+    files slowed the next rounds (one bench, same code: 542, 313, 268/s at 2.5, 4.7, 5.6 ms of
+    daemon CPU a delivery; kept: 639, 670, 685/s at 2.0, 1.9, 1.9 ms; RESULTS, 2026-12-04)."""
     print(f"--- {label} ({sender} sender)")
     with daemon_with_client(keep_in=keep_in) as (daemon, client):
         workflow_id = client.post("/api/v1/workflows", json=WORKFLOW).json()["id"]
