@@ -8,7 +8,6 @@ an OSError from deep inside the store half-way through an execution.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from harmonia.cli.errors import CliError
@@ -39,21 +38,20 @@ def data_dir_for_writing(option: str | None) -> Path:
     return path
 
 
-def held_by_daemon(option: str | None, refusal: str) -> list[str]:
+def held_by_daemon(option: str | None, holder: str) -> list[str]:
     """What to do when an execution this command would run is held by the data folder's own
-    daemon (`refusal` names the holder's pid): the command works in this process unless given
+    daemon (`holder`: the pid in its lock): the command works in this process unless given
     --url, which a user who started `harmoniad` and then typed `harmonia resume ID` does not
     know. Nothing when another process (a `harmonia run`) holds it."""
     import orjson  # only on this error path: the parser's imports stay light
 
-    holder = re.search(r"\(pid (\d+)\)", refusal)
     try:
         document = orjson.loads((default_data_dir(option) / DAEMON_FILE).read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return []
-    if not (holder and isinstance(document, dict) and isinstance(document.get("url"), str)):
+    if not (isinstance(document, dict) and isinstance(document.get("url"), str)):
         return []
-    if str(document.get("pid")) != holder.group(1):
+    if str(document.get("pid")) != holder:
         return []
     url = document["url"]
     return [f"it is the daemon at {url}: ask it with --url {url} (or set {URL_ENV}={url})"]

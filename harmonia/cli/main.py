@@ -240,7 +240,7 @@ def _main(argv: Sequence[str], *, script: bool = False) -> int:
         _error(exc.lines)
         return exc.code
     except ExecutionLocked as exc:  # a daemon holds it: say how to reach that daemon
-        _error([str(exc), *held_by_daemon(getattr(args, "data_dir", None), str(exc))])
+        _error([str(exc), *held_by_daemon(getattr(args, "data_dir", None), exc.holder)])
         return EXIT_USAGE
     except (NotFound, InvalidOperation) as exc:
         _error([str(exc)])

@@ -16,7 +16,12 @@ __all__ = ["ExecutionLock", "ExecutionLocked"]
 
 
 class ExecutionLocked(Exception):
-    """Another live process is driving this execution."""
+    """Another live process is driving this execution; `holder` is its pid as its lock file
+    says it ("?" when unreadable), so a caller can tell whose it is (the local daemon's?)."""
+
+    def __init__(self, message: str, holder: str = "?") -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 class ExecutionLock:
@@ -35,7 +40,8 @@ class ExecutionLock:
             other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             os.close(fd)
             raise ExecutionLocked(
-                f"execution {self.path.parent.name} is being run by another process (pid {other})"
+                f"execution {self.path.parent.name} is being run by another process (pid {other})",
+                holder=other,
             ) from None
         pid = str(os.getpid()).encode()
         try:
