@@ -485,7 +485,7 @@ def transport_reason(exc: httpx.TransportError) -> str:
     if isinstance(exc, httpx.UnsupportedProtocol):
         return f"unsupported URL: {text}" if text else "unsupported URL"
     if isinstance(exc, httpx.ConnectError):
-        if "refused" in lowered:
+        if "refused" in lowered or _refused_below(exc):
             return "connection refused; is harmoniad running?"
         if "name or service not known" in lowered or "nodename nor servname" in lowered:
             return "unknown host"
@@ -493,6 +493,23 @@ def transport_reason(exc: httpx.TransportError) -> str:
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return "the connection was closed before the answer was complete"
     return text or type(exc).__name__
+
+
+def _refused_below(exc: BaseException, depth: int = 0) -> bool:
+    """Whether a refusal caused `exc`: the async transports say only "All connection attempts
+    failed" (asyncio) or "all attempts to connect ... failed" (trio, over an exception group)
+    and keep the `ConnectionRefusedError` below, so an async client would otherwise not say
+    what the sync one says (is harmoniad running?)."""
+    if isinstance(exc, ConnectionRefusedError):
+        return True
+    if depth > 8:  # chains are a few links deep: a short, finite walk
+        return False
+    if isinstance(exc, BaseExceptionGroup) and any(
+        _refused_below(inner, depth + 1) for inner in exc.exceptions
+    ):
+        return True
+    below = exc.__cause__ or exc.__context__
+    return below is not None and _refused_below(below, depth + 1)
 
 
 def _first_line(exc: BaseException) -> str:

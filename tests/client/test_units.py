@@ -391,8 +391,9 @@ async def test_a_closed_port_is_daemon_unreachable_async(clean_env: pytest.Monke
     url = f"http://127.0.0.1:{_closed_port()}"
     fast = Reconnect(attempts=2, initial_delay=0.01, max_delay=0.02)
     async with AsyncClient(url, timeout=5, reconnect=fast) as client:
-        with pytest.raises(DaemonUnreachable, match="cannot reach the Harmonia daemon at"):
+        with pytest.raises(DaemonUnreachable, match="cannot reach the Harmonia daemon at") as c:
             await client.health()
+        assert "(connection refused; is harmoniad running?)" in str(c.value)
         with pytest.raises(DaemonUnreachable, match="gave up after 2 reconnection attempts"):
             async for _event in client.events("e1"):
                 pass
