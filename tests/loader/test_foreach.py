@@ -41,14 +41,23 @@ def test_item_outside_a_for_each_task_is_refused_where_it_is_used() -> None:
     assert "${index} only has a value in a task with for_each" in second.message
 
 
-def test_for_each_must_be_a_list_or_one_reference() -> None:
-    text = "name: w\ntasks:\n  a:\n" + SHELL + "    for_each: 'files: ${input.x}'\n"
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [
+        ("'files: ${input.x}'", 'string "files: ${input.x}"'),
+        # it said the union branch by branch: `for_each.str: expected a string, got integer 5
+        # (put it in quotes ...)` and `for_each.list[any]: expected an array`
+        ("5", "integer 5 (a list of one item: [5])"),
+        ("{a: 1}", "object"),
+    ],
+)
+def test_for_each_must_be_a_list_or_one_reference(value: str, got: str) -> None:
+    text = "name: w\ntasks:\n  a:\n" + SHELL + f"    for_each: {value}\n"
     text += "    input: {command: ls}\n"
     (problem,) = fails(text)
     assert (problem.line, problem.task, problem.field) == (6, "a", "for_each")
     assert problem.message == (
-        'must be a literal list or exactly one ${...} reference to a list, got string "files: '
-        '${input.x}"'
+        f"must be a literal list or exactly one ${{...}} reference to a list, got {got}"
     )
 
 
@@ -103,18 +112,6 @@ def test_index_takes_no_path() -> None:
     (problem,) = fails(text)
     assert (problem.task, problem.field) == ("a", "input.command")
     assert "nothing may follow 'index'" in problem.message
-
-
-def test_a_for_each_that_is_neither_list_nor_string_is_said_once() -> None:
-    """It said `for_each.str: expected a string, got integer 5 (put it in quotes ...)` and
-    `for_each.list[any]: expected an array`: the model's union, branch by branch."""
-    text = "name: w\ntasks:\n  a:\n" + SHELL + "    for_each: 5\n    input: {command: ls}\n"
-    (problem,) = fails(text)
-    assert (problem.line, problem.task, problem.field) == (6, "a", "for_each")
-    assert problem.message == (
-        "must be a literal list or exactly one ${...} reference to a list, got integer 5 "
-        "(a list of one item: [5])"
-    )
 
 
 def test_for_each_over_an_input_declared_another_type_is_refused() -> None:
