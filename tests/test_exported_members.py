@@ -23,9 +23,9 @@ SURFACES = {
         DEFAULT_URL DaemonAddress resolve_daemon resolve_token resolve_url
         AsyncClient Client Reconnect
         ClientError DaemonUnreachable ProtocolError ApiError BadRequestError UnauthorizedError
-        ForbiddenError NotFoundError MethodNotAllowedError ConflictError ExecutionDamagedError
-        PayloadTooLargeError UnsupportedMediaTypeError ValidationError ServerError
-        StorageUnavailableError
+        RequestNotJson ForbiddenError NotFoundError MethodNotAllowedError ConflictError
+        ExecutionDamagedError PayloadTooLargeError UnsupportedMediaTypeError ValidationError
+        ServerError StorageUnavailableError
         ActionInfo ApprovalResult Checkpoint ComponentInfo DamagedFile DeliveryAttempt Discovery
         Endpoint Event EventPage Execution ExecutionDamage ExecutionSummary ExecutorState
         FixResult Health HermesState Hook HookDelivered HookLastDelivery Page Ready RetryPlan

@@ -17,6 +17,7 @@ from harmonia.client._base import ClientBase, stream_refused
 from harmonia.client._errors import DaemonUnreachable, ProtocolError, ServerError
 from harmonia.client._models import Event, Execution
 from harmonia.client._stream import Reconnect, StreamCursor
+from harmonia.client._wire import transport_reason, unreachable
 from harmonia.client._ws import (
     closed_reason,
     frame_events,
@@ -73,7 +74,7 @@ class AsyncClient(ClientBase, AsyncApi):
         try:
             response = await self._http.send(request)
         except httpx.TransportError as exc:
-            raise calls.unreachable(self.url, exc) from None
+            raise unreachable(self.url, exc) from None
         return self._etags.answer(call, request, response)
 
     # ---- streams -----------------------------------------------------------------------
@@ -131,7 +132,7 @@ class AsyncClient(ClientBase, AsyncApi):
                                 yield event
                         closed_cleanly = True
             except httpx.TransportError as exc:
-                reason = calls.transport_reason(exc)
+                reason = transport_reason(exc)
             except SSEError as exc:
                 raise ProtocolError(f"GET {cursor.path}: not an event stream: {exc}") from None
             if closed_cleanly and await self._stream_complete(cursor):

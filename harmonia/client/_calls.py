@@ -18,7 +18,7 @@ import httpx
 import orjson
 import pydantic
 
-from harmonia.client._errors import DaemonUnreachable, ProtocolError, error_from_response
+from harmonia.client._errors import ProtocolError, error_from_response
 from harmonia.client._models import (
     ActionInfo,
     Checkpoint,
@@ -39,6 +39,7 @@ from harmonia.client._models import (
     WorkflowDeleted,
     WorkflowInfo,
 )
+from harmonia.client._wire import first_line, json_body
 
 T = TypeVar("T")
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -104,15 +105,15 @@ def _nothing(document: Any) -> None:
     return None
 
 
-def _json(document: Any) -> bytes:
-    return orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
-
-
 def _json_call(method: str, path: str, parse: Callable[[Any], T], body: Any = None) -> Call[T]:
     if body is None:
         return Call(method, path, parse)
     return Call(
-        method, path, parse, content=_json(body), headers={"Content-Type": "application/json"}
+        method,
+        path,
+        parse,
+        content=json_body(method, path, body),
+        headers={"Content-Type": "application/json"},
     )
 
 
@@ -127,7 +128,7 @@ def _document_call(
     """A workflow as the daemon takes it: text as given (YAML keeps its line numbers for error
     messages), a mapping as JSON."""
     if isinstance(document, Mapping):
-        content, media_type = _json(dict(document)), _MEDIA_TYPES["json"]
+        content, media_type = json_body(method, path, dict(document)), _MEDIA_TYPES["json"]
     elif fmt not in _MEDIA_TYPES:
         raise ValueError(f"fmt must be 'yaml' or 'json', not {fmt!r}")
     else:
@@ -466,35 +467,5 @@ def read_answer(call: Call[T], response: httpx.Response) -> T:
         return call.parse(document)
     except (pydantic.ValidationError, ValueError, TypeError, AttributeError) as exc:
         raise ProtocolError(
-            f"{call.method} {call.path}: unexpected answer: {_first_line(exc)}"
+            f"{call.method} {call.path}: unexpected answer: {first_line(exc)}"
         ) from None
-
-
-def unreachable(url: str, exc: httpx.TransportError) -> DaemonUnreachable:
-    """`DaemonUnreachable` with a short reason a person can act on."""
-    return DaemonUnreachable(url, transport_reason(exc))
-
-
-def transport_reason(exc: httpx.TransportError) -> str:
-    text = _first_line(exc)
-    lowered = text.lower()
-    if isinstance(exc, httpx.ConnectTimeout):
-        return "timed out connecting"
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out waiting for an answer"
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return f"unsupported URL: {text}" if text else "unsupported URL"
-    if isinstance(exc, httpx.ConnectError):
-        if "refused" in lowered:
-            return "connection refused; is harmoniad running?"
-        if "name or service not known" in lowered or "nodename nor servname" in lowered:
-            return "unknown host"
-        return text or "cannot connect"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return "the connection was closed before the answer was complete"
-    return text or type(exc).__name__
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return " ".join(text.splitlines()[0].split()) if text else ""

@@ -26,6 +26,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "ProtocolError",
+    "RequestNotJson",
     "ServerError",
     "StorageUnavailableError",
     "UnauthorizedError",
@@ -47,6 +48,11 @@ class DaemonUnreachable(ClientError):
         self.reason = " ".join(reason.split())
         text = f"cannot reach the Harmonia daemon at {url}"
         super().__init__(f"{text} ({self.reason})" if self.reason else text)
+
+
+class RequestNotJson(ClientError, TypeError):
+    """A value of the request that JSON cannot carry (an integer over 64 bits, an object of no
+    JSON type), refused before anything is sent; a `TypeError` too, as `json.dumps` raises."""
 
 
 class ProtocolError(ClientError):

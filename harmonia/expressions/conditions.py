@@ -8,6 +8,7 @@ into closures once, at load time, so evaluating a condition for each task does n
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from itertools import pairwise
 from typing import Any, NoReturn
 
 from harmonia.expressions.errors import ExpressionError
@@ -43,6 +44,8 @@ class _Parser:
         self.index = 0
         self.depth = 0
         self.references: list[Reference] = []
+        self.status_literals: list[tuple[Reference, str, int]] = []
+        """`(tasks.X.status, 'text', position)` of each string a status is compared with."""
 
     def _peek(self) -> Token:
         return self.tokens[self.index]
@@ -111,7 +114,9 @@ class _Parser:
         return lambda context: not operand(context)
 
     def _comparison(self) -> Getter:
+        start = self.index
         first = self._operand()
+        sides = [self.tokens[start : self.index]]
         links: list[tuple[Callable[[Any, Any], bool], Getter]] = []
         while True:
             token = self._peek()
@@ -126,7 +131,11 @@ class _Parser:
                 self.index += 2
             else:
                 break
+            start = self.index
             links.append((comparison(op, self.text), self._operand()))
+            sides.append(self.tokens[start : self.index])
+        for left, right in pairwise(sides):
+            self._note_status_literals(left, right)
         if not links:
             return first
         if len(links) == 1:
@@ -144,6 +153,21 @@ class _Parser:
             return True
 
         return chained
+
+    def _note_status_literals(self, left: list[Token], right: list[Token]) -> None:
+        """Record the strings a `tasks.X.status` is compared with (`== 'completed'`, `in
+        ['failed', 'skipped']`): the loader knows the statuses and refuses a string that is
+        none of them, which would make the condition always false (or always true)."""
+        for ref_side, other in ((left, right), (right, left)):
+            if len(ref_side) != 1 or ref_side[0].kind != "ref":
+                continue
+            ref: Reference = ref_side[0].value
+            if ref.root != "tasks" or len(ref.path) != 2 or ref.path[1] != "status":
+                continue
+            literals = other[1:-1:2] if other and other[0].kind == "[" else other
+            for token in literals:
+                if token.kind == "literal" and isinstance(token.value, str):
+                    self.status_literals.append((ref, token.value, token.pos))
 
     def _operand(self) -> Getter:
         token = self._next()
@@ -189,12 +213,20 @@ class _Parser:
 class Condition:
     """A compiled `when:` condition: `evaluate(context)` says whether the task should run."""
 
-    __slots__ = ("_fn", "references", "text")
+    __slots__ = ("_fn", "references", "status_literals", "text")
 
-    def __init__(self, text: str, fn: Getter, references: tuple[Reference, ...]) -> None:
+    def __init__(
+        self,
+        text: str,
+        fn: Getter,
+        references: tuple[Reference, ...],
+        status_literals: tuple[tuple[Reference, str, int], ...] = (),
+    ) -> None:
         self.text = text
         self._fn = fn
         self.references = references
+        self.status_literals = status_literals
+        """`(tasks.X.status, 'text', position)`: each string a task's status is compared with."""
 
     def evaluate(self, context: Mapping[str, Any]) -> bool:
         """True when the condition holds; raises ReferenceMissing or ExpressionTypeError."""
@@ -214,4 +246,5 @@ def compile_condition(text: str) -> Condition:
         raise ExpressionError(f"condition longer than {MAX_EXPRESSION_LENGTH} characters", "")
     parser = _Parser(text)
     fn = parser.parse()
-    return Condition(text, fn, tuple(dict.fromkeys(parser.references)))
+    references = tuple(dict.fromkeys(parser.references))
+    return Condition(text, fn, references, tuple(parser.status_literals))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harmonia.expressions import ITEM_ROOTS, ExpressionError, parse_reference
+from harmonia.expressions import ITEM_ROOTS, ExpressionError, Reference, parse_reference
 from harmonia.loader.references import ReferenceChecker, Upstream
 from harmonia.model import describe_value
 from harmonia.model.tasks import DEFAULT_MAX_ITEMS, FAN_OUT_ONLY, fan_out_only_message
@@ -59,8 +59,26 @@ def check_for_each(
         references.report(f"{ref} cannot give the list it is an item of", path)
         return
     message = references.problem(ref, task_id, up)
+    if message is None:
+        message = _input_not_an_array(ref, references.document.data)
     if message is not None:
         references.report(message, path)
+
+
+def _input_not_an_array(ref: Reference, data: Any) -> str | None:
+    """`for_each: ${input.n}` with `n` declared as another type than array: every run would
+    fail the task (`for_each must give an array`), so say it now, naming the declaration."""
+    if ref.root != "input" or len(ref.path) != 1:
+        return None
+    inputs = data.get("input") if isinstance(data, Mapping) else None
+    spec = inputs.get(ref.path[0]) if isinstance(inputs, Mapping) else None
+    declared = spec.get("type", "string") if isinstance(spec, Mapping) else None
+    if not isinstance(declared, str) or declared == "array":
+        return None
+    return (
+        f"{ref} must give a list, but input {ref.path[0]!r} is declared {declared} "
+        "(declare it with type: array)"
+    )
 
 
 def check_fan_out_only(task_id: str, task: Mapping[str, Any], references: ReferenceChecker) -> None:

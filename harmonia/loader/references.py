@@ -16,6 +16,7 @@ from harmonia.expressions import (
     CONTEXT_FIELDS,
     ITEM_ROOTS,
     MAX_TEMPLATE_NODES,
+    Condition,
     ExpressionError,
     Reference,
     Template,
@@ -117,6 +118,25 @@ class ReferenceChecker:
             self.report(f"invalid condition: {exc}", path)
             return
         self.check_references(condition.references, task_id, up, path)
+        if condition.status_literals:
+            self._check_status_literals(condition, path)
+
+    def _check_status_literals(self, condition: Condition, path: KeyPath) -> None:
+        """`tasks.a.status == 'complete'` is false on every run, silently skipping the task:
+        a string compared with a status must be one of the statuses."""
+        from harmonia.state.model import TaskStatus  # only for a condition that reads one
+
+        statuses = [str(status) for status in TaskStatus]
+        for ref, text, position in condition.status_literals:
+            if text in statuses:
+                continue
+            hint = suggest(text, statuses)
+            self.report(
+                f"{ref.text} is compared with {text!r}, which is not a task status"
+                f"{' (' + hint + ')' if hint else ''}; statuses: {', '.join(statuses)} "
+                f"(at position {position} in {condition.text!r})",
+                path,
+            )
 
     def problem(self, ref: Reference, task_id: str, upstream: Upstream) -> str | None:
         """What is wrong with `ref` used in task `task_id`, or None."""

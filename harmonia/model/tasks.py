@@ -6,11 +6,12 @@ is shared with input names (`${input.NAME}`).
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
-from harmonia.model.base import LOADER_CONTEXT_KEY, Strict
+from harmonia.model.base import LOADER_CONTEXT_KEY, Strict, describe_value
 from harmonia.model.placement import ExecutorName, Resources, executor_field, resources_field
 from harmonia.model.retry import RetryPolicy
 from harmonia.model.triggers import TRIGGER_RULES, trigger_rule_problem
@@ -137,6 +138,23 @@ class TaskSpec(Strict):
         if isinstance(value, bool):
             return "true" if value else "false"
         return value
+
+    @field_validator("for_each", mode="before")
+    @classmethod
+    def _list_or_reference(cls, value: Any) -> Any:
+        """One message for a for_each that is neither a list nor a string: the union would
+        otherwise report each of its branches (`for_each.str`, `for_each.list[any]`)."""
+        if value is None or isinstance(value, list | str):
+            return value
+        hint = (
+            ""
+            if isinstance(value, dict)
+            else f" (a list of one item: [{json.dumps(value, default=str)}])"
+        )
+        raise ValueError(
+            f"must be a literal list or exactly one ${{...}} reference to a list, "
+            f"got {describe_value(value)}" + hint
+        )
 
     @field_validator("depends_on")
     @classmethod

@@ -77,6 +77,12 @@ def test_stdio_against_a_running_daemon(tmp_path: Path) -> None:
                 assert tools[0].input_schema["required"] == ["name", "description", "tasks"]
                 refused = await client.call_tool("GetWorkflowDefinition", {"workflow_id": "wf-0"})
                 assert refused.is_error and "no workflow" in refused.content[0].text
+                # a JSON-RPC error ("Integer exceeds 64-bit range") until the client said it
+                huge = {**early, "task_id": "gate", "output": 2**70}
+                too_big = await client.call_tool("CompleteTask", huge)
+                assert too_big.is_error and "the body at output is not JSON" in (
+                    too_big.content[0].text
+                )
                 return await _create_and_run(client, "over-stdio")
 
         started = anyio.run(main)

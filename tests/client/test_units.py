@@ -24,6 +24,7 @@ from harmonia.client import (
     AsyncClient,
     BadRequestError,
     Client,
+    ClientError,
     ConflictError,
     DaemonUnreachable,
     Event,
@@ -37,6 +38,7 @@ from harmonia.client import (
     PayloadTooLargeError,
     ProtocolError,
     Reconnect,
+    RequestNotJson,
     ServerError,
     StorageUnavailableError,
     UnauthorizedError,
@@ -391,11 +393,37 @@ async def test_a_closed_port_is_daemon_unreachable_async(clean_env: pytest.Monke
     url = f"http://127.0.0.1:{_closed_port()}"
     fast = Reconnect(attempts=2, initial_delay=0.01, max_delay=0.02)
     async with AsyncClient(url, timeout=5, reconnect=fast) as client:
-        with pytest.raises(DaemonUnreachable, match="cannot reach the Harmonia daemon at"):
+        with pytest.raises(DaemonUnreachable, match="cannot reach the Harmonia daemon at") as c:
             await client.health()
+        assert "(connection refused; is harmoniad running?)" in str(c.value)
         with pytest.raises(DaemonUnreachable, match="gave up after 2 reconnection attempts"):
             async for _event in client.events("e1"):
                 pass
+
+
+def test_a_value_json_cannot_carry_is_a_typed_error_naming_its_place(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    """It was orjson's bare TypeError ("Integer exceeds 64-bit range"), naming neither the
+    call nor the value, and not a `ClientError` (`harmonia mcp` let it out as a protocol
+    error instead of a tool error)."""
+    sent: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(500)
+
+    with Client("http://127.0.0.1:8007", transport=httpx.MockTransport(record)) as client:
+        with pytest.raises(RequestNotJson) as caught:
+            client.start_execution("wf-1", input={"ok": [1, 2], "n": [0, 2**70]})
+        with pytest.raises(TypeError, match=r"at arguments\.kwargs\.when is not JSON: "):
+            client.call_tool("ExecuteComponentAction", {"kwargs": {"when": object()}})
+    assert str(caught.value) == (
+        "POST /api/v1/executions: the body at input.n[1] is not JSON: Integer exceeds 64-bit "
+        "range (put it in quotes to pass it as a string)"
+    )
+    assert isinstance(caught.value, ClientError)
+    assert sent == []  # refused before anything was sent
 
 
 def test_the_requests_quote_ids_into_one_segment(clean_env: pytest.MonkeyPatch) -> None:

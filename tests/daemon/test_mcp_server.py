@@ -114,6 +114,10 @@ def test_failures_are_results_an_agent_can_read(daemon: Harmoniad) -> None:
             assert bad.is_error and "'limit'" in bad.content[0].text
             unknown = await client.call_tool("Teleport", {})
             assert unknown.is_error and "no tool 'Teleport'" in unknown.content[0].text
+            # the 17 tools' message named only them, not the operator's actions
+            typo = (await client.call_tool("ApproveTsk", {})).content[0].text
+            assert typo.startswith("no tool 'ApproveTsk' (did you mean 'ApproveTask'?); the tools")
+            assert typo.endswith("RetryTask, GetTaskRetryPlan")
             from mcp.shared.exceptions import MCPError
 
             with pytest.raises(MCPError, match="no execution") as missed:

@@ -228,6 +228,27 @@ def test_workflow_definition_tools_refuse(api: httpx.Client) -> None:
     assert "'nonsense'" in refused(api, "ListWorkflowDefinitions", nonsense=1)
 
 
+def test_bad_arguments_are_all_named_in_the_loader_words(api: httpx.Client) -> None:
+    """It said pydantic's first complaint only: "argument 'input': Extra inputs are not
+    permitted", "argument 'name': Field required (and 2 more)", "Input should be a valid
+    string": neither the argument meant nor the others missing."""
+    assert refused(api, "ExecuteWorkflow", workflow_id="wf-000000000000", input={}) == (
+        "ExecuteWorkflow: unknown argument 'input' (did you mean 'input_data'?)"
+    )
+    assert refused(api, "CreateWorkflowDefinition") == (
+        "CreateWorkflowDefinition: argument 'name' is required; argument 'description' is "
+        "required; argument 'tasks' is required"
+    )
+    assert refused(api, "ListWorkflowDefinitions", limit=0, nonsense=1) == (
+        "ListWorkflowDefinitions: argument 'limit': must be >= 1; unknown argument 'nonsense' "
+        "(the arguments are: limit, offset)"
+    )
+    assert refused(api, "GetWorkflowDefinition", workflow_id=5).endswith(
+        "argument 'workflow_id': expected a string, got integer (put it in quotes to make it "
+        "a string)"
+    )
+
+
 # ---- executions ------------------------------------------------------------------------------
 
 

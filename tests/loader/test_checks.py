@@ -96,3 +96,24 @@ def test_known_workflow_and_execution_fields_load() -> None:
     text += "    input: {m: '${workflow.name} ${workflow.version} ${execution.id}'}\n"
     text += "    when: workflow.name == 'w'\n"
     assert load_workflow_text(text).tasks["a"].when == "workflow.name == 'w'"
+
+
+def test_a_status_is_compared_only_with_statuses() -> None:
+    """`tasks.a.status == 'complete'` loaded, and skipped its task on every run."""
+    text = "name: w\ntasks:\n  a:\n" + GOOD_TASK + "  b:\n" + GOOD_TASK + "    depends_on: [a]\n"
+    text += "    when: tasks.a.status == 'complete' or 'done' != tasks.a.status\n"
+    text += "  c:\n" + GOOD_TASK + "    depends_on: [a]\n"
+    text += "    when: tasks.a.status in ['failed', 'skiped'] and tasks.a.output == 'done'\n"
+    said = sorted(p.message for p in fails(text))
+    statuses = "statuses: pending, running, retrying, waiting, completed, failed, skipped, canceled"
+    assert said == [
+        "tasks.a.status is compared with 'complete', which is not a task status (did you mean "
+        f"'completed'?); {statuses} (at position 18 in \"tasks.a.status == 'complete' or "
+        "'done' != tasks.a.status\")",
+        "tasks.a.status is compared with 'done', which is not a task status; "
+        f"{statuses} (at position 32 in \"tasks.a.status == 'complete' or 'done' != "
+        'tasks.a.status")',
+        "tasks.a.status is compared with 'skiped', which is not a task status (did you mean "
+        f"'skipped'?); {statuses} (at position 29 in \"tasks.a.status in ['failed', 'skiped'] "
+        "and tasks.a.output == 'done'\")",
+    ]

@@ -41,14 +41,23 @@ def test_item_outside_a_for_each_task_is_refused_where_it_is_used() -> None:
     assert "${index} only has a value in a task with for_each" in second.message
 
 
-def test_for_each_must_be_a_list_or_one_reference() -> None:
-    text = "name: w\ntasks:\n  a:\n" + SHELL + "    for_each: 'files: ${input.x}'\n"
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [
+        ("'files: ${input.x}'", 'string "files: ${input.x}"'),
+        # it said the union branch by branch: `for_each.str: expected a string, got integer 5
+        # (put it in quotes ...)` and `for_each.list[any]: expected an array`
+        ("5", "integer 5 (a list of one item: [5])"),
+        ("{a: 1}", "object"),
+    ],
+)
+def test_for_each_must_be_a_list_or_one_reference(value: str, got: str) -> None:
+    text = "name: w\ntasks:\n  a:\n" + SHELL + f"    for_each: {value}\n"
     text += "    input: {command: ls}\n"
     (problem,) = fails(text)
     assert (problem.line, problem.task, problem.field) == (6, "a", "for_each")
     assert problem.message == (
-        'must be a literal list or exactly one ${...} reference to a list, got string "files: '
-        '${input.x}"'
+        f"must be a literal list or exactly one ${{...}} reference to a list, got {got}"
     )
 
 
@@ -103,3 +112,17 @@ def test_index_takes_no_path() -> None:
     (problem,) = fails(text)
     assert (problem.task, problem.field) == ("a", "input.command")
     assert "nothing may follow 'index'" in problem.message
+
+
+def test_for_each_over_an_input_declared_another_type_is_refused() -> None:
+    """It loaded, and every run failed the task: `for_each must give an array, not integer`."""
+    text = "name: w\ninput: {n: {type: integer, default: 3}, s: {default: x}}\ntasks:\n"
+    text += "  a:\n" + SHELL + "    for_each: ${input.n}\n    input: {command: ls}\n"
+    text += "  b:\n" + SHELL + "    for_each: ${input.s}\n    input: {command: ls}\n"
+    first, second = fails(text)
+    assert (first.line, first.task, first.field) == (7, "a", "for_each")
+    assert first.message == (
+        "${input.n} must give a list, but input 'n' is declared integer (declare it with "
+        "type: array)"
+    )
+    assert "input 's' is declared string" in second.message

@@ -82,7 +82,7 @@ class OperatorTool:
         try:
             return self.params.model_validate(dict(arguments))
         except ValidationError as exc:
-            raise ToolError(f"{self.name}: {arguments_problem(exc)}") from None
+            raise ToolError(f"{self.name}: {arguments_problem(exc, self.params)}") from None
 
 
 OPERATOR_TOOLS: list[OperatorTool] = [

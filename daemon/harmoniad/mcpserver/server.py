@@ -22,6 +22,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 from mcp_types.jsonrpc import INVALID_PARAMS
 
+from harmonia.suggestions import suggest
 from harmoniad.mcpserver.backend import EVENTS_LIMIT, Backend, ResourceMissing
 from harmoniad.mcpserver.operator_tools import (
     OPERATOR_TOOLS,
@@ -55,6 +56,15 @@ def execution_uri(execution_id: str, *, events: bool = False) -> str:
     return f"{SCHEME}{execution_id}" + ("/events" if events else "")
 
 
+def _no_tool(name: str) -> str:
+    """Every tool of this server, the operator's too: the 17 tools' own message named only
+    them (an agent asking for `ApproveTsk` was not told that `ApproveTask` exists)."""
+    hint = suggest(name, list(_SCHEMAS))
+    return f"no tool {name!r}{' (' + hint + ')' if hint else ''}; the tools are: " + ", ".join(
+        _SCHEMAS
+    )
+
+
 def build_server(backend: Backend, *, version: str) -> Server[Any]:
     """One MCP server over `backend`; serve it over any transport the SDK has."""
 
@@ -68,6 +78,8 @@ def build_server(backend: Backend, *, version: str) -> Server[Any]:
     async def call_tool(ctx: Context, params: types.CallToolRequestParams) -> Any:
         operator = operator_named(params.name)
         try:
+            if params.name not in _SCHEMAS:
+                raise ToolError(_no_tool(params.name))
             if operator is None:
                 result = await backend.call(params.name, params.arguments or {})
             else:

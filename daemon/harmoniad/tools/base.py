@@ -16,9 +16,11 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from harmonia.model.wording import error_message
+from harmonia.suggestions import suggest
 from harmoniad.context import DaemonState
 
-__all__ = ["Params", "Tool", "ToolError", "python_type_repr", "text_of"]
+__all__ = ["Params", "Tool", "ToolError", "arguments_problem", "python_type_repr", "text_of"]
 
 P = TypeVar("P", bound="Params")
 
@@ -78,17 +80,28 @@ class Tool(Generic[P]):
         try:
             params = self.params.model_validate(dict(arguments))
         except ValidationError as exc:
-            raise ToolError(f"{self.name}: {arguments_problem(exc)}") from None
+            raise ToolError(f"{self.name}: {arguments_problem(exc, self.params)}") from None
         return await self.handler(state, params)
 
 
-def arguments_problem(exc: ValidationError) -> str:
-    """pydantic's first complaint about the arguments, naming the argument."""
-    errors = exc.errors(include_url=False, include_input=False)
-    first = errors[0]
-    where = ".".join(str(p) for p in first["loc"])
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"argument {where!r}: {first['msg']}{more}" if where else first["msg"] + more
+def arguments_problem(exc: ValidationError, params: type[BaseModel]) -> str:
+    """Every complaint about the arguments, each naming its argument, in the loader's words
+    (`harmonia.model.wording`): an agent fixes them all in one call. pydantic's own ("Extra
+    inputs are not permitted", "Field required", the first only and "(and 2 more)") named
+    neither the argument meant nor the ones left."""
+    known = list(params.model_fields)
+    said: list[str] = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in error["loc"])
+        if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
+            hint = suggest(where, known) or "the arguments are: " + ", ".join(known)
+            said.append(f"unknown argument {where!r} ({hint})")
+        elif error["type"] == "missing" and len(error["loc"]) == 1:
+            said.append(f"argument {where!r} is required")
+        else:
+            message = error_message(error, show_value=False)
+            said.append(f"argument {where!r}: {message}" if where else message)
+    return "; ".join(said)
 
 
 def python_type_repr(annotation: Any) -> str:
