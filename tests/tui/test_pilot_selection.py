@@ -13,18 +13,17 @@ from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from helpers.daemon_testing import Harmoniad
-from helpers.pilot_steps import finished, finished_chain, opened, pick_in_palette, piloted, reach
-from helpers.tui_testing import (
-    SAMPLES,
-    held,
-    palette_offers,
-    press,
-    sleepy_chain,
-    start,
-    unique,
-    until,
+from helpers.pilot_steps import (
+    finished,
+    finished_chain,
+    offered,
+    opened,
+    pick_in_palette,
+    piloted,
+    reach,
+    type_in_palette,
 )
-from textual.command import CommandPalette
+from helpers.tui_testing import SAMPLES, held, press, sleepy_chain, start, unique, until
 from textual.widgets import DataTable
 
 pytestmark = pytest.mark.anyio
@@ -134,11 +133,9 @@ async def test_the_palette_offers_executions_typed_for_before_the_daemon_answere
             return await reading(**kwargs)
 
         monkeypatch.setattr(client, "list_executions", slow)
-        await reach(pilot, CommandPalette, "the palette", key="ctrl+p")
-        await pilot.press(*f"open {name}")  # before the daemon has answered the palette
+        await type_in_palette(pilot, f"open {name}")  # before the daemon has answered it
         answer.set()
-        offer = f"Open {name} {execution_id}"
-        await until(pilot, lambda: palette_offers(app, offer), "the execution offered")
+        await offered(pilot, f"Open {name} {execution_id}", "the execution offered")
 
 
 async def test_after_help_on_a_live_execution_the_list_shows_every_cell_whole(
