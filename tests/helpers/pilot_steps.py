@@ -1,6 +1,6 @@
 """Steps the Pilot tests take again and again, each once here: the app on a daemon in a test
 terminal, waiting for a screen of a kind (after a key) and getting it typed, an execution
-opened, one run to its end, a pick from the command palette, and a table's cell."""
+opened, one run to its end, a search and a pick in the command palette, and a table's cell."""
 
 from __future__ import annotations
 
@@ -82,13 +82,22 @@ async def finished_chain(daemon: Harmoniad, prefix: str, n: int = 1, seconds: fl
     return await finished(daemon, sleepy_chain(unique(prefix), n=n, seconds=seconds))
 
 
-async def pick_in_palette(pilot: Pilot[Any], typed: str, offer: str, what: str) -> None:
-    """Open the command palette, type `typed`, wait until it highlights `offer`, take it."""
+async def type_in_palette(pilot: Pilot[Any], typed: str) -> None:
+    """Open the command palette and type `typed` (each key starts a search anew)."""
     await reach(pilot, CommandPalette, "the palette", key="ctrl+p")
     await pilot.press(*typed)
-    # the palette searches in the background, and enter before it has found anything does
-    # nothing: wait, as a person would, until the search is over with the offer on top
+
+
+async def offered(pilot: Pilot[Any], offer: str, what: str) -> None:
+    """Wait until the palette's search is over with `offer` on top: enter before it has found
+    anything does nothing, so a person, too, waits to see the offer."""
     await until(pilot, lambda: palette_offers(app_of(pilot), offer), what)
+
+
+async def pick_in_palette(pilot: Pilot[Any], typed: str, offer: str, what: str) -> None:
+    """Open the command palette, type `typed`, wait until it highlights `offer`, take it."""
+    await type_in_palette(pilot, typed)
+    await offered(pilot, offer, what)
     await press(pilot, "enter")
 
 

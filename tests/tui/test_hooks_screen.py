@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -21,6 +22,7 @@ from helpers.daemon_testing import Harmoniad, echo_workflow
 from helpers.pilot_steps import cell, piloted, reach
 from helpers.tui_testing import press, toasted, until
 from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from harmonia.signing import signed_headers
@@ -47,6 +49,15 @@ def focused_id(app: App[object]) -> str | None:
     first field has it would go elsewhere)."""
     focused = app.screen.focused
     return None if focused is None else focused.id
+
+
+async def fill(pilot: Pilot[Any], typed: str, then: str) -> None:
+    """Type `typed` and enter into the focused field; wait until the form has moved the focus
+    to field `then`. Enter moves it by a message the form handles later: keys sent before
+    that (Pilot waits only until the process looks idle, which a busy machine fakes) went to
+    the field just left."""
+    await pilot.press(*typed, "enter")
+    await until(pilot, lambda: focused_id(pilot.app) == then, f"the focus on {then}")
 
 
 def deliver(client: httpx.Client, name: str, secret: str, delivery_id: str) -> httpx.Response:
@@ -101,8 +112,9 @@ async def test_hooks_screen_lists_opens_creates_with_the_secret_once_and_deletes
         form = app.screen
         assert isinstance(form, HookFormScreen)
         assert form.query_one("#workflow", Input).value == workflow_id  # the highlighted one's
-        await pilot.press(*"ci-hook", "enter")  # name, then on to the workflow
-        await pilot.press("enter", "enter")  # the workflow as it is, no mapping
+        await fill(pilot, "ci-hook", "workflow")  # name, then on to the workflow
+        await fill(pilot, "", "input_map")  # the workflow as it is
+        await fill(pilot, "", "description")  # no mapping
         await pilot.press(*"from CI", "enter")  # the description: it is made
         await until(pilot, lambda: shown_secret(app) is not None, "the secret")
         secret = shown_secret(app)
@@ -164,8 +176,10 @@ async def test_a_refused_hook_form_opens_again_as_typed_with_the_reason(
         await until(pilot, lambda: screen.loaded, "the list")
         await press(pilot, "n")
         await until(pilot, lambda: focused_id(app) == "name", "the form, ready for a name")
-        await pilot.press(*"bad name", "enter", "enter")
-        await pilot.press(*"who=/who", "enter", *"from CI", "enter")
+        await fill(pilot, "bad name", "workflow")
+        await fill(pilot, "", "input_map")
+        await fill(pilot, "who=/who", "description")
+        await pilot.press(*"from CI", "enter")
         await until(pilot, lambda: toasted(app, "must match the pattern"), "the refusal")
 
         def again() -> HookFormScreen | None:

@@ -62,7 +62,7 @@ async def test_executions_list_is_live_filters_and_opens(daemon: Harmoniad) -> N
 
         await press(pilot, "slash")
         await until(pilot, lambda: isinstance(app.focused, Input), "the filter focused")
-        await pilot.press(*"alpha")
+        await pilot.press(*alpha)  # its own name: the module's daemon holds other tests' runs
         await until(pilot, lambda: screen.shown == [first], "the filter leaves only alpha")
         await press(pilot, "enter")  # done filtering: back to the table
         await until(pilot, lambda: isinstance(app.focused, DataTable), "the table focused")

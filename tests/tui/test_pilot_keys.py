@@ -187,7 +187,9 @@ async def test_start_a_workflow_asking_for_its_inputs(daemon: Harmoniad) -> None
         await reach(pilot, ExecutionsScreen, "the list")
         workflows = await reach(pilot, WorkflowsScreen, "workflows", key="s")  # start: workflows
         await until(pilot, lambda: any(w.name == name for w in workflows.items), "listed")
-        await pilot.press("slash", *"inputs", "enter")
+        await press(pilot, "slash")  # the filter box takes the focus by a message, later
+        await until(pilot, lambda: isinstance(app.screen.focused, Input), "the filter box")
+        await pilot.press(*"inputs", "enter")
         await press(pilot, "s")
         await until(
             pilot,

@@ -4,14 +4,25 @@ promises move it; the palette finds executions and workflows by name (issue 11, 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
 import yaml
 from harmonia_tui.screens.executions import ExecutionsScreen
 from harmonia_tui.screens.help import HelpScreen
 from harmonia_tui.screens.start_form import StartWorkflowScreen
 from helpers.daemon_testing import Harmoniad
-from helpers.pilot_steps import finished, finished_chain, opened, pick_in_palette, piloted, reach
+from helpers.pilot_steps import (
+    finished,
+    finished_chain,
+    offered,
+    opened,
+    pick_in_palette,
+    piloted,
+    reach,
+    type_in_palette,
+)
 from helpers.tui_testing import SAMPLES, held, press, sleepy_chain, start, unique, until
 from textual.widgets import DataTable
 
@@ -101,6 +112,30 @@ async def test_the_palette_opens_executions_and_starts_workflows_by_name(
 
         await pick_in_palette(pilot, f"start {name}", f"Start {name} 1.0.0", "the workflow offered")
         await reach(pilot, StartWorkflowScreen, "the start form")
+
+
+async def test_the_palette_offers_executions_typed_for_before_the_daemon_answered(
+    daemon: Harmoniad, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each key cancels the palette's search so far; the first one waited for the palette's
+    read of the daemon, and was cancelled with it: on a busy machine (a slow answer), the
+    palette then offered no execution at all (the flaky test above)."""
+    name = unique("early")
+    execution_id = await finished(daemon, sleepy_chain(name, n=1, seconds=0.01))
+    async with piloted(daemon) as (app, pilot):
+        await reach(pilot, ExecutionsScreen, "the list")
+        answer = anyio.Event()
+        client = app.connection.client
+        reading = client.list_executions
+
+        async def slow(**kwargs: Any) -> Any:
+            await answer.wait()
+            return await reading(**kwargs)
+
+        monkeypatch.setattr(client, "list_executions", slow)
+        await type_in_palette(pilot, f"open {name}")  # before the daemon has answered it
+        answer.set()
+        await offered(pilot, f"Open {name} {execution_id}", "the execution offered")
 
 
 async def test_after_help_on_a_live_execution_the_list_shows_every_cell_whole(

@@ -7,6 +7,7 @@ leaves it with nothing to offer, and the banner already says why.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Generic, TypeVar, cast
@@ -29,14 +30,36 @@ Item = TypeVar("Item")
 
 
 class DaemonCommands(Provider, Generic[Item]):
-    """A search over what the daemon listed at `startup`: each item is offered as a command
-    (`offer`), matched on its text and `haystack`, and runs `run`."""
+    """A search over what the daemon listed (`load`) as the palette opened: each item is
+    offered as a command (`offer`), matched on its text and `haystack`, and runs `run`."""
 
     items: list[Item]
+    _loading: asyncio.Task[None] | None = None
 
     @property
     def harmonia(self) -> HarmoniaApp:
         return cast("HarmoniaApp", self.app)
+
+    async def startup(self) -> None:
+        """Start the read, not await it: Textual's searches await `startup`'s task, and a
+        keystroke cancels a search, which cancelled that task with it (the read lost, the
+        palette empty until reopened, for anyone who types before the daemon answers)."""
+        self.items = []
+        self._loading = asyncio.create_task(self.load())
+
+    async def shutdown(self) -> None:
+        if self._loading is not None:
+            self._loading.cancel()
+
+    async def loaded(self) -> list[Item]:
+        """The items, once read; a cancelled search leaves the read running for the next."""
+        if self._loading is not None:
+            await asyncio.shield(self._loading)
+        return self.items
+
+    async def load(self) -> None:
+        """Read the daemon's items into `items` (nothing, if it does not answer)."""
+        raise NotImplementedError
 
     def offer(self, item: Item) -> tuple[str, str]:
         """The command's text and its help line."""
@@ -52,7 +75,7 @@ class DaemonCommands(Provider, Generic[Item]):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for item in self.items:
+        for item in await self.loaded():
             text, help = self.offer(item)
             score = matcher.match(f"{text} {self.haystack(item)}")
             if score > 0:
@@ -62,8 +85,7 @@ class DaemonCommands(Provider, Generic[Item]):
 class ExecutionCommands(DaemonCommands[ExecutionSummary]):
     """`Open <workflow> <id>` for the newest executions."""
 
-    async def startup(self) -> None:
-        self.items = []
+    async def load(self) -> None:
         try:
             page = await self.harmonia.connection.client.list_executions(limit=LISTED)
         except ClientError:
@@ -80,7 +102,7 @@ class ExecutionCommands(DaemonCommands[ExecutionSummary]):
         return partial(self.harmonia.open_execution, item.id)
 
     async def discover(self) -> Hits:
-        for summary in self.items[:DISCOVERED]:
+        for summary in (await self.loaded())[:DISCOVERED]:
             text, help = self.offer(summary)
             yield DiscoveryHit(text, self.run(summary), text=text, help=help)
 
@@ -88,8 +110,7 @@ class ExecutionCommands(DaemonCommands[ExecutionSummary]):
 class WorkflowCommands(DaemonCommands[WorkflowInfo]):
     """`Start <name>` for every stored workflow (the start form asks for its inputs)."""
 
-    async def startup(self) -> None:
-        self.items = []
+    async def load(self) -> None:
         client = self.harmonia.connection.client
         offset = 0
         try:
