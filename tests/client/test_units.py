@@ -38,7 +38,6 @@ from harmonia.client import (
     PayloadTooLargeError,
     ProtocolError,
     Reconnect,
-    RequestNotJson,
     ServerError,
     StorageUnavailableError,
     UnauthorizedError,
@@ -407,6 +406,8 @@ def test_a_value_json_cannot_carry_is_a_typed_error_naming_its_place(
     """It was orjson's bare TypeError ("Integer exceeds 64-bit range"), naming neither the
     call nor the value, and not a `ClientError` (`harmonia mcp` let it out as a protocol
     error instead of a tool error)."""
+    from harmonia.client import RequestNotJson  # this test's alone
+
     sent: list[str] = []
 
     def record(request: httpx.Request) -> httpx.Response:
