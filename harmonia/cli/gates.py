@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from harmonia.state import ExecutionState, TaskState
+from harmonia.state import TASK_ACTIVE, TASK_DONE, ExecutionState, TaskState, TaskStatus
 
 if TYPE_CHECKING:
     from harmonia.client import Execution
@@ -30,8 +30,8 @@ __all__ = [
     "waiting_here_lines",
 ]
 
-_ACTIVE = frozenset({"running", "retrying"})
-_ENDED = frozenset({"completed", "skipped", "failed", "canceled"})
+_ENDED = TASK_DONE | {TaskStatus.FAILED, TaskStatus.CANCELED}
+"""A parent in one of these has ended: its children may start (a join rule decides which)."""
 
 
 class DecisionSignal:
@@ -98,7 +98,7 @@ def may_rest_at_a_gate(statuses: Mapping[str, str]) -> bool:
     moment to ask the daemon whether the execution is at rest (`at_rest_at_a_gate`)."""
     waiting = False
     for status in statuses.values():
-        if status in _ACTIVE:
+        if status in TASK_ACTIVE:
             return False
         waiting = waiting or status == "waiting"
     return waiting
@@ -112,7 +112,7 @@ def at_rest_at_a_gate(execution: Execution) -> bool:
     if execution.status != "running" or not any(t.status == "waiting" for t in tasks.values()):
         return False
     for task in tasks.values():
-        if task.status in _ACTIVE:
+        if task.status in TASK_ACTIVE:
             return False
         parents = [tasks[p].status for p in task.depends_on if p in tasks]
         if task.status == "pending" and task.parent is None and all(s in _ENDED for s in parents):
